@@ -1,5 +1,6 @@
-// Two named layers, each failing for its own reasons: `unit` needs nothing but Node;
-// `integration` runs against a real kube-apiserver + etcd started by test/integration/global-setup.ts.
+// Named layers, each failing for its own reasons: `unit` needs nothing but Node; `dataplane` runs the
+// router/simulator/RAG servers on loopback without Kubernetes; `integration` runs against a real
+// kube-apiserver + etcd started by test/integration/global-setup.ts.
 const swc = [
   '@swc/jest',
   {
@@ -24,8 +25,16 @@ export default {
     },
     {
       ...common,
+      displayName: 'dataplane',
+      testMatch: ['<rootDir>/test/integration/router/**/*.test.ts', '<rootDir>/test/integration/rag/**/*.test.ts'],
+      testTimeout: 120000,
+      maxWorkers: 2,
+    },
+    {
+      ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/router/', '<rootDir>/test/integration/rag/'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       testTimeout: 120000,

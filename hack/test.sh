@@ -9,7 +9,7 @@ npm run -s typecheck
 report_dir=.tmp/test-reports
 mkdir -p "$report_dir"
 status=0
-for project in unit integration; do
+for project in unit dataplane integration; do
   echo "== jest: $project"
   NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects "$project" \
     --passWithNoTests --json --outputFile "$report_dir/$project.json" || status=$?
@@ -19,7 +19,7 @@ done
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
-  for (const p of ["unit", "integration"]) {
+  for (const p of ["unit", "dataplane", "integration"]) {
     const f = ".tmp/test-reports/" + p + ".json";
     if (!fs.existsSync(f)) { failed++; continue; }
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
