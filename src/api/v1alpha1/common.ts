@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** metav1.Condition, as kubebuilder renders it (bounded so CEL on status stays cheap). */
+export const conditionSchema = z.object({
+  type: z
+    .string()
+    .min(1)
+    .max(316)
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/)
+    .describe('Condition type in CamelCase, e.g. Ready.'),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
+    .describe('CamelCase reason a human can grep.'),
+  message: z.string().max(32768),
+  observedGeneration: z.int().min(0).optional(),
+  lastTransitionTime: z.string().meta({ format: 'date-time' }),
+});
+export type Condition = z.output<typeof conditionSchema>;
+
+/** One object the operator generated on behalf of a custom resource. */
+export const generatedObjectSchema = z.object({
+  apiVersion: z.string().max(253),
+  kind: z.string().max(63),
+  namespace: z.string().max(63),
+  name: z.string().max(253),
+  error: z.string().max(4096).optional().describe('Why the API server or Higress rejected it, if it did.'),
+});
+export type GeneratedObject = z.output<typeof generatedObjectSchema>;

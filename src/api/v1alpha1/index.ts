@@ -1,0 +1,9 @@
+import type { CrdDefinition } from '../crd.js';
+import { modelPoolCrd } from './modelpool.js';
+
+export * from './group.js';
+export * from './common.js';
+export * from './modelpool.js';
+
+/** Every kind served by this API version, in the order the generator writes them. */
+export const CRDS: readonly CrdDefinition[] = [modelPoolCrd];
