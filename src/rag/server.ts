@@ -1,0 +1,165 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
+import { generateAnswer } from './answer.js';
+import { RagError, errorMessage } from './errors.js';
+import type { PipelineResult } from './pipeline.js';
+import type { RagService } from './service.js';
+import { createLogger } from '../util/log.js';
+
+const log = createLogger('rag-server');
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export const TOOL_NAMES = ['search', 'answer', 'ingest'] as const;
+
+function passages(r: PipelineResult): unknown[] {
+  return r.context.map((p, i) => ({
+    rank: i + 1,
+    docId: p.docId,
+    chunkId: p.chunkId,
+    title: p.title,
+    source: p.source,
+    origin: p.origin,
+    score: Number(p.score.toFixed(6)),
+    text: p.sentences.map((s) => s.text).join(' '),
+    sentenceIds: p.sentences.map((s) => s.index),
+  }));
+}
+
+function toolError(err: unknown): { isError: true; content: { type: 'text'; text: string }[] } {
+  const reason = err instanceof RagError ? err.reason : 'InternalError';
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify({ reason, message: errorMessage(err) }) }] };
+}
+
+const documentShape = z.object({
+  id: z.string().optional(),
+  title: z.string().optional(),
+  text: z.string().optional(),
+  sentences: z.array(z.string()).optional(),
+  source: z.string().optional(),
+});
+
+export function buildMcpServer(rag: RagService): McpServer {
+  const server = new McpServer({ name: 'higress-ai-operator-rag', version: '0.1.0' });
+  server.registerTool(
+    'search',
+    {
+      description: 'Retrieve ranked passages for a query (query rewriting, hybrid BM25+dense retrieval with RRF, re-ranking, CRAG, compression). Returns passages with scores, source ids and a per-stage trace.',
+      inputSchema: { query: z.string().min(1), topK: z.number().int().positive().max(50).optional() },
+    },
+    async ({ query, topK }) => {
+      try {
+        const r = await rag.search(query, topK ? { topK } : {});
+        const body = { query, subQueries: r.subQueries, crag: r.crag, passages: passages(r), trace: r.trace };
+        return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };
+      } catch (err) {
+        return toolError(err);
+      }
+    },
+  );
+  server.registerTool(
+    'answer',
+    {
+      description: 'Retrieve, then answer with an OpenAI-compatible chat model, citing passages as [n] with their source ids.',
+      inputSchema: { question: z.string().min(1) },
+    },
+    async ({ question }) => {
+      try {
+        const r = await rag.search(question);
+        const started = performance.now();
+        const a = await generateAnswer(rag.llm, question, r.context);
+        const trace = [...r.trace, { stage: 'generate', variant: rag.llm?.model ?? 'none', status: 'ran', ms: performance.now() - started }];
+        const body = { question, answer: a.answer, citations: a.citations, passages: passages(r), trace };
+        return { content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body };
+      } catch (err) {
+        return toolError(err);
+      }
+    },
+  );
+  server.registerTool(
+    'ingest',
+    {
+      description: 'Index documents ({id?, title?, text | sentences[], source?}). Invalid documents are skipped with a reason; re-ingesting an id replaces it.',
+      inputSchema: { documents: z.array(z.unknown()).min(1) },
+    },
+    async ({ documents }) => {
+      try {
+        const report = await rag.ingest(documents);
+        return { content: [{ type: 'text', text: JSON.stringify(report) }], structuredContent: { ...report } };
+      } catch (err) {
+        return toolError(err);
+      }
+    },
+  );
+  return server;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of req) {
+    const b = part as Buffer;
+    size += b.length;
+    if (size > MAX_BODY_BYTES) throw new RagError('InvalidDocument', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    parts.push(b);
+  }
+  const text = Buffer.concat(parts).toString('utf8');
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+// Stateless Streamable HTTP: a fresh McpServer + transport per request (the SDK's stateless
+// pattern), so replicas behind the gateway need no session affinity.
+async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/healthz') {
+    sendJson(res, 200, { ok: true, chunks: rag.index.size });
+    return;
+  }
+  if (url.pathname === '/ingest' && req.method === 'POST') {
+    const body = (await readJson(req)) as { documents?: unknown } | undefined;
+    if (!Array.isArray(body?.documents)) {
+      sendJson(res, 400, { reason: 'InvalidDocument', message: 'body must be {"documents": [...]}' });
+      return;
+    }
+    sendJson(res, 200, await rag.ingest(body.documents));
+    return;
+  }
+  if (url.pathname === '/mcp') {
+    if (req.method !== 'POST') {
+      sendJson(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed (stateless server)' }, id: null });
+      return;
+    }
+    const body = await readJson(req);
+    const server = buildMcpServer(rag);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+    return;
+  }
+  sendJson(res, 404, { reason: 'NotFound', message: `no route ${url.pathname}` });
+}
+
+export async function startRagServer(rag: RagService, host: string, port: number): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    handle(rag, req, res).catch((err: unknown) => {
+      log.error({ err: errorMessage(err) }, 'request failed');
+      const reason = err instanceof RagError ? err.reason : err instanceof SyntaxError ? 'InvalidJson' : 'InternalError';
+      if (!res.headersSent) sendJson(res, reason === 'InternalError' ? 500 : 400, { reason, message: errorMessage(err) });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const addr = server.address() as AddressInfo;
+  return { server, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}` };
+}

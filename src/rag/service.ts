@@ -1,0 +1,102 @@
+import type { RagConfig } from './config.js';
+import { checkDocument, chunkDocument } from './chunking.js';
+import { createEmbedder } from './embed/registry.js';
+import type { Embedder } from './embed/types.js';
+import { OpenAiChatClient, type ChatClient } from './llm.js';
+import { runPipeline, type PipelineResult } from './pipeline.js';
+import { SparseIndex } from './sparse-index.js';
+import { stagesFor } from './stages/registry.js';
+import type { StageDeps } from './stages/types.js';
+import { openStore } from './store/registry.js';
+import type { ChunkStore } from './store/types.js';
+import type { StoredChunk } from './types.js';
+import { HttpWebSearch } from './web-search.js';
+import { createLogger } from '../util/log.js';
+
+const log = createLogger('rag');
+
+export interface IngestReport {
+  indexedDocuments: number;
+  indexedChunks: number;
+  skipped: { position: number; reason: string; message: string }[];
+}
+
+// Owns the store, the sparse index and the stage dependencies; the MCP server and the benchmark
+// are thin shells around it.
+export class RagService {
+  private writes: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly config: RagConfig,
+    readonly store: ChunkStore,
+    readonly index: SparseIndex,
+    readonly embedder: Embedder,
+    readonly llm: ChatClient | undefined,
+  ) {}
+
+  static async open(config: RagConfig, overrides: { embedder?: Embedder; store?: ChunkStore } = {}): Promise<RagService> {
+    const embedder = overrides.embedder ?? createEmbedder(config.embedding);
+    const store = overrides.store ?? (await openStore(config.store, embedder.dimensions));
+    const index = new SparseIndex();
+    for (const c of await store.allChunks()) index.add(c);
+    const llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
+    log.info({ store: store.kind, chunks: index.size, embedder: embedder.name }, 'rag service opened');
+    return new RagService(config, store, index, embedder, llm);
+  }
+
+  deps(overrides: Partial<StageDeps> = {}): StageDeps {
+    const web = this.config.webSearch;
+    return {
+      index: this.index,
+      store: this.store,
+      embedder: this.embedder,
+      idf: (t) => this.index.idf(t),
+      topK: this.config.topK,
+      settings: this.config.stages,
+      llm: this.llm,
+      webSearch: web ? { provider: new HttpWebSearch(web), topK: web.topK } : undefined,
+      ...overrides,
+    };
+  }
+
+  // Writes are serialised so the store and the sparse index change together; searches run freely.
+  // Embedding happens before anything is written, so an embedding failure leaves the index intact.
+  ingest(documents: unknown[]): Promise<IngestReport> {
+    const run = async (): Promise<IngestReport> => {
+      const skipped: IngestReport['skipped'] = [];
+      const docs: Exclude<ReturnType<typeof checkDocument>, { ok: false }>[] = [];
+      documents.forEach((d, i) => {
+        const c = checkDocument(d, i);
+        if (c.ok) docs.push(c);
+        else skipped.push({ position: i, reason: c.reason, message: c.message });
+      });
+      const chunks = docs.flatMap((d) => chunkDocument(d, this.config.chunking.maxChars));
+      const stored: StoredChunk[] = [];
+      const batch = 256;
+      for (let i = 0; i < chunks.length; i += batch) {
+        const slice = chunks.slice(i, i + batch);
+        const vectors = await this.embedder.embed(slice.map((c) => `${c.title}\n${c.sentences.join(' ')}`));
+        slice.forEach((c, j) => stored.push({ ...c, vector: vectors[j] as Float32Array }));
+      }
+      const docIds = [...new Set(docs.map((d) => d.docId))];
+      await this.store.replaceDocuments(docIds, stored);
+      this.index.removeDocuments(new Set(docIds));
+      for (const c of chunks) this.index.add(c);
+      if (skipped.length > 0) log.warn({ skipped }, 'documents skipped during ingest');
+      return { indexedDocuments: docIds.length, indexedChunks: chunks.length, skipped };
+    };
+    const next = this.writes.then(run, run);
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
+
+  search(query: string, overrides: Partial<StageDeps> = {}): Promise<PipelineResult> {
+    const deps = this.deps(overrides);
+    return runPipeline(query, stagesFor(deps.settings), deps);
+  }
+
+  async close(): Promise<void> {
+    await this.writes.catch(() => undefined);
+    await this.store.close();
+  }
+}

@@ -1,0 +1,59 @@
+import type { Chunk, ScoredChunk } from '../../types.js';
+import type { PipelineState, Stage, StageDeps } from '../types.js';
+import { reciprocalRankFusion } from './fusion.js';
+
+type Mode = 'hybrid' | 'dense' | 'sparse';
+
+async function rankedLists(queries: string[], mode: Mode, deps: StageDeps): Promise<{ lists: string[][]; dense: number; sparse: number }> {
+  const n = deps.settings.retrieve.candidatesPerList;
+  const lists: string[][] = [];
+  let dense = 0;
+  let sparse = 0;
+  if (mode !== 'dense') {
+    for (const q of queries) {
+      const hits = deps.index.search(q, n);
+      sparse += hits.length;
+      lists.push(hits.map((h) => h.chunk.id));
+    }
+  }
+  if (mode !== 'sparse') {
+    const vectors = await deps.embedder.embed(queries);
+    const results = await Promise.all(vectors.map((v) => deps.store.vectorSearch(v, n)));
+    for (const hits of results) {
+      dense += hits.length;
+      lists.push(hits.map((h) => h.id));
+    }
+  }
+  return { lists, dense, sparse };
+}
+
+// Each query (the original plus every sub-question) yields a BM25 list and a dense list; all lists
+// are fused with RRF, so a passage that answers one hop well surfaces even if it misses the others.
+function retrieveStage(mode: Mode): Stage {
+  return {
+    kind: 'retrieve',
+    variant: mode,
+    async run(state: PipelineState, deps: StageDeps) {
+      const queries = [state.query, ...state.subQueries];
+      const { lists, dense, sparse } = await rankedLists(queries, mode, deps);
+      const fused = reciprocalRankFusion(lists, deps.settings.retrieve.rrfK);
+      const candidates: ScoredChunk[] = [];
+      let missing = 0;
+      for (const [id, score] of [...fused].sort((a, b) => b[1] - a[1])) {
+        // A vector hit whose text the sparse index has not seen yet is mid-ingest: skip it.
+        const chunk: Chunk | undefined = deps.index.get(id);
+        if (chunk) candidates.push({ chunk, score, origin: 'index' });
+        else missing++;
+      }
+      return {
+        status: 'ran',
+        state: { ...state, candidates },
+        decision: { queries: queries.length, lists: lists.length, sparseHits: sparse, denseHits: dense, fused: candidates.length, ...(missing ? { skippedUnknownIds: missing } : {}) },
+      };
+    },
+  };
+}
+
+export const hybridRetrieve = retrieveStage('hybrid');
+export const denseRetrieve = retrieveStage('dense');
+export const sparseRetrieve = retrieveStage('sparse');

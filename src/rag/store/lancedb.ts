@@ -1,0 +1,113 @@
+import * as lancedb from '@lancedb/lancedb';
+import { RagError, errorMessage } from '../errors.js';
+import type { Chunk, StoredChunk } from '../types.js';
+import type { ChunkStore, VectorHit } from './types.js';
+
+interface ChunkRow {
+  id: string;
+  docId: string;
+  title: string;
+  sentencesJson: string;
+  sentenceOffset: number;
+  source: string;
+  vector: number[];
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+// Embedded default: LanceDB keeps columnar files under a directory (a PVC in the cluster), searches
+// vectors natively and survives restarts. The table is created on first write because LanceDB infers
+// the schema (and the vector dimension) from data.
+export class LanceDbStore implements ChunkStore {
+  readonly kind = 'lancedb';
+  private table: lancedb.Table | undefined;
+
+  private constructor(
+    private readonly db: lancedb.Connection,
+    private readonly tableName: string,
+    private readonly dimensions: number,
+  ) {}
+
+  static async open(path: string, tableName: string, dimensions: number): Promise<LanceDbStore> {
+    let db: lancedb.Connection;
+    try {
+      db = await lancedb.connect(path);
+    } catch (err) {
+      throw new RagError('StoreUnavailable', `cannot open LanceDB at ${path}: ${errorMessage(err)}`, { cause: err });
+    }
+    const store = new LanceDbStore(db, tableName, dimensions);
+    if ((await db.tableNames()).includes(tableName)) {
+      store.table = await db.openTable(tableName);
+      const field = (await store.table.schema()).fields.find((f) => f.name === 'vector');
+      const width = (field?.type as { listSize?: number } | undefined)?.listSize;
+      if (width !== undefined && width !== dimensions) {
+        throw new RagError('EmbeddingDimensionMismatch', `table ${tableName} holds ${width}-d vectors but the embedder makes ${dimensions}-d`);
+      }
+    }
+    return store;
+  }
+
+  async replaceDocuments(docIds: string[], chunks: StoredChunk[]): Promise<void> {
+    const rows: ChunkRow[] = chunks.map((c) => ({
+      id: c.id,
+      docId: c.docId,
+      title: c.title,
+      sentencesJson: JSON.stringify(c.sentences),
+      sentenceOffset: c.sentenceOffset,
+      source: c.source,
+      vector: Array.from(c.vector),
+    }));
+    if (!this.table) {
+      if (rows.length === 0) return;
+      this.table = await this.db.createTable(this.tableName, rows as unknown as Record<string, unknown>[], { mode: 'create', existOk: false });
+      return;
+    }
+    if (docIds.length > 0) {
+      // Delete in slices: one huge IN list is slow to parse.
+      for (let i = 0; i < docIds.length; i += 500) {
+        await this.table.delete(`docId IN (${docIds.slice(i, i + 500).map(sqlString).join(',')})`);
+      }
+    }
+    if (rows.length > 0) await this.table.add(rows as unknown as Record<string, unknown>[]);
+  }
+
+  async vectorSearch(vector: Float32Array, k: number): Promise<VectorHit[]> {
+    if (!this.table) return [];
+    const rows = (await this.table
+      .query()
+      .nearestTo(Array.from(vector))
+      .distanceType('cosine')
+      .select(['id', '_distance'])
+      .limit(k)
+      .toArray()) as { id: string; _distance: number }[];
+    return rows.map((r) => ({ id: r.id, score: 1 - r._distance }));
+  }
+
+  async allChunks(): Promise<Chunk[]> {
+    if (!this.table) return [];
+    const rows = (await this.table
+      .query()
+      .select(['id', 'docId', 'title', 'sentencesJson', 'sentenceOffset', 'source'])
+      .toArray()) as Omit<ChunkRow, 'vector'>[];
+    return rows.map((r) => ({
+      id: r.id,
+      docId: r.docId,
+      title: r.title,
+      sentences: JSON.parse(r.sentencesJson) as string[],
+      sentenceOffset: Number(r.sentenceOffset),
+      source: r.source,
+    }));
+  }
+
+  async count(): Promise<number> {
+    return this.table ? this.table.countRows() : 0;
+  }
+
+  close(): Promise<void> {
+    this.table?.close();
+    this.db.close();
+    return Promise.resolve();
+  }
+}

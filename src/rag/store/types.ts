@@ -1,0 +1,19 @@
+import type { Chunk, StoredChunk } from '../types.js';
+
+export interface VectorHit {
+  id: string;
+  /** Cosine similarity in [-1, 1]. */
+  score: number;
+}
+
+// What every storage backend must do. Text lives in the store so the in-memory sparse index can be
+// rebuilt from it on restart; vectors are searched where they live.
+export interface ChunkStore {
+  readonly kind: string;
+  /** Replaces all chunks of the given documents (idempotent re-ingest). */
+  replaceDocuments(docIds: string[], chunks: StoredChunk[]): Promise<void>;
+  vectorSearch(vector: Float32Array, k: number): Promise<VectorHit[]>;
+  allChunks(): Promise<Chunk[]>;
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
