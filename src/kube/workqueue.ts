@@ -1,0 +1,177 @@
+/**
+ * Rate-limited work queue with client-go semantics:
+ * - a key is queued at most once however often it is added (dedupe);
+ * - a key is never handed to two workers at once: re-added while processing, it is queued again
+ *   only after `done(key)`;
+ * - per-key exponential backoff with jitter for failures (`addRateLimited`), reset by `forget`;
+ * - delayed adds (`addAfter`) keep the earliest deadline per key;
+ * - `shutdown()` stops handing out keys (the backlog is dropped: reconciliation is level-based and
+ *   the next run relists) and resolves once in-flight work is done.
+ */
+export interface BackoffOptions {
+  /** First retry delay. Default 5 ms (client-go's default). */
+  baseDelayMs?: number;
+  /** Cap for the exponential delay. Default 1000 s. */
+  maxDelayMs?: number;
+  /** Up to this fraction of the delay is added at random, to spread retries of many keys. Default 0.1. */
+  jitter?: number;
+  /** Random source in [0, 1); injectable for tests. */
+  random?: () => number;
+}
+
+export interface WorkQueueOptions extends BackoffOptions {
+  /** Called whenever the number of queued keys changes (queue-depth metric). */
+  onDepth?: (depth: number) => void;
+}
+
+/** Delay for the `failures`-th consecutive failure (0-based): min(max, base·2^n) plus jitter, capped at max. Pure. */
+export function backoffDelay(failures: number, opts: BackoffOptions = {}): number {
+  const base = opts.baseDelayMs ?? 5;
+  const max = opts.maxDelayMs ?? 1_000_000;
+  const jitter = opts.jitter ?? 0.1;
+  const random = opts.random ?? Math.random;
+  // 2^n overflows to Infinity for large n, which Math.min handles.
+  const exp = Math.min(max, base * 2 ** failures);
+  return Math.min(max, exp + exp * jitter * random());
+}
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly delayed = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
+  private readonly waiters: Array<(key: string | undefined) => void> = [];
+  private idleWaiters: Array<() => void> = [];
+  private shuttingDown = false;
+
+  constructor(private readonly opts: WorkQueueOptions = {}) {}
+
+  /** Queue `key` now (no-op if already queued, or deferred until done if being processed). */
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.queue.push(key);
+    this.opts.onDepth?.(this.queue.length);
+  }
+
+  /** Queue `key` after `delayMs`; an earlier pending deadline for the same key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = Date.now() + delayMs;
+    const pending = this.delayed.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref?.();
+    this.delayed.set(key, { at, timer });
+  }
+
+  /** Queue `key` after its next backoff delay, counting a failure; returns the delay used. */
+  addRateLimited(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const delay = backoffDelay(n, this.opts);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** Reset the failure count of `key` (call after a successful reconcile). */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  numRequeues(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Keys waiting to be handed out (not counting delayed or in-flight ones). */
+  len(): number {
+    return this.queue.length;
+  }
+
+  /** Keys currently handed out and not yet `done`. */
+  inFlight(): number {
+    return this.processing.size;
+  }
+
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Next key to work on, or `undefined` once the queue is shut down. Pair every key with `done`. */
+  get(): Promise<string | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.opts.onDepth?.(this.queue.length);
+      this.dirty.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Mark `key` finished; if it was re-added meanwhile it is queued again now. */
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key) && !this.shuttingDown) {
+      this.dirty.delete(key);
+      this.add(key);
+    }
+    if (this.processing.size === 0) {
+      const idle = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of idle) w();
+    }
+  }
+
+  /** Stop handing out keys, cancel delayed adds, resolve when in-flight work is done. */
+  shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const { timer } of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
+    this.queue.length = 0;
+    this.dirty.clear();
+    this.opts.onDepth?.(0);
+    for (const w of this.waiters.splice(0)) w(undefined);
+    if (this.processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Run `concurrency` workers calling `handler(key)` until shutdown; resolves when all workers
+   * have stopped. Handler errors are swallowed here — the caller decides about requeueing.
+   */
+  async run(concurrency: number, handler: (key: string) => Promise<void>): Promise<void> {
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const key = await this.get();
+        if (key === undefined) return;
+        try {
+          await handler(key);
+        } catch {
+          // The handler owns error handling (logging, addRateLimited); a throw must not kill the worker.
+        } finally {
+          this.done(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  }
+}
