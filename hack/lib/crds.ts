@@ -1,0 +1,109 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ApiextensionsV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from './control-plane-binaries.js';
+
+const FIELD_MANAGER = 'higress-ai-operator-harness';
+
+export const OUR_CRDS_DIR = join(REPO_ROOT, 'crds');
+export const HIGRESS_CRDS_DIR = join(REPO_ROOT, 'hack', 'higress-crds');
+
+export interface InstallCrdsOptions {
+  /** Deadline for every CRD to become Established. */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+async function yamlFilesIn(dir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return entries
+    .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** Our generated CRDs (`crds/*.yaml`, possibly none yet) followed by the Higress fixtures. */
+export async function defaultCrdFiles(): Promise<string[]> {
+  return [...(await yamlFilesIn(OUR_CRDS_DIR)), ...(await yamlFilesIn(HIGRESS_CRDS_DIR))];
+}
+
+export async function readCrdFile(file: string): Promise<V1CustomResourceDefinition[]> {
+  const docs = parseAllDocuments(await readFile(file, 'utf8'));
+  const crds: V1CustomResourceDefinition[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length > 0) throw new Error(`${file}: invalid YAML: ${doc.errors[0]?.message ?? ''}`);
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const object = value as KubernetesObject;
+    if (object.kind !== 'CustomResourceDefinition' || object.apiVersion !== 'apiextensions.k8s.io/v1') {
+      throw new Error(`${file}: expected only apiextensions.k8s.io/v1 CustomResourceDefinition documents, got ${object.apiVersion}/${object.kind}`);
+    }
+    crds.push(object as V1CustomResourceDefinition);
+  }
+  return crds;
+}
+
+function condition(crd: V1CustomResourceDefinition, type: string): { status: string; message?: string } | undefined {
+  return crd.status?.conditions?.find((c) => c.type === type);
+}
+
+/**
+ * Server-side applies every CRD found in `files` (create or refresh, forcing ownership so an older copy is
+ * replaced) and waits until each one is Established. Works against any cluster, not only the embedded one.
+ * Returns the CRD names in file order.
+ */
+export async function installCrds(kubeconfigPath: string, files: string[], opts: InstallCrdsOptions = {}): Promise<string[]> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const log = opts.log ?? (() => {});
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const extensions = kc.makeApiClient(ApiextensionsV1Api);
+
+  const crds: V1CustomResourceDefinition[] = [];
+  for (const file of files) crds.push(...(await readCrdFile(file)));
+
+  for (const crd of crds) {
+    const name = crd.metadata?.name;
+    if (!name) throw new Error('CustomResourceDefinition without metadata.name');
+    // The generated files may carry server-populated fields; SSA rejects status/managedFields in the body.
+    const body: V1CustomResourceDefinition = {
+      apiVersion: crd.apiVersion,
+      kind: crd.kind,
+      metadata: { name, labels: crd.metadata?.labels, annotations: crd.metadata?.annotations },
+      spec: crd.spec,
+    };
+    await objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    log(`applied CRD ${name}`);
+  }
+
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? '';
+    for (;;) {
+      const current = await extensions.readCustomResourceDefinition({ name });
+      const namesAccepted = condition(current, 'NamesAccepted');
+      if (namesAccepted?.status === 'False') {
+        throw new Error(`CRD ${name} names not accepted: ${namesAccepted.message ?? ''}`);
+      }
+      if (condition(current, 'Established')?.status === 'True') break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return crds.map((crd) => crd.metadata?.name ?? '');
+}
