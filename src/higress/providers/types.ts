@@ -1,0 +1,20 @@
+import type { ProviderType } from '../../api/v1alpha1/modelpool.js';
+import type { UpstreamAddress } from '../mcpbridge.js';
+
+/**
+ * What the operator needs to know about one provider type. Each type lives in its own folder
+ * (`providers/<type>/index.ts`) exporting one of these; `registry.ts` lists them.
+ */
+export interface ProviderDefinition {
+  /** Value of ModelPool `spec.models[].provider.type`. */
+  readonly type: ProviderType;
+  /** ai-proxy `providers[].type` (reference §5.1). */
+  readonly aiProxyType: string;
+  /** Vendor API base URL used when the pool gives no endpoint; absent ⇒ endpoint is mandatory. */
+  readonly defaultEndpoint?: string;
+  /**
+   * Provider-specific ai-proxy fields for a user-supplied endpoint (e.g. `openaiCustomUrl`), given the
+   * raw URL and its parsed address. Called only when the pool sets `endpoint`.
+   */
+  endpointFields(endpoint: string, address: UpstreamAddress): Record<string, unknown>;
+}
