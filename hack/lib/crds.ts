@@ -1,15 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  ApiextensionsV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
+import { ApiextensionsV1Api, KubeConfig, PatchStrategy, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './control-plane-binaries.js';
+import { rawRequest } from './raw-request.js';
 
 const FIELD_MANAGER = 'higress-ai-operator-harness';
 
@@ -41,18 +35,29 @@ export async function defaultCrdFiles(): Promise<string[]> {
   return [...(await yamlFilesIn(OUR_CRDS_DIR)), ...(await yamlFilesIn(HIGRESS_CRDS_DIR))];
 }
 
-export async function readCrdFile(file: string): Promise<V1CustomResourceDefinition[]> {
+/** A CRD exactly as written in YAML (wire spelling, e.g. `x-kubernetes-validations`), never passed through client-node models. */
+export interface RawCrd {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
+export async function readCrdFile(file: string): Promise<RawCrd[]> {
   const docs = parseAllDocuments(await readFile(file, 'utf8'));
-  const crds: V1CustomResourceDefinition[] = [];
+  const crds: RawCrd[] = [];
   for (const doc of docs) {
     if (doc.errors.length > 0) throw new Error(`${file}: invalid YAML: ${doc.errors[0]?.message ?? ''}`);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    const object = value as KubernetesObject;
+    const object = value as Partial<RawCrd>;
     if (object.kind !== 'CustomResourceDefinition' || object.apiVersion !== 'apiextensions.k8s.io/v1') {
-      throw new Error(`${file}: expected only apiextensions.k8s.io/v1 CustomResourceDefinition documents, got ${object.apiVersion}/${object.kind}`);
+      throw new Error(`${file}: expected only apiextensions.k8s.io/v1 CustomResourceDefinition documents, got ${String(object.apiVersion)}/${String(object.kind)}`);
     }
-    crds.push(object as V1CustomResourceDefinition);
+    if (typeof object.metadata?.name !== 'string' || typeof object.spec !== 'object' || object.spec === null) {
+      throw new Error(`${file}: CustomResourceDefinition without metadata.name or spec`);
+    }
+    crds.push(object as RawCrd);
   }
   return crds;
 }
@@ -71,29 +76,23 @@ export async function installCrds(kubeconfigPath: string, files: string[], opts:
   const log = opts.log ?? (() => {});
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
-  const objects = KubernetesObjectApi.makeApiClient(kc);
   const extensions = kc.makeApiClient(ApiextensionsV1Api);
 
-  const crds: V1CustomResourceDefinition[] = [];
+  const crds: RawCrd[] = [];
   for (const file of files) crds.push(...(await readCrdFile(file)));
 
   for (const crd of crds) {
-    const name = crd.metadata?.name;
-    if (!name) throw new Error('CustomResourceDefinition without metadata.name');
-    // The generated files may carry server-populated fields; SSA rejects status/managedFields in the body.
-    const body: V1CustomResourceDefinition = {
-      apiVersion: crd.apiVersion,
-      kind: crd.kind,
-      metadata: { name, labels: crd.metadata?.labels, annotations: crd.metadata?.annotations },
-      spec: crd.spec,
-    };
-    await objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    const { name, labels, annotations } = crd.metadata;
+    // Only the desired state: SSA rejects server-populated fields (status, managedFields) in the body.
+    const body = { apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name, labels, annotations }, spec: crd.spec };
+    const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}?fieldManager=${FIELD_MANAGER}&force=true`;
+    await rawRequest(kc, 'PATCH', path, body, PatchStrategy.ServerSideApply);
     log(`applied CRD ${name}`);
   }
 
   const deadline = Date.now() + timeoutMs;
   for (const crd of crds) {
-    const name = crd.metadata?.name ?? '';
+    const { name } = crd.metadata;
     for (;;) {
       const current = await extensions.readCustomResourceDefinition({ name });
       const namesAccepted = condition(current, 'NamesAccepted');
@@ -105,5 +104,5 @@ export async function installCrds(kubeconfigPath: string, files: string[], opts:
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return crds.map((crd) => crd.metadata?.name ?? '');
+  return crds.map((crd) => crd.metadata.name);
 }
