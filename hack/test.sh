@@ -10,6 +10,8 @@ report_dir=.tmp/test-reports
 mkdir -p "$report_dir"
 status=0
 for project in unit dataplane integration; do
+  # The integration layer needs the pinned etcd + kube-apiserver; built once, cached by version.
+  if [[ $project == integration ]]; then bash hack/ensure-control-plane.sh || status=$?; fi
   echo "== jest: $project"
   NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects "$project" \
     --passWithNoTests --json --outputFile "$report_dir/$project.json" || status=$?
