@@ -28,7 +28,6 @@ export default {
       displayName: 'dataplane',
       testMatch: ['<rootDir>/test/integration/router/**/*.test.ts', '<rootDir>/test/integration/rag/**/*.test.ts'],
       testTimeout: 120000,
-      maxWorkers: 2,
     },
     {
       ...common,
@@ -38,7 +37,6 @@ export default {
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       testTimeout: 120000,
-      maxWorkers: 2,
     },
   ],
 };
