@@ -134,7 +134,7 @@ export const modelSchema = z
 
 export const retriesSchema = z
   .object({
-    attempts: z.int().min(0).max(10).default(3).describe('Upstream attempts after the first failure.'),
+    attempts: z.int().min(0).max(10).default(3).describe('Upstream tries (higress.io/proxy-next-upstream-tries).'),
     timeoutSeconds: z.int().min(1).max(3600).default(120).describe('Budget for all retries together.'),
     on: z
       .array(z.enum(['error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503', 'http_504', 'http_403', 'http_404', 'http_429', 'non_idempotent']))
