@@ -1,0 +1,86 @@
+import type { FlywheelRecord, ObservedAnswer } from '../types.js';
+
+// Flattens flywheel records into per-model supervised examples and splits them deterministically.
+
+export interface Example {
+  /** Index into the prompt list the examples were built with. */
+  prompt: number;
+  model: string;
+  score: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface Dataset {
+  prompts: string[];
+  /** Estimated prompt tokens per prompt (the primary answer's input tokens). */
+  promptTokens: number[];
+  examples: Example[];
+  /** Every model seen with at least one scored answer. */
+  models: string[];
+}
+
+export function answersOf(record: FlywheelRecord): ObservedAnswer[] {
+  return [record.primary, ...record.shadows];
+}
+
+export function buildDataset(records: readonly FlywheelRecord[]): Dataset {
+  const prompts: string[] = [];
+  const promptTokens: number[] = [];
+  const examples: Example[] = [];
+  const models = new Set<string>();
+  for (const record of records) {
+    const index = prompts.length;
+    prompts.push(record.prompt);
+    promptTokens.push(record.primary.inputTokens > 0 ? record.primary.inputTokens : Math.ceil(record.prompt.length / 4));
+    // A model answered twice (primary and shadow) counts once: the first scored answer wins.
+    const seen = new Set<string>();
+    for (const answer of answersOf(record)) {
+      if (answer.score === null || seen.has(answer.model)) continue;
+      seen.add(answer.model);
+      models.add(answer.model);
+      examples.push({
+        prompt: index,
+        model: answer.model,
+        score: Math.min(1, Math.max(0, answer.score)),
+        outputTokens: answer.outputTokens,
+        costUsd: answer.costUsd,
+      });
+    }
+  }
+  return { prompts, promptTokens, examples, models: [...models].sort() };
+}
+
+/** FNV-1a of a string mapped to [0, 1): a split that depends only on the record id. */
+export function unitHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0x5bd1e995);
+  h ^= h >>> 15;
+  return (h >>> 0) / 4294967296;
+}
+
+/** Deterministic split: records whose id hashes below `fraction` (salted) go to `holdout`. */
+export function splitRecords(
+  records: readonly FlywheelRecord[],
+  fraction: number,
+  salt = 'holdout',
+): { train: FlywheelRecord[]; holdout: FlywheelRecord[] } {
+  const train: FlywheelRecord[] = [];
+  const holdout: FlywheelRecord[] = [];
+  for (const r of records) (unitHash(`${salt}:${r.id}`) < fraction ? holdout : train).push(r);
+  return { train, holdout };
+}
+
+/** Small seeded PRNG (mulberry32) so training is reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
