@@ -51,6 +51,6 @@ export function tokenCount(text: string): number {
 // Splits after . ! ? followed by whitespace and an upper-case letter/digit/quote; abbreviations such
 // as "U.S. Army" survive because the next token is checked, not just the period.
 export function splitSentences(text: string): string[] {
-  const parts = text.split(/(?<=[.!?])\s+(?=["'“(]?[\p{Lu}\p{N}])/u);
+  const parts = text.split(/(?<=[.!?])(?<![\s.]\p{Lu}\.)(?<!\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|No|Inc|Co)\.)\s+(?=["'“(]?[\p{Lu}\p{N}])/u);
   return parts.map((s) => s.trim()).filter((s) => s.length > 0);
 }

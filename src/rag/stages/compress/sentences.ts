@@ -12,8 +12,8 @@ import type { Stage } from '../types.js';
 //   - it is the passage's lead sentence (it names the entity later sentences refer to with
 //     pronouns), or
 //   - it mentions the title of another passage in the context (the bridge between hops).
-// A passage is dropped when none of its sentences reaches the threshold and no other passage or
-// the question mentions it.
+// A passage is dropped when none of its sentences reaches the threshold or links to another
+// passage, and neither the question nor another passage mentions it.
 
 export interface CompressionResult {
   passages: ContextPassage[];
@@ -37,7 +37,7 @@ export function compressPassages(query: string, subQueries: string[], candidates
       return { index: c.chunk.sentenceOffset + i, text, score, bridge, lead: i === 0 && c.chunk.sentenceOffset === 0 };
     });
     for (const s of scored) tokensBefore += tokenCount(s.text);
-    const relevant = scored.some((s) => s.score >= minScore);
+    const relevant = scored.some((s) => s.score >= minScore || s.bridge);
     const referenced = mentions(query, c.chunk.title) || candidates.some((o) => o !== c && mentions(o.chunk.sentences.join(' '), c.chunk.title));
     if (!relevant && !referenced) {
       droppedPassages++;

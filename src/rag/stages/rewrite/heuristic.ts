@@ -37,10 +37,12 @@ export function decompose(question: string, max: number): string[] {
   const entityTerms = new Set(entities.flatMap((e) => terms(e)));
   const predicate = terms(question).filter((t) => !entityTerms.has(t)).join(' ');
   const subs: string[] = [];
-  if (entities.length > 1) for (const e of entities) subs.push(`${e} ${predicate}`.trim());
+  // Clauses first: each relative clause is a hop. Entity-focused queries come after, for
+  // comparison questions that name several entities in one clause.
   for (const clause of question.split(CLAUSE_SPLIT)) {
     if (terms(clause).length >= 2 && clause.trim() !== question.trim()) subs.push(clause.replace(/\?$/, '').trim());
   }
+  if (entities.length > 1) for (const e of entities) subs.push(`${e} ${predicate}`.trim());
   const seen = new Set<string>([terms(question).join(' ')]);
   const out: string[] = [];
   for (const s of subs) {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ScoredChunk } from '../../types.js';
+import { compressPassages } from './sentences.js';
+
+const sc = (title: string, sentences: string[]): ScoredChunk => ({
+  chunk: { id: title, docId: title, title, sentences, sentenceOffset: 0, source: title },
+  score: 1,
+  origin: 'index',
+});
+
+describe('compressPassages', () => {
+  const idf = (): number => 1;
+  const r = compressPassages(
+    'Which river flows through Vienna?',
+    [],
+    [
+      sc('Vienna', ['Vienna is the capital of Austria.', 'It has many cafés.', 'The Danube river flows through Vienna.', 'Mozart lived there.']),
+      sc('Banana', ['Bananas are yellow.', 'They grow in the tropics.']),
+    ],
+    idf,
+    0.3,
+  );
+  it('keeps relevant sentences and the lead sentence, drops the rest', () => {
+    const vienna = r.passages.find((p) => p.title === 'Vienna');
+    expect(vienna?.sentences.map((s) => s.index)).toEqual([0, 2]);
+  });
+  it('drops a passage nothing points to and nothing in it is relevant', () => {
+    expect(r.passages.map((p) => p.title)).toEqual(['Vienna']);
+    expect(r.droppedPassages).toBe(1);
+  });
+  it('counts tokens before and after', () => {
+    expect(r.tokensAfter).toBeLessThan(r.tokensBefore);
+  });
+  it('keeps a sentence that mentions another passage (the bridge)', () => {
+    const b = compressPassages('Who founded it?', [], [sc('Acme', ['Acme makes things.', 'It was bought by Globex.']), sc('Globex', ['Globex was founded by Hank.'])], idf, 0.9);
+    expect(b.passages.find((p) => p.title === 'Acme')?.sentences.map((s) => s.index)).toEqual([0, 1]);
+  });
+});
