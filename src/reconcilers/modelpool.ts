@@ -123,8 +123,9 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
       type: def.aiProxyType,
       protocol: 'openai',
       ...(tokens.tokens.length ? { apiTokens: tokens.tokens } : {}),
-      // '*' maps whatever name reached this upstream (the model, the alias) to the upstream's model.
-      modelMapping: { '*': upstreamModelOf(model) },
+      // '*' maps whatever name reached this upstream (the model or the alias) to the upstream's model;
+      // without an upstreamModel or alias the name already is right and no mapping is written.
+      ...(model.upstreamModel !== undefined || pool.spec.alias !== undefined ? { modelMapping: { '*': upstreamModelOf(model) } } : {}),
       ...endpointFields,
     };
     if (inFallback.has(model.name) && tokens.tokens.length) {

@@ -2,7 +2,8 @@ import type { ProviderType } from '../../api/v1alpha1/modelpool.js';
 import type { UpstreamAddress } from '../mcpbridge.js';
 
 /**
- * What the operator needs to know about one provider type. Each type lives in its own folder
+ * What the operator needs to know about one provider type. Tokens are not per provider: ai-proxy reads
+ * every provider's key from `apiTokens` (azure accepts exactly one, which is all a pool can reference). Each type lives in its own folder
  * (`providers/<type>/index.ts`) exporting one of these; `registry.ts` lists them.
  */
 export interface ProviderDefinition {
