@@ -7,7 +7,7 @@ import type { PluginImageOptions } from '../higress/plugins.js';
 import { providerFor } from '../higress/providers/registry.js';
 import type { Ingress, MatchRule, McpBridgeRegistry, WasmPlugin } from '../higress/types.js';
 import { buildWasmPlugin } from '../higress/wasmplugin.js';
-import { ownerLabels, sharedLabels } from './labels.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 
 /**
  * ModelPool → Higress objects, as pure functions (no I/O, deterministic output for equal input).
@@ -87,7 +87,9 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
   const name = pool.metadata.name;
   const { gateway } = pool.spec;
   const gw = gateway.namespace;
-  const labels = ownerLabels('ModelPool', ns, name);
+  const owner: OwnerRef = { kind: 'ModelPool', namespace: ns, name };
+  const labels = ownerLabels(owner);
+  const annotations = ownerAnnotations(owner);
   const inFallback = new Set(pool.spec.fallback ?? []);
   const retries: RetryPolicy | undefined = pool.spec.retries ?? (inFallback.size ? DEFAULT_RETRIES : undefined);
 
@@ -142,7 +144,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
     const ingressName = boundedName([NAME_PREFIX, ns, name, model.name]);
     ingresses.push(
       buildRouteIngress({
-        metadata: { name: ingressName, namespace: gw, labels },
+        metadata: { name: ingressName, namespace: gw, labels, annotations },
         ingressClassName: gateway.ingressClassName,
         hosts: gateway.hosts,
         path: gateway.path,
@@ -159,7 +161,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
   if (pool.spec.alias && routed.some((r) => r.spec.weight > 0)) {
     ingresses.push(
       buildRouteIngress({
-        metadata: { name: boundedName([NAME_PREFIX, ns, name, 'alias', pool.spec.alias]), namespace: gw, labels },
+        metadata: { name: boundedName([NAME_PREFIX, ns, name, 'alias', pool.spec.alias]), namespace: gw, labels, annotations },
         ingressClassName: gateway.ingressClassName,
         hosts: gateway.hosts,
         path: gateway.path,
@@ -220,14 +222,14 @@ export function renderAggregatePlugins(renders: readonly PoolRender[], options: 
     out.push(
       buildWasmPlugin({
         plugin: 'model-router',
-        metadata: { name: MODEL_ROUTER_PLUGIN_NAME, namespace: ns, labels: sharedLabels() },
+        metadata: { name: MODEL_ROUTER_PLUGIN_NAME, namespace: ns, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
         image: options.image,
         // Global: the model header must be set before any route (and so any rule) can match.
         defaultConfig: { modelToHeader: MODEL_HEADER },
       }),
       buildWasmPlugin({
         plugin: 'ai-proxy',
-        metadata: { name: AI_PROXY_PLUGIN_NAME, namespace: ns, labels: sharedLabels() },
+        metadata: { name: AI_PROXY_PLUGIN_NAME, namespace: ns, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
         image: options.image,
         matchRules: byNamespace.get(ns),
       }),
