@@ -1,0 +1,247 @@
+import type { Logger } from 'pino';
+import { createLogger } from '../util/log.js';
+import type { KubeClient, WatchEvent } from './client.js';
+import { apiErrorFrom, isGone, KubeApiError } from './errors.js';
+import { keyOf, type KubeObject } from './object.js';
+import type { ResourceType } from './resources.js';
+import { Store } from './store.js';
+import { backoffDelay } from './workqueue.js';
+
+export interface EventHandler<T> {
+  onAdd?(obj: T): void;
+  /** Also called with `old === obj` on every periodic resync. */
+  onUpdate?(old: T, obj: T): void;
+  /** Receives the last known state of the deleted object. */
+  onDelete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  client: KubeClient;
+  resource: ResourceType;
+  /** Restrict to one namespace; all namespaces when omitted. */
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** Re-deliver every cached object as an update this often; 0/undefined disables. */
+  resyncPeriodMs?: number | undefined;
+  /** Server-side watch timeout; the watch is then resumed from the last resourceVersion. Default 300–600 s. */
+  watchTimeoutSeconds?: number | undefined;
+  /** List page size. Default 500. */
+  pageSize?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+export interface InformerStats {
+  lists: number;
+  watches: number;
+  /** Relists caused by 410 Gone / Expired resource versions. */
+  goneRelists: number;
+}
+
+/**
+ * List+watch cache for one resource type. Lists (paginated), then watches from the list's
+ * resourceVersion with bookmarks; on a closed or failed stream it resumes from the last seen
+ * resourceVersion (with backoff on errors); on 410 Gone/Expired it relists and emits the
+ * difference as add/update/delete. `hasSynced()` turns true after the first complete list.
+ */
+export class Informer<T extends KubeObject> {
+  readonly store = new Store<T>();
+  readonly stats: InformerStats = { lists: 0, watches: 0, goneRelists: 0 };
+  private readonly handlers = new Set<EventHandler<T>>();
+  private readonly log: Logger;
+  private synced = false;
+  private syncWaiters: Array<() => void> = [];
+  private stopped = true;
+  private loop?: Promise<void>;
+  private watchAbort?: AbortController;
+  private sleepAbort?: AbortController;
+  private resourceVersion = '';
+  private resyncTimer?: ReturnType<typeof setInterval>;
+
+  constructor(private readonly opts: InformerOptions) {
+    this.log = (opts.logger ?? createLogger('informer')).child({ resource: opts.resource.plural });
+  }
+
+  /** Subscribe; returns an unsubscribe function. Late subscribers get `onAdd` for cached objects. */
+  addEventHandler(handler: EventHandler<T>): () => void {
+    this.handlers.add(handler);
+    if (this.synced) for (const obj of this.store.list()) this.call(() => handler.onAdd?.(obj));
+    return () => this.handlers.delete(handler);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves after the first complete list; rejects on timeout (reason `CacheSyncTimeout`). */
+  waitForSync(timeoutMs = 60_000): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new KubeApiError(504, 'CacheSyncTimeout', `${this.opts.resource.kind} cache did not sync in ${timeoutMs} ms`)), timeoutMs);
+      this.syncWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** The resourceVersion the next watch resumes from. */
+  lastResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+    const period = this.opts.resyncPeriodMs ?? 0;
+    if (period > 0) {
+      this.resyncTimer = setInterval(() => this.resync(), period);
+      this.resyncTimer.unref?.();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.watchAbort?.abort();
+    this.sleepAbort?.abort();
+    await this.loop;
+  }
+
+  /**
+   * Drop the current watch and resume from `resourceVersion` (default: the last one seen), as after a
+   * network break. Passing an expired version exercises the 410 → relist path.
+   */
+  restartWatch(resourceVersion?: string): void {
+    if (resourceVersion !== undefined) this.resourceVersion = resourceVersion;
+    this.watchAbort?.abort();
+  }
+
+  /** Deliver every cached object to `onUpdate(obj, obj)` — the periodic resync. */
+  resync(): void {
+    for (const obj of this.store.list()) this.emit((h) => h.onUpdate?.(obj, obj));
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          await this.relist();
+          needList = false;
+        }
+        await this.watchOnce();
+        failures = 0;
+      } catch (e) {
+        if (this.stopped) break;
+        if (isGone(e)) {
+          this.stats.goneRelists++;
+          this.log.info({ resourceVersion: this.resourceVersion }, 'resourceVersion expired; relisting');
+          needList = true;
+          continue;
+        }
+        const delay = backoffDelay(failures++, { baseDelayMs: 200, maxDelayMs: 30_000, jitter: 0.2 });
+        this.log.warn({ err: (e as Error).message, reason: (e as KubeApiError).reason, delayMs: Math.round(delay) }, 'list/watch failed; retrying');
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    this.stats.lists++;
+    const { items, resourceVersion } = await this.opts.client.list<T>(this.opts.resource, {
+      namespace: this.opts.namespace,
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+      limit: this.opts.pageSize ?? 500,
+    });
+    const seen = new Set<string>();
+    for (const obj of items) {
+      seen.add(keyOf(obj));
+      this.upsert(obj);
+    }
+    for (const key of this.store.keys()) {
+      if (!seen.has(key)) {
+        const old = this.store.remove(key);
+        if (old) this.emit((h) => h.onDelete?.(old));
+      }
+    }
+    this.resourceVersion = resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  private upsert(obj: T): void {
+    const old = this.store.upsert(obj);
+    if (!old) this.emit((h) => h.onAdd?.(obj));
+    else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit((h) => h.onUpdate?.(old, obj));
+  }
+
+  private async watchOnce(): Promise<void> {
+    this.stats.watches++;
+    const abort = new AbortController();
+    this.watchAbort = abort;
+    const timeout = this.opts.watchTimeoutSeconds ?? Math.floor(300 + Math.random() * 300);
+    await this.opts.client.watch<T>(
+      this.opts.resource,
+      {
+        namespace: this.opts.namespace,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: timeout,
+      },
+      (ev) => this.handle(ev),
+      abort.signal,
+    );
+  }
+
+  private handle(ev: WatchEvent<T>): void {
+    if (ev.type === 'ERROR') {
+      const status = ev.object as unknown as { code?: number };
+      throw apiErrorFrom(status.code ?? 500, ev.object, `watch ${this.opts.resource.kind}`);
+    }
+    const rv = ev.object.metadata?.resourceVersion;
+    if (ev.type === 'BOOKMARK') {
+      if (rv) this.resourceVersion = rv;
+      return;
+    }
+    if (ev.type === 'DELETED') {
+      const key = keyOf(ev.object);
+      const old = this.store.remove(key);
+      this.emit((h) => h.onDelete?.(old ?? ev.object));
+    } else {
+      this.upsert(ev.object);
+    }
+    if (rv) this.resourceVersion = rv;
+  }
+
+  private emit(fn: (h: EventHandler<T>) => void): void {
+    for (const h of this.handlers) this.call(() => fn(h));
+  }
+
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'event handler threw');
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    const abort = new AbortController();
+    this.sleepAbort = abort;
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      abort.signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}

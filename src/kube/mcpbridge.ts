@@ -1,0 +1,171 @@
+import type { KubeClient } from './client.js';
+import { isAlreadyExists, isConflict } from './errors.js';
+import { jsonEqual, type KubeObject } from './object.js';
+import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
+import { Resources } from './resources.js';
+import { backoffDelay } from './workqueue.js';
+
+/** Higress only reads the McpBridge with this name (reference §1.2). */
+export const MCPBRIDGE_NAME = 'default';
+export const DEFAULT_HIGRESS_NAMESPACE = 'higress-system';
+/**
+ * JSON map `{registryName: "Kind/namespace/name"}` on McpBridge/default recording which registries
+ * we own. Entries not in it belong to someone else (console, humans) and are never touched.
+ */
+export const REGISTRY_OWNERS_ANNOTATION = 'ai.higress.io/registry-owners';
+
+/** One `spec.registries[]` entry; fields beyond `name` pass through untouched. */
+export interface Registry {
+  name: string;
+  type: string;
+  domain?: string;
+  port?: number;
+  protocol?: string;
+  sni?: string;
+  [field: string]: unknown;
+}
+
+export interface McpBridge extends KubeObject {
+  spec?: { registries?: Registry[]; [field: string]: unknown };
+}
+
+export class McpBridgeError extends Error {
+  override readonly name = 'McpBridgeError';
+  constructor(
+    readonly reason: 'RegistryNameConflict' | 'McpBridgeConflictRetriesExhausted',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type MergeResult =
+  | { ok: true; changed: boolean; registries: Registry[]; owners: Record<string, string> }
+  | { ok: false; reason: 'RegistryNameConflict'; message: string };
+
+/** Parse the owners annotation; garbage yields `{}` (we then own nothing, the safe direction). */
+export function parseOwners(value: string | undefined): Record<string, string> {
+  if (!value) return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Merge `desired` registries of `owner` into `current`. Pure.
+ * - entries owned by `owner` and not desired are removed;
+ * - desired entries replace ours in place (order kept) or are appended;
+ * - entries we do not own are kept as they are; a desired name equal to a foreign entry or to
+ *   another owner's entry is a `RegistryNameConflict` (never clobbered);
+ * - owner records for vanished registries are dropped.
+ */
+export function mergeRegistries(current: readonly Registry[], owners: Readonly<Record<string, string>>, owner: string, desired: readonly Registry[]): MergeResult {
+  const present = new Set(current.map((r) => r.name));
+  const nextOwners: Record<string, string> = {};
+  for (const [name, o] of Object.entries(owners)) if (present.has(name)) nextOwners[name] = o;
+  const want = new Map(desired.map((r) => [r.name, r]));
+  for (const r of current) {
+    if (want.has(r.name) && nextOwners[r.name] !== owner) {
+      const holder = nextOwners[r.name] ?? 'an unmanaged entry';
+      return { ok: false, reason: 'RegistryNameConflict', message: `McpBridge registry ${r.name} already belongs to ${holder}` };
+    }
+  }
+  const registries: Registry[] = [];
+  for (const r of current) {
+    if (nextOwners[r.name] !== owner) registries.push(r);
+    else if (want.has(r.name)) {
+      registries.push(want.get(r.name)!);
+      want.delete(r.name);
+    } else delete nextOwners[r.name];
+  }
+  for (const r of [...want.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    registries.push(r);
+    nextOwners[r.name] = owner;
+  }
+  const changed = !jsonEqual(registries, current) || !jsonEqual(nextOwners, owners);
+  return { ok: true, changed, registries, owners: nextOwners };
+}
+
+export interface SyncRegistriesOptions {
+  /** Higress namespace. Default `higress-system`. */
+  namespace?: string;
+  owner: OwnerRef;
+  /** The full set of registries `owner` wants; `[]` removes all of its entries. */
+  registries: readonly Registry[];
+  /** A cached McpBridge/default (e.g. from an informer) to try first; a conflict falls back to a GET. */
+  cached?: McpBridge | undefined;
+  maxAttempts?: number;
+}
+
+export interface SyncRegistriesResult {
+  written: boolean;
+  attempts: number;
+}
+
+// Reconciles of different owners in one process would otherwise race each other into 409s.
+const locks = new Map<string, Promise<unknown>>();
+
+function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(key) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  locks.set(key, tail);
+  void tail.then(() => {
+    if (locks.get(key) === tail) locks.delete(key);
+  });
+  return run;
+}
+
+/**
+ * Read-merge-write of `owner`'s entries in the shared McpBridge/default: creates the bridge when
+ * missing, keeps entries we do not own, writes nothing when already converged, and retries on 409
+ * with a fresh read (optimistic concurrency via resourceVersion).
+ */
+export function syncRegistries(client: KubeClient, opts: SyncRegistriesOptions): Promise<SyncRegistriesResult> {
+  const namespace = opts.namespace ?? DEFAULT_HIGRESS_NAMESPACE;
+  return serialized(namespace, () => syncOnce(client, namespace, opts));
+}
+
+/** Remove every registry `owner` put into McpBridge/default (owner deletion). */
+export function removeRegistries(client: KubeClient, opts: Omit<SyncRegistriesOptions, 'registries'>): Promise<SyncRegistriesResult> {
+  return syncRegistries(client, { ...opts, registries: [] });
+}
+
+async function syncOnce(client: KubeClient, namespace: string, opts: SyncRegistriesOptions): Promise<SyncRegistriesResult> {
+  const owner = toOwnerId(opts.owner);
+  const maxAttempts = opts.maxAttempts ?? 10;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const observed = attempt === 1 && opts.cached ? opts.cached : await client.get<McpBridge>(Resources.McpBridge, MCPBRIDGE_NAME, namespace);
+    const current = observed?.spec?.registries ?? [];
+    const owners = parseOwners(observed?.metadata.annotations?.[REGISTRY_OWNERS_ANNOTATION]);
+    const merged = mergeRegistries(current, owners, owner, opts.registries);
+    if (!merged.ok) throw new McpBridgeError(merged.reason, merged.message);
+    if (!merged.changed) return { written: false, attempts: attempt };
+    try {
+      if (!observed) {
+        await client.create<McpBridge>(Resources.McpBridge, {
+          metadata: { name: MCPBRIDGE_NAME, namespace, annotations: { [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify(merged.owners) } },
+          spec: { registries: merged.registries },
+        });
+      } else {
+        await client.update<McpBridge>(Resources.McpBridge, {
+          ...observed,
+          metadata: {
+            ...observed.metadata,
+            annotations: { ...(observed.metadata.annotations ?? {}), [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify(merged.owners) },
+          },
+          spec: { ...(observed.spec ?? {}), registries: merged.registries },
+        });
+      }
+      return { written: true, attempts: attempt };
+    } catch (e) {
+      if (!isConflict(e) && !isAlreadyExists(e)) throw e;
+      await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, { baseDelayMs: 10, maxDelayMs: 500, jitter: 1 })));
+    }
+  }
+  throw new McpBridgeError('McpBridgeConflictRetriesExhausted', `McpBridge ${namespace}/${MCPBRIDGE_NAME}: still conflicting after ${maxAttempts} attempts`);
+}
