@@ -22,7 +22,13 @@ export const ragConfigSchema = z.object({
     .prefault({}),
   store: z
     .discriminatedUnion('kind', [
-      z.object({ kind: z.literal('lancedb'), path: z.string().min(1), table: z.string().default('chunks') }),
+      z.object({
+        kind: z.literal('lancedb'),
+        path: z.string().min(1),
+        table: z.string().default('chunks'),
+        // Below this many chunks exact search is fast enough; above it an IVF-PQ index is built.
+        vectorIndexMinRows: z.number().int().positive().default(5000),
+      }),
       z.object({ kind: z.literal('memory') }),
       z.object({
         kind: z.literal('milvus'),

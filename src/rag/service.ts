@@ -86,8 +86,25 @@ export class RagService {
       return { indexedDocuments: docIds.length, indexedChunks: chunks.length, skipped };
     };
     const next = this.writes.then(run, run);
-    this.writes = next.catch(() => undefined);
+    // Index maintenance rides on the write queue after the ingest it follows, so it never races a
+    // write, but the caller does not wait for it.
+    this.writes = next.catch(() => undefined).then(() => this.maintainStore());
     return next;
+  }
+
+  /** Waits for queued writes and index maintenance (the benchmark and tests use it). */
+  async settle(): Promise<void> {
+    await this.writes;
+  }
+
+  private async maintainStore(): Promise<void> {
+    if (!this.store.maintain) return;
+    try {
+      const r = await this.store.maintain();
+      if (r.action !== 'none') log.info({ action: r.action, ms: Math.round(r.ms) }, 'vector index maintained');
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'vector index maintenance failed; exact search continues');
+    }
   }
 
   search(query: string, overrides: Partial<StageDeps> = {}): Promise<PipelineResult> {

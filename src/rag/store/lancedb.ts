@@ -13,6 +13,8 @@ interface ChunkRow {
   vector: number[];
 }
 
+export const VECTOR_REFINE_FACTOR = 4;
+
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
@@ -23,23 +25,26 @@ function sqlString(s: string): string {
 export class LanceDbStore implements ChunkStore {
   readonly kind = 'lancedb';
   private table: lancedb.Table | undefined;
+  private indexed = false;
 
   private constructor(
     private readonly db: lancedb.Connection,
     private readonly tableName: string,
     private readonly dimensions: number,
+    private readonly vectorIndexMinRows: number,
   ) {}
 
-  static async open(path: string, tableName: string, dimensions: number): Promise<LanceDbStore> {
+  static async open(path: string, tableName: string, dimensions: number, vectorIndexMinRows = 5000): Promise<LanceDbStore> {
     let db: lancedb.Connection;
     try {
       db = await lancedb.connect(path);
     } catch (err) {
       throw new RagError('StoreUnavailable', `cannot open LanceDB at ${path}: ${errorMessage(err)}`, { cause: err });
     }
-    const store = new LanceDbStore(db, tableName, dimensions);
+    const store = new LanceDbStore(db, tableName, dimensions, vectorIndexMinRows);
     if ((await db.tableNames()).includes(tableName)) {
       store.table = await db.openTable(tableName);
+      store.indexed = (await store.table.listIndices()).some((i) => i.columns.includes('vector'));
       const field = (await store.table.schema()).fields.find((f) => f.name === 'vector');
       const width = (field?.type as { listSize?: number } | undefined)?.listSize;
       if (width !== undefined && width !== dimensions) {
@@ -65,9 +70,10 @@ export class LanceDbStore implements ChunkStore {
       return;
     }
     if (docIds.length > 0) {
-      // Delete in slices: one huge IN list is slow to parse.
+      // Delete in slices: one huge IN list is slow to parse. Lance SQL quotes identifiers with
+      // backticks; a double-quoted "docId" would be a string literal and silently match nothing.
       for (let i = 0; i < docIds.length; i += 500) {
-        await this.table.delete(`docId IN (${docIds.slice(i, i + 500).map(sqlString).join(',')})`);
+        await this.table.delete(`\`docId\` IN (${docIds.slice(i, i + 500).map(sqlString).join(',')})`);
       }
     }
     if (rows.length > 0) await this.table.add(rows as unknown as Record<string, unknown>[]);
@@ -75,14 +81,35 @@ export class LanceDbStore implements ChunkStore {
 
   async vectorSearch(vector: Float32Array, k: number): Promise<VectorHit[]> {
     if (!this.table) return [];
-    const rows = (await this.table
-      .query()
-      .nearestTo(Array.from(vector))
-      .distanceType('cosine')
-      .select(['id', '_distance'])
-      .limit(k)
-      .toArray()) as { id: string; _distance: number }[];
+    let q = this.table.query().nearestTo(Array.from(vector)).distanceType('cosine');
+    // PQ distances are approximate: re-score a few times k candidates on the full vectors.
+    if (this.indexed) q = q.refineFactor(VECTOR_REFINE_FACTOR);
+    const rows = (await q.select(['id', '_distance']).limit(k).toArray()) as { id: string; _distance: number }[];
     return rows.map((r) => ({ id: r.id, score: 1 - r._distance }));
+  }
+
+  // IVF-PQ (Jégou et al. 2011) with √n partitions and 8-dimension sub-vectors, the usual LanceDB
+  // starting point. Rows added after the build are searched exactly until optimize() folds them in.
+  async maintain(): Promise<{ action: 'none' | 'created' | 'refreshed'; ms: number }> {
+    const started = performance.now();
+    if (!this.table) return { action: 'none', ms: 0 };
+    const rows = await this.table.countRows();
+    if (rows < this.vectorIndexMinRows) return { action: 'none', ms: performance.now() - started };
+    const existing = (await this.table.listIndices()).find((i) => i.columns.includes('vector'));
+    if (!existing) {
+      const numSubVectors = this.dimensions % 8 === 0 ? this.dimensions / 8 : 1;
+      await this.table.createIndex('vector', {
+        config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))), numSubVectors }),
+      });
+      this.indexed = true;
+      return { action: 'created', ms: performance.now() - started };
+    }
+    const stats = await this.table.indexStats(existing.name);
+    if (stats && stats.numUnindexedRows > 0.1 * rows) {
+      await this.table.optimize();
+      return { action: 'refreshed', ms: performance.now() - started };
+    }
+    return { action: 'none', ms: performance.now() - started };
   }
 
   async allChunks(): Promise<Chunk[]> {

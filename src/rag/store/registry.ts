@@ -8,7 +8,7 @@ export async function openStore(cfg: RagConfig['store'], dimensions: number): Pr
     case 'memory':
       return new MemoryStore();
     case 'lancedb':
-      return LanceDbStore.open(cfg.path, cfg.table, dimensions);
+      return LanceDbStore.open(cfg.path, cfg.table, dimensions, cfg.vectorIndexMinRows);
     case 'milvus': {
       const { MilvusStore } = await import('./milvus.js');
       return MilvusStore.open(cfg, dimensions);

@@ -15,5 +15,10 @@ export interface ChunkStore {
   vectorSearch(vector: Float32Array, k: number): Promise<VectorHit[]>;
   allChunks(): Promise<Chunk[]>;
   count(): Promise<number>;
+  /**
+   * Builds or refreshes an approximate-nearest-neighbour index once the store is large enough for
+   * exact search to be slow. Idempotent; cheap when nothing changed.
+   */
+  maintain?(): Promise<{ action: 'none' | 'created' | 'refreshed'; ms: number }>;
   close(): Promise<void>;
 }
