@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals';
+import { mergeRegistries, parseOwners, type Registry } from './mcpbridge.js';
+
+const reg = (name: string, domain = `${name}.example.com`): Registry => ({ name, type: 'dns', domain, port: 443, protocol: 'https' });
+const A = 'ModelPool/ns/a';
+const B = 'ModelPool/ns/b';
+
+describe('mergeRegistries', () => {
+  it('appends our entries (sorted) after foreign ones and records ownership', () => {
+    const r = mergeRegistries([reg('console-one')], {}, A, [reg('hao-z'), reg('hao-y')]);
+    expect(r).toEqual({
+      ok: true,
+      changed: true,
+      registries: [reg('console-one'), reg('hao-y'), reg('hao-z')],
+      owners: { 'hao-y': A, 'hao-z': A },
+    });
+  });
+
+  it('is unchanged when converged (no write)', () => {
+    const current = [reg('console-one'), reg('hao-y')];
+    const r = mergeRegistries(current, { 'hao-y': A }, A, [reg('hao-y')]);
+    expect(r.ok && r.changed).toBe(false);
+  });
+
+  it('updates ours in place, removes ours that are no longer desired, never touches foreign or other owners', () => {
+    const current = [reg('hao-old'), reg('console-one'), reg('hao-b'), reg('hao-keep')];
+    const owners = { 'hao-old': A, 'hao-keep': A, 'hao-b': B };
+    const r = mergeRegistries(current, owners, A, [reg('hao-keep', 'new.example.com')]);
+    expect(r).toEqual({
+      ok: true,
+      changed: true,
+      registries: [reg('console-one'), reg('hao-b'), reg('hao-keep', 'new.example.com')],
+      owners: { 'hao-keep': A, 'hao-b': B },
+    });
+  });
+
+  it('removes all of ours on delete', () => {
+    const r = mergeRegistries([reg('x'), reg('mine')], { mine: A }, A, []);
+    expect(r.ok && r.registries).toEqual([reg('x')]);
+    expect(r.ok && r.owners).toEqual({});
+  });
+
+  it('refuses to take over a foreign entry or another owner’s entry with the same name', () => {
+    const foreign = mergeRegistries([reg('llm-openai.internal')], {}, A, [reg('llm-openai.internal')]);
+    expect(foreign).toMatchObject({ ok: false, reason: 'RegistryNameConflict' });
+    const other = mergeRegistries([reg('n')], { n: B }, A, [reg('n')]);
+    expect(other).toMatchObject({ ok: false, reason: 'RegistryNameConflict', message: expect.stringContaining(B) });
+  });
+
+  it('drops owner records whose registry was removed by someone else', () => {
+    const r = mergeRegistries([reg('x')], { gone: A }, A, []);
+    expect(r).toEqual({ ok: true, changed: true, registries: [reg('x')], owners: {} });
+  });
+});
+
+describe('parseOwners', () => {
+  it('tolerates garbage by owning nothing', () => {
+    expect(parseOwners(undefined)).toEqual({});
+    expect(parseOwners('{not json')).toEqual({});
+    expect(parseOwners('[1]')).toEqual({});
+    expect(parseOwners('{"a":"x","b":3}')).toEqual({ a: 'x' });
+  });
+});
