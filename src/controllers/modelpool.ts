@@ -1,0 +1,375 @@
+import type { Logger } from 'pino';
+import { modelPoolSpecSchema, type ModelPool, type ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
+import { modelPoolResource } from './resources.js';
+import { boundedName, NAME_PREFIX } from '../higress/names.js';
+import type { Ingress, MatchRule, WasmPlugin } from '../higress/types.js';
+import { applyIfChanged, pruneOwned } from '../kube/apply.js';
+import type { KubeClient } from '../kube/client.js';
+import { READY, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
+import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
+import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
+import type { Informer } from '../kube/informer.js';
+import { removeRegistries, syncRegistries, type McpBridge } from '../kube/mcpbridge.js';
+import { jsonEqual, makeKey, parseKey, type KubeObject } from '../kube/object.js';
+import { ownerOf, withOwner, type OwnerRef } from '../kube/owner.js';
+import { Resources } from '../kube/resources.js';
+import {
+  AI_PROXY_PLUGIN_NAME,
+  MODEL_ROUTER_PLUGIN_NAME,
+  renderAggregatePlugins,
+  renderModelPool,
+  type AggregateOptions,
+  type ObservedState,
+  type PoolRender,
+  type SecretData,
+} from '../reconcilers/modelpool.js';
+
+/**
+ * The ModelPool controller: a thin shell around the pure reconciler.
+ *
+ * Two kinds of work item share one queue:
+ * - `<ns>/<name>` (a pool's key) converges what one pool owns alone: its Ingresses, its entries in the shared
+ *   `McpBridge/default` (read-merge-write, owner recorded per entry), its finalizer and its status;
+ * - `gateway:<ns>` converges what all pools of a gateway namespace share: the aggregated ai-proxy and
+ *   model-router WasmPlugins (docs/adr/0003-aggregated-wasmplugins.md).
+ * A pool is Ready only when the observed shared objects already contain its contribution, so readiness is
+ * read from the cluster, never assumed from a write having been sent.
+ */
+
+/** Work items for a gateway namespace; pool keys are plain `ns/name` (namespaces cannot contain ':'). */
+export const GATEWAY_PREFIX = 'gateway:';
+const KIND = 'ModelPool';
+
+export interface SecretObject extends KubeObject {
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+export type ModelPoolObject = ModelPool & KubeObject;
+export type WasmPluginObject = WasmPlugin & KubeObject;
+export type IngressObject = Ingress & KubeObject;
+
+/** Records a Kubernetes Event on an object; deduplicated by the implementation. */
+export type EventSink = (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+
+export interface ModelPoolControllerDeps {
+  client: KubeClient;
+  pools: Informer<ModelPoolObject>;
+  secrets: Informer<SecretObject>;
+  ingresses: Informer<IngressObject>;
+  wasmPlugins: Informer<WasmPluginObject>;
+  mcpBridges: Informer<McpBridge>;
+  event?: EventSink;
+  enqueue(key: string): void;
+  log: Logger;
+  aggregate?: AggregateOptions;
+  /** How long a "Higress CRDs installed?" answer is trusted. */
+  crdCheckTtlMs?: number;
+}
+
+interface GatewayError {
+  reason: string;
+  message: string;
+}
+
+const HIGRESS_CRDS = ['wasmplugins.extensions.higress.io', 'mcpbridges.networking.higress.io'];
+
+export class ModelPoolController {
+  private readonly gatewayErrors = new Map<string, GatewayError>();
+  private crdCheck: { at: number; missing: string[] } | undefined;
+
+  constructor(private readonly deps: ModelPoolControllerDeps) {}
+
+  /** Entry point for the work queue. Throws to request a rate-limited retry. */
+  async reconcile(key: string): Promise<void> {
+    try {
+      if (key.startsWith(GATEWAY_PREFIX)) await this.reconcileGateway(key.slice(GATEWAY_PREFIX.length));
+      else await this.reconcilePool(key);
+    } catch (err) {
+      // Both mean our cached copy is stale; the watch event carrying the newer state requeues the key.
+      if (isNotFound(err) || isConflict(err)) {
+        this.deps.log.debug({ key, reason: reasonOf(err) }, 'stale cache; waiting for the next event');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  // ---- mapping watched objects to work items -------------------------------------------------------
+
+  /** Pools in `namespace` that reference Secret `name`. */
+  poolsUsingSecret(namespace: string, name: string): string[] {
+    return this.deps.pools.store
+      .byNamespace(namespace)
+      .filter((p) => p.spec.models.some((m) => m.provider.credentials?.secretRef.name === name))
+      .map((p) => makeKey(namespace, p.metadata.name));
+  }
+
+  /** Every pool whose gateway namespace is `gatewayNamespace`. */
+  poolsInGateway(gatewayNamespace: string): string[] {
+    return this.deps.pools.store
+      .list()
+      .filter((p) => gatewayNamespaceOf(p) === gatewayNamespace)
+      .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
+  }
+
+  /** The pool that owns a generated object, from its owner labels/annotation. */
+  static ownerKey(obj: KubeObject): string | undefined {
+    const owner = ownerOf(obj);
+    return owner && owner.kind === KIND ? makeKey(owner.namespace, owner.name) : undefined;
+  }
+
+  // ---- per pool ---------------------------------------------------------------------------------------
+
+  private async reconcilePool(key: string): Promise<void> {
+    const { client, log } = this.deps;
+    const pool = this.deps.pools.store.get(key);
+    if (!pool) return; // gone; its cleanup ran under the finalizer
+    const { namespace = 'default', name } = parseKey(key);
+    const owner: OwnerRef = { kind: KIND, namespace, name };
+    const gw = gatewayNamespaceOf(pool);
+
+    if (isBeingDeleted(pool)) {
+      await this.finalizePool(pool, owner, gw);
+      return;
+    }
+    if (!hasFinalizer(pool)) {
+      await addFinalizer(client, modelPoolResource, pool);
+      return; // the update event brings us back with a fresh object
+    }
+
+    const parsed = modelPoolSpecSchema.safeParse(pool.spec);
+    if (!parsed.success) {
+      // Loses nothing: objects generated from the last valid spec stay in place.
+      const message = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
+      await this.writePoolStatus(pool, { models: pool.status?.models, generatedObjects: pool.status?.generatedObjects }, {
+        type: READY,
+        status: 'False',
+        reason: 'InvalidSpec',
+        message,
+      });
+      return;
+    }
+
+    const missingCrds = await this.missingHigressCrds();
+    const render = renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool));
+    this.deps.enqueue(GATEWAY_PREFIX + gw);
+
+    let objectError: GatewayError | undefined;
+    if (missingCrds.length === 0) {
+      objectError = await this.applyIngresses(render, owner);
+      try {
+        await syncRegistries(client, { namespace: gw, owner, registries: render.registries.map((r) => ({ ...r })), cached: this.bridge(gw) });
+      } catch (err) {
+        objectError ??= { reason: reasonOf(err), message: `McpBridge ${gw}/default: ${errorMessage(err)}` };
+      }
+    }
+
+    const ready = this.readiness(render, gw, missingCrds, objectError);
+    if (ready.status === 'True' && pool.status && !isReadyNow(pool)) {
+      this.deps.event?.(pool, 'Normal', 'Ready', `all ${render.models.length} models are routed through ${gw}`);
+    } else if (ready.status === 'False' && ready.reason !== 'Pending' && getReadyReason(pool) !== ready.reason) {
+      this.deps.event?.(pool, 'Warning', ready.reason, ready.message);
+    }
+    await this.writePoolStatus(pool, { models: render.models, generatedObjects: render.generatedObjects }, ready);
+    log.debug({ pool: key, ready: ready.status, reason: ready.reason }, 'reconciled ModelPool');
+  }
+
+  private async applyIngresses(render: PoolRender, owner: OwnerRef): Promise<GatewayError | undefined> {
+    const { client } = this.deps;
+    const gw = render.gatewayNamespace;
+    let error: GatewayError | undefined;
+    for (const ingress of render.ingresses) {
+      const desired = withOwner(ingress as IngressObject, owner);
+      const observed = this.deps.ingresses.store.get(makeKey(gw, ingress.metadata.name));
+      try {
+        await applyIfChanged(client, Resources.Ingress, desired, { observed, trustObservedAbsence: true });
+      } catch (err) {
+        error ??= { reason: `Ingress${reasonOf(err)}`, message: `Ingress ${gw}/${ingress.metadata.name}: ${errorMessage(err)}` };
+      }
+    }
+    const keep = new Set(render.ingresses.map((i) => i.metadata.name));
+    const existing = this.ownedIngresses(owner, gw);
+    if (existing.some((i) => !keep.has(i.metadata.name ?? ''))) {
+      await pruneOwned(client, Resources.Ingress, gw, owner, keep, existing);
+    }
+    return error;
+  }
+
+  private readiness(render: PoolRender, gw: string, missingCrds: string[], objectError: GatewayError | undefined): ConditionInput {
+    const base = { type: READY };
+    if (missingCrds.length) {
+      return { ...base, status: 'False', reason: 'HigressCRDsMissing', message: `Higress CRDs not installed: ${missingCrds.join(', ')}` };
+    }
+    if (objectError) return { ...base, status: 'False', reason: objectError.reason, message: objectError.message };
+    const gatewayError = this.gatewayErrors.get(gw);
+    if (gatewayError) return { ...base, status: 'False', reason: gatewayError.reason, message: gatewayError.message };
+    const failed = render.models.filter((m) => !m.ready);
+    if (failed.length) {
+      return {
+        ...base,
+        status: 'False',
+        reason: failed[0]!.reason ?? 'ModelNotRouted',
+        message: failed.map((m) => `model ${m.name}: ${m.message ?? m.reason}`).join('; '),
+      };
+    }
+    const missing = this.missingFromGateway(render);
+    if (missing) return { ...base, status: 'False', reason: 'Pending', message: missing };
+    return { ...base, status: 'True', reason: 'Routed', message: `${render.models.length} models routed through gateway namespace ${gw}` };
+  }
+
+  /** Why the observed shared objects do not yet carry this pool's contribution; undefined when they do. */
+  private missingFromGateway(render: PoolRender): string | undefined {
+    const gw = render.gatewayNamespace;
+    for (const ingress of render.ingresses) {
+      if (!this.deps.ingresses.store.get(makeKey(gw, ingress.metadata.name))) return `waiting for Ingress ${gw}/${ingress.metadata.name}`;
+    }
+    if (!render.registries.length) return undefined;
+    const registries = this.bridge(gw)?.spec?.registries ?? [];
+    for (const reg of render.registries) {
+      if (!registries.some((r) => jsonEqual(r, reg))) return `waiting for registry ${reg.name} in McpBridge ${gw}/default`;
+    }
+    const proxy = this.deps.wasmPlugins.store.get(makeKey(gw, AI_PROXY_PLUGIN_NAME));
+    const rules: MatchRule[] = proxy?.spec.matchRules ?? [];
+    for (const rule of render.aiProxyRules) {
+      if (!rules.some((r) => jsonEqual(r, rule))) return `waiting for WasmPlugin ${gw}/${AI_PROXY_PLUGIN_NAME}`;
+    }
+    if (!this.deps.wasmPlugins.store.get(makeKey(gw, MODEL_ROUTER_PLUGIN_NAME))) return `waiting for WasmPlugin ${gw}/${MODEL_ROUTER_PLUGIN_NAME}`;
+    return undefined;
+  }
+
+  private async finalizePool(pool: ModelPoolObject, owner: OwnerRef, gw: string): Promise<void> {
+    if (!hasFinalizer(pool)) return;
+    const existing = this.ownedIngresses(owner, gw);
+    if (existing.length) await pruneOwned(this.deps.client, Resources.Ingress, gw, owner, new Set(), existing);
+    if ((await this.missingHigressCrds()).length === 0) {
+      await removeRegistries(this.deps.client, { namespace: gw, owner, cached: this.bridge(gw) });
+    }
+    this.deps.enqueue(GATEWAY_PREFIX + gw);
+    const leftover = this.sharedLeftovers(pool, gw);
+    if (leftover) {
+      this.deps.log.debug({ pool: owner, leftover }, 'waiting for shared gateway objects to drop the pool');
+      return; // the WasmPlugin/McpBridge update brings us back
+    }
+    await removeFinalizer(this.deps.client, modelPoolResource, pool);
+  }
+
+  /** Something of a deleted pool that is still present in the shared objects, or undefined. */
+  private sharedLeftovers(pool: ModelPoolObject, gw: string): string | undefined {
+    const ns = pool.metadata.namespace ?? 'default';
+    const ids = new Set(pool.spec.models.map((m) => boundedName([NAME_PREFIX, ns, pool.metadata.name, m.name])));
+    const proxy = this.deps.wasmPlugins.store.get(makeKey(gw, AI_PROXY_PLUGIN_NAME));
+    const rule = proxy?.spec.matchRules?.find((r) => ids.has(String(r.config.activeProviderId ?? '')));
+    if (rule) return `ai-proxy rule ${String(rule.config.activeProviderId)}`;
+    return undefined;
+  }
+
+  private bridge(gw: string): McpBridge | undefined {
+    return this.deps.mcpBridges.store.get(makeKey(gw, 'default'));
+  }
+
+  private ownedIngresses(owner: OwnerRef, gw: string): IngressObject[] {
+    return this.deps.ingresses.store.byNamespace(gw).filter((i) => {
+      const o = ownerOf(i);
+      return o !== undefined && o.kind === owner.kind && o.namespace === owner.namespace && o.name === owner.name;
+    });
+  }
+
+  private async writePoolStatus(
+    pool: ModelPoolObject,
+    parts: Pick<ModelPoolStatus, 'models' | 'generatedObjects'>,
+    ready: ConditionInput,
+  ): Promise<void> {
+    const generation = pool.metadata.generation;
+    const conditions = setCondition(pool.status?.conditions as Condition[] | undefined, {
+      ...ready,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    });
+    const status: ModelPoolStatus = {
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions,
+      ...(parts.models ? { models: parts.models } : {}),
+      ...(parts.generatedObjects ? { generatedObjects: parts.generatedObjects } : {}),
+    };
+    await writeStatus(this.deps.client, modelPoolResource, pool, status);
+  }
+
+  private observedFor(pool: ModelPoolObject): ObservedState {
+    const ns = pool.metadata.namespace ?? 'default';
+    const secrets = new Map<string, SecretData>();
+    for (const m of pool.spec.models) {
+      const ref = m.provider.credentials?.secretRef;
+      if (!ref || secrets.has(ref.name)) continue;
+      const secret = this.deps.secrets.store.get(makeKey(ns, ref.name));
+      if (secret) secrets.set(ref.name, decodeSecret(secret));
+    }
+    return { secrets };
+  }
+
+  private async missingHigressCrds(): Promise<string[]> {
+    const ttl = this.deps.crdCheckTtlMs ?? 10_000;
+    const now = Date.now();
+    if (this.crdCheck && now - this.crdCheck.at < ttl) return this.crdCheck.missing;
+    const missing: string[] = [];
+    for (const crd of HIGRESS_CRDS) {
+      if (!(await this.deps.client.get(Resources.CustomResourceDefinition, crd))) missing.push(crd);
+    }
+    this.crdCheck = { at: now, missing };
+    return missing;
+  }
+
+  // ---- per gateway namespace --------------------------------------------------------------------------
+
+  private async reconcileGateway(gw: string): Promise<void> {
+    const renders = this.deps.pools.store
+      .list()
+      .filter((p) => gatewayNamespaceOf(p) === gw && !isBeingDeleted(p))
+      .flatMap((p) => {
+        const parsed = modelPoolSpecSchema.safeParse(p.spec);
+        return parsed.success ? [renderModelPool({ ...p, spec: parsed.data }, this.observedFor(p))] : [];
+      });
+    const before = this.gatewayErrors.get(gw);
+    try {
+      if ((await this.missingHigressCrds()).length) return; // pools report it; nothing can be written
+      const plugins = renderAggregatePlugins(renders, this.deps.aggregate);
+      const names = new Set(plugins.map((p) => p.metadata.name));
+      for (const plugin of plugins) {
+        const observed = this.deps.wasmPlugins.store.get(makeKey(gw, plugin.metadata.name));
+        await applyIfChanged(this.deps.client, Resources.WasmPlugin, plugin as WasmPluginObject, { observed, trustObservedAbsence: true });
+      }
+      for (const stale of [AI_PROXY_PLUGIN_NAME, MODEL_ROUTER_PLUGIN_NAME].filter((n) => !names.has(n))) {
+        if (this.deps.wasmPlugins.store.get(makeKey(gw, stale))) await this.deps.client.delete(Resources.WasmPlugin, stale, gw);
+      }
+      this.gatewayErrors.delete(gw);
+    } catch (err) {
+      this.gatewayErrors.set(gw, { reason: `Gateway${reasonOf(err)}`, message: `gateway namespace ${gw}: ${errorMessage(err)}` });
+      throw err;
+    } finally {
+      const after = this.gatewayErrors.get(gw);
+      // Pools report gateway errors in their status, so they must look again when one appears or clears.
+      if (!jsonEqual(before, after)) for (const k of this.poolsInGateway(gw)) this.deps.enqueue(k);
+    }
+  }
+}
+
+export function gatewayNamespaceOf(pool: ModelPoolObject): string {
+  return pool.spec.gateway?.namespace ?? 'higress-system';
+}
+
+export function decodeSecret(secret: SecretObject): SecretData {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
+  return out;
+}
+
+function isReadyNow(pool: ModelPoolObject): boolean {
+  return pool.status?.conditions?.some((c) => c.type === READY && c.status === 'True') ?? false;
+}
+
+function getReadyReason(pool: ModelPoolObject): string | undefined {
+  return pool.status?.conditions?.find((c) => c.type === READY)?.reason;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
