@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { FlywheelRecord } from '../types.js';
+import { StoreError, type FlywheelStore, type RecordPage } from './store.js';
+
+// The embedded default: one SQLite file on the router's volume. WAL lets the trainer read while the
+// flywheel writes; synchronous=FULL makes every committed append survive a crash, not just a kill.
+
+export class SqliteStore implements FlywheelStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement<[string, string, string]>;
+  private readonly countStmt: Database.Statement<[], { n: number }>;
+  private readonly sinceStmt: Database.Statement<[number, number], { seq: number; body: string }>;
+
+  constructor(readonly path: string) {
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(`CREATE TABLE IF NOT EXISTS flywheel_records (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        body TEXT NOT NULL
+      )`);
+    } catch (err) {
+      throw new StoreError('StoreOpenFailed', `sqlite ${path}: ${(err as Error).message}`);
+    }
+    this.insert = this.db.prepare('INSERT OR IGNORE INTO flywheel_records (id, created_at, body) VALUES (?, ?, ?)');
+    this.countStmt = this.db.prepare('SELECT count(*) AS n FROM flywheel_records');
+    this.sinceStmt = this.db.prepare('SELECT seq, body FROM flywheel_records WHERE seq > ? ORDER BY seq LIMIT ?');
+  }
+
+  append(record: FlywheelRecord): Promise<void> {
+    try {
+      this.insert.run(record.id, record.createdAt, JSON.stringify(record));
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(new StoreError('StoreWriteFailed', (err as Error).message));
+    }
+  }
+
+  count(): Promise<number> {
+    return Promise.resolve(this.countStmt.get()?.n ?? 0);
+  }
+
+  since(cursor: number, limit = 10_000): Promise<RecordPage> {
+    const rows = this.sinceStmt.all(cursor, limit);
+    return Promise.resolve({
+      records: rows.map((r) => JSON.parse(r.body) as FlywheelRecord),
+      cursor: rows.at(-1)?.seq ?? cursor,
+    });
+  }
+
+  async all(): Promise<FlywheelRecord[]> {
+    const out: FlywheelRecord[] = [];
+    let cursor = 0;
+    for (;;) {
+      const page = await this.since(cursor);
+      if (page.records.length === 0) return out;
+      out.push(...page.records);
+      cursor = page.cursor;
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}

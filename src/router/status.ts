@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+// The shape of the router's `GET /status`. The operator reads it into SemanticRouter status, so it is a
+// schema both sides import rather than a convention; fields are added, never renamed.
+
+const percentilesSchema = z.object({
+  p50: z.number().nullable(),
+  p99: z.number().nullable(),
+  /** Decisions in the sliding window the percentiles come from. */
+  samples: z.number().int().nonnegative(),
+});
+
+export const routerStatusSchema = z.object({
+  /** Version of the RouterModel currently deciding. */
+  modelVersion: z.string(),
+  modelKind: z.string(),
+  /** Previously promoted versions, newest first (rollback targets). */
+  previousVersions: z.array(z.string()),
+  startedAt: z.string(),
+  flywheel: z.object({
+    mode: z.enum(['off', 'data-generation']),
+    sampleRate: z.number(),
+    store: z.string(),
+    /** Records in the store (all replicas, for a shared store). */
+    datasetSize: z.number().int().nonnegative(),
+    queueDepth: z.number().int().nonnegative(),
+    queueCapacity: z.number().int().positive(),
+  }),
+  /** From the last trainer evaluation on its holdout slice; null until the trainer has run. */
+  holdout: z
+    .object({
+      routingAccuracy: z.number(),
+      baselineAccuracy: z.number().nullable(),
+      costPerRequest: z.number(),
+      baselineCostPerRequest: z.number().nullable(),
+      examples: z.number().int().nonnegative(),
+      evaluatedAt: z.string(),
+    })
+    .nullable(),
+  /** Live comparison from the flywheel records this process wrote (primary answer vs baseline shadow). */
+  live: z.object({
+    pairedRecords: z.number().int().nonnegative(),
+    costPerRequest: z.number().nullable(),
+    baselineCostPerRequest: z.number().nullable(),
+    /** costPerRequest / baselineCostPerRequest. */
+    costRatio: z.number().nullable(),
+    accuracy: z.number().nullable(),
+    baselineAccuracy: z.number().nullable(),
+  }),
+  decisionMs: percentilesSchema,
+  trainer: z.object({
+    state: z.enum(['disabled', 'idle', 'training']),
+    runs: z.number().int().nonnegative(),
+    promotions: z.number().int().nonnegative(),
+    lastRunAt: z.string().nullable(),
+    /** CamelCase outcome of the last run, e.g. "Promoted", "CandidateLost", "TrainingFailed". */
+    lastOutcome: z.string().nullable(),
+    lastMessage: z.string().nullable(),
+    recordsAtLastRun: z.number().int().nonnegative(),
+  }),
+  counters: z.object({
+    requests: z.number().nonnegative(),
+    fallbacks: z.number().nonnegative(),
+    upstreamErrors: z.number().nonnegative(),
+    badRequests: z.number().nonnegative(),
+    flywheelEnqueued: z.number().nonnegative(),
+    flywheelDropped: z.number().nonnegative(),
+    flywheelRecorded: z.number().nonnegative(),
+    flywheelFailed: z.number().nonnegative(),
+  }),
+});
+
+export type RouterStatus = z.infer<typeof routerStatusSchema>;
