@@ -14,5 +14,5 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 USER node
-ENTRYPOINT ["node", "dist/cli.js"]
+ENTRYPOINT ["node", "dist/main.js"]
 CMD ["operator"]
