@@ -195,7 +195,8 @@ export function buildCrd(def: CrdDefinition): Record<string, unknown> {
     properties: {
       apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
       kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-      metadata: { type: 'object' },
+      // Declaring metadata.name lets root CEL rules point their fieldPath at it.
+      metadata: { type: 'object', properties: { name: { type: 'string' } } },
       spec: toStructuralSchema(def.spec),
       status: toStructuralSchema(def.status),
     },

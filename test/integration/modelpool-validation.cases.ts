@@ -196,9 +196,8 @@ export const INVALID_POOLS: InvalidPoolCase[] = [
   {
     name: 'pool name longer than 63 characters',
     object: pool({ models: [okModel] }, 'p'.repeat(64)),
-    path: '',
+    path: 'metadata.name',
     message: 'ModelPool names must be at most 63 characters',
-    zodPath: 'metadata.name',
     zodMessage: 'Too big',
   },
 ];

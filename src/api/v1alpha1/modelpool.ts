@@ -188,7 +188,7 @@ const POOL_RULES: PoolRule[] = [
     rule: 'self.models.all(m, self.models.exists_one(n, n.name == m.name))',
     message: 'model names must be unique within the pool',
     fieldPath: '.models',
-    reason: 'FieldValueDuplicate',
+    // Not reason FieldValueDuplicate: the API server would then print only "Duplicate value", dropping this message.
     holds: (s) => new Set(s.models.map((m) => m.name)).size === s.models.length,
   },
   {
@@ -318,6 +318,7 @@ export const modelPoolCrd: CrdDefinition = {
     {
       rule: 'size(self.metadata.name) <= 63',
       message: 'ModelPool names must be at most 63 characters (they appear in label values)',
+      fieldPath: '.metadata.name',
     },
   ],
   printerColumns: [
