@@ -35,7 +35,7 @@ function renderAll(pools: ModelPool[], observed: ObservedState): string {
   docs.push(...renderAggregatePlugins(renders));
   for (const r of renders) docs.push(...r.ingresses);
   for (const r of renders) {
-    docs.push({ '# status of': `${r.pool.namespace}/${r.pool.name}`, models: r.models, generatedObjects: r.generatedObjects });
+    docs.push({ '# status of': `${r.pool.namespace}/${r.pool.name}`, readyModels: r.readyModels, models: r.models, generatedObjects: r.generatedObjects });
   }
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }

@@ -48,6 +48,8 @@ export interface PoolRender {
   aiProxyRules: MatchRule[];
   /** Per-model outcome, in spec order. */
   models: ModelStatus[];
+  /** `<routed>/<total>`, for `status.readyModels`. */
+  readyModels: string;
   /** Objects this pool's status lists (Ingresses, the McpBridge, the aggregated plugins it relies on). */
   generatedObjects: GeneratedObject[];
 }
@@ -192,6 +194,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
     ingresses,
     aiProxyRules,
     models: statuses,
+    readyModels: `${routed.length}/${pool.spec.models.length}`,
     generatedObjects,
   };
 }

@@ -271,6 +271,7 @@ export const modelPoolStatusSchema = z
       .max(16)
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
       .optional(),
+    readyModels: z.string().max(16).optional().describe('Routed models over all models, e.g. "2/3" (printer column).'),
     models: z.array(modelStatusSchema).max(64).optional().describe('Per-model routing state.'),
     generatedObjects: z.array(generatedObjectSchema).max(512).optional().describe('Higress objects rendered for this pool.'),
   })
@@ -322,7 +323,8 @@ export const modelPoolCrd: CrdDefinition = {
     },
   ],
   printerColumns: [
-    { name: 'Models', type: 'string', jsonPath: '.spec.models[*].name', description: 'Model names clients send' },
+    // Server-side printing shows only the first match of a list path, hence a precomputed summary.
+    { name: 'Models', type: 'string', jsonPath: '.status.readyModels', description: 'Routed models / all models' },
     { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
     { name: 'Reason', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
     { name: 'Gateway', type: 'string', jsonPath: '.spec.gateway.namespace', priority: 1 },
