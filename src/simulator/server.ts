@@ -203,7 +203,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           const due = startedAt + (genMs * (next + 1)) / pieces.length;
           if (due > now && next > 0) break;
           if (next === cutAt) {
-            res.destroy();
+            // Let the first half reach the client, then die like a crashed model server.
+            later(20, () => res.destroy());
             return;
           }
           res.write(chunk({ content: pieces[next] }, null));

@@ -49,13 +49,17 @@ export class BodyError extends Error {
 /** Reads the whole request body (chat requests are small), refusing more than `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
       size += chunk.length;
       if (size > limit) {
+        // Keep draining (and discarding) so the client can read the 413 instead of a connection reset.
+        tooLarge = true;
+        chunks = [];
         reject(new BodyError('BodyTooLarge', `request body exceeds ${limit} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
