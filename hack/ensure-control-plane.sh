@@ -14,17 +14,17 @@ source "$modules/versions.env"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/higress-ai-operator"
 mkdir -p "$cache_root"
 
-# A binary is reused only if it was built from the same wrapper module files.
-module_stamp() {
-  cat "$1/go.mod" "$1/go.sum" | sha256sum | cut -c1-16
+# A binary is reused only if it was built from the same wrapper module files and link flags.
+build_stamp() {
+  { cat "$1/go.mod" "$1/go.sum"; echo "$2"; } | sha256sum | cut -c1-16
 }
 
-# ensure <component> <version> <module dir> <package> <binary name>
+# ensure <component> <version> <module dir> <package> <binary name> <ldflags>
 ensure() {
-  local component=$1 version=$2 moddir=$3 pkg=$4 bin=$5
+  local component=$1 version=$2 moddir=$3 pkg=$4 bin=$5 ldflags=$6
   local dir="$cache_root/$component-$version"
   local stamp
-  stamp="$(module_stamp "$moddir")"
+  stamp="$(build_stamp "$moddir" "$ldflags")"
   mkdir -p "$dir"
   # Serialise concurrent callers (tests and demo started together) on one build per component.
   exec {lock_fd}>"$dir/.lock"
@@ -39,8 +39,12 @@ ensure() {
     echo "ensure-control-plane: building $component $version (first run only; several minutes on 2 cores)..." >&2
     local start=$SECONDS tmp="$dir/$bin.tmp.$$"
     # CGO off as in upstream release builds (no C toolchain needed); GOTOOLCHAIN=local never downloads Go.
-    (cd "$moddir" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod \
-      go build -trimpath -ldflags="-s -w" -o "$tmp" "$pkg")
+    if ! (cd "$moddir" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod \
+      go build -trimpath -ldflags="$ldflags" -o "$tmp" "$pkg"); then
+      rm -f "$tmp"
+      echo "ensure-control-plane: building $component $version failed" >&2
+      exit 1
+    fi
     mv -f "$tmp" "$dir/$bin"
     echo "$stamp" > "$dir/.stamp"
     echo "ensure-control-plane: built $component $version in $((SECONDS - start))s -> $dir/$bin" >&2
@@ -50,8 +54,14 @@ ensure() {
 }
 
 total_start=$SECONDS
-ensure etcd "$ETCD_VERSION" "$modules/etcd" go.etcd.io/etcd/server/v3 etcd
-ensure kube-apiserver "$KUBE_VERSION" "$modules/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver
+ensure etcd "$ETCD_VERSION" "$modules/etcd" go.etcd.io/etcd/server/v3 etcd "-s -w"
+# Stamp the version the way upstream release builds do; otherwise /version reports v0.0.0-master and clients
+# that gate on the server version misjudge it.
+kube_minor="${KUBE_VERSION#v1.}"; kube_minor="${kube_minor%%.*}"
+kube_ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
+kube_ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$kube_minor"
+kube_ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
+ensure kube-apiserver "$KUBE_VERSION" "$modules/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$kube_ldflags"
 echo "ensure-control-plane: done in $((SECONDS - total_start))s" >&2
 
 if [[ "${1:-}" == "--print-paths" ]]; then

@@ -10,14 +10,12 @@ import { stringify } from 'yaml';
 import { ensureControlPlaneBinaries, type ControlPlaneVersions } from './control-plane-binaries.js';
 import { defaultCrdFiles, installCrds } from './crds.js';
 import { freeLoopbackPort } from './free-port.js';
+import { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from './kubeconfig-contexts.js';
 import { ManagedProcess } from './managed-process.js';
 
 export { installCrds, defaultCrdFiles } from './crds.js';
 
-/** kubeconfig contexts written by the harness. */
-export const ADMIN_CONTEXT = 'admin';
-/** Authenticated (group system:authenticated only) but granted nothing by RBAC: for "is it forbidden?" tests. */
-export const UNPRIVILEGED_CONTEXT = 'unprivileged';
+export { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from './kubeconfig-contexts.js';
 
 export interface StartControlPlaneOptions {
   /** Where etcd data, certificates, keys, logs and the kubeconfig go. Given ⇒ kept on stop; omitted ⇒ a temp dir removed on stop. */
@@ -40,6 +38,8 @@ export interface ControlPlane {
   etcdEndpoint: string;
   dataDir: string;
   versions: ControlPlaneVersions;
+  /** Process ids (each also its process-group id), e.g. for memory readings in benchmarks. */
+  pids: { etcd: number; kubeApiserver: number };
   /** Stops kube-apiserver then etcd (whole process groups) and removes the data dir if the harness created it. Idempotent. */
   stop(): Promise<void>;
 }
@@ -194,6 +194,9 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
     `--initial-cluster=harness=${etcdPeer}`,
     // Test data is thrown away; fsync per write would make every apiserver write pay disk latency.
     '--unsafe-no-fsync',
+    // A single member has no peers to lose; the default 1 s election timeout only delays the first leader.
+    '--heartbeat-interval=10',
+    '--election-timeout=100',
     '--log-level=warn',
   ], join(dataDir, 'etcd.log'));
   const processes: ManagedProcess[] = [etcd];
@@ -245,6 +248,7 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
       etcdEndpoint,
       dataDir,
       versions: binaries.versions,
+      pids: { etcd: etcd.pid ?? -1, kubeApiserver: apiserver.pid ?? -1 },
       stop: () => {
         stopped ??= (async () => {
           if (watchdogPid !== undefined) {

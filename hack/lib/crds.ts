@@ -67,8 +67,29 @@ function condition(crd: V1CustomResourceDefinition, type: string): { status: str
 }
 
 /**
+ * The first request for a new resource type is answered 429 "storage is (re)initializing" while its watch cache
+ * starts. Real clusters do the same and clients retry, but handing tests a cluster where that already happened
+ * keeps their first request from failing spuriously.
+ */
+async function warmUp(kc: KubeConfig, crd: RawCrd, deadline: number): Promise<void> {
+  const spec = crd.spec as { group?: string; names?: { plural?: string }; versions?: { name: string; served?: boolean }[] };
+  const version = spec.versions?.find((v) => v.served !== false)?.name;
+  if (!spec.group || !spec.names?.plural || !version) return;
+  const path = `/apis/${spec.group}/${version}/${spec.names.plural}?limit=1`;
+  for (;;) {
+    try {
+      await rawRequest(kc, 'GET', path);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/**
  * Server-side applies every CRD found in `files` (create or refresh, forcing ownership so an older copy is
- * replaced) and waits until each one is Established. Works against any cluster, not only the embedded one.
+ * replaced), waits until each one is Established and its storage answers a list. Works against any cluster, not only the embedded one.
  * Returns the CRD names in file order.
  */
 export async function installCrds(kubeconfigPath: string, files: string[], opts: InstallCrdsOptions = {}): Promise<string[]> {
@@ -104,5 +125,6 @@ export async function installCrds(kubeconfigPath: string, files: string[], opts:
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  await Promise.all(crds.map((crd) => warmUp(kc, crd, deadline)));
   return crds.map((crd) => crd.metadata.name);
 }

@@ -1,7 +1,7 @@
 // Helpers every integration test uses against the real kube-apiserver started by global-setup.ts.
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from '../../../hack/lib/control-plane.js';
+import { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from '../../../hack/lib/kubeconfig-contexts.js';
 
 export { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT };
 
