@@ -73,3 +73,17 @@ export interface ObjectRef {
   namespace: string;
   name: string;
 }
+
+/** Istio EnvoyFilter (networking.istio.io/v1alpha3), only the HTTP_ROUTE merge patches the operator writes. */
+export interface EnvoyFilter {
+  apiVersion: 'networking.istio.io/v1alpha3';
+  kind: 'EnvoyFilter';
+  metadata: ObjectMeta;
+  spec: {
+    configPatches: {
+      applyTo: 'HTTP_ROUTE';
+      match: { context: 'GATEWAY'; routeConfiguration: { vhost: { route: { name: string } } } };
+      patch: { operation: 'MERGE'; value: Record<string, unknown> };
+    }[];
+  };
+}

@@ -27,13 +27,13 @@ const ref = (name: string, key = 'apiKey') => ({ secretRef: { name, key } });
 
 /** Everything the gateway would hold for these pools, as one multi-document YAML. */
 function renderAll(pools: ModelPool[], observed: ObservedState): string {
-  const renders: PoolRender[] = pools.map((p) => renderModelPool(p, observed));
+  const renders: PoolRender[] = pools.map((p) => renderModelPool(p, observed, { fallbackRoutes: true }));
   const docs: unknown[] = [];
   for (const [ns, registries] of renderRegistries(renders)) {
     docs.push({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', metadata: { name: 'default', namespace: ns }, spec: { registries } });
   }
   docs.push(...renderAggregatePlugins(renders));
-  for (const r of renders) docs.push(...r.ingresses);
+  for (const r of renders) docs.push(...r.ingresses, ...r.envoyFilters);
   for (const r of renders) {
     docs.push({ '# status of': `${r.pool.namespace}/${r.pool.name}`, readyModels: r.readyModels, models: r.models, generatedObjects: r.generatedObjects });
   }
@@ -165,7 +165,8 @@ describe('renderModelPool behaviour', () => {
     for (const { pools, observed } of Object.values(SCENARIOS)) {
       const renders = pools.map((p) => renderModelPool(p, observed));
       const names = [
-        ...renders.flatMap((r) => [...r.ingresses.map((i) => i.metadata.name), ...r.registries.map((g) => g.name)]),
+        ...renders.flatMap((r) => [...r.ingresses, ...r.envoyFilters].map((o) => o.metadata.name)),
+        ...renders.flatMap((r) => r.registries.map((g) => g.name)),
         ...renderAggregatePlugins(renders).map((w) => w.metadata.name),
       ];
       expect(names.filter(isConsoleReservedName)).toEqual([]);
@@ -193,6 +194,40 @@ describe('renderModelPool behaviour', () => {
     const r = renderModelPool(pools[0]!, observed);
     expect(JSON.stringify({ ...r, aiProxyRules: [] })).not.toContain('sk-test-openai');
     expect(JSON.stringify(r.aiProxyRules)).toContain('sk-test-openai');
+  });
+});
+
+describe('fallback chains', () => {
+  const { pools, observed } = SCENARIOS.fallback!;
+
+  it('chain [a, b, c]: a→b→c and b→c fallback routes, each hop keyed by the route it failed on', () => {
+    const r = renderModelPool(pools[0]!, observed, { fallbackRoutes: true });
+    const hops = r.ingresses
+      .filter((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'])
+      .map((i) => [i.metadata.annotations!['higress.io/exact-match-header-x-higress-llm-model'], i.metadata.annotations!['higress.io/destination']]);
+    expect(hops.sort()).toEqual([
+      ['gpt-4o', expect.stringContaining('-local-')],
+      ['gpt-4o', expect.stringContaining('-qwen-max-')],
+      ['qwen-max', expect.stringContaining('-local-')],
+    ]);
+    // Routes that can fail over: a, a's first fallback, b. The last hop of each chain is not patched.
+    expect(r.envoyFilters).toHaveLength(1);
+    expect(r.envoyFilters[0]!.spec.configPatches).toHaveLength(3);
+  });
+
+  it('is off by default (retries only) until the caller applies EnvoyFilters', () => {
+    const r = renderModelPool(pools[0]!, observed);
+    expect(r.envoyFilters).toEqual([]);
+    expect(r.ingresses.some((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'])).toBe(false);
+    expect(r.generatedObjects.some((o) => o.kind === 'EnvoyFilter')).toBe(false);
+  });
+
+  it('skips models that are not routed (missing Secret) and keeps the rest of the chain', () => {
+    const r = renderModelPool(pools[0]!, secrets({ openai: { apiKey: 'sk-o' } }), { fallbackRoutes: true });
+    const targets = r.ingresses
+      .filter((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'])
+      .map((i) => i.metadata.annotations!['higress.io/destination']);
+    expect(targets).toEqual([expect.stringContaining('-local-')]);
   });
 });
 

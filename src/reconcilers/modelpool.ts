@@ -2,10 +2,11 @@ import type { ModelPool, ModelSpec, ModelStatus } from '../api/v1alpha1/modelpoo
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import { buildRouteIngress, MODEL_HEADER, type RetryPolicy } from '../higress/ingress.js';
 import { buildRegistry, InvalidEndpointError, upstreamFromUrl } from '../higress/mcpbridge.js';
-import { boundedName, destination, NAME_PREFIX, serviceHost } from '../higress/names.js';
+import { buildRouteFallbackFilter, FALLBACK_FROM_HEADER } from '../higress/envoyfilter.js';
+import { boundedName, destination, NAME_PREFIX, routeName, serviceHost } from '../higress/names.js';
 import type { PluginImageOptions } from '../higress/plugins.js';
 import { providerFor } from '../higress/providers/registry.js';
-import type { Ingress, MatchRule, McpBridgeRegistry, WasmPlugin } from '../higress/types.js';
+import type { EnvoyFilter, Ingress, MatchRule, McpBridgeRegistry, WasmPlugin } from '../higress/types.js';
 import { buildWasmPlugin } from '../higress/wasmplugin.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 
@@ -44,6 +45,8 @@ export interface PoolRender {
   registries: McpBridgeRegistry[];
   /** Ingresses owned by this pool, sorted by name. */
   ingresses: Ingress[];
+  /** Fallback redirects (Istio EnvoyFilter, one per pool with a fallback chain); empty when disabled. */
+  envoyFilters: EnvoyFilter[];
   /** ai-proxy matchRules this pool contributes to the aggregated ai-proxy plugin. */
   aiProxyRules: MatchRule[];
   /** Per-model outcome, in spec order. */
@@ -80,11 +83,20 @@ function resolveTokens(model: ModelSpec, observed: ObservedState): TokenResult {
 /** The model name sent upstream. */
 const upstreamModelOf = (m: ModelSpec) => m.upstreamModel ?? m.name;
 
+export interface RenderOptions {
+  /**
+   * Render `spec.fallback` as fallback Ingresses + an Istio EnvoyFilter redirect (`PoolRender.envoyFilters`).
+   * Off by default until the caller applies EnvoyFilters; without it fallback chains get retries only.
+   */
+  fallbackRoutes?: boolean;
+}
+
 /**
  * Render one pool. Models whose Secret is missing (or whose endpoint cannot be parsed) are left out and
  * reported in `models[]` with a reason; the other models are still rendered.
  */
-export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolRender {
+export function renderModelPool(pool: ModelPool, observed: ObservedState, options: RenderOptions = {}): PoolRender {
+  const fallbackRoutes = options.fallbackRoutes ?? false;
   const ns = pool.metadata.namespace ?? 'default';
   const name = pool.metadata.name;
   const { gateway } = pool.spec;
@@ -93,6 +105,8 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
   const labels = ownerLabels(owner);
   const annotations = ownerAnnotations(owner);
   const inFallback = new Set(pool.spec.fallback ?? []);
+  // Every chain entry but the first receives requests for other models.
+  const fallbackTargets = new Set(fallbackRoutes ? (pool.spec.fallback ?? []).slice(1) : []);
   const retries: RetryPolicy | undefined = pool.spec.retries ?? (inFallback.size ? DEFAULT_RETRIES : undefined);
 
   const statuses: ModelStatus[] = [];
@@ -127,14 +141,16 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
       type: def.aiProxyType,
       protocol: 'openai',
       ...(tokens.tokens.length ? { apiTokens: tokens.tokens } : {}),
-      // '*' maps whatever name reached this upstream (the model or the alias) to the upstream's model;
-      // without an upstreamModel or alias the name already is right and no mapping is written.
-      ...(model.upstreamModel !== undefined || pool.spec.alias !== undefined ? { modelMapping: { '*': upstreamModelOf(model) } } : {}),
+      // '*' maps whatever name reached this upstream (the model, the alias, a model falling back to it) to
+      // the upstream's model; when only the model's own name can arrive, no mapping is needed.
+      ...(model.upstreamModel !== undefined || pool.spec.alias !== undefined || fallbackTargets.has(model.name)
+        ? { modelMapping: { '*': upstreamModelOf(model) } }
+        : {}),
       ...endpointFields,
     };
     if (inFallback.has(model.name) && tokens.tokens.length) {
-      // ai-proxy re-sends a failed request itself (with another token when several exist) before the
-      // gateway's proxy-next-upstream retries take over; see docs/adr/0003 for what fallback does not do.
+      // ai-proxy re-sends a failed request itself before the gateway's proxy-next-upstream retries and,
+      // last, the fallback redirect to the next model take over.
       provider.retryOnFailure = { enabled: true, maxRetries: retries?.attempts ?? 1 };
     }
     aiProxyRules.push({
@@ -142,44 +158,81 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
       configDisable: false,
       config: { providers: [provider], activeProviderId: regName },
     });
-
-    const ingressName = boundedName([NAME_PREFIX, ns, name, model.name]);
-    ingresses.push(
-      buildRouteIngress({
-        metadata: { name: ingressName, namespace: gw, labels, annotations },
-        ingressClassName: gateway.ingressClassName,
-        hosts: gateway.hosts,
-        path: gateway.path,
-        destinations: [{ target: destination(registry), weight: 100 }],
-        exactHeaders: { [MODEL_HEADER]: model.name },
-        retries: inFallback.has(model.name) || pool.spec.retries ? retries : undefined,
-        timeoutSeconds: pool.spec.timeoutSeconds,
-      }),
-    );
     routed.push({ spec: model, registry, providerId: regName });
     statuses.push({ name: model.name, upstream: destination(registry), ready: true, reason: 'Routed' });
   }
 
+  const route = (input: { name: string; headers: Record<string, string>; to: { target: string; weight: number }[]; retries?: RetryPolicy | undefined }): Ingress =>
+    buildRouteIngress({
+      metadata: { name: input.name, namespace: gw, labels, annotations },
+      ingressClassName: gateway.ingressClassName,
+      hosts: gateway.hosts,
+      path: gateway.path,
+      destinations: input.to,
+      exactHeaders: input.headers,
+      retries: input.retries,
+      timeoutSeconds: pool.spec.timeoutSeconds,
+    });
+
+  for (const r of routed) {
+    const retryHere = inFallback.has(r.spec.name) || pool.spec.retries ? retries : undefined;
+    ingresses.push(
+      route({ name: r.registry.name, headers: { [MODEL_HEADER]: r.spec.name }, to: [{ target: destination(r.registry), weight: 100 }], retries: retryHere }),
+    );
+  }
+
   if (pool.spec.alias && routed.some((r) => r.spec.weight > 0)) {
     ingresses.push(
-      buildRouteIngress({
-        metadata: { name: boundedName([NAME_PREFIX, ns, name, 'alias', pool.spec.alias]), namespace: gw, labels, annotations },
-        ingressClassName: gateway.ingressClassName,
-        hosts: gateway.hosts,
-        path: gateway.path,
-        destinations: routed.map((r) => ({ target: destination(r.registry), weight: r.spec.weight })),
-        exactHeaders: { [MODEL_HEADER]: pool.spec.alias },
+      route({
+        name: boundedName([NAME_PREFIX, ns, name, 'alias', pool.spec.alias]),
+        headers: { [MODEL_HEADER]: pool.spec.alias },
+        to: routed.map((r) => ({ target: destination(r.registry), weight: r.spec.weight })),
         retries: pool.spec.retries,
-        timeoutSeconds: pool.spec.timeoutSeconds,
       }),
     );
   }
 
+  // Fallback chains (ADR 0003): a request for chain[i] that fails is internally redirected with
+  // x-higress-fallback-from: <route it failed on>; a fallback Ingress matching that header plus the model
+  // header sends it to chain[i+1], whose failure redirects again, down to the end of the list.
+  const patchedRoutes: string[] = [];
+  const chain = (pool.spec.fallback ?? []).map((f) => routed.find((r) => r.spec.name === f)).filter((r): r is RoutedModel => !!r);
+  if (fallbackRoutes) {
+    chain.forEach((primary, i) => {
+      let from = routeName(gw, primary.registry.name, gw);
+      for (const next of chain.slice(i + 1)) {
+        patchedRoutes.push(from);
+        const fbName = boundedName([NAME_PREFIX, ns, name, primary.spec.name, 'fallback', next.spec.name]);
+        ingresses.push(
+          route({
+            name: fbName,
+            headers: { [MODEL_HEADER]: primary.spec.name, [FALLBACK_FROM_HEADER]: from },
+            to: [{ target: destination(next.registry), weight: 100 }],
+            retries,
+          }),
+        );
+        from = routeName(gw, fbName, gw);
+      }
+    });
+  }
+  const envoyFilters: EnvoyFilter[] = patchedRoutes.length
+    ? [
+        buildRouteFallbackFilter({
+          metadata: { name: boundedName([NAME_PREFIX, ns, name, 'fallback']), namespace: gw, labels, annotations },
+          routes: patchedRoutes,
+          maxRedirects: chain.length - 1,
+        }),
+      ]
+    : [];
+
   ingresses.sort((a, b) => cmp(a.metadata.name, b.metadata.name));
   const registries = routed.map((r) => r.registry).sort((a, b) => cmp(a.name, b.name));
-  const generatedObjects: GeneratedObject[] = [
-    ...ingresses.map((i) => ({ apiVersion: i.apiVersion, kind: i.kind, namespace: gw, name: i.metadata.name })),
-  ];
+  const generatedObjects: GeneratedObject[] = [...ingresses, ...envoyFilters].map((o) => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: gw,
+    name: o.metadata.name,
+  }));
   if (registries.length) {
     generatedObjects.push(
       { apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', namespace: gw, name: 'default' },
@@ -192,6 +245,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState): PoolR
     gatewayNamespace: gw,
     registries,
     ingresses,
+    envoyFilters,
     aiProxyRules,
     models: statuses,
     readyModels: `${routed.length}/${pool.spec.models.length}`,
