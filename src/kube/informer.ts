@@ -57,6 +57,7 @@ export class Informer<T extends KubeObject> {
   private sleepAbort?: AbortController;
   private resourceVersion = '';
   private resyncTimer?: ReturnType<typeof setInterval>;
+  private restartRequested = false;
 
   constructor(private readonly opts: InformerOptions) {
     this.log = (opts.logger ?? createLogger('informer')).child({ resource: opts.resource.plural });
@@ -115,6 +116,8 @@ export class Informer<T extends KubeObject> {
    */
   restartWatch(resourceVersion?: string): void {
     if (resourceVersion !== undefined) this.resourceVersion = resourceVersion;
+    // Between list and watch there is no stream to abort yet; the flag makes the next watch start over.
+    this.restartRequested = true;
     this.watchAbort?.abort();
   }
 
@@ -182,9 +185,15 @@ export class Informer<T extends KubeObject> {
   }
 
   private async watchOnce(): Promise<void> {
-    this.stats.watches++;
     const abort = new AbortController();
     this.watchAbort = abort;
+    // stop()/restartWatch() may have run while no watch was open; both set their flag synchronously.
+    if (this.stopped) return;
+    if (this.restartRequested) {
+      this.restartRequested = false;
+      return;
+    }
+    this.stats.watches++;
     const timeout = this.opts.watchTimeoutSeconds ?? Math.floor(300 + Math.random() * 300);
     await this.opts.client.watch<T>(
       this.opts.resource,
@@ -199,6 +208,7 @@ export class Informer<T extends KubeObject> {
       (ev) => this.handle(ev),
       abort.signal,
     );
+    this.restartRequested = false;
   }
 
   private handle(ev: WatchEvent<T>): void {
