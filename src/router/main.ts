@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+import { createLogger } from '../util/log.js';
+import { loadRouterConfigFile } from './config.js';
+import { initialRouterModel } from './serve/initial-model.js';
+import { startRouter } from './serve/server.js';
+import { createTrainer } from './training/trainerFn.js';
+
+// `npm run router -- --config router.yaml` (or ROUTER_CONFIG=router.yaml). SIGTERM stops accepting,
+// finishes in-flight answers and drains the flywheel queue before exiting.
+
+const log = createLogger('router');
+
+const { values } = parseArgs({ options: { config: { type: 'string' } } });
+const path = values.config ?? process.env.ROUTER_CONFIG;
+if (!path) {
+  log.error('no config: pass --config FILE or set ROUTER_CONFIG');
+  process.exit(2);
+}
+
+try {
+  const config = loadRouterConfigFile(path);
+  const { model, source } = await initialRouterModel(config);
+  if (config.embedding.backend !== 'hashed-tfidf') {
+    log.warn({ backend: config.embedding.backend }, 'the serving shell decides with the model\'s own featurizer; embedding backend not used yet');
+  }
+  const router = await startRouter(config, { model, ...(config.trainer.enabled ? { trainer: createTrainer() } : {}) });
+  log.info(
+    { url: router.url, model: model.version, source, store: router.store.kind, flywheel: config.flywheel.mode },
+    'router listening',
+  );
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'router stopping');
+    void router.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  const e = err as Error & { reason?: string };
+  log.error({ reason: e.reason ?? 'RouterStartFailed', err: e.message }, 'router failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+import type { RouterConfig } from '../config.js';
+import { coldStartModel } from '../decision/coldStart.js';
+import { loadRouterModel } from '../decision/load.js';
+import { policyFromConfig } from '../training/trainerFn.js';
+import { FsVersionStore } from '../training/versionStore.js';
+import type { RouterModel, SerializedRouterModel } from '../types.js';
+
+// Which model a starting router serves: the last promoted version on its volume (so promotions survive
+// restarts), else the configured snapshot, else the decision core's cold start. Candidates and policy
+// always come from the current config, so an operator's λ change applies to a trained model too.
+
+export async function initialRouterModel(config: RouterConfig): Promise<{ model: RouterModel; source: string }> {
+  const overrides = { candidates: config.models, policy: policyFromConfig(config) };
+  if (config.trainer.enabled) {
+    const versions = new FsVersionStore(config.trainer.modelDir);
+    const current = await versions.current().catch(() => null);
+    if (current) return { model: loadRouterModel(await versions.load(current), overrides), source: `versionStore:${current}` };
+  }
+  if (config.initialModelPath) {
+    const snapshot = JSON.parse(await readFile(config.initialModelPath, 'utf8')) as SerializedRouterModel;
+    return { model: loadRouterModel(snapshot, overrides), source: config.initialModelPath };
+  }
+  return {
+    model: coldStartModel({ candidates: config.models, policy: overrides.policy, baselineModel: config.policy.baselineModel }),
+    source: 'coldStart',
+  };
+}
