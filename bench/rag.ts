@@ -5,7 +5,7 @@
 //                        [--llm-url URL --llm-model NAME] [--latency-chunks 10000]
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultRagConfig, type RagConfig, type StageSettings } from '../src/rag/config.js';
@@ -215,6 +215,20 @@ async function main(): Promise<void> {
     const ablations: Record<string, unknown> = {};
     for (const a of v.ablations) ablations[a.name] = summarise(questions, await runVariant(rag, questions, a), config.topK);
     report.ablations = ablations;
+    // Sensitivity of compression to its two thresholds (reported, not used to pick the defaults:
+    // those are fixed a priori, see docs/evaluation/rag.md).
+    const sweep: unknown[] = [];
+    for (const minSentenceScore of [0.1, 0.2, 0.3]) {
+      for (const minPassageScore of [0.3, 0.45, 0.6]) {
+        const settings = settingsWith(config.stages, (s) => {
+          s.compress.minSentenceScore = minSentenceScore;
+          s.compress.minPassageScore = minPassageScore;
+        });
+        const c = summarise(questions, await runVariant(rag, questions, { name: 'sweep', settings }), config.topK).compression as Record<string, number>;
+        sweep.push({ minSentenceScore, minPassageScore, tokenReduction: c.tokenReduction, supportingSentenceRetention: c.supportingSentenceRetention });
+      }
+    }
+    report.compressionSweep = sweep;
     const p = report.pipeline as { recallAt5: number };
     const b = report.baseline as { recallAt5: number };
     report.recallAt5RelativeGain = round(p.recallAt5 / b.recallAt5 - 1);
@@ -251,7 +265,9 @@ async function main(): Promise<void> {
           chunks: bi.indexedChunks,
           ingestMs: Math.round(ingestMs),
           vectorIndexBuildMs: Math.round(indexMs),
-          cpus: (await import('node:os')).availableParallelism(),
+          cpus: availableParallelism(),
+          // Other jobs share the machine; the 1-minute load average says how contended it was.
+          loadAverage1m: round(loadavg()[0] ?? 0, 2),
           // Quality on the 10k corpus: synthetic variants carry other titles, so they act as
           // near-duplicate distractors (and exercise the approximate index).
           pipelineRecallAt5: round(mean(outcomes.map((o, i) => recallAt(o.ranked, questions[i]?.goldTitles ?? [], 5)))),

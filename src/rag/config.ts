@@ -84,7 +84,12 @@ export const ragConfigSchema = z.object({
         })
         .prefault({}),
       compress: z
-        .object({ enabled: z.boolean().default(true), minSentenceScore: z.number().min(0).max(1).default(0.2) })
+        .object({
+          enabled: z.boolean().default(true),
+          minSentenceScore: z.number().min(0).max(1).default(0.2),
+          // Same meaning and value as CRAG's lower band: below it a passage alone is "incorrect".
+          minPassageScore: z.number().min(0).max(1).default(0.45),
+        })
         .prefault({}),
     })
     .prefault({}),

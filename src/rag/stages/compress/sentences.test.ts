@@ -18,21 +18,29 @@ describe('compressPassages', () => {
       sc('Banana', ['Bananas are yellow.', 'They grow in the tropics.']),
     ],
     idf,
-    0.3,
+    0.5,
+    0.45,
   );
   it('keeps relevant sentences and the lead sentence, drops the rest', () => {
     const vienna = r.passages.find((p) => p.title === 'Vienna');
     expect(vienna?.sentences.map((s) => s.index)).toEqual([0, 2]);
   });
-  it('drops a passage nothing points to and nothing in it is relevant', () => {
+  it('drops a passage that covers too little of the question and links to nothing kept', () => {
     expect(r.passages.map((p) => p.title)).toEqual(['Vienna']);
     expect(r.droppedPassages).toBe(1);
   });
   it('counts tokens before and after', () => {
     expect(r.tokensAfter).toBeLessThan(r.tokensBefore);
   });
-  it('keeps a sentence that mentions another passage (the bridge)', () => {
-    const b = compressPassages('Who founded it?', [], [sc('Acme', ['Acme makes things.', 'It was bought by Globex.']), sc('Globex', ['Globex was founded by Hank.'])], idf, 0.9);
+  it('keeps a passage linked to a relevant one, with its linking sentence (the bridge)', () => {
+    const b = compressPassages('Who founded it?', [], [sc('Globex', ['Globex was founded by Hank.']), sc('Acme', ['Acme makes things.', 'It was bought by Globex.'])], idf, 0.9, 0.45);
     expect(b.passages.find((p) => p.title === 'Acme')?.sentences.map((s) => s.index)).toEqual([0, 1]);
+  });
+});
+
+describe('compressPassages anaphora', () => {
+  it('scores a sentence opening with a pronoun as if the title were written out', () => {
+    const r = compressPassages('When was Wolf Alice formed?', [], [sc('Wolf Alice', ['Wolf Alice are an English band.', 'The band was formed in 2010.', 'Its members like tea.'])], () => 1, 0.7, 0.45);
+    expect(r.passages[0]?.sentences.map((s) => s.index)).toEqual([0, 1]);
   });
 });

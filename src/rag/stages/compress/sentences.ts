@@ -12,8 +12,13 @@ import type { Stage } from '../types.js';
 //   - it is the passage's lead sentence (it names the entity later sentences refer to with
 //     pronouns), or
 //   - it mentions the title of another passage in the context (the bridge between hops).
-// A passage is dropped when none of its sentences reaches the threshold or links to another
-// passage, and neither the question nor another passage mentions it.
+// Passages are selected first: a passage is kept when its own coverage of the question (or of a
+// sub-question) reaches minPassageScore, when the question names it, or when it is linked by a
+// mention to such a passage; the rest are dropped (CRAG's document-level filtering).
+
+// A sentence opening with a pronoun or a definite description ("It …", "The band …") is about the
+// passage's entity, so it is scored as if the title were written out (a one-rule coreference).
+const ANAPHORIC_START = /^["'“(]?(it|its|he|his|she|her|they|their|this|these|the\s+\p{Ll}+)\b/iu;
 
 export interface CompressionResult {
   passages: ContextPassage[];
@@ -22,29 +27,50 @@ export interface CompressionResult {
   droppedPassages: number;
 }
 
-export function compressPassages(query: string, subQueries: string[], candidates: ScoredChunk[], idf: Idf, minScore: number): CompressionResult {
+export function compressPassages(
+  query: string,
+  subQueries: string[],
+  candidates: ScoredChunk[],
+  idf: Idf,
+  minScore: number,
+  minPassageScore: number,
+): CompressionResult {
   const queries = [query, ...subQueries].map((q) => terms(q));
-  const titles = candidates.map((c) => c.chunk.title);
+  const queryTerms = terms(query);
+  const texts = candidates.map((c) => c.chunk.sentences.join(' '));
+  const passageScore = candidates.map((c, i) => {
+    const set = new Set(terms(`${c.chunk.title} ${texts[i] ?? ''}`));
+    return coverage(queryTerms, set, idf);
+  });
+  // Seeds: passages relevant on their own or named by the question. Then one hop along mentions
+  // (a seed's text names the passage, or the passage names a seed): the bridge of multi-hop QA.
+  const seed = candidates.map((c, i) => (passageScore[i] ?? 0) >= minPassageScore || mentions(query, c.chunk.title));
+  if (!seed.some(Boolean) && candidates.length > 0) seed[0] = true;
+  const keep = candidates.map(
+    (c, i) =>
+      seed[i] === true ||
+      candidates.some((o, j) => seed[j] === true && j !== i && (mentions(texts[j] ?? '', c.chunk.title) || mentions(texts[i] ?? '', o.chunk.title))),
+  );
+  const keptTitles = candidates.filter((_, i) => keep[i]).map((c) => c.chunk.title);
   let tokensBefore = 0;
   let tokensAfter = 0;
   let droppedPassages = 0;
   const passages: ContextPassage[] = [];
-  for (const c of candidates) {
-    const scored = c.chunk.sentences.map((text, i) => {
-      const set = new Set(terms(text));
+  candidates.forEach((c, ci) => {
+    const sentences = c.chunk.sentences.map((text, i) => {
+      const set = new Set(terms(ANAPHORIC_START.test(text) ? `${c.chunk.title} ${text}` : text));
       const score = Math.max(...queries.map((q) => coverage(q, set, idf)));
-      const bridge = titles.some((t) => t !== c.chunk.title && mentions(text, t));
-      return { index: c.chunk.sentenceOffset + i, text, score, bridge, lead: i === 0 && c.chunk.sentenceOffset === 0 };
+      const bridge = keptTitles.some((t) => t !== c.chunk.title && mentions(text, t));
+      const lead = i === 0 && c.chunk.sentenceOffset === 0;
+      return { index: c.chunk.sentenceOffset + i, text, keep: score >= minScore || lead || bridge };
     });
-    for (const s of scored) tokensBefore += tokenCount(s.text);
-    const relevant = scored.some((s) => s.score >= minScore || s.bridge);
-    const referenced = mentions(query, c.chunk.title) || candidates.some((o) => o !== c && mentions(o.chunk.sentences.join(' '), c.chunk.title));
-    if (!relevant && !referenced) {
+    for (const x of sentences) tokensBefore += tokenCount(x.text);
+    if (!keep[ci]) {
       droppedPassages++;
-      continue;
+      return;
     }
-    const kept = scored.filter((s) => s.score >= minScore || s.lead || s.bridge);
-    for (const s of kept) tokensAfter += tokenCount(s.text);
+    const kept = sentences.filter((x) => x.keep);
+    for (const x of kept) tokensAfter += tokenCount(x.text);
     passages.push({
       chunkId: c.chunk.id,
       docId: c.chunk.docId,
@@ -52,9 +78,9 @@ export function compressPassages(query: string, subQueries: string[], candidates
       source: c.chunk.source,
       score: c.score,
       origin: c.origin,
-      sentences: kept.map((s) => ({ index: s.index, text: s.text })),
+      sentences: kept.map((x) => ({ index: x.index, text: x.text })),
     });
-  }
+  });
   return { passages, tokensBefore, tokensAfter, droppedPassages };
 }
 
@@ -63,7 +89,8 @@ export const sentenceCompress: Stage = {
   variant: 'sentences',
   run(state, deps) {
     const input = contextCandidates(state.candidates, deps.topK);
-    const r = compressPassages(state.query, state.subQueries, input, deps.idf, deps.settings.compress.minSentenceScore);
+    const c = deps.settings.compress;
+    const r = compressPassages(state.query, state.subQueries, input, deps.idf, c.minSentenceScore, c.minPassageScore);
     return Promise.resolve({
       status: 'ran',
       state: { ...state, context: r.passages },
