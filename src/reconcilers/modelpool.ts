@@ -14,8 +14,8 @@ import { MANAGED_BY, MANAGED_BY_LABEL, ownerAnnotations, ownerLabels, type Owner
  * ModelPool → Higress objects, as pure functions (no I/O, deterministic output for equal input).
  *
  * Per pool: one McpBridge registry and one Ingress per model (in the gateway namespace), an optional alias
- * Ingress splitting by weight, and the pool's *contribution* (ai-proxy match rules) to the aggregated
- * plugins. Across pools: {@link renderAggregatePlugins} builds one ai-proxy and one model-router WasmPlugin
+ * Ingress splitting by weight, optional fallback Ingresses + EnvoyFilter for `spec.fallback`, and the
+ * pool's *contribution* (ai-proxy match rules) to the aggregated plugins. Across pools: {@link renderAggregatePlugins} builds one ai-proxy and one model-router WasmPlugin
  * per gateway namespace (docs/adr/0003-aggregated-wasmplugins.md), and {@link renderRegistries} the
  * operator's share of `McpBridge/default`.
  */
@@ -63,7 +63,6 @@ export const DEFAULT_RETRIES: RetryPolicy = { attempts: 3, timeoutSeconds: 120, 
 interface RoutedModel {
   spec: ModelSpec;
   registry: McpBridgeRegistry;
-  providerId: string;
 }
 
 type TokenResult = { ok: true; tokens: string[] } | { ok: false; reason: ModelReason; message: string };
@@ -158,7 +157,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
       configDisable: false,
       config: { providers: [provider], activeProviderId: regName },
     });
-    routed.push({ spec: model, registry, providerId: regName });
+    routed.push({ spec: model, registry });
     statuses.push({ name: model.name, upstream: destination(registry), ready: true, reason: 'Routed' });
   }
 
