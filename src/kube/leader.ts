@@ -45,6 +45,8 @@ export function microTime(ms: number): string {
  * when its record has not changed for `leaseDuration` as observed on OUR clock (no cross-host clock
  * comparison); the leader renews every `retryPeriod` and steps down after `renewDeadline` without a
  * successful renew; `release()` empties the holder so a successor takes over immediately.
+ * After losing leadership it keeps campaigning; an operator that must not run two reconcilers
+ * should stop its controllers (or exit) in `onStoppedLeading`, as client-go users do.
  */
 export class LeaderElector {
   private readonly leaseMs: number;
