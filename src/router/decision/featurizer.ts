@@ -167,17 +167,15 @@ export class HashedTfidfFeaturizer {
   }
 
   static deserialize(s: SerializedTfidf): HashedTfidfFeaturizer {
-    // Seen features were stored as (idf - unseenIdf) so the sparse form drops the unseen ones.
-    const delta = decodeSparseVector(s.idf);
-    const idf = new Float32Array(delta.length);
-    for (let i = 0; i < idf.length; i++) idf[i] = delta[i]! + s.unseenIdf;
+    // Only seen features were written; every other entry is the unseen IDF.
+    const idf = decodeSparseVector(s.idf, s.unseenIdf);
     return new HashedTfidfFeaturizer(s.config, idf, s.unseenIdf, s.documents);
   }
 
   serialize(): SerializedTfidf {
-    const delta = new Float32Array(this.dim);
-    for (let i = 0; i < this.dim; i++) delta[i] = this.idf[i]! - this.unseenIdf;
-    return { config: this.config, idf: encodeSparseVector(delta), unseenIdf: this.unseenIdf, documents: this.documents };
+    const unseen = Math.fround(this.unseenIdf);
+    const seen = this.idf.map((v) => (v === unseen ? 0 : v));
+    return { config: this.config, idf: encodeSparseVector(seen), unseenIdf: this.unseenIdf, documents: this.documents };
   }
 
   /**
