@@ -36,6 +36,8 @@ export interface InformerStats {
   watches: number;
   /** Relists caused by 410 Gone / Expired resource versions. */
   goneRelists: number;
+  /** BOOKMARK events received (they advance the resume point without object changes). */
+  bookmarks: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface InformerStats {
  */
 export class Informer<T extends KubeObject> {
   readonly store = new Store<T>();
-  readonly stats: InformerStats = { lists: 0, watches: 0, goneRelists: 0 };
+  readonly stats: InformerStats = { lists: 0, watches: 0, goneRelists: 0, bookmarks: 0 };
   private readonly handlers = new Set<EventHandler<T>>();
   private readonly log: Logger;
   private synced = false;
@@ -218,6 +220,7 @@ export class Informer<T extends KubeObject> {
     }
     const rv = ev.object.metadata?.resourceVersion;
     if (ev.type === 'BOOKMARK') {
+      this.stats.bookmarks++;
       if (rv) this.resourceVersion = rv;
       return;
     }

@@ -105,6 +105,26 @@ describe('Informer', () => {
     expect(adds).toEqual(['before', 'after']);
   });
 
+  it('advances its resume point through bookmarks and resumes after the server ends the watch', async () => {
+    const quiet = await uniqueNamespace('kube-informer-quiet');
+    const inf = new Informer<ConfigMap>({ client, resource: Resources.ConfigMap, namespace: quiet, logger: log, watchTimeoutSeconds: 4 });
+    started.push(inf);
+    inf.start();
+    await inf.waitForSync();
+    const listedAt = Number(inf.lastResourceVersion());
+    // Writes elsewhere move the cache's resourceVersion; the server reports that to our (quiet)
+    // watch as a bookmark shortly before the watch's timeout.
+    const elsewhere = await uniqueNamespace('kube-informer-elsewhere');
+    await client.create(Resources.ConfigMap, { metadata: { name: 'noise', namespace: elsewhere } });
+    await waitFor(() => inf.stats.bookmarks >= 1, { description: 'a bookmark', timeoutMs: 15_000 });
+    expect(Number(inf.lastResourceVersion())).toBeGreaterThan(listedAt);
+    expect(inf.store.size).toBe(0);
+    await waitFor(() => inf.stats.watches >= 2, { description: 'watch resumed after server-side timeout', timeoutMs: 15_000 });
+    expect(inf.stats.lists).toBe(1);
+    await client.create(Resources.ConfigMap, { metadata: { name: 'after-timeout', namespace: quiet } });
+    await waitFor(() => inf.store.get(`${quiet}/after-timeout`), { description: 'event after resumed watch' });
+  });
+
   it('emits the difference after missing events while stopped (relist diff: add, update, delete)', async () => {
     await client.create(Resources.ConfigMap, cm('stay', '1'));
     await client.create(Resources.ConfigMap, cm('goes', '1'));
