@@ -60,6 +60,14 @@ describe('KubeClient', () => {
     await expect(c.get(Resources.Secret, 's', 'ns')).rejects.toMatchObject({ reason: 'InternalError', code: 500 });
   });
 
+  it('gives network failures a reason', async () => {
+    const broken: Transport = {
+      request: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')),
+      stream: () => Promise.reject(new Error('x')),
+    };
+    await expect(new KubeClient(broken, new RequestStats()).get(Resources.Secret, 's', 'ns')).rejects.toMatchObject({ reason: 'ConnectionFailed', code: 0 });
+  });
+
   it('follows list continue tokens and fills apiVersion/kind on items', async () => {
     const t = new ScriptedTransport([
       ok({ metadata: { continue: 'tok', resourceVersion: '5' }, items: [{ metadata: { name: 'a' } }] }),

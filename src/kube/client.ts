@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createInterface } from 'node:readline';
-import { apiErrorFrom, isNotFound, KubeApiError } from './errors.js';
+import { apiErrorFrom, isNotFound, KubeApiError, reasonOf } from './errors.js';
 import { counter } from './metrics.js';
 import type { KubeObject } from './object.js';
 import { apiVersionOf, resourceId, resourcePath, type ResourceType } from './resources.js';
@@ -144,7 +144,13 @@ export class KubeClient {
   private async call<T>(verb: Verb, rt: ResourceType, method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     this.count(verb, rt);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const res = await this.transport.request(method, path, payload, contentType);
+    let res;
+    try {
+      res = await this.transport.request(method, path, payload, contentType);
+    } catch (e) {
+      // Network-level failure (refused, reset, timeout): no HTTP status, but still a reason.
+      throw new KubeApiError(0, reasonOf(e) === 'InternalError' ? 'ConnectionFailed' : reasonOf(e), `${verb} ${rt.kind} ${path}: ${(e as Error).message}`);
+    }
     let parsed: unknown;
     try {
       parsed = res.body ? JSON.parse(res.body) : undefined;

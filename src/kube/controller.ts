@@ -20,6 +20,12 @@ export interface SecondaryWatch {
   map: (obj: KubeObject) => readonly ObjectKey[];
 }
 
+/** Typed constructor for a {@link SecondaryWatch}: `map` sees the informer's own object type. */
+export function secondaryWatch<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => readonly ObjectKey[]): SecondaryWatch {
+  // Sound: the informer only ever hands `map` objects of its own type T.
+  return { informer: informer as unknown as Informer<KubeObject>, map: map as (obj: KubeObject) => readonly ObjectKey[] };
+}
+
 export interface ControllerOptions<P extends KubeObject> {
   /** Metric label and logger name, e.g. `modelpool`. */
   name: string;
@@ -97,7 +103,9 @@ export class Controller<P extends KubeObject> {
     const end = (): number => Number(process.hrtime.bigint() - start) / 1e9;
     try {
       const result = await this.opts.reconcile(key);
-      reconcileSeconds.observe({ controller: this.opts.name }, end());
+      const seconds = end();
+      reconcileSeconds.observe({ controller: this.opts.name }, seconds);
+      this.log.debug({ key, ms: Math.round(seconds * 1000), requeueAfterMs: result?.requeueAfterMs }, 'reconciled');
       this.queue.forget(key);
       if (result?.requeueAfterMs !== undefined) {
         this.queue.addAfter(key, result.requeueAfterMs);

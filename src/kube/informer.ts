@@ -197,6 +197,10 @@ export class Informer<T extends KubeObject> {
     }
     this.stats.watches++;
     const timeout = this.opts.watchTimeoutSeconds ?? Math.floor(300 + Math.random() * 300);
+    // The server ends the watch at `timeout`; if the connection silently died it never will, so
+    // abort ourselves a little later and resume (a dead TCP peer sends no FIN).
+    const deadline = setTimeout(() => abort.abort(), (timeout + 30) * 1000);
+    deadline.unref?.();
     await this.opts.client.watch<T>(
       this.opts.resource,
       {
@@ -209,7 +213,7 @@ export class Informer<T extends KubeObject> {
       },
       (ev) => this.handle(ev),
       abort.signal,
-    );
+    ).finally(() => clearTimeout(deadline));
     this.restartRequested = false;
   }
 

@@ -22,6 +22,9 @@ export interface Transport {
   stream(path: string, signal: AbortSignal): Promise<StreamResponse>;
 }
 
+/** Non-watch requests fail with reason `Timeout` after this long (a hung API server must not hang a reconcile). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 // Credentials are re-read this often, so rotated exec/file tokens are picked up without per-request file I/O.
 const AUTH_CACHE_MS = 30_000;
 
@@ -82,6 +85,7 @@ export class KubeConfigTransport implements Transport {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`${method} ${path}: no response in ${REQUEST_TIMEOUT_MS} ms`), { reason: 'Timeout' })));
       req.on('error', reject);
       if (body !== undefined) req.write(body);
       req.end();
@@ -97,7 +101,11 @@ export class KubeConfigTransport implements Transport {
       req.on('error', reject);
       req.end();
     });
-    if (res.statusCode === 200) return { status: 200, stream: res };
+    if (res.statusCode === 200) {
+      // Watches can be quiet for minutes; keepalive probes notice a vanished peer.
+      res.socket.setKeepAlive(true, 30_000);
+      return { status: 200, stream: res };
+    }
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     return { status: res.statusCode ?? 0, errorBody: Buffer.concat(chunks).toString('utf8') };
