@@ -1,0 +1,90 @@
+import { describe, expect, it } from '@jest/globals';
+import { defaultRagConfig } from './config.js';
+import { RagError } from './errors.js';
+import type { ChatClient } from './llm.js';
+import { runPipeline } from './pipeline.js';
+import { RagService } from './service.js';
+import { cragStage } from './stages/crag/stage.js';
+import { stagesFor } from './stages/registry.js';
+import { llmRewrite } from './stages/rewrite/llm.js';
+import type { Stage } from './stages/types.js';
+import type { WebSearchProvider } from './web-search.js';
+
+const DOCS = [
+  { id: 'vienna', title: 'Vienna', text: 'Vienna is the capital of Austria. The Danube river flows through Vienna.' },
+  { id: 'banana', title: 'Banana', text: 'A banana is an edible fruit. Bananas grow in the tropics.' },
+];
+
+async function service(): Promise<RagService> {
+  const rag = await RagService.open(defaultRagConfig({ topK: 2 }));
+  await rag.ingest(DOCS);
+  return rag;
+}
+
+const chat = (reply: string): ChatClient => ({ model: 'stub', complete: () => Promise.resolve(reply) });
+const web: WebSearchProvider = { search: (q) => Promise.resolve([{ title: 'Web', url: 'https://example.org/1', content: `About ${q}` }]) };
+
+describe('pipeline', () => {
+  it('records every stage in order, and why the LLM decomposer did not run', async () => {
+    const rag = await service();
+    const r = await rag.search('Which river flows through Vienna?');
+    expect(r.trace.map((t) => `${t.stage}:${t.status}`)).toEqual(['rewrite:ran', 'retrieve:ran', 'rerank:ran', 'crag:ran', 'compress:ran']);
+    expect(r.trace[0]?.decision).toMatchObject({ llmSkipped: expect.stringMatching(/no LLM configured/) });
+    expect(r.context[0]?.docId).toBe('vienna');
+  });
+
+  it('skips the llm rewrite variant with a reason when no model is configured', async () => {
+    const rag = await service();
+    const settings = { ...rag.config.stages, rewrite: { ...rag.config.stages.rewrite, variant: 'llm' as const } };
+    const r = await rag.search('Which river flows through Vienna?', { settings });
+    expect(r.trace[0]).toMatchObject({ stage: 'rewrite', status: 'skipped', reason: expect.stringMatching(/no LLM/) });
+  });
+
+  it('uses the LLM decomposition when a model answers with JSON', async () => {
+    const rag = await service();
+    const deps = rag.deps({ llm: chat('Sure: {"rewritten": "river through Vienna", "subQuestions": ["What is Vienna?"]}') });
+    const out = await llmRewrite.run({ query: 'q', subQueries: [], candidates: [] }, deps);
+    expect(out).toMatchObject({ status: 'ran', state: { subQueries: ['river through Vienna', 'What is Vienna?'] } });
+  });
+
+  it('records a failing optional stage and carries on; a failing retrieval is fatal', async () => {
+    const rag = await service();
+    const boom = (kind: Stage['kind']): Stage => ({ kind, variant: 'boom', run: () => Promise.reject(new RagError('RerankerUnavailable', 'down')) });
+    const stages = stagesFor(rag.config.stages).map((s) => (s.kind === 'rerank' ? boom('rerank') : s));
+    const r = await runPipeline('Vienna river', stages, rag.deps());
+    expect(r.trace.find((t) => t.stage === 'rerank')).toMatchObject({ status: 'failed', reason: 'RerankerUnavailable: down' });
+    expect(r.ranked.length).toBeGreaterThan(0);
+    await expect(runPipeline('x', [boom('retrieve')], rag.deps())).rejects.toMatchObject({ reason: 'RerankerUnavailable' });
+  });
+});
+
+describe('CRAG stage actions', () => {
+  const run = async (query: string, withWeb: boolean) => {
+    const rag = await service();
+    const deps = rag.deps({ webSearch: withWeb ? { provider: web, topK: 1 } : undefined });
+    const retrieved = await runPipeline(query, stagesFor({ ...rag.config.stages, crag: { ...rag.config.stages.crag, enabled: false }, compress: { ...rag.config.stages.compress, enabled: false } }), deps);
+    return cragStage.run({ query, subQueries: [], candidates: retrieved.ranked }, deps);
+  };
+
+  it('Correct → keeps the internal passages for refinement', async () => {
+    const out = await run('Which river flows through Vienna?', true);
+    expect(out).toMatchObject({ status: 'ran', decision: { verdict: 'correct', action: 'refine' } });
+  });
+  it('Incorrect → discards them and uses web search', async () => {
+    const out = await run('Who composed the Moonlight Sonata?', true);
+    expect(out).toMatchObject({ status: 'ran', decision: { verdict: 'incorrect', action: 'discard-and-web-search' } });
+    if (out.status === 'ran') expect(out.state.candidates.map((c) => c.origin)).toEqual(['web']);
+  });
+  it('Incorrect without a provider keeps the internal passages and says so', async () => {
+    const out = await run('Who composed the Moonlight Sonata?', false);
+    expect(out).toMatchObject({ status: 'ran', decision: { verdict: 'incorrect', action: 'keep-internal', webSearch: 'not configured' } });
+  });
+  it('Ambiguous → internal top-k plus web results', async () => {
+    const rag = await service();
+    const deps = rag.deps({ webSearch: { provider: web, topK: 1 }, settings: { ...rag.config.stages, crag: { enabled: true, upper: 0.99, lower: 0.01 } } });
+    const retrieved = await runPipeline('Which river flows through Vienna in Europe?', stagesFor({ ...rag.config.stages, crag: { ...rag.config.stages.crag, enabled: false } }), deps);
+    const out = await cragStage.run({ query: 'Which river flows through Vienna in Europe?', subQueries: [], candidates: retrieved.ranked }, deps);
+    expect(out).toMatchObject({ decision: { verdict: 'ambiguous', action: 'refine-and-web-search' } });
+    if (out.status === 'ran') expect(out.state.candidates.slice(0, 3).map((c) => c.origin)).toEqual(['index', 'index', 'web']);
+  });
+});
