@@ -62,6 +62,7 @@ export class EventRecorder {
     const namespace = involved.metadata.namespace || 'default';
     const key = `${namespace}/${name}`;
     const now = this.now();
+    this.evictExpired(now);
     const prev = this.seen.get(key);
     if (prev && now - prev.lastWrite < this.window) {
       prev.pending++;
@@ -112,6 +113,12 @@ export class EventRecorder {
       this.log.warn({ err: (e as Error).message, reason, involved: involved.metadata.name }, 'could not record event');
       return false;
     }
+  }
+
+  // Bounded memory: forget aggregation state well past the window once the map grows large.
+  private evictExpired(now: number): void {
+    if (this.seen.size < 4096) return;
+    for (const [k, v] of this.seen) if (now - v.lastWrite > 2 * this.window) this.seen.delete(k);
   }
 
   private async bump(namespace: string, name: string, count: number, ts: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { eventName } from './events.js';
 import { microTime } from './leader.js';
-import { runShutdown } from './shutdown.js';
+import { installShutdownHandlers, runShutdown } from './shutdown.js';
 import { createLogger } from '../util/log.js';
 
 const quiet = createLogger('test', 'silent');
@@ -42,5 +42,35 @@ describe('runShutdown', () => {
   it('gives up after the timeout', async () => {
     const r = await runShutdown([{ name: 'hang', run: () => new Promise<void>(() => undefined) }], 20, quiet);
     expect(r.timedOut).toBe(true);
+  });
+});
+
+describe('installShutdownHandlers', () => {
+  it('runs the steps once on SIGTERM, exits 0, and a second signal exits 1 at once', async () => {
+    const order: string[] = [];
+    const codes: number[] = [];
+    let releaseQueue: () => void = () => undefined;
+    const dispose = installShutdownHandlers(
+      [
+        { name: 'informers', run: () => void order.push('informers') },
+        { name: 'queue', run: () => new Promise<void>((r) => (releaseQueue = () => { order.push('queue'); r(); })) },
+        { name: 'lease', run: () => void order.push('lease') },
+      ],
+      { signals: ['SIGUSR2'], timeoutMs: 5000, logger: quiet, exit: (c) => codes.push(c) },
+    );
+    try {
+      process.emit('SIGUSR2', 'SIGUSR2');
+      await new Promise((r) => setImmediate(r));
+      expect(order).toEqual(['informers']);
+      process.emit('SIGUSR2', 'SIGUSR2');
+      expect(codes).toEqual([1]);
+      releaseQueue();
+      const deadline = Date.now() + 2000;
+      while (codes.length < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      expect(order).toEqual(['informers', 'queue', 'lease']);
+      expect(codes).toEqual([1, 0]);
+    } finally {
+      dispose();
+    }
   });
 });
