@@ -417,6 +417,13 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       else up.once('end', fn);
     };
     if (!isSse) {
+      if (up.readableEnded || (up.complete && up.readableLength === 0)) {
+        // The common JSON case: the whole body arrived with the first chunk; one write carries head + body.
+        up.resume();
+        res.end(result.first ?? undefined);
+        finish(true);
+        return;
+      }
       if (result.first) res.write(result.first);
       up.pipe(res, { end: false });
       onUpstreamEnd(() => {
