@@ -1,6 +1,6 @@
 // Renders docs/evaluation/routing.md from the JSON report of bench/routing.ts (`npm run docs:routing`
 // runs the bench, then this). Usage: npx tsx bench/routing-docs.ts [--in FILE.json] [--out FILE.md]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -25,8 +25,21 @@ interface Report {
   training: { chosenL2: number; validationLogLoss: Record<string, number>; validationRecords: number; lambdaCurve: Array<{ lambda: number; accuracy: number; costPerQuestion: number }>; phase1Seconds: number; trainSeconds: number; flywheelRecords: number; flywheelAnswers: number };
 }
 
-const { values } = parseArgs({ options: { in: { type: 'string', default: 'docs/evaluation/routing.json' }, out: { type: 'string', default: 'docs/evaluation/routing.md' } } });
+const { values } = parseArgs({
+  options: {
+    in: { type: 'string', default: 'docs/evaluation/routing.json' },
+    latency: { type: 'string', default: 'docs/evaluation/routing-latency.json' },
+    out: { type: 'string', default: 'docs/evaluation/routing.md' },
+  },
+});
 const r = JSON.parse(readFileSync(values.in!, 'utf8')) as Report;
+interface Latency {
+  decisions: number;
+  decisionMs: { p50: number; p99: number; max: number };
+  snapshotMb: number;
+  promptChars: { mean: number; max: number };
+}
+const latency = existsSync(values.latency!) ? (JSON.parse(readFileSync(values.latency!, 'utf8')) as Latency) : null;
 const flagshipName = Object.keys(r.baselines).find((k) => k.startsWith('always-flagship'))!;
 const flagship = r.baselines[flagshipName]!;
 const usd = (x: number): string => `$${x.toFixed(6)}`;
@@ -65,6 +78,14 @@ lines.push('', 'Single models on the eval split:', '', '| model | accuracy | cos
 for (const [n, s] of Object.entries(r.singleModels)) lines.push(row(n, s));
 lines.push('', 'Where the router sent eval traffic:', '', '| model | share |', '|---|---|');
 for (const [m, share] of Object.entries(r.router.modelShare).sort((a, b) => b[1] - a[1])) lines.push(`| ${m} | ${(100 * share).toFixed(1)}% |`);
+if (latency) {
+  lines.push(
+    '',
+    '## Decision latency',
+    '',
+    `In process (\`bench/routing-latency.ts\`, the trained snapshot, ${latency.decisions} decisions over the eval prompts, mean ${latency.promptChars.mean.toFixed(0)} / max ${latency.promptChars.max} chars): p50 ${latency.decisionMs.p50.toFixed(3)} ms, p99 ${latency.decisionMs.p99.toFixed(3)} ms, max ${latency.decisionMs.max.toFixed(2)} ms (target p99 ≤ 0.5 ms: ${latency.decisionMs.p99 <= 0.5 ? 'MET' : 'MISSED'}). Snapshot size ${latency.snapshotMb.toFixed(1)} MB of JSON. Measured on the shared 2-core machine while other work ran.`,
+  );
+}
 lines.push('', '## Cost–quality curve', '', `![accuracy vs cost](${basename(values.in!).replace(/\.json$/, '.png')})`, '');
 lines.push('| λ | accuracy | cost / question | % of gpt-4o cost |', '|---|---|---|---|');
 for (const c of r.curve) lines.push(`| ${c.lambda} | ${c.accuracy.toFixed(4)} | ${usd(c.costPerQuestion)} | ${((100 * c.costPerQuestion) / flagship.costPerQuestion).toFixed(1)}% |`);

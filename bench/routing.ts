@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     'max-cost-fraction': { type: 'string', default: '0.3' },
     /** Skip the servers: records and outcomes straight from the question files (same decision core). */
     offline: { type: 'boolean', default: false },
+    /** Also write the trained router model's snapshot here (for bench/routing-latency.ts). */
+    'model-out': { type: 'string' },
   },
 });
 
@@ -249,6 +251,8 @@ async function main(): Promise<void> {
   });
   const trainSeconds = (performance.now() - t1) / 1000;
   console.log(`trained ${model.version} in ${trainSeconds.toFixed(1)} s: l2=${report.chosenL2} policy=${JSON.stringify(report.policy)}`);
+
+  if (args['model-out']) writeFileSync(args['model-out'], JSON.stringify(model.serialize()));
 
   // Phase 2: route each eval question once through the trained router.
   const offlineRoute = (q: QuestionRecord, lambda?: number): Outcome => {

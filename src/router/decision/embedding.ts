@@ -1,4 +1,4 @@
-import type { DenseFeatures, Features } from './features.js';
+import { l2Normalize, type DenseFeatures, type Features } from './features.js';
 import type { HashedTfidfFeaturizer } from './featurizer.js';
 
 // Where prompt features come from. The default is the in-process hashed TF-IDF (synchronous, no network).
@@ -89,12 +89,7 @@ export class OpenAIEmbeddingsBackend implements EmbeddingBackend {
         throw new EmbeddingError('EmbeddingBadResponse', 'embedding is not a number array');
       }
       const values = Float32Array.from(vector as number[]);
-      let norm = 0;
-      for (const v of values) norm += v * v;
-      if (norm > 0) {
-        const inv = 1 / Math.sqrt(norm);
-        for (let k = 0; k < values.length; k++) values[k]! *= inv;
-      }
+      l2Normalize(values);
       out[item.index ?? position] = { kind: 'dense', values };
     });
     return out;

@@ -91,7 +91,11 @@ function forEachHashedFeature(text: string, config: HashedTfidfConfig, visit: (h
   }
   if (inWord) flushWord();
 
+  // Coarse length bucket: long prompts (multi-step problems) behave differently across models.
+  visit(mix(META_SEED, 31 - Math.clz32(Math.max(1, lower.length))));
+
   // Character n-grams over the text with whitespace runs collapsed to one space.
+  if (cMax < 1) return;
   const chars: number[] = [];
   let lastSpace = true;
   for (let i = 0; i < lower.length; i++) {
@@ -112,9 +116,6 @@ function forEachHashedFeature(text: string, config: HashedTfidfConfig, visit: (h
       if (n >= cMin) visit(mix(g, n));
     }
   }
-
-  // Coarse length bucket: long prompts (multi-step problems) behave differently across models.
-  visit(mix(META_SEED, 31 - Math.clz32(Math.max(1, lower.length))));
 }
 
 export class HashedTfidfFeaturizer {
