@@ -76,8 +76,8 @@ describe('LeaderElector', () => {
       namespace: ns,
       name,
       identity,
-      leaseDurationMs: 2_000,
-      renewDeadlineMs: 1_500,
+      leaseDurationMs: 4_000,
+      renewDeadlineMs: 3_000,
       retryPeriodMs: 200,
       onStartedLeading: () => events.push(`${identity} started`),
       onStoppedLeading: () => events.push(`${identity} stopped`),
@@ -95,7 +95,7 @@ describe('LeaderElector', () => {
     const b = elector('lead-1', 'b', events);
     b.start();
     // b keeps trying while a renews: it must not become leader during a full lease duration.
-    const until = Date.now() + 2_500;
+    const until = Date.now() + 4_500;
     while (Date.now() < until) {
       expect(b.isLeader()).toBe(false);
       await new Promise((r) => setTimeout(r, 100));
@@ -103,7 +103,7 @@ describe('LeaderElector', () => {
     const released = Date.now();
     await a.release();
     await waitFor(() => b.isLeader(), { description: 'b takes over', timeoutMs: 5_000 });
-    expect(Date.now() - released).toBeLessThan(1_500); // no need to wait for expiry after a release
+    expect(Date.now() - released).toBeLessThan(2_500); // well under the 4 s lease: no waiting for expiry after a release
     expect(events).toEqual(['a started', 'a stopped', 'b started']);
     const lease = await client.get<Lease>(Resources.Lease, 'lead-1', ns);
     expect(lease?.spec?.holderIdentity).toBe('b');
@@ -118,11 +118,11 @@ describe('LeaderElector', () => {
     // Somebody else grabs the lease behind a's back and keeps renewing it: a must notice and stop.
     const lease = await client.get<Lease>(Resources.Lease, 'lead-2', ns);
     await client.update<Lease>(Resources.Lease, { ...lease!, spec: { ...lease!.spec, holderIdentity: 'intruder', renewTime: new Date().toISOString().replace('Z', '000Z') } });
-    await waitFor(() => !a.isLeader(), { description: 'a steps down', timeoutMs: 5_000 });
+    await waitFor(() => !a.isLeader(), { description: 'a steps down', timeoutMs: 8_000 });
     expect(events).toEqual(['a started', 'a stopped']);
     // The intruder never renews, so after the lease duration a new candidate takes it.
     const c = elector('lead-2', 'c', events);
     c.start();
-    await waitFor(() => c.isLeader() || a.isLeader(), { description: 'someone takes over the expired lease', timeoutMs: 8_000 });
+    await waitFor(() => c.isLeader() || a.isLeader(), { description: 'someone takes over the expired lease', timeoutMs: 12_000 });
   });
 });
