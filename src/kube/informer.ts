@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { createLogger } from '../util/log.js';
 import type { KubeClient, WatchEvent } from './client.js';
-import { apiErrorFrom, isGone, KubeApiError } from './errors.js';
+import { apiErrorFrom, isGone, KubeApiError, reasonOf } from './errors.js';
 import { keyOf, type KubeObject } from './object.js';
 import type { ResourceType } from './resources.js';
 import { Store } from './store.js';
@@ -148,7 +148,7 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         const delay = backoffDelay(failures++, { baseDelayMs: 200, maxDelayMs: 30_000, jitter: 0.2 });
-        this.log.warn({ err: (e as Error).message, reason: (e as KubeApiError).reason, delayMs: Math.round(delay) }, 'list/watch failed; retrying');
+        this.log.warn({ err: (e as Error).message, reason: reasonOf(e), delayMs: Math.round(delay) }, 'list/watch failed; retrying');
         await this.sleep(delay);
       }
     }
