@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { FlywheelRecord } from '../types.js';
-import { StoreError, type FlywheelStore, type RecordPage } from './store.js';
+import { readAll, StoreError, type FlywheelStore, type RecordPage } from './store.js';
 
 // Shared store for several router replicas writing one dataset. Each append is its own committed
 // statement (synchronous_commit stays at the server default, on), so an acknowledged record is durable.
@@ -67,15 +67,8 @@ export class PostgresStore implements FlywheelStore {
     return { records: r.rows.map((row) => row.body), cursor: last ? Number(last.seq) : cursor };
   }
 
-  async all(): Promise<FlywheelRecord[]> {
-    const out: FlywheelRecord[] = [];
-    let cursor = 0;
-    for (;;) {
-      const page = await this.since(cursor);
-      if (page.records.length === 0) return out;
-      out.push(...page.records);
-      cursor = page.cursor;
-    }
+  all(): Promise<FlywheelRecord[]> {
+    return readAll(this);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FlywheelRecord } from '../types.js';
-import { StoreError, type FlywheelStore, type RecordPage } from './store.js';
+import { readAll, StoreError, type FlywheelStore, type RecordPage } from './store.js';
 
 // The embedded default: one SQLite file on the router's volume. WAL lets the trainer read while the
 // flywheel writes; synchronous=FULL makes every committed append survive a crash, not just a kill.
@@ -56,15 +56,8 @@ export class SqliteStore implements FlywheelStore {
     });
   }
 
-  async all(): Promise<FlywheelRecord[]> {
-    const out: FlywheelRecord[] = [];
-    let cursor = 0;
-    for (;;) {
-      const page = await this.since(cursor);
-      if (page.records.length === 0) return out;
-      out.push(...page.records);
-      cursor = page.cursor;
-    }
+  all(): Promise<FlywheelRecord[]> {
+    return readAll(this);
   }
 
   close(): Promise<void> {

@@ -28,6 +28,18 @@ export class StoreError extends Error {
   }
 }
 
+/** Every record, paging through `since` so no single query holds the whole table. */
+export async function readAll(store: Pick<FlywheelStore, 'since'>): Promise<FlywheelRecord[]> {
+  const out: FlywheelRecord[] = [];
+  let cursor = 0;
+  for (;;) {
+    const page = await store.since(cursor);
+    if (page.records.length === 0) return out;
+    out.push(...page.records);
+    cursor = page.cursor;
+  }
+}
+
 /** Non-durable store for tests and for running without a volume. */
 export class MemoryStore implements FlywheelStore {
   readonly kind = 'memory';

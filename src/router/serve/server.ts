@@ -244,10 +244,11 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     const body = Buffer.from(JSON.stringify({ ...request, model: target }));
     const call = upstream.post('/chat/completions', body, headers);
     onCall(call);
-    const timer = setTimeout(
-      () => call.abort(new UpstreamError('UpstreamTimeout', `no first byte within ${config.upstream.firstByteTimeoutMs} ms`)),
-      config.upstream.firstByteTimeoutMs,
-    );
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      call.abort(new UpstreamError('UpstreamTimeout', `no first byte within ${config.upstream.firstByteTimeoutMs} ms`));
+    }, config.upstream.firstByteTimeoutMs);
     try {
       const res = await call.response;
       const status = res.statusCode ?? 502;
@@ -263,7 +264,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       }
       return { kind: 'ok', call, res, first };
     } catch (err) {
-      const reason = err instanceof UpstreamError ? err.reason : 'UpstreamUnreachable';
+      const reason = timedOut ? 'UpstreamTimeout' : err instanceof UpstreamError ? err.reason : 'UpstreamUnreachable';
       metrics.upstreamErrors.inc({ kind: reason === 'UpstreamTimeout' ? 'timeout' : 'connection' });
       call.abort();
       return { kind: 'retry', why: reason };
