@@ -18,7 +18,7 @@ import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
 import { Informer } from './kube/informer.js';
 import { MCPBRIDGE_NAME, type McpBridge } from './kube/mcpbridge.js';
-import { Controller, type SecondaryWatch } from './kube/controller.js';
+import { Controller, secondaryWatch } from './kube/controller.js';
 import type { KubeObject } from './kube/object.js';
 import { managedSelector } from './kube/owner.js';
 import { Resources } from './kube/resources.js';
@@ -82,20 +82,18 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     const gw = o.metadata.namespace ?? '';
     return [GATEWAY_PREFIX + gw, ...reconciler.poolsInGateway(gw)];
   };
-  const secondary = <T extends KubeObject>(informer: Informer<T>, map: (obj: T) => readonly string[]) =>
-    ({ informer, map }) as unknown as SecondaryWatch;
   const controller = new Controller<ModelPoolObject>({
     name: 'modelpool',
     primary: pools,
     secondaries: [
-      secondary(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)]),
-      secondary(secrets, (s) => reconciler.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '')),
-      secondary(ingresses, (i) => {
+      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)]),
+      secondaryWatch(secrets, (s) => reconciler.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '')),
+      secondaryWatch(ingresses, (i) => {
         const owner = ModelPoolController.ownerKey(i);
         return owner ? [owner] : [];
       }),
-      secondary(wasmPlugins, gatewayChanged),
-      secondary(mcpBridges, gatewayChanged),
+      secondaryWatch(wasmPlugins, gatewayChanged),
+      secondaryWatch(mcpBridges, gatewayChanged),
     ],
     reconcile: (key) => reconciler.reconcile(key),
     concurrency: opts.concurrency ?? 4,

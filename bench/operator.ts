@@ -1,0 +1,183 @@
+// npm run bench:operator -- --count 500 --out FILE.json [--concurrency 16] [--models 2]
+//
+// Starts the embedded control plane (or uses --kubeconfig), runs the operator as a child process, creates
+// `count` ModelPools and measures: apply→Ready per pool (p50/p99), time until all are Ready, write requests
+// the operator makes in steady state (across at least one periodic resync), and the operator's RSS.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from '../hack/lib/control-plane.js';
+import { freeLoopbackPort } from '../hack/lib/free-port.js';
+import type { ModelPoolObject } from '../src/controllers/modelpool.js';
+import { modelPoolResource } from '../src/controllers/resources.js';
+import { KubeClient } from '../src/kube/client.js';
+import { Informer } from '../src/kube/informer.js';
+import { keyOf } from '../src/kube/object.js';
+import { Resources } from '../src/kube/resources.js';
+import { createLogger } from '../src/util/log.js';
+import { percentile } from '../src/util/stats.js';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '500' },
+    models: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '16' },
+    out: { type: 'string', default: 'reports/bench-operator.json' },
+    kubeconfig: { type: 'string' },
+    'resync-seconds': { type: 'string', default: '10' },
+    'timeout-seconds': { type: 'string', default: '300' },
+  },
+});
+const count = Number(values.count);
+const modelsPerPool = Number(values.models);
+const resyncSeconds = Number(values['resync-seconds']);
+const log = createLogger('bench-operator', 'warn');
+
+async function rss(pid: number): Promise<{ rssMb: number; peakRssMb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+async function operatorWrites(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('higress_ai_operator_kube_requests_total{') && line.includes('write="true"')) total += Number(line.split(' ').pop());
+  }
+  return total;
+}
+
+async function waitUntil(what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function startOperatorProcess(kubeconfig: string, healthPort: number): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main.ts', 'operator', '--leader-elect=false', `--health-port=${healthPort}`, `--resync-seconds=${resyncSeconds}`, '--concurrency=4'],
+    { env: { ...process.env, KUBECONFIG: kubeconfig, LOG_LEVEL: 'error', NODE_OPTIONS: '' }, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  child.on('exit', (code, signal) => {
+    if (code !== null && code !== 0) process.stderr.write(`operator exited with ${code ?? signal}\n`);
+  });
+  return child;
+}
+
+function makePool(namespace: string, i: number): ModelPoolObject {
+  const models = Array.from({ length: modelsPerPool }, (_, m) =>
+    m % 2 === 0
+      ? { name: `p${i}-gpt-${m}`, provider: { type: 'openai', credentials: { secretRef: { name: 'bench', key: 'token' } } } }
+      : { name: `p${i}-local-${m}`, provider: { type: 'vllm', endpoint: `http://vllm-${i}.inference.svc:8000/v1` } },
+  );
+  return {
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'ModelPool',
+    metadata: { name: `pool-${i}`, namespace },
+    spec: { models },
+  } as unknown as ModelPoolObject;
+}
+
+let controlPlane: ControlPlane | undefined;
+let operator: ChildProcess | undefined;
+try {
+  let kubeconfigPath = values.kubeconfig;
+  if (!kubeconfigPath) {
+    const t = Date.now();
+    controlPlane = await startControlPlane();
+    kubeconfigPath = controlPlane.kubeconfigPath;
+    process.stderr.write(`control plane ready in ${Date.now() - t} ms\n`);
+  }
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const client = KubeClient.fromKubeConfig(kc);
+  const namespace = `bench-${randomBytes(3).toString('hex')}`;
+  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bench', namespace }, stringData: { token: 'sk-bench' } });
+
+  const healthPort = await freeLoopbackPort();
+  operator = startOperatorProcess(kubeconfigPath, healthPort);
+  const base = `http://127.0.0.1:${healthPort}`;
+  await waitUntil('operator /readyz', () => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 60_000);
+
+  // Observe readiness through a watch, as a user's `kubectl get -w` would.
+  const createdAt = new Map<string, number>();
+  const readyAt = new Map<string, number>();
+  const pools = new Informer<ModelPoolObject>({ client, resource: modelPoolResource, namespace, logger: log });
+  const observe = (p: ModelPoolObject) => {
+    const key = keyOf(p);
+    const c = p.status?.conditions?.find((x) => x.type === 'Ready');
+    if (!readyAt.has(key) && c?.status === 'True' && c.observedGeneration === p.metadata.generation) readyAt.set(key, performance.now());
+  };
+  pools.addEventHandler({ onAdd: observe, onUpdate: (_o, n) => observe(n) });
+  pools.start();
+  await pools.waitForSync();
+
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Number(values.concurrency) }, async () => {
+      while (next < count) {
+        const i = next++;
+        const pool = makePool(namespace, i);
+        const started = performance.now();
+        await client.create(modelPoolResource, pool);
+        createdAt.set(`${namespace}/${pool.metadata.name}`, started);
+      }
+    }),
+  );
+  const applied = performance.now();
+  process.stderr.write(`created ${count} pools in ${((applied - t0) / 1000).toFixed(1)} s; waiting for Ready\n`);
+  await waitUntil(`${count} pools Ready`, () => readyAt.size >= count, Number(values['timeout-seconds']) * 1000);
+  const converged = performance.now();
+  const latencies = [...createdAt].map(([k, t]) => readyAt.get(k)! - t).sort((a, b) => a - b);
+  const afterConverge = await rss(operator.pid!);
+
+  // Steady state: let trailing events settle, then count writes across more than one resync period.
+  await new Promise((r) => setTimeout(r, 3000));
+  const writesBefore = await operatorWrites(`${base}/metrics`);
+  const windowMs = (resyncSeconds * 1.5 + 2) * 1000;
+  await new Promise((r) => setTimeout(r, windowMs));
+  const steadyStateWrites = (await operatorWrites(`${base}/metrics`)) - writesBefore;
+  const end = await rss(operator.pid!);
+  await pools.stop();
+
+  const report = {
+    count,
+    modelsPerPool,
+    applyToReadyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? NaN) },
+    convergeSeconds: round((converged - t0) / 1000, 2),
+    createSeconds: round((applied - t0) / 1000, 2),
+    steadyStateWrites,
+    steadyStateWindowSeconds: windowMs / 1000,
+    resyncSeconds,
+    rssMb: end.rssMb,
+    peakRssMb: Math.max(end.peakRssMb, afterConverge.peakRssMb),
+    targets: { applyToReadyP50Ms: 300, convergeSeconds: 60, steadyStateWrites: 0, rssMb: 200 },
+  };
+  await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    [
+      `pools                 ${count} (${modelsPerPool} models each)`,
+      `apply→Ready p50/p99   ${report.applyToReadyMs.p50} / ${report.applyToReadyMs.p99} ms   (target p50 ≤ 300 ms)`,
+      `all Ready after       ${report.convergeSeconds} s   (target ≤ 60 s)`,
+      `steady-state writes   ${steadyStateWrites} in ${windowMs / 1000} s incl. a resync   (target 0)`,
+      `operator RSS          ${report.rssMb} MB, peak ${report.peakRssMb} MB   (target ≤ 200 MB)`,
+      `report                ${values.out}`,
+    ].join('\n') + '\n',
+  );
+} finally {
+  operator?.kill('SIGTERM');
+  await controlPlane?.stop();
+}
+
+function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

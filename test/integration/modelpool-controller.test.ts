@@ -1,0 +1,227 @@
+// The ModelPool controller against the real kube-apiserver: every test uses its own pool namespace AND its
+// own gateway namespace, so the shared McpBridge/default and aggregated WasmPlugins are per test.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ModelPoolSpecIn } from '../../src/api/v1alpha1/modelpool.js';
+import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
+import { modelPoolResource } from '../../src/controllers/resources.js';
+import { AI_PROXY_PLUGIN_NAME, MODEL_ROUTER_PLUGIN_NAME } from '../../src/reconcilers/modelpool.js';
+import { KubeClient, writeCount } from '../../src/kube/client.js';
+import { FINALIZER } from '../../src/kube/finalizers.js';
+import type { McpBridge } from '../../src/kube/mcpbridge.js';
+import type { KubeObject } from '../../src/kube/object.js';
+import { Resources } from '../../src/kube/resources.js';
+import { startOperator, type Operator } from '../../src/operator.js';
+import { createLogger } from '../../src/util/log.js';
+import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+
+interface WasmPluginObj extends KubeObject {
+  spec: { matchRules?: Array<{ service?: string[]; config: Record<string, unknown> }>; defaultConfig?: Record<string, unknown> };
+}
+interface IngressObj extends KubeObject {
+  metadata: KubeObject['metadata'] & { annotations?: Record<string, string> };
+}
+
+const kc = testKubeConfig();
+const client = KubeClient.fromKubeConfig(kc);
+let operator: Operator;
+
+beforeAll(async () => {
+  operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
+  await operator.synced;
+});
+afterAll(async () => {
+  await operator.stop();
+});
+
+async function namespaces(prefix: string): Promise<{ ns: string; gw: string }> {
+  return { ns: await uniqueNamespace(`${prefix}-pool`), gw: await uniqueNamespace(`${prefix}-gw`) };
+}
+
+function pool(ns: string, name: string, spec: ModelPoolSpecIn): ModelPoolObject {
+  return { apiVersion: 'ai.higress.io/v1alpha1', kind: 'ModelPool', metadata: { name, namespace: ns }, spec } as ModelPoolObject;
+}
+
+async function secret(ns: string, name: string, data: Record<string, string>): Promise<void> {
+  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, stringData: data });
+}
+
+const readyCondition = (p: ModelPoolObject | undefined) => p?.status?.conditions?.find((c) => c.type === 'Ready');
+
+async function waitReady(ns: string, name: string, status: 'True' | 'False' = 'True', reason?: string): Promise<ModelPoolObject> {
+  return waitFor(
+    async () => {
+      const p = await client.get<ModelPoolObject>(modelPoolResource, name, ns);
+      const c = readyCondition(p);
+      const fresh = c?.observedGeneration === p?.metadata.generation;
+      return fresh && c?.status === status && (reason === undefined || c?.reason === reason) ? p : undefined;
+    },
+    { timeoutMs: 20_000, description: `ModelPool ${ns}/${name} Ready=${status}${reason ? ` (${reason})` : ''}` },
+  );
+}
+
+const registries = async (gw: string) => (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries ?? [];
+const aiProxy = (gw: string) => client.get<WasmPluginObj>(Resources.WasmPlugin, AI_PROXY_PLUGIN_NAME, gw);
+const ingressNames = async (gw: string) =>
+  (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '').sort();
+const tokensOf = (plugin: WasmPluginObj | undefined) =>
+  (plugin?.spec.matchRules ?? []).flatMap((r) => ((r.config.providers as Array<{ apiTokens?: string[] }> | undefined) ?? []).flatMap((p) => p.apiTokens ?? []));
+
+describe('ModelPool controller', () => {
+  it('renders a pool into registries, model-header Ingresses and aggregated plugins, and reports it Ready', async () => {
+    const { ns, gw } = await namespaces('create');
+    await secret(ns, 'openai', { 'api-key': 'sk-create-1' });
+    await client.create(
+      modelPoolResource,
+      pool(ns, 'chat', {
+        gateway: { namespace: gw },
+        models: [
+          { name: 'gpt-4o', provider: { type: 'openai', credentials: { secretRef: { name: 'openai', key: 'api-key' } } } },
+          { name: 'local', provider: { type: 'vllm', endpoint: 'http://vllm.inference.svc:8000/v1' } },
+        ],
+        fallback: ['gpt-4o', 'local'],
+      }),
+    );
+    const ready = await waitReady(ns, 'chat');
+
+    expect(ready.metadata.finalizers).toContain(FINALIZER);
+    expect(ready.status?.observedGeneration).toBe(ready.metadata.generation);
+    expect(ready.status?.models?.map((m) => [m.name, m.ready])).toEqual([
+      ['gpt-4o', true],
+      ['local', true],
+    ]);
+    const regs = await registries(gw);
+    expect(regs.map((r) => [r.domain, r.port, r.protocol])).toEqual([
+      ['api.openai.com', 443, 'https'],
+      ['vllm.inference.svc', 8000, 'http'],
+    ]);
+    const ingresses = (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items;
+    expect(ingresses.map((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-llm-model']).sort()).toEqual(['gpt-4o', 'local']);
+    for (const i of ingresses) expect(i.metadata.annotations?.['higress.io/destination']).toMatch(/\.dns:\d+$/);
+    const proxy = await aiProxy(gw);
+    expect(proxy?.spec.matchRules).toHaveLength(2);
+    expect(tokensOf(proxy)).toEqual(['sk-create-1']);
+    const router = await client.get<WasmPluginObj>(Resources.WasmPlugin, MODEL_ROUTER_PLUGIN_NAME, gw);
+    expect(router?.spec.defaultConfig).toEqual({ modelToHeader: 'x-higress-llm-model' });
+    const listed = new Set(ready.status?.generatedObjects?.map((o) => `${o.kind}/${o.name}`));
+    for (const name of ingresses.map((i) => i.metadata.name)) expect(listed).toContain(`Ingress/${name}`);
+    expect(listed).toContain(`WasmPlugin/${AI_PROXY_PLUGIN_NAME}`);
+  });
+
+  it('follows spec updates: a removed model loses its Ingress, registry and ai-proxy rule', async () => {
+    const { ns, gw } = await namespaces('update');
+    const models = [
+      { name: 'a', provider: { type: 'vllm' as const, endpoint: 'http://a.svc:8000/v1' } },
+      { name: 'b', provider: { type: 'vllm' as const, endpoint: 'http://b.svc:8000/v1' } },
+    ];
+    await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models }));
+    const first = await waitReady(ns, 'p');
+    expect(await ingressNames(gw)).toHaveLength(2);
+
+    await client.patch(modelPoolResource, 'p', ns, { spec: { models: [models[0]] } }, 'merge');
+    await waitFor(async () => (await ingressNames(gw)).length === 1, { timeoutMs: 20_000, description: 'stale Ingress pruned' });
+    const updated = await waitReady(ns, 'p');
+    expect(updated.metadata.generation).toBeGreaterThan(first.metadata.generation ?? 0);
+    expect((await registries(gw)).map((r) => r.domain)).toEqual(['a.svc']);
+    await waitFor(async () => (await aiProxy(gw))?.spec.matchRules?.length === 1, { timeoutMs: 20_000, description: 'ai-proxy rule removed' });
+  });
+
+  it('reports a missing Secret precisely, then recovers and follows Secret rotation', async () => {
+    const { ns, gw } = await namespaces('secret');
+    await client.create(
+      modelPoolResource,
+      pool(ns, 'p', {
+        gateway: { namespace: gw },
+        models: [{ name: 'deepseek-chat', provider: { type: 'deepseek', credentials: { secretRef: { name: 'ds', key: 'token' } } } }],
+      }),
+    );
+    const missing = await waitReady(ns, 'p', 'False', 'SecretNotFound');
+    expect(readyCondition(missing)?.message).toContain('Secret ds not found');
+    expect(missing.status?.models?.[0]).toMatchObject({ name: 'deepseek-chat', ready: false, reason: 'SecretNotFound' });
+
+    await secret(ns, 'ds', { token: 'sk-old' });
+    await waitReady(ns, 'p');
+    expect(tokensOf(await aiProxy(gw))).toEqual(['sk-old']);
+
+    await client.patch(Resources.Secret, 'ds', ns, { stringData: { token: 'sk-rotated' } }, 'merge');
+    await waitFor(async () => tokensOf(await aiProxy(gw))[0] === 'sk-rotated', { timeoutMs: 20_000, description: 'rotated token in ai-proxy' });
+  });
+
+  it('keeps foreign McpBridge entries through create, update and delete', async () => {
+    const { ns, gw } = await namespaces('foreign');
+    const foreign = { name: 'console-llm.internal', type: 'dns', domain: 'api.example.com', port: 443, protocol: 'https' };
+    await client.create(Resources.McpBridge, {
+      apiVersion: 'networking.higress.io/v1',
+      kind: 'McpBridge',
+      metadata: { name: 'default', namespace: gw },
+      spec: { registries: [foreign] },
+    });
+    await client.create(
+      modelPoolResource,
+      pool(ns, 'p', { gateway: { namespace: gw }, models: [{ name: 'm', provider: { type: 'vllm', endpoint: 'http://m.svc:8000/v1' } }] }),
+    );
+    await waitReady(ns, 'p');
+    expect((await registries(gw)).map((r) => r.name)).toEqual(expect.arrayContaining(['console-llm.internal']));
+    expect(await registries(gw)).toHaveLength(2);
+
+    await client.delete(modelPoolResource, 'p', ns);
+    await waitFor(async () => !(await client.get(modelPoolResource, 'p', ns)), { timeoutMs: 20_000, description: 'pool gone' });
+    expect(await registries(gw)).toEqual([foreign]);
+    expect(await ingressNames(gw)).toEqual([]);
+    await waitFor(async () => !(await aiProxy(gw)), { timeoutMs: 20_000, description: 'aggregated ai-proxy removed with the last pool' });
+  });
+
+  it('withdraws only the model whose Secret disappears, and says which', async () => {
+    const { ns, gw } = await namespaces('revoke');
+    await secret(ns, 'vendor', { key: 'sk-revocable' });
+    await client.create(
+      modelPoolResource,
+      pool(ns, 'p', {
+        gateway: { namespace: gw },
+        models: [
+          { name: 'self-hosted', provider: { type: 'vllm', endpoint: 'http://m.svc:8000/v1' } },
+          { name: 'vendor', provider: { type: 'openai', credentials: { secretRef: { name: 'vendor', key: 'key' } } } },
+        ],
+      }),
+    );
+    await waitReady(ns, 'p');
+    expect(await ingressNames(gw)).toHaveLength(2);
+
+    // Deleting a Secret is how credentials are revoked: the token must leave the gateway, the rest stays.
+    await client.delete(Resources.Secret, 'vendor', ns);
+    const degraded = await waitReady(ns, 'p', 'False', 'SecretNotFound');
+    expect(readyCondition(degraded)?.message).toBe('model vendor: Secret vendor not found');
+    expect(degraded.status?.models?.map((m) => [m.name, m.ready])).toEqual([
+      ['self-hosted', true],
+      ['vendor', false],
+    ]);
+    await waitFor(async () => (await ingressNames(gw)).length === 1, { timeoutMs: 20_000, description: 'vendor route withdrawn' });
+    await waitFor(async () => tokensOf(await aiProxy(gw)).length === 0, { timeoutMs: 20_000, description: 'token gone from ai-proxy' });
+  });
+
+  it('performs zero write requests on a resync after convergence', async () => {
+    const { ns, gw } = await namespaces('steady');
+    await secret(ns, 'k', { key: 'sk-steady' });
+    for (const name of ['one', 'two', 'three']) {
+      await client.create(
+        modelPoolResource,
+        pool(ns, name, {
+          gateway: { namespace: gw },
+          models: [
+            { name: `${name}-a`, provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'key' } } } },
+            { name: `${name}-b`, provider: { type: 'qwen', credentials: { secretRef: { name: 'k', key: 'key' } } } },
+          ],
+          alias: `${name}-alias`,
+        }),
+      );
+    }
+    for (const name of ['one', 'two', 'three']) await waitReady(ns, name);
+    // Let trailing events (status writes echoing back) drain before counting.
+    await waitFor(() => operator.queue.len() === 0 && operator.queue.inFlight() === 0, { description: 'idle queue' });
+    await new Promise((r) => setTimeout(r, 500));
+    const before = writeCount();
+    operator.resync();
+    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => operator.queue.len() === 0 && operator.queue.inFlight() === 0, { description: 'resync drained' });
+    expect(writeCount() - before).toBe(0);
+  });
+});
