@@ -18,8 +18,10 @@ async function rssMb(pid: number): Promise<number> {
 const args = process.argv.slice(2);
 const serveStdin = args.includes('--serve-stdin');
 const verbose = !serveStdin || process.env.HARNESS_VERBOSE !== undefined;
+// A first-run build takes minutes; say so even when quiet, or a silent jest setup looks hung.
+const buildNews = /ensure-control-plane: (building|built|.*failed)/;
 const log = (line: string): void => {
-  if (verbose) process.stderr.write(`[control-plane] ${line}\n`);
+  if (verbose || buildNews.test(line)) process.stderr.write(`[control-plane] ${line}\n`);
 };
 
 async function main(): Promise<void> {

@@ -153,9 +153,10 @@ async function createNamespaces(kubeconfigPath: string, names: string[]): Promis
 }
 
 async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartControlPlaneOptions, log: (line: string) => void): Promise<ControlPlane> {
+  const binaries = await ensureControlPlaneBinaries(log);
+  // The clock starts after the (possibly minutes-long, first-run-only) build.
   const started = Date.now();
   const deadline = started + (opts.startTimeoutMs ?? 120_000);
-  const binaries = await ensureControlPlaneBinaries(log);
 
   const pkiDir = join(dataDir, 'pki');
   await mkdir(pkiDir, { recursive: true });
@@ -200,7 +201,15 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
     '--log-level=warn',
   ], join(dataDir, 'etcd.log'));
   const processes: ManagedProcess[] = [etcd];
+  let watchdogPid: number | undefined;
   const stopAll = async (): Promise<void> => {
+    if (watchdogPid !== undefined) {
+      try {
+        process.kill(-watchdogPid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     for (const proc of [...processes].reverse()) await proc.stop();
   };
 
@@ -228,6 +237,11 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
       '--profiling=false',
     ], join(dataDir, 'kube-apiserver.log'));
     processes.push(apiserver);
+    // From here on a dying parent (even mid-start) takes both servers with it.
+    watchdogPid = startWatchdog(
+      processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
+      ownsDataDir ? dataDir : undefined,
+    );
     const server = `https://127.0.0.1:${apiPort}`;
     await waitUntilReady(apiserver, `${server}/readyz`, (r) => r.status === 200, deadline);
     log(`kube-apiserver ready on ${server} after ${Date.now() - started} ms`);
@@ -235,11 +249,6 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
     const caPem = await readFile(join(certDir, 'apiserver.crt'), 'utf8');
     const kubeconfigPath = join(dataDir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caPem, creds), { mode: 0o600 });
-
-    const watchdogPid = startWatchdog(
-      processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
-      ownsDataDir ? dataDir : undefined,
-    );
 
     let stopped: Promise<void> | undefined;
     const controlPlane: ControlPlane = {
@@ -251,13 +260,6 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
       pids: { etcd: etcd.pid ?? -1, kubeApiserver: apiserver.pid ?? -1 },
       stop: () => {
         stopped ??= (async () => {
-          if (watchdogPid !== undefined) {
-            try {
-              process.kill(-watchdogPid, 'SIGKILL');
-            } catch {
-              // Already gone.
-            }
-          }
           await stopAll();
           if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
         })();

@@ -31,7 +31,7 @@ function runHarnessCli(rootDir: string, args: string[]): { child: ChildProcess; 
   const stderrTail: string[] = [];
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
-    if (process.env.HARNESS_VERBOSE) process.stderr.write(chunk);
+    if (process.env.HARNESS_VERBOSE || chunk.includes('ensure-control-plane: build')) process.stderr.write(chunk);
     stderrTail.push(chunk);
     if (stderrTail.length > 50) stderrTail.shift();
   });
