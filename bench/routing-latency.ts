@@ -21,6 +21,8 @@ if (values.model) {
   model = train(records, { candidates: candidatesFrom(models), lambda: { kind: 'fixed', policy: { mode: 'utility', lambda: 6 } } });
 }
 const snapshotBytes = JSON.stringify(model.serialize()).length;
+// Collect training garbage first (when run with --expose-gc) so a major GC does not land in the timing.
+(globalThis as { gc?: () => void }).gc?.();
 const prompts = evalQs.map((q) => renderQuestion(q));
 for (const p of prompts.slice(0, 200)) model.decide({ prompt: p, promptTokens: Math.ceil(p.length / 4) });
 const times: number[] = [];

@@ -13,7 +13,7 @@ import { coldStartModel } from '../src/router/decision/coldStart.js';
 import { trainWithReport } from '../src/router/training/train.js';
 import type { FlywheelRecord } from '../src/router/types.js';
 import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';
-import { renderChartSvg, writeChartPng, type Series } from './lib/chart.js';
+import { writeRoutingChart } from './lib/routingChart.js';
 import { candidatesFrom, costUsd, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion, type QuestionRecord, type SimModel } from './lib/routingData.js';
 
 const FLAGSHIP = 'gpt-4o-2024-05-13';
@@ -357,27 +357,8 @@ async function main(): Promise<void> {
   mkdirSync(dirname(args.out!), { recursive: true });
   writeFileSync(args.out!, `${JSON.stringify(result, null, 2)}\n`);
 
-  const series: Series[] = [
-    { name: 'router (λ sweep)', color: '#d62728', line: true, points: curve.map((c) => ({ x: c.costPerQuestion, y: c.accuracy })) },
-    {
-      name: 'router (chosen λ)',
-      color: '#8b0000',
-      line: false,
-      points: [{ x: routerSummary.costPerQuestion, y: routerSummary.accuracy, label: `λ=${model.policy.mode === 'utility' ? model.policy.lambda : 'τ'}` }],
-    },
-    { name: 'single models', color: '#1f77b4', line: false, points: Object.entries(singleModels).map(([n, s]) => ({ x: s.costPerQuestion, y: s.accuracy, label: n })) },
-    {
-      name: 'baselines',
-      color: '#2ca02c',
-      line: false,
-      points: ['random', 'round-robin', 'random-at-equal-cost'].map((n) => ({ x: baselines[n]!.costPerQuestion, y: baselines[n]!.accuracy, label: n })),
-    },
-  ];
   const png = args.png ?? args.out!.replace(/\.json$/, '.png');
-  writeChartPng(
-    renderChartSvg(series, { title: `Routing: accuracy vs cost (${evalQs.length} eval questions)`, xLabel: 'mean cost per question, USD (log)', yLabel: 'accuracy (mean /v1/evaluate score)', logX: true }),
-    png,
-  );
+  writeRoutingChart(result, png);
 
   const row = (name: string, s: Summary): string =>
     `${name.padEnd(44)} acc=${s.accuracy.toFixed(4)}  cost=$${s.costPerQuestion.toFixed(7)}  latency=${s.latencyMs.toFixed(0)} ms`;

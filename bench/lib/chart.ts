@@ -66,7 +66,11 @@ export function renderChartSvg(series: Series[], o: ChartOptions): string {
     }
     for (const p of sorted) {
       out.push(`<circle cx="${sx(p.x)}" cy="${sy(p.y)}" r="${s.line ? 3 : 5}" fill="${s.color}"/>`);
-      if (p.label) out.push(`<text x="${sx(p.x) + 7}" y="${sy(p.y) - 6}" font-size="10" fill="${s.color}">${esc(p.label)}</text>`);
+      // Labels near the right edge grow leftwards so they stay inside the plot.
+      const right = sx(p.x) > W - m.r - 140;
+      if (p.label) {
+        out.push(`<text x="${sx(p.x) + (right ? -7 : 7)}" y="${sy(p.y) - 6}" font-size="10" fill="${s.color}" text-anchor="${right ? 'end' : 'start'}">${esc(p.label)}</text>`);
+      }
     }
     const ly = m.t + 10 + i * 20;
     out.push(`<circle cx="${W - m.r + 18}" cy="${ly}" r="5" fill="${s.color}"/>`);
