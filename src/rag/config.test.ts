@@ -6,7 +6,7 @@ describe('RAG config document', () => {
     const r = parseRagConfig({ version: RAG_CONFIG_VERSION });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.config.stages.retrieve).toEqual({ variant: 'hybrid', candidatesPerList: 50, rrfK: 60 });
+    expect(r.config.stages.retrieve).toEqual({ variant: 'hybrid', candidatesPerList: 50, rrfK: 60, denseSubQueries: false });
     expect(r.config.store).toEqual({ kind: 'memory' });
     expect(r.config.embedding).toEqual({ kind: 'hashing', dimensions: 256 });
     expect(r.config.llm).toBeUndefined();

@@ -65,6 +65,7 @@ export const ragConfigSchema = z.object({
           variant: z.enum(['hybrid', 'dense', 'sparse']).default('hybrid'),
           candidatesPerList: z.number().int().positive().default(50),
           rrfK: z.number().positive().default(60),
+          denseSubQueries: z.boolean().default(false),
         })
         .prefault({}),
       rerank: z

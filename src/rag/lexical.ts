@@ -1,5 +1,3 @@
-import { terms } from './text.js';
-
 export type Idf = (term: string) => number;
 
 // IDF-weighted share of the query's content terms that a text contains: the common currency of the
@@ -14,10 +12,6 @@ export function coverage(queryTerms: string[], textTerms: Set<string>, idf: Idf)
     if (textTerms.has(t)) hit += w;
   }
   return total > 0 ? hit / total : 0;
-}
-
-export function termSet(text: string): Set<string> {
-  return new Set(terms(text));
 }
 
 /** Normalised form used to test whether a title is mentioned verbatim in a text. */

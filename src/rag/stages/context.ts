@@ -7,14 +7,10 @@ export function contextCandidates(candidates: ScoredChunk[], topK: number): Scor
   return [...head, ...web];
 }
 
+export function passageOf(c: ScoredChunk, sentences: ContextPassage['sentences']): ContextPassage {
+  return { chunkId: c.chunk.id, docId: c.chunk.docId, title: c.chunk.title, source: c.chunk.source, score: c.score, origin: c.origin, sentences };
+}
+
 export function uncompressed(c: ScoredChunk): ContextPassage {
-  return {
-    chunkId: c.chunk.id,
-    docId: c.chunk.docId,
-    title: c.chunk.title,
-    source: c.chunk.source,
-    score: c.score,
-    origin: c.origin,
-    sentences: c.chunk.sentences.map((text, i) => ({ index: c.chunk.sentenceOffset + i, text })),
-  };
+  return passageOf(c, c.chunk.sentences.map((text, i) => ({ index: c.chunk.sentenceOffset + i, text })));
 }

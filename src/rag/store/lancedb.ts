@@ -1,17 +1,9 @@
 import * as lancedb from '@lancedb/lancedb';
 import { RagError, errorMessage } from '../errors.js';
 import type { Chunk, StoredChunk } from '../types.js';
+import { chunkToRow, rowToChunk, TEXT_COLUMNS } from './rows.js';
 import type { ChunkStore, VectorHit } from './types.js';
 
-interface ChunkRow {
-  id: string;
-  docId: string;
-  title: string;
-  sentencesJson: string;
-  sentenceOffset: number;
-  source: string;
-  vector: number[];
-}
 
 export const VECTOR_REFINE_FACTOR = 4;
 
@@ -55,15 +47,7 @@ export class LanceDbStore implements ChunkStore {
   }
 
   async replaceDocuments(docIds: string[], chunks: StoredChunk[]): Promise<void> {
-    const rows: ChunkRow[] = chunks.map((c) => ({
-      id: c.id,
-      docId: c.docId,
-      title: c.title,
-      sentencesJson: JSON.stringify(c.sentences),
-      sentenceOffset: c.sentenceOffset,
-      source: c.source,
-      vector: Array.from(c.vector),
-    }));
+    const rows = chunks.map(chunkToRow);
     if (!this.table) {
       if (rows.length === 0) return;
       this.table = await this.db.createTable(this.tableName, rows as unknown as Record<string, unknown>[], { mode: 'create', existOk: false });
@@ -114,18 +98,8 @@ export class LanceDbStore implements ChunkStore {
 
   async allChunks(): Promise<Chunk[]> {
     if (!this.table) return [];
-    const rows = (await this.table
-      .query()
-      .select(['id', 'docId', 'title', 'sentencesJson', 'sentenceOffset', 'source'])
-      .toArray()) as Omit<ChunkRow, 'vector'>[];
-    return rows.map((r) => ({
-      id: r.id,
-      docId: r.docId,
-      title: r.title,
-      sentences: JSON.parse(r.sentencesJson) as string[],
-      sentenceOffset: Number(r.sentenceOffset),
-      source: r.source,
-    }));
+    const rows = (await this.table.query().select([...TEXT_COLUMNS]).toArray()) as Record<string, unknown>[];
+    return rows.map(rowToChunk);
   }
 
   async count(): Promise<number> {

@@ -2,6 +2,7 @@ import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { RagConfig } from '../config.js';
 import { RagError, errorMessage } from '../errors.js';
 import type { Chunk, StoredChunk } from '../types.js';
+import { chunkToRow, rowToChunk, TEXT_COLUMNS } from './rows.js';
 import type { ChunkStore, VectorHit } from './types.js';
 
 type MilvusConfig = Extract<RagConfig['store'], { kind: 'milvus' }>;
@@ -81,15 +82,7 @@ export class MilvusStore implements ChunkStore {
     if (chunks.length === 0) return;
     const res = await this.client.insert({
       collection_name: this.collection,
-      data: chunks.map((c) => ({
-        id: c.id,
-        docId: c.docId,
-        title: c.title,
-        sentencesJson: JSON.stringify(c.sentences),
-        sentenceOffset: c.sentenceOffset,
-        source: c.source,
-        vector: Array.from(c.vector),
-      })),
+      data: chunks.map((c) => ({ ...chunkToRow(c) })),
     });
     check('insert', res.status);
   }
@@ -108,21 +101,12 @@ export class MilvusStore implements ChunkStore {
       const res = await this.client.query({
         collection_name: this.collection,
         filter: `id > ${quote(after)}`,
-        output_fields: ['id', 'docId', 'title', 'sentencesJson', 'sentenceOffset', 'source'],
+        output_fields: [...TEXT_COLUMNS],
         limit: QUERY_PAGE,
       });
       check('query', res.status);
       const rows = (res.data as Record<string, unknown>[]).sort((a, b) => String(a.id).localeCompare(String(b.id)));
-      for (const r of rows) {
-        out.push({
-          id: String(r.id),
-          docId: String(r.docId),
-          title: String(r.title),
-          sentences: JSON.parse(String(r.sentencesJson)) as string[],
-          sentenceOffset: Number(r.sentenceOffset),
-          source: String(r.source),
-        });
-      }
+      out.push(...rows.map(rowToChunk));
       if (rows.length < QUERY_PAGE) return out;
       after = String(rows[rows.length - 1]?.id ?? '');
     }

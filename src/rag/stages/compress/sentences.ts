@@ -1,7 +1,7 @@
 import { coverage, mentions, type Idf } from '../../lexical.js';
 import { terms, tokenCount } from '../../text.js';
 import type { ContextPassage, ScoredChunk } from '../../types.js';
-import { contextCandidates } from '../context.js';
+import { contextCandidates, passageOf } from '../context.js';
 import type { Stage } from '../types.js';
 
 // Extractive compression in the spirit of RECOMP's extractive compressor (Xu et al. 2024) and
@@ -71,15 +71,7 @@ export function compressPassages(
     }
     const kept = sentences.filter((x) => x.keep);
     for (const x of kept) tokensAfter += tokenCount(x.text);
-    passages.push({
-      chunkId: c.chunk.id,
-      docId: c.chunk.docId,
-      title: c.chunk.title,
-      source: c.chunk.source,
-      score: c.score,
-      origin: c.origin,
-      sentences: kept.map((x) => ({ index: x.index, text: x.text })),
-    });
+    passages.push(passageOf(c, kept.map((x) => ({ index: x.index, text: x.text }))));
   });
   return { passages, tokensBefore, tokensAfter, droppedPassages };
 }

@@ -66,9 +66,8 @@ export function featureVectors(query: string, subQueries: string[], chunks: Chun
       bridge: 0,
     };
   });
-  const sum = (f: FeatureVector): number => f.query + f.subquery + f.title + f.proximity + f.prior + f.bridge;
   const leaders = first
-    .map((f, i) => ({ i, s: sum(f) }))
+    .map((f, i) => ({ i, s: featureScore(f) }))
     .sort((a, b) => b.s - a.s)
     .slice(0, BRIDGE_SOURCES)
     .map((x) => chunks[x.i])

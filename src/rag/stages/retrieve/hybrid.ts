@@ -17,7 +17,11 @@ async function rankedLists(queries: string[], mode: Mode, deps: StageDeps): Prom
     }
   }
   if (mode !== 'sparse') {
-    const vectors = await deps.embedder.embed(queries);
+    // Sub-questions are short and entity-centred, where BM25 is at home; embedding each one costs a
+    // vector search apiece, which dominates latency at scale. So by default only the question
+    // itself gets a dense list (denseSubQueries switches the rest on).
+    const denseQueries = deps.settings.retrieve.denseSubQueries || mode === 'dense' ? queries : queries.slice(0, 1);
+    const vectors = await deps.embedder.embed(denseQueries);
     const results = await Promise.all(vectors.map((v) => deps.store.vectorSearch(v, n)));
     for (const hits of results) {
       dense += hits.length;
