@@ -91,7 +91,7 @@ if (latency) {
     '',
     '## Decision latency',
     '',
-    `In process (\`bench/routing-latency.ts\`, the trained snapshot, ${latency.decisions} decisions over the eval prompts, mean ${latency.promptChars.mean.toFixed(0)} / max ${latency.promptChars.max} chars): p50 ${latency.decisionMs.p50.toFixed(3)} ms, p99 ${latency.decisionMs.p99.toFixed(3)} ms, max ${latency.decisionMs.max.toFixed(2)} ms (target p99 ≤ 0.5 ms: ${latency.decisionMs.p99 <= 0.5 ? 'MET' : 'MISSED'}). Snapshot size ${latency.snapshotMb.toFixed(1)} MB of JSON. Measured on the shared 2-core machine while other work ran.`,
+    `In process (\`bench/routing-latency.ts\`, a router trained on the train split, ${latency.decisions} decisions over the eval prompts, mean ${latency.promptChars.mean.toFixed(0)} / max ${latency.promptChars.max} chars): p50 ${latency.decisionMs.p50.toFixed(3)} ms, p99 ${latency.decisionMs.p99.toFixed(3)} ms, max ${latency.decisionMs.max.toFixed(2)} ms (target p99 ≤ 0.5 ms: ${latency.decisionMs.p99 <= 0.5 ? 'MET' : 'MISSED'}). Snapshot size ${latency.snapshotMb.toFixed(1)} MB of JSON. Measured on the shared 2-core machine while other work ran.`,
   );
 }
 lines.push('', '## Cost–quality curve', '', `![accuracy vs cost](${basename(values.in!).replace(/\.json$/, '.png')})`, '');

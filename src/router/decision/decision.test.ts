@@ -106,6 +106,10 @@ describe('router models', () => {
       meta: {},
     });
     expect(predictQuality(head('pricey', 1), featurizer.featurize('math integral'))).toBeGreaterThan(0.9);
+    // The interleaved fast path agrees with the per-head predictor.
+    const viaModel = model.predict(featurizer.featurize('math integral law'));
+    expect(viaModel[1]!.expectedQuality).toBeCloseTo(predictQuality(head('pricey', 1), featurizer.featurize('math integral law')), 12);
+    expect(viaModel[0]!.expectedOutputTokens).toBeCloseTo(100, 6);
     expect(model.decide({ prompt: 'math integral', promptTokens: 5 })).toMatchObject({ model: 'pricey', reason: 'Learned', routerVersion: 'v1' });
     const q = (prompt: string): number => model.decide({ prompt, promptTokens: 5 }).ranked.find((r) => r.model === 'pricey')!.expectedQuality;
     expect(q('law court')).toBeLessThan(q('math integral') - 0.3);

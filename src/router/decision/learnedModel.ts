@@ -7,6 +7,7 @@ import {
   predictOutputTokens,
   predictQuality,
   serializeHead,
+  sigmoid,
   type ModelHead,
   type SerializedModelHead,
 } from './predictor.js';
@@ -55,6 +56,13 @@ export class LearnedRouterModel implements RouterModel {
   private readonly headFor: (ModelHead | null)[];
   private readonly fallback: { quality: number; outputTokens: number };
   private readonly predictions: Prediction[];
+  /**
+   * All heads' weights interleaved per feature (feature-major): one sparse feature reads one contiguous run
+   * of 2×heads floats instead of touching 2×heads separate megabyte-sized arrays. That is what keeps a
+   * decision on a long prompt within the latency budget (cache misses, not arithmetic, dominate).
+   */
+  private readonly interleaved: { weights: Float32Array; stride: number };
+  private readonly sums: Float64Array;
 
   constructor(parts: LearnedModelParts) {
     this.version = parts.version;
@@ -68,6 +76,8 @@ export class LearnedRouterModel implements RouterModel {
     this.meta = parts.meta;
     this.headFor = parts.candidates.map((c) => parts.heads.find((h) => h.model === c.name) ?? null);
     this.predictions = parts.candidates.map((c) => ({ model: c.name, expectedQuality: 0, expectedOutputTokens: 0 }));
+    this.interleaved = interleave(this.headFor);
+    this.sums = new Float64Array(this.interleaved.stride);
   }
 
   /** True when decide() can featurize by itself (hashed TF-IDF); false for an external embedding backend. */
@@ -148,6 +158,10 @@ export class LearnedRouterModel implements RouterModel {
   }
 
   private predictInto(features: Features): void {
+    if (features.kind === 'sparse' && this.interleaved.stride > 0) {
+      this.predictSparse(features.indices, features.values, features.nnz);
+      return;
+    }
     for (let i = 0; i < this.candidates.length; i++) {
       const head = this.headFor[i];
       const p = this.predictions[i]!;
@@ -160,4 +174,44 @@ export class LearnedRouterModel implements RouterModel {
       }
     }
   }
+
+  private predictSparse(indices: Int32Array, values: Float32Array, nnz: number): void {
+    const { weights, stride } = this.interleaved;
+    const sums = this.sums;
+    sums.fill(0);
+    for (let k = 0; k < nnz; k++) {
+      const base = indices[k]! * stride;
+      const v = values[k]!;
+      for (let h = 0; h < stride; h++) sums[h]! += weights[base + h]! * v;
+    }
+    for (let i = 0; i < this.candidates.length; i++) {
+      const head = this.headFor[i];
+      const p = this.predictions[i]!;
+      if (head) {
+        p.expectedQuality = sigmoid(sums[2 * i]! + head.quality.bias);
+        p.expectedOutputTokens = Math.max(1, Math.expm1(sums[2 * i + 1]! + head.outputTokens.bias));
+      } else {
+        p.expectedQuality = this.fallback.quality;
+        p.expectedOutputTokens = this.fallback.outputTokens;
+      }
+    }
+  }
+}
+
+/** Feature-major copy of the heads' weights: [f][2i] = quality of candidate i, [f][2i+1] = output tokens. */
+function interleave(heads: readonly (ModelHead | null)[]): { weights: Float32Array; stride: number } {
+  const dim = heads.find((h) => h !== null)?.quality.weights.length ?? 0;
+  if (dim === 0) return { weights: new Float32Array(0), stride: 0 };
+  const stride = 2 * heads.length;
+  const weights = new Float32Array(dim * stride);
+  heads.forEach((head, i) => {
+    if (!head) return;
+    const q = head.quality.weights;
+    const t = head.outputTokens.weights;
+    for (let f = 0; f < dim; f++) {
+      weights[f * stride + 2 * i] = q[f]!;
+      weights[f * stride + 2 * i + 1] = t[f]!;
+    }
+  });
+  return { weights, stride };
 }
