@@ -29,4 +29,13 @@ describe('SparseIndex (BM25)', () => {
     expect(i2.search('gamma', 5)).toEqual([]);
     expect(i2.search('delta', 5).map((h) => h.chunk.id)).toEqual(['y#0']);
   });
+  it('returns exactly the k best, in descending score order', () => {
+    const big = new SparseIndex();
+    for (let i = 0; i < 300; i++) big.add(chunk(`c${i}`, `T${i}`, `${'river '.repeat(1 + (i % 7))} lake${i % 5} sea${i % 3}`));
+    const all = big.search('river lake3 sea1', 1000);
+    const top = big.search('river lake3 sea1', 10);
+    expect(top.map((h) => h.score)).toEqual(all.slice(0, 10).map((h) => h.score));
+    for (let i = 1; i < all.length; i++) expect(all[i - 1]!.score).toBeGreaterThanOrEqual(all[i]!.score);
+    expect(all).toHaveLength(300);
+  });
 });

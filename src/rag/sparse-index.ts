@@ -74,7 +74,10 @@ export class SparseIndex {
   search(query: string, k: number): { chunk: Chunk; score: number }[] {
     const qTerms = [...new Set(terms(query))];
     const avgdl = this.live > 0 ? this.totalLength / this.live : 1;
-    const scores = new Map<number, number>();
+    // Dense accumulator indexed by slot plus the list of touched slots: no Map churn on long
+    // posting lists (common terms touch most of a 10k-chunk index).
+    const acc = new Float64Array(this.chunks.length);
+    const touched: number[] = [];
     for (const t of qTerms) {
       const list = this.postings.get(t);
       if (!list) continue;
@@ -82,16 +85,33 @@ export class SparseIndex {
       for (const p of list) {
         if (this.chunks[p.doc] === undefined) continue;
         const dl = this.lengths[p.doc] ?? 0;
-        const s = (idf * p.tf * (BM25_K1 + 1)) / (p.tf + BM25_K1 * (1 - BM25_B + (BM25_B * dl) / avgdl));
-        scores.set(p.doc, (scores.get(p.doc) ?? 0) + s);
+        if (acc[p.doc] === 0) touched.push(p.doc);
+        acc[p.doc] = (acc[p.doc] ?? 0) + (idf * p.tf * (BM25_K1 + 1)) / (p.tf + BM25_K1 * (1 - BM25_B + (BM25_B * dl) / avgdl));
       }
     }
-    const ranked = [...scores].sort((a, b) => b[1] - a[1]).slice(0, k);
+    const ranked = topK(touched, acc, k);
     const out: { chunk: Chunk; score: number }[] = [];
-    for (const [slot, score] of ranked) {
+    for (const slot of ranked) {
       const chunk = this.chunks[slot];
-      if (chunk) out.push({ chunk, score });
+      if (chunk) out.push({ chunk, score: acc[slot] ?? 0 });
     }
     return out;
   }
+}
+
+/** The k slots with the highest scores, best first (a bounded insertion list: k is small). */
+function topK(slots: number[], scores: Float64Array, k: number): number[] {
+  const best: number[] = [];
+  for (const s of slots) {
+    const v = scores[s] ?? 0;
+    if (best.length === k && v <= (scores[best[k - 1] ?? 0] ?? 0)) continue;
+    let i = best.length < k ? best.length : k - 1;
+    if (best.length < k) best.push(s);
+    while (i > 0 && (scores[best[i - 1] ?? 0] ?? 0) < v) {
+      best[i] = best[i - 1] ?? 0;
+      i--;
+    }
+    best[i] = s;
+  }
+  return best;
 }

@@ -6,8 +6,15 @@ type Mode = 'hybrid' | 'dense' | 'sparse';
 
 async function rankedLists(queries: string[], mode: Mode, deps: StageDeps): Promise<{ lists: string[][]; dense: number; sparse: number }> {
   const n = deps.settings.retrieve.candidatesPerList;
+  // Sub-questions are short and entity-centred, where BM25 is at home; embedding each one costs a
+  // vector search apiece, which dominates latency at scale. So by default only the question
+  // itself gets a dense list (denseSubQueries switches the rest on).
+  const denseQueries = mode === 'sparse' ? [] : deps.settings.retrieve.denseSubQueries || mode === 'dense' ? queries : queries.slice(0, 1);
+  // Vector searches are started before BM25 so they run in the store (native threads or a remote
+  // server) while BM25 runs on this thread.
+  const vectors = await deps.embedder.embed(denseQueries);
+  const denseResults = Promise.all(vectors.map((v) => deps.store.vectorSearch(v, n)));
   const lists: string[][] = [];
-  let dense = 0;
   let sparse = 0;
   if (mode !== 'dense') {
     for (const q of queries) {
@@ -16,23 +23,16 @@ async function rankedLists(queries: string[], mode: Mode, deps: StageDeps): Prom
       lists.push(hits.map((h) => h.chunk.id));
     }
   }
-  if (mode !== 'sparse') {
-    // Sub-questions are short and entity-centred, where BM25 is at home; embedding each one costs a
-    // vector search apiece, which dominates latency at scale. So by default only the question
-    // itself gets a dense list (denseSubQueries switches the rest on).
-    const denseQueries = deps.settings.retrieve.denseSubQueries || mode === 'dense' ? queries : queries.slice(0, 1);
-    const vectors = await deps.embedder.embed(denseQueries);
-    const results = await Promise.all(vectors.map((v) => deps.store.vectorSearch(v, n)));
-    for (const hits of results) {
-      dense += hits.length;
-      lists.push(hits.map((h) => h.id));
-    }
+  let dense = 0;
+  for (const hits of await denseResults) {
+    dense += hits.length;
+    lists.push(hits.map((h) => h.id));
   }
   return { lists, dense, sparse };
 }
 
-// Each query (the original plus every sub-question) yields a BM25 list and a dense list; all lists
-// are fused with RRF, so a passage that answers one hop well surfaces even if it misses the others.
+// Each query (the original plus every sub-question) yields a BM25 list, the question a dense list;
+// all lists are fused with RRF, so a passage that answers one hop well surfaces even if it misses the others.
 function retrieveStage(mode: Mode): Stage {
   return {
     kind: 'retrieve',
