@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_TFIDF_CONFIG } from '../src/router/decision/featurizer.js';
 import { writeRoutingChart } from './lib/routingChart.js';
 
 interface Summary {
@@ -56,7 +57,7 @@ lines.push(
   r.mode === 'servers'
     ? '- Phase 1 (data generation): every train question is sent to the router (`startRouter`, cold-start model) in flywheel data-generation mode with sample rate 1 and fan-out to all models; the simulator (`startSimulator`, time-scaled) answers each model with its real choice and `/v1/evaluate` scores every answer. The trainer learns from the stored flywheel records.'
     : '- Phase 1 (OFFLINE run): flywheel records are computed from the question file directly (same content as a full fan-out would store); no servers.',
-  `- Training: hashed word uni+bigram TF-IDF (2^18 dims, sublinear tf, L2-normalised) → one logistic quality head and one log-output-token head per model (AdaGrad, L2). The L2 strength (chosen: ${r.training.chosenL2}) and the policy's λ are chosen on a validation slice of the TRAIN records (${r.training.validationRecords} records): λ = highest validation accuracy whose cost ≤ 30% of gpt-4o's. The dev split is never used for any choice.`,
+  `- Training: hashed word uni+bigram TF-IDF (2^${DEFAULT_TFIDF_CONFIG.dimBits} dims, sublinear tf, L2-normalised) → one logistic quality head and one log-output-token head per model (AdaGrad, L2). The L2 strength (chosen: ${r.training.chosenL2}) and the policy's λ are chosen on a validation slice of the TRAIN records (${r.training.validationRecords} records): λ = highest validation accuracy whose cost ≤ 30% of gpt-4o's. The dev split is never used for any choice.`,
   `- Policy: pick argmax expectedQuality − λ·expectedCost, cost = prices × (prompt tokens + predicted output tokens). Chosen policy: \`${JSON.stringify(r.router.policy)}\`.`,
   r.mode === 'servers'
     ? '- Phase 2: every eval question is routed to exactly one model through the trained router (`model: "auto"`), the answer scored by `/v1/evaluate`. Baselines: every model answers every eval question directly through the simulator; each baseline then picks per question.'
@@ -108,7 +109,7 @@ lines.push('', '## Model selection (validation slice of train)', '', '| predicto
 for (const [k, v] of Object.entries(r.training.validationLogLoss)) lines.push(`| ${k} | ${v.toFixed(4)} |`);
 lines.push(
   '',
-  'Alternatives measured with `npx tsx bench/routing-select.ts` (offline records from the train file, the same 20% validation slice rule, logistic l2 = 1e-5 unless noted): per-model logistic heads on word uni+bigrams 0.6170; with char 3–5-grams added 0.6208 and 6× slower to train; word features in 2^16 instead of 2^18 dims 0.6178; kNN over training prompts (similarity-weighted correctness, shrunk to the model mean) 0.6427 (k=10), 0.6249 (k=25), 0.6183 (k=50), 0.6190 (k=100). The logistic heads generalise best, decide in O(prompt features) instead of scanning the training set, so they are the default.',
+  'Alternatives measured with `npx tsx bench/routing-select.ts` (offline records from the train file, the same 20% validation slice rule, logistic l2 = 1e-5 unless noted): per-model logistic heads on word uni+bigrams in 2^18 dims 0.6170, in 2^16 dims 0.6178 (the default: a third of the snapshot size); with char 3–5-grams added (2^18) 0.6208 and 6× slower to train; kNN over training prompts (similarity-weighted correctness, shrunk to the model mean) 0.6427 (k=10), 0.6249 (k=25), 0.6183 (k=50), 0.6190 (k=100). The logistic heads generalise best, decide in O(prompt features) instead of scanning the training set, so they are the default.',
   '',
 );
 writeRoutingChart(r, values.in!.replace(/\.json$/, '.png'));

@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
     png: { type: 'string' },
     models: { type: 'string' },
     'time-scale': { type: 'string', default: '0.001' },
-    concurrency: { type: 'string', default: '48' },
+    concurrency: { type: 'string', default: '8' },
     'max-cost-fraction': { type: 'string', default: '0.3' },
     /** Skip the servers: records and outcomes straight from the question files (same decision core). */
     offline: { type: 'boolean', default: false },

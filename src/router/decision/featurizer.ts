@@ -20,9 +20,10 @@ export interface HashedTfidfConfig {
  * Word uni+bigrams only by default: on a validation slice of the routing train split, adding char 3–5-grams
  * gave a slightly worse log loss (0.6208 vs 0.6171) at 6× the training time. Char n-grams stay available
  * (`charNgrams: [3, 5]`) for prompts with many rare tokens (code, identifiers). [0, 0] disables them.
+ * 2^16 dimensions: validation log loss 0.6178 vs 0.6170 at 2^18, for a snapshot about a third the size.
  */
 export const DEFAULT_TFIDF_CONFIG: HashedTfidfConfig = {
-  dimBits: 18,
+  dimBits: 16,
   wordNgrams: [1, 2],
   charNgrams: [0, 0],
   maxChars: 4000,
