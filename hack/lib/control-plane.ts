@@ -28,6 +28,8 @@ export interface StartControlPlaneOptions {
   namespaces?: string[];
   /** Deadline for etcd + kube-apiserver to become ready (a cold machine can be slow). Default 120 s. */
   startTimeoutMs?: number;
+  /** Extra kube-apiserver flags (appended, so they win over the defaults), e.g. `--max-requests-inflight=800`. */
+  apiserverArgs?: string[];
 }
 
 export interface ControlPlane {
@@ -235,6 +237,7 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
       // which endpoint validation rejects (loopback) and logs forever.
       '--endpoint-reconciler-type=none',
       '--profiling=false',
+      ...(opts.apiserverArgs ?? []),
     ], join(dataDir, 'kube-apiserver.log'));
     processes.push(apiserver);
     // From here on a dying parent (even mid-start) takes both servers with it.
