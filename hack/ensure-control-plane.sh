@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the pinned etcd and kube-apiserver used by the integration harness and the demo, once per version.
 # Idempotent: binaries live in ${XDG_CACHE_HOME:-$HOME/.cache}/higress-ai-operator/<component>-<version>/ and are
-# rebuilt only when missing or when their wrapper module (go.mod/go.sum) changed. Only the Go module proxy is used.
+# rebuilt only when missing or when their wrapper module (go.mod/go.sum) or link flags changed. Only the Go module
+# proxy is used (no other downloads); a concurrent second caller waits on a lock instead of building twice.
 #
 # Usage: hack/ensure-control-plane.sh [--print-paths]
 #   --print-paths  also print ETCD_BIN=... and KUBE_APISERVER_BIN=... lines (stdout) for callers to parse.
