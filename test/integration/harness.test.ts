@@ -9,6 +9,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  RbacAuthorizationV1Api,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { testKubeConfig, testKubeconfigPath, uniqueNamespace, uniqueNamespaceName, UNPRIVILEGED_CONTEXT, waitFor } from './support/kube.js';
@@ -79,6 +80,41 @@ describe('integration harness', () => {
       currentContext: 'ctx',
     });
     await expectStatus(forged.makeApiClient(CoreV1Api).listNamespace(), 401);
+  });
+
+  it('applies RBAC grants: a RoleBinding opens exactly its namespace to the unprivileged user', async () => {
+    const granted = await uniqueNamespace('rbac-granted');
+    const other = await uniqueNamespace('rbac-other');
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({
+      namespace: granted,
+      body: { metadata: { name: 'read-configmaps' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }] },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: granted,
+      body: {
+        metadata: { name: 'read-configmaps' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-configmaps' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'harness-unprivileged' }],
+      },
+    });
+    const core = testKubeConfig({ context: UNPRIVILEGED_CONTEXT }).makeApiClient(CoreV1Api);
+    // The RBAC authorizer reads from an informer cache, so a fresh binding takes effect after a moment.
+    await waitFor(() => core.listNamespacedConfigMap({ namespace: granted }), { timeoutMs: 10_000, description: 'the RoleBinding to take effect' });
+    await expectStatus(core.listNamespacedConfigMap({ namespace: other }), 403);
+  });
+
+  it('waitFor returns the first truthy value and names what it waited for on timeout', async () => {
+    let calls = 0;
+    await expect(waitFor(() => (++calls >= 3 ? `done after ${calls}` : undefined), { intervalMs: 1 })).resolves.toBe('done after 3');
+    await expect(
+      waitFor(
+        () => {
+          throw new Error('still broken');
+        },
+        { timeoutMs: 50, intervalMs: 10, description: 'the impossible' },
+      ),
+    ).rejects.toThrow(/waiting for the impossible; last error: still broken/);
   });
 
   it('has the Higress CRDs Established, categorised like upstream', async () => {
