@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../util/log.js';
 import { loadRouterConfigFile } from './config.js';
+import { OpenAIEmbeddingsBackend } from './decision/embedding.js';
 import { initialRouterModel } from './serve/initial-model.js';
 import { startRouter } from './serve/server.js';
 import { createTrainer } from './training/trainerFn.js';
@@ -20,10 +21,16 @@ if (!path) {
 try {
   const config = loadRouterConfigFile(path);
   const { model, source } = await initialRouterModel(config);
-  if (config.embedding.backend !== 'hashed-tfidf') {
-    log.warn({ backend: config.embedding.backend }, 'the serving shell decides with the model\'s own featurizer; embedding backend not used yet');
-  }
-  const router = await startRouter(config, { model, ...(config.trainer.enabled ? { trainer: createTrainer() } : {}) });
+  const apiKey = config.upstream.apiKeyEnv ? process.env[config.upstream.apiKeyEnv] : undefined;
+  const embedding =
+    config.embedding.backend === 'openai'
+      ? new OpenAIEmbeddingsBackend({ baseUrl: config.embedding.baseUrl ?? config.upstream.baseUrl, model: config.embedding.model, ...(apiKey ? { apiKey } : {}) })
+      : undefined;
+  const router = await startRouter(config, {
+    model,
+    ...(config.trainer.enabled ? { trainer: createTrainer() } : {}),
+    ...(embedding ? { embedding } : {}),
+  });
   log.info(
     { url: router.url, model: model.version, source, store: router.store.kind, flywheel: config.flywheel.mode },
     'router listening',

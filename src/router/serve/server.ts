@@ -8,6 +8,8 @@ import { parseCaptured } from '../flywheel/capture.js';
 import { openStore } from '../flywheel/open-store.js';
 import type { FlywheelStore } from '../flywheel/store.js';
 import { routerStatusSchema, type RouterStatus } from '../status.js';
+import type { EmbeddingBackend } from '../decision/embedding.js';
+import { LearnedRouterModel } from '../decision/learnedModel.js';
 import type { Decision, FlywheelRecord, RouterModel } from '../types.js';
 import { createRouterMetrics, metricTotal, type RouterMetrics } from './metrics.js';
 import { BodyError, readJson, sendError, sendJson } from './openai-http.js';
@@ -33,6 +35,8 @@ export interface RouterDeps {
   /** Default: process.env (API key and Postgres URL env variables are read from it). */
   env?: NodeJS.ProcessEnv;
   random?: () => number;
+  /** External embedding backend (an OpenAI-compatible /v1/embeddings model) for models trained on it. */
+  embedding?: EmbeddingBackend;
 }
 
 export interface RouterHandle {
@@ -195,6 +199,40 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
   );
   metrics.datasetSize.set(await store.count());
 
+  /** A model trained on an external embedding cannot featurize by itself: embed first (async), then decide. */
+  function needsEmbedding(m: RouterModel): m is LearnedRouterModel {
+    return m instanceof LearnedRouterModel && !m.embedded && deps.embedding?.id === m.featureSpace;
+  }
+
+  async function decideEmbedded(request: ChatRequest, headers: IncomingHttpHeaders, m: LearnedRouterModel): Promise<{ decision: Decision; ms: number }> {
+    const started = performance.now();
+    const dr = decisionRequest(request, decisionHeaders(headers));
+    let decision: Decision;
+    try {
+      const [features] = (await deps.embedding?.embed([dr.prompt])) ?? [];
+      if (!features) throw new Error('embedding backend returned nothing');
+      decision = m.decideWithFeatures(dr, features);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'embedding failed; using the baseline model');
+      decision = baselineDecision(m.version, 'EmbeddingFailed');
+    }
+    const ms = performance.now() - started;
+    decisionWindow.record(ms);
+    metrics.decisionSeconds.observe(ms / 1000);
+    return { decision, ms };
+  }
+
+  function decisionHeaders(headers: IncomingHttpHeaders): { capabilities?: string; lambda?: string } {
+    return {
+      ...(typeof headers['x-router-require'] === 'string' ? { capabilities: headers['x-router-require'] } : {}),
+      ...(typeof headers['x-router-lambda'] === 'string' ? { lambda: headers['x-router-lambda'] } : {}),
+    };
+  }
+
+  function baselineDecision(version: string, reason: string): Decision {
+    return { model: baseline, ranked: [{ model: baseline, expectedQuality: 0, expectedCost: 0, utility: 0 }], routerVersion: version, reason };
+  }
+
   function decide(request: ChatRequest, headers: IncomingHttpHeaders): { decision: Decision; ms: number } {
     const requested = request.model;
     if (!aliases.has(requested)) {
@@ -212,20 +250,10 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     const started = performance.now();
     let decision: Decision;
     try {
-      decision = model.decide(
-        decisionRequest(request, {
-          ...(typeof headers['x-router-require'] === 'string' ? { capabilities: headers['x-router-require'] } : {}),
-          ...(typeof headers['x-router-lambda'] === 'string' ? { lambda: headers['x-router-lambda'] } : {}),
-        }),
-      );
+      decision = model.decide(decisionRequest(request, decisionHeaders(headers)));
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'decision failed; using the baseline model');
-      decision = {
-        model: baseline,
-        ranked: [{ model: baseline, expectedQuality: 0, expectedCost: 0, utility: 0 }],
-        routerVersion: model.version,
-        reason: 'DecisionFailed',
-      };
+      decision = baselineDecision(model.version, 'DecisionFailed');
     }
     const ms = performance.now() - started;
     decisionWindow.record(ms);
@@ -291,7 +319,9 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       return sendError(res, 400, parsed.message, 'invalid_request', parsed.param);
     }
     const request = parsed.request;
-    const { decision, ms } = decide(request, req.headers);
+    const current = model;
+    const { decision, ms } =
+      aliases.has(request.model) && needsEmbedding(current) ? await decideEmbedded(request, req.headers, current) : decide(request, req.headers);
     const fwd = forwardHeaders(req.headers, Boolean(apiKey));
     const candidates = decision.ranked.map((r) => r.model);
     if (candidates.length === 0) candidates.push(decision.model);
