@@ -52,12 +52,20 @@ export class LlmJudge implements Evaluator {
       this.timeoutMs,
     );
     if (res.status !== 200) return null;
-    const text = parseCompletionJson(res.body)?.output ?? '';
-    const m = /(\d+(?:\.\d+)?)/.exec(text);
-    if (!m?.[1]) return null;
-    const v = Number(m[1]);
-    return v >= 0 && v <= 10 ? v / 10 : null;
+    return parseJudgeScore(parseCompletionJson(res.body)?.output ?? '');
   }
+}
+
+/**
+ * The judge's 0..10 grade as 0..1. Only a bare number, "N/10" or "score: N" count: the first number
+ * anywhere in a chatty reply (a model name, a year) is not a grade.
+ */
+export function parseJudgeScore(text: string): number | null {
+  const t = text.trim();
+  const m = /^(\d+(?:\.\d+)?)\.?$/.exec(t) ?? /(\d+(?:\.\d+)?)\s*\/\s*10\b/.exec(t) ?? /score\s*(?:is|of|=|:)?\s*(\d+(?:\.\d+)?)/i.exec(t);
+  if (!m?.[1]) return null;
+  const v = Number(m[1]);
+  return v >= 0 && v <= 10 ? v / 10 : null;
 }
 
 export class NoEvaluator implements Evaluator {
