@@ -56,6 +56,8 @@ export interface SimulatorHandle {
   setFaults(faults: FaultConfig): void;
   /** Chat completions served, per model. */
   requestCounts(): Record<string, number>;
+  /** Chat responses still open (a client that went away must not leave any behind). */
+  openResponses(): number;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   let faults: FaultConfig = opts.faults ?? {};
   const dice = mulberry32(opts.seed ?? 42);
   const counts: Record<string, number> = {};
+  let open = 0;
   const created = Math.floor(Date.now() / 1000);
 
   const scaled = (ms: number): number => Math.max(0, ms * timeScale);
@@ -131,6 +134,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return;
     }
     counts[model.id] = (counts[model.id] ?? 0) + 1;
+    open++;
     const active = headerFaults(req) ?? faults;
     const applies = !active.models || active.models.includes(model.id);
     const roll = (p: number | undefined): boolean => applies && (p ?? 0) > 0 && dice() < (p ?? 0);
@@ -159,6 +163,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       timers.add(t);
     };
     res.on('close', () => {
+      open--;
       for (const t of timers) clearTimeout(t);
       timers.clear();
     });
@@ -291,6 +296,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       faults = f;
     },
     requestCounts: () => ({ ...counts }),
+    openResponses: () => open,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

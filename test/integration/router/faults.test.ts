@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { startRouter, type RouterHandle } from '../../../src/router/serve/server.js';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.js';
-import { FixedOrderModel, routerConfig } from './helpers.js';
+import { FixedOrderModel, routerConfig, waitFor } from './helpers.js';
 
 // Upstream failures before the first byte fall back down the ranked list; after it, the client gets a
 // clean error. Malformed requests get OpenAI-style 400s and never take the router down.
@@ -41,7 +41,7 @@ describe('fallback before the first byte', () => {
     expect(res.response.headers.get('x-router-fallbacks')).toBe('1');
     if (stream) {
       let text = '';
-      for await (const c of res.data as AsyncIterable<OpenAI.ChatCompletionChunk>) text += c.choices[0]?.delta?.content ?? '';
+      for await (const c of res.data as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) text += c.choices[0]?.delta?.content ?? '';
       expect(text.length).toBeGreaterThan(10);
     } else {
       expect((res.data as OpenAI.ChatCompletion).model).toBe(second);
@@ -65,7 +65,7 @@ describe('failure after the first byte', () => {
     const stream = await ask(true, { 'x-sim-fault': 'cut' });
     let text = '';
     const consume = async (): Promise<void> => {
-      for await (const c of stream as AsyncIterable<OpenAI.ChatCompletionChunk>) text += c.choices[0]?.delta?.content ?? '';
+      for await (const c of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) text += c.choices[0]?.delta?.content ?? '';
     };
     await expect(consume()).rejects.toMatchObject({ message: expect.stringContaining('upstream stream ended') });
     expect(text.length).toBeGreaterThan(0);
@@ -109,5 +109,27 @@ describe('malformed requests', () => {
     expect((await raw('GET', '/nope', undefined)).status).toBe(404);
     await expect(client.chat.completions.create({ model: 'auto', messages: [] })).rejects.toMatchObject({ status: 400, param: 'messages' });
     expect((await raw('GET', '/healthz', undefined)).status).toBe(200);
+  });
+});
+
+describe('client going away', () => {
+  it('aborts the upstream stream when the client disconnects mid-answer', async () => {
+    const slowSim = await startSimulator({ timeScale: 0.5 });
+    const r = await startRouter(routerConfig(slowSim.url, slowSim.models), { model: new FixedOrderModel(['gpt-4o-2024-05-13']) });
+    try {
+      const c = new OpenAI({ baseURL: `${r.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      // A long answer (seconds at this time scale), so only an abort can close it within the deadline.
+      const q = slowSim.questions.find((x) => (x.results['gpt-4o-2024-05-13']?.outTokens ?? 0) > 600)!;
+      const stream = await c.chat.completions.create({ model: 'auto', stream: true, messages: [{ role: 'user', content: q.question }] });
+      let chunks = 0;
+      for await (const _ of stream) {
+        if (++chunks === 3) break; // leaving the loop aborts the HTTP request
+      }
+      expect(slowSim.openResponses()).toBe(1);
+      await waitFor(() => (slowSim.openResponses() === 0 ? true : undefined), 1000, 'the upstream response to close');
+    } finally {
+      await r.close();
+      await slowSim.close();
+    }
   });
 });
