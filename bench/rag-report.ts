@@ -17,7 +17,7 @@ const ABLATION_LABELS: Record<string, string> = {
 };
 
 function retrievalRow(name: string, m: unknown): string {
-  return `| ${name} | ${num(get(m, 'recallAt2'))} | ${num(get(m, 'recallAt5'))} | ${num(get(m, 'recallAt10'))} | ${num(get(m, 'precisionAt2'))} | ${num(get(m, 'precisionAt5'))} | ${num(get(m, 'precisionAt10'))} | ${num(get(m, 'mrr'))} | ${num(get(m, 'bothGoldAt5'))} |`;
+  return `| ${name} | ${num(get(m, 'recallAt2'))} | ${num(get(m, 'recallAt5'))} | ${num(get(m, 'recallAt10'))} | ${num(get(m, 'precisionAt2'))} | ${num(get(m, 'precisionAt5'))} | ${num(get(m, 'precisionAt10'))} | ${num(get(m, 'mrr'))} | ${num(get(m, 'bothGoldAt5'))} | ${ms(get(m, 'latencyMs', 'total', 'p50'))} / ${ms(get(m, 'latencyMs', 'total', 'p95'))} |`;
 }
 
 function latencyRows(lat: unknown): string[] {
@@ -60,8 +60,8 @@ export function renderRagReport(r: Obj): string {
   L.push('');
   L.push('## Retrieval quality');
   L.push('');
-  L.push('| configuration | R@2 | R@5 | R@10 | P@2 | P@5 | P@10 | MRR | both gold @5 |');
-  L.push('|---|---|---|---|---|---|---|---|---|');
+  L.push('| configuration | R@2 | R@5 | R@10 | P@2 | P@5 | P@10 | MRR | both gold @5 | total ms p50 / p95 |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|');
   L.push(retrievalRow('**full pipeline**', p));
   L.push(retrievalRow('baseline: dense top-k (Higress RAG)', b));
   for (const [k, m] of Object.entries(ablations)) L.push(retrievalRow(`− ${ABLATION_LABELS[k] ?? k}`, m));
