@@ -48,7 +48,7 @@ describe('flywheel data path', () => {
     const client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'x', maxRetries: 0 });
     for (let i = 0; i < 4; i++) {
       const r = await ask(client, i, i % 2 === 1);
-      if (i % 2 === 1) for await (const _ of r as AsyncIterable<unknown>) void _;
+      if (i % 2 === 1) for await (const _ of r as unknown as AsyncIterable<unknown>) void _;
     }
     await router.flywheel.drain();
     const status = await router.status();
@@ -108,7 +108,7 @@ describe('flywheel data path', () => {
     try {
       await ask(new OpenAI({ baseURL: `${a.url}/v1`, apiKey: 'x' }), 5, false);
       await ask(new OpenAI({ baseURL: `${b.url}/v1`, apiKey: 'x' }), 6, true).then(async (s) => {
-        for await (const _ of s as AsyncIterable<unknown>) void _;
+        for await (const _ of s as unknown as AsyncIterable<unknown>) void _;
       });
       await waitFor(async () => ((await a.store.count()) === 2 ? true : undefined), 10_000, 'both records');
       const models = (await b.store.all()).map((r) => r.primary.model).sort();
