@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRouter, type RouterHandle } from '../src/router/serve/server.js';
 import { coldStartModel } from '../src/router/decision/coldStart.js';
+import { seededRandom } from '../src/router/training/dataset.js';
 import { trainWithReport } from '../src/router/training/train.js';
 import type { FlywheelRecord } from '../src/router/types.js';
 import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';
@@ -151,17 +152,6 @@ function summarize(outcomes: readonly Outcome[]): Summary {
   };
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * APGR as in RouteLLM, generalised to a continuous cost axis: x = (cost − cost_weak)/(cost_strong −
  * cost_weak), PGR = (acc − acc_weak)/(acc_strong − acc_weak); the router's best PGR achievable at a cost ≤ x
@@ -286,7 +276,7 @@ async function main(): Promise<void> {
   for (const r of records) for (const a of [r.primary, ...r.shadows]) trainCost.set(a.model, (trainCost.get(a.model) ?? 0) + a.costUsd);
   const cheapest = [...trainCost.entries()].sort((a, b) => a[1] - b[1])[0]![0];
   const at = (model: string, i: number): Outcome => matrix.get(model)![i]!;
-  const random = seeded(1);
+  const random = seededRandom(1);
   const roundRobin = evalQs.map((_, i) => at(models[i % models.length]!.id, i));
   const randomPick = evalQs.map((_, i) => at(models[Math.floor(random() * models.length)]!.id, i));
   const oracle = evalQs.map((_, i) => {
@@ -301,7 +291,7 @@ async function main(): Promise<void> {
   const cheapSummary = summarize(cheap);
   // Random at equal cost: flagship with probability p, else the cheapest, p matching the router's cost.
   const p = Math.min(1, Math.max(0, (routerSummary.costPerQuestion - cheapSummary.costPerQuestion) / (flagshipSummary.costPerQuestion - cheapSummary.costPerQuestion)));
-  const random2 = seeded(2);
+  const random2 = seededRandom(2);
   const equalCostPicks = evalQs.map(() => random2() < p);
   const randomEqualCost = evalQs.map((_, i) => (equalCostPicks[i] ? at(FLAGSHIP, i) : at(cheapest, i)));
 
