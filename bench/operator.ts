@@ -61,11 +61,17 @@ async function waitUntil(what: string, fn: () => Promise<boolean> | boolean, tim
 function startOperatorProcess(kubeconfig: string, healthPort: number): ChildProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/main.ts', 'operator', '--leader-elect=false', `--health-port=${healthPort}`, `--resync-seconds=${resyncSeconds}`, '--concurrency=4'],
+    // The compiled build, as the image runs it (`npm run bench:operator` builds first): tsx's runtime
+    // transpiler would add its own memory to the RSS we report.
+    ['dist/main.js', 'operator', '--no-leader-elect', `--health-port=${healthPort}`, `--resync-seconds=${resyncSeconds}`],
     { env: { ...process.env, KUBECONFIG: kubeconfig, LOG_LEVEL: 'error', NODE_OPTIONS: '' }, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   child.on('exit', (code, signal) => {
-    if (code !== null && code !== 0) process.stderr.write(`operator exited with ${code ?? signal}\n`);
+    if (!stopping) {
+      process.stderr.write(`operator exited unexpectedly (${code ?? signal}); aborting the benchmark\n`);
+      process.exitCode = 1;
+      void controlPlane?.stop().then(() => process.exit(1));
+    }
   });
   return child;
 }
@@ -86,6 +92,7 @@ function makePool(namespace: string, i: number): ModelPoolObject {
 
 let controlPlane: ControlPlane | undefined;
 let operator: ChildProcess | undefined;
+let stopping = false;
 try {
   let kubeconfigPath = values.kubeconfig;
   if (!kubeconfigPath) {
@@ -173,6 +180,7 @@ try {
     ].join('\n') + '\n',
   );
 } finally {
+  stopping = true;
   operator?.kill('SIGTERM');
   await controlPlane?.stop();
 }

@@ -19,8 +19,9 @@ async function runOperator(argv: string[]): Promise<void> {
     args: argv,
     options: {
       'health-port': { type: 'string', default: process.env.HEALTH_PORT ?? '8081' },
-      concurrency: { type: 'string', default: process.env.CONCURRENCY ?? '4' },
-      'leader-elect': { type: 'boolean', default: process.env.LEADER_ELECT !== 'false' },
+      concurrency: { type: 'string', default: process.env.CONCURRENCY ?? '8' },
+      // node 20's parseArgs has no --no-x negation, so the opt-out is its own flag.
+      'no-leader-elect': { type: 'boolean', default: process.env.LEADER_ELECT === 'false' },
       'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'higress-ai-operator-system' },
       'plugin-image-tag': { type: 'string', default: process.env.HIGRESS_PLUGIN_IMAGE_TAG },
       'resync-seconds': { type: 'string', default: process.env.RESYNC_SECONDS ?? '600' },
@@ -47,7 +48,8 @@ async function runOperator(argv: string[]): Promise<void> {
   };
   let shuttingDown = false;
   let elector: LeaderElector | undefined;
-  if (values['leader-elect']) {
+  const leaderElect = !values['no-leader-elect'];
+  if (leaderElect) {
     elector = new LeaderElector({
       client: KubeClient.fromKubeConfig(kubeConfig),
       namespace: values['lease-namespace'],
@@ -81,7 +83,7 @@ async function runOperator(argv: string[]): Promise<void> {
     ],
     { logger: log },
   );
-  log.info({ identity, leaderElection: values['leader-elect'] }, 'operator started');
+  log.info({ identity, leaderElection: leaderElect }, 'operator started');
 }
 
 const [command = 'operator', ...rest] = process.argv.slice(2);

@@ -27,7 +27,7 @@ import { createLogger } from './util/log.js';
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
-  /** Parallel reconciles (never two on one key). Default 4. */
+  /** Parallel reconciles (never two on one key). Default 8: reconciles mostly wait on the API server. */
   concurrency?: number;
   /** Periodic resync of every cached object. Default 10 min; 0 disables. */
   resyncPeriodMs?: number;
@@ -77,11 +77,8 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     aggregate: opts.pluginImage ? { image: opts.pluginImage } : {},
     event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
   });
-  // A change to a shared object can make any pool of that gateway (not) Ready, and may be drift to undo.
-  const gatewayChanged = (o: KubeObject): string[] => {
-    const gw = o.metadata.namespace ?? '';
-    return [GATEWAY_PREFIX + gw, ...reconciler.poolsInGateway(gw)];
-  };
+  // A change to a shared object may be drift to undo, and may make waiting pools Ready.
+  const gatewayChanged = (o: KubeObject): string[] => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...reconciler.poolsAffectedBy(o)];
   const controller = new Controller<ModelPoolObject>({
     name: 'modelpool',
     primary: pools,
@@ -96,7 +93,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
       secondaryWatch(mcpBridges, gatewayChanged),
     ],
     reconcile: (key) => reconciler.reconcile(key),
-    concurrency: opts.concurrency ?? 4,
+    concurrency: opts.concurrency ?? 8,
     backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
     logger: log,
   });

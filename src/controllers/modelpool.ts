@@ -9,9 +9,9 @@ import { READY, setCondition, writeStatus, type Condition, type ConditionInput }
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
-import { removeRegistries, syncRegistries, type McpBridge } from '../kube/mcpbridge.js';
+import { syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
 import { jsonEqual, makeKey, parseKey, type KubeObject } from '../kube/object.js';
-import { ownerOf, withOwner, type OwnerRef } from '../kube/owner.js';
+import { ownerId, ownerOf, withOwner, type OwnerRef } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
 import {
   AI_PROXY_PLUGIN_NAME,
@@ -28,10 +28,12 @@ import {
  * The ModelPool controller: a thin shell around the pure reconciler.
  *
  * Two kinds of work item share one queue:
- * - `<ns>/<name>` (a pool's key) converges what one pool owns alone: its Ingresses, its entries in the shared
- *   `McpBridge/default` (read-merge-write, owner recorded per entry), its finalizer and its status;
+ * - `<ns>/<name>` (a pool's key) converges what one pool owns alone: its Ingresses, its finalizer and its
+ *   status;
  * - `gateway:<ns>` converges what all pools of a gateway namespace share: the aggregated ai-proxy and
- *   model-router WasmPlugins (docs/adr/0003-aggregated-wasmplugins.md).
+ *   model-router WasmPlugins (docs/adr/0003-aggregated-wasmplugins.md) and every pool's entries in
+ *   `McpBridge/default` — one read-merge-write for all pools (owner recorded per entry), so N pools cost
+ *   one write, not N serialized ones.
  * A pool is Ready only when the observed shared objects already contain its contribution, so readiness is
  * read from the cluster, never assumed from a write having been sent.
  */
@@ -112,6 +114,26 @@ export class ModelPoolController {
       .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
   }
 
+  /**
+   * Pools to look at again after a shared object (McpBridge/default, an aggregated WasmPlugin) changed:
+   * those not yet Ready, and Ready ones whose upstream entry is no longer in the object (drift).
+   * Requeueing every pool of the gateway instead would be quadratic in the number of pools.
+   */
+  poolsAffectedBy(shared: KubeObject): string[] {
+    const gw = shared.metadata.namespace ?? '';
+    let present: Set<string> | undefined;
+    if (shared.kind === 'McpBridge') {
+      present = new Set(((shared as McpBridge).spec?.registries ?? []).map((r) => r.name));
+    } else if (shared.metadata.name === AI_PROXY_PLUGIN_NAME) {
+      present = new Set(((shared as WasmPluginObject).spec.matchRules ?? []).map((r) => String(r.config.activeProviderId ?? '')));
+    }
+    return this.deps.pools.store
+      .list()
+      .filter((p) => gatewayNamespaceOf(p) === gw)
+      .filter((p) => !isReadyNow(p) || (present && p.status?.models?.some((m) => m.ready && m.upstream && !present.has(registryOf(m.upstream)))))
+      .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
+  }
+
   /** The pool that owns a generated object, from its owner labels/annotation. */
   static ownerKey(obj: KubeObject): string | undefined {
     const owner = ownerOf(obj);
@@ -132,16 +154,13 @@ export class ModelPoolController {
       await this.finalizePool(pool, owner, gw);
       return;
     }
-    if (!hasFinalizer(pool)) {
-      await addFinalizer(client, modelPoolResource, pool);
-      return; // the update event brings us back with a fresh object
-    }
+    const current = hasFinalizer(pool) ? pool : await addFinalizer(client, modelPoolResource, pool);
 
-    const parsed = modelPoolSpecSchema.safeParse(pool.spec);
+    const parsed = modelPoolSpecSchema.safeParse(current.spec);
     if (!parsed.success) {
       // Loses nothing: objects generated from the last valid spec stay in place.
       const message = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
-      await this.writePoolStatus(pool, { models: pool.status?.models, generatedObjects: pool.status?.generatedObjects }, {
+      await this.writePoolStatus(current, { models: current.status?.models, generatedObjects: current.status?.generatedObjects }, {
         type: READY,
         status: 'False',
         reason: 'InvalidSpec',
@@ -151,26 +170,18 @@ export class ModelPoolController {
     }
 
     const missingCrds = await this.missingHigressCrds();
-    const render = renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool));
-    this.deps.enqueue(GATEWAY_PREFIX + gw);
-
-    let objectError: GatewayError | undefined;
-    if (missingCrds.length === 0) {
-      objectError = await this.applyIngresses(render, owner);
-      try {
-        await syncRegistries(client, { namespace: gw, owner, registries: render.registries.map((r) => ({ ...r })), cached: this.bridge(gw) });
-      } catch (err) {
-        objectError ??= { reason: reasonOf(err), message: `McpBridge ${gw}/default: ${errorMessage(err)}` };
-      }
-    }
+    const render = renderModelPool({ ...current, spec: parsed.data }, this.observedFor(current));
+    const objectError = missingCrds.length === 0 ? await this.applyIngresses(render, owner) : undefined;
+    // Only when the shared objects lack (or still hold) something of ours does the gateway need a look.
+    if (this.missingFromGateway(render)) this.deps.enqueue(GATEWAY_PREFIX + gw);
 
     const ready = this.readiness(render, gw, missingCrds, objectError);
-    if (ready.status === 'True' && pool.status && !isReadyNow(pool)) {
-      this.deps.event?.(pool, 'Normal', 'Ready', `all ${render.models.length} models are routed through ${gw}`);
-    } else if (ready.status === 'False' && ready.reason !== 'Pending' && getReadyReason(pool) !== ready.reason) {
-      this.deps.event?.(pool, 'Warning', ready.reason, ready.message);
+    if (ready.status === 'True' && current.status && !isReadyNow(current)) {
+      this.deps.event?.(current, 'Normal', 'Ready', `all ${render.models.length} models are routed through ${gw}`);
+    } else if (ready.status === 'False' && ready.reason !== 'Pending' && getReadyReason(current) !== ready.reason) {
+      this.deps.event?.(current, 'Warning', ready.reason, ready.message);
     }
-    await this.writePoolStatus(pool, { models: render.models, generatedObjects: render.generatedObjects }, ready);
+    await this.writePoolStatus(current, { models: render.models, generatedObjects: render.generatedObjects }, ready);
     log.debug({ pool: key, ready: ready.status, reason: ready.reason }, 'reconciled ModelPool');
   }
 
@@ -212,8 +223,10 @@ export class ModelPoolController {
         message: failed.map((m) => `model ${m.name}: ${m.message ?? m.reason}`).join('; '),
       };
     }
-    const missing = this.missingFromGateway(render);
-    if (missing) return { ...base, status: 'False', reason: 'Pending', message: missing };
+    // A stable message: naming the object still missing would rewrite status at every step of convergence.
+    if (this.missingFromGateway(render)) {
+      return { ...base, status: 'False', reason: 'Pending', message: `waiting for the shared objects in ${gw} to include this pool` };
+    }
     return { ...base, status: 'True', reason: 'Routed', message: `${render.models.length} models routed through gateway namespace ${gw}` };
   }
 
@@ -241,9 +254,6 @@ export class ModelPoolController {
     if (!hasFinalizer(pool)) return;
     const existing = this.ownedIngresses(owner, gw);
     if (existing.length) await pruneOwned(this.deps.client, Resources.Ingress, gw, owner, new Set(), existing);
-    if ((await this.missingHigressCrds()).length === 0) {
-      await removeRegistries(this.deps.client, { namespace: gw, owner, cached: this.bridge(gw) });
-    }
     this.deps.enqueue(GATEWAY_PREFIX + gw);
     const leftover = this.sharedLeftovers(pool, gw);
     if (leftover) {
@@ -257,6 +267,8 @@ export class ModelPoolController {
   private sharedLeftovers(pool: ModelPoolObject, gw: string): string | undefined {
     const ns = pool.metadata.namespace ?? 'default';
     const ids = new Set(pool.spec.models.map((m) => boundedName([NAME_PREFIX, ns, pool.metadata.name, m.name])));
+    const reg = this.bridge(gw)?.spec?.registries?.find((r) => ids.has(r.name));
+    if (reg) return `registry ${reg.name}`;
     const proxy = this.deps.wasmPlugins.store.get(makeKey(gw, AI_PROXY_PLUGIN_NAME));
     const rule = proxy?.spec.matchRules?.find((r) => ids.has(String(r.config.activeProviderId ?? '')));
     if (rule) return `ai-proxy rule ${String(rule.config.activeProviderId)}`;
@@ -320,13 +332,12 @@ export class ModelPoolController {
   // ---- per gateway namespace --------------------------------------------------------------------------
 
   private async reconcileGateway(gw: string): Promise<void> {
-    const renders = this.deps.pools.store
-      .list()
-      .filter((p) => gatewayNamespaceOf(p) === gw && !isBeingDeleted(p))
-      .flatMap((p) => {
-        const parsed = modelPoolSpecSchema.safeParse(p.spec);
-        return parsed.success ? [renderModelPool({ ...p, spec: parsed.data }, this.observedFor(p))] : [];
-      });
+    const live = this.deps.pools.store.list().filter((p) => gatewayNamespaceOf(p) === gw && !isBeingDeleted(p));
+    const liveOwners = new Set(live.map((p) => ownerId(poolOwner(p))));
+    const renders = live.flatMap((p) => {
+      const parsed = modelPoolSpecSchema.safeParse(p.spec);
+      return parsed.success ? [renderModelPool({ ...p, spec: parsed.data }, this.observedFor(p))] : [];
+    });
     const before = this.gatewayErrors.get(gw);
     try {
       if ((await this.missingHigressCrds()).length) return; // pools report it; nothing can be written
@@ -339,6 +350,13 @@ export class ModelPoolController {
       for (const stale of [AI_PROXY_PLUGIN_NAME, MODEL_ROUTER_PLUGIN_NAME].filter((n) => !names.has(n))) {
         if (this.deps.wasmPlugins.store.get(makeKey(gw, stale))) await this.deps.client.delete(Resources.WasmPlugin, stale, gw);
       }
+      await syncRegistrySets(this.deps.client, {
+        namespace: gw,
+        desired: new Map(renders.map((r) => [ownerId({ kind: KIND, ...r.pool }), r.registries.map((reg) => ({ ...reg }))])),
+        // Entries of pools that are gone (or being deleted) go; a live pool whose spec no longer parses keeps its.
+        release: (id) => id.startsWith(`${KIND}/`) && !liveOwners.has(id),
+        cached: this.bridge(gw),
+      });
       this.gatewayErrors.delete(gw);
     } catch (err) {
       this.gatewayErrors.set(gw, { reason: `Gateway${reasonOf(err)}`, message: `gateway namespace ${gw}: ${errorMessage(err)}` });
@@ -363,7 +381,17 @@ export function decodeSecret(secret: SecretObject): SecretData {
 }
 
 function isReadyNow(pool: ModelPoolObject): boolean {
-  return pool.status?.conditions?.some((c) => c.type === READY && c.status === 'True') ?? false;
+  const generation = pool.metadata.generation;
+  return pool.status?.conditions?.some((c) => c.type === READY && c.status === 'True' && c.observedGeneration === generation) ?? false;
+}
+
+function poolOwner(pool: ModelPoolObject): OwnerRef {
+  return { kind: KIND, namespace: pool.metadata.namespace ?? 'default', name: pool.metadata.name };
+}
+
+/** `aiop-x.dns:443` → `aiop-x`: the registry (and ai-proxy provider id) behind a model's upstream. */
+function registryOf(upstream: string): string {
+  return upstream.replace(/\.(dns|static):\d+$/, '');
 }
 
 function getReadyReason(pool: ModelPoolObject): string | undefined {

@@ -126,8 +126,7 @@ function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
  * with a fresh read (optimistic concurrency via resourceVersion).
  */
 export function syncRegistries(client: KubeClient, opts: SyncRegistriesOptions): Promise<SyncRegistriesResult> {
-  const namespace = opts.namespace ?? DEFAULT_HIGRESS_NAMESPACE;
-  return serialized(namespace, () => syncOnce(client, namespace, opts));
+  return syncRegistrySets(client, { ...opts, desired: new Map([[toOwnerId(opts.owner), opts.registries]]) });
 }
 
 /** Remove every registry `owner` put into McpBridge/default (owner deletion). */
@@ -135,14 +134,51 @@ export function removeRegistries(client: KubeClient, opts: Omit<SyncRegistriesOp
   return syncRegistries(client, { ...opts, registries: [] });
 }
 
-async function syncOnce(client: KubeClient, namespace: string, opts: SyncRegistriesOptions): Promise<SyncRegistriesResult> {
-  const owner = toOwnerId(opts.owner);
+export interface SyncRegistrySetsOptions extends Omit<SyncRegistriesOptions, 'owner' | 'registries'> {
+  /** Full desired entries per owner id (`Kind/namespace/name`). */
+  desired: ReadonlyMap<string, readonly Registry[]>;
+  /** Owners recorded on the bridge but absent from `desired` for which this returns true lose all their entries. */
+  release?: (ownerId: string) => boolean;
+}
+
+/**
+ * The batched form of {@link syncRegistries}: converge many owners' entries with ONE read-merge-write,
+ * so N owners cost one write instead of N serialized ones.
+ */
+export function syncRegistrySets(client: KubeClient, opts: SyncRegistrySetsOptions): Promise<SyncRegistriesResult> {
+  const namespace = opts.namespace ?? DEFAULT_HIGRESS_NAMESPACE;
+  return serialized(namespace, () => syncOnce(client, namespace, opts));
+}
+
+/** Apply {@link mergeRegistries} for every owner in turn. Pure. */
+export function mergeRegistrySets(
+  current: readonly Registry[],
+  owners: Readonly<Record<string, string>>,
+  desired: ReadonlyMap<string, readonly Registry[]>,
+  release: (ownerId: string) => boolean = () => false,
+): MergeResult {
+  const all = new Map(desired);
+  for (const o of new Set(Object.values(owners))) if (!all.has(o) && release(o)) all.set(o, []);
+  let registries = [...current];
+  let nextOwners: Record<string, string> = { ...owners };
+  let changed = false;
+  for (const [owner, regs] of all) {
+    const merged = mergeRegistries(registries, nextOwners, owner, regs);
+    if (!merged.ok) return merged;
+    changed ||= merged.changed;
+    registries = merged.registries;
+    nextOwners = merged.owners;
+  }
+  return { ok: true, changed, registries, owners: nextOwners };
+}
+
+async function syncOnce(client: KubeClient, namespace: string, opts: SyncRegistrySetsOptions): Promise<SyncRegistriesResult> {
   const maxAttempts = opts.maxAttempts ?? 10;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const observed = attempt === 1 && opts.cached ? opts.cached : await client.get<McpBridge>(Resources.McpBridge, MCPBRIDGE_NAME, namespace);
     const current = observed?.spec?.registries ?? [];
     const owners = parseOwners(observed?.metadata.annotations?.[REGISTRY_OWNERS_ANNOTATION]);
-    const merged = mergeRegistries(current, owners, owner, opts.registries);
+    const merged = mergeRegistrySets(current, owners, opts.desired, opts.release);
     if (!merged.ok) throw new McpBridgeError(merged.reason, merged.message);
     if (!merged.changed) return { written: false, attempts: attempt };
     try {
