@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { modelPoolSchema } from './modelpool.js';
+import { ragPipelineSchema } from './ragpipeline.js';
 
 // The samples are what a newcomer applies first (and what `make demo` applies): they must stay valid.
 const SAMPLES_DIR = join(import.meta.dirname, '../../../config/samples');
@@ -20,6 +21,15 @@ describe('config/samples', () => {
 
   it.each(docs.filter((d) => d.obj.kind === 'ModelPool').map((d) => [d.file, d.obj]))('%s is a valid ModelPool', (_file, obj) => {
     const parsed = modelPoolSchema.safeParse(obj);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  });
+
+  it('contains a RagPipeline', () => {
+    expect(docs.filter((d) => d.obj.kind === 'RagPipeline').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each(docs.filter((d) => d.obj.kind === 'RagPipeline').map((d) => [d.file, d.obj]))('%s is a valid RagPipeline', (_file, obj) => {
+    const parsed = ragPipelineSchema.safeParse(obj);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
   });
 });

@@ -1,0 +1,339 @@
+import { z } from 'zod';
+import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
+import { conditionSchema, generatedObjectSchema } from './common.js';
+import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+
+/**
+ * RagPipeline: one RAG runtime (src/rag/) per resource — Deployment + Service + ConfigMap (+ PVC for the
+ * embedded store) — exposed as an MCP server through the Higress gateway.
+ *
+ * As for ModelPool, every cross-field rule is written once (`RULES`) and enforced twice: as CEL at admission
+ * and as a zod refinement in-process, so messages cannot drift. The spec is deliberately not the runtime's
+ * config document: the reconciler renders `src/rag/config.ts` from it (that document is the one contract
+ * between operator and runtime).
+ */
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
+const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+const objectName = (what: string) => z.string().min(1).max(253).regex(DNS_SUBDOMAIN).describe(what);
+const quantity = z.string().min(1).max(32).regex(QUANTITY);
+
+/** A model of a ModelPool, reached through the gateway under its client-facing name. */
+export const modelRefSchema = z
+  .object({
+    pool: objectName("ModelPool name, in the RagPipeline's namespace."),
+    model: z.string().min(1).max(128).regex(MODEL_NAME).describe('Model name as the pool exposes it.'),
+  })
+  .describe('A model of a ModelPool, called through the gateway.');
+
+export const inlineDocumentSchema = z.object({
+  id: z.string().min(1).max(256).optional().describe('Stable document id; defaults to a hash of title and text.'),
+  title: z.string().max(1024).optional(),
+  text: z.string().min(1).max(65536),
+});
+
+export const SOURCE_TYPES = ['inline', 'configMap', 'url', 'pvc'] as const;
+
+const SOURCE_RULES: CelRule[] = [
+  { rule: "self.type != 'inline' || has(self.documents)", message: 'inline source requires documents', fieldPath: '.documents', reason: 'FieldValueRequired' },
+  { rule: "self.type != 'configMap' || has(self.configMap)", message: 'configMap source requires configMap.name', fieldPath: '.configMap', reason: 'FieldValueRequired' },
+  { rule: "self.type != 'url' || has(self.url)", message: 'url source requires url', fieldPath: '.url', reason: 'FieldValueRequired' },
+  { rule: "self.type != 'pvc' || has(self.pvc)", message: 'pvc source requires pvc.claimName', fieldPath: '.pvc', reason: 'FieldValueRequired' },
+];
+
+export const sourceSchema = withCel(
+  z
+    .object({
+      name: z.string().min(1).max(63).regex(DNS_LABEL).describe('Source name, unique in the pipeline (used as the document source id).'),
+      type: z.enum(SOURCE_TYPES).describe('Where documents come from.'),
+      documents: z.array(inlineDocumentSchema).min(1).max(200).optional().describe('Documents written into the resource (type inline).'),
+      configMap: z
+        .object({ name: objectName('ConfigMap name, same namespace.'), key: z.string().min(1).max(253).regex(SECRET_KEY).optional().describe('One key; all keys when omitted.') })
+        .optional(),
+      url: z
+        .url()
+        .max(2048)
+        .regex(/^https?:\/\/[^\s]+$/)
+        .optional()
+        .describe('In-cluster URL returning JSON documents (type url).'),
+      pvc: z
+        .object({
+          claimName: objectName('PersistentVolumeClaim name, same namespace.'),
+          path: z.string().min(1).max(1024).regex(/^\/?[^\s]*$/).default('/').describe('Directory inside the claim.'),
+        })
+        .optional(),
+    })
+    .describe('One document source.'),
+  SOURCE_RULES,
+);
+
+export const embeddingSchema = withCel(
+  z
+    .object({
+      type: z.enum(['hashing', 'model']).default('hashing').describe('hashing: offline, no network; model: an embeddings model of a ModelPool.'),
+      model: modelRefSchema.optional(),
+      dimensions: z.int().min(8).max(8192).optional().describe('Vector size (required for type model; hashing defaults to 256).'),
+    })
+    .describe('How passages are embedded.'),
+  [
+    { rule: "self.type != 'model' || has(self.model)", message: 'embedding type model requires model (pool and model name)', fieldPath: '.model', reason: 'FieldValueRequired' },
+    { rule: "self.type != 'model' || has(self.dimensions)", message: 'embedding type model requires dimensions', fieldPath: '.dimensions', reason: 'FieldValueRequired' },
+  ],
+);
+
+export const storeSchema = withCel(
+  z
+    .object({
+      type: z.enum(['lancedb', 'milvus']).default('lancedb').describe('lancedb: embedded, persisted on a PVC; milvus: external server.'),
+      lancedb: z
+        .object({
+          size: quantity.default('1Gi').describe('PVC size.'),
+          storageClassName: objectName('StorageClass of the PVC; cluster default when omitted.').optional(),
+        })
+        .optional(),
+      milvus: z
+        .object({
+          address: z.string().min(1).max(512).regex(/^[^\s]+$/).describe('host:port of the Milvus server.'),
+          collection: z.string().min(1).max(255).regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+          secretRef: z
+            .object({
+              name: objectName('Secret with Milvus credentials, same namespace.'),
+              usernameKey: z.string().min(1).max(253).regex(SECRET_KEY).default('username'),
+              passwordKey: z.string().min(1).max(253).regex(SECRET_KEY).default('password'),
+            })
+            .optional(),
+        })
+        .optional(),
+    })
+    .describe('Where chunks and vectors are stored.'),
+  [
+    { rule: "self.type != 'milvus' || has(self.milvus)", message: 'store type milvus requires milvus.address', fieldPath: '.milvus', reason: 'FieldValueRequired' },
+    {
+      rule: "self.type != 'milvus' || !has(self.milvus) || has(self.milvus.secretRef)",
+      message: 'store type milvus requires milvus.secretRef',
+      fieldPath: '.milvus.secretRef',
+      reason: 'FieldValueRequired',
+    },
+  ],
+);
+
+const toggle = { enabled: z.boolean().default(true) };
+const unit = z.number().min(0).max(1);
+
+export const ragStagesSchema = z
+  .object({
+    rewrite: z
+      .object({ ...toggle, maxSubQuestions: z.int().min(1).max(8).default(4) })
+      .optional()
+      .describe('Query rewriting / decomposition (LLM when spec.llm is set, heuristic otherwise).'),
+    retrieve: z
+      .object({
+        mode: z.enum(['hybrid', 'dense', 'sparse']).default('hybrid'),
+        candidatesPerList: z.int().min(1).max(1000).default(50),
+        rrfK: z.number().min(1).max(1000).default(60).describe('Reciprocal-rank-fusion constant.'),
+      })
+      .optional(),
+    rerank: z.object({ ...toggle, window: z.int().min(1).max(500).default(30) }).optional(),
+    crag: withCel(
+      z
+        .object({ ...toggle, upper: unit.default(0.75).describe('Score above which retrieval is Correct.'), lower: unit.default(0.45).describe('Score below which retrieval is Incorrect.') })
+        .describe('Corrective RAG retrieval evaluator.'),
+      [{ rule: '!has(self.lower) || !has(self.upper) || self.lower <= self.upper', message: 'crag.lower must not exceed crag.upper', fieldPath: '.lower' }],
+    ).optional(),
+    compress: z.object({ ...toggle, minSentenceScore: unit.default(0.2) }).optional(),
+  })
+  .describe('Stage toggles and thresholds (mapped onto the runtime config).');
+
+export const ragGatewaySchema = z
+  .object({
+    namespace: z.string().min(1).max(63).regex(DNS_LABEL).default('higress-system').describe('Higress system namespace; the MCP Ingress goes here.'),
+    ingressClassName: objectName('Ingress class Higress watches.').default('higress'),
+    hosts: z.array(z.string().min(1).max(253).regex(HOST)).max(16).optional().describe('Hosts the MCP endpoint is served on; none means every host.'),
+    path: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^\/[^\s]*[^/\s]$/)
+      .optional()
+      .describe('Path prefix of the MCP endpoint on the gateway; default /mcp-servers/<namespace>-<name>.'),
+    url: z
+      .url()
+      .max(2048)
+      .optional()
+      .describe('How the runtime reaches the gateway for ModelPool models; default http://higress-gateway.<namespace>.svc.cluster.local/v1.'),
+  })
+  .describe('Exposure of the MCP endpoint and the route to pool models.');
+
+const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optional(), 'ephemeral-storage': quantity.optional() });
+
+export const ragResourcesSchema = z
+  .object({
+    requests: resourceList.optional(),
+    limits: resourceList.optional(),
+  })
+  .describe('Container resources of the runtime.');
+
+interface PipelineRule extends CelRule {
+  message: string;
+  fieldPath: string;
+  holds(spec: RagPipelineSpecInput): boolean;
+}
+
+type RagPipelineSpecInput = {
+  sources?: { name: string }[] | undefined;
+  store?: { type?: 'lancedb' | 'milvus' | undefined } | undefined;
+  replicas?: number | undefined;
+};
+
+const PIPELINE_RULES: PipelineRule[] = [
+  {
+    rule: '!has(self.sources) || self.sources.all(s, self.sources.exists_one(t, t.name == s.name))',
+    message: 'source names must be unique within the pipeline',
+    fieldPath: '.sources',
+    holds: (s) => new Set((s.sources ?? []).map((x) => x.name)).size === (s.sources ?? []).length,
+  },
+  {
+    // An embedded store lives on a ReadWriteOnce volume: two writers would corrupt it.
+    rule: "!has(self.replicas) || self.replicas <= 1 || (has(self.store) && has(self.store.type) && self.store.type == 'milvus')",
+    message: 'replicas > 1 requires store type milvus (the embedded store is single-writer)',
+    fieldPath: '.replicas',
+    holds: (s) => (s.replicas ?? 1) <= 1 || s.store?.type === 'milvus',
+  },
+];
+
+const specObject = z
+  .object({
+    gateway: ragGatewaySchema.default({ namespace: 'higress-system', ingressClassName: 'higress' }),
+    sources: z.array(sourceSchema).max(32).optional().describe('Documents to index.'),
+    chunking: z
+      .object({ maxChars: z.int().min(100).max(20000).default(1200).describe('A chunk closes before exceeding this many characters; sentences are never split.') })
+      .optional(),
+    embedding: embeddingSchema.default({ type: 'hashing' }),
+    store: storeSchema.default({ type: 'lancedb' }),
+    stages: ragStagesSchema.optional(),
+    topK: z.int().min(1).max(100).default(5).describe('Passages returned by search and used by answer.'),
+    llm: modelRefSchema.optional().describe('Model for rewriting and answers; without it those stages use heuristics or are skipped.'),
+    webSearch: z
+      .object({
+        url: z.url().max(2048).regex(/^https?:\/\/[^\s]+$/).describe('HTTP search API (POST {query, topK} → results).'),
+        topK: z.int().min(1).max(20).default(3),
+      })
+      .optional()
+      .describe('Web-search provider CRAG falls back to when retrieval is Incorrect or Ambiguous.'),
+    eval: z
+      .object({
+        configMap: z.object({ name: objectName('ConfigMap with the eval set, same namespace.'), key: z.string().min(1).max(253).regex(SECRET_KEY).default('eval.json') }),
+      })
+      .optional()
+      .describe('Questions with gold supporting passages; results land in status.lastEval.'),
+    image: z.string().min(1).max(512).regex(/^[^\s]+$/).optional().describe("Runtime image; the operator's default when omitted."),
+    replicas: z.int().min(0).max(20).default(1),
+    resources: ragResourcesSchema.optional(),
+  })
+  .describe('Desired state of a RagPipeline.');
+
+export const ragPipelineSpecSchema = withCel(specObject, PIPELINE_RULES.map(({ holds: _h, ...cel }) => cel)).superRefine((spec, ctx) => {
+  for (const r of PIPELINE_RULES) {
+    if (!r.holds(spec)) ctx.addIssue({ code: 'custom', path: r.fieldPath.replace(/^\./, '').split('.'), message: r.message });
+  }
+  (spec.sources ?? []).forEach((s, i) => {
+    const missing = s.type === 'inline' ? !s.documents : s.type === 'configMap' ? !s.configMap : s.type === 'url' ? !s.url : !s.pvc;
+    const rule = SOURCE_RULES[SOURCE_TYPES.indexOf(s.type)]!;
+    if (missing) ctx.addIssue({ code: 'custom', path: ['sources', i, rule.fieldPath!.slice(1)], message: rule.message! });
+  });
+  if (spec.embedding.type === 'model' && !spec.embedding.model) ctx.addIssue({ code: 'custom', path: ['embedding', 'model'], message: 'embedding type model requires model (pool and model name)' });
+  if (spec.embedding.type === 'model' && spec.embedding.dimensions === undefined) ctx.addIssue({ code: 'custom', path: ['embedding', 'dimensions'], message: 'embedding type model requires dimensions' });
+  if (spec.store.type === 'milvus' && !spec.store.milvus) ctx.addIssue({ code: 'custom', path: ['store', 'milvus'], message: 'store type milvus requires milvus.address' });
+  if (spec.store.type === 'milvus' && spec.store.milvus && !spec.store.milvus.secretRef) {
+    ctx.addIssue({ code: 'custom', path: ['store', 'milvus', 'secretRef'], message: 'store type milvus requires milvus.secretRef' });
+  }
+  const crag = spec.stages?.crag;
+  if (crag && crag.lower > crag.upper) ctx.addIssue({ code: 'custom', path: ['stages', 'crag', 'lower'], message: 'crag.lower must not exceed crag.upper' });
+});
+
+export const evalMetricsSchema = z
+  .object({
+    time: z.string().meta({ format: 'date-time' }),
+    questions: z.int().min(0),
+    recallAt5: z.number().min(0).max(1).optional(),
+    precisionAt5: z.number().min(0).max(1).optional(),
+    mrr: z.number().min(0).max(1).optional(),
+  })
+  .describe('Metrics of the last run of spec.eval.');
+
+export const ragPipelineStatusSchema = z
+  .object({
+    observedGeneration: z.int().min(0).optional(),
+    conditions: z
+      .array(conditionSchema)
+      .max(16)
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
+      .optional(),
+    replicas: z.string().max(16).optional().describe('Available / desired runtime replicas (printer column).'),
+    documentsIndexed: z.int().min(0).optional(),
+    chunksIndexed: z.int().min(0).optional(),
+    lastIndexedTime: z.string().meta({ format: 'date-time' }).optional(),
+    endpoint: z.string().max(2048).optional().describe('In-cluster MCP endpoint (Streamable HTTP).'),
+    gatewayPath: z.string().max(256).optional().describe('Path of the MCP endpoint on the gateway.'),
+    discoveredTools: z.array(z.string().max(128)).max(64).optional().describe('Tool names the runtime lists over MCP.'),
+    lastEval: evalMetricsSchema.optional(),
+    generatedObjects: z.array(generatedObjectSchema).max(16).optional(),
+  })
+  .describe('Observed state of a RagPipeline.');
+
+export const ragPipelineSchema = z.object({
+  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
+  kind: z.literal('RagPipeline'),
+  metadata: z.object({
+    name: z.string().max(63),
+    namespace: z.string().optional(),
+    generation: z.number().optional(),
+    uid: z.string().optional(),
+    resourceVersion: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    deletionTimestamp: z.string().optional(),
+    finalizers: z.array(z.string()).optional(),
+  }),
+  spec: ragPipelineSpecSchema,
+  status: ragPipelineStatusSchema.optional(),
+});
+
+export type RagPipelineSpecIn = z.input<typeof ragPipelineSpecSchema>;
+export type RagPipelineSpec = z.output<typeof ragPipelineSpecSchema>;
+export type RagPipelineStatus = z.output<typeof ragPipelineStatusSchema>;
+export type RagPipeline = z.output<typeof ragPipelineSchema>;
+
+export const ragPipelineCrd: CrdDefinition = {
+  group: API_GROUP,
+  version: API_VERSION,
+  kind: 'RagPipeline',
+  plural: 'ragpipelines',
+  singular: 'ragpipeline',
+  shortNames: ['rag', 'ragp'],
+  categories: [...CATEGORIES],
+  description: 'RagPipeline runs a retrieval-augmented-generation MCP server and exposes it through the Higress gateway.',
+  spec: ragPipelineSpecSchema,
+  status: ragPipelineStatusSchema,
+  rootRules: [
+    {
+      // Generated object names append "-rag-data" (9) and must stay DNS labels.
+      rule: 'size(self.metadata.name) <= 50',
+      message: 'RagPipeline names must be at most 50 characters (generated object names extend them)',
+      fieldPath: '.metadata.name',
+    },
+  ],
+  printerColumns: [
+    { name: 'Replicas', type: 'string', jsonPath: '.status.replicas' },
+    { name: 'Chunks', type: 'integer', jsonPath: '.status.chunksIndexed' },
+    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    { name: 'Reason', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
+    { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+};
