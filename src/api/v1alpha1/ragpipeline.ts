@@ -49,7 +49,7 @@ const SOURCE_RULES: CelRule[] = [
 export const sourceSchema = withCel(
   z
     .object({
-      name: z.string().min(1).max(63).regex(DNS_LABEL).describe('Source name, unique in the pipeline (used as the document source id).'),
+      name: z.string().min(1).max(40).regex(DNS_LABEL).describe('Source name, unique in the pipeline (used as the document source id).'),
       type: z.enum(SOURCE_TYPES).describe('Where documents come from.'),
       documents: z.array(inlineDocumentSchema).min(1).max(200).optional().describe('Documents written into the resource (type inline).'),
       configMap: z

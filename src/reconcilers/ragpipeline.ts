@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { GeneratedObject } from '../api/v1alpha1/common.js';
+import type { RagPipeline, RagPipelineSpec } from '../api/v1alpha1/ragpipeline.js';
+import { buildRouteIngress } from '../higress/ingress.js';
+import { boundedName, NAME_PREFIX } from '../higress/names.js';
+import type { Ingress } from '../higress/types.js';
+import type { ConditionInput } from '../kube/conditions.js';
+import { stableStringify, type KubeObject } from '../kube/object.js';
+import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
+import { RAG_CONFIG_VERSION, ragConfigSchema, type RagConfig, type RagConfigInput } from '../rag/config.js';
+
+/**
+ * RagPipeline → Kubernetes objects, as pure functions.
+ *
+ * In the pipeline's namespace: a ConfigMap holding the rendered runtime config (`src/rag/config.ts`, the one
+ * typed contract between operator and runtime) and the sources, a Deployment whose pod template carries a
+ * checksum of that ConfigMap (a config change rolls the pods), a Service, and a PVC for the embedded store —
+ * all with an ownerReference (same namespace, so garbage collection removes them) and owner labels. In the
+ * gateway namespace: one Ingress in the form the Higress console uses for MCP servers (reference §5.8 and §6:
+ * `higress.io/mcp-server*` annotations, streamable upstream), owned through labels and the finalizer because
+ * ownerReferences cannot cross namespaces.
+ */
+
+export const RAG_PORT = 8080;
+export const CONFIG_KEY = 'rag.yaml';
+export const SOURCES_KEY = 'sources.json';
+export const CONFIG_MOUNT = '/etc/rag';
+export const DATA_MOUNT = '/var/lib/rag';
+export const CHECKSUM_ANNOTATION = 'checksum/config';
+export const MILVUS_USERNAME_ENV = 'RAG_MILVUS_USERNAME';
+export const MILVUS_PASSWORD_ENV = 'RAG_MILVUS_PASSWORD';
+export const DEFAULT_RAG_IMAGE = 'ghcr.io/higress-ai-operator/higress-ai-operator:latest';
+const APP_NAME = 'higress-ai-rag';
+const KIND = 'RagPipeline';
+
+export interface RagRenderOptions {
+  /** Image when the spec names none. */
+  defaultImage?: string;
+}
+
+/** A plain JSON Kubernetes object of a built-in kind (only the fields the operator sets). */
+export interface PlainObject extends KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: KubeObject['metadata'] & { name: string; namespace: string };
+  data?: Record<string, string>;
+  spec?: Record<string, unknown>;
+}
+
+export interface RagRender {
+  owner: OwnerRef;
+  gatewayNamespace: string;
+  /** The runtime config document written into the ConfigMap (fully defaulted). */
+  config: RagConfig;
+  /** Hash of the ConfigMap data; the Deployment's pod template carries it. */
+  checksum: string;
+  configMap: PlainObject;
+  deployment: PlainObject;
+  service: PlainObject;
+  /** Absent when the store is external (Milvus). */
+  pvc: PlainObject | undefined;
+  ingress: Ingress;
+  /** In-cluster MCP endpoint (Streamable HTTP). */
+  endpoint: string;
+  /** Path of the MCP endpoint on the gateway. */
+  gatewayPath: string;
+  generatedObjects: GeneratedObject[];
+}
+
+export const objectNames = (name: string) => ({ workload: `${name}-rag`, data: `${name}-rag-data` });
+
+/** Gateway path of the MCP endpoint: the spec's, else the console's `/mcp-servers/<server>` form. */
+export function gatewayPathOf(p: Pick<RagPipeline, 'metadata' | 'spec'>): string {
+  return p.spec.gateway.path ?? `/mcp-servers/${p.metadata.namespace ?? 'default'}-${p.metadata.name}`;
+}
+
+/** Where the runtime reaches ModelPool models: the gateway, which routes on the body's `model`. */
+export function modelGatewayUrl(spec: RagPipelineSpec): string {
+  return spec.gateway.url ?? `http://higress-gateway.${spec.gateway.namespace}.svc.cluster.local/v1`;
+}
+
+/** The runtime config for a pipeline. Parsed through the runtime's own schema, so it is valid by construction. */
+export function renderRagConfig(spec: RagPipelineSpec): RagConfig {
+  const gateway = modelGatewayUrl(spec);
+  const stages = spec.stages ?? {};
+  const crag = stages.crag;
+  const input: RagConfigInput = {
+    version: RAG_CONFIG_VERSION,
+    server: { host: '0.0.0.0', port: RAG_PORT },
+    store:
+      spec.store.type === 'milvus' && spec.store.milvus
+        ? {
+            kind: 'milvus',
+            address: spec.store.milvus.address,
+            ...(spec.store.milvus.collection ? { collection: spec.store.milvus.collection } : {}),
+            ...(spec.store.milvus.secretRef ? { usernameEnv: MILVUS_USERNAME_ENV, passwordEnv: MILVUS_PASSWORD_ENV } : {}),
+          }
+        : { kind: 'lancedb', path: `${DATA_MOUNT}/lancedb` },
+    chunking: { maxChars: spec.chunking?.maxChars ?? 1200 },
+    embedding:
+      spec.embedding.type === 'model' && spec.embedding.model
+        ? { kind: 'openai', baseUrl: gateway, model: spec.embedding.model.model, dimensions: spec.embedding.dimensions ?? 256 }
+        : { kind: 'hashing', dimensions: spec.embedding.dimensions ?? 256 },
+    ...(spec.llm ? { llm: { baseUrl: gateway, model: spec.llm.model } } : {}),
+    ...(spec.webSearch ? { webSearch: { url: spec.webSearch.url, topK: spec.webSearch.topK } } : {}),
+    stages: {
+      rewrite: { enabled: stages.rewrite?.enabled ?? true, variant: spec.llm ? 'llm' : 'heuristic', maxSubQuestions: stages.rewrite?.maxSubQuestions ?? 4 },
+      retrieve: {
+        variant: stages.retrieve?.mode ?? 'hybrid',
+        candidatesPerList: stages.retrieve?.candidatesPerList ?? 50,
+        rrfK: stages.retrieve?.rrfK ?? 60,
+      },
+      rerank: { enabled: stages.rerank?.enabled ?? true, window: stages.rerank?.window ?? 30 },
+      crag: { enabled: crag?.enabled ?? true, upper: crag?.upper ?? 0.75, lower: crag?.lower ?? 0.45 },
+      // The runtime documents minPassageScore as CRAG's lower band; keep them equal.
+      compress: { enabled: stages.compress?.enabled ?? true, minSentenceScore: stages.compress?.minSentenceScore ?? 0.2, minPassageScore: crag?.lower ?? 0.45 },
+    },
+    topK: spec.topK,
+  };
+  return ragConfigSchema.parse(input);
+}
+
+/** Hash of ConfigMap data, independent of key order. Pure. */
+export function configChecksum(data: Record<string, string>): string {
+  return createHash('sha256').update(stableStringify(data)).digest('hex').slice(0, 16);
+}
+
+export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptions = {}): RagRender {
+  const ns = pipeline.metadata.namespace ?? 'default';
+  const name = pipeline.metadata.name;
+  const { spec } = pipeline;
+  const owner: OwnerRef = { kind: KIND, namespace: ns, name };
+  const names = objectNames(name);
+  const labels = ownerLabels(owner);
+  const annotations = ownerAnnotations(owner);
+  const selector = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': name };
+  const ownerReferences = pipeline.metadata.uid
+    ? [{ apiVersion: 'ai.higress.io/v1alpha1', kind: KIND, name, uid: pipeline.metadata.uid, controller: true, blockOwnerDeletion: true }]
+    : undefined;
+  const meta = (objName: string) => ({
+    name: objName,
+    namespace: ns,
+    labels: { ...labels, ...selector },
+    annotations: { ...annotations },
+    ...(ownerReferences ? { ownerReferences } : {}),
+  });
+
+  const config = renderRagConfig(spec);
+  const data = {
+    [CONFIG_KEY]: stringify(config, { lineWidth: 0 }),
+    [SOURCES_KEY]: `${JSON.stringify({ sources: spec.sources ?? [], eval: spec.eval ?? null }, null, 2)}\n`,
+  };
+  const checksum = configChecksum(data);
+  const configMap: PlainObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
+
+  const embedded = spec.store.type === 'lancedb';
+  const pvc: PlainObject | undefined = embedded
+    ? {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: meta(names.data),
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: spec.store.lancedb?.size ?? '1Gi' } },
+          ...(spec.store.lancedb?.storageClassName ? { storageClassName: spec.store.lancedb.storageClassName } : {}),
+        },
+      }
+    : undefined;
+
+  const env: Record<string, unknown>[] = [{ name: 'RAG_CONFIG', value: `${CONFIG_MOUNT}/${CONFIG_KEY}` }];
+  const secretRef = spec.store.type === 'milvus' ? spec.store.milvus?.secretRef : undefined;
+  if (secretRef) {
+    env.push({ name: MILVUS_USERNAME_ENV, valueFrom: { secretKeyRef: { name: secretRef.name, key: secretRef.usernameKey } } });
+    env.push({ name: MILVUS_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: secretRef.name, key: secretRef.passwordKey } } });
+  }
+  const volumes: Record<string, unknown>[] = [{ name: 'config', configMap: { name: names.workload } }];
+  const mounts: Record<string, unknown>[] = [{ name: 'config', mountPath: CONFIG_MOUNT, readOnly: true }];
+  if (pvc) {
+    volumes.push({ name: 'data', persistentVolumeClaim: { claimName: names.data } });
+    mounts.push({ name: 'data', mountPath: DATA_MOUNT });
+  }
+  for (const s of spec.sources ?? []) {
+    if (s.type !== 'pvc' || !s.pvc) continue;
+    volumes.push({ name: `src-${s.name}`, persistentVolumeClaim: { claimName: s.pvc.claimName, readOnly: true } });
+    const subPath = s.pvc.path.replace(/^\/+|\/+$/g, '');
+    // An empty subPath is dropped by the API server; emitting it would read as drift forever.
+    mounts.push({ name: `src-${s.name}`, mountPath: `/sources/${s.name}`, ...(subPath ? { subPath } : {}), readOnly: true });
+  }
+  const resources = spec.resources ? { resources: spec.resources } : {};
+  const deployment: PlainObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(names.workload),
+    spec: {
+      replicas: spec.replicas,
+      selector: { matchLabels: selector },
+      // Two pods must never hold the embedded store's RWO volume at once.
+      strategy: embedded ? { type: 'Recreate' } : { type: 'RollingUpdate' },
+      template: {
+        metadata: { labels: selector, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
+        spec: {
+          containers: [
+            {
+              name: 'rag',
+              image: spec.image ?? options.defaultImage ?? DEFAULT_RAG_IMAGE,
+              args: ['rag'],
+              env,
+              ports: [{ name: 'http', containerPort: RAG_PORT, protocol: 'TCP' }],
+              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5 },
+              volumeMounts: mounts,
+              ...resources,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+  const service: PlainObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(names.workload),
+    spec: { selector, ports: [{ name: 'http', port: RAG_PORT, targetPort: 'http', protocol: 'TCP' }] },
+  };
+
+  const gw = spec.gateway.namespace;
+  const path = gatewayPathOf(pipeline);
+  const serviceFqdn = `${names.workload}.${ns}.svc.cluster.local`;
+  const ingress = buildRouteIngress({
+    metadata: {
+      name: boundedName([NAME_PREFIX, 'mcp', ns, name]),
+      namespace: gw,
+      labels,
+      annotations: {
+        ...annotations,
+        // Reference §3.2/§6: registers the route with the MCP session filter; the streamable upstream gets
+        // the gateway prefix rewritten to the runtime's own /mcp path.
+        'higress.io/mcp-server': 'true',
+        'higress.io/mcp-server-match-rule-domains': spec.gateway.hosts?.length ? [...spec.gateway.hosts].sort().join(',') : '*',
+        'higress.io/mcp-server-match-rule-type': 'prefix',
+        'higress.io/mcp-server-match-rule-value': path,
+        'higress.io/mcp-server-upstream-type': 'streamable',
+        'higress.io/mcp-server-enable-path-rewrite': 'true',
+        'higress.io/mcp-server-path-rewrite-prefix': '/mcp',
+      },
+    },
+    ingressClassName: spec.gateway.ingressClassName,
+    hosts: spec.gateway.hosts,
+    path,
+    destinations: [{ target: `${serviceFqdn}:${RAG_PORT}`, weight: 100 }],
+  });
+
+  const generated = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: o.metadata.namespace,
+    name: o.metadata.name,
+  });
+  return {
+    owner,
+    gatewayNamespace: gw,
+    config,
+    checksum,
+    configMap,
+    deployment,
+    service,
+    pvc,
+    ingress,
+    endpoint: `http://${serviceFqdn}:${RAG_PORT}/mcp`,
+    gatewayPath: path,
+    generatedObjects: [configMap, ...(pvc ? [pvc] : []), deployment, service, ingress].map(generated),
+  };
+}
+
+/** The Deployment status fields readiness is read from (written by the deployment controller). */
+export interface DeploymentStatusView {
+  generation?: number | undefined;
+  observedGeneration?: number | undefined;
+  replicas?: number | undefined;
+  updatedReplicas?: number | undefined;
+  availableReplicas?: number | undefined;
+}
+
+export interface Readiness {
+  ready: ConditionInput;
+  progressing: ConditionInput;
+  /** `available/desired`, for the printer column. */
+  replicas: string;
+}
+
+/**
+ * Ready/Progressing from what the deployment controller reported, never from a write having been sent: a
+ * Deployment nobody has observed yet (no controller, or just created) is Progressing, not Ready. Pure.
+ */
+export function runtimeReadiness(desiredReplicas: number, observed: DeploymentStatusView | undefined): Readiness {
+  const available = observed?.availableReplicas ?? 0;
+  const replicas = `${available}/${desiredReplicas}`;
+  const progressing = (reason: string, message: string): Readiness => ({
+    ready: { type: 'Ready', status: 'False', reason, message },
+    progressing: { type: 'Progressing', status: 'True', reason, message },
+    replicas,
+  });
+  if (!observed) return progressing('DeploymentMissing', 'runtime Deployment not created yet');
+  if (observed.observedGeneration === undefined || (observed.generation !== undefined && observed.observedGeneration < observed.generation)) {
+    return progressing(
+      'RolloutNotObserved',
+      `Deployment generation ${observed.generation ?? '?'} not yet observed by the deployment controller (observed ${observed.observedGeneration ?? 'none'})`,
+    );
+  }
+  if (desiredReplicas === 0) {
+    const message = 'replicas is 0: the runtime is scaled down';
+    return { ready: { type: 'Ready', status: 'False', reason: 'ScaledToZero', message }, progressing: { type: 'Progressing', status: 'False', reason: 'ScaledToZero', message }, replicas };
+  }
+  const updated = observed.updatedReplicas ?? 0;
+  if (updated < desiredReplicas) return progressing('RollingOut', `${updated}/${desiredReplicas} replicas run the current config`);
+  if (available < desiredReplicas) return progressing('ReplicasUnavailable', `${available}/${desiredReplicas} replicas available`);
+  const message = `${available}/${desiredReplicas} replicas available`;
+  return {
+    ready: { type: 'Ready', status: 'True', reason: 'Available', message },
+    progressing: { type: 'Progressing', status: 'False', reason: 'RolloutComplete', message },
+    replicas,
+  };
+}
