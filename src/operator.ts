@@ -13,6 +13,7 @@ import {
   type WasmPluginObject,
 } from './controllers/modelpool.js';
 import { modelPoolResource } from './controllers/resources.js';
+import { startRagPipelineController, type RagOperatorOptions } from './controllers/ragpipeline-wiring.js';
 import type { PluginImageOptions } from './higress/plugins.js';
 import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
@@ -34,12 +35,16 @@ export interface OperatorOptions {
   /** Port for /healthz, /readyz and /metrics; 0 picks a free one; undefined serves nothing. */
   healthPort?: number;
   pluginImage?: PluginImageOptions;
+  /** RagPipeline controller options (runtime image, probe, local-process mode). */
+  rag?: RagOperatorOptions;
   log?: Logger;
 }
 
 export interface Operator {
   client: KubeClient;
   queue: WorkQueue;
+  /** Every controller's queue (ModelPool first, then RagPipeline). */
+  queues: readonly WorkQueue[];
   /** Resolves once every informer has listed once. */
   synced: Promise<void>;
   /** Address of the health/metrics server, if one was asked for. */
@@ -99,19 +104,20 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   });
   enqueue = (key) => controller.queue.add(key);
 
-  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges];
+  const rag = startRagPipelineController({ ...common, pools, ingresses, options: opts.rag ?? {} });
+  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, ...rag.informers];
   controller.start();
   for (const i of informers) i.start();
 
   // Higress CRDs may be missing at start: only our own kinds and Secrets gate readiness.
-  const synced = Promise.all([pools.waitForSync(), secrets.waitForSync()]).then(() => undefined);
+  const synced = Promise.all([pools.waitForSync(), secrets.waitForSync(), rag.pipelines.waitForSync()]).then(() => undefined);
   let server: Server | undefined;
   let healthAddress: AddressInfo | undefined;
   if (opts.healthPort !== undefined) {
     server = createServer((req, res) => {
       if (req.url === '/healthz') return void res.end('ok');
       if (req.url === '/readyz') {
-        const ok = pools.hasSynced() && secrets.hasSynced();
+        const ok = pools.hasSynced() && secrets.hasSynced() && rag.pipelines.hasSynced();
         res.statusCode = ok ? 200 : 503;
         return void res.end(ok ? 'ok' : 'informers not synced');
       }
@@ -133,6 +139,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   return {
     client,
     queue: controller.queue,
+    queues: [controller.queue, rag.controller.queue],
     synced,
     ...(healthAddress ? { healthAddress } : {}),
     resync: () => informers.forEach((i) => i.resync()),
@@ -140,6 +147,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
       (stopping ??= (async () => {
         await Promise.all(informers.map((i) => i.stop()));
         await controller.stop();
+        await rag.stop();
         await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
         log.info('operator stopped');
       })()),

@@ -1,0 +1,36 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+/** What the controller learns from a running RAG runtime (best effort; never a readiness input). */
+export interface RuntimeInfo {
+  tools: string[];
+  chunks?: number | undefined;
+}
+
+/** Reads tools and index stats from a runtime's MCP endpoint. Tests that have no runtime pass none. */
+export interface RuntimeProbe {
+  /** `endpoint` is the MCP URL (`…/mcp`); resolves undefined when the runtime cannot be reached. */
+  probe(endpoint: string): Promise<RuntimeInfo | undefined>;
+}
+
+/** Probe over HTTP: MCP `tools/list` with the SDK client, chunk count from the runtime's `/healthz`. */
+export class HttpRuntimeProbe implements RuntimeProbe {
+  constructor(private readonly timeoutMs = 3000) {}
+
+  async probe(endpoint: string): Promise<RuntimeInfo | undefined> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const client = new Client({ name: 'higress-ai-operator', version: '0.1.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(endpoint), { requestInit: { signal } }));
+      const { tools } = await client.listTools(undefined, { signal });
+      const health = await fetch(new URL('/healthz', endpoint), { signal })
+        .then((r) => (r.ok ? (r.json() as Promise<{ chunks?: unknown }>) : undefined))
+        .catch(() => undefined);
+      return { tools: tools.map((t) => t.name).sort(), chunks: typeof health?.chunks === 'number' ? health.chunks : undefined };
+    } catch {
+      return undefined;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,243 @@
+// The RagPipeline controller against the real kube-apiserver. The harness has no kube-controller-manager and no
+// kubelet, so Deployments never get pods: readiness is asserted as the honest "not observed" Progressing state,
+// and the Ready path is exercised by writing Deployment status the way the deployment controller would.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
+import type { RagPipelineSpecIn } from '../../src/api/v1alpha1/ragpipeline.js';
+import { Deployments, PersistentVolumeClaims, type RagPipelineObject } from '../../src/controllers/ragpipeline.js';
+import type { RuntimeInfo } from '../../src/controllers/ragpipeline-runtime.js';
+import { ragPipelineResource } from '../../src/controllers/resources.js';
+import { KubeClient, writeCount } from '../../src/kube/client.js';
+import { FINALIZER } from '../../src/kube/finalizers.js';
+import type { KubeObject } from '../../src/kube/object.js';
+import { ownerLabels } from '../../src/kube/owner.js';
+import { Resources } from '../../src/kube/resources.js';
+import { CHECKSUM_ANNOTATION } from '../../src/reconcilers/ragpipeline.js';
+import { startOperator, type Operator } from '../../src/operator.js';
+import { createLogger } from '../../src/util/log.js';
+import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+
+interface Obj extends KubeObject {
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+  status?: Record<string, unknown>;
+}
+
+const kc = testKubeConfig();
+const client = KubeClient.fromKubeConfig(kc);
+let operator: Operator;
+const probed: string[] = [];
+
+beforeAll(async () => {
+  operator = await startOperator({
+    kubeConfig: kc,
+    resyncPeriodMs: 0,
+    log: createLogger('operator', 'warn'),
+    rag: {
+      defaultImage: 'registry.test/aiop:dev',
+      // Stands in for a runtime answering tools/list: there are no pods to reach here.
+      probe: {
+        probe: async (endpoint): Promise<RuntimeInfo> => {
+          probed.push(endpoint);
+          return { tools: ['answer', 'ingest', 'search'], chunks: 42 };
+        },
+      },
+    },
+  });
+  await operator.synced;
+});
+afterAll(async () => {
+  await operator.stop();
+});
+
+function pipeline(ns: string, name: string, spec: RagPipelineSpecIn): RagPipelineObject {
+  return { apiVersion: 'ai.higress.io/v1alpha1', kind: 'RagPipeline', metadata: { name, namespace: ns }, spec } as RagPipelineObject;
+}
+
+const condition = (p: RagPipelineObject | undefined, type: string) => p?.status?.conditions?.find((c) => c.type === type);
+
+async function waitCondition(ns: string, name: string, type: string, status: 'True' | 'False', reason: string): Promise<RagPipelineObject> {
+  return waitFor(
+    async () => {
+      const p = await client.get<RagPipelineObject>(ragPipelineResource, name, ns);
+      const c = condition(p, type);
+      return c?.observedGeneration === p?.metadata.generation && c?.status === status && c?.reason === reason ? p : undefined;
+    },
+    { timeoutMs: 20_000, description: `RagPipeline ${ns}/${name} ${type}=${status} (${reason})` },
+  );
+}
+
+const checksumOf = (d: Obj | undefined) =>
+  (d?.spec?.template as { metadata?: { annotations?: Record<string, string> } } | undefined)?.metadata?.annotations?.[CHECKSUM_ANNOTATION];
+
+describe('RagPipeline controller', () => {
+  it('renders ConfigMap, Deployment, Service, PVC and the MCP Ingress, and reports Progressing honestly', async () => {
+    const ns = await uniqueNamespace('rag-create');
+    const gw = await uniqueNamespace('rag-gw');
+    await client.create(
+      ragPipelineResource,
+      pipeline(ns, 'kb', {
+        gateway: { namespace: gw },
+        sources: [{ name: 'faq', type: 'inline', documents: [{ id: 'd1', text: 'Higress is a gateway.' }] }],
+        store: { type: 'lancedb', lancedb: { size: '2Gi' } },
+      }),
+    );
+    const p = await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved');
+    expect(p.metadata.finalizers).toContain(FINALIZER);
+    expect(condition(p, 'Progressing')).toMatchObject({ status: 'True', reason: 'RolloutNotObserved' });
+    expect(p.status).toMatchObject({ replicas: '0/1', endpoint: `http://kb-rag.${ns}.svc.cluster.local:8080/mcp`, gatewayPath: `/mcp-servers/${ns}-kb` });
+    expect(p.status?.discoveredTools).toBeUndefined();
+
+    const labels = ownerLabels({ kind: 'RagPipeline', namespace: ns, name: 'kb' });
+    for (const [rt, name] of [
+      [Resources.ConfigMap, 'kb-rag'],
+      [Deployments, 'kb-rag'],
+      [Resources.Service, 'kb-rag'],
+      [PersistentVolumeClaims, 'kb-rag-data'],
+    ] as const) {
+      const o = await client.get<Obj>(rt, name, ns);
+      expect(o?.metadata.labels).toMatchObject(labels);
+      expect(o?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'RagPipeline', name: 'kb', uid: p.metadata.uid, controller: true });
+    }
+    const cm = await client.get<Obj>(Resources.ConfigMap, 'kb-rag', ns);
+    expect(cm?.data?.['rag.yaml']).toContain('path: /var/lib/rag/lancedb');
+    const deployment = await client.get<Obj>(Deployments, 'kb-rag', ns);
+    expect(JSON.stringify(deployment?.spec)).toContain('registry.test/aiop:dev');
+
+    // Gateway-namespace Ingress: owner labels only (no cross-namespace ownerReference), console MCP form.
+    const ingresses = (await client.list<Obj>(Resources.Ingress, { namespace: gw })).items;
+    expect(ingresses).toHaveLength(1);
+    expect(ingresses[0]!.metadata.labels).toMatchObject(labels);
+    expect(ingresses[0]!.metadata.ownerReferences).toBeUndefined();
+    expect(ingresses[0]!.metadata.annotations).toMatchObject({
+      'higress.io/mcp-server': 'true',
+      'higress.io/mcp-server-match-rule-type': 'prefix',
+      'higress.io/mcp-server-match-rule-value': `/mcp-servers/${ns}-kb`,
+      'higress.io/mcp-server-upstream-type': 'streamable',
+      'higress.io/destination': `kb-rag.${ns}.svc.cluster.local:8080`,
+    });
+    await waitCondition(ns, 'kb', 'Exposed', 'True', 'IngressPresent');
+  });
+
+  it('rolls the pods on a config change (checksum annotation), not on a resources change', async () => {
+    const ns = await uniqueNamespace('rag-roll');
+    await client.create(ragPipelineResource, pipeline(ns, 'kb', { topK: 5 }));
+    await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved');
+    const before = checksumOf(await client.get<Obj>(Deployments, 'kb-rag', ns));
+    expect(before).toMatch(/^[0-9a-f]{16}$/);
+
+    await client.patch(ragPipelineResource, 'kb', ns, { spec: { topK: 9 } }, 'merge');
+    const after = await waitFor(
+      async () => {
+        const c = checksumOf(await client.get<Obj>(Deployments, 'kb-rag', ns));
+        return c !== before ? c : undefined;
+      },
+      { timeoutMs: 20_000, description: 'checksum changed' },
+    );
+    expect((await client.get<Obj>(Resources.ConfigMap, 'kb-rag', ns))?.data?.['rag.yaml']).toContain('topK: 9');
+
+    await client.patch(ragPipelineResource, 'kb', ns, { spec: { resources: { limits: { memory: '1Gi' } } } }, 'merge');
+    await waitFor(async () => JSON.stringify((await client.get<Obj>(Deployments, 'kb-rag', ns))?.spec).includes('"memory":"1Gi"'), {
+      timeoutMs: 20_000,
+      description: 'resources applied',
+    });
+    expect(checksumOf(await client.get<Obj>(Deployments, 'kb-rag', ns))).toBe(after);
+  });
+
+  it('turns Ready from the Deployment status and then reads tools and chunk count from the runtime', async () => {
+    const ns = await uniqueNamespace('rag-ready');
+    await client.create(ragPipelineResource, pipeline(ns, 'kb', {}));
+    await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved');
+    const d = (await client.get<Obj>(Deployments, 'kb-rag', ns))!;
+    // What the deployment controller would write once pods were up (no kubelet here).
+    const generation = d.metadata.generation ?? 1;
+    await client.updateStatus(Deployments, { ...d, status: { observedGeneration: generation, replicas: 1, updatedReplicas: 1, availableReplicas: 0 } });
+    await waitCondition(ns, 'kb', 'Ready', 'False', 'ReplicasUnavailable');
+    const d2 = (await client.get<Obj>(Deployments, 'kb-rag', ns))!;
+    await client.updateStatus(Deployments, { ...d2, status: { observedGeneration: generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 } });
+    const ready = await waitCondition(ns, 'kb', 'Ready', 'True', 'Available');
+    expect(condition(ready, 'Progressing')).toMatchObject({ status: 'False', reason: 'RolloutComplete' });
+    const withStats = await waitFor(async () => {
+      const p = await client.get<RagPipelineObject>(ragPipelineResource, 'kb', ns);
+      return p?.status?.discoveredTools ? p : undefined;
+    });
+    expect(withStats.status).toMatchObject({ discoveredTools: ['answer', 'ingest', 'search'], chunksIndexed: 42, replicas: '1/1' });
+    expect(withStats.status?.lastIndexedTime).toBeDefined();
+    expect(probed).toContain(`http://kb-rag.${ns}.svc.cluster.local:8080/mcp`);
+  });
+
+  it('reports a missing ModelPool reference precisely', async () => {
+    const ns = await uniqueNamespace('rag-ref');
+    await client.create(ragPipelineResource, pipeline(ns, 'kb', { llm: { pool: 'nope', model: 'gpt-4o' } }));
+    const p = await waitCondition(ns, 'kb', 'Ready', 'False', 'ModelPoolNotFound');
+    expect(condition(p, 'Ready')?.message).toBe(`llm: ModelPool ${ns}/nope not found`);
+  });
+
+  it('removes the gateway-namespace Ingress and releases the finalizer on delete', async () => {
+    const ns = await uniqueNamespace('rag-delete');
+    const gw = await uniqueNamespace('rag-delete-gw');
+    await client.create(ragPipelineResource, pipeline(ns, 'kb', { gateway: { namespace: gw } }));
+    await waitCondition(ns, 'kb', 'Exposed', 'True', 'IngressPresent');
+    await client.delete(ragPipelineResource, 'kb', ns);
+    await waitFor(async () => !(await client.get(ragPipelineResource, 'kb', ns)), { timeoutMs: 20_000, description: 'pipeline gone (finalizer released)' });
+    expect((await client.list<Obj>(Resources.Ingress, { namespace: gw })).items).toEqual([]);
+  });
+
+  it('performs zero write requests on a resync after convergence', async () => {
+    const ns = await uniqueNamespace('rag-steady');
+    for (const name of ['a', 'b']) {
+      await client.create(ragPipelineResource, pipeline(ns, name, { sources: [{ name: 'cm', type: 'configMap', configMap: { name: 'docs' } }] }));
+    }
+    for (const name of ['a', 'b']) await waitCondition(ns, name, 'Exposed', 'True', 'IngressPresent');
+    const idle = () => operator.queues.every((q) => q.len() === 0 && q.inFlight() === 0);
+    await waitFor(idle, { description: 'idle queues' });
+    await new Promise((r) => setTimeout(r, 500));
+    const before = writeCount();
+    operator.resync();
+    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(idle, { description: 'resync drained' });
+    expect(writeCount() - before).toBe(0);
+  });
+});
+
+describe('RagPipeline admission validation (real API server)', () => {
+  const api = testKubeConfig().makeApiClient(CustomObjectsApi);
+  let namespace = '';
+  beforeAll(async () => {
+    namespace = await uniqueNamespace('rag-validation');
+  });
+  const create = (name: string, spec: unknown) =>
+    api.createNamespacedCustomObject({
+      group: 'ai.higress.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'ragpipelines',
+      body: { apiVersion: 'ai.higress.io/v1alpha1', kind: 'RagPipeline', metadata: { name }, spec },
+    });
+
+  it.each([
+    ['milvus without secretRef', { store: { type: 'milvus', milvus: { address: 'm:19530' } } }, 'spec.store.milvus.secretRef', 'store type milvus requires milvus.secretRef'],
+    ['milvus without milvus', { store: { type: 'milvus' } }, 'spec.store.milvus', 'store type milvus requires milvus.address'],
+    ['pvc source without claim', { sources: [{ name: 'a', type: 'pvc' }] }, 'spec.sources[0].pvc', 'pvc source requires pvc.claimName'],
+    ['model embedding without dimensions', { embedding: { type: 'model', model: { pool: 'p', model: 'e' } } }, 'spec.embedding.dimensions', 'embedding type model requires dimensions'],
+    ['two replicas on the embedded store', { replicas: 2 }, 'spec.replicas', 'replicas > 1 requires store type milvus'],
+    ['crag bands inverted', { stages: { crag: { upper: 0.3, lower: 0.5 } } }, 'spec.stages.crag.lower', 'crag.lower must not exceed crag.upper'],
+    ['duplicate source names', { sources: [{ name: 'a', type: 'url', url: 'http://x.svc/a' }, { name: 'a', type: 'url', url: 'http://x.svc/b' }] }, 'spec.sources', 'source names must be unique'],
+  ])('rejects %s', async (_name, spec, field, message) => {
+    let causes: { field?: string; message?: string }[] | undefined;
+    try {
+      await create('bad', spec);
+    } catch (error) {
+      if (!(error instanceof ApiException)) throw error;
+      expect(error.code).toBe(422);
+      const body = (typeof error.body === 'string' ? JSON.parse(error.body) : error.body) as { details?: { causes?: typeof causes } };
+      causes = body.details?.causes;
+    }
+    expect(causes).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.stringContaining(message) })]));
+  });
+
+  it('accepts the minimal spec and applies defaults', async () => {
+    const created = (await create('ok', {})) as { spec: Record<string, unknown> };
+    expect(created.spec).toMatchObject({ replicas: 1, topK: 5, store: { type: 'lancedb' }, embedding: { type: 'hashing' } });
+  });
+});
