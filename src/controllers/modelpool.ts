@@ -10,8 +10,8 @@ import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import { syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
-import { jsonEqual, makeKey, parseKey, type KubeObject } from '../kube/object.js';
-import { ownerId, ownerOf, withOwner, type OwnerRef } from '../kube/owner.js';
+import { jsonEqual, makeKey, parseKey, stableStringify, type KubeObject } from '../kube/object.js';
+import { labelValue, OWNER_NAME_LABEL, ownerId, ownerOf, withOwner, type OwnerRef } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
 import {
   AI_PROXY_PLUGIN_NAME,
@@ -77,6 +77,8 @@ const HIGRESS_CRDS = ['wasmplugins.extensions.higress.io', 'mcpbridges.networkin
 
 export class ModelPoolController {
   private readonly gatewayErrors = new Map<string, GatewayError>();
+  /** Serialized entries of a cached shared object by name, computed once per object version. */
+  private readonly entryIndex = new WeakMap<object, Map<string, string>>();
   private crdCheck: { at: number; missing: string[] } | undefined;
 
   constructor(private readonly deps: ModelPoolControllerDeps) {}
@@ -237,14 +239,15 @@ export class ModelPoolController {
       if (!this.deps.ingresses.store.get(makeKey(gw, ingress.metadata.name))) return `waiting for Ingress ${gw}/${ingress.metadata.name}`;
     }
     if (!render.registries.length) return undefined;
-    const registries = this.bridge(gw)?.spec?.registries ?? [];
+    const bridge = this.bridge(gw);
+    const registries = bridge ? this.indexed(bridge, bridge.spec?.registries ?? [], (r) => r.name) : new Map<string, string>();
     for (const reg of render.registries) {
-      if (!registries.some((r) => jsonEqual(r, reg))) return `waiting for registry ${reg.name} in McpBridge ${gw}/default`;
+      if (registries.get(reg.name) !== stableStringify(reg)) return `waiting for registry ${reg.name} in McpBridge ${gw}/default`;
     }
     const proxy = this.deps.wasmPlugins.store.get(makeKey(gw, AI_PROXY_PLUGIN_NAME));
-    const rules: MatchRule[] = proxy?.spec.matchRules ?? [];
+    const rules = proxy ? this.indexed(proxy, proxy.spec.matchRules ?? [], ruleId) : new Map<string, string>();
     for (const rule of render.aiProxyRules) {
-      if (!rules.some((r) => jsonEqual(r, rule))) return `waiting for WasmPlugin ${gw}/${AI_PROXY_PLUGIN_NAME}`;
+      if (rules.get(ruleId(rule)) !== stableStringify(rule)) return `waiting for WasmPlugin ${gw}/${AI_PROXY_PLUGIN_NAME}`;
     }
     if (!this.deps.wasmPlugins.store.get(makeKey(gw, MODEL_ROUTER_PLUGIN_NAME))) return `waiting for WasmPlugin ${gw}/${MODEL_ROUTER_PLUGIN_NAME}`;
     return undefined;
@@ -275,14 +278,23 @@ export class ModelPoolController {
     return undefined;
   }
 
+  private indexed<E>(owner: object, entries: readonly E[], id: (e: E) => string): Map<string, string> {
+    let index = this.entryIndex.get(owner);
+    if (!index) {
+      index = new Map(entries.map((e) => [id(e), stableStringify(e)]));
+      this.entryIndex.set(owner, index);
+    }
+    return index;
+  }
+
   private bridge(gw: string): McpBridge | undefined {
     return this.deps.mcpBridges.store.get(makeKey(gw, 'default'));
   }
 
   private ownedIngresses(owner: OwnerRef, gw: string): IngressObject[] {
-    return this.deps.ingresses.store.byNamespace(gw).filter((i) => {
+    return this.deps.ingresses.store.byLabel(OWNER_NAME_LABEL, labelValue(owner.name)).filter((i) => {
       const o = ownerOf(i);
-      return o !== undefined && o.kind === owner.kind && o.namespace === owner.namespace && o.name === owner.name;
+      return i.metadata.namespace === gw && o !== undefined && o.kind === owner.kind && o.namespace === owner.namespace && o.name === owner.name;
     });
   }
 
@@ -387,6 +399,11 @@ function isReadyNow(pool: ModelPoolObject): boolean {
 
 function poolOwner(pool: ModelPoolObject): OwnerRef {
   return { kind: KIND, namespace: pool.metadata.namespace ?? 'default', name: pool.metadata.name };
+}
+
+/** An ai-proxy rule of ours is identified by the provider it activates. */
+function ruleId(rule: MatchRule): string {
+  return String(rule.config.activeProviderId ?? '');
 }
 
 /** `aiop-x.dns:443` → `aiop-x`: the registry (and ai-proxy provider id) behind a model's upstream. */

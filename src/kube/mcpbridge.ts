@@ -150,25 +150,56 @@ export function syncRegistrySets(client: KubeClient, opts: SyncRegistrySetsOptio
   return serialized(namespace, () => syncOnce(client, namespace, opts));
 }
 
-/** Apply {@link mergeRegistries} for every owner in turn. Pure. */
+/**
+ * Merge many owners' desired entries in ONE pass (the per-owner {@link mergeRegistries} loop was
+ * quadratic in the number of owners). Same rules: foreign entries stay where they are; an owner's
+ * entries are replaced in place, dropped when no longer desired, new ones appended in name order;
+ * a desired name held by someone else is a conflict. Owners absent from `desired` for which
+ * `release` is true lose all their entries. Pure.
+ */
 export function mergeRegistrySets(
   current: readonly Registry[],
   owners: Readonly<Record<string, string>>,
   desired: ReadonlyMap<string, readonly Registry[]>,
   release: (ownerId: string) => boolean = () => false,
 ): MergeResult {
-  const all = new Map(desired);
-  for (const o of new Set(Object.values(owners))) if (!all.has(o) && release(o)) all.set(o, []);
-  let registries = [...current];
-  let nextOwners: Record<string, string> = { ...owners };
-  let changed = false;
-  for (const [owner, regs] of all) {
-    const merged = mergeRegistries(registries, nextOwners, owner, regs);
-    if (!merged.ok) return merged;
-    changed ||= merged.changed;
-    registries = merged.registries;
-    nextOwners = merged.owners;
+  const present = new Set(current.map((r) => r.name));
+  const nextOwners: Record<string, string> = {};
+  for (const [name, o] of Object.entries(owners)) if (present.has(name)) nextOwners[name] = o;
+  const inScope = (o: string | undefined) => o !== undefined && (desired.has(o) || release(o));
+  const want = new Map<string, { owner: string; registry: Registry }>();
+  for (const [owner, regs] of desired) for (const registry of regs) want.set(registry.name, { owner, registry });
+
+  for (const r of current) {
+    const w = want.get(r.name);
+    if (w && nextOwners[r.name] !== w.owner) {
+      const holder = nextOwners[r.name] ?? 'an unmanaged entry';
+      return { ok: false, reason: 'RegistryNameConflict', message: `McpBridge registry ${r.name} already belongs to ${holder}` };
+    }
   }
+  let changed = false;
+  const registries: Registry[] = [];
+  for (const r of current) {
+    if (!inScope(nextOwners[r.name])) {
+      registries.push(r);
+      continue;
+    }
+    const w = want.get(r.name);
+    if (w) {
+      changed ||= !jsonEqual(w.registry, r);
+      registries.push(w.registry);
+      want.delete(r.name);
+    } else {
+      changed = true;
+      delete nextOwners[r.name];
+    }
+  }
+  for (const [name, w] of [...want].sort(([a], [b]) => a.localeCompare(b))) {
+    changed = true;
+    registries.push(w.registry);
+    nextOwners[name] = w.owner;
+  }
+  changed ||= Object.keys(nextOwners).length !== Object.keys(owners).length;
   return { ok: true, changed, registries, owners: nextOwners };
 }
 
