@@ -14,15 +14,16 @@ import {
   type RuntimeLocator,
   type WorkloadObject,
 } from './ragpipeline.js';
-import type { RuntimeProbe } from './ragpipeline-runtime.js';
+import { LocalProcessLocator } from './ragpipeline-local.js';
+import { HttpRuntimeProbe, type RuntimeProbe } from './ragpipeline-runtime.js';
 import { ragPipelineResource } from './resources.js';
 
 export interface RagOperatorOptions {
   /** Runtime image when a pipeline names none. */
   defaultImage?: string;
-  /** Reads tools/stats from available runtimes; omit to skip (tests without runtimes). */
-  probe?: RuntimeProbe;
-  /** Local-process mode: where runtimes run instead of pods. */
+  /** Reads tools/stats from available runtimes; default MCP over HTTP, `false` to skip. */
+  probe?: RuntimeProbe | false;
+  /** Local-process mode: where runtimes run instead of pods. Default: child processes when RAG_LOCAL_PROCESS=1. */
   locator?: RuntimeLocator;
   concurrency?: number;
 }
@@ -54,6 +55,9 @@ export function startRagPipelineController(deps: {
   const configMaps = owned(Resources.ConfigMap);
   const services = owned(Resources.Service);
   const pvcs = owned(PersistentVolumeClaims);
+  const locator =
+    deps.options.locator ?? (process.env.RAG_LOCAL_PROCESS === '1' ? new LocalProcessLocator({ client: deps.client, log: deps.logger }) : undefined);
+  const probe = deps.options.probe === false ? undefined : (deps.options.probe ?? new HttpRuntimeProbe());
   const reconciler = new RagPipelineController({
     client: deps.client,
     pipelines,
@@ -65,8 +69,8 @@ export function startRagPipelineController(deps: {
     pools: deps.pools,
     log: deps.logger,
     ...(deps.options.defaultImage ? { defaultImage: deps.options.defaultImage } : {}),
-    ...(deps.options.probe ? { probe: deps.options.probe } : {}),
-    ...(deps.options.locator ? { locator: deps.options.locator } : {}),
+    ...(probe ? { probe } : {}),
+    ...(locator ? { locator } : {}),
   });
   const controller = new Controller<RagPipelineObject>({
     name: 'ragpipeline',
@@ -83,5 +87,9 @@ export function startRagPipelineController(deps: {
   });
   controller.start();
   const informers = [pipelines, deployments, configMaps, services, pvcs] as unknown as Informer<KubeObject>[];
-  return { pipelines, informers, controller, stop: () => controller.stop() };
+  const stop = async (): Promise<void> => {
+    await controller.stop();
+    await locator?.stopAll?.();
+  };
+  return { pipelines, informers, controller, stop };
 }

@@ -45,6 +45,8 @@ export interface RuntimeLocator {
   /** True when this locator, not a Deployment, decides availability. */
   readonly replacesDeployment: boolean;
   release(owner: OwnerRef): Promise<void>;
+  documentsIndexed?(owner: OwnerRef): number | undefined;
+  stopAll?(): Promise<void>;
 }
 
 export interface RagPipelineControllerDeps {
@@ -135,6 +137,8 @@ export class RagPipelineController {
       const info = await this.deps.probe.probe(endpoint);
       if (info) {
         stats.discoveredTools = info.tools;
+        const documents = locator?.documentsIndexed?.(owner);
+        if (documents !== undefined) stats.documentsIndexed = documents;
         if (info.chunks !== undefined) {
           stats.chunksIndexed = info.chunks;
           if (info.chunks !== current.status?.chunksIndexed) stats.lastIndexedTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

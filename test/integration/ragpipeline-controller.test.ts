@@ -12,7 +12,7 @@ import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { ownerLabels } from '../../src/kube/owner.js';
 import { Resources } from '../../src/kube/resources.js';
-import { CHECKSUM_ANNOTATION } from '../../src/reconcilers/ragpipeline.js';
+import { CHECKSUM_ANNOTATION, DEFAULT_RAG_IMAGE } from '../../src/reconcilers/ragpipeline.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { createLogger } from '../../src/util/log.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
@@ -34,7 +34,6 @@ beforeAll(async () => {
     resyncPeriodMs: 0,
     log: createLogger('operator', 'warn'),
     rag: {
-      defaultImage: 'registry.test/aiop:dev',
       // Stands in for a runtime answering tools/list: there are no pods to reach here.
       probe: {
         probe: async (endpoint): Promise<RuntimeInfo> => {
@@ -102,7 +101,7 @@ describe('RagPipeline controller', () => {
     const cm = await client.get<Obj>(Resources.ConfigMap, 'kb-rag', ns);
     expect(cm?.data?.['rag.yaml']).toContain('path: /var/lib/rag/lancedb');
     const deployment = await client.get<Obj>(Deployments, 'kb-rag', ns);
-    expect(JSON.stringify(deployment?.spec)).toContain('registry.test/aiop:dev');
+    expect(JSON.stringify(deployment?.spec)).toContain(DEFAULT_RAG_IMAGE);
 
     // Gateway-namespace Ingress: owner labels only (no cross-namespace ownerReference), console MCP form.
     const ingresses = (await client.list<Obj>(Resources.Ingress, { namespace: gw })).items;

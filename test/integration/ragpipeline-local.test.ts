@@ -1,0 +1,66 @@
+// Local-process mode against the real kube-apiserver: the operator starts the RAG runtime itself on loopback
+// (no pods in the harness), feeds it the pipeline's sources, and reads tools and index size back over MCP.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalProcessLocator } from '../../src/controllers/ragpipeline-local.js';
+import type { RagPipelineObject } from '../../src/controllers/ragpipeline.js';
+import { ragPipelineResource } from '../../src/controllers/resources.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { Resources } from '../../src/kube/resources.js';
+import { startOperator, type Operator } from '../../src/operator.js';
+import { createLogger } from '../../src/util/log.js';
+import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+
+const kc = testKubeConfig();
+const client = KubeClient.fromKubeConfig(kc);
+const log = createLogger('operator', 'warn');
+const stateDir = mkdtempSync(join(tmpdir(), 'rag-local-'));
+let operator: Operator;
+
+beforeAll(async () => {
+  const locator = new LocalProcessLocator({ client, log, stateDir, startTimeoutMs: 60_000 });
+  operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log, rag: { locator } });
+  await operator.synced;
+});
+afterAll(async () => {
+  await operator.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('RagPipeline local-process mode', () => {
+  it('runs the runtime as a child process, ingests inline and ConfigMap sources, and reports tools and counts', async () => {
+    const ns = await uniqueNamespace('rag-local');
+    await client.create(Resources.ConfigMap, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'handbook', namespace: ns },
+      data: { 'gateway.md': 'The gateway routes model traffic. It exposes MCP servers on prefixed paths.' },
+    } as never);
+    await client.create(ragPipelineResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'RagPipeline',
+      metadata: { name: 'kb', namespace: ns },
+      spec: {
+        sources: [
+          { name: 'faq', type: 'inline', documents: [{ id: 'd1', title: 'Higress', text: 'Higress is a cloud-native gateway built on Envoy.' }] },
+          { name: 'handbook', type: 'configMap', configMap: { name: 'handbook' } },
+        ],
+      },
+    } as RagPipelineObject);
+    const ready = await waitFor(
+      async () => {
+        const p = await client.get<RagPipelineObject>(ragPipelineResource, 'kb', ns);
+        const c = p?.status?.conditions?.find((x) => x.type === 'Ready');
+        return c?.status === 'True' && p?.status?.discoveredTools ? p : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250, description: 'local runtime Ready with discovered tools' },
+    );
+    expect(ready.status?.conditions?.find((x) => x.type === 'Ready')?.reason).toBe('LocalProcess');
+    expect(ready.status?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(ready.status?.discoveredTools).toEqual(['answer', 'ingest', 'search']);
+    expect(ready.status?.documentsIndexed).toBe(2);
+    expect(ready.status?.chunksIndexed).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+});
