@@ -255,10 +255,17 @@ export class ModelPoolController {
 
   private async finalizePool(pool: ModelPoolObject, owner: OwnerRef, gw: string): Promise<void> {
     if (!hasFinalizer(pool)) return;
+    // "Nothing of ours is left" can only be read from caches that have listed at least once. Without the
+    // Higress CRDs there is nothing of ours in Higress objects, and deletion must not hang on them.
+    const higressGone = (await this.missingHigressCrds()).length > 0;
+    const shared = higressGone ? [] : [this.deps.mcpBridges, this.deps.wasmPlugins];
+    if (![this.deps.ingresses, ...shared].every((i) => i.hasSynced())) {
+      throw new CachesNotSyncedError('object caches have not synced yet; finalization waits');
+    }
     const existing = this.ownedIngresses(owner, gw);
     if (existing.length) await pruneOwned(this.deps.client, Resources.Ingress, gw, owner, new Set(), existing);
     this.deps.enqueue(GATEWAY_PREFIX + gw);
-    const leftover = this.sharedLeftovers(pool, gw);
+    const leftover = higressGone ? undefined : this.sharedLeftovers(pool, gw);
     if (leftover) {
       this.deps.log.debug({ pool: owner, leftover }, 'waiting for shared gateway objects to drop the pool');
       return; // the WasmPlugin/McpBridge update brings us back
@@ -344,6 +351,11 @@ export class ModelPoolController {
   // ---- per gateway namespace --------------------------------------------------------------------------
 
   private async reconcileGateway(gw: string): Promise<void> {
+    // A partial pool list would read as "those pools are gone" and release their entries.
+    const { pools, secrets, wasmPlugins, mcpBridges } = this.deps;
+    if (![pools, secrets, wasmPlugins, mcpBridges].every((i) => i.hasSynced())) {
+      throw new CachesNotSyncedError('caches have not synced yet; the gateway waits');
+    }
     const live = this.deps.pools.store.list().filter((p) => gatewayNamespaceOf(p) === gw && !isBeingDeleted(p));
     const liveOwners = new Set(live.map((p) => ownerId(poolOwner(p))));
     const renders = live.flatMap((p) => {
@@ -379,6 +391,10 @@ export class ModelPoolController {
       if (!jsonEqual(before, after)) for (const k of this.poolsInGateway(gw)) this.deps.enqueue(k);
     }
   }
+}
+
+export class CachesNotSyncedError extends Error {
+  readonly reason = 'CachesNotSynced';
 }
 
 export function gatewayNamespaceOf(pool: ModelPoolObject): string {
