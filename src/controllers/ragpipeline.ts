@@ -122,9 +122,13 @@ export class RagPipelineController {
 
     let readiness = runtimeReadiness(spec.replicas, deploymentView(deployment));
     if (locator?.replacesDeployment) {
-      readiness = localEndpoint
-        ? { ...readiness, ready: { type: READY, status: 'True', reason: 'LocalProcess', message: `runtime runs as a local process at ${localEndpoint}` } }
-        : { ...readiness, ready: { type: READY, status: 'False', reason: 'LocalProcessNotRunning', message: 'local runtime process is not running' } };
+      const message = localEndpoint ? `runtime runs as a local process at ${localEndpoint}` : 'local runtime process is not running';
+      const reason = localEndpoint ? 'LocalProcess' : 'LocalProcessNotRunning';
+      readiness = {
+        ready: { type: READY, status: localEndpoint ? 'True' : 'False', reason, message },
+        progressing: { type: PROGRESSING, status: 'False', reason, message },
+        replicas: localEndpoint ? '1/1' : '0/1',
+      };
     }
     let ready: ConditionInput = readiness.ready;
     const refError = this.modelRefError(namespace, spec);
