@@ -12,7 +12,7 @@ import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerOf, type OwnerRef 
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/controller.js';
 import { renderRagPipeline, runtimeReadiness, type DeploymentStatusView, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
-import type { ModelPoolObject } from './modelpool.js';
+import { CachesNotSyncedError, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
 
@@ -101,6 +101,10 @@ export class RagPipelineController {
     if (!pipeline) return;
     const { namespace = 'default', name } = parseKey(key);
     const owner: OwnerRef = { kind: KIND, namespace, name };
+    // Absence read from a cache that has not listed yet is not absence: an Ingress would be left behind on
+    // delete, objects re-applied needlessly, and ModelPool refs reported missing.
+    const caches = [this.deps.ingresses, this.deps.deployments, this.deps.configMaps, this.deps.services, this.deps.pvcs, this.deps.pools];
+    if (!caches.every((i) => i.hasSynced())) throw new CachesNotSyncedError('object caches have not synced yet; the pipeline waits');
     if (isBeingDeleted(pipeline)) return this.finalize(pipeline, owner);
     const current = hasFinalizer(pipeline) ? pipeline : await addFinalizer(client, ragPipelineResource, pipeline);
 
