@@ -17,6 +17,8 @@ const common = {
 };
 
 export default {
+  // Per-project testTimeout is ignored by jest; loopback and API-server tests need more than 5 s.
+  testTimeout: 120000,
   projects: [
     {
       ...common,
@@ -27,7 +29,11 @@ export default {
       ...common,
       displayName: 'dataplane',
       testMatch: ['<rootDir>/test/integration/router/**/*.test.ts', '<rootDir>/test/integration/rag/**/*.test.ts'],
-      testTimeout: 120000,
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
     },
     {
       ...common,
@@ -36,7 +42,6 @@ export default {
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/router/', '<rootDir>/test/integration/rag/'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL server for tests (Debian's packaged binaries; installed with apt-get if missing).
 #   hack/ensure-postgres.sh start DIR PORT   initdb into DIR, start on 127.0.0.1:PORT, print the URL
 #   hack/ensure-postgres.sh stop DIR         stop it (the caller removes DIR)
+#   hack/ensure-postgres.sh install          only make sure the binaries are there (CI's first step)
 # PostgreSQL refuses to run as root, so as root the server runs as the 'postgres' system user.
 set -euo pipefail
 
@@ -12,7 +13,9 @@ find_bin() {
 PGBIN="${PGBIN:-$(find_bin)}"
 if [[ -z "$PGBIN" || ! -x "$PGBIN/initdb" ]]; then
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2
+    # A fresh machine may have no package lists yet.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 \
+      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2; }
     PGBIN="$(find_bin)"
   fi
 fi
@@ -32,6 +35,7 @@ as_pg() {
 
 cmd="${1:-}"
 dir="${2:-}"
+[[ "$cmd" == install ]] && exit 0
 [[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2; }
 
 case "$cmd" in

@@ -9,7 +9,13 @@ npm run -s typecheck
 report_dir=.tmp/test-reports
 mkdir -p "$report_dir"
 status=0
-for project in unit dataplane integration; do
+# Test-only servers from the package registries: PostgreSQL (Debian) for the shared flywheel store,
+# milvus-lite (PyPI) for the Milvus adapter. Both install once and are then found on the machine.
+bash hack/ensure-postgres.sh install || echo "warning: PostgreSQL not installable; its tests will fail"
+command -v milvus-lite >/dev/null || python3 -m pip install --quiet 'milvus-lite==3.2.2' 'pymilvus==3.0.2' \
+  || echo "warning: milvus-lite not installable; the Milvus adapter test will skip"
+
+for project in unit dataplane integration e2e; do
   # The integration layer needs the pinned etcd + kube-apiserver; built once, cached by version.
   if [[ $project == integration ]]; then bash hack/ensure-control-plane.sh || status=$?; fi
   echo "== jest: $project"
@@ -21,7 +27,7 @@ done
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
-  for (const p of ["unit", "dataplane", "integration"]) {
+  for (const p of ["unit", "dataplane", "integration", "e2e"]) {
     const f = ".tmp/test-reports/" + p + ".json";
     if (!fs.existsSync(f)) { failed++; continue; }
     const r = JSON.parse(fs.readFileSync(f, "utf8"));

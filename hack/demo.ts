@@ -1,0 +1,168 @@
+// `make demo`: the operator end to end on a real control plane.
+//
+// Without KUBECONFIG: builds (first run only) and starts an embedded kube-apiserver + etcd on loopback.
+// With KUBECONFIG: uses that cluster (installs our CRDs; Higress CRD fixtures only where Higress is absent).
+// Then: applies config/samples, runs the operator, shows a live table until every sample is Ready,
+// prints the generated Higress objects (tokens masked) and keeps running until Ctrl-C.
+// `--once` exits after printing (used by the e2e test).
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parseAllDocuments, stringify } from 'yaml';
+import { CRDS } from '../src/api/v1alpha1/index.js';
+import { KubeClient } from '../src/kube/client.js';
+import type { KubeObject } from '../src/kube/object.js';
+import { managedSelector } from '../src/kube/owner.js';
+import { customResource, Resources, type ResourceType } from '../src/kube/resources.js';
+import { startOperator } from '../src/operator.js';
+import { createLogger } from '../src/util/log.js';
+import { defaultCrdFiles, installCrds, startControlPlane, type ControlPlane } from './lib/control-plane.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const SAMPLES = join(ROOT, 'config/samples');
+const { values } = parseArgs({ options: { once: { type: 'boolean', default: false }, 'timeout-seconds': { type: 'string', default: '120' } } });
+const tty = process.stdout.isTTY === true;
+// No kubelet runs pods here: the operator starts each RagPipeline's runtime as a loopback child process.
+process.env.RAG_LOCAL_PROCESS ??= '1';
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+interface Status {
+  conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+}
+type Resource = KubeObject & { status?: Status };
+
+const OUR_KINDS: ResourceType[] = CRDS.map((c) => customResource(c.group, c.version, c.kind, c.plural));
+
+async function connect(): Promise<{ kubeconfigPath: string; controlPlane?: ControlPlane }> {
+  const given = process.env.KUBECONFIG;
+  if (given) {
+    say(`Using the cluster in KUBECONFIG=${given}`);
+    const files = await defaultCrdFiles();
+    const kc = new KubeConfig();
+    kc.loadFromFile(given);
+    const client = KubeClient.fromKubeConfig(kc);
+    const higressInstalled = (await client.get(Resources.CustomResourceDefinition, 'wasmplugins.extensions.higress.io')) !== undefined;
+    const wanted = files.filter((f) => higressInstalled === false || !f.includes('higress-crds'));
+    if (!higressInstalled) say('Higress CRDs not found: installing the WasmPlugin/McpBridge fixtures so the demo can run.');
+    await installCrds(given, wanted);
+    return { kubeconfigPath: given };
+  }
+  say('Starting an embedded kube-apiserver + etcd (the first run builds them from the Kubernetes Go modules: several minutes)…');
+  const started = Date.now();
+  const controlPlane = await startControlPlane({ log: (l) => say(`  ${l}`) });
+  say(`Control plane ready at ${controlPlane.server} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { kubeconfigPath: controlPlane.kubeconfigPath, controlPlane };
+}
+
+function resourceFor(obj: KubeObject): ResourceType {
+  if (obj.kind === 'Namespace') return Resources.Namespace;
+  if (obj.kind === 'Secret') return Resources.Secret;
+  const ours = OUR_KINDS.find((r) => r.kind === obj.kind);
+  if (!ours) throw new Error(`config/samples: unsupported kind ${obj.kind}`);
+  return ours;
+}
+
+async function applySamples(client: KubeClient): Promise<Array<{ rt: ResourceType; namespace: string; name: string }>> {
+  const files = (await readdir(SAMPLES)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+  const applied: Array<{ rt: ResourceType; namespace: string; name: string }> = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(await readFile(join(SAMPLES, file), 'utf8'))) {
+      const obj = doc.toJS() as KubeObject;
+      const rt = resourceFor(obj);
+      await client.apply(rt, obj, { fieldManager: 'higress-ai-operator-demo', force: true });
+      if (OUR_KINDS.includes(rt)) applied.push({ rt, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name ?? '' });
+    }
+  }
+  return applied;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+async function statusTable(client: KubeClient, samples: Array<{ rt: ResourceType; namespace: string; name: string }>, since: number) {
+  const rows = [['KIND', 'NAMESPACE', 'NAME', 'READY', 'REASON', 'MESSAGE']];
+  let ready = 0;
+  for (const s of samples) {
+    const obj = await client.get<Resource>(s.rt, s.name, s.namespace);
+    const c = obj?.status?.conditions?.find((x) => x.type === 'Ready');
+    if (c?.status === 'True') ready++;
+    rows.push([s.rt.kind, s.namespace, s.name, c?.status ?? '-', c?.reason ?? '-', (c?.message ?? '').slice(0, 70)]);
+  }
+  const text = `${table(rows)}\n\n${ready}/${samples.length} Ready after ${((Date.now() - since) / 1000).toFixed(1)} s`;
+  return { text, allReady: ready === samples.length };
+}
+
+/** Copies with API tokens masked: the demo prints objects, and printed objects end up in terminals and logs. */
+function masked(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(masked);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'apiTokens' && Array.isArray(v) ? v.map(() => '***') : masked(v)]),
+    );
+  }
+  return value;
+}
+
+function printable(obj: KubeObject): unknown {
+  const { metadata } = obj;
+  const trimmed = { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations };
+  const { apiVersion, kind, spec } = obj as KubeObject & { spec?: unknown };
+  return masked({ apiVersion, kind, metadata: trimmed, spec });
+}
+
+async function printGenerated(client: KubeClient, namespaces: string[]): Promise<void> {
+  for (const ns of namespaces) {
+    const bridge = await client.get(Resources.McpBridge, 'default', ns);
+    const plugins = (await client.list(Resources.WasmPlugin, { namespace: ns, labelSelector: managedSelector })).items;
+    const ingresses = (await client.list(Resources.Ingress, { namespace: ns, labelSelector: managedSelector })).items;
+    say(`\n# Generated Higress objects in ${ns}: McpBridge/default, ${plugins.length} WasmPlugins, ${ingresses.length} Ingresses (API tokens masked)`);
+    for (const obj of [...(bridge ? [bridge] : []), ...plugins, ...ingresses]) say(`---\n${stringify(printable(obj)).trimEnd()}`);
+  }
+}
+
+let controlPlane: ControlPlane | undefined;
+let stopOperator: (() => Promise<void>) | undefined;
+const shutdown = async (code: number) => {
+  await stopOperator?.();
+  await controlPlane?.stop();
+  process.exit(code);
+};
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+try {
+  const conn = await connect();
+  controlPlane = conn.controlPlane;
+  const kc = new KubeConfig();
+  kc.loadFromFile(conn.kubeconfigPath);
+  const client = KubeClient.fromKubeConfig(kc);
+  const operator = await startOperator({ kubeConfig: kc, log: createLogger('operator', process.env.LOG_LEVEL ?? 'error') });
+  stopOperator = operator.stop;
+  await operator.synced;
+  say('Operator running. Applying config/samples …\n');
+  const since = Date.now();
+  const samples = await applySamples(client);
+  const deadline = since + Number(values['timeout-seconds']) * 1000;
+  let last = '';
+  for (;;) {
+    const { text, allReady } = await statusTable(client, samples, since);
+    if (tty) process.stdout.write(`\x1b[2J\x1b[H${text}\n`);
+    else if (text.split('\n\n')[0] !== last) say(`${text}\n`);
+    last = text.split('\n\n')[0]!;
+    if (allReady) break;
+    if (Date.now() > deadline) {
+      say('Not every sample became Ready in time; the REASON/MESSAGE columns say why.');
+      await shutdown(1);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await printGenerated(client, ['higress-system']);
+  if (values.once) await shutdown(0);
+  say(`\nEverything is Ready. The operator keeps reconciling: try\n  export KUBECONFIG=${conn.kubeconfigPath}\n  kubectl get modelpools -A\nCtrl-C stops the operator${controlPlane ? ' and the control plane' : ''}.`);
+} catch (err) {
+  process.stderr.write(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  await shutdown(1);
+}
