@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRouter, type RouterHandle } from '../src/router/serve/server.js';
 import { coldStartModel } from '../src/router/decision/coldStart.js';
-import { seededRandom } from '../src/router/training/dataset.js';
+import { seededRandom } from '../src/util/random.js';
 import { trainWithReport } from '../src/router/training/train.js';
 import type { FlywheelRecord } from '../src/router/types.js';
 import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';

@@ -5,7 +5,6 @@ import { stringify } from 'yaml';
 import { modelPoolSchema, type ModelPool } from '../api/v1alpha1/modelpool.js';
 import { isConsoleReservedName } from '../higress/names.js';
 import {
-  mergeRegistries,
   renderAggregatePlugins,
   renderModelPool,
   renderRegistries,
@@ -228,13 +227,5 @@ describe('fallback chains', () => {
       .filter((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'])
       .map((i) => i.metadata.annotations!['higress.io/destination']);
     expect(targets).toEqual([expect.stringContaining('-local-')]);
-  });
-});
-
-describe('mergeRegistries', () => {
-  it('keeps foreign entries and replaces all operator entries', () => {
-    const existing = [{ name: 'llm-openai.internal', type: 'dns' }, { name: 'aiop-stale-12345678', type: 'dns' }, { name: 'mine', type: 'static' }];
-    const ours = [{ name: 'aiop-new-87654321', type: 'dns' as const, domain: 'api.openai.com', port: 443, protocol: 'https' as const }];
-    expect(mergeRegistries(existing, ours).map((e) => e.name)).toEqual(['llm-openai.internal', 'mine', 'aiop-new-87654321']);
   });
 });

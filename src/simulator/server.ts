@@ -15,6 +15,7 @@ import {
   type SimModel,
 } from './data.js';
 import { extractAnswerLetter, QuestionMatcher } from './matcher.js';
+import { seededRandom } from '../util/random.js';
 
 // A stand-in for a matrix of real LLMs behind one OpenAI-compatible endpoint, following the contract of the
 // Higress semantic-routing challenge (#2946): chat completions, /v1/models, /v1/evaluate, /questions.
@@ -72,17 +73,6 @@ const evaluateSchema = z.object({ question: z.string(), answer: z.string() });
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function headerFaults(req: IncomingMessage): FaultConfig | undefined {
   const kinds = req.headers['x-sim-fault'];
   if (typeof kinds !== 'string' || kinds.length === 0) return undefined;
@@ -107,7 +97,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const modelById = new Map(models.map((m) => [m.id, m]));
   const timeScale = opts.timeScale ?? 1;
   let faults: FaultConfig = opts.faults ?? {};
-  const dice = mulberry32(opts.seed ?? 42);
+  const dice = seededRandom(opts.seed ?? 42);
   const counts: Record<string, number> = {};
   let open = 0;
   const created = Math.floor(Date.now() / 1000);

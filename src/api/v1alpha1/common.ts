@@ -30,3 +30,19 @@ export const generatedObjectSchema = z.object({
   error: z.string().max(4096).optional().describe('Why the API server or Higress rejected it, if it did.'),
 });
 export type GeneratedObject = z.output<typeof generatedObjectSchema>;
+
+/**
+ * The part of ObjectMeta the operator reads, for parsing whole objects in-process. The CRD itself never
+ * carries it (the API server owns metadata); `name` is bounded because names appear in label values.
+ */
+export const objectMetaSchema = z.object({
+  name: z.string().max(63),
+  namespace: z.string().optional(),
+  generation: z.number().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  deletionTimestamp: z.string().optional(),
+  finalizers: z.array(z.string()).optional(),
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
-import { conditionSchema, generatedObjectSchema } from './common.js';
+import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
 
 /**
@@ -280,17 +280,7 @@ export const modelPoolStatusSchema = z
 export const modelPoolSchema = z.object({
   apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
   kind: z.literal('ModelPool'),
-  metadata: z.object({
-    name: z.string().max(63),
-    namespace: z.string().optional(),
-    generation: z.number().optional(),
-    uid: z.string().optional(),
-    resourceVersion: z.string().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-    deletionTimestamp: z.string().optional(),
-    finalizers: z.array(z.string()).optional(),
-  }),
+  metadata: objectMetaSchema,
   spec: modelPoolSpecSchema,
   status: modelPoolStatusSchema.optional(),
 });

@@ -17,16 +17,7 @@ export function reciprocalRank(ranked: string[], gold: string[]): number {
   return i < 0 ? 0 : 1 / (i + 1);
 }
 
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx] ?? 0;
-}
-
-export function mean(values: number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-}
+export { mean, percentile } from '../../util/stats.js';
 
 /** Area under the ROC curve (probability a positive outranks a negative; ties count half). */
 export function rocAuc(scores: number[], labels: boolean[]): number {

@@ -1,6 +1,6 @@
 import type { SparseFeatures } from '../decision/features.js';
 import { sigmoid } from '../decision/predictor.js';
-import { seededRandom } from './dataset.js';
+import { seededRandom } from '../../util/random.js';
 
 // AdaGrad on sparse features with L2 applied to the coordinates an example touches (the usual lazy
 // approximation): cheap per step, and well suited to hashed n-grams where most features are rare.
