@@ -150,7 +150,7 @@ export function renderRagReport(r: Obj): string {
   L.push('## Reproduce');
   L.push('');
   L.push('```');
-  L.push('npm run bench:rag -- --data /work/shared/data/rag/hotpotqa_dev_distractor_100.json --out rag.json');
+  L.push('npm run bench:rag -- --data ../shared/data/rag/hotpotqa_dev_distractor_100.json --out rag.json');
   L.push('npm run docs:rag        # re-runs the benchmark and rewrites this file');
   L.push('npm run bench:rag -- --llm-url http://127.0.0.1:8000/v1 --llm-model <model>   # adds answer EM/F1');
   L.push('```');

@@ -17,7 +17,8 @@ import type { PipelineResult } from '../src/rag/pipeline.js';
 import { RagService } from '../src/rag/service.js';
 import { renderRagReport } from './rag-report.js';
 
-const SHARED = '/work/shared/data/rag/hotpotqa_dev_distractor_100.json';
+// ../shared/data beside the repository (the data guide), else the sample the repo ships.
+const SHARED = new URL('../../shared/data/rag/hotpotqa_dev_distractor_100.json', import.meta.url).pathname;
 const FALLBACK = new URL('../test/fixtures/rag/hotpotqa_sample_original_layout.json', import.meta.url).pathname;
 const KS = [2, 5, 10] as const;
 

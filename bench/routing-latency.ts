@@ -1,16 +1,17 @@
 // Decision latency of the trained router, in process: p50/p99 of `decide` over the eval prompts (after a
 // warm-up), plus the snapshot size. Trains offline from the train file unless --model FILE is given.
 //   npx tsx bench/routing-latency.ts [--model FILE.json] [--out FILE.json]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRouterModel } from '../src/router/decision/load.js';
 import { train } from '../src/router/training/train.js';
 import type { RouterModel, SerializedRouterModel } from '../src/router/types.js';
 import { candidatesFrom, loadModels, loadQuestions, offlineRecord, renderQuestion } from './lib/routingData.js';
+import { routingDataDir } from '../src/simulator/data.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, out: { type: 'string' }, rounds: { type: 'string', default: '5' } } });
-const dir = existsSync('/work/shared/data/routing/models.json') ? '/work/shared/data/routing' : 'test/fixtures/routing';
+const dir = routingDataDir();
 const models = loadModels(join(dir, 'models.json'));
 const evalQs = loadQuestions(join(dir, 'questions.dev.jsonl'));
 let model: RouterModel;

@@ -5,7 +5,7 @@
 // Model selection (l2, λ) uses a validation slice of the TRAIN records only.
 //
 //   npm run bench:routing -- --train FILE --eval FILE --out FILE.json [--png FILE.png] [--time-scale 0.001]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRouter, type RouterHandle } from '../src/router/serve/server.js';
@@ -16,6 +16,7 @@ import type { FlywheelRecord } from '../src/router/types.js';
 import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';
 import { writeRoutingChart } from './lib/routingChart.js';
 import { candidatesFrom, costUsd, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion, type QuestionRecord, type SimModel } from './lib/routingData.js';
+import { routingDataDir } from '../src/simulator/data.js';
 
 const FLAGSHIP = 'gpt-4o-2024-05-13';
 const CURVE_LAMBDAS = [0, 3, 6, 10, 20, 50, 200, 1000, 1e5];
@@ -38,8 +39,7 @@ const { values: args } = parseArgs({
 });
 
 function dataFile(name: string): string {
-  const shared = join('/work/shared/data/routing', name);
-  return existsSync(shared) ? shared : join('test/fixtures/routing', name);
+  return join(routingDataDir(), name);
 }
 
 const trainFile = args.train ?? dataFile('questions.train.jsonl');
