@@ -77,6 +77,7 @@ const HIGRESS_CRDS = ['wasmplugins.extensions.higress.io', 'mcpbridges.networkin
 
 export class ModelPoolController {
   private readonly gatewayErrors = new Map<string, GatewayError>();
+  private readonly renderCache = new Map<string, { pool: ModelPoolObject; secretVersions: string; render: PoolRender | undefined }>();
   /** Serialized entries of a cached shared object by name, computed once per object version. */
   private readonly entryIndex = new WeakMap<object, Map<string, string>>();
   private crdCheck: { at: number; missing: string[] } | undefined;
@@ -147,7 +148,10 @@ export class ModelPoolController {
   private async reconcilePool(key: string): Promise<void> {
     const { client, log } = this.deps;
     const pool = this.deps.pools.store.get(key);
-    if (!pool) return; // gone; its cleanup ran under the finalizer
+    if (!pool) {
+      this.renderCache.delete(key);
+      return; // gone; its cleanup ran under the finalizer
+    }
     const { namespace = 'default', name } = parseKey(key);
     const owner: OwnerRef = { kind: KIND, namespace, name };
     const gw = gatewayNamespaceOf(pool);
@@ -324,6 +328,27 @@ export class ModelPoolController {
     await writeStatus(this.deps.client, modelPoolResource, pool, status);
   }
 
+  /**
+   * The pool's render, reused while neither the pool object nor any Secret it references changed: the
+   * gateway item renders every pool of its namespace, and a 500-pool gateway re-rendered on each event
+   * would be wasted work. Undefined when the stored spec does not parse.
+   */
+  private renderCached(pool: ModelPoolObject): PoolRender | undefined {
+    const key = makeKey(pool.metadata.namespace, pool.metadata.name);
+    const ns = pool.metadata.namespace ?? 'default';
+    const secretVersions = pool.spec.models
+      .map((m) => m.provider.credentials?.secretRef.name)
+      .filter((n): n is string => n !== undefined)
+      .map((n) => `${n}@${this.deps.secrets.store.get(makeKey(ns, n))?.metadata.resourceVersion ?? '-'}`)
+      .join(',');
+    const hit = this.renderCache.get(key);
+    if (hit && hit.pool === pool && hit.secretVersions === secretVersions) return hit.render;
+    const parsed = modelPoolSpecSchema.safeParse(pool.spec);
+    const render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool)) : undefined;
+    this.renderCache.set(key, { pool, secretVersions, render });
+    return render;
+  }
+
   private observedFor(pool: ModelPoolObject): ObservedState {
     const ns = pool.metadata.namespace ?? 'default';
     const secrets = new Map<string, SecretData>();
@@ -359,28 +384,33 @@ export class ModelPoolController {
     const live = this.deps.pools.store.list().filter((p) => gatewayNamespaceOf(p) === gw && !isBeingDeleted(p));
     const liveOwners = new Set(live.map((p) => ownerId(poolOwner(p))));
     const renders = live.flatMap((p) => {
-      const parsed = modelPoolSpecSchema.safeParse(p.spec);
-      return parsed.success ? [renderModelPool({ ...p, spec: parsed.data }, this.observedFor(p))] : [];
+      const render = this.renderCached(p);
+      return render ? [render] : [];
     });
     const before = this.gatewayErrors.get(gw);
     try {
       if ((await this.missingHigressCrds()).length) return; // pools report it; nothing can be written
       const plugins = renderAggregatePlugins(renders, this.deps.aggregate);
       const names = new Set(plugins.map((p) => p.metadata.name));
-      for (const plugin of plugins) {
-        const observed = this.deps.wasmPlugins.store.get(makeKey(gw, plugin.metadata.name));
-        await applyIfChanged(this.deps.client, Resources.WasmPlugin, plugin as WasmPluginObject, { observed, trustObservedAbsence: true });
-      }
-      for (const stale of [AI_PROXY_PLUGIN_NAME, MODEL_ROUTER_PLUGIN_NAME].filter((n) => !names.has(n))) {
-        if (this.deps.wasmPlugins.store.get(makeKey(gw, stale))) await this.deps.client.delete(Resources.WasmPlugin, stale, gw);
-      }
-      await syncRegistrySets(this.deps.client, {
-        namespace: gw,
-        desired: new Map(renders.map((r) => [ownerId({ kind: KIND, ...r.pool }), r.registries.map((reg) => ({ ...reg }))])),
-        // Entries of pools that are gone (or being deleted) go; a live pool whose spec no longer parses keeps its.
-        release: (id) => id.startsWith(`${KIND}/`) && !liveOwners.has(id),
-        cached: this.bridge(gw),
-      });
+      const writePlugins = async () => {
+        for (const plugin of plugins) {
+          const observed = this.deps.wasmPlugins.store.get(makeKey(gw, plugin.metadata.name));
+          await applyIfChanged(this.deps.client, Resources.WasmPlugin, plugin as WasmPluginObject, { observed, trustObservedAbsence: true });
+        }
+        for (const stale of [AI_PROXY_PLUGIN_NAME, MODEL_ROUTER_PLUGIN_NAME].filter((n) => !names.has(n))) {
+          if (this.deps.wasmPlugins.store.get(makeKey(gw, stale))) await this.deps.client.delete(Resources.WasmPlugin, stale, gw);
+        }
+      };
+      const writeRegistries = () =>
+        syncRegistrySets(this.deps.client, {
+          namespace: gw,
+          desired: new Map(renders.map((r) => [ownerId({ kind: KIND, ...r.pool }), r.registries.map((reg) => ({ ...reg }))])),
+          // Entries of pools that are gone (or being deleted) go; a live pool whose spec no longer parses keeps its.
+          release: (id) => id.startsWith(`${KIND}/`) && !liveOwners.has(id),
+          cached: this.bridge(gw),
+        });
+      // Independent objects: a new pool waits for both, so write them side by side.
+      await Promise.all([writePlugins(), writeRegistries()]);
       this.gatewayErrors.delete(gw);
     } catch (err) {
       this.gatewayErrors.set(gw, { reason: `Gateway${reasonOf(err)}`, message: `gateway namespace ${gw}: ${errorMessage(err)}` });
