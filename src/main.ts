@@ -22,6 +22,8 @@ async function runOperator(argv: string[]): Promise<void> {
       concurrency: { type: 'string', default: process.env.CONCURRENCY ?? '8' },
       // node 20's parseArgs has no --no-x negation, so the opt-out is its own flag.
       'no-leader-elect': { type: 'boolean', default: process.env.LEADER_ELECT === 'false' },
+      // Fallback chains as routes + EnvoyFilter redirects; opt out where EnvoyFilters are not wanted.
+      'no-fallback-routes': { type: 'boolean', default: process.env.FALLBACK_ROUTES === 'false' },
       'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'higress-ai-operator-system' },
       'plugin-image-tag': { type: 'string', default: process.env.HIGRESS_PLUGIN_IMAGE_TAG },
       'resync-seconds': { type: 'string', default: process.env.RESYNC_SECONDS ?? '600' },
@@ -37,6 +39,7 @@ async function runOperator(argv: string[]): Promise<void> {
     concurrency: Number(values.concurrency),
     healthPort: Number(values['health-port']),
     resyncPeriodMs: Number(values['resync-seconds']) * 1000,
+    fallbackRoutes: !values['no-fallback-routes'],
     ...(values['plugin-image-tag'] ? { pluginImage: { tag: values['plugin-image-tag'] } } : {}),
   };
 

@@ -7,6 +7,7 @@ import {
   GATEWAY_PREFIX,
   ModelPoolController,
   gatewayNamespaceOf,
+  type EnvoyFilterObject,
   type IngressObject,
   type ModelPoolObject,
   type SecretObject,
@@ -35,6 +36,8 @@ export interface OperatorOptions {
   /** Port for /healthz, /readyz and /metrics; 0 picks a free one; undefined serves nothing. */
   healthPort?: number;
   pluginImage?: PluginImageOptions;
+  /** Render ModelPool fallback chains as routes + EnvoyFilter redirects (default true); false = retries only. */
+  fallbackRoutes?: boolean;
   /** RagPipeline controller options (runtime image, probe, local-process mode). */
   rag?: RagOperatorOptions;
   log?: Logger;
@@ -66,6 +69,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   const ingresses = new Informer<IngressObject>({ ...common, resource: Resources.Ingress, labelSelector: managedSelector });
   const wasmPlugins = new Informer<WasmPluginObject>({ ...common, resource: Resources.WasmPlugin, labelSelector: managedSelector });
   const mcpBridges = new Informer<McpBridge>({ ...common, resource: Resources.McpBridge, fieldSelector: `metadata.name=${MCPBRIDGE_NAME}` });
+  const envoyFilters = new Informer<EnvoyFilterObject>({ ...common, resource: Resources.EnvoyFilter, labelSelector: managedSelector });
 
   const events = new EventRecorder(client, { logger: log });
   // Created before the controller that owns the queue; every enqueue happens after `start()`.
@@ -77,11 +81,17 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     ingresses,
     wasmPlugins,
     mcpBridges,
+    envoyFilters,
+    ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
     enqueue: (key) => enqueue(key),
     log,
     aggregate: opts.pluginImage ? { image: opts.pluginImage } : {},
     event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
   });
+  const ownedBy = (o: KubeObject): string[] => {
+    const owner = ModelPoolController.ownerKey(o);
+    return owner ? [owner] : [];
+  };
   // A change to a shared object may be drift to undo, and may make waiting pools Ready.
   const gatewayChanged = (o: KubeObject): string[] => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...reconciler.poolsAffectedBy(o)];
   const controller = new Controller<ModelPoolObject>({
@@ -90,10 +100,8 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     secondaries: [
       secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)]),
       secondaryWatch(secrets, (s) => reconciler.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '')),
-      secondaryWatch(ingresses, (i) => {
-        const owner = ModelPoolController.ownerKey(i);
-        return owner ? [owner] : [];
-      }),
+      secondaryWatch(ingresses, ownedBy),
+      secondaryWatch(envoyFilters, ownedBy),
       secondaryWatch(wasmPlugins, gatewayChanged),
       secondaryWatch(mcpBridges, gatewayChanged),
     ],
@@ -105,7 +113,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   enqueue = (key) => controller.queue.add(key);
 
   const rag = startRagPipelineController({ ...common, pools, ingresses, options: opts.rag ?? {} });
-  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, ...rag.informers];
+  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, envoyFilters, ...rag.informers];
   controller.start();
   for (const i of informers) i.start();
 

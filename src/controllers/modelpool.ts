@@ -2,17 +2,17 @@ import type { Logger } from 'pino';
 import { modelPoolSpecSchema, type ModelPool, type ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
 import { modelPoolResource } from './resources.js';
 import { boundedName, NAME_PREFIX } from '../higress/names.js';
-import type { Ingress, MatchRule, WasmPlugin } from '../higress/types.js';
+import type { EnvoyFilter, Ingress, MatchRule, WasmPlugin } from '../higress/types.js';
 import { applyIfChanged, pruneOwned } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
-import { READY, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
+import { READY, removeCondition, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import { syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
 import { jsonEqual, makeKey, parseKey, stableStringify, type KubeObject } from '../kube/object.js';
 import { labelValue, OWNER_NAME_LABEL, ownerId, ownerOf, withOwner, type OwnerRef } from '../kube/owner.js';
-import { Resources } from '../kube/resources.js';
+import { Resources, type ResourceType } from '../kube/resources.js';
 import {
   AI_PROXY_PLUGIN_NAME,
   MODEL_ROUTER_PLUGIN_NAME,
@@ -49,6 +49,7 @@ export interface SecretObject extends KubeObject {
 export type ModelPoolObject = ModelPool & KubeObject;
 export type WasmPluginObject = WasmPlugin & KubeObject;
 export type IngressObject = Ingress & KubeObject;
+export type EnvoyFilterObject = EnvoyFilter & KubeObject;
 
 /** Records a Kubernetes Event on an object; deduplicated by the implementation. */
 export type EventSink = (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
@@ -60,6 +61,10 @@ export interface ModelPoolControllerDeps {
   ingresses: Informer<IngressObject>;
   wasmPlugins: Informer<WasmPluginObject>;
   mcpBridges: Informer<McpBridge>;
+  /** Fallback redirects (Istio EnvoyFilters) the operator generated. */
+  envoyFilters: Informer<EnvoyFilterObject>;
+  /** Render `spec.fallback` as fallback routes + EnvoyFilter redirects (default true); false = retries only. */
+  fallbackRoutes?: boolean;
   event?: EventSink;
   enqueue(key: string): void;
   log: Logger;
@@ -74,13 +79,17 @@ interface GatewayError {
 }
 
 const HIGRESS_CRDS = ['wasmplugins.extensions.higress.io', 'mcpbridges.networking.higress.io'];
+/** Istio's EnvoyFilter, which Higress honours; only fallback chains need it. */
+const ENVOYFILTER_CRD = 'envoyfilters.networking.istio.io';
+/** Condition type saying how `spec.fallback` is served. */
+const FALLBACK = 'Fallback';
 
 export class ModelPoolController {
   private readonly gatewayErrors = new Map<string, GatewayError>();
   private readonly renderCache = new Map<string, { pool: ModelPoolObject; secretVersions: string; render: PoolRender | undefined }>();
   /** Serialized entries of a cached shared object by name, computed once per object version. */
   private readonly entryIndex = new WeakMap<object, Map<string, string>>();
-  private crdCheck: { at: number; missing: string[] } | undefined;
+  private crdCheck: { at: number; missing: string[]; envoyFilters: boolean } | undefined;
 
   constructor(private readonly deps: ModelPoolControllerDeps) {}
 
@@ -176,8 +185,10 @@ export class ModelPoolController {
     }
 
     const missingCrds = await this.missingHigressCrds();
-    const render = renderModelPool({ ...current, spec: parsed.data }, this.observedFor(current));
-    const objectError = missingCrds.length === 0 ? await this.applyIngresses(render, owner) : undefined;
+    const fallbackRoutes = await this.fallbackRoutesAvailable();
+    // The same render the gateway item aggregates (one code path, one cache).
+    const render = this.renderCached(current, fallbackRoutes)!;
+    const objectError = missingCrds.length === 0 ? await this.applyOwned(render, owner, fallbackRoutes) : undefined;
     // Only when the shared objects lack (or still hold) something of ours does the gateway need a look.
     if (this.missingFromGateway(render)) this.deps.enqueue(GATEWAY_PREFIX + gw);
 
@@ -187,28 +198,37 @@ export class ModelPoolController {
     } else if (ready.status === 'False' && ready.reason !== 'Pending' && getReadyReason(current) !== ready.reason) {
       this.deps.event?.(current, 'Warning', ready.reason, ready.message);
     }
-    await this.writePoolStatus(current, { models: render.models, generatedObjects: render.generatedObjects }, ready);
+    await this.writePoolStatus(current, { models: render.models, generatedObjects: render.generatedObjects }, ready, this.fallbackCondition(current, fallbackRoutes));
     log.debug({ pool: key, ready: ready.status, reason: ready.reason }, 'reconciled ModelPool');
   }
 
-  private async applyIngresses(render: PoolRender, owner: OwnerRef): Promise<GatewayError | undefined> {
-    const { client } = this.deps;
+  /** Apply the pool's own objects in the gateway namespace (Ingresses; EnvoyFilters when served) and prune stale ones. */
+  private async applyOwned(render: PoolRender, owner: OwnerRef, envoyFiltersServed: boolean): Promise<GatewayError | undefined> {
     const gw = render.gatewayNamespace;
+    const error = await this.applySet(Resources.Ingress, this.deps.ingresses, render.ingresses, owner, gw);
+    if (!envoyFiltersServed) return error;
+    return (await this.applySet(Resources.EnvoyFilter, this.deps.envoyFilters, render.envoyFilters, owner, gw)) ?? error;
+  }
+
+  private async applySet<T extends KubeObject>(
+    rt: ResourceType,
+    informer: Informer<T>,
+    desired: readonly { metadata: { name: string } }[],
+    owner: OwnerRef,
+    gw: string,
+  ): Promise<GatewayError | undefined> {
     let error: GatewayError | undefined;
-    for (const ingress of render.ingresses) {
-      const desired = withOwner(ingress as IngressObject, owner);
-      const observed = this.deps.ingresses.store.get(makeKey(gw, ingress.metadata.name));
+    for (const obj of desired) {
+      const observed = informer.store.get(makeKey(gw, obj.metadata.name));
       try {
-        await applyIfChanged(client, Resources.Ingress, desired, { observed, trustObservedAbsence: true });
+        await applyIfChanged(this.deps.client, rt, withOwner(obj as unknown as T, owner), { observed, trustObservedAbsence: true });
       } catch (err) {
-        error ??= { reason: `Ingress${reasonOf(err)}`, message: `Ingress ${gw}/${ingress.metadata.name}: ${errorMessage(err)}` };
+        error ??= { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${gw}/${obj.metadata.name}: ${errorMessage(err)}` };
       }
     }
-    const keep = new Set(render.ingresses.map((i) => i.metadata.name));
-    const existing = this.ownedIngresses(owner, gw);
-    if (existing.some((i) => !keep.has(i.metadata.name ?? ''))) {
-      await pruneOwned(client, Resources.Ingress, gw, owner, keep, existing);
-    }
+    const keep = new Set(desired.map((o) => o.metadata.name));
+    const existing = this.owned(informer, owner, gw);
+    if (existing.some((o) => !keep.has(o.metadata.name ?? ''))) await pruneOwned(this.deps.client, rt, gw, owner, keep, existing);
     return error;
   }
 
@@ -230,7 +250,9 @@ export class ModelPoolController {
       };
     }
     // A stable message: naming the object still missing would rewrite status at every step of convergence.
-    if (this.missingFromGateway(render)) {
+    const waitingFor = this.missingFromGateway(render);
+    if (waitingFor) {
+      this.deps.log.debug({ pool: render.pool, waitingFor }, 'pool not Ready yet');
       return { ...base, status: 'False', reason: 'Pending', message: `waiting for the shared objects in ${gw} to include this pool` };
     }
     return { ...base, status: 'True', reason: 'Routed', message: `${render.models.length} models routed through gateway namespace ${gw}` };
@@ -242,6 +264,9 @@ export class ModelPoolController {
     for (const ingress of render.ingresses) {
       if (!this.deps.ingresses.store.get(makeKey(gw, ingress.metadata.name))) return `waiting for Ingress ${gw}/${ingress.metadata.name}`;
     }
+    for (const filter of render.envoyFilters) {
+      if (!this.deps.envoyFilters.store.get(makeKey(gw, filter.metadata.name))) return `waiting for EnvoyFilter ${gw}/${filter.metadata.name}`;
+    }
     if (!render.registries.length) return undefined;
     const bridge = this.bridge(gw);
     const registries = bridge ? this.indexed(bridge, bridge.spec?.registries ?? [], (r) => r.name) : new Map<string, string>();
@@ -249,9 +274,10 @@ export class ModelPoolController {
       if (registries.get(reg.name) !== stableStringify(reg)) return `waiting for registry ${reg.name} in McpBridge ${gw}/default`;
     }
     const proxy = this.deps.wasmPlugins.store.get(makeKey(gw, AI_PROXY_PLUGIN_NAME));
-    const rules = proxy ? this.indexed(proxy, proxy.spec.matchRules ?? [], ruleId) : new Map<string, string>();
+    // Several rules may activate one provider (per-route fallback rules), so rules are keyed by content.
+    const rules = proxy ? this.indexed(proxy, proxy.spec.matchRules ?? [], stableStringify) : new Map<string, string>();
     for (const rule of render.aiProxyRules) {
-      if (rules.get(ruleId(rule)) !== stableStringify(rule)) return `waiting for WasmPlugin ${gw}/${AI_PROXY_PLUGIN_NAME}`;
+      if (!rules.has(stableStringify(rule))) return `waiting for WasmPlugin ${gw}/${AI_PROXY_PLUGIN_NAME}`;
     }
     if (!this.deps.wasmPlugins.store.get(makeKey(gw, MODEL_ROUTER_PLUGIN_NAME))) return `waiting for WasmPlugin ${gw}/${MODEL_ROUTER_PLUGIN_NAME}`;
     return undefined;
@@ -262,12 +288,15 @@ export class ModelPoolController {
     // "Nothing of ours is left" can only be read from caches that have listed at least once. Without the
     // Higress CRDs there is nothing of ours in Higress objects, and deletion must not hang on them.
     const higressGone = (await this.missingHigressCrds()).length > 0;
-    const shared = higressGone ? [] : [this.deps.mcpBridges, this.deps.wasmPlugins];
+    const filtersServed = (await this.installedCrds()).envoyFilters;
+    const shared = [...(higressGone ? [] : [this.deps.mcpBridges, this.deps.wasmPlugins]), ...(filtersServed ? [this.deps.envoyFilters] : [])];
     if (![this.deps.ingresses, ...shared].every((i) => i.hasSynced())) {
       throw new CachesNotSyncedError('object caches have not synced yet; finalization waits');
     }
-    const existing = this.ownedIngresses(owner, gw);
+    const existing = this.owned(this.deps.ingresses, owner, gw);
     if (existing.length) await pruneOwned(this.deps.client, Resources.Ingress, gw, owner, new Set(), existing);
+    const filters = filtersServed ? this.owned(this.deps.envoyFilters, owner, gw) : [];
+    if (filters.length) await pruneOwned(this.deps.client, Resources.EnvoyFilter, gw, owner, new Set(), filters);
     this.deps.enqueue(GATEWAY_PREFIX + gw);
     const leftover = higressGone ? undefined : this.sharedLeftovers(pool, gw);
     if (leftover) {
@@ -302,23 +331,40 @@ export class ModelPoolController {
     return this.deps.mcpBridges.store.get(makeKey(gw, 'default'));
   }
 
-  private ownedIngresses(owner: OwnerRef, gw: string): IngressObject[] {
-    return this.deps.ingresses.store.byLabel(OWNER_NAME_LABEL, labelValue(owner.name)).filter((i) => {
+  private owned<T extends KubeObject>(informer: Informer<T>, owner: OwnerRef, gw: string): T[] {
+    return informer.store.byLabel(OWNER_NAME_LABEL, labelValue(owner.name)).filter((i) => {
       const o = ownerOf(i);
       return i.metadata.namespace === gw && o !== undefined && o.kind === owner.kind && o.namespace === owner.namespace && o.name === owner.name;
     });
+  }
+
+  /** How `spec.fallback` is served; undefined (condition removed) when the pool has no fallback chain. */
+  private fallbackCondition(pool: ModelPoolObject, routes: boolean): ConditionInput | undefined {
+    if (!pool.spec.fallback?.length) return undefined;
+    if (routes) {
+      return { type: FALLBACK, status: 'True', reason: 'FallbackRoutes', message: 'failed requests are redirected down the fallback list (EnvoyFilter)' };
+    }
+    const disabled = this.deps.fallbackRoutes === false;
+    return {
+      type: FALLBACK,
+      status: 'False',
+      reason: disabled ? 'FallbackRoutesDisabled' : 'EnvoyFilterCRDMissing',
+      message: disabled
+        ? 'fallback routes are disabled in the operator; only retries apply'
+        : `${ENVOYFILTER_CRD} is not installed, so failed requests are only retried, not redirected to the next model`,
+    };
   }
 
   private async writePoolStatus(
     pool: ModelPoolObject,
     parts: Pick<ModelPoolStatus, 'models' | 'generatedObjects'>,
     ready: ConditionInput,
+    fallback?: ConditionInput,
   ): Promise<void> {
     const generation = pool.metadata.generation;
-    const conditions = setCondition(pool.status?.conditions as Condition[] | undefined, {
-      ...ready,
-      ...(generation !== undefined ? { observedGeneration: generation } : {}),
-    });
+    const observed = generation !== undefined ? { observedGeneration: generation } : {};
+    let conditions = setCondition(pool.status?.conditions as Condition[] | undefined, { ...ready, ...observed });
+    conditions = fallback ? setCondition(conditions, { ...fallback, ...observed }) : removeCondition(conditions, FALLBACK);
     const status: ModelPoolStatus = {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       conditions,
@@ -333,18 +379,19 @@ export class ModelPoolController {
    * gateway item renders every pool of its namespace, and a 500-pool gateway re-rendered on each event
    * would be wasted work. Undefined when the stored spec does not parse.
    */
-  private renderCached(pool: ModelPoolObject): PoolRender | undefined {
+  private renderCached(pool: ModelPoolObject, fallbackRoutes: boolean): PoolRender | undefined {
     const key = makeKey(pool.metadata.namespace, pool.metadata.name);
     const ns = pool.metadata.namespace ?? 'default';
     const secretVersions = pool.spec.models
       .map((m) => m.provider.credentials?.secretRef.name)
       .filter((n): n is string => n !== undefined)
       .map((n) => `${n}@${this.deps.secrets.store.get(makeKey(ns, n))?.metadata.resourceVersion ?? '-'}`)
-      .join(',');
+      .join(',')
+      .concat(fallbackRoutes ? '|fallback' : '');
     const hit = this.renderCache.get(key);
     if (hit && hit.pool === pool && hit.secretVersions === secretVersions) return hit.render;
     const parsed = modelPoolSpecSchema.safeParse(pool.spec);
-    const render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool)) : undefined;
+    const render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool), { fallbackRoutes }) : undefined;
     this.renderCache.set(key, { pool, secretVersions, render });
     return render;
   }
@@ -362,15 +409,25 @@ export class ModelPoolController {
   }
 
   private async missingHigressCrds(): Promise<string[]> {
+    return (await this.installedCrds()).missing;
+  }
+
+  /** Whether fallback chains can be rendered as routes: enabled and Istio's EnvoyFilter is served. */
+  private async fallbackRoutesAvailable(): Promise<boolean> {
+    return (this.deps.fallbackRoutes ?? true) && (await this.installedCrds()).envoyFilters;
+  }
+
+  private async installedCrds(): Promise<{ missing: string[]; envoyFilters: boolean }> {
     const ttl = this.deps.crdCheckTtlMs ?? 10_000;
     const now = Date.now();
-    if (this.crdCheck && now - this.crdCheck.at < ttl) return this.crdCheck.missing;
+    if (this.crdCheck && now - this.crdCheck.at < ttl) return this.crdCheck;
     const missing: string[] = [];
     for (const crd of HIGRESS_CRDS) {
       if (!(await this.deps.client.get(Resources.CustomResourceDefinition, crd))) missing.push(crd);
     }
-    this.crdCheck = { at: now, missing };
-    return missing;
+    const envoyFilters = (await this.deps.client.get(Resources.CustomResourceDefinition, ENVOYFILTER_CRD)) !== undefined;
+    this.crdCheck = { at: now, missing, envoyFilters };
+    return this.crdCheck;
   }
 
   // ---- per gateway namespace --------------------------------------------------------------------------
@@ -383,8 +440,9 @@ export class ModelPoolController {
     }
     const live = this.deps.pools.store.list().filter((p) => gatewayNamespaceOf(p) === gw && !isBeingDeleted(p));
     const liveOwners = new Set(live.map((p) => ownerId(poolOwner(p))));
+    const fallbackRoutes = await this.fallbackRoutesAvailable();
     const renders = live.flatMap((p) => {
-      const render = this.renderCached(p);
+      const render = this.renderCached(p, fallbackRoutes);
       return render ? [render] : [];
     });
     const before = this.gatewayErrors.get(gw);
@@ -445,11 +503,6 @@ function isReadyNow(pool: ModelPoolObject): boolean {
 
 function poolOwner(pool: ModelPoolObject): OwnerRef {
   return { kind: KIND, namespace: pool.metadata.namespace ?? 'default', name: pool.metadata.name };
-}
-
-/** An ai-proxy rule of ours is identified by the provider it activates. */
-function ruleId(rule: MatchRule): string {
-  return String(rule.config.activeProviderId ?? '');
 }
 
 /** `aiop-x.dns:443` → `aiop-x`: the registry (and ai-proxy provider id) behind a model's upstream. */

@@ -60,6 +60,7 @@ export const Resources = {
   Ingress: rt('networking.k8s.io', 'v1', 'Ingress', 'ingresses'),
   WasmPlugin: rt('extensions.higress.io', 'v1alpha1', 'WasmPlugin', 'wasmplugins'),
   McpBridge: rt('networking.higress.io', 'v1', 'McpBridge', 'mcpbridges'),
+  EnvoyFilter: rt('networking.istio.io', 'v1alpha3', 'EnvoyFilter', 'envoyfilters'),
   CustomResourceDefinition: rt('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false),
 } as const;
 

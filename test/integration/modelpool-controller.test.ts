@@ -95,7 +95,11 @@ describe('ModelPool controller', () => {
       ['vllm.inference.svc', 8000, 'http'],
     ]);
     const ingresses = (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items;
-    expect(ingresses.map((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-llm-model']).sort()).toEqual(['gpt-4o', 'local']);
+    const isFallback = (i: IngressObj) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'] !== undefined;
+    const model = (i: IngressObj) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-llm-model'];
+    expect(ingresses.filter((i) => !isFallback(i)).map(model).sort()).toEqual(['gpt-4o', 'local']);
+    // fallback: [gpt-4o, local] — a failed gpt-4o request is redirected to local's upstream
+    expect(ingresses.filter(isFallback).map(model)).toEqual(['gpt-4o']);
     for (const i of ingresses) expect(i.metadata.annotations?.['higress.io/destination']).toMatch(/\.dns:\d+$/);
     const proxy = await aiProxy(gw);
     expect(proxy?.spec.matchRules).toHaveLength(2);
@@ -196,6 +200,33 @@ describe('ModelPool controller', () => {
     ]);
     await waitFor(async () => (await ingressNames(gw)).length === 1, { timeoutMs: 20_000, description: 'vendor route withdrawn' });
     await waitFor(async () => tokensOf(await aiProxy(gw)).length === 0, { timeoutMs: 20_000, description: 'token gone from ai-proxy' });
+  });
+
+  it('serves a fallback chain with fallback routes and an EnvoyFilter redirect, and prunes them when dropped', async () => {
+    const { ns, gw } = await namespaces('fallback');
+    const vllm = (name: string) => ({ name, provider: { type: 'vllm' as const, endpoint: `http://${name}.svc:8000/v1` } });
+    await client.create(
+      modelPoolResource,
+      pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('a'), vllm('b'), vllm('c')], fallback: ['a', 'b', 'c'] }),
+    );
+    const ready = await waitReady(ns, 'p');
+    expect(ready.status?.conditions?.find((c) => c.type === 'Fallback')).toMatchObject({ status: 'True', reason: 'FallbackRoutes' });
+    const all = (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items;
+    const fallbackRoutes = all.filter((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from']);
+    // a→b, a→c (after b failed), b→c: n(n−1)/2 for a chain of three
+    expect(fallbackRoutes).toHaveLength(3);
+    const filters = (await client.list(Resources.EnvoyFilter, { namespace: gw })).items;
+    expect(filters).toHaveLength(1);
+    expect(JSON.stringify(filters[0])).toContain('envoy.filters.http.custom_response');
+
+    await client.patch(modelPoolResource, 'p', ns, { spec: { fallback: null } }, 'merge');
+    await waitFor(async () => (await client.list(Resources.EnvoyFilter, { namespace: gw })).items.length === 0, {
+      timeoutMs: 20_000,
+      description: 'EnvoyFilter pruned',
+    });
+    expect(await ingressNames(gw)).toHaveLength(3);
+    const after = await waitReady(ns, 'p');
+    expect(after.status?.conditions?.some((c) => c.type === 'Fallback')).toBe(false);
   });
 
   it('performs zero write requests on a resync after convergence', async () => {
