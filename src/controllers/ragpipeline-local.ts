@@ -13,6 +13,7 @@ import { ownerId, type OwnerRef } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
 import type { RagRender } from '../reconcilers/ragpipeline.js';
 import type { RagPipelineObject, RuntimeLocator } from './ragpipeline.js';
+import { documentsFromJson } from '../rag/sources.js';
 
 /**
  * Local-process mode (demo, `RAG_LOCAL_PROCESS=1`): the operator runs one RAG runtime per pipeline as a child
@@ -144,8 +145,7 @@ export class LocalProcessLocator implements RuntimeLocator {
         }
         if (s.type === 'url' && s.url) {
           const body = (await (await fetch(s.url, { signal: AbortSignal.timeout(10_000) })).json()) as unknown;
-          const list = Array.isArray(body) ? body : ((body as { documents?: unknown[] }).documents ?? []);
-          docs.push(...list.map((d) => ({ ...(d as Record<string, unknown>), source: s.name })));
+          docs.push(...documentsFromJson(body, s.name));
         }
         if (s.type === 'pvc') this.opts.log.warn({ source: s.name }, 'PVC sources are not readable in local-process mode; skipped');
       } catch (err) {

@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { defaultRagConfig, parseRagConfig, type RagConfig } from './config.js';
 import { startRagServer } from './server.js';
 import { RagService } from './service.js';
+import { collectDocuments, sourcesDocumentSchema } from './sources.js';
 import { createLogger } from '../util/log.js';
 
 const log = createLogger('rag-main');
@@ -21,6 +24,23 @@ const config = await loadConfig();
 const rag = await RagService.open(config);
 const { server, url } = await startRagServer(rag, config.server.host, Number(process.env.PORT ?? config.server.port));
 log.info({ url: `${url}/mcp` }, 'RAG MCP server listening');
+
+// In a cluster the operator renders sources.json beside the config; the runtime indexes them itself.
+async function loadSources(): Promise<void> {
+  const path = process.env.RAG_SOURCES ?? (process.env.RAG_CONFIG ? join(dirname(process.env.RAG_CONFIG), 'sources.json') : undefined);
+  if (!path || !existsSync(path)) return;
+  const parsed = sourcesDocumentSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+  if (!parsed.success) {
+    log.error({ path, err: parsed.error.message }, 'sources document is invalid; nothing indexed from it');
+    return;
+  }
+  const started = Date.now();
+  const { documents, problems } = await collectDocuments(parsed.data, process.env.RAG_SOURCES_ROOT ? { root: process.env.RAG_SOURCES_ROOT } : {});
+  for (const p of problems) log.warn(p, 'source skipped');
+  const report = documents.length ? await rag.ingest(documents) : { indexedDocuments: 0, indexedChunks: 0, skipped: [] };
+  log.info({ sources: parsed.data.sources.length, ...report, skipped: report.skipped.length, ms: Date.now() - started }, 'sources indexed');
+}
+loadSources().catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'loading sources failed'));
 
 const shutdown = (): void => {
   server.close();

@@ -181,6 +181,13 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     mounts.push({ name: 'data', mountPath: DATA_MOUNT });
   }
   for (const s of spec.sources ?? []) {
+    // The runtime reads mounted sources itself (src/rag/sources.ts), at /sources/<source name>.
+    if (s.type === 'configMap' && s.configMap) {
+      const items = s.configMap.key ? { items: [{ key: s.configMap.key, path: s.configMap.key }] } : {};
+      volumes.push({ name: `src-${s.name}`, configMap: { name: s.configMap.name, ...items } });
+      mounts.push({ name: `src-${s.name}`, mountPath: `/sources/${s.name}`, readOnly: true });
+      continue;
+    }
     if (s.type !== 'pvc' || !s.pvc) continue;
     volumes.push({ name: `src-${s.name}`, persistentVolumeClaim: { claimName: s.pvc.claimName, readOnly: true } });
     const subPath = s.pvc.path.replace(/^\/+|\/+$/g, '');

@@ -1,0 +1,130 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * In a cluster the runtime loads its own documents at start: the operator renders `sources.json` next to
+ * the runtime config and mounts ConfigMap and PVC sources under `/sources/<source name>`; URL sources are
+ * fetched. Ingest replaces documents by id, so loading again after a restart duplicates nothing.
+ */
+
+export const SOURCES_ROOT = '/sources';
+const MAX_FILE_BYTES = 5 * 1024 * 1024;
+const MAX_FILES_PER_SOURCE = 10_000;
+const URL_TIMEOUT_MS = 15_000;
+
+const sourceSchema = z.object({
+  name: z.string(),
+  type: z.enum(['inline', 'configMap', 'url', 'pvc']),
+  documents: z.array(z.record(z.string(), z.unknown())).optional(),
+  configMap: z.object({ name: z.string(), key: z.string().optional() }).optional(),
+  url: z.string().optional(),
+  pvc: z.object({ claimName: z.string(), path: z.string().optional() }).optional(),
+});
+/** What the operator writes into `sources.json` (the RagPipeline's `spec.sources`). */
+export const sourcesDocumentSchema = z.object({ sources: z.array(sourceSchema).default([]) });
+export type SourcesDocument = z.output<typeof sourcesDocumentSchema>;
+type Source = SourcesDocument['sources'][number];
+
+export type SourceDocument = Record<string, unknown> & { source: string };
+
+export interface SourceProblem {
+  source: string;
+  reason: 'SourceUnreadable' | 'FileTooLarge' | 'InvalidJson' | 'TooManyFiles';
+  message: string;
+}
+
+export interface CollectOptions {
+  /** Where ConfigMap and PVC sources are mounted. */
+  root?: string;
+  fetch?: typeof fetch;
+}
+
+/** Documents from a JSON body: a list, or `{documents: [...]}`, tagged with their source. */
+export function documentsFromJson(body: unknown, source: string): SourceDocument[] {
+  const list = Array.isArray(body) ? body : ((body as { documents?: unknown } | null)?.documents ?? []);
+  return (Array.isArray(list) ? list : []).map((d) => ({ ...(d as Record<string, unknown>), source }));
+}
+
+/** Every document the sources name; unreadable parts are reported, never fatal. */
+export async function collectDocuments(doc: SourcesDocument, opts: CollectOptions = {}): Promise<{ documents: SourceDocument[]; problems: SourceProblem[] }> {
+  const root = opts.root ?? SOURCES_ROOT;
+  const documents: SourceDocument[] = [];
+  const problems: SourceProblem[] = [];
+  for (const s of doc.sources) {
+    try {
+      documents.push(...(await collectOne(s, root, opts.fetch ?? fetch, problems)));
+    } catch (err) {
+      problems.push({ source: s.name, reason: 'SourceUnreadable', message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { documents, problems };
+}
+
+async function collectOne(s: Source, root: string, fetchImpl: typeof fetch, problems: SourceProblem[]): Promise<SourceDocument[]> {
+  switch (s.type) {
+    case 'inline':
+      return (s.documents ?? []).map((d) => ({ ...d, source: s.name }));
+    case 'url': {
+      const res = await fetchImpl(s.url ?? '', { signal: AbortSignal.timeout(URL_TIMEOUT_MS) });
+      if (!res.ok) throw new Error(`GET ${s.url}: HTTP ${res.status}`);
+      const text = await res.text();
+      return parseFile(text, s.url ?? 'url', s.name, problems);
+    }
+    case 'configMap':
+    case 'pvc': {
+      const dir = join(root, s.name);
+      const files = await walk(dir, s.name, problems);
+      const only = s.type === 'configMap' ? s.configMap?.key : undefined;
+      const out: SourceDocument[] = [];
+      for (const file of files) {
+        const rel = relative(dir, file);
+        if (only && rel !== only) continue;
+        const size = (await stat(file)).size;
+        if (size > MAX_FILE_BYTES) {
+          problems.push({ source: s.name, reason: 'FileTooLarge', message: `${rel}: ${size} bytes (limit ${MAX_FILE_BYTES})` });
+          continue;
+        }
+        const prefix = s.type === 'configMap' ? (s.configMap?.name ?? s.name) : s.name;
+        out.push(...parseFile(await readFile(file, 'utf8'), `${prefix}/${rel}`, s.name, problems));
+      }
+      return out;
+    }
+  }
+}
+
+/** `.json` files hold documents; anything else is one text document named after the file. */
+function parseFile(text: string, id: string, source: string, problems: SourceProblem[]): SourceDocument[] {
+  if (id.endsWith('.json') || /^\s*[[{]/.test(text)) {
+    try {
+      return documentsFromJson(JSON.parse(text), source);
+    } catch (err) {
+      if (id.endsWith('.json')) {
+        problems.push({ source, reason: 'InvalidJson', message: `${id}: ${err instanceof Error ? err.message : String(err)}` });
+        return [];
+      }
+    }
+  }
+  return [{ id, title: basename(id), text, source }];
+}
+
+/** Regular files under `dir`, skipping Kubernetes' `..data` symlink farm entries of ConfigMap mounts. */
+async function walk(dir: string, source: string, problems: SourceProblem[]): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      if (entry.name.startsWith('..')) continue;
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await visit(path);
+      else if (entry.isFile() || entry.isSymbolicLink()) {
+        if (out.length >= MAX_FILES_PER_SOURCE) {
+          problems.push({ source, reason: 'TooManyFiles', message: `more than ${MAX_FILES_PER_SOURCE} files; the rest are not indexed` });
+          return;
+        }
+        out.push(path);
+      }
+    }
+  };
+  await visit(dir);
+  return out.sort();
+}
