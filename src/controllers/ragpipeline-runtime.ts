@@ -1,10 +1,14 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { runtimeHealthSchema, type EvalResult } from '../rag/health.js';
 
 /** What the controller learns from a running RAG runtime (best effort; never a readiness input). */
 export interface RuntimeInfo {
   tools: string[];
   chunks?: number | undefined;
+  documents?: number | undefined;
+  lastIndexedTime?: string | undefined;
+  lastEval?: EvalResult | undefined;
 }
 
 /** Reads tools and index stats from a runtime's MCP endpoint. Tests that have no runtime pass none. */
@@ -24,9 +28,16 @@ export class HttpRuntimeProbe implements RuntimeProbe {
       await client.connect(new StreamableHTTPClientTransport(new URL(endpoint), { requestInit: { signal } }));
       const { tools } = await client.listTools(undefined, { signal });
       const health = await fetch(new URL('/healthz', endpoint), { signal })
-        .then((r) => (r.ok ? (r.json() as Promise<{ chunks?: unknown }>) : undefined))
+        .then(async (r) => (r.ok ? runtimeHealthSchema.safeParse(await r.json()) : undefined))
+        .then((p) => (p?.success ? p.data : undefined))
         .catch(() => undefined);
-      return { tools: tools.map((t) => t.name).sort(), chunks: typeof health?.chunks === 'number' ? health.chunks : undefined };
+      return {
+        tools: tools.map((t) => t.name).sort(),
+        chunks: health?.chunks,
+        documents: health?.documents,
+        lastIndexedTime: health?.lastIndexedTime,
+        lastEval: health?.lastEval,
+      };
     } catch {
       return undefined;
     } finally {

@@ -145,12 +145,15 @@ export class RagPipelineController {
       const info = await this.deps.probe.probe(endpoint);
       if (info) {
         stats.discoveredTools = info.tools;
-        const documents = locator?.documentsIndexed?.(owner);
+        const documents = info.documents ?? locator?.documentsIndexed?.(owner);
         if (documents !== undefined) stats.documentsIndexed = documents;
         if (info.chunks !== undefined) {
           stats.chunksIndexed = info.chunks;
-          if (info.chunks !== current.status?.chunksIndexed) stats.lastIndexedTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+          // The runtime knows when it indexed; older runtimes do not say, so a change of count stands in.
+          if (info.lastIndexedTime) stats.lastIndexedTime = info.lastIndexedTime;
+          else if (info.chunks !== current.status?.chunksIndexed) stats.lastIndexedTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
         }
+        if (info.lastEval) stats.lastEval = info.lastEval;
       } else if (ready.status === 'True') {
         ready = { type: READY, status: 'False', reason: 'RuntimeUnreachable', message: `MCP endpoint ${endpoint} did not answer tools/list` };
       }

@@ -8,6 +8,7 @@ import { RagError, errorMessage } from './errors.js';
 import type { PipelineResult } from './pipeline.js';
 import type { RagService } from './service.js';
 import { createLogger } from '../util/log.js';
+import type { RuntimeFacts, RuntimeHealth } from './health.js';
 
 const log = createLogger('rag-server');
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -116,10 +117,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 // Stateless Streamable HTTP: a fresh McpServer + transport per request (the SDK's stateless
 // pattern), so replicas behind the gateway need no session affinity.
-async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse, facts: RuntimeFacts): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/healthz') {
-    sendJson(res, 200, { ok: true, chunks: rag.index.size });
+    const health: RuntimeHealth = { ok: true, chunks: rag.index.size, ...facts };
+    sendJson(res, 200, health);
     return;
   }
   if (url.pathname === '/ingest' && req.method === 'POST') {
@@ -150,9 +152,9 @@ async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse
   sendJson(res, 404, { reason: 'NotFound', message: `no route ${url.pathname}` });
 }
 
-export async function startRagServer(rag: RagService, host: string, port: number): Promise<{ server: Server; url: string }> {
+export async function startRagServer(rag: RagService, host: string, port: number, facts: RuntimeFacts = {}): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    handle(rag, req, res).catch((err: unknown) => {
+    handle(rag, req, res, facts).catch((err: unknown) => {
       log.error({ err: errorMessage(err) }, 'request failed');
       const reason = err instanceof RagError ? err.reason : err instanceof SyntaxError ? 'InvalidJson' : 'InternalError';
       if (!res.headersSent) sendJson(res, reason === 'InternalError' ? 500 : 400, { reason, message: errorMessage(err) });

@@ -194,6 +194,11 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     // An empty subPath is dropped by the API server; emitting it would read as drift forever.
     mounts.push({ name: `src-${s.name}`, mountPath: `/sources/${s.name}`, ...(subPath ? { subPath } : {}), readOnly: true });
   }
+  if (spec.eval) {
+    // The runtime runs the eval set after indexing (RAG_EVAL, default /eval/eval.json) and reports it.
+    volumes.push({ name: 'eval', configMap: { name: spec.eval.configMap.name, items: [{ key: spec.eval.configMap.key, path: 'eval.json' }] } });
+    mounts.push({ name: 'eval', mountPath: '/eval', readOnly: true });
+  }
   const resources = spec.resources ? { resources: spec.resources } : {};
   const deployment: PlainObject = {
     apiVersion: 'apps/v1',

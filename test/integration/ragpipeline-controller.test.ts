@@ -38,7 +38,13 @@ beforeAll(async () => {
       probe: {
         probe: async (endpoint): Promise<RuntimeInfo> => {
           probed.push(endpoint);
-          return { tools: ['answer', 'ingest', 'search'], chunks: 42 };
+          return {
+            tools: ['answer', 'ingest', 'search'],
+            chunks: 42,
+            documents: 7,
+            lastIndexedTime: '2026-11-22T03:00:00Z',
+            lastEval: { time: '2026-11-22T03:00:05Z', questions: 10, recallAt5: 0.9, precisionAt5: 0.36, mrr: 0.8 },
+          };
         },
       },
     },
@@ -160,8 +166,15 @@ describe('RagPipeline controller', () => {
       const p = await client.get<RagPipelineObject>(ragPipelineResource, 'kb', ns);
       return p?.status?.discoveredTools ? p : undefined;
     });
-    expect(withStats.status).toMatchObject({ discoveredTools: ['answer', 'ingest', 'search'], chunksIndexed: 42, replicas: '1/1' });
-    expect(withStats.status?.lastIndexedTime).toBeDefined();
+    // Everything the runtime reports about its index and its eval run lands in status.
+    expect(withStats.status).toMatchObject({
+      discoveredTools: ['answer', 'ingest', 'search'],
+      chunksIndexed: 42,
+      documentsIndexed: 7,
+      lastIndexedTime: '2026-11-22T03:00:00Z',
+      lastEval: { questions: 10, recallAt5: 0.9, precisionAt5: 0.36, mrr: 0.8 },
+      replicas: '1/1',
+    });
     expect(probed).toContain(`http://kb-rag.${ns}.svc.cluster.local:8080/mcp`);
   });
 

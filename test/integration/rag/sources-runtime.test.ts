@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freeLoopbackPort } from '../../../hack/lib/free-port.js';
 import { RAG_CONFIG_VERSION } from '../../../src/rag/config.js';
+import { runtimeHealthSchema, type RuntimeHealth } from '../../../src/rag/health.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 let dir: string;
@@ -43,7 +44,18 @@ async function startRuntime(port: number): Promise<{ child: ChildProcess; stderr
     ],
   };
   await writeFile(join(dir, 'sources.json'), JSON.stringify(sources));
-  const env: NodeJS.ProcessEnv = { ...process.env, RAG_CONFIG: join(dir, 'rag.yaml'), RAG_SOURCES_ROOT: join(dir, 'mounts'), LOG_LEVEL: 'info' };
+  const evalSet = [
+    { question: 'How many days of paid vacation do employees get?', relevant: ['handbook/vacation.md'] },
+    { question: 'How should I travel for trips under five hundred kilometres?', relevant: ['travel'] },
+  ];
+  await writeFile(join(dir, 'eval.json'), JSON.stringify(evalSet));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RAG_CONFIG: join(dir, 'rag.yaml'),
+    RAG_SOURCES_ROOT: join(dir, 'mounts'),
+    RAG_EVAL: join(dir, 'eval.json'),
+    LOG_LEVEL: 'info',
+  };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/rag/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -52,13 +64,14 @@ async function startRuntime(port: number): Promise<{ child: ChildProcess; stderr
   return { child, stderr: () => out };
 }
 
-async function indexedReport(port: number, logs: () => string): Promise<{ chunks: number; log: string }> {
+async function indexedReport(port: number, logs: () => string): Promise<{ chunks: number; log: string; health: RuntimeHealth }> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const line = logs().split('\n').find((l) => l.includes('"sources indexed"'));
+    // The eval runs after indexing, so its log line means both are done.
+    const line = logs().split('\n').find((l) => l.includes('"eval set run"'));
     if (line) {
-      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { chunks: number };
-      return { chunks: health.chunks, log: logs() };
+      const health = runtimeHealthSchema.parse(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json());
+      return { chunks: health.chunks, log: logs(), health };
     }
     if (Date.now() > deadline) throw new Error(`runtime never reported indexing; output:\n${logs()}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -74,7 +87,7 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 describe('RAG runtime loads its sources', () => {
-  it('indexes inline, mounted and URL sources at start, skips a corrupt file, and does not duplicate after a restart', async () => {
+  it('indexes inline, mounted and URL sources at start, runs the eval set, skips a corrupt file, and does not duplicate after a restart', async () => {
     const port = await freeLoopbackPort();
     const first = await startRuntime(port);
     const a = await indexedReport(port, first.stderr);
@@ -82,6 +95,10 @@ describe('RAG runtime loads its sources', () => {
     expect(a.log).toContain('"indexedDocuments":3');
     expect(a.log).toMatch(/"reason":"InvalidJson".*broken\.json/);
     expect(a.chunks).toBeGreaterThanOrEqual(3);
+    // What the operator's probe copies into RagPipeline status.
+    expect(a.health).toMatchObject({ documents: 3, lastIndexedTime: expect.stringMatching(/Z$/) });
+    expect(a.health.lastEval).toMatchObject({ questions: 2, recallAt5: 1 });
+    expect(a.health.lastEval!.mrr).toBeGreaterThan(0.5);
 
     // What the persisted store holds shows when the next start opens it, before it re-reads the sources.
     const storedAtOpen = (log: string) => Number(/"chunks":(\d+)[^\n]*"rag service opened"/.exec(log)?.[1] ?? NaN);
