@@ -1,3 +1,4 @@
+import { errorMessage } from '../util/errors.js';
 import type { Logger } from 'pino';
 import { modelPoolSpecSchema, type ModelPool, type ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
 import { modelPoolResource } from './resources.js';
@@ -512,8 +513,4 @@ function registryOf(upstream: string): string {
 
 function getReadyReason(pool: ModelPoolObject): string | undefined {
   return pool.status?.conditions?.find((c) => c.type === READY)?.reason;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,6 +4,7 @@ import { jsonEqual, type KubeObject } from './object.js';
 import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
 import { Resources } from './resources.js';
 import { backoffDelay } from './workqueue.js';
+import { ReasonError } from '../util/errors.js';
 
 /** Higress only reads the McpBridge with this name (reference §1.2). */
 export const MCPBRIDGE_NAME = 'default';
@@ -29,15 +30,7 @@ export interface McpBridge extends KubeObject {
   spec?: { registries?: Registry[]; [field: string]: unknown };
 }
 
-export class McpBridgeError extends Error {
-  override readonly name = 'McpBridgeError';
-  constructor(
-    readonly reason: 'RegistryNameConflict' | 'McpBridgeConflictRetriesExhausted',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class McpBridgeError extends ReasonError<'RegistryNameConflict' | 'McpBridgeConflictRetriesExhausted'> {}
 
 export type MergeResult =
   | { ok: true; changed: boolean; registries: Registry[]; owners: Record<string, string> }

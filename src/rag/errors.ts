@@ -1,5 +1,7 @@
 // Errors that cross the RAG server's module boundaries carry a CamelCase reason a caller (or the
 // operator's status condition) can switch on without parsing messages.
+import { ReasonError } from '../util/errors.js';
+
 export type RagErrorReason =
   | 'EmbeddingUnavailable'
   | 'EmbeddingDimensionMismatch'
@@ -10,17 +12,6 @@ export type RagErrorReason =
   | 'InvalidDocument'
   | 'InvalidRagConfig';
 
-export class RagError extends Error {
-  constructor(
-    readonly reason: RagErrorReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'RagError';
-  }
-}
+export class RagError extends ReasonError<RagErrorReason> {}
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export { errorMessage } from '../util/errors.js';

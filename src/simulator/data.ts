@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ReasonError } from '../util/errors.js';
 
 // The routing dataset (MMLU-Pro with real per-model answers). Loaded from ../shared/data/routing when the
 // shared data exists, else from the small sample under test/fixtures/routing, so tests run anywhere.
@@ -34,14 +35,7 @@ export const simModelSchema = z.object({
 });
 export type SimModel = z.infer<typeof simModelSchema>;
 
-export class RoutingDataError extends Error {
-  constructor(
-    readonly reason: 'DataNotFound' | 'MalformedRecord',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class RoutingDataError extends ReasonError<'DataNotFound' | 'MalformedRecord'> {}
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -1,5 +1,6 @@
 import { l2Normalize, type DenseFeatures, type Features } from './features.js';
 import type { HashedTfidfFeaturizer } from './featurizer.js';
+import { ReasonError } from '../../util/errors.js';
 
 // Where prompt features come from. The default is the in-process hashed TF-IDF (synchronous, no network).
 // A user may instead point the router at an OpenAI-compatible `/v1/embeddings` model of the pool; that
@@ -39,15 +40,7 @@ export interface OpenAIEmbeddingsOptions {
   fetchImpl?: typeof fetch;
 }
 
-export class EmbeddingError extends Error {
-  constructor(
-    readonly reason: 'EmbeddingRequestFailed' | 'EmbeddingBadResponse' | 'EmbeddingTimeout',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'EmbeddingError';
-  }
-}
+export class EmbeddingError extends ReasonError<'EmbeddingRequestFailed' | 'EmbeddingBadResponse' | 'EmbeddingTimeout'> {}
 
 interface EmbeddingsResponse {
   data?: Array<{ index?: number; embedding?: unknown }>;

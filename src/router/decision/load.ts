@@ -2,16 +2,9 @@ import type { CandidateModel, RouterModel, SerializedRouterModel } from '../type
 import { LEARNED_MODEL_KIND, LearnedRouterModel } from './learnedModel.js';
 import type { PolicyConfig } from './policy.js';
 import { PRIOR_MODEL_KIND, PriorRouterModel, type PriorConfig } from './priorModel.js';
+import { ReasonError } from '../../util/errors.js';
 
-export class RouterModelLoadError extends Error {
-  constructor(
-    readonly reason: 'UnknownRouterModelKind' | 'MalformedRouterModel',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RouterModelLoadError';
-  }
-}
+export class RouterModelLoadError extends ReasonError<'UnknownRouterModelKind' | 'MalformedRouterModel'> {}
 
 /** Turns a snapshot written by `RouterModel.serialize()` back into a RouterModel. */
 export function loadRouterModel(

@@ -1,4 +1,5 @@
 import type { FlywheelRecord } from '../types.js';
+import { ReasonError } from '../../util/errors.js';
 
 // Where flywheel records live. `append` resolves only once the record is durable (the caller may then
 // acknowledge it); `since` pages through records in arrival order so the trainer can read increments.
@@ -19,14 +20,7 @@ export interface FlywheelStore {
   close(): Promise<void>;
 }
 
-export class StoreError extends Error {
-  constructor(
-    readonly reason: 'StoreOpenFailed' | 'StoreWriteFailed' | 'StoreReadFailed',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class StoreError extends ReasonError<'StoreOpenFailed' | 'StoreWriteFailed' | 'StoreReadFailed'> {}
 
 /** Every record, paging through `since` so no single query holds the whole table. */
 export async function readAll(store: Pick<FlywheelStore, 'since'>): Promise<FlywheelRecord[]> {

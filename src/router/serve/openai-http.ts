@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ReasonError } from '../../util/errors.js';
 
 // Small HTTP helpers shared by the router and the simulator: bounded body reading and OpenAI-shaped errors,
 // so every failure a client sees is `{error:{message,type,param,code}}` with the right status.
@@ -37,14 +38,7 @@ export function sendError(
   sendJson(res, status, openAIError(message, type, code, param), headers);
 }
 
-export class BodyError extends Error {
-  constructor(
-    readonly reason: 'BodyTooLarge' | 'InvalidJson' | 'BodyAborted',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class BodyError extends ReasonError<'BodyTooLarge' | 'InvalidJson' | 'BodyAborted'> {}
 
 /** Reads the whole request body (chat requests are small), refusing more than `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {

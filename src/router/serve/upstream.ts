@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { ReasonError } from '../../util/errors.js';
 
 // The router's one connection pool to its upstream (the Higress gateway, or the simulator in tests).
 // Keep-alive matters: a fresh TCP handshake per request would dominate the router's added latency.
@@ -10,14 +11,7 @@ export interface UpstreamOptions {
   maxSockets: number;
 }
 
-export class UpstreamError extends Error {
-  constructor(
-    readonly reason: 'UpstreamUnreachable' | 'UpstreamTimeout' | 'UpstreamAborted',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class UpstreamError extends ReasonError<'UpstreamUnreachable' | 'UpstreamTimeout' | 'UpstreamAborted'> {}
 
 export interface UpstreamCall {
   response: Promise<IncomingMessage>;

@@ -6,6 +6,7 @@ import { predictOutputTokens, predictQuality, type ModelHead } from '../decision
 import type { CandidateModel, FlywheelRecord } from '../types.js';
 import { buildDataset, splitRecords, type Dataset, type Example } from './dataset.js';
 import { fitLinear, type SgdOptions } from './sgd.js';
+import { ReasonError } from '../../util/errors.js';
 
 // Trains a LearnedRouterModel from flywheel records. Model selection (regularisation) and the choice of λ
 // happen on a validation slice carved out of the training records; the final model is then refit on all
@@ -57,15 +58,7 @@ export interface TrainResult {
 export const DEFAULT_LAMBDA_GRID = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 35, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 1e4, 3e4, 1e5];
 const DEFAULT_SGD: Omit<SgdOptions, 'l2'> = { epochs: 6, learningRate: 0.05, seed: 7 };
 
-export class TrainingError extends Error {
-  constructor(
-    readonly reason: 'NotEnoughRecords' | 'UnknownReferenceModel',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TrainingError';
-  }
-}
+export class TrainingError extends ReasonError<'NotEnoughRecords' | 'UnknownReferenceModel'> {}
 
 export function train(records: readonly FlywheelRecord[], options: TrainOptions): LearnedRouterModel {
   return trainWithReport(records, options).model;

@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SerializedRouterModel } from '../types.js';
+import { ReasonError } from '../../util/errors.js';
 
 // Keeps every trained router model and which one serves. `promote` makes a saved version current;
 // `rollback` returns to the version that was current before the last promotion.
@@ -24,15 +25,7 @@ export interface RouterModelVersionStore {
   rollback(): Promise<string>;
 }
 
-export class VersionStoreError extends Error {
-  constructor(
-    readonly reason: 'UnknownVersion' | 'NothingToRollBack' | 'InvalidVersionName',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'VersionStoreError';
-  }
-}
+export class VersionStoreError extends ReasonError<'UnknownVersion' | 'NothingToRollBack' | 'InvalidVersionName'> {}
 
 interface StoreState {
   /** Promotion history, oldest first; the last entry is current. */
