@@ -41,7 +41,9 @@ describe('generated RBAC', () => {
     // The gateway Role without its `ingresses` rule (rendered from the table minus the Ingress write rows).
     const withoutIngressWrites = RBAC_TABLE.filter((g) => !(g.resource === Resources.Ingress && g.scope === 'higress'));
     const kc = await provisionOperatorIdentity(testKubeConfig(), { names, table: withoutIngressWrites });
-    operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log: createLogger('operator', 'fatal') });
+    // A write error is reported in status, not retried with backoff: the periodic resync (10 min by default,
+    // 2 s here) is what looks again once the rule is back.
+    operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 2_000, log: createLogger('operator', 'fatal') });
     await operator.synced;
 
     const gw = names.higressNamespace;
@@ -64,7 +66,7 @@ describe('generated RBAC', () => {
     expect(forbidden.message).toContain(`system:serviceaccount:${names.namespace}:${names.name}`);
     expect(forbidden.message).toMatch(/cannot (patch|create) resource "ingresses" in API group "networking.k8s.io" in the namespace/);
 
-    // Put the rule back (the full table for the same names): the same operator converges, no restart.
+    // Put the rule back (the full table for the same names): the same operator process converges, no restart.
     await provisionOperatorIdentity(testKubeConfig(), { names });
     await waitFor(
       async () => {
