@@ -119,7 +119,7 @@ describe('kubectl against the demo', () => {
   });
 
   // Issue 9 lists two gaps this file guards: ModelPool's MODELS column (status.readyModels, never written before
-  // the "contracts" work) and RagPipeline Events (only ModelPool emitted them before the "ops-runtime" work).
+  // the "console" work) and RagPipeline Events (only ModelPool emitted them before the "ops-runtime" work).
   it('get -o wide: every printer column of every kind shows a value', () => {
     for (const crd of CRDS) {
       const rows = table(kubectl(['get', crd.plural, '-A', '-o', 'wide']));
