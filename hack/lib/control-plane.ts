@@ -241,6 +241,9 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
       // which endpoint validation rejects (loopback) and logs forever.
       '--endpoint-reconciler-type=none',
       '--profiling=false',
+      // As on OpenShift and hardened clusters: setting blockOwnerDeletion needs `update` on the owner's
+      // finalizers subresource, so the operator's generated RBAC is proven against it.
+      '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
       ...(opts.apiserverArgs ?? []),
     ], join(dataDir, 'kube-apiserver.log'));
     processes.push(apiserver);
