@@ -38,16 +38,23 @@ export interface Grant {
 const READ: readonly Verb[] = ['get', 'list', 'watch'];
 const WRITE: readonly Verb[] = ['create', 'update', 'patch', 'delete'];
 
-/** Status and finalizers of one of our kinds: the same three rows for every controller. */
-function ownKind(controller: string, resource: ResourceType, pending?: string): Grant[] {
-  const p = pending ? { pending } : {};
-  return [
+/**
+ * Rows for one of our kinds: watch it, patch its finalizer, write its status; with `ownerReferences`, also the
+ * `finalizers` subresource, which the OwnerReferencesPermissionEnforcement admission plugin (on in the harness)
+ * requires of whoever sets blockOwnerDeletion on an object owned by this kind.
+ */
+function ownKind(controller: string, resource: ResourceType, opts: { ownerReferences?: boolean; pending?: string } = {}): Grant[] {
+  const p = opts.pending ? { pending: opts.pending } : {};
+  const rows: Grant[] = [
     // patch: finalizers are added and removed with a merge patch on the object (src/kube/finalizers.ts).
     { controller, resource, verbs: [...READ, 'patch'], scope: 'cluster', why: `watch ${resource.kind}s, add/remove our finalizer`, ...p },
-    { controller, resource, subresource: 'status', verbs: ['get', 'update', 'patch'], scope: 'cluster', why: 'write conditions and observed state', ...p },
-    // Needed where the OwnerReferencesPermissionEnforcement admission plugin checks blockOwnerDeletion.
-    { controller, resource, subresource: 'finalizers', verbs: ['update'], scope: 'cluster', why: 'set ownerReferences with blockOwnerDeletion on generated objects', ...p },
+    // update: src/kube/conditions.ts writes status with PUT on the status subresource.
+    { controller, resource, subresource: 'status', verbs: ['update'], scope: 'cluster', why: 'write conditions and observed state', ...p },
   ];
+  if (opts.ownerReferences) {
+    rows.push({ controller, resource, subresource: 'finalizers', verbs: ['update'], scope: 'cluster', why: 'generated objects carry ownerReferences with blockOwnerDeletion', ...p });
+  }
+  return rows;
 }
 
 /** Kinds other engineers are adding; their rows stay unrendered until the CRD is on main. */
@@ -73,7 +80,7 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'modelpool', resource: Resources.CustomResourceDefinition, verbs: ['get'], scope: 'cluster', why: 'tell "Higress not installed" (a condition) from a failure' },
 
   // --- RagPipeline (src/controllers/ragpipeline.ts): the runtime lives in the pipeline's own namespace ---
-  ...ownKind('ragpipeline', ragPipelineResource),
+  ...ownKind('ragpipeline', ragPipelineResource, { ownerReferences: true }),
   { controller: 'ragpipeline', resource: Deployments, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the RAG runtime Deployment' },
   { controller: 'ragpipeline', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the rendered runtime config' },
   { controller: 'ragpipeline', resource: Resources.Service, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the runtime Service' },
@@ -85,7 +92,7 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'kit', resource: Resources.Lease, verbs: ['get', 'create', 'update'], scope: 'operator', why: 'leader election (src/kube/leader.ts)' },
 
   // --- kinds not on main yet: the integrator deletes `pending` (and adds what else they touch) when they merge ---
-  ...ownKind('semanticrouter', SemanticRouter, 'SemanticRouter CRD not merged yet'),
-  ...ownKind('agentproduct', AgentProduct, 'AgentProduct CRD not merged yet'),
-  ...ownKind('himarketconnection', HiMarketConnection, 'HiMarketConnection CRD not merged yet'),
+  ...ownKind('semanticrouter', SemanticRouter, { pending: 'SemanticRouter CRD not merged yet' }),
+  ...ownKind('agentproduct', AgentProduct, { pending: 'AgentProduct CRD not merged yet' }),
+  ...ownKind('himarketconnection', HiMarketConnection, { pending: 'HiMarketConnection CRD not merged yet' }),
 ];
