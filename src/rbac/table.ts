@@ -77,7 +77,9 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'modelpool', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'our registries in McpBridge/default' },
   { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: READ, scope: 'cluster', why: 'informer over our fallback EnvoyFilters' },
   { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: WRITE, scope: 'higress', why: 'fallback-chain redirect patches' },
-  { controller: 'modelpool', resource: Resources.CustomResourceDefinition, verbs: ['get'], scope: 'cluster', why: 'tell "Higress not installed" (a condition) from a failure' },
+  // list/watch: the ops-runtime branch watches each Higress CRD by name (fieldSelector) to recover the moment it is
+  // installed; granted ahead of that merge so the ServiceAccount-run tests keep passing once it lands.
+  { controller: 'modelpool', resource: Resources.CustomResourceDefinition, verbs: READ, scope: 'cluster', why: 'tell "Higress not installed" (a condition) from a failure; notice the CRDs appear' },
 
   // --- RagPipeline (src/controllers/ragpipeline.ts): the runtime lives in the pipeline's own namespace ---
   ...ownKind('ragpipeline', ragPipelineResource, { ownerReferences: true }),
