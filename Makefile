@@ -9,7 +9,8 @@ ifneq ($(NODE_HOME),)
 export PATH := $(NODE_HOME)/bin:$(PATH)
 export npm_config_nodedir := $(NODE_HOME)
 endif
-NODE_VERSION := $(shell node -v)
+# $(shell) does not see exported variables in every make version: pass PATH explicitly.
+NODE_VERSION := $(shell PATH="$(PATH)" node -v)
 
 # `npm ci` from the committed lockfile; the stamp names the Node version because native addons are built for
 # one ABI: a different Node reinstalls from scratch (npm ci empties node_modules first).
