@@ -1,4 +1,5 @@
 import { Controller, secondaryWatch } from '../kube/controller.js';
+import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
 import { managedSelector } from '../kube/owner.js';
@@ -47,6 +48,7 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
   const services = owned(Resources.Service);
   const pvcs = owned(PersistentVolumeClaims);
   const locator = options.locator ?? (process.env.RAG_LOCAL_PROCESS === '1' ? new LocalProcessLocator({ client: mgr.client, log: mgr.log }) : undefined);
+  const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const probe = options.probe === false ? undefined : (options.probe ?? new HttpRuntimeProbe());
   const reconciler = new RagPipelineController({
     client: mgr.client,
@@ -61,6 +63,7 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
     ...(options.defaultImage ? { defaultImage: options.defaultImage } : {}),
     ...(probe ? { probe } : {}),
     ...(locator ? { locator } : {}),
+    event: (obj, type, reason, message) => void events.record(ragPipelineResource, obj, type, reason, message),
   });
   const controller = new Controller<RagPipelineObject>({
     name: 'ragpipeline',

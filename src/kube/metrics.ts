@@ -143,14 +143,4 @@ export const domainMetrics = {
 };
 
 // ---- bounded labels ------------------------------------------------------------------------------------
-
-/** The label value every unknown input collapses to. */
-export const OTHER_LABEL = 'other';
-
-/**
- * Keeps a label's cardinality bounded when its value comes from a client (a model name in a request body):
- * values in `allowed` (the configured models) pass, anything else becomes `other`. Pure.
- */
-export function boundedLabel(value: string | undefined, allowed: ReadonlySet<string>): string {
-  return value !== undefined && allowed.has(value) ? value : OTHER_LABEL;
-}
+export { boundedLabel, OTHER_LABEL } from '../util/bounded-label.js';
