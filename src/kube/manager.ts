@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { collectDefaultMetrics, register } from 'prom-client';
 import { createLogger } from '../util/log.js';
 import type { KubeClient } from './client.js';
 import { metricsEndpoint, serveEndpoints, type Endpoint, type EndpointServer } from './http-endpoints.js';
@@ -155,6 +156,8 @@ export class Manager {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    // process_* and nodejs_* series (RSS, event-loop lag), as client_golang's default collectors give Go operators.
+    if (!register.getSingleMetric('process_resident_memory_bytes')) collectDefaultMetrics({ register });
     await this.serve();
     for (const { cache } of this.caches) void cache.start();
     const le = this.opts.leaderElection;
