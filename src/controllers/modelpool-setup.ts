@@ -72,6 +72,17 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     onDelete: (p) => secrets.setReferences(makeKey(p.metadata.namespace, p.metadata.name), []),
   });
 
+  // Higress CRDs installed (or removed) while we run: pools that reported HigressCRDsMissing recover without a
+  // restart. Only these CRDs, by name, are watched — not every CRD in the cluster.
+  const crds = new ReferencedObjects<KubeObject>({ client: mgr.client, resource: Resources.CustomResourceDefinition, logger: mgr.log });
+  crds.setReferences('modelpool-controller', ModelPoolController.watchedCrds);
+  mgr.addCache(crds, { required: false });
+  const crdsChanged = (): void => {
+    reconciler?.crdsChanged();
+    for (const p of pools.store.list()) enqueue(makeKey(p.metadata.namespace, p.metadata.name));
+  };
+  crds.addEventHandler({ onAdd: crdsChanged, onDelete: crdsChanged });
+
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   reconciler = new ModelPoolController({
     client: mgr.client,

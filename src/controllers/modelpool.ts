@@ -117,6 +117,14 @@ export class ModelPoolController {
     }
   }
 
+  /** The Higress (or Istio) CRDs were installed or removed: forget the cached answer. */
+  crdsChanged(): void {
+    this.crdCheck = undefined;
+  }
+
+  /** CRDs whose presence decides what a pool can be (watched by name, see modelpool-setup.ts). */
+  static readonly watchedCrds: readonly string[] = [...HIGRESS_CRDS, ENVOYFILTER_CRD];
+
   // ---- mapping watched objects to work items -------------------------------------------------------
 
   /** Pools in `namespace` that reference Secret `name`. */
