@@ -56,12 +56,12 @@ describe('leader election with two operator processes', () => {
 
     // Probes answer on both replicas from process start, whoever leads.
     for (const p of [a, b]) {
-      await waitFor(async () => (await p.probe('/healthz'))?.status === 200, { timeoutMs: 30_000, description: `${p.name} /healthz` });
+      await waitFor(async () => (await p.probe('/healthz'))?.status === 200, { timeoutMs: 120_000, description: `${p.name} /healthz` });
     }
     const leaseHolder = async () => (await client.get<Lease>(Resources.Lease, 'higress-ai-operator', leaseNs))?.spec?.holderIdentity;
     const firstLeader = await waitFor(leaseHolder, { timeoutMs: 30_000, description: 'a lease holder' });
     const [leader, standby] = firstLeader === a.name ? [a, b] : [b, a];
-    await waitFor(async () => (await leader.probe('/readyz'))?.body.includes('leader'), { timeoutMs: 30_000, description: 'leader /readyz' });
+    await waitFor(async () => (await leader.probe('/readyz'))?.body.startsWith('ok: leader'), { timeoutMs: 30_000, description: 'leader /readyz' });
     const standbyReady = await waitFor(async () => {
       const r = await standby.probe('/readyz');
       return r?.status === 200 ? r : undefined;
@@ -81,7 +81,7 @@ describe('leader election with two operator processes', () => {
     // kill -9 the leader: no release, the standby must wait out the lease.
     await leader.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(async () => (await standby.probe('/readyz'))?.body.includes('leader'), { timeoutMs: 30_000, intervalMs: 100, description: 'standby takes over' });
+    await waitFor(async () => (await standby.probe('/readyz'))?.body.startsWith('ok: leader'), { timeoutMs: 30_000, intervalMs: 100, description: 'standby takes over' });
     const takeoverMs = Date.now() - killedAt;
     expect(await leaseHolder()).toBe(standby.name);
     expect(takeoverMs).toBeLessThanOrEqual(15_000);
