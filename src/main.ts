@@ -31,6 +31,7 @@ async function runOperator(argv: string[]): Promise<void> {
       'retry-period-seconds': { type: 'string', default: process.env.RETRY_PERIOD_SECONDS ?? '2' },
       'plugin-image-tag': { type: 'string', default: process.env.HIGRESS_PLUGIN_IMAGE_TAG },
       'resync-seconds': { type: 'string', default: process.env.RESYNC_SECONDS ?? '600' },
+      'gateway-batch-ms': { type: 'string', default: process.env.GATEWAY_BATCH_MS ?? '0' },
     },
   });
   const log = createLogger('operator');
@@ -47,6 +48,7 @@ async function runOperator(argv: string[]): Promise<void> {
     metricsPort: Number(values['metrics-port']),
     resyncPeriodMs: seconds('resync-seconds'),
     fallbackRoutes: !values['no-fallback-routes'],
+    gatewayBatchMs: Number(values['gateway-batch-ms']),
     ...(values['plugin-image-tag'] ? { pluginImage: { tag: values['plugin-image-tag'] } } : {}),
     ...(leaderElect
       ? {

@@ -24,6 +24,8 @@ export interface OperatorOptions {
   /** Leadership lost: default stops the controllers; src/main.ts exits instead. */
   onLeadershipLost?: () => void;
   pluginImage?: PluginImageOptions;
+  /** Batch window (ms) for writes of the per-gateway shared objects; 0 writes at once. */
+  gatewayBatchMs?: number;
   /** Render ModelPool fallback chains as routes + EnvoyFilter redirects (default true); false = retries only. */
   fallbackRoutes?: boolean;
   /** RagPipeline controller options (runtime image, probe, local-process mode). */
@@ -69,6 +71,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(opts.pluginImage ? { pluginImage: opts.pluginImage } : {}),
     ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
+    ...(opts.gatewayBatchMs !== undefined ? { gatewayBatchMs: opts.gatewayBatchMs } : {}),
   });
   const ragPipelines = setupRagPipelineController(manager, opts.rag ?? {});
   // ---- end of controllers ----

@@ -22,6 +22,8 @@ import { modelPoolResource } from './resources.js';
 export interface ModelPoolSetupOptions {
   concurrency?: number;
   pluginImage?: PluginImageOptions;
+  /** Batch window for the per-gateway shared objects (McpBridge, aggregated WasmPlugins); 0 = write at once. */
+  gatewayBatchMs?: number;
   /** Render fallback chains as routes + EnvoyFilter redirects (default true); false = retries only. */
   fallbackRoutes?: boolean;
 }
@@ -79,6 +81,7 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
   mgr.addCache(crds, { required: false });
   const crdsChanged = (): void => {
     reconciler?.crdsChanged();
+    for (const i of [wasmPlugins, mcpBridges, envoyFilters]) i.retryNow();
     for (const p of pools.store.list()) enqueue(makeKey(p.metadata.namespace, p.metadata.name));
   };
   crds.addEventHandler({ onAdd: crdsChanged, onDelete: crdsChanged });
@@ -119,9 +122,10 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     reconcile: (key) => r.reconcile(key),
     concurrency: opts.concurrency ?? 8,
     backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
+    coalesce: { match: (key) => key.startsWith(GATEWAY_PREFIX), windowMs: opts.gatewayBatchMs ?? 0 },
     logger: mgr.log,
   });
-  enqueue = (key) => controller.queue.add(key);
+  enqueue = (key) => controller.enqueue(key);
   mgr.add(controller);
   return { controller, reconciler };
 }

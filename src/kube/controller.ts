@@ -35,6 +35,12 @@ export interface ControllerOptions<P extends KubeObject> {
   /** Parallel reconciles (different keys). Default 4. */
   concurrency?: number;
   backoff?: BackoffOptions;
+  /**
+   * Batch window for keys that stand for shared objects (e.g. one aggregated object per gateway): the first
+   * request schedules the key `windowMs` later and every request inside the window joins it, so N changes
+   * cost one write of the shared object instead of N. Other keys are queued at once.
+   */
+  coalesce?: { match: (key: ObjectKey) => boolean; windowMs: number };
   logger?: Logger;
 }
 
@@ -56,15 +62,22 @@ export class Controller<P extends KubeObject> {
   }
 
   /** Subscribe to informers and start workers; returns at once. Wait for cache sync before relying on results. */
+  /** Queue `key` (after the coalescing window when it matches one). */
+  enqueue(key: ObjectKey): void {
+    const c = this.opts.coalesce;
+    if (c && c.windowMs > 0 && c.match(key)) this.queue.addAfter(key, c.windowMs);
+    else this.queue.add(key);
+  }
+
   start(): void {
     if (this.running) return;
-    const enqueue = (obj: KubeObject): void => this.queue.add(keyOf(obj));
+    const enqueue = (obj: KubeObject): void => this.enqueue(keyOf(obj));
     this.unsubscribe.push(
       this.opts.primary.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }),
     );
     for (const s of this.opts.secondaries ?? []) {
       const enqueueMapped = (obj: KubeObject): void => {
-        for (const key of s.map(obj)) this.queue.add(key);
+        for (const key of s.map(obj)) this.enqueue(key);
       };
       this.unsubscribe.push(
         s.informer.addEventHandler({

@@ -128,6 +128,14 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
     this.watchAbort?.abort();
   }
 
+  /**
+   * Cut short a back-off sleep after failed list/watch attempts and try again now — e.g. when the kind's CRD
+   * was just installed, instead of waiting out a back-off that grew while it was missing (up to 30 s).
+   */
+  retryNow(): void {
+    this.sleepAbort?.abort();
+  }
+
   /** Deliver every cached object to `onUpdate(obj, obj)` — the periodic resync. */
   resync(): void {
     for (const obj of this.store.list()) this.emit((h) => h.onUpdate?.(obj, obj));
