@@ -1,5 +1,5 @@
 import type { PluginImageOptions } from '../higress/plugins.js';
-import { Controller, secondaryWatch } from '../kube/controller.js';
+import { Controller, secondaryWatch, specOrDeletionChanged } from '../kube/controller.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Manager } from '../kube/manager.js';
 import { MCPBRIDGE_NAME, type McpBridge } from '../kube/mcpbridge.js';
@@ -112,7 +112,9 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     name: 'modelpool',
     primary: pools,
     secondaries: [
-      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)]),
+      // The shared objects depend on pools' specs, not on their status: a pool's status write must not make
+      // the gateway re-render all pools of its namespace (quadratic in a burst).
+      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)], specOrDeletionChanged),
       secondaryWatch(secrets, (s) => r.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '')),
       secondaryWatch(ingresses, ownedBy),
       secondaryWatch(envoyFilters, ownedBy),

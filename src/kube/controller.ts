@@ -18,12 +18,35 @@ export type Reconciler = (key: ObjectKey) => Promise<ReconcileResult | void>;
 export interface SecondaryWatch {
   informer: EventSource<KubeObject>;
   map: (obj: KubeObject) => readonly ObjectKey[];
+  /** controller-runtime's update predicate: map an update only when this says it matters. Default: always. */
+  updateMatters?: (old: KubeObject, obj: KubeObject) => boolean;
+}
+
+/**
+ * controller-runtime's GenerationChangedPredicate (+ deletion): true when the spec changed (generation) or
+ * deletion started. Status-only writes — a controller's own, many per second in a burst — do not pass. Pure.
+ */
+export function specOrDeletionChanged(old: KubeObject, obj: KubeObject): boolean {
+  return (
+    old === obj || // periodic resync: always re-deliver
+    old.metadata.generation !== obj.metadata.generation ||
+    old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp ||
+    old.metadata.generation === undefined
+  );
 }
 
 /** Typed constructor for a {@link SecondaryWatch}: `map` sees the informer's own object type. */
-export function secondaryWatch<T extends KubeObject>(informer: EventSource<T>, map: (obj: T) => readonly ObjectKey[]): SecondaryWatch {
+export function secondaryWatch<T extends KubeObject>(
+  informer: EventSource<T>,
+  map: (obj: T) => readonly ObjectKey[],
+  updateMatters?: (old: KubeObject, obj: KubeObject) => boolean,
+): SecondaryWatch {
   // Sound: the source only ever hands `map` objects of its own type T.
-  return { informer: informer as unknown as EventSource<KubeObject>, map: map as (obj: KubeObject) => readonly ObjectKey[] };
+  return {
+    informer: informer as unknown as EventSource<KubeObject>,
+    map: map as (obj: KubeObject) => readonly ObjectKey[],
+    ...(updateMatters ? { updateMatters } : {}),
+  };
 }
 
 export interface ControllerOptions<P extends KubeObject> {
@@ -84,6 +107,7 @@ export class Controller<P extends KubeObject> {
           onAdd: enqueueMapped,
           // Map both versions: a label change can move an object from one owner to another.
           onUpdate: (o, n) => {
+            if (s.updateMatters && !s.updateMatters(o, n)) return;
             enqueueMapped(o);
             if (o !== n) enqueueMapped(n);
           },
