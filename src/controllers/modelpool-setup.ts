@@ -115,7 +115,15 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
       // The shared objects depend on pools' specs, not on their status: a pool's status write must not make
       // the gateway re-render all pools of its namespace (quadratic in a burst).
       secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)], specOrDeletionChanged),
-      secondaryWatch(secrets, (s) => r.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '')),
+      // A Secret feeds both the pools naming it (their status) and their gateways (tokens in ai-proxy).
+      secondaryWatch(secrets, (s) => {
+        const keys = r.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
+        const gateways = new Set(keys.flatMap((k) => {
+          const p = pools.store.get(k);
+          return p ? [GATEWAY_PREFIX + gatewayNamespaceOf(p)] : [];
+        }));
+        return [...keys, ...gateways];
+      }),
       secondaryWatch(ingresses, ownedBy),
       secondaryWatch(envoyFilters, ownedBy),
       secondaryWatch(wasmPlugins, gatewayChanged),
