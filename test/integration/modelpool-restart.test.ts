@@ -19,7 +19,7 @@ let child: ChildProcess | undefined;
 function startOperatorProcess(): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: operatorKubeconfigPath() /* the operator's ServiceAccount */, LOG_LEVEL: 'error' };
   delete env.NODE_OPTIONS; // jest's VM-modules flag is not for the operator
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'operator', '--no-leader-elect', '--health-port=0'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'operator', '--no-leader-elect', '--health-port=0', '--metrics-port=0'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
