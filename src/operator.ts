@@ -3,16 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { register } from 'prom-client';
 import type { Logger } from 'pino';
-import {
-  GATEWAY_PREFIX,
-  ModelPoolController,
-  gatewayNamespaceOf,
-  type EnvoyFilterObject,
-  type IngressObject,
-  type ModelPoolObject,
-  type SecretObject,
-  type WasmPluginObject,
-} from './controllers/modelpool.js';
+import { startModelPoolController } from './controllers/modelpool-watches.js';
 import { modelPoolResource } from './controllers/resources.js';
 import { startRagPipelineController, type RagOperatorOptions } from './controllers/ragpipeline-wiring.js';
 import type { PluginImageOptions } from './higress/plugins.js';
@@ -64,56 +55,17 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   const resyncPeriodMs = opts.resyncPeriodMs ?? 10 * 60_000;
   const common = { client, resyncPeriodMs, logger: log };
 
-  const pools = new Informer<ModelPoolObject>({ ...common, resource: modelPoolResource });
-  const secrets = new Informer<SecretObject>({ ...common, resource: Resources.Secret });
-  const ingresses = new Informer<IngressObject>({ ...common, resource: Resources.Ingress, labelSelector: managedSelector });
-  const wasmPlugins = new Informer<WasmPluginObject>({ ...common, resource: Resources.WasmPlugin, labelSelector: managedSelector });
-  const mcpBridges = new Informer<McpBridge>({ ...common, resource: Resources.McpBridge, fieldSelector: `metadata.name=${MCPBRIDGE_NAME}` });
-  const envoyFilters = new Informer<EnvoyFilterObject>({ ...common, resource: Resources.EnvoyFilter, labelSelector: managedSelector });
-
   const events = new EventRecorder(client, { logger: log });
-  // Created before the controller that owns the queue; every enqueue happens after `start()`.
-  let enqueue: (key: string) => void = () => undefined;
-  const reconciler = new ModelPoolController({
-    client,
-    pools,
-    secrets,
-    ingresses,
-    wasmPlugins,
-    mcpBridges,
-    envoyFilters,
-    ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
-    enqueue: (key) => enqueue(key),
-    log,
-    aggregate: opts.pluginImage ? { image: opts.pluginImage } : {},
+  const modelPools = startModelPoolController({
+    ...common,
+    fallbackRoutes: opts.fallbackRoutes,
+    concurrency: opts.concurrency,
     event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
   });
-  const ownedBy = (o: KubeObject): string[] => {
-    const owner = ModelPoolController.ownerKey(o);
-    return owner ? [owner] : [];
-  };
-  // A change to a shared object may be drift to undo, and may make waiting pools Ready.
-  const gatewayChanged = (o: KubeObject): string[] => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...reconciler.poolsAffectedBy(o)];
-  const controller = new Controller<ModelPoolObject>({
-    name: 'modelpool',
-    primary: pools,
-    secondaries: [
-      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)]),
-      secondaryWatch(secrets, (s) => reconciler.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '')),
-      secondaryWatch(ingresses, ownedBy),
-      secondaryWatch(envoyFilters, ownedBy),
-      secondaryWatch(wasmPlugins, gatewayChanged),
-      secondaryWatch(mcpBridges, gatewayChanged),
-    ],
-    reconcile: (key) => reconciler.reconcile(key),
-    concurrency: opts.concurrency ?? 8,
-    backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
-    logger: log,
-  });
-  enqueue = (key) => controller.queue.add(key);
+  const { controller, pools, secrets, ingresses } = modelPools;
 
   const rag = startRagPipelineController({ ...common, pools, ingresses, options: opts.rag ?? {} });
-  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, envoyFilters, ...rag.informers];
+  const informers = [...modelPools.informers, ...rag.informers];
   controller.start();
   for (const i of informers) i.start();
 

@@ -4,8 +4,9 @@ import { Controller, secondaryWatch } from '../kube/controller.js';
 import { Informer } from '../kube/informer.js';
 import type { KubeObject } from '../kube/object.js';
 import { Resources } from '../kube/resources.js';
-import type { IngressObject, ModelPoolObject } from './modelpool.js';
+import type { ModelPoolObject } from './modelpool.js';
 import {
+  type IngressObject,
   Deployments,
   PersistentVolumeClaims,
   RagPipelineController,

@@ -1,0 +1,137 @@
+import type { Logger } from 'pino';
+import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
+import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
+import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import type { KubeClient } from '../kube/client.js';
+import { Controller, secondaryWatch } from '../kube/controller.js';
+import { Informer } from '../kube/informer.js';
+import { MCPBRIDGE_NAME, type McpBridge } from '../kube/mcpbridge.js';
+import { makeKey, type KubeObject } from '../kube/object.js';
+import { managedSelector, ownerOf } from '../kube/owner.js';
+import { Resources } from '../kube/resources.js';
+import { GATEWAY_PREFIX, ModelPoolController, type EventSink } from './modelpool.js';
+import { aiRouteOwner, type ConfigMapObject } from './modelpool-objects.js';
+import { gatewayNamespaceOf, type ModelPoolObject, type SecretObject } from './modelpool-observe.js';
+import type { IngressObject } from './ragpipeline.js';
+import { modelPoolResource } from './resources.js';
+
+/**
+ * The ModelPool controller's informers and the mapping of watched objects to work items.
+ * WasmPlugins and EnvoyFilters are watched without a label selector: the console-owned plugins carry no
+ * label of ours, and the console rewrites a route's EnvoyFilter without our labels.
+ */
+
+const KIND = 'ModelPool';
+
+export interface ModelPoolWiringOptions {
+  client: KubeClient;
+  resyncPeriodMs: number;
+  logger: Logger;
+  fallbackRoutes?: boolean | undefined;
+  concurrency?: number | undefined;
+  event?: EventSink;
+}
+
+export function startModelPoolController(opts: ModelPoolWiringOptions) {
+  const common = { client: opts.client, resyncPeriodMs: opts.resyncPeriodMs, logger: opts.logger };
+  const pools = new Informer<ModelPoolObject>({ ...common, resource: modelPoolResource });
+  const secrets = new Informer<SecretObject>({ ...common, resource: Resources.Secret });
+  const ingresses = new Informer<IngressObject>({ ...common, resource: Resources.Ingress, labelSelector: managedSelector });
+  const wasmPlugins = new Informer<SharedWasmPlugin>({ ...common, resource: Resources.WasmPlugin });
+  const mcpBridges = new Informer<McpBridge>({ ...common, resource: Resources.McpBridge, fieldSelector: `metadata.name=${MCPBRIDGE_NAME}` });
+  const envoyFilters = new Informer<KubeObject>({ ...common, resource: Resources.EnvoyFilter });
+  const configMaps = new Informer<ConfigMapObject>({ ...common, resource: Resources.ConfigMap, labelSelector: `${CONFIG_MAP_TYPE_LABEL}=${AI_ROUTE_CONFIG_MAP_TYPE}` });
+
+  // Created before the controller that owns the queue; every enqueue happens after `start()`.
+  let enqueue: (key: string) => void = () => undefined;
+  const reconciler = new ModelPoolController({
+    client: opts.client,
+    pools,
+    secrets,
+    // Shared with the RagPipeline controller, which reads these Ingresses typed.
+    ingresses: ingresses as unknown as Informer<KubeObject>,
+    wasmPlugins,
+    mcpBridges,
+    envoyFilters,
+    configMaps,
+    ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
+    ...(opts.event ? { event: opts.event } : {}),
+    enqueue: (key) => enqueue(key),
+    log: opts.logger,
+  });
+  const watches = new PoolWatches(reconciler, pools);
+  const controller = new Controller<ModelPoolObject>({
+    name: 'modelpool',
+    primary: pools,
+    secondaries: [
+      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)]),
+      secondaryWatch(secrets, (s) => watches.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '')),
+      secondaryWatch(ingresses, ownedBy),
+      secondaryWatch(envoyFilters, ownedBy),
+      secondaryWatch(configMaps, (cm) => {
+        const owner = aiRouteOwner(cm);
+        return owner?.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
+      }),
+      // A change to a shared object may be drift to undo, and may make waiting pools Ready.
+      secondaryWatch(wasmPlugins, (o) => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...watches.poolsAffectedBy(o)]),
+      secondaryWatch(mcpBridges, (o) => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...watches.poolsAffectedBy(o)]),
+    ],
+    reconcile: (key) => reconciler.reconcile(key),
+    concurrency: opts.concurrency ?? 8,
+    backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
+    logger: opts.logger,
+  });
+  enqueue = (key) => controller.queue.add(key);
+  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, envoyFilters, configMaps];
+  return { controller, reconciler, informers, pools, secrets, ingresses };
+}
+
+function ownedBy(o: KubeObject): string[] {
+  const owner = ownerOf(o);
+  return owner?.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
+}
+
+export class PoolWatches {
+  constructor(
+    private readonly reconciler: ModelPoolController,
+    private readonly pools: Informer<ModelPoolObject>,
+  ) {}
+
+  /** Pools in `namespace` that reference Secret `name`. */
+  poolsUsingSecret(namespace: string, name: string): string[] {
+    return this.pools.store
+      .byNamespace(namespace)
+      .filter((p) => p.spec.models.some((m) => m.provider.credentials?.secretRef.name === name))
+      .map((p) => makeKey(namespace, p.metadata.name));
+  }
+
+  /**
+   * Pools to look at again after a shared object changed: those not yet Ready, and Ready ones whose
+   * registries or providers (names from their last render) are no longer in the object (drift).
+   * Requeueing every pool of the gateway instead would be quadratic in the number of pools.
+   */
+  poolsAffectedBy(shared: KubeObject): string[] {
+    const gw = shared.metadata.namespace ?? '';
+    let present: Set<string> | undefined;
+    let namesOf: ((key: string) => string[]) | undefined;
+    if (shared.kind === 'McpBridge') {
+      present = new Set(((shared as McpBridge).spec?.registries ?? []).map((r) => r.name));
+      namesOf = (key) => this.reconciler.observer.lastRender(key)?.registries.map((r) => r.name) ?? [];
+    } else if (shared.metadata.name === 'ai-proxy.internal') {
+      const providers = (shared as SharedWasmPlugin).spec?.defaultConfig?.providers;
+      present = new Set(Array.isArray(providers) ? (providers as { id?: unknown }[]).map((p) => String(p.id)) : []);
+      namesOf = (key) => this.reconciler.observer.lastRender(key)?.providerIds ?? [];
+    }
+    return this.pools.store
+      .list()
+      .filter((p) => gatewayNamespaceOf(p) === gw)
+      .map((p) => ({ p, key: makeKey(p.metadata.namespace, p.metadata.name) }))
+      .filter(({ p, key }) => !isReadyNow(p) || (present && namesOf && namesOf(key).some((n) => !present.has(n))))
+      .map(({ key }) => key);
+  }
+}
+
+function isReadyNow(pool: ModelPoolObject): boolean {
+  const generation = pool.metadata.generation;
+  return pool.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === generation) ?? false;
+}
