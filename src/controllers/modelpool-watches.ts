@@ -64,7 +64,7 @@ export function startModelPoolController(opts: ModelPoolWiringOptions) {
     name: 'modelpool',
     primary: pools,
     secondaries: [
-      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)]),
+      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p), ...watches.poolsSharingClassWith(p)]),
       secondaryWatch(secrets, (s) => watches.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '')),
       secondaryWatch(ingresses, ownedBy),
       secondaryWatch(envoyFilters, ownedBy),
@@ -103,6 +103,19 @@ export class PoolWatches {
       .byNamespace(namespace)
       .filter((p) => p.spec.models.some((m) => m.provider.credentials?.secretRef.name === name))
       .map((p) => makeKey(namespace, p.metadata.name));
+  }
+
+  /** Pools of other gateway namespaces on `pool`'s ingress class: their IngressClass warning depends on it. */
+  poolsSharingClassWith(pool: ModelPoolObject): string[] {
+    // Only a new, changed or deleted pool can change who shares a class; its status writes cannot.
+    const settled = pool.status?.observedGeneration === pool.metadata.generation && !pool.metadata.deletionTimestamp;
+    if (settled) return [];
+    const gw = gatewayNamespaceOf(pool);
+    const cls = pool.spec.gateway?.ingressClassName ?? 'higress';
+    return this.pools.store
+      .list()
+      .filter((p) => gatewayNamespaceOf(p) !== gw && (p.spec.gateway?.ingressClassName ?? 'higress') === cls)
+      .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
   }
 
   /**

@@ -24,7 +24,7 @@ function sharedObjects(renders: PoolRender[]): unknown[] {
   const docs: unknown[] = [];
   for (const gw of [...new Set(renders.map((r) => r.gatewayNamespace))].sort()) {
     const mine = renders.filter((r) => r.gatewayNamespace === gw);
-    const merged = mergeRegistrySets([], {}, new Map(mine.map((r) => [r.ownerId, r.registries])));
+    const merged = mergeRegistrySets([], {}, new Map(mine.map((r) => [r.ownerId, r.registries.map((g) => ({ ...g }))])));
     if (merged.ok && merged.registries.length) {
       docs.push({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', metadata: { name: 'default', namespace: gw }, spec: { registries: merged.registries } });
     }
