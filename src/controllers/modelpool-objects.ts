@@ -104,7 +104,7 @@ export class PoolObjects {
    */
   async prune(owner: OwnerRef, gw: string, keep: PoolRender | undefined): Promise<boolean> {
     const id = ownerId(owner);
-    const keepNames = new Set(keep ? [...keep.configMaps, ...keep.ingresses, ...keep.envoyFilters].map((o) => o.metadata.name) : []);
+    const keepNames = new Set(keep ? [...keep.configMaps, ...keep.ingresses, ...keep.envoyFilters].map((o) => `${o.kind}/${o.metadata.name}`) : []);
     const filters = await this.envoyFiltersServed();
     const sets: [ResourceType, Informer<KubeObject>][] = [
       [Resources.ConfigMap, this.informers.configMaps],
@@ -117,7 +117,7 @@ export class PoolObjects {
     for (const [rt, informer] of sets) {
       for (const o of informer.store.byNamespace(gw)) {
         const name = o.metadata.name ?? '';
-        if (keepNames.has(name)) continue;
+        if (keepNames.has(`${rt.kind}/${name}`)) continue; // an EnvoyFilter shares its route Ingress's name
         const owned = rt === Resources.ConfigMap ? aiRouteOwner(o) : (ownerOf(o) ?? (routeObjects.has(name) ? owner : undefined));
         if (!owned || ownerId(owned) !== id) continue;
         left = true;

@@ -16,6 +16,7 @@ import {
   type WorkloadObject,
 } from './ragpipeline.js';
 import { LocalProcessLocator } from './ragpipeline-local.js';
+import { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { HttpRuntimeProbe, type RuntimeProbe } from './ragpipeline-runtime.js';
 import { ragPipelineResource } from './resources.js';
 
@@ -27,6 +28,11 @@ export interface RagOperatorOptions {
   /** Local-process mode: where runtimes run instead of pods. Default: child processes when RAG_LOCAL_PROCESS=1. */
   locator?: RuntimeLocator;
   concurrency?: number;
+  /**
+   * Opt-in: set `mcpServer.enable: true` in the gateway's `higress-config` when it is off (the MCP Ingress
+   * annotations do nothing without it). Off by default: it switches a gateway-wide filter on.
+   */
+  enableGatewayMcpServer?: boolean;
 }
 
 export interface RagWiring {
@@ -72,6 +78,7 @@ export function startRagPipelineController(deps: {
     ...(deps.options.defaultImage ? { defaultImage: deps.options.defaultImage } : {}),
     ...(probe ? { probe } : {}),
     ...(locator ? { locator } : {}),
+    mcpSwitch: new GatewayMcpSwitch(deps.client, { enable: deps.options.enableGatewayMcpServer }),
   });
   const controller = new Controller<RagPipelineObject>({
     name: 'ragpipeline',

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ragPipelineSchema, type RagPipeline } from '../api/v1alpha1/ragpipeline.js';
-import { isConsoleReservedName } from '../higress/names.js';
+import { consoleName } from '../higress/console/meta.js';
 import { parseRagConfig } from '../rag/config.js';
 import { CHECKSUM_ANNOTATION, CONFIG_KEY, renderRagPipeline, runtimeReadiness, type RagRender } from './ragpipeline.js';
 
@@ -101,14 +101,23 @@ describe('renderRagPipeline behaviour', () => {
     expect(milvus.pvc).toBeUndefined();
   });
 
-  it('exposes the MCP endpoint in the console MCP-server form, never under a console-reserved name', () => {
+  it('issue 7 finding 1: the request path reaches the runtime at /mcp (higress.io/rewrite-path, not only the SSE prefix)', () => {
     const r = renderRagPipeline(SCENARIOS.minimal!);
-    expect(isConsoleReservedName(r.ingress.metadata.name)).toBe(false);
+    expect(r.ingress.metadata.annotations?.['higress.io/rewrite-path']).toBe('/mcp');
+    expect(r.ingress.spec.rules[0]!.http.paths[0]!.path).toBe(r.gatewayPath);
+  });
+
+  it('exposes the MCP endpoint as a console DIRECT_ROUTE MCP server the console lists', () => {
+    const r = renderRagPipeline(SCENARIOS.minimal!);
+    const n = consoleName(['team-a', 'docs']);
+    expect(r.ingress.metadata.name).toBe(`mcp-server-${n}.internal`);
     expect(r.ingress.metadata.namespace).toBe('higress-system');
+    expect(r.ingress.metadata.labels).toMatchObject({ 'higress.io/biz-type': 'mcp-server', 'higress.io/mcp-server-type': 'DIRECT_ROUTE', 'higress.io/resource-definer': 'higress' });
     expect(r.ingress.metadata.annotations).toMatchObject({
       'higress.io/mcp-server': 'true',
       'higress.io/mcp-server-match-rule-type': 'prefix',
-      'higress.io/mcp-server-match-rule-value': '/mcp-servers/team-a-docs',
+      'higress.io/mcp-server-match-rule-value': `/mcp-servers/${n}`,
+      'higress.io/mcp-server-upstream-transport-type': 'streamable',
       'higress.io/mcp-server-upstream-type': 'streamable',
       'higress.io/destination': 'docs-rag.team-a.svc.cluster.local:8080',
     });

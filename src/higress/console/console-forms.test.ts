@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildAiRouteObjects, type AiRoute } from './ai-route.js';
-import { buildMcpServerIngress, mcpKeyAuthRule, mcpServerEnabled, openApiToolsRule } from './mcp-server.js';
+import { buildMcpServerIngress, mcpKeyAuthRule, mcpServerEnabled, openApiToolsRule, withMcpServerEnabled } from './mcp-server.js';
 import { CONSOLE_PLUGINS, ENTRY_OWNERS_ANNOTATION, mergePluginShares, type PluginShare, type SharedWasmPlugin } from './shared-plugins.js';
 
 /**
@@ -98,5 +98,13 @@ describe('console forms (golden: objects a live console wrote)', () => {
     expect(mcpServerEnabled('mcpServer:\n  enable: false\n')).toBe(false);
     expect(mcpServerEnabled('tracing: {}\n')).toBe(false);
     expect(mcpServerEnabled(': : bad')).toBe(false);
+  });
+
+  it('switches mcpServer.enable on (operator opt-in) keeping every other key, and never rewrites what it cannot read', () => {
+    const on = withMcpServerEnabled('tracing:\n  enable: false\nmcpServer:\n  sse_path_suffix: /sse\n  enable: false\n');
+    expect(mcpServerEnabled(on)).toBe(true);
+    expect(on).toContain('sse_path_suffix: /sse');
+    expect(on).toContain('tracing:');
+    expect(withMcpServerEnabled('- a list\n')).toBeUndefined();
   });
 });

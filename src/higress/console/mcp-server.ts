@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { Ingress, MatchRule } from '../types.js';
 import { consoleMeta, domainLabels, INTERNAL_SUFFIX } from './meta.js';
 
@@ -35,6 +35,8 @@ export interface McpServerInput {
   type: McpServerType;
   ingressClassName: string;
   domains: readonly string[];
+  /** Gateway path; the console always uses `/mcp-servers/<n>`, which is the default. */
+  path?: string;
   /** `higress.io/destination` target, `host:port`. */
   destination: string;
   description?: string;
@@ -45,7 +47,7 @@ export interface McpServerInput {
 }
 
 export function buildMcpServerIngress(input: McpServerInput): Ingress {
-  const path = mcpServerPath(input.server);
+  const path = input.path ?? mcpServerPath(input.server);
   const annotations: Record<string, string> = {
     'higress.io/destination': input.destination,
     'higress.io/mcp-server': 'true',
@@ -103,4 +105,21 @@ export function mcpServerEnabled(higressConfigYaml: string | undefined): boolean
   } catch {
     return false;
   }
+}
+
+/**
+ * `higress-config`'s `data.higress` with `mcpServer.enable: true`, every other key kept; undefined when
+ * the document is not a YAML mapping (never overwrite what we cannot read). Pure.
+ */
+export function withMcpServerEnabled(higressConfigYaml: string | undefined): string | undefined {
+  let doc: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = parse(higressConfigYaml ?? '');
+    if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) return undefined;
+    doc = (parsed ?? {}) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const mcp = typeof doc.mcpServer === 'object' && doc.mcpServer !== null ? (doc.mcpServer as Record<string, unknown>) : {};
+  return stringify({ ...doc, mcpServer: { ...mcp, enable: true } });
 }
