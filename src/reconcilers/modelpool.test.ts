@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expectGolden } from '../../test/support/golden.js';
 import { stringify } from 'yaml';
 import { modelPoolSchema, type ModelPool } from '../api/v1alpha1/modelpool.js';
 import { CONSOLE_PLUGINS, mergePluginShares, type ConsolePluginName, type PluginShare } from '../higress/console/shared-plugins.js';
@@ -47,15 +47,6 @@ function renderAll(pools: ModelPool[], observed: ObservedState): string {
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
-export function expectGolden(name: string, text: string): void {
-  const file = join(GOLDEN_DIR, `${name}.yaml`);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.CI && !existsSync(file)) throw new Error(`missing golden ${file}`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toEqual(readFileSync(file, 'utf8'));
-}
 
 const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }> = {
   'single-model': {
@@ -150,7 +141,7 @@ const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }>
 
 describe('renderModelPool golden snapshots (UPDATE_GOLDEN=1 to rewrite)', () => {
   for (const [name, { pools, observed }] of Object.entries(SCENARIOS)) {
-    it(name, () => expectGolden(name, renderAll(pools, observed)));
+    it(name, () => expectGolden(GOLDEN_DIR, `${name}`, renderAll(pools, observed)));
   }
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expectGolden } from '../../test/support/golden.js';
 import { parse, stringify } from 'yaml';
 import { ragPipelineSchema, type RagPipeline } from '../api/v1alpha1/ragpipeline.js';
 import { consoleName } from '../higress/console/meta.js';
@@ -24,15 +24,6 @@ function renderAll(r: RagRender): string {
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
-function expectGolden(name: string, text: string): void {
-  const file = join(GOLDEN_DIR, `ragpipeline-${name}.yaml`);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.CI && !existsSync(file)) throw new Error(`missing golden ${file}`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toEqual(readFileSync(file, 'utf8'));
-}
 
 const SCENARIOS: Record<string, RagPipeline> = {
   minimal: pipeline('team-a', 'docs', {}),
@@ -64,7 +55,7 @@ const SCENARIOS: Record<string, RagPipeline> = {
 
 describe('renderRagPipeline golden snapshots (UPDATE_GOLDEN=1 to rewrite)', () => {
   for (const [name, p] of Object.entries(SCENARIOS)) {
-    it(name, () => expectGolden(name, renderAll(renderRagPipeline(p))));
+    it(name, () => expectGolden(GOLDEN_DIR, `ragpipeline-${name}`, renderAll(renderRagPipeline(p))));
   }
 });
 
