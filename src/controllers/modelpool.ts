@@ -120,7 +120,7 @@ export class ModelPoolController {
       nameConflicts: conflicts,
       gatewayError: this.gatewayErrors.get(gw),
       waitingFor,
-      ingressClassSharedWith: gatewaysSharingClass(this.liveRenders(), gw, render.ingressClassName),
+      ingressClassSharedWith: gatewaysSharingClass(this.classUsers(), gw, render.ingressClassName),
     });
     this.emitEvents(current, render, result.ready);
     await this.writeStatus(current, result);
@@ -172,9 +172,12 @@ export class ModelPoolController {
     if (result.error) throw new Error(result.error.message);
   }
 
-  /** Renders of every live pool already rendered (for cross-pool checks such as shared ingress classes). */
-  private liveRenders(): PoolRender[] {
-    return this.deps.pools.store.list().flatMap((p) => this.observer.lastRender(makeKey(p.metadata.namespace, p.metadata.name)) ?? []);
+  /** Gateway namespace and ingress class of every live pool, read from the specs in the cache. */
+  private classUsers(): { gatewayNamespace: string; ingressClassName: string }[] {
+    return this.deps.pools.store
+      .list()
+      .filter((p) => !isBeingDeleted(p))
+      .map((p) => ({ gatewayNamespace: gatewayNamespaceOf(p), ingressClassName: p.spec.gateway?.ingressClassName ?? 'higress' }));
   }
 
   private emitEvents(pool: ModelPoolObject, render: PoolRender, ready: ConditionInput): void {

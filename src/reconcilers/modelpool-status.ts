@@ -102,8 +102,13 @@ function ingressClassCondition(render: PoolRender, obs: PoolObservation): Condit
     type: INGRESS_CLASS,
     status: 'False',
     reason: 'SharedWithOtherGateway',
-    message: `ingress class ${render.ingressClassName} is also used by pools of gateway namespace(s) ${obs.ingressClassSharedWith.join(', ')}; each gateway would serve the other's routes — set spec.gateway.ingressClassName per gateway`,
+    message: `ingress class ${render.ingressClassName} is also used by pools of gateway namespace(s) ${listSome(obs.ingressClassSharedWith)}; each gateway would serve the other's routes — set spec.gateway.ingressClassName per gateway`,
   };
+}
+
+/** The first few of a list, then a count: condition messages stay short however many pools there are. */
+function listSome(xs: readonly string[], n = 5): string {
+  return xs.length <= n ? xs.join(', ') : `${xs.slice(0, n).join(', ')} and ${xs.length - n} more`;
 }
 
 /** Each generated object with the error that keeps it from working, if any. */
