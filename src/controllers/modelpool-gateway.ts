@@ -8,6 +8,7 @@ import { syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
+import type { MatchRule } from '../higress/types.js';
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import type { ObjectError } from '../reconcilers/modelpool-status.js';
 import type { ConfigMapObject } from './modelpool-objects.js';
@@ -39,7 +40,21 @@ export interface GatewayResult {
   conflicts: Map<string, Map<string, string>>;
 }
 
-export async function syncGateway(deps: GatewayDeps, gw: string, renders: readonly PoolRender[], liveOwners: ReadonlySet<string>): Promise<GatewayResult> {
+/** A share without the rules that target `held` objects (routes whose names someone else holds). */
+function withoutHeld(share: PluginShare, held: ReadonlySet<string> | undefined): PluginShare {
+  if (!held?.size) return share;
+  const keep = (r: MatchRule) => !(r.ingress ?? []).some((i) => held.has(i));
+  return { ...share, ...(share.rules ? { rules: share.rules.filter(keep) } : {}), ...(share.seedRules ? { seedRules: share.seedRules.filter(keep) } : {}) };
+}
+
+export async function syncGateway(
+  deps: GatewayDeps,
+  gw: string,
+  renders: readonly PoolRender[],
+  liveOwners: ReadonlySet<string>,
+  /** Object names of a pool held by someone else: no rule of ours may target those routes. */
+  heldBy: (ownerId: string) => ReadonlySet<string> | undefined = () => undefined,
+): Promise<GatewayResult> {
   const conflicts = new Map<string, Map<string, string>>();
   const release = (id: string) => id.startsWith(`${KIND}/`) && !liveOwners.has(id);
   const plugins = Object.keys(CONSOLE_PLUGINS).filter((n) => n !== 'mcp-server.internal') as ConsolePluginName[];
@@ -47,7 +62,7 @@ export async function syncGateway(deps: GatewayDeps, gw: string, renders: readon
     const desired = new Map<string, PluginShare>();
     for (const r of renders) {
       const share = r.shares[name];
-      if (share) desired.set(r.ownerId, share);
+      if (share) desired.set(r.ownerId, withoutHeld(share, heldBy(r.ownerId)));
     }
     const cached = deps.wasmPlugins.store.get(makeKey(gw, name));
     // Nothing to add and nothing of ours to remove: leave the console's plugin (or its absence) alone.

@@ -129,6 +129,6 @@ export class PoolObjects {
 }
 
 /** Objects the console derives from AI route ConfigMap `ai-route-<n>`. */
-function derivedNames(configMapName: string): string[] {
+export function derivedNames(configMapName: string): string[] {
   return [`${configMapName}.internal`, `${configMapName}.fallback.internal`];
 }

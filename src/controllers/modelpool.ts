@@ -12,7 +12,7 @@ import { ownerId, type OwnerRef } from '../kube/owner.js';
 import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reconcilers/modelpool-status.js';
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import { syncGateway } from './modelpool-gateway.js';
-import { PoolObjects, type ConfigMapObject } from './modelpool-objects.js';
+import { derivedNames, PoolObjects, type ConfigMapObject } from './modelpool-objects.js';
 import { gatewayNamespaceOf, PoolObserver, type ModelPoolObject, type SecretObject } from './modelpool-observe.js';
 import { modelPoolResource } from './resources.js';
 
@@ -64,6 +64,8 @@ export class ModelPoolController {
   private readonly gatewayErrors = new Map<string, ObjectError>();
   /** Per pool owner id: its shared entries held by someone else (from the last gateway pass). */
   private readonly sharedConflicts = new Map<string, Map<string, string>>();
+  /** Per pool owner id: route objects held by someone else; shared rules for those routes are withheld. */
+  private readonly routeConflicts = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly deps: ModelPoolControllerDeps) {
     this.observer = new PoolObserver(deps);
@@ -111,6 +113,11 @@ export class ModelPoolController {
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
     if (waitingFor) this.deps.enqueue(GATEWAY_PREFIX + gw);
 
+    // A held route ConfigMap means the whole route (its Ingresses too) is someone else's.
+    const held = new Set([...applied.conflicts.keys()].flatMap((k) => (k.startsWith('ConfigMap/') ? derivedNames(k.slice(10)) : [k.slice(k.indexOf('/') + 1)])));
+    if (!jsonEqual([...held].sort(), [...(this.routeConflicts.get(render.ownerId) ?? [])].sort())) this.deps.enqueue(GATEWAY_PREFIX + gw);
+    if (held.size) this.routeConflicts.set(render.ownerId, held);
+    else this.routeConflicts.delete(render.ownerId);
     const conflicts = new Map([...applied.conflicts, ...(this.sharedConflicts.get(render.ownerId) ?? [])]);
     const result = modelPoolStatus(render, (current.spec.fallback?.length ?? 0) > 0, {
       generation: current.metadata.generation,
@@ -158,7 +165,7 @@ export class ModelPoolController {
     const renders = live.flatMap((p) => this.observer.render(p, fallbackRoutes) ?? []);
     const liveOwners = new Set(live.map((p) => ownerId({ kind: KIND, namespace: p.metadata.namespace ?? 'default', name: p.metadata.name })));
     const before = { error: this.gatewayErrors.get(gw), conflicts: renders.map((r) => this.sharedConflicts.get(r.ownerId)) };
-    const result = await syncGateway(this.deps, gw, renders, liveOwners);
+    const result = await syncGateway(this.deps, gw, renders, liveOwners, (id) => this.routeConflicts.get(id));
     if (result.error) this.gatewayErrors.set(gw, result.error);
     else this.gatewayErrors.delete(gw);
     for (const r of renders) {

@@ -165,6 +165,12 @@ describe('ModelPool in console forms', () => {
     expect(p.status?.generatedObjects?.find((o) => o.name === `ai-route-${n}`)?.error).toMatch(/not overwritten/);
     expect((await client.get<Obj>(Resources.ConfigMap, `ai-route-${n}`, gw))?.data).toEqual(theirs.data);
     expect(await client.get(Resources.Ingress, `ai-route-${n}.internal`, gw)).toBeUndefined();
+    // No rule of ours may target the foreign route.
+    await idle();
+    for (const plugin of ['model-mapper.internal', 'ai-statistics-2.0.1', 'key-auth.internal']) {
+      const rules = (await client.get<PluginObj>(Resources.WasmPlugin, plugin, gw))?.spec.matchRules ?? [];
+      expect(rules.filter((r) => r.ingress?.includes(`ai-route-${n}.internal`))).toEqual([]);
+    }
   });
 
   it('migrates from the aiop-* objects of earlier versions: old routes, plugins and registries go, nothing is left', async () => {
