@@ -1,9 +1,8 @@
 import type { KubeClient } from '../../kube/client.js';
-import { isAlreadyExists, isConflict } from '../../kube/errors.js';
-import { parseOwners } from '../../kube/mcpbridge.js';
+import { parseOwners, readMergeWrite } from '../../kube/mcpbridge.js';
 import { jsonEqual, type KubeObject } from '../../kube/object.js';
-import { Resources, type ResourceType } from '../../kube/resources.js';
-import { backoffDelay } from '../../kube/workqueue.js';
+import { Resources } from '../../kube/resources.js';
+import { ReasonError } from '../../util/errors.js';
 import { DEFAULT_PLUGIN_HUB } from '../plugins.js';
 import type { MatchRule, WasmPhase } from '../types.js';
 import { consoleMeta } from './meta.js';
@@ -299,60 +298,20 @@ export interface SyncSharedResult {
 }
 
 /** Read-merge-write of one console plugin with optimistic concurrency (resourceVersion), serialized per object. */
-export function syncSharedPlugin(client: KubeClient, opts: SyncSharedPluginOptions): Promise<SyncSharedResult> {
+export async function syncSharedPlugin(client: KubeClient, opts: SyncSharedPluginOptions): Promise<SyncSharedResult> {
   let conflicts = new Map<string, string>();
-  return readMergeWrite<SharedWasmPlugin>(client, Resources.WasmPlugin, opts.plugin.name, opts.namespace, opts.cached, opts.maxAttempts, (observed) => {
-    const merged = mergePluginShares(observed, opts.plugin, opts.namespace, opts.desired, opts.release);
-    conflicts = merged.conflicts;
-    return merged.changed ? merged.plugin : undefined;
-  }).then((written) => ({ written, conflicts }));
-}
-
-const locks = new Map<string, Promise<unknown>>();
-
-/** Run `fn` after every earlier call with the same key (reconciles of one process would race into 409s). */
-export function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const prev = locks.get(key) ?? Promise.resolve();
-  const run = prev.then(fn, fn);
-  const tail = run.catch(() => undefined);
-  locks.set(key, tail);
-  void tail.then(() => {
-    if (locks.get(key) === tail) locks.delete(key);
+  const written = await readMergeWrite<SharedWasmPlugin>(client, {
+    rt: Resources.WasmPlugin,
+    name: opts.plugin.name,
+    namespace: opts.namespace,
+    cached: opts.cached,
+    maxAttempts: opts.maxAttempts,
+    exhausted: (n) => new ReasonError('SharedObjectConflictRetriesExhausted', `WasmPlugin ${opts.namespace}/${opts.plugin.name}: still conflicting after ${n} attempts`),
+    merge: (observed) => {
+      const merged = mergePluginShares(observed, opts.plugin, opts.namespace, opts.desired, opts.release);
+      conflicts = merged.conflicts;
+      return merged.changed ? merged.plugin : undefined;
+    },
   });
-  return run;
-}
-
-export class SharedObjectConflictError extends Error {
-  readonly reason = 'SharedObjectConflictRetriesExhausted';
-}
-
-/**
- * Generic optimistic read-merge-write of one shared object: `merge` returns the object to write, or
- * undefined when nothing changes. Creates when absent; on 409 re-reads and merges again. True when written.
- */
-export function readMergeWrite<T extends KubeObject>(
-  client: KubeClient,
-  rt: ResourceType,
-  name: string,
-  namespace: string,
-  cached: T | undefined,
-  maxAttempts = 10,
-  merge: (observed: T | undefined) => T | undefined,
-): Promise<boolean> {
-  return serialized(`${rt.plural}/${namespace}/${name}`, async () => {
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const observed = attempt === 1 && cached ? cached : await client.get<T>(rt, name, namespace);
-      const next = merge(observed);
-      if (!next) return false;
-      try {
-        if (observed) await client.update<T>(rt, next);
-        else await client.create<T>(rt, next);
-        return true;
-      } catch (e) {
-        if (!isConflict(e) && !isAlreadyExists(e)) throw e;
-        await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, { baseDelayMs: 10, maxDelayMs: 500, jitter: 1 })));
-      }
-    }
-    throw new SharedObjectConflictError(`${rt.kind} ${namespace}/${name}: still conflicting after ${maxAttempts} attempts`);
-  });
+  return { written, conflicts };
 }
