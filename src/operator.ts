@@ -60,6 +60,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     ...common,
     fallbackRoutes: opts.fallbackRoutes,
     concurrency: opts.concurrency,
+    pluginImage: opts.pluginImage,
     event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
   });
   const { controller, pools, secrets, ingresses } = modelPools;

@@ -8,6 +8,7 @@ import { syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
+import type { PluginImageOptions } from '../higress/plugins.js';
 import type { MatchRule } from '../higress/types.js';
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import type { ObjectError } from '../reconcilers/modelpool-status.js';
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   mcpBridges: Informer<McpBridge>;
   configMaps: Informer<ConfigMapObject>;
   ingresses: Informer<KubeObject>;
+  /** Image of a console plugin the operator creates because the console has not. */
+  pluginImage?: PluginImageOptions | undefined;
 }
 
 export interface GatewayResult {
@@ -67,7 +70,7 @@ export async function syncGateway(
     const cached = deps.wasmPlugins.store.get(makeKey(gw, name));
     // Nothing to add and nothing of ours to remove: leave the console's plugin (or its absence) alone.
     if (!desired.size && !cached?.metadata.annotations?.['ai.higress.io/entry-owners']?.includes(`"${KIND}/`)) return;
-    const result = await syncSharedPlugin(deps.client, { namespace: gw, plugin: CONSOLE_PLUGINS[name], desired, release, cached });
+    const result = await syncSharedPlugin(deps.client, { namespace: gw, plugin: CONSOLE_PLUGINS[name], desired, release, cached, image: deps.pluginImage });
     for (const [owner, message] of result.conflicts) {
       const m = conflicts.get(owner) ?? new Map<string, string>();
       m.set(`WasmPlugin/${name}`, message);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
 import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
 import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import type { PluginImageOptions } from '../higress/plugins.js';
 import type { KubeClient } from '../kube/client.js';
 import { Controller, secondaryWatch } from '../kube/controller.js';
 import { Informer } from '../kube/informer.js';
@@ -30,6 +31,7 @@ export interface ModelPoolWiringOptions {
   fallbackRoutes?: boolean | undefined;
   concurrency?: number | undefined;
   event?: EventSink;
+  pluginImage?: PluginImageOptions | undefined;
 }
 
 export function startModelPoolController(opts: ModelPoolWiringOptions) {
@@ -56,6 +58,7 @@ export function startModelPoolController(opts: ModelPoolWiringOptions) {
     configMaps,
     ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
     ...(opts.event ? { event: opts.event } : {}),
+    pluginImage: opts.pluginImage,
     enqueue: (key) => enqueue(key),
     log: opts.logger,
   });

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { modelPoolSpecSchema, type ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
 import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import type { PluginImageOptions } from '../higress/plugins.js';
 import type { KubeClient } from '../kube/client.js';
 import { READY, removeCondition, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
@@ -52,6 +53,8 @@ export interface ModelPoolControllerDeps {
   log: Logger;
   /** How long a "Higress CRDs installed?" answer is trusted. */
   crdCheckTtlMs?: number;
+  /** Image of a console plugin the operator has to create (hub/tag overrides). */
+  pluginImage?: PluginImageOptions | undefined;
 }
 
 export class CachesNotSyncedError extends Error {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CONSOLE_PLUGINS, ENTRY_OWNERS_ANNOTATION, mergePluginShares, type SharedWasmPlugin } from './shared-plugins.js';
+import { CONSOLE_PLUGINS, ENTRY_OWNERS_ANNOTATION, mergePluginShares, newConsolePlugin, type SharedWasmPlugin } from './shared-plugins.js';
 
 const NS = 'higress-system';
 const proxy = CONSOLE_PLUGINS['ai-proxy.internal'];
@@ -68,5 +68,10 @@ describe('mergePluginShares', () => {
     expect(after.plugin.spec?.matchRules?.[0]?.config).toEqual({ allow: ['consumer-1'] });
     // The route is gone: its grant goes with it.
     expect(mergePluginShares(granted, keyAuth, NS, new Map(), () => true).plugin.spec?.matchRules).toEqual([]);
+  });
+
+  it('creates a missing console plugin with the operator\'s image tag when one is configured', () => {
+    expect(newConsolePlugin(keyAuth, NS).spec?.url).toBe('oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:2.0.0');
+    expect(newConsolePlugin(proxy, NS, { tag: '2.1.0', hub: 'registry.local' }).spec?.url).toBe('oci://registry.local/plugins/ai-proxy:2.1.0');
   });
 });

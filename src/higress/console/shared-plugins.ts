@@ -3,7 +3,7 @@ import { parseOwners, readMergeWrite } from '../../kube/mcpbridge.js';
 import { jsonEqual, type KubeObject } from '../../kube/object.js';
 import { Resources } from '../../kube/resources.js';
 import { ReasonError } from '../../util/errors.js';
-import { DEFAULT_PLUGIN_HUB } from '../plugins.js';
+import { DEFAULT_PLUGIN_HUB, type PluginImageOptions, type PluginName } from '../plugins.js';
 import type { MatchRule, WasmPhase } from '../types.js';
 import { consoleMeta } from './meta.js';
 
@@ -100,8 +100,12 @@ export interface SharedWasmPlugin extends KubeObject {
   };
 }
 
-/** A fresh console plugin as the console creates it (`WasmPluginServiceImpl` + `renderDefaultMetadata`). */
-export function newConsolePlugin(p: ConsolePlugin, namespace: string, hub = DEFAULT_PLUGIN_HUB): SharedWasmPlugin {
+/**
+ * A fresh console plugin as the console creates it (`WasmPluginServiceImpl` + `renderDefaultMetadata`).
+ * `image` overrides hub/tag (the operator's `--plugin-image-tag`); the console's own tag otherwise.
+ */
+export function newConsolePlugin(p: ConsolePlugin, namespace: string, image: PluginImageOptions = {}): SharedWasmPlugin {
+  const tag = image.tags?.[p.plugin as PluginName] ?? image.tag ?? p.imageTag;
   const meta = consoleMeta(
     p.name,
     namespace,
@@ -125,7 +129,7 @@ export function newConsolePlugin(p: ConsolePlugin, namespace: string, hub = DEFA
       matchRules: [],
       phase: p.phase,
       priority: p.priority,
-      url: `oci://${hub}/plugins/${p.plugin}:${p.imageTag}`,
+      url: `oci://${image.hub ?? DEFAULT_PLUGIN_HUB}/${image.namespace ?? 'plugins'}/${p.plugin}:${tag}`,
     },
   };
 }
@@ -191,8 +195,9 @@ export function mergePluginShares(
   namespace: string,
   desired: ReadonlyMap<string, PluginShare>,
   release: (owner: string) => boolean = () => false,
+  image: PluginImageOptions = {},
 ): SharedMergeResult {
-  const base = current ?? newConsolePlugin(def, namespace);
+  const base = current ?? newConsolePlugin(def, namespace, image);
   const spec = base.spec ?? {};
   const defaultConfig: Record<string, unknown> = { ...(spec.defaultConfig ?? {}) };
   const list = def.list;
@@ -290,6 +295,8 @@ export interface SyncSharedPluginOptions {
   /** A cached copy (informer) tried first; a 409 falls back to a GET. */
   cached?: SharedWasmPlugin | undefined;
   maxAttempts?: number;
+  /** Image of a plugin the console has not created yet. */
+  image?: PluginImageOptions | undefined;
 }
 
 export interface SyncSharedResult {
@@ -308,7 +315,7 @@ export async function syncSharedPlugin(client: KubeClient, opts: SyncSharedPlugi
     maxAttempts: opts.maxAttempts,
     exhausted: (n) => new ReasonError('SharedObjectConflictRetriesExhausted', `WasmPlugin ${opts.namespace}/${opts.plugin.name}: still conflicting after ${n} attempts`),
     merge: (observed) => {
-      const merged = mergePluginShares(observed, opts.plugin, opts.namespace, opts.desired, opts.release);
+      const merged = mergePluginShares(observed, opts.plugin, opts.namespace, opts.desired, opts.release, opts.image);
       conflicts = merged.conflicts;
       return merged.changed ? merged.plugin : undefined;
     },
