@@ -48,7 +48,15 @@ export function decodeSecret(secret: SecretObject): SecretData {
   return out;
 }
 
+/** Serialized entries and rules of one observed shared object, by id / rule key. */
+interface SharedIndex {
+  entries: Map<string, string>;
+  rules: Map<string, string>;
+}
+
 export class PoolObserver {
+  /** Computed once per cached object version: hundreds of pools check the same shared objects. */
+  private readonly sharedIndex = new WeakMap<object, SharedIndex>();
   private readonly renderCache = new Map<string, { pool: ModelPoolObject; inputs: string; render: PoolRender | undefined }>();
   private crdCheck: { at: number; missing: string[]; envoyFilters: boolean } | undefined;
 
@@ -134,24 +142,41 @@ export class PoolObserver {
     if (envoyFilters) for (const f of render.envoyFilters) if (!has(this.deps.envoyFilters, f.metadata.name)) return `EnvoyFilter ${f.metadata.name}`;
     if (!render.registries.length) return undefined;
     const bridge = this.deps.mcpBridges.store.get(makeKey(gw, 'default'));
-    const registries = new Map((bridge?.spec?.registries ?? []).map((r) => [r.name, r]));
+    let registries = bridge && this.sharedIndex.get(bridge)?.entries;
+    if (bridge && !registries) {
+      registries = new Map((bridge.spec?.registries ?? []).map((r) => [r.name, stableStringify(r)]));
+      this.sharedIndex.set(bridge, { entries: registries, rules: new Map() });
+    }
     for (const reg of render.registries) {
-      if (!jsonEqual(registries.get(reg.name), reg)) return `registry ${reg.name} in McpBridge default`;
+      if (registries?.get(reg.name) !== stableStringify(reg)) return `registry ${reg.name} in McpBridge default`;
     }
     for (const [name, share] of Object.entries(render.shares) as [ConsolePluginName, NonNullable<PoolRender['shares'][ConsolePluginName]>][]) {
       const plugin = this.deps.wasmPlugins.store.get(makeKey(gw, name));
       if (!plugin) return `WasmPlugin ${name}`;
-      const list = CONSOLE_PLUGINS[name] as { list?: { field: string; id: string } };
-      const entries = list.list ? (plugin.spec?.defaultConfig?.[list.list.field] as Record<string, unknown>[] | undefined) ?? [] : [];
+      const index = this.indexOf(plugin, name);
+      const idField = (CONSOLE_PLUGINS[name] as { list?: { id: string } }).list?.id ?? 'id';
       for (const e of share.entries ?? []) {
-        if (!entries.some((x) => stableStringify(x) === stableStringify(e))) return `entry ${String(e.id)} in WasmPlugin ${name}`;
+        if (index.entries.get(String(e[idField])) !== stableStringify(e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
       }
-      const rules = new Map((plugin.spec?.matchRules ?? []).map((r) => [ruleKey(r), stableStringify(r)]));
-      for (const r of share.rules ?? []) if (rules.get(ruleKey(r)) !== stableStringify(r)) return `rule in WasmPlugin ${name}`;
-      for (const r of share.seedRules ?? []) if (!rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
+      for (const r of share.rules ?? []) if (index.rules.get(ruleKey(r)) !== stableStringify(r)) return `rule in WasmPlugin ${name}`;
+      for (const r of share.seedRules ?? []) if (!index.rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
       for (const [k, v] of Object.entries(share.defaults ?? {})) if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;
     }
     return undefined;
+  }
+
+  private indexOf(plugin: SharedWasmPlugin, name: ConsolePluginName): SharedIndex {
+    let index = this.sharedIndex.get(plugin);
+    if (!index) {
+      const list = (CONSOLE_PLUGINS[name] as { list?: { field: string; id: string } }).list;
+      const entries = list ? ((plugin.spec?.defaultConfig?.[list.field] as Record<string, unknown>[] | undefined) ?? []) : [];
+      index = {
+        entries: new Map(entries.map((e) => [String(e[list!.id]), stableStringify(e)])),
+        rules: new Map((plugin.spec?.matchRules ?? []).map((r) => [ruleKey(r), stableStringify(r)])),
+      };
+      this.sharedIndex.set(plugin, index);
+    }
+    return index;
   }
 
   /** Whether a shared object still holds anything of `render` (after its pool was deleted). */
