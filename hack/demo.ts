@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CRDS } from '../src/api/v1alpha1/index.js';
+import { ENTRY_OWNERS_ANNOTATION } from '../src/higress/console/shared-plugins.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/object.js';
 import { managedSelector } from '../src/kube/owner.js';
@@ -116,7 +117,8 @@ function printable(obj: KubeObject): unknown {
 async function printGenerated(client: KubeClient, namespaces: string[]): Promise<void> {
   for (const ns of namespaces) {
     const bridge = await client.get(Resources.McpBridge, 'default', ns);
-    const plugins = (await client.list(Resources.WasmPlugin, { namespace: ns, labelSelector: managedSelector })).items;
+    // The console's own WasmPlugins that hold entries of ours (ADR 0003).
+    const plugins = (await client.list(Resources.WasmPlugin, { namespace: ns })).items.filter((p) => p.metadata.annotations?.[ENTRY_OWNERS_ANNOTATION]);
     const ingresses = (await client.list(Resources.Ingress, { namespace: ns, labelSelector: managedSelector })).items;
     say(`\n# Generated Higress objects in ${ns}: McpBridge/default, ${plugins.length} WasmPlugins, ${ingresses.length} Ingresses (API tokens masked)`);
     for (const obj of [...(bridge ? [bridge] : []), ...plugins, ...ingresses]) say(`---\n${stringify(printable(obj)).trimEnd()}`);

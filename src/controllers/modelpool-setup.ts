@@ -1,3 +1,6 @@
+import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
+import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
+import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { PluginImageOptions } from '../higress/plugins.js';
 import { Controller, secondaryWatch, specOrDeletionChanged } from '../kube/controller.js';
 import { EventRecorder } from '../kube/events.js';
@@ -7,22 +10,15 @@ import { makeKey, type KubeObject } from '../kube/object.js';
 import { managedSelector } from '../kube/owner.js';
 import { ReferencedObjects } from '../kube/referenced-objects.js';
 import { Resources } from '../kube/resources.js';
-import {
-  GATEWAY_PREFIX,
-  ModelPoolController,
-  gatewayNamespaceOf,
-  type EnvoyFilterObject,
-  type IngressObject,
-  type ModelPoolObject,
-  type SecretObject,
-  type WasmPluginObject,
-} from './modelpool.js';
+import { GATEWAY_PREFIX, ModelPoolController, gatewayNamespaceOf, type ModelPoolObject, type SecretObject } from './modelpool.js';
+import { aiRouteOwner, type ConfigMapObject } from './modelpool-objects.js';
+import { ownedBy, PoolWatches } from './modelpool-watches.js';
 import { modelPoolResource } from './resources.js';
 
 export interface ModelPoolSetupOptions {
   concurrency?: number;
   pluginImage?: PluginImageOptions;
-  /** Batch window for the per-gateway shared objects (McpBridge, aggregated WasmPlugins); 0 = write at once. */
+  /** Batch window for the per-gateway shared objects (McpBridge, console WasmPlugins); 0 = write at once. */
   gatewayBatchMs?: number;
   /** Render fallback chains as routes + EnvoyFilter redirects (default true); false = retries only. */
   fallbackRoutes?: boolean;
@@ -42,17 +38,20 @@ export function secretsReferencedBy(pool: ModelPoolObject): string[] {
  * Secrets: only those a pool names are cached (one name-scoped watch each, following the pools'
  * references), never every Secret in the cluster. Higress kinds are optional caches: their CRDs may be
  * missing at start, which pools report as a condition instead of the operator never becoming ready.
+ * WasmPlugins and EnvoyFilters are watched without a label selector: the console-owned plugins carry no
+ * label of ours, and the console rewrites a route's EnvoyFilter without our labels.
  */
 export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptions = {}): { controller: Controller<ModelPoolObject>; reconciler: ModelPoolController } {
   const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
-  const ingresses = mgr.informer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
-  const wasmPlugins = mgr.informer<WasmPluginObject>(Resources.WasmPlugin, { labelSelector: managedSelector, optional: true });
+  const ingresses = mgr.informer<KubeObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const wasmPlugins = mgr.informer<SharedWasmPlugin>(Resources.WasmPlugin, { optional: true });
   const mcpBridges = mgr.informer<McpBridge>(Resources.McpBridge, { fieldSelector: `metadata.name=${MCPBRIDGE_NAME}`, optional: true });
-  const envoyFilters = mgr.informer<EnvoyFilterObject>(Resources.EnvoyFilter, { labelSelector: managedSelector, optional: true });
+  const envoyFilters = mgr.informer<KubeObject>(Resources.EnvoyFilter, { optional: true });
+  const configMaps = mgr.informer<ConfigMapObject>(Resources.ConfigMap, { labelSelector: `${CONFIG_MAP_TYPE_LABEL}=${AI_ROUTE_CONFIG_MAP_TYPE}` });
 
   // Created before the controller that owns the queue; nothing is enqueued before the manager starts it.
   let enqueue: (key: string) => void = () => undefined;
-  let reconciler: ModelPoolController | undefined;
+  let watches: PoolWatches | undefined;
   const secrets = new ReferencedObjects<SecretObject>({
     client: mgr.client,
     resource: Resources.Secret,
@@ -61,7 +60,7 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     // Listed and absent is an answer too (SecretNotFound): the pools waiting on it decide now.
     onSynced: (key) => {
       const [ns = '', name = ''] = key.split('/');
-      for (const k of reconciler?.poolsUsingSecret(ns, name) ?? []) enqueue(k);
+      for (const k of watches?.poolsUsingSecret(ns, name) ?? []) enqueue(k);
     },
   });
   mgr.addCache(secrets, { required: true });
@@ -73,6 +72,25 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     onUpdate: (_o, n) => track(n),
     onDelete: (p) => secrets.setReferences(makeKey(p.metadata.namespace, p.metadata.name), []),
   });
+
+  const events = new EventRecorder(mgr.client, { logger: mgr.log });
+  const reconciler = new ModelPoolController({
+    client: mgr.client,
+    pools,
+    secrets,
+    ingresses,
+    wasmPlugins,
+    mcpBridges,
+    envoyFilters,
+    configMaps,
+    ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
+    enqueue: (key) => enqueue(key),
+    log: mgr.log,
+    pluginImage: opts.pluginImage,
+    event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
+  });
+  const w = new PoolWatches(reconciler, pools);
+  watches = w;
 
   // Higress CRDs installed (or removed) while we run: pools that reported HigressCRDsMissing recover without a
   // restart. Only these CRDs, by name, are watched — not every CRD in the cluster.
@@ -86,7 +104,7 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     }
   };
   const crdsChanged = (): void => {
-    reconciler?.crdsChanged();
+    reconciler.crdsChanged();
     for (const i of [wasmPlugins, mcpBridges, envoyFilters]) i.retryNow();
     requeueAll();
     // The gateway item backed off while the Higress caches could not list; an empty first list brings no
@@ -95,50 +113,36 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
   };
   crds.addEventHandler({ onAdd: crdsChanged, onDelete: crdsChanged });
 
-  const events = new EventRecorder(mgr.client, { logger: mgr.log });
-  reconciler = new ModelPoolController({
-    client: mgr.client,
-    pools,
-    secrets,
-    ingresses,
-    wasmPlugins,
-    mcpBridges,
-    envoyFilters,
-    ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
-    enqueue: (key) => enqueue(key),
-    log: mgr.log,
-    aggregate: opts.pluginImage ? { image: opts.pluginImage } : {},
-    event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
-  });
-  const r = reconciler;
-  const ownedBy = (o: KubeObject): string[] => {
-    const owner = ModelPoolController.ownerKey(o);
-    return owner ? [owner] : [];
-  };
   // A change to a shared object may be drift to undo, and may make waiting pools Ready.
-  const gatewayChanged = (o: KubeObject): string[] => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...r.poolsAffectedBy(o)];
+  const gatewayChanged = (o: KubeObject): string[] => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...w.poolsAffectedBy(o)];
   const controller = new Controller<ModelPoolObject>({
     name: 'modelpool',
     primary: pools,
     secondaries: [
       // The shared objects depend on pools' specs, not on their status: a pool's status write must not make
       // the gateway re-render all pools of its namespace (quadratic in a burst).
-      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)], specOrDeletionChanged),
+      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p), ...w.poolsSharingClassWith(p)], specOrDeletionChanged),
       // A Secret feeds both the pools naming it (their status) and their gateways (tokens in ai-proxy).
       secondaryWatch(secrets, (s) => {
-        const keys = r.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
-        const gateways = new Set(keys.flatMap((k) => {
-          const p = pools.store.get(k);
-          return p ? [GATEWAY_PREFIX + gatewayNamespaceOf(p)] : [];
-        }));
+        const keys = w.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
+        const gateways = new Set(
+          keys.flatMap((k) => {
+            const p = pools.store.get(k);
+            return p ? [GATEWAY_PREFIX + gatewayNamespaceOf(p)] : [];
+          }),
+        );
         return [...keys, ...gateways];
       }),
       secondaryWatch(ingresses, ownedBy),
       secondaryWatch(envoyFilters, ownedBy),
+      secondaryWatch(configMaps, (cm) => {
+        const owner = aiRouteOwner(cm);
+        return owner?.kind === 'ModelPool' ? [makeKey(owner.namespace, owner.name)] : [];
+      }),
       secondaryWatch(wasmPlugins, gatewayChanged),
       secondaryWatch(mcpBridges, gatewayChanged),
     ],
-    reconcile: (key) => r.reconcile(key),
+    reconcile: (key) => reconciler.reconcile(key),
     concurrency: opts.concurrency ?? 8,
     backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
     coalesce: { match: (key) => key.startsWith(GATEWAY_PREFIX), windowMs: opts.gatewayBatchMs ?? 0 },

@@ -4,8 +4,9 @@ import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
 import { managedSelector } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
-import type { IngressObject, ModelPoolObject } from './modelpool.js';
+import type { ModelPoolObject } from './modelpool.js';
 import {
+  type IngressObject,
   Deployments,
   PersistentVolumeClaims,
   RagPipelineController,
@@ -15,6 +16,7 @@ import {
   type WorkloadObject,
 } from './ragpipeline.js';
 import { LocalProcessLocator } from './ragpipeline-local.js';
+import { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { HttpRuntimeProbe, type RuntimeProbe } from './ragpipeline-runtime.js';
 import { modelPoolResource, ragPipelineResource } from './resources.js';
 
@@ -26,6 +28,11 @@ export interface RagOperatorOptions {
   /** Local-process mode: where runtimes run instead of pods. Default: child processes when RAG_LOCAL_PROCESS=1. */
   locator?: RuntimeLocator;
   concurrency?: number;
+  /**
+   * Opt-in: set `mcpServer.enable: true` in the gateway's `higress-config` when it is off (the MCP Ingress
+   * annotations do nothing without it). Off by default: it switches a gateway-wide filter on.
+   */
+  enableGatewayMcpServer?: boolean;
 }
 
 export interface RagWiring {
@@ -64,6 +71,7 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
     ...(probe ? { probe } : {}),
     ...(locator ? { locator } : {}),
     event: (obj, type, reason, message) => void events.record(ragPipelineResource, obj, type, reason, message),
+    mcpSwitch: new GatewayMcpSwitch(mgr.client, { enable: options.enableGatewayMcpServer }),
   });
   const controller = new Controller<RagPipelineObject>({
     name: 'ragpipeline',

@@ -15,6 +15,8 @@ import type { ReconcileResult } from '../kube/controller.js';
 import { renderRagPipeline, runtimeReadiness, type DeploymentStatusView, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
 import { CachesNotSyncedError, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
+import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
+import { deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
 
 /**
@@ -65,6 +67,8 @@ export interface RagPipelineControllerDeps {
   locator?: RuntimeLocator;
   /** Kubernetes Events on the pipeline (Ready, and each new failure reason); deduplicated by the recorder. */
   event?: EventSink;
+  /** Reads (and, opted in, sets) `higress-config` mcpServer.enable for condition GatewayMcp. */
+  mcpSwitch?: GatewayMcpSwitch;
 }
 
 export class RagPipelineController {
@@ -114,7 +118,7 @@ export class RagPipelineController {
     const parsed = ragPipelineSpecSchema.safeParse(current.spec);
     if (!parsed.success) {
       const message = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
-      await this.writePipelineStatus(current, {}, [{ type: READY, status: 'False', reason: 'InvalidSpec', message }]);
+      await writePipelineStatus(this.deps.client, this.deps.event, current, {}, [{ type: READY, status: 'False', reason: 'InvalidSpec', message }]);
       return;
     }
     const spec = parsed.data;
@@ -138,7 +142,7 @@ export class RagPipelineController {
       };
     }
     let ready: ConditionInput = readiness.ready;
-    const refError = this.modelRefError(namespace, spec);
+    const refError = modelRefError(this.deps.pools, namespace, spec);
     if (refError) ready = { type: READY, status: 'False', ...refError };
     if (applyError) ready = { type: READY, status: 'False', ...applyError };
 
@@ -166,7 +170,9 @@ export class RagPipelineController {
     const exposedCondition: ConditionInput = exposed
       ? { type: EXPOSED, status: 'True', reason: 'IngressPresent', message: `MCP endpoint served on the gateway at ${render.gatewayPath} (Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name})` }
       : { type: EXPOSED, status: 'False', reason: 'IngressPending', message: `waiting for Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name}` };
-    await this.writePipelineStatus(
+    await writePipelineStatus(
+      this.deps.client,
+      this.deps.event,
       current,
       {
         replicas: readiness.replicas,
@@ -175,7 +181,7 @@ export class RagPipelineController {
         generatedObjects: render.generatedObjects,
         ...stats,
       },
-      [ready, readiness.progressing, exposedCondition],
+      [ready, readiness.progressing, exposedCondition, ...(this.deps.mcpSwitch ? [await this.deps.mcpSwitch.condition(render.gatewayNamespace)] : [])],
     );
     this.deps.log.debug({ pipeline: key, ready: ready.status, reason: ready.reason }, 'reconciled RagPipeline');
     return result;
@@ -208,20 +214,6 @@ export class RagPipelineController {
     return error;
   }
 
-  private modelRefError(namespace: string, spec: RagPipelineSpec): { reason: string; message: string } | undefined {
-    const refs = [
-      ...(spec.llm ? [{ use: 'llm', ...spec.llm }] : []),
-      ...(spec.embedding.type === 'model' && spec.embedding.model ? [{ use: 'embedding', ...spec.embedding.model }] : []),
-    ];
-    for (const ref of refs) {
-      const pool = this.deps.pools.store.get(makeKey(namespace, ref.pool));
-      if (!pool) return { reason: 'ModelPoolNotFound', message: `${ref.use}: ModelPool ${namespace}/${ref.pool} not found` };
-      const names = [...pool.spec.models.map((m) => m.name), ...(pool.spec.alias ? [pool.spec.alias] : [])];
-      if (!names.includes(ref.model)) return { reason: 'ModelNotInPool', message: `${ref.use}: ModelPool ${ref.pool} has no model ${ref.model}` };
-    }
-    return undefined;
-  }
-
   private async finalize(pipeline: RagPipelineObject, owner: OwnerRef): Promise<void> {
     if (!hasFinalizer(pipeline)) return;
     // Objects in the pipeline's namespace carry ownerReferences: garbage collection removes them.
@@ -236,54 +228,4 @@ export class RagPipelineController {
       return o !== undefined && o.kind === owner.kind && o.namespace === owner.namespace && o.name === owner.name;
     });
   }
-
-  private async writePipelineStatus(pipeline: RagPipelineObject, parts: Partial<RagPipelineStatus>, conditions: ConditionInput[]): Promise<void> {
-    const generation = pipeline.metadata.generation;
-    let list = pipeline.status?.conditions as Condition[] | undefined;
-    for (const c of conditions) list = setCondition(list, { ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
-    const previous = pipeline.status ?? {};
-    const status: RagPipelineStatus = {
-      // Stats survive reconciles that did not probe (runtime not yet available, or probing disabled).
-      ...(previous.documentsIndexed !== undefined ? { documentsIndexed: previous.documentsIndexed } : {}),
-      ...(previous.chunksIndexed !== undefined ? { chunksIndexed: previous.chunksIndexed } : {}),
-      ...(previous.lastIndexedTime ? { lastIndexedTime: previous.lastIndexedTime } : {}),
-      ...(previous.discoveredTools ? { discoveredTools: previous.discoveredTools } : {}),
-      ...(previous.lastEval ? { lastEval: previous.lastEval } : {}),
-      ...(previous.endpoint ? { endpoint: previous.endpoint } : {}),
-      ...(previous.gatewayPath ? { gatewayPath: previous.gatewayPath } : {}),
-      ...(previous.generatedObjects ? { generatedObjects: previous.generatedObjects } : {}),
-      ...(previous.replicas ? { replicas: previous.replicas } : {}),
-      ...parts,
-      ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      conditions: list ?? [],
-    };
-    this.recordTransition(pipeline, status);
-    await writeStatus(this.deps.client, ragPipelineResource, pipeline, status);
-  }
-
-  /** An Event when Ready turns True, or turns/stays False for a new reason (as the ModelPool controller does). */
-  private recordTransition(pipeline: RagPipelineObject, status: RagPipelineStatus): void {
-    const before = pipeline.status?.conditions?.find((c) => c.type === READY);
-    const after = status.conditions?.find((c) => c.type === READY);
-    const { namespace = 'default', name = '' } = pipeline.metadata;
-    if (status.documentsIndexed !== undefined) domainMetrics.ragIndexDocuments.set({ namespace, name }, status.documentsIndexed);
-    if (status.chunksIndexed !== undefined) domainMetrics.ragIndexChunks.set({ namespace, name }, status.chunksIndexed);
-    if (!after || (before?.status === after.status && before.reason === after.reason)) return;
-    // A rollout in progress is news, not a warning.
-    const rollingOut = status.conditions?.some((c) => c.type === PROGRESSING && c.status === 'True');
-    this.deps.event?.(pipeline, after.status === 'True' || rollingOut ? 'Normal' : 'Warning', after.reason, after.message);
-  }
-}
-
-function deploymentView(d: WorkloadObject | undefined): DeploymentStatusView | undefined {
-  if (!d) return undefined;
-  const s = d.status ?? {};
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  return {
-    generation: d.metadata.generation,
-    observedGeneration: num(s.observedGeneration),
-    replicas: num(s.replicas),
-    updatedReplicas: num(s.updatedReplicas),
-    availableReplicas: num(s.availableReplicas),
-  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { PROVIDER_TYPES } from '../api/v1alpha1/modelpool.js';
 import { buildRouteIngress, destinationAnnotation } from './ingress.js';
 import { buildRegistry, InvalidEndpointError, upstreamFromUrl } from './mcpbridge.js';
-import { boundedName, destination, isConsoleReservedName, routeName, serviceHost } from './names.js';
+import { boundedName, destination, routeName, serviceHost } from './names.js';
 import { pluginImage } from './plugins.js';
 import { PROVIDERS } from './providers/registry.js';
 import type { MatchRule } from './types.js';
@@ -31,13 +31,6 @@ describe('names', () => {
     const long = boundedName(['aiop', 'n'.repeat(100), 'meta-llama/Llama-3.1-405B']);
     expect(long.length).toBeLessThanOrEqual(63);
     expect(long).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-    expect(isConsoleReservedName(long)).toBe(false);
-  });
-
-  it('knows the console-reserved names', () => {
-    for (const n of ['ai-proxy.internal', 'ai-route-x.internal', 'llm-openai.internal', 'mcp-server-x.internal']) {
-      expect(isConsoleReservedName(n)).toBe(true);
-    }
   });
 });
 

@@ -35,8 +35,17 @@ export function destinationAnnotation(dests: readonly WeightedDestination[]): st
   const live = dests.filter((d) => d.weight > 0);
   if (live.length === 0) throw new Error('destination needs at least one target with weight > 0');
   if (live.length === 1) return live[0]!.target;
-  const total = live.reduce((s, d) => s + d.weight, 0);
-  const exact = live.map((d) => (d.weight * 100) / total);
+  const pct = percentages(live.map((d) => d.weight));
+  return live.map((d, i) => `${pct[i]}% ${d.target}`).join('\n');
+}
+
+/**
+ * Positive weights scaled to integer percentages summing to exactly 100 (largest remainder; ties to the
+ * earlier entry). The console rejects AI-route upstream weights that do not sum to 100 (`AiRoute.validate`).
+ */
+export function percentages(weights: readonly number[]): number[] {
+  const total = weights.reduce((s, w) => s + w, 0);
+  const exact = weights.map((w) => (w * 100) / total);
   const pct = exact.map(Math.floor);
   let rest = 100 - pct.reduce((s, p) => s + p, 0);
   const order = exact.map((e, i) => ({ i, frac: e - Math.floor(e) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
@@ -44,7 +53,7 @@ export function destinationAnnotation(dests: readonly WeightedDestination[]): st
     if (rest-- <= 0) break;
     pct[i]! += 1;
   }
-  return live.map((d, i) => `${pct[i]}% ${d.target}`).join('\n');
+  return pct;
 }
 
 /** Ingress routed to McpBridge services with Higress annotations (reference §3.1, §3.2, §7.2). */

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { McpBridgeRegistry } from './types.js';
 
-/** Prefix of every object and registry name the operator generates (never the console's `llm-`/`ai-route-`). */
+/**
+ * Prefix of names the operator gives objects the console has no form for (e.g. runtime workloads).
+ * Gateway objects take the console's own names instead (src/higress/console/, ADR 0003).
+ */
 export const NAME_PREFIX = 'aiop';
-
-/** Names the Higress console reserves (reference §1.6); generated names must never match these. */
-export function isConsoleReservedName(name: string): boolean {
-  return name.endsWith('.internal') || name.startsWith('ai-route-') || name.startsWith('llm-') || name.startsWith('mcp-server-');
-}
 
 const hash8 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
 

@@ -2,7 +2,7 @@ import type { KubeClient } from './client.js';
 import { isAlreadyExists, isConflict } from './errors.js';
 import { jsonEqual, type KubeObject } from './object.js';
 import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
-import { Resources } from './resources.js';
+import { Resources, type ResourceType } from './resources.js';
 import { backoffDelay } from './workqueue.js';
 import { ReasonError } from '../util/errors.js';
 
@@ -102,7 +102,8 @@ export interface SyncRegistriesResult {
 // Reconciles of different owners in one process would otherwise race each other into 409s.
 const locks = new Map<string, Promise<unknown>>();
 
-function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+/** Run `fn` after every earlier call with the same key. */
+export function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const prev = locks.get(key) ?? Promise.resolve();
   const run = prev.then(fn, fn);
   const tail = run.catch(() => undefined);
@@ -111,6 +112,44 @@ function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
     if (locks.get(key) === tail) locks.delete(key);
   });
   return run;
+}
+
+export interface ReadMergeWriteOptions<T extends KubeObject> {
+  rt: ResourceType;
+  name: string;
+  namespace: string;
+  /** A cached copy (informer) tried first; a 409 falls back to a GET. */
+  cached?: T | undefined;
+  maxAttempts?: number | undefined;
+  /** The object to write given the observed one, or undefined when nothing changes. May throw to stop. */
+  merge(observed: T | undefined): T | undefined;
+  /** The error to throw when every attempt met a conflict. */
+  exhausted(attempts: number): Error;
+}
+
+/**
+ * Optimistic read-merge-write of one object shared with other writers (McpBridge/default, the console's
+ * WasmPlugins): creates it when absent, re-reads and merges again on 409, serialized per object within
+ * the process. True when something was written.
+ */
+export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: ReadMergeWriteOptions<T>): Promise<boolean> {
+  const maxAttempts = opts.maxAttempts ?? 10;
+  return serialized(`${opts.rt.plural}/${opts.namespace}/${opts.name}`, async () => {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const observed = attempt === 1 && opts.cached ? opts.cached : await client.get<T>(opts.rt, opts.name, opts.namespace);
+      const next = opts.merge(observed);
+      if (!next) return false;
+      try {
+        if (observed) await client.update<T>(opts.rt, next);
+        else await client.create<T>(opts.rt, next);
+        return true;
+      } catch (e) {
+        if (!isConflict(e) && !isAlreadyExists(e)) throw e;
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, { baseDelayMs: 10, maxDelayMs: 500, jitter: 1 })));
+      }
+    }
+    throw opts.exhausted(maxAttempts);
+  });
 }
 
 /**
@@ -140,7 +179,7 @@ export interface SyncRegistrySetsOptions extends Omit<SyncRegistriesOptions, 'ow
  */
 export function syncRegistrySets(client: KubeClient, opts: SyncRegistrySetsOptions): Promise<SyncRegistriesResult> {
   const namespace = opts.namespace ?? DEFAULT_HIGRESS_NAMESPACE;
-  return serialized(namespace, () => syncOnce(client, namespace, opts));
+  return syncOnce(client, namespace, opts);
 }
 
 /**
@@ -197,35 +236,25 @@ export function mergeRegistrySets(
 }
 
 async function syncOnce(client: KubeClient, namespace: string, opts: SyncRegistrySetsOptions): Promise<SyncRegistriesResult> {
-  const maxAttempts = opts.maxAttempts ?? 10;
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const observed = attempt === 1 && opts.cached ? opts.cached : await client.get<McpBridge>(Resources.McpBridge, MCPBRIDGE_NAME, namespace);
-    const current = observed?.spec?.registries ?? [];
-    const owners = parseOwners(observed?.metadata.annotations?.[REGISTRY_OWNERS_ANNOTATION]);
-    const merged = mergeRegistrySets(current, owners, opts.desired, opts.release);
-    if (!merged.ok) throw new McpBridgeError(merged.reason, merged.message);
-    if (!merged.changed) return { written: false, attempts: attempt };
-    try {
-      if (!observed) {
-        await client.create<McpBridge>(Resources.McpBridge, {
-          metadata: { name: MCPBRIDGE_NAME, namespace, annotations: { [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify(merged.owners) } },
-          spec: { registries: merged.registries },
-        });
-      } else {
-        await client.update<McpBridge>(Resources.McpBridge, {
-          ...observed,
-          metadata: {
-            ...observed.metadata,
-            annotations: { ...(observed.metadata.annotations ?? {}), [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify(merged.owners) },
-          },
-          spec: { ...(observed.spec ?? {}), registries: merged.registries },
-        });
-      }
-      return { written: true, attempts: attempt };
-    } catch (e) {
-      if (!isConflict(e) && !isAlreadyExists(e)) throw e;
-      await new Promise((r) => setTimeout(r, backoffDelay(attempt - 1, { baseDelayMs: 10, maxDelayMs: 500, jitter: 1 })));
-    }
-  }
-  throw new McpBridgeError('McpBridgeConflictRetriesExhausted', `McpBridge ${namespace}/${MCPBRIDGE_NAME}: still conflicting after ${maxAttempts} attempts`);
+  let attempts = 0;
+  const written = await readMergeWrite<McpBridge>(client, {
+    rt: Resources.McpBridge,
+    name: MCPBRIDGE_NAME,
+    namespace,
+    cached: opts.cached,
+    maxAttempts: opts.maxAttempts,
+    exhausted: (n) => new McpBridgeError('McpBridgeConflictRetriesExhausted', `McpBridge ${namespace}/${MCPBRIDGE_NAME}: still conflicting after ${n} attempts`),
+    merge: (observed) => {
+      attempts++;
+      const owners = parseOwners(observed?.metadata.annotations?.[REGISTRY_OWNERS_ANNOTATION]);
+      const merged = mergeRegistrySets(observed?.spec?.registries ?? [], owners, opts.desired, opts.release);
+      if (!merged.ok) throw new McpBridgeError(merged.reason, merged.message);
+      if (!merged.changed) return undefined;
+      const annotations = { ...(observed?.metadata.annotations ?? {}), [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify(merged.owners) };
+      return observed
+        ? { ...observed, metadata: { ...observed.metadata, annotations }, spec: { ...(observed.spec ?? {}), registries: merged.registries } }
+        : { metadata: { name: MCPBRIDGE_NAME, namespace, annotations }, spec: { registries: merged.registries } };
+    },
+  });
+  return { written, attempts };
 }

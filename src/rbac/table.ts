@@ -74,8 +74,8 @@ export const RBAC_TABLE: readonly Grant[] = [
   // Gateway objects: read everywhere the informers watch, written only in the Higress namespace.
   { controller: 'modelpool', resource: Resources.Ingress, verbs: READ, scope: 'cluster', why: 'informer over our labelled Ingresses' },
   { controller: 'modelpool', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'one x-higress-llm-model route per model (+ fallback routes)' },
-  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: READ, scope: 'cluster', why: 'informer over our aggregated ai-proxy / model-router plugins' },
-  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'aggregated ai-proxy and model-router WasmPlugins' },
+  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: READ, scope: 'cluster', why: 'informer over the console plugins we hold entries in (ai-proxy.internal, model-router.internal, …)' },
+  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'our providers and rules in the console WasmPlugins' },
   { controller: 'modelpool', resource: Resources.McpBridge, verbs: READ, scope: 'cluster', why: 'informer over McpBridge/default (read-merge-write of its registries)' },
   // No delete: McpBridge/default belongs to the Higress install; we only merge our registries into it.
   { controller: 'modelpool', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'our registries in McpBridge/default' },
@@ -83,6 +83,7 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: WRITE, scope: 'higress', why: 'fallback-chain redirect patches' },
   // list/watch: the ops-runtime branch watches each Higress CRD by name (fieldSelector) to recover the moment it is
   // installed; granted ahead of that merge so the ServiceAccount-run tests keep passing once it lands.
+  { controller: 'modelpool', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'higress', why: 'console AI routes (ai-route-<n>) and their domain-<d> ConfigMaps' },
   { controller: 'modelpool', resource: Resources.CustomResourceDefinition, verbs: READ, scope: 'cluster', why: 'tell "Higress not installed" (a condition) from a failure; notice the CRDs appear' },
 
   // --- RagPipeline (src/controllers/ragpipeline.ts): the runtime lives in the pipeline's own namespace ---

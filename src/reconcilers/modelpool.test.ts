@@ -1,16 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expectGolden } from '../../test/support/golden.js';
 import { stringify } from 'yaml';
 import { modelPoolSchema, type ModelPool } from '../api/v1alpha1/modelpool.js';
-import { isConsoleReservedName } from '../higress/names.js';
-import {
-  renderAggregatePlugins,
-  renderModelPool,
-  renderRegistries,
-  type ObservedState,
-  type PoolRender,
-} from './modelpool.js';
+import { CONSOLE_PLUGINS, mergePluginShares, type ConsolePluginName, type PluginShare } from '../higress/console/shared-plugins.js';
+import { mergeRegistrySets } from '../kube/mcpbridge.js';
+import { renderModelPool, type ObservedState, type PoolRender } from './modelpool.js';
 
 const GOLDEN_DIR = join(import.meta.dirname ?? process.cwd(), '__golden__');
 
@@ -24,30 +19,34 @@ const secrets = (entries: Record<string, Record<string, string>>): ObservedState
 
 const ref = (name: string, key = 'apiKey') => ({ secretRef: { name, key } });
 
+/** The shared objects of one gateway namespace after merging these renders into empty ones. */
+function sharedObjects(renders: PoolRender[]): unknown[] {
+  const docs: unknown[] = [];
+  for (const gw of [...new Set(renders.map((r) => r.gatewayNamespace))].sort()) {
+    const mine = renders.filter((r) => r.gatewayNamespace === gw);
+    const merged = mergeRegistrySets([], {}, new Map(mine.map((r) => [r.ownerId, r.registries.map((g) => ({ ...g }))])));
+    if (merged.ok && merged.registries.length) {
+      docs.push({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', metadata: { name: 'default', namespace: gw }, spec: { registries: merged.registries } });
+    }
+    for (const name of Object.keys(CONSOLE_PLUGINS) as ConsolePluginName[]) {
+      const desired = new Map<string, PluginShare>(mine.flatMap((r) => (r.shares[name] ? [[r.ownerId, r.shares[name]!] as [string, PluginShare]] : [])));
+      if (desired.size) docs.push(mergePluginShares(undefined, CONSOLE_PLUGINS[name], gw, desired).plugin);
+    }
+  }
+  return docs;
+}
+
 /** Everything the gateway would hold for these pools, as one multi-document YAML. */
 function renderAll(pools: ModelPool[], observed: ObservedState): string {
   const renders: PoolRender[] = pools.map((p) => renderModelPool(p, observed, { fallbackRoutes: true }));
-  const docs: unknown[] = [];
-  for (const [ns, registries] of renderRegistries(renders)) {
-    docs.push({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', metadata: { name: 'default', namespace: ns }, spec: { registries } });
-  }
-  docs.push(...renderAggregatePlugins(renders));
-  for (const r of renders) docs.push(...r.ingresses, ...r.envoyFilters);
+  const docs: unknown[] = sharedObjects(renders);
+  for (const r of renders) docs.push(...r.configMaps, ...r.ingresses, ...r.envoyFilters);
   for (const r of renders) {
     docs.push({ '# status of': `${r.pool.namespace}/${r.pool.name}`, readyModels: r.readyModels, models: r.models, generatedObjects: r.generatedObjects });
   }
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
-function expectGolden(name: string, text: string): void {
-  const file = join(GOLDEN_DIR, `${name}.yaml`);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.CI && !existsSync(file)) throw new Error(`missing golden ${file}`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toEqual(readFileSync(file, 'utf8'));
-}
 
 const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }> = {
   'single-model': {
@@ -142,9 +141,11 @@ const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }>
 
 describe('renderModelPool golden snapshots (UPDATE_GOLDEN=1 to rewrite)', () => {
   for (const [name, { pools, observed }] of Object.entries(SCENARIOS)) {
-    it(name, () => expectGolden(name, renderAll(pools, observed)));
+    it(name, () => expectGolden(GOLDEN_DIR, `${name}`, renderAll(pools, observed)));
   }
 });
+
+const providersOf = (r: PoolRender) => (r.shares['ai-proxy.internal']?.entries ?? []) as Record<string, unknown>[];
 
 describe('renderModelPool behaviour', () => {
   it('leaves models with a missing Secret or key out and reports the precise reason', () => {
@@ -157,75 +158,118 @@ describe('renderModelPool behaviour', () => {
     ]);
     expect(r.ingresses).toHaveLength(1);
     expect(r.registries).toHaveLength(1);
+    expect(r.readyModels).toBe('1/3');
     expect(JSON.stringify(r)).not.toContain('undefined');
   });
 
-  it('never emits a console-reserved name', () => {
-    for (const { pools, observed } of Object.values(SCENARIOS)) {
-      const renders = pools.map((p) => renderModelPool(p, observed));
-      const names = [
-        ...renders.flatMap((r) => [...r.ingresses, ...r.envoyFilters].map((o) => o.metadata.name)),
-        ...renders.flatMap((r) => r.registries.map((g) => g.name)),
-        ...renderAggregatePlugins(renders).map((w) => w.metadata.name),
-      ];
-      expect(names.filter(isConsoleReservedName)).toEqual([]);
-    }
+  it('uses the console names: ai-route-<n> ConfigMap + ai-route-<n>.internal Ingress, llm-<p>.internal registry', () => {
+    const { pools, observed } = SCENARIOS['single-model']!;
+    const r = renderModelPool(pools[0]!, observed);
+    const [route] = r.routes;
+    expect(route!.configMap.metadata.name).toBe(`ai-route-${route!.name}`);
+    expect(JSON.parse(route!.configMap.data.data!).name).toBe(route!.name);
+    expect(r.ingresses.map((i) => i.metadata.name)).toEqual([`ai-route-${route!.name}.internal`]);
+    expect(r.registries.map((g) => g.name)).toEqual([`llm-${r.providerIds[0]}.internal`]);
+    expect(route!.configMap.metadata.labels).toMatchObject({ 'higress.io/config-map-type': 'ai-route', 'higress.io/resource-definer': 'higress' });
   });
 
   it('is deterministic and independent of pool order', () => {
     const { pools, observed } = SCENARIOS['two-pools-two-gateways']!;
-    const a = renderAggregatePlugins(pools.map((p) => renderModelPool(p, observed)));
-    const b = renderAggregatePlugins([...pools].reverse().map((p) => renderModelPool(p, observed)));
+    const a = sharedObjects(pools.map((p) => renderModelPool(p, observed)));
+    const b = sharedObjects([...pools].reverse().map((p) => renderModelPool(p, observed)));
     expect(b).toEqual(a);
   });
 
-  it('keeps generated names within 63 characters and distinct for look-alike inputs', () => {
+  it('keeps generated names valid and distinct for look-alike inputs', () => {
     const long = 'x'.repeat(60);
     const p1 = pool(long.slice(0, 50), long.slice(0, 63), { models: [{ name: `${long}-a`, provider: { type: 'openai' } }, { name: `${long}-b`, provider: { type: 'openai' } }] });
     const r = renderModelPool(p1, secrets({}));
-    const names = r.ingresses.map((i) => i.metadata.name);
-    expect(new Set(names).size).toBe(2);
-    for (const n of names) expect(n.length).toBeLessThanOrEqual(63);
+    expect(new Set(r.providerIds).size).toBe(2);
+    for (const g of r.registries) expect(g.name.split('.')[0]!.length).toBeLessThanOrEqual(63);
   });
 
-  it('never puts a token anywhere but the ai-proxy config', () => {
+  it('never puts a token anywhere but the ai-proxy provider entries', () => {
     const { pools, observed } = SCENARIOS['single-model']!;
     const r = renderModelPool(pools[0]!, observed);
-    expect(JSON.stringify({ ...r, aiProxyRules: [] })).not.toContain('sk-test-openai');
-    expect(JSON.stringify(r.aiProxyRules)).toContain('sk-test-openai');
+    expect(JSON.stringify({ ...r, shares: {} })).not.toContain('sk-test-openai');
+    expect(JSON.stringify(providersOf(r))).toContain('sk-test-openai');
+  });
+
+  it('carries the access grants stored in an AI route ConfigMap over instead of reverting them', () => {
+    const { pools, observed } = SCENARIOS['single-model']!;
+    const first = renderModelPool(pools[0]!, observed);
+    const grant = { enabled: true, allowedConsumers: ['himarket-consumer'] };
+    const r = renderModelPool(pools[0]!, { ...observed, aiRoutes: new Map([[first.routes[0]!.name, { authConfig: grant }]]) });
+    expect(JSON.parse(r.configMaps[0]!.data.data!).authConfig).toEqual(grant);
   });
 });
 
-describe('fallback chains', () => {
+describe('issue 7 finding 2: retryOnFailure only where ai-proxy can act (another token to rotate to)', () => {
+  const spec = (tokens: string) => ({
+    p: pool('t', 'p', {
+      models: [
+        { name: 'a', provider: { type: 'openai', credentials: ref('k') } },
+        { name: 'b', provider: { type: 'openai', credentials: ref('k') } },
+      ],
+      fallback: ['a', 'b'],
+    }),
+    o: secrets({ k: { apiKey: tokens } }),
+  });
+
+  it('one token: no retryOnFailure', () => {
+    const { p, o } = spec('sk-one');
+    for (const e of providersOf(renderModelPool(p, o))) expect(e.retryOnFailure).toBeUndefined();
+  });
+
+  it('several tokens (one per line in the Secret): retryOnFailure bounded by the other tokens', () => {
+    const { p, o } = spec('sk-one\nsk-two\n');
+    const [a] = providersOf(renderModelPool(p, o));
+    expect(a!.apiTokens).toEqual(['sk-one', 'sk-two']);
+    expect(a!.retryOnFailure).toEqual({ enabled: true, maxRetries: 1 });
+  });
+});
+
+describe('issue 7 finding 3: fallback as the console template (one fallback route, 10 redirects, body limit)', () => {
   const { pools, observed } = SCENARIOS.fallback!;
 
-  it('chain [a, b, c]: a→b→c and b→c fallback routes, each hop keyed by the route it failed on', () => {
+  it('chain [a, b, c]: one fallback route per model that has a next one, SEQ towards it', () => {
     const r = renderModelPool(pools[0]!, observed, { fallbackRoutes: true });
-    const hops = r.ingresses
-      .filter((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'])
-      .map((i) => [i.metadata.annotations!['higress.io/exact-match-header-x-higress-llm-model'], i.metadata.annotations!['higress.io/destination']]);
+    const fb = r.ingresses.filter((i) => i.metadata.name.endsWith('.fallback.internal'));
+    expect(fb).toHaveLength(2);
+    const hops = fb.map((i) => [i.metadata.annotations!['higress.io/exact-match-header-x-higress-llm-model'], i.metadata.annotations!['higress.io/destination']]);
     expect(hops.sort()).toEqual([
-      ['gpt-4o', expect.stringContaining('-local-')],
       ['gpt-4o', expect.stringContaining('-qwen-max-')],
       ['qwen-max', expect.stringContaining('-local-')],
     ]);
-    // Routes that can fail over: a, a's first fallback, b. The last hop of each chain is not patched.
-    expect(r.envoyFilters).toHaveLength(1);
-    expect(r.envoyFilters[0]!.spec.configPatches).toHaveLength(3);
+    for (const i of fb) {
+      const primary = i.metadata.name.replace('.fallback.internal', '.internal');
+      expect(i.metadata.annotations!['higress.io/exact-match-header-x-higress-fallback-from']).toBe(primary);
+    }
   });
 
-  it('is off by default (retries only) until the caller applies EnvoyFilters', () => {
+  it('one EnvoyFilter per patched route, named like it, with max_request_bytes and 10 internal redirects', () => {
+    const r = renderModelPool(pools[0]!, observed, { fallbackRoutes: true });
+    expect(r.envoyFilters).toHaveLength(2);
+    for (const f of r.envoyFilters) {
+      expect(f.spec.configPatches).toHaveLength(1);
+      const patch = f.spec.configPatches[0]!;
+      expect(patch.match.routeConfiguration.vhost.route.name).toBe(f.metadata.name);
+      const value = patch.patch.value as { with_request_body: unknown };
+      expect(value.with_request_body).toEqual({ max_request_bytes: 1024000 });
+      expect(JSON.stringify(value)).toContain('"max_internal_redirects":10');
+    }
+  });
+
+  it('is off when the caller cannot apply EnvoyFilters (retries only)', () => {
     const r = renderModelPool(pools[0]!, observed);
     expect(r.envoyFilters).toEqual([]);
-    expect(r.ingresses.some((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'])).toBe(false);
+    expect(r.ingresses.some((i) => i.metadata.name.endsWith('.fallback.internal'))).toBe(false);
     expect(r.generatedObjects.some((o) => o.kind === 'EnvoyFilter')).toBe(false);
   });
 
   it('skips models that are not routed (missing Secret) and keeps the rest of the chain', () => {
     const r = renderModelPool(pools[0]!, secrets({ openai: { apiKey: 'sk-o' } }), { fallbackRoutes: true });
-    const targets = r.ingresses
-      .filter((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'])
-      .map((i) => i.metadata.annotations!['higress.io/destination']);
+    const targets = r.ingresses.filter((i) => i.metadata.name.endsWith('.fallback.internal')).map((i) => i.metadata.annotations!['higress.io/destination']);
     expect(targets).toEqual([expect.stringContaining('-local-')]);
   });
 });

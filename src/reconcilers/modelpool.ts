@@ -1,23 +1,35 @@
 import type { ModelPool, ModelSpec, ModelStatus } from '../api/v1alpha1/modelpool.js';
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
-import { buildRouteIngress, MODEL_HEADER, type RetryPolicy } from '../higress/ingress.js';
+import {
+  buildAiRouteObjects,
+  DEFAULT_AUTH,
+  DEFAULT_PROXY_NEXT_UPSTREAM,
+  MODEL_HEADER,
+  type AiRoute,
+  type AiUpstream,
+  type ConfigMap,
+  type ProviderService,
+} from '../higress/console/ai-route.js';
+import { consoleName } from '../higress/console/meta.js';
+import type { ConsolePluginName, PluginShare } from '../higress/console/shared-plugins.js';
+import { percentages } from '../higress/ingress.js';
 import { buildRegistry, InvalidEndpointError, upstreamFromUrl } from '../higress/mcpbridge.js';
-import { buildRouteFallbackFilter, FALLBACK_FROM_HEADER } from '../higress/envoyfilter.js';
-import { boundedName, destination, NAME_PREFIX, routeName, serviceHost } from '../higress/names.js';
-import type { PluginImageOptions } from '../higress/plugins.js';
+import { serviceHost } from '../higress/names.js';
 import { providerFor } from '../higress/providers/registry.js';
-import type { EnvoyFilter, Ingress, MatchRule, McpBridgeRegistry, WasmPlugin } from '../higress/types.js';
-import { buildWasmPlugin } from '../higress/wasmplugin.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
+import type { EnvoyFilter, Ingress, MatchRule, McpBridgeRegistry } from '../higress/types.js';
+import { OWNER_ANNOTATION, ownerId, ownerLabels, type OwnerRef } from '../kube/owner.js';
 
 /**
- * ModelPool → Higress objects, as pure functions (no I/O, deterministic output for equal input).
+ * ModelPool → Higress objects in the Higress console's own forms (docs/adr/0003-console-native-objects.md),
+ * as pure functions (no I/O, equal input ⇒ equal output).
  *
- * Per pool: one McpBridge registry and one Ingress per model (in the gateway namespace), an optional alias
- * Ingress splitting by weight, optional fallback Ingresses + EnvoyFilter for `spec.fallback`, and the
- * pool's *contribution* (ai-proxy match rules) to the aggregated plugins. Across pools: {@link renderAggregatePlugins} builds one ai-proxy and one model-router WasmPlugin
- * per gateway namespace (docs/adr/0003-aggregated-wasmplugins.md), and {@link renderRegistries} the
- * operator's share of `McpBridge/default`.
+ * Per routed model `m` of pool `ns/name`, with `<p> = consoleName([ns, name, m])`:
+ * - an LLM provider `<p>`: entry of `ai-proxy.internal` `defaultConfig.providers` + its service rule, and
+ *   registry `llm-<p>.internal` in `McpBridge/default` (higress.md §7.1);
+ * - a console AI route `<p>` matching `model == m`: ConfigMap `ai-route-<p>`, Ingress
+ *   `ai-route-<p>.internal`, its model-mapper / ai-statistics / key-auth rules and, for a model in
+ *   `spec.fallback`, the fallback Ingress + EnvoyFilter towards the next model of the list (§7.2).
+ * `spec.alias` is one more AI route whose upstreams are the weighted models.
  */
 
 /** Decoded Secret contents (`data` base64-decoded, merged with `stringData` semantics). */
@@ -27,67 +39,89 @@ export type SecretData = Readonly<Record<string, string>>;
 export interface ObservedState {
   /** Secrets in the pool's namespace referenced by the pool, by name; a missing entry means "not found". */
   secrets: ReadonlyMap<string, SecretData>;
+  /**
+   * AI routes as stored in their ConfigMaps, by route name. Only `authConfig` is read: access grants
+   * (HiMarket through the console) belong to the grantor, so a render carries them over, never reverts them.
+   */
+  aiRoutes?: ReadonlyMap<string, Pick<AiRoute, 'authConfig'>>;
 }
-
-/** Names of the aggregated WasmPlugins (our own; never the console's `*.internal`). */
-export const AI_PROXY_PLUGIN_NAME = `${NAME_PREFIX}-ai-proxy`;
-export const MODEL_ROUTER_PLUGIN_NAME = `${NAME_PREFIX}-model-router`;
 
 /** Status reasons a model can carry. */
 export type ModelReason = 'Routed' | 'SecretNotFound' | 'SecretKeyMissing' | 'InvalidEndpoint';
 
-/** Everything one pool contributes to the gateway. */
+/** Everything one pool contributes to the gateway; the names the controller needs travel here. */
 export interface PoolRender {
   pool: { namespace: string; name: string };
-  /** Higress system namespace the objects go to. */
+  owner: OwnerRef;
+  /** `Kind/namespace/name`: the owner id in shared objects' owners records. */
+  ownerId: string;
   gatewayNamespace: string;
-  /** Entries for `McpBridge/default` in the gateway namespace, sorted by name. */
+  ingressClassName: string;
+  /** Entries for `McpBridge/default`, sorted by name. */
   registries: McpBridgeRegistry[];
-  /** Ingresses owned by this pool, sorted by name. */
+  /** Provider ids (= AI route names) of routed models, in spec order. */
+  providerIds: string[];
+  /** The pool's console AI routes, each with the objects derived from it (ownership follows the route). */
+  routes: RouteRender[];
+  /** Whole objects this pool owns in the gateway namespace (the routes' objects, flattened and sorted). */
+  configMaps: ConfigMap[];
   ingresses: Ingress[];
-  /** Fallback redirects (Istio EnvoyFilter, one per pool with a fallback chain); empty when disabled. */
   envoyFilters: EnvoyFilter[];
-  /** ai-proxy matchRules this pool contributes to the aggregated ai-proxy plugin. */
-  aiProxyRules: MatchRule[];
+  /** Entries and rules this pool puts into the console-owned WasmPlugins. */
+  shares: Partial<Record<ConsolePluginName, PluginShare>>;
+  /** Route domains; each needs a console ConfigMap `domain-<d>`. */
+  domains: string[];
   /** Per-model outcome, in spec order. */
   models: ModelStatus[];
   /** `<routed>/<total>`, for `status.readyModels`. */
   readyModels: string;
-  /** Objects this pool's status lists (Ingresses, the McpBridge, the aggregated plugins it relies on). */
+  /** Objects this pool's status lists. */
   generatedObjects: GeneratedObject[];
 }
 
-/** Retry policy used for models in a fallback chain when the pool sets none (console defaults, §7.2). */
-export const DEFAULT_RETRIES: RetryPolicy = { attempts: 3, timeoutSeconds: 120, on: ['error', 'timeout', 'non_idempotent'] };
-
-interface RoutedModel {
-  spec: ModelSpec;
-  registry: McpBridgeRegistry;
+export interface RouteRender {
+  /** AI route name `<n>`. */
+  name: string;
+  configMap: ConfigMap;
+  ingresses: Ingress[];
+  envoyFilters: EnvoyFilter[];
 }
+
+/** Retries of a pool that sets none: the console's default for AI routes. */
+export const DEFAULT_RETRIES = { attempts: DEFAULT_PROXY_NEXT_UPSTREAM.attempts, timeoutSeconds: DEFAULT_PROXY_NEXT_UPSTREAM.timeout, on: DEFAULT_PROXY_NEXT_UPSTREAM.conditions };
 
 type TokenResult = { ok: true; tokens: string[] } | { ok: false; reason: ModelReason; message: string };
 
+/** API tokens of a model: the Secret value, one token per non-empty line (ai-proxy rotates among them). */
 function resolveTokens(model: ModelSpec, observed: ObservedState): TokenResult {
   const ref = model.provider.credentials?.secretRef;
   if (!ref) return { ok: true, tokens: [] }; // passthrough: the client's Authorization is forwarded
   const secret = observed.secrets.get(ref.name);
   if (!secret) return { ok: false, reason: 'SecretNotFound', message: `Secret ${ref.name} not found` };
-  const value = secret[ref.key]?.trim();
-  if (!value) {
-    return { ok: false, reason: 'SecretKeyMissing', message: `Secret ${ref.name} has no non-empty key ${ref.key}` };
-  }
-  return { ok: true, tokens: [value] };
+  const tokens = (secret[ref.key] ?? '')
+    .split('\n')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (!tokens.length) return { ok: false, reason: 'SecretKeyMissing', message: `Secret ${ref.name} has no non-empty key ${ref.key}` };
+  return { ok: true, tokens };
 }
 
-/** The model name sent upstream. */
 const upstreamModelOf = (m: ModelSpec) => m.upstreamModel ?? m.name;
 
 export interface RenderOptions {
-  /**
-   * Render `spec.fallback` as fallback Ingresses + an Istio EnvoyFilter redirect (`PoolRender.envoyFilters`).
-   * Off by default until the caller applies EnvoyFilters; without it fallback chains get retries only.
-   */
+  /** Render `spec.fallback` as fallback routes + EnvoyFilter (needs Istio's EnvoyFilter CRD); else retries only. */
   fallbackRoutes?: boolean;
+}
+
+interface RoutedModel {
+  spec: ModelSpec;
+  id: string;
+  registry: McpBridgeRegistry;
+}
+
+/** The gateway service of a provider registry (`LlmProviderServiceImpl.buildUpstreamService`). */
+function serviceOf(reg: McpBridgeRegistry): ProviderService {
+  return { name: serviceHost(reg), port: reg.type === 'static' ? 80 : reg.port };
 }
 
 /**
@@ -95,27 +129,23 @@ export interface RenderOptions {
  * reported in `models[]` with a reason; the other models are still rendered.
  */
 export function renderModelPool(pool: ModelPool, observed: ObservedState, options: RenderOptions = {}): PoolRender {
-  const fallbackRoutes = options.fallbackRoutes ?? false;
   const ns = pool.metadata.namespace ?? 'default';
   const name = pool.metadata.name;
   const { gateway } = pool.spec;
   const gw = gateway.namespace;
   const owner: OwnerRef = { kind: 'ModelPool', namespace: ns, name };
-  const labels = ownerLabels(owner);
-  const annotations = ownerAnnotations(owner);
-  const inFallback = new Set(pool.spec.fallback ?? []);
-  // Every chain entry but the first receives requests for other models.
-  const fallbackTargets = new Set(fallbackRoutes ? (pool.spec.fallback ?? []).slice(1) : []);
-  const retries: RetryPolicy | undefined = pool.spec.retries ?? (inFallback.size ? DEFAULT_RETRIES : undefined);
+  const id = ownerId(owner);
+  const chain = pool.spec.fallback ?? [];
+  const inFallback = new Set(chain);
 
   const statuses: ModelStatus[] = [];
   const routed: RoutedModel[] = [];
-  const aiProxyRules: MatchRule[] = [];
-  const ingresses: Ingress[] = [];
+  const providers: Record<string, unknown>[] = [];
+  const proxyRules: MatchRule[] = [];
 
   for (const model of pool.spec.models) {
     const def = providerFor(model.provider.type);
-    const regName = boundedName([NAME_PREFIX, ns, name, model.name]);
+    const pid = consoleName([ns, name, model.name]);
     const tokens = resolveTokens(model, observed);
     if (!tokens.ok) {
       statuses.push({ name: model.name, ready: false, reason: tokens.reason, message: tokens.message });
@@ -127,184 +157,144 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
     try {
       if (!endpoint) throw new InvalidEndpointError(`provider type ${def.type} needs an endpoint`);
       const address = upstreamFromUrl(endpoint);
-      registry = buildRegistry(regName, address);
+      registry = buildRegistry(`llm-${pid}.internal`, address);
       if (model.provider.endpoint) endpointFields = def.endpointFields(model.provider.endpoint, address);
     } catch (err) {
       if (!(err instanceof InvalidEndpointError)) throw err;
       statuses.push({ name: model.name, ready: false, reason: err.reason, message: err.message });
       continue;
     }
-
-    const provider: Record<string, unknown> = {
-      id: regName,
+    providers.push({
+      id: pid,
       type: def.aiProxyType,
       protocol: 'openai',
       ...(tokens.tokens.length ? { apiTokens: tokens.tokens } : {}),
-      // '*' maps whatever name reached this upstream (the model, the alias, a model falling back to it) to
-      // the upstream's model; when only the model's own name can arrive, no mapping is needed.
-      ...(model.upstreamModel !== undefined || pool.spec.alias !== undefined || fallbackTargets.has(model.name)
-        ? { modelMapping: { '*': upstreamModelOf(model) } }
+      // ai-proxy retries only by rotating to another token of the same provider (alibaba/higress
+      // plugins/wasm-go/extensions/ai-proxy/provider/retry.go): with one token it cannot act.
+      ...(tokens.tokens.length > 1 && (inFallback.has(model.name) || pool.spec.retries)
+        ? { retryOnFailure: { enabled: true, maxRetries: Math.min(tokens.tokens.length - 1, pool.spec.retries?.attempts ?? DEFAULT_RETRIES.attempts) } }
         : {}),
       ...endpointFields,
-    };
-    if (inFallback.has(model.name) && tokens.tokens.length) {
-      // ai-proxy re-sends a failed request itself before the gateway's proxy-next-upstream retries and,
-      // last, the fallback redirect to the next model take over.
-      provider.retryOnFailure = { enabled: true, maxRetries: retries?.attempts ?? 1 };
-    }
-    aiProxyRules.push({
-      service: [serviceHost(registry)],
-      configDisable: false,
-      config: { providers: [provider], activeProviderId: regName },
     });
-    routed.push({ spec: model, registry });
-    statuses.push({ name: model.name, upstream: destination(registry), ready: true, reason: 'Routed' });
+    // LlmProviderServiceImpl: one service rule per provider, service name without port.
+    proxyRules.push({ service: [serviceHost(registry)], configDisable: false, config: { activeProviderId: pid } });
+    routed.push({ spec: model, id: pid, registry });
+    statuses.push({ name: model.name, upstream: `${serviceOf(registry).name}:${serviceOf(registry).port}`, ready: true, reason: 'Routed' });
   }
 
-  const route = (input: { name: string; headers: Record<string, string>; to: { target: string; weight: number }[]; retries?: RetryPolicy | undefined }): Ingress =>
-    buildRouteIngress({
-      metadata: { name: input.name, namespace: gw, labels, annotations },
-      ingressClassName: gateway.ingressClassName,
-      hosts: gateway.hosts,
-      path: gateway.path,
-      destinations: input.to,
-      exactHeaders: input.headers,
-      retries: input.retries,
-      timeoutSeconds: pool.spec.timeoutSeconds,
-    });
+  const services = new Map(routed.map((r) => [r.id, serviceOf(r.registry)]));
+  const ctx = {
+    namespace: gw,
+    ingressClassName: gateway.ingressClassName,
+    service: (p: string) => services.get(p) ?? { name: `llm-${p}.internal.dns`, port: 443 },
+  };
+  const labels = ownerLabels(owner);
+  const annotations = { [OWNER_ANNOTATION]: id };
+  const retries = pool.spec.retries;
+  const routeBase = (routeName: string): Omit<AiRoute, 'upstreams' | 'modelPredicates'> => ({
+    name: routeName,
+    domains: [...(gateway.hosts ?? [])].sort(),
+    pathPredicate: { matchType: 'PRE', matchValue: gateway.path, caseSensitive: true },
+    authConfig: observed.aiRoutes?.get(routeName)?.authConfig ?? DEFAULT_AUTH,
+    proxyNextUpstream: retries ? { enabled: true, attempts: retries.attempts, timeout: retries.timeoutSeconds, conditions: [...retries.on] } : DEFAULT_PROXY_NEXT_UPSTREAM,
+    customConfigs: { ...annotations, ...(pool.spec.timeoutSeconds !== undefined ? { 'higress.io/timeout': String(pool.spec.timeoutSeconds) } : {}) },
+    customLabels: labels,
+  });
+  // '*' maps whatever name reached the upstream to its model; needed only where the names differ.
+  const upstream = (r: RoutedModel, weight?: number, force = false): AiUpstream => ({
+    provider: r.id,
+    ...(weight !== undefined ? { weight } : {}),
+    ...(force || r.spec.upstreamModel !== undefined ? { modelMapping: { '*': upstreamModelOf(r.spec) } } : {}),
+  });
 
+  const routes: AiRoute[] = [];
+  const routedChain = chain.map((f) => routed.find((r) => r.spec.name === f)).filter((r): r is RoutedModel => !!r);
   for (const r of routed) {
-    const retryHere = inFallback.has(r.spec.name) || pool.spec.retries ? retries : undefined;
-    ingresses.push(
-      route({ name: r.registry.name, headers: { [MODEL_HEADER]: r.spec.name }, to: [{ target: destination(r.registry), weight: 100 }], retries: retryHere }),
-    );
-  }
-
-  if (pool.spec.alias && routed.some((r) => r.spec.weight > 0)) {
-    ingresses.push(
-      route({
-        name: boundedName([NAME_PREFIX, ns, name, 'alias', pool.spec.alias]),
-        headers: { [MODEL_HEADER]: pool.spec.alias },
-        to: routed.map((r) => ({ target: destination(r.registry), weight: r.spec.weight })),
-        retries: pool.spec.retries,
-      }),
-    );
-  }
-
-  // Fallback chains (ADR 0003): a request for chain[i] that fails is internally redirected with
-  // x-higress-fallback-from: <route it failed on>; a fallback Ingress matching that header plus the model
-  // header sends it to chain[i+1], whose failure redirects again, down to the end of the list.
-  const patchedRoutes: string[] = [];
-  const chain = (pool.spec.fallback ?? []).map((f) => routed.find((r) => r.spec.name === f)).filter((r): r is RoutedModel => !!r);
-  if (fallbackRoutes) {
-    chain.forEach((primary, i) => {
-      let from = routeName(gw, primary.registry.name, gw);
-      for (const next of chain.slice(i + 1)) {
-        patchedRoutes.push(from);
-        const fbName = boundedName([NAME_PREFIX, ns, name, primary.spec.name, 'fallback', next.spec.name]);
-        ingresses.push(
-          route({
-            name: fbName,
-            headers: { [MODEL_HEADER]: primary.spec.name, [FALLBACK_FROM_HEADER]: from },
-            to: [{ target: destination(next.registry), weight: 100 }],
-            retries,
-          }),
-        );
-        from = routeName(gw, fbName, gw);
-      }
+    const at = routedChain.indexOf(r);
+    const next = at >= 0 ? routedChain[at + 1] : undefined;
+    routes.push({
+      ...routeBase(r.id),
+      upstreams: [upstream(r, 100)],
+      modelPredicates: [{ matchType: 'EQUAL', matchValue: r.spec.name }],
+      // The console's one fallback route per AI route: SEQ sends a failed request to the next model.
+      ...(options.fallbackRoutes && next
+        ? { fallbackConfig: { enabled: true, upstreams: [upstream(next, 100, true)], fallbackStrategy: 'SEQ' as const, responseCodes: ['4xx' as const, '5xx' as const] } }
+        : {}),
     });
   }
-  const envoyFilters: EnvoyFilter[] = patchedRoutes.length
-    ? [
-        buildRouteFallbackFilter({
-          metadata: { name: boundedName([NAME_PREFIX, ns, name, 'fallback']), namespace: gw, labels, annotations },
-          routes: patchedRoutes,
-          maxRedirects: chain.length - 1,
-        }),
-      ]
-    : [];
+  const weighted = routed.filter((r) => r.spec.weight > 0);
+  if (pool.spec.alias && weighted.length) {
+    const pct = percentages(weighted.map((r) => r.spec.weight));
+    routes.push({
+      ...routeBase(consoleName([ns, name, 'alias', pool.spec.alias])),
+      upstreams: weighted.map((r, i) => upstream(r, pct[i], true)),
+      modelPredicates: [{ matchType: 'EQUAL', matchValue: pool.spec.alias }],
+    });
+  }
 
-  ingresses.sort((a, b) => cmp(a.metadata.name, b.metadata.name));
+  const configMaps: ConfigMap[] = [];
+  const ingresses: Ingress[] = [];
+  const envoyFilters: EnvoyFilter[] = [];
+  const mapperRules: MatchRule[] = [];
+  const statsRules: MatchRule[] = [];
+  const authRules: MatchRule[] = [];
+  const routeRenders: RouteRender[] = [];
+  for (const route of routes) {
+    const objs = buildAiRouteObjects(ctx, route, { labels, annotations });
+    routeRenders.push({ name: route.name, configMap: objs.configMap, ingresses: objs.ingresses, envoyFilters: objs.envoyFilters });
+    configMaps.push(objs.configMap);
+    ingresses.push(...objs.ingresses);
+    envoyFilters.push(...objs.envoyFilters);
+    mapperRules.push(...objs.rules['model-mapper.internal']);
+    statsRules.push(...objs.rules['ai-statistics-2.0.1']);
+    authRules.push(...objs.rules['key-auth.internal']);
+  }
+  const shares: PoolRender['shares'] = routed.length
+    ? {
+        'ai-proxy.internal': { entries: providers, rules: proxyRules },
+        'model-router.internal': { defaults: { modelToHeader: MODEL_HEADER } },
+        'model-mapper.internal': { rules: mapperRules },
+        // The console writes the statistics rule once and leaves it to the administrator afterwards.
+        'ai-statistics-2.0.1': { seedRules: statsRules },
+        'key-auth.internal': { seedRules: authRules },
+      }
+    : {};
+
+  const byName = <T extends { metadata: { name: string } }>(xs: T[]) => xs.sort((a, b) => cmp(a.metadata.name, b.metadata.name));
+  byName(configMaps);
+  byName(ingresses);
+  byName(envoyFilters);
   const registries = routed.map((r) => r.registry).sort((a, b) => cmp(a.name, b.name));
-  const generatedObjects: GeneratedObject[] = [...ingresses, ...envoyFilters].map((o) => ({
+  const generatedObjects: GeneratedObject[] = [...configMaps, ...ingresses, ...envoyFilters].map((o) => ({
     apiVersion: o.apiVersion,
     kind: o.kind,
     namespace: gw,
     name: o.metadata.name,
   }));
   if (registries.length) {
-    generatedObjects.push(
-      { apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', namespace: gw, name: 'default' },
-      { apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: gw, name: AI_PROXY_PLUGIN_NAME },
-      { apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: gw, name: MODEL_ROUTER_PLUGIN_NAME },
-    );
+    generatedObjects.push({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', namespace: gw, name: 'default' });
+    for (const plugin of Object.keys(shares).sort(cmp)) {
+      generatedObjects.push({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: gw, name: plugin });
+    }
   }
   return {
     pool: { namespace: ns, name },
+    owner,
+    ownerId: id,
     gatewayNamespace: gw,
+    ingressClassName: gateway.ingressClassName,
     registries,
+    providerIds: routed.map((r) => r.id),
+    routes: routeRenders.sort((a, b) => cmp(a.name, b.name)),
+    configMaps,
     ingresses,
     envoyFilters,
-    aiProxyRules,
+    shares,
+    domains: [...(gateway.hosts ?? [])].sort(),
     models: statuses,
     readyModels: `${routed.length}/${pool.spec.models.length}`,
     generatedObjects,
   };
-}
-
-export interface AggregateOptions {
-  /** Plugin image hub/tag overrides. */
-  image?: PluginImageOptions;
-}
-
-/**
- * One ai-proxy and one model-router WasmPlugin per gateway namespace that has at least one routed model,
- * built from every pool's contribution. Order of `renders` does not matter: output is sorted.
- *
- * ai-proxy keeps `defaultConfigDisable: true` and puts each provider in its own service rule
- * (`providers: [p]` + `activeProviderId`), so the plugin is inert on routes we do not own and each rule
- * parses one provider, not all of them (see the ADR).
- */
-export function renderAggregatePlugins(renders: readonly PoolRender[], options: AggregateOptions = {}): WasmPlugin[] {
-  const byNamespace = new Map<string, MatchRule[]>();
-  for (const r of renders) {
-    if (!r.aiProxyRules.length) continue;
-    const rules = byNamespace.get(r.gatewayNamespace) ?? [];
-    rules.push(...r.aiProxyRules);
-    byNamespace.set(r.gatewayNamespace, rules);
-  }
-  const out: WasmPlugin[] = [];
-  for (const ns of [...byNamespace.keys()].sort(cmp)) {
-    out.push(
-      buildWasmPlugin({
-        plugin: 'model-router',
-        metadata: { name: MODEL_ROUTER_PLUGIN_NAME, namespace: ns, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
-        image: options.image,
-        // Global: the model header must be set before any route (and so any rule) can match.
-        defaultConfig: { modelToHeader: MODEL_HEADER },
-      }),
-      buildWasmPlugin({
-        plugin: 'ai-proxy',
-        metadata: { name: AI_PROXY_PLUGIN_NAME, namespace: ns, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
-        image: options.image,
-        matchRules: byNamespace.get(ns),
-      }),
-    );
-  }
-  return out;
-}
-
-/** The operator's registries for `McpBridge/default` per gateway namespace (sorted, deduplicated by name). */
-export function renderRegistries(renders: readonly PoolRender[]): Map<string, McpBridgeRegistry[]> {
-  const out = new Map<string, Map<string, McpBridgeRegistry>>();
-  for (const r of renders) {
-    const m = out.get(r.gatewayNamespace) ?? new Map<string, McpBridgeRegistry>();
-    for (const reg of r.registries) m.set(reg.name, reg);
-    out.set(r.gatewayNamespace, m);
-  }
-  return new Map(
-    [...out.entries()].sort(([a], [b]) => cmp(a, b)).map(([ns, m]) => [ns, [...m.values()].sort((a, b) => cmp(a.name, b.name))]),
-  );
 }
 
 function cmp(a: string, b: string): number {

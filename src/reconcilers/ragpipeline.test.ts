@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expectGolden } from '../../test/support/golden.js';
 import { parse, stringify } from 'yaml';
 import { ragPipelineSchema, type RagPipeline } from '../api/v1alpha1/ragpipeline.js';
-import { isConsoleReservedName } from '../higress/names.js';
+import { consoleName } from '../higress/console/meta.js';
 import { parseRagConfig } from '../rag/config.js';
 import { CHECKSUM_ANNOTATION, CONFIG_KEY, renderRagPipeline, runtimeReadiness, type RagRender } from './ragpipeline.js';
 
@@ -24,15 +24,6 @@ function renderAll(r: RagRender): string {
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
-function expectGolden(name: string, text: string): void {
-  const file = join(GOLDEN_DIR, `ragpipeline-${name}.yaml`);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.CI && !existsSync(file)) throw new Error(`missing golden ${file}`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toEqual(readFileSync(file, 'utf8'));
-}
 
 const SCENARIOS: Record<string, RagPipeline> = {
   minimal: pipeline('team-a', 'docs', {}),
@@ -64,7 +55,7 @@ const SCENARIOS: Record<string, RagPipeline> = {
 
 describe('renderRagPipeline golden snapshots (UPDATE_GOLDEN=1 to rewrite)', () => {
   for (const [name, p] of Object.entries(SCENARIOS)) {
-    it(name, () => expectGolden(name, renderAll(renderRagPipeline(p))));
+    it(name, () => expectGolden(GOLDEN_DIR, `ragpipeline-${name}`, renderAll(renderRagPipeline(p))));
   }
 });
 
@@ -101,14 +92,23 @@ describe('renderRagPipeline behaviour', () => {
     expect(milvus.pvc).toBeUndefined();
   });
 
-  it('exposes the MCP endpoint in the console MCP-server form, never under a console-reserved name', () => {
+  it('issue 7 finding 1: the request path reaches the runtime at /mcp (higress.io/rewrite-path, not only the SSE prefix)', () => {
     const r = renderRagPipeline(SCENARIOS.minimal!);
-    expect(isConsoleReservedName(r.ingress.metadata.name)).toBe(false);
+    expect(r.ingress.metadata.annotations?.['higress.io/rewrite-path']).toBe('/mcp');
+    expect(r.ingress.spec.rules[0]!.http.paths[0]!.path).toBe(r.gatewayPath);
+  });
+
+  it('exposes the MCP endpoint as a console DIRECT_ROUTE MCP server the console lists', () => {
+    const r = renderRagPipeline(SCENARIOS.minimal!);
+    const n = consoleName(['team-a', 'docs']);
+    expect(r.ingress.metadata.name).toBe(`mcp-server-${n}.internal`);
     expect(r.ingress.metadata.namespace).toBe('higress-system');
+    expect(r.ingress.metadata.labels).toMatchObject({ 'higress.io/biz-type': 'mcp-server', 'higress.io/mcp-server-type': 'DIRECT_ROUTE', 'higress.io/resource-definer': 'higress' });
     expect(r.ingress.metadata.annotations).toMatchObject({
       'higress.io/mcp-server': 'true',
       'higress.io/mcp-server-match-rule-type': 'prefix',
-      'higress.io/mcp-server-match-rule-value': '/mcp-servers/team-a-docs',
+      'higress.io/mcp-server-match-rule-value': `/mcp-servers/${n}`,
+      'higress.io/mcp-server-upstream-transport-type': 'streamable',
       'higress.io/mcp-server-upstream-type': 'streamable',
       'higress.io/destination': 'docs-rag.team-a.svc.cluster.local:8080',
     });

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { RagPipeline, RagPipelineSpec } from '../api/v1alpha1/ragpipeline.js';
-import { buildRouteIngress } from '../higress/ingress.js';
-import { boundedName, NAME_PREFIX } from '../higress/names.js';
+import { buildMcpServerIngress, mcpServerPath } from '../higress/console/mcp-server.js';
+import { consoleName } from '../higress/console/meta.js';
 import type { Ingress } from '../higress/types.js';
 import type { ConditionInput } from '../kube/conditions.js';
 import { stableStringify, type KubeObject } from '../kube/object.js';
@@ -17,9 +17,9 @@ import { RAG_CONFIG_VERSION, ragConfigSchema, type RagConfig, type RagConfigInpu
  * typed contract between operator and runtime) and the sources, a Deployment whose pod template carries a
  * checksum of that ConfigMap (a config change rolls the pods), a Service, and a PVC for the embedded store —
  * all with an ownerReference (same namespace, so garbage collection removes them) and owner labels. In the
- * gateway namespace: one Ingress in the form the Higress console uses for MCP servers (reference §5.8 and §6:
- * `higress.io/mcp-server*` annotations, streamable upstream), owned through labels and the finalizer because
- * ownerReferences cannot cross namespaces.
+ * gateway namespace: a DIRECT_ROUTE MCP server as the Higress console writes it (Ingress
+ * `mcp-server-<n>.internal`, src/higress/console/mcp-server.ts), owned through labels and the finalizer
+ * because ownerReferences cannot cross namespaces.
  */
 
 export const RAG_PORT = 8080;
@@ -70,9 +70,14 @@ export interface RagRender {
 
 export const objectNames = (name: string) => ({ workload: `${name}-rag`, data: `${name}-rag-data` });
 
+/** Console MCP server name `<n>` of a pipeline: Ingress `mcp-server-<n>.internal`. */
+export function mcpServerNameOf(p: Pick<RagPipeline, 'metadata'>): string {
+  return consoleName([p.metadata.namespace ?? 'default', p.metadata.name]);
+}
+
 /** Gateway path of the MCP endpoint: the spec's, else the console's `/mcp-servers/<server>` form. */
 export function gatewayPathOf(p: Pick<RagPipeline, 'metadata' | 'spec'>): string {
-  return p.spec.gateway.path ?? `/mcp-servers/${p.metadata.namespace ?? 'default'}-${p.metadata.name}`;
+  return p.spec.gateway.path ?? mcpServerPath(mcpServerNameOf(p));
 }
 
 /** Where the runtime reaches ModelPool models: the gateway, which routes on the body's `model`. */
@@ -239,28 +244,20 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
   const gw = spec.gateway.namespace;
   const path = gatewayPathOf(pipeline);
   const serviceFqdn = `${names.workload}.${ns}.svc.cluster.local`;
-  const ingress = buildRouteIngress({
-    metadata: {
-      name: boundedName([NAME_PREFIX, 'mcp', ns, name]),
-      namespace: gw,
-      labels,
-      annotations: {
-        ...annotations,
-        // Reference §3.2/§6: registers the route with the MCP session filter; the streamable upstream gets
-        // the gateway prefix rewritten to the runtime's own /mcp path.
-        'higress.io/mcp-server': 'true',
-        'higress.io/mcp-server-match-rule-domains': spec.gateway.hosts?.length ? [...spec.gateway.hosts].sort().join(',') : '*',
-        'higress.io/mcp-server-match-rule-type': 'prefix',
-        'higress.io/mcp-server-match-rule-value': path,
-        'higress.io/mcp-server-upstream-type': 'streamable',
-        'higress.io/mcp-server-enable-path-rewrite': 'true',
-        'higress.io/mcp-server-path-rewrite-prefix': '/mcp',
-      },
-    },
+  // A DIRECT_ROUTE MCP server as the console writes it, so the console and HiMarket list it; only
+  // `higress.io/rewrite-path` brings the gateway path to the runtime's own /mcp (issue 7 finding 1).
+  const ingress = buildMcpServerIngress({
+    namespace: gw,
+    server: mcpServerNameOf(pipeline),
+    type: 'DIRECT_ROUTE',
     ingressClassName: spec.gateway.ingressClassName,
-    hosts: spec.gateway.hosts,
+    domains: spec.gateway.hosts ?? [],
     path,
-    destinations: [{ target: `${serviceFqdn}:${RAG_PORT}`, weight: 100 }],
+    destination: `${serviceFqdn}:${RAG_PORT}`,
+    description: `RagPipeline ${ns}/${name}`,
+    direct: { path: '/mcp', transport: 'streamable', upstreamHost: serviceFqdn },
+    labels,
+    annotations,
   });
 
   const generated = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({

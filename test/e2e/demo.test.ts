@@ -22,15 +22,16 @@ describe('make demo', () => {
     expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: expect.any(String) });
     expect(out).toMatch(/(\d+)\/\1 Ready after/);
     const printed = out.slice(out.indexOf('# Generated Higress objects'));
-    type Printed = { kind?: string; spec?: { matchRules?: Array<{ config: { providers?: Array<{ apiTokens?: string[] }> } }> } };
+    type Printed = { kind?: string; spec?: { defaultConfig?: { providers?: Array<{ apiTokens?: string[] }> } } };
     const objects = parseAllDocuments(printed.replace(/^#.*$/gm, '')).map((d) => d.toJS() as Printed | null).filter(Boolean);
     const kinds = objects.map((o) => o!.kind);
     expect(kinds).toContain('McpBridge');
-    expect(kinds.filter((k) => k === 'WasmPlugin')).toHaveLength(2);
+    // The console's ai-proxy, model-router, model-mapper, ai-statistics and key-auth plugins carry our entries.
+    expect(kinds.filter((k) => k === 'WasmPlugin')).toHaveLength(5);
     expect(kinds.filter((k) => k === 'Ingress').length).toBeGreaterThanOrEqual(8);
     // The samples' API keys reach the ai-proxy config, but never the terminal.
     expect(out).not.toMatch(/sk-demo|sk-ant-demo/);
-    const tokens = objects.flatMap((o) => o!.spec?.matchRules ?? []).flatMap((r) => r.config.providers ?? []).flatMap((p) => p.apiTokens ?? []);
+    const tokens = objects.flatMap((o) => o!.spec?.defaultConfig?.providers ?? []).flatMap((p) => p.apiTokens ?? []);
     expect(tokens.length).toBeGreaterThanOrEqual(5); // gpt-4o, gpt-4o-mini, qwen, deepseek, claude
     expect(new Set(tokens)).toEqual(new Set(['***']));
   });

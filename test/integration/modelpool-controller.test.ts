@@ -1,10 +1,9 @@
 // The ModelPool controller against the real kube-apiserver: every test uses its own pool namespace AND its
-// own gateway namespace, so the shared McpBridge/default and aggregated WasmPlugins are per test.
+// own gateway namespace, so the shared McpBridge/default and console WasmPlugins are per test.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ModelPoolSpecIn } from '../../src/api/v1alpha1/modelpool.js';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
-import { AI_PROXY_PLUGIN_NAME, MODEL_ROUTER_PLUGIN_NAME } from '../../src/reconcilers/modelpool.js';
 import { KubeClient, writeCount } from '../../src/kube/client.js';
 import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { McpBridge } from '../../src/kube/mcpbridge.js';
@@ -15,8 +14,9 @@ import { createLogger } from '../../src/util/log.js';
 import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 interface WasmPluginObj extends KubeObject {
-  spec: { matchRules?: Array<{ service?: string[]; config: Record<string, unknown> }>; defaultConfig?: Record<string, unknown> };
+  spec: { matchRules?: Array<{ service?: string[]; config: Record<string, unknown> }>; defaultConfig?: Record<string, unknown>; defaultConfigDisable?: boolean };
 }
+const AI_PROXY = 'ai-proxy.internal';
 interface IngressObj extends KubeObject {
   metadata: KubeObject['metadata'] & { annotations?: Record<string, string> };
 }
@@ -61,14 +61,14 @@ async function waitReady(ns: string, name: string, status: 'True' | 'False' = 'T
 }
 
 const registries = async (gw: string) => (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries ?? [];
-const aiProxy = (gw: string) => client.get<WasmPluginObj>(Resources.WasmPlugin, AI_PROXY_PLUGIN_NAME, gw);
+const aiProxy = (gw: string) => client.get<WasmPluginObj>(Resources.WasmPlugin, AI_PROXY, gw);
 const ingressNames = async (gw: string) =>
   (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '').sort();
-const tokensOf = (plugin: WasmPluginObj | undefined) =>
-  (plugin?.spec.matchRules ?? []).flatMap((r) => ((r.config.providers as Array<{ apiTokens?: string[] }> | undefined) ?? []).flatMap((p) => p.apiTokens ?? []));
+const providersOf = (plugin: WasmPluginObj | undefined) => (plugin?.spec.defaultConfig?.providers as Array<{ id: string; apiTokens?: string[] }> | undefined) ?? [];
+const tokensOf = (plugin: WasmPluginObj | undefined) => providersOf(plugin).flatMap((p) => p.apiTokens ?? []);
 
 describe('ModelPool controller', () => {
-  it('renders a pool into registries, model-header Ingresses and aggregated plugins, and reports it Ready', async () => {
+  it('renders a pool into console providers and AI routes, and reports it Ready', async () => {
     const { ns, gw } = await namespaces('create');
     await secret(ns, 'openai', { 'api-key': 'sk-create-1' });
     await client.create(
@@ -105,11 +105,14 @@ describe('ModelPool controller', () => {
     const proxy = await aiProxy(gw);
     expect(proxy?.spec.matchRules).toHaveLength(2);
     expect(tokensOf(proxy)).toEqual(['sk-create-1']);
-    const router = await client.get<WasmPluginObj>(Resources.WasmPlugin, MODEL_ROUTER_PLUGIN_NAME, gw);
+    const router = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'model-router.internal', gw);
     expect(router?.spec.defaultConfig).toEqual({ modelToHeader: 'x-higress-llm-model' });
     const listed = new Set(ready.status?.generatedObjects?.map((o) => `${o.kind}/${o.name}`));
     for (const name of ingresses.map((i) => i.metadata.name)) expect(listed).toContain(`Ingress/${name}`);
-    expect(listed).toContain(`WasmPlugin/${AI_PROXY_PLUGIN_NAME}`);
+    expect(listed).toContain(`WasmPlugin/${AI_PROXY}`);
+    expect(ready.status?.readyModels).toBe('2/2');
+    const routes = (await client.list<KubeObject & { data: { data: string } }>(Resources.ConfigMap, { namespace: gw, labelSelector: 'higress.io/config-map-type=ai-route' })).items;
+    expect(routes.map((r) => JSON.parse(r.data.data).name).map((n: string) => `ai-route-${n}`).sort()).toEqual(routes.map((r) => r.metadata.name).sort());
   });
 
   it('follows spec updates: a removed model loses its Ingress, registry and ai-proxy rule', async () => {
@@ -172,7 +175,9 @@ describe('ModelPool controller', () => {
     await waitFor(async () => !(await client.get(modelPoolResource, 'p', ns)), { timeoutMs: 20_000, description: 'pool gone' });
     expect(await registries(gw)).toEqual([foreign]);
     expect(await ingressNames(gw)).toEqual([]);
-    await waitFor(async () => !(await aiProxy(gw)), { timeoutMs: 20_000, description: 'aggregated ai-proxy removed with the last pool' });
+    // ai-proxy.internal is the console's: it stays, emptied and disabled as the console leaves it.
+    await waitFor(async () => (await aiProxy(gw))?.spec.defaultConfigDisable === true, { timeoutMs: 20_000, description: 'our providers removed' });
+    expect(providersOf(await aiProxy(gw))).toEqual([]);
   });
 
   it('withdraws only the model whose Secret disappears, and says which', async () => {
@@ -214,10 +219,10 @@ describe('ModelPool controller', () => {
     expect(ready.status?.conditions?.find((c) => c.type === 'Fallback')).toMatchObject({ status: 'True', reason: 'FallbackRoutes' });
     const all = (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items;
     const fallbackRoutes = all.filter((i) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from']);
-    // a→b, a→c (after b failed), b→c: n(n−1)/2 for a chain of three
-    expect(fallbackRoutes).toHaveLength(3);
+    // The console's form: one fallback route per AI route with a next model (a→b, b→c), one EnvoyFilter each.
+    expect(fallbackRoutes).toHaveLength(2);
     const filters = (await client.list(Resources.EnvoyFilter, { namespace: gw })).items;
-    expect(filters).toHaveLength(1);
+    expect(filters).toHaveLength(2);
     expect(JSON.stringify(filters[0])).toContain('envoy.filters.http.custom_response');
 
     await client.patch(modelPoolResource, 'p', ns, { spec: { fallback: null } }, 'merge');

@@ -9,7 +9,6 @@ import { KubeClient } from '../../src/kube/client.js';
 import type { McpBridge } from '../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
-import { AI_PROXY_PLUGIN_NAME } from '../../src/reconcilers/modelpool.js';
 import { gatewayNamespace, operatorKubeconfigPath, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -104,10 +103,10 @@ describe('operator killed mid-reconcile', () => {
     const expectedModels = remaining.length * 2 + 1; // pool-1 has three models now
     const registries = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((r) => r.name) ?? [];
     await waitFor(async () => {
-      const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, AI_PROXY_PLUGIN_NAME, gw);
+      const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
       return proxy?.spec.matchRules?.length === expectedModels;
     }, { timeoutMs: 30_000, description: 'ai-proxy rules for every remaining model' });
-    const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, AI_PROXY_PLUGIN_NAME, gw);
+    const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
     const ruleIds = proxy?.spec.matchRules?.map((r) => r.config.activeProviderId ?? '') ?? [];
     const ingresses = (await client.list(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '');
 

@@ -1,6 +1,7 @@
 // The RagPipeline controller against the real kube-apiserver. The harness has no kube-controller-manager and no
 // kubelet, so Deployments never get pods: readiness is asserted as the honest "not observed" Progressing state,
 // and the Ready path is exercised by writing Deployment status the way the deployment controller would.
+import { consoleName } from '../../src/higress/console/meta.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
 import type { RagPipelineSpecIn } from '../../src/api/v1alpha1/ragpipeline.js';
@@ -91,7 +92,7 @@ describe('RagPipeline controller', () => {
     const p = await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved');
     expect(p.metadata.finalizers).toContain(FINALIZER);
     expect(condition(p, 'Progressing')).toMatchObject({ status: 'True', reason: 'RolloutNotObserved' });
-    expect(p.status).toMatchObject({ replicas: '0/1', endpoint: `http://kb-rag.${ns}.svc.cluster.local:8080/mcp`, gatewayPath: `/mcp-servers/${ns}-kb` });
+    expect(p.status).toMatchObject({ replicas: '0/1', endpoint: `http://kb-rag.${ns}.svc.cluster.local:8080/mcp`, gatewayPath: `/mcp-servers/${consoleName([ns, 'kb'])}` });
     expect(p.status?.discoveredTools).toBeUndefined();
 
     const labels = ownerLabels({ kind: 'RagPipeline', namespace: ns, name: 'kb' });
@@ -118,11 +119,14 @@ describe('RagPipeline controller', () => {
     expect(ingresses[0]!.metadata.annotations).toMatchObject({
       'higress.io/mcp-server': 'true',
       'higress.io/mcp-server-match-rule-type': 'prefix',
-      'higress.io/mcp-server-match-rule-value': `/mcp-servers/${ns}-kb`,
+      'higress.io/mcp-server-match-rule-value': `/mcp-servers/${consoleName([ns, 'kb'])}`,
+      'higress.io/rewrite-path': '/mcp',
       'higress.io/mcp-server-upstream-type': 'streamable',
       'higress.io/destination': `kb-rag.${ns}.svc.cluster.local:8080`,
     });
     await waitCondition(ns, 'kb', 'Exposed', 'True', 'IngressPresent');
+    // No Higress in this gateway namespace: the MCP annotations would do nothing, and status says so.
+    await waitCondition(ns, 'kb', 'GatewayMcp', 'False', 'HigressConfigMissing');
   });
 
   it('rolls the pods on a config change (checksum annotation), not on a resources change', async () => {

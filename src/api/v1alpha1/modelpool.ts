@@ -58,7 +58,7 @@ export const secretKeyRefSchema = z
       .min(1)
       .max(253)
       .regex(/^[-._a-zA-Z0-9]+$/)
-      .describe('Key inside the Secret whose value is the API token.'),
+      .describe('Key inside the Secret whose value is the API token; several tokens one per line (ai-proxy rotates among them and retries on another).'),
   })
   .describe('Reference to one key of a Secret in the same namespace.');
 
@@ -257,7 +257,7 @@ export const modelPoolSpecSchema = withCel(specObject, POOL_RULES.map(({ holds: 
 
 export const modelStatusSchema = z.object({
   name: z.string().max(128).describe('Model name from spec.'),
-  upstream: z.string().max(512).optional().describe('Gateway service the model routes to, e.g. aiop-x.dns:443.'),
+  upstream: z.string().max(512).optional().describe('Gateway service the model routes to, e.g. llm-team-a-chat-gpt-4o-1a2b3c4d.internal.dns:443.'),
   ready: z.boolean(),
   reason: z.string().max(128).optional(),
   message: z.string().max(4096).optional(),

@@ -8,7 +8,6 @@ import { KubeClient } from '../../../src/kube/client.js';
 import type { McpBridge } from '../../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../../src/kube/object.js';
 import { Resources } from '../../../src/kube/resources.js';
-import { AI_PROXY_PLUGIN_NAME } from '../../../src/reconcilers/modelpool.js';
 import { startOperatorProcess, type OperatorProcess } from '../kube/operator-process.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from '../support/kube.js';
 
@@ -84,7 +83,7 @@ describe('kill -9 storms', () => {
       const r = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((x) => x.name) ?? [];
       return r.length === expected ? r : undefined;
     }, { timeoutMs: 30_000, description: 'registries settle' });
-    const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, AI_PROXY_PLUGIN_NAME, gw);
+    const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
     const rules = proxy?.spec.matchRules?.map((r) => r.config.activeProviderId ?? '') ?? [];
     const ingresses = (await client.list(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '');
     const orphan = (n: string) => [...deleted].some((d) => n.includes(`-${d}-`));

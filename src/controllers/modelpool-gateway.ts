@@ -1,0 +1,123 @@
+import { errorMessage } from '../util/errors.js';
+import { domainConfigMap } from '../higress/console/ai-route.js';
+import { CONSOLE_PLUGINS, syncSharedPlugin, type ConsolePluginName, type PluginShare, type SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import type { KubeClient } from '../kube/client.js';
+import { reasonOf } from '../kube/errors.js';
+import type { Informer } from '../kube/informer.js';
+import { syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
+import { makeKey, type KubeObject } from '../kube/object.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../kube/owner.js';
+import { Resources } from '../kube/resources.js';
+import type { PluginImageOptions } from '../higress/plugins.js';
+import type { MatchRule } from '../higress/types.js';
+import type { PoolRender } from '../reconcilers/modelpool.js';
+import type { ObjectError } from '../reconcilers/modelpool-status.js';
+import type { ConfigMapObject } from './modelpool-objects.js';
+
+/**
+ * What all pools of one gateway namespace share, converged in one pass: their providers and rules in
+ * the console-owned WasmPlugins (`ai-proxy.internal`, `model-router.internal`, `model-mapper.internal`,
+ * `ai-statistics-2.0.1`, `key-auth.internal`), their registries in `McpBridge/default`, the console's
+ * `domain-<d>` ConfigMaps, and the removal of the aggregated `aiop-*` WasmPlugins of earlier versions.
+ * One read-merge-write per shared object for all pools: N pools cost one write, not N.
+ */
+
+const KIND = 'ModelPool';
+/** WasmPlugins earlier versions aggregated every pool into (ADR 0003, first version); removed on sight. */
+export const LEGACY_PLUGINS = ['aiop-ai-proxy', 'aiop-model-router'];
+
+export interface GatewayDeps {
+  client: KubeClient;
+  wasmPlugins: Informer<SharedWasmPlugin>;
+  mcpBridges: Informer<McpBridge>;
+  configMaps: Informer<ConfigMapObject>;
+  ingresses: Informer<KubeObject>;
+  /** Image of a console plugin the operator creates because the console has not. */
+  pluginImage?: PluginImageOptions | undefined;
+}
+
+export interface GatewayResult {
+  /** A write that failed for the whole gateway. */
+  error?: ObjectError;
+  /** Per owner id: entries of the pool held by someone else, `WasmPlugin/<name>` → holder. */
+  conflicts: Map<string, Map<string, string>>;
+}
+
+/** A share without the rules that target `held` objects (routes whose names someone else holds). */
+function withoutHeld(share: PluginShare, held: ReadonlySet<string> | undefined): PluginShare {
+  if (!held?.size) return share;
+  const keep = (r: MatchRule) => !(r.ingress ?? []).some((i) => held.has(i));
+  return { ...share, ...(share.rules ? { rules: share.rules.filter(keep) } : {}), ...(share.seedRules ? { seedRules: share.seedRules.filter(keep) } : {}) };
+}
+
+export async function syncGateway(
+  deps: GatewayDeps,
+  gw: string,
+  renders: readonly PoolRender[],
+  liveOwners: ReadonlySet<string>,
+  /** Object names of a pool held by someone else: no rule of ours may target those routes. */
+  heldBy: (ownerId: string) => ReadonlySet<string> | undefined = () => undefined,
+): Promise<GatewayResult> {
+  const conflicts = new Map<string, Map<string, string>>();
+  const release = (id: string) => id.startsWith(`${KIND}/`) && !liveOwners.has(id);
+  const plugins = Object.keys(CONSOLE_PLUGINS).filter((n) => n !== 'mcp-server.internal') as ConsolePluginName[];
+  const writePlugin = async (name: ConsolePluginName) => {
+    const desired = new Map<string, PluginShare>();
+    for (const r of renders) {
+      const share = r.shares[name];
+      if (share) desired.set(r.ownerId, withoutHeld(share, heldBy(r.ownerId)));
+    }
+    const cached = deps.wasmPlugins.store.get(makeKey(gw, name));
+    // Nothing to add and nothing of ours to remove: leave the console's plugin (or its absence) alone.
+    if (!desired.size && !cached?.metadata.annotations?.['ai.higress.io/entry-owners']?.includes(`"${KIND}/`)) return;
+    const result = await syncSharedPlugin(deps.client, { namespace: gw, plugin: CONSOLE_PLUGINS[name], desired, release, cached, image: deps.pluginImage });
+    for (const [owner, message] of result.conflicts) {
+      const m = conflicts.get(owner) ?? new Map<string, string>();
+      m.set(`WasmPlugin/${name}`, message);
+      conflicts.set(owner, m);
+    }
+  };
+  const writeRegistries = () =>
+    syncRegistrySets(deps.client, {
+      namespace: gw,
+      desired: new Map(renders.map((r) => [r.ownerId, r.registries.map((reg) => ({ ...reg }))])),
+      // Entries of pools that are gone (or being deleted) go; a live pool whose spec no longer parses keeps its.
+      release,
+      cached: deps.mcpBridges.store.get(makeKey(gw, 'default')),
+    });
+  try {
+    // Providers before routes' rules would be the console's order, but each object converges on its own
+    // and a pool is Ready only once all of them carry it, so they are written side by side.
+    await Promise.all([...plugins.map(writePlugin), writeRegistries(), writeDomains(deps, gw, renders), deleteLegacy(deps, gw)]);
+    return { conflicts };
+  } catch (err) {
+    return { conflicts, error: { reason: `Gateway${reasonOf(err)}`, message: `gateway namespace ${gw}: ${errorMessage(err)}` } };
+  }
+}
+
+/**
+ * `domain-<d>` ConfigMaps for route domains (HiMarket's `GET /v1/domains/{d}` needs them). Created when
+ * absent and then left to the console: a domain is a gateway-wide object others may use too.
+ */
+async function writeDomains(deps: GatewayDeps, gw: string, renders: readonly PoolRender[]): Promise<void> {
+  const domains = new Set(renders.flatMap((r) => r.domains));
+  for (const d of [...domains].sort()) {
+    const cm = domainConfigMap(gw, d, { [MANAGED_BY_LABEL]: MANAGED_BY });
+    if (deps.configMaps.store.get(makeKey(gw, cm.metadata.name)) || (await deps.client.get(Resources.ConfigMap, cm.metadata.name, gw))) continue;
+    await deps.client.create(Resources.ConfigMap, cm);
+  }
+}
+
+/**
+ * Migration: the aggregated plugins of earlier versions go once no `aiop-*` route of ours is left (each pool
+ * prunes its old routes right after applying its console routes), so no request meets an old route
+ * whose provider rule is already gone.
+ */
+async function deleteLegacy(deps: GatewayDeps, gw: string): Promise<void> {
+  const oldRoutes = deps.ingresses.store.byNamespace(gw).some((i) => i.metadata.name?.startsWith('aiop-') && ownerOf(i)?.kind === KIND);
+  if (oldRoutes) return;
+  for (const name of LEGACY_PLUGINS) {
+    const p = deps.wasmPlugins.store.get(makeKey(gw, name));
+    if (p?.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) await deps.client.delete(Resources.WasmPlugin, name, gw);
+  }
+}

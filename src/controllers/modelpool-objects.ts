@@ -1,0 +1,134 @@
+import { errorMessage } from '../util/errors.js';
+import { parseAiRoute } from '../higress/console/ai-route.js';
+import { applyIfChanged } from '../kube/apply.js';
+import type { KubeClient } from '../kube/client.js';
+import { reasonOf } from '../kube/errors.js';
+import type { Informer } from '../kube/informer.js';
+import { makeKey, type KubeObject } from '../kube/object.js';
+import { OWNER_ANNOTATION, ownerId, ownerOf, parseOwnerId, type OwnerRef } from '../kube/owner.js';
+import { Resources, type ResourceType } from '../kube/resources.js';
+import type { PoolRender, RouteRender } from '../reconcilers/modelpool.js';
+import type { ObjectError } from '../reconcilers/modelpool-status.js';
+
+/**
+ * Applying the objects a pool owns whole — each console AI route's ConfigMap, Ingresses and fallback
+ * EnvoyFilter — and deleting the ones it no longer renders. A name held by an object that is not ours is
+ * never overwritten: it is reported as a conflict (condition NameConflict).
+ *
+ * Ownership of a route's objects follows its ConfigMap: the console rewrites the ConfigMap without our
+ * labels when it updates the route (HiMarket granting a subscription), but keeps the AiRoute JSON's
+ * `customConfigs`, which carry our owner annotation; a route's Ingress/EnvoyFilter without an owner of its
+ * own belongs to whoever owns the route.
+ */
+
+export interface OwnedInformers {
+  configMaps: Informer<ConfigMapObject>;
+  ingresses: Informer<KubeObject>;
+  envoyFilters: Informer<KubeObject>;
+}
+/** A ConfigMap as cached; `data` may be absent (a labelled ConfigMap without data is still listed). */
+export type ConfigMapObject = KubeObject & { data?: Record<string, string> };
+
+export interface ApplyOutcome {
+  errors: Map<string, ObjectError>;
+  conflicts: Map<string, string>;
+}
+
+/** Owner of an AI route ConfigMap: its labels, else the owner annotation the console kept in the JSON. */
+export function aiRouteOwner(cm: KubeObject & { data?: Record<string, string> }): OwnerRef | undefined {
+  const fromMeta = ownerOf(cm);
+  if (fromMeta) return fromMeta;
+  const ann = parseAiRoute(cm)?.customConfigs?.[OWNER_ANNOTATION];
+  return ann ? parseOwnerId(ann) : undefined;
+}
+
+const holderOf = (o: KubeObject, route?: OwnerRef) => {
+  const owner = ownerOf(o) ?? route;
+  return owner ? ownerId(owner) : 'an object we do not own';
+};
+
+export class PoolObjects {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly informers: OwnedInformers,
+    /** Only EnvoyFilters need Istio's CRD; without it they are neither applied nor pruned. */
+    private readonly envoyFiltersServed: () => Promise<boolean>,
+  ) {}
+
+  /** Apply every route of `render`; errors and conflicts are returned, never thrown. */
+  async apply(render: PoolRender): Promise<ApplyOutcome> {
+    const out: ApplyOutcome = { errors: new Map(), conflicts: new Map() };
+    const filters = await this.envoyFiltersServed();
+    for (const route of render.routes) await this.applyRoute(render, route, filters, out);
+    return out;
+  }
+
+  private async applyRoute(render: PoolRender, route: RouteRender, filters: boolean, out: ApplyOutcome): Promise<void> {
+    const gw = render.gatewayNamespace;
+    const id = render.ownerId;
+    const cmObserved = await this.observed(Resources.ConfigMap, this.informers.configMaps, gw, route.configMap.metadata.name);
+    const routeOwner = cmObserved ? aiRouteOwner(cmObserved) : undefined;
+    if (cmObserved && (!routeOwner || ownerId(routeOwner) !== id)) {
+      out.conflicts.set(`ConfigMap/${route.configMap.metadata.name}`, holderOf(cmObserved, routeOwner));
+      return; // the whole route is someone else's
+    }
+    const items: [ResourceType, Informer<KubeObject>, KubeObject][] = [
+      [Resources.ConfigMap, this.informers.configMaps, route.configMap as unknown as KubeObject],
+      ...route.ingresses.map((i) => [Resources.Ingress, this.informers.ingresses, i as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject]),
+      ...(filters ? route.envoyFilters.map((f) => [Resources.EnvoyFilter, this.informers.envoyFilters, f as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject]) : []),
+    ];
+    for (const [rt, informer, desired] of items) {
+      const name = desired.metadata.name ?? '';
+      const observed = rt === Resources.ConfigMap ? cmObserved : await this.observed(rt, informer, gw, name);
+      const owner = observed ? (ownerOf(observed) ?? (cmObserved ? routeOwner : undefined)) : undefined;
+      if (observed && (!owner || ownerId(owner) !== id)) {
+        out.conflicts.set(`${rt.kind}/${name}`, holderOf(observed, owner));
+        continue;
+      }
+      try {
+        await applyIfChanged(this.client, rt, desired, { observed, trustObservedAbsence: true });
+      } catch (err) {
+        out.errors.set(`${rt.kind}/${name}`, { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${gw}/${name}: ${errorMessage(err)}` });
+      }
+    }
+  }
+
+  /** The cached object, or — because our caches only hold labelled objects — what the API server has. */
+  private async observed(rt: ResourceType, informer: Informer<KubeObject>, ns: string, name: string): Promise<KubeObject | undefined> {
+    return informer.store.get(makeKey(ns, name)) ?? (await this.client.get<KubeObject>(rt, name, ns));
+  }
+
+  /**
+   * Delete what `owner` has in `gw` beyond `keep` (every route on deletion): objects labelled as ours, and
+   * the derived objects of our routes the console rewrote without our labels. True when something is left.
+   */
+  async prune(owner: OwnerRef, gw: string, keep: PoolRender | undefined): Promise<boolean> {
+    const id = ownerId(owner);
+    const keepNames = new Set(keep ? [...keep.configMaps, ...keep.ingresses, ...keep.envoyFilters].map((o) => `${o.kind}/${o.metadata.name}`) : []);
+    const filters = await this.envoyFiltersServed();
+    const sets: [ResourceType, Informer<KubeObject>][] = [
+      [Resources.ConfigMap, this.informers.configMaps],
+      [Resources.Ingress, this.informers.ingresses],
+      ...(filters ? [[Resources.EnvoyFilter, this.informers.envoyFilters] as [ResourceType, Informer<KubeObject>]] : []),
+    ];
+    const ourRoutes = this.informers.configMaps.store.byNamespace(gw).filter((cm) => aiRouteOwner(cm) && ownerId(aiRouteOwner(cm)!) === id);
+    const routeObjects = new Set(ourRoutes.flatMap((cm) => derivedNames(cm.metadata.name ?? '')));
+    let left = false;
+    for (const [rt, informer] of sets) {
+      for (const o of informer.store.byNamespace(gw)) {
+        const name = o.metadata.name ?? '';
+        if (keepNames.has(`${rt.kind}/${name}`)) continue; // an EnvoyFilter shares its route Ingress's name
+        const owned = rt === Resources.ConfigMap ? aiRouteOwner(o) : (ownerOf(o) ?? (routeObjects.has(name) ? owner : undefined));
+        if (!owned || ownerId(owned) !== id) continue;
+        left = true;
+        await this.client.delete(rt, name, gw, o.metadata.uid ? { preconditions: { uid: o.metadata.uid } } : {});
+      }
+    }
+    return left;
+  }
+}
+
+/** Objects the console derives from AI route ConfigMap `ai-route-<n>`. */
+export function derivedNames(configMapName: string): string[] {
+  return [`${configMapName}.internal`, `${configMapName}.fallback.internal`];
+}

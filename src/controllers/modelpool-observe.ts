@@ -1,0 +1,207 @@
+import { modelPoolSpecSchema, type ModelPool } from '../api/v1alpha1/modelpool.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
+import { parseAiRoute, type AiRoute } from '../higress/console/ai-route.js';
+import { CONSOLE_PLUGINS, ruleKey, type ConsolePluginName, type SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import type { KubeClient } from '../kube/client.js';
+import type { Informer } from '../kube/informer.js';
+import type { McpBridge } from '../kube/mcpbridge.js';
+import { jsonEqual, makeKey, stableStringify, type KubeObject } from '../kube/object.js';
+import { Resources } from '../kube/resources.js';
+import { renderModelPool, type ObservedState, type PoolRender, type SecretData } from '../reconcilers/modelpool.js';
+import type { ConfigMapObject } from './modelpool-objects.js';
+
+/**
+ * What the ModelPool controller reads from its caches, in one place: installed CRDs, the pool's render
+ * (cached per pool/Secret/route version) and whether the observed gateway objects already carry a render.
+ */
+
+export interface SecretObject extends KubeObject {
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+export type ModelPoolObject = ModelPool & KubeObject;
+
+export const HIGRESS_CRDS = ['wasmplugins.extensions.higress.io', 'mcpbridges.networking.higress.io'];
+/** Istio's EnvoyFilter, which Higress honours; only fallback routes need it. */
+export const ENVOYFILTER_CRD = 'envoyfilters.networking.istio.io';
+
+export interface ObserverDeps {
+  client: KubeClient;
+  /** The Secrets pools reference: a ReferencedObjects cache (only those Secrets), or any informer-like cache. */
+  secrets: SecretCache;
+  configMaps: Informer<ConfigMapObject>;
+  ingresses: Informer<KubeObject>;
+  envoyFilters: Informer<KubeObject>;
+  wasmPlugins: Informer<SharedWasmPlugin>;
+  mcpBridges: Informer<McpBridge>;
+  /** Render `spec.fallback` as fallback routes (default true); false = retries only. */
+  fallbackRoutes?: boolean | undefined;
+  crdCheckTtlMs?: number | undefined;
+}
+
+export function gatewayNamespaceOf(pool: ModelPoolObject, fallback: string = DEFAULT_HIGRESS_NAMESPACE): string {
+  return pool.spec.gateway?.namespace ?? fallback;
+}
+
+export interface SecretCache {
+  store: { get(key: string): SecretObject | undefined };
+  hasSynced(): boolean;
+  /** Whether this Secret's cache has listed; absent = always (a cluster-wide informer after its sync). */
+  isSynced?(key: string): boolean;
+}
+
+export function decodeSecret(secret: SecretObject): SecretData {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
+  return out;
+}
+
+/** Serialized entries and rules of one observed shared object, by id / rule key. */
+interface SharedIndex {
+  entries: Map<string, string>;
+  rules: Map<string, string>;
+}
+
+export class PoolObserver {
+  /** Computed once per cached object version: hundreds of pools check the same shared objects. */
+  private readonly sharedIndex = new WeakMap<object, SharedIndex>();
+  private readonly renderCache = new Map<string, { pool: ModelPoolObject; inputs: string; render: PoolRender | undefined }>();
+  /** The Higress (or Istio) CRDs were installed or removed: forget the cached answer. */
+  crdsChanged(): void {
+    this.crdCheck = undefined;
+  }
+
+  private crdCheck: { at: number; missing: string[]; envoyFilters: boolean } | undefined;
+
+  constructor(private readonly deps: ObserverDeps) {}
+
+  async installedCrds(): Promise<{ missing: string[]; envoyFilters: boolean }> {
+    const ttl = this.deps.crdCheckTtlMs ?? 10_000;
+    const now = Date.now();
+    if (this.crdCheck && now - this.crdCheck.at < ttl) return this.crdCheck;
+    const missing: string[] = [];
+    for (const crd of HIGRESS_CRDS) {
+      if (!(await this.deps.client.get(Resources.CustomResourceDefinition, crd))) missing.push(crd);
+    }
+    const envoyFilters = (await this.deps.client.get(Resources.CustomResourceDefinition, ENVOYFILTER_CRD)) !== undefined;
+    this.crdCheck = { at: now, missing, envoyFilters };
+    return this.crdCheck;
+  }
+
+  /** How `spec.fallback` is served. */
+  async fallbackMode(): Promise<'routes' | 'disabled' | 'crd-missing'> {
+    if (this.deps.fallbackRoutes === false) return 'disabled';
+    return (await this.installedCrds()).envoyFilters ? 'routes' : 'crd-missing';
+  }
+
+  /**
+   * The pool's render, reused while neither the pool object, a Secret it references nor one of its route
+   * ConfigMaps (access grants) changed: the gateway item renders every pool of its namespace.
+   * Undefined when the stored spec does not parse.
+   */
+  render(pool: ModelPoolObject, fallbackRoutes: boolean): PoolRender | undefined {
+    const key = makeKey(pool.metadata.namespace, pool.metadata.name);
+    const ns = pool.metadata.namespace ?? 'default';
+    const gw = gatewayNamespaceOf(pool);
+    const secretVersions = pool.spec.models
+      .map((m) => m.provider.credentials?.secretRef.name)
+      .filter((n): n is string => n !== undefined)
+      .map((n) => `${n}@${this.deps.secrets.store.get(makeKey(ns, n))?.metadata.resourceVersion ?? '-'}`);
+    const hit = this.renderCache.get(key);
+    const routeVersions = (hit?.render?.routes ?? []).map((r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`);
+    const inputs = [...secretVersions, ...routeVersions, fallbackRoutes ? 'fallback' : ''].join(',');
+    if (hit && hit.pool === pool && hit.inputs === inputs) return hit.render;
+    const parsed = modelPoolSpecSchema.safeParse(pool.spec);
+    let render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool, hit?.render), { fallbackRoutes }) : undefined;
+    // A first render does not know its route names yet; render again once, now reading their grants.
+    if (render && !hit?.render) render = renderModelPool({ ...pool, spec: parsed.data! }, this.observedFor(pool, render), { fallbackRoutes });
+    const after = (render?.routes ?? []).map((r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`);
+    this.renderCache.set(key, { pool, inputs: [...secretVersions, ...after, fallbackRoutes ? 'fallback' : ''].join(','), render });
+    return render;
+  }
+
+  /** The last render of a pool, if any (for mapping shared-object events to pools without rendering). */
+  lastRender(key: string): PoolRender | undefined {
+    return this.renderCache.get(key)?.render;
+  }
+
+  forget(key: string): void {
+    this.renderCache.delete(key);
+  }
+
+  private observedFor(pool: ModelPoolObject, previous: PoolRender | undefined): ObservedState {
+    const ns = pool.metadata.namespace ?? 'default';
+    const secrets = new Map<string, SecretData>();
+    for (const m of pool.spec.models) {
+      const ref = m.provider.credentials?.secretRef;
+      if (!ref || secrets.has(ref.name)) continue;
+      const secret = this.deps.secrets.store.get(makeKey(ns, ref.name));
+      if (secret) secrets.set(ref.name, decodeSecret(secret));
+    }
+    const aiRoutes = new Map<string, Pick<AiRoute, 'authConfig'>>();
+    for (const r of previous?.routes ?? []) {
+      const stored = parseAiRoute(this.deps.configMaps.store.get(makeKey(previous!.gatewayNamespace, r.configMap.metadata.name)));
+      if (stored?.authConfig) aiRoutes.set(r.name, { authConfig: stored.authConfig });
+    }
+    return { secrets, aiRoutes };
+  }
+
+  /** What the observed gateway objects still lack of `render`; undefined once they carry all of it. */
+  waitingFor(render: PoolRender, envoyFilters: boolean): string | undefined {
+    const gw = render.gatewayNamespace;
+    const has = (informer: Informer<KubeObject>, name: string) => informer.store.get(makeKey(gw, name)) !== undefined;
+    for (const cm of render.configMaps) if (!has(this.deps.configMaps, cm.metadata.name)) return `ConfigMap ${cm.metadata.name}`;
+    for (const i of render.ingresses) if (!has(this.deps.ingresses, i.metadata.name)) return `Ingress ${i.metadata.name}`;
+    if (envoyFilters) for (const f of render.envoyFilters) if (!has(this.deps.envoyFilters, f.metadata.name)) return `EnvoyFilter ${f.metadata.name}`;
+    if (!render.registries.length) return undefined;
+    const bridge = this.deps.mcpBridges.store.get(makeKey(gw, 'default'));
+    let registries = bridge && this.sharedIndex.get(bridge)?.entries;
+    if (bridge && !registries) {
+      registries = new Map((bridge.spec?.registries ?? []).map((r) => [r.name, stableStringify(r)]));
+      this.sharedIndex.set(bridge, { entries: registries, rules: new Map() });
+    }
+    for (const reg of render.registries) {
+      if (registries?.get(reg.name) !== stableStringify(reg)) return `registry ${reg.name} in McpBridge default`;
+    }
+    for (const [name, share] of Object.entries(render.shares) as [ConsolePluginName, NonNullable<PoolRender['shares'][ConsolePluginName]>][]) {
+      const plugin = this.deps.wasmPlugins.store.get(makeKey(gw, name));
+      if (!plugin) return `WasmPlugin ${name}`;
+      const index = this.indexOf(plugin, name);
+      const idField = (CONSOLE_PLUGINS[name] as { list?: { id: string } }).list?.id ?? 'id';
+      for (const e of share.entries ?? []) {
+        if (index.entries.get(String(e[idField])) !== stableStringify(e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
+      }
+      for (const r of share.rules ?? []) if (index.rules.get(ruleKey(r)) !== stableStringify(r)) return `rule in WasmPlugin ${name}`;
+      for (const r of share.seedRules ?? []) if (!index.rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
+      for (const [k, v] of Object.entries(share.defaults ?? {})) if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;
+    }
+    return undefined;
+  }
+
+  private indexOf(plugin: SharedWasmPlugin, name: ConsolePluginName): SharedIndex {
+    let index = this.sharedIndex.get(plugin);
+    if (!index) {
+      const list = (CONSOLE_PLUGINS[name] as { list?: { field: string; id: string } }).list;
+      const entries = list ? ((plugin.spec?.defaultConfig?.[list.field] as Record<string, unknown>[] | undefined) ?? []) : [];
+      index = {
+        entries: new Map(entries.map((e) => [String(e[list!.id]), stableStringify(e)])),
+        rules: new Map((plugin.spec?.matchRules ?? []).map((r) => [ruleKey(r), stableStringify(r)])),
+      };
+      this.sharedIndex.set(plugin, index);
+    }
+    return index;
+  }
+
+  /** Whether a shared object still holds anything of `render` (after its pool was deleted). */
+  leftoverIn(render: PoolRender): string | undefined {
+    const gw = render.gatewayNamespace;
+    const names = new Set(render.registries.map((r) => r.name));
+    const reg = this.deps.mcpBridges.store.get(makeKey(gw, 'default'))?.spec?.registries?.find((r) => names.has(r.name));
+    if (reg) return `registry ${reg.name}`;
+    const ids = new Set(render.providerIds);
+    const providers = this.deps.wasmPlugins.store.get(makeKey(gw, 'ai-proxy.internal'))?.spec?.defaultConfig?.providers;
+    const left = Array.isArray(providers) ? (providers as { id?: unknown }[]).find((p) => ids.has(String(p.id))) : undefined;
+    return left ? `ai-proxy provider ${String(left.id)}` : undefined;
+  }
+}

@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
+import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
+import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import type { PluginImageOptions } from '../higress/plugins.js';
+import type { KubeClient } from '../kube/client.js';
+import { Controller, secondaryWatch } from '../kube/controller.js';
+import { Informer } from '../kube/informer.js';
+import { MCPBRIDGE_NAME, type McpBridge } from '../kube/mcpbridge.js';
+import { makeKey, type KubeObject } from '../kube/object.js';
+import { managedSelector, ownerOf } from '../kube/owner.js';
+import { Resources } from '../kube/resources.js';
+import { GATEWAY_PREFIX, ModelPoolController, type EventSink } from './modelpool.js';
+import { aiRouteOwner, type ConfigMapObject } from './modelpool-objects.js';
+import { gatewayNamespaceOf, type ModelPoolObject, type SecretObject } from './modelpool-observe.js';
+import type { IngressObject } from './ragpipeline.js';
+import { modelPoolResource } from './resources.js';
+
+/**
+ * The ModelPool controller's informers and the mapping of watched objects to work items.
+ * WasmPlugins and EnvoyFilters are watched without a label selector: the console-owned plugins carry no
+ * label of ours, and the console rewrites a route's EnvoyFilter without our labels.
+ */
+
+const KIND = 'ModelPool';
+
+export function ownedBy(o: KubeObject): string[] {
+  const owner = ownerOf(o);
+  return owner?.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
+}
+
+export class PoolWatches {
+  constructor(
+    private readonly reconciler: ModelPoolController,
+    private readonly pools: Informer<ModelPoolObject>,
+  ) {}
+
+  /** Pools in `namespace` that reference Secret `name`. */
+  poolsUsingSecret(namespace: string, name: string): string[] {
+    return this.pools.store
+      .byNamespace(namespace)
+      .filter((p) => p.spec.models.some((m) => m.provider.credentials?.secretRef.name === name))
+      .map((p) => makeKey(namespace, p.metadata.name));
+  }
+
+  /** Pools of other gateway namespaces on `pool`'s ingress class: their IngressClass warning depends on it. */
+  poolsSharingClassWith(pool: ModelPoolObject): string[] {
+    // Only a new, changed or deleted pool can change who shares a class; its status writes cannot.
+    const settled = pool.status?.observedGeneration === pool.metadata.generation && !pool.metadata.deletionTimestamp;
+    if (settled) return [];
+    const gw = gatewayNamespaceOf(pool);
+    const cls = pool.spec.gateway?.ingressClassName ?? 'higress';
+    return this.pools.store
+      .list()
+      .filter((p) => gatewayNamespaceOf(p) !== gw && (p.spec.gateway?.ingressClassName ?? 'higress') === cls)
+      .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
+  }
+
+  /**
+   * Pools to look at again after a shared object changed: those not yet Ready, and Ready ones whose
+   * registries or providers (names from their last render) are no longer in the object (drift).
+   * Requeueing every pool of the gateway instead would be quadratic in the number of pools.
+   */
+  poolsAffectedBy(shared: KubeObject): string[] {
+    const gw = shared.metadata.namespace ?? '';
+    let present: Set<string> | undefined;
+    let namesOf: ((key: string) => string[]) | undefined;
+    if (shared.kind === 'McpBridge') {
+      present = new Set(((shared as McpBridge).spec?.registries ?? []).map((r) => r.name));
+      namesOf = (key) => this.reconciler.observer.lastRender(key)?.registries.map((r) => r.name) ?? [];
+    } else if (shared.metadata.name === 'ai-proxy.internal') {
+      const providers = (shared as SharedWasmPlugin).spec?.defaultConfig?.providers;
+      present = new Set(Array.isArray(providers) ? (providers as { id?: unknown }[]).map((p) => String(p.id)) : []);
+      namesOf = (key) => this.reconciler.observer.lastRender(key)?.providerIds ?? [];
+    }
+    return this.pools.store
+      .list()
+      .filter((p) => gatewayNamespaceOf(p) === gw)
+      .map((p) => ({ p, key: makeKey(p.metadata.namespace, p.metadata.name) }))
+      .filter(({ p, key }) => !isReadyNow(p) || (present && namesOf && namesOf(key).some((n) => !present.has(n))))
+      .map(({ key }) => key);
+  }
+}
+
+function isReadyNow(pool: ModelPoolObject): boolean {
+  const generation = pool.metadata.generation;
+  return pool.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === generation) ?? false;
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals';
+import { CONSOLE_PLUGINS, ENTRY_OWNERS_ANNOTATION, mergePluginShares, newConsolePlugin, type SharedWasmPlugin } from './shared-plugins.js';
+
+const NS = 'higress-system';
+const proxy = CONSOLE_PLUGINS['ai-proxy.internal'];
+const keyAuth = CONSOLE_PLUGINS['key-auth.internal'];
+const provider = (id: string, extra: Record<string, unknown> = {}) => ({ id, type: 'openai', protocol: 'openai', ...extra });
+const serviceRule = (id: string) => ({ service: [`llm-${id}.internal.dns`], configDisable: false, config: { activeProviderId: id } });
+const A = 'ModelPool/team/a';
+const B = 'ModelPool/team/b';
+
+/** ai-proxy.internal as the console left it after someone added provider `console-p` in the console. */
+function consoleProxy(): SharedWasmPlugin {
+  return {
+      apiVersion: 'extensions.higress.io/v1alpha1',
+      kind: 'WasmPlugin',
+      metadata: { name: 'ai-proxy.internal', namespace: NS, resourceVersion: '7' },
+      spec: { defaultConfig: { providers: [provider('console-p')] }, defaultConfigDisable: false, matchRules: [serviceRule('console-p')] },
+  };
+}
+
+describe('mergePluginShares', () => {
+  it('adds ours beside foreign entries, tracks them, removes them on release, leaves foreign ones alone', () => {
+    const add = mergePluginShares(consoleProxy(), proxy, NS, new Map([[A, { entries: [provider('a')], rules: [serviceRule('a')] }]]));
+    expect(add.changed).toBe(true);
+    expect(add.plugin.spec?.defaultConfig?.providers).toEqual([provider('console-p'), provider('a')]);
+    expect(add.plugin.spec?.matchRules?.map((r) => r.config.activeProviderId)).toEqual(['a', 'console-p']);
+    expect(JSON.parse(add.plugin.metadata.annotations![ENTRY_OWNERS_ANNOTATION]!)).toEqual({ 'entry:a': A, 'rule:|llm-a.internal.dns|': A });
+
+    const again = mergePluginShares(add.plugin, proxy, NS, new Map([[A, { entries: [provider('a')], rules: [serviceRule('a')] }]]));
+    expect(again.changed).toBe(false);
+
+    const gone = mergePluginShares(add.plugin, proxy, NS, new Map(), (o) => o === A);
+    expect(gone.plugin.spec?.defaultConfig?.providers).toEqual([provider('console-p')]);
+    expect(gone.plugin.spec?.matchRules).toEqual([serviceRule('console-p')]);
+    expect(gone.plugin.spec?.defaultConfigDisable).toBe(false);
+  });
+
+  it('never overwrites a foreign entry of the same id: the owner gets a conflict, its other entries merge', () => {
+    const r = mergePluginShares(consoleProxy(), proxy, NS, new Map([[A, { entries: [provider('console-p', { apiTokens: ['x'] }), provider('a2')] }]]));
+    expect(r.conflicts.get(A)).toMatch(/console-p already belongs to an entry we do not own/);
+    expect(r.plugin.spec?.defaultConfig?.providers).toEqual([provider('console-p'), provider('a2')]);
+  });
+
+  it('keeps owners apart: B cannot take A\'s entry, releasing B leaves A', () => {
+    const one = mergePluginShares(undefined, proxy, NS, new Map([[A, { entries: [provider('a')] }], [B, { entries: [provider('b')] }]]));
+    const steal = mergePluginShares(one.plugin, proxy, NS, new Map([[B, { entries: [provider('a', { x: 1 })] }]]));
+    expect(steal.conflicts.get(B)).toMatch(/already belongs to ModelPool\/team\/a/);
+    const rel = mergePluginShares(one.plugin, proxy, NS, new Map(), (o) => o === B);
+    expect(rel.plugin.spec?.defaultConfig?.providers).toEqual([provider('a')]);
+  });
+
+  it('disables ai-proxy globally when its provider list becomes empty (as the console does)', () => {
+    const one = mergePluginShares(undefined, proxy, NS, new Map([[A, { entries: [provider('a')] }]]));
+    expect(one.plugin.spec?.defaultConfigDisable).toBe(false);
+    expect(mergePluginShares(one.plugin, proxy, NS, new Map(), () => true).plugin.spec?.defaultConfigDisable).toBe(true);
+  });
+
+  it('seed rules are written once and never reverted: a consumer granted through the console stays', () => {
+    const seed = { ingress: ['ai-route-x.internal'], configDisable: true, config: {} };
+    const first = mergePluginShares(undefined, keyAuth, NS, new Map([[A, { seedRules: [seed] }]]));
+    const granted: SharedWasmPlugin = {
+      ...first.plugin,
+      spec: { ...first.plugin.spec, matchRules: [{ ingress: ['ai-route-x.internal'], configDisable: false, config: { allow: ['consumer-1'] } }] },
+    };
+    const after = mergePluginShares(granted, keyAuth, NS, new Map([[A, { seedRules: [seed] }]]));
+    expect(after.changed).toBe(false);
+    expect(after.plugin.spec?.matchRules?.[0]?.config).toEqual({ allow: ['consumer-1'] });
+    // The route is gone: its grant goes with it.
+    expect(mergePluginShares(granted, keyAuth, NS, new Map(), () => true).plugin.spec?.matchRules).toEqual([]);
+  });
+
+  it('creates a missing console plugin with the operator\'s image tag when one is configured', () => {
+    expect(newConsolePlugin(keyAuth, NS).spec?.url).toBe('oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:2.0.0');
+    expect(newConsolePlugin(proxy, NS, { tag: '2.1.0', hub: 'registry.local' }).spec?.url).toBe('oci://registry.local/plugins/ai-proxy:2.1.0');
+  });
+});
