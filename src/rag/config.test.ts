@@ -26,7 +26,12 @@ describe('RAG config document', () => {
   it('carries the sources and the eval set: no second file, no environment variables', () => {
     const r = parseRagConfig({
       version: RAG_CONFIG_VERSION,
-      sources: { items: [{ name: 'faq', type: 'inline', documents: [{ text: 'x' }] }, { name: 'hb', type: 'configMap', configMap: { name: 'hb' } }] },
+      sources: {
+        items: [
+          { name: 'faq', type: 'inline', documents: [{ text: 'x' }] },
+          { name: 'hb', type: 'configMap', configMap: { name: 'hb' } },
+        ],
+      },
       eval: { path: '/eval/eval.json' },
     });
     expect(r.ok && r.config.sources).toEqual({ mountRoot: RAG_DEFAULTS.sourcesMountRoot, items: expect.any(Array) });

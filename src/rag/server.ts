@@ -35,20 +35,13 @@ function toolError(err: unknown): { isError: true; content: { type: 'text'; text
   return { isError: true, content: [{ type: 'text', text: JSON.stringify({ reason, message: errorMessage(err) }) }] };
 }
 
-const documentShape = z.object({
-  id: z.string().optional(),
-  title: z.string().optional(),
-  text: z.string().optional(),
-  sentences: z.array(z.string()).optional(),
-  source: z.string().optional(),
-});
-
 export function buildMcpServer(rag: RagService): McpServer {
   const server = new McpServer({ name: 'higress-ai-operator-rag', version: '0.1.0' });
   server.registerTool(
     'search',
     {
-      description: 'Retrieve ranked passages for a query (query rewriting, hybrid BM25+dense retrieval with RRF, re-ranking, CRAG, compression). Returns passages with scores, source ids and a per-stage trace.',
+      description:
+        'Retrieve ranked passages for a query (query rewriting, hybrid BM25+dense retrieval with RRF, re-ranking, CRAG, compression). Returns passages with scores, source ids and a per-stage trace.',
       inputSchema: { query: z.string().min(1), topK: z.number().int().positive().max(50).optional() },
     },
     async ({ query, topK }) => {

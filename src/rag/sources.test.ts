@@ -28,7 +28,7 @@ const doc = (sources: unknown[]) => ({ mountRoot: root, items: z.array(ragSource
 
 describe('collectDocuments', () => {
   it('reads inline, ConfigMap-mounted, PVC-mounted and URL sources, tagging each with its source', async () => {
-    const fakeFetch = (async () => new Response(JSON.stringify([{ id: 'u1', title: 'U', text: 'From a URL.' }]))) as typeof fetch;
+    const fakeFetch = (() => Promise.resolve(new Response(JSON.stringify([{ id: 'u1', title: 'U', text: 'From a URL.' }])))) as typeof fetch;
     const { documents, problems } = await collectDocuments(
       doc([
         { name: 'faq', type: 'inline', documents: [{ id: 'f1', title: 'FAQ', text: 'Ask HR.' }] },
@@ -50,7 +50,7 @@ describe('collectDocuments', () => {
   });
 
   it('honours a single ConfigMap key and reports an unreadable source without failing the rest', async () => {
-    const failing = (async () => new Response('nope', { status: 503 })) as typeof fetch;
+    const failing = (() => Promise.resolve(new Response('nope', { status: 503 }))) as typeof fetch;
     const { documents, problems } = await collectDocuments(
       doc([
         { name: 'handbook', type: 'configMap', configMap: { name: 'hb', key: 'travel.md' } },

@@ -105,7 +105,10 @@ const providerFields = z.strictObject({
   openaiCustomUrl: z.url().optional(),
   moonshotFileId: z.string().optional(),
   /** Must carry `api-version` (`provider/azure.go` `ValidateConfig`). */
-  azureServiceUrl: z.url().refine((u) => /[?&]api-version=/.test(u), 'azureServiceUrl must carry an api-version query parameter').optional(),
+  azureServiceUrl: z
+    .url()
+    .refine((u) => /[?&]api-version=/.test(u), 'azureServiceUrl must carry an api-version query parameter')
+    .optional(),
   qwenFileIds: z.array(z.string()).optional(),
   qwenEnableSearch: z.boolean().optional(),
   qwenEnableCompatible: z.boolean().optional(),
@@ -172,8 +175,10 @@ const providerFields = z.strictObject({
 /** Per-type checks Higress makes when it builds the active provider (`<type>.go` `ValidateConfig`). */
 function typeRules<T extends { type: AiProxyProviderType; azureServiceUrl?: string | undefined; apiTokens?: string[] | undefined }>(schema: z.ZodType<T>) {
   return schema.superRefine((p, ctx) => {
-    if (p.type === 'azure' && !p.azureServiceUrl) ctx.addIssue({ code: 'custom', path: ['azureServiceUrl'], message: 'azure providers need azureServiceUrl (provider/azure.go)' });
-    if (p.type === 'azure' && !p.apiTokens?.length) ctx.addIssue({ code: 'custom', path: ['apiTokens'], message: 'azure providers need an apiToken (provider/azure.go)' });
+    if (p.type === 'azure' && !p.azureServiceUrl)
+      ctx.addIssue({ code: 'custom', path: ['azureServiceUrl'], message: 'azure providers need azureServiceUrl (provider/azure.go)' });
+    if (p.type === 'azure' && !p.apiTokens?.length)
+      ctx.addIssue({ code: 'custom', path: ['apiTokens'], message: 'azure providers need an apiToken (provider/azure.go)' });
   });
 }
 

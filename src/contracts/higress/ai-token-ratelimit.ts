@@ -19,7 +19,9 @@ const oneWindow = (t: Partial<Record<keyof typeof thresholdShape, number | undef
 const thresholdSchema = z.strictObject(thresholdShape).refine(oneWindow, { message: 'set exactly one of token_per_second|minute|hour|day' });
 
 /** `key`: a literal, `regexp:<re>`, `*`, or an IP/CIDR for `limit_by_per_ip`. */
-const limitKeySchema = z.strictObject({ key: z.string().min(1), ...thresholdShape }).refine(oneWindow, { message: 'set exactly one of token_per_second|minute|hour|day' });
+const limitKeySchema = z
+  .strictObject({ key: z.string().min(1), ...thresholdShape })
+  .refine(oneWindow, { message: 'set exactly one of token_per_second|minute|hour|day' });
 
 const LIMIT_BY = [
   'limit_by_header',

@@ -39,7 +39,14 @@ describe('ai-proxy', () => {
 
   it('rejects unknown provider types, duplicate ids and an azure URL without api-version', () => {
     expect(aiProxyConfigSchema.safeParse({ providers: [{ id: 'a', type: 'openai-compatible' }] }).success).toBe(false);
-    expect(aiProxyConfigSchema.safeParse({ providers: [{ id: 'a', type: 'openai' }, { id: 'a', type: 'qwen' }] }).success).toBe(false);
+    expect(
+      aiProxyConfigSchema.safeParse({
+        providers: [
+          { id: 'a', type: 'openai' },
+          { id: 'a', type: 'qwen' },
+        ],
+      }).success,
+    ).toBe(false);
     const azure = { id: 'z', type: 'azure', apiTokens: ['k'], azureServiceUrl: 'https://x.openai.azure.com/openai/deployments/d/chat/completions' };
     expect(aiProxyConfigSchema.safeParse({ providers: [azure] }).success).toBe(false);
     expect(aiProxyConfigSchema.safeParse({ providers: [{ ...azure, azureServiceUrl: `${azure.azureServiceUrl}?api-version=2024-06-01` }] }).success).toBe(true);
@@ -62,9 +69,13 @@ describe('WasmPlugin shape', () => {
   });
 
   it('finds the plugin by label, image or name', () => {
-    expect(pluginNameOf({ metadata: { name: 'x', labels: { 'higress.io/wasm-plugin-name': 'key-auth' } }, spec: { url: 'oci://h/plugins/other:1' } })).toBe('key-auth');
+    expect(pluginNameOf({ metadata: { name: 'x', labels: { 'higress.io/wasm-plugin-name': 'key-auth' } }, spec: { url: 'oci://h/plugins/other:1' } })).toBe(
+      'key-auth',
+    );
     expect(pluginNameOf({ metadata: { name: 'x' }, spec: { url: 'oci://h/plugins/model-router:2.0.1' } })).toBe('model-router');
-    expect(pluginNameOf({ metadata: { name: 'x' }, spec: { url: 'http://higress-plugin-server.higress-system.svc/plugins/ai-cache/1.0.0/plugin.wasm' } })).toBe('ai-cache');
+    expect(pluginNameOf({ metadata: { name: 'x' }, spec: { url: 'http://higress-plugin-server.higress-system.svc/plugins/ai-cache/1.0.0/plugin.wasm' } })).toBe(
+      'ai-cache',
+    );
     expect(pluginNameOf({ metadata: { name: 'ai-statistics-2.0.1' }, spec: { url: 'file:///x.wasm' } })).toBe('ai-statistics');
   });
 
@@ -90,7 +101,11 @@ describe('mcp-server (REST to MCP)', () => {
 
   it('accepts the openapi-to-mcpserver shape with security schemes', () => {
     const config = {
-      server: { name: 'weather', securitySchemes: [{ id: 'key', type: 'apiKey', in: 'header', name: 'X-Key', defaultCredential: 'k' }], defaultUpstreamSecurity: { id: 'key' } },
+      server: {
+        name: 'weather',
+        securitySchemes: [{ id: 'key', type: 'apiKey', in: 'header', name: 'X-Key', defaultCredential: 'k' }],
+        defaultUpstreamSecurity: { id: 'key' },
+      },
       tools: [tool],
     };
     expect(mcpServerConfigSchema.safeParse(config).error?.issues).toBeUndefined();
@@ -114,7 +129,10 @@ describe('the other plugins', () => {
 
   it('key-auth needs exactly one of credential/credentials per consumer', () => {
     expect(keyAuthConfigSchema.safeParse({ consumers: [{ name: 'a', credential: 'x', credentials: ['y'] }] }).success).toBe(false);
-    expect(keyAuthConfigSchema.safeParse({ consumers: [{ name: 'a', credentials: ['Bearer x'], keys: ['Authorization'], in_header: true, in_query: false }] }).success).toBe(true);
+    expect(
+      keyAuthConfigSchema.safeParse({ consumers: [{ name: 'a', credentials: ['Bearer x'], keys: ['Authorization'], in_header: true, in_query: false }] })
+        .success,
+    ).toBe(true);
   });
 
   it('ai-token-ratelimit needs exactly one of global_threshold and rule_items, one limit_by each', () => {
@@ -141,7 +159,11 @@ describe('the other plugins', () => {
 
 describe('Ingress annotations and McpBridge', () => {
   it('rejects unknown higress.io keys and malformed values, accepts match keys and our own prefix', () => {
-    const ok = { 'higress.io/destination': '60% a.dns:443\n40% b.dns:443', 'higress.io/exact-match-header-x-higress-llm-model': 'gpt-4o', 'ai.higress.io/owner': 'ModelPool/a/b' };
+    const ok = {
+      'higress.io/destination': '60% a.dns:443\n40% b.dns:443',
+      'higress.io/exact-match-header-x-higress-llm-model': 'gpt-4o',
+      'ai.higress.io/owner': 'ModelPool/a/b',
+    };
     expect(ingressAnnotationsSchema.safeParse(ok).success).toBe(true);
     expect(ingressAnnotationsSchema.safeParse({ ...ok, 'higress.io/rewrite-paht': '/mcp' }).success).toBe(false);
     expect(ingressAnnotationsSchema.safeParse({ ...ok, 'higress.io/destination': '60% a.dns:443\n30% b.dns:443' }).success).toBe(false);
@@ -149,7 +171,12 @@ describe('Ingress annotations and McpBridge', () => {
   });
 
   it('McpBridge must be named default with unique, well-formed registries', () => {
-    const bridge = (name: string, registries: object[]) => ({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', metadata: { name, namespace: 'higress-system' }, spec: { registries } });
+    const bridge = (name: string, registries: object[]) => ({
+      apiVersion: 'networking.higress.io/v1',
+      kind: 'McpBridge',
+      metadata: { name, namespace: 'higress-system' },
+      spec: { registries },
+    });
     const r = { name: 'a', type: 'dns', domain: 'api.openai.com', port: 443, protocol: 'https' };
     expect(mcpBridgeSchema.safeParse(bridge('default', [r])).success).toBe(true);
     expect(mcpBridgeSchema.safeParse(bridge('other', [r])).success).toBe(false);

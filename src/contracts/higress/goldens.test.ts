@@ -18,7 +18,10 @@ function goldenFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
     if (!e.isDirectory()) return [];
-    if (e.name === '__golden__') return readdirSync(path).filter((f) => f.endsWith('.yaml')).map((f) => join(path, f));
+    if (e.name === '__golden__')
+      return readdirSync(path)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => join(path, f));
     return goldenFiles(path);
   });
 }

@@ -15,7 +15,10 @@ const seconds = z.string().regex(/^[0-9]+$/, 'whole seconds');
 
 /** `destination.go`: one `[<weight>%] <host>[:<port>] [<subset>]` per line; weights should sum to 100. */
 const destination = z.string().superRefine((v, ctx) => {
-  const lines = v.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = v
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length === 0) ctx.addIssue({ code: 'custom', message: 'destination is empty' });
   let total = 0;
   for (const line of lines) {
@@ -80,7 +83,8 @@ export const ingressAnnotationsSchema = z.record(z.string(), z.string()).superRe
       continue;
     }
     const parsed = rule.value.safeParse(value);
-    if (!parsed.success) ctx.addIssue({ code: 'custom', path: [key], message: `${key}: ${parsed.error.issues[0]?.message ?? 'invalid'} (read by ${rule.readBy})` });
+    if (!parsed.success)
+      ctx.addIssue({ code: 'custom', path: [key], message: `${key}: ${parsed.error.issues[0]?.message ?? 'invalid'} (read by ${rule.readBy})` });
   }
   if (annotations['higress.io/mcp-server'] === 'true' && !annotations['higress.io/mcp-server-match-rule-value']) {
     ctx.addIssue({ code: 'custom', path: ['higress.io/mcp-server-match-rule-value'], message: 'an mcp-server route needs mcp-server-match-rule-value' });
@@ -99,7 +103,10 @@ export const higressIngressSchema = z.strictObject({
     name: z.string().min(1),
     namespace: z.string().min(1),
     labels: z.record(z.string(), z.string()).optional(),
-    annotations: ingressAnnotationsSchema.refine((a) => a['higress.io/destination'] !== undefined, 'higress.io/destination is required with a McpBridge backend'),
+    annotations: ingressAnnotationsSchema.refine(
+      (a) => a['higress.io/destination'] !== undefined,
+      'higress.io/destination is required with a McpBridge backend',
+    ),
   }),
   spec: z.strictObject({
     /** `pkg/ingress/kube/ingressv1/controller.go`: the class is the only per-Ingress filter. */
@@ -110,7 +117,9 @@ export const higressIngressSchema = z.strictObject({
           host: z.string().min(1).optional(),
           http: z.strictObject({
             paths: z
-              .array(z.strictObject({ path: z.string().startsWith('/'), pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']), backend: backendSchema }))
+              .array(
+                z.strictObject({ path: z.string().startsWith('/'), pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']), backend: backendSchema }),
+              )
               .min(1),
           }),
         }),

@@ -19,7 +19,10 @@ export const keyAuthConsumerSchema = z
     in_header: z.boolean().optional(),
     in_query: z.boolean().optional(),
   })
-  .refine((c) => (c.credential === undefined) !== (c.credentials === undefined), { message: 'a consumer needs exactly one of credential or credentials', path: ['credentials'] });
+  .refine((c) => (c.credential === undefined) !== (c.credentials === undefined), {
+    message: 'a consumer needs exactly one of credential or credentials',
+    path: ['credentials'],
+  });
 
 export const keyAuthConfigSchema = z
   .strictObject({
@@ -34,8 +37,14 @@ export const keyAuthConfigSchema = z
     realm: z.string().optional(),
     consumers: z.array(keyAuthConsumerSchema).optional(),
   })
-  .refine((c) => new Set((c.consumers ?? []).map((x) => x.name)).size === (c.consumers ?? []).length, { message: 'consumers[].name must be unique', path: ['consumers'] })
-  .refine((c) => c.in_header !== false || c.in_query !== false, { message: "at least one of 'in_query' and 'in_header' must be true (plugin.cc)", path: ['in_header'] });
+  .refine((c) => new Set((c.consumers ?? []).map((x) => x.name)).size === (c.consumers ?? []).length, {
+    message: 'consumers[].name must be unique',
+    path: ['consumers'],
+  })
+  .refine((c) => c.in_header !== false || c.in_query !== false, {
+    message: "at least one of 'in_query' and 'in_header' must be true (plugin.cc)",
+    path: ['in_header'],
+  });
 export type KeyAuthConfig = z.infer<typeof keyAuthConfigSchema>;
 
 /**

@@ -28,7 +28,8 @@ export const mcpBridgeRegistrySchema = z
   .superRefine((r, ctx) => {
     const parts = r.domain.split(',').map((d) => d.trim());
     const ok = r.type === 'dns' ? DNS_NAME : HOST_PORT;
-    for (const p of parts) if (!ok.test(p)) ctx.addIssue({ code: 'custom', path: ['domain'], message: `'${p}' is not a ${r.type === 'dns' ? 'DNS name' : 'ip:port'}` });
+    for (const p of parts)
+      if (!ok.test(p)) ctx.addIssue({ code: 'custom', path: ['domain'], message: `'${p}' is not a ${r.type === 'dns' ? 'DNS name' : 'ip:port'}` });
   });
 export type McpBridgeRegistryContract = z.infer<typeof mcpBridgeRegistrySchema>;
 
@@ -37,9 +38,7 @@ export const mcpBridgeSchema = z.strictObject({
   kind: z.literal('McpBridge'),
   metadata: z.looseObject({ name: z.literal(MCP_BRIDGE_NAME), namespace: z.string().min(1) }),
   spec: z.strictObject({
-    registries: z
-      .array(mcpBridgeRegistrySchema)
-      .refine((rs) => new Set(rs.map((r) => r.name)).size === rs.length, 'registries[].name must be unique'),
+    registries: z.array(mcpBridgeRegistrySchema).refine((rs) => new Set(rs.map((r) => r.name)).size === rs.length, 'registries[].name must be unique'),
     proxies: z.array(z.record(z.string(), z.unknown())).optional(),
   }),
 });

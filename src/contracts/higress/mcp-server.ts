@@ -139,7 +139,8 @@ export const mcpServerConfigSchema = z
       if (t.security) refs.push({ id: t.security.id, path: ['tools', i, 'security', 'id'] });
       if (t.requestTemplate?.security) refs.push({ id: t.requestTemplate.security.id, path: ['tools', i, 'requestTemplate', 'security', 'id'] });
     });
-    for (const r of refs) if (!ids.has(r.id)) ctx.addIssue({ code: 'custom', path: r.path, message: `security scheme '${r.id}' is not declared in server.securitySchemes` });
+    for (const r of refs)
+      if (!ids.has(r.id)) ctx.addIssue({ code: 'custom', path: r.path, message: `security scheme '${r.id}' is not declared in server.securitySchemes` });
   });
 export type McpServerConfig = z.infer<typeof mcpServerConfigSchema>;
 /** Rules are whole configs: each rule is one server. */

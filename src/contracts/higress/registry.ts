@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { aiAgentConfigSchema, aiAgentRuleConfigSchema } from './ai-agent.js';
 import { aiCacheConfigSchema, aiCacheRuleConfigSchema } from './ai-cache.js';
 import { aiProxyConfigSchema, aiProxyRuleConfigSchema } from './ai-proxy.js';
@@ -33,7 +33,11 @@ export const PLUGIN_CONTRACTS = {
   'model-mapper': { readBy: 'plugins/wasm-go/extensions/model-mapper', global: modelMapperConfigSchema, rule: modelMapperRuleConfigSchema },
   'ai-statistics': { readBy: 'plugins/wasm-go/extensions/ai-statistics', global: aiStatisticsConfigSchema, rule: aiStatisticsRuleConfigSchema },
   'key-auth': { readBy: 'plugins/wasm-cpp/extensions/key_auth', global: keyAuthConfigSchema, rule: keyAuthRuleConfigSchema },
-  'ai-token-ratelimit': { readBy: 'plugins/wasm-go/extensions/ai-token-ratelimit', global: aiTokenRatelimitConfigSchema, rule: aiTokenRatelimitRuleConfigSchema },
+  'ai-token-ratelimit': {
+    readBy: 'plugins/wasm-go/extensions/ai-token-ratelimit',
+    global: aiTokenRatelimitConfigSchema,
+    rule: aiTokenRatelimitRuleConfigSchema,
+  },
   'ai-cache': { readBy: 'plugins/wasm-go/extensions/ai-cache', global: aiCacheConfigSchema, rule: aiCacheRuleConfigSchema },
   'mcp-server': { readBy: 'higress-group/wasm-go pkg/mcp/server', global: mcpServerConfigSchema, rule: mcpServerRuleConfigSchema },
   'ai-agent': { readBy: 'plugins/wasm-go/extensions/ai-agent', global: aiAgentConfigSchema, rule: aiAgentRuleConfigSchema },
@@ -55,7 +59,10 @@ const isContractPlugin = (name: string | undefined): name is ContractPluginName 
  * server's `…/plugins/<name>/<version>/plugin.wasm`); the object name (`<name>.internal`,
  * `<name>-<version>`, our `aiop-<name>`). Undefined when none names a known plugin.
  */
-export function pluginNameOf(plugin: { metadata: { name: string; labels?: Record<string, string> | undefined }; spec: { url?: string | undefined } }): string | undefined {
+export function pluginNameOf(plugin: {
+  metadata: { name: string; labels?: Record<string, string> | undefined };
+  spec: { url?: string | undefined };
+}): string | undefined {
   const label = plugin.metadata.labels?.['higress.io/wasm-plugin-name'];
   if (label) return label;
   const url = plugin.spec.url ?? '';

@@ -50,7 +50,9 @@ export const wasmPluginSpecSchema = z.strictObject({
   priority: z.int(),
   failStrategy: z.enum(['FAIL_CLOSE', 'FAIL_OPEN']),
   vmConfig: z
-    .strictObject({ env: z.array(z.strictObject({ name: z.string().min(1), value: z.string().optional(), valueFrom: z.enum(['INLINE', 'HOST']).optional() })).optional() })
+    .strictObject({
+      env: z.array(z.strictObject({ name: z.string().min(1), value: z.string().optional(), valueFrom: z.enum(['INLINE', 'HOST']).optional() })).optional(),
+    })
     .optional(),
   defaultConfig: z.record(z.string(), z.unknown()).optional(),
   defaultConfigDisable: z.boolean(),
