@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CRDS } from '../src/api/v1alpha1/index.js';
+import { HIGRESS_SYSTEM_NAMESPACE } from '../src/contracts/higress/upstream.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/object.js';
 import { managedSelector } from '../src/kube/owner.js';
@@ -159,7 +160,7 @@ try {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  await printGenerated(client, ['higress-system']);
+  await printGenerated(client, [HIGRESS_SYSTEM_NAMESPACE]);
   if (values.once) await shutdown(0);
   say(`\nEverything is Ready. The operator keeps reconciling: try\n  export KUBECONFIG=${conn.kubeconfigPath}\n  kubectl get modelpools -A\nCtrl-C stops the operator${controlPlane ? ' and the control plane' : ''}.`);
 } catch (err) {

@@ -10,7 +10,7 @@ import { READY, removeCondition, setCondition, writeStatus, type Condition, type
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
-import { syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
+import { DEFAULT_HIGRESS_NAMESPACE, syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
 import { jsonEqual, makeKey, parseKey, stableStringify, type KubeObject } from '../kube/object.js';
 import { labelValue, OWNER_NAME_LABEL, ownerId, ownerOf, withOwner, type OwnerRef } from '../kube/owner.js';
 import { Resources, type ResourceType } from '../kube/resources.js';
@@ -487,7 +487,7 @@ export class CachesNotSyncedError extends Error {
 }
 
 export function gatewayNamespaceOf(pool: ModelPoolObject): string {
-  return pool.spec.gateway?.namespace ?? 'higress-system';
+  return pool.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE;
 }
 
 export function decodeSecret(secret: SecretObject): SecretData {

@@ -5,6 +5,7 @@ import type { Informer } from './informer.js';
 import { counter, gauge, histogram } from './metrics.js';
 import { keyOf, type KubeObject, type ObjectKey } from './object.js';
 import { WorkQueue, type BackoffOptions } from './workqueue.js';
+import { errorMessage } from '../util/errors.js';
 
 /** What a reconcile asks for next. Throwing means "failed": requeue with per-key backoff. */
 export interface ReconcileResult {
@@ -119,7 +120,7 @@ export class Controller<P extends KubeObject> {
       reconcileTotal.inc({ controller: this.opts.name, result: 'error' });
       reconcileErrors.inc({ controller: this.opts.name, reason });
       const delayMs = this.queue.addRateLimited(key);
-      this.log.warn({ key, reason, err: (e as Error).message, retryInMs: Math.round(delayMs) }, 'reconcile failed; requeued');
+      this.log.warn({ key, reason, err: errorMessage(e), retryInMs: Math.round(delayMs) }, 'reconcile failed; requeued');
     }
   }
 }

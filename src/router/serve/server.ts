@@ -18,6 +18,7 @@ import { decisionRequest, parseChatRequest, type ChatRequest } from './request.j
 import { SseEventAligner } from './sse-aligner.js';
 import { TrainerLoop, type TrainerFn } from './trainer-loop.js';
 import { Upstream, UpstreamError, type UpstreamCall } from './upstream.js';
+import { errorMessage } from '../../util/errors.js';
 
 // The router's serving shell: OpenAI-compatible in front, one upstream behind. It decides (or honours a
 // pinned model), forwards, streams back without buffering, falls back down the ranked list while nothing
@@ -213,7 +214,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       if (!features) throw new Error('embedding backend returned nothing');
       decision = m.decideWithFeatures(dr, features);
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'embedding failed; using the baseline model');
+      log.warn({ err: errorMessage(err) }, 'embedding failed; using the baseline model');
       decision = baselineDecision(m.version, 'EmbeddingFailed');
     }
     const ms = performance.now() - started;
@@ -252,7 +253,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     try {
       decision = model.decide(decisionRequest(request, decisionHeaders(headers)));
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'decision failed; using the baseline model');
+      log.warn({ err: errorMessage(err) }, 'decision failed; using the baseline model');
       decision = baselineDecision(model.version, 'DecisionFailed');
     }
     const ms = performance.now() - started;
@@ -311,7 +312,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       if (err instanceof BodyError && err.reason === 'BodyAborted') return;
       metrics.badRequests.inc();
       if (err instanceof BodyError && err.reason === 'BodyTooLarge') return sendError(res, 413, err.message, 'body_too_large');
-      return sendError(res, 400, (err as Error).message, 'invalid_json');
+      return sendError(res, 400, errorMessage(err), 'invalid_json');
     }
     const parsed = parseChatRequest(body);
     if (!parsed.ok) {
@@ -574,7 +575,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
 
   const server: Server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      log.error({ err: (err as Error).message }, 'router request failed');
+      log.error({ err: errorMessage(err) }, 'router request failed');
       if (!res.headersSent) sendError(res, 500, 'internal router error', 'internal_error');
       else res.destroy();
     });
