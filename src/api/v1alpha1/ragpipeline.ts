@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
 import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
-import { HIGRESS_SYSTEM_NAMESPACE } from '../../contracts/higress/upstream.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { RAG_DEFAULTS } from '../../rag/config.js';
 
 /**
@@ -157,7 +157,7 @@ export const ragStagesSchema = z
 
 export const ragGatewaySchema = z
   .object({
-    namespace: z.string().min(1).max(63).regex(DNS_LABEL).default(HIGRESS_SYSTEM_NAMESPACE).describe('Higress system namespace; the MCP Ingress goes here.'),
+    namespace: z.string().min(1).max(63).regex(DNS_LABEL).default(DEFAULT_HIGRESS_NAMESPACE).describe('Higress system namespace; the MCP Ingress goes here.'),
     ingressClassName: objectName('Ingress class Higress watches.').default('higress'),
     hosts: z.array(z.string().min(1).max(253).regex(HOST)).max(16).optional().describe('Hosts the MCP endpoint is served on; none means every host.'),
     path: z
@@ -214,7 +214,7 @@ const PIPELINE_RULES: PipelineRule[] = [
 
 const specObject = z
   .object({
-    gateway: ragGatewaySchema.default({ namespace: HIGRESS_SYSTEM_NAMESPACE, ingressClassName: 'higress' }),
+    gateway: ragGatewaySchema.default({ namespace: DEFAULT_HIGRESS_NAMESPACE, ingressClassName: 'higress' }),
     sources: z.array(sourceSchema).max(32).optional().describe('Documents to index.'),
     chunking: z
       .object({ maxChars: z.int().min(100).max(20000).default(RAG_DEFAULTS.chunkMaxChars).describe('A chunk closes before exceeding this many characters; sentences are never split.') })

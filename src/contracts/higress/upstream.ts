@@ -11,12 +11,9 @@ export const HIGRESS_UPSTREAM = {
   wasmGoCommit: 'd153aa413bfa55139be9654fc2733dc3fa81976e',
 } as const;
 
-/**
- * The Higress system namespace (the Helm release namespace, `higress-system` by default). Higress reads
- * WasmPlugins, McpBridge `default` and `higress-config` only there (`pkg/ingress/config/ingress_config.go`,
- * `AddOrUpdateWasmPlugin` returns early for other namespaces). The one place this default is written.
- */
-export const HIGRESS_SYSTEM_NAMESPACE = 'higress-system';
+// The Higress system namespace's default is `DEFAULT_HIGRESS_NAMESPACE` (src/higress/namespace.ts). Higress
+// reads WasmPlugins, McpBridge `default` and `higress-config` only there (`pkg/ingress/config/ingress_config.go`:
+// `AddOrUpdateWasmPlugin` returns early for other namespaces).
 
 /** The only McpBridge Higress honours (`DefaultMcpbridgeName`, `pkg/ingress/config/ingress_config.go`). */
 export const MCP_BRIDGE_NAME = 'default';
