@@ -12,6 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CRDS } from '../src/api/v1alpha1/index.js';
 import { ENTRY_OWNERS_ANNOTATION } from '../src/higress/console/shared-plugins.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../src/higress/namespace.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/object.js';
 import { managedSelector } from '../src/kube/owner.js';
@@ -161,7 +162,7 @@ try {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  await printGenerated(client, ['higress-system']);
+  await printGenerated(client, [DEFAULT_HIGRESS_NAMESPACE]);
   if (values.once) await shutdown(0);
   say(`\nEverything is Ready. The operator keeps reconciling: try\n  export KUBECONFIG=${conn.kubeconfigPath}\n  kubectl get modelpools -A\nCtrl-C stops the operator${controlPlane ? ' and the control plane' : ''}.`);
 } catch (err) {

@@ -13,6 +13,8 @@ import { freeLoopbackPort } from './free-port.js';
 import { addOperatorContext, provisionOperatorIdentity } from './control-plane-identity.js';
 import { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from './kubeconfig-contexts.js';
 import { ManagedProcess } from './managed-process.js';
+import { ReasonError } from '../../src/util/errors.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../../src/higress/namespace.js';
 
 export { installCrds, defaultCrdFiles } from './crds.js';
 
@@ -79,12 +81,10 @@ function probe(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-class StartError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
+/** A control-plane process that exited or never became ready; `PortInUse` is worth another attempt. */
+class StartError extends ReasonError<'ProcessExited' | 'PortInUse' | 'NotReady'> {
+  get retryable(): boolean {
+    return this.reason === 'PortInUse';
   }
 }
 
@@ -95,8 +95,8 @@ async function waitUntilReady(proc: ManagedProcess, url: string, isReady: (r: { 
       const exit = await proc.exited;
       const tail = await proc.tail();
       throw new StartError(
+        /address already in use/i.test(tail) ? 'PortInUse' : 'ProcessExited',
         `${proc.name} exited during start (code ${exit.code}, signal ${exit.signal}); last output:\n${tail}`,
-        /address already in use/i.test(tail),
       );
     }
     last = await probe(url);
@@ -104,8 +104,8 @@ async function waitUntilReady(proc: ManagedProcess, url: string, isReady: (r: { 
     await delay(100);
   }
   throw new StartError(
+    'NotReady',
     `${proc.name} not ready at ${url} before the deadline (last status ${last.status}: ${last.body.slice(0, 500)}); last output:\n${await proc.tail()}`,
-    false,
   );
 }
 
@@ -278,7 +278,7 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
     };
 
     try {
-      await createNamespaces(kubeconfigPath, opts.namespaces ?? ['higress-system']);
+      await createNamespaces(kubeconfigPath, opts.namespaces ?? [DEFAULT_HIGRESS_NAMESPACE]);
       const files = opts.crdFiles ?? (await defaultCrdFiles());
       const names = await installCrds(kubeconfigPath, files, { timeoutMs: Math.max(10_000, deadline - Date.now()), log });
       log(`installed ${names.length} CRDs; control plane ready after ${Date.now() - started} ms`);

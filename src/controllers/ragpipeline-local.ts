@@ -1,25 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
+import { freeLoopbackPort } from '../util/free-port.js';
 import type { RagPipelineSpec } from '../api/v1alpha1/ragpipeline.js';
 import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/object.js';
 import { ownerId, type OwnerRef } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
-import type { RagRender } from '../reconcilers/ragpipeline.js';
+import { runtimeHealthSchema, type RagConfig, type RuntimeHealth } from '../rag/config.js';
+import { EVAL_FILE, type RagRender } from '../reconcilers/ragpipeline.js';
+import { errorMessage } from '../util/errors.js';
 import type { RagPipelineObject, RuntimeLocator } from './ragpipeline.js';
-import { documentsFromJson } from '../rag/sources.js';
 
 /**
  * Local-process mode (demo, `RAG_LOCAL_PROCESS=1`): the operator runs one RAG runtime per pipeline as a child
- * process on loopback instead of relying on pods, restarts it when the rendered config changes (same checksum
- * as the Deployment's rollout annotation), and feeds it the pipeline's inline, ConfigMap and URL sources over
- * `POST /ingest`. PVC sources cannot be read from outside the cluster and are skipped with a log line.
+ * process on loopback instead of relying on pods, and restarts it when the rendered config changes (same
+ * checksum as the Deployment's rollout annotation). The runtime gets the very document the ConfigMap holds,
+ * with only local paths changed, and indexes its sources itself, as in a cluster: this shell plays the
+ * kubelet by writing ConfigMap sources and the eval set where the Deployment would mount them. PVC sources
+ * cannot be read from outside the cluster and are left out with a log line.
  */
 
 interface Running {
@@ -34,7 +37,7 @@ export interface LocalProcessOptions {
   log: Logger;
   /** Where per-pipeline config files and LanceDB data go. */
   stateDir?: string;
-  /** Command that starts the runtime (config path in RAG_CONFIG, port in PORT). */
+  /** Command that starts the runtime (the document's path in RAG_CONFIG). */
   command?: string[];
   startTimeoutMs?: number;
 }
@@ -46,17 +49,6 @@ function defaultCommand(): string[] {
   return import.meta.url.endsWith('.ts')
     ? [process.execPath, '--import', 'tsx', join(here, '../rag/main.ts')]
     : [process.execPath, join(here, '../rag/main.js')];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export class LocalProcessLocator implements RuntimeLocator {
@@ -102,26 +94,21 @@ export class LocalProcessLocator implements RuntimeLocator {
     if (old) await stop(old.child);
 
     const dir = join(this.opts.stateDir ?? join(tmpdir(), 'aiop-rag'), render.owner.namespace, render.owner.name);
-    mkdirSync(dir, { recursive: true });
-    const config = {
-      ...render.config,
-      server: { host: '127.0.0.1', port: 0 },
-      store: render.config.store.kind === 'lancedb' ? { ...render.config.store, path: join(dir, 'lancedb') } : render.config.store,
-    };
+    await mkdir(dir, { recursive: true });
+    const port = await freeLoopbackPort();
     const configPath = join(dir, 'rag.yaml');
-    writeFileSync(configPath, stringify(config));
-    const port = await freePort();
+    await writeFile(configPath, stringify(await this.localDocument(dir, port, render.owner.namespace, spec, render.config)));
     const [cmd, ...args] = this.opts.command ?? defaultCommand();
-    const child = spawn(cmd!, args, { env: { ...process.env, RAG_CONFIG: configPath, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(cmd!, args, { env: { ...process.env, RAG_CONFIG: configPath }, stdio: ['ignore', 'ignore', 'inherit'] });
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 30_000);
     while (Date.now() < deadline && child.exitCode === null) {
-      const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-      if (up) {
-        const documents = await this.ingest(url, render.owner.namespace, spec);
-        const running: Running = { checksum: render.checksum, child, url, documents };
+      // Started means indexed: the runtime reports lastIndexedTime once its sources are in.
+      const health = await readHealth(url);
+      if (health?.lastIndexedTime !== undefined) {
+        const running: Running = { checksum: render.checksum, child, url, documents: health.documents ?? 0 };
         this.running.set(id, running);
-        log.info({ pipeline: id, url }, 'local RAG runtime started');
+        log.info({ pipeline: id, url, documents: running.documents }, 'local RAG runtime started');
         return running;
       }
       await new Promise((r) => setTimeout(r, 200));
@@ -131,31 +118,66 @@ export class LocalProcessLocator implements RuntimeLocator {
     return undefined;
   }
 
-  /** Push every readable source to the runtime; returns how many documents it indexed. */
-  private async ingest(url: string, namespace: string, spec: RagPipelineSpec): Promise<number> {
-    const docs: Record<string, unknown>[] = [];
-    for (const s of spec.sources ?? []) {
-      try {
-        if (s.type === 'inline') docs.push(...(s.documents ?? []).map((d) => ({ ...d, source: s.name })));
-        if (s.type === 'configMap' && s.configMap) {
-          const cm = await this.opts.client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, s.configMap.name, namespace);
-          for (const [key, text] of Object.entries(cm?.data ?? {})) {
-            if (!s.configMap.key || s.configMap.key === key) docs.push({ id: `${s.configMap.name}/${key}`, title: key, text, source: s.name });
-          }
-        }
-        if (s.type === 'url' && s.url) {
-          const body = (await (await fetch(s.url, { signal: AbortSignal.timeout(10_000) })).json()) as unknown;
-          docs.push(...documentsFromJson(body, s.name));
-        }
-        if (s.type === 'pvc') this.opts.log.warn({ source: s.name }, 'PVC sources are not readable in local-process mode; skipped');
-      } catch (err) {
-        this.opts.log.warn({ source: s.name, err: err instanceof Error ? err.message : String(err) }, 'source unreadable; skipped');
+  /**
+   * The rendered document with local paths: loopback port, store and mounts under `dir`. ConfigMap sources
+   * and the eval set are written to files the way the kubelet projects ConfigMap keys.
+   */
+  private async localDocument(dir: string, port: number, namespace: string, spec: RagPipelineSpec, config: RagConfig): Promise<RagConfig> {
+    const mountRoot = join(dir, 'sources');
+    await rm(mountRoot, { recursive: true, force: true });
+    const items = [];
+    for (const s of config.sources.items) {
+      if (s.type === 'pvc') {
+        this.opts.log.warn({ source: s.name }, 'PVC sources are not readable in local-process mode; skipped');
+        continue;
       }
+      if (s.type === 'configMap') {
+        const data = await this.configMapData(s.configMap.name, namespace, s.name);
+        for (const [key, text] of Object.entries(data)) {
+          if (!s.configMap.key || s.configMap.key === key) await writeFileIn(join(mountRoot, s.name), key, text);
+        }
+      }
+      items.push(s);
     }
-    if (docs.length === 0) return 0;
-    const res = await fetch(`${url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: docs }) });
-    const report = (await res.json()) as { indexedDocuments?: number };
-    return report.indexedDocuments ?? 0;
+    let evalDoc = config.eval;
+    if (spec.eval) {
+      const text = (await this.configMapData(spec.eval.configMap.name, namespace, 'eval'))[spec.eval.configMap.key];
+      evalDoc = text === undefined ? undefined : { path: await writeFileIn(join(dir, 'eval'), EVAL_FILE, text) };
+    }
+    return {
+      ...config,
+      server: { host: '127.0.0.1', port },
+      store: config.store.kind === 'lancedb' ? { ...config.store, path: join(dir, 'lancedb') } : config.store,
+      sources: { mountRoot, items },
+      ...(evalDoc ? { eval: evalDoc } : { eval: undefined }),
+    };
+  }
+
+  private async configMapData(name: string, namespace: string, source: string): Promise<Record<string, string>> {
+    try {
+      const cm = await this.opts.client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, name, namespace);
+      return cm?.data ?? {};
+    } catch (err) {
+      this.opts.log.warn({ source, err: errorMessage(err) }, 'ConfigMap unreadable; skipped');
+      return {};
+    }
+  }
+}
+
+async function writeFileIn(dir: string, name: string, text: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+async function readHealth(url: string): Promise<RuntimeHealth | undefined> {
+  try {
+    const res = await fetch(`${url}/healthz`);
+    const parsed = res.ok ? runtimeHealthSchema.safeParse(await res.json()) : undefined;
+    return parsed?.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 

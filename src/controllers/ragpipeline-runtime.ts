@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { runtimeHealthSchema, type EvalResult } from '../rag/health.js';
+import { runtimeHealthSchema, type EvalResult } from '../rag/config.js';
 
 /** What the controller learns from a running RAG runtime (best effort; never a readiness input). */
 export interface RuntimeInfo {

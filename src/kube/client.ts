@@ -5,6 +5,7 @@ import { counter } from './metrics.js';
 import type { KubeObject } from './object.js';
 import { apiVersionOf, resourceId, resourcePath, type ResourceType } from './resources.js';
 import { KubeConfigTransport, type Transport } from './transport.js';
+import { errorMessage } from '../util/errors.js';
 
 /** Request verbs as counted. `create|update|patch|delete` (and their status forms) are writes. */
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'updateStatus' | 'patch' | 'patchStatus' | 'delete';
@@ -149,7 +150,7 @@ export class KubeClient {
       res = await this.transport.request(method, path, payload, contentType);
     } catch (e) {
       // Network-level failure (refused, reset, timeout): no HTTP status, but still a reason.
-      throw new KubeApiError(0, reasonOf(e) === 'InternalError' ? 'ConnectionFailed' : reasonOf(e), `${verb} ${rt.kind} ${path}: ${(e as Error).message}`);
+      throw new KubeApiError(0, reasonOf(e) === 'InternalError' ? 'ConnectionFailed' : reasonOf(e), `${verb} ${rt.kind} ${path}: ${errorMessage(e)}`);
     }
     let parsed: unknown;
     try {

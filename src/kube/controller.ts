@@ -5,6 +5,7 @@ import type { EventSource, Informer } from './informer.js';
 import { controllerRuntimeMetrics as m, workqueueMetrics } from './metrics.js';
 import { keyOf, type KubeObject, type ObjectKey } from './object.js';
 import { WorkQueue, type BackoffOptions } from './workqueue.js';
+import { errorMessage } from '../util/errors.js';
 
 /** What a reconcile asks for next. Throwing means "failed": requeue with per-key backoff. */
 export interface ReconcileResult {
@@ -152,7 +153,7 @@ export class Controller<P extends KubeObject> {
       m.reconcileErrors.inc({ controller });
       m.reconcileErrorsByReason.inc({ controller, reason });
       const delayMs = this.queue.addRateLimited(key);
-      this.log.warn({ key, reason, err: (e as Error).message, retryInMs: Math.round(delayMs) }, 'reconcile failed; requeued');
+      this.log.warn({ key, reason, err: errorMessage(e), retryInMs: Math.round(delayMs) }, 'reconcile failed; requeued');
     } finally {
       m.activeWorkers.dec({ controller });
     }

@@ -5,6 +5,7 @@ import type { KubeClient } from './client.js';
 import { isAlreadyExists, isNotFound } from './errors.js';
 import type { KubeObject } from './object.js';
 import { apiVersionOf, Resources, type ResourceType } from './resources.js';
+import { errorMessage } from '../util/errors.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -110,7 +111,7 @@ export class EventRecorder {
       }
       return true;
     } catch (e) {
-      this.log.warn({ err: (e as Error).message, reason, involved: involved.metadata.name }, 'could not record event');
+      this.log.warn({ err: errorMessage(e), reason, involved: involved.metadata.name }, 'could not record event');
       return false;
     }
   }

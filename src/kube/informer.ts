@@ -6,6 +6,7 @@ import { keyOf, type KubeObject } from './object.js';
 import type { ResourceType } from './resources.js';
 import { Store } from './store.js';
 import { backoffDelay } from './workqueue.js';
+import { errorMessage } from '../util/errors.js';
 
 export interface EventHandler<T> {
   onAdd?(obj: T): void;
@@ -161,7 +162,7 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
           continue;
         }
         const delay = backoffDelay(failures++, { baseDelayMs: 200, maxDelayMs: 30_000, jitter: 0.2 });
-        this.log.warn({ err: (e as Error).message, reason: reasonOf(e), delayMs: Math.round(delay) }, 'list/watch failed; retrying');
+        this.log.warn({ err: errorMessage(e), reason: reasonOf(e), delayMs: Math.round(delay) }, 'list/watch failed; retrying');
         await this.sleep(delay);
       }
     }
@@ -259,7 +260,7 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
     try {
       fn();
     } catch (e) {
-      this.log.error({ err: (e as Error).message }, 'event handler threw');
+      this.log.error({ err: errorMessage(e) }, 'event handler threw');
     }
   }
 

@@ -4,6 +4,7 @@ import type { KubeClient } from './client.js';
 import { isAlreadyExists, isConflict } from './errors.js';
 import type { KubeObject } from './object.js';
 import { Resources } from './resources.js';
+import { errorMessage } from '../util/errors.js';
 
 interface LeaseSpec {
   holderIdentity?: string;
@@ -97,7 +98,7 @@ export class LeaderElector {
         });
       }
     } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'could not release lease');
+      this.log.warn({ err: errorMessage(e) }, 'could not release lease');
     }
     this.stepDown();
   }
@@ -105,7 +106,7 @@ export class LeaderElector {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const ok = await this.tryAcquireOrRenew().catch((e: unknown) => {
-        if (!isConflict(e) && !isAlreadyExists(e)) this.log.warn({ err: (e as Error).message }, 'lease request failed');
+        if (!isConflict(e) && !isAlreadyExists(e)) this.log.warn({ err: errorMessage(e) }, 'lease request failed');
         return false;
       });
       if (this.stopped) break;

@@ -5,10 +5,11 @@ import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
 import { Resources, type ResourceType } from './resources.js';
 import { backoffDelay } from './workqueue.js';
 import { ReasonError } from '../util/errors.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 
 /** Higress only reads the McpBridge with this name (reference §1.2). */
 export const MCPBRIDGE_NAME = 'default';
-export const DEFAULT_HIGRESS_NAMESPACE = 'higress-system';
+export { DEFAULT_HIGRESS_NAMESPACE };
 /**
  * JSON map `{registryName: "Kind/namespace/name"}` on McpBridge/default recording which registries
  * we own. Entries not in it belong to someone else (console, humans) and are never touched.

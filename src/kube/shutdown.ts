@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { createLogger } from '../util/log.js';
+import { errorMessage } from '../util/errors.js';
 
 /** One named shutdown step, e.g. `stop informers`, `drain queue`, `release lease`. */
 export interface ShutdownStep {
@@ -32,7 +33,7 @@ export async function runShutdown(steps: readonly ShutdownStep[], timeoutMs: num
         log.info({ step: step.name }, 'shutdown step done');
       } catch (e) {
         failed.push(step.name);
-        log.error({ step: step.name, err: (e as Error).message }, 'shutdown step failed');
+        log.error({ step: step.name, err: errorMessage(e) }, 'shutdown step failed');
       }
     }
   })();

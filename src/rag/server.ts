@@ -4,11 +4,12 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { generateAnswer } from './answer.js';
+import { RAG_CONFIG_VERSION, type RuntimeFacts, type RuntimeHealth } from './config.js';
 import { RagError, errorMessage } from './errors.js';
 import type { PipelineResult } from './pipeline.js';
 import type { RagService } from './service.js';
+import { BodyError, bodyErrorStatus, readJson } from '../util/http-body.js';
 import { createLogger } from '../util/log.js';
-import type { RuntimeFacts, RuntimeHealth } from './health.js';
 
 const log = createLogger('rag-server');
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -34,20 +35,13 @@ function toolError(err: unknown): { isError: true; content: { type: 'text'; text
   return { isError: true, content: [{ type: 'text', text: JSON.stringify({ reason, message: errorMessage(err) }) }] };
 }
 
-const documentShape = z.object({
-  id: z.string().optional(),
-  title: z.string().optional(),
-  text: z.string().optional(),
-  sentences: z.array(z.string()).optional(),
-  source: z.string().optional(),
-});
-
 export function buildMcpServer(rag: RagService): McpServer {
   const server = new McpServer({ name: 'higress-ai-operator-rag', version: '0.1.0' });
   server.registerTool(
     'search',
     {
-      description: 'Retrieve ranked passages for a query (query rewriting, hybrid BM25+dense retrieval with RRF, re-ranking, CRAG, compression). Returns passages with scores, source ids and a per-stage trace.',
+      description:
+        'Retrieve ranked passages for a query (query rewriting, hybrid BM25+dense retrieval with RRF, re-ranking, CRAG, compression). Returns passages with scores, source ids and a per-stage trace.',
       inputSchema: { query: z.string().min(1), topK: z.number().int().positive().max(50).optional() },
     },
     async ({ query, topK }) => {
@@ -97,19 +91,6 @@ export function buildMcpServer(rag: RagService): McpServer {
   return server;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req) {
-    const b = part as Buffer;
-    size += b.length;
-    if (size > MAX_BODY_BYTES) throw new RagError('InvalidDocument', `request body exceeds ${MAX_BODY_BYTES} bytes`);
-    parts.push(b);
-  }
-  const text = Buffer.concat(parts).toString('utf8');
-  return text === '' ? undefined : JSON.parse(text);
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -120,17 +101,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse, facts: RuntimeFacts): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/healthz') {
-    const health: RuntimeHealth = { ok: true, chunks: rag.index.size, ...facts };
+    const health: RuntimeHealth = { version: RAG_CONFIG_VERSION, ok: true, chunks: rag.index.size, ...facts };
     sendJson(res, 200, health);
-    return;
-  }
-  if (url.pathname === '/ingest' && req.method === 'POST') {
-    const body = (await readJson(req)) as { documents?: unknown } | undefined;
-    if (!Array.isArray(body?.documents)) {
-      sendJson(res, 400, { reason: 'InvalidDocument', message: 'body must be {"documents": [...]}' });
-      return;
-    }
-    sendJson(res, 200, await rag.ingest(body.documents));
     return;
   }
   if (url.pathname === '/mcp') {
@@ -138,7 +110,7 @@ async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse
       sendJson(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed (stateless server)' }, id: null });
       return;
     }
-    const body = await readJson(req);
+    const body = await readJson(req, MAX_BODY_BYTES);
     const server = buildMcpServer(rag);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
@@ -156,8 +128,9 @@ export async function startRagServer(rag: RagService, host: string, port: number
   const server = createServer((req, res) => {
     handle(rag, req, res, facts).catch((err: unknown) => {
       log.error({ err: errorMessage(err) }, 'request failed');
-      const reason = err instanceof RagError ? err.reason : err instanceof SyntaxError ? 'InvalidJson' : 'InternalError';
-      if (!res.headersSent) sendJson(res, reason === 'InternalError' ? 500 : 400, { reason, message: errorMessage(err) });
+      const reason = err instanceof RagError || err instanceof BodyError ? err.reason : 'InternalError';
+      const status = err instanceof BodyError ? bodyErrorStatus(err) : reason === 'InternalError' ? 500 : 400;
+      if (!res.headersSent) sendJson(res, status, { reason, message: errorMessage(err) });
       else res.end();
     });
   });

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectDocuments, sourcesDocumentSchema } from './sources.js';
+import { z } from 'zod';
+import { ragSourceSchema } from './config.js';
+import { collectDocuments } from './sources.js';
 
 let root: string;
 
@@ -22,11 +24,11 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const doc = (sources: unknown[]) => sourcesDocumentSchema.parse({ sources });
+const doc = (sources: unknown[]) => ({ mountRoot: root, items: z.array(ragSourceSchema).parse(sources) });
 
 describe('collectDocuments', () => {
   it('reads inline, ConfigMap-mounted, PVC-mounted and URL sources, tagging each with its source', async () => {
-    const fakeFetch = (async () => new Response(JSON.stringify([{ id: 'u1', title: 'U', text: 'From a URL.' }]))) as typeof fetch;
+    const fakeFetch = (() => Promise.resolve(new Response(JSON.stringify([{ id: 'u1', title: 'U', text: 'From a URL.' }])))) as typeof fetch;
     const { documents, problems } = await collectDocuments(
       doc([
         { name: 'faq', type: 'inline', documents: [{ id: 'f1', title: 'FAQ', text: 'Ask HR.' }] },
@@ -34,7 +36,7 @@ describe('collectDocuments', () => {
         { name: 'archive', type: 'pvc', pvc: { claimName: 'c', path: '/' } },
         { name: 'remote', type: 'url', url: 'http://docs.svc/export' },
       ]),
-      { root, fetch: fakeFetch },
+      { fetch: fakeFetch },
     );
     expect(documents.map((d) => [d.source, d.id]).sort()).toEqual([
       ['archive', 'a1'],
@@ -48,14 +50,14 @@ describe('collectDocuments', () => {
   });
 
   it('honours a single ConfigMap key and reports an unreadable source without failing the rest', async () => {
-    const failing = (async () => new Response('nope', { status: 503 })) as typeof fetch;
+    const failing = (() => Promise.resolve(new Response('nope', { status: 503 }))) as typeof fetch;
     const { documents, problems } = await collectDocuments(
       doc([
         { name: 'handbook', type: 'configMap', configMap: { name: 'hb', key: 'travel.md' } },
         { name: 'remote', type: 'url', url: 'http://docs.svc/export' },
         { name: 'missing', type: 'pvc', pvc: { claimName: 'c' } },
       ]),
-      { root, fetch: failing },
+      { fetch: failing },
     );
     expect(documents.map((d) => d.id)).toEqual(['hb/travel.md']);
     expect(problems.map((p) => [p.source, p.reason])).toEqual([

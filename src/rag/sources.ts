@@ -1,30 +1,18 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { z } from 'zod';
+import type { RagSource, RagSources } from './config.js';
+import { errorMessage } from '../util/errors.js';
 
 /**
- * In a cluster the runtime loads its own documents at start: the operator renders `sources.json` next to
- * the runtime config and mounts ConfigMap and PVC sources under `/sources/<source name>`; URL sources are
- * fetched. Ingest replaces documents by id, so loading again after a restart duplicates nothing.
+ * The runtime loads its own documents at start, from the `sources` section of its config document
+ * (src/rag/config.ts): inline documents as written, ConfigMap and PVC sources from `<mountRoot>/<source
+ * name>` (mounted by the Deployment, or written there by local-process mode), URL sources fetched. Ingest
+ * replaces documents by id, so loading again after a restart duplicates nothing.
  */
 
-export const SOURCES_ROOT = '/sources';
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const MAX_FILES_PER_SOURCE = 10_000;
 const URL_TIMEOUT_MS = 15_000;
-
-const sourceSchema = z.object({
-  name: z.string(),
-  type: z.enum(['inline', 'configMap', 'url', 'pvc']),
-  documents: z.array(z.record(z.string(), z.unknown())).optional(),
-  configMap: z.object({ name: z.string(), key: z.string().optional() }).optional(),
-  url: z.string().optional(),
-  pvc: z.object({ claimName: z.string(), path: z.string().optional() }).optional(),
-});
-/** What the operator writes into `sources.json` (the RagPipeline's `spec.sources`). */
-export const sourcesDocumentSchema = z.object({ sources: z.array(sourceSchema).default([]) });
-export type SourcesDocument = z.output<typeof sourcesDocumentSchema>;
-type Source = SourcesDocument['sources'][number];
 
 export type SourceDocument = Record<string, unknown> & { source: string };
 
@@ -35,8 +23,6 @@ export interface SourceProblem {
 }
 
 export interface CollectOptions {
-  /** Where ConfigMap and PVC sources are mounted. */
-  root?: string;
   fetch?: typeof fetch;
 }
 
@@ -47,35 +33,34 @@ export function documentsFromJson(body: unknown, source: string): SourceDocument
 }
 
 /** Every document the sources name; unreadable parts are reported, never fatal. */
-export async function collectDocuments(doc: SourcesDocument, opts: CollectOptions = {}): Promise<{ documents: SourceDocument[]; problems: SourceProblem[] }> {
-  const root = opts.root ?? SOURCES_ROOT;
+export async function collectDocuments(sources: RagSources, opts: CollectOptions = {}): Promise<{ documents: SourceDocument[]; problems: SourceProblem[] }> {
   const documents: SourceDocument[] = [];
   const problems: SourceProblem[] = [];
-  for (const s of doc.sources) {
+  for (const s of sources.items) {
     try {
-      documents.push(...(await collectOne(s, root, opts.fetch ?? fetch, problems)));
+      documents.push(...(await collectOne(s, sources.mountRoot, opts.fetch ?? fetch, problems)));
     } catch (err) {
-      problems.push({ source: s.name, reason: 'SourceUnreadable', message: err instanceof Error ? err.message : String(err) });
+      problems.push({ source: s.name, reason: 'SourceUnreadable', message: errorMessage(err) });
     }
   }
   return { documents, problems };
 }
 
-async function collectOne(s: Source, root: string, fetchImpl: typeof fetch, problems: SourceProblem[]): Promise<SourceDocument[]> {
+async function collectOne(s: RagSource, root: string, fetchImpl: typeof fetch, problems: SourceProblem[]): Promise<SourceDocument[]> {
   switch (s.type) {
     case 'inline':
-      return (s.documents ?? []).map((d) => ({ ...d, source: s.name }));
+      return s.documents.map((d) => ({ ...d, source: s.name }));
     case 'url': {
-      const res = await fetchImpl(s.url ?? '', { signal: AbortSignal.timeout(URL_TIMEOUT_MS) });
+      const res = await fetchImpl(s.url, { signal: AbortSignal.timeout(URL_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`GET ${s.url}: HTTP ${res.status}`);
       const text = await res.text();
-      return parseFile(text, s.url ?? 'url', s.name, problems);
+      return parseFile(text, s.url, s.name, problems);
     }
     case 'configMap':
     case 'pvc': {
       const dir = join(root, s.name);
       const files = await walk(dir, s.name, problems);
-      const only = s.type === 'configMap' ? s.configMap?.key : undefined;
+      const only = s.type === 'configMap' ? s.configMap.key : undefined;
       const out: SourceDocument[] = [];
       for (const file of files) {
         const rel = relative(dir, file);
@@ -85,7 +70,7 @@ async function collectOne(s: Source, root: string, fetchImpl: typeof fetch, prob
           problems.push({ source: s.name, reason: 'FileTooLarge', message: `${rel}: ${size} bytes (limit ${MAX_FILE_BYTES})` });
           continue;
         }
-        const prefix = s.type === 'configMap' ? (s.configMap?.name ?? s.name) : s.name;
+        const prefix = s.type === 'configMap' ? s.configMap.name : s.name;
         out.push(...parseFile(await readFile(file, 'utf8'), `${prefix}/${rel}`, s.name, problems));
       }
       return out;
@@ -100,7 +85,7 @@ function parseFile(text: string, id: string, source: string, problems: SourcePro
       return documentsFromJson(JSON.parse(text), source);
     } catch (err) {
       if (id.endsWith('.json')) {
-        problems.push({ source, reason: 'InvalidJson', message: `${id}: ${err instanceof Error ? err.message : String(err)}` });
+        problems.push({ source, reason: 'InvalidJson', message: `${id}: ${errorMessage(err)}` });
         return [];
       }
     }

@@ -2,6 +2,7 @@
 // namespace (`higress`) and one in the operator's namespace (`operator`), each bound to the operator's
 // ServiceAccount. Rules are merged (same API group and verbs ⇒ one rule) and sorted, so the output is stable.
 import { RBAC_TABLE, type Grant, type Scope, type Verb } from './table.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -85,7 +86,7 @@ export interface RbacNames {
 export const DEFAULT_RBAC_NAMES: RbacNames = {
   name: 'higress-ai-operator',
   namespace: 'higress-ai-operator-system',
-  higressNamespace: 'higress-system',
+  higressNamespace: DEFAULT_HIGRESS_NAMESPACE,
 };
 
 export interface RbacObject {

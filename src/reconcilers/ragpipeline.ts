@@ -8,13 +8,13 @@ import type { Ingress } from '../higress/types.js';
 import type { ConditionInput } from '../kube/conditions.js';
 import { stableStringify, type KubeObject } from '../kube/object.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
-import { RAG_CONFIG_VERSION, ragConfigSchema, type RagConfig, type RagConfigInput } from '../rag/config.js';
+import { RAG_CONFIG_VERSION, RAG_DEFAULTS, ragConfigSchema, type RagConfig, type RagConfigInput, type RagSource } from '../rag/config.js';
 
 /**
  * RagPipeline → Kubernetes objects, as pure functions.
  *
- * In the pipeline's namespace: a ConfigMap holding the rendered runtime config (`src/rag/config.ts`, the one
- * typed contract between operator and runtime) and the sources, a Deployment whose pod template carries a
+ * In the pipeline's namespace: a ConfigMap holding the rendered runtime document (`src/rag/config.ts`, the one
+ * typed contract between operator and runtime: settings, sources, eval set), a Deployment whose pod template carries a
  * checksum of that ConfigMap (a config change rolls the pods), a Service, and a PVC for the embedded store —
  * all with an ownerReference (same namespace, so garbage collection removes them) and owner labels. In the
  * gateway namespace: a DIRECT_ROUTE MCP server as the Higress console writes it (Ingress
@@ -24,7 +24,9 @@ import { RAG_CONFIG_VERSION, ragConfigSchema, type RagConfig, type RagConfigInpu
 
 export const RAG_PORT = 8080;
 export const CONFIG_KEY = 'rag.yaml';
-export const SOURCES_KEY = 'sources.json';
+/** Where the eval-set key is mounted; the document names the file, the runtime reads it from there. */
+export const EVAL_MOUNT = '/eval';
+export const EVAL_FILE = 'eval.json';
 export const CONFIG_MOUNT = '/etc/rag';
 export const DATA_MOUNT = '/var/lib/rag';
 export const CHECKSUM_ANNOTATION = 'checksum/config';
@@ -85,11 +87,24 @@ export function modelGatewayUrl(spec: RagPipelineSpec): string {
   return spec.gateway.url ?? `http://higress-gateway.${spec.gateway.namespace}.svc.cluster.local/v1`;
 }
 
-/** The runtime config for a pipeline. Parsed through the runtime's own schema, so it is valid by construction. */
+/** A spec source as the runtime reads it (src/rag/config.ts `ragSourceSchema`); CEL guarantees the field of its type. */
+function runtimeSource(s: NonNullable<RagPipelineSpec['sources']>[number]): RagSource[] {
+  if (s.type === 'inline' && s.documents) return [{ name: s.name, type: 'inline', documents: s.documents }];
+  if (s.type === 'configMap' && s.configMap) return [{ name: s.name, type: 'configMap', configMap: s.configMap }];
+  if (s.type === 'url' && s.url) return [{ name: s.name, type: 'url', url: s.url }];
+  if (s.type === 'pvc' && s.pvc) return [{ name: s.name, type: 'pvc', pvc: s.pvc }];
+  return [];
+}
+
+/**
+ * The runtime document for a pipeline. Only what the spec says is passed on; every default is the runtime
+ * schema's (src/rag/config.ts `RAG_DEFAULTS`), and parsing through it makes the document valid by
+ * construction.
+ */
 export function renderRagConfig(spec: RagPipelineSpec): RagConfig {
   const gateway = modelGatewayUrl(spec);
   const stages = spec.stages ?? {};
-  const crag = stages.crag;
+  const dimensions = spec.embedding.dimensions ?? RAG_DEFAULTS.hashingDimensions;
   const input: RagConfigInput = {
     version: RAG_CONFIG_VERSION,
     server: { host: '0.0.0.0', port: RAG_PORT },
@@ -102,26 +117,24 @@ export function renderRagConfig(spec: RagPipelineSpec): RagConfig {
             ...(spec.store.milvus.secretRef ? { usernameEnv: MILVUS_USERNAME_ENV, passwordEnv: MILVUS_PASSWORD_ENV } : {}),
           }
         : { kind: 'lancedb', path: `${DATA_MOUNT}/lancedb` },
-    chunking: { maxChars: spec.chunking?.maxChars ?? 1200 },
+    ...(spec.chunking ? { chunking: spec.chunking } : {}),
     embedding:
       spec.embedding.type === 'model' && spec.embedding.model
-        ? { kind: 'openai', baseUrl: gateway, model: spec.embedding.model.model, dimensions: spec.embedding.dimensions ?? 256 }
-        : { kind: 'hashing', dimensions: spec.embedding.dimensions ?? 256 },
+        ? { kind: 'openai', baseUrl: gateway, model: spec.embedding.model.model, dimensions }
+        : { kind: 'hashing', dimensions },
     ...(spec.llm ? { llm: { baseUrl: gateway, model: spec.llm.model } } : {}),
     ...(spec.webSearch ? { webSearch: { url: spec.webSearch.url, topK: spec.webSearch.topK } } : {}),
     stages: {
-      rewrite: { enabled: stages.rewrite?.enabled ?? true, variant: spec.llm ? 'llm' : 'heuristic', maxSubQuestions: stages.rewrite?.maxSubQuestions ?? 4 },
-      retrieve: {
-        variant: stages.retrieve?.mode ?? 'hybrid',
-        candidatesPerList: stages.retrieve?.candidatesPerList ?? 50,
-        rrfK: stages.retrieve?.rrfK ?? 60,
-      },
-      rerank: { enabled: stages.rerank?.enabled ?? true, window: stages.rerank?.window ?? 30 },
-      crag: { enabled: crag?.enabled ?? true, upper: crag?.upper ?? 0.75, lower: crag?.lower ?? 0.45 },
-      // The runtime documents minPassageScore as CRAG's lower band; keep them equal.
-      compress: { enabled: stages.compress?.enabled ?? true, minSentenceScore: stages.compress?.minSentenceScore ?? 0.2, minPassageScore: crag?.lower ?? 0.45 },
+      rewrite: { ...stages.rewrite, variant: spec.llm ? 'llm' : 'heuristic' },
+      ...(stages.retrieve ? { retrieve: { variant: stages.retrieve.mode, candidatesPerList: stages.retrieve.candidatesPerList, rrfK: stages.retrieve.rrfK } } : {}),
+      ...(stages.rerank ? { rerank: stages.rerank } : {}),
+      ...(stages.crag ? { crag: stages.crag } : {}),
+      // minPassageScore is left to the runtime, which keeps it equal to crag.lower.
+      ...(stages.compress ? { compress: stages.compress } : {}),
     },
     topK: spec.topK,
+    sources: { mountRoot: RAG_DEFAULTS.sourcesMountRoot, items: (spec.sources ?? []).flatMap(runtimeSource) },
+    ...(spec.eval ? { eval: { path: `${EVAL_MOUNT}/${EVAL_FILE}` } } : {}),
   };
   return ragConfigSchema.parse(input);
 }
@@ -152,10 +165,7 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
   });
 
   const config = renderRagConfig(spec);
-  const data = {
-    [CONFIG_KEY]: stringify(config, { lineWidth: 0 }),
-    [SOURCES_KEY]: `${JSON.stringify({ sources: spec.sources ?? [], eval: spec.eval ?? null }, null, 2)}\n`,
-  };
+  const data = { [CONFIG_KEY]: stringify(config, { lineWidth: 0 }) };
   const checksum = configChecksum(data);
   const configMap: PlainObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
 
@@ -186,23 +196,23 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     mounts.push({ name: 'data', mountPath: DATA_MOUNT });
   }
   for (const s of spec.sources ?? []) {
-    // The runtime reads mounted sources itself (src/rag/sources.ts), at /sources/<source name>.
+    // The runtime reads mounted sources itself (src/rag/sources.ts), at <sources.mountRoot>/<source name>.
     if (s.type === 'configMap' && s.configMap) {
       const items = s.configMap.key ? { items: [{ key: s.configMap.key, path: s.configMap.key }] } : {};
       volumes.push({ name: `src-${s.name}`, configMap: { name: s.configMap.name, ...items } });
-      mounts.push({ name: `src-${s.name}`, mountPath: `/sources/${s.name}`, readOnly: true });
+      mounts.push({ name: `src-${s.name}`, mountPath: `${config.sources.mountRoot}/${s.name}`, readOnly: true });
       continue;
     }
     if (s.type !== 'pvc' || !s.pvc) continue;
     volumes.push({ name: `src-${s.name}`, persistentVolumeClaim: { claimName: s.pvc.claimName, readOnly: true } });
     const subPath = s.pvc.path.replace(/^\/+|\/+$/g, '');
     // An empty subPath is dropped by the API server; emitting it would read as drift forever.
-    mounts.push({ name: `src-${s.name}`, mountPath: `/sources/${s.name}`, ...(subPath ? { subPath } : {}), readOnly: true });
+    mounts.push({ name: `src-${s.name}`, mountPath: `${config.sources.mountRoot}/${s.name}`, ...(subPath ? { subPath } : {}), readOnly: true });
   }
   if (spec.eval) {
-    // The runtime runs the eval set after indexing (RAG_EVAL, default /eval/eval.json) and reports it.
-    volumes.push({ name: 'eval', configMap: { name: spec.eval.configMap.name, items: [{ key: spec.eval.configMap.key, path: 'eval.json' }] } });
-    mounts.push({ name: 'eval', mountPath: '/eval', readOnly: true });
+    // The runtime runs the eval set the document names (`eval.path`) after indexing and reports it.
+    volumes.push({ name: 'eval', configMap: { name: spec.eval.configMap.name, items: [{ key: spec.eval.configMap.key, path: EVAL_FILE }] } });
+    mounts.push({ name: 'eval', mountPath: EVAL_MOUNT, readOnly: true });
   }
   const resources = spec.resources ? { resources: spec.resources } : {};
   const deployment: PlainObject = {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ReasonError } from '../util/errors.js';
 
 // The router's one configuration document. The operator renders a SemanticRouter into this (as a
 // ConfigMap); `npm run router -- --config FILE` reads it. Versioned so a newer router can refuse or migrate
@@ -124,10 +125,9 @@ export const routerConfigSchema = z.object({
 export type RouterConfig = z.infer<typeof routerConfigSchema>;
 export type RouterConfigInput = z.input<typeof routerConfigSchema>;
 
-export class RouterConfigError extends Error {
-  readonly reason = 'InvalidRouterConfig';
+export class RouterConfigError extends ReasonError<'InvalidRouterConfig'> {
   constructor(message: string) {
-    super(message);
+    super('InvalidRouterConfig', message);
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
 import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 
 /**
  * ModelPool: a set of LLM models exposed through the Higress gateway under the model names clients send.
@@ -152,7 +153,7 @@ export const gatewaySchema = z
       .min(1)
       .max(63)
       .regex(DNS_LABEL)
-      .default('higress-system')
+      .default(DEFAULT_HIGRESS_NAMESPACE)
       .describe('Higress system namespace; generated Ingresses, McpBridge entries and WasmPlugins live here.'),
     ingressClassName: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).default('higress').describe('Ingress class Higress watches.'),
     hosts: z
@@ -213,7 +214,7 @@ const POOL_RULES: PoolRule[] = [
 
 const specObject = z
   .object({
-    gateway: gatewaySchema.default({ namespace: 'higress-system', ingressClassName: 'higress', path: '/' }),
+    gateway: gatewaySchema.default({ namespace: DEFAULT_HIGRESS_NAMESPACE, ingressClassName: 'higress', path: '/' }),
     models: z.array(modelSchema).min(1).max(64).describe('Models offered; names must be unique.'),
     alias: modelName
       .optional()

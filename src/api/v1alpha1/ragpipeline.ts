@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
 import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
+import { RAG_DEFAULTS } from '../../rag/config.js';
 
 /**
  * RagPipeline: one RAG runtime (src/rag/) per resource — Deployment + Service + ConfigMap (+ PVC for the
@@ -128,30 +130,34 @@ const unit = z.number().min(0).max(1);
 export const ragStagesSchema = z
   .object({
     rewrite: z
-      .object({ ...toggle, maxSubQuestions: z.int().min(1).max(8).default(4) })
+      .object({ ...toggle, maxSubQuestions: z.int().min(1).max(8).default(RAG_DEFAULTS.maxSubQuestions) })
       .optional()
       .describe('Query rewriting / decomposition (LLM when spec.llm is set, heuristic otherwise).'),
     retrieve: z
       .object({
         mode: z.enum(['hybrid', 'dense', 'sparse']).default('hybrid'),
-        candidatesPerList: z.int().min(1).max(1000).default(50),
-        rrfK: z.number().min(1).max(1000).default(60).describe('Reciprocal-rank-fusion constant.'),
+        candidatesPerList: z.int().min(1).max(1000).default(RAG_DEFAULTS.candidatesPerList),
+        rrfK: z.number().min(1).max(1000).default(RAG_DEFAULTS.rrfK).describe('Reciprocal-rank-fusion constant.'),
       })
       .optional(),
-    rerank: z.object({ ...toggle, window: z.int().min(1).max(500).default(30) }).optional(),
+    rerank: z.object({ ...toggle, window: z.int().min(1).max(500).default(RAG_DEFAULTS.rerankWindow) }).optional(),
     crag: withCel(
       z
-        .object({ ...toggle, upper: unit.default(0.75).describe('Score above which retrieval is Correct.'), lower: unit.default(0.45).describe('Score below which retrieval is Incorrect.') })
+        .object({
+          ...toggle,
+          upper: unit.default(RAG_DEFAULTS.cragUpper).describe('Score above which retrieval is Correct.'),
+          lower: unit.default(RAG_DEFAULTS.cragLower).describe('Score below which retrieval is Incorrect.'),
+        })
         .describe('Corrective RAG retrieval evaluator.'),
       [{ rule: '!has(self.lower) || !has(self.upper) || self.lower <= self.upper', message: 'crag.lower must not exceed crag.upper', fieldPath: '.lower' }],
     ).optional(),
-    compress: z.object({ ...toggle, minSentenceScore: unit.default(0.2) }).optional(),
+    compress: z.object({ ...toggle, minSentenceScore: unit.default(RAG_DEFAULTS.minSentenceScore) }).optional(),
   })
   .describe('Stage toggles and thresholds (mapped onto the runtime config).');
 
 export const ragGatewaySchema = z
   .object({
-    namespace: z.string().min(1).max(63).regex(DNS_LABEL).default('higress-system').describe('Higress system namespace; the MCP Ingress goes here.'),
+    namespace: z.string().min(1).max(63).regex(DNS_LABEL).default(DEFAULT_HIGRESS_NAMESPACE).describe('Higress system namespace; the MCP Ingress goes here.'),
     ingressClassName: objectName('Ingress class Higress watches.').default('higress'),
     hosts: z.array(z.string().min(1).max(253).regex(HOST)).max(16).optional().describe('Hosts the MCP endpoint is served on; none means every host.'),
     path: z
@@ -208,20 +214,20 @@ const PIPELINE_RULES: PipelineRule[] = [
 
 const specObject = z
   .object({
-    gateway: ragGatewaySchema.default({ namespace: 'higress-system', ingressClassName: 'higress' }),
+    gateway: ragGatewaySchema.default({ namespace: DEFAULT_HIGRESS_NAMESPACE, ingressClassName: 'higress' }),
     sources: z.array(sourceSchema).max(32).optional().describe('Documents to index.'),
     chunking: z
-      .object({ maxChars: z.int().min(100).max(20000).default(1200).describe('A chunk closes before exceeding this many characters; sentences are never split.') })
+      .object({ maxChars: z.int().min(100).max(20000).default(RAG_DEFAULTS.chunkMaxChars).describe('A chunk closes before exceeding this many characters; sentences are never split.') })
       .optional(),
     embedding: embeddingSchema.default({ type: 'hashing' }),
     store: storeSchema.default({ type: 'lancedb' }),
     stages: ragStagesSchema.optional(),
-    topK: z.int().min(1).max(100).default(5).describe('Passages returned by search and used by answer.'),
+    topK: z.int().min(1).max(100).default(RAG_DEFAULTS.topK).describe('Passages returned by search and used by answer.'),
     llm: modelRefSchema.optional().describe('Model for rewriting and answers; without it those stages use heuristics or are skipped.'),
     webSearch: z
       .object({
         url: z.url().max(2048).regex(/^https?:\/\/[^\s]+$/).describe('HTTP search API (POST {query, topK} → results).'),
-        topK: z.int().min(1).max(20).default(3),
+        topK: z.int().min(1).max(20).default(RAG_DEFAULTS.webSearchTopK),
       })
       .optional()
       .describe('Web-search provider CRAG falls back to when retrieval is Incorrect or Ambiguous.'),

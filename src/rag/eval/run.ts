@@ -1,4 +1,4 @@
-import type { EvalResult, EvalSet } from '../health.js';
+import type { EvalResult, EvalSet } from '../config.js';
 import type { RagService } from '../service.js';
 import { mean, precisionAt, recallAt, reciprocalRank } from './metrics.js';
 

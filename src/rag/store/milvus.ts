@@ -15,7 +15,9 @@ interface Status {
 
 // Milvus returns errors as a status in the response rather than throwing.
 function check(op: string, status: Status | undefined): void {
-  const failed = status && ((status.error_code !== undefined && status.error_code !== 'Success' && status.error_code !== 0) || (status.code !== undefined && status.code !== 0));
+  const failed =
+    status &&
+    ((status.error_code !== undefined && status.error_code !== 'Success' && status.error_code !== 0) || (status.code !== undefined && status.code !== 0));
   if (failed) throw new RagError('StoreUnavailable', `Milvus ${op} failed: ${status.reason ?? JSON.stringify(status)}`);
 }
 
@@ -64,7 +66,8 @@ export class MilvusStore implements ChunkStore {
         check('describeCollection', desc.status);
         const vec = desc.schema.fields.find((f) => f.name === 'vector');
         const dim = Number(vec?.type_params?.find((p) => p.key === 'dim')?.value ?? dimensions);
-        if (dim !== dimensions) throw new RagError('EmbeddingDimensionMismatch', `collection ${cfg.collection} holds ${dim}-d vectors but the embedder makes ${dimensions}-d`);
+        if (dim !== dimensions)
+          throw new RagError('EmbeddingDimensionMismatch', `collection ${cfg.collection} holds ${dim}-d vectors but the embedder makes ${dimensions}-d`);
       }
       check('loadCollection', await client.loadCollection({ collection_name: cfg.collection }));
     } catch (err) {
@@ -76,7 +79,13 @@ export class MilvusStore implements ChunkStore {
 
   async replaceDocuments(docIds: string[], chunks: StoredChunk[]): Promise<void> {
     for (let i = 0; i < docIds.length; i += 500) {
-      const res = await this.client.delete({ collection_name: this.collection, filter: `docId in [${docIds.slice(i, i + 500).map(quote).join(',')}]` });
+      const res = await this.client.delete({
+        collection_name: this.collection,
+        filter: `docId in [${docIds
+          .slice(i, i + 500)
+          .map(quote)
+          .join(',')}]`,
+      });
       check('delete', res.status);
     }
     if (chunks.length === 0) return;
@@ -88,7 +97,13 @@ export class MilvusStore implements ChunkStore {
   }
 
   async vectorSearch(vector: Float32Array, k: number): Promise<VectorHit[]> {
-    const res = await this.client.search({ collection_name: this.collection, data: [Array.from(vector)], limit: k, output_fields: ['id'], metric_type: 'COSINE' });
+    const res = await this.client.search({
+      collection_name: this.collection,
+      data: [Array.from(vector)],
+      limit: k,
+      output_fields: ['id'],
+      metric_type: 'COSINE',
+    });
     check('search', res.status);
     return (res.results as { id: string | number; score: number }[]).map((r) => ({ id: String(r.id), score: r.score }));
   }
@@ -108,7 +123,8 @@ export class MilvusStore implements ChunkStore {
       const rows = (res.data as Record<string, unknown>[]).sort((a, b) => String(a.id).localeCompare(String(b.id)));
       out.push(...rows.map(rowToChunk));
       if (rows.length < QUERY_PAGE) return out;
-      after = String(rows[rows.length - 1]?.id ?? '');
+      // Milvus ids of this collection are VARCHAR primary keys (see the schema above), so String() is exact.
+      after = (rows[rows.length - 1]?.id as string | undefined) ?? '';
     }
   }
 

@@ -47,10 +47,4 @@ export function copyFeatures(features: Features): Features {
   };
 }
 
-export function l2Normalize(values: Float32Array, count = values.length): void {
-  let norm = 0;
-  for (let k = 0; k < count; k++) norm += values[k]! * values[k]!;
-  if (norm <= 0) return;
-  const inv = 1 / Math.sqrt(norm);
-  for (let k = 0; k < count; k++) values[k]! *= inv;
-}
+export { l2normalize as l2Normalize } from '../../util/vector.js';

@@ -7,6 +7,7 @@ import { createLogger } from '../../util/log.js';
 import { parseCompletionJson, type CapturedAnswer } from './capture.js';
 import type { Evaluator } from './evaluator.js';
 import type { FlywheelStore } from './store.js';
+import { errorMessage } from '../../util/errors.js';
 
 // The data flywheel: after a sampled user answer has completed, the same request goes to the baseline
 // (and optionally K more models), every answer is scored, and one record is appended to the store.
@@ -110,7 +111,7 @@ export class Flywheel {
       void this.process(job)
         .catch((err: unknown) => {
           this.opts.metrics.flywheelFailed.inc({ stage: 'store' });
-          log.warn({ err: (err as Error).message }, 'flywheel record lost');
+          log.warn({ err: errorMessage(err) }, 'flywheel record lost');
         })
         .finally(() => {
           this.active--;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { FlywheelRecord } from '../types.js';
 import { readAll, StoreError, type FlywheelStore, type RecordPage } from './store.js';
+import { errorMessage } from '../../util/errors.js';
 
 // Shared store for several router replicas writing one dataset. Each append is its own committed
 // statement (synchronous_commit stays at the server default, on), so an acknowledged record is durable.
@@ -37,7 +38,7 @@ export class PostgresStore implements FlywheelStore {
       )`);
     } catch (err) {
       await pool.end().catch(() => undefined);
-      throw new StoreError('StoreOpenFailed', `postgres: ${(err as Error).message}`);
+      throw new StoreError('StoreOpenFailed', `postgres: ${errorMessage(err)}`);
     }
     return new PostgresStore(pool, table);
   }
@@ -49,7 +50,7 @@ export class PostgresStore implements FlywheelStore {
         [record.id, record.createdAt, JSON.stringify(record)],
       );
     } catch (err) {
-      throw new StoreError('StoreWriteFailed', (err as Error).message);
+      throw new StoreError('StoreWriteFailed', errorMessage(err));
     }
   }
 

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FlywheelRecord } from '../types.js';
 import { readAll, StoreError, type FlywheelStore, type RecordPage } from './store.js';
+import { errorMessage } from '../../util/errors.js';
 
 // The embedded default: one SQLite file on the router's volume. WAL lets the trainer read while the
 // flywheel writes; synchronous=FULL makes every committed append survive a crash, not just a kill.
@@ -28,7 +29,7 @@ export class SqliteStore implements FlywheelStore {
         body TEXT NOT NULL
       )`);
     } catch (err) {
-      throw new StoreError('StoreOpenFailed', `sqlite ${path}: ${(err as Error).message}`);
+      throw new StoreError('StoreOpenFailed', `sqlite ${path}: ${errorMessage(err)}`);
     }
     this.insert = this.db.prepare('INSERT OR IGNORE INTO flywheel_records (id, created_at, body) VALUES (?, ?, ?)');
     this.countStmt = this.db.prepare('SELECT count(*) AS n FROM flywheel_records');
@@ -40,7 +41,7 @@ export class SqliteStore implements FlywheelStore {
       this.insert.run(record.id, record.createdAt, JSON.stringify(record));
       return Promise.resolve();
     } catch (err) {
-      return Promise.reject(new StoreError('StoreWriteFailed', (err as Error).message));
+      return Promise.reject(new StoreError('StoreWriteFailed', errorMessage(err)));
     }
   }
 

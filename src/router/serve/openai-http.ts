@@ -1,7 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ReasonError } from '../../util/errors.js';
+import type { ServerResponse } from 'node:http';
 
-// Small HTTP helpers shared by the router and the simulator: bounded body reading and OpenAI-shaped errors,
+// Small HTTP helpers shared by the router and the simulator: OpenAI-shaped errors (body reading is src/util/http-body.ts),
 // so every failure a client sees is `{error:{message,type,param,code}}` with the right status.
 
 export interface OpenAIErrorBody {
@@ -38,41 +37,7 @@ export function sendError(
   sendJson(res, status, openAIError(message, type, code, param), headers);
 }
 
-export class BodyError extends ReasonError<'BodyTooLarge' | 'InvalidJson' | 'BodyAborted'> {}
-
-/** Reads the whole request body (chat requests are small), refusing more than `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > limit) {
-        // Keep draining (and discarding) so the client can read the 413 instead of a connection reset.
-        tooLarge = true;
-        chunks = [];
-        reject(new BodyError('BodyTooLarge', `request body exceeds ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', (err) => reject(new BodyError('BodyAborted', err.message)));
-    req.on('aborted', () => reject(new BodyError('BodyAborted', 'client aborted the request')));
-  });
-}
-
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const raw = await readBody(req, limit);
-  if (raw.length === 0) throw new BodyError('InvalidJson', 'request body is empty; expected JSON');
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch (err) {
-    throw new BodyError('InvalidJson', `request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
+export { BodyError, readBody, readJson } from '../../util/http-body.js';
 
 /** Text of an OpenAI message `content` (a string or an array of parts; non-text parts are skipped). */
 export function contentText(content: unknown): string {

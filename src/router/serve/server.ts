@@ -19,6 +19,7 @@ import { SseEventAligner } from './sse-aligner.js';
 import { TrainerLoop, type TrainerFn } from './trainer-loop.js';
 import { Upstream, UpstreamError, type UpstreamCall } from './upstream.js';
 import { boundedLabel } from '../../util/bounded-label.js';
+import { errorMessage } from '../../util/errors.js';
 
 // The router's serving shell: OpenAI-compatible in front, one upstream behind. It decides (or honours a
 // pinned model), forwards, streams back without buffering, falls back down the ranked list while nothing
@@ -214,7 +215,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       if (!features) throw new Error('embedding backend returned nothing');
       decision = m.decideWithFeatures(dr, features);
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'embedding failed; using the baseline model');
+      log.warn({ err: errorMessage(err) }, 'embedding failed; using the baseline model');
       decision = baselineDecision(m.version, 'EmbeddingFailed');
     }
     const ms = performance.now() - started;
@@ -253,7 +254,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     try {
       decision = model.decide(decisionRequest(request, decisionHeaders(headers)));
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'decision failed; using the baseline model');
+      log.warn({ err: errorMessage(err) }, 'decision failed; using the baseline model');
       decision = baselineDecision(model.version, 'DecisionFailed');
     }
     const ms = performance.now() - started;
@@ -312,7 +313,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       if (err instanceof BodyError && err.reason === 'BodyAborted') return;
       metrics.badRequests.inc();
       if (err instanceof BodyError && err.reason === 'BodyTooLarge') return sendError(res, 413, err.message, 'body_too_large');
-      return sendError(res, 400, (err as Error).message, 'invalid_json');
+      return sendError(res, 400, errorMessage(err), 'invalid_json');
     }
     const parsed = parseChatRequest(body);
     if (!parsed.ok) {
@@ -576,7 +577,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
 
   const server: Server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      log.error({ err: (err as Error).message }, 'router request failed');
+      log.error({ err: errorMessage(err) }, 'router request failed');
       if (!res.headersSent) sendError(res, 500, 'internal router error', 'internal_error');
       else res.destroy();
     });

@@ -4,6 +4,7 @@ import type { FlywheelRecord, RouterModel } from '../types.js';
 import type { FlywheelStore } from '../flywheel/store.js';
 import type { RouterMetrics } from './metrics.js';
 import { createLogger } from '../../util/log.js';
+import { errorMessage } from '../../util/errors.js';
 
 // Runs the decision core's trainer in the background when enough new flywheel records have arrived and
 // hot-swaps the router model when the trainer promotes a candidate. The trainer itself (train, compare on
@@ -111,9 +112,9 @@ export class TrainerLoop {
       this.metrics.trainerRuns.inc({ outcome: outcome.outcome });
     } catch (err) {
       this.state.lastOutcome = 'TrainingFailed';
-      this.state.lastMessage = (err as Error).message;
+      this.state.lastMessage = errorMessage(err);
       this.metrics.trainerRuns.inc({ outcome: 'TrainingFailed' });
-      log.warn({ err: (err as Error).message }, 'trainer run failed');
+      log.warn({ err: errorMessage(err) }, 'trainer run failed');
     } finally {
       this.state.state = 'idle';
     }

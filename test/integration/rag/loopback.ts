@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody as readRawBody } from '../../../src/util/http-body.js';
 
 // Loopback stand-ins for the RAG server's outbound dependencies: an OpenAI-compatible chat model,
 // an OpenAI-compatible embeddings endpoint and a web-search provider speaking our documented
@@ -13,11 +14,10 @@ export interface Loopback {
 
 type Handler = (path: string, body: unknown) => { status: number; body: unknown };
 
+/** The JSON body, or undefined for an empty one (GET requests). */
 async function readBody(req: IncomingMessage): Promise<unknown> {
-  const parts: Buffer[] = [];
-  for await (const p of req) parts.push(p as Buffer);
-  const text = Buffer.concat(parts).toString('utf8');
-  return text ? JSON.parse(text) : undefined;
+  const raw = await readRawBody(req, 32 * 1024 * 1024);
+  return raw.length ? (JSON.parse(raw.toString('utf8')) as unknown) : undefined;
 }
 
 export async function startLoopback(handler: Handler): Promise<Loopback> {

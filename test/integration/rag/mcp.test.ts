@@ -99,10 +99,11 @@ describe('RAG MCP server over Streamable HTTP (SDK client)', () => {
     expect(web.requests.at(-1)?.body).toEqual({ query: 'Who composed the Moonlight Sonata in 1801?', topK: 1 });
   });
 
-  it('ingests over the plain HTTP endpoint too', async () => {
-    const res = await fetch(`${baseUrl}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: [{ id: 'graz', title: 'Graz', text: 'Graz is a city in Austria.' }] }) });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ indexedDocuments: 1, skipped: [] });
+  it('ingests over the MCP tool only: there is no side-channel HTTP ingest endpoint', async () => {
+    const r = await call('ingest', { documents: [{ id: 'graz', title: 'Graz', text: 'Graz is a city in Austria.' }] });
+    expect(r.structuredContent).toMatchObject({ indexedDocuments: 1, skipped: [] });
     expect(rag.index.size).toBe(4);
+    const res = await fetch(`${baseUrl}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"documents": []}' });
+    expect(res.status).toBe(404);
   });
 });

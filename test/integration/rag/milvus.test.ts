@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../../src/util/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,16 +14,6 @@ const hasMilvusLite = spawnSync('milvus-lite', ['--help'], { stdio: 'ignore' }).
 if (!hasMilvusLite) console.warn('skipping Milvus tests: `milvus-lite` is not on PATH (pip install milvus-lite pymilvus)');
 const describeMilvus = hasMilvusLite ? describe : describe.skip;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 describeMilvus('MilvusStore against milvus-lite', () => {
   let dir: string;
   let server: ChildProcess;
@@ -31,7 +21,7 @@ describeMilvus('MilvusStore against milvus-lite', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rag-milvus-'));
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     address = `127.0.0.1:${port}`;
     server = spawn('milvus-lite', ['server', '--data-dir', join(dir, 'data'), '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore' });
   });

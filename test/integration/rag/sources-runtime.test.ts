@@ -1,5 +1,5 @@
-// The runtime as a Deployment runs it: RAG_CONFIG + sources.json side by side, sources mounted under a
-// root directory, a URL source on loopback. It must index everything at start, skip a corrupt file with a
+// The runtime as a Deployment runs it: one document at RAG_CONFIG naming its sources (mounted under a root
+// directory, a URL source on loopback) and its eval set. It must index everything at start, skip a corrupt file with a
 // reason, and index nothing twice after a restart on the same persisted store.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,9 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freeLoopbackPort } from '../../../hack/lib/free-port.js';
-import { RAG_CONFIG_VERSION } from '../../../src/rag/config.js';
-import { runtimeHealthSchema, type RuntimeHealth } from '../../../src/rag/health.js';
+import { freeLoopbackPort } from '../../../src/util/free-port.js';
+import { RAG_CONFIG_VERSION, runtimeHealthSchema, type RagConfigInput, type RuntimeHealth } from '../../../src/rag/config.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 let dir: string;
@@ -34,28 +33,27 @@ afterAll(async () => {
 });
 
 async function startRuntime(port: number): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const config = { version: RAG_CONFIG_VERSION, server: { host: '127.0.0.1', port }, store: { kind: 'lancedb', path: join(dir, 'store') } };
-  await writeFile(join(dir, 'rag.yaml'), stringify(config));
-  const sources = {
-    sources: [
-      { name: 'faq', type: 'inline', documents: [{ id: 'hr', title: 'HR', text: 'Ask the HR team about benefits.' }] },
-      { name: 'handbook', type: 'configMap', configMap: { name: 'handbook' } },
-      { name: 'remote', type: 'url', url: `http://127.0.0.1:${(docsServer.address() as AddressInfo).port}/export` },
-    ],
+  const config: RagConfigInput = {
+    version: RAG_CONFIG_VERSION,
+    server: { host: '127.0.0.1', port },
+    store: { kind: 'lancedb', path: join(dir, 'store') },
+    sources: {
+      mountRoot: join(dir, 'mounts'),
+      items: [
+        { name: 'faq', type: 'inline', documents: [{ id: 'hr', title: 'HR', text: 'Ask the HR team about benefits.' }] },
+        { name: 'handbook', type: 'configMap', configMap: { name: 'handbook' } },
+        { name: 'remote', type: 'url', url: `http://127.0.0.1:${(docsServer.address() as AddressInfo).port}/export` },
+      ],
+    },
+    eval: { path: join(dir, 'eval.json') },
   };
-  await writeFile(join(dir, 'sources.json'), JSON.stringify(sources));
+  await writeFile(join(dir, 'rag.yaml'), stringify(config));
   const evalSet = [
     { question: 'How many days of paid vacation do employees get?', relevant: ['handbook/vacation.md'] },
     { question: 'How should I travel for trips under five hundred kilometres?', relevant: ['travel'] },
   ];
   await writeFile(join(dir, 'eval.json'), JSON.stringify(evalSet));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    RAG_CONFIG: join(dir, 'rag.yaml'),
-    RAG_SOURCES_ROOT: join(dir, 'mounts'),
-    RAG_EVAL: join(dir, 'eval.json'),
-    LOG_LEVEL: 'info',
-  };
+  const env: NodeJS.ProcessEnv = { ...process.env, RAG_CONFIG: join(dir, 'rag.yaml'), LOG_LEVEL: 'info' };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/rag/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
