@@ -15,6 +15,7 @@ import {
 } from './controllers/modelpool.js';
 import { modelPoolResource } from './controllers/resources.js';
 import { startRagPipelineController, type RagOperatorOptions } from './controllers/ragpipeline-wiring.js';
+import { startHiMarketControllers } from './controllers/himarket-wiring.js';
 import type { PluginImageOptions } from './higress/plugins.js';
 import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
@@ -113,7 +114,9 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   enqueue = (key) => controller.queue.add(key);
 
   const rag = startRagPipelineController({ ...common, pools, ingresses, options: opts.rag ?? {} });
-  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, envoyFilters, ...rag.informers];
+  // HiMarket publishing: HiMarketConnection + spec.publish on ModelPool (src/controllers/himarket-wiring.ts).
+  const himarket = startHiMarketControllers({ ...common, pools, secrets });
+  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, envoyFilters, ...rag.informers, ...himarket.informers];
   controller.start();
   for (const i of informers) i.start();
 
@@ -156,6 +159,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
         await Promise.all(informers.map((i) => i.stop()));
         await controller.stop();
         await rag.stop();
+        await himarket.stop();
         await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
         log.info('operator stopped');
       })()),

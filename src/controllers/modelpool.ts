@@ -371,6 +371,7 @@ export class ModelPoolController {
       conditions,
       ...(parts.models ? { models: parts.models } : {}),
       ...(parts.generatedObjects ? { generatedObjects: parts.generatedObjects } : {}),
+      ...(pool.status?.publish ? { publish: pool.status.publish } : {}), // owned by the HiMarket publish controller
     };
     await writeStatus(this.deps.client, modelPoolResource, pool, status);
   }
