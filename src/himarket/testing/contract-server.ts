@@ -111,8 +111,11 @@ export interface ContractServerFaults {
   down: boolean;
   /** Answer the next N requests matching `METHOD /path-regex` with a 500 (after doing nothing). */
   failNext: Array<{ match: RegExp; count: number; status?: number }>;
-  /** Called after a product row is stored, before the answer is sent (kill -9 between create and status). */
-  afterCreate?: (productId: string) => Promise<void> | void;
+  /**
+   * Called after a product row is stored, before the answer is sent (kill -9 between create and status
+   * write); answering `'drop'` cuts the connection instead of answering (a create that timed out but landed).
+   */
+  afterCreate?: (productId: string) => Promise<'drop' | void> | 'drop' | void;
 }
 
 export class HiMarketContractServer {
@@ -228,8 +231,11 @@ export class HiMarketContractServer {
       const who = this.principal(req);
       const result = await this.route(method, path, url.searchParams, body, who);
       if (result === FORBIDDEN) return plain403();
-      const [data, afterSend] = Array.isArray(result) && result[0] === DEFER ? [result[1], result[2] as () => Promise<void>] : [result, undefined];
-      if (afterSend) await afterSend();
+      const [data, afterSend] = Array.isArray(result) && result[0] === DEFER ? [result[1], result[2] as () => Promise<'drop' | void>] : [result, undefined];
+      if (afterSend && (await afterSend()) === 'drop') {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: 'SUCCESS', message: null, data: data ?? null }));
     } catch (e) {
@@ -286,7 +292,7 @@ export class HiMarketContractServer {
       const row = this.createProduct(b, p);
       const created = this.productResult(row, nanoTimestamp);
       const hook = this.faults.afterCreate;
-      return hook ? [DEFER, created, async () => hook(row.productId)] : created;
+      return hook ? [DEFER, created, () => hook(row.productId)] : created;
     }
     if (method === 'POST' && path === '/products/import') {
       const p = admin();
