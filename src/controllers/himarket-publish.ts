@@ -60,6 +60,8 @@ export interface HiMarketPublishDeps<T extends PublishableObject> {
 }
 
 const ERROR_RETRY_MS = 60_000;
+/** Connection reasons meaning HiMarket refused the credentials: owners wait for the connection instead of retrying. */
+const REFUSED = new Set(['HiMarketAuthenticationFailed', 'HiMarketForbidden', 'HiMarketAccessDenied', 'SecretMissing', 'InvalidSpec']);
 
 export class HiMarketPublishController<T extends PublishableObject> {
   constructor(private readonly deps: HiMarketPublishDeps<T>) {}
@@ -105,6 +107,11 @@ export class HiMarketPublishController<T extends PublishableObject> {
     const { namespace, name } = parseKey(makeKey(obj.metadata.namespace, obj.metadata.name ?? ''));
     const conn = this.deps.connections.store.get(makeKey(namespace, spec.connectionRef.name));
     if (!conn) return void (await this.writeCondition(current, 'ConnectionNotFound', `HiMarketConnection ${namespace}/${spec.connectionRef.name} does not exist`));
+    const connReady = conn.status?.conditions?.find((c) => c.type === 'Ready');
+    if (connReady && REFUSED.has(connReady.reason)) {
+      // Every owner logging in with credentials HiMarket just refused would only multiply the refusals.
+      return void (await this.writeCondition(current, connReady.reason, `HiMarketConnection ${spec.connectionRef.name}: ${connReady.message}`));
+    }
     const resolved = connectionFromStatus(conn.status, conn.spec.gateway.gatewayAddress);
     if (!resolved) {
       const why = conn.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? 'not checked yet';

@@ -162,8 +162,11 @@ describe('ModelPool spec.publish', () => {
     await new Promise((r) => setTimeout(r, 2000));
     // A refused login waits for the poll or a Secret change; it does not hammer HiMarket.
     expect(env.himarket.requests.filter((r) => r === 'POST /admins/login').length - before).toBeLessThan(6);
+    const refused = await waitPublish(env.ns, 'chat', (p) => publishedReason(p) === 'HiMarketAuthenticationFailed', 'pool shows the refusal');
+    expect(refused.status!.publish!.conditions![0]!.message).toMatch(/^HiMarketConnection himarket: POST \/admins\/login: HTTP 401 UNAUTHORIZED/);
     await client.patch(Resources.Secret, 'himarket-admin', env.ns, { stringData: { password: HIMARKET_PASSWORD } }, 'merge');
     await waitConnection(env, 'Connected');
+    await waitPublish(env.ns, 'chat', (p) => publishedReason(p) === 'Published', 'pool published again');
   });
 
   it('secret-grep: neither password appears in logs, events or any status', async () => {
