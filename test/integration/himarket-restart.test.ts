@@ -42,9 +42,9 @@ describe('operator kill -9 mid-sync', () => {
     let killedAt: string | undefined;
     env.himarket.faults.afterCreate = async (productId) => {
       delete env.himarket.faults.afterCreate;
-      killedAt = productId;
       if (child) await killed(child, 'SIGKILL');
-      return 'drop';
+      killedAt = productId;
+      return 'drop' as const;
     };
     child = startOperatorProcess();
     await waitConnection(env);
