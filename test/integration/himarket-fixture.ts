@@ -7,6 +7,7 @@ import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { ConsoleTestServer } from '../../src/himarket/testing/console-server.js';
 import { HiMarketContractServer } from '../../src/himarket/testing/contract-server.js';
+import { ensureConsoleRoute as sharedEnsureConsoleRoute, writeConsoleAiRoute } from '../../src/himarket/testing/demo-env.js';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
@@ -77,39 +78,21 @@ export async function patchPool(ns: string, name: string, patch: unknown): Promi
   await client.patch(modelPoolResource, name, ns, patch, 'merge');
 }
 
-/**
- * Plays the console-native ModelPool controller (issue 10, another branch): for the route the pool's
- * status names, the console AI route ConfigMap `ai-route-<n>` (higress.md §11: data.data = AiRoute JSON
- * whose name is <n>) that the console — and so HiMarket — reads.
- */
-export async function consoleAiRoute(gw: string, name: string, models: string[]): Promise<void> {
-  const route = { name, domains: [], pathPredicate: { matchType: 'PRE', matchValue: '/', caseSensitive: false }, upstreams: models.map((m) => ({ provider: m, weight: 100 })) };
-  await client.create(Resources.ConfigMap, {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: `ai-route-${name}`, namespace: gw, labels: { 'higress.io/config-map-type': 'ai-route', 'higress.io/resource-definer': 'higress' } },
-    data: { data: JSON.stringify(route) },
-  } as KubeObject);
+/** The console AI route `ai-route-<name>` (higress.md §11), as the console — and so HiMarket — reads it. */
+export async function consoleAiRoute(gw: string, name: string, providers: string[]): Promise<void> {
+  await writeConsoleAiRoute(client, gw, name, providers);
 }
 
 /**
  * The console route HiMarket links for a pool: once the ModelPool controller writes console-native AI
- * routes (issue 10) its status names ConfigMap `ai-route-<n>` and nothing is created here; until then the
- * status names the pool's Ingress route and this plays the console form for it.
+ * routes (issue 10) its status names ConfigMap `ai-route-<n>` and nothing is created; until then the status
+ * names the pool's Ingress route and the console form is written for it (plays the console branch).
  */
 export async function ensureConsoleRoute(ns: string, name: string, gw: string): Promise<string> {
-  const generated = await waitFor(
-    async () => {
-      const objs = (await getPool(ns, name))?.status?.generatedObjects ?? [];
-      return objs.some((o) => o.kind === 'Ingress' || o.kind === 'ConfigMap') ? objs : undefined;
-    },
-    { timeoutMs: 30_000, description: `generated objects of ModelPool ${ns}/${name}` },
-  );
-  const native = generated.find((o) => o.kind === 'ConfigMap' && o.name.startsWith('ai-route-'));
-  if (native) return native.name.slice('ai-route-'.length);
-  const route = generated.find((o) => o.kind === 'Ingress')!.name;
-  await consoleAiRoute(gw, route, ['qwen-max']);
-  return route;
+  return waitFor(async () => sharedEnsureConsoleRoute(client, gw, (await getPool(ns, name))?.status?.generatedObjects), {
+    timeoutMs: 30_000,
+    description: `console route of ModelPool ${ns}/${name}`,
+  });
 }
 
 export async function waitPublish(ns: string, name: string, pred: (p: ModelPoolObject) => boolean, description: string, timeoutMs = 30_000): Promise<ModelPoolObject> {
