@@ -155,8 +155,8 @@ export function statusFromError(prev: PublishStatus | undefined, owner: PublishO
 /** A condition for anything a sync threw; reasons are greppable, messages carry HiMarket's own words. */
 export function failureCondition(err: unknown): ConditionInput {
   if (err instanceof HiMarketError) {
-    const code = err.details.code ? ` [${err.details.code}]` : '';
-    return { type: PUBLISHED, status: 'False', reason: `HiMarket${err.reason}`, message: `${err.message}${code}` };
+    // The message already carries HiMarket's HTTP status, code and message (client.ts).
+    return { type: PUBLISHED, status: 'False', reason: `HiMarket${err.reason}`, message: err.message };
   }
   if (err instanceof SyncError) return { type: PUBLISHED, status: 'False', reason: err.reason, message: err.message };
   return { type: PUBLISHED, status: 'False', reason: 'SyncFailed', message: errorMessage(err) };
