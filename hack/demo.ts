@@ -166,7 +166,7 @@ try {
   const onStop = stopOperator;
   stopOperator = async () => void (await onStop?.(), await himarket.stop());
   const pub = await himarket.waitPublished(30_000);
-  say(`\n# HiMarket (contract server at ${himarket.url}): ModelPool ai-demo/openai → status.publish\n${stringify(pub ?? {}).trimEnd()}`);
+  say(`---\n# HiMarket (contract server at ${himarket.url}): ModelPool ai-demo/openai status.publish\n${stringify({ publish: pub ?? null }).trimEnd()}`);
   if (values.once) await shutdown(0);
   say(`\nEverything is Ready. The operator keeps reconciling: try\n  export KUBECONFIG=${conn.kubeconfigPath}\n  kubectl get modelpools -A\nCtrl-C stops the operator${controlPlane ? ' and the control plane' : ''}.`);
 } catch (err) {
