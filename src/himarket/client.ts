@@ -224,7 +224,12 @@ export class HiMarketClient {
   async ensureGateway(param: GatewayParam): Promise<{ gateway: Gateway; created: boolean }> {
     const byName = async () => (await this.listGateways()).find((g) => g.gatewayName === param.gatewayName);
     const existing = await byName();
-    if (existing) return { gateway: existing, created: false };
+    if (existing && !gatewayDrifted(existing, param)) return { gateway: existing, created: false };
+    if (existing) {
+      // The console moved (or its account changed): HiMarket keeps calling the old one until told (PUT /gateways/{id}, §4.1).
+      await this.call('PUT', `/gateways/${enc(existing.gatewayId)}`, undefined, { body: param });
+      return { gateway: (await byName()) ?? existing, created: false };
+    }
     let created = true;
     try {
       await this.call('POST', '/gateways', undefined, { body: param, repeatable: false });
@@ -371,6 +376,17 @@ export class HiMarketClient {
     const what = plain.success ? (plain.data.error ?? String(plain.data.status)) : text.slice(0, 200) || res.statusText;
     throw new HiMarketError(reasonFor(res.status, undefined, what), `${method} ${path}: HTTP ${res.status}: ${what}`, { ...where, httpStatus: res.status });
   }
+}
+
+/** What HiMarket shows of a registered gateway differs from what we would register (the password is never shown). */
+function gatewayDrifted(g: Gateway, param: GatewayParam): boolean {
+  const hc = g.higressConfig;
+  const address = /^https?:\/\//.test(param.higressConfig.address) ? param.higressConfig.address : `http://${param.higressConfig.address}`;
+  return (
+    hc?.address !== address.replace(/\/+$/, '') ||
+    (hc?.username ?? undefined) !== param.higressConfig.username ||
+    (hc?.gatewayAddress ?? undefined) !== (param.higressConfig.gatewayAddress?.replace(/\/+$/, '') ?? undefined)
+  );
 }
 
 /** HiMarket's duplicate rule: names collide ignoring case and trailing spaces (§12). */

@@ -227,6 +227,10 @@ describe('§12 link and publication (without a console)', () => {
     expect(first.gateway.higressConfig?.address).toBe('http://console.local:8080');
     expect(JSON.stringify(first.gateway)).not.toContain('"password"');
     expect((await c.ensureGateway(param)).gateway.gatewayId).toBe(first.gateway.gatewayId);
+    // A moved console is re-registered in place (PUT /gateways/{id}): same id, new address.
+    const moved = await c.ensureGateway({ ...param, higressConfig: { ...param.higressConfig, address: 'http://console2.local' } });
+    expect([moved.gateway.gatewayId, moved.gateway.higressConfig?.address]).toEqual([first.gateway.gatewayId, 'http://console2.local']);
+    expect(server.requests.filter((r) => r.startsWith('PUT /gateways/'))).toHaveLength(1);
     const other = new HiMarketClient({ baseUrl: url, username: 'other', password: 'other-pw', attempts: 1 });
     expect((await rejection(other.ensureGateway(param))).reason).toBe('Conflict');
     const t = await token();

@@ -430,6 +430,18 @@ export class HiMarketContractServer {
       }
     }
 
+    if ((m = /^\/gateways\/([^/]+)$/.exec(path)) && method === 'PUT') {
+      const p = admin();
+      if (p === FORBIDDEN) return p;
+      const g = this.gateways.find((x) => x.gatewayId === m![1] && x.adminId === p.userId);
+      if (!g) throw notFound('Gateway', m[1]!);
+      if (!b.gatewayType) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: gatewayType: must not be null');
+      if (typeof b.gatewayName === 'string') g.gatewayName = b.gatewayName;
+      const hc = b.higressConfig as GatewayRow['higressConfig'] | undefined;
+      if (hc) g.higressConfig = { ...hc, address: (/^https?:\/\//.test(hc.address) ? hc.address : `http://${hc.address}`).replace(/\/$/, '') };
+      return null;
+    }
+
     // ---- portals ----
     if (path === '/portals') {
       const p = admin();
