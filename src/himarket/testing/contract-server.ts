@@ -435,7 +435,8 @@ export class HiMarketContractServer {
       if (p === FORBIDDEN) return p;
       const g = this.gateways.find((x) => x.gatewayId === m![1] && x.adminId === p.userId);
       if (!g) throw notFound('Gateway', m[1]!);
-      if (!b.gatewayType) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: gatewayType: must not be null');
+      // UpdateGatewayParam's @AssertTrue dereferences gatewayType first, as on POST (§12: HV000090).
+      if (!b.gatewayType) throw internal('HV000090: Unable to access isGatewayConfigValid.');
       if (typeof b.gatewayName === 'string') g.gatewayName = b.gatewayName;
       const hc = b.higressConfig as GatewayRow['higressConfig'] | undefined;
       if (hc) g.higressConfig = { ...hc, address: (/^https?:\/\//.test(hc.address) ? hc.address : `http://${hc.address}`).replace(/\/$/, '') };
