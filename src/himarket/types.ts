@@ -138,7 +138,11 @@ export const importResultSchema = z.looseObject({
   failures: z.array(z.looseObject({ resourceName: z.string().nullable().optional(), errorMessage: z.string().nullable().optional() })).nullable().optional(),
 });
 
-/** Request bodies (what we send; HiMarket ignores unknown properties, §3.2). */
+/**
+ * Request bodies (what we send; HiMarket ignores unknown properties, §3.2). Read upstream by
+ * himarket-server `dto/params/product/{CreateProductParam,UpdateProductParam,AddProductRefParam}.java`,
+ * `dto/params/gateway/{ImportGatewayParam,UpdateGatewayParam}.java`, `dto/params/portal/CreatePortalParam.java`.
+ */
 export interface ProductFields {
   name: string;
   type: ProductType;
