@@ -2,6 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './console-server.js';
+import { conflict, HttpError, internal, invalid, likeFilter, nanoTimestamp, notFound, page, readTimestamp, removeWhere } from './contract-http.js';
+
+export { nanoTimestamp, readTimestamp } from './contract-http.js';
 
 /**
  * TEST ONLY. An in-memory HiMarket server reproducing the contract verified on a live server
@@ -79,32 +82,9 @@ interface SubscriptionRow {
   createAt: Date;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-const notFound = (type: string, id: string) => new HttpError(404, 'NOT_FOUND', `Resource not found: ${type}:${id}`);
-const invalid = (msg: string) => new HttpError(400, 'INVALID_REQUEST', `Invalid request: ${msg}`);
-const conflict = (msg: string) => new HttpError(409, 'CONFLICT', `Resource conflict: ${msg}`);
-const internal = (msg: string) => new HttpError(500, 'INTERNAL_ERROR', `Internal server error: ${msg}`);
-
 const PRODUCT_TYPES = new Set(['REST_API', 'HTTP_API', 'MCP_SERVER', 'AGENT_API', 'MODEL_API', 'AGENT_SKILL', 'WORKER']);
 const id = (prefix: string) => prefix + randomUUID().replace(/-/g, '');
 const normName = (s: string) => s.replace(/\s+$/, '').toLowerCase();
-
-/** `2026-11-30T08:44:55.474721212` — what create/update answers carry (§12). */
-export function nanoTimestamp(d: Date): string {
-  return d.toISOString().replace('Z', '').replace(/\.(\d{3})$/, (_m, ms: string) => `.${ms}${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`);
-}
-/** `…08:45:00.9` / `…08:45:00` — what reads carry: milliseconds, trailing zeros trimmed (§12). */
-export function readTimestamp(d: Date): string {
-  return d.toISOString().replace('Z', '').replace(/\.?0+$/, '');
-}
 
 export interface ContractServerFaults {
   /** Destroy every connection without answering (HiMarket down / network partition). */
@@ -635,22 +615,4 @@ const DEFER = Symbol('defer');
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
-}
-
-function removeWhere<T>(xs: T[], pred: (x: T) => boolean): void {
-  for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i]!)) xs.splice(i, 1);
-}
-
-/** SQL `LIKE '%name%'`, case-insensitive, `_` and `%` as wildcards (§12). */
-function likeFilter(name: string): RegExp {
-  const body = [...name].map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(body, 'i');
-}
-
-/** Spring page, 1-based: page=0 acts as 1, size=0 gives 100, size capped at 2000 (§12). */
-function page<T>(rows: T[], q: URLSearchParams): { content: T[]; number: number; size: number; totalElements: number; totalPages: number } {
-  const n = Math.max(1, Number(q.get('page') ?? 1) || 1);
-  const rawSize = Number(q.get('size') ?? 100) || 100;
-  const size = Math.min(2000, Math.max(1, rawSize));
-  return { content: rows.slice((n - 1) * size, n * size), number: n, size, totalElements: rows.length, totalPages: Math.ceil(rows.length / size) };
 }
