@@ -88,9 +88,9 @@ export async function consoleAiRoute(gw: string, name: string, providers: string
  * routes (issue 10) its status names ConfigMap `ai-route-<n>` and nothing is created; until then the status
  * names the pool's Ingress route and the console form is written for it (plays the console branch).
  */
-export async function ensureConsoleRoute(ns: string, name: string, gw: string): Promise<string> {
+export async function ensureConsoleRoute(ns: string, name: string, gw: string, timeoutMs = 30_000): Promise<string> {
   return waitFor(async () => sharedEnsureConsoleRoute(client, gw, (await getPool(ns, name))?.status?.generatedObjects), {
-    timeoutMs: 30_000,
+    timeoutMs,
     description: `console route of ModelPool ${ns}/${name}`,
   });
 }

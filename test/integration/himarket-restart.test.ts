@@ -53,8 +53,9 @@ describe('operator kill -9 mid-sync', () => {
     expect(child.signalCode).toBe('SIGKILL');
 
     child = startOperatorProcess();
-    await ensureConsoleRoute(env.ns, 'crash', env.gw);
-    const pool = await waitPublish(env.ns, 'crash', (p) => publishedReason(p) === 'Published', 'Published after restart', 60_000);
+    // A cold operator process (tsx compiling on a busy machine) can take a while to write the pool's status.
+    await ensureConsoleRoute(env.ns, 'crash', env.gw, 120_000);
+    const pool = await waitPublish(env.ns, 'crash', (p) => publishedReason(p) === 'Published', 'Published after restart', 120_000);
     expect(env.himarket.productsNamed(`${env.ns}-crash`)).toHaveLength(1);
     expect(pool.status!.publish!.productId).toBe(killedAt);
     expect(pool.metadata.annotations?.[PRODUCT_ID_ANNOTATION]).toBe(killedAt);
