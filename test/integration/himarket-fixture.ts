@@ -51,13 +51,13 @@ export async function secret(ns: string, name: string, data: Record<string, stri
   await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, stringData: data } as KubeObject);
 }
 
-export async function waitConnection(env: HiMarketEnv, reason = 'Connected'): Promise<HiMarketConnectionObject> {
+export async function waitConnection(env: HiMarketEnv, reason = 'Connected', timeoutMs = 30_000): Promise<HiMarketConnectionObject> {
   return waitFor(
     async () => {
       const c = await client.get<HiMarketConnectionObject>(himarketConnectionResource, env.connection, env.ns);
       return c?.status?.conditions?.find((x) => x.type === 'Ready')?.reason === reason ? c : undefined;
     },
-    { timeoutMs: 30_000, description: `HiMarketConnection Ready reason ${reason}` },
+    { timeoutMs, description: `HiMarketConnection Ready reason ${reason}` },
   );
 }
 

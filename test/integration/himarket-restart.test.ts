@@ -47,9 +47,9 @@ describe('operator kill -9 mid-sync', () => {
       return 'drop' as const;
     };
     child = startOperatorProcess();
-    await waitConnection(env);
+    await waitConnection(env, 'Connected', 120_000);
     await createPool(env.ns, 'crash', poolSpec(env.gw, { publish: { connectionRef: { name: env.connection } } } as never));
-    await waitFor(() => killedAt, { timeoutMs: 60_000, description: 'operator killed right after HiMarket stored the product' });
+    await waitFor(() => killedAt, { timeoutMs: 120_000, description: 'operator killed right after HiMarket stored the product' });
     expect(child.signalCode).toBe('SIGKILL');
 
     child = startOperatorProcess();
