@@ -59,5 +59,5 @@ describe('operator kill -9 mid-sync', () => {
     expect(env.himarket.productsNamed(`${env.ns}-crash`)).toHaveLength(1);
     expect(pool.status!.publish!.productId).toBe(killedAt);
     expect(pool.metadata.annotations?.[PRODUCT_ID_ANNOTATION]).toBe(killedAt);
-  });
+  }, 300_000);
 });
