@@ -31,6 +31,11 @@ import type { SecretObject } from './modelpool.js';
 export const himarketConnectionResource = customResource(API_GROUP, API_VERSION, himarketConnectionCrd.kind, himarketConnectionCrd.plural);
 export type HiMarketConnectionObject = HiMarketConnection & KubeObject;
 
+/** What the controllers read Secrets from: an informer, or the manager's ReferencedObjects. */
+export interface SecretCache {
+  store: { get(key: string): SecretObject | undefined };
+}
+
 export interface ConnectionCredentials {
   baseUrl: string;
   username: string;
@@ -38,7 +43,7 @@ export interface ConnectionCredentials {
 }
 
 /** Decoded `key` of Secret `ns/name` from the cache; undefined when the Secret or key is missing. */
-export function secretValue(secrets: Informer<SecretObject>, ns: string, name: string, key: string): string | undefined {
+export function secretValue(secrets: SecretCache, ns: string, name: string, key: string): string | undefined {
   const s = secrets.store.get(makeKey(ns, name));
   const b64 = s?.data?.[key];
   if (b64 !== undefined) return Buffer.from(b64, 'base64').toString('utf8');
@@ -46,7 +51,7 @@ export function secretValue(secrets: Informer<SecretObject>, ns: string, name: s
 }
 
 /** The HiMarket admin credentials of a connection, or a message naming what is missing. */
-export function connectionCredentials(secrets: Informer<SecretObject>, ns: string, spec: HiMarketConnectionSpec): ConnectionCredentials | string {
+export function connectionCredentials(secrets: SecretCache, ns: string, spec: HiMarketConnectionSpec): ConnectionCredentials | string {
   const ref = spec.credentialsSecretRef;
   const username = secretValue(secrets, ns, ref.name, ref.usernameKey);
   const password = secretValue(secrets, ns, ref.name, ref.passwordKey);
@@ -57,7 +62,7 @@ export function connectionCredentials(secrets: Informer<SecretObject>, ns: strin
 export interface HiMarketConnectionDeps {
   client: KubeClient;
   connections: Informer<HiMarketConnectionObject>;
-  secrets: Informer<SecretObject>;
+  secrets: SecretCache;
   sessions: HiMarketSessions;
   log: Logger;
   event?: (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;

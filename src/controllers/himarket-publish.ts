@@ -22,8 +22,7 @@ import {
   type PublishOwner,
 } from '../reconcilers/himarket-publish.js';
 import { errorMessage } from '../util/errors.js';
-import { connectionCredentials, type HiMarketConnectionObject } from './himarket-connection.js';
-import type { SecretObject } from './modelpool.js';
+import { connectionCredentials, type HiMarketConnectionObject, type SecretCache } from './himarket-connection.js';
 
 /**
  * Publishes an owner kind (ModelPool now; SemanticRouter and AgentProduct plug in with an adapter) to
@@ -51,7 +50,7 @@ export interface HiMarketPublishDeps<T extends PublishableObject> {
   client: KubeClient;
   adapter: PublishAdapter<T>;
   connections: Informer<HiMarketConnectionObject>;
-  secrets: Informer<SecretObject>;
+  secrets: SecretCache;
   sessions: HiMarketSessions;
   log: Logger;
   event?: (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;

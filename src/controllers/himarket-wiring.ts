@@ -1,9 +1,10 @@
-import type { Logger } from 'pino';
-import type { KubeClient } from '../kube/client.js';
 import { Controller, secondaryWatch } from '../kube/controller.js';
 import { EventRecorder } from '../kube/events.js';
-import { Informer } from '../kube/informer.js';
-import type { KubeObject } from '../kube/object.js';
+import type { Informer } from '../kube/informer.js';
+import type { Manager } from '../kube/manager.js';
+import { makeKey, type KubeObject } from '../kube/object.js';
+import { ReferencedObjects } from '../kube/referenced-objects.js';
+import { Resources } from '../kube/resources.js';
 import { HiMarketSessions } from '../himarket/sessions.js';
 import { linkTargetFromGenerated } from '../reconcilers/himarket-publish.js';
 import { HiMarketConnectionController, himarketConnectionResource, type HiMarketConnectionObject } from './himarket-connection.js';
@@ -19,9 +20,7 @@ import { modelPoolResource } from './resources.js';
 
 export interface HiMarketWiring {
   connections: Informer<HiMarketConnectionObject>;
-  informers: Informer<KubeObject>[];
   controllers: Controller<KubeObject>[];
-  stop(): Promise<void>;
 }
 
 /** ModelPool → a MODEL_API product linked to the pool's console AI route (read from its status). */
@@ -38,23 +37,40 @@ export function modelPoolAdapter(pools: Informer<ModelPoolObject>): PublishAdapt
   };
 }
 
-export function startHiMarketControllers(deps: {
-  client: KubeClient;
-  resyncPeriodMs: number;
-  logger: Logger;
-  pools: Informer<ModelPoolObject>;
-  secrets: Informer<SecretObject>;
-  /** Publish re-sync period (default 5 min). */
-  pollMs?: number;
-}): HiMarketWiring {
-  const log = deps.logger.child({ component: 'himarket' });
-  const connections = new Informer<HiMarketConnectionObject>({ client: deps.client, resyncPeriodMs: deps.resyncPeriodMs, logger: log, resource: himarketConnectionResource });
+/**
+ * kubebuilder's SetupWithManager for HiMarket: the HiMarketConnection controller and the ModelPool publish
+ * controller. Only the Secrets a connection names are cached (ReferencedObjects, like the ModelPool's).
+ */
+export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number } = {}): HiMarketWiring {
+  const log = mgr.log.child({ component: 'himarket' });
+  const connections = mgr.informer<HiMarketConnectionObject>(himarketConnectionResource);
+  const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
+  let enqueueConnection: (key: string) => void = () => undefined;
+  let connReconciler: HiMarketConnectionController | undefined;
+  const secrets = new ReferencedObjects<SecretObject>({
+    client: mgr.client,
+    resource: Resources.Secret,
+    resyncPeriodMs: mgr.resyncPeriodMs,
+    logger: log,
+    onSynced: (key) => {
+      const [ns = '', name = ''] = key.split('/');
+      for (const k of connReconciler?.connectionsUsingSecret(ns, name) ?? []) enqueueConnection(k);
+    },
+  });
+  mgr.addCache(secrets, { required: false });
+  const track = (c: HiMarketConnectionObject): void =>
+    secrets.setReferences(makeKey(c.metadata.namespace, c.metadata.name), [
+      makeKey(c.metadata.namespace, c.spec.credentialsSecretRef.name),
+      makeKey(c.metadata.namespace, c.spec.gateway.consoleCredentialsSecretRef.name),
+    ]);
+  connections.addEventHandler({ onAdd: track, onUpdate: (_o, n) => track(n), onDelete: (c) => secrets.setReferences(makeKey(c.metadata.namespace, c.metadata.name), []) });
+
   const sessions = new HiMarketSessions();
-  const events = new EventRecorder(deps.client, { logger: log });
-  const connReconciler = new HiMarketConnectionController({
-    client: deps.client,
+  const events = new EventRecorder(mgr.client, { logger: log });
+  connReconciler = new HiMarketConnectionController({
+    client: mgr.client,
     connections,
-    secrets: deps.secrets,
+    secrets,
     sessions,
     log,
     event: (obj, type, reason, message) => void events.record(himarketConnectionResource, obj, type, reason, message),
@@ -63,22 +79,23 @@ export function startHiMarketControllers(deps: {
   const connController = new Controller<HiMarketConnectionObject>({
     name: 'himarketconnection',
     primary: connections,
-    secondaries: [secondaryWatch(deps.secrets, (s) => connReconciler.connectionsUsingSecret(s.metadata.namespace ?? '', s.metadata.name ?? ''))],
-    reconcile: (key) => connReconciler.reconcile(key),
+    secondaries: [secondaryWatch(secrets, (s) => connReconciler!.connectionsUsingSecret(s.metadata.namespace ?? '', s.metadata.name ?? ''))],
+    reconcile: (key) => connReconciler!.reconcile(key),
     concurrency: 2,
     backoff,
     logger: log,
   });
+  enqueueConnection = (key) => connController.queue.add(key);
 
-  const adapter = modelPoolAdapter(deps.pools);
+  const adapter = modelPoolAdapter(pools);
   const poolPublisher = new HiMarketPublishController({
-    client: deps.client,
+    client: mgr.client,
     adapter,
     connections,
-    secrets: deps.secrets,
+    secrets,
     sessions,
     log,
-    ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
   });
   const poolController = new Controller<ModelPoolObject & PublishableObject>({
@@ -90,15 +107,7 @@ export function startHiMarketControllers(deps: {
     backoff,
     logger: log,
   });
-  connController.start();
-  poolController.start();
   const controllers = [connController, poolController] as unknown as Controller<KubeObject>[];
-  return {
-    connections,
-    informers: [connections] as unknown as Informer<KubeObject>[],
-    controllers,
-    stop: async () => {
-      await Promise.all(controllers.map((c) => c.stop()));
-    },
-  };
+  mgr.add({ start: () => controllers.forEach((c) => c.start()), stop: async () => void (await Promise.all(controllers.map((c) => c.stop()))) });
+  return { connections, controllers };
 }
