@@ -18,6 +18,7 @@ import type { KubeObject } from '../src/kube/object.js';
 import { managedSelector } from '../src/kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../src/kube/resources.js';
 import { startOperator } from '../src/operator.js';
+import { startDemoHiMarket } from '../src/himarket/testing/demo-env.js';
 import { createLogger } from '../src/util/log.js';
 import { defaultCrdFiles, installCrds, startControlPlane, type ControlPlane } from './lib/control-plane.js';
 
@@ -163,6 +164,12 @@ try {
     await new Promise((r) => setTimeout(r, 300));
   }
   await printGenerated(client, [DEFAULT_HIGRESS_NAMESPACE]);
+  // HiMarket: the contract server stands in for a real HiMarket (docs/himarket.md); ModelPool ai-demo/openai gets spec.publish.
+  const himarket = await startDemoHiMarket(client, { namespace: 'ai-demo', pool: 'openai', gatewayNamespace: DEFAULT_HIGRESS_NAMESPACE });
+  const onStop = stopOperator;
+  stopOperator = async () => void (await onStop?.(), await himarket.stop());
+  const pub = await himarket.waitPublished(30_000);
+  say(`---\n# HiMarket (contract server at ${himarket.url}): ModelPool ai-demo/openai status.publish\n${stringify({ publish: pub ?? null }).trimEnd()}`);
   if (values.once) await shutdown(0);
   say(`\nEverything is Ready. The operator keeps reconciling: try\n  export KUBECONFIG=${conn.kubeconfigPath}\n  kubectl get modelpools -A\nCtrl-C stops the operator${controlPlane ? ' and the control plane' : ''}.`);
 } catch (err) {

@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { setupModelPoolController } from './controllers/modelpool-setup.js';
 import { setupRagPipelineController, type RagOperatorOptions } from './controllers/ragpipeline-wiring.js';
+import { setupHiMarketControllers } from './controllers/himarket-wiring.js';
 import type { PluginImageOptions } from './higress/plugins.js';
 import { KubeClient } from './kube/client.js';
 import { Manager, type LeaderElectionConfig } from './kube/manager.js';
@@ -74,6 +75,8 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     ...(opts.gatewayBatchMs !== undefined ? { gatewayBatchMs: opts.gatewayBatchMs } : {}),
   });
   const ragPipelines = setupRagPipelineController(manager, opts.rag ?? {});
+  // HiMarket: HiMarketConnection + spec.publish on ModelPool (src/controllers/himarket-wiring.ts).
+  setupHiMarketControllers(manager);
   // ---- end of controllers ----
 
   await manager.start();

@@ -232,6 +232,7 @@ export class ModelPoolController {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       conditions,
       ...Object.fromEntries(Object.entries(result.status).filter(([, v]) => v !== undefined)),
+      ...(pool.status?.publish ? { publish: pool.status.publish } : {}), // owned by the HiMarket publish controller
     };
     await writeStatus(this.deps.client, modelPoolResource, pool, status);
   }

@@ -94,6 +94,9 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'ragpipeline', resource: PersistentVolumeClaims, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the index store volume' },
   { controller: 'ragpipeline', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'the MCP endpoint on the gateway (console form)' },
 
+  // --- HiMarket (src/controllers/himarket-*.ts): connections, and spec.publish on ModelPool (status, annotation, finalizer) ---
+  ...ownKind('himarketconnection', HiMarketConnection),
+
   // --- controller kit (src/kube/) ---
   { controller: 'kit', resource: Resources.Event, verbs: ['create', 'patch'], scope: 'cluster', why: 'Events on our objects (src/kube/events.ts: create, then patch the count)' },
   { controller: 'kit', resource: Resources.Lease, verbs: ['get', 'create', 'update'], scope: 'operator', why: 'leader election (src/kube/leader.ts)' },
@@ -101,5 +104,4 @@ export const RBAC_TABLE: readonly Grant[] = [
   // --- kinds not on main yet: the integrator deletes `pending` (and adds what else they touch) when they merge ---
   ...ownKind('semanticrouter', SemanticRouter, { pending: 'SemanticRouter CRD not merged yet' }),
   ...ownKind('agentproduct', AgentProduct, { pending: 'AgentProduct CRD not merged yet' }),
-  ...ownKind('himarketconnection', HiMarketConnection, { pending: 'HiMarketConnection CRD not merged yet' }),
 ];

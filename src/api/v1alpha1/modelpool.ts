@@ -3,6 +3,7 @@ import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
 import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
+import { publishSpecSchema, publishStatusSchema } from './publish.js';
 
 /**
  * ModelPool: a set of LLM models exposed through the Higress gateway under the model names clients send.
@@ -228,6 +229,7 @@ const specObject = z
       .describe('Order in which models stand in for each other when an upstream fails; names from `models`.'),
     retries: retriesSchema.optional(),
     timeoutSeconds: z.int().min(1).max(3600).optional().describe('Whole-request timeout on the gateway route.'),
+    publish: publishSpecSchema.optional(), // HiMarket product (src/controllers/himarket-publish.ts)
   })
   .describe('Desired state of a ModelPool.');
 
@@ -275,6 +277,7 @@ export const modelPoolStatusSchema = z
     readyModels: z.string().max(16).optional().describe('Routed models over all models, e.g. "2/3" (printer column).'),
     models: z.array(modelStatusSchema).max(64).optional().describe('Per-model routing state.'),
     generatedObjects: z.array(generatedObjectSchema).max(512).optional().describe('Higress objects rendered for this pool.'),
+    publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
   })
   .describe('Observed state of a ModelPool.');
 
