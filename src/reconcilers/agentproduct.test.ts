@@ -10,7 +10,7 @@ import { renderAgentProduct, type AgentObserved } from './agentproduct.js';
 const HERE = import.meta.dirname ?? process.cwd();
 const GOLDEN_DIR = join(HERE, '__golden__');
 const PETSTORE = readFileSync(join(HERE, '../../test/fixtures/openapi/petstore.yaml'), 'utf8');
-const SAMPLE = parseAllDocuments(readFileSync(join(HERE, '../../config/samples/agentproduct-petstore.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string });
+const SAMPLE = parseAllDocuments(readFileSync(join(HERE, '../../config/samples/agentproduct-petstore.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; spec?: unknown });
 
 function expectGolden(name: string, text: string): void {
   const file = join(GOLDEN_DIR, `agentproduct-${name}.yaml`);
@@ -43,7 +43,7 @@ function renderAll(p: AgentProduct, o: AgentObserved): string {
   return [...r.ingresses, ...r.configMaps, ...shared, ...r.owned, { '# status parts': status }].map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
-const SAMPLE_SPEC = (SAMPLE.find((d) => d.kind === 'AgentProduct') as { spec: unknown }).spec;
+const SAMPLE_SPEC = SAMPLE.find((d) => d.kind === 'AgentProduct')?.spec;
 
 describe('renderAgentProduct golden snapshots (UPDATE_GOLDEN=1 to rewrite)', () => {
   it('sample: OpenAPI tools, agent, consumers, token limit', () => {
