@@ -99,6 +99,6 @@ export const RBAC_TABLE: readonly Grant[] = [
 
   // --- kinds not on main yet: the integrator deletes `pending` (and adds what else they touch) when they merge ---
   ...ownKind('semanticrouter', SemanticRouter, { pending: 'SemanticRouter CRD not merged yet' }),
-  ...ownKind('agentproduct', AgentProduct, { pending: 'AgentProduct CRD not merged yet' }),
+  ...ownKind('agentproduct', AgentProduct),
   ...ownKind('himarketconnection', HiMarketConnection, { pending: 'HiMarketConnection CRD not merged yet' }),
 ];
