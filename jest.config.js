@@ -28,7 +28,12 @@ export default {
     {
       ...common,
       displayName: 'dataplane',
-      testMatch: ['<rootDir>/test/integration/router/**/*.test.ts', '<rootDir>/test/integration/rag/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/test/integration/router/**/*.test.ts',
+        '<rootDir>/test/integration/rag/**/*.test.ts',
+        // AgentProduct tools called through an MCP client (no Kubernetes).
+        '<rootDir>/test/integration/agentproduct/**/*.test.ts',
+      ],
     },
     {
       ...common,
@@ -39,7 +44,7 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/router/', '<rootDir>/test/integration/rag/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/router/', '<rootDir>/test/integration/rag/', '<rootDir>/test/integration/agentproduct/'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },

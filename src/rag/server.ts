@@ -10,6 +10,7 @@ import type { PipelineResult } from './pipeline.js';
 import type { RagService } from './service.js';
 import { BodyError, bodyErrorStatus, readJson } from '../util/http-body.js';
 import { createLogger } from '../util/log.js';
+import { ragSearchOpenApi } from '../agent/rag-openapi.js';
 
 const log = createLogger('rag-server');
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -103,6 +104,23 @@ async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse
   if (url.pathname === '/healthz') {
     const health: RuntimeHealth = { version: RAG_CONFIG_VERSION, ok: true, chunks: rag.index.size, ...facts };
     sendJson(res, 200, health);
+    return;
+  }
+  // REST twin of the MCP `search` tool, described at /openapi.json, for callers that speak only OpenAPI
+  // (the gateway's ai-agent plugin; see src/agent/rag-openapi.ts).
+  if (url.pathname === '/openapi.json' && req.method === 'GET') {
+    sendJson(res, 200, ragSearchOpenApi(`http://${req.headers.host ?? 'localhost'}`));
+    return;
+  }
+  if (url.pathname === '/search' && req.method === 'POST') {
+    const body = (await readJson(req, MAX_BODY_BYTES)) as { query?: unknown; topK?: unknown } | undefined;
+    if (typeof body?.query !== 'string' || body.query === '') {
+      sendJson(res, 400, { reason: 'InvalidQuery', message: 'body must be {"query": "...", "topK"?: n}' });
+      return;
+    }
+    const topK = typeof body.topK === 'number' && Number.isInteger(body.topK) && body.topK > 0 ? Math.min(body.topK, 50) : undefined;
+    const r = await rag.search(body.query, topK ? { topK } : {});
+    sendJson(res, 200, { query: body.query, passages: passages(r) });
     return;
   }
   if (url.pathname === '/mcp') {

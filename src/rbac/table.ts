@@ -81,9 +81,9 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'modelpool', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'our registries in McpBridge/default' },
   { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: READ, scope: 'cluster', why: 'informer over our fallback EnvoyFilters' },
   { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: WRITE, scope: 'higress', why: 'fallback-chain redirect patches' },
+  { controller: 'modelpool', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'higress', why: 'console AI routes (ai-route-<n>) and their domain-<d> ConfigMaps' },
   // list/watch: the ops-runtime branch watches each Higress CRD by name (fieldSelector) to recover the moment it is
   // installed; granted ahead of that merge so the ServiceAccount-run tests keep passing once it lands.
-  { controller: 'modelpool', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'higress', why: 'console AI routes (ai-route-<n>) and their domain-<d> ConfigMaps' },
   { controller: 'modelpool', resource: Resources.CustomResourceDefinition, verbs: READ, scope: 'cluster', why: 'tell "Higress not installed" (a condition) from a failure; notice the CRDs appear' },
 
   // --- RagPipeline (src/controllers/ragpipeline.ts): the runtime lives in the pipeline's own namespace ---
@@ -101,7 +101,9 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'kit', resource: Resources.Event, verbs: ['create', 'patch'], scope: 'cluster', why: 'Events on our objects (src/kube/events.ts: create, then patch the count)' },
   { controller: 'kit', resource: Resources.Lease, verbs: ['get', 'create', 'update'], scope: 'operator', why: 'leader election (src/kube/leader.ts)' },
 
+  // --- AgentProduct (src/reconcilers/agentproduct.ts; no controller yet) ---
+  ...ownKind('agentproduct', AgentProduct),
+
   // --- kinds not on main yet: the integrator deletes `pending` (and adds what else they touch) when they merge ---
   ...ownKind('semanticrouter', SemanticRouter, { pending: 'SemanticRouter CRD not merged yet' }),
-  ...ownKind('agentproduct', AgentProduct, { pending: 'AgentProduct CRD not merged yet' }),
 ];

@@ -1,0 +1,65 @@
+import type { MatchRule, ObjectMeta, WasmPlugin } from '../higress/types.js';
+
+/**
+ * Edits of the Higress console's shared WasmPlugins (`mcp-server.internal`, `key-auth.internal`, and the
+ * console-named `ai-agent-<version>` instance), behind one small interface so the console engineer's merge
+ * helpers (src/higress/console/) can replace this implementation without touching the AgentProduct
+ * reconciler. The rules: the console and HiMarket own everything in these objects except the matchRules on
+ * the product's own Ingresses and the key-auth consumers the product wrote (remembered in its status); an
+ * edit replaces exactly those, in place, and leaves the rest byte-for-byte alone.
+ */
+export interface KeyAuthConsumer {
+  name: string;
+  credentials: string[];
+  keys: string[];
+  in_header: boolean;
+  in_query: boolean;
+}
+
+export interface SharedPluginEdit {
+  /** The shared object's name, e.g. `mcp-server.internal`. */
+  name: string;
+  /** Our rules, each on exactly one of our Ingresses (route names). */
+  rules: MatchRule[];
+  /** Route names whose rules are ours: replaced by `rules`, removed when absent from them. */
+  ownedRoutes: readonly string[];
+  /** key-auth only: our consumers (replace by name) and the names we wrote before (removed when gone). */
+  consumers?: KeyAuthConsumer[];
+  ownedConsumers?: readonly string[];
+  /** The console-form object to create when none exists yet. */
+  template: WasmPlugin;
+}
+
+export interface SharedPluginMerger {
+  merge(existing: WasmPlugin | undefined, edit: SharedPluginEdit): WasmPlugin;
+}
+
+const routeOf = (r: MatchRule) => (r.ingress?.length === 1 && !r.domain?.length && !r.service?.length ? r.ingress[0] : undefined);
+
+/** Merge by route name and consumer name; the console's order of foreign rules is kept, ours appended. */
+export const sharedPluginMerger: SharedPluginMerger = {
+  merge(existing, edit) {
+    const base = existing ?? edit.template;
+    const owned = new Set([...edit.ownedRoutes, ...edit.rules.map(routeOf).filter((r): r is string => r !== undefined)]);
+    const foreign = (base.spec.matchRules ?? []).filter((r) => {
+      const route = routeOf(r);
+      return route === undefined || !owned.has(route);
+    });
+    const spec: WasmPlugin['spec'] = { ...base.spec, matchRules: [...foreign, ...edit.rules] };
+    if (edit.consumers) {
+      const dc = { ...(base.spec.defaultConfig ?? edit.template.spec.defaultConfig ?? {}) };
+      const mine = new Set([...(edit.ownedConsumers ?? []), ...edit.consumers.map((c) => c.name)]);
+      const current = Array.isArray(dc.consumers) ? (dc.consumers as { name?: unknown }[]) : [];
+      dc.consumers = [...current.filter((c) => typeof c.name !== 'string' || !mine.has(c.name)), ...edit.consumers];
+      spec.defaultConfig = dc;
+      spec.defaultConfigDisable = false;
+    }
+    const metadata: ObjectMeta = existing ? { ...existing.metadata } : edit.template.metadata;
+    return { ...base, metadata, spec };
+  },
+};
+
+/** True when a merge would change nothing we care about (so the controller skips the write). */
+export function sameSpec(a: WasmPlugin | undefined, b: WasmPlugin): boolean {
+  return a !== undefined && JSON.stringify(a.spec) === JSON.stringify(b.spec);
+}
