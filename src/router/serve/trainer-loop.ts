@@ -4,6 +4,7 @@ import type { FlywheelRecord, RouterModel } from '../types.js';
 import type { FlywheelStore } from '../flywheel/store.js';
 import type { RouterMetrics } from './metrics.js';
 import { createLogger } from '../../util/log.js';
+import { errorMessage } from '../../util/errors.js';
 
 // Runs the decision core's trainer in the background when enough new flywheel records have arrived and
 // hot-swaps the router model when the trainer promotes a candidate. The trainer itself (train, compare on
@@ -20,6 +21,10 @@ export interface TrainerOutcome {
   model?: RouterModel;
   message?: string;
   holdout?: Omit<HoldoutReport, 'evaluatedAt'>;
+  /** Version of the candidate that was trained (promoted or not). */
+  candidateVersion?: string;
+  /** Mean holdout utility of the candidate minus the serving model's (won or lost by how much). */
+  margin?: number;
 }
 
 export type TrainerFn = (input: {
@@ -55,6 +60,9 @@ export class TrainerLoop {
       lastOutcome: null,
       lastMessage: null,
       recordsAtLastRun: 0,
+      lastCandidateVersion: null,
+      lastMargin: null,
+      lastPromotionAt: null,
     };
   }
 
@@ -100,20 +108,23 @@ export class TrainerLoop {
       const outcome = await trainer({ records, current, config: this.config });
       this.state.lastOutcome = outcome.outcome;
       this.state.lastMessage = outcome.message ?? null;
+      this.state.lastCandidateVersion = outcome.candidateVersion ?? null;
+      this.state.lastMargin = outcome.margin ?? null;
       if (outcome.holdout) this.holdout = { ...outcome.holdout, evaluatedAt: new Date().toISOString() };
       if (outcome.model) {
         this.previous.push(current);
         if (this.previous.length > 10) this.previous.shift();
         this.slot.swap(outcome.model);
         this.state.promotions++;
+        this.state.lastPromotionAt = new Date().toISOString();
         log.info({ from: current.version, to: outcome.model.version }, 'router model promoted');
       }
       this.metrics.trainerRuns.inc({ outcome: outcome.outcome });
     } catch (err) {
       this.state.lastOutcome = 'TrainingFailed';
-      this.state.lastMessage = (err as Error).message;
+      this.state.lastMessage = errorMessage(err);
       this.metrics.trainerRuns.inc({ outcome: 'TrainingFailed' });
-      log.warn({ err: (err as Error).message }, 'trainer run failed');
+      log.warn({ err: errorMessage(err) }, 'trainer run failed');
     } finally {
       this.state.state = 'idle';
     }
