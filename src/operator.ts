@@ -15,6 +15,7 @@ import {
 } from './controllers/modelpool.js';
 import { modelPoolResource } from './controllers/resources.js';
 import { startRagPipelineController, type RagOperatorOptions } from './controllers/ragpipeline-wiring.js';
+import { startSemanticRouterController, type RouterOperatorOptions } from './controllers/semanticrouter-wiring.js';
 import type { PluginImageOptions } from './higress/plugins.js';
 import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
@@ -40,6 +41,8 @@ export interface OperatorOptions {
   fallbackRoutes?: boolean;
   /** RagPipeline controller options (runtime image, probe, local-process mode). */
   rag?: RagOperatorOptions;
+  /** SemanticRouter controller options (router image, status reader, local-process mode). */
+  router?: RouterOperatorOptions;
   log?: Logger;
 }
 
@@ -113,19 +116,20 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   enqueue = (key) => controller.queue.add(key);
 
   const rag = startRagPipelineController({ ...common, pools, ingresses, options: opts.rag ?? {} });
-  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, envoyFilters, ...rag.informers];
+  const router = startSemanticRouterController({ ...common, pools, ingresses, events, options: opts.router ?? {} });
+  const informers = [pools, secrets, ingresses, wasmPlugins, mcpBridges, envoyFilters, ...rag.informers, ...router.informers];
   controller.start();
   for (const i of informers) i.start();
 
   // Higress CRDs may be missing at start: only our own kinds and Secrets gate readiness.
-  const synced = Promise.all([pools.waitForSync(), secrets.waitForSync(), rag.pipelines.waitForSync()]).then(() => undefined);
+  const synced = Promise.all([pools.waitForSync(), secrets.waitForSync(), rag.pipelines.waitForSync(), router.routers.waitForSync()]).then(() => undefined);
   let server: Server | undefined;
   let healthAddress: AddressInfo | undefined;
   if (opts.healthPort !== undefined) {
     server = createServer((req, res) => {
       if (req.url === '/healthz') return void res.end('ok');
       if (req.url === '/readyz') {
-        const ok = pools.hasSynced() && secrets.hasSynced() && rag.pipelines.hasSynced();
+        const ok = pools.hasSynced() && secrets.hasSynced() && rag.pipelines.hasSynced() && router.routers.hasSynced();
         res.statusCode = ok ? 200 : 503;
         return void res.end(ok ? 'ok' : 'informers not synced');
       }
@@ -147,7 +151,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   return {
     client,
     queue: controller.queue,
-    queues: [controller.queue, rag.controller.queue],
+    queues: [controller.queue, rag.controller.queue, router.controller.queue],
     synced,
     ...(healthAddress ? { healthAddress } : {}),
     resync: () => informers.forEach((i) => i.resync()),
@@ -156,6 +160,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
         await Promise.all(informers.map((i) => i.stop()));
         await controller.stop();
         await rag.stop();
+        await router.stop();
         await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
         log.info('operator stopped');
       })()),

@@ -221,6 +221,14 @@ const specObject = z
   .describe('Desired state of a SemanticRouter.');
 
 export const semanticRouterSpecSchema = withCel(specObject, ROUTER_RULES.map(({ holds: _h, ...cel }) => cel)).superRefine((spec, ctx) => {
+  // Mirror of x-kubernetes-list-type: set (the API server reports the duplicate's index).
+  for (const field of ['virtualModels', 'candidates'] as const) {
+    const seen = new Set<string>();
+    (spec[field] ?? []).forEach((v, i) => {
+      if (seen.has(v)) ctx.addIssue({ code: 'custom', path: [field, i], message: `Duplicate value: "${v}"` });
+      seen.add(v);
+    });
+  }
   for (const r of ROUTER_RULES) {
     if (!r.holds(spec)) ctx.addIssue({ code: 'custom', path: r.fieldPath.replace(/^\./, '').split('.'), message: r.message });
   }
