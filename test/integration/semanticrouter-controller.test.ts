@@ -97,7 +97,8 @@ describe('SemanticRouter with a real router process', () => {
         baselineModel: 'gpt-4o-2024-05-13',
         gateway: { namespace: gw },
         flywheel: { sampleRate: 1, fanOutAll: true },
-        trainer: { minNewRecords: 30 },
+        // The promotion gate wants ≥ 30 holdout records: half of 120 requests.
+        trainer: { minNewRecords: 40, holdoutFraction: 0.5, promotionMargin: 0 },
         budget: { limitUsd: 0.02, window: 'day' },
         statusPollSeconds: 1,
       },
@@ -129,22 +130,22 @@ describe('SemanticRouter with a real router process', () => {
 
     // Traffic through the official client, as a user of model "auto" would send it.
     const openai = new OpenAI({ baseURL: ready!.status!.endpoint, apiKey: 'unused', maxRetries: 0 });
-    const questions = sim.questions.slice(0, 60);
+    const questions = sim.questions.slice(0, 120);
     for (let i = 0; i < questions.length; i += 6) {
       await Promise.all(questions.slice(i, i + 6).map((q) => openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: q.question }] })));
     }
     const learned = await waitFor(
       async () => {
         const r = await getRouter(ns);
-        return r?.status?.routingAccuracy && (r.status.datasetSize ?? 0) >= 30 && r.status.modelVersion !== coldVersion ? r : undefined;
+        return r?.status?.routingAccuracy && (r.status.datasetSize ?? 0) >= 100 && r.status.modelVersion !== coldVersion ? r : undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 500, description: 'accuracy, dataset and a promoted model in status' },
+      { timeoutMs: 120_000, intervalMs: 500, description: 'accuracy, dataset and a promoted model in status' },
     );
     expect(Number(learned.status!.routingAccuracy)).toBeGreaterThan(0);
     expect(learned.status!.lastPromotion).toMatchObject({ outcome: 'Promoted' });
     expect(learned.status!.routingAccuracySamples).toBeGreaterThan(0);
 
-    // $0.02 a day is far below what 60 routed requests cost: the router serves only the cheapest model now.
+    // $0.02 a day is far below what 120 routed requests cost: the router serves only the cheapest model now.
     const downgraded = await waitFor(async () => {
       const r = await getRouter(ns);
       return r?.status?.budget?.mode === 'CheapestOnly' ? r : undefined;
@@ -182,7 +183,7 @@ describe('SemanticRouter with a real router process', () => {
     expect(await routerRoutes()).toEqual([]);
     expect(await routerRegistries()).toEqual([]);
     expect((await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.length).toBe(10);
-  }, 240_000);
+  }, 300_000);
 });
 
 describe('SemanticRouter whose router stops answering', () => {
