@@ -13,6 +13,7 @@ import { BudgetGovernor } from '../src/router/budget/governor.js';
 import { estimateTokens } from '../src/simulator/answers.js';
 import { routingDataDir } from '../src/simulator/data.js';
 import { trainWithReport } from '../src/router/training/train.js';
+import { encodeSnapshot } from '../src/router/training/snapshot-codec.js';
 import { seededRandom } from '../src/util/random.js';
 import { renderChartSvg, writeChartPng } from './lib/chart.js';
 import { candidatesFrom, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion } from './lib/routingData.js';
@@ -43,6 +44,8 @@ const { model } = trainWithReport(
   { candidates, lambda: { kind: 'fixed', policy: { mode: 'utility', lambda } } },
 );
 const trainSeconds = (performance.now() - started) / 1000;
+// The snapshot the router keeps on its volume (binary) against the JSON form it replaced.
+const snapshotBytes = { json: Buffer.byteLength(JSON.stringify(model.serialize())), binary: encodeSnapshot(model.serialize()).length };
 
 // One day: exponential gaps scaled so the last arrival lands just before midnight.
 const rnd = seededRandom(Number(args.seed));
@@ -108,6 +111,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 console.log(`trained on ${trainQs.length} train questions in ${trainSeconds.toFixed(1)} s; replaying ${devQs.length} dev questions as one day at λ=${lambda}`);
+console.log(`model snapshot: ${(snapshotBytes.json / 1e6).toFixed(1)} MB as JSON, ${(snapshotBytes.binary / 1e6).toFixed(2)} MB binary`);
 console.log(`unconstrained: spend $${unconstrained.spentUsd.toFixed(4)}, accuracy ${unconstrained.accuracy.toFixed(4)}`);
 console.log('budget  limit      spent      spent/limit  accuracy  first downgrade');
 for (const r of runs) {
@@ -124,6 +128,7 @@ const report = {
   data: { train: trainQs.length, dev: devQs.length, dir },
   lambda,
   trainSeconds,
+  snapshotBytes,
   unconstrained,
   runs,
   references: {
