@@ -1,4 +1,6 @@
 import type { OwnerRef } from '../kube/owner.js';
+import type { DeploymentStatusView } from '../reconcilers/ragpipeline.js';
+import type { WorkloadObject } from './ragpipeline.js';
 import type { RouterRender } from '../reconcilers/semanticrouter.js';
 import { routerStatusSchema, type RouterStatus } from '../router/status.js';
 import { errorMessage } from '../util/errors.js';
@@ -45,4 +47,17 @@ export interface PollMemory {
   lastPolled?: string;
   /** When the next poll is due (ms since epoch); reconciles in between reuse the memory. */
   nextPollAt: number;
+}
+
+/** The Deployment status fields readiness is read from. */
+export function deploymentView(d: WorkloadObject): DeploymentStatusView {
+  const s = d.status ?? {};
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  return {
+    generation: d.metadata.generation,
+    observedGeneration: num(s.observedGeneration),
+    replicas: num(s.replicas),
+    updatedReplicas: num(s.updatedReplicas),
+    availableReplicas: num(s.availableReplicas),
+  };
 }

@@ -18,7 +18,7 @@ import { semanticRouterStatus, type RouterEvent } from '../reconcilers/semanticr
 import { errorMessage } from '../util/errors.js';
 import { CachesNotSyncedError, gatewayNamespaceOf, type IngressObject, type ModelPoolObject } from './modelpool.js';
 import { Deployments, PersistentVolumeClaims, type WorkloadObject } from './ragpipeline.js';
-import type { PollMemory, RouterLocator, RouterStatusReader } from './semanticrouter-runtime.js';
+import { deploymentView, type PollMemory, type RouterLocator, type RouterStatusReader } from './semanticrouter-runtime.js';
 
 /**
  * The SemanticRouter controller, a thin shell: render (pure), apply, poll the router's `/status` when due,
@@ -238,17 +238,4 @@ export class SemanticRouterController {
     const status: SemanticRouterStatus = { ...parts, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: list ?? [] };
     await writeStatus(this.deps.client, semanticRouterResource, router, status);
   }
-}
-
-/** The Deployment status fields readiness is read from. */
-function deploymentView(d: WorkloadObject) {
-  const s = d.status ?? {};
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  return {
-    generation: d.metadata.generation,
-    observedGeneration: num(s.observedGeneration),
-    replicas: num(s.replicas),
-    updatedReplicas: num(s.updatedReplicas),
-    availableReplicas: num(s.availableReplicas),
-  };
 }

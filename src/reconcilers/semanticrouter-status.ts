@@ -45,6 +45,8 @@ export interface RouterStatusResult {
   requeueAfterMs: number;
 }
 
+/** Dollars for a printer column: cents from $1 up, four decimals below (a $0.001 budget must not read $0.00). */
+const usd = (n: number): string => n.toFixed(n >= 1 ? 2 : 4);
 const fixed = (n: number | null | undefined, digits: number): string | undefined => (n === null || n === undefined || !Number.isFinite(n) ? undefined : n.toFixed(digits));
 
 /** Delay before the next poll: the interval, doubled per failure up to five minutes (never below the interval). */
@@ -95,7 +97,7 @@ export function numbersFrom(s: RouterStatus): Partial<SemanticRouterStatus> {
     };
   }
   if (s.budget) {
-    out.spend = `$${s.budget.spentUsd.toFixed(2)}/$${s.budget.limitUsd.toFixed(2)}`;
+    out.spend = `$${usd(s.budget.spentUsd)}/$${usd(s.budget.limitUsd)}`;
     out.budget = {
       window: s.budget.window,
       windowStart: s.budget.windowStart,
