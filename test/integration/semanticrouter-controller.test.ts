@@ -185,7 +185,8 @@ describe('SemanticRouter with a real router process', () => {
     await waitFor(async () => ((await getRouter(ns)) === undefined ? true : undefined), { timeoutMs: 20_000, description: 'finalizer released' });
     expect(await routerRoutes()).toEqual([]);
     expect(await routerRegistries()).toEqual([]);
-    expect((await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.length).toBe(10);
+    // The pool's own routes (nine models now) are untouched.
+    expect((await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.length).toBe(9);
   }, 300_000);
 });
 
