@@ -136,7 +136,7 @@ async function showRouterLearning(client: KubeClient, samples: Array<{ rt: Resou
   const traffic = [];
   for (const r of routers) {
     const endpoint = (await client.get<RouterView>(r.rt, r.name, r.namespace))?.status?.endpoint;
-    if (endpoint) traffic.push(startTraffic({ baseUrl: endpoint, simulatorUrl: simUrl, concurrency: 2, pauseMs: 50 }));
+    if (endpoint) traffic.push(startTraffic({ baseUrl: endpoint, simulatorUrl: simUrl, concurrency: 4 }));
   }
   const until = Date.now() + forMs;
   let last = '';
