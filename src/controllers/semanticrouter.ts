@@ -14,11 +14,13 @@ import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerId, ownerOf, type 
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import { runtimeReadiness } from '../reconcilers/ragpipeline.js';
 import { renderSemanticRouter, type RouterRender } from '../reconcilers/semanticrouter.js';
+import { consoleName as renderedProviderId } from '../reconcilers/semanticrouter-gateway.js';
 import { semanticRouterStatus, type RouterEvent } from '../reconcilers/semanticrouter-status.js';
 import { errorMessage } from '../util/errors.js';
 import { CachesNotSyncedError, gatewayNamespaceOf, type IngressObject, type ModelPoolObject } from './modelpool.js';
 import { Deployments, PersistentVolumeClaims, type WorkloadObject } from './ragpipeline.js';
 import { deploymentView, type PollMemory, type RouterLocator, type RouterStatusReader } from './semanticrouter-runtime.js';
+import { syncRouterProvider, type ProviderSync } from './semanticrouter-provider.js';
 
 /**
  * The SemanticRouter controller, a thin shell: render (pure), apply, poll the router's `/status` when due,
@@ -113,7 +115,7 @@ export class SemanticRouterController {
       claimedVirtualModels: this.claimedBefore(current, gw),
       ...(this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {}),
     });
-    const applyError = render ? await this.applyAll(render, owner) : undefined;
+    const applied = render ? await this.applyAll(render, owner) : undefined;
 
     // Availability: the local process in local mode, else what the deployment controller reported.
     let endpoint = render?.endpoint;
@@ -140,7 +142,8 @@ export class SemanticRouterController {
       observed: { runtimeAvailable, runtimeMessage, lastStatus: memory.lastStatus, failures: memory.failures, lastError: memory.lastError, lastPolled: memory.lastPolled },
       previous,
       pollIntervalMs,
-      applyError,
+      applyError: applied?.error,
+      provider: applied?.provider,
     });
     if (due) memory.nextPollAt = this.now() + result.requeueAfterMs;
     this.memory.set(key, memory);
@@ -174,7 +177,7 @@ export class SemanticRouterController {
   }
 
   /** Apply every rendered object; the first failure becomes the Ready reason (the others are still tried). */
-  private async applyAll(render: RouterRender, owner: OwnerRef): Promise<{ reason: string; message: string } | undefined> {
+  private async applyAll(render: RouterRender, owner: OwnerRef): Promise<{ error?: { reason: string; message: string }; provider: ProviderSync }> {
     const { client } = this.deps;
     const cached = (i: Informer<WorkloadObject> | Informer<IngressObject>) => i as unknown as Informer<KubeObject>;
     const items: [ResourceType, KubeObject, Informer<KubeObject>][] = [
@@ -205,7 +208,11 @@ export class SemanticRouterController {
     // A removed virtual model (or a moved gateway) leaves console routes behind.
     const keep = new Set(render.gateway.routes.flatMap((r) => [`${render.gatewayNamespace}/${r.configMap.metadata.name}`, `${render.gatewayNamespace}/${r.ingress.metadata.name}`]));
     await this.pruneGateway(owner, (o) => !keep.has(`${o.metadata.namespace}/${o.metadata.name}`));
-    return error;
+    const g = render.gateway;
+    const provider = await syncRouterProvider(client, { namespace: render.gatewayNamespace, owner: ownerId(owner), providerId: g.providerId, entry: { provider: g.provider, rule: g.providerRule } }).catch(
+      (err: unknown): ProviderSync => ({ result: 'conflict', message: errorMessage(err) }),
+    );
+    return { ...(error ? { error } : {}), provider };
   }
 
   private async pruneGateway(owner: OwnerRef, stale: (o: KubeObject) => boolean): Promise<void> {
@@ -226,6 +233,8 @@ export class SemanticRouterController {
     await removeRegistries(this.deps.client, { namespace: router.spec.gateway?.namespace ?? 'higress-system', owner }).catch((err: unknown) =>
       this.deps.log.warn({ router: ownerId(owner), err: errorMessage(err) }, 'McpBridge registry not removed'),
     );
+    const providerId = renderedProviderId(owner);
+    await syncRouterProvider(this.deps.client, { namespace: router.spec.gateway?.namespace ?? 'higress-system', owner: ownerId(owner), providerId }).catch(() => undefined);
     await this.deps.locator?.release(owner);
     this.memory.delete(makeKey(owner.namespace, owner.name));
     await removeFinalizer(this.deps.client, semanticRouterResource, router);

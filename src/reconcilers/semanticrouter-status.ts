@@ -14,6 +14,7 @@ export const REACHABLE = 'RouterReachable';
 export const POOL_RESOLVED = 'PoolResolved';
 export const BUDGET = 'Budget';
 export const TRAINED = 'Trained';
+export const EXPOSED = 'Exposed';
 /** Consecutive failed polls before the router is reported unreachable (and Ready turns False). */
 export const UNREACHABLE_AFTER = 3;
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -143,6 +144,8 @@ export function semanticRouterStatus(input: {
   pollIntervalMs: number;
   /** The first apply error, already phrased with the object it concerns. */
   applyError?: { reason: string; message: string } | undefined;
+  /** What became of the router's provider entry in the console's ai-proxy.internal. */
+  provider?: { result: 'written' | 'unchanged' | 'pluginMissing' } | { result: 'conflict'; message: string } | undefined;
 }): RouterStatusResult {
   const { render, issues, observed, previous } = input;
   const blocking = issues.find((i) => i.blocking);
@@ -183,6 +186,24 @@ export function semanticRouterStatus(input: {
   conditions.unshift(ready);
   if (unreachable && previous?.conditions?.find((c) => c.type === REACHABLE)?.status !== 'False') {
     events.push({ type: 'Warning', reason: 'RouterUnreachable', message: ready.message });
+  }
+
+  if (render && input.provider) {
+    const p = input.provider;
+    const where = `${render.gatewayNamespace}/ai-proxy.internal`;
+    const routes = render.gateway.routes.map((r) => r.ingress.metadata.name).join(', ');
+    conditions.push(
+      p.result === 'written' || p.result === 'unchanged'
+        ? { type: EXPOSED, status: 'True', reason: 'ConsoleProvider', message: `provider ${render.gateway.providerId} in ${where}; AI routes ${routes}` }
+        : p.result === 'pluginMissing'
+          ? {
+              type: EXPOSED,
+              status: 'False',
+              reason: 'ProviderPluginMissing',
+              message: `WasmPlugin ${where} not found (the console creates it with its first provider): AI routes ${routes} exist but have no provider config yet`,
+            }
+          : { type: EXPOSED, status: 'False', reason: 'ProviderConflict', message: 'message' in p ? p.message : 'provider entry conflict' },
+    );
   }
 
   const s = observed.lastStatus;

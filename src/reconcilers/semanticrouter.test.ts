@@ -182,6 +182,14 @@ describe('SemanticRouter status (pure)', () => {
     expect(down.events.map((e) => e.reason)).toContain('RouterUnreachable');
   });
 
+  it('says whether the router is a provider in the console ai-proxy.internal', () => {
+    const exposed = (provider: Parameters<typeof semanticRouterStatus>[0]['provider']) =>
+      semanticRouterStatus({ render, issues: [], observed: up, previous: undefined, pollIntervalMs: 1000, provider }).conditions.find((c) => c.type === 'Exposed');
+    expect(exposed({ result: 'written' })).toMatchObject({ status: 'True', reason: 'ConsoleProvider', message: expect.stringContaining(render.gateway.providerId) });
+    expect(exposed({ result: 'pluginMissing' })).toMatchObject({ status: 'False', reason: 'ProviderPluginMissing' });
+    expect(exposed({ result: 'conflict', message: 'not ours' })).toMatchObject({ status: 'False', reason: 'ProviderConflict', message: 'not ours' });
+  });
+
   it('says which field is wrong when the pool blocks the render', () => {
     const issues = [{ reason: 'BaselineNotInPool', message: 'spec.baselineModel: x is not a model of ModelPool chat', blocking: true }];
     const result = semanticRouterStatus({ render: undefined, issues, observed: { runtimeAvailable: false, runtimeMessage: 'not rendered', failures: 0 }, previous: undefined, pollIntervalMs: 1000 });

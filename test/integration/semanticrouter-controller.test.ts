@@ -88,6 +88,22 @@ describe('SemanticRouter with a real router process', () => {
     const ns = await uniqueNamespace('sr');
     const gw = await uniqueNamespace('sr-gw');
     await client.create(modelPoolResource, pool(ns, gw) as never);
+    // The console's own ai-proxy.internal with a provider of its own (as higress-console-objects.yaml has it).
+    await client.create(Resources.WasmPlugin, {
+      apiVersion: 'extensions.higress.io/v1alpha1',
+      kind: 'WasmPlugin',
+      metadata: { name: 'ai-proxy.internal', namespace: gw, labels: { 'higress.io/resource-definer': 'higress', 'higress.io/internal': 'true' } },
+      spec: {
+        url: 'oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/ai-proxy:2.0.1',
+        phase: 'UNSPECIFIED_PHASE',
+        priority: 100,
+        defaultConfigDisable: false,
+        defaultConfig: { providers: [{ id: 'openai-c', type: 'openai', protocol: 'openai', apiTokens: ['sk-console-test'] }] },
+        matchRules: [{ service: ['llm-openai-c.internal.dns'], configDisable: false, config: { activeProviderId: 'openai-c' } }],
+      },
+    } as never);
+    type AiProxy = KubeObject & { spec: { defaultConfig: { providers: { id: string; openaiCustomUrl?: string }[] }; matchRules: { service: string[] }[] } };
+    const aiProxy = async () => (await client.get<AiProxy>(Resources.WasmPlugin, 'ai-proxy.internal', gw))!.spec;
     await client.create(semanticRouterResource, {
       apiVersion: 'ai.higress.io/v1alpha1',
       kind: 'SemanticRouter',
@@ -127,6 +143,11 @@ describe('SemanticRouter with a real router process', () => {
       ((await client.get<KubeObject & { spec: { registries?: { name: string }[] } }>(Resources.McpBridge, 'default', gw))?.spec.registries ?? []).map((r) => r.name).filter((n) => n.startsWith('llm-sr-'));
     expect(await routerRoutes()).toEqual([expect.stringMatching(/^ai-route-sr-.*\.internal$/)]);
     expect(await routerRegistries()).toEqual([expect.stringMatching(/^llm-sr-.*\.internal$/)]);
+    const withRouter = await aiProxy();
+    expect(withRouter.defaultConfig.providers.map((p) => p.id)).toEqual(['openai-c', expect.stringMatching(/^sr-/)]);
+    expect(withRouter.defaultConfig.providers[1]!.openaiCustomUrl).toBe(`http://auto-router.${ns}.svc.cluster.local:8080/v1`);
+    expect(withRouter.matchRules.map((r) => r.service[0])).toEqual(['llm-openai-c.internal.dns', expect.stringMatching(/^llm-sr-.*\.internal\.dns$/)]);
+    expect(condition(await getRouter(ns), 'Exposed')).toMatchObject({ status: 'True', reason: 'ConsoleProvider' });
     const aiRouteMap = await client.get<KubeObject & { data: { data: string } }>(Resources.ConfigMap, (await routerRoutes())[0]!.replace(/\.internal$/, ''), gw);
     expect(JSON.parse(aiRouteMap!.data.data)).toMatchObject({ modelPredicates: [{ matchType: 'EQUAL', matchValue: 'auto' }] });
 
@@ -185,6 +206,8 @@ describe('SemanticRouter with a real router process', () => {
     await waitFor(async () => ((await getRouter(ns)) === undefined ? true : undefined), { timeoutMs: 20_000, description: 'finalizer released' });
     expect(await routerRoutes()).toEqual([]);
     expect(await routerRegistries()).toEqual([]);
+    expect((await aiProxy()).defaultConfig.providers.map((p) => p.id)).toEqual(['openai-c']);
+    expect((await aiProxy()).matchRules.map((r) => r.service[0])).toEqual(['llm-openai-c.internal.dns']);
     // The pool's own routes (nine models now) are untouched.
     expect((await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.length).toBe(9);
   }, 300_000);
