@@ -1,12 +1,12 @@
-import type { Logger } from 'pino';
-import type { KubeClient } from '../kube/client.js';
 import { Controller, secondaryWatch } from '../kube/controller.js';
-import type { EventRecorder } from '../kube/events.js';
-import { Informer } from '../kube/informer.js';
-import type { KubeObject } from '../kube/object.js';
+import { EventRecorder } from '../kube/events.js';
+import type { Informer } from '../kube/informer.js';
+import type { Manager } from '../kube/manager.js';
+import { managedSelector } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
 import type { IngressObject, ModelPoolObject } from './modelpool.js';
 import { Deployments, PersistentVolumeClaims, type WorkloadObject } from './ragpipeline.js';
+import { modelPoolResource } from './resources.js';
 import { routerOwnedSelector, SemanticRouterController, semanticRouterResource, type SemanticRouterObject } from './semanticrouter.js';
 import { LocalRouterLocator, type LocalRouterOptions } from './semanticrouter-local.js';
 import { HttpRouterStatusReader, type RouterLocator, type RouterStatusReader } from './semanticrouter-runtime.js';
@@ -25,44 +25,37 @@ export interface RouterOperatorOptions {
 
 export interface RouterWiring {
   routers: Informer<SemanticRouterObject>;
-  informers: Informer<KubeObject>[];
   controller: Controller<SemanticRouterObject>;
-  stop(): Promise<void>;
 }
 
-/** Informers and the Controller for SemanticRouters, so src/operator.ts only adds one call. */
-export function startSemanticRouterController(deps: {
-  client: KubeClient;
-  resyncPeriodMs: number;
-  logger: Logger;
-  pools: Informer<ModelPoolObject>;
-  ingresses: Informer<IngressObject>;
-  events: EventRecorder;
-  options: RouterOperatorOptions;
-}): RouterWiring {
-  const common = { client: deps.client, resyncPeriodMs: deps.resyncPeriodMs, logger: deps.logger };
-  const routers = new Informer<SemanticRouterObject>({ ...common, resource: semanticRouterResource });
-  const owned = (resource: typeof Deployments) => new Informer<WorkloadObject>({ ...common, resource, labelSelector: routerOwnedSelector });
+/**
+ * SetupWithManager for SemanticRouters: informers from the manager (ModelPool and Ingress ones shared with
+ * the other controllers) and the Controller, run on the leader only. Stopping it stops local routers too.
+ */
+export function setupSemanticRouterController(mgr: Manager, options: RouterOperatorOptions = {}): RouterWiring {
+  const routers = mgr.informer<SemanticRouterObject>(semanticRouterResource);
+  const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
+  const ingresses = mgr.informer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const owned = (resource: typeof Deployments) => mgr.informer<WorkloadObject>(resource, { labelSelector: routerOwnedSelector, optional: true });
   const deployments = owned(Deployments);
   const configMaps = owned(Resources.ConfigMap);
   const services = owned(Resources.Service);
   const pvcs = owned(PersistentVolumeClaims);
-  const locator =
-    deps.options.locator ??
-    (process.env.ROUTER_LOCAL_PROCESS === '1' ? new LocalRouterLocator({ log: deps.logger, ...(deps.options.local ?? {}) }) : undefined);
+  const locator = options.locator ?? (process.env.ROUTER_LOCAL_PROCESS === '1' ? new LocalRouterLocator({ log: mgr.log, ...(options.local ?? {}) }) : undefined);
+  const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const reconciler = new SemanticRouterController({
-    client: deps.client,
+    client: mgr.client,
     routers,
     deployments,
     configMaps,
     services,
     pvcs,
-    ingresses: deps.ingresses,
-    pools: deps.pools,
-    reader: deps.options.reader ?? new HttpRouterStatusReader(),
-    event: (obj, e) => void deps.events.record(semanticRouterResource, obj, e.type, e.reason, e.message),
-    log: deps.logger,
-    ...(deps.options.defaultImage ? { defaultImage: deps.options.defaultImage } : {}),
+    ingresses,
+    pools,
+    reader: options.reader ?? new HttpRouterStatusReader(),
+    event: (obj, e) => void events.record(semanticRouterResource, obj, e.type, e.reason, e.message),
+    log: mgr.log,
+    ...(options.defaultImage ? { defaultImage: options.defaultImage } : {}),
     ...(locator ? { locator } : {}),
   });
   const controller = new Controller<SemanticRouterObject>({
@@ -70,19 +63,20 @@ export function startSemanticRouterController(deps: {
     primary: routers,
     secondaries: [
       ...[deployments, configMaps, services, pvcs].map((i) => secondaryWatch(i, SemanticRouterController.ownerKey)),
-      secondaryWatch(deps.ingresses, SemanticRouterController.ownerKey),
-      secondaryWatch(deps.pools, (p) => reconciler.routersAffectedBy(p)),
+      secondaryWatch(ingresses, SemanticRouterController.ownerKey),
+      secondaryWatch(pools, (p) => reconciler.routersAffectedBy(p)),
     ],
     reconcile: (key) => reconciler.reconcile(key),
-    concurrency: deps.options.concurrency ?? 4,
+    concurrency: options.concurrency ?? 4,
     backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
-    logger: deps.logger,
+    logger: mgr.log,
   });
-  controller.start();
-  const informers = [routers, deployments, configMaps, services, pvcs] as unknown as Informer<KubeObject>[];
-  const stop = async (): Promise<void> => {
-    await controller.stop();
-    await locator?.stopAll?.();
-  };
-  return { routers, informers, controller, stop };
+  mgr.add({
+    start: () => controller.start(),
+    stop: async () => {
+      await controller.stop();
+      await locator?.stopAll?.();
+    },
+  });
+  return { routers, controller };
 }
