@@ -39,3 +39,6 @@ test-integration: deps
 
 crds: deps
 	npx tsx hack/gen-crds.ts
+
+bench-operator: deps
+	npm run -s bench:operator -- --count 500 --out .tmp/bench-operator.json

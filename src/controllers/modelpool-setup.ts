@@ -79,10 +79,19 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
   const crds = new ReferencedObjects<KubeObject>({ client: mgr.client, resource: Resources.CustomResourceDefinition, logger: mgr.log });
   crds.setReferences('modelpool-controller', ModelPoolController.watchedCrds);
   mgr.addCache(crds, { required: false });
+  const requeueAll = (): void => {
+    for (const p of pools.store.list()) {
+      enqueue(makeKey(p.metadata.namespace, p.metadata.name));
+      enqueue(GATEWAY_PREFIX + gatewayNamespaceOf(p));
+    }
+  };
   const crdsChanged = (): void => {
     reconciler?.crdsChanged();
     for (const i of [wasmPlugins, mcpBridges, envoyFilters]) i.retryNow();
-    for (const p of pools.store.list()) enqueue(makeKey(p.metadata.namespace, p.metadata.name));
+    requeueAll();
+    // The gateway item backed off while the Higress caches could not list; an empty first list brings no
+    // event, so requeue once they have listed.
+    void Promise.all([wasmPlugins.waitForSync(), mcpBridges.waitForSync()]).then(requeueAll, () => undefined);
   };
   crds.addEventHandler({ onAdd: crdsChanged, onDelete: crdsChanged });
 

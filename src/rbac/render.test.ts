@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_GROUP, CRDS } from '../api/v1alpha1/index.js';
+import { Deployments, PersistentVolumeClaims } from '../controllers/ragpipeline.js';
 import { renderRbacFiles } from './files.js';
 import { SCOPES, activeGrants, rbacObjects, rulesFor } from './render.js';
 import { RBAC_TABLE } from './table.js';
@@ -43,6 +44,12 @@ describe('RBAC table', () => {
     // A pending row whose kind has merged must be enabled by deleting `pending` (and reviewing what it touches).
     const pendingButServed = RBAC_TABLE.filter((g) => g.pending !== undefined && served.has(g.resource.plural));
     expect(pendingButServed.map((g) => g.resource.kind)).toEqual([]);
+  });
+
+  it('names the RagPipeline runtime kinds exactly as the controller does', () => {
+    for (const rt of [Deployments, PersistentVolumeClaims]) {
+      expect(RBAC_TABLE.some((g) => JSON.stringify(g.resource) === JSON.stringify(rt))).toBe(true);
+    }
   });
 
   it('binds every role to the one ServiceAccount', () => {

@@ -62,10 +62,11 @@ describe('leader election with two operator processes', () => {
     const firstLeader = await waitFor(leaseHolder, { timeoutMs: 30_000, description: 'a lease holder' });
     const [leader, standby] = firstLeader === a.name ? [a, b] : [b, a];
     await waitFor(async () => (await leader.probe('/readyz'))?.body.startsWith('ok: leader'), { timeoutMs: 30_000, description: 'leader /readyz' });
+    // Ready, and names the leader once it has read the Lease (its first campaign attempt).
     const standbyReady = await waitFor(async () => {
       const r = await standby.probe('/readyz');
-      return r?.status === 200 ? r : undefined;
-    }, { timeoutMs: 30_000, description: 'standby /readyz' });
+      return r?.status === 200 && r.body.includes(leader.name) ? r : undefined;
+    }, { timeoutMs: 30_000, description: 'standby /readyz naming the leader' });
     expect(standbyReady.body).toContain('standby');
     expect(standbyReady.body).toContain(leader.name);
 
