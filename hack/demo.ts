@@ -20,6 +20,8 @@ import { customResource, Resources, type ResourceType } from '../src/kube/resour
 import { startOperator } from '../src/operator.js';
 import { startDemoHiMarket } from '../src/himarket/testing/demo-env.js';
 import { createLogger } from '../src/util/log.js';
+import { startSimulator } from '../src/simulator/server.js';
+import { startTraffic } from '../src/simulator/traffic.js';
 import { defaultCrdFiles, installCrds, startControlPlane, type ControlPlane } from './lib/control-plane.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -28,6 +30,8 @@ const { values } = parseArgs({ options: { once: { type: 'boolean', default: fals
 const tty = process.stdout.isTTY === true;
 // No kubelet runs pods here: the operator starts each RagPipeline's runtime as a loopback child process.
 process.env.RAG_LOCAL_PROCESS ??= '1';
+// Likewise each SemanticRouter's router, with the model-matrix simulator standing in for the pool's models.
+process.env.ROUTER_LOCAL_PROCESS ??= '1';
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 interface Status {
@@ -127,6 +131,34 @@ async function printGenerated(client: KubeClient, namespaces: string[]): Promise
   }
 }
 
+/** Sends the simulator's questions to each SemanticRouter as model "auto" and shows its columns move. */
+async function showRouterLearning(client: KubeClient, samples: Array<{ rt: ResourceType; namespace: string; name: string }>, simUrl: string, forMs: number) {
+  type RouterView = Resource & { status?: { endpoint?: string; routingAccuracy?: string; datasetSize?: number; modelVersion?: string; spend?: string; effectiveKnob?: string } };
+  const routers = samples.filter((s) => s.rt.kind === 'SemanticRouter');
+  if (routers.length === 0) return;
+  say('\n# SemanticRouter learning from traffic (model "auto", questions from the simulator)');
+  const traffic = [];
+  for (const r of routers) {
+    const endpoint = (await client.get<RouterView>(r.rt, r.name, r.namespace))?.status?.endpoint;
+    if (endpoint) traffic.push(startTraffic({ baseUrl: endpoint, simulatorUrl: simUrl, concurrency: 4 }));
+  }
+  const until = Date.now() + forMs;
+  let last = '';
+  while (Date.now() < until) {
+    const rows = [['NAME', 'READY', 'ACCURACY', 'DATASET', 'MODEL', 'SPEND', 'KNOB']];
+    for (const r of routers) {
+      const o = await client.get<RouterView>(r.rt, r.name, r.namespace);
+      const s = o?.status;
+      rows.push([`${r.namespace}/${r.name}`, s?.conditions?.find((c) => c.type === 'Ready')?.status ?? '-', s?.routingAccuracy ?? '-', String(s?.datasetSize ?? '-'), s?.modelVersion ?? '-', s?.spend ?? '-', s?.effectiveKnob ?? '-']);
+    }
+    const text = table(rows);
+    if (text !== last) say(`${text}\n`);
+    last = text;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  for (const t of traffic) t.stop();
+}
+
 let controlPlane: ControlPlane | undefined;
 let stopOperator: (() => Promise<void>) | undefined;
 const shutdown = async (code: number) => {
@@ -143,7 +175,12 @@ try {
   const kc = new KubeConfig();
   kc.loadFromFile(conn.kubeconfigPath);
   const client = KubeClient.fromKubeConfig(kc);
-  const operator = await startOperator({ kubeConfig: kc, log: createLogger('operator', process.env.LOG_LEVEL ?? 'error') });
+  const sim = await startSimulator({ timeScale: 0.01 });
+  const operator = await startOperator({
+    kubeConfig: kc,
+    log: createLogger('operator', process.env.LOG_LEVEL ?? 'error'),
+    router: { local: { upstreamUrl: `${sim.url}/v1` } },
+  });
   stopOperator = operator.stop;
   await operator.synced;
   say('Operator running. Applying config/samples …\n');
@@ -164,6 +201,7 @@ try {
     await new Promise((r) => setTimeout(r, 300));
   }
   await printGenerated(client, [DEFAULT_HIGRESS_NAMESPACE]);
+  await showRouterLearning(client, samples, sim.url, values.once ? 60_000 : 120_000);
   // HiMarket: the contract server stands in for a real HiMarket (docs/himarket.md); ModelPool ai-demo/openai gets spec.publish.
   const himarket = await startDemoHiMarket(client, { namespace: 'ai-demo', pool: 'openai', gatewayNamespace: DEFAULT_HIGRESS_NAMESPACE });
   const onStop = stopOperator;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { setupModelPoolController } from './controllers/modelpool-setup.js';
 import { setupRagPipelineController, type RagOperatorOptions } from './controllers/ragpipeline-wiring.js';
 import { setupHiMarketControllers } from './controllers/himarket-wiring.js';
+import { setupSemanticRouterController, type RouterOperatorOptions } from './controllers/semanticrouter-wiring.js';
 import type { PluginImageOptions } from './higress/plugins.js';
 import { KubeClient } from './kube/client.js';
 import { Manager, type LeaderElectionConfig } from './kube/manager.js';
@@ -31,6 +32,8 @@ export interface OperatorOptions {
   fallbackRoutes?: boolean;
   /** RagPipeline controller options (runtime image, probe, local-process mode). */
   rag?: RagOperatorOptions;
+  /** SemanticRouter controller options (router image, status reader, local-process mode). */
+  router?: RouterOperatorOptions;
   log?: Logger;
 }
 
@@ -75,6 +78,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     ...(opts.gatewayBatchMs !== undefined ? { gatewayBatchMs: opts.gatewayBatchMs } : {}),
   });
   const ragPipelines = setupRagPipelineController(manager, opts.rag ?? {});
+  const semanticRouters = setupSemanticRouterController(manager, opts.router ?? {});
   // HiMarket: HiMarketConnection + spec.publish on ModelPool (src/controllers/himarket-wiring.ts).
   setupHiMarketControllers(manager);
   // ---- end of controllers ----
@@ -86,7 +90,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     client,
     manager,
     queue: modelPools.controller.queue,
-    queues: [modelPools.controller.queue, ragPipelines.controller.queue],
+    queues: [modelPools.controller.queue, ragPipelines.controller.queue, semanticRouters.controller.queue],
     synced,
     ...(manager.healthAddress ? { healthAddress: manager.healthAddress } : {}),
     ...(manager.metricsAddress ? { metricsAddress: manager.metricsAddress } : {}),

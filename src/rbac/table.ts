@@ -63,7 +63,7 @@ function ownKind(controller: string, resource: ResourceType, opts: { ownerRefere
 
 /** Kinds other engineers are adding; their rows stay unrendered until the CRD is on main. */
 const pendingKind = (kind: string, plural: string): ResourceType => ({ ...ragPipelineResource, kind, plural });
-const SemanticRouter = pendingKind('SemanticRouter', 'semanticrouters');
+const SemanticRouter = customResource('ai.higress.io', 'v1alpha1', 'SemanticRouter', 'semanticrouters');
 const AgentProduct = pendingKind('AgentProduct', 'agentproducts');
 const HiMarketConnection = pendingKind('HiMarketConnection', 'himarketconnections');
 
@@ -94,6 +94,16 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'ragpipeline', resource: PersistentVolumeClaims, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the index store volume' },
   { controller: 'ragpipeline', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'the MCP endpoint on the gateway (console form)' },
 
+  // --- SemanticRouter (src/controllers/semanticrouter.ts): the router in its own namespace, console forms on the gateway ---
+  ...ownKind('semanticrouter', SemanticRouter, { ownerReferences: true }),
+  { controller: 'semanticrouter', resource: Deployments, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the router Deployment' },
+  { controller: 'semanticrouter', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the router config document; console AI-route ConfigMaps in the Higress namespace' },
+  { controller: 'semanticrouter', resource: Resources.Service, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the router Service' },
+  { controller: 'semanticrouter', resource: PersistentVolumeClaims, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'flywheel store and model versions' },
+  { controller: 'semanticrouter', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'console AI route per virtual model (ai-route-<n>.internal)' },
+  { controller: 'semanticrouter', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'the router registry in McpBridge/default' },
+  { controller: 'semanticrouter', resource: Resources.WasmPlugin, verbs: ['get', 'update'], scope: 'higress', why: 'the router provider entry in the console ai-proxy.internal (read-merge-write)' },
+
   // --- HiMarket (src/controllers/himarket-*.ts): connections, and spec.publish on ModelPool (status, annotation, finalizer) ---
   ...ownKind('himarketconnection', HiMarketConnection),
 
@@ -104,6 +114,4 @@ export const RBAC_TABLE: readonly Grant[] = [
   // --- AgentProduct (src/reconcilers/agentproduct.ts; no controller yet) ---
   ...ownKind('agentproduct', AgentProduct),
 
-  // --- kinds not on main yet: the integrator deletes `pending` (and adds what else they touch) when they merge ---
-  ...ownKind('semanticrouter', SemanticRouter, { pending: 'SemanticRouter CRD not merged yet' }),
 ];

@@ -70,6 +70,8 @@ const flywheelSchema = z.object({
   /** Sampled user answers are captured up to this many bytes (larger ones are not recorded). */
   maxCaptureBytes: z.number().int().positive().default(1024 * 1024),
   evaluator: evaluatorSchema.default({ kind: 'evaluate', timeoutMs: 30_000 }),
+  /** Also sample requests that name a pool model (not only aliases): their answers train the router too. */
+  sampleNamedModels: z.boolean().default(true),
 });
 
 const storeSchema = z.discriminatedUnion('kind', [
@@ -92,6 +94,14 @@ const trainerSchema = z.object({
   checkIntervalMs: z.number().int().positive().default(30_000),
   /** Directory of serialized router model versions (promotions and rollbacks). */
   modelDir: z.string().min(1).default('/var/lib/router/models'),
+  /** Mean holdout utility a candidate must gain over the serving model to be promoted. */
+  promotionMargin: z.number().min(0).max(1).default(0.005),
+});
+
+const budgetSchema = z.object({
+  /** USD allowed per window; projected overspend moves λ towards cheaper models (src/router/budget/governor.ts). */
+  limitUsd: z.number().positive(),
+  window: z.enum(['hour', 'day', 'month']).default('day'),
 });
 
 const embeddingSchema = z.discriminatedUnion('backend', [
@@ -116,6 +126,8 @@ export const routerConfigSchema = z.object({
   store: storeSchema.default({ kind: 'sqlite', path: '/var/lib/router/flywheel.db' }),
   trainer: trainerSchema.default(trainerSchema.parse({})),
   embedding: embeddingSchema.default({ backend: 'hashed-tfidf' }),
+  /** Spend limit per window; absent = no budget. */
+  budget: budgetSchema.optional(),
   /** A serialized RouterModel to start from; absent = the decision core's cold-start model. */
   initialModelPath: z.string().optional(),
   /** Largest accepted request body. */

@@ -57,7 +57,28 @@ export const routerStatusSchema = z.object({
     lastOutcome: z.string().nullable(),
     lastMessage: z.string().nullable(),
     recordsAtLastRun: z.number().int().nonnegative(),
+    /** The candidate of the last run, promoted or not. */
+    lastCandidateVersion: z.string().nullable(),
+    /** Mean holdout utility of that candidate minus the serving model's; positive = it won by that much. */
+    lastMargin: z.number().nullable(),
+    lastPromotionAt: z.string().nullable(),
   }),
+  /** Spend in the current budget window and the knob serving now; null without a budget. */
+  budget: z
+    .object({
+      window: z.enum(['hour', 'day', 'month']),
+      windowStart: z.string(),
+      limitUsd: z.number(),
+      spentUsd: z.number(),
+      projectedUsd: z.number(),
+      mode: z.enum(['Normal', 'Downgraded', 'CheapestOnly']),
+      effectiveLambda: z.number().nullable(),
+      requests: z.number().int().nonnegative(),
+      downgrades: z.number().int().nonnegative(),
+    })
+    .nullable(),
+  /** The configured knob (λ, or a minimum quality), before any budget downgrade. */
+  policy: z.object({ lambda: z.number().nullable(), qualityThreshold: z.number().nullable() }),
   counters: z.object({
     requests: z.number().nonnegative(),
     fallbacks: z.number().nonnegative(),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { modelPoolSchema } from './modelpool.js';
 import { ragPipelineSchema } from './ragpipeline.js';
+import { semanticRouterSchema } from './semanticrouter.js';
 
 // The samples are what a newcomer applies first (and what `make demo` applies): they must stay valid.
 const SAMPLES_DIR = join(import.meta.dirname, '../../../config/samples');
@@ -30,6 +31,11 @@ describe('config/samples', () => {
 
   it.each(docs.filter((d) => d.obj.kind === 'RagPipeline').map((d) => [d.file, d.obj]))('%s is a valid RagPipeline', (_file, obj) => {
     const parsed = ragPipelineSchema.safeParse(obj);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  });
+
+  it.each(docs.filter((d) => d.obj.kind === 'SemanticRouter').map((d) => [d.file, d.obj]))('%s is a valid SemanticRouter', (_file, obj) => {
+    const parsed = semanticRouterSchema.safeParse(obj);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@ import { coldStartModel } from '../decision/coldStart.js';
 import { loadRouterModel } from '../decision/load.js';
 import { policyFromConfig } from '../training/trainerFn.js';
 import { FsVersionStore } from '../training/versionStore.js';
-import type { RouterModel, SerializedRouterModel } from '../types.js';
+import type { RouterModel } from '../types.js';
+import { parseSnapshot } from '../training/snapshot-codec.js';
 
 // Which model a starting router serves: the last promoted version on its volume (so promotions survive
 // restarts), else the configured snapshot, else the decision core's cold start. Candidates and policy
@@ -18,7 +19,7 @@ export async function initialRouterModel(config: RouterConfig): Promise<{ model:
     if (current) return { model: loadRouterModel(await versions.load(current), overrides), source: `versionStore:${current}` };
   }
   if (config.initialModelPath) {
-    const snapshot = JSON.parse(await readFile(config.initialModelPath, 'utf8')) as SerializedRouterModel;
+    const snapshot = parseSnapshot(await readFile(config.initialModelPath));
     return { model: loadRouterModel(snapshot, overrides), source: config.initialModelPath };
   }
   return {

@@ -17,6 +17,8 @@ import { LatencyWindow } from './latency-window.js';
 import { decisionRequest, parseChatRequest, type ChatRequest } from './request.js';
 import { SseEventAligner } from './sse-aligner.js';
 import { TrainerLoop, type TrainerFn } from './trainer-loop.js';
+import { BudgetGovernor } from '../budget/governor.js';
+import { costUsd } from '../flywheel/flywheel.js';
 import { Upstream, UpstreamError, type UpstreamCall } from './upstream.js';
 import { boundedLabel } from '../../util/bounded-label.js';
 import { errorMessage } from '../../util/errors.js';
@@ -166,8 +168,19 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
   let model = deps.model;
   const live: LiveStats = { paired: 0, cost: 0, baselineCost: 0, scored: 0, score: 0, baselineScore: 0 };
   const baseline = config.policy.baselineModel;
+  // Without a budget nothing is captured beyond the flywheel's samples.
+  const governor = config.budget
+    ? new BudgetGovernor(config.budget, config.policy.qualityThreshold === undefined ? config.policy.lambda : undefined)
+    : undefined;
+  const isRouted = (r: FlywheelRecord): boolean => {
+    const asked = (r.request as { model?: unknown } | null)?.model;
+    return typeof asked === 'string' && aliases.has(asked);
+  };
 
   const onRecord = (r: FlywheelRecord): void => {
+    // Live routing numbers compare the router's own choices; records of clients that named a model train it
+    // but say nothing about how well it routes.
+    if (!isRouted(r)) return;
     const base = r.primary.model === baseline ? r.primary : r.shadows.find((s) => s.model === baseline);
     if (!base) return;
     live.paired++;
@@ -253,6 +266,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     let decision: Decision;
     try {
       decision = model.decide(decisionRequest(request, decisionHeaders(headers)));
+      if (governor) decision = governor.apply(decision);
     } catch (err) {
       log.warn({ err: errorMessage(err) }, 'decision failed; using the baseline model');
       decision = baselineDecision(model.version, 'DecisionFailed');
@@ -328,7 +342,8 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     const candidates = decision.ranked.map((r) => r.model);
     if (candidates.length === 0) candidates.push(decision.model);
     const limit = Math.min(candidates.length, 1 + config.upstream.maxFallbacks);
-    const sampled = flywheel.sample() && aliases.has(request.model);
+    const sampled =
+      flywheel.sample() && (aliases.has(request.model) || (config.flywheel.sampleNamedModels && modelByName.has(request.model)));
 
     let clientGone = false;
     let inflight: UpstreamCall | undefined;
@@ -388,13 +403,19 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
         routerHeaders,
       );
     }
+    const succeeded = result.kind === 'ok' && (result.res.statusCode ?? 0) === 200;
+    const expectedCost = decision.ranked.find((r) => r.model === used)?.expectedCost;
     relay(res, result, routerHeaders, {
-      sampled: sampled && result.kind === 'ok' && (result.res.statusCode ?? 0) === 200,
+      sampled: (sampled || governor !== undefined) && succeeded,
       onDone: (captured) => {
-        if (!captured) return;
-        const answer = parseCaptured(captured, result.res.headers['content-type']);
-        if (!answer) return;
+        const answer = captured ? parseCaptured(captured, result.res.headers['content-type']) : undefined;
         const dr = decisionRequest(request, {});
+        if (governor && succeeded) {
+          // Spend from the upstream's usage; the decision's estimate when the answer was too large to capture.
+          const actual = answer ? costUsd(modelByName.get(used), answer.promptTokens ?? dr.promptTokens, answer.completionTokens ?? 0) : undefined;
+          governor.recordSpend(actual ?? expectedCost ?? 0, aliases.has(request.model) ? expectedCost : undefined);
+        }
+        if (!answer || !sampled) return;
         flywheel.submit({
           prompt: dr.prompt,
           request: body as Record<string, unknown>,
@@ -436,7 +457,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       if (finished) return;
       finished = true;
       clearTimeout(totalTimer);
-      if (ok && captured) flywheelTap.onDone(Buffer.concat(captured));
+      if (ok && flywheelTap.sampled) flywheelTap.onDone(captured ? Buffer.concat(captured) : undefined);
     };
     res.on('close', () => {
       if (!finished) {
@@ -532,6 +553,8 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       },
       decisionMs: decisionWindow.percentiles(),
       trainer: { ...trainer.state },
+      budget: governor?.state() ?? null,
+      policy: { lambda: config.policy.qualityThreshold === undefined ? config.policy.lambda : null, qualityThreshold: config.policy.qualityThreshold ?? null },
       counters: {
         requests: await metricTotal(metrics.requests),
         fallbacks: await metricTotal(metrics.fallbacks),

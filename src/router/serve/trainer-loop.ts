@@ -21,6 +21,10 @@ export interface TrainerOutcome {
   model?: RouterModel;
   message?: string;
   holdout?: Omit<HoldoutReport, 'evaluatedAt'>;
+  /** Version of the candidate that was trained (promoted or not). */
+  candidateVersion?: string;
+  /** Mean holdout utility of the candidate minus the serving model's (won or lost by how much). */
+  margin?: number;
 }
 
 export type TrainerFn = (input: {
@@ -56,6 +60,9 @@ export class TrainerLoop {
       lastOutcome: null,
       lastMessage: null,
       recordsAtLastRun: 0,
+      lastCandidateVersion: null,
+      lastMargin: null,
+      lastPromotionAt: null,
     };
   }
 
@@ -101,12 +108,15 @@ export class TrainerLoop {
       const outcome = await trainer({ records, current, config: this.config });
       this.state.lastOutcome = outcome.outcome;
       this.state.lastMessage = outcome.message ?? null;
+      this.state.lastCandidateVersion = outcome.candidateVersion ?? null;
+      this.state.lastMargin = outcome.margin ?? null;
       if (outcome.holdout) this.holdout = { ...outcome.holdout, evaluatedAt: new Date().toISOString() };
       if (outcome.model) {
         this.previous.push(current);
         if (this.previous.length > 10) this.previous.shift();
         this.slot.swap(outcome.model);
         this.state.promotions++;
+        this.state.lastPromotionAt = new Date().toISOString();
         log.info({ from: current.version, to: outcome.model.version }, 'router model promoted');
       }
       this.metrics.trainerRuns.inc({ outcome: outcome.outcome });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FlywheelRecord, ObservedAnswer } from '../types.js';
 
 // Flattens flywheel records into per-model supervised examples and splits them deterministically.
@@ -61,7 +62,31 @@ export function unitHash(id: string): number {
   return (h >>> 0) / 4294967296;
 }
 
-/** Deterministic split: records whose id hashes below `fraction` (salted) go to `holdout`. */
+/**
+ * A key that depends only on what a record says, never on its random id or its position in the store:
+ * the prompt and each answer (model, score, tokens). The same data therefore always lands on the same side
+ * of a split, and the same prompt asked twice never straddles train and validation.
+ */
+export function recordKey(record: FlywheelRecord): string {
+  const answers = answersOf(record)
+    .map((a) => `${a.model}\u0001${a.score ?? ''}\u0001${a.inputTokens}\u0001${a.outputTokens}`)
+    .sort()
+    .join('\u0002');
+  return createHash('sha256').update(record.prompt).update('\u0000').update(answers).digest('hex');
+}
+
+/** Records in an order fixed by their content (store order and ids do not matter). */
+export function canonicalOrder(records: readonly FlywheelRecord[]): FlywheelRecord[] {
+  return records
+    .map((r) => ({ r, k: recordKey(r) }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map((x) => x.r);
+}
+
+/**
+ * Deterministic split: records whose content hash (salted, on the prompt only, so duplicates of a question
+ * stay together) falls below `fraction` go to `holdout`.
+ */
 export function splitRecords(
   records: readonly FlywheelRecord[],
   fraction: number,
@@ -69,7 +94,7 @@ export function splitRecords(
 ): { train: FlywheelRecord[]; holdout: FlywheelRecord[] } {
   const train: FlywheelRecord[] = [];
   const holdout: FlywheelRecord[] = [];
-  for (const r of records) (unitHash(`${salt}:${r.id}`) < fraction ? holdout : train).push(r);
+  for (const r of records) (unitHash(`${salt}:${r.prompt}`) < fraction ? holdout : train).push(r);
   return { train, holdout };
 }
 

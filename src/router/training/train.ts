@@ -1,16 +1,21 @@
+import { createHash } from 'node:crypto';
 import { copyFeatures, type SparseFeatures } from '../decision/features.js';
 import { DEFAULT_TFIDF_CONFIG, HashedTfidfFeaturizer, type HashedTfidfConfig } from '../decision/featurizer.js';
 import { LearnedRouterModel } from '../decision/learnedModel.js';
 import type { PolicyConfig } from '../decision/policy.js';
 import { predictOutputTokens, predictQuality, type ModelHead } from '../decision/predictor.js';
 import type { CandidateModel, FlywheelRecord } from '../types.js';
-import { buildDataset, splitRecords, type Dataset, type Example } from './dataset.js';
+import { buildDataset, canonicalOrder, recordKey, splitRecords, type Dataset, type Example } from './dataset.js';
 import { fitLinear, type SgdOptions } from './sgd.js';
 import { ReasonError } from '../../util/errors.js';
 
 // Trains a LearnedRouterModel from flywheel records. Model selection (regularisation) and the choice of λ
 // happen on a validation slice carved out of the training records; the final model is then refit on all
 // of them with the chosen settings. No evaluation data is ever seen here.
+//
+// Reproducible: records are put in content order, the validation slice is keyed on a hash of each record's
+// prompt (not its random id), SGD is seeded, and the default version and createdAt derive from the data. The
+// same records therefore give a byte-identical snapshot and the same λ (training.test.ts checks it).
 
 /** How the policy's λ is chosen. */
 export type LambdaSelection =
@@ -21,6 +26,7 @@ export type LambdaSelection =
 export interface TrainOptions {
   candidates: CandidateModel[];
   lambda: LambdaSelection;
+  /** Default: `r<records>-<hash of the records>`. */
   version?: string;
   tfidf?: HashedTfidfConfig;
   /** Regularisation strengths tried on the validation slice; the lowest validation log loss wins. */
@@ -29,6 +35,7 @@ export interface TrainOptions {
   validationFraction?: number;
   /** λ values tried (quality units per USD). */
   lambdaGrid?: number[];
+  /** createdAt of the snapshot; default: the newest record's createdAt (so it depends on the data only). */
   now?: () => Date;
 }
 
@@ -64,7 +71,8 @@ export function train(records: readonly FlywheelRecord[], options: TrainOptions)
   return trainWithReport(records, options).model;
 }
 
-export function trainWithReport(records: readonly FlywheelRecord[], options: TrainOptions): TrainResult {
+export function trainWithReport(input: readonly FlywheelRecord[], options: TrainOptions): TrainResult {
+  const records = canonicalOrder(input);
   if (records.length < 10) throw new TrainingError('NotEnoughRecords', `need at least 10 records, got ${records.length}`);
   const tfidf = options.tfidf ?? DEFAULT_TFIDF_CONFIG;
   const sgd = { ...DEFAULT_SGD, ...options.sgd };
@@ -96,7 +104,7 @@ export function trainWithReport(records: readonly FlywheelRecord[], options: Tra
   const finalFeaturizer = HashedTfidfFeaturizer.fit(allData.prompts, tfidf);
   const allX = featurizeAll(finalFeaturizer, allData.prompts);
   const heads = fitHeads(allData, allX, finalFeaturizer.dim, { ...sgd, l2: chosen.l2 });
-  const createdAt = (options.now ?? (() => new Date()))().toISOString();
+  const createdAt = options.now ? options.now().toISOString() : newestRecordTime(records);
   const report: TrainReport = {
     records: records.length,
     examples: allData.examples.length,
@@ -108,7 +116,7 @@ export function trainWithReport(records: readonly FlywheelRecord[], options: Tra
     policy,
   };
   const model = new LearnedRouterModel({
-    version: options.version ?? `v${createdAt.replace(/[-:.TZ]/g, '').slice(0, 14)}-${records.length}`,
+    version: options.version ?? dataVersion(records),
     createdAt,
     featurizer: finalFeaturizer,
     featureSource: { kind: 'hashed-tfidf', tfidf: finalFeaturizer.serialize() },
@@ -116,9 +124,22 @@ export function trainWithReport(records: readonly FlywheelRecord[], options: Tra
     candidates: options.candidates,
     policy,
     fallback: fallbackFor(allData),
-    meta: { trainedOnRecords: records.length, chosenL2: chosen.l2, validationLogLoss },
+    meta: { trainedOnRecords: records.length, chosenL2: chosen.l2, validationLogLoss, lambdaCurve },
   });
   return { model, report };
+}
+
+function newestRecordTime(records: readonly FlywheelRecord[]): string {
+  let newest = '';
+  for (const r of records) if (r.createdAt > newest) newest = r.createdAt;
+  return newest || new Date(0).toISOString();
+}
+
+/** `r<count>-<8 hex>`: a name the data alone decides (also a valid version-store file name). */
+function dataVersion(records: readonly FlywheelRecord[]): string {
+  const h = createHash('sha256');
+  for (const r of records) h.update(recordKey(r));
+  return `r${records.length}-${h.digest('hex').slice(0, 8)}`;
 }
 
 function featurizeAll(featurizer: HashedTfidfFeaturizer, prompts: readonly string[]): SparseFeatures[] {

@@ -38,7 +38,7 @@ export function createTrainer(options: { store?: RouterModelVersionStore; lambda
       throw err;
     }
     const lambda = policy.mode === 'utility' ? policy.lambda : 0;
-    const outcome = await gateCandidate(store, candidate, holdout, { lambda });
+    const outcome = await gateCandidate(store, candidate, holdout, { lambda, minMargin: config.trainer.promotionMargin });
     const scored = scoreOnHoldout(candidate, holdout, lambda);
     const baseline = baselineOnHoldout(holdout, config.policy.baselineModel);
     const holdoutReport = {
@@ -49,9 +49,21 @@ export function createTrainer(options: { store?: RouterModelVersionStore; lambda
       examples: scored.records,
     };
     if (!outcome.promoted) {
-      return { outcome: 'CandidateLost', message: `${outcome.reason}: ${JSON.stringify(outcome.comparison ?? {})}`, holdout: holdoutReport };
+      return {
+        outcome: 'CandidateLost',
+        message: `${outcome.reason}: ${JSON.stringify(outcome.comparison ?? {})}`,
+        holdout: holdoutReport,
+        candidateVersion: candidate.version,
+        ...(outcome.comparison ? { margin: outcome.comparison.meanDelta } : {}),
+      };
     }
-    return { outcome: 'Promoted', model: candidate, holdout: holdoutReport };
+    return {
+      outcome: 'Promoted',
+      model: candidate,
+      holdout: holdoutReport,
+      candidateVersion: candidate.version,
+      ...(outcome.comparison ? { margin: outcome.comparison.meanDelta } : {}),
+    };
   };
 }
 

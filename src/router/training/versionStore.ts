@@ -2,6 +2,7 @@ import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SerializedRouterModel } from '../types.js';
 import { ReasonError } from '../../util/errors.js';
+import { encodeSnapshot, parseSnapshot } from './snapshot-codec.js';
 
 // Keeps every trained router model and which one serves. `promote` makes a saved version current;
 // `rollback` returns to the version that was current before the last promotion.
@@ -34,14 +35,19 @@ interface StoreState {
 
 const VERSION_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** JSON files on a volume: `<dir>/versions/<version>.json` plus `<dir>/state.json`; writes are atomic. */
+/**
+ * Files on a volume: `<dir>/versions/<version>.rmodel` (binary snapshot, snapshot-codec.ts) with its
+ * `<version>.info.json`, plus `<dir>/state.json`; writes are atomic. Versions written by older routers as
+ * `<version>.json` ({info, model}) are still read.
+ */
 export class FsVersionStore implements RouterModelVersionStore {
   constructor(private readonly dir: string) {}
 
   async save(model: SerializedRouterModel, notes?: Record<string, unknown>): Promise<VersionInfo> {
     checkName(model.version);
     const info: VersionInfo = { version: model.version, kind: model.kind, createdAt: model.createdAt, ...(notes ? { notes } : {}) };
-    await writeAtomic(this.versionPath(model.version), JSON.stringify({ info, model }));
+    await writeAtomic(this.versionPath(model.version, 'rmodel'), encodeSnapshot(model));
+    await writeAtomic(this.versionPath(model.version, 'info.json'), JSON.stringify(info));
     return info;
   }
 
@@ -53,9 +59,9 @@ export class FsVersionStore implements RouterModelVersionStore {
       return [];
     }
     const infos: VersionInfo[] = [];
-    for (const f of files.filter((n) => n.endsWith('.json'))) {
-      const parsed = JSON.parse(await readFile(join(this.dir, 'versions', f), 'utf8')) as { info: VersionInfo };
-      infos.push(parsed.info);
+    for (const f of files.filter((n) => n.endsWith('.json') && !n.endsWith('.tmp'))) {
+      const parsed = JSON.parse(await readFile(join(this.dir, 'versions', f), 'utf8')) as VersionInfo | { info: VersionInfo };
+      infos.push('info' in parsed ? parsed.info : parsed);
     }
     return infos.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.version.localeCompare(b.version));
   }
@@ -63,7 +69,12 @@ export class FsVersionStore implements RouterModelVersionStore {
   async load(version: string): Promise<SerializedRouterModel> {
     checkName(version);
     try {
-      const parsed = JSON.parse(await readFile(this.versionPath(version), 'utf8')) as { model: SerializedRouterModel };
+      return parseSnapshot(await readFile(this.versionPath(version, 'rmodel')));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    try {
+      const parsed = JSON.parse(await readFile(this.versionPath(version, 'json'), 'utf8')) as { model: SerializedRouterModel };
       return parsed.model;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new VersionStoreError('UnknownVersion', `no router model version ${version}`);
@@ -92,8 +103,8 @@ export class FsVersionStore implements RouterModelVersionStore {
     return state.history.at(-1)!;
   }
 
-  private versionPath(version: string): string {
-    return join(this.dir, 'versions', `${version}.json`);
+  private versionPath(version: string, ext: 'rmodel' | 'info.json' | 'json'): string {
+    return join(this.dir, 'versions', `${version}.${ext}`);
   }
 
   private async readState(): Promise<StoreState> {
@@ -115,7 +126,7 @@ function checkName(version: string): void {
 }
 
 /** Write to a temp file, fsync, rename: a crash leaves either the old or the new file, never half of one. */
-async function writeAtomic(path: string, content: string): Promise<void> {
+async function writeAtomic(path: string, content: string | Buffer): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const handle = await open(tmp, 'w');

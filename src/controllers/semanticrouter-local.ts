@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { stringify } from 'yaml';
+import { ownerId, type OwnerRef } from '../kube/owner.js';
+import type { RouterRender } from '../reconcilers/semanticrouter.js';
+import type { RouterLocator } from './semanticrouter-runtime.js';
+
+/**
+ * Local-process mode (demo, `ROUTER_LOCAL_PROCESS=1`), as RagPipeline's: the test API server has no nodes, so
+ * Deployments never run pods. The operator runs each SemanticRouter's runtime as a child process on loopback
+ * instead, restarting it when the rendered config changes (the same checksum that rolls the Deployment), so
+ * the status loop reads a real router. With no gateway here, the router's upstream is `upstreamUrl` or, when
+ * none is given, one model-matrix simulator child process shared by all routers (the pool's stand-in).
+ *
+ * What differs from the pod: listen on 127.0.0.1:0, the flywheel store and model versions under `stateDir`,
+ * and the trainer checks for new records every 2 s instead of 30 s so a demo moves.
+ */
+
+interface Running {
+  checksum: string;
+  child: ChildProcess;
+  url: string;
+}
+
+export interface LocalRouterOptions {
+  log: Logger;
+  stateDir?: string;
+  /** OpenAI base URL (with /v1) the routers send chosen models to; default: a simulator child process. */
+  upstreamUrl?: string;
+  /** Simulator time scale (1 = real latencies). */
+  simulatorTimeScale?: number;
+  startTimeoutMs?: number;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const entry = (name: 'router' | 'simulator'): string[] =>
+  import.meta.url.endsWith('.ts')
+    ? [process.execPath, '--import', 'tsx', join(here, `../${name}/main.ts`)]
+    : [process.execPath, join(here, `../${name}/main.js`)];
+
+/** Starts `command` and resolves with the `url` of its first "listening" log line (it binds port 0). */
+function startListening(command: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ child: ChildProcess; url: string }> {
+  const [cmd, ...args] = command;
+  const child = spawn(cmd!, args, { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command.at(-1)} did not start listening within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line) as { msg?: string; url?: string };
+        if (parsed.url && parsed.msg?.endsWith('listening')) {
+          clearTimeout(timer);
+          resolve({ child, url: parsed.url });
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command.at(-1)} exited with ${code} before listening`));
+    });
+  });
+}
+
+export class LocalRouterLocator implements RouterLocator {
+  readonly replacesDeployment = true;
+  private readonly running = new Map<string, Running>();
+  private readonly starting = new Map<string, Promise<Running | undefined>>();
+  private simulator: Promise<{ child: ChildProcess; url: string }> | undefined;
+
+  constructor(private readonly opts: LocalRouterOptions) {}
+
+  async endpointFor(render: RouterRender): Promise<string | undefined> {
+    const id = ownerId(render.owner);
+    const current = this.running.get(id);
+    if (current && current.checksum === render.checksum && current.child.exitCode === null) return `${current.url}/v1`;
+    let pending = this.starting.get(id);
+    if (!pending) {
+      pending = this.restart(id, render).finally(() => this.starting.delete(id));
+      this.starting.set(id, pending);
+    }
+    const started = await pending;
+    return started ? `${started.url}/v1` : undefined;
+  }
+
+  /** The upstream the routers use (the simulator's URL in the demo). */
+  async upstream(): Promise<string> {
+    if (this.opts.upstreamUrl) return this.opts.upstreamUrl;
+    this.simulator ??= startListening(
+      [...entry('simulator'), '--port', '0', '--time-scale', String(this.opts.simulatorTimeScale ?? 0.01)],
+      {},
+      this.opts.startTimeoutMs ?? 60_000,
+    );
+    return `${(await this.simulator).url}/v1`;
+  }
+
+  async release(owner: OwnerRef): Promise<void> {
+    const id = ownerId(owner);
+    const r = this.running.get(id);
+    this.running.delete(id);
+    if (r) await stop(r.child);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => stop(r.child)));
+    this.running.clear();
+    const sim = await this.simulator?.catch(() => undefined);
+    if (sim) await stop(sim.child);
+  }
+
+  private async restart(id: string, render: RouterRender): Promise<Running | undefined> {
+    const old = this.running.get(id);
+    this.running.delete(id);
+    if (old) await stop(old.child);
+    const dir = join(this.opts.stateDir ?? join(tmpdir(), 'aiop-router'), render.owner.namespace, render.owner.name);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const upstream = await this.upstream();
+      const c = render.config;
+      const config = {
+        ...c,
+        listen: { host: '127.0.0.1', port: 0 },
+        upstream: { ...c.upstream, baseUrl: upstream },
+        store: c.store.kind === 'sqlite' ? { ...c.store, path: join(dir, 'flywheel.db') } : c.store,
+        trainer: { ...c.trainer, modelDir: join(dir, 'models'), checkIntervalMs: 2000 },
+      };
+      const configPath = join(dir, 'router.yaml');
+      writeFileSync(configPath, stringify(config));
+      const { child, url } = await startListening(entry('router'), { ROUTER_CONFIG: configPath }, this.opts.startTimeoutMs ?? 60_000);
+      child.stdout?.resume();
+      const running: Running = { checksum: render.checksum, child, url };
+      this.running.set(id, running);
+      this.opts.log.info({ router: id, url, upstream }, 'local router started');
+      return running;
+    } catch (err) {
+      this.opts.log.warn({ router: id, err: err instanceof Error ? err.message : String(err) }, 'local router did not start');
+      return undefined;
+    }
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import type { Ingress, MatchRule, McpBridgeRegistry } from '../higress/types.js';
+import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
+import type { PlainObject } from './ragpipeline.js';
+
+/**
+ * A SemanticRouter on the gateway, in the Higress console's own forms (reference higress.md §7, §11 and
+ * ../shared/reference/higress-console-objects.yaml), so the console lists it and HiMarket can publish `auto`
+ * as a model API:
+ *
+ * - the router is an OpenAI-compatible LLM provider `P`: an entry of WasmPlugin `ai-proxy.internal`
+ *   `defaultConfig.providers` with `openaiCustomUrl` (higress-console `OpenaiLlmProviderHandler`), one
+ *   `{service: [llm-P.internal.dns], config: {activeProviderId: P}}` match rule, and McpBridge registry
+ *   `llm-P.internal` of type dns pointing at the router Service (§7.1.2: the console's form for a custom URL);
+ * - each virtual model name is a console AI route `R`: ConfigMap `ai-route-R` holding the AiRoute JSON
+ *   (`AiRouteServiceImpl` lists only these, `name` must equal `R`) and the Ingress `ai-route-R.internal` the
+ *   console generates from it (`KubernetesModelConverter`): exact header match on `x-higress-llm-model`
+ *   (read by `pkg/ingress/kube/annotations/header_control.go`/`match.go` in alibaba/higress), destination
+ *   `llm-P.internal.dns:<port>` (`annotations/destination.go`), the console's retry defaults, labels
+ *   `higress.io/resource-definer`, `higress.io/internal`, `higress.io/domain_higress-default-domain`;
+ * - the ai-statistics rule the console adds for every AI route (§7.2.4).
+ *
+ * The router sends the chosen real model back through the gateway: that request carries a pool model name,
+ * so it matches the pool's own route and the pool's ai-proxy provider does the provider work. Nothing here
+ * shares a name with a pool's objects (provider and route names carry the `sr-` prefix and a hash), and the
+ * virtual names are checked against every pool model name by the reconciler. model-router (`modelToHeader:
+ * x-higress-llm-model`, global in `model-router.internal`) extracts the virtual name like any model name; the
+ * console enables it for any AI route with model predicates, and so do the pool's console-form objects.
+ *
+ * This module only renders; merging into the shared objects (`ai-proxy.internal`, McpBridge `default`,
+ * `ai-statistics-*`) is the controller's (and, once merged, the console-form builders' of src/higress/console/).
+ */
+
+export const ROUTER_MODEL_HEADER = 'x-higress-llm-model';
+const CONSOLE_COMMENT = 'PLEASE DO NOT EDIT DIRECTLY. This resource is managed by Higress.';
+/** Console defaults for a new AI route (higress.md §7.2.1; the live console wrote exactly these). */
+const CONSOLE_RETRIES = { enabled: true, attempts: 3, timeout: 120, conditions: ['error', 'timeout', 'non_idempotent'] };
+
+/** Console names: lowercase DNS-label-ish, stable, marked ours by the `sr-` prefix and a hash of the owner. */
+export function consoleName(owner: OwnerRef, suffix = ''): string {
+  const hash = createHash('sha256').update(`${owner.namespace}/${owner.name}/${suffix}`).digest('hex').slice(0, 6);
+  const clean = `sr-${owner.namespace}-${owner.name}${suffix ? `-${suffix}` : ''}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-');
+  // ConfigMap `ai-route-<n>` and Ingress `ai-route-<n>.internal` must stay ≤ 63 characters as labels/names.
+  return `${clean.slice(0, 40).replace(/-+$/, '')}-${hash}`;
+}
+
+/** One ai-proxy provider entry, the console's form for an OpenAI-compatible custom URL. */
+export interface ProviderEntry {
+  id: string;
+  type: 'openai';
+  protocol: 'openai';
+  openaiCustomUrl: string;
+}
+
+/** The AiRoute JSON the console keeps in ConfigMap `ai-route-<name>` (`data.data`). */
+export interface AiRouteJson {
+  name: string;
+  domains: string[];
+  pathPredicate: { matchType: 'PRE'; matchValue: string; caseSensitive: boolean };
+  upstreams: { provider: string; weight: number; modelMapping: Record<string, string> }[];
+  modelPredicates: { matchType: 'EQUAL'; matchValue: string }[];
+  authConfig: { enabled: boolean };
+  proxyNextUpstream: typeof CONSOLE_RETRIES;
+}
+
+export interface RouterGatewayInput {
+  owner: OwnerRef;
+  gatewayNamespace: string;
+  /** Router Service host (FQDN) and port. */
+  serviceHost: string;
+  servicePort: number;
+  virtualModels: readonly string[];
+}
+
+export interface RouterGatewayRender {
+  providerId: string;
+  provider: ProviderEntry;
+  /** For `ai-proxy.internal` spec.matchRules. */
+  providerRule: MatchRule;
+  /** For McpBridge `default` spec.registries. */
+  registry: McpBridgeRegistry;
+  /** For `ai-statistics-<version>` spec.matchRules, one per AI route. */
+  statisticsRules: MatchRule[];
+  routes: { virtualModel: string; name: string; json: AiRouteJson; configMap: PlainObject; ingress: Ingress }[];
+}
+
+export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRender {
+  const { owner } = input;
+  const ns = input.gatewayNamespace;
+  const providerId = consoleName(owner);
+  const registryName = `llm-${providerId}.internal`;
+  const upstream = `${registryName}.dns`;
+  const ours = { labels: ownerLabels(owner), annotations: ownerAnnotations(owner) };
+  const routes = [...input.virtualModels].sort().map((virtualModel) => {
+    const name = consoleName(owner, virtualModel);
+    const json: AiRouteJson = {
+      name,
+      domains: [],
+      pathPredicate: { matchType: 'PRE', matchValue: '/', caseSensitive: false },
+      upstreams: [{ provider: providerId, weight: 100, modelMapping: {} }],
+      modelPredicates: [{ matchType: 'EQUAL', matchValue: virtualModel }],
+      authConfig: { enabled: false },
+      proxyNextUpstream: CONSOLE_RETRIES,
+    };
+    const configMap: PlainObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: `ai-route-${name}`,
+        namespace: ns,
+        labels: { ...ours.labels, 'higress.io/config-map-type': 'ai-route', 'higress.io/resource-definer': 'higress' },
+        annotations: ours.annotations,
+      },
+      data: { data: JSON.stringify(json) },
+    };
+    const ingress: Ingress = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: `ai-route-${name}.internal`,
+        namespace: ns,
+        labels: {
+          ...ours.labels,
+          'higress.io/domain_higress-default-domain': 'true',
+          'higress.io/internal': 'true',
+          'higress.io/resource-definer': 'higress',
+        },
+        annotations: {
+          ...ours.annotations,
+          'higress.io/comment': CONSOLE_COMMENT,
+          'higress.io/destination': `${upstream}:${input.servicePort}`,
+          'higress.io/enable-proxy-next-upstream': 'true',
+          [`higress.io/exact-match-header-${ROUTER_MODEL_HEADER}`]: virtualModel,
+          'higress.io/ignore-path-case': 'true',
+          'higress.io/proxy-next-upstream': CONSOLE_RETRIES.conditions.join(','),
+          'higress.io/proxy-next-upstream-timeout': String(CONSOLE_RETRIES.timeout),
+          'higress.io/proxy-next-upstream-tries': String(CONSOLE_RETRIES.attempts),
+        },
+      },
+      spec: {
+        ingressClassName: 'higress',
+        rules: [
+          {
+            http: {
+              paths: [{ path: '/', pathType: 'Prefix', backend: { resource: { apiGroup: 'networking.higress.io', kind: 'McpBridge', name: 'default' } } }],
+            },
+          },
+        ],
+      },
+    };
+    return { virtualModel, name, json, configMap, ingress };
+  });
+  return {
+    providerId,
+    provider: { id: providerId, type: 'openai', protocol: 'openai', openaiCustomUrl: `http://${input.serviceHost}:${input.servicePort}/v1` },
+    providerRule: { service: [upstream], configDisable: false, config: { activeProviderId: providerId } },
+    registry: { name: registryName, type: 'dns', domain: input.serviceHost, port: input.servicePort, protocol: 'http' },
+    statisticsRules: routes.map((r) => ({ ingress: [r.ingress.metadata.name], configDisable: false, config: { use_default_response_attributes: true } })),
+    routes,
+  };
+}

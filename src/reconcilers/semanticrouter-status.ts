@@ -1,0 +1,246 @@
+import type { SemanticRouterStatus } from '../api/v1alpha1/semanticrouter.js';
+import { READY, type ConditionInput } from '../kube/conditions.js';
+import type { RouterStatus } from '../router/status.js';
+import type { RouterIssue, RouterRender } from './semanticrouter.js';
+
+/**
+ * SemanticRouter status as a pure function: status = f(render, observed, errors). The numbers are the
+ * router's own (`GET /status`, src/router/status.ts), never configured. Ready does not flap on one missed
+ * poll: the router counts as unreachable only after UNREACHABLE_AFTER consecutive failures, and polls back
+ * off while it is. Events are derived from the change between the previous status and this one.
+ */
+
+export const REACHABLE = 'RouterReachable';
+export const POOL_RESOLVED = 'PoolResolved';
+export const BUDGET = 'Budget';
+export const TRAINED = 'Trained';
+export const EXPOSED = 'Exposed';
+/** Consecutive failed polls before the router is reported unreachable (and Ready turns False). */
+export const UNREACHABLE_AFTER = 3;
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+export interface RouterObservation {
+  /** The runtime is up as far as its workload says (Deployment available, or the local process running). */
+  runtimeAvailable: boolean;
+  runtimeMessage: string;
+  /** The last successful `/status`, if any poll ever succeeded. */
+  lastStatus?: RouterStatus | undefined;
+  /** Consecutive failed polls (0 after a success). */
+  failures: number;
+  lastError?: string | undefined;
+  /** When `lastStatus` was read. */
+  lastPolled?: string | undefined;
+}
+
+export interface RouterEvent {
+  type: 'Normal' | 'Warning';
+  reason: 'Promoted' | 'RolledBack' | 'BudgetDowngrade' | 'BudgetRestored' | 'RouterUnreachable';
+  message: string;
+}
+
+export interface RouterStatusResult {
+  status: Omit<SemanticRouterStatus, 'conditions' | 'observedGeneration'>;
+  conditions: ConditionInput[];
+  events: RouterEvent[];
+  /** When to poll again. */
+  requeueAfterMs: number;
+}
+
+/** Dollars for a printer column: cents from $1 up, four decimals below (a $0.001 budget must not read $0.00). */
+const usd = (n: number): string => n.toFixed(n >= 1 ? 2 : 4);
+const fixed = (n: number | null | undefined, digits: number): string | undefined => (n === null || n === undefined || !Number.isFinite(n) ? undefined : n.toFixed(digits));
+
+/** Delay before the next poll: the interval, doubled per failure up to five minutes (never below the interval). */
+export function pollDelayMs(intervalMs: number, failures: number): number {
+  if (failures <= 0) return intervalMs;
+  return Math.max(intervalMs, Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** (failures - 1)));
+}
+
+function knobOf(s: RouterStatus): string {
+  if (s.budget?.mode === 'CheapestOnly') return 'cheapest-only (budget)';
+  if (s.budget && s.budget.mode === 'Downgraded') return `lambda=${s.budget.effectiveLambda ?? '?'} (budget)`;
+  if (s.policy.qualityThreshold !== null) return `minQuality=${s.policy.qualityThreshold}`;
+  return `lambda=${s.policy.lambda ?? 0}`;
+}
+
+/** Fields read from the router's own status. */
+export function numbersFrom(s: RouterStatus): Partial<SemanticRouterStatus> {
+  const h = s.holdout;
+  const accuracy = h?.routingAccuracy ?? s.live.accuracy;
+  const cost = h?.costPerRequest ?? s.live.costPerRequest;
+  const baselineCost = h ? h.baselineCostPerRequest : s.live.baselineCostPerRequest;
+  const baselineAccuracy = h ? h.baselineAccuracy : s.live.baselineAccuracy;
+  const out: Partial<SemanticRouterStatus> = {
+    datasetSize: s.flywheel.datasetSize,
+    modelVersion: s.modelVersion,
+    effectiveKnob: knobOf(s),
+  };
+  const acc = fixed(accuracy, 3);
+  if (acc) out.routingAccuracy = acc;
+  const samples = h ? h.examples : s.live.pairedRecords;
+  if (acc) out.routingAccuracySamples = samples;
+  const base = fixed(baselineAccuracy, 3);
+  if (base) out.baselineAccuracy = base;
+  const c = fixed(cost, 6);
+  if (c) out.costPerRequest = `$${c}`;
+  if (cost !== null && cost !== undefined && baselineCost) out.savingVsBaseline = `${Math.round((1 - cost / baselineCost) * 100)}%`;
+  const p99 = fixed(s.decisionMs.p99, 3);
+  if (p99) out.decisionLatencyP99Ms = p99;
+  if (s.trainer.lastRunAt) out.lastTrainedAt = s.trainer.lastRunAt;
+  if (s.trainer.lastOutcome) {
+    const margin = s.trainer.lastMargin;
+    const by = margin === null ? '' : `${s.trainer.lastOutcome === 'Promoted' ? 'won' : 'lost'} by ${margin >= 0 ? '+' : ''}${margin.toFixed(4)} holdout utility`;
+    out.lastPromotion = {
+      outcome: s.trainer.lastOutcome,
+      ...(s.trainer.lastCandidateVersion ? { version: s.trainer.lastCandidateVersion } : {}),
+      ...(by ? { message: by } : s.trainer.lastMessage ? { message: s.trainer.lastMessage.slice(0, 1000) } : {}),
+      ...(s.trainer.lastRunAt ? { time: s.trainer.lastRunAt } : {}),
+    };
+  }
+  if (s.budget) {
+    out.spend = `$${usd(s.budget.spentUsd)}/$${usd(s.budget.limitUsd)}`;
+    out.budget = {
+      window: s.budget.window,
+      windowStart: s.budget.windowStart,
+      limitUsd: s.budget.limitUsd,
+      spentUsd: s.budget.spentUsd,
+      projectedUsd: s.budget.projectedUsd,
+      mode: s.budget.mode,
+    };
+  }
+  return out;
+}
+
+function eventsBetween(previous: SemanticRouterStatus | undefined, s: RouterStatus): RouterEvent[] {
+  const events: RouterEvent[] = [];
+  if (previous?.modelVersion && previous.modelVersion !== s.modelVersion) {
+    if (s.previousVersions.includes(previous.modelVersion)) {
+      const margin = s.trainer.lastMargin;
+      events.push({
+        type: 'Normal',
+        reason: 'Promoted',
+        message: `router model ${s.modelVersion} promoted over ${previous.modelVersion}${margin === null ? '' : ` (holdout utility +${margin.toFixed(4)})`}`,
+      });
+    } else {
+      events.push({ type: 'Warning', reason: 'RolledBack', message: `router model went back from ${previous.modelVersion} to ${s.modelVersion}` });
+    }
+  }
+  const before = previous?.budget?.mode ?? 'Normal';
+  const now = s.budget?.mode ?? 'Normal';
+  if (before !== now && s.budget) {
+    const spend = `$${s.budget.spentUsd.toFixed(2)} of $${s.budget.limitUsd.toFixed(2)} this ${s.budget.window}, projected $${s.budget.projectedUsd.toFixed(2)}`;
+    if (now === 'Normal') events.push({ type: 'Normal', reason: 'BudgetRestored', message: `budget no longer at risk (${spend})` });
+    else if (now === 'CheapestOnly') events.push({ type: 'Warning', reason: 'BudgetDowngrade', message: `budget reached: serving only the cheapest candidate (${spend})` });
+    else events.push({ type: 'Warning', reason: 'BudgetDowngrade', message: `projected spend over budget: knob moved to λ=${s.budget.effectiveLambda} (${spend})` });
+  }
+  return events;
+}
+
+export function semanticRouterStatus(input: {
+  render: RouterRender | undefined;
+  issues: readonly RouterIssue[];
+  observed: RouterObservation;
+  previous: SemanticRouterStatus | undefined;
+  pollIntervalMs: number;
+  /** The first apply error, already phrased with the object it concerns. */
+  applyError?: { reason: string; message: string } | undefined;
+  /** What became of the router's provider entry in the console's ai-proxy.internal. */
+  provider?: { result: 'written' | 'unchanged' | 'pluginMissing' } | { result: 'conflict'; message: string } | undefined;
+}): RouterStatusResult {
+  const { render, issues, observed, previous } = input;
+  const blocking = issues.find((i) => i.blocking);
+  const degraded = issues.filter((i) => !i.blocking);
+  const conditions: ConditionInput[] = [];
+  const events: RouterEvent[] = [];
+
+  conditions.push(
+    blocking
+      ? { type: POOL_RESOLVED, status: 'False', reason: blocking.reason, message: blocking.message }
+      : degraded.length > 0
+        ? { type: POOL_RESOLVED, status: 'False', reason: degraded[0]!.reason, message: degraded.map((i) => i.message).join('; ') }
+        : { type: POOL_RESOLVED, status: 'True', reason: 'CandidatesResolved', message: `routing between ${render?.candidates.join(', ') ?? ''}` },
+  );
+
+  const unreachable = observed.failures >= UNREACHABLE_AFTER;
+  if (!observed.runtimeAvailable) {
+    conditions.push({ type: REACHABLE, status: 'Unknown', reason: 'RuntimeNotAvailable', message: observed.runtimeMessage });
+  } else if (observed.failures === 0) {
+    conditions.push({ type: REACHABLE, status: 'True', reason: 'StatusRead', message: `read /status at ${observed.lastPolled ?? 'now'}` });
+  } else {
+    const next = Math.round(pollDelayMs(input.pollIntervalMs, observed.failures) / 1000);
+    conditions.push({
+      type: REACHABLE,
+      status: unreachable ? 'False' : 'True',
+      reason: unreachable ? 'RouterUnreachable' : 'PollFailed',
+      message: `${observed.failures} consecutive /status polls failed (${observed.lastError ?? 'no answer'}); next try in ${next} s`,
+    });
+  }
+
+  let ready: ConditionInput;
+  if (blocking) ready = { type: READY, status: 'False', reason: blocking.reason, message: blocking.message };
+  else if (input.applyError) ready = { type: READY, status: 'False', ...input.applyError };
+  else if (!observed.runtimeAvailable) ready = { type: READY, status: 'False', reason: 'RuntimeNotAvailable', message: observed.runtimeMessage };
+  else if (unreachable) ready = { type: READY, status: 'False', reason: 'RouterUnreachable', message: `router /status did not answer ${observed.failures} times: ${observed.lastError ?? ''}` };
+  else if (!observed.lastStatus) ready = { type: READY, status: 'False', reason: 'AwaitingStatus', message: 'waiting for the first /status' };
+  else ready = { type: READY, status: 'True', reason: 'Routing', message: `model ${observed.lastStatus.modelVersion} routing between ${render?.candidates.length ?? 0} candidates` };
+  conditions.unshift(ready);
+  if (unreachable && previous?.conditions?.find((c) => c.type === REACHABLE)?.status !== 'False') {
+    events.push({ type: 'Warning', reason: 'RouterUnreachable', message: ready.message });
+  }
+
+  if (render && input.provider) {
+    const p = input.provider;
+    const where = `${render.gatewayNamespace}/ai-proxy.internal`;
+    const routes = render.gateway.routes.map((r) => r.ingress.metadata.name).join(', ');
+    conditions.push(
+      p.result === 'written' || p.result === 'unchanged'
+        ? { type: EXPOSED, status: 'True', reason: 'ConsoleProvider', message: `provider ${render.gateway.providerId} in ${where}; AI routes ${routes}` }
+        : p.result === 'pluginMissing'
+          ? {
+              type: EXPOSED,
+              status: 'False',
+              reason: 'ProviderPluginMissing',
+              message: `WasmPlugin ${where} not found (the console creates it with its first provider): AI routes ${routes} exist but have no provider config yet`,
+            }
+          : { type: EXPOSED, status: 'False', reason: 'ProviderConflict', message: 'message' in p ? p.message : 'provider entry conflict' },
+    );
+  }
+
+  const s = observed.lastStatus;
+  const numbers = s ? numbersFrom(s) : {};
+  if (s) {
+    events.push(...eventsBetween(previous, s));
+    if (s.budget) {
+      const b = s.budget;
+      conditions.push({
+        type: BUDGET,
+        status: b.mode === 'Normal' ? 'True' : 'False',
+        reason: b.mode === 'Normal' ? 'WithinBudget' : b.mode === 'CheapestOnly' ? 'BudgetReached' : 'Downgraded',
+        message:
+          b.mode === 'CheapestOnly'
+            ? `spent $${b.spentUsd.toFixed(4)} of $${b.limitUsd} this ${b.window}: only the cheapest candidate serves`
+            : `spent $${b.spentUsd.toFixed(4)} of $${b.limitUsd} this ${b.window}, projected $${b.projectedUsd.toFixed(4)}; knob ${numbers.effectiveKnob ?? ''}`,
+      });
+    }
+    if (s.trainer.lastOutcome) {
+      conditions.push({
+        type: TRAINED,
+        status: s.trainer.lastOutcome === 'Promoted' || s.trainer.promotions > 0 ? 'True' : 'False',
+        reason: s.trainer.lastOutcome,
+        message: `${s.trainer.runs} trainer runs, ${s.trainer.promotions} promotions; serving ${s.modelVersion}`,
+      });
+    }
+  }
+
+  // Numbers survive polls that failed: they are the last the router said, with lastPolled saying when.
+  const kept: Partial<SemanticRouterStatus> = { ...(previous ?? {}) };
+  delete kept.conditions;
+  delete kept.observedGeneration;
+  const status = {
+    ...kept,
+    ...numbers,
+    ...(render ? { endpoint: render.endpoint, candidates: render.candidates, generatedObjects: render.generatedObjects } : {}),
+    ...(s && observed.lastPolled ? { lastPolled: observed.lastPolled } : {}),
+  };
+  return { status, conditions, events, requeueAfterMs: pollDelayMs(input.pollIntervalMs, observed.failures) };
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { modelPoolSpecSchema, type ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
+import { semanticRouterSchema, type SemanticRouter } from '../api/v1alpha1/semanticrouter.js';
+import { parseRouterConfig } from '../router/config.js';
+import type { RouterStatus } from '../router/status.js';
+import { ROUTER_CHECKSUM_ANNOTATION, ROUTER_CONFIG_KEY, renderSemanticRouter, type RouterRender } from './semanticrouter.js';
+import { semanticRouterStatus, UNREACHABLE_AFTER, type RouterObservation } from './semanticrouter-status.js';
+
+const GOLDEN_DIR = join(import.meta.dirname ?? process.cwd(), '__golden__');
+const CONSOLE_OBJECTS = join(import.meta.dirname ?? process.cwd(), '../../../shared/reference/higress-console-objects.yaml');
+
+function router(spec: unknown, name = 'auto', namespace = 'team-a'): SemanticRouter {
+  return semanticRouterSchema.parse({
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'SemanticRouter',
+    metadata: { namespace, name, uid: '00000000-0000-0000-0000-000000000002' },
+    spec,
+  });
+}
+
+const pricing = (i: number, o: number) => ({ inputPerMillionTokens: i, outputPerMillionTokens: o });
+const POOL: ModelPoolSpec = modelPoolSpecSchema.parse({
+  models: [
+    { name: 'gpt-4o', provider: { type: 'openai', credentials: { secretRef: { name: 'openai', key: 'k' } } }, pricing: pricing(5, 15), contextWindow: 128000 },
+    { name: 'gemini-flash', provider: { type: 'openai-compatible', endpoint: 'http://sim:8090/v1' }, pricing: pricing(0.075, 0.3) },
+    { name: 'llama-8b', provider: { type: 'vllm', endpoint: 'http://vllm:8000/v1' } },
+  ],
+});
+
+function renderAll(r: RouterRender): string {
+  const g = r.gateway;
+  const docs: unknown[] = [r.configMap, r.pvc, r.deployment, r.service, ...g.routes.flatMap((x) => [x.configMap, x.ingress])];
+  docs.push({ '# ai-proxy.internal providers[] entry': g.provider, '# ai-proxy.internal matchRules[] entry': g.providerRule });
+  docs.push({ '# McpBridge default registries[] entry': g.registry, '# ai-statistics matchRules[]': g.statisticsRules });
+  docs.push({ '# status of': `${r.owner.namespace}/${r.owner.name}`, endpoint: r.endpoint, candidates: r.candidates, generatedObjects: r.generatedObjects });
+  return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+}
+
+function expectGolden(name: string, text: string): void {
+  const file = join(GOLDEN_DIR, `semanticrouter-${name}.yaml`);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+    if (process.env.CI && !existsSync(file)) throw new Error(`missing golden ${file}`);
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    writeFileSync(file, text);
+  }
+  expect(text).toEqual(readFileSync(file, 'utf8'));
+}
+
+const SCENARIOS: Record<string, { router: SemanticRouter; pool: ModelPoolSpec }> = {
+  minimal: { router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o' }), pool: POOL },
+  'budget-postgres-judge': {
+    router: router(
+      {
+        poolRef: { name: 'chat' },
+        virtualModels: ['auto', 'smart'],
+        candidates: ['gpt-4o', 'gemini-flash'],
+        baselineModel: 'gpt-4o',
+        objective: { minQuality: 0.7 },
+        flywheel: { sampleRate: 0.25, fanOutAll: true, evaluator: { type: 'llm-judge', model: 'gpt-4o' }, store: { type: 'postgres', postgres: { secretRef: { name: 'pg' } } } },
+        trainer: { minNewRecords: 100, promotionMargin: 0.01 },
+        budget: { limitUsd: 20, window: 'hour' },
+        replicas: 2,
+        gateway: { namespace: 'gw', url: 'http://gw.example:80/v1' },
+        resources: { limits: { memory: '512Mi' } },
+      },
+      'smart',
+    ),
+    pool: POOL,
+  },
+};
+
+describe('SemanticRouter render (goldens)', () => {
+  it.each(Object.keys(SCENARIOS))('%s', (scenario) => {
+    const { router: r, pool } = SCENARIOS[scenario]!;
+    const { render, issues } = renderSemanticRouter({ router: r, pool });
+    expect(issues.filter((i) => i.blocking)).toEqual([]);
+    expectGolden(scenario, renderAll(render!));
+  });
+
+  it('writes a config the router itself accepts, and rolls the pods when it changes', () => {
+    const a = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!;
+    const config = parseRouterConfig(parse(a.configMap.data![ROUTER_CONFIG_KEY]!));
+    expect(config.models.map((m) => m.name)).toEqual(['gpt-4o', 'gemini-flash', 'llama-8b']);
+    expect(config.policy).toMatchObject({ lambda: 7, aliases: ['auto'], baselineModel: 'gpt-4o' });
+    const repriced = { ...POOL, models: POOL.models.map((m) => (m.name === 'gpt-4o' ? { ...m, pricing: pricing(2.5, 10) } : m)) };
+    const b = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: repriced }).render!;
+    const checksum = (x: RouterRender) => (x.deployment.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[ROUTER_CHECKSUM_ANNOTATION];
+    expect(checksum(b)).not.toEqual(checksum(a));
+    expect(b.config.models[0]).toMatchObject({ pricePer1MInput: 2.5, pricePer1MOutput: 10 });
+  });
+
+  it('has the same names, labels, annotations and JSON keys as the AI route a live console wrote', () => {
+    const consoleDocs = parseAllDocuments(readFileSync(CONSOLE_OBJECTS, 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }; data?: { data: string }; spec: unknown });
+    const consoleIngress = consoleDocs.find((d) => d.kind === 'Ingress' && d.metadata.name.startsWith('ai-route-'))!;
+    const consoleConfigMap = consoleDocs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('ai-route-'))!;
+    const route = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!.gateway.routes[0]!;
+    const notOurs = (o: Record<string, string>) => Object.keys(o).filter((k) => !k.startsWith('ai.higress.io/') && !k.startsWith('app.kubernetes.io/')).sort();
+    expect(route.ingress.metadata.name).toBe(`ai-route-${route.name}.internal`);
+    expect(notOurs(route.ingress.metadata.labels!)).toEqual(Object.keys(consoleIngress.metadata.labels).sort());
+    expect(notOurs(route.ingress.metadata.annotations!)).toEqual(Object.keys(consoleIngress.metadata.annotations!).sort());
+    expect(route.ingress.spec).toEqual(consoleIngress.spec);
+    expect(route.configMap.metadata.name).toBe(`ai-route-${route.name}`);
+    expect(notOurs(route.configMap.metadata.labels!)).toEqual(Object.keys(consoleConfigMap.metadata.labels).sort());
+    const consoleJson = JSON.parse(consoleConfigMap.data!.data) as Record<string, unknown>;
+    expect(Object.keys(route.json).sort()).toEqual(Object.keys(consoleJson).sort());
+    expect(route.json.name).toBe(route.name);
+  });
+
+  it('reports pool problems naming the field, and blocks only what cannot route', () => {
+    const r = router({ poolRef: { name: 'chat' }, candidates: ['gpt-4o', 'gone'], baselineModel: 'gpt-4o' });
+    const degraded = renderSemanticRouter({ router: r, pool: POOL });
+    expect(degraded.render?.candidates).toEqual(['gpt-4o']);
+    expect(degraded.issues).toEqual([{ reason: 'CandidateNotInPool', message: expect.stringContaining('spec.candidates: gone not in ModelPool chat'), blocking: false }]);
+    expect(renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).issues).toEqual([
+      { reason: 'PricingMissing', message: expect.stringContaining('llama-8b'), blocking: false },
+    ]);
+    expect(renderSemanticRouter({ router: r, pool: undefined }).issues[0]).toMatchObject({ reason: 'ModelPoolNotFound', blocking: true });
+    const noBaseline = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'nope' }), pool: POOL });
+    expect(noBaseline.render).toBeUndefined();
+    expect(noBaseline.issues.filter((i) => i.blocking).map((i) => i.reason)).toEqual(['BaselineNotInPool']);
+    const judge = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', flywheel: { evaluator: { type: 'llm-judge', model: 'x' } } }), pool: POOL });
+    expect(judge.issues.filter((i) => i.blocking).map((i) => [i.reason, i.message.split(':')[0]])).toEqual([['JudgeNotInPool', 'spec.flywheel.evaluator.model']]);
+    const shadow = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', virtualModels: ['chat'] }), pool: POOL, gatewayModelNames: new Set(['chat']) });
+    expect(shadow.issues.filter((i) => i.blocking).map((i) => i.reason)).toEqual(['VirtualModelConflict']);
+    const claimed = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL, claimedVirtualModels: new Map([['auto', 'SemanticRouter/team-b/other']]) });
+    expect(claimed.issues.find((i) => i.blocking)?.message).toContain('SemanticRouter/team-b/other');
+  });
+});
+
+const STATUS: RouterStatus = {
+  modelVersion: 'r120-abcdef01',
+  modelKind: 'learned-linear-v1',
+  previousVersions: ['cold'],
+  startedAt: '2026-11-30T09:00:00.000Z',
+  flywheel: { mode: 'data-generation', sampleRate: 1, store: 'sqlite', datasetSize: 150, queueDepth: 0, queueCapacity: 1000 },
+  holdout: { routingAccuracy: 0.7412, baselineAccuracy: 0.73, costPerRequest: 0.0012, baselineCostPerRequest: 0.006, examples: 30, evaluatedAt: '2026-11-30T09:05:00.000Z' },
+  live: { pairedRecords: 150, costPerRequest: 0.001, baselineCostPerRequest: 0.005, costRatio: 0.2, accuracy: 0.7, baselineAccuracy: 0.72 },
+  decisionMs: { p50: 0.02, p99: 0.1234, samples: 150 },
+  trainer: {
+    state: 'idle',
+    runs: 2,
+    promotions: 1,
+    lastRunAt: '2026-11-30T09:05:00.000Z',
+    lastOutcome: 'Promoted',
+    lastMessage: null,
+    recordsAtLastRun: 150,
+    lastCandidateVersion: 'r120-abcdef01',
+    lastMargin: 0.0213,
+    lastPromotionAt: '2026-11-30T09:05:00.000Z',
+  },
+  counters: { requests: 150, fallbacks: 0, upstreamErrors: 0, badRequests: 0, flywheelEnqueued: 150, flywheelDropped: 0, flywheelRecorded: 150, flywheelFailed: 0 },
+  budget: { window: 'day', windowStart: '2026-11-30T00:00:00.000Z', limitUsd: 5, spentUsd: 4.2, projectedUsd: 9.1, mode: 'Downgraded', effectiveLambda: 50, requests: 150, downgrades: 1 },
+  policy: { lambda: 7, qualityThreshold: null },
+};
+
+describe('SemanticRouter status (pure)', () => {
+  const render = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!;
+  const up: RouterObservation = { runtimeAvailable: true, runtimeMessage: 'ok', lastStatus: STATUS, failures: 0, lastPolled: '2026-11-30T09:06:00Z' };
+  const ready = (r: ReturnType<typeof semanticRouterStatus>) => r.conditions.find((c) => c.type === 'Ready');
+
+  it('fills every number from the router and emits promotion and budget events', () => {
+    const previous = { modelVersion: 'cold', budget: { ...STATUS.budget!, mode: 'Normal' } };
+    const result = semanticRouterStatus({ render, issues: [], observed: up, previous, pollIntervalMs: 30_000 });
+    expectGolden('status', stringify({ status: result.status, conditions: result.conditions, events: result.events, requeueAfterMs: result.requeueAfterMs }, { lineWidth: 0 }));
+    expect(result.status).toMatchObject({ routingAccuracy: '0.741', datasetSize: 150, modelVersion: 'r120-abcdef01', savingVsBaseline: '80%', spend: '$4.20/$5.00', effectiveKnob: 'lambda=50 (budget)' });
+    expect(result.events.map((e) => e.reason)).toEqual(['Promoted', 'BudgetDowngrade']);
+    expect(ready(result)?.status).toBe('True');
+  });
+
+  it('does not flap Ready on a missed poll, backs off, then reports the router unreachable', () => {
+    const previous = semanticRouterStatus({ render, issues: [], observed: up, previous: undefined, pollIntervalMs: 1000 }).status;
+    const once = semanticRouterStatus({ render, issues: [], observed: { ...up, failures: 1, lastError: 'ECONNREFUSED' }, previous, pollIntervalMs: 1000 });
+    expect(ready(once)?.status).toBe('True');
+    expect(once.status.routingAccuracy).toBe('0.741');
+    const down = semanticRouterStatus({ render, issues: [], observed: { ...up, failures: UNREACHABLE_AFTER, lastError: 'ECONNREFUSED' }, previous, pollIntervalMs: 1000 });
+    expect(ready(down)).toMatchObject({ status: 'False', reason: 'RouterUnreachable' });
+    expect(down.conditions.find((c) => c.type === 'RouterReachable')).toMatchObject({ status: 'False', message: expect.stringContaining('next try in 4 s') });
+    expect(down.requeueAfterMs).toBe(4000);
+    expect(down.events.map((e) => e.reason)).toContain('RouterUnreachable');
+  });
+
+  it('says whether the router is a provider in the console ai-proxy.internal', () => {
+    const exposed = (provider: Parameters<typeof semanticRouterStatus>[0]['provider']) =>
+      semanticRouterStatus({ render, issues: [], observed: up, previous: undefined, pollIntervalMs: 1000, provider }).conditions.find((c) => c.type === 'Exposed');
+    expect(exposed({ result: 'written' })).toMatchObject({ status: 'True', reason: 'ConsoleProvider', message: expect.stringContaining(render.gateway.providerId) });
+    expect(exposed({ result: 'pluginMissing' })).toMatchObject({ status: 'False', reason: 'ProviderPluginMissing' });
+    expect(exposed({ result: 'conflict', message: 'not ours' })).toMatchObject({ status: 'False', reason: 'ProviderConflict', message: 'not ours' });
+  });
+
+  it('says which field is wrong when the pool blocks the render', () => {
+    const issues = [{ reason: 'BaselineNotInPool', message: 'spec.baselineModel: x is not a model of ModelPool chat', blocking: true }];
+    const result = semanticRouterStatus({ render: undefined, issues, observed: { runtimeAvailable: false, runtimeMessage: 'not rendered', failures: 0 }, previous: undefined, pollIntervalMs: 1000 });
+    expect(ready(result)).toMatchObject({ status: 'False', reason: 'BaselineNotInPool', message: expect.stringContaining('spec.baselineModel') });
+  });
+});

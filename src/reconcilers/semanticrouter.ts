@@ -1,0 +1,280 @@
+import { stringify } from 'yaml';
+import type { GeneratedObject } from '../api/v1alpha1/common.js';
+import type { ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
+import { OBJECTIVE_PRESETS, type SemanticRouter, type SemanticRouterSpec } from '../api/v1alpha1/semanticrouter.js';
+import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
+import { ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
+import { configChecksum, DEFAULT_RAG_IMAGE, type PlainObject } from './ragpipeline.js';
+import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-gateway.js';
+
+/**
+ * SemanticRouter → objects, as pure functions of the spec and the ModelPool it names.
+ *
+ * In the router's namespace: a ConfigMap with the router's versioned config document (src/router/config.ts,
+ * the one contract between operator and runtime), a Deployment whose pod template carries the checksum of
+ * that ConfigMap (a spec or pool change rolls the pods), a Service, and a PVC for the flywheel SQLite store
+ * and the model versions (binary snapshots, never in a ConfigMap: 1 MiB object limit). In the gateway
+ * namespace: the console-form provider and AI routes of semanticrouter-gateway.ts.
+ *
+ * Cross-field rules that need the pool cannot be CEL; they come back as `issues`, each naming the field.
+ */
+
+export const ROUTER_PORT = 8080;
+export const ROUTER_CONFIG_KEY = 'router.yaml';
+export const ROUTER_CONFIG_MOUNT = '/etc/router';
+export const ROUTER_DATA_MOUNT = '/var/lib/router';
+export const ROUTER_PG_ENV = 'ROUTER_PG_URL';
+export const ROUTER_CHECKSUM_ANNOTATION = 'checksum/config';
+const APP_NAME = 'higress-ai-router';
+const KIND = 'SemanticRouter';
+
+export const routerObjectNames = (name: string) => ({ workload: `${name}-router`, data: `${name}-router-data` });
+
+/** A problem that needs the pool to see. `blocking` ones stop the render; the others degrade it. */
+export interface RouterIssue {
+  reason: string;
+  message: string;
+  blocking: boolean;
+}
+
+export interface RouterRenderInput {
+  router: Pick<SemanticRouter, 'metadata' | 'spec'>;
+  /** The spec of `spec.poolRef`, or undefined when it does not exist. */
+  pool: ModelPoolSpec | undefined;
+  /** Model names and aliases of every ModelPool on the same gateway: a virtual name must not shadow one. */
+  gatewayModelNames?: ReadonlySet<string>;
+  /** Virtual names already served by another SemanticRouter on the same gateway (name → owner id). */
+  claimedVirtualModels?: ReadonlyMap<string, string>;
+  defaultImage?: string;
+}
+
+export interface RouterRender {
+  owner: OwnerRef;
+  gatewayNamespace: string;
+  config: RouterConfig;
+  checksum: string;
+  configMap: PlainObject;
+  deployment: PlainObject;
+  service: PlainObject;
+  pvc: PlainObject;
+  gateway: RouterGatewayRender;
+  /** In-cluster OpenAI base URL of the router. */
+  endpoint: string;
+  candidates: string[];
+  generatedObjects: GeneratedObject[];
+}
+
+export type RouterRenderResult = { render: RouterRender | undefined; issues: RouterIssue[] };
+
+/** Where the router sends the chosen model: the gateway, which routes on the body's `model`. */
+export function routerGatewayUrl(spec: SemanticRouterSpec): string {
+  return spec.gateway.url ?? `http://higress-gateway.${spec.gateway.namespace}.svc.cluster.local/v1`;
+}
+
+/** The knob as the runtime takes it: explicit λ, else a minimum quality, else the preset's λ. */
+export function routerPolicy(spec: SemanticRouterSpec): { lambda: number; qualityThreshold?: number } {
+  const o = spec.objective;
+  if (o.lambda !== undefined) return { lambda: o.lambda };
+  if (o.minQuality !== undefined) return { lambda: 0, qualityThreshold: o.minQuality };
+  return { lambda: OBJECTIVE_PRESETS[o.preset] };
+}
+
+/** Candidates and the pool-dependent rules. Pure. */
+export function resolveAgainstPool(input: RouterRenderInput): { candidates: ModelPoolSpec['models']; issues: RouterIssue[] } {
+  const { spec } = input.router;
+  const pool = input.pool;
+  const issues: RouterIssue[] = [];
+  if (!pool) {
+    issues.push({ reason: 'ModelPoolNotFound', message: `spec.poolRef.name: ModelPool ${spec.poolRef.name} not found in this namespace`, blocking: true });
+    return { candidates: [], issues };
+  }
+  const inPool = new Map(pool.models.map((m) => [m.name, m]));
+  const wanted = spec.candidates ?? pool.models.map((m) => m.name);
+  const missing = wanted.filter((n) => !inPool.has(n));
+  if (missing.length > 0) {
+    issues.push({
+      reason: 'CandidateNotInPool',
+      message: `spec.candidates: ${missing.join(', ')} not in ModelPool ${spec.poolRef.name}; routing between the remaining candidates`,
+      blocking: false,
+    });
+  }
+  const candidates = wanted.filter((n) => inPool.has(n)).map((n) => inPool.get(n)!);
+  if (!inPool.has(spec.baselineModel)) {
+    issues.push({ reason: 'BaselineNotInPool', message: `spec.baselineModel: ${spec.baselineModel} is not a model of ModelPool ${spec.poolRef.name}`, blocking: true });
+  }
+  if (candidates.length === 0) {
+    issues.push({ reason: 'NoCandidates', message: `spec.candidates: none of the candidates is in ModelPool ${spec.poolRef.name}`, blocking: true });
+  }
+  const judge = spec.flywheel.evaluator.type === 'llm-judge' ? spec.flywheel.evaluator.model : undefined;
+  if (judge !== undefined && !inPool.has(judge)) {
+    issues.push({ reason: 'JudgeNotInPool', message: `spec.flywheel.evaluator.model: ${judge} is not a model of ModelPool ${spec.poolRef.name}`, blocking: true });
+  }
+  const unpriced = candidates.filter((m) => !m.pricing).map((m) => m.name);
+  if (unpriced.length > 0) {
+    issues.push({ reason: 'PricingMissing', message: `ModelPool ${spec.poolRef.name}: ${unpriced.join(', ')} have no pricing; the router counts them as free`, blocking: false });
+  }
+  const shadowed = spec.virtualModels.filter((v) => inPool.has(v) || pool.alias === v || input.gatewayModelNames?.has(v));
+  if (shadowed.length > 0) {
+    issues.push({ reason: 'VirtualModelConflict', message: `spec.virtualModels: ${shadowed.join(', ')} already name a pool model or alias on this gateway`, blocking: true });
+  }
+  const claimed = spec.virtualModels.filter((v) => input.claimedVirtualModels?.has(v));
+  if (claimed.length > 0) {
+    const by = claimed.map((v) => `${v} (${input.claimedVirtualModels!.get(v)})`).join(', ');
+    issues.push({ reason: 'VirtualModelConflict', message: `spec.virtualModels: already served on this gateway by ${by}`, blocking: true });
+  }
+  return { candidates, issues };
+}
+
+/** The router's config document. Parsed through the runtime's own schema: valid by construction. */
+export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPoolSpec['models']): RouterConfig {
+  const policy = routerPolicy(spec);
+  const fw = spec.flywheel;
+  const evaluator: NonNullable<RouterConfigInput['flywheel']>['evaluator'] =
+    fw.evaluator.type === 'llm-judge' && fw.evaluator.model
+      ? { kind: 'llm-judge', model: fw.evaluator.model }
+      : fw.evaluator.type === 'none'
+        ? { kind: 'none' }
+        : { kind: 'evaluate', ...(fw.evaluator.url ? { url: fw.evaluator.url } : {}) };
+  const input: RouterConfigInput = {
+    apiVersion: ROUTER_CONFIG_VERSION,
+    listen: { host: '0.0.0.0', port: ROUTER_PORT },
+    upstream: { baseUrl: routerGatewayUrl(spec) },
+    models: candidates.map((m) => ({
+      name: m.name,
+      pricePer1MInput: m.pricing?.inputPerMillionTokens ?? 0,
+      pricePer1MOutput: m.pricing?.outputPerMillionTokens ?? 0,
+      ...(m.contextWindow !== undefined ? { contextWindow: m.contextWindow } : {}),
+    })),
+    policy: { baselineModel: spec.baselineModel, aliases: [...spec.virtualModels], ...policy },
+    flywheel: { mode: fw.mode, sampleRate: fw.sampleRate, fanOut: fw.fanOutAll ? 'all' : fw.fanOut, evaluator },
+    store:
+      fw.store.type === 'postgres'
+        ? { kind: 'postgres', connectionStringEnv: ROUTER_PG_ENV, table: fw.store.postgres?.table ?? 'flywheel_records' }
+        : { kind: 'sqlite', path: `${ROUTER_DATA_MOUNT}/flywheel.db` },
+    trainer: {
+      enabled: spec.trainer.enabled,
+      minNewRecords: spec.trainer.minNewRecords,
+      holdoutFraction: spec.trainer.holdoutFraction,
+      promotionMargin: spec.trainer.promotionMargin,
+      modelDir: `${ROUTER_DATA_MOUNT}/models`,
+    },
+    ...(spec.budget ? { budget: { limitUsd: spec.budget.limitUsd, window: spec.budget.window } } : {}),
+  };
+  return parseRouterConfig(input);
+}
+
+export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResult {
+  const { router } = input;
+  const { candidates, issues } = resolveAgainstPool(input);
+  if (issues.some((i) => i.blocking)) return { render: undefined, issues };
+  const ns = router.metadata.namespace ?? 'default';
+  const name = router.metadata.name;
+  const spec = router.spec;
+  const owner: OwnerRef = { kind: KIND, namespace: ns, name };
+  const names = routerObjectNames(name);
+  const selector = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': name };
+  const ownerReferences = router.metadata.uid
+    ? [{ apiVersion: 'ai.higress.io/v1alpha1', kind: KIND, name, uid: router.metadata.uid, controller: true, blockOwnerDeletion: true }]
+    : undefined;
+  const meta = (objName: string) => ({
+    name: objName,
+    namespace: ns,
+    labels: { ...ownerLabels(owner), ...selector },
+    annotations: ownerAnnotations(owner),
+    ...(ownerReferences ? { ownerReferences } : {}),
+  });
+
+  const config = renderRouterConfig(spec, candidates);
+  const data = { [ROUTER_CONFIG_KEY]: stringify(config, { lineWidth: 0 }) };
+  const checksum = configChecksum(data);
+  const configMap: PlainObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
+  const store = spec.flywheel.store;
+  const pvc: PlainObject = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: meta(names.data),
+    spec: {
+      // One writer per SQLite file; with PostgreSQL the volume holds only model versions, shared by replicas.
+      accessModes: [store.type === 'postgres' && spec.replicas > 1 ? 'ReadWriteMany' : 'ReadWriteOnce'],
+      resources: { requests: { storage: store.size } },
+      ...(store.storageClassName ? { storageClassName: store.storageClassName } : {}),
+    },
+  };
+  const env: Record<string, unknown>[] = [{ name: 'ROUTER_CONFIG', value: `${ROUTER_CONFIG_MOUNT}/${ROUTER_CONFIG_KEY}` }];
+  if (store.type === 'postgres' && store.postgres) {
+    env.push({ name: ROUTER_PG_ENV, valueFrom: { secretKeyRef: { name: store.postgres.secretRef.name, key: store.postgres.secretRef.key } } });
+  }
+  const deployment: PlainObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(names.workload),
+    spec: {
+      replicas: spec.replicas,
+      selector: { matchLabels: selector },
+      strategy: store.type === 'sqlite' ? { type: 'Recreate' } : { type: 'RollingUpdate' },
+      template: {
+        metadata: { labels: selector, annotations: { [ROUTER_CHECKSUM_ANNOTATION]: checksum } },
+        spec: {
+          // SIGTERM drains in-flight answers and the flywheel queue (src/router/main.ts).
+          terminationGracePeriodSeconds: 60,
+          containers: [
+            {
+              name: 'router',
+              image: spec.image ?? input.defaultImage ?? DEFAULT_RAG_IMAGE,
+              args: ['router'],
+              env,
+              ports: [{ name: 'http', containerPort: ROUTER_PORT, protocol: 'TCP' }],
+              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5 },
+              volumeMounts: [
+                { name: 'config', mountPath: ROUTER_CONFIG_MOUNT, readOnly: true },
+                { name: 'data', mountPath: ROUTER_DATA_MOUNT },
+              ],
+              ...(spec.resources ? { resources: spec.resources } : {}),
+            },
+          ],
+          volumes: [
+            { name: 'config', configMap: { name: names.workload } },
+            { name: 'data', persistentVolumeClaim: { claimName: names.data } },
+          ],
+        },
+      },
+    },
+  };
+  const service: PlainObject = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(names.workload),
+    spec: { selector, ports: [{ name: 'http', port: ROUTER_PORT, targetPort: 'http', protocol: 'TCP' }] },
+  };
+  const serviceHost = `${names.workload}.${ns}.svc.cluster.local`;
+  const gateway = renderRouterGateway({
+    owner,
+    gatewayNamespace: spec.gateway.namespace,
+    serviceHost,
+    servicePort: ROUTER_PORT,
+    virtualModels: spec.virtualModels,
+  });
+  const generated = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: o.metadata.namespace,
+    name: o.metadata.name,
+  });
+  return {
+    issues,
+    render: {
+      owner,
+      gatewayNamespace: spec.gateway.namespace,
+      config,
+      checksum,
+      configMap,
+      deployment,
+      service,
+      pvc,
+      gateway,
+      endpoint: `http://${serviceHost}:${ROUTER_PORT}/v1`,
+      candidates: candidates.map((c) => c.name),
+      generatedObjects: [configMap, pvc, deployment, service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(generated),
+    },
+  };
+}
