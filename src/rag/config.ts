@@ -49,6 +49,8 @@ export const ragConfigSchema = z.object({
     .discriminatedUnion('kind', [
       z.object({ kind: z.literal('hashing'), dimensions: z.number().int().positive().default(256) }),
       z.object({ kind: z.literal('openai'), ...endpoint.shape, dimensions: z.number().int().positive() }),
+      // In-process ONNX sentence encoder (src/embed/onnx.ts); modelDir defaults to $EMBEDDING_MODEL_DIR.
+      z.object({ kind: z.literal('onnx'), modelDir: z.string().min(1).optional(), maxTokens: z.number().int().positive().optional() }),
     ])
     .default({ kind: 'hashing', dimensions: 256 }),
   llm: endpoint.optional(),
