@@ -28,7 +28,7 @@ export default {
     {
       ...common,
       displayName: 'dataplane',
-      testMatch: ['<rootDir>/test/integration/router/**/*.test.ts', '<rootDir>/test/integration/rag/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/integration/router/**/*.test.ts', '<rootDir>/test/integration/rag/**/*.test.ts', '<rootDir>/test/dataplane/cache/**/*.test.ts'],
     },
     {
       ...common,

@@ -58,7 +58,7 @@ export class RedisCacheStore implements CacheStore {
       db: opts.database ?? 0,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 500,
+      commandTimeout: opts.commandTimeoutMs ?? 1500,
       lazyConnect: false,
       // Reconnect forever, backing off to 2 s: a Redis restart must heal without a router restart.
       retryStrategy: (times) => Math.min(100 * times, 2000),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { cacheRuntimeSchema } from '../cache/runtime-config.js';
 
 // The router's one configuration document. The operator renders a SemanticRouter into this (as a
 // ConfigMap); `npm run router -- --config FILE` reads it. Versioned so a newer router can refuse or migrate
@@ -115,6 +116,8 @@ export const routerConfigSchema = z.object({
   store: storeSchema.default({ kind: 'sqlite', path: '/var/lib/router/flywheel.db' }),
   trainer: trainerSchema.default(trainerSchema.parse({})),
   embedding: embeddingSchema.default({ backend: 'hashed-tfidf' }),
+  /** Semantic cache in front of routing (src/cache/runtime-config.ts); absent = no cache. */
+  cache: cacheRuntimeSchema.optional(),
   /** A serialized RouterModel to start from; absent = the decision core's cold-start model. */
   initialModelPath: z.string().optional(),
   /** Largest accepted request body. */
