@@ -5,12 +5,14 @@
 // The verifier is fitted and calibrated on the first half of the file and reported on the second.
 //   npm run bench:cache -- [--data FILE] [--out FILE.json] [--save-verifier FILE] [--lookup-entries 100000]
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OnnxEmbedder, type TokenVectors } from '../src/embed/onnx.js';
 import { MemoryCacheStore } from '../src/cache/memory-store.js';
-import { pairFeatures, type PairSide } from '../src/cache/pair-features.js';
+import { FEATURE_NAMES, pairFeatures, type PairSide } from '../src/cache/pair-features.js';
 import { keyRequest } from '../src/cache/request-key.js';
 import { SemanticCache } from '../src/cache/semantic-cache.js';
 import { VectorIndex } from '../src/cache/vector-index.js';
@@ -77,6 +79,28 @@ function lookups(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => EmbeddedText
       });
     return { pair: p, own: i, top1: { entry: Number(top.id), cosine: top.score }, candidates };
   });
+}
+
+// The pair features take minutes on 2 shared cores (token alignment); they depend only on the data,
+// the embedder and this file's feature code, so they are kept beside the embeddings.
+function cachedLookups(key: string, compute: () => [Query[], Query[]], pairs: Pair[]): [Query[], Query[]] {
+  const file = join(benchCacheDir(), `lookups-${createHash('sha256').update(key).update(FEATURE_NAMES.join(',')).digest('hex').slice(0, 16)}.json`);
+  type Stored = { pair: number; own: number; top1: Query['top1']; candidates: { entry: number; features: number[]; correct: 0 | 1 }[] }[];
+  const revive = (qs: Stored): Query[] => qs.map((q) => ({ ...q, pair: pairs[q.pair] as Pair, candidates: q.candidates.map((c) => ({ ...c, features: Float64Array.from(c.features) })) }));
+  if (existsSync(file)) {
+    const [a, b] = JSON.parse(readFileSync(file, 'utf8')) as [Stored, Stored];
+    log(`lookups: reusing ${file}`);
+    return [revive(a), revive(b)];
+  }
+  const [a, b] = compute();
+  const index = new Map(pairs.map((p, i) => [p, i]));
+  const store = (qs: Query[]): Stored => qs.map((q) => ({ ...q, pair: index.get(q.pair) as number, candidates: q.candidates.map((c) => ({ ...c, features: Array.from(c.features) })) }));
+  writeFileSync(file, JSON.stringify([store(a), store(b)]));
+  return [a, b];
+}
+
+function benchCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'higress-ai-operator', 'bench-cache');
 }
 
 interface CurvePoint {
@@ -236,8 +260,7 @@ async function main(): Promise<void> {
   const train = pairs.slice(0, half);
   const report = pairs.slice(half);
   log(`lookups: train ${train.length} pairs, report ${report.length} pairs`);
-  const trainQ = lookups(train, embFast);
-  const reportQ = lookups(report, embFast);
+  const [trainQ, reportQ] = cachedLookups(`${args.data}:${pairs.length}:${embedder.name}`, () => [lookups(train, embFast), lookups(report, embFast)], pairs);
 
   // Fit on 60 % of the training queries, calibrate on the other 40 % (what would be served: the best candidate).
   const fitCut = Math.floor(trainQ.length * 0.6);

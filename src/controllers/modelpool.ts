@@ -1,4 +1,5 @@
 import { errorMessage } from '../util/errors.js';
+import { cacheSecretNames } from '../higress/ai-cache.js';
 import type { Logger } from 'pino';
 import { modelPoolSpecSchema, type ModelPool, type ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
 import { modelPoolResource } from './resources.js';
@@ -115,7 +116,7 @@ export class ModelPoolController {
   poolsUsingSecret(namespace: string, name: string): string[] {
     return this.deps.pools.store
       .byNamespace(namespace)
-      .filter((p) => p.spec.models.some((m) => m.provider.credentials?.secretRef.name === name))
+      .filter((p) => p.spec.models.some((m) => m.provider.credentials?.secretRef.name === name) || cacheSecretNames(p.spec.cache).includes(name))
       .map((p) => makeKey(namespace, p.metadata.name));
   }
 
@@ -383,8 +384,7 @@ export class ModelPoolController {
   private renderCached(pool: ModelPoolObject, fallbackRoutes: boolean): PoolRender | undefined {
     const key = makeKey(pool.metadata.namespace, pool.metadata.name);
     const ns = pool.metadata.namespace ?? 'default';
-    const secretVersions = pool.spec.models
-      .map((m) => m.provider.credentials?.secretRef.name)
+    const secretVersions = [...pool.spec.models.map((m) => m.provider.credentials?.secretRef.name), ...cacheSecretNames(pool.spec.cache)]
       .filter((n): n is string => n !== undefined)
       .map((n) => `${n}@${this.deps.secrets.store.get(makeKey(ns, n))?.metadata.resourceVersion ?? '-'}`)
       .join(',')
@@ -400,11 +400,10 @@ export class ModelPoolController {
   private observedFor(pool: ModelPoolObject): ObservedState {
     const ns = pool.metadata.namespace ?? 'default';
     const secrets = new Map<string, SecretData>();
-    for (const m of pool.spec.models) {
-      const ref = m.provider.credentials?.secretRef;
-      if (!ref || secrets.has(ref.name)) continue;
-      const secret = this.deps.secrets.store.get(makeKey(ns, ref.name));
-      if (secret) secrets.set(ref.name, decodeSecret(secret));
+    for (const name of [...pool.spec.models.map((m) => m.provider.credentials?.secretRef.name), ...cacheSecretNames(pool.spec.cache)]) {
+      if (!name || secrets.has(name)) continue;
+      const secret = this.deps.secrets.store.get(makeKey(ns, name));
+      if (secret) secrets.set(name, decodeSecret(secret));
     }
     return { secrets };
   }

@@ -8,6 +8,7 @@ import type { PluginImageOptions } from '../higress/plugins.js';
 import { providerFor } from '../higress/providers/registry.js';
 import type { EnvoyFilter, Ingress, MatchRule, McpBridgeRegistry, WasmPlugin } from '../higress/types.js';
 import { buildWasmPlugin } from '../higress/wasmplugin.js';
+import { buildAiCachePlugin, renderAiCacheRule, type AiCacheOutcome } from '../higress/ai-cache.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 
 /**
@@ -32,6 +33,7 @@ export interface ObservedState {
 /** Names of the aggregated WasmPlugins (our own; never the console's `*.internal`). */
 export const AI_PROXY_PLUGIN_NAME = `${NAME_PREFIX}-ai-proxy`;
 export const MODEL_ROUTER_PLUGIN_NAME = `${NAME_PREFIX}-model-router`;
+export const AI_CACHE_PLUGIN_NAME = `${NAME_PREFIX}-ai-cache`;
 
 /** Status reasons a model can carry. */
 export type ModelReason = 'Routed' | 'SecretNotFound' | 'SecretKeyMissing' | 'InvalidEndpoint';
@@ -49,6 +51,8 @@ export interface PoolRender {
   envoyFilters: EnvoyFilter[];
   /** ai-proxy matchRules this pool contributes to the aggregated ai-proxy plugin. */
   aiProxyRules: MatchRule[];
+  /** spec.cache rendered for the aggregated ai-cache plugin (rule, or the reason it could not be). */
+  aiCache?: AiCacheOutcome;
   /** Per-model outcome, in spec order. */
   models: ModelStatus[];
   /** `<routed>/<total>`, for `status.readyModels`. */
@@ -239,9 +243,15 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
       { apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: gw, name: MODEL_ROUTER_PLUGIN_NAME },
     );
   }
+  // spec.cache: one ai-cache rule on this pool's routes; a missing Redis/vector store/Secret is a reason, not a crash.
+  const aiCache = pool.spec.cache && ingresses.length
+    ? renderAiCacheRule(pool.spec.cache, ingresses.map((i) => i.metadata.name), (r) => observed.secrets.get(r.name)?.[r.key])
+    : undefined;
+  if (aiCache?.ok) generatedObjects.push({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: gw, name: AI_CACHE_PLUGIN_NAME });
   return {
     pool: { namespace: ns, name },
     gatewayNamespace: gw,
+    ...(aiCache ? { aiCache } : {}),
     registries,
     ingresses,
     envoyFilters,
@@ -274,6 +284,11 @@ export function renderAggregatePlugins(renders: readonly PoolRender[], options: 
     byNamespace.set(r.gatewayNamespace, rules);
   }
   const out: WasmPlugin[] = [];
+  const cacheRules = new Map<string, MatchRule[]>();
+  for (const r of renders) if (r.aiCache?.ok) cacheRules.set(r.gatewayNamespace, [...(cacheRules.get(r.gatewayNamespace) ?? []), r.aiCache.rule]);
+  for (const [ns, rules] of [...cacheRules].sort(([a], [b]) => cmp(a, b))) {
+    out.push(buildAiCachePlugin(AI_CACHE_PLUGIN_NAME, ns, rules, { [MANAGED_BY_LABEL]: MANAGED_BY }, options.image));
+  }
   for (const ns of [...byNamespace.keys()].sort(cmp)) {
     out.push(
       buildWasmPlugin({

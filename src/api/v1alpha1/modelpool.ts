@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
+import { cacheSpecSchema } from './cache.js';
 import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
 
@@ -227,6 +228,7 @@ const specObject = z
       .describe('Order in which models stand in for each other when an upstream fails; names from `models`.'),
     retries: retriesSchema.optional(),
     timeoutSeconds: z.int().min(1).max(3600).optional().describe('Whole-request timeout on the gateway route.'),
+    cache: cacheSpecSchema.optional().describe('Higress ai-cache on the pool routes (src/higress/ai-cache.ts).'),
   })
   .describe('Desired state of a ModelPool.');
 
