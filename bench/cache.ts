@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { OnnxEmbedder, type TokenVectors } from '../src/embed/onnx.js';
 import { MemoryCacheStore } from '../src/cache/memory-store.js';
 import { FEATURE_NAMES, pairFeatures, type PairSide } from '../src/cache/pair-features.js';
-import { keyRequest } from '../src/cache/request-key.js';
+import { keyRequest, normaliseQuestion } from '../src/cache/request-key.js';
 import { SemanticCache } from '../src/cache/semantic-cache.js';
 import { VectorIndex } from '../src/cache/vector-index.js';
 import { Verifier, calibrationTable, fitVerifier, type Labelled } from '../src/cache/verifier.js';
@@ -51,6 +51,8 @@ interface Query {
   pair: Pair;
   /** Position of the query's own entry in its part. */
   own: number;
+  /** Some entry holds the very same question (normalised): the exact-key layer answers it, rightly. */
+  exact: boolean;
   /** Top-1 by cosine: what the plugin serves. */
   top1: { entry: number; cosine: number };
   /** Candidates above MIN_COSINE with their features. */
@@ -65,6 +67,7 @@ function side(text: string, e: EmbeddedText): PairSide {
 function lookups(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => EmbeddedText): Query[] {
   const index = new VectorIndex(emb(pairs[0] as Pair, 'a').vector.length, { flatLimit: Number.MAX_SAFE_INTEGER });
   pairs.forEach((p, i) => index.add(String(i), emb(p, 'a').vector));
+  const exactKeys = new Set(pairs.map((p) => normaliseQuestion(p.text_a)));
   return pairs.map((p, i) => {
     const qe = emb(p, 'b');
     const nn = index.searchExact(qe.vector, CANDIDATES);
@@ -77,7 +80,7 @@ function lookups(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => EmbeddedText
         const correct: 0 | 1 = p.label === 1 && j === i ? 1 : 0;
         return { entry: j, features: pairFeatures(side(p.text_b, qe), side(c.text_a, emb(c, 'a'))), correct };
       });
-    return { pair: p, own: i, top1: { entry: Number(top.id), cosine: top.score }, candidates };
+    return { pair: p, own: i, exact: exactKeys.has(normaliseQuestion(p.text_b)), top1: { entry: Number(top.id), cosine: top.score }, candidates };
   });
 }
 
@@ -85,8 +88,8 @@ function lookups(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => EmbeddedText
 // the embedder and this file's feature code, so they are kept beside the embeddings.
 function cachedLookups(key: string, compute: () => [Query[], Query[]], pairs: Pair[]): [Query[], Query[]] {
   const file = join(benchCacheDir(), `lookups-${createHash('sha256').update(key).update(FEATURE_NAMES.join(',')).digest('hex').slice(0, 16)}.json`);
-  type Stored = { pair: number; own: number; top1: Query['top1']; candidates: { entry: number; features: number[]; correct: 0 | 1 }[] }[];
-  const revive = (qs: Stored): Query[] => qs.map((q) => ({ ...q, pair: pairs[q.pair] as Pair, candidates: q.candidates.map((c) => ({ ...c, features: Float64Array.from(c.features) })) }));
+  type Stored = { pair: number; own: number; exact?: boolean; top1: Query['top1']; candidates: { entry: number; features: number[]; correct: 0 | 1 }[] }[];
+  const revive = (qs: Stored): Query[] => qs.map((q) => ({ ...q, exact: false, pair: pairs[q.pair] as Pair, candidates: q.candidates.map((c) => ({ ...c, features: Float64Array.from(c.features) })) }));
   if (existsSync(file)) {
     const [a, b] = JSON.parse(readFileSync(file, 'utf8')) as [Stored, Stored];
     log(`lookups: reusing ${file}`);
@@ -119,7 +122,9 @@ function point(knob: number, served: { correct: boolean }[], queries: number, du
 }
 
 function staticPoint(qs: Query[], threshold: number): CurvePoint {
-  const served = qs.filter((q) => q.top1.cosine >= threshold).map((q) => ({ correct: q.pair.label === 1 && q.top1.entry === q.own }));
+  // Both caches answer an identical question from the exact key first (the plugin does too); a served
+  // identical question is right even when the pair file calls the pair a non-duplicate.
+  const served = qs.filter((q) => q.exact || q.top1.cosine >= threshold).map((q) => ({ correct: q.exact || (q.pair.label === 1 && q.top1.entry === q.own) }));
   return point(threshold, served, qs.length, qs.filter((q) => q.pair.label === 1).length);
 }
 
@@ -135,7 +140,7 @@ function bestScored(q: Query, verifier: Verifier): { score: number; correct: 0 |
 function verifiedPoint(qs: Query[], verifier: Verifier, delta: number): CurvePoint {
   const tau = verifier.thresholdFor(delta);
   const served = qs
-    .map((q) => bestScored(q, verifier))
+    .map((q) => (q.exact ? { score: Infinity, correct: 1 as const } : bestScored(q, verifier)))
     .filter((b): b is { score: number; correct: 0 | 1 } => b !== undefined && b.score >= tau)
     .map((b) => ({ correct: b.correct === 1 }));
   return point(delta, served, qs.length, qs.filter((q) => q.pair.label === 1).length);
@@ -261,15 +266,22 @@ async function main(): Promise<void> {
   const report = pairs.slice(half);
   log(`lookups: train ${train.length} pairs, report ${report.length} pairs`);
   const [trainQ, reportQ] = cachedLookups(`${args.data}:${pairs.length}:${embedder.name}`, () => [lookups(train, embFast), lookups(report, embFast)], pairs);
+  // Recomputed, not cached: which lookups the exact-key layer answers.
+  for (const [part, qs] of [[train, trainQ], [report, reportQ]] as const) {
+    const keys = new Set(part.map((p) => normaliseQuestion(p.text_a)));
+    for (const q of qs) q.exact = keys.has(normaliseQuestion(q.pair.text_b));
+  }
 
   // Fit on 60 % of the training queries, calibrate on the other 40 % (what would be served: the best candidate).
   const fitCut = Math.floor(trainQ.length * 0.6);
-  const fitExamples: Labelled[] = trainQ.slice(0, fitCut).flatMap((q) => q.candidates.map((c) => ({ features: c.features, label: c.correct })));
+  // Identical questions never reach the verifier (exact key), so they neither train nor calibrate it.
+  const fitExamples: Labelled[] = trainQ.slice(0, fitCut).filter((q) => !q.exact).flatMap((q) => q.candidates.map((c) => ({ features: c.features, label: c.correct })));
   const fitted = fitVerifier(fitExamples, { embedder: embedder.name });
   const provisional = new Verifier({ ...fitted, calibration: [] });
   const calibration = calibrationTable(
     trainQ
       .slice(fitCut)
+      .filter((q) => !q.exact)
       .map((q) => bestScored(q, provisional))
       .filter((b): b is { score: number; correct: 0 | 1 } => b !== undefined)
       .map((b) => ({ score: b.score, label: b.correct })),
