@@ -61,12 +61,12 @@ async function waitUntil(what: string, fn: () => Promise<boolean> | boolean, tim
   }
 }
 
-function startOperatorProcess(kubeconfig: string, healthPort: number): ChildProcess {
+function startOperatorProcess(kubeconfig: string, healthPort: number, metricsPort: number): ChildProcess {
   const child = spawn(
     process.execPath,
     // The compiled build, as the image runs it (`npm run bench:operator` builds first): tsx's runtime
     // transpiler would add its own memory to the RSS we report.
-    [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), 'dist/main.js', 'operator', '--no-leader-elect', `--health-port=${healthPort}`, `--resync-seconds=${resyncSeconds}`],
+    [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), 'dist/main.js', 'operator', '--no-leader-elect', `--health-port=${healthPort}`, `--metrics-port=${metricsPort}`, `--resync-seconds=${resyncSeconds}`],
     { env: { ...process.env, KUBECONFIG: kubeconfig, LOG_LEVEL: 'error', NODE_OPTIONS: values['node-options'] }, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   child.on('exit', (code, signal) => {
@@ -112,8 +112,10 @@ try {
   await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bench', namespace }, stringData: { token: 'sk-bench' } });
 
   const healthPort = await freeLoopbackPort();
-  operator = startOperatorProcess(kubeconfigPath, healthPort);
+  const metricsPort = await freeLoopbackPort();
+  operator = startOperatorProcess(kubeconfigPath, healthPort, metricsPort);
   const base = `http://127.0.0.1:${healthPort}`;
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   await waitUntil('operator /readyz', () => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 60_000);
 
   // Observe readiness through a watch, as a user's `kubectl get -w` would.
@@ -151,10 +153,10 @@ try {
 
   // Steady state: let trailing events settle, then count writes across more than one resync period.
   await new Promise((r) => setTimeout(r, 3000));
-  const writesBefore = await operatorWrites(`${base}/metrics`);
+  const writesBefore = await operatorWrites(metricsUrl);
   const windowMs = (resyncSeconds * 1.5 + 2) * 1000;
   await new Promise((r) => setTimeout(r, windowMs));
-  const steadyStateWrites = (await operatorWrites(`${base}/metrics`)) - writesBefore;
+  const steadyStateWrites = (await operatorWrites(metricsUrl)) - writesBefore;
   const end = await rss(operator.pid!);
 
   // Paced: one apply at a time into a cluster that already holds every pool above.
@@ -184,15 +186,16 @@ try {
     rssMb: end.rssMb,
     peakRssMb: Math.max(end.peakRssMb, afterConverge.peakRssMb),
     nodeOptions: values['node-options'],
-    targets: { applyToReadyP50Ms: 300, convergeSeconds: 60, steadyStateWrites: 0, rssMb: 200 },
+    // Issue 9: one apply with `count` pools present p50 ≤ 150 / p99 ≤ 400 ms; a burst all Ready ≤ 5 s.
+    targets: { pacedApplyToReadyP50Ms: 150, pacedApplyToReadyP99Ms: 400, convergeSeconds: 5, steadyStateWrites: 0, rssMb: 200 },
   };
   await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
     [
       `pools                 ${count} (${modelsPerPool} models each)`,
-      `apply→Ready p50/p99   ${report.applyToReadyMs.p50} / ${report.applyToReadyMs.p99} ms in the burst   (target p50 ≤ 300 ms)`,
-      `  one at a time       ${report.pacedApplyToReadyMs.p50} / ${report.pacedApplyToReadyMs.p99} ms (${paced.length} applies with ${count} pools present)`,
-      `all Ready after       ${report.convergeSeconds} s   (target ≤ 60 s)`,
+      `apply→Ready p50/p99   ${report.applyToReadyMs.p50} / ${report.applyToReadyMs.p99} ms in the burst (includes queueing)`,
+      `  one at a time       ${report.pacedApplyToReadyMs.p50} / ${report.pacedApplyToReadyMs.p99} ms (${paced.length} applies with ${count} pools present; target ≤ 150 / ≤ 400 ms)`,
+      `all Ready after       ${report.convergeSeconds} s   (burst of ${count}; target ≤ 5 s)`,
       `steady-state writes   ${steadyStateWrites} in ${windowMs / 1000} s incl. a resync   (target 0)`,
       `operator RSS          ${report.rssMb} MB, peak ${report.peakRssMb} MB   (target ≤ 200 MB)`,
       `report                ${values.out}`,

@@ -3,6 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node 24 LTS: a no-op under make (already on PATH); run directly, pick up the same Node the Makefile uses.
+if node_home="$(bash hack/ensure-node.sh)" && [[ -n $node_home ]]; then
+  export PATH="$node_home/bin:$PATH" npm_config_nodedir="$node_home"
+fi
+echo "== node $(node -v)"
+
 echo "== typecheck"
 npm run -s typecheck
 

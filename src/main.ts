@@ -2,10 +2,9 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from './kube/client.js';
-import { LeaderElector } from './kube/leader.js';
+import { higressNamespaceFromEnv } from './higress/namespace.js';
 import { installShutdownHandlers } from './kube/shutdown.js';
-import { startOperator, type Operator } from './operator.js';
+import { startOperator } from './operator.js';
 import { createLogger } from './util/log.js';
 
 const RUNTIMES: Record<string, string> = {
@@ -18,75 +17,60 @@ async function runOperator(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      // kubebuilder's ports, which the manifests and the chart declare: probes :8081, metrics :8080.
       'health-port': { type: 'string', default: process.env.HEALTH_PORT ?? '8081' },
+      'metrics-port': { type: 'string', default: process.env.METRICS_PORT ?? '8080' },
       concurrency: { type: 'string', default: process.env.CONCURRENCY ?? '8' },
-      // node 20's parseArgs has no --no-x negation, so the opt-out is its own flag.
       'no-leader-elect': { type: 'boolean', default: process.env.LEADER_ELECT === 'false' },
       // Fallback chains as routes + EnvoyFilter redirects; opt out where EnvoyFilters are not wanted.
       'no-fallback-routes': { type: 'boolean', default: process.env.FALLBACK_ROUTES === 'false' },
       'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'higress-ai-operator-system' },
+      // A standby takes over at most lease + retry after the leader died: 10 s + 2 s, inside the 15 s target.
+      'lease-duration-seconds': { type: 'string', default: process.env.LEASE_DURATION_SECONDS ?? '10' },
+      'renew-deadline-seconds': { type: 'string', default: process.env.RENEW_DEADLINE_SECONDS ?? '7' },
+      'retry-period-seconds': { type: 'string', default: process.env.RETRY_PERIOD_SECONDS ?? '2' },
       'plugin-image-tag': { type: 'string', default: process.env.HIGRESS_PLUGIN_IMAGE_TAG },
       'resync-seconds': { type: 'string', default: process.env.RESYNC_SECONDS ?? '600' },
+      'gateway-batch-ms': { type: 'string', default: process.env.GATEWAY_BATCH_MS ?? '0' },
     },
   });
   const log = createLogger('operator');
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
-  const options = {
+  const leaderElect = !values['no-leader-elect'];
+  const seconds = (flag: string): number => Number(values[flag as keyof typeof values]) * 1000;
+  const operator = await startOperator({
     kubeConfig,
     log,
     concurrency: Number(values.concurrency),
     healthPort: Number(values['health-port']),
-    resyncPeriodMs: Number(values['resync-seconds']) * 1000,
+    metricsPort: Number(values['metrics-port']),
+    resyncPeriodMs: seconds('resync-seconds'),
     fallbackRoutes: !values['no-fallback-routes'],
+    gatewayBatchMs: Number(values['gateway-batch-ms']),
     ...(values['plugin-image-tag'] ? { pluginImage: { tag: values['plugin-image-tag'] } } : {}),
-  };
-
-  let operator: Operator | undefined;
-  const stopOperator = async () => {
-    const op = operator;
-    operator = undefined;
-    await op?.stop();
-  };
-  let shuttingDown = false;
-  let elector: LeaderElector | undefined;
-  const leaderElect = !values['no-leader-elect'];
-  if (leaderElect) {
-    elector = new LeaderElector({
-      client: KubeClient.fromKubeConfig(kubeConfig),
-      namespace: values['lease-namespace'],
-      name: 'higress-ai-operator',
-      identity,
-      logger: log,
-      onStartedLeading: () => {
-        void startOperator(options).then((op) => (operator = op));
-      },
-      // A replica that lost the lease must not keep writing: exit and let the Deployment restart it.
-      onStoppedLeading: () => {
-        if (shuttingDown) return; // we released the lease ourselves
-        log.error('lost leadership; exiting so that only the leader writes');
-        void stopOperator().then(() => process.exit(1));
-      },
-    });
-    elector.start();
-  } else {
-    operator = await startOperator(options);
-  }
-  installShutdownHandlers(
-    [
-      {
-        name: 'operator',
-        run: () => {
-          shuttingDown = true;
-          return stopOperator();
-        },
-      },
-      { name: 'leader-election', run: () => elector?.release() },
-    ],
-    { logger: log },
+    ...(leaderElect
+      ? {
+          leaderElection: {
+            namespace: values['lease-namespace'],
+            name: 'higress-ai-operator',
+            identity,
+            leaseDurationMs: seconds('lease-duration-seconds'),
+            renewDeadlineMs: seconds('renew-deadline-seconds'),
+            retryPeriodMs: seconds('retry-period-seconds'),
+          },
+          // A replica that lost the lease must not keep writing: exit and let the Deployment restart it
+          // as a fresh standby (its caches and queues start clean).
+          onLeadershipLost: () => void operator.stop().then(() => process.exit(1)),
+        }
+      : {}),
+  });
+  installShutdownHandlers([{ name: 'operator', run: () => operator.stop() }], { logger: log });
+  log.info(
+    { identity, leaderElection: leaderElect, health: operator.healthAddress?.port, metrics: operator.metricsAddress?.port, higressNamespace: higressNamespaceFromEnv() },
+    'operator started',
   );
-  log.info({ identity, leaderElection: leaderElect }, 'operator started');
 }
 
 const [command = 'operator', ...rest] = process.argv.slice(2);

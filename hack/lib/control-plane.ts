@@ -10,12 +10,13 @@ import { stringify } from 'yaml';
 import { ensureControlPlaneBinaries, type ControlPlaneVersions } from './control-plane-binaries.js';
 import { defaultCrdFiles, installCrds } from './crds.js';
 import { freeLoopbackPort } from './free-port.js';
+import { addOperatorContext, provisionOperatorIdentity } from './control-plane-identity.js';
 import { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from './kubeconfig-contexts.js';
 import { ManagedProcess } from './managed-process.js';
 
 export { installCrds, defaultCrdFiles } from './crds.js';
 
-export { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from './kubeconfig-contexts.js';
+export { ADMIN_CONTEXT, OPERATOR_CONTEXT, UNPRIVILEGED_CONTEXT } from './kubeconfig-contexts.js';
 
 export interface StartControlPlaneOptions {
   /** Where etcd data, certificates, keys, logs and the kubeconfig go. Given ⇒ kept on stop; omitted ⇒ a temp dir removed on stop. */
@@ -33,7 +34,10 @@ export interface StartControlPlaneOptions {
 }
 
 export interface ControlPlane {
-  /** kubeconfig with contexts `admin` (current; group system:masters) and `unprivileged`. */
+  /**
+   * kubeconfig with contexts `admin` (current; group system:masters), `unprivileged`, and `operator` (the operator's
+   * ServiceAccount token, bound to the generated RBAC of src/rbac/table.ts).
+   */
   kubeconfigPath: string;
   /** https://127.0.0.1:<port> */
   server: string;
@@ -237,6 +241,9 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
       // which endpoint validation rejects (loopback) and logs forever.
       '--endpoint-reconciler-type=none',
       '--profiling=false',
+      // As on OpenShift and hardened clusters: setting blockOwnerDeletion needs `update` on the owner's
+      // finalizers subresource, so the operator's generated RBAC is proven against it.
+      '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
       ...(opts.apiserverArgs ?? []),
     ], join(dataDir, 'kube-apiserver.log'));
     processes.push(apiserver);
@@ -275,6 +282,10 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
       const files = opts.crdFiles ?? (await defaultCrdFiles());
       const names = await installCrds(kubeconfigPath, files, { timeoutMs: Math.max(10_000, deadline - Date.now()), log });
       log(`installed ${names.length} CRDs; control plane ready after ${Date.now() - started} ms`);
+      const admin = new KubeConfig();
+      admin.loadFromFile(kubeconfigPath);
+      await addOperatorContext(kubeconfigPath, await provisionOperatorIdentity(admin));
+      log('operator ServiceAccount and generated RBAC applied (context "operator")');
     } catch (error) {
       await controlPlane.stop();
       throw error;
@@ -288,7 +299,8 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
 
 /**
  * Starts etcd + kube-apiserver (RBAC on, admin + unprivileged token users) on free loopback ports, writes a
- * kubeconfig, and installs our CRDs plus the Higress CRD fixtures. Rejects with the failing process's output
+ * kubeconfig, installs our CRDs plus the Higress CRD fixtures, and the operator's ServiceAccount with the
+ * generated RBAC (kubeconfig context `operator`). Rejects with the failing process's output
  * tail if either dies during start.
  */
 export async function startControlPlane(opts: StartControlPlaneOptions = {}): Promise<ControlPlane> {

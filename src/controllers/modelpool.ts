@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { modelPoolSpecSchema, type ModelPool, type ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
 import { modelPoolResource } from './resources.js';
 import { boundedName, NAME_PREFIX } from '../higress/names.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 import type { EnvoyFilter, Ingress, MatchRule, WasmPlugin } from '../higress/types.js';
 import { applyIfChanged, pruneOwned } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
@@ -52,6 +53,12 @@ export type ModelPoolObject = ModelPool & KubeObject;
 export type WasmPluginObject = WasmPlugin & KubeObject;
 export type IngressObject = Ingress & KubeObject;
 export type EnvoyFilterObject = EnvoyFilter & KubeObject;
+export interface SecretCache {
+  store: { get(key: string): SecretObject | undefined };
+  hasSynced(): boolean;
+  /** Whether this Secret's cache has listed; absent = always (a cluster-wide informer after its sync). */
+  isSynced?(key: string): boolean;
+}
 
 /** Records a Kubernetes Event on an object; deduplicated by the implementation. */
 export type EventSink = (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
@@ -59,7 +66,8 @@ export type EventSink = (obj: KubeObject, type: 'Normal' | 'Warning', reason: st
 export interface ModelPoolControllerDeps {
   client: KubeClient;
   pools: Informer<ModelPoolObject>;
-  secrets: Informer<SecretObject>;
+  /** The Secrets pools reference: a ReferencedObjects cache (only those Secrets), or any informer-like cache. */
+  secrets: SecretCache;
   ingresses: Informer<IngressObject>;
   wasmPlugins: Informer<WasmPluginObject>;
   mcpBridges: Informer<McpBridge>;
@@ -109,6 +117,14 @@ export class ModelPoolController {
       throw err;
     }
   }
+
+  /** The Higress (or Istio) CRDs were installed or removed: forget the cached answer. */
+  crdsChanged(): void {
+    this.crdCheck = undefined;
+  }
+
+  /** CRDs whose presence decides what a pool can be (watched by name, see modelpool-setup.ts). */
+  static readonly watchedCrds: readonly string[] = [...HIGRESS_CRDS, ENVOYFILTER_CRD];
 
   // ---- mapping watched objects to work items -------------------------------------------------------
 
@@ -186,6 +202,8 @@ export class ModelPoolController {
       return;
     }
 
+    // A referenced Secret whose cache has not listed yet would read as missing; its sync requeues the pool.
+    if (!this.referencedSecretsSynced(current)) return;
     const missingCrds = await this.missingHigressCrds();
     const fallbackRoutes = await this.fallbackRoutesAvailable();
     // The same render the gateway item aggregates (one code path, one cache).
@@ -397,6 +415,16 @@ export class ModelPoolController {
     return render;
   }
 
+  private referencedSecretsSynced(pool: ModelPoolObject): boolean {
+    const { isSynced } = this.deps.secrets;
+    if (!isSynced) return true;
+    const ns = pool.metadata.namespace ?? 'default';
+    return pool.spec.models.every((m) => {
+      const name = m.provider.credentials?.secretRef.name;
+      return name === undefined || isSynced.call(this.deps.secrets, makeKey(ns, name));
+    });
+  }
+
   private observedFor(pool: ModelPoolObject): ObservedState {
     const ns = pool.metadata.namespace ?? 'default';
     const secrets = new Map<string, SecretData>();
@@ -485,8 +513,8 @@ export class CachesNotSyncedError extends Error {
   readonly reason = 'CachesNotSynced';
 }
 
-export function gatewayNamespaceOf(pool: ModelPoolObject): string {
-  return pool.spec.gateway?.namespace ?? 'higress-system';
+export function gatewayNamespaceOf(pool: ModelPoolObject, fallback: string = DEFAULT_HIGRESS_NAMESPACE): string {
+  return pool.spec.gateway?.namespace ?? fallback;
 }
 
 export function decodeSecret(secret: SecretObject): SecretData {

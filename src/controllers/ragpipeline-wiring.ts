@@ -1,8 +1,8 @@
-import type { Logger } from 'pino';
-import type { KubeClient } from '../kube/client.js';
 import { Controller, secondaryWatch } from '../kube/controller.js';
-import { Informer } from '../kube/informer.js';
-import type { KubeObject } from '../kube/object.js';
+import { EventRecorder } from '../kube/events.js';
+import type { Informer } from '../kube/informer.js';
+import type { Manager } from '../kube/manager.js';
+import { managedSelector } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
 import type { IngressObject, ModelPoolObject } from './modelpool.js';
 import {
@@ -16,7 +16,7 @@ import {
 } from './ragpipeline.js';
 import { LocalProcessLocator } from './ragpipeline-local.js';
 import { HttpRuntimeProbe, type RuntimeProbe } from './ragpipeline-runtime.js';
-import { ragPipelineResource } from './resources.js';
+import { modelPoolResource, ragPipelineResource } from './resources.js';
 
 export interface RagOperatorOptions {
   /** Runtime image when a pipeline names none. */
@@ -30,66 +30,60 @@ export interface RagOperatorOptions {
 
 export interface RagWiring {
   pipelines: Informer<RagPipelineObject>;
-  informers: Informer<KubeObject>[];
   controller: Controller<RagPipelineObject>;
-  stop(): Promise<void>;
 }
 
 /**
- * Informers and the Controller for RagPipelines, started here so src/operator.ts only adds one call. The
- * ModelPool and Ingress informers are the operator's own (shared, not duplicated); the caller starts and
- * stops the returned informers with its own.
+ * kubebuilder's SetupWithManager for RagPipelines: informers from the manager (the ModelPool and Ingress
+ * ones are shared with the ModelPool controller, not duplicated) and the Controller, which the manager runs
+ * on the leader only. Stopping it also stops local-process runtimes.
  */
-export function startRagPipelineController(deps: {
-  client: KubeClient;
-  resyncPeriodMs: number;
-  logger: Logger;
-  pools: Informer<ModelPoolObject>;
-  ingresses: Informer<IngressObject>;
-  options: RagOperatorOptions;
-}): RagWiring {
-  const common = { client: deps.client, resyncPeriodMs: deps.resyncPeriodMs, logger: deps.logger };
-  const pipelines = new Informer<RagPipelineObject>({ ...common, resource: ragPipelineResource });
-  const owned = (resource: typeof Deployments) => new Informer<WorkloadObject>({ ...common, resource, labelSelector: ragOwnedSelector });
+export function setupRagPipelineController(mgr: Manager, options: RagOperatorOptions = {}): RagWiring {
+  const pipelines = mgr.informer<RagPipelineObject>(ragPipelineResource);
+  const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
+  const ingresses = mgr.informer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const owned = (resource: typeof Deployments) => mgr.informer<WorkloadObject>(resource, { labelSelector: ragOwnedSelector, optional: true });
   const deployments = owned(Deployments);
   const configMaps = owned(Resources.ConfigMap);
   const services = owned(Resources.Service);
   const pvcs = owned(PersistentVolumeClaims);
-  const locator =
-    deps.options.locator ?? (process.env.RAG_LOCAL_PROCESS === '1' ? new LocalProcessLocator({ client: deps.client, log: deps.logger }) : undefined);
-  const probe = deps.options.probe === false ? undefined : (deps.options.probe ?? new HttpRuntimeProbe());
+  const locator = options.locator ?? (process.env.RAG_LOCAL_PROCESS === '1' ? new LocalProcessLocator({ client: mgr.client, log: mgr.log }) : undefined);
+  const events = new EventRecorder(mgr.client, { logger: mgr.log });
+  const probe = options.probe === false ? undefined : (options.probe ?? new HttpRuntimeProbe());
   const reconciler = new RagPipelineController({
-    client: deps.client,
+    client: mgr.client,
     pipelines,
     deployments,
     configMaps,
     services,
     pvcs,
-    ingresses: deps.ingresses,
-    pools: deps.pools,
-    log: deps.logger,
-    ...(deps.options.defaultImage ? { defaultImage: deps.options.defaultImage } : {}),
+    ingresses,
+    pools,
+    log: mgr.log,
+    ...(options.defaultImage ? { defaultImage: options.defaultImage } : {}),
     ...(probe ? { probe } : {}),
     ...(locator ? { locator } : {}),
+    event: (obj, type, reason, message) => void events.record(ragPipelineResource, obj, type, reason, message),
   });
   const controller = new Controller<RagPipelineObject>({
     name: 'ragpipeline',
     primary: pipelines,
     secondaries: [
       ...[deployments, configMaps, services, pvcs].map((i) => secondaryWatch(i, RagPipelineController.ownerKey)),
-      secondaryWatch(deps.ingresses, RagPipelineController.ownerKey),
-      secondaryWatch(deps.pools, (p) => reconciler.pipelinesUsingPool(p)),
+      secondaryWatch(ingresses, RagPipelineController.ownerKey),
+      secondaryWatch(pools, (p) => reconciler.pipelinesUsingPool(p)),
     ],
     reconcile: (key) => reconciler.reconcile(key),
-    concurrency: deps.options.concurrency ?? 4,
+    concurrency: options.concurrency ?? 4,
     backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
-    logger: deps.logger,
+    logger: mgr.log,
   });
-  controller.start();
-  const informers = [pipelines, deployments, configMaps, services, pvcs] as unknown as Informer<KubeObject>[];
-  const stop = async (): Promise<void> => {
-    await controller.stop();
-    await locator?.stopAll?.();
-  };
-  return { pipelines, informers, controller, stop };
+  mgr.add({
+    start: () => controller.start(),
+    stop: async () => {
+      await controller.stop();
+      await locator?.stopAll?.();
+    },
+  });
+  return { pipelines, controller };
 }

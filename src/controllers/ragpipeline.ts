@@ -7,12 +7,13 @@ import { READY, setCondition, writeStatus, type Condition, type ConditionInput }
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
+import { domainMetrics } from '../kube/metrics.js';
 import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerOf, type OwnerRef } from '../kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/controller.js';
 import { renderRagPipeline, runtimeReadiness, type DeploymentStatusView, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
-import { CachesNotSyncedError, type ModelPoolObject } from './modelpool.js';
+import { CachesNotSyncedError, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
 
@@ -62,6 +63,8 @@ export interface RagPipelineControllerDeps {
   defaultImage?: string;
   probe?: RuntimeProbe;
   locator?: RuntimeLocator;
+  /** Kubernetes Events on the pipeline (Ready, and each new failure reason); deduplicated by the recorder. */
+  event?: EventSink;
 }
 
 export class RagPipelineController {
@@ -254,7 +257,21 @@ export class RagPipelineController {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       conditions: list ?? [],
     };
+    this.recordTransition(pipeline, status);
     await writeStatus(this.deps.client, ragPipelineResource, pipeline, status);
+  }
+
+  /** An Event when Ready turns True, or turns/stays False for a new reason (as the ModelPool controller does). */
+  private recordTransition(pipeline: RagPipelineObject, status: RagPipelineStatus): void {
+    const before = pipeline.status?.conditions?.find((c) => c.type === READY);
+    const after = status.conditions?.find((c) => c.type === READY);
+    const { namespace = 'default', name = '' } = pipeline.metadata;
+    if (status.documentsIndexed !== undefined) domainMetrics.ragIndexDocuments.set({ namespace, name }, status.documentsIndexed);
+    if (status.chunksIndexed !== undefined) domainMetrics.ragIndexChunks.set({ namespace, name }, status.chunksIndexed);
+    if (!after || (before?.status === after.status && before.reason === after.reason)) return;
+    // A rollout in progress is news, not a warning.
+    const rollingOut = status.conditions?.some((c) => c.type === PROGRESSING && c.status === 'True');
+    this.deps.event?.(pipeline, after.status === 'True' || rollingOut ? 'Normal' : 'Warning', after.reason, after.message);
   }
 }
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { createLogger } from '../util/log.js';
 import { reasonOf } from './errors.js';
-import type { Informer } from './informer.js';
-import { counter, gauge, histogram } from './metrics.js';
+import type { EventSource, Informer } from './informer.js';
+import { controllerRuntimeMetrics as m, workqueueMetrics } from './metrics.js';
 import { keyOf, type KubeObject, type ObjectKey } from './object.js';
 import { WorkQueue, type BackoffOptions } from './workqueue.js';
 
@@ -16,14 +16,37 @@ export type Reconciler = (key: ObjectKey) => Promise<ReconcileResult | void>;
 
 /** A secondary watched kind and how its objects map to primary keys (e.g. via owner labels or an index). */
 export interface SecondaryWatch {
-  informer: Informer<KubeObject>;
+  informer: EventSource<KubeObject>;
   map: (obj: KubeObject) => readonly ObjectKey[];
+  /** controller-runtime's update predicate: map an update only when this says it matters. Default: always. */
+  updateMatters?: (old: KubeObject, obj: KubeObject) => boolean;
+}
+
+/**
+ * controller-runtime's GenerationChangedPredicate (+ deletion): true when the spec changed (generation) or
+ * deletion started. Status-only writes — a controller's own, many per second in a burst — do not pass. Pure.
+ */
+export function specOrDeletionChanged(old: KubeObject, obj: KubeObject): boolean {
+  return (
+    old === obj || // periodic resync: always re-deliver
+    old.metadata.generation !== obj.metadata.generation ||
+    old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp ||
+    old.metadata.generation === undefined
+  );
 }
 
 /** Typed constructor for a {@link SecondaryWatch}: `map` sees the informer's own object type. */
-export function secondaryWatch<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => readonly ObjectKey[]): SecondaryWatch {
-  // Sound: the informer only ever hands `map` objects of its own type T.
-  return { informer: informer as unknown as Informer<KubeObject>, map: map as (obj: KubeObject) => readonly ObjectKey[] };
+export function secondaryWatch<T extends KubeObject>(
+  informer: EventSource<T>,
+  map: (obj: T) => readonly ObjectKey[],
+  updateMatters?: (old: KubeObject, obj: KubeObject) => boolean,
+): SecondaryWatch {
+  // Sound: the source only ever hands `map` objects of its own type T.
+  return {
+    informer: informer as unknown as EventSource<KubeObject>,
+    map: map as (obj: KubeObject) => readonly ObjectKey[],
+    ...(updateMatters ? { updateMatters } : {}),
+  };
 }
 
 export interface ControllerOptions<P extends KubeObject> {
@@ -35,18 +58,14 @@ export interface ControllerOptions<P extends KubeObject> {
   /** Parallel reconciles (different keys). Default 4. */
   concurrency?: number;
   backoff?: BackoffOptions;
+  /**
+   * Batch window for keys that stand for shared objects (e.g. one aggregated object per gateway): the first
+   * request schedules the key `windowMs` later and every request inside the window joins it, so N changes
+   * cost one write of the shared object instead of N. Other keys are queued at once.
+   */
+  coalesce?: { match: (key: ObjectKey) => boolean; windowMs: number };
   logger?: Logger;
 }
-
-const reconcileTotal = counter('higress_ai_operator_reconcile_total', 'Reconciles by controller and result', ['controller', 'result'] as const);
-const reconcileErrors = counter('higress_ai_operator_reconcile_errors_total', 'Failed reconciles by controller and reason', ['controller', 'reason'] as const);
-const reconcileSeconds = histogram(
-  'higress_ai_operator_reconcile_duration_seconds',
-  'Reconcile duration',
-  ['controller'] as const,
-  [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-);
-const queueDepth = gauge('higress_ai_operator_workqueue_depth', 'Keys waiting in the work queue', ['controller'] as const);
 
 /**
  * The generic controller loop: informer events (primary keys, secondary objects mapped to primary
@@ -62,25 +81,33 @@ export class Controller<P extends KubeObject> {
 
   constructor(private readonly opts: ControllerOptions<P>) {
     this.log = opts.logger ?? createLogger(`controller.${opts.name}`);
-    this.queue = new WorkQueue({ ...opts.backoff, onDepth: (d) => queueDepth.set({ controller: opts.name }, d) });
+    this.queue = new WorkQueue({ ...opts.backoff, metrics: workqueueMetrics(opts.name) });
   }
 
   /** Subscribe to informers and start workers; returns at once. Wait for cache sync before relying on results. */
+  /** Queue `key` (after the coalescing window when it matches one). */
+  enqueue(key: ObjectKey): void {
+    const c = this.opts.coalesce;
+    if (c && c.windowMs > 0 && c.match(key)) this.queue.addAfter(key, c.windowMs);
+    else this.queue.add(key);
+  }
+
   start(): void {
     if (this.running) return;
-    const enqueue = (obj: KubeObject): void => this.queue.add(keyOf(obj));
+    const enqueue = (obj: KubeObject): void => this.enqueue(keyOf(obj));
     this.unsubscribe.push(
       this.opts.primary.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }),
     );
     for (const s of this.opts.secondaries ?? []) {
       const enqueueMapped = (obj: KubeObject): void => {
-        for (const key of s.map(obj)) this.queue.add(key);
+        for (const key of s.map(obj)) this.enqueue(key);
       };
       this.unsubscribe.push(
         s.informer.addEventHandler({
           onAdd: enqueueMapped,
           // Map both versions: a label change can move an object from one owner to another.
           onUpdate: (o, n) => {
+            if (s.updateMatters && !s.updateMatters(o, n)) return;
             enqueueMapped(o);
             if (o !== n) enqueueMapped(n);
           },
@@ -88,7 +115,10 @@ export class Controller<P extends KubeObject> {
         }),
       );
     }
-    this.running = this.queue.run(this.opts.concurrency ?? 4, (key) => this.process(key));
+    const concurrency = this.opts.concurrency ?? 4;
+    m.maxConcurrentReconciles.set({ controller: this.opts.name }, concurrency);
+    m.activeWorkers.set({ controller: this.opts.name }, 0);
+    this.running = this.queue.run(concurrency, (key) => this.process(key));
   }
 
   /** Stop taking work and wait for in-flight reconciles to finish. */
@@ -99,27 +129,32 @@ export class Controller<P extends KubeObject> {
   }
 
   private async process(key: ObjectKey): Promise<void> {
+    const controller = this.opts.name;
     const start = process.hrtime.bigint();
     const end = (): number => Number(process.hrtime.bigint() - start) / 1e9;
+    m.activeWorkers.inc({ controller });
     try {
       const result = await this.opts.reconcile(key);
       const seconds = end();
-      reconcileSeconds.observe({ controller: this.opts.name }, seconds);
+      m.reconcileTime.observe({ controller }, seconds);
       this.log.debug({ key, ms: Math.round(seconds * 1000), requeueAfterMs: result?.requeueAfterMs }, 'reconciled');
       this.queue.forget(key);
       if (result?.requeueAfterMs !== undefined) {
         this.queue.addAfter(key, result.requeueAfterMs);
-        reconcileTotal.inc({ controller: this.opts.name, result: 'requeue_after' });
+        m.reconcileTotal.inc({ controller, result: 'requeue_after' });
       } else {
-        reconcileTotal.inc({ controller: this.opts.name, result: 'success' });
+        m.reconcileTotal.inc({ controller, result: 'success' });
       }
     } catch (e) {
-      reconcileSeconds.observe({ controller: this.opts.name }, end());
+      m.reconcileTime.observe({ controller }, end());
       const reason = reasonOf(e);
-      reconcileTotal.inc({ controller: this.opts.name, result: 'error' });
-      reconcileErrors.inc({ controller: this.opts.name, reason });
+      m.reconcileTotal.inc({ controller, result: 'error' });
+      m.reconcileErrors.inc({ controller });
+      m.reconcileErrorsByReason.inc({ controller, reason });
       const delayMs = this.queue.addRateLimited(key);
       this.log.warn({ key, reason, err: (e as Error).message, retryInMs: Math.round(delayMs) }, 'reconcile failed; requeued');
+    } finally {
+      m.activeWorkers.dec({ controller });
     }
   }
 }

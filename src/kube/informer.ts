@@ -15,6 +15,11 @@ export interface EventHandler<T> {
   onDelete?(obj: T): void;
 }
 
+/** Anything that delivers object events: an {@link Informer}, or a set of them such as ReferencedObjects. */
+export interface EventSource<T> {
+  addEventHandler(handler: EventHandler<T>): () => void;
+}
+
 export interface InformerOptions {
   client: KubeClient;
   resource: ResourceType;
@@ -46,7 +51,7 @@ export interface InformerStats {
  * resourceVersion (with backoff on errors); on 410 Gone/Expired it relists and emits the
  * difference as add/update/delete. `hasSynced()` turns true after the first complete list.
  */
-export class Informer<T extends KubeObject> {
+export class Informer<T extends KubeObject> implements EventSource<T> {
   readonly store = new Store<T>();
   readonly stats: InformerStats = { lists: 0, watches: 0, goneRelists: 0, bookmarks: 0 };
   private readonly handlers = new Set<EventHandler<T>>();
@@ -121,6 +126,14 @@ export class Informer<T extends KubeObject> {
     // Between list and watch there is no stream to abort yet; the flag makes the next watch start over.
     this.restartRequested = true;
     this.watchAbort?.abort();
+  }
+
+  /**
+   * Cut short a back-off sleep after failed list/watch attempts and try again now — e.g. when the kind's CRD
+   * was just installed, instead of waiting out a back-off that grew while it was missing (up to 30 s).
+   */
+  retryNow(): void {
+    this.sleepAbort?.abort();
   }
 
   /** Deliver every cached object to `onUpdate(obj, obj)` — the periodic resync. */

@@ -1,3 +1,5 @@
+import type { WorkQueueMetrics } from './metrics.js';
+
 /**
  * Rate-limited work queue with client-go semantics:
  * - a key is queued at most once however often it is added (dedupe);
@@ -22,6 +24,8 @@ export interface BackoffOptions {
 export interface WorkQueueOptions extends BackoffOptions {
   /** Called whenever the number of queued keys changes (queue-depth metric). */
   onDepth?: (depth: number) => void;
+  /** client-go's workqueue metrics (adds, queue/work durations, retries, in-flight work). */
+  metrics?: WorkQueueMetrics;
 }
 
 /** Delay for the `failures`-th consecutive failure (0-based): min(max, base·2^n) plus jitter, capped at max. Pure. */
@@ -44,23 +48,35 @@ export class WorkQueue {
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private idleWaiters: Array<() => void> = [];
   private shuttingDown = false;
+  /** performance.now() when a key entered the queue / when a worker took it (metrics only). */
+  private readonly queuedAt = new Map<string, number>();
+  private readonly startedAt = new Map<string, number>();
 
-  constructor(private readonly opts: WorkQueueOptions = {}) {}
+  constructor(private readonly opts: WorkQueueOptions = {}) {
+    opts.metrics?.trackInFlight(() => this.startedAt.values());
+  }
 
   /** Queue `key` now (no-op if already queued, or deferred until done if being processed). */
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
+    this.opts.metrics?.add();
+    if (!this.queuedAt.has(key)) this.queuedAt.set(key, performance.now());
     if (this.processing.has(key)) return;
+    this.dispatch(key);
+  }
+
+  /** Hand a dirty key to a waiting worker, or queue it. */
+  private dispatch(key: string): void {
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.take(key);
       waiter(key);
       return;
     }
     this.queue.push(key);
-    this.opts.onDepth?.(this.queue.length);
+    this.depthChanged();
   }
 
   /** Queue `key` after `delayMs`; an earlier pending deadline for the same key wins. */
@@ -87,6 +103,7 @@ export class WorkQueue {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
     const delay = backoffDelay(n, this.opts);
+    this.opts.metrics?.retry();
     this.addAfter(key, delay);
     return delay;
   }
@@ -119,9 +136,9 @@ export class WorkQueue {
     if (this.shuttingDown) return Promise.resolve(undefined);
     const key = this.queue.shift();
     if (key !== undefined) {
-      this.opts.onDepth?.(this.queue.length);
+      this.depthChanged();
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.take(key);
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -130,10 +147,11 @@ export class WorkQueue {
   /** Mark `key` finished; if it was re-added meanwhile it is queued again now. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key) && !this.shuttingDown) {
-      this.dirty.delete(key);
-      this.add(key);
-    }
+    const started = this.startedAt.get(key);
+    if (started !== undefined) this.opts.metrics?.worked((performance.now() - started) / 1000);
+    this.startedAt.delete(key);
+    // Re-added while processing: counted as an add then, dispatched now.
+    if (this.dirty.has(key) && !this.shuttingDown) this.dispatch(key);
     if (this.processing.size === 0) {
       const idle = this.idleWaiters;
       this.idleWaiters = [];
@@ -148,10 +166,25 @@ export class WorkQueue {
     this.delayed.clear();
     this.queue.length = 0;
     this.dirty.clear();
-    this.opts.onDepth?.(0);
+    this.queuedAt.clear();
+    this.depthChanged();
     for (const w of this.waiters.splice(0)) w(undefined);
     if (this.processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private take(key: string): void {
+    this.processing.add(key);
+    const now = performance.now();
+    const queued = this.queuedAt.get(key);
+    this.queuedAt.delete(key);
+    if (queued !== undefined) this.opts.metrics?.queued((now - queued) / 1000);
+    this.startedAt.set(key, now);
+  }
+
+  private depthChanged(): void {
+    this.opts.onDepth?.(this.queue.length);
+    this.opts.metrics?.depth(this.queue.length);
   }
 
   /**

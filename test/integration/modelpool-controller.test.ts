@@ -12,7 +12,7 @@ import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { createLogger } from '../../src/util/log.js';
-import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 interface WasmPluginObj extends KubeObject {
   spec: { matchRules?: Array<{ service?: string[]; config: Record<string, unknown> }>; defaultConfig?: Record<string, unknown> };
@@ -26,7 +26,8 @@ const client = KubeClient.fromKubeConfig(kc);
 let operator: Operator;
 
 beforeAll(async () => {
-  operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
+  // The operator runs as its ServiceAccount (generated RBAC); fixtures use the admin `client`.
+  operator = await startOperator({ kubeConfig: operatorKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
   await operator.synced;
 });
 afterAll(async () => {
@@ -34,7 +35,7 @@ afterAll(async () => {
 });
 
 async function namespaces(prefix: string): Promise<{ ns: string; gw: string }> {
-  return { ns: await uniqueNamespace(`${prefix}-pool`), gw: await uniqueNamespace(`${prefix}-gw`) };
+  return { ns: await uniqueNamespace(`${prefix}-pool`), gw: await gatewayNamespace(`${prefix}-gw`) };
 }
 
 function pool(ns: string, name: string, spec: ModelPoolSpecIn): ModelPoolObject {

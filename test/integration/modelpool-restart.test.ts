@@ -10,16 +10,16 @@ import type { McpBridge } from '../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
 import { AI_PROXY_PLUGIN_NAME } from '../../src/reconcilers/modelpool.js';
-import { testKubeconfigPath, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, operatorKubeconfigPath, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const client = KubeClient.fromKubeConfig(testKubeConfig());
 let child: ChildProcess | undefined;
 
 function startOperatorProcess(): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: testKubeconfigPath(), LOG_LEVEL: 'error' };
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: operatorKubeconfigPath() /* the operator's ServiceAccount */, LOG_LEVEL: 'error' };
   delete env.NODE_OPTIONS; // jest's VM-modules flag is not for the operator
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'operator', '--no-leader-elect', '--health-port=0'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'operator', '--no-leader-elect', '--health-port=0', '--metrics-port=0'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -49,7 +49,7 @@ const duplicates = (xs: readonly string[]) => xs.filter((x, i) => xs.indexOf(x) 
 describe('operator killed mid-reconcile', () => {
   it('converges after a restart with no duplicates, including changes made while it was down', async () => {
     const ns = await uniqueNamespace('restart-pool');
-    const gw = await uniqueNamespace('restart-gw');
+    const gw = await gatewayNamespace('restart-gw');
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: ns }, stringData: { token: 'sk-x' } });
     const names = Array.from({ length: 12 }, (_, i) => `pool-${i}`);
     child = startOperatorProcess();

@@ -15,7 +15,7 @@ import { Resources } from '../../src/kube/resources.js';
 import { CHECKSUM_ANNOTATION, DEFAULT_RAG_IMAGE } from '../../src/reconcilers/ragpipeline.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { createLogger } from '../../src/util/log.js';
-import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 interface Obj extends KubeObject {
   spec?: Record<string, unknown>;
@@ -29,8 +29,9 @@ let operator: Operator;
 const probed: string[] = [];
 
 beforeAll(async () => {
+  // The operator runs as its ServiceAccount (generated RBAC); fixtures use the admin `client`.
   operator = await startOperator({
-    kubeConfig: kc,
+    kubeConfig: operatorKubeConfig(),
     resyncPeriodMs: 0,
     log: createLogger('operator', 'warn'),
     rag: {
@@ -78,7 +79,7 @@ const checksumOf = (d: Obj | undefined) =>
 describe('RagPipeline controller', () => {
   it('renders ConfigMap, Deployment, Service, PVC and the MCP Ingress, and reports Progressing honestly', async () => {
     const ns = await uniqueNamespace('rag-create');
-    const gw = await uniqueNamespace('rag-gw');
+    const gw = await gatewayNamespace('rag-gw');
     await client.create(
       ragPipelineResource,
       pipeline(ns, 'kb', {
@@ -187,7 +188,7 @@ describe('RagPipeline controller', () => {
 
   it('removes the gateway-namespace Ingress and releases the finalizer on delete', async () => {
     const ns = await uniqueNamespace('rag-delete');
-    const gw = await uniqueNamespace('rag-delete-gw');
+    const gw = await gatewayNamespace('rag-delete-gw');
     await client.create(ragPipelineResource, pipeline(ns, 'kb', { gateway: { namespace: gw } }));
     await waitCondition(ns, 'kb', 'Exposed', 'True', 'IngressPresent');
     await client.delete(ragPipelineResource, 'kb', ns);

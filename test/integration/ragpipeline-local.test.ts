@@ -11,7 +11,7 @@ import { KubeClient } from '../../src/kube/client.js';
 import { Resources } from '../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { createLogger } from '../../src/util/log.js';
-import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 const kc = testKubeConfig();
 const client = KubeClient.fromKubeConfig(kc);
@@ -20,8 +20,10 @@ const stateDir = mkdtempSync(join(tmpdir(), 'rag-local-'));
 let operator: Operator;
 
 beforeAll(async () => {
-  const locator = new LocalProcessLocator({ client, log, stateDir, startTimeoutMs: 60_000 });
-  operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log, rag: { locator } });
+  // The operator (and its local-process locator) run as its ServiceAccount; fixtures use the admin `client`.
+  const operatorKc = operatorKubeConfig();
+  const locator = new LocalProcessLocator({ client: KubeClient.fromKubeConfig(operatorKc), log, stateDir, startTimeoutMs: 60_000 });
+  operator = await startOperator({ kubeConfig: operatorKc, resyncPeriodMs: 0, log, rag: { locator } });
   await operator.synced;
 });
 afterAll(async () => {

@@ -19,6 +19,7 @@ import { decisionRequest, parseChatRequest, type ChatRequest } from './request.j
 import { SseEventAligner } from './sse-aligner.js';
 import { TrainerLoop, type TrainerFn } from './trainer-loop.js';
 import { Upstream, UpstreamError, type UpstreamCall } from './upstream.js';
+import { boundedLabel } from '../../util/bounded-label.js';
 
 // The router's serving shell: OpenAI-compatible in front, one upstream behind. It decides (or honours a
 // pinned model), forwards, streams back without buffering, falls back down the ranked list while nothing
@@ -372,7 +373,8 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       'x-router-reason': decision.reason,
       'x-router-fallbacks': String(fallbacks),
     };
-    metrics.requests.inc({ model: used, reason: decision.reason });
+    // A client may name any model; only configured ones become label values (bounded series count).
+    metrics.requests.inc({ model: boundedLabel(used, modelByName), reason: decision.reason });
     if (!result) {
       if (lastFailure?.status && lastFailure.body && lastFailure.body.length > 0) {
         res.writeHead(lastFailure.status, { ...lastFailure.headers, 'content-length': String(lastFailure.body.length), ...routerHeaders });

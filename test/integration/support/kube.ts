@@ -1,9 +1,12 @@
 // Helpers every integration test uses against the real kube-apiserver started by global-setup.ts.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from '../../../hack/lib/kubeconfig-contexts.js';
+import { applyObjects } from '../../../hack/lib/control-plane-identity.js';
+import { ADMIN_CONTEXT, OPERATOR_CONTEXT, UNPRIVILEGED_CONTEXT } from '../../../hack/lib/kubeconfig-contexts.js';
+import { DEFAULT_RBAC_NAMES, rbacObjects } from '../../../src/rbac/render.js';
 
-export { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT };
+export { ADMIN_CONTEXT, OPERATOR_CONTEXT, UNPRIVILEGED_CONTEXT };
 
 /** Path of the kubeconfig global setup wrote (or INTEGRATION_KUBECONFIG). */
 export function testKubeconfigPath(): string {
@@ -23,6 +26,35 @@ export function testKubeConfig(opts: { context?: string } = {}): KubeConfig {
   kc.loadFromFile(testKubeconfigPath());
   if (opts.context) kc.setCurrentContext(opts.context);
   return kc;
+}
+
+/**
+ * The KubeConfig the operator under test uses: the operator's ServiceAccount, bound to exactly the generated RBAC
+ * (src/rbac/table.ts), so every controller test also proves the RBAC is enough. Fixtures keep using the admin
+ * `testKubeConfig()`. Against an INTEGRATION_KUBECONFIG without that context it is the admin (and proves nothing).
+ */
+export function operatorKubeConfig(): KubeConfig {
+  const kc = testKubeConfig();
+  return kc.getContexts().some((c) => c.name === OPERATOR_CONTEXT) ? testKubeConfig({ context: OPERATOR_CONTEXT }) : kc;
+}
+
+/** A kubeconfig file whose current context is the operator's ServiceAccount, for operator child processes. */
+export function operatorKubeconfigPath(): string {
+  const path = `${testKubeconfigPath()}.operator`;
+  writeFileSync(path, operatorKubeConfig().exportConfig(), { mode: 0o600 });
+  return path;
+}
+
+/**
+ * A fresh namespace that serves as a Higress gateway namespace: the generated gateway Role is bound there to the
+ * operator's ServiceAccount, as the chart does for `higress.namespace` (tests isolate gateways per test, so each
+ * gets the grant a second Higress namespace would need).
+ */
+export async function gatewayNamespace(prefix: string, kc: KubeConfig = testKubeConfig()): Promise<string> {
+  const name = await uniqueNamespace(prefix, kc);
+  const grant = rbacObjects({ ...DEFAULT_RBAC_NAMES, higressNamespace: name }).filter((o) => o.metadata.namespace === name && o.kind !== 'ServiceAccount');
+  await applyObjects(kc, grant);
+  return name;
 }
 
 /** DNS-1123 label: lowercase alphanumerics and '-', at most 63 chars, alphanumeric at both ends. */

@@ -1,0 +1,150 @@
+import type { PluginImageOptions } from '../higress/plugins.js';
+import { Controller, secondaryWatch, specOrDeletionChanged } from '../kube/controller.js';
+import { EventRecorder } from '../kube/events.js';
+import type { Manager } from '../kube/manager.js';
+import { MCPBRIDGE_NAME, type McpBridge } from '../kube/mcpbridge.js';
+import { makeKey, type KubeObject } from '../kube/object.js';
+import { managedSelector } from '../kube/owner.js';
+import { ReferencedObjects } from '../kube/referenced-objects.js';
+import { Resources } from '../kube/resources.js';
+import {
+  GATEWAY_PREFIX,
+  ModelPoolController,
+  gatewayNamespaceOf,
+  type EnvoyFilterObject,
+  type IngressObject,
+  type ModelPoolObject,
+  type SecretObject,
+  type WasmPluginObject,
+} from './modelpool.js';
+import { modelPoolResource } from './resources.js';
+
+export interface ModelPoolSetupOptions {
+  concurrency?: number;
+  pluginImage?: PluginImageOptions;
+  /** Batch window for the per-gateway shared objects (McpBridge, aggregated WasmPlugins); 0 = write at once. */
+  gatewayBatchMs?: number;
+  /** Render fallback chains as routes + EnvoyFilter redirects (default true); false = retries only. */
+  fallbackRoutes?: boolean;
+}
+
+/** The Secrets a pool references, as `namespace/name` keys. Pure. */
+export function secretsReferencedBy(pool: ModelPoolObject): string[] {
+  const ns = pool.metadata.namespace ?? 'default';
+  const names = (pool.spec?.models ?? []).map((m) => m.provider?.credentials?.secretRef?.name).filter((n): n is string => typeof n === 'string' && n !== '');
+  return [...new Set(names)].map((n) => makeKey(ns, n));
+}
+
+/**
+ * kubebuilder's SetupWithManager for ModelPools: the caches it reads, the watches that map events to work
+ * items, and the controller (run by the manager on the leader only).
+ *
+ * Secrets: only those a pool names are cached (one name-scoped watch each, following the pools'
+ * references), never every Secret in the cluster. Higress kinds are optional caches: their CRDs may be
+ * missing at start, which pools report as a condition instead of the operator never becoming ready.
+ */
+export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptions = {}): { controller: Controller<ModelPoolObject>; reconciler: ModelPoolController } {
+  const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
+  const ingresses = mgr.informer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const wasmPlugins = mgr.informer<WasmPluginObject>(Resources.WasmPlugin, { labelSelector: managedSelector, optional: true });
+  const mcpBridges = mgr.informer<McpBridge>(Resources.McpBridge, { fieldSelector: `metadata.name=${MCPBRIDGE_NAME}`, optional: true });
+  const envoyFilters = mgr.informer<EnvoyFilterObject>(Resources.EnvoyFilter, { labelSelector: managedSelector, optional: true });
+
+  // Created before the controller that owns the queue; nothing is enqueued before the manager starts it.
+  let enqueue: (key: string) => void = () => undefined;
+  let reconciler: ModelPoolController | undefined;
+  const secrets = new ReferencedObjects<SecretObject>({
+    client: mgr.client,
+    resource: Resources.Secret,
+    resyncPeriodMs: mgr.resyncPeriodMs,
+    logger: mgr.log,
+    // Listed and absent is an answer too (SecretNotFound): the pools waiting on it decide now.
+    onSynced: (key) => {
+      const [ns = '', name = ''] = key.split('/');
+      for (const k of reconciler?.poolsUsingSecret(ns, name) ?? []) enqueue(k);
+    },
+  });
+  mgr.addCache(secrets, { required: true });
+  // Follow the pools' references before any reconcile reads them (handlers run in registration order,
+  // reconciles later on the queue).
+  const track = (p: ModelPoolObject): void => secrets.setReferences(makeKey(p.metadata.namespace, p.metadata.name), secretsReferencedBy(p));
+  pools.addEventHandler({
+    onAdd: track,
+    onUpdate: (_o, n) => track(n),
+    onDelete: (p) => secrets.setReferences(makeKey(p.metadata.namespace, p.metadata.name), []),
+  });
+
+  // Higress CRDs installed (or removed) while we run: pools that reported HigressCRDsMissing recover without a
+  // restart. Only these CRDs, by name, are watched — not every CRD in the cluster.
+  const crds = new ReferencedObjects<KubeObject>({ client: mgr.client, resource: Resources.CustomResourceDefinition, logger: mgr.log });
+  crds.setReferences('modelpool-controller', ModelPoolController.watchedCrds);
+  mgr.addCache(crds, { required: false });
+  const requeueAll = (): void => {
+    for (const p of pools.store.list()) {
+      enqueue(makeKey(p.metadata.namespace, p.metadata.name));
+      enqueue(GATEWAY_PREFIX + gatewayNamespaceOf(p));
+    }
+  };
+  const crdsChanged = (): void => {
+    reconciler?.crdsChanged();
+    for (const i of [wasmPlugins, mcpBridges, envoyFilters]) i.retryNow();
+    requeueAll();
+    // The gateway item backed off while the Higress caches could not list; an empty first list brings no
+    // event, so requeue once they have listed.
+    void Promise.all([wasmPlugins.waitForSync(), mcpBridges.waitForSync()]).then(requeueAll, () => undefined);
+  };
+  crds.addEventHandler({ onAdd: crdsChanged, onDelete: crdsChanged });
+
+  const events = new EventRecorder(mgr.client, { logger: mgr.log });
+  reconciler = new ModelPoolController({
+    client: mgr.client,
+    pools,
+    secrets,
+    ingresses,
+    wasmPlugins,
+    mcpBridges,
+    envoyFilters,
+    ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
+    enqueue: (key) => enqueue(key),
+    log: mgr.log,
+    aggregate: opts.pluginImage ? { image: opts.pluginImage } : {},
+    event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
+  });
+  const r = reconciler;
+  const ownedBy = (o: KubeObject): string[] => {
+    const owner = ModelPoolController.ownerKey(o);
+    return owner ? [owner] : [];
+  };
+  // A change to a shared object may be drift to undo, and may make waiting pools Ready.
+  const gatewayChanged = (o: KubeObject): string[] => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...r.poolsAffectedBy(o)];
+  const controller = new Controller<ModelPoolObject>({
+    name: 'modelpool',
+    primary: pools,
+    secondaries: [
+      // The shared objects depend on pools' specs, not on their status: a pool's status write must not make
+      // the gateway re-render all pools of its namespace (quadratic in a burst).
+      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p)], specOrDeletionChanged),
+      // A Secret feeds both the pools naming it (their status) and their gateways (tokens in ai-proxy).
+      secondaryWatch(secrets, (s) => {
+        const keys = r.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
+        const gateways = new Set(keys.flatMap((k) => {
+          const p = pools.store.get(k);
+          return p ? [GATEWAY_PREFIX + gatewayNamespaceOf(p)] : [];
+        }));
+        return [...keys, ...gateways];
+      }),
+      secondaryWatch(ingresses, ownedBy),
+      secondaryWatch(envoyFilters, ownedBy),
+      secondaryWatch(wasmPlugins, gatewayChanged),
+      secondaryWatch(mcpBridges, gatewayChanged),
+    ],
+    reconcile: (key) => r.reconcile(key),
+    concurrency: opts.concurrency ?? 8,
+    backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
+    coalesce: { match: (key) => key.startsWith(GATEWAY_PREFIX), windowMs: opts.gatewayBatchMs ?? 0 },
+    logger: mgr.log,
+  });
+  enqueue = (key) => controller.enqueue(key);
+  mgr.add(controller);
+  return { controller, reconciler };
+}

@@ -1,0 +1,104 @@
+// The one table of what the operator may do in a cluster. config/rbac/ and the Helm chart's RBAC are rendered
+// from it (hack/gen-rbac.ts; src/rbac/render.test.ts fails when they are stale), and the integration suite runs
+// the operator under exactly these rules (test/integration/support/kube.ts operatorKubeConfig), so a missing row
+// shows up as a Forbidden condition in a test, and a row nobody needs is one someone has to justify here.
+import { ragPipelineResource, modelPoolResource } from '../controllers/resources.js';
+import { Resources, customResource, type ResourceType } from '../kube/resources.js';
+
+// The RagPipeline runtime's kinds, as src/controllers/ragpipeline.ts names them. Not imported from there: the
+// test harness and the generator load this table and should not pull in the controllers' module graph.
+const Deployments = customResource('apps', 'v1', 'Deployment', 'deployments');
+const PersistentVolumeClaims = customResource('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims');
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/**
+ * Where a grant applies:
+ * - `cluster`: every namespace (ClusterRole + ClusterRoleBinding) — our own kinds, and what they reference or
+ *   render in their own namespace;
+ * - `higress`: only the Higress namespace (Role + RoleBinding there) — the gateway objects we generate;
+ * - `operator`: only the operator's own namespace (Role + RoleBinding) — its leader-election Lease.
+ */
+export type Scope = 'cluster' | 'higress' | 'operator';
+
+export interface Grant {
+  /** Which controller (or kit part) needs it; several rows may name the same resource. */
+  readonly controller: string;
+  readonly resource: ResourceType;
+  /** `status` / `finalizers` subresource, or the resource itself. */
+  readonly subresource?: 'status' | 'finalizers';
+  readonly verbs: readonly Verb[];
+  readonly scope: Scope;
+  /** Why the operator needs it — rendered as a comment next to the rule. */
+  readonly why: string;
+  /**
+   * Set while the kind does not exist on main yet: such rows are not rendered (we never grant a kind that does
+   * not exist). The integrator deletes `pending` when the kind's CRD merges; render.test.ts fails if a pending
+   * row names a kind that has a CRD, or an enabled row names an ai.higress.io kind that has none.
+   */
+  readonly pending?: string;
+}
+
+const READ: readonly Verb[] = ['get', 'list', 'watch'];
+const WRITE: readonly Verb[] = ['create', 'update', 'patch', 'delete'];
+
+/**
+ * Rows for one of our kinds: watch it, patch its finalizer, write its status; with `ownerReferences`, also the
+ * `finalizers` subresource, which the OwnerReferencesPermissionEnforcement admission plugin (on in the harness)
+ * requires of whoever sets blockOwnerDeletion on an object owned by this kind.
+ */
+function ownKind(controller: string, resource: ResourceType, opts: { ownerReferences?: boolean; pending?: string } = {}): Grant[] {
+  const p = opts.pending ? { pending: opts.pending } : {};
+  const rows: Grant[] = [
+    // patch: finalizers are added and removed with a merge patch on the object (src/kube/finalizers.ts).
+    { controller, resource, verbs: [...READ, 'patch'], scope: 'cluster', why: `watch ${resource.kind}s, add/remove our finalizer`, ...p },
+    // update: src/kube/conditions.ts writes status with PUT on the status subresource.
+    { controller, resource, subresource: 'status', verbs: ['update'], scope: 'cluster', why: 'write conditions and observed state', ...p },
+  ];
+  if (opts.ownerReferences) {
+    rows.push({ controller, resource, subresource: 'finalizers', verbs: ['update'], scope: 'cluster', why: 'generated objects carry ownerReferences with blockOwnerDeletion', ...p });
+  }
+  return rows;
+}
+
+/** Kinds other engineers are adding; their rows stay unrendered until the CRD is on main. */
+const pendingKind = (kind: string, plural: string): ResourceType => ({ ...ragPipelineResource, kind, plural });
+const SemanticRouter = pendingKind('SemanticRouter', 'semanticrouters');
+const AgentProduct = pendingKind('AgentProduct', 'agentproducts');
+const HiMarketConnection = pendingKind('HiMarketConnection', 'himarketconnections');
+
+export const RBAC_TABLE: readonly Grant[] = [
+  // --- ModelPool (src/controllers/modelpool.ts) ---
+  ...ownKind('modelpool', modelPoolResource),
+  { controller: 'modelpool', resource: Resources.Secret, verbs: READ, scope: 'cluster', why: 'provider API keys referenced by credentials.secretRef (read-only)' },
+  // Gateway objects: read everywhere the informers watch, written only in the Higress namespace.
+  { controller: 'modelpool', resource: Resources.Ingress, verbs: READ, scope: 'cluster', why: 'informer over our labelled Ingresses' },
+  { controller: 'modelpool', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'one x-higress-llm-model route per model (+ fallback routes)' },
+  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: READ, scope: 'cluster', why: 'informer over our aggregated ai-proxy / model-router plugins' },
+  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'aggregated ai-proxy and model-router WasmPlugins' },
+  { controller: 'modelpool', resource: Resources.McpBridge, verbs: READ, scope: 'cluster', why: 'informer over McpBridge/default (read-merge-write of its registries)' },
+  // No delete: McpBridge/default belongs to the Higress install; we only merge our registries into it.
+  { controller: 'modelpool', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'our registries in McpBridge/default' },
+  { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: READ, scope: 'cluster', why: 'informer over our fallback EnvoyFilters' },
+  { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: WRITE, scope: 'higress', why: 'fallback-chain redirect patches' },
+  // list/watch: the ops-runtime branch watches each Higress CRD by name (fieldSelector) to recover the moment it is
+  // installed; granted ahead of that merge so the ServiceAccount-run tests keep passing once it lands.
+  { controller: 'modelpool', resource: Resources.CustomResourceDefinition, verbs: READ, scope: 'cluster', why: 'tell "Higress not installed" (a condition) from a failure; notice the CRDs appear' },
+
+  // --- RagPipeline (src/controllers/ragpipeline.ts): the runtime lives in the pipeline's own namespace ---
+  ...ownKind('ragpipeline', ragPipelineResource, { ownerReferences: true }),
+  { controller: 'ragpipeline', resource: Deployments, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the RAG runtime Deployment' },
+  { controller: 'ragpipeline', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the rendered runtime config' },
+  { controller: 'ragpipeline', resource: Resources.Service, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the runtime Service' },
+  { controller: 'ragpipeline', resource: PersistentVolumeClaims, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the index store volume' },
+  { controller: 'ragpipeline', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'the MCP endpoint on the gateway (console form)' },
+
+  // --- controller kit (src/kube/) ---
+  { controller: 'kit', resource: Resources.Event, verbs: ['create', 'patch'], scope: 'cluster', why: 'Events on our objects (src/kube/events.ts: create, then patch the count)' },
+  { controller: 'kit', resource: Resources.Lease, verbs: ['get', 'create', 'update'], scope: 'operator', why: 'leader election (src/kube/leader.ts)' },
+
+  // --- kinds not on main yet: the integrator deletes `pending` (and adds what else they touch) when they merge ---
+  ...ownKind('semanticrouter', SemanticRouter, { pending: 'SemanticRouter CRD not merged yet' }),
+  ...ownKind('agentproduct', AgentProduct, { pending: 'AgentProduct CRD not merged yet' }),
+  ...ownKind('himarketconnection', HiMarketConnection, { pending: 'HiMarketConnection CRD not merged yet' }),
+];

@@ -1,0 +1,161 @@
+// Faults of the control plane itself, on a control plane of this file's own (the shared one stays untouched):
+// - Higress CRDs absent at start: pools say so in a condition, the operator stays up and ready; once the CRDs
+//   are installed the pools converge without a restart.
+// - kube-apiserver killed (SIGKILL) and started again while reconciles are in flight: watches resume, and work
+//   submitted around the outage is neither lost nor done twice.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startControlPlane, type ControlPlane } from '../../../hack/lib/control-plane.js';
+import { HIGRESS_CRDS_DIR, OUR_CRDS_DIR, installCrds } from '../../../hack/lib/crds.js';
+import type { ModelPoolObject } from '../../../src/controllers/modelpool.js';
+import { modelPoolResource } from '../../../src/controllers/resources.js';
+import { KubeClient } from '../../../src/kube/client.js';
+import type { McpBridge } from '../../../src/kube/mcpbridge.js';
+import { Resources } from '../../../src/kube/resources.js';
+import { startOperator, type Operator } from '../../../src/operator.js';
+import { createLogger } from '../../../src/util/log.js';
+import { waitFor } from '../support/kube.js';
+
+let cp: ControlPlane;
+let client: KubeClient;
+let operator: Operator | undefined;
+let respawned: ChildProcess | undefined;
+
+beforeAll(async () => {
+  // Our CRDs only: the Higress ones are installed by the first test, as an administrator would later.
+  cp = await startControlPlane({
+    crdFiles: [join(OUR_CRDS_DIR, 'modelpools.ai.higress.io.yaml'), join(OUR_CRDS_DIR, 'ragpipelines.ai.higress.io.yaml')],
+  });
+  const kc = new KubeConfig();
+  kc.loadFromFile(cp.kubeconfigPath);
+  client = KubeClient.fromKubeConfig(kc);
+  operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, healthPort: 0, log: createLogger('operator', 'silent') });
+}, 180_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  if (respawned?.pid) {
+    try {
+      process.kill(-respawned.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await cp?.stop();
+});
+
+function pool(name: string, ns: string, gw: string): ModelPoolObject {
+  return {
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'ModelPool',
+    metadata: { name, namespace: ns },
+    spec: {
+      gateway: { namespace: gw },
+      models: [
+        { name: `${name}-gpt`, provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } },
+        { name: `${name}-local`, provider: { type: 'vllm', endpoint: `http://${name}.svc:8000/v1` } },
+      ],
+    },
+  } as unknown as ModelPoolObject;
+}
+
+async function namespace(name: string): Promise<string> {
+  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  return name;
+}
+
+const readyCondition = (p: ModelPoolObject) => p.status?.conditions?.find((c) => c.type === 'Ready');
+const isReady = (p: ModelPoolObject) => {
+  const c = readyCondition(p);
+  return c?.status === 'True' && c.observedGeneration === p.metadata.generation;
+};
+const duplicates = (xs: readonly string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
+
+async function readyNames(ns: string): Promise<string[]> {
+  return (await client.list<ModelPoolObject>(modelPoolResource, { namespace: ns })).items.filter(isReady).map((p) => p.metadata.name);
+}
+
+describe('control-plane faults', () => {
+  it('Higress CRDs absent: a precise condition, then recovery without restart once they are installed', async () => {
+    const ns = await namespace('crd-pools');
+    const gw = await namespace('crd-gw');
+    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: ns }, stringData: { token: 'sk-crd' } });
+    await client.create(modelPoolResource, pool('early', ns, gw));
+    const missing = await waitFor(
+      async () => {
+        const p = await client.get<ModelPoolObject>(modelPoolResource, 'early', ns);
+        const c = p && readyCondition(p);
+        return c?.reason === 'HigressCRDsMissing' ? c : undefined;
+      },
+      { timeoutMs: 30_000, description: 'HigressCRDsMissing condition' },
+    );
+    expect(missing.status).toBe('False');
+    expect(missing.message).toContain('wasmplugins.extensions.higress.io');
+    expect(missing.message).toContain('mcpbridges.networking.higress.io');
+    // Still serving probes and ready (its own kinds synced): no crash loop.
+    const ready = await fetch(`http://127.0.0.1:${operator!.healthAddress!.port}/readyz`);
+    expect(ready.status).toBe(200);
+
+    const installedAt = Date.now();
+    await installCrds(cp.kubeconfigPath, [
+      join(HIGRESS_CRDS_DIR, 'wasmplugins.extensions.higress.io.yaml'),
+      join(HIGRESS_CRDS_DIR, 'mcpbridges.networking.higress.io.yaml'),
+      join(HIGRESS_CRDS_DIR, 'envoyfilters.networking.istio.io.yaml'),
+    ]);
+    await waitFor(async () => (await readyNames(ns)).includes('early'), { timeoutMs: 60_000, intervalMs: 200, description: 'pool Ready after CRD install' });
+    process.stderr.write(`faults: Ready ${Date.now() - installedAt} ms after the Higress CRDs were installed (no restart)\n`);
+  });
+
+  it('kube-apiserver SIGKILLed and restarted mid-reconcile: watches resume, nothing lost, nothing doubled', async () => {
+    const ns = await namespace('restart-pools');
+    const gw = await namespace('restart-gw');
+    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: ns }, stringData: { token: 'sk-restart' } });
+    const before = Array.from({ length: 10 }, (_, i) => `before-${i}`);
+    for (const n of before) await client.create(modelPoolResource, pool(n, ns, gw));
+
+    // Kill the API server while those reconciles run; start the same binary with the same flags (same
+    // port, certificates and etcd), as a crashed static pod is restarted by the kubelet.
+    const pid = respawned?.pid ?? cp.pids.kubeApiserver;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    process.kill(-pid, 'SIGKILL');
+    const downAt = Date.now();
+    await new Promise((r) => setTimeout(r, 3000));
+    const log = openSync(join(cp.dataDir, 'kube-apiserver-restarted.log'), 'a');
+    respawned = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
+    await waitFor(async () => (await client.list(Resources.Namespace, { limit: 1 })).items.length > 0, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      description: 'kube-apiserver back',
+    });
+    process.stderr.write(`faults: kube-apiserver down for ${Date.now() - downAt} ms\n`);
+
+    // Changes right after the restart: new pools, a deletion, an update.
+    const after = Array.from({ length: 5 }, (_, i) => `after-${i}`);
+    for (const n of after) await client.create(modelPoolResource, pool(n, ns, gw));
+    await client.delete(modelPoolResource, 'before-0', ns);
+    await client.patch(modelPoolResource, 'before-1', ns, { metadata: { labels: { touched: 'yes' } }, spec: { models: [pool('before-1', ns, gw).spec.models[0]] } }, 'merge');
+
+    const expected = [...before.slice(1), ...after].sort();
+    await waitFor(
+      async () => {
+        const ready = (await readyNames(ns)).sort();
+        return JSON.stringify(ready) === JSON.stringify(expected);
+      },
+      { timeoutMs: 120_000, intervalMs: 250, description: 'every remaining pool Ready after the restart' },
+    );
+    const expectedRegistries = (expected.length - 1) * 2 + 1; // before-1 now has one model
+    const registries = await waitFor(async () => {
+      const r = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((x) => x.name) ?? [];
+      return r.length === expectedRegistries ? r : undefined;
+    }, { timeoutMs: 30_000, description: 'registries settle' });
+    const ingresses = (await client.list(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '');
+    expect(duplicates(registries)).toEqual([]);
+    expect(registries.filter((n) => n.includes('before-0-'))).toEqual([]);
+    expect(ingresses.filter((n) => n.includes('before-0-'))).toEqual([]);
+    expect(ingresses).toHaveLength(expectedRegistries);
+    expect(await client.get(modelPoolResource, 'before-0', ns)).toBeUndefined();
+  });
+});
