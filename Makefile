@@ -9,6 +9,9 @@ ifneq ($(NODE_HOME),)
 export PATH := $(NODE_HOME)/bin:$(PATH)
 export npm_config_nodedir := $(NODE_HOME)
 endif
+# onnxruntime-node ships its CPU binaries in the package; its install script would only fetch CUDA files from
+# outside the registries (see ../shared/reference/semantic-cache.md).
+export ONNXRUNTIME_NODE_INSTALL := skip
 # $(shell) does not see exported variables in every make version: pass PATH explicitly.
 NODE_VERSION := $(shell PATH="$(PATH)" node -v)
 

@@ -33,6 +33,7 @@ export default {
         '<rootDir>/test/integration/rag/**/*.test.ts',
         // AgentProduct tools called through an MCP client (no Kubernetes).
         '<rootDir>/test/integration/agentproduct/**/*.test.ts',
+        '<rootDir>/test/dataplane/cache/**/*.test.ts',
       ],
     },
     {

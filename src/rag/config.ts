@@ -154,6 +154,8 @@ export const ragConfigSchema = z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('hashing'), dimensions: z.number().int().positive().default(RAG_DEFAULTS.hashingDimensions) }),
         z.object({ kind: z.literal('openai'), ...endpoint.shape, dimensions: z.number().int().positive() }),
+        // In-process ONNX sentence encoder (src/embed/onnx.ts); modelDir defaults to $EMBEDDING_MODEL_DIR.
+        z.object({ kind: z.literal('onnx'), modelDir: z.string().min(1).optional(), maxTokens: z.number().int().positive().optional() }),
       ])
       .default({ kind: 'hashing', dimensions: RAG_DEFAULTS.hashingDimensions }),
     llm: endpoint.optional(),

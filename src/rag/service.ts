@@ -35,7 +35,7 @@ export class RagService {
   ) {}
 
   static async open(config: RagConfig, overrides: { embedder?: Embedder; store?: ChunkStore } = {}): Promise<RagService> {
-    const embedder = overrides.embedder ?? createEmbedder(config.embedding);
+    const embedder = overrides.embedder ?? (await createEmbedder(config.embedding));
     const store = overrides.store ?? (await openStore(config.store, embedder.dimensions));
     const index = new SparseIndex();
     for (const c of await store.allChunks()) index.add(c);

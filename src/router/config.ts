@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ReasonError } from '../util/errors.js';
+import { cacheRuntimeSchema } from '../cache/runtime-config.js';
 
 // The router's one configuration document. The operator renders a SemanticRouter into this (as a
 // ConfigMap); `npm run router -- --config FILE` reads it. Versioned so a newer router can refuse or migrate
@@ -128,6 +129,8 @@ export const routerConfigSchema = z.object({
   embedding: embeddingSchema.default({ backend: 'hashed-tfidf' }),
   /** Spend limit per window; absent = no budget. */
   budget: budgetSchema.optional(),
+  /** Semantic cache in front of routing (src/cache/runtime-config.ts); absent = no cache. */
+  cache: cacheRuntimeSchema.optional(),
   /** A serialized RouterModel to start from; absent = the decision core's cold-start model. */
   initialModelPath: z.string().optional(),
   /** Largest accepted request body. */

@@ -5,6 +5,7 @@ import { OpenAIEmbeddingsBackend } from './decision/embedding.js';
 import { initialRouterModel } from './serve/initial-model.js';
 import { startRouter } from './serve/server.js';
 import { createTrainer } from './training/trainerFn.js';
+import { openCache } from '../cache/runtime-config.js';
 
 // `npm run router -- --config router.yaml` (or ROUTER_CONFIG=router.yaml). SIGTERM stops accepting,
 // finishes in-flight answers and drains the flywheel queue before exiting.
@@ -26,8 +27,11 @@ try {
     config.embedding.backend === 'openai'
       ? new OpenAIEmbeddingsBackend({ baseUrl: config.embedding.baseUrl ?? config.upstream.baseUrl, model: config.embedding.model, ...(apiKey ? { apiKey } : {}) })
       : undefined;
+  const prices = new Map(config.models.map((m) => [m.name, m]));
+  const cache = config.cache ? await openCache(config.cache, { price: (m) => prices.get(m) }) : undefined;
   const router = await startRouter(config, {
     model,
+    ...(cache ? { cache } : {}),
     ...(config.trainer.enabled ? { trainer: createTrainer() } : {}),
     ...(embedding ? { embedding } : {}),
   });

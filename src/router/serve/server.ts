@@ -9,6 +9,7 @@ import { openStore } from '../flywheel/open-store.js';
 import type { FlywheelStore } from '../flywheel/store.js';
 import { routerStatusSchema, type RouterStatus } from '../status.js';
 import type { EmbeddingBackend } from '../decision/embedding.js';
+import type { CacheMiddleware } from '../../cache/chat-middleware.js';
 import { LearnedRouterModel } from '../decision/learnedModel.js';
 import type { Decision, FlywheelRecord, RouterModel } from '../types.js';
 import { createRouterMetrics, metricTotal, type RouterMetrics } from './metrics.js';
@@ -41,6 +42,8 @@ export interface RouterDeps {
   random?: () => number;
   /** External embedding backend (an OpenAI-compatible /v1/embeddings model) for models trained on it. */
   embedding?: EmbeddingBackend;
+  /** Semantic cache (src/cache/): replays verified hits before routing, records replies after. */
+  cache?: CacheMiddleware;
 }
 
 export interface RouterHandle {
@@ -335,6 +338,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       return sendError(res, 400, parsed.message, 'invalid_request', parsed.param);
     }
     const request = parsed.request;
+    if (deps.cache && (await deps.cache.serve(request, req.headers, res))) return;
     const current = model;
     const { decision, ms } =
       aliases.has(request.model) && needsEmbedding(current) ? await decideEmbedded(request, req.headers, current) : decide(request, req.headers);
@@ -588,6 +592,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     }
     if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) return sendJson(res, 200, modelsBody());
     if (req.method === 'GET' && path === '/status') return sendJson(res, 200, await status());
+    if (deps.cache && path && (await deps.cache.admin(req, res, path))) return;
     if (req.method === 'GET' && path === '/metrics') {
       const text = await metrics.registry.metrics();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });

@@ -1,0 +1,133 @@
+import { describe, expect, it } from '@jest/globals';
+import { HashingEmbedder } from '../rag/embed/hashing.js';
+import { seededRandom } from '../util/random.js';
+import { MemoryCacheStore } from './memory-store.js';
+import { keyPrefix, keyRequest } from './request-key.js';
+import { replaySse, replyFromJson, replyFromSse } from './reply-codec.js';
+import { SemanticCache } from './semantic-cache.js';
+import type { CacheEntry } from './types.js';
+import { VectorIndex } from './vector-index.js';
+import { Verifier, calibrationTable, fitVerifier, uncalibratedVerifier, wilsonUpper } from './verifier.js';
+import { FEATURE_NAMES } from './pair-features.js';
+
+const user = (content: string) => ({ role: 'user', content });
+
+describe('request keys', () => {
+  it('isolate consumers, models and system prompts; ignore case and spacing of the question', () => {
+    const base = keyRequest('a', 'm', [user('What is TTL?')]);
+    expect(keyRequest('a', 'm', [user('  what is   ttl? ')])?.key).toBe(base?.key);
+    expect(keyRequest('b', 'm', [user('What is TTL?')])?.scope).not.toBe(base?.scope);
+    expect(keyRequest('a', 'm2', [user('What is TTL?')])?.scope).not.toBe(base?.scope);
+    expect(keyRequest('a', 'm', [{ role: 'system', content: 'Answer in French.' }, user('What is TTL?')])?.scope).not.toBe(base?.scope);
+    expect(base?.key.startsWith(keyPrefix('a', 'm'))).toBe(true);
+  });
+
+  it('scope a follow-up by its conversation', () => {
+    const a = keyRequest('a', 'm', [user('Tell me about Curie'), { role: 'assistant', content: 'x' }, user('How old was she?')]);
+    const b = keyRequest('a', 'm', [user('Tell me about Einstein'), { role: 'assistant', content: 'y' }, user('How old was she?')]);
+    expect(a?.followUp).toBe(true);
+    expect(a?.scope).not.toBe(b?.scope);
+    expect(keyRequest('a', 'm', [{ role: 'assistant', content: 'hi' }])).toBeUndefined();
+  });
+});
+
+describe('vector index', () => {
+  it('finds the exact nearest neighbour most of the time once partitioned', () => {
+    const rnd = seededRandom(3);
+    const dim = 32;
+    const unit = (): Float32Array => {
+      const v = Float32Array.from({ length: dim }, () => rnd() - 0.5);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const idx = new VectorIndex(dim, { flatLimit: 500 });
+    for (let i = 0; i < 5000; i++) idx.add(String(i), unit());
+    expect(idx.partitions).toBeGreaterThan(1);
+    let agree = 0;
+    for (let q = 0; q < 100; q++) {
+      const v = unit();
+      if (idx.search(v, 1)[0]?.id === idx.searchExact(v, 1)[0]?.id) agree++;
+    }
+    expect(agree).toBeGreaterThanOrEqual(60);
+    expect(idx.remove('7')).toBe(true);
+    expect(idx.has('7')).toBe(false);
+    expect(idx.size).toBe(4999);
+  });
+});
+
+describe('verifier', () => {
+  it('Wilson upper bound shrinks towards the observed rate with more data', () => {
+    expect(wilsonUpper(0, 10)).toBeGreaterThan(0.15);
+    expect(wilsonUpper(10, 1000)).toBeLessThan(0.02);
+    expect(wilsonUpper(10, 1000)).toBeGreaterThan(0.01);
+  });
+
+  it('picks the lowest score whose calibrated wrong share is within delta', () => {
+    // 400 right hits scored 0.9..1, then 100 wrong ones mixed into 0.5..0.6.
+    const scored = [...Array.from({ length: 400 }, (_, i) => ({ score: 0.9 + i / 4000, label: 1 as const })), ...Array.from({ length: 100 }, (_, i) => ({ score: 0.5 + i / 1000, label: 0 as const }))];
+    const fitted = fitVerifier(
+      Array.from({ length: 200 }, (_, i) => ({ features: Float64Array.from(FEATURE_NAMES, () => (i % 2 ? 0.9 : 0.2)), label: (i % 2) as 0 | 1 })),
+      { embedder: 'test' },
+    );
+    const v = new Verifier({ ...fitted, calibration: calibrationTable(scored) });
+    const tau = v.thresholdFor(0.03);
+    expect(tau).toBeGreaterThanOrEqual(0.55);
+    expect(tau).toBeLessThanOrEqual(0.9);
+    expect(v.thresholdFor(0.0001)).toBe(Infinity);
+    expect(v.score(Float64Array.from(FEATURE_NAMES, () => 0.9))).toBeGreaterThan(0.9);
+  });
+});
+
+describe('reply codec', () => {
+  const completion = { id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there, this is a longer cached answer.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 } };
+
+  it('stores plain answers, refuses tool calls and truncated ones', () => {
+    expect(replyFromJson(completion, 20)).toMatchObject({ promptTokens: 5, completionTokens: 9 });
+    expect(replyFromJson({ ...completion, choices: [{ ...completion.choices[0], finish_reason: 'length' }] }, 20)).toBeUndefined();
+    expect(replyFromJson({ ...completion, choices: [{ index: 0, message: { role: 'assistant', content: 'x', tool_calls: [] }, finish_reason: 'stop' }] }, 20)).toBeUndefined();
+  });
+
+  it('replays as SSE frames that assemble back into the same answer', () => {
+    const reply = replyFromJson(completion, 20)!;
+    const frames = replaySse(reply, 'chatcmpl-cache-1', { includeUsage: true });
+    expect(frames.length).toBeGreaterThan(4);
+    expect(frames.at(-1)).toBe('data: [DONE]\n\n');
+    const back = replyFromSse(frames.join(''), 20);
+    expect((back?.completion.choices as { message: { content: string } }[])[0]?.message.content).toBe('Hello there, this is a longer cached answer.');
+  });
+});
+
+describe('semantic cache (memory store, hashing embedder)', () => {
+  const reply = { completion: { id: 'x', choices: [] }, promptTokens: 10, completionTokens: 100 };
+  const open = (store = new MemoryCacheStore(100)) =>
+    new SemanticCache({ store, embedder: new HashingEmbedder(256), verifier: uncalibratedVerifier('hashing', 0.9), delta: 0.03, ttlSeconds: 60, price: () => ({ pricePer1MInput: 1, pricePer1MOutput: 10 }) });
+
+  it('hits exactly, counts savings, invalidates by prefix and learns a per-entry bound', async () => {
+    const cache = open();
+    const k = keyRequest('a', 'm', [user('how do I rotate my api key')])!;
+    expect((await cache.lookup(k)).hit).toBe(false);
+    await cache.store(k, reply);
+    const hit = await cache.lookup(k);
+    expect(hit).toMatchObject({ hit: true, kind: 'exact' });
+    expect(cache.stats()).toMatchObject({ exactHits: 1, tokensSaved: 110, entries: 1 });
+    expect(cache.stats().usdSaved).toBeCloseTo(0.00101, 6);
+    expect(await cache.invalidate({ consumer: 'a' })).toBe(1);
+    expect((await cache.lookup(k)).hit).toBe(false);
+    await cache.store(k, reply);
+    expect(await cache.reportWrong(k.key, 0.99)).toBe(true);
+  });
+
+  it('follows the store when it evicts (size limit) and drops expired entries', async () => {
+    let now = 1_000;
+    const store = new MemoryCacheStore(1, () => now);
+    const cache = new SemanticCache({ store, embedder: new HashingEmbedder(64), verifier: uncalibratedVerifier('hashing'), delta: 0.03, ttlSeconds: 1, now: () => now });
+    await cache.store(keyRequest('a', 'm', [user('first question')])!, reply);
+    await cache.store(keyRequest('a', 'm', [user('second question')])!, reply);
+    expect(cache.entries).toBe(1);
+    now += 5_000;
+    expect((await cache.lookup(keyRequest('a', 'm', [user('second question')])!)).hit).toBe(false);
+    const e: CacheEntry[] = [];
+    for await (const x of store.scan()) e.push(x);
+    expect(e).toHaveLength(0);
+  });
+});

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { openEmbedder } from '../embed/registry.js';
+import { createLogger } from '../util/log.js';
+import { CacheMiddleware } from './chat-middleware.js';
+import { MemoryCacheStore } from './memory-store.js';
+import { RedisCacheStore } from './redis-store.js';
+import { SemanticCache, type Price } from './semantic-cache.js';
+import type { CacheStore } from './types.js';
+import { Verifier, uncalibratedVerifier, verifierModelSchema } from './verifier.js';
+
+// The router runtime's `cache` block (what a SemanticRouter's spec.cache renders to): credentials by
+// env variable name, never inline, like the rest of the router config.
+
+const log = createLogger('cache');
+
+export const cacheRuntimeSchema = z.object({
+  redis: z
+    .object({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(6379),
+      database: z.number().int().min(0).max(15).default(0),
+      username: z.string().optional(),
+      passwordEnv: z.string().optional(),
+      keyPrefix: z.string().optional(),
+    })
+    .optional(),
+  /** In-memory entry limit when there is no Redis. */
+  maxEntries: z.number().int().positive().default(10_000),
+  ttlSeconds: z.number().int().min(0).default(3600),
+  delta: z.number().gt(0).max(0.5).default(0.03),
+  semantic: z.boolean().default(true),
+  embedding: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('onnx'), modelDir: z.string().optional() }),
+      z.object({ kind: z.literal('openai'), baseUrl: z.string().url(), model: z.string().min(1), apiKeyEnv: z.string().optional() }),
+      z.object({ kind: z.literal('hashing') }),
+    ])
+    .default({ kind: 'onnx' }),
+  /** A verifier trained by `npm run bench:cache -- --save-verifier FILE`; without it the cache is uncalibrated. */
+  verifierPath: z.string().optional(),
+  /** Bearer token the /cache/ admin endpoints require (env variable name). */
+  adminTokenEnv: z.string().optional(),
+});
+export type CacheRuntimeConfig = z.infer<typeof cacheRuntimeSchema>;
+
+export async function openCache(config: CacheRuntimeConfig, opts: { env?: NodeJS.ProcessEnv; price?: (model: string) => Price | undefined } = {}): Promise<CacheMiddleware> {
+  const env = opts.env ?? process.env;
+  const e = config.embedding;
+  const embedder = await openEmbedder(
+    e.kind === 'openai' ? { kind: 'openai', baseUrl: e.baseUrl, model: e.model, apiKey: e.apiKeyEnv ? env[e.apiKeyEnv] : undefined } : e,
+  );
+  let verifier: Verifier;
+  if (config.verifierPath) {
+    verifier = new Verifier(verifierModelSchema.parse(JSON.parse(readFileSync(config.verifierPath, 'utf8'))));
+    if (verifier.model.embedder !== embedder.name) log.warn({ trained: verifier.model.embedder, using: embedder.name }, 'verifier was trained on another embedder');
+  } else {
+    verifier = uncalibratedVerifier(embedder.name);
+    log.warn('no verifierPath: semantic hits use a fixed cosine 0.95 and delta is not enforced');
+  }
+  let store: CacheStore;
+  if (config.redis) {
+    const r = config.redis;
+    const redis = new RedisCacheStore({ host: r.host, port: r.port, database: r.database, username: r.username, password: r.passwordEnv ? env[r.passwordEnv] : undefined, keyPrefix: r.keyPrefix });
+    store = redis;
+    const cache = new SemanticCache({ store, embedder, verifier, delta: config.delta, ttlSeconds: config.ttlSeconds, semantic: config.semantic, price: opts.price });
+    // After every (re)connection the index follows what Redis holds (empty after a Redis restart).
+    redis.onReady(() => void cache.resync());
+    await redis.ready().catch(() => log.warn('redis not reachable yet; cache serves misses until it is'));
+    await cache.resync();
+    return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
+  }
+  store = new MemoryCacheStore(config.maxEntries);
+  const cache = new SemanticCache({ store, embedder, verifier, delta: config.delta, ttlSeconds: config.ttlSeconds, semantic: config.semantic, price: opts.price });
+  return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
+}

@@ -1,0 +1,330 @@
+import { createLogger } from '../util/log.js';
+import { errorMessage } from '../util/errors.js';
+import type { Embedder } from '../embed/types.js';
+import type { TokenVectors } from '../embed/onnx.js';
+import type { PairSide } from './pair-features.js';
+import { keyPrefix, type KeyedRequest } from './request-key.js';
+import { CacheStoreError, type CacheEntry, type CacheStore, type CachedReply } from './types.js';
+import { VectorIndex } from './vector-index.js';
+import type { Verifier } from './verifier.js';
+
+// The semantic cache beyond the ai-cache plugin: exact match first, then the nearest questions of the
+// same scope (consumer × model × system prompt × conversation context), each checked by the verifier
+// against a threshold derived from δ. Every failure of the store is a miss, never an error the client
+// sees: a cache must only ever make things cheaper.
+
+const log = createLogger('semantic-cache');
+
+/** An embedder that can also return token vectors (the ONNX backend) — the verifier aligns them. */
+interface TokenEmbedder extends Embedder {
+  embedWithTokens(texts: string[]): Promise<TokenVectors[]>;
+  /** Share of a text's word pieces the vocabulary knows. */
+  coverage?(text: string): number;
+}
+
+function hasTokens(e: Embedder): e is TokenEmbedder {
+  return typeof (e as Partial<TokenEmbedder>).embedWithTokens === 'function';
+}
+
+export interface Price {
+  pricePer1MInput: number;
+  pricePer1MOutput: number;
+}
+
+export interface SemanticCacheOptions {
+  store: CacheStore;
+  embedder: Embedder;
+  verifier: Verifier;
+  /** Calibrated bound on the share of served semantic hits that are wrong. */
+  delta: number;
+  /** Entry lifetime; 0 = until evicted or invalidated. */
+  ttlSeconds: number;
+  /** Whether to look beyond the exact key at all (the plugin's enableSemanticCache). */
+  semantic?: boolean;
+  /** Nearest neighbours handed to the verifier per lookup. */
+  candidates?: number;
+  /** Neighbours below this cosine are not even verified (saves the token alignment). */
+  minCosine?: number;
+  /** Below this vocabulary coverage the embedding is meaningless (e.g. CJK for an English vocab): exact match only. */
+  minCoverage?: number;
+  price?: (model: string) => Price | undefined;
+  now?: () => number;
+}
+
+export type LookupResult =
+  | { hit: true; kind: 'exact' | 'semantic'; entry: CacheEntry; score: number }
+  | { hit: false; why: 'NoQuestion' | 'Empty' | 'BelowThreshold' | 'Uncovered' | 'StoreUnavailable' | 'EmbeddingFailed' | 'SemanticDisabled'; vector?: Float32Array };
+
+export interface CacheStats {
+  lookups: number;
+  exactHits: number;
+  semanticHits: number;
+  misses: number;
+  verifierRejections: number;
+  uncovered: number;
+  storeErrors: number;
+  stored: number;
+  invalidated: number;
+  entries: number;
+  /** Sum over served semantic hits of the calibrated probability that the hit was wrong. */
+  wrongHitEstimate: number;
+  tokensSaved: number;
+  usdSaved: number;
+  storeUp: boolean;
+  threshold: number;
+  delta: number;
+}
+
+export type Invalidation = { key: string } | { prefix: string } | { all: true } | { consumer: string; model?: string | undefined };
+
+export class SemanticCache {
+  private readonly indexes = new Map<string, VectorIndex>();
+  private readonly known = new Map<string, string>();
+  private readonly threshold: number;
+  private storeUp = true;
+  private readonly counters = {
+    lookups: 0,
+    exactHits: 0,
+    semanticHits: 0,
+    misses: 0,
+    verifierRejections: 0,
+    uncovered: 0,
+    storeErrors: 0,
+    stored: 0,
+    invalidated: 0,
+    wrongHitEstimate: 0,
+    tokensSaved: 0,
+    usdSaved: 0,
+  };
+
+  constructor(private readonly opts: SemanticCacheOptions) {
+    this.threshold = opts.verifier.thresholdFor(opts.delta);
+    opts.store.onEvict((key) => this.unindex(key));
+  }
+
+  /** Builds the index from what the store already holds (a restarted router, a Redis shared by replicas). */
+  async resync(): Promise<number> {
+    this.indexes.clear();
+    this.known.clear();
+    let n = 0;
+    try {
+      for await (const e of this.opts.store.scan()) {
+        this.index(e);
+        n++;
+      }
+      this.storeUp = true;
+    } catch (err) {
+      this.storeFailed('scan', err);
+    }
+    return n;
+  }
+
+  get entries(): number {
+    return this.known.size;
+  }
+
+  stats(): CacheStats {
+    return { ...this.counters, entries: this.known.size, storeUp: this.storeUp, threshold: this.threshold, delta: this.opts.delta };
+  }
+
+  private index(e: CacheEntry): void {
+    let idx = this.indexes.get(e.scope);
+    if (!idx) {
+      idx = new VectorIndex(e.vector.length);
+      this.indexes.set(e.scope, idx);
+    }
+    idx.add(e.key, e.vector);
+    this.known.set(e.key, e.scope);
+  }
+
+  private unindex(key: string): void {
+    const scope = this.known.get(key);
+    if (scope === undefined) return;
+    this.indexes.get(scope)?.remove(key);
+    this.known.delete(key);
+  }
+
+  private storeFailed(what: string, err: unknown): void {
+    this.counters.storeErrors++;
+    if (this.storeUp) log.warn({ what, err: errorMessage(err) }, 'cache store unavailable; serving misses');
+    this.storeUp = false;
+  }
+
+  private async fetch(key: string): Promise<CacheEntry | undefined> {
+    const e = await this.opts.store.get(key);
+    this.storeUp = true;
+    if (!e) this.unindex(key);
+    else if (e.expiresAt !== 0 && e.expiresAt <= (this.opts.now ?? Date.now)()) {
+      this.unindex(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  async lookup(k: KeyedRequest): Promise<LookupResult> {
+    this.counters.lookups++;
+    const result = await this.decide(k);
+    if (!result.hit) {
+      this.counters.misses++;
+      return result;
+    }
+    const { entry } = result;
+    if (result.kind === 'exact') this.counters.exactHits++;
+    else {
+      this.counters.semanticHits++;
+      this.counters.wrongHitEstimate += this.opts.verifier.wrongProbability(result.score);
+    }
+    this.counters.tokensSaved += entry.reply.promptTokens + entry.reply.completionTokens;
+    const price = this.opts.price?.(entry.model);
+    if (price) this.counters.usdSaved += (entry.reply.promptTokens * price.pricePer1MInput + entry.reply.completionTokens * price.pricePer1MOutput) / 1e6;
+    return result;
+  }
+
+  private async decide(k: KeyedRequest): Promise<LookupResult> {
+    try {
+      const exact = await this.fetch(k.key);
+      if (exact) return { hit: true, kind: 'exact', entry: exact, score: 1 };
+    } catch (err) {
+      if (!(err instanceof CacheStoreError)) throw err;
+      this.storeFailed('get', err);
+      return { hit: false, why: 'StoreUnavailable' };
+    }
+    if (this.opts.semantic === false) return { hit: false, why: 'SemanticDisabled' };
+    const embedder = this.opts.embedder;
+    let query: PairSide;
+    try {
+      if (hasTokens(embedder)) {
+        if (embedder.coverage && embedder.coverage(k.question) < (this.opts.minCoverage ?? 0.8)) {
+          this.counters.uncovered++;
+          return { hit: false, why: 'Uncovered' };
+        }
+        const [t] = await embedder.embedWithTokens([k.question]);
+        if (!t) throw new Error('no embedding');
+        query = { text: k.question, vector: t.vector, tokens: t.tokens, rows: t.rows };
+      } else {
+        const [v] = await embedder.embed([k.question]);
+        if (!v) throw new Error('no embedding');
+        query = { text: k.question, vector: v };
+      }
+    } catch (err) {
+      log.warn({ err: errorMessage(err) }, 'query embedding failed; cache miss');
+      return { hit: false, why: 'EmbeddingFailed' };
+    }
+    const idx = this.indexes.get(k.scope);
+    if (!idx || idx.size === 0) return { hit: false, why: 'Empty', vector: query.vector };
+    const neighbours = idx.search(query.vector, this.opts.candidates ?? 3).filter((n) => n.score >= (this.opts.minCosine ?? 0.7));
+    let best: { entry: CacheEntry; score: number } | undefined;
+    let rejected = false;
+    try {
+      const entries = (await Promise.all(neighbours.map((n) => this.fetch(n.id)))).filter((e): e is CacheEntry => e !== undefined);
+      const sides = await this.candidateSides(entries, query);
+      entries.forEach((entry, i) => {
+        const score = this.opts.verifier.scorePair(query, sides[i] as PairSide);
+        // vcache-like per-entry bound: an entry once served wrongly at score s needs more than s.
+        const own = entry.wrongScores.length > 0 ? Math.max(...entry.wrongScores) + 1e-9 : -Infinity;
+        if (score >= Math.max(this.threshold, own)) {
+          if (!best || score > best.score) best = { entry, score };
+        } else rejected = true;
+      });
+    } catch (err) {
+      if (!(err instanceof CacheStoreError)) throw err;
+      this.storeFailed('get', err);
+      return { hit: false, why: 'StoreUnavailable', vector: query.vector };
+    }
+    if (best) return { hit: true, kind: 'semantic', entry: best.entry, score: best.score };
+    if (rejected) this.counters.verifierRejections++;
+    return { hit: false, why: 'BelowThreshold', vector: query.vector };
+  }
+
+  private async candidateSides(entries: CacheEntry[], query: PairSide): Promise<PairSide[]> {
+    const embedder = this.opts.embedder;
+    if (entries.length === 0 || !query.tokens || !hasTokens(embedder)) return entries.map((e) => ({ text: e.question, vector: e.vector }));
+    // Token vectors are not stored (≈ 20 kB an entry); re-encoding the few candidates is cheaper.
+    const toks = await embedder.embedWithTokens(entries.map((e) => e.question));
+    return entries.map((e, i) => ({ text: e.question, vector: e.vector, tokens: toks[i]?.tokens, rows: toks[i]?.rows }));
+  }
+
+  /** Stores an answer; `vector` is the lookup's query embedding when there was one. */
+  async store(k: KeyedRequest, reply: CachedReply, vector?: Float32Array): Promise<boolean> {
+    let v = vector;
+    if (!v) {
+      try {
+        [v] = await this.opts.embedder.embed([k.question]);
+      } catch (err) {
+        log.warn({ err: errorMessage(err) }, 'embedding failed; storing for exact match only');
+      }
+    }
+    const now = (this.opts.now ?? Date.now)();
+    const entry: CacheEntry = {
+      key: k.key,
+      scope: k.scope,
+      question: k.question,
+      vector: v ?? new Float32Array(0),
+      reply,
+      model: k.model,
+      createdAt: now,
+      expiresAt: this.opts.ttlSeconds > 0 ? now + this.opts.ttlSeconds * 1000 : 0,
+      wrongScores: [],
+    };
+    try {
+      await this.opts.store.put(entry);
+      this.storeUp = true;
+    } catch (err) {
+      if (!(err instanceof CacheStoreError)) throw err;
+      this.storeFailed('put', err);
+      return false;
+    }
+    if (entry.vector.length > 0) this.index(entry);
+    this.counters.stored++;
+    return true;
+  }
+
+  /** Drops entries by exact key, by key prefix (`consumer/`, `consumer/model/`), or all. */
+  async invalidate(what: Invalidation): Promise<number> {
+    const prefix = 'all' in what ? '' : 'prefix' in what ? what.prefix : 'consumer' in what ? keyPrefix(what.consumer, what.model) : undefined;
+    const keys = new Set<string>();
+    if (prefix === undefined && 'key' in what) keys.add(what.key);
+    else {
+      for (const k of this.known.keys()) if (k.startsWith(prefix ?? '')) keys.add(k);
+      // Entries other replicas wrote are in the store but maybe not in this index.
+      try {
+        for await (const e of this.opts.store.scan()) if (e.key.startsWith(prefix ?? '')) keys.add(e.key);
+      } catch (err) {
+        if (!(err instanceof CacheStoreError)) throw err;
+        this.storeFailed('scan', err);
+      }
+    }
+    let removed = 0;
+    try {
+      removed = await this.opts.store.delete([...keys]);
+    } catch (err) {
+      if (!(err instanceof CacheStoreError)) throw err;
+      this.storeFailed('delete', err);
+    }
+    for (const k of keys) this.unindex(k);
+    this.counters.invalidated += removed;
+    return removed;
+  }
+
+  /**
+   * A served hit turned out wrong (user feedback, an evaluator): the entry now needs a higher score
+   * than this one to be served again — the per-entry learned threshold of vCache in its simplest form.
+   */
+  async reportWrong(key: string, score: number): Promise<boolean> {
+    try {
+      const e = await this.fetch(key);
+      if (!e) return false;
+      e.wrongScores.push(score);
+      await this.opts.store.put(e);
+      return true;
+    } catch (err) {
+      if (!(err instanceof CacheStoreError)) throw err;
+      this.storeFailed('put', err);
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.opts.store.close();
+  }
+}

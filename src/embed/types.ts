@@ -1,0 +1,26 @@
+// The one embedding contract of the project: the RAG dense retriever, the semantic cache and the
+// router's optional embedding features all take an `Embedder`. Vectors are L2-normalised so a dot
+// product is the cosine.
+
+export interface Embedder {
+  /** Names the vector space (backend and model); vectors of different names are not comparable. */
+  readonly name: string;
+  readonly dimensions: number;
+  /** Returns one L2-normalised vector per input, in order. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export function l2normalise(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += (v[i] ?? 0) * (v[i] ?? 0);
+  const n = Math.sqrt(s);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i] = (v[i] ?? 0) / n;
+  return v;
+}
+
+export function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}

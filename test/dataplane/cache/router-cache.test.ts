@@ -1,0 +1,142 @@
+/**
+ * @jest-environment ./test/dataplane/cache/onnx-environment.cjs
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import OpenAI from 'openai';
+import type { CacheMiddleware } from '../../../src/cache/chat-middleware.js';
+import { cacheRuntimeSchema, openCache } from '../../../src/cache/runtime-config.js';
+import { startRouter, type RouterHandle } from '../../../src/router/serve/server.js';
+import { FixedOrderModel, routerConfig, waitFor } from '../../integration/router/helpers.js';
+import { startTestRedis, type TestRedis } from './redis-server.js';
+import { startTestUpstream, type TestUpstream } from './upstream.js';
+
+// The router runtime with its semantic cache on a real redis-server and the real ONNX embedder,
+// driven by the official openai client: exact and similar-question hits, consumer isolation,
+// multi-turn scoping, SSE replay, invalidation, and a Redis restart in the middle of traffic.
+
+let redis: TestRedis;
+let upstream: TestUpstream;
+let cache: CacheMiddleware;
+let router: RouterHandle;
+
+const MODEL = 'gpt-4o';
+const client = (consumer: string): OpenAI =>
+  new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'unused', maxRetries: 0, defaultHeaders: { 'x-mse-consumer': consumer } });
+
+async function ask(consumer: string, messages: OpenAI.Chat.ChatCompletionMessageParam[]): Promise<{ content: string; cache: string | null }> {
+  const { data, response } = await client(consumer).chat.completions.create({ model: MODEL, messages }).withResponse();
+  return { content: data.choices[0]?.message.content ?? '', cache: response.headers.get('x-cache') };
+}
+
+const user = (content: string): OpenAI.Chat.ChatCompletionMessageParam => ({ role: 'user', content });
+
+beforeAll(async () => {
+  execFileSync('bash', [new URL('../../../hack/ensure-embedding-model.sh', import.meta.url).pathname], { stdio: 'inherit' });
+  redis = await startTestRedis();
+  upstream = await startTestUpstream();
+  cache = await openCache(cacheRuntimeSchema.parse({ redis: { host: '127.0.0.1', port: redis.port }, ttlSeconds: 600, embedding: { kind: 'onnx' } }), {
+    price: () => ({ pricePer1MInput: 2.5, pricePer1MOutput: 10 }),
+  });
+  const models = [{ id: MODEL, pricePer1MInput: 2.5, pricePer1MOutput: 10 }];
+  router = await startRouter(
+    { ...routerConfig(upstream.url, models as never), policy: { baselineModel: MODEL, aliases: ['auto'] } },
+    { model: new FixedOrderModel([MODEL]), cache },
+  );
+});
+
+afterAll(async () => {
+  await router?.close();
+  await cache?.cache.close();
+  await upstream?.close();
+  redis?.remove();
+});
+
+describe('router semantic cache', () => {
+  it('answers a repeated question from the cache, then a rephrased one after verification', async () => {
+    const first = await ask('alice', [user('How do I reset my account password?')]);
+    expect(first.cache).toBe('miss');
+    const again = await ask('alice', [user('How do I reset my account password?')]);
+    expect(again).toEqual({ content: first.content, cache: 'hit-exact' });
+    const rephrased = await ask('alice', [user('How can I reset my account password?')]);
+    expect(rephrased).toEqual({ content: first.content, cache: 'hit-semantic' });
+    const other = await ask('alice', [user('How do I delete my account?')]);
+    expect(other.cache).toBe('miss');
+    expect(other.content).not.toBe(first.content);
+    expect(cache.cache.stats()).toMatchObject({ exactHits: 1, semanticHits: 1 });
+    expect(cache.cache.stats().usdSaved).toBeGreaterThan(0);
+  });
+
+  it('never serves one consumer the answer cached for another', async () => {
+    const a = await ask('tenant-a', [user('What is our refund policy?')]);
+    const b = await ask('tenant-b', [user('What is our refund policy?')]);
+    expect([a.cache, b.cache]).toEqual(['miss', 'miss']);
+    expect(a.content).toContain('for tenant-a');
+    expect(b.content).toContain('for tenant-b');
+    expect((await ask('tenant-a', [user('What is our refund policy?')])).content).toBe(a.content);
+    expect((await ask('tenant-b', [user('What is our refund policy?')])).content).toBe(b.content);
+  });
+
+  it('keys a follow-up on its conversation: the same words after other turns are another question', async () => {
+    const curie = [user('Tell me about Marie Curie.'), { role: 'assistant' as const, content: 'Marie Curie was a physicist and chemist.' }];
+    const einstein = [user('Tell me about Albert Einstein.'), { role: 'assistant' as const, content: 'Albert Einstein was a theoretical physicist.' }];
+    const c1 = await ask('alice', [...curie, user('How old was she when she died?')]);
+    expect(c1.cache).toBe('miss');
+    const e1 = await ask('alice', [...einstein, user('How old was she when she died?')]);
+    expect(e1.cache).toBe('miss');
+    expect(e1.content).not.toBe(c1.content);
+    expect(await ask('alice', [...curie, user('How old was she when she died?')])).toEqual({ content: c1.content, cache: 'hit-exact' });
+  });
+
+  it('replays a streamed answer as an SSE stream the openai client reads chunk by chunk', async () => {
+    const messages = [user('Explain what a semantic cache does.')];
+    const read = async (): Promise<{ text: string; chunks: number; cache: string | null }> => {
+      const { data: stream, response } = await client('alice')
+        .chat.completions.create({ model: MODEL, messages, stream: true, stream_options: { include_usage: true } })
+        .withResponse();
+      let text = '';
+      let chunks = 0;
+      for await (const chunk of stream) {
+        chunks++;
+        text += chunk.choices[0]?.delta.content ?? '';
+      }
+      return { text, chunks, cache: response.headers.get('x-cache') };
+    };
+    const live = await read();
+    expect(live.cache).toBe('miss');
+    const replayed = await waitFor(async () => {
+      const r = await read();
+      return r.cache === 'hit-exact' ? r : undefined;
+    }, 10_000, 'the streamed answer to be cached');
+    expect(replayed.text).toBe(live.text);
+    expect(replayed.chunks).toBeGreaterThan(3);
+    // The same question without streaming is served from the same entry.
+    expect(await ask('alice', messages)).toEqual({ content: live.text, cache: 'hit-exact' });
+  });
+
+  it('invalidates by consumer prefix through the admin API', async () => {
+    await ask('bob', [user('Where is the nearest office?')]);
+    expect((await ask('bob', [user('Where is the nearest office?')])).cache).toBe('hit-exact');
+    const res = await fetch(`${router.url}/cache/invalidate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ consumer: 'bob' }) });
+    expect(await res.json()).toEqual({ removed: 1 });
+    expect((await ask('bob', [user('Where is the nearest office?')])).cache).toBe('miss');
+  });
+
+  it('survives a Redis restart: misses while it is down, counts the errors, refills after', async () => {
+    const before = cache.cache.stats().storeErrors;
+    const callsBefore = upstream.calls;
+    redis.stop();
+    const during = await ask('carol', [user('What are the opening hours?')]);
+    expect(during.content).toContain('answer #');
+    expect(upstream.calls).toBe(callsBefore + 1);
+    expect(cache.cache.stats()).toMatchObject({ storeUp: false });
+    expect(cache.cache.stats().storeErrors).toBeGreaterThan(before);
+    redis.start();
+    // Once the client has reconnected, a miss is stored again and the next ask is a hit.
+    await waitFor(async () => {
+      const r = await ask('carol', [user('What are the opening hours?')]);
+      return r.cache === 'hit-exact' ? r : undefined;
+    }, 20_000, 'the cache to refill after the restart');
+    expect(cache.cache.stats().storeUp).toBe(true);
+  });
+});
