@@ -1,5 +1,5 @@
-// Named layers, each failing for its own reasons: `unit` needs nothing but Node; `dataplane` runs the
-// router/simulator/RAG servers on loopback without Kubernetes; `integration` runs against a real
+// Named layers, each failing for its own reasons: `unit` needs nothing but Node; `dataplane` (test/dataplane/)
+// runs the router/simulator/RAG/cache servers on loopback without Kubernetes; `integration` runs against a real
 // kube-apiserver + etcd started by test/integration/global-setup.ts.
 const swc = [
   '@swc/jest',
@@ -28,13 +28,8 @@ export default {
     {
       ...common,
       displayName: 'dataplane',
-      testMatch: [
-        '<rootDir>/test/integration/router/**/*.test.ts',
-        '<rootDir>/test/integration/rag/**/*.test.ts',
-        // AgentProduct tools called through an MCP client (no Kubernetes).
-        '<rootDir>/test/integration/agentproduct/**/*.test.ts',
-        '<rootDir>/test/dataplane/cache/**/*.test.ts',
-      ],
+      // Router, simulator, RAG, cache and AgentProduct tool servers on loopback; no Kubernetes.
+      testMatch: ['<rootDir>/test/dataplane/**/*.test.ts'],
     },
     {
       ...common,
@@ -45,7 +40,6 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/router/', '<rootDir>/test/integration/rag/', '<rootDir>/test/integration/agentproduct/'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },

@@ -55,7 +55,7 @@ export const openApiToolsSchema = withCel(
         .object({ name: objectName('ConfigMap name, same namespace.'), key: z.string().min(1).max(253).regex(SECRET_KEY).describe('Key holding the document.') })
         .optional(),
       url: z.string().max(2048).regex(HTTP_URL).optional().describe('In-cluster URL serving the document (read by the operator).'),
-      operations: z.array(z.string().regex(OPERATION_ID)).max(256).optional().describe('operationIds to expose (allow-list); all when omitted.'),
+      operations: z.array(z.string().max(100).regex(OPERATION_ID)).max(100).optional().describe('operationIds to expose (allow-list); all when omitted.'),
       prefix: z.string().max(32).regex(/^[A-Za-z0-9_.-]*$/).optional().describe('Prepended to every tool name.'),
       baseUrl: z.string().max(2048).regex(HTTP_URL).optional().describe("Where tools send requests; default the document's servers[0].url."),
       credentials: z

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import type { CacheMiddleware } from '../../../src/cache/chat-middleware.js';
 import { cacheRuntimeSchema, openCache } from '../../../src/cache/runtime-config.js';
 import { startRouter, type RouterHandle } from '../../../src/router/serve/server.js';
-import { FixedOrderModel, routerConfig, waitFor } from '../../integration/router/helpers.js';
+import { FixedOrderModel, routerConfig, waitFor } from '../router/helpers.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 import { startTestUpstream, type TestUpstream } from './upstream.js';
 
