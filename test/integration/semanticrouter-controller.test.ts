@@ -138,7 +138,7 @@ describe('SemanticRouter with a real router process', () => {
       expect(await client.get(rt, name, where)).toBeDefined();
     }
     // Beside the pool's own objects, never in their place.
-    const routerRoutes = async () => (await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '').filter((n) => n.startsWith('ai-route-'));
+    const routerRoutes = async () => (await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '').filter((n) => n.startsWith(`ai-route-sr-${ns}-`));
     const routerRegistries = async () =>
       ((await client.get<KubeObject & { spec: { registries?: { name: string }[] } }>(Resources.McpBridge, 'default', gw))?.spec.registries ?? []).map((r) => r.name).filter((n) => n.startsWith('llm-sr-'));
     expect(await routerRoutes()).toEqual([expect.stringMatching(/^ai-route-sr-.*\.internal$/)]);
