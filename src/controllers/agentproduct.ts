@@ -1,0 +1,207 @@
+import type { Logger } from 'pino';
+import { agentProductCrd, agentProductSpecSchema, type AgentProduct, type AgentProductStatus } from '../api/v1alpha1/agentproduct.js';
+import { API_GROUP, API_VERSION } from '../api/v1alpha1/group.js';
+import type { WasmPlugin } from '../higress/types.js';
+import { applyIfChanged, pruneOwned } from '../kube/apply.js';
+import type { KubeClient } from '../kube/client.js';
+import { writeStatus } from '../kube/conditions.js';
+import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
+import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
+import type { Informer } from '../kube/informer.js';
+import { makeKey, parseKey, type KubeObject, type ObjectKey } from '../kube/object.js';
+import { ownerOf, type OwnerRef } from '../kube/owner.js';
+import type { ReferencedObjects } from '../kube/referenced-objects.js';
+import { customResource, Resources, type ResourceType } from '../kube/resources.js';
+import { renderAgentProduct, type AgentObserved, type AgentRender, type SecretRef } from '../reconcilers/agentproduct.js';
+import { sameSpec, sharedPluginMerger, type SharedPluginEdit } from '../reconcilers/agentproduct-gateway.js';
+import { agentProductStatus } from '../reconcilers/agentproduct-status.js';
+import { errorMessage } from '../util/errors.js';
+
+/**
+ * The AgentProduct controller, a thin shell: read the OpenAPI documents and Secrets the spec names, render
+ * (pure, src/reconcilers/agentproduct.ts), apply the owned objects, merge our rules into the console's shared
+ * WasmPlugins (agentproduct-gateway.ts), compute status (pure, agentproduct-status.ts) and write it. Secret
+ * values go into the gateway objects only — never into logs, events or status.
+ */
+
+const KIND = 'AgentProduct';
+export const agentProductResource = customResource(API_GROUP, API_VERSION, agentProductCrd.kind, agentProductCrd.plural);
+export type AgentProductObject = AgentProduct & KubeObject;
+export interface DataObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+/** Secrets and ConfigMaps (OpenAPI documents) a product names, as `namespace/name` keys. Pure. */
+export function referencesOf(p: AgentProductObject): { secrets: ObjectKey[]; configMaps: ObjectKey[] } {
+  const ns = p.metadata.namespace ?? 'default';
+  const tools = p.spec?.tools ?? [];
+  const secrets = [
+    ...tools.flatMap((t) => (t.openapi?.credentials ?? []).map((c) => c.secretRef.name)),
+    ...(p.spec?.access?.consumers ?? []).map((c) => c.keySecretRef.name),
+    ...(p.spec?.access?.redis?.passwordSecretRef ? [p.spec.access.redis.passwordSecretRef.name] : []),
+  ];
+  const configMaps = tools.flatMap((t) => (t.openapi?.configMap ? [t.openapi.configMap.name] : []));
+  return { secrets: [...new Set(secrets)].map((n) => makeKey(ns, n)), configMaps: [...new Set(configMaps)].map((n) => makeKey(ns, n)) };
+}
+
+export interface AgentProductControllerDeps {
+  client: KubeClient;
+  products: Informer<AgentProductObject>;
+  /** Our Ingresses and AI-route ConfigMaps in gateway namespaces (managed-by label). */
+  ingresses: Informer<KubeObject>;
+  configMaps: Informer<KubeObject>;
+  wasmPlugins: Informer<WasmPlugin & KubeObject>;
+  secrets: ReferencedObjects<DataObject>;
+  documents: ReferencedObjects<DataObject>;
+  log: Logger;
+}
+
+export class AgentProductController {
+  constructor(private readonly deps: AgentProductControllerDeps) {}
+
+  static ownerKey(obj: KubeObject): string[] {
+    const owner = ownerOf(obj);
+    return owner && owner.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
+  }
+
+  /** Products that read a Secret or ConfigMap (a key rotation or a new document re-renders them). */
+  productsReferencing(kind: 'secrets' | 'configMaps', obj: KubeObject): string[] {
+    const key = makeKey(obj.metadata.namespace, obj.metadata.name ?? '');
+    return this.deps.products.store
+      .list()
+      .filter((p) => referencesOf(p)[kind].includes(key))
+      .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
+  }
+
+  /** A shared plugin changed (console edit, drift): every product on that gateway re-merges its rules. */
+  productsOnGateway(obj: KubeObject): string[] {
+    return this.deps.products.store
+      .list()
+      .filter((p) => (p.spec?.gateway?.namespace ?? 'higress-system') === obj.metadata.namespace)
+      .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
+  }
+
+  async reconcile(key: string): Promise<void> {
+    try {
+      await this.reconcileProduct(key);
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) {
+        this.deps.log.debug({ key, reason: reasonOf(err) }, 'stale cache; waiting for the next event');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private async reconcileProduct(key: string): Promise<void> {
+    const { client, products, secrets, documents } = this.deps;
+    const product = products.store.get(key);
+    if (!product) return;
+    const { namespace = 'default', name } = parseKey(key);
+    const owner: OwnerRef = { kind: KIND, namespace, name };
+    if (isBeingDeleted(product)) return this.finalize(product, owner);
+    const current = hasFinalizer(product) ? product : await addFinalizer(client, agentProductResource, product);
+    const previous = current.status as AgentProductStatus | undefined;
+    const generation = current.metadata.generation;
+    const parsed = agentProductSpecSchema.safeParse(current.spec);
+    if (!parsed.success) {
+      const invalid = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
+      await writeStatus(client, agentProductResource, current, agentProductStatus({ generation, previous, invalid }));
+      return;
+    }
+    const refs = referencesOf(current);
+    // Not listed yet: wait (onSynced enqueues us) rather than report a Secret missing that is only unread.
+    if (![...refs.secrets.map((k) => secrets.isSynced(k)), ...refs.configMaps.map((k) => documents.isSynced(k))].every(Boolean)) return;
+    const spec = parsed.data;
+    const read = (ref: SecretRef, from: ReferencedObjects<DataObject>, base64: boolean): string | undefined => {
+      const raw = from.store.get(makeKey(namespace, ref.name))?.data?.[ref.key];
+      return raw === undefined ? undefined : base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    };
+    const docs: AgentObserved['documents'] = Object.fromEntries(
+      spec.tools.flatMap((t) => {
+        const o = t.openapi;
+        if (!o) return [];
+        if (o.inline !== undefined) return [[t.name, { text: o.inline }]];
+        if (o.configMap) {
+          const text = read(o.configMap, documents, false);
+          return [[t.name, text !== undefined ? { text } : { error: `ConfigMap ${o.configMap.name} has no key ${o.configMap.key}` }]];
+        }
+        return [[t.name, { error: 'Unsupported: reading the document from openapi.url is not implemented yet; use inline or configMap' }]];
+      }),
+    );
+    const render = renderAgentProduct(
+      { ...current, spec },
+      {
+        documents: docs,
+        secret: (ref) => read(ref, secrets, true),
+        ragServices: {},
+        previous: { consumers: previous?.consumers ?? [], routes: previousRoutes(previous) },
+      },
+    );
+    const applyError = await this.applyRender(render, owner);
+    await writeStatus(client, agentProductResource, current, agentProductStatus({ generation, previous, render, ...(applyError ? { applyError } : {}) }));
+  }
+
+  /** Apply owned objects, prune stale ones, merge shared rules; the first failure becomes the Applied reason. */
+  private async applyRender(render: AgentRender, owner: OwnerRef): Promise<{ reason: string; message: string } | undefined> {
+    const { client } = this.deps;
+    const gw = render.gatewayNamespace;
+    let error: { reason: string; message: string } | undefined;
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        error ??= { reason: `${what}${reasonOf(err)}`, message: `${what}: ${errorMessage(err)}` };
+      }
+    };
+    const kinds: [ResourceType, KubeObject[], Informer<KubeObject> | undefined][] = [
+      [Resources.Ingress, render.ingresses as unknown as KubeObject[], this.deps.ingresses],
+      [Resources.ConfigMap, render.configMaps as unknown as KubeObject[], this.deps.configMaps],
+      [Resources.WasmPlugin, render.owned as unknown as KubeObject[], undefined],
+    ];
+    for (const [rt, objs, cache] of kinds) {
+      for (const o of objs) {
+        const observed = cache?.store.get(makeKey(o.metadata.namespace, o.metadata.name ?? ''));
+        await attempt(rt.kind, () => applyIfChanged(client, rt, o, cache ? { observed, trustObservedAbsence: true } : {}));
+      }
+      await attempt(rt.kind, () => pruneOwned(client, rt, gw, owner, new Set(objs.map((o) => o.metadata.name ?? ''))));
+    }
+    for (const edit of render.shared) await attempt('WasmPlugin', () => this.mergeShared(gw, edit, true));
+    return error;
+  }
+
+  /** Read-merge-write of one console WasmPlugin; only our routes' rules and our consumers change. */
+  private async mergeShared(gw: string, edit: SharedPluginEdit, create: boolean): Promise<void> {
+    const { client } = this.deps;
+    const existing = this.deps.wasmPlugins.store.get(makeKey(gw, edit.name)) ?? (await client.get<WasmPlugin & KubeObject>(Resources.WasmPlugin, edit.name, gw));
+    if (!existing && !create) return;
+    const merged = sharedPluginMerger.merge(existing, edit);
+    if (sameSpec(existing, merged)) return;
+    if (existing) await client.update(Resources.WasmPlugin, merged as WasmPlugin & KubeObject);
+    else await client.create(Resources.WasmPlugin, merged as WasmPlugin & KubeObject);
+  }
+
+  /** Remove our rules and consumers from the shared plugins and our objects, then the finalizer. */
+  private async finalize(product: AgentProductObject, owner: OwnerRef): Promise<void> {
+    const { client } = this.deps;
+    if (!hasFinalizer(product)) return;
+    const status = product.status as AgentProductStatus | undefined;
+    const gw = product.spec?.gateway?.namespace ?? 'higress-system';
+    const routes = previousRoutes(status);
+    const names = new Set((status?.generatedObjects ?? []).filter((o) => o.kind === 'WasmPlugin' && o.namespace === gw).map((o) => o.name));
+    for (const plugin of names) {
+      const keyAuth = plugin === 'key-auth.internal';
+      const existing = this.deps.wasmPlugins.store.get(makeKey(gw, plugin));
+      if (!existing) continue;
+      const edit: SharedPluginEdit = { name: plugin, rules: [], ownedRoutes: routes, template: existing, ...(keyAuth ? { consumers: [], ownedConsumers: status?.consumers ?? [] } : {}) };
+      await this.mergeShared(gw, edit, false);
+    }
+    for (const rt of [Resources.Ingress, Resources.ConfigMap, Resources.WasmPlugin]) await pruneOwned(client, rt, gw, owner, new Set());
+    await removeFinalizer(client, agentProductResource, product);
+  }
+}
+
+/** The route (Ingress) names a previous status recorded: their rules in shared plugins are ours. */
+function previousRoutes(status: AgentProductStatus | undefined): string[] {
+  return (status?.generatedObjects ?? []).filter((o) => o.kind === 'Ingress').map((o) => o.name);
+}
