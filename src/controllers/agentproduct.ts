@@ -4,6 +4,7 @@ import { API_GROUP, API_VERSION } from '../api/v1alpha1/group.js';
 import type { WasmPlugin } from '../higress/types.js';
 import { applyIfChanged, pruneOwned } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
+import type { ReconcileResult } from '../kube/controller.js';
 import { writeStatus } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
@@ -16,6 +17,7 @@ import { renderAgentProduct, type AgentObserved, type AgentRender, type SecretRe
 import { sameSpec, sharedPluginMerger, type SharedPluginEdit } from '../reconcilers/agentproduct-gateway.js';
 import { agentProductStatus } from '../reconcilers/agentproduct-status.js';
 import { errorMessage } from '../util/errors.js';
+import { DOCUMENT_REFRESH_MS, DOCUMENT_RETRY_MS, DocumentFetcher } from './agentproduct-documents.js';
 
 /**
  * The AgentProduct controller, a thin shell: read the OpenAPI documents and Secrets the spec names, render
@@ -54,10 +56,16 @@ export interface AgentProductControllerDeps {
   secrets: ReferencedObjects<DataObject>;
   documents: ReferencedObjects<DataObject>;
   log: Logger;
+  /** Reads `openapi.url` documents; default plain HTTP GET with a 5 s timeout. */
+  fetcher?: DocumentFetcher;
 }
 
 export class AgentProductController {
-  constructor(private readonly deps: AgentProductControllerDeps) {}
+  private readonly fetcher: DocumentFetcher;
+
+  constructor(private readonly deps: AgentProductControllerDeps) {
+    this.fetcher = deps.fetcher ?? new DocumentFetcher();
+  }
 
   static ownerKey(obj: KubeObject): string[] {
     const owner = ownerOf(obj);
@@ -81,9 +89,9 @@ export class AgentProductController {
       .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
   }
 
-  async reconcile(key: string): Promise<void> {
+  async reconcile(key: string): Promise<ReconcileResult | void> {
     try {
-      await this.reconcileProduct(key);
+      return await this.reconcileProduct(key);
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) {
         this.deps.log.debug({ key, reason: reasonOf(err) }, 'stale cache; waiting for the next event');
@@ -93,7 +101,7 @@ export class AgentProductController {
     }
   }
 
-  private async reconcileProduct(key: string): Promise<void> {
+  private async reconcileProduct(key: string): Promise<ReconcileResult | void> {
     const { client, products, secrets, documents } = this.deps;
     const product = products.store.get(key);
     if (!product) return;
@@ -117,18 +125,16 @@ export class AgentProductController {
       const raw = from.store.get(makeKey(namespace, ref.name))?.data?.[ref.key];
       return raw === undefined ? undefined : base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     };
-    const docs: AgentObserved['documents'] = Object.fromEntries(
-      spec.tools.flatMap((t) => {
-        const o = t.openapi;
-        if (!o) return [];
-        if (o.inline !== undefined) return [[t.name, { text: o.inline }]];
-        if (o.configMap) {
-          const text = read(o.configMap, documents, false);
-          return [[t.name, text !== undefined ? { text } : { error: `ConfigMap ${o.configMap.name} has no key ${o.configMap.key}` }]];
-        }
-        return [[t.name, { error: 'Unsupported: reading the document from openapi.url is not implemented yet; use inline or configMap' }]];
-      }),
-    );
+    const docs: Record<string, AgentObserved['documents'][string]> = {};
+    for (const t of spec.tools) {
+      const o = t.openapi;
+      if (!o) continue;
+      if (o.inline !== undefined) docs[t.name] = { text: o.inline };
+      else if (o.configMap) {
+        const text = read(o.configMap, documents, false);
+        docs[t.name] = text !== undefined ? { text } : { error: `ConfigMap ${o.configMap.name} has no key ${o.configMap.key}` };
+      } else if (o.url) docs[t.name] = await this.fetcher.read(o.url);
+    }
     const render = renderAgentProduct(
       { ...current, spec },
       {
@@ -140,6 +146,10 @@ export class AgentProductController {
     );
     const applyError = await this.applyRender(render, owner);
     await writeStatus(client, agentProductResource, current, agentProductStatus({ generation, previous, render, ...(applyError ? { applyError } : {}) }));
+    // A URL document can change without any event: read it again after the refresh period.
+    const urls = spec.tools.filter((t) => t.openapi?.url);
+    if (!urls.length) return undefined;
+    return { requeueAfterMs: urls.some((t) => 'error' in (docs[t.name] ?? {})) ? DOCUMENT_RETRY_MS : DOCUMENT_REFRESH_MS };
   }
 
   /** Apply owned objects, prune stale ones, merge shared rules; the first failure becomes the Applied reason. */

@@ -1,6 +1,8 @@
 // The AgentProduct controller against the real kube-apiserver, run as the operator's ServiceAccount (generated
 // RBAC): every test has its own product namespace and its own gateway namespace, so the console's shared
 // WasmPlugins (mcp-server.internal, key-auth.internal) are per test and may hold foreign rules we must keep.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AgentProductSpecIn } from '../../src/api/v1alpha1/agentproduct.js';
 import { agentProductResource, type AgentProductObject } from '../../src/controllers/agentproduct.js';
@@ -156,5 +158,29 @@ describe('AgentProduct controller', () => {
     await client.create(Resources.Secret, secret(ns, 'bob', 'bob-key'));
     const ok = await waitReady(ns, 'shop', 'True');
     expect(ok.status?.consumers).toEqual([`${ns}-bob`]);
+  }, 60_000);
+
+  it('reads the document from openapi.url, and names the field when the URL fails', async () => {
+    // The service that serves its own OpenAPI document (in a cluster: http://svc.ns.svc:port/openapi.yaml).
+    const server = createServer((req, res) => {
+      if (req.url === '/openapi.yaml') res.writeHead(200, { 'content-type': 'application/yaml' }).end(PETSTORE);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ns = await uniqueNamespace('agent-url');
+      const gw = await gatewayNamespace('agent-url-gw');
+      await client.create(agentProductResource, product(ns, 'good', { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { url: `${base}/openapi.yaml` } }] }));
+      await client.create(agentProductResource, product(ns, 'bad', { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { url: `${base}/missing.yaml` } }] }));
+      const good = await waitReady(ns, 'good', 'True');
+      expect(good.status?.tools).toHaveLength(2);
+      const bad = await waitReady(ns, 'bad', 'False', 'OpenApiUnavailable');
+      const c = bad.status?.conditions?.find((x) => x.type === 'Ready');
+      expect(c?.message).toContain('spec.tools[0].openapi.url');
+      expect(c?.message).toContain('HTTP 404');
+    } finally {
+      server.close();
+    }
   }, 60_000);
 });
