@@ -5,6 +5,7 @@ import { makeKey, type KubeObject } from '../kube/object.js';
 import { managedSelector } from '../kube/owner.js';
 import { ReferencedObjects } from '../kube/referenced-objects.js';
 import { Resources, type ResourceType } from '../kube/resources.js';
+import { ragPipelineResource } from './resources.js';
 import { AgentProductController, agentProductResource, referencesOf, type AgentProductObject, type DataObject } from './agentproduct.js';
 
 export interface AgentProductSetupOptions {
@@ -22,6 +23,7 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
   const ingresses = mgr.informer<KubeObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
   const configMaps = mgr.informer<KubeObject>(Resources.ConfigMap, { labelSelector: managedSelector });
   const wasmPlugins = mgr.informer<WasmPlugin & KubeObject>(Resources.WasmPlugin, { optional: true });
+  const pipelines = mgr.informer<KubeObject>(ragPipelineResource);
 
   let enqueue: (key: string) => void = () => undefined;
   let reconciler: AgentProductController | undefined;
@@ -58,7 +60,7 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
     },
   });
 
-  const r = new AgentProductController({ client: mgr.client, products, ingresses, configMaps, wasmPlugins, secrets, documents, log: mgr.log });
+  const r = new AgentProductController({ client: mgr.client, products, ingresses, configMaps, wasmPlugins, pipelines, secrets, documents, log: mgr.log });
   reconciler = r;
   const controller = new Controller<AgentProductObject>({
     name: 'agentproduct',
@@ -69,6 +71,7 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
       secondaryWatch(ingresses, AgentProductController.ownerKey),
       secondaryWatch(configMaps, AgentProductController.ownerKey),
       secondaryWatch(wasmPlugins, (w) => r.productsOnGateway(w)),
+      secondaryWatch(pipelines, (p) => r.productsUsingPipeline(p)),
     ],
     reconcile: (key) => r.reconcile(key),
     concurrency: opts.concurrency ?? 4,

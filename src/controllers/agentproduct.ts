@@ -16,6 +16,7 @@ import { customResource, Resources, type ResourceType } from '../kube/resources.
 import { renderAgentProduct, type AgentObserved, type AgentRender, type SecretRef } from '../reconcilers/agentproduct.js';
 import { sameSpec, sharedPluginMerger, type SharedPluginEdit } from '../reconcilers/agentproduct-gateway.js';
 import { agentProductStatus } from '../reconcilers/agentproduct-status.js';
+import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
 import { errorMessage } from '../util/errors.js';
 import { DOCUMENT_REFRESH_MS, DOCUMENT_RETRY_MS, DocumentFetcher } from './agentproduct-documents.js';
 
@@ -53,6 +54,8 @@ export interface AgentProductControllerDeps {
   ingresses: Informer<KubeObject>;
   configMaps: Informer<KubeObject>;
   wasmPlugins: Informer<WasmPlugin & KubeObject>;
+  /** RagPipelines (tools[].ragPipeline): present ⇒ their runtime Service is the MCP server's upstream. */
+  pipelines: Informer<KubeObject>;
   secrets: ReferencedObjects<DataObject>;
   documents: ReferencedObjects<DataObject>;
   log: Logger;
@@ -140,7 +143,7 @@ export class AgentProductController {
       {
         documents: docs,
         secret: (ref) => read(ref, secrets, true),
-        ragServices: {},
+        ragServices: Object.fromEntries(spec.tools.flatMap((t) => (t.ragPipeline ? [[t.name, this.ragService(namespace, t.ragPipeline.name)]] : []))),
         previous: { consumers: previous?.consumers ?? [], routes: previousRoutes(previous) },
       },
     );
@@ -150,6 +153,20 @@ export class AgentProductController {
     const urls = spec.tools.filter((t) => t.openapi?.url);
     if (!urls.length) return undefined;
     return { requeueAfterMs: urls.some((t) => 'error' in (docs[t.name] ?? {})) ? DOCUMENT_RETRY_MS : DOCUMENT_REFRESH_MS };
+  }
+
+  /** The runtime Service of a RagPipeline in the product's namespace (ragpipeline.ts names it), if the pipeline exists. */
+  private ragService(namespace: string, pipeline: string): string | undefined {
+    if (!this.deps.pipelines.store.get(makeKey(namespace, pipeline))) return undefined;
+    return `${objectNames(pipeline).workload}.${namespace}.svc.cluster.local:${RAG_PORT}`;
+  }
+
+  /** Products whose tools name this RagPipeline (it appeared or went away). */
+  productsUsingPipeline(p: KubeObject): string[] {
+    return this.deps.products.store
+      .list()
+      .filter((a) => a.metadata.namespace === p.metadata.namespace && (a.spec?.tools ?? []).some((t) => t.ragPipeline?.name === p.metadata.name))
+      .map((a) => makeKey(a.metadata.namespace, a.metadata.name));
   }
 
   /** Apply owned objects, prune stale ones, merge shared rules; the first failure becomes the Applied reason. */

@@ -155,6 +155,10 @@ describe('AgentProduct controller', () => {
     const c = failing.status?.conditions?.find((x) => x.type === 'Ready');
     expect(c?.message).toContain('spec.access.consumers[0].keySecretRef');
     expect(c?.message).toContain('Secret bob');
+    // A RagPipeline that does not exist is named the same way.
+    await client.create(agentProductResource, product(ns, 'rag', { gateway: { namespace: gw }, tools: [{ name: 'docs', ragPipeline: { name: 'nowhere' } }] }));
+    const rag = await waitReady(ns, 'rag', 'False', 'RagPipelineMissing');
+    expect(rag.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain('spec.tools[0].ragPipeline.name');
     await client.create(Resources.Secret, secret(ns, 'bob', 'bob-key'));
     const ok = await waitReady(ns, 'shop', 'True');
     expect(ok.status?.consumers).toEqual([`${ns}-bob`]);
