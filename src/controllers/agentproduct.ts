@@ -147,7 +147,7 @@ export class AgentProductController {
         previous: { consumers: previous?.consumers ?? [], routes: previousRoutes(previous) },
       },
     );
-    const applyError = await this.applyRender(render, owner);
+    const applyError = await this.applyRender(render, owner, previous);
     await writeStatus(client, agentProductResource, current, agentProductStatus({ generation, previous, render, ...(applyError ? { applyError } : {}) }));
     // A URL document can change without any event: read it again after the refresh period.
     const urls = spec.tools.filter((t) => t.openapi?.url);
@@ -170,7 +170,7 @@ export class AgentProductController {
   }
 
   /** Apply owned objects, prune stale ones, merge shared rules; the first failure becomes the Applied reason. */
-  private async applyRender(render: AgentRender, owner: OwnerRef): Promise<{ reason: string; message: string } | undefined> {
+  private async applyRender(render: AgentRender, owner: OwnerRef, previous: AgentProductStatus | undefined): Promise<{ reason: string; message: string } | undefined> {
     const { client } = this.deps;
     const gw = render.gatewayNamespace;
     let error: { reason: string; message: string } | undefined;
@@ -194,6 +194,8 @@ export class AgentProductController {
       await attempt(rt.kind, () => pruneOwned(client, rt, gw, owner, new Set(objs.map((o) => o.metadata.name ?? ''))));
     }
     for (const edit of render.shared) await attempt('WasmPlugin', () => this.mergeShared(gw, edit, true));
+    const left = new Set((previous?.generatedObjects ?? []).map((o) => o.namespace).filter((n) => n !== gw));
+    for (const ns of left) await attempt('Gateway', () => this.leaveGateway(ns, previous, owner));
     return error;
   }
 
@@ -208,23 +210,26 @@ export class AgentProductController {
     else await client.create(Resources.WasmPlugin, merged as WasmPlugin & KubeObject);
   }
 
-  /** Remove our rules and consumers from the shared plugins and our objects, then the finalizer. */
+  /** Remove our rules, consumers and objects from every gateway the last status names, then the finalizer. */
   private async finalize(product: AgentProductObject, owner: OwnerRef): Promise<void> {
-    const { client } = this.deps;
     if (!hasFinalizer(product)) return;
     const status = product.status as AgentProductStatus | undefined;
-    const gw = product.spec?.gateway?.namespace ?? 'higress-system';
+    const gateways = new Set([product.spec?.gateway?.namespace ?? 'higress-system', ...(status?.generatedObjects ?? []).map((o) => o.namespace)]);
+    for (const gw of gateways) await this.leaveGateway(gw, status, owner);
+    await removeFinalizer(this.deps.client, agentProductResource, product);
+  }
+
+  /** Take everything this product put on gateway `gw` off it (deletion, or spec.gateway.namespace moved). */
+  private async leaveGateway(gw: string, status: AgentProductStatus | undefined, owner: OwnerRef): Promise<void> {
     const routes = previousRoutes(status);
     const names = new Set((status?.generatedObjects ?? []).filter((o) => o.kind === 'WasmPlugin' && o.namespace === gw).map((o) => o.name));
     for (const plugin of names) {
-      const keyAuth = plugin === 'key-auth.internal';
       const existing = this.deps.wasmPlugins.store.get(makeKey(gw, plugin));
       if (!existing) continue;
-      const edit: SharedPluginEdit = { name: plugin, rules: [], ownedRoutes: routes, template: existing, ...(keyAuth ? { consumers: [], ownedConsumers: status?.consumers ?? [] } : {}) };
-      await this.mergeShared(gw, edit, false);
+      const keyAuth = plugin === 'key-auth.internal' ? { consumers: [], ownedConsumers: status?.consumers ?? [] } : {};
+      await this.mergeShared(gw, { name: plugin, rules: [], ownedRoutes: routes, template: existing, ...keyAuth }, false);
     }
-    for (const rt of [Resources.Ingress, Resources.ConfigMap, Resources.WasmPlugin]) await pruneOwned(client, rt, gw, owner, new Set());
-    await removeFinalizer(client, agentProductResource, product);
+    for (const rt of [Resources.Ingress, Resources.ConfigMap, Resources.WasmPlugin]) await pruneOwned(this.deps.client, rt, gw, owner, new Set());
   }
 }
 

@@ -187,4 +187,18 @@ describe('AgentProduct controller', () => {
       server.close();
     }
   }, 60_000);
+
+  it('moves to another gateway namespace and leaves nothing on the old one', async () => {
+    const ns = await uniqueNamespace('agent-move');
+    const [gw1, gw2] = [await gatewayNamespace('agent-move-a'), await gatewayNamespace('agent-move-b')];
+    await client.create(agentProductResource, product(ns, 'shop', { gateway: { namespace: gw1 }, tools: [{ name: 'pets', openapi: { inline: PETSTORE } }] }));
+    await waitReady(ns, 'shop', 'True');
+    const route = `mcp-server-${ns}-shop-pets.internal`;
+    expect(await client.get(Resources.Ingress, route, gw1)).toBeDefined();
+    await client.patch(agentProductResource, 'shop', ns, { spec: { gateway: { namespace: gw2 } } }, 'merge');
+    await waitReady(ns, 'shop', 'True');
+    expect(await client.get(Resources.Ingress, route, gw2)).toBeDefined();
+    await waitFor(async () => (await client.get(Resources.Ingress, route, gw1)) === undefined, { timeoutMs: 20_000, description: 'old gateway Ingress removed' });
+    expect((await plugin(gw1, 'mcp-server.internal'))?.spec.matchRules ?? []).toEqual([]);
+  }, 60_000);
 });
