@@ -178,6 +178,8 @@ export class AgentProductController {
       try {
         await fn();
       } catch (err) {
+        // A stale cache (someone wrote the shared plugin after we read it): the watch event brings us back.
+        if (isConflict(err)) throw err;
         error ??= { reason: `${what}${reasonOf(err)}`, message: `${what}: ${errorMessage(err)}` };
       }
     };
