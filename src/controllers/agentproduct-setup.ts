@@ -6,7 +6,7 @@ import { managedSelector } from '../kube/owner.js';
 import { ReferencedObjects } from '../kube/referenced-objects.js';
 import { Resources, type ResourceType } from '../kube/resources.js';
 import { ragPipelineResource } from './resources.js';
-import { AgentProductController, agentProductResource, referencesOf, type AgentProductObject, type DataObject } from './agentproduct.js';
+import { AgentProductController, agentProductResource, referencesOf, type AgentProductObject, type DataObject, type ReferenceKind } from './agentproduct.js';
 
 export interface AgentProductSetupOptions {
   concurrency?: number;
@@ -27,7 +27,7 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
 
   let enqueue: (key: string) => void = () => undefined;
   let reconciler: AgentProductController | undefined;
-  const referenced = (resource: ResourceType, kind: 'secrets' | 'configMaps') => {
+  const referenced = (resource: ResourceType, kind: ReferenceKind) => {
     const cache = new ReferencedObjects<DataObject>({
       client: mgr.client,
       resource,
@@ -44,11 +44,13 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
   };
   const secrets = referenced(Resources.Secret, 'secrets');
   const documents = referenced(Resources.ConfigMap, 'configMaps');
+  const services = referenced(Resources.Service, 'services');
   const track = (p: AgentProductObject): void => {
     const owner = `agentproduct/${makeKey(p.metadata.namespace, p.metadata.name)}`;
     const refs = referencesOf(p);
     secrets.setReferences(owner, refs.secrets);
     documents.setReferences(owner, refs.configMaps);
+    services.setReferences(owner, refs.services);
   };
   products.addEventHandler({
     onAdd: track,
@@ -57,10 +59,11 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
       const owner = `agentproduct/${makeKey(p.metadata.namespace, p.metadata.name)}`;
       secrets.setReferences(owner, []);
       documents.setReferences(owner, []);
+      services.setReferences(owner, []);
     },
   });
 
-  const r = new AgentProductController({ client: mgr.client, products, ingresses, configMaps, wasmPlugins, pipelines, secrets, documents, log: mgr.log });
+  const r = new AgentProductController({ client: mgr.client, products, ingresses, configMaps, wasmPlugins, pipelines, secrets, documents, services, log: mgr.log });
   reconciler = r;
   const controller = new Controller<AgentProductObject>({
     name: 'agentproduct',
@@ -68,6 +71,7 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
     secondaries: [
       secondaryWatch(secrets, (s) => r.productsReferencing('secrets', s)),
       secondaryWatch(documents, (c) => r.productsReferencing('configMaps', c)),
+      secondaryWatch(services, (c) => r.productsReferencing('services', c)),
       secondaryWatch(ingresses, AgentProductController.ownerKey),
       secondaryWatch(configMaps, AgentProductController.ownerKey),
       secondaryWatch(wasmPlugins, (w) => r.productsOnGateway(w)),

@@ -34,8 +34,10 @@ export interface DataObject extends KubeObject {
   data?: Record<string, string>;
 }
 
-/** Secrets and ConfigMaps (OpenAPI documents) a product names, as `namespace/name` keys. Pure. */
-export function referencesOf(p: AgentProductObject): { secrets: ObjectKey[]; configMaps: ObjectKey[] } {
+export type ReferenceKind = 'secrets' | 'configMaps' | 'services';
+
+/** Secrets, ConfigMaps (OpenAPI documents) and the Redis Service a product names, as `namespace/name` keys. Pure. */
+export function referencesOf(p: AgentProductObject): Record<ReferenceKind, ObjectKey[]> {
   const ns = p.metadata.namespace ?? 'default';
   const tools = p.spec?.tools ?? [];
   const secrets = [
@@ -44,7 +46,9 @@ export function referencesOf(p: AgentProductObject): { secrets: ObjectKey[]; con
     ...(p.spec?.access?.redis?.passwordSecretRef ? [p.spec.access.redis.passwordSecretRef.name] : []),
   ];
   const configMaps = tools.flatMap((t) => (t.openapi?.configMap ? [t.openapi.configMap.name] : []));
-  return { secrets: [...new Set(secrets)].map((n) => makeKey(ns, n)), configMaps: [...new Set(configMaps)].map((n) => makeKey(ns, n)) };
+  const redis = p.spec?.access?.redis?.service;
+  const services = redis ? [makeKey(redis.namespace ?? p.spec.gateway?.namespace ?? 'higress-system', redis.name)] : [];
+  return { secrets: [...new Set(secrets)].map((n) => makeKey(ns, n)), configMaps: [...new Set(configMaps)].map((n) => makeKey(ns, n)), services };
 }
 
 export interface AgentProductControllerDeps {
@@ -58,6 +62,8 @@ export interface AgentProductControllerDeps {
   pipelines: Informer<KubeObject>;
   secrets: ReferencedObjects<DataObject>;
   documents: ReferencedObjects<DataObject>;
+  /** The Redis Service of access.redis (token limits): absent ⇒ RedisMissing. */
+  services: ReferencedObjects<KubeObject>;
   log: Logger;
   /** Reads `openapi.url` documents; default plain HTTP GET with a 5 s timeout. */
   fetcher?: DocumentFetcher;
@@ -76,7 +82,7 @@ export class AgentProductController {
   }
 
   /** Products that read a Secret or ConfigMap (a key rotation or a new document re-renders them). */
-  productsReferencing(kind: 'secrets' | 'configMaps', obj: KubeObject): string[] {
+  productsReferencing(kind: ReferenceKind, obj: KubeObject): string[] {
     const key = makeKey(obj.metadata.namespace, obj.metadata.name ?? '');
     return this.deps.products.store
       .list()
@@ -122,7 +128,7 @@ export class AgentProductController {
     }
     const refs = referencesOf(current);
     // Not listed yet: wait (onSynced enqueues us) rather than report a Secret missing that is only unread.
-    if (![...refs.secrets.map((k) => secrets.isSynced(k)), ...refs.configMaps.map((k) => documents.isSynced(k))].every(Boolean)) return;
+    if (![...refs.secrets.map((k) => secrets.isSynced(k)), ...refs.configMaps.map((k) => documents.isSynced(k)), ...refs.services.map((k) => this.deps.services.isSynced(k))].every(Boolean)) return;
     const spec = parsed.data;
     const read = (ref: SecretRef, from: ReferencedObjects<DataObject>, base64: boolean): string | undefined => {
       const raw = from.store.get(makeKey(namespace, ref.name))?.data?.[ref.key];
@@ -144,6 +150,7 @@ export class AgentProductController {
         documents: docs,
         secret: (ref) => read(ref, secrets, true),
         ragServices: Object.fromEntries(spec.tools.flatMap((t) => (t.ragPipeline ? [[t.name, this.ragService(namespace, t.ragPipeline.name)]] : []))),
+        redisExists: refs.services[0] !== undefined ? this.deps.services.store.get(refs.services[0]) !== undefined : undefined,
         previous: { consumers: previous?.consumers ?? [], routes: previousRoutes(previous) },
       },
     );

@@ -115,6 +115,7 @@ export const RBAC_TABLE: readonly Grant[] = [
   ...ownKind('agentproduct', AgentProduct),
   // get/list/watch by name only (ReferencedObjects: one field-selected watch per referenced Secret).
   { controller: 'agentproduct', resource: ragPipelineResource, verbs: READ, scope: 'cluster', why: 'tools[].ragPipeline: the pipeline exists, so its runtime Service is the MCP upstream' },
+  { controller: 'agentproduct', resource: Resources.Service, verbs: READ, scope: 'cluster', why: 'access.redis.service exists (token limits count there); watched by name only' },
   { controller: 'agentproduct', resource: Resources.Secret, verbs: READ, scope: 'cluster', why: 'consumer keys, OpenAPI credentials, Redis password named by the product (read-only)' },
   { controller: 'agentproduct', resource: Resources.ConfigMap, verbs: READ, scope: 'cluster', why: 'OpenAPI documents named by tools[].openapi.configMap; informer over our labelled ConfigMaps' },
   { controller: 'agentproduct', resource: Resources.ConfigMap, verbs: WRITE, scope: 'higress', why: 'console AI-route ConfigMap of the agent endpoint (ai-route-<r>)' },

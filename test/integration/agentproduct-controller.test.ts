@@ -201,4 +201,25 @@ describe('AgentProduct controller', () => {
     await waitFor(async () => (await client.get(Resources.Ingress, route, gw1)) === undefined, { timeoutMs: 20_000, description: 'old gateway Ingress removed' });
     expect((await plugin(gw1, 'mcp-server.internal'))?.spec.matchRules ?? []).toEqual([]);
   }, 60_000);
+
+  it('reports a missing Redis Service for token limits, and recovers when it is created', async () => {
+    const ns = await uniqueNamespace('agent-redis');
+    const gw = await gatewayNamespace('agent-redis-gw');
+    await client.create(Resources.Secret, secret(ns, 'carol', 'carol-key'));
+    await client.create(
+      agentProductResource,
+      product(ns, 'shop', {
+        gateway: { namespace: gw },
+        tools: [{ name: 'pets', openapi: { inline: PETSTORE } }],
+        agent: { model: { pool: 'chat', name: 'gpt-4o' } },
+        access: { consumers: [{ name: 'carol', keySecretRef: { name: 'carol', key: 'key' }, tokenLimit: { perMinute: 1000 } }], redis: { service: { name: 'redis' } } },
+      }),
+    );
+    const failing = await waitReady(ns, 'shop', 'False', 'RedisMissing');
+    expect(failing.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain('spec.access.redis.service');
+    await client.create(Resources.Service, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'redis', namespace: gw }, spec: { ports: [{ port: 6379 }] } });
+    const ok = await waitReady(ns, 'shop', 'True');
+    expect(ok.status?.agentEndpoint).toBe(`/agents/${ns}-shop`);
+    expect(ok.status?.generatedObjects?.some((o) => o.kind === 'WasmPlugin' && o.name.startsWith('aiop-token-limit-'))).toBe(true);
+  }, 60_000);
 });
