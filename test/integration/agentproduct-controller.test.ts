@@ -220,6 +220,10 @@ describe('AgentProduct controller', () => {
     await client.create(Resources.Service, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'redis', namespace: gw }, spec: { ports: [{ port: 6379 }] } });
     const ok = await waitReady(ns, 'shop', 'True');
     expect(ok.status?.agentEndpoint).toBe(`/agents/${ns}-shop`);
+    // The agent's console AI route: Ingress + ConfigMap, and its rule in the console's ai-agent plugin.
+    expect(await client.get(Resources.ConfigMap, `ai-route-${ns}-shop-agent`, gw)).toBeDefined();
+    expect(await client.get(Resources.Ingress, `ai-route-${ns}-shop-agent.internal`, gw)).toBeDefined();
+    expect((await plugin(gw, 'ai-agent-1.0.0'))?.spec.matchRules?.map((r) => r.ingress?.[0])).toEqual([`ai-route-${ns}-shop-agent.internal`]);
     expect(ok.status?.generatedObjects?.some((o) => o.kind === 'WasmPlugin' && o.name.startsWith('aiop-token-limit-'))).toBe(true);
   }, 60_000);
 });
