@@ -26,7 +26,8 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
   const pipelines = mgr.informer<KubeObject>(ragPipelineResource);
 
   let enqueue: (key: string) => void = () => undefined;
-  let reconciler: AgentProductController | undefined;
+  // The reconciler needs the caches and the caches' onSynced needs the reconciler: filled in below.
+  const late: { reconciler?: AgentProductController } = {};
   const referenced = (resource: ResourceType, kind: ReferenceKind) => {
     const cache = new ReferencedObjects<DataObject>({
       client: mgr.client,
@@ -36,7 +37,7 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
       // Listed (found or absent) is an answer: products waiting on it decide now (e.g. SecretKeyMissing).
       onSynced: (key) => {
         const [namespace = '', name = ''] = key.split('/');
-        for (const k of reconciler?.productsReferencing(kind, { metadata: { namespace, name } }) ?? []) enqueue(k);
+        for (const k of late.reconciler?.productsReferencing(kind, { metadata: { namespace, name } }) ?? []) enqueue(k);
       },
     });
     mgr.addCache(cache, { required: true });
@@ -64,7 +65,7 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
   });
 
   const r = new AgentProductController({ client: mgr.client, products, ingresses, configMaps, wasmPlugins, pipelines, secrets, documents, services, log: mgr.log });
-  reconciler = r;
+  late.reconciler = r;
   const controller = new Controller<AgentProductObject>({
     name: 'agentproduct',
     primary: products,

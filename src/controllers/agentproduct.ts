@@ -76,7 +76,7 @@ export class AgentProductController {
     this.fetcher = deps.fetcher ?? new DocumentFetcher();
   }
 
-  static ownerKey(obj: KubeObject): string[] {
+  static ownerKey(this: void, obj: KubeObject): string[] {
     const owner = ownerOf(obj);
     return owner && owner.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
   }
@@ -118,7 +118,7 @@ export class AgentProductController {
     const owner: OwnerRef = { kind: KIND, namespace, name };
     if (isBeingDeleted(product)) return this.finalize(product, owner);
     const current = hasFinalizer(product) ? product : await addFinalizer(client, agentProductResource, product);
-    const previous = current.status as AgentProductStatus | undefined;
+    const previous = current.status;
     const generation = current.metadata.generation;
     const parsed = agentProductSpecSchema.safeParse(current.spec);
     if (!parsed.success) {
@@ -191,9 +191,9 @@ export class AgentProductController {
       }
     };
     const kinds: [ResourceType, KubeObject[], Informer<KubeObject> | undefined][] = [
-      [Resources.Ingress, render.ingresses as unknown as KubeObject[], this.deps.ingresses],
-      [Resources.ConfigMap, render.configMaps as unknown as KubeObject[], this.deps.configMaps],
-      [Resources.WasmPlugin, render.owned as unknown as KubeObject[], undefined],
+      [Resources.Ingress, render.ingresses, this.deps.ingresses],
+      [Resources.ConfigMap, render.configMaps, this.deps.configMaps],
+      [Resources.WasmPlugin, render.owned, undefined],
     ];
     for (const [rt, objs, cache] of kinds) {
       for (const o of objs) {
@@ -215,14 +215,14 @@ export class AgentProductController {
     if (!existing && !create) return;
     const merged = sharedPluginMerger.merge(existing, edit);
     if (sameSpec(existing, merged)) return;
-    if (existing) await client.update(Resources.WasmPlugin, merged as WasmPlugin & KubeObject);
-    else await client.create(Resources.WasmPlugin, merged as WasmPlugin & KubeObject);
+    if (existing) await client.update(Resources.WasmPlugin, merged);
+    else await client.create(Resources.WasmPlugin, merged);
   }
 
   /** Remove our rules, consumers and objects from every gateway the last status names, then the finalizer. */
   private async finalize(product: AgentProductObject, owner: OwnerRef): Promise<void> {
     if (!hasFinalizer(product)) return;
-    const status = product.status as AgentProductStatus | undefined;
+    const status = product.status;
     const gateways = new Set([product.spec?.gateway?.namespace ?? 'higress-system', ...(status?.generatedObjects ?? []).map((o) => o.namespace)]);
     for (const gw of gateways) await this.leaveGateway(gw, status, owner);
     await removeFinalizer(this.deps.client, agentProductResource, product);

@@ -24,7 +24,7 @@ export const APPLIED = 'Applied';
 export function agentProductStatus(input: AgentStatusInput): AgentProductStatus {
   const { generation, previous, render } = input;
   const at = (c: Omit<ConditionInput, 'observedGeneration'>): ConditionInput => ({ ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
-  let conditions: Condition[] = (previous?.conditions ?? []) as Condition[];
+  let conditions: Condition[] = (previous?.conditions ?? []);
   const set = (c: Omit<ConditionInput, 'observedGeneration'>) => (conditions = setCondition(conditions, at(c), input.now));
   if (input.invalid !== undefined || !render) {
     set({ type: READY, status: 'False', reason: 'InvalidSpec', message: input.invalid ?? 'spec did not render' });
