@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { setupModelPoolController } from './controllers/modelpool-setup.js';
 import { setupRagPipelineController, type RagOperatorOptions } from './controllers/ragpipeline-wiring.js';
 import { setupHiMarketControllers } from './controllers/himarket-wiring.js';
+import { setupAgentProductController } from './controllers/agentproduct-setup.js';
 import { setupSemanticRouterController, type RouterOperatorOptions } from './controllers/semanticrouter-wiring.js';
 import type { PluginImageOptions } from './higress/plugins.js';
 import { KubeClient } from './kube/client.js';
@@ -81,6 +82,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   const semanticRouters = setupSemanticRouterController(manager, opts.router ?? {});
   // HiMarket: HiMarketConnection + spec.publish on ModelPool (src/controllers/himarket-wiring.ts).
   setupHiMarketControllers(manager);
+  setupAgentProductController(manager); // AgentProduct: MCP servers, agent, consumers (src/controllers/agentproduct-setup.ts)
   // ---- end of controllers ----
 
   await manager.start();

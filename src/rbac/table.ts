@@ -64,7 +64,7 @@ function ownKind(controller: string, resource: ResourceType, opts: { ownerRefere
 /** Kinds other engineers are adding; their rows stay unrendered until the CRD is on main. */
 const pendingKind = (kind: string, plural: string): ResourceType => ({ ...ragPipelineResource, kind, plural });
 const SemanticRouter = customResource('ai.higress.io', 'v1alpha1', 'SemanticRouter', 'semanticrouters');
-const AgentProduct = pendingKind('AgentProduct', 'agentproducts');
+const AgentProduct = customResource('ai.higress.io', 'v1alpha1', 'AgentProduct', 'agentproducts');
 const HiMarketConnection = pendingKind('HiMarketConnection', 'himarketconnections');
 
 export const RBAC_TABLE: readonly Grant[] = [
@@ -111,7 +111,17 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'kit', resource: Resources.Event, verbs: ['create', 'patch'], scope: 'cluster', why: 'Events on our objects (src/kube/events.ts: create, then patch the count)' },
   { controller: 'kit', resource: Resources.Lease, verbs: ['get', 'create', 'update'], scope: 'operator', why: 'leader election (src/kube/leader.ts)' },
 
-  // --- AgentProduct (src/reconcilers/agentproduct.ts; no controller yet) ---
+  // --- AgentProduct (src/controllers/agentproduct.ts): console MCP servers, agent route, key-auth consumers ---
   ...ownKind('agentproduct', AgentProduct),
+  // get/list/watch by name only (ReferencedObjects: one field-selected watch per referenced Secret).
+  { controller: 'agentproduct', resource: ragPipelineResource, verbs: READ, scope: 'cluster', why: 'tools[].ragPipeline: the pipeline exists, so its runtime Service is the MCP upstream' },
+  { controller: 'agentproduct', resource: Resources.Service, verbs: READ, scope: 'cluster', why: 'access.redis.service exists (token limits count there); watched by name only' },
+  { controller: 'agentproduct', resource: Resources.Secret, verbs: READ, scope: 'cluster', why: 'consumer keys, OpenAPI credentials, Redis password named by the product (read-only)' },
+  { controller: 'agentproduct', resource: Resources.ConfigMap, verbs: READ, scope: 'cluster', why: 'OpenAPI documents named by tools[].openapi.configMap; informer over our labelled ConfigMaps' },
+  { controller: 'agentproduct', resource: Resources.ConfigMap, verbs: WRITE, scope: 'higress', why: 'console AI-route ConfigMap of the agent endpoint (ai-route-<r>)' },
+  { controller: 'agentproduct', resource: Resources.Ingress, verbs: READ, scope: 'cluster', why: 'informer over our labelled Ingresses' },
+  { controller: 'agentproduct', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'mcp-server-<n>.internal and the agent AI route' },
+  { controller: 'agentproduct', resource: Resources.WasmPlugin, verbs: READ, scope: 'cluster', why: 'informer over the console plugins we hold rules in (mcp-server.internal, key-auth.internal, ai-agent-<v>)' },
+  { controller: 'agentproduct', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'our rules/consumers in the console plugins; our ai-token-ratelimit plugin' },
 
 ];

@@ -39,13 +39,12 @@ const OPENAPI_RULES: CelRule[] = [
     fieldPath: '.inline',
     reason: 'FieldValueRequired',
   },
-  {
-    rule: '!has(self.operations) || self.operations.all(o, self.operations.exists_one(p, p == o))',
-    message: 'openapi.operations must not repeat an operationId',
-    fieldPath: '.operations',
-    reason: 'FieldValueDuplicate',
-  },
 ];
+/**
+ * Uniqueness of operations is `x-kubernetes-list-type: set` (the API server checks it in linear time): the
+ * quadratic CEL form exceeded the CRD rule-cost budget and made the API server reject the whole CRD.
+ */
+const OPERATIONS_UNIQUE = 'openapi.operations must not repeat an operationId';
 
 export const openApiToolsSchema = withCel(
   z
@@ -55,7 +54,7 @@ export const openApiToolsSchema = withCel(
         .object({ name: objectName('ConfigMap name, same namespace.'), key: z.string().min(1).max(253).regex(SECRET_KEY).describe('Key holding the document.') })
         .optional(),
       url: z.string().max(2048).regex(HTTP_URL).optional().describe('In-cluster URL serving the document (read by the operator).'),
-      operations: z.array(z.string().max(100).regex(OPERATION_ID)).max(100).optional().describe('operationIds to expose (allow-list); all when omitted.'),
+      operations: z.array(z.string().max(128).regex(OPERATION_ID)).max(256).meta({ 'x-kubernetes-list-type': 'set' }).optional().describe('operationIds to expose (allow-list); all when omitted.'),
       prefix: z.string().max(32).regex(/^[A-Za-z0-9_.-]*$/).optional().describe('Prepended to every tool name.'),
       baseUrl: z.string().max(2048).regex(HTTP_URL).optional().describe("Where tools send requests; default the document's servers[0].url."),
       credentials: z
@@ -239,7 +238,7 @@ export const agentProductSpecSchema = withCel(specObject, PRODUCT_RULES.map(({ h
       ctx.addIssue({ code: 'custom', path: ['tools', i, 'openapi', 'inline'], message: OPENAPI_RULES[0]!.message! });
     }
     if (o?.operations && new Set(o.operations).size !== o.operations.length) {
-      ctx.addIssue({ code: 'custom', path: ['tools', i, 'openapi', 'operations'], message: OPENAPI_RULES[1]!.message! });
+      ctx.addIssue({ code: 'custom', path: ['tools', i, 'openapi', 'operations'], message: OPERATIONS_UNIQUE });
     }
   });
   const m = spec.agent?.model;

@@ -1,0 +1,89 @@
+import type { WasmPlugin } from '../higress/types.js';
+import { Controller, secondaryWatch } from '../kube/controller.js';
+import type { Manager } from '../kube/manager.js';
+import { makeKey, type KubeObject } from '../kube/object.js';
+import { managedSelector } from '../kube/owner.js';
+import { ReferencedObjects } from '../kube/referenced-objects.js';
+import { Resources, type ResourceType } from '../kube/resources.js';
+import { ragPipelineResource } from './resources.js';
+import { AgentProductController, agentProductResource, referencesOf, type AgentProductObject, type DataObject, type ReferenceKind } from './agentproduct.js';
+
+export interface AgentProductSetupOptions {
+  concurrency?: number;
+}
+
+/**
+ * SetupWithManager for AgentProducts, as modelpool-setup.ts does it: informers from the manager (the managed
+ * Ingress/ConfigMap and WasmPlugin caches are shared with the other controllers), and the Secrets and
+ * ConfigMaps a product names cached one name-scoped watch each (ReferencedObjects) — never every Secret in the
+ * cluster. A Secret change (key rotation) re-renders the products that read it.
+ */
+export function setupAgentProductController(mgr: Manager, opts: AgentProductSetupOptions = {}): { controller: Controller<AgentProductObject> } {
+  const products = mgr.informer<AgentProductObject>(agentProductResource);
+  const ingresses = mgr.informer<KubeObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const configMaps = mgr.informer<KubeObject>(Resources.ConfigMap, { labelSelector: managedSelector });
+  const wasmPlugins = mgr.informer<WasmPlugin & KubeObject>(Resources.WasmPlugin, { optional: true });
+  const pipelines = mgr.informer<KubeObject>(ragPipelineResource);
+
+  let enqueue: (key: string) => void = () => undefined;
+  // The reconciler needs the caches and the caches' onSynced needs the reconciler: filled in below.
+  const late: { reconciler?: AgentProductController } = {};
+  const referenced = (resource: ResourceType, kind: ReferenceKind) => {
+    const cache = new ReferencedObjects<DataObject>({
+      client: mgr.client,
+      resource,
+      resyncPeriodMs: mgr.resyncPeriodMs,
+      logger: mgr.log,
+      // Listed (found or absent) is an answer: products waiting on it decide now (e.g. SecretKeyMissing).
+      onSynced: (key) => {
+        const [namespace = '', name = ''] = key.split('/');
+        for (const k of late.reconciler?.productsReferencing(kind, { metadata: { namespace, name } }) ?? []) enqueue(k);
+      },
+    });
+    mgr.addCache(cache, { required: true });
+    return cache;
+  };
+  const secrets = referenced(Resources.Secret, 'secrets');
+  const documents = referenced(Resources.ConfigMap, 'configMaps');
+  const services = referenced(Resources.Service, 'services');
+  const track = (p: AgentProductObject): void => {
+    const owner = `agentproduct/${makeKey(p.metadata.namespace, p.metadata.name)}`;
+    const refs = referencesOf(p);
+    secrets.setReferences(owner, refs.secrets);
+    documents.setReferences(owner, refs.configMaps);
+    services.setReferences(owner, refs.services);
+  };
+  products.addEventHandler({
+    onAdd: track,
+    onUpdate: (_o, n) => track(n),
+    onDelete: (p) => {
+      const owner = `agentproduct/${makeKey(p.metadata.namespace, p.metadata.name)}`;
+      secrets.setReferences(owner, []);
+      documents.setReferences(owner, []);
+      services.setReferences(owner, []);
+    },
+  });
+
+  const r = new AgentProductController({ client: mgr.client, products, ingresses, configMaps, wasmPlugins, pipelines, secrets, documents, services, log: mgr.log });
+  late.reconciler = r;
+  const controller = new Controller<AgentProductObject>({
+    name: 'agentproduct',
+    primary: products,
+    secondaries: [
+      secondaryWatch(secrets, (s) => r.productsReferencing('secrets', s)),
+      secondaryWatch(documents, (c) => r.productsReferencing('configMaps', c)),
+      secondaryWatch(services, (c) => r.productsReferencing('services', c)),
+      secondaryWatch(ingresses, AgentProductController.ownerKey),
+      secondaryWatch(configMaps, AgentProductController.ownerKey),
+      secondaryWatch(wasmPlugins, (w) => r.productsOnGateway(w)),
+      secondaryWatch(pipelines, (p) => r.productsUsingPipeline(p)),
+    ],
+    reconcile: (key) => r.reconcile(key),
+    concurrency: opts.concurrency ?? 4,
+    backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
+    logger: mgr.log,
+  });
+  enqueue = (key) => controller.enqueue(key);
+  mgr.add(controller);
+  return { controller };
+}

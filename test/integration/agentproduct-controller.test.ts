@@ -1,0 +1,229 @@
+// The AgentProduct controller against the real kube-apiserver, run as the operator's ServiceAccount (generated
+// RBAC): every test has its own product namespace and its own gateway namespace, so the console's shared
+// WasmPlugins (mcp-server.internal, key-auth.internal) are per test and may hold foreign rules we must keep.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { AgentProductSpecIn } from '../../src/api/v1alpha1/agentproduct.js';
+import { agentProductResource, type AgentProductObject } from '../../src/controllers/agentproduct.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { FINALIZER } from '../../src/kube/finalizers.js';
+import type { KubeObject } from '../../src/kube/object.js';
+import { Resources } from '../../src/kube/resources.js';
+import { startOperator, type Operator } from '../../src/operator.js';
+import { createLogger } from '../../src/util/log.js';
+import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+
+interface Rule {
+  ingress?: string[];
+  config: Record<string, unknown>;
+}
+interface PluginObj extends KubeObject {
+  spec: { matchRules?: Rule[]; defaultConfig?: { consumers?: { name: string; credentials: string[] }[] } };
+}
+
+const kc = testKubeConfig();
+const client = KubeClient.fromKubeConfig(kc);
+let operator: Operator;
+
+beforeAll(async () => {
+  operator = await startOperator({ kubeConfig: operatorKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
+  await operator.synced;
+});
+afterAll(async () => {
+  await operator.stop();
+});
+
+const PETSTORE = `openapi: 3.0.3
+info: { title: Pets, version: '1' }
+servers: [{ url: 'http://petstore.demo.svc.cluster.local:8080' }]
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses: { '200': { description: ok, content: { application/json: { schema: { type: array, items: { type: object } } } } } }
+  /pets/{id}:
+    get:
+      operationId: getPet
+      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
+      responses: { '200': { description: ok, content: { application/json: { schema: { type: object } } } } }
+`;
+
+const product = (ns: string, name: string, spec: AgentProductSpecIn) =>
+  ({ apiVersion: 'ai.higress.io/v1alpha1', kind: 'AgentProduct', metadata: { name, namespace: ns }, spec }) as unknown as AgentProductObject;
+const get = (ns: string, name: string) => client.get<AgentProductObject>(agentProductResource, name, ns);
+const plugin = (gw: string, name: string) => client.get<PluginObj>(Resources.WasmPlugin, name, gw);
+const secret = (ns: string, name: string, value: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, stringData: { key: value } });
+
+async function waitReady(ns: string, name: string, status: 'True' | 'False', reason?: string): Promise<AgentProductObject> {
+  return waitFor(
+    async () => {
+      const p = await get(ns, name);
+      const c = p?.status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.observedGeneration === p?.metadata.generation && c?.status === status && (reason === undefined || c?.reason === reason) ? p : undefined;
+    },
+    { timeoutMs: 20_000, description: `AgentProduct ${ns}/${name} Ready=${status}${reason ? ` (${reason})` : ''}` },
+  );
+}
+
+/** Console-owned plugins with a foreign rule / consumer the product must leave alone. */
+async function consolePlugins(gw: string): Promise<void> {
+  const base = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', metadata: { name, namespace: gw }, spec: { url: `oci://example/${name}:1`, defaultConfigDisable: true, ...spec } });
+  await client.create(Resources.WasmPlugin, base('mcp-server.internal', { matchRules: [{ ingress: ['mcp-server-foreign.internal'], configDisable: false, config: { server: { name: 'foreign' } } }] }));
+  await client.create(
+    Resources.WasmPlugin,
+    base('key-auth.internal', {
+      defaultConfigDisable: false,
+      defaultConfig: { global_auth: false, allow: [], keys: ['x-higress-dummy-key'], consumers: [{ name: 'foreign', credentials: ['Bearer foreign-key'], keys: ['Authorization'], in_header: true, in_query: false }] },
+      matchRules: [{ ingress: ['mcp-server-foreign.internal'], configDisable: false, config: { allow: ['foreign'] } }],
+    }),
+  );
+}
+
+describe('AgentProduct controller', () => {
+  it('creates the MCP server, follows the allow-list and key rotation, and cleans up on delete', async () => {
+    const ns = await uniqueNamespace('agent-prod');
+    const gw = await gatewayNamespace('agent-gw');
+    await consolePlugins(gw);
+    await client.create(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'petstore', namespace: ns }, data: { 'openapi.yaml': PETSTORE } });
+    await client.create(Resources.Secret, secret(ns, 'alice', 'key-one'));
+    await client.create(
+      agentProductResource,
+      product(ns, 'shop', {
+        gateway: { namespace: gw },
+        tools: [{ name: 'pets', openapi: { configMap: { name: 'petstore', key: 'openapi.yaml' }, operations: ['listPets', 'getPet'] } }],
+        access: { consumers: [{ name: 'alice', keySecretRef: { name: 'alice', key: 'key' } }] },
+      }),
+    );
+    const ready = await waitReady(ns, 'shop', 'True');
+    expect(ready.metadata.finalizers).toContain(FINALIZER);
+    expect(ready.status?.tools).toHaveLength(2);
+    expect(ready.status?.consumers).toEqual([`${ns}-alice`]);
+    const route = `mcp-server-${ns}-shop-pets.internal`;
+    expect(await client.get(Resources.Ingress, route, gw)).toBeDefined();
+    const mcp = await plugin(gw, 'mcp-server.internal');
+    expect(mcp?.spec.matchRules?.map((r) => r.ingress?.[0])).toEqual(['mcp-server-foreign.internal', route]);
+    const auth = await plugin(gw, 'key-auth.internal');
+    expect(auth?.spec.defaultConfig?.consumers?.map((c) => [c.name, c.credentials])).toEqual([
+      ['foreign', ['Bearer foreign-key']],
+      [`${ns}-alice`, ['Bearer key-one']],
+    ]);
+    // Secret values stay out of status.
+    expect(JSON.stringify(ready.status)).not.toContain('key-one');
+
+    // Allow-list shrinks: the same rule is edited in place and the revision moves.
+    await client.patch(agentProductResource, 'shop', ns, { spec: { tools: [{ name: 'pets', openapi: { configMap: { name: 'petstore', key: 'openapi.yaml' }, operations: ['listPets'] } }] } }, 'merge');
+    const narrowed = await waitFor(async () => {
+      const p = await waitReady(ns, 'shop', 'True');
+      return p.status?.tools?.length === 1 ? p : undefined;
+    }, { timeoutMs: 20_000, description: 'one tool after the allow-list change' });
+    expect(narrowed.status?.toolsetRevision).not.toBe(ready.status?.toolsetRevision);
+    const edited = await plugin(gw, 'mcp-server.internal');
+    expect(edited?.spec.matchRules).toHaveLength(2);
+    expect((edited?.spec.matchRules?.[1]?.config.tools as unknown[]).length).toBe(1);
+
+    // Key rotation: the Secret changes, the key-auth consumer follows.
+    await client.patch(Resources.Secret, 'alice', ns, { stringData: { key: 'key-two' } }, 'merge');
+    await waitFor(async () => (await plugin(gw, 'key-auth.internal'))?.spec.defaultConfig?.consumers?.some((c) => c.credentials[0] === 'Bearer key-two'), {
+      timeoutMs: 20_000,
+      description: 'rotated key in key-auth.internal',
+    });
+
+    // Delete: our objects, rules and consumer go; the console's foreign entries stay.
+    await client.delete(agentProductResource, 'shop', ns);
+    await waitFor(async () => (await get(ns, 'shop')) === undefined, { timeoutMs: 20_000, description: 'finalizer removed' });
+    expect(await client.get(Resources.Ingress, route, gw)).toBeUndefined();
+    const after = await plugin(gw, 'mcp-server.internal');
+    expect(after?.spec.matchRules?.map((r) => r.ingress?.[0])).toEqual(['mcp-server-foreign.internal']);
+    const authAfter = await plugin(gw, 'key-auth.internal');
+    expect(authAfter?.spec.defaultConfig?.consumers?.map((c) => c.name)).toEqual(['foreign']);
+    expect(authAfter?.spec.matchRules?.map((r) => r.ingress?.[0])).toEqual(['mcp-server-foreign.internal']);
+  }, 90_000);
+
+  it('names the consumer Secret that is missing, and recovers when it appears', async () => {
+    const ns = await uniqueNamespace('agent-missing');
+    const gw = await gatewayNamespace('agent-missing-gw');
+    await client.create(
+      agentProductResource,
+      product(ns, 'shop', {
+        gateway: { namespace: gw },
+        tools: [{ name: 'pets', openapi: { inline: PETSTORE } }],
+        access: { consumers: [{ name: 'bob', keySecretRef: { name: 'bob', key: 'key' } }] },
+      }),
+    );
+    const failing = await waitReady(ns, 'shop', 'False', 'SecretKeyMissing');
+    const c = failing.status?.conditions?.find((x) => x.type === 'Ready');
+    expect(c?.message).toContain('spec.access.consumers[0].keySecretRef');
+    expect(c?.message).toContain('Secret bob');
+    // A RagPipeline that does not exist is named the same way.
+    await client.create(agentProductResource, product(ns, 'rag', { gateway: { namespace: gw }, tools: [{ name: 'docs', ragPipeline: { name: 'nowhere' } }] }));
+    const rag = await waitReady(ns, 'rag', 'False', 'RagPipelineMissing');
+    expect(rag.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain('spec.tools[0].ragPipeline.name');
+    await client.create(Resources.Secret, secret(ns, 'bob', 'bob-key'));
+    const ok = await waitReady(ns, 'shop', 'True');
+    expect(ok.status?.consumers).toEqual([`${ns}-bob`]);
+  }, 60_000);
+
+  it('reads the document from openapi.url, and names the field when the URL fails', async () => {
+    // The service that serves its own OpenAPI document (in a cluster: http://svc.ns.svc:port/openapi.yaml).
+    const server = createServer((req, res) => {
+      if (req.url === '/openapi.yaml') res.writeHead(200, { 'content-type': 'application/yaml' }).end(PETSTORE);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ns = await uniqueNamespace('agent-url');
+      const gw = await gatewayNamespace('agent-url-gw');
+      await client.create(agentProductResource, product(ns, 'good', { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { url: `${base}/openapi.yaml` } }] }));
+      await client.create(agentProductResource, product(ns, 'bad', { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { url: `${base}/missing.yaml` } }] }));
+      const good = await waitReady(ns, 'good', 'True');
+      expect(good.status?.tools).toHaveLength(2);
+      const bad = await waitReady(ns, 'bad', 'False', 'OpenApiUnavailable');
+      const c = bad.status?.conditions?.find((x) => x.type === 'Ready');
+      expect(c?.message).toContain('spec.tools[0].openapi.url');
+      expect(c?.message).toContain('HTTP 404');
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
+  it('moves to another gateway namespace and leaves nothing on the old one', async () => {
+    const ns = await uniqueNamespace('agent-move');
+    const [gw1, gw2] = [await gatewayNamespace('agent-move-a'), await gatewayNamespace('agent-move-b')];
+    await client.create(agentProductResource, product(ns, 'shop', { gateway: { namespace: gw1 }, tools: [{ name: 'pets', openapi: { inline: PETSTORE } }] }));
+    await waitReady(ns, 'shop', 'True');
+    const route = `mcp-server-${ns}-shop-pets.internal`;
+    expect(await client.get(Resources.Ingress, route, gw1)).toBeDefined();
+    await client.patch(agentProductResource, 'shop', ns, { spec: { gateway: { namespace: gw2 } } }, 'merge');
+    await waitReady(ns, 'shop', 'True');
+    expect(await client.get(Resources.Ingress, route, gw2)).toBeDefined();
+    await waitFor(async () => (await client.get(Resources.Ingress, route, gw1)) === undefined, { timeoutMs: 20_000, description: 'old gateway Ingress removed' });
+    expect((await plugin(gw1, 'mcp-server.internal'))?.spec.matchRules ?? []).toEqual([]);
+  }, 60_000);
+
+  it('reports a missing Redis Service for token limits, and recovers when it is created', async () => {
+    const ns = await uniqueNamespace('agent-redis');
+    const gw = await gatewayNamespace('agent-redis-gw');
+    await client.create(Resources.Secret, secret(ns, 'carol', 'carol-key'));
+    await client.create(
+      agentProductResource,
+      product(ns, 'shop', {
+        gateway: { namespace: gw },
+        tools: [{ name: 'pets', openapi: { inline: PETSTORE } }],
+        agent: { model: { pool: 'chat', name: 'gpt-4o' } },
+        access: { consumers: [{ name: 'carol', keySecretRef: { name: 'carol', key: 'key' }, tokenLimit: { perMinute: 1000 } }], redis: { service: { name: 'redis' } } },
+      }),
+    );
+    const failing = await waitReady(ns, 'shop', 'False', 'RedisMissing');
+    expect(failing.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain('spec.access.redis.service');
+    await client.create(Resources.Service, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'redis', namespace: gw }, spec: { ports: [{ port: 6379 }] } });
+    const ok = await waitReady(ns, 'shop', 'True');
+    expect(ok.status?.agentEndpoint).toBe(`/agents/${ns}-shop`);
+    // The agent's console AI route: Ingress + ConfigMap, and its rule in the console's ai-agent plugin.
+    expect(await client.get(Resources.ConfigMap, `ai-route-${ns}-shop-agent`, gw)).toBeDefined();
+    expect(await client.get(Resources.Ingress, `ai-route-${ns}-shop-agent.internal`, gw)).toBeDefined();
+    expect((await plugin(gw, 'ai-agent-1.0.0'))?.spec.matchRules?.map((r) => r.ingress?.[0])).toEqual([`ai-route-${ns}-shop-agent.internal`]);
+    expect(ok.status?.generatedObjects?.some((o) => o.kind === 'WasmPlugin' && o.name.startsWith('aiop-token-limit-'))).toBe(true);
+  }, 60_000);
+});
