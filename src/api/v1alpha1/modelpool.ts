@@ -4,6 +4,7 @@ import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './comm
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
+import { cacheSpecSchema } from './cache.js';
 
 /**
  * ModelPool: a set of LLM models exposed through the Higress gateway under the model names clients send.
@@ -230,6 +231,7 @@ const specObject = z
     retries: retriesSchema.optional(),
     timeoutSeconds: z.int().min(1).max(3600).optional().describe('Whole-request timeout on the gateway route.'),
     publish: publishSpecSchema.optional(), // HiMarket product (src/controllers/himarket-publish.ts)
+    cache: cacheSpecSchema.optional(), // Higress ai-cache rule on the pool's routes (src/higress/ai-cache.ts); redis required here
   })
   .describe('Desired state of a ModelPool.');
 
