@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { expectGolden, yamlDocs } from '../../test/support/golden.js';
+import { cacheSpecSchema } from '../api/v1alpha1/cache.js';
 import { modelPoolSchema } from '../api/v1alpha1/modelpool.js';
 import { renderModelPool } from './modelpool.js';
 import { gatewaysSharingClass, modelPoolStatus, type PoolObservation } from './modelpool-status.js';
@@ -24,7 +25,7 @@ const routed = renderModelPool(pool, { secrets: new Map([['openai', { apiKey: 's
 const partial = renderModelPool(pool, { secrets: new Map() }, { fallbackRoutes: true });
 const [route] = routed.routes;
 const withCache = (cache: unknown) =>
-  renderModelPool(modelPoolSchema.parse({ ...pool, spec: { ...pool.spec, cache } }), { secrets: new Map<string, Record<string, string>>([['openai', { apiKey: 'sk' }], ['redis', { password: 'pw' }]]) }, { fallbackRoutes: true });
+  renderModelPool({ ...pool, spec: { ...pool.spec, cache: cacheSpecSchema.parse(cache) } }, { secrets: new Map<string, Record<string, string>>([['openai', { apiKey: 'sk' }], ['redis', { password: 'pw' }]]) }, { fallbackRoutes: true });
 const cached = withCache({ redis: { service: 'redis.dns', passwordSecretRef: { name: 'redis', key: 'password' } }, semantic: false });
 const cacheNoRedis = withCache({ semantic: false });
 const cacheSecretMissing = withCache({ redis: { service: 'redis.dns', passwordSecretRef: { name: 'redis-absent', key: 'password' } }, semantic: false });

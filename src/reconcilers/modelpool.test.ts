@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { expectGolden } from '../../test/support/golden.js';
 import { stringify } from 'yaml';
+import { cacheSpecSchema } from '../api/v1alpha1/cache.js';
 import { modelPoolSchema, type ModelPool } from '../api/v1alpha1/modelpool.js';
 import { CONSOLE_PLUGINS, mergePluginShares, type ConsolePluginName, type PluginShare } from '../higress/console/shared-plugins.js';
 import { mergeRegistrySets } from '../kube/mcpbridge.js';
@@ -295,7 +296,11 @@ describe('issue 7 finding 3: fallback as the console template (one fallback rout
 });
 
 describe('spec.cache → the console ai-cache-2.0.1 plugin', () => {
-  const cached = (cache: unknown) => pool('team-a', 'c', { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: ref('keys', 'openai') } }], cache });
+  // Parsed apart from the pool: a stored pool may predate the CEL rule that requires cache.redis.
+  const cached = (cache: unknown): ModelPool => {
+    const p = pool('team-a', 'c', { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: ref('keys', 'openai') } }] });
+    return { ...p, spec: { ...p.spec, cache: cacheSpecSchema.parse(cache) } };
+  };
   const observed = secrets({ keys: { openai: 'sk-o' }, redis: { password: 'pw' } });
 
   it('writes one rule per route Ingress with enableSemanticCache explicit', () => {

@@ -184,6 +184,7 @@ type ModelPoolSpecInput = {
   models: { name: string; weight?: number | undefined }[];
   fallback?: string[] | undefined;
   alias?: string | undefined;
+  cache?: { redis?: unknown } | undefined;
 };
 
 const POOL_RULES: PoolRule[] = [
@@ -211,6 +212,14 @@ const POOL_RULES: PoolRule[] = [
     message: 'alias needs at least one model with weight > 0',
     fieldPath: '.alias',
     holds: (s) => s.alias === undefined || s.models.some((m) => (m.weight ?? 100) > 0),
+  },
+  {
+    // The SemanticRouter's cache may live in memory; the gateway's ai-cache stores answers only in Redis.
+    rule: '!has(self.cache) || has(self.cache.redis)',
+    message: 'cache.redis is required on a ModelPool: the gateway ai-cache plugin stores answers only in Redis',
+    fieldPath: '.cache.redis',
+    reason: 'FieldValueRequired',
+    holds: (s) => s.cache === undefined || s.cache.redis !== undefined,
   },
 ];
 
