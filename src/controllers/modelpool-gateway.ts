@@ -17,7 +17,7 @@ import type { ConfigMapObject } from './modelpool-objects.js';
 /**
  * What all pools of one gateway namespace share, converged in one pass: their providers and rules in
  * the console-owned WasmPlugins (`ai-proxy.internal`, `model-router.internal`, `model-mapper.internal`,
- * `ai-statistics-2.0.1`, `key-auth.internal`), their registries in `McpBridge/default`, the console's
+ * `ai-statistics-2.0.1`, `ai-cache-2.0.1`, `key-auth.internal`), their registries in `McpBridge/default`, the console's
  * `domain-<d>` ConfigMaps, and the removal of the aggregated `aiop-*` WasmPlugins of earlier versions.
  * One read-merge-write per shared object for all pools: N pools cost one write, not N.
  */
