@@ -1,10 +1,10 @@
 import { errorMessage } from '../util/errors.js';
 import { domainConfigMap } from '../higress/console/ai-route.js';
-import { CONSOLE_PLUGINS, syncSharedPlugin, type ConsolePluginName, type PluginShare, type SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import { CONSOLE_PLUGINS, ENTRY_OWNERS_ANNOTATION, syncSharedPlugin, type ConsolePluginName, type PluginShare, type SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { KubeClient } from '../kube/client.js';
 import { reasonOf } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
-import { syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
+import { parseOwners, syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
@@ -17,7 +17,7 @@ import type { ConfigMapObject } from './modelpool-objects.js';
 /**
  * What all pools of one gateway namespace share, converged in one pass: their providers and rules in
  * the console-owned WasmPlugins (`ai-proxy.internal`, `model-router.internal`, `model-mapper.internal`,
- * `ai-statistics-2.0.1`, `key-auth.internal`), their registries in `McpBridge/default`, the console's
+ * `ai-statistics-2.0.1`, `ai-cache-2.0.1`, `key-auth.internal`), their registries in `McpBridge/default`, the console's
  * `domain-<d>` ConfigMaps, and the removal of the aggregated `aiop-*` WasmPlugins of earlier versions.
  * One read-merge-write per shared object for all pools: N pools cost one write, not N.
  */
@@ -62,12 +62,15 @@ export async function syncGateway(
   const release = (id: string) => id.startsWith(`${KIND}/`) && !liveOwners.has(id);
   const plugins = Object.keys(CONSOLE_PLUGINS).filter((n) => n !== 'mcp-server.internal') as ConsolePluginName[];
   const writePlugin = async (name: ConsolePluginName) => {
+    const cached = deps.wasmPlugins.store.get(makeKey(gw, name));
+    // A rendered pool that no longer contributes to a plugin it still holds items in (spec.cache removed,
+    // every model unrouted) contributes an empty share, so those items go; absent from the record, nothing.
+    const holders = new Set(Object.values(parseOwners(cached?.metadata.annotations?.[ENTRY_OWNERS_ANNOTATION])));
     const desired = new Map<string, PluginShare>();
     for (const r of renders) {
-      const share = r.shares[name];
+      const share = r.shares[name] ?? (holders.has(r.ownerId) ? {} : undefined);
       if (share) desired.set(r.ownerId, withoutHeld(share, heldBy(r.ownerId)));
     }
-    const cached = deps.wasmPlugins.store.get(makeKey(gw, name));
     // Nothing to add and nothing of ours to remove: leave the console's plugin (or its absence) alone.
     if (!desired.size && !cached?.metadata.annotations?.['ai.higress.io/entry-owners']?.includes(`"${KIND}/`)) return;
     const result = await syncSharedPlugin(deps.client, { namespace: gw, plugin: CONSOLE_PLUGINS[name], desired, release, cached, image: deps.pluginImage });

@@ -7,6 +7,7 @@ import type { Informer } from '../kube/informer.js';
 import type { McpBridge } from '../kube/mcpbridge.js';
 import { jsonEqual, makeKey, stableStringify, type KubeObject } from '../kube/object.js';
 import { Resources } from '../kube/resources.js';
+import { cacheSecretNames } from '../higress/ai-cache.js';
 import { renderModelPool, type ObservedState, type PoolRender, type SecretData } from '../reconcilers/modelpool.js';
 import type { ConfigMapObject } from './modelpool-objects.js';
 
@@ -37,6 +38,15 @@ export interface ObserverDeps {
   /** Render `spec.fallback` as fallback routes (default true); false = retries only. */
   fallbackRoutes?: boolean | undefined;
   crdCheckTtlMs?: number | undefined;
+}
+
+/**
+ * Names of the Secrets a pool references: model credentials and `spec.cache`'s Redis/vector/embedding
+ * keys. Tolerates a stored spec that does not parse (the watches follow it all the same).
+ */
+export function secretNamesOf(pool: ModelPoolObject): string[] {
+  const models = (pool.spec?.models ?? []).map((m) => m.provider?.credentials?.secretRef?.name).filter((n): n is string => typeof n === 'string' && n !== '');
+  return [...new Set([...models, ...cacheSecretNames(pool.spec?.cache)])];
 }
 
 export function gatewayNamespaceOf(pool: ModelPoolObject, fallback: string = DEFAULT_HIGRESS_NAMESPACE): string {
@@ -104,10 +114,7 @@ export class PoolObserver {
     const key = makeKey(pool.metadata.namespace, pool.metadata.name);
     const ns = pool.metadata.namespace ?? 'default';
     const gw = gatewayNamespaceOf(pool);
-    const secretVersions = pool.spec.models
-      .map((m) => m.provider.credentials?.secretRef.name)
-      .filter((n): n is string => n !== undefined)
-      .map((n) => `${n}@${this.deps.secrets.store.get(makeKey(ns, n))?.metadata.resourceVersion ?? '-'}`);
+    const secretVersions = secretNamesOf(pool).map((n) => `${n}@${this.deps.secrets.store.get(makeKey(ns, n))?.metadata.resourceVersion ?? '-'}`);
     const hit = this.renderCache.get(key);
     const routeVersions = (hit?.render?.routes ?? []).map((r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`);
     const inputs = [...secretVersions, ...routeVersions, fallbackRoutes ? 'fallback' : ''].join(',');
@@ -133,11 +140,9 @@ export class PoolObserver {
   private observedFor(pool: ModelPoolObject, previous: PoolRender | undefined): ObservedState {
     const ns = pool.metadata.namespace ?? 'default';
     const secrets = new Map<string, SecretData>();
-    for (const m of pool.spec.models) {
-      const ref = m.provider.credentials?.secretRef;
-      if (!ref || secrets.has(ref.name)) continue;
-      const secret = this.deps.secrets.store.get(makeKey(ns, ref.name));
-      if (secret) secrets.set(ref.name, decodeSecret(secret));
+    for (const name of secretNamesOf(pool)) {
+      const secret = this.deps.secrets.store.get(makeKey(ns, name));
+      if (secret) secrets.set(name, decodeSecret(secret));
     }
     const aiRoutes = new Map<string, Pick<AiRoute, 'authConfig'>>();
     for (const r of previous?.routes ?? []) {

@@ -11,6 +11,7 @@ import { managedSelector } from '../kube/owner.js';
 import { ReferencedObjects } from '../kube/referenced-objects.js';
 import { Resources } from '../kube/resources.js';
 import { GATEWAY_PREFIX, ModelPoolController, gatewayNamespaceOf, type ModelPoolObject, type SecretObject } from './modelpool.js';
+import { secretNamesOf } from './modelpool-observe.js';
 import { aiRouteOwner, type ConfigMapObject } from './modelpool-objects.js';
 import { ownedBy, PoolWatches } from './modelpool-watches.js';
 import { modelPoolResource } from './resources.js';
@@ -27,8 +28,7 @@ export interface ModelPoolSetupOptions {
 /** The Secrets a pool references, as `namespace/name` keys. Pure. */
 export function secretsReferencedBy(pool: ModelPoolObject): string[] {
   const ns = pool.metadata.namespace ?? 'default';
-  const names = (pool.spec?.models ?? []).map((m) => m.provider?.credentials?.secretRef?.name).filter((n): n is string => typeof n === 'string' && n !== '');
-  return [...new Set(names)].map((n) => makeKey(ns, n));
+  return secretNamesOf(pool).map((n) => makeKey(ns, n));
 }
 
 /**

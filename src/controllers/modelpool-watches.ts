@@ -12,7 +12,7 @@ import { managedSelector, ownerOf } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
 import { GATEWAY_PREFIX, ModelPoolController, type EventSink } from './modelpool.js';
 import { aiRouteOwner, type ConfigMapObject } from './modelpool-objects.js';
-import { gatewayNamespaceOf, type ModelPoolObject, type SecretObject } from './modelpool-observe.js';
+import { gatewayNamespaceOf, secretNamesOf, type ModelPoolObject, type SecretObject } from './modelpool-observe.js';
 import type { IngressObject } from './ragpipeline.js';
 import { modelPoolResource } from './resources.js';
 
@@ -39,7 +39,7 @@ export class PoolWatches {
   poolsUsingSecret(namespace: string, name: string): string[] {
     return this.pools.store
       .byNamespace(namespace)
-      .filter((p) => p.spec.models.some((m) => m.provider.credentials?.secretRef.name === name))
+      .filter((p) => secretNamesOf(p).includes(name))
       .map((p) => makeKey(namespace, p.metadata.name));
   }
 

@@ -14,7 +14,7 @@ import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reco
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import { syncGateway } from './modelpool-gateway.js';
 import { derivedNames, PoolObjects, type ConfigMapObject } from './modelpool-objects.js';
-import { ENVOYFILTER_CRD, HIGRESS_CRDS, gatewayNamespaceOf, PoolObserver, type ModelPoolObject, type SecretCache } from './modelpool-observe.js';
+import { ENVOYFILTER_CRD, HIGRESS_CRDS, gatewayNamespaceOf, PoolObserver, secretNamesOf, type ModelPoolObject, type SecretCache } from './modelpool-observe.js';
 import { modelPoolResource } from './resources.js';
 
 export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCache, type SecretObject } from './modelpool-observe.js';
@@ -197,10 +197,7 @@ export class ModelPoolController {
     const { isSynced } = this.deps.secrets;
     if (!isSynced) return true;
     const ns = pool.metadata.namespace ?? 'default';
-    return pool.spec.models.every((m) => {
-      const name = m.provider.credentials?.secretRef.name;
-      return name === undefined || isSynced.call(this.deps.secrets, makeKey(ns, name));
-    });
+    return secretNamesOf(pool).every((name) => isSynced.call(this.deps.secrets, makeKey(ns, name)));
   }
 
   /** Gateway namespace and ingress class of every live pool, read from the specs in the cache. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { expectGolden, yamlDocs } from '../../test/support/golden.js';
+import { cacheSpecSchema } from '../api/v1alpha1/cache.js';
 import { modelPoolSchema } from '../api/v1alpha1/modelpool.js';
 import { renderModelPool } from './modelpool.js';
 import { gatewaysSharingClass, modelPoolStatus, type PoolObservation } from './modelpool-status.js';
@@ -23,6 +24,11 @@ const pool = modelPoolSchema.parse({
 const routed = renderModelPool(pool, { secrets: new Map([['openai', { apiKey: 'sk' }]]) }, { fallbackRoutes: true });
 const partial = renderModelPool(pool, { secrets: new Map() }, { fallbackRoutes: true });
 const [route] = routed.routes;
+const withCache = (cache: unknown) =>
+  renderModelPool({ ...pool, spec: { ...pool.spec, cache: cacheSpecSchema.parse(cache) } }, { secrets: new Map<string, Record<string, string>>([['openai', { apiKey: 'sk' }], ['redis', { password: 'pw' }]]) }, { fallbackRoutes: true });
+const cached = withCache({ redis: { service: 'redis.dns', passwordSecretRef: { name: 'redis', key: 'password' } }, semantic: false });
+const cacheNoRedis = withCache({ semantic: false });
+const cacheSecretMissing = withCache({ redis: { service: 'redis.dns', passwordSecretRef: { name: 'redis-absent', key: 'password' } }, semantic: false });
 
 const base: PoolObservation = {
   generation: 3,
@@ -50,6 +56,9 @@ const SITUATIONS: Record<string, [typeof routed, PoolObservation]> = {
   'gateway-error': [routed, { ...base, gatewayError: { reason: 'GatewayForbidden', message: 'gateway namespace higress-system: wasmplugins is forbidden' } }],
   'secret-missing-and-no-envoyfilter-crd': [partial, { ...base, fallback: 'crd-missing' }],
   'shared-ingress-class': [routed, { ...base, ingressClassSharedWith: ['higress-edge'] }],
+  'cache-exact': [cached, base],
+  'cache-redis-missing': [cacheNoRedis, base],
+  'cache-secret-missing': [cacheSecretMissing, base],
 };
 
 describe('modelPoolStatus golden (UPDATE_GOLDEN=1 to rewrite)', () => {
@@ -74,7 +83,17 @@ describe('modelPoolStatus', () => {
   });
 
   it('removes the Fallback and IngressClass conditions when they no longer apply', () => {
-    expect(modelPoolStatus(routed, false, base).remove).toEqual(['Fallback', 'IngressClass']);
+    expect(modelPoolStatus(routed, false, base).remove).toEqual(['Fallback', 'IngressClass', 'Cache']);
+  });
+
+  it('reports spec.cache as its own condition, naming the field and never a Secret value; Ready stays with the models', () => {
+    const broken = modelPoolStatus(cacheSecretMissing, true, base);
+    expect(broken.set.find((c) => c.type === 'Cache')).toMatchObject({ status: 'False', reason: 'CacheSecretMissing' });
+    expect(broken.ready.status).toBe('True');
+    expect(modelPoolStatus(cacheNoRedis, true, base).set.find((c) => c.type === 'Cache')?.reason).toBe('CacheRedisMissing');
+    const ok = modelPoolStatus(cached, true, base);
+    expect(ok.set.find((c) => c.type === 'Cache')).toMatchObject({ status: 'True', reason: 'ExactCache' });
+    expect(JSON.stringify(ok)).not.toContain('pw');
   });
 
   it('finds other gateway namespaces on the same ingress class (issue 7 finding 4)', () => {

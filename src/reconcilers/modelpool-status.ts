@@ -10,6 +10,8 @@ import type { PoolRender } from './modelpool.js';
 
 /** Condition saying how `spec.fallback` is served. */
 export const FALLBACK = 'Fallback';
+/** Condition saying whether `spec.cache` is in force as an ai-cache rule on the pool's routes. */
+export const CACHE = 'Cache';
 /** Condition warning that another gateway namespace's pools use the same ingress class. */
 export const INGRESS_CLASS = 'IngressClass';
 
@@ -94,6 +96,24 @@ function fallbackCondition(render: PoolRender, hasChain: boolean, obs: PoolObser
       };
 }
 
+/**
+ * `spec.cache` as a condition of its own: without its cache the pool still routes every model, so a
+ * broken cache (CacheRedisMissing, CacheVectorStoreMissing, CacheEmbeddingMissing, CacheSecretMissing)
+ * degrades the pool rather than taking it out of Ready. Messages name the field, never a Secret value.
+ */
+function cacheCondition(render: PoolRender): ConditionInput | undefined {
+  const c = render.cache;
+  if (!c) return undefined;
+  if (!c.ok) return { type: CACHE, status: 'False', reason: c.reason, message: c.message };
+  if (!render.providerIds.length) return { type: CACHE, status: 'False', reason: 'NoRoutes', message: 'no model is routed, so no route carries the ai-cache rule' };
+  return {
+    type: CACHE,
+    status: 'True',
+    reason: c.semantic ? 'SemanticCache' : 'ExactCache',
+    message: `ai-cache rule (enableSemanticCache: ${String(c.semantic)}) on the pool's routes in WasmPlugin ${render.gatewayNamespace}/ai-cache-2.0.1`,
+  };
+}
+
 function ingressClassCondition(render: PoolRender, obs: PoolObservation): ConditionInput | undefined {
   if (!obs.ingressClassSharedWith.length) return undefined;
   // The ingress class is the only per-Ingress filter a Higress controller applies (alibaba/higress
@@ -130,6 +150,7 @@ export function modelPoolStatus(render: PoolRender, hasFallbackChain: boolean, o
   for (const [type, c] of [
     [FALLBACK, fallbackCondition(render, hasFallbackChain, obs)],
     [INGRESS_CLASS, ingressClassCondition(render, obs)],
+    [CACHE, cacheCondition(render)],
   ] as const) {
     if (c) set.push({ ...c, ...observed });
     else remove.push(type);

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { expectGolden } from '../../test/support/golden.js';
 import { stringify } from 'yaml';
+import { cacheSpecSchema } from '../api/v1alpha1/cache.js';
 import { modelPoolSchema, type ModelPool } from '../api/v1alpha1/modelpool.js';
 import { CONSOLE_PLUGINS, mergePluginShares, type ConsolePluginName, type PluginShare } from '../higress/console/shared-plugins.js';
 import { mergeRegistrySets } from '../kube/mcpbridge.js';
@@ -128,6 +129,26 @@ const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }>
       }),
     ],
     observed: secrets({ dashscope: { apiKey: 'sk-d' } }),
+  },
+  // spec.cache: one ai-cache rule per route Ingress (fallback route included), secrets resolved from the pool's Secrets.
+  'semantic-cache': {
+    pools: [
+      pool('team-a', 'cached', {
+        models: [
+          { name: 'gpt-4o', provider: { type: 'openai', credentials: ref('keys', 'openai') } },
+          { name: 'qwen-max', provider: { type: 'qwen', credentials: ref('keys', 'dashscope') } },
+        ],
+        fallback: ['gpt-4o', 'qwen-max'],
+        cache: {
+          redis: { service: 'redis.cache.svc.cluster.local', passwordSecretRef: { name: 'cache-auth', key: 'redis' } },
+          vector: { type: 'qdrant', service: 'qdrant.dns', port: 6333, collection: 'llm-cache', apiKeySecretRef: { name: 'cache-auth', key: 'qdrant' }, threshold: 0.92, thresholdRelation: 'gte' },
+          embedding: { type: 'openai', service: 'embeddings.dns', model: 'text-embedding-3-small', apiKeySecretRef: { name: 'keys', key: 'openai' } },
+          ttlSeconds: 600,
+          keyPrefix: 'team-a-cached:',
+        },
+      }),
+    ],
+    observed: secrets({ keys: { openai: 'sk-o', dashscope: 'sk-d' }, 'cache-auth': { redis: 'redis-pass', qdrant: 'qdrant-key' } }),
   },
   'two-pools-two-gateways': {
     pools: [
@@ -271,5 +292,40 @@ describe('issue 7 finding 3: fallback as the console template (one fallback rout
     const r = renderModelPool(pools[0]!, secrets({ openai: { apiKey: 'sk-o' } }), { fallbackRoutes: true });
     const targets = r.ingresses.filter((i) => i.metadata.name.endsWith('.fallback.internal')).map((i) => i.metadata.annotations!['higress.io/destination']);
     expect(targets).toEqual([expect.stringContaining('-local-')]);
+  });
+});
+
+describe('spec.cache → the console ai-cache-2.0.1 plugin', () => {
+  // Parsed apart from the pool: a stored pool may predate the CEL rule that requires cache.redis.
+  const cached = (cache: unknown): ModelPool => {
+    const p = pool('team-a', 'c', { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: ref('keys', 'openai') } }] });
+    return { ...p, spec: { ...p.spec, cache: cacheSpecSchema.parse(cache) } };
+  };
+  const observed = secrets({ keys: { openai: 'sk-o' }, redis: { password: 'pw' } });
+
+  it('writes one rule per route Ingress with enableSemanticCache explicit', () => {
+    const r = renderModelPool(cached({ redis: { service: 'redis.dns', passwordSecretRef: { name: 'redis', key: 'password' } }, semantic: false }), observed);
+    expect(r.cache?.ok).toBe(true);
+    const rules = r.shares['ai-cache-2.0.1']?.rules ?? [];
+    expect(rules.map((x) => x.ingress)).toEqual([[`ai-route-${r.providerIds[0]}.internal`]]);
+    expect(rules[0]!.config).toMatchObject({ enableSemanticCache: false, cache: { serviceName: 'redis.dns', password: 'pw' } });
+    expect(r.generatedObjects.some((o) => o.name === 'ai-cache-2.0.1')).toBe(true);
+  });
+
+  it.each([
+    [{ semantic: false }, 'CacheRedisMissing'],
+    [{ redis: { service: 'redis.dns' } }, 'CacheVectorStoreMissing'],
+    [{ redis: { service: 'redis.dns', passwordSecretRef: { name: 'absent', key: 'password' } }, semantic: false }, 'CacheSecretMissing'],
+  ])('%o → %s, no rule, models still routed', (cache, reason) => {
+    const r = renderModelPool(cached(cache), observed);
+    expect(r.cache).toMatchObject({ ok: false, reason });
+    expect(r.shares['ai-cache-2.0.1']).toBeUndefined();
+    expect(r.readyModels).toBe('1/1');
+  });
+
+  it('no spec.cache: no ai-cache share and no cache outcome', () => {
+    const r = renderModelPool(pool('team-a', 'c', { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: ref('keys', 'openai') } }] }), observed);
+    expect(r.cache).toBeUndefined();
+    expect(r.shares['ai-cache-2.0.1']).toBeUndefined();
   });
 });

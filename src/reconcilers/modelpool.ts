@@ -12,6 +12,7 @@ import {
 } from '../higress/console/ai-route.js';
 import { consoleName } from '../higress/console/meta.js';
 import type { ConsolePluginName, PluginShare } from '../higress/console/shared-plugins.js';
+import { renderAiCacheRule, type AiCacheOutcome } from '../higress/ai-cache.js';
 import { percentages } from '../higress/ingress.js';
 import { buildRegistry, InvalidEndpointError, upstreamFromUrl } from '../higress/mcpbridge.js';
 import { serviceHost } from '../higress/names.js';
@@ -73,6 +74,8 @@ export interface PoolRender {
   domains: string[];
   /** Per-model outcome, in spec order. */
   models: ModelStatus[];
+  /** `spec.cache`: the ai-cache rule's outcome (the rules travel in `shares`), absent without a cache. */
+  cache?: AiCacheOutcome | undefined;
   /** `<routed>/<total>`, for `status.readyModels`. */
   readyModels: string;
   /** Objects this pool's status lists. */
@@ -249,6 +252,13 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
     statsRules.push(...objs.rules['ai-statistics-2.0.1']);
     authRules.push(...objs.rules['key-auth.internal']);
   }
+  // spec.cache: one ai-cache rule per route Ingress, the form the console writes when a plugin is
+  // configured on a route (one `ingress: [ai-route-<n>.internal]` rule each), on every Ingress that
+  // carries the statistics rule (fallback routes too: an internal redirect runs their filter chain).
+  const cacheSpec = pool.spec.cache;
+  const secretOf = (ref: { name: string; key: string }) => observed.secrets.get(ref.name)?.[ref.key];
+  const cache = cacheSpec ? renderAiCacheRule(cacheSpec, [], secretOf) : undefined;
+  const cacheRules: MatchRule[] = cache?.ok ? statsRules.flatMap((r) => (r.ingress ?? []).map((i) => ({ ...cache.rule, ingress: [i] }))) : [];
   const shares: PoolRender['shares'] = routed.length
     ? {
         'ai-proxy.internal': { entries: providers, rules: proxyRules },
@@ -257,6 +267,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
         // The console writes the statistics rule once and leaves it to the administrator afterwards.
         'ai-statistics-2.0.1': { seedRules: statsRules },
         'key-auth.internal': { seedRules: authRules },
+        ...(cacheRules.length ? { 'ai-cache-2.0.1': { rules: cacheRules } } : {}),
       }
     : {};
 
@@ -292,6 +303,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
     shares,
     domains: [...(gateway.hosts ?? [])].sort(),
     models: statuses,
+    ...(cache ? { cache } : {}),
     readyModels: `${routed.length}/${pool.spec.models.length}`,
     generatedObjects,
   };

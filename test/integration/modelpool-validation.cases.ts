@@ -151,6 +151,18 @@ export const INVALID_POOLS: InvalidPoolCase[] = [
     message: 'alias needs at least one model with weight > 0',
   },
   {
+    name: 'cache without redis',
+    object: pool({ models: [okModel], cache: { semantic: false } }),
+    path: 'spec.cache.redis',
+    message: 'cache.redis is required on a ModelPool',
+  },
+  {
+    name: 'cache vector without embedding',
+    object: pool({ models: [okModel], cache: { redis: { service: 'redis.dns' }, vector: { type: 'qdrant', service: 'qdrant.dns', collection: 'c', threshold: 0.9, thresholdRelation: 'gte' } } }),
+    path: 'spec.cache.embedding',
+    message: 'vector needs embedding',
+  },
+  {
     name: 'gateway namespace not a DNS label',
     object: pool({ models: [okModel], gateway: { namespace: 'Higress_System' } }),
     path: 'spec.gateway.namespace',

@@ -4,6 +4,7 @@ import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './comm
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
+import { cacheSpecSchema } from './cache.js';
 
 /**
  * ModelPool: a set of LLM models exposed through the Higress gateway under the model names clients send.
@@ -183,6 +184,7 @@ type ModelPoolSpecInput = {
   models: { name: string; weight?: number | undefined }[];
   fallback?: string[] | undefined;
   alias?: string | undefined;
+  cache?: { redis?: unknown } | undefined;
 };
 
 const POOL_RULES: PoolRule[] = [
@@ -211,6 +213,14 @@ const POOL_RULES: PoolRule[] = [
     fieldPath: '.alias',
     holds: (s) => s.alias === undefined || s.models.some((m) => (m.weight ?? 100) > 0),
   },
+  {
+    // The SemanticRouter's cache may live in memory; the gateway's ai-cache stores answers only in Redis.
+    rule: '!has(self.cache) || has(self.cache.redis)',
+    message: 'cache.redis is required on a ModelPool: the gateway ai-cache plugin stores answers only in Redis',
+    fieldPath: '.cache.redis',
+    reason: 'FieldValueRequired',
+    holds: (s) => s.cache === undefined || s.cache.redis !== undefined,
+  },
 ];
 
 const specObject = z
@@ -230,6 +240,7 @@ const specObject = z
     retries: retriesSchema.optional(),
     timeoutSeconds: z.int().min(1).max(3600).optional().describe('Whole-request timeout on the gateway route.'),
     publish: publishSpecSchema.optional(), // HiMarket product (src/controllers/himarket-publish.ts)
+    cache: cacheSpecSchema.optional(), // Higress ai-cache rule on the pool's routes (src/higress/ai-cache.ts); redis required here
   })
   .describe('Desired state of a ModelPool.');
 

@@ -9,7 +9,7 @@ import { consoleMeta } from './meta.js';
 
 /**
  * Merging our entries into the WasmPlugins the Higress console owns (`ai-proxy.internal`,
- * `model-router.internal`, `model-mapper.internal`, `ai-statistics-2.0.1`, `key-auth.internal`,
+ * `model-router.internal`, `model-mapper.internal`, `ai-statistics-2.0.1`, `ai-cache-2.0.1`, `key-auth.internal`,
  * `mcp-server.internal`), the way `McpBridge/default` registries are merged (src/kube/mcpbridge.ts):
  * entries we do not own are kept untouched, ours are tracked in an owners annotation and removed when
  * their owner releases them. The console keeps unknown annotations when it rewrites a plugin
@@ -78,6 +78,13 @@ export const CONSOLE_PLUGINS = {
   'ai-statistics-2.0.1': {
     name: 'ai-statistics-2.0.1', plugin: 'ai-statistics', version: '2.0.1', imageTag: '2.0.1', phase: 'UNSPECIFIED_PHASE', priority: 900, category: 'ai',
     title: 'AI Statistics', description: 'Provides statistics of token usage, including logs, monitoring, and alerts.', icon: ICON_AI,
+  },
+  // Not in the reference dump: the console's instance of a non-internal plugin is `<name>-<version>`
+  // (higress-console KubernetesModelConverter.wasmPluginToCr), phase `default` / priority 800 and the
+  // en-US title/description from backend/sdk/src/main/resources/plugins/ai-cache/spec.yaml.
+  'ai-cache-2.0.1': {
+    name: 'ai-cache-2.0.1', plugin: 'ai-cache', version: '2.0.1', imageTag: '2.0.1', phase: 'UNSPECIFIED_PHASE', priority: 800, category: 'ai',
+    title: 'AI Cache', description: 'Cache the response of large language models, significantly reduce the response latency of similar problems and save costs.', icon: ICON_AI,
   },
   'key-auth.internal': {
     name: 'key-auth.internal', plugin: 'key-auth', version: '1.0.0', imageTag: '2.0.0', phase: 'AUTHN', priority: 310, category: 'auth',
