@@ -5,7 +5,7 @@
 //   submitted around the outage is neither lost nor done twice.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../../hack/lib/control-plane.js';
@@ -25,9 +25,10 @@ let operator: Operator | undefined;
 let respawned: ChildProcess | undefined;
 
 beforeAll(async () => {
-  // Our CRDs only: the Higress ones are installed by the first test, as an administrator would later.
+  // All our CRDs (every controller's informers must sync for /readyz), none of Higress's: those are installed by
+  // the first test, as an administrator would later.
   cp = await startControlPlane({
-    crdFiles: [join(OUR_CRDS_DIR, 'modelpools.ai.higress.io.yaml'), join(OUR_CRDS_DIR, 'ragpipelines.ai.higress.io.yaml')],
+    crdFiles: readdirSync(OUR_CRDS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(OUR_CRDS_DIR, f)),
   });
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
