@@ -140,7 +140,7 @@ describe('SemanticRouter with a real router process', () => {
     // Beside the pool's own objects, never in their place.
     const routerRoutes = async () => (await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '').filter((n) => n.startsWith(`ai-route-sr-${ns}-`));
     const routerRegistries = async () =>
-      ((await client.get<KubeObject & { spec: { registries?: { name: string }[] } }>(Resources.McpBridge, 'default', gw))?.spec.registries ?? []).map((r) => r.name).filter((n) => n.startsWith('llm-sr-'));
+      ((await client.get<KubeObject & { spec: { registries?: { name: string }[] } }>(Resources.McpBridge, 'default', gw))?.spec.registries ?? []).map((r) => r.name).filter((n) => n.startsWith(`llm-sr-${ns}-`));
     expect(await routerRoutes()).toEqual([expect.stringMatching(/^ai-route-sr-.*\.internal$/)]);
     expect(await routerRegistries()).toEqual([expect.stringMatching(/^llm-sr-.*\.internal$/)]);
     const withRouter = await aiProxy();
