@@ -10,7 +10,7 @@ import { renderAgentProduct, type AgentObserved } from './agentproduct.js';
 const HERE = import.meta.dirname ?? process.cwd();
 const GOLDEN_DIR = join(HERE, '__golden__');
 const PETSTORE = readFileSync(join(HERE, '../../test/fixtures/openapi/petstore.yaml'), 'utf8');
-const SAMPLE = parseAllDocuments(readFileSync(join(HERE, '../../config/samples/agentproduct-petstore.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; spec?: unknown });
+const SAMPLE = parseAllDocuments(readFileSync(join(HERE, '../../config/samples/agentproduct/petstore.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; spec?: unknown });
 
 function expectGolden(name: string, text: string): void {
   const file = join(GOLDEN_DIR, `agentproduct-${name}.yaml`);
