@@ -133,7 +133,10 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
         );
         return [...keys, ...gateways];
       }),
-      secondaryWatch(ingresses, ownedBy),
+      // The legacy aggregated plugins go once the last `aiop-*` route of the gateway is gone (modelpool-gateway.ts
+      // deleteLegacy): that route's deletion event must bring the gateway back, the prune that issued it may have
+      // run the gateway while the cache still held the route.
+      secondaryWatch(ingresses, (i) => [...ownedBy(i), ...(i.metadata.name?.startsWith('aiop-') && ownedBy(i).length ? [GATEWAY_PREFIX + (i.metadata.namespace ?? '')] : [])]),
       secondaryWatch(envoyFilters, ownedBy),
       secondaryWatch(configMaps, (cm) => {
         const owner = aiRouteOwner(cm);
