@@ -1,4 +1,5 @@
 import type { WasmPlugin } from '../higress/types.js';
+import { EventRecorder } from '../kube/events.js';
 import { Controller, secondaryWatch } from '../kube/controller.js';
 import type { Manager } from '../kube/manager.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
@@ -64,7 +65,20 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
     },
   });
 
-  const r = new AgentProductController({ client: mgr.client, products, ingresses, configMaps, wasmPlugins, pipelines, secrets, documents, services, log: mgr.log });
+  const events = new EventRecorder(mgr.client, { logger: mgr.log });
+  const r = new AgentProductController({
+    client: mgr.client,
+    products,
+    ingresses,
+    configMaps,
+    wasmPlugins,
+    pipelines,
+    secrets,
+    documents,
+    services,
+    log: mgr.log,
+    event: (obj, type, reason, message) => void events.record(agentProductResource, obj, type, reason, message),
+  });
   late.reconciler = r;
   const controller = new Controller<AgentProductObject>({
     name: 'agentproduct',

@@ -5,8 +5,8 @@ import type { WasmPlugin } from '../higress/types.js';
 import { applyIfChanged, pruneOwned } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ReconcileResult } from '../kube/controller.js';
-import { writeStatus } from '../kube/conditions.js';
-import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
+import { READY, writeStatus } from '../kube/conditions.js';
+import { isAlreadyExists, isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import { makeKey, parseKey, type KubeObject, type ObjectKey } from '../kube/object.js';
@@ -19,6 +19,7 @@ import { agentProductStatus } from '../reconcilers/agentproduct-status.js';
 import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
 import { errorMessage } from '../util/errors.js';
 import { DOCUMENT_REFRESH_MS, DOCUMENT_RETRY_MS, DocumentFetcher } from './agentproduct-documents.js';
+import type { EventSink } from './modelpool.js';
 
 /**
  * The AgentProduct controller, a thin shell: read the OpenAPI documents and Secrets the spec names, render
@@ -67,6 +68,8 @@ export interface AgentProductControllerDeps {
   log: Logger;
   /** Reads `openapi.url` documents; default plain HTTP GET with a 5 s timeout. */
   fetcher?: DocumentFetcher;
+  /** Kubernetes Events on the product (tools published or changed, Ready and each new failure reason). */
+  event?: EventSink;
 }
 
 export class AgentProductController {
@@ -102,7 +105,9 @@ export class AgentProductController {
     try {
       return await this.reconcileProduct(key);
     } catch (err) {
-      if (isNotFound(err) || isConflict(err)) {
+      // AlreadyExists: another product on the gateway created a shared console plugin first (its watch event
+      // brings us back to merge into it).
+      if (isNotFound(err) || isConflict(err) || isAlreadyExists(err)) {
         this.deps.log.debug({ key, reason: reasonOf(err) }, 'stale cache; waiting for the next event');
         return;
       }
@@ -123,16 +128,29 @@ export class AgentProductController {
     const parsed = agentProductSpecSchema.safeParse(current.spec);
     if (!parsed.success) {
       const invalid = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
-      await writeStatus(client, agentProductResource, current, agentProductStatus({ generation, previous, invalid }));
+      const status = agentProductStatus({ generation, previous, invalid });
+      this.recordEvents(current, previous, status);
+      await writeStatus(client, agentProductResource, current, status);
       return;
     }
     const refs = referencesOf(current);
     // Not listed yet: wait (onSynced enqueues us) rather than report a Secret missing that is only unread.
-    if (![...refs.secrets.map((k) => secrets.isSynced(k)), ...refs.configMaps.map((k) => documents.isSynced(k)), ...refs.services.map((k) => this.deps.services.isSynced(k))].every(Boolean)) return;
+    if (
+      ![
+        ...refs.secrets.map((k) => secrets.isSynced(k)),
+        ...refs.configMaps.map((k) => documents.isSynced(k)),
+        ...refs.services.map((k) => this.deps.services.isSynced(k)),
+      ].every(Boolean)
+    )
+      return;
     const spec = parsed.data;
+    /** Every Secret value read in this pass: masked out of anything that leaves for status or events. */
+    const secretValues = new Set<string>();
     const read = (ref: SecretRef, from: ReferencedObjects<DataObject>, base64: boolean): string | undefined => {
       const raw = from.store.get(makeKey(namespace, ref.name))?.data?.[ref.key];
-      return raw === undefined ? undefined : base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+      const value = raw === undefined ? undefined : base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+      if (value && base64) secretValues.add(value);
+      return value;
     };
     const docs: Record<string, AgentObserved['documents'][string]> = {};
     for (const t of spec.tools) {
@@ -154,12 +172,47 @@ export class AgentProductController {
         previous: { consumers: previous?.consumers ?? [], routes: previousRoutes(previous) },
       },
     );
-    const applyError = await this.applyRender(render, owner, previous);
-    await writeStatus(client, agentProductResource, current, agentProductStatus({ generation, previous, render, ...(applyError ? { applyError } : {}) }));
+    const failed = await this.applyRender(render, owner, previous);
+    // An API server's rejection can quote the object it rejected, and our objects carry keys and tokens.
+    const applyError = failed && { reason: failed.reason, message: redact(failed.message, secretValues) };
+    const status = agentProductStatus({ generation, previous, render, ...(applyError ? { applyError } : {}) });
+    this.recordEvents(current, previous, status);
+    await writeStatus(client, agentProductResource, current, status);
     // A URL document can change without any event: read it again after the refresh period.
     const urls = spec.tools.filter((t) => t.openapi?.url);
     if (!urls.length) return undefined;
     return { requeueAfterMs: urls.some((t) => 'error' in (docs[t.name] ?? {})) ? DOCUMENT_RETRY_MS : DOCUMENT_REFRESH_MS };
+  }
+
+  /**
+   * Events, as the other controllers emit them (deduplicated by the recorder): the first toolset, each toolset
+   * revision change with the tools added and removed, Ready turning True, and each new failure reason. They
+   * carry tool names, revisions and condition messages — never a Secret value (status never holds one).
+   */
+  private recordEvents(product: AgentProductObject, previous: AgentProductStatus | undefined, next: AgentProductStatus): void {
+    const event = this.deps.event;
+    if (!event) return;
+    const before = previous?.conditions?.find((c) => c.type === READY);
+    const after = next.conditions?.find((c) => c.type === READY);
+    if (next.toolsetRevision && next.toolsetRevision !== previous?.toolsetRevision) {
+      const servers = next.mcpServers?.length ?? 0;
+      if (!previous?.toolsetRevision) {
+        event(product, 'Normal', 'ToolsCreated', `${next.toolCount ?? 0} tools on ${servers} MCP servers (toolset ${next.toolsetRevision})`);
+      } else {
+        const was = new Set(previous.tools ?? []);
+        const now = new Set(next.tools ?? []);
+        const added = [...now].filter((t) => !was.has(t));
+        const removed = [...was].filter((t) => !now.has(t));
+        const list = (xs: string[]) => (xs.length > 10 ? `${xs.slice(0, 10).join(', ')} and ${xs.length - 10} more` : xs.join(', '));
+        const delta =
+          [added.length ? `added ${list(added)}` : '', removed.length ? `removed ${list(removed)}` : ''].filter(Boolean).join('; ') ||
+          'tool definitions changed';
+        event(product, 'Normal', 'ToolsUpdated', `toolset ${previous.toolsetRevision} → ${next.toolsetRevision}: ${delta}`);
+      }
+    }
+    if (!after || (before?.status === after.status && before.reason === after.reason)) return;
+    if (after.status === 'True') event(product, 'Normal', 'Ready', after.message);
+    else event(product, 'Warning', after.reason, after.message);
   }
 
   /** The runtime Service of a RagPipeline in the product's namespace (ragpipeline.ts names it), if the pipeline exists. */
@@ -177,7 +230,11 @@ export class AgentProductController {
   }
 
   /** Apply owned objects, prune stale ones, merge shared rules; the first failure becomes the Applied reason. */
-  private async applyRender(render: AgentRender, owner: OwnerRef, previous: AgentProductStatus | undefined): Promise<{ reason: string; message: string } | undefined> {
+  private async applyRender(
+    render: AgentRender,
+    owner: OwnerRef,
+    previous: AgentProductStatus | undefined,
+  ): Promise<{ reason: string; message: string } | undefined> {
     const { client } = this.deps;
     const gw = render.gatewayNamespace;
     let error: { reason: string; message: string } | undefined;
@@ -185,8 +242,8 @@ export class AgentProductController {
       try {
         await fn();
       } catch (err) {
-        // A stale cache (someone wrote the shared plugin after we read it): the watch event brings us back.
-        if (isConflict(err)) throw err;
+        // A stale cache (someone wrote or created the shared plugin after we read it): the watch event brings us back.
+        if (isConflict(err) || isAlreadyExists(err)) throw err;
         error ??= { reason: `${what}${reasonOf(err)}`, message: `${what}: ${errorMessage(err)}` };
       }
     };
@@ -211,7 +268,8 @@ export class AgentProductController {
   /** Read-merge-write of one console WasmPlugin; only our routes' rules and our consumers change. */
   private async mergeShared(gw: string, edit: SharedPluginEdit, create: boolean): Promise<void> {
     const { client } = this.deps;
-    const existing = this.deps.wasmPlugins.store.get(makeKey(gw, edit.name)) ?? (await client.get<WasmPlugin & KubeObject>(Resources.WasmPlugin, edit.name, gw));
+    const existing =
+      this.deps.wasmPlugins.store.get(makeKey(gw, edit.name)) ?? (await client.get<WasmPlugin & KubeObject>(Resources.WasmPlugin, edit.name, gw));
     if (!existing && !create) return;
     const merged = sharedPluginMerger.merge(existing, edit);
     if (sameSpec(existing, merged)) return;
@@ -240,6 +298,13 @@ export class AgentProductController {
     }
     for (const rt of [Resources.Ingress, Resources.ConfigMap, Resources.WasmPlugin]) await pruneOwned(this.deps.client, rt, gw, owner, new Set());
   }
+}
+
+/** `message` with every Secret value replaced by `***`. Pure. */
+export function redact(message: string, secrets: ReadonlySet<string>): string {
+  let out = message;
+  for (const v of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
+  return out;
 }
 
 /** The route (Ingress) names a previous status recorded: their rules in shared plugins are ours. */

@@ -53,7 +53,12 @@ const product = (ns: string, name: string, spec: AgentProductSpecIn) =>
   ({ apiVersion: 'ai.higress.io/v1alpha1', kind: 'AgentProduct', metadata: { name, namespace: ns }, spec }) as unknown as AgentProductObject;
 const get = (ns: string, name: string) => client.get<AgentProductObject>(agentProductResource, name, ns);
 const plugin = (gw: string, name: string) => client.get<PluginObj>(Resources.WasmPlugin, name, gw);
-const secret = (ns: string, name: string, value: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, stringData: { key: value } });
+const secret = (ns: string, name: string, value: string) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: ns },
+  stringData: { key: value },
+});
 
 async function waitReady(ns: string, name: string, status: 'True' | 'False', reason?: string): Promise<AgentProductObject> {
   return waitFor(
@@ -68,13 +73,26 @@ async function waitReady(ns: string, name: string, status: 'True' | 'False', rea
 
 /** Console-owned plugins with a foreign rule / consumer the product must leave alone. */
 async function consolePlugins(gw: string): Promise<void> {
-  const base = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', metadata: { name, namespace: gw }, spec: { url: `oci://example/${name}:1`, defaultConfigDisable: true, ...spec } });
-  await client.create(Resources.WasmPlugin, base('mcp-server.internal', { matchRules: [{ ingress: ['mcp-server-foreign.internal'], configDisable: false, config: { server: { name: 'foreign' } } }] }));
+  const base = (name: string, spec: Record<string, unknown>) => ({
+    apiVersion: 'extensions.higress.io/v1alpha1',
+    kind: 'WasmPlugin',
+    metadata: { name, namespace: gw },
+    spec: { url: `oci://example/${name}:1`, defaultConfigDisable: true, ...spec },
+  });
+  await client.create(
+    Resources.WasmPlugin,
+    base('mcp-server.internal', { matchRules: [{ ingress: ['mcp-server-foreign.internal'], configDisable: false, config: { server: { name: 'foreign' } } }] }),
+  );
   await client.create(
     Resources.WasmPlugin,
     base('key-auth.internal', {
       defaultConfigDisable: false,
-      defaultConfig: { global_auth: false, allow: [], keys: ['x-higress-dummy-key'], consumers: [{ name: 'foreign', credentials: ['Bearer foreign-key'], keys: ['Authorization'], in_header: true, in_query: false }] },
+      defaultConfig: {
+        global_auth: false,
+        allow: [],
+        keys: ['x-higress-dummy-key'],
+        consumers: [{ name: 'foreign', credentials: ['Bearer foreign-key'], keys: ['Authorization'], in_header: true, in_query: false }],
+      },
       matchRules: [{ ingress: ['mcp-server-foreign.internal'], configDisable: false, config: { allow: ['foreign'] } }],
     }),
   );
@@ -85,7 +103,12 @@ describe('AgentProduct controller', () => {
     const ns = await uniqueNamespace('agent-prod');
     const gw = await gatewayNamespace('agent-gw');
     await consolePlugins(gw);
-    await client.create(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'petstore', namespace: ns }, data: { 'openapi.yaml': PETSTORE } });
+    await client.create(Resources.ConfigMap, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'petstore', namespace: ns },
+      data: { 'openapi.yaml': PETSTORE },
+    });
     await client.create(Resources.Secret, secret(ns, 'alice', 'key-one'));
     await client.create(
       agentProductResource,
@@ -112,11 +135,20 @@ describe('AgentProduct controller', () => {
     expect(JSON.stringify(ready.status)).not.toContain('key-one');
 
     // Allow-list shrinks: the same rule is edited in place and the revision moves.
-    await client.patch(agentProductResource, 'shop', ns, { spec: { tools: [{ name: 'pets', openapi: { configMap: { name: 'petstore', key: 'openapi.yaml' }, operations: ['listPets'] } }] } }, 'merge');
-    const narrowed = await waitFor(async () => {
-      const p = await waitReady(ns, 'shop', 'True');
-      return p.status?.tools?.length === 1 ? p : undefined;
-    }, { timeoutMs: 20_000, description: 'one tool after the allow-list change' });
+    await client.patch(
+      agentProductResource,
+      'shop',
+      ns,
+      { spec: { tools: [{ name: 'pets', openapi: { configMap: { name: 'petstore', key: 'openapi.yaml' }, operations: ['listPets'] } }] } },
+      'merge',
+    );
+    const narrowed = await waitFor(
+      async () => {
+        const p = await waitReady(ns, 'shop', 'True');
+        return p.status?.tools?.length === 1 ? p : undefined;
+      },
+      { timeoutMs: 20_000, description: 'one tool after the allow-list change' },
+    );
     expect(narrowed.status?.toolsetRevision).not.toBe(ready.status?.toolsetRevision);
     const edited = await plugin(gw, 'mcp-server.internal');
     expect(edited?.spec.matchRules).toHaveLength(2);
@@ -128,6 +160,22 @@ describe('AgentProduct controller', () => {
       timeoutMs: 20_000,
       description: 'rotated key in key-auth.internal',
     });
+
+    // Events: the first toolset, the allow-list change naming the tool that went, Ready; never a key.
+    const events = await waitFor(
+      async () => {
+        const list = (
+          await client.list<KubeObject & { reason?: string; message?: string; involvedObject?: { name?: string } }>(Resources.Event, { namespace: ns })
+        ).items.filter((e) => e.involvedObject?.name === 'shop');
+        const reasons = list.map((e) => e.reason);
+        return reasons.includes('ToolsCreated') && reasons.includes('ToolsUpdated') && reasons.includes('Ready') ? list : undefined;
+      },
+      { timeoutMs: 20_000, description: 'ToolsCreated, ToolsUpdated and Ready events' },
+    );
+    const updated = events.find((e) => e.reason === 'ToolsUpdated');
+    expect(updated?.message).toContain(`${ready.status?.toolsetRevision} → ${narrowed.status?.toolsetRevision}`);
+    expect(updated?.message).toMatch(/removed \S*getPet/);
+    expect(JSON.stringify(events)).not.toMatch(/key-one|key-two/);
 
     // Delete: our objects, rules and consumer go; the console's foreign entries stay.
     await client.delete(agentProductResource, 'shop', ns);
@@ -175,8 +223,14 @@ describe('AgentProduct controller', () => {
     try {
       const ns = await uniqueNamespace('agent-url');
       const gw = await gatewayNamespace('agent-url-gw');
-      await client.create(agentProductResource, product(ns, 'good', { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { url: `${base}/openapi.yaml` } }] }));
-      await client.create(agentProductResource, product(ns, 'bad', { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { url: `${base}/missing.yaml` } }] }));
+      await client.create(
+        agentProductResource,
+        product(ns, 'good', { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { url: `${base}/openapi.yaml` } }] }),
+      );
+      await client.create(
+        agentProductResource,
+        product(ns, 'bad', { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { url: `${base}/missing.yaml` } }] }),
+      );
       const good = await waitReady(ns, 'good', 'True');
       expect(good.status?.tools).toHaveLength(2);
       const bad = await waitReady(ns, 'bad', 'False', 'OpenApiUnavailable');
@@ -198,7 +252,10 @@ describe('AgentProduct controller', () => {
     await client.patch(agentProductResource, 'shop', ns, { spec: { gateway: { namespace: gw2 } } }, 'merge');
     await waitReady(ns, 'shop', 'True');
     expect(await client.get(Resources.Ingress, route, gw2)).toBeDefined();
-    await waitFor(async () => (await client.get(Resources.Ingress, route, gw1)) === undefined, { timeoutMs: 20_000, description: 'old gateway Ingress removed' });
+    await waitFor(async () => (await client.get(Resources.Ingress, route, gw1)) === undefined, {
+      timeoutMs: 20_000,
+      description: 'old gateway Ingress removed',
+    });
     expect((await plugin(gw1, 'mcp-server.internal'))?.spec.matchRules ?? []).toEqual([]);
   }, 60_000);
 
@@ -212,12 +269,20 @@ describe('AgentProduct controller', () => {
         gateway: { namespace: gw },
         tools: [{ name: 'pets', openapi: { inline: PETSTORE } }],
         agent: { model: { pool: 'chat', name: 'gpt-4o' } },
-        access: { consumers: [{ name: 'carol', keySecretRef: { name: 'carol', key: 'key' }, tokenLimit: { perMinute: 1000 } }], redis: { service: { name: 'redis' } } },
+        access: {
+          consumers: [{ name: 'carol', keySecretRef: { name: 'carol', key: 'key' }, tokenLimit: { perMinute: 1000 } }],
+          redis: { service: { name: 'redis' } },
+        },
       }),
     );
     const failing = await waitReady(ns, 'shop', 'False', 'RedisMissing');
     expect(failing.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain('spec.access.redis.service');
-    await client.create(Resources.Service, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'redis', namespace: gw }, spec: { ports: [{ port: 6379 }] } });
+    await client.create(Resources.Service, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'redis', namespace: gw },
+      spec: { ports: [{ port: 6379 }] },
+    });
     const ok = await waitReady(ns, 'shop', 'True');
     expect(ok.status?.agentEndpoint).toBe(`/agents/${ns}-shop`);
     // The agent's console AI route: Ingress + ConfigMap, and its rule in the console's ai-agent plugin.

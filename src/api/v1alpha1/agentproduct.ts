@@ -34,10 +34,16 @@ export const OPENAPI_SOURCES = ['inline', 'configMap', 'url'] as const;
 
 const OPENAPI_RULES: CelRule[] = [
   {
-    rule: "(has(self.inline) ? 1 : 0) + (has(self.configMap) ? 1 : 0) + (has(self.url) ? 1 : 0) == 1",
+    rule: '(has(self.inline) ? 1 : 0) + (has(self.configMap) ? 1 : 0) + (has(self.url) ? 1 : 0) == 1',
     message: 'openapi needs exactly one of inline, configMap, url',
     fieldPath: '.inline',
     reason: 'FieldValueRequired',
+  },
+  {
+    // Credentials are keyed by scheme in the mcp-server config (securitySchemes[].id): a repeat would be ambiguous.
+    rule: '!has(self.credentials) || self.credentials.all(c, self.credentials.exists_one(d, d.scheme == c.scheme))',
+    message: 'openapi.credentials must not repeat a scheme',
+    fieldPath: '.credentials',
   },
 ];
 /**
@@ -51,14 +57,30 @@ export const openApiToolsSchema = withCel(
     .object({
       inline: z.string().min(1).max(262144).optional().describe('The OpenAPI 3.0/3.1 document itself (JSON or YAML).'),
       configMap: z
-        .object({ name: objectName('ConfigMap name, same namespace.'), key: z.string().min(1).max(253).regex(SECRET_KEY).describe('Key holding the document.') })
+        .object({
+          name: objectName('ConfigMap name, same namespace.'),
+          key: z.string().min(1).max(253).regex(SECRET_KEY).describe('Key holding the document.'),
+        })
         .optional(),
       url: z.string().max(2048).regex(HTTP_URL).optional().describe('In-cluster URL serving the document (read by the operator).'),
-      operations: z.array(z.string().max(128).regex(OPERATION_ID)).max(256).meta({ 'x-kubernetes-list-type': 'set' }).optional().describe('operationIds to expose (allow-list); all when omitted.'),
-      prefix: z.string().max(32).regex(/^[A-Za-z0-9_.-]*$/).optional().describe('Prepended to every tool name.'),
+      operations: z
+        .array(z.string().max(128).regex(OPERATION_ID))
+        .min(1)
+        .max(256)
+        .meta({ 'x-kubernetes-list-type': 'set' })
+        .optional()
+        .describe('operationIds to expose (allow-list); all when omitted.'),
+      prefix: z
+        .string()
+        .max(32)
+        .regex(/^[A-Za-z0-9_.-]*$/)
+        .optional()
+        .describe('Prepended to every tool name.'),
       baseUrl: z.string().max(2048).regex(HTTP_URL).optional().describe("Where tools send requests; default the document's servers[0].url."),
       credentials: z
-        .array(z.object({ scheme: z.string().min(1).max(128).describe('Security scheme id in components.securitySchemes.'), secretRef: agentSecretKeyRefSchema }))
+        .array(
+          z.object({ scheme: z.string().min(1).max(128).describe('Security scheme id in components.securitySchemes.'), secretRef: agentSecretKeyRefSchema }),
+        )
         .max(16)
         .optional()
         .describe('Credentials the gateway adds for the document\'s security schemes (basic: "user:pass"; bearer: the token; apiKey: the key).'),
@@ -71,7 +93,7 @@ export const MCP_TRANSPORTS = ['http', 'sse'] as const;
 
 const TOOL_RULES: CelRule[] = [
   {
-    rule: "(has(self.openapi) ? 1 : 0) + (has(self.ragPipeline) ? 1 : 0) + (has(self.mcpServer) ? 1 : 0) == 1",
+    rule: '(has(self.openapi) ? 1 : 0) + (has(self.ragPipeline) ? 1 : 0) + (has(self.mcpServer) ? 1 : 0) == 1',
     message: 'each tools entry needs exactly one of openapi, ragPipeline, mcpServer',
     fieldPath: '.openapi',
     reason: 'FieldValueRequired',
@@ -83,12 +105,21 @@ export const toolSourceSchema = withCel(
     .object({
       name: label('Name of this tool source, unique in the product; names its MCP server.'),
       openapi: openApiToolsSchema.optional(),
-      ragPipeline: z.object({ name: objectName('RagPipeline name, same namespace.') }).optional().describe("A RagPipeline's search tool."),
+      ragPipeline: z
+        .object({ name: objectName('RagPipeline name, same namespace.') })
+        .optional()
+        .describe("A RagPipeline's search tool."),
       mcpServer: z
         .object({
           url: z.string().max(2048).regex(HTTP_URL).describe('URL of the MCP server (Streamable HTTP endpoint or SSE endpoint).'),
           transport: z.enum(MCP_TRANSPORTS).default('http'),
-          allowTools: z.array(z.string().regex(OPERATION_ID)).max(256).optional(),
+          allowTools: z
+            .array(z.string().regex(OPERATION_ID))
+            .min(1)
+            .max(256)
+            .meta({ 'x-kubernetes-list-type': 'set' })
+            .optional()
+            .describe('Tools of the server to expose; all when omitted.'),
         })
         .optional()
         .describe('An existing MCP server, proxied by the gateway (mcp-server plugin type mcp-proxy).'),
@@ -99,31 +130,49 @@ export const toolSourceSchema = withCel(
 
 const AGENT_MODEL_RULES: CelRule[] = [
   {
-    rule: "(has(self.pool) ? 1 : 0) + (has(self.router) ? 1 : 0) == 1",
+    rule: '(has(self.pool) ? 1 : 0) + (has(self.router) ? 1 : 0) == 1',
     message: 'agent.model needs exactly one of pool, router',
     fieldPath: '.pool',
     reason: 'FieldValueRequired',
   },
 ];
 
-export const agentSchema = z
-  .object({
-    model: withCel(
-      z.object({
-        pool: objectName('ModelPool name, same namespace.').optional(),
-        router: objectName('SemanticRouter name, same namespace (name is its virtual model).').optional(),
-        name: z.string().min(1).max(128).regex(MODEL_NAME).describe('Model name the pool exposes, or the router\'s virtual model name.'),
-      }),
-      AGENT_MODEL_RULES,
-    ).describe('The model the agent reasons with, called through the gateway.'),
-    systemPrompt: z.string().max(8192).optional().describe('Instructions for the agent (see ADR 0006 for how ai-agent carries them).'),
-    maxIterations: z.int().min(1).max(50).default(15).describe('ReAct steps before giving up.'),
-    maxExecutionTimeSeconds: z.int().min(1).max(600).default(50),
-    maxTokens: z.int().min(1).max(1000000).default(1000),
-    language: z.enum(['EN', 'CH']).default('EN').describe('Language of the ReAct prompt template.'),
-    path: z.string().min(1).max(256).regex(/^\/[^\s]*$/).optional().describe('Gateway path of the agent endpoint; default /agents/<namespace>-<name>.'),
-  })
-  .describe('An OpenAI-compatible agent endpoint that uses the OpenAPI and RagPipeline tools.');
+const AGENT_RULES: CelRule[] = [
+  {
+    // The MCP servers of every product live under /mcp-servers/ (console form); an agent there would shadow one.
+    rule: "!has(self.path) || !self.path.startsWith('/mcp-servers/')",
+    message: 'agent.path must not be under /mcp-servers/ (where the MCP servers are served)',
+    fieldPath: '.path',
+  },
+];
+
+export const agentSchema = withCel(
+  z
+    .object({
+      model: withCel(
+        z.object({
+          pool: objectName('ModelPool name, same namespace.').optional(),
+          router: objectName('SemanticRouter name, same namespace (name is its virtual model).').optional(),
+          name: z.string().min(1).max(128).regex(MODEL_NAME).describe("Model name the pool exposes, or the router's virtual model name."),
+        }),
+        AGENT_MODEL_RULES,
+      ).describe('The model the agent reasons with, called through the gateway.'),
+      systemPrompt: z.string().max(8192).optional().describe('Instructions for the agent (see ADR 0006 for how ai-agent carries them).'),
+      maxIterations: z.int().min(1).max(50).default(15).describe('ReAct steps before giving up.'),
+      maxExecutionTimeSeconds: z.int().min(1).max(600).default(50),
+      maxTokens: z.int().min(1).max(1000000).default(1000),
+      language: z.enum(['EN', 'CH']).default('EN').describe('Language of the ReAct prompt template.'),
+      path: z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^\/[^\s]*$/)
+        .optional()
+        .describe('Gateway path of the agent endpoint; default /agents/<namespace>-<name>.'),
+    })
+    .describe('An OpenAI-compatible agent endpoint that uses the OpenAPI and RagPipeline tools.'),
+  AGENT_RULES,
+);
 
 export const tokenLimitSchema = withCel(
   z
@@ -136,7 +185,7 @@ export const tokenLimitSchema = withCel(
     .describe('LLM tokens this consumer may use on the agent endpoint (ai-token-ratelimit).'),
   [
     {
-      rule: "(has(self.perSecond) ? 1 : 0) + (has(self.perMinute) ? 1 : 0) + (has(self.perHour) ? 1 : 0) + (has(self.perDay) ? 1 : 0) == 1",
+      rule: '(has(self.perSecond) ? 1 : 0) + (has(self.perMinute) ? 1 : 0) + (has(self.perHour) ? 1 : 0) + (has(self.perDay) ? 1 : 0) == 1',
       message: 'tokenLimit needs exactly one of perSecond, perMinute, perHour, perDay',
       fieldPath: '.perMinute',
       reason: 'FieldValueRequired',
@@ -152,7 +201,10 @@ export const consumerSchema = z.object({
 
 export const redisRefSchema = z
   .object({
-    service: z.object({ name: objectName('Redis Service name.'), namespace: z.string().min(1).max(63).regex(DNS_LABEL).optional().describe("Default: the gateway namespace.") }),
+    service: z.object({
+      name: objectName('Redis Service name.'),
+      namespace: z.string().min(1).max(63).regex(DNS_LABEL).optional().describe('Default: the gateway namespace.'),
+    }),
     port: z.int().min(1).max(65535).default(6379),
     passwordSecretRef: agentSecretKeyRefSchema.optional(),
     database: z.int().min(0).max(15).optional(),
@@ -164,14 +216,24 @@ export const accessSchema = z
     consumers: z.array(consumerSchema).max(64).optional().describe('Who may call; with none, the endpoints are open.'),
     redis: redisRefSchema.optional(),
   })
-  .describe('key-auth consumers and per-consumer token limits on the product\'s routes.');
+  .describe("key-auth consumers and per-consumer token limits on the product's routes.");
 
 export const agentGatewaySchema = z
   .object({
     namespace: z.string().min(1).max(63).regex(DNS_LABEL).default('higress-system').describe('Higress system namespace (where the console keeps its objects).'),
     ingressClassName: objectName('Ingress class Higress watches.').default('higress'),
-    hosts: z.array(z.string().min(1).max(253).regex(HOST)).max(16).optional().describe('Hosts the endpoints are served on; none means every host.'),
-    url: z.string().max(2048).regex(HTTP_URL).optional().describe('How the agent reaches the gateway for its model; default http://higress-gateway.<namespace>.svc.cluster.local.'),
+    hosts: z
+      .array(z.string().min(1).max(253).regex(HOST))
+      .max(16)
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .optional()
+      .describe('Hosts the endpoints are served on; none means every host.'),
+    url: z
+      .string()
+      .max(2048)
+      .regex(HTTP_URL)
+      .optional()
+      .describe('How the agent reaches the gateway for its model; default http://higress-gateway.<namespace>.svc.cluster.local.'),
   })
   .describe('Where the product is exposed.');
 
@@ -184,7 +246,7 @@ interface ProductRule extends CelRule {
 type AgentProductSpecInput = {
   tools?: { name: string; openapi?: unknown; ragPipeline?: unknown; mcpServer?: unknown }[] | undefined;
   agent?: unknown;
-  access?: { consumers?: { name: string; tokenLimit?: unknown }[] | undefined; redis?: unknown } | undefined;
+  access?: { consumers?: { name: string; keySecretRef: { name: string; key: string }; tokenLimit?: unknown }[] | undefined; redis?: unknown } | undefined;
 };
 
 const PRODUCT_RULES: ProductRule[] = [
@@ -208,6 +270,20 @@ const PRODUCT_RULES: ProductRule[] = [
     holds: (s) => !(s.access?.consumers ?? []).some((c) => c.tokenLimit !== undefined) || s.access?.redis !== undefined,
   },
   {
+    // key-auth tells consumers apart by their key: two consumers reading one Secret key would be one caller.
+    rule: '!has(self.access) || !has(self.access.consumers) || self.access.consumers.all(c, self.access.consumers.exists_one(d, d.keySecretRef.name == c.keySecretRef.name && d.keySecretRef.key == c.keySecretRef.key))',
+    message: 'consumers must not share a keySecretRef (key-auth tells consumers apart by their key)',
+    fieldPath: '.access.consumers',
+    holds: (s) => new Set((s.access?.consumers ?? []).map((c) => `${c.keySecretRef.name}/${c.keySecretRef.key}`)).size === (s.access?.consumers ?? []).length,
+  },
+  {
+    // ai-agent calls tools as OpenAPI operations only (reference §5.9): MCP servers give it nothing to call.
+    rule: '!has(self.agent) || self.tools.exists(t, has(t.openapi) || has(t.ragPipeline))',
+    message: 'agent needs an openapi or ragPipeline tool source (ai-agent cannot call MCP servers)',
+    fieldPath: '.agent',
+    holds: (s) => s.agent === undefined || (s.tools ?? []).some((t) => t.openapi !== undefined || t.ragPipeline !== undefined),
+  },
+  {
     rule: '!has(self.access) || !has(self.access.consumers) || !self.access.consumers.exists(c, has(c.tokenLimit)) || has(self.agent)',
     message: 'tokenLimit applies to the agent endpoint; set agent or remove tokenLimit',
     fieldPath: '.access.consumers',
@@ -225,7 +301,10 @@ const specObject = z
   })
   .describe('Desired state of an AgentProduct.');
 
-export const agentProductSpecSchema = withCel(specObject, PRODUCT_RULES.map(({ holds: _h, ...cel }) => cel)).superRefine((spec, ctx) => {
+export const agentProductSpecSchema = withCel(
+  specObject,
+  PRODUCT_RULES.map(({ holds: _h, ...cel }) => cel),
+).superRefine((spec, ctx) => {
   for (const r of PRODUCT_RULES) {
     if (!r.holds(spec)) ctx.addIssue({ code: 'custom', path: r.fieldPath.replace(/^\./, '').split('.'), message: r.message });
   }
@@ -240,13 +319,28 @@ export const agentProductSpecSchema = withCel(specObject, PRODUCT_RULES.map(({ h
     if (o?.operations && new Set(o.operations).size !== o.operations.length) {
       ctx.addIssue({ code: 'custom', path: ['tools', i, 'openapi', 'operations'], message: OPERATIONS_UNIQUE });
     }
+    if (o?.credentials && new Set(o.credentials.map((c) => c.scheme)).size !== o.credentials.length) {
+      ctx.addIssue({ code: 'custom', path: ['tools', i, 'openapi', 'credentials'], message: OPENAPI_RULES[1]!.message! });
+    }
+    const allow = t.mcpServer?.allowTools;
+    if (allow && new Set(allow).size !== allow.length) {
+      ctx.addIssue({ code: 'custom', path: ['tools', i, 'mcpServer', 'allowTools'], message: 'mcpServer.allowTools must not repeat a tool' });
+    }
   });
   const m = spec.agent?.model;
-  if (m && (m.pool === undefined) === (m.router === undefined)) ctx.addIssue({ code: 'custom', path: ['agent', 'model', 'pool'], message: AGENT_MODEL_RULES[0]!.message! });
+  if (m && (m.pool === undefined) === (m.router === undefined))
+    ctx.addIssue({ code: 'custom', path: ['agent', 'model', 'pool'], message: AGENT_MODEL_RULES[0]!.message! });
+  if (spec.agent?.path?.startsWith('/mcp-servers/')) ctx.addIssue({ code: 'custom', path: ['agent', 'path'], message: AGENT_RULES[0]!.message! });
+  const hosts = spec.gateway.hosts ?? [];
+  if (new Set(hosts).size !== hosts.length) ctx.addIssue({ code: 'custom', path: ['gateway', 'hosts'], message: 'gateway.hosts must not repeat a host' });
   (spec.access?.consumers ?? []).forEach((c, i) => {
     const l = c.tokenLimit;
     if (l && [l.perSecond, l.perMinute, l.perHour, l.perDay].filter((x) => x !== undefined).length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['access', 'consumers', i, 'tokenLimit', 'perMinute'], message: 'tokenLimit needs exactly one of perSecond, perMinute, perHour, perDay' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['access', 'consumers', i, 'tokenLimit', 'perMinute'],
+        message: 'tokenLimit needs exactly one of perSecond, perMinute, perHour, perDay',
+      });
     }
   });
 });
@@ -278,10 +372,13 @@ export const agentProductStatusSchema = z
   })
   .describe('Observed state of an AgentProduct.');
 
+/** The root rule below, in zod: console names extend the product name (mcp-server-<ns>-<name>-<source>.internal). */
+const MAX_NAME = 40;
+
 export const agentProductSchema = z.object({
   apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
   kind: z.literal('AgentProduct'),
-  metadata: objectMetaSchema,
+  metadata: objectMetaSchema.extend({ name: z.string().max(MAX_NAME) }),
   spec: agentProductSpecSchema,
   status: agentProductStatusSchema.optional(),
 });
@@ -306,7 +403,7 @@ export const agentProductCrd: CrdDefinition = {
   rootRules: [
     {
       // Console names are mcp-server-<namespace>-<name>-<source>.internal; keep them within label limits.
-      rule: 'size(self.metadata.name) <= 40',
+      rule: `size(self.metadata.name) <= ${MAX_NAME}`,
       message: 'AgentProduct names must be at most 40 characters (generated console names extend them)',
       fieldPath: '.metadata.name',
     },
