@@ -22,6 +22,9 @@ describe('higress-ai-operator CLI', () => {
     expect(p.stdout).toContain('# MCP servers (19 tools');
     expect(p.stdout).toContain('name: mcp-server-default-pets-api.internal');
     expect(p.stdout).not.toContain('secret-value-1');
+    // The agent's console AI route names the pool's provider as its upstream (a route the console accepts).
+    expect(p.stdout).toContain('name: ai-route-default-pets-agent');
+    expect(p.stdout).toMatch(/"upstreams":\[\{"provider":"default-chat-[^"]+","weight":100/);
   }, 120_000);
 
   it('a bad spec exits 2 naming the JSON pointer', () => {

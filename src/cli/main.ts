@@ -7,7 +7,11 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
 import { agentProductSchema } from '../api/v1alpha1/agentproduct.js';
 import { convertOpenApi, OpenApiError, parseOpenApiText } from '../agent/openapi/index.js';
-import { renderAgentProduct } from '../reconcilers/agentproduct.js';
+import type { AgentProduct } from '../api/v1alpha1/agentproduct.js';
+import { consoleName } from '../higress/console/meta.js';
+import { renderAgentProduct, type ModelRoute } from '../reconcilers/agentproduct.js';
+import { ROUTER_PORT } from '../reconcilers/semanticrouter.js';
+import { consoleName as routerProviderId } from '../reconcilers/semanticrouter-gateway.js';
 import { sharedPluginMerger } from '../reconcilers/agentproduct-gateway.js';
 import { errorMessage } from '../util/errors.js';
 
@@ -41,7 +45,12 @@ function scaffold(argv: string[]): string {
   const baseUrl = values['base-url'];
   const result = convertOpenApi(doc, { serverName: 'preview', ...(baseUrl ? { baseUrl } : {}) });
   const info = (doc.info ?? {}) as { title?: unknown };
-  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 30) || 'agent';
+  const slug = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 30) || 'agent';
   const name = values.name ?? slug(typeof info.title === 'string' ? info.title : 'agent');
   const schemes = result.config.server.securitySchemes ?? [];
   const secretName = `${name}-credentials`;
@@ -68,14 +77,32 @@ function scaffold(argv: string[]): string {
     },
   };
   agentProductSchema.parse(product);
-  const stub = (n: string, keys: string[]) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: n, namespace: values.namespace }, stringData: Object.fromEntries(keys.map((k) => [k, 'REPLACE-ME'])) });
-  const docs: unknown[] = [...(schemes.length ? [stub(secretName, schemes.map((s) => s.id))] : []), stub(keysName, ['demo']), product];
+  const stub = (n: string, keys: string[]) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: n, namespace: values.namespace },
+    stringData: Object.fromEntries(keys.map((k) => [k, 'REPLACE-ME'])),
+  });
+  const docs: unknown[] = [
+    ...(schemes.length
+      ? [
+          stub(
+            secretName,
+            schemes.map((s) => s.id),
+          ),
+        ]
+      : []),
+    stub(keysName, ['demo']),
+    product,
+  ];
   const notes = result.warnings.map((w) => `# note: ${w.pointer}: ${w.message}\n`).join('');
   return notes + docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
 }
 
 function preview(file: string): string {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string }; data?: Record<string, string>; stringData?: Record<string, string> });
+  const docs = parseAllDocuments(readFileSync(file, 'utf8')).map(
+    (d) => d.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string }; data?: Record<string, string>; stringData?: Record<string, string> },
+  );
   const raw = docs.find((d) => d.kind === 'AgentProduct');
   if (!raw) fail(`${file}: no AgentProduct in the file`);
   const parsed = agentProductSchema.safeParse(raw);
@@ -109,10 +136,28 @@ function preview(file: string): string {
       const s = local('Secret', r.name);
       return s?.stringData?.[r.key] ?? (s?.data?.[r.key] !== undefined ? Buffer.from(s.data[r.key]!, 'base64').toString('utf8') : undefined);
     },
-    ragServices: Object.fromEntries(product.spec.tools.filter((t) => t.ragPipeline).map((t) => [t.ragPipeline!.name, `${t.ragPipeline!.name}-rag.${product.metadata.namespace ?? 'default'}.svc.cluster.local:8080`])),
+    ragServices: Object.fromEntries(
+      product.spec.tools
+        .filter((t) => t.ragPipeline)
+        .map((t) => [t.ragPipeline!.name, `${t.ragPipeline!.name}-rag.${product.metadata.namespace ?? 'default'}.svc.cluster.local:8080`]),
+    ),
     redisExists: true,
+    agentModel: offlineModelRoute(product),
   });
-  const blocking = render.problems.find((p) => ['BadRef', 'MissingOperationId', 'InvalidDocument', 'UnsupportedVersion', 'NoServerUrl', 'UnknownOperation', 'InvalidToolName', 'DuplicateToolName', 'ArgNameCollision', 'OpenApiUnavailable'].includes(p.reason));
+  const blocking = render.problems.find((p) =>
+    [
+      'BadRef',
+      'MissingOperationId',
+      'InvalidDocument',
+      'UnsupportedVersion',
+      'NoServerUrl',
+      'UnknownOperation',
+      'InvalidToolName',
+      'DuplicateToolName',
+      'ArgNameCollision',
+      'OpenApiUnavailable',
+    ].includes(p.reason),
+  );
   if (blocking) fail(`${blocking.field}: ${blocking.message}`);
   const objects = [...render.ingresses, ...render.configMaps, ...render.shared.map((e) => sharedPluginMerger.merge(undefined, e)), ...render.owned];
   const summary = [
@@ -125,6 +170,21 @@ function preview(file: string): string {
   // Secret values reach the gateway's plugin config by design; the preview masks them.
   const masked = objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
   return summary + maskSecrets(masked, docs);
+}
+
+/**
+ * Offline, the agent's model is taken as routed the way its owner routes it: a ModelPool's provider for the
+ * model (reconcilers/modelpool.ts names it; its endpoint assumed HTTPS on 443), or the SemanticRouter's
+ * provider (reconcilers/semanticrouter-gateway.ts) on the router Service port.
+ */
+function offlineModelRoute(product: AgentProduct): ModelRoute | undefined {
+  const m = product.spec.agent?.model;
+  if (!m) return undefined;
+  const ns = product.metadata.namespace ?? 'default';
+  const [provider, port] = m.pool
+    ? [consoleName([ns, m.pool, m.name]), 443]
+    : [routerProviderId({ kind: 'SemanticRouter', namespace: ns, name: m.router ?? '' }), ROUTER_PORT];
+  return { upstreams: [{ provider, weight: 100 }], services: { [provider]: { name: `llm-${provider}.internal.dns`, port } } };
 }
 
 function maskSecrets(text: string, docs: { kind?: string; stringData?: Record<string, string>; data?: Record<string, string> }[]): string {

@@ -87,8 +87,9 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
       secondaryWatch(secrets, (s) => r.productsReferencing('secrets', s)),
       secondaryWatch(documents, (c) => r.productsReferencing('configMaps', c)),
       secondaryWatch(services, (c) => r.productsReferencing('services', c)),
-      secondaryWatch(ingresses, AgentProductController.ownerKey),
-      secondaryWatch(configMaps, AgentProductController.ownerKey),
+      // Our own route objects, and the model routes of the pools/routers our agents use.
+      secondaryWatch(ingresses, (o) => [...AgentProductController.ownerKey(o), ...r.productsUsingModelOf(o)]),
+      secondaryWatch(configMaps, (o) => [...AgentProductController.ownerKey(o), ...r.productsUsingModelOf(o)]),
       secondaryWatch(wasmPlugins, (w) => r.productsOnGateway(w)),
       secondaryWatch(pipelines, (p) => r.productsUsingPipeline(p)),
     ],

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import { agentProductCrd, agentProductSpecSchema, type AgentProduct, type AgentProductStatus } from '../api/v1alpha1/agentproduct.js';
+import { agentProductCrd, agentProductSpecSchema, type AgentProduct, type AgentProductSpec, type AgentProductStatus } from '../api/v1alpha1/agentproduct.js';
+import { AI_ROUTE_CONFIG_MAP_TYPE, aiRouteIngressName, parseAiRoute, type ProviderService } from '../higress/console/ai-route.js';
+import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
 import { API_GROUP, API_VERSION } from '../api/v1alpha1/group.js';
 import type { WasmPlugin } from '../higress/types.js';
 import { applyIfChanged, pruneOwned } from '../kube/apply.js';
@@ -10,10 +12,10 @@ import { isAlreadyExists, isConflict, isNotFound, reasonOf } from '../kube/error
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import { makeKey, parseKey, type KubeObject, type ObjectKey } from '../kube/object.js';
-import { ownerOf, type OwnerRef } from '../kube/owner.js';
+import { ownerLabels, ownerOf, type OwnerRef } from '../kube/owner.js';
 import type { ReferencedObjects } from '../kube/referenced-objects.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
-import { renderAgentProduct, type AgentObserved, type AgentRender, type SecretRef } from '../reconcilers/agentproduct.js';
+import { renderAgentProduct, type AgentObserved, type AgentRender, type ModelRoute, type SecretRef } from '../reconcilers/agentproduct.js';
 import { sameSpec, sharedPluginMerger, type SharedPluginEdit } from '../reconcilers/agentproduct-gateway.js';
 import { agentProductStatus } from '../reconcilers/agentproduct-status.js';
 import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
@@ -168,6 +170,7 @@ export class AgentProductController {
         documents: docs,
         secret: (ref) => read(ref, secrets, true),
         ragServices: Object.fromEntries(spec.tools.flatMap((t) => (t.ragPipeline ? [[t.name, this.ragService(namespace, t.ragPipeline.name)]] : []))),
+        agentModel: this.modelRoute(namespace, spec),
         redisExists: refs.services[0] !== undefined ? this.deps.services.store.get(refs.services[0]) !== undefined : undefined,
         previous: { consumers: previous?.consumers ?? [], routes: previousRoutes(previous) },
       },
@@ -221,6 +224,45 @@ export class AgentProductController {
     return `${objectNames(pipeline).workload}.${namespace}.svc.cluster.local:${RAG_PORT}`;
   }
 
+  /**
+   * The console AI route of the agent's model on the product's gateway: the one its ModelPool (or
+   * SemanticRouter) wrote with an EQUAL model predicate on that name, and the service of each upstream read
+   * from the route's Ingress (`higress.io/destination`: `host:port`, or `W% host:port` lines in upstream order).
+   */
+  private modelRoute(namespace: string, spec: AgentProductSpec): ModelRoute | undefined {
+    const m = spec.agent?.model;
+    if (!m) return undefined;
+    const gw = spec.gateway.namespace;
+    const labels = ownerLabels(m.pool ? { kind: 'ModelPool', namespace, name: m.pool } : { kind: 'SemanticRouter', namespace, name: m.router ?? '' });
+    const routes = this.deps.configMaps.store
+      .list()
+      .filter((cm) => cm.metadata.namespace === gw && cm.metadata.labels?.[CONFIG_MAP_TYPE_LABEL] === AI_ROUTE_CONFIG_MAP_TYPE)
+      .filter((cm) => Object.entries(labels).every(([k, v]) => cm.metadata.labels?.[k] === v))
+      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+    for (const cm of routes) {
+      const route = parseAiRoute(cm as DataObject);
+      if (!route?.upstreams?.length || !route.modelPredicates?.some((p) => p.matchType === 'EQUAL' && p.matchValue === m.name)) continue;
+      const destination = this.deps.ingresses.store.get(makeKey(gw, aiRouteIngressName(route.name)))?.metadata.annotations?.['higress.io/destination'];
+      const services = parseDestination(destination ?? '');
+      if (services.length !== route.upstreams.length) return undefined;
+      return { upstreams: route.upstreams, services: Object.fromEntries(route.upstreams.map((u, i) => [u.provider, services[i]!])) };
+    }
+    return undefined;
+  }
+
+  /** Products whose agent uses the model routes of this object's owner (a ModelPool's or SemanticRouter's route objects). */
+  productsUsingModelOf(obj: KubeObject): string[] {
+    const owner = ownerOf(obj);
+    if (!owner || (owner.kind !== 'ModelPool' && owner.kind !== 'SemanticRouter')) return [];
+    return this.deps.products.store
+      .list()
+      .filter(
+        (p) =>
+          p.metadata.namespace === owner.namespace && (owner.kind === 'ModelPool' ? p.spec?.agent?.model?.pool : p.spec?.agent?.model?.router) === owner.name,
+      )
+      .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
+  }
+
   /** Products whose tools name this RagPipeline (it appeared or went away). */
   productsUsingPipeline(p: KubeObject): string[] {
     return this.deps.products.store
@@ -259,7 +301,8 @@ export class AgentProductController {
       }
       await attempt(rt.kind, () => pruneOwned(client, rt, gw, owner, new Set(objs.map((o) => o.metadata.name ?? ''))));
     }
-    for (const edit of render.shared) await attempt('WasmPlugin', () => this.mergeShared(gw, edit, true));
+    // A console plugin we have nothing for is not created (an open product needs no ai-agent instance).
+    for (const edit of render.shared) await attempt('WasmPlugin', () => this.mergeShared(gw, edit, edit.rules.length > 0 || edit.consumers !== undefined));
     const left = new Set((previous?.generatedObjects ?? []).map((o) => o.namespace).filter((n) => n !== gw));
     for (const ns of left) await attempt('Gateway', () => this.leaveGateway(ns, previous, owner));
     return error;
@@ -298,6 +341,18 @@ export class AgentProductController {
     }
     for (const rt of [Resources.Ingress, Resources.ConfigMap, Resources.WasmPlugin]) await pruneOwned(this.deps.client, rt, gw, owner, new Set());
   }
+}
+
+/** Services of a `higress.io/destination` annotation, in order: `host:port`, or `W% host:port` per line. Pure. */
+export function parseDestination(value: string): ProviderService[] {
+  return value
+    .split('\n')
+    .map((line) => line.trim().replace(/^\d+%\s+/, ''))
+    .filter(Boolean)
+    .map((hp) => {
+      const at = hp.lastIndexOf(':');
+      return at > 0 ? { name: hp.slice(0, at), port: Number(hp.slice(at + 1)) } : { name: hp, port: 80 };
+    });
 }
 
 /** `message` with every Secret value replaced by `***`. Pure. */

@@ -34,7 +34,8 @@ export interface SharedPluginMerger {
   merge(existing: WasmPlugin | undefined, edit: SharedPluginEdit): WasmPlugin;
 }
 
-const routeOf = (r: MatchRule) => (r.ingress?.length === 1 && !r.domain?.length && !r.service?.length ? r.ingress[0] : undefined);
+// A rule on exactly one of our routes is ours, service-scoped or not (model-mapper's are per route and service).
+const routeOf = (r: MatchRule) => (r.ingress?.length === 1 && !r.domain?.length ? r.ingress[0] : undefined);
 
 /** Merge by route name and consumer name; the console's order of foreign rules is kept, ours appended. */
 export const sharedPluginMerger: SharedPluginMerger = {

@@ -8,6 +8,8 @@ import { OpenApiError } from '../agent/openapi/errors.js';
 import { parseOpenApiText } from '../agent/openapi/load.js';
 import type { ProxyMcpServerConfig, RestMcpServerConfig } from '../agent/mcp-config.js';
 import { RAG_SEARCH_OPERATION, ragSearchOpenApi } from '../agent/rag-openapi.js';
+import { buildAiRouteObjects, DEFAULT_PROXY_NEXT_UPSTREAM, type AiUpstream, type ConfigMap, type ProviderService } from '../higress/console/ai-route.js';
+import { CONSOLE_PLUGINS, newConsolePlugin } from '../higress/console/shared-plugins.js';
 import { buildRouteIngress } from '../higress/ingress.js';
 import { DEFAULT_PLUGIN_HUB } from '../higress/plugins.js';
 import type { Ingress, MatchRule, WasmPlugin } from '../higress/types.js';
@@ -37,8 +39,19 @@ export interface AgentObserved {
   ragServices: Readonly<Record<string, string | undefined>>;
   /** Whether the referenced Redis Service exists (undefined when none is referenced). */
   redisExists?: boolean | undefined;
+  /**
+   * The console AI route the agent's model already has on this gateway (written by its ModelPool or
+   * SemanticRouter): its upstreams and their gateway services. Undefined when that route does not exist.
+   */
+  agentModel?: ModelRoute | undefined;
   /** What the last reconcile wrote to shared objects (from status), so removed entries are removed there. */
   previous?: { consumers?: readonly string[]; routes?: readonly string[] } | undefined;
+}
+
+/** Upstreams of an existing console AI route and the gateway service of each provider. */
+export interface ModelRoute {
+  upstreams: AiUpstream[];
+  services: Readonly<Record<string, ProviderService>>;
 }
 
 /** A problem for a condition: reason, the exact field (and JSON pointer) at fault, whether it blocks Ready. */
@@ -61,7 +74,7 @@ export interface AgentRender {
   owner: OwnerRef;
   gatewayNamespace: string;
   ingresses: Ingress[];
-  configMaps: { apiVersion: 'v1'; kind: 'ConfigMap'; metadata: Ingress['metadata']; data: Record<string, string> }[];
+  configMaps: ConfigMap[];
   shared: SharedPluginEdit[];
   owned: WasmPlugin[];
   mcpServers: McpServerRender[];
@@ -159,7 +172,11 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
   (spec.access?.consumers ?? []).forEach((c, i) => {
     const key = observed.secret(c.keySecretRef);
     if (key === undefined) {
-      problems.push({ reason: 'SecretKeyMissing', field: `spec.access.consumers[${i}].keySecretRef`, message: `Secret ${c.keySecretRef.name} has no key ${c.keySecretRef.key}; consumer ${c.name} cannot authenticate` });
+      problems.push({
+        reason: 'SecretKeyMissing',
+        field: `spec.access.consumers[${i}].keySecretRef`,
+        message: `Secret ${c.keySecretRef.name} has no key ${c.keySecretRef.key}; consumer ${c.name} cannot authenticate`,
+      });
       return;
     }
     consumers.push({ name: consumerName(ns, c.name), credentials: [`Bearer ${key}`], keys: ['Authorization'], in_header: true, in_query: false });
@@ -173,37 +190,59 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
   let agentEndpoint: string | undefined;
   let agentRoute: string | undefined;
   const agentRule: MatchRule[] = [];
+  const mapperRules: MatchRule[] = [];
   if (spec.agent) {
     const a = spec.agent;
+    if (agentApis.length === 0)
+      problems.push({ reason: 'AgentHasNoTools', field: 'spec.agent', message: 'no tool source gives the agent a callable GET/POST JSON operation' });
+    const model = observed.agentModel;
+    if (!model) {
+      const [field, what] = a.model.pool
+        ? ['spec.agent.model.pool', `ModelPool ${a.model.pool}`]
+        : ['spec.agent.model.router', `SemanticRouter ${a.model.router}`];
+      problems.push({
+        reason: 'ModelNotRouted',
+        field,
+        message: `${what} routes no model ${a.model.name} on gateway ${gw} yet; the agent endpoint waits for it`,
+      });
+    }
+    agentEndpoint = model ? (a.path ?? `/agents/${ns}-${name}`) : undefined;
+  }
+  if (spec.agent && agentEndpoint && observed.agentModel) {
+    const a = spec.agent;
     const r = agentRouteName(ns, name);
-    agentRoute = `ai-route-${r}.internal`;
-    agentEndpoint = a.path ?? `/agents/${ns}-${name}`;
     const gatewayUrl = spec.gateway.url ?? `http://higress-gateway.${gw}.svc.cluster.local`;
     const g = hostPort(gatewayUrl);
-    ingresses.push(
-      buildRouteIngress({
-        metadata: meta(agentRoute, {}, { 'higress.io/rewrite-path': '/' }),
-        ingressClassName: spec.gateway.ingressClassName,
-        hosts: spec.gateway.hosts,
-        path: agentEndpoint,
-        destinations: [{ target: `${g.host}:${g.port}`, weight: 100 }],
-      }),
-    );
-    configMaps.push({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { ...meta(`ai-route-${r}`, { 'higress.io/config-map-type': 'ai-route' }, {}), labels: { 'higress.io/config-map-type': 'ai-route', 'higress.io/resource-definer': 'higress', ...ownerLabels(owner) } },
-      data: {
-        data: JSON.stringify({
-          name: r,
-          domains: spec.gateway.hosts ?? [],
-          pathPredicate: { matchType: 'PRE', matchValue: agentEndpoint, caseSensitive: false },
-          upstreams: [],
-          authConfig: { enabled: authOn, allowedConsumers: allow },
-        }),
+    const model = observed.agentModel;
+    // A console AI route (reference §7.2, §11) whose upstreams are the providers the model's own route uses,
+    // so the console lists it and accepts a PUT of it (it answers 400 "Unknown provider" for any upstream
+    // missing from ai-proxy.internal). ai-agent's first model call continues on this route (firstReq in
+    // plugins/wasm-go/extensions/ai-agent/main.go replaces the body and resumes the request), so the provider
+    // service's ai-proxy rule serves it; model-mapper pins the model, whatever name the client sent. The
+    // ReAct loop's further calls go through the gateway by model name (llm below).
+    const objs = buildAiRouteObjects(
+      { namespace: gw, ingressClassName: spec.gateway.ingressClassName, service: (p) => model.services[p] ?? { name: `llm-${p}.internal.dns`, port: 443 } },
+      {
+        name: r,
+        domains: [...(spec.gateway.hosts ?? [])].sort(),
+        pathPredicate: { matchType: 'PRE', matchValue: agentEndpoint, caseSensitive: false },
+        upstreams: model.upstreams.map((u) => ({
+          provider: u.provider,
+          ...(u.weight !== undefined ? { weight: u.weight } : {}),
+          modelMapping: u.modelMapping ?? { '*': a.model.name },
+        })),
+        modelPredicates: [],
+        authConfig: { enabled: authOn, allowedConsumers: allow },
+        proxyNextUpstream: DEFAULT_PROXY_NEXT_UPSTREAM,
+        customConfigs: ownerAnnotations(owner),
+        customLabels: ownerLabels(owner),
       },
-    });
-    if (agentApis.length === 0) problems.push({ reason: 'AgentHasNoTools', field: 'spec.agent', message: 'no tool source gives the agent a callable GET/POST JSON operation' });
+      { labels: ownerLabels(owner), annotations: ownerAnnotations(owner) },
+    );
+    agentRoute = objs.ingresses[0]!.metadata.name;
+    ingresses.push(...objs.ingresses);
+    configMaps.push(objs.configMap);
+    mapperRules.push(...objs.rules['model-mapper.internal']);
     // ai-agent discards system messages and has no prompt field (ADR 0006): the system prompt rides in the
     // ReAct template's question description, the one free-text slot its prompt shows the model.
     const question = a.systemPrompt ? `input question to answer. Follow these instructions: ${a.systemPrompt}` : 'input question to answer';
@@ -229,22 +268,41 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
     const limits = (spec.access?.consumers ?? []).flatMap((c) => {
       const l = c.tokenLimit;
       if (!l) return [];
-      const [unit, value] = l.perSecond ? ['token_per_second', l.perSecond] : l.perMinute ? ['token_per_minute', l.perMinute] : l.perHour ? ['token_per_hour', l.perHour] : ['token_per_day', l.perDay!];
+      const [unit, value] = l.perSecond
+        ? ['token_per_second', l.perSecond]
+        : l.perMinute
+          ? ['token_per_minute', l.perMinute]
+          : l.perHour
+            ? ['token_per_hour', l.perHour]
+            : ['token_per_day', l.perDay!];
       return [{ key: consumerName(ns, c.name), [unit]: value }];
     });
     if (limits.length && spec.access?.redis) {
       const redis = spec.access.redis;
       if (observed.redisExists === false) {
-        problems.push({ reason: 'RedisMissing', field: 'spec.access.redis.service', message: `Redis Service ${redis.service.namespace ?? gw}/${redis.service.name} not found; token limits are not enforced` });
+        problems.push({
+          reason: 'RedisMissing',
+          field: 'spec.access.redis.service',
+          message: `Redis Service ${redis.service.namespace ?? gw}/${redis.service.name} not found; token limits are not enforced`,
+        });
       }
       const password = redis.passwordSecretRef ? observed.secret(redis.passwordSecretRef) : undefined;
       if (redis.passwordSecretRef && password === undefined) {
-        problems.push({ reason: 'SecretKeyMissing', field: 'spec.access.redis.passwordSecretRef', message: `Secret ${redis.passwordSecretRef.name} has no key ${redis.passwordSecretRef.key}` });
+        problems.push({
+          reason: 'SecretKeyMissing',
+          field: 'spec.access.redis.passwordSecretRef',
+          message: `Secret ${redis.passwordSecretRef.name} has no key ${redis.passwordSecretRef.key}`,
+        });
       }
       owned.push({
         apiVersion: 'extensions.higress.io/v1alpha1',
         kind: 'WasmPlugin',
-        metadata: { name: `aiop-token-limit-${ns}-${name}`.slice(0, 63).replace(/-+$/, ''), namespace: gw, labels: ownerLabels(owner), annotations: ownerAnnotations(owner) },
+        metadata: {
+          name: `aiop-token-limit-${ns}-${name}`.slice(0, 63).replace(/-+$/, ''),
+          namespace: gw,
+          labels: ownerLabels(owner),
+          annotations: ownerAnnotations(owner),
+        },
         spec: {
           // Reference §4/§5.6: default phase, priority 600; rules per route, counters in Redis.
           url: image('ai-token-ratelimit', '2.0.1'),
@@ -276,7 +334,14 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
 
   const routes = [...mcpServers.map((s) => s.route), ...(agentRoute ? [agentRoute] : [])];
   const previousRoutes = [...new Set([...(observed.previous?.routes ?? []), ...routes])];
-  const consolePlugin = (plugin: string, version: string, title: string, phase: WasmPlugin['spec']['phase'], priority: number, pluginName = `${plugin}.internal`): WasmPlugin => ({
+  const consolePlugin = (
+    plugin: string,
+    version: string,
+    title: string,
+    phase: WasmPlugin['spec']['phase'],
+    priority: number,
+    pluginName = `${plugin}.internal`,
+  ): WasmPlugin => ({
     apiVersion: 'extensions.higress.io/v1alpha1',
     kind: 'WasmPlugin',
     metadata: {
@@ -292,12 +357,25 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
       },
       annotations: { 'higress.io/comment': CONSOLE_COMMENT, 'higress.io/wasm-plugin-title': title },
     },
-    spec: { url: image(plugin, version), phase, priority, failStrategy: 'FAIL_OPEN', imagePullPolicy: 'UNSPECIFIED_POLICY', defaultConfigDisable: true, matchRules: [] },
+    spec: {
+      url: image(plugin, version),
+      phase,
+      priority,
+      failStrategy: 'FAIL_OPEN',
+      imagePullPolicy: 'UNSPECIFIED_POLICY',
+      defaultConfigDisable: true,
+      matchRules: [],
+    },
   });
   const keyAuthTemplate = consolePlugin('key-auth', '2.0.0', 'Key Auth', 'AUTHN', 310);
   keyAuthTemplate.spec.defaultConfig = { allow: [], consumers: [], global_auth: false, keys: ['x-higress-dummy-key'] };
   const shared: SharedPluginEdit[] = [
-    { name: 'mcp-server.internal', rules: mcpRules, ownedRoutes: previousRoutes, template: consolePlugin('mcp-server', '2.0.1', 'MCP Server', 'UNSPECIFIED_PHASE', 999) },
+    {
+      name: 'mcp-server.internal',
+      rules: mcpRules,
+      ownedRoutes: previousRoutes,
+      template: consolePlugin('mcp-server', '2.0.1', 'MCP Server', 'UNSPECIFIED_PHASE', 999),
+    },
     {
       name: 'key-auth.internal',
       // The console's per-route form: `allow` on the route, disabled when the route is open (§5.7, §11).
@@ -308,6 +386,12 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
       template: keyAuthTemplate,
     },
     {
+      name: 'model-mapper.internal',
+      rules: mapperRules,
+      ownedRoutes: previousRoutes,
+      template: newConsolePlugin(CONSOLE_PLUGINS['model-mapper.internal'], gw) as WasmPlugin,
+    },
+    {
       name: `ai-agent-${AI_AGENT_VERSION}`,
       rules: agentRule,
       ownedRoutes: previousRoutes,
@@ -316,8 +400,16 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
   ];
 
   const tools = mcpServers.flatMap((s) => s.tools).sort();
-  const toolsetRevision = createHash('sha256').update(JSON.stringify([mcpRules.map((r) => r.config), agentRule.map((r) => r.config.apis ?? null)])).digest('hex').slice(0, 16);
-  const ref = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+  const toolsetRevision = createHash('sha256')
+    .update(JSON.stringify([mcpRules.map((r) => r.config), agentRule.map((r) => r.config.apis ?? null)]))
+    .digest('hex')
+    .slice(0, 16);
+  const ref = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: o.metadata.namespace,
+    name: o.metadata.name,
+  });
   return {
     owner,
     gatewayNamespace: gw,
@@ -332,7 +424,9 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
     consumers: allow,
     toolsetRevision,
     problems,
-    generatedObjects: [...ingresses, ...configMaps, ...owned].map(ref).concat(shared.map((s) => ({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: gw, name: s.name }))),
+    generatedObjects: [...ingresses, ...configMaps, ...owned]
+      .map(ref)
+      .concat(shared.map((s) => ({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: gw, name: s.name }))),
   };
 }
 
@@ -356,7 +450,12 @@ function renderSource(source: ToolSource, field: string, server: string, observe
     const credentials: Record<string, string> = {};
     (o.credentials ?? []).forEach((c, j) => {
       const v = observed.secret(c.secretRef);
-      if (v === undefined) problems.push({ reason: 'SecretKeyMissing', field: `${field}.openapi.credentials[${j}].secretRef`, message: `Secret ${c.secretRef.name} has no key ${c.secretRef.key} (scheme ${c.scheme})` });
+      if (v === undefined)
+        problems.push({
+          reason: 'SecretKeyMissing',
+          field: `${field}.openapi.credentials[${j}].secretRef`,
+          message: `Secret ${c.secretRef.name} has no key ${c.secretRef.key} (scheme ${c.scheme})`,
+        });
       else credentials[c.scheme] = v;
     });
     try {
@@ -369,7 +468,11 @@ function renderSource(source: ToolSource, field: string, server: string, observe
         credentials,
       });
       for (const s of result.schemesWithoutCredential) {
-        problems.push({ reason: 'CredentialMissing', field: `${field}.openapi.credentials`, message: `security scheme "${s}" is used by tools but has no credential` });
+        problems.push({
+          reason: 'CredentialMissing',
+          field: `${field}.openapi.credentials`,
+          message: `security scheme "${s}" is used by tools but has no credential`,
+        });
       }
       const target = hostPort(result.serverUrl);
       return {
@@ -394,11 +497,19 @@ function renderSource(source: ToolSource, field: string, server: string, observe
       return undefined;
     }
     const api = yamlApi(ragSearchOpenApi(`http://${svc}`, `${source.name}_${RAG_SEARCH_OPERATION}`));
-    return { type: 'DIRECT_ROUTE', destination: svc, tools: ['search', 'answer'], agentApi: { api: { apiProvider: provider(svc), api }, tools: [`${source.name}_${RAG_SEARCH_OPERATION}`] } };
+    return {
+      type: 'DIRECT_ROUTE',
+      destination: svc,
+      tools: ['search', 'answer'],
+      agentApi: { api: { apiProvider: provider(svc), api }, tools: [`${source.name}_${RAG_SEARCH_OPERATION}`] },
+    };
   }
   const m = source.mcpServer!;
   const t = hostPort(m.url);
-  const config: ProxyMcpServerConfig = { server: { name: server, type: 'mcp-proxy', transport: m.transport, mcpServerURL: m.url }, ...(m.allowTools ? { allowTools: m.allowTools } : {}) };
+  const config: ProxyMcpServerConfig = {
+    server: { name: server, type: 'mcp-proxy', transport: m.transport, mcpServerURL: m.url },
+    ...(m.allowTools ? { allowTools: m.allowTools } : {}),
+  };
   return { type: 'OPEN_API', destination: destinationOf(t.host, t.port), config, tools: m.allowTools ?? [] };
 }
 
@@ -418,12 +529,21 @@ const yamlApi = (doc: Record<string, unknown>) => stringify(doc, { lineWidth: 0 
 function agentApiFor(server: string, serverUrl: string, ops: readonly ConvertedOperation[], credentials: Record<string, string>, config: RestMcpServerConfig) {
   const api = buildAgentApi(server, serverUrl, ops);
   if (!api.yaml) return undefined;
-  const used = new Set(ops.filter((o) => api.included.includes(o.operationId)).map((o) => o.tool.requestTemplate.security?.id).filter(Boolean));
+  const used = new Set(
+    ops
+      .filter((o) => api.included.includes(o.operationId))
+      .map((o) => o.tool.requestTemplate.security?.id)
+      .filter(Boolean),
+  );
   const scheme = config.server.securitySchemes?.find((s) => used.has(s.id) && credentials[s.id] !== undefined);
   let apiKey: Record<string, string> = { in: 'none' };
   if (scheme?.type === 'http' && scheme.scheme === 'bearer') apiKey = { in: 'header', name: 'Bearer', value: credentials[scheme.id]! };
-  else if (scheme?.type === 'http' && scheme.scheme === 'basic') apiKey = { in: 'header', name: 'Basic', value: Buffer.from(credentials[scheme.id]!).toString('base64') };
+  else if (scheme?.type === 'http' && scheme.scheme === 'basic')
+    apiKey = { in: 'header', name: 'Basic', value: Buffer.from(credentials[scheme.id]!).toString('base64') };
   else if (scheme?.type === 'apiKey' && scheme.in === 'query' && scheme.name) apiKey = { in: 'query', name: scheme.name, value: credentials[scheme.id]! };
   const t = hostPort(serverUrl);
-  return { api: { apiProvider: provider(`${t.host}:${t.port}`, apiKey), api: api.yaml }, tools: ops.filter((o) => api.included.includes(o.operationId)).map((o) => o.tool.name) };
+  return {
+    api: { apiProvider: provider(`${t.host}:${t.port}`, apiKey), api: api.yaml },
+    tools: ops.filter((o) => api.included.includes(o.operationId)).map((o) => o.tool.name),
+  };
 }

@@ -5,7 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AgentProductSpecIn } from '../../src/api/v1alpha1/agentproduct.js';
+import { checkHigressObject } from '../../src/contracts/higress/registry.js';
 import { agentProductResource, type AgentProductObject } from '../../src/controllers/agentproduct.js';
+import { modelPoolResource } from '../../src/controllers/resources.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { KubeObject } from '../../src/kube/object.js';
@@ -275,6 +277,20 @@ describe('AgentProduct controller', () => {
         },
       }),
     );
+    // The agent's model is not routed yet: the endpoint waits, naming the field.
+    const waiting = await waitReady(ns, 'shop', 'False', 'ModelNotRouted');
+    expect(waiting.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain('spec.agent.model.pool: ModelPool chat routes no model gpt-4o');
+    expect(waiting.status?.agentEndpoint).toBeUndefined();
+    await client.create(Resources.Secret, secret(ns, 'openai', 'sk-openai'));
+    await client.create(modelPoolResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'ModelPool',
+      metadata: { name: 'chat', namespace: ns },
+      spec: {
+        gateway: { namespace: gw },
+        models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: { secretRef: { name: 'openai', key: 'key' } } } }],
+      },
+    } as unknown as KubeObject);
     const failing = await waitReady(ns, 'shop', 'False', 'RedisMissing');
     expect(failing.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain('spec.access.redis.service');
     await client.create(Resources.Service, {
@@ -286,9 +302,18 @@ describe('AgentProduct controller', () => {
     const ok = await waitReady(ns, 'shop', 'True');
     expect(ok.status?.agentEndpoint).toBe(`/agents/${ns}-shop`);
     // The agent's console AI route: Ingress + ConfigMap, and its rule in the console's ai-agent plugin.
-    expect(await client.get(Resources.ConfigMap, `ai-route-${ns}-shop-agent`, gw)).toBeDefined();
-    expect(await client.get(Resources.Ingress, `ai-route-${ns}-shop-agent.internal`, gw)).toBeDefined();
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, `ai-route-${ns}-shop-agent`, gw);
+    expect(checkHigressObject(cm)).toEqual([]);
+    // What the console's PUT /v1/ai/routes checks (reference §11): every upstream is a provider of ai-proxy.internal.
+    const route = JSON.parse(cm!.data!.data!) as { upstreams: { provider: string }[] };
+    const proxy = await client.get<PluginObj & { spec: { defaultConfig?: { providers?: { id: string }[] } } }>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
+    const providers = (proxy?.spec.defaultConfig?.providers ?? []).map((p) => p.id);
+    expect(route.upstreams.length).toBeGreaterThan(0);
+    for (const u of route.upstreams) expect(providers).toContain(u.provider);
+    const ingress = await client.get<KubeObject>(Resources.Ingress, `ai-route-${ns}-shop-agent.internal`, gw);
+    expect(ingress?.metadata.annotations?.['higress.io/destination']).toBe(`llm-${route.upstreams[0]!.provider}.internal.dns:443`);
     expect((await plugin(gw, 'ai-agent-1.0.0'))?.spec.matchRules?.map((r) => r.ingress?.[0])).toEqual([`ai-route-${ns}-shop-agent.internal`]);
+    expect((await plugin(gw, 'model-mapper.internal'))?.spec.matchRules?.some((r) => r.ingress?.[0] === `ai-route-${ns}-shop-agent.internal`)).toBe(true);
     expect(ok.status?.generatedObjects?.some((o) => o.kind === 'WasmPlugin' && o.name.startsWith('aiop-token-limit-'))).toBe(true);
-  }, 60_000);
+  }, 90_000);
 });

@@ -87,6 +87,18 @@ describe('WasmPlugin shape', () => {
   it('leaves kinds Higress does not read alone', () => {
     expect(checkHigressObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).toBeUndefined();
   });
+
+  it('checks console AI route ConfigMaps: upstreams a PUT accepts, the name the console looks up', () => {
+    const cm = (route: Record<string, unknown>, name = 'ai-route-r') => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, labels: { 'higress.io/config-map-type': 'ai-route', 'higress.io/resource-definer': 'higress' } },
+      data: { data: JSON.stringify({ name: 'r', domains: [], pathPredicate: { matchType: 'PRE', matchValue: '/' }, authConfig: { enabled: false }, ...route }) },
+    });
+    expect(checkHigressObject(cm({ upstreams: [{ provider: 'p', weight: 100 }] }))).toEqual([]);
+    expect(checkHigressObject(cm({ upstreams: [] }))?.map((i) => i.path)).toEqual(['data.data.upstreams']);
+    expect(checkHigressObject(cm({ upstreams: [{ provider: 'p' }] }, 'ai-route-other'))?.map((i) => i.path)).toEqual(['data.data.name']);
+  });
 });
 
 describe('mcp-server (REST to MCP)', () => {

@@ -13,4 +13,5 @@ export * from './ai-agent.js';
 export * from './wasm-plugin.js';
 export * from './mcp-bridge.js';
 export * from './ingress.js';
+export * from './console-ai-route.js';
 export * from './registry.js';

@@ -4,6 +4,7 @@ import { aiCacheConfigSchema, aiCacheRuleConfigSchema } from './ai-cache.js';
 import { aiProxyConfigSchema, aiProxyRuleConfigSchema } from './ai-proxy.js';
 import { aiStatisticsConfigSchema, aiStatisticsRuleConfigSchema } from './ai-statistics.js';
 import { aiTokenRatelimitConfigSchema, aiTokenRatelimitRuleConfigSchema } from './ai-token-ratelimit.js';
+import { consoleAiRouteConfigMapSchema } from './console-ai-route.js';
 import { higressIngressSchema } from './ingress.js';
 import { keyAuthConfigSchema, keyAuthRuleConfigSchema } from './key-auth.js';
 import { mcpBridgeSchema } from './mcp-bridge.js';
@@ -113,11 +114,17 @@ export function checkWasmPlugin(input: unknown): ContractIssue[] {
 }
 
 /** Kinds the operator writes for Higress and the check for each; other kinds are not Higress's. */
-const HIGRESS_KINDS: Record<string, (o: unknown) => ContractIssue[]> = {
+const HIGRESS_KINDS: Record<string, (o: unknown) => ContractIssue[] | undefined> = {
   'extensions.higress.io/v1alpha1/WasmPlugin': checkWasmPlugin,
   'networking.higress.io/v1/McpBridge': (o) => {
     const r = mcpBridgeSchema.safeParse(o);
     return r.success ? [] : issuesOf(`McpBridge/${nameOf(o)}`, [], r.error);
+  },
+  // Only the console's AI route ConfigMaps: other ConfigMaps are nobody's contract.
+  'v1/ConfigMap': (o) => {
+    if ((o as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.['higress.io/config-map-type'] !== 'ai-route') return undefined;
+    const r = consoleAiRouteConfigMapSchema.safeParse(o);
+    return r.success ? [] : issuesOf(`ConfigMap/${nameOf(o)}`, [], r.error);
   },
   'networking.k8s.io/v1/Ingress': (o) => {
     const r = higressIngressSchema.safeParse(o);
@@ -132,7 +139,8 @@ function nameOf(o: unknown): string {
 
 /**
  * Issues of one generated object against the Higress contracts; `undefined` when the object is of a kind
- * Higress does not read (ConfigMap, Deployment, …) or one we do not type (Istio's EnvoyFilter).
+ * Higress does not read (Deployment, …) or one we do not type (Istio's EnvoyFilter). ConfigMaps are checked
+ * when they are console AI routes (console-ai-route.ts).
  */
 export function checkHigressObject(o: unknown): ContractIssue[] | undefined {
   const t = o as { apiVersion?: unknown; kind?: unknown } | undefined;
