@@ -37,21 +37,39 @@ export interface SharedPluginMerger {
 // A rule on exactly one of our routes is ours, service-scoped or not (model-mapper's are per route and service).
 const routeOf = (r: MatchRule) => (r.ingress?.length === 1 && !r.domain?.length ? r.ingress[0] : undefined);
 
-/** Merge by route name and consumer name; the console's order of foreign rules is kept, ours appended. */
+/**
+ * Merge by route name and consumer name. Ours are replaced where they stand and new ones appended; the rest
+ * (the console's, HiMarket's, other controllers') keeps its order. In place matters: the ModelPool controller
+ * sorts the rules of the console plugins it shares with us (compareConsoleRules), and moving ours to the end
+ * on every pass would make the two controllers rewrite the object in turn forever.
+ */
 export const sharedPluginMerger: SharedPluginMerger = {
   merge(existing, edit) {
     const base = existing ?? edit.template;
     const owned = new Set([...edit.ownedRoutes, ...edit.rules.map(routeOf).filter((r): r is string => r !== undefined)]);
-    const foreign = (base.spec.matchRules ?? []).filter((r) => {
+    const wanted = new Map(edit.rules.map((r) => [ruleId(r), r]));
+    const rules: MatchRule[] = [];
+    for (const r of base.spec.matchRules ?? []) {
       const route = routeOf(r);
-      return route === undefined || !owned.has(route);
-    });
-    const spec: WasmPlugin['spec'] = { ...base.spec, matchRules: [...foreign, ...edit.rules] };
+      if (route === undefined || !owned.has(route)) rules.push(r);
+      else if (wanted.has(ruleId(r))) {
+        rules.push(wanted.get(ruleId(r))!);
+        wanted.delete(ruleId(r));
+      }
+    }
+    const spec: WasmPlugin['spec'] = { ...base.spec, matchRules: [...rules, ...wanted.values()] };
     if (edit.consumers) {
       const dc = { ...(base.spec.defaultConfig ?? edit.template.spec.defaultConfig ?? {}) };
       const mine = new Set([...(edit.ownedConsumers ?? []), ...edit.consumers.map((c) => c.name)]);
+      const want = new Map(edit.consumers.map((c) => [c.name, c]));
       const current = Array.isArray(dc.consumers) ? (dc.consumers as { name?: unknown }[]) : [];
-      dc.consumers = [...current.filter((c) => typeof c.name !== 'string' || !mine.has(c.name)), ...edit.consumers];
+      const kept = current.flatMap((c) => {
+        if (typeof c.name !== 'string' || !mine.has(c.name)) return [c];
+        const next = want.get(c.name);
+        want.delete(c.name);
+        return next ? [next] : [];
+      });
+      dc.consumers = [...kept, ...want.values()];
       spec.defaultConfig = dc;
       spec.defaultConfigDisable = false;
     }
@@ -59,6 +77,9 @@ export const sharedPluginMerger: SharedPluginMerger = {
     return { ...base, metadata, spec };
   },
 };
+
+/** A rule's targets: one route, and the services a service-scoped rule (model-mapper) adds. */
+const ruleId = (r: MatchRule) => JSON.stringify([r.ingress ?? [], r.service ?? []]);
 
 /** True when a merge would change nothing we care about (so the controller skips the write). */
 export function sameSpec(a: WasmPlugin | undefined, b: WasmPlugin): boolean {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { agentProductSchema, type AgentProduct } from '../api/v1alpha1/agentproduct.js';
 import { proxyMcpServerConfigSchema, restMcpServerConfigSchema } from '../agent/mcp-config.js';
-import { sharedPluginMerger } from './agentproduct-gateway.js';
+import { sameSpec, sharedPluginMerger } from './agentproduct-gateway.js';
 import { consoleName } from '../higress/console/meta.js';
 import { parseDestination } from '../controllers/agentproduct.js';
 import { renderAgentProduct, type AgentObserved } from './agentproduct.js';
@@ -128,6 +128,18 @@ describe('status problems name the field at fault', () => {
     expect(merged.spec.matchRules).toHaveLength(2);
     expect(merged.spec.matchRules[0]).toEqual(foreign);
     expect((merged.spec.matchRules[1]!.config as { tools: { name: string }[] }).tools.map((t) => t.name)).toContain('pet_deletePet');
+  });
+
+  it('our rules stay where another controller sorted them (no rewrite war with the ModelPool merge)', () => {
+    const edit = renderAgentProduct(product(SAMPLE_SPEC), observed()).shared.find((e) => e.name === 'key-auth.internal')!;
+    const first = sharedPluginMerger.merge(undefined, edit);
+    const poolRule = { ingress: ['ai-route-team-a-chat.internal'], configDisable: true, config: {} };
+    // Another controller prepends its rule and its consumer and sorts ours into its own order.
+    first.spec.matchRules = [poolRule, ...[...first.spec.matchRules].reverse()];
+    const consumers = first.spec.defaultConfig!.consumers as { name: string }[];
+    first.spec.defaultConfig = { ...first.spec.defaultConfig, consumers: [{ name: 'pool-user' }, ...[...consumers].reverse()] };
+    const again = sharedPluginMerger.merge(first, edit);
+    expect(sameSpec(first, again)).toBe(true);
   });
 
   it('removed consumers leave key-auth; foreign consumers stay', () => {
