@@ -2,7 +2,7 @@
 //
 // Without KUBECONFIG: builds (first run only) and starts an embedded kube-apiserver + etcd on loopback.
 // With KUBECONFIG: uses that cluster (installs our CRDs; Higress CRD fixtures only where Higress is absent).
-// Then: applies config/samples, runs the operator, shows a live table until every sample is Ready,
+// Then: applies config/samples (and the AgentProduct sample, adapted: see applyAgentProduct), runs the operator, shows a live table until every sample is Ready,
 // prints the generated Higress objects (tokens masked) and keeps running until Ctrl-C.
 // `--once` exits after printing (used by the e2e test).
 import { readdir, readFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
+import type { AgentProductSpecIn } from '../src/api/v1alpha1/agentproduct.js';
 import { CRDS } from '../src/api/v1alpha1/index.js';
 import { ENTRY_OWNERS_ANNOTATION } from '../src/higress/console/shared-plugins.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../src/higress/namespace.js';
@@ -70,6 +71,39 @@ function resourceFor(obj: KubeObject): ResourceType {
   return ours;
 }
 
+/**
+ * The AgentProduct sample (config/samples/agentproduct/petstore.yaml) as the demo can run it. The sample reads
+ * the Petstore's document from its in-cluster URL, uses a pool `chat` in team-a and counts tokens in a Redis;
+ * a loopback control plane has no Pods and no cluster DNS, so the demo keeps everything else and changes
+ * three things: the same real Petstore document (test/fixtures/openapi/petstore.yaml) comes from a ConfigMap,
+ * the product lives beside the `openai` sample pool in ai-demo, and a Service object stands for the Redis
+ * (the operator checks that it exists; no gateway runs here to talk to it).
+ */
+async function applyAgentProduct(client: KubeClient): Promise<{ rt: ResourceType; namespace: string; name: string }> {
+  const ns = 'ai-demo';
+  const docs = parseAllDocuments(await readFile(join(SAMPLES, 'agentproduct/petstore.yaml'), 'utf8')).map((d) => d.toJS() as KubeObject & { spec?: AgentProductSpecIn });
+  const fm = { fieldManager: 'higress-ai-operator-demo', force: true };
+  const document = await readFile(join(ROOT, 'test/fixtures/openapi/petstore.yaml'), 'utf8');
+  await client.apply(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'petstore-openapi', namespace: ns }, data: { 'openapi.yaml': document } } as KubeObject, fm);
+  for (const secret of docs.filter((d) => d.kind === 'Secret')) await client.apply(Resources.Secret, { ...secret, metadata: { ...secret.metadata, namespace: ns } }, fm);
+  const sample = docs.find((d) => d.kind === 'AgentProduct')!;
+  const spec = structuredClone(sample.spec!);
+  for (const t of spec.tools) {
+    if (!t.openapi?.url) continue;
+    delete t.openapi.url;
+    t.openapi.configMap = { name: 'petstore-openapi', key: 'openapi.yaml' };
+  }
+  if (spec.agent) spec.agent.model = { pool: 'openai', name: 'gpt-4o' };
+  const redis = spec.access?.redis?.service;
+  if (redis) {
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: redis.name, namespace: redis.namespace ?? DEFAULT_HIGRESS_NAMESPACE }, spec: { ports: [{ name: 'redis', port: 6379 }] } };
+    await client.apply(Resources.Service, service as KubeObject, fm);
+  }
+  const rt = resourceFor(sample);
+  await client.apply(rt, { ...sample, metadata: { name: sample.metadata.name, namespace: ns }, spec } as KubeObject, fm);
+  return { rt, namespace: ns, name: sample.metadata.name ?? '' };
+}
+
 async function applySamples(client: KubeClient): Promise<Array<{ rt: ResourceType; namespace: string; name: string }>> {
   const files = (await readdir(SAMPLES)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
   const applied: Array<{ rt: ResourceType; namespace: string; name: string }> = [];
@@ -102,12 +136,15 @@ async function statusTable(client: KubeClient, samples: Array<{ rt: ResourceType
   return { text, allReady: ready === samples.length };
 }
 
-/** Copies with API tokens masked: the demo prints objects, and printed objects end up in terminals and logs. */
+/**
+ * Copies with API tokens and consumer keys (key-auth `credentials`) masked: the demo prints objects, and
+ * printed objects end up in terminals and logs.
+ */
 function masked(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(masked);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, k === 'apiTokens' && Array.isArray(v) ? v.map(() => '***') : masked(v)]),
+      Object.entries(value).map(([k, v]) => [k, (k === 'apiTokens' || k === 'credentials') && Array.isArray(v) ? v.map(() => '***') : masked(v)]),
     );
   }
   return value;
@@ -185,7 +222,7 @@ try {
   await operator.synced;
   say('Operator running. Applying config/samples …\n');
   const since = Date.now();
-  const samples = await applySamples(client);
+  const samples = [...(await applySamples(client)), await applyAgentProduct(client)];
   const deadline = since + Number(values['timeout-seconds']) * 1000;
   let last = '';
   for (;;) {

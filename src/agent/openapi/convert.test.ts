@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { PLUGIN_CONTRACTS } from '../../contracts/higress/registry.js';
 import { restMcpServerConfigSchema } from '../mcp-config.js';
 import { buildAgentApi } from './agent-api.js';
 import { convertOpenApi, type ConvertOptions } from './convert.js';
@@ -40,8 +41,10 @@ describe('OpenAPI → mcp-server tools, golden snapshots of real documents (UPDA
       const doc = parseOpenApiText(readFileSync(join(FIXTURES, c.file), 'utf8'));
       const result = convertOpenApi(doc, c.options);
       expect(result.config.tools).toHaveLength(c.tools);
-      // Every golden is a config the plugin's own structs accept.
+      // Every golden is a config the plugin's own structs accept, and passes the Higress contract of an
+      // mcp-server matchRule config (src/contracts/higress/mcp-server.ts), as the console plugin carries it.
       restMcpServerConfigSchema.parse(result.config);
+      expect(PLUGIN_CONTRACTS['mcp-server'].rule.safeParse(JSON.parse(JSON.stringify(result.config))).error?.issues ?? []).toEqual([]);
       // No $ref survives: the plugin never resolves one.
       expect(JSON.stringify(result.config)).not.toContain('$ref');
       const agent = buildAgentApi(name, result.serverUrl, result.operations);
