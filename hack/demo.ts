@@ -97,7 +97,7 @@ async function applyAgentProduct(client: KubeClient): Promise<{ rt: ResourceType
   const redis = spec.access?.redis?.service;
   if (redis) {
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: redis.name, namespace: redis.namespace ?? DEFAULT_HIGRESS_NAMESPACE }, spec: { ports: [{ name: 'redis', port: 6379 }] } };
-    await client.apply(Resources.Service, service as KubeObject, fm);
+    await client.apply(Resources.Service, service, fm);
   }
   const rt = resourceFor(sample);
   await client.apply(rt, { ...sample, metadata: { name: sample.metadata.name, namespace: ns }, spec } as KubeObject, fm);
