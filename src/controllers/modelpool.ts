@@ -112,7 +112,7 @@ export class ModelPoolController {
     const parsed = modelPoolSpecSchema.safeParse(current.spec);
     if (!parsed.success) {
       // Loses nothing: objects generated from the last valid spec stay in place.
-      const message = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
+      const message = parsed.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join('; ');
       const ready = { type: READY, status: 'False' as const, reason: 'InvalidSpec', message };
       return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
     }
@@ -222,8 +222,11 @@ export class ModelPoolController {
     result: { status: Pick<ModelPoolStatus, 'readyModels' | 'models' | 'generatedObjects'>; ready: ConditionInput; set: ConditionInput[]; remove: string[] },
   ): Promise<void> {
     const generation = pool.metadata.generation;
-    let conditions = setCondition(pool.status?.conditions as Condition[] | undefined, result.ready);
-    for (const c of result.set) conditions = setCondition(conditions, c);
+    // Every condition written here was decided for this generation, whichever branch decided it (InvalidSpec
+    // once went out without one, and a client waiting for "Ready at my generation" waited forever).
+    const stamp = (c: ConditionInput): ConditionInput => (generation !== undefined ? { ...c, observedGeneration: generation } : c);
+    let conditions = setCondition(pool.status?.conditions as Condition[] | undefined, stamp(result.ready));
+    for (const c of result.set) conditions = setCondition(conditions, stamp(c));
     for (const t of result.remove) conditions = removeCondition(conditions, t);
     const status: ModelPoolStatus = {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
@@ -233,6 +236,11 @@ export class ModelPoolController {
     };
     await writeStatus(this.deps.client, modelPoolResource, pool, status);
   }
+}
+
+/** A zod issue path the way the API server names fields: `spec.models[1].provider.endpoint`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return `spec${path.map((seg) => (typeof seg === 'number' ? `[${seg}]` : `.${String(seg)}`)).join('')}`;
 }
 
 function pickStatus(s: ModelPoolStatus | undefined): { status: Pick<ModelPoolStatus, 'readyModels' | 'models' | 'generatedObjects'> } {
