@@ -56,6 +56,8 @@ export interface ModelPoolControllerDeps {
   crdCheckTtlMs?: number;
   /** Image of a console plugin the operator has to create (hub/tag overrides). */
   pluginImage?: PluginImageOptions | undefined;
+  /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
+  servedGatewayNamespace?: string | undefined;
 }
 
 export class CachesNotSyncedError extends Error {
@@ -117,6 +119,14 @@ export class ModelPoolController {
       return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
     }
 
+    const served = this.deps.servedGatewayNamespace;
+    if (served !== undefined && gw !== served) {
+      // Our caches see nothing there, so readiness could never be observed: say so instead of staying Pending.
+      const message = `spec.gateway.namespace ${gw}: this operator serves only gateway namespace ${served} (HIGRESS_NAMESPACE with --higress-namespace-only); nothing was written for this pool`;
+      const ready = { type: READY, status: 'False' as const, reason: 'GatewayNamespaceNotServed', message };
+      return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
+    }
+
     // A referenced Secret whose cache has not listed yet would read as missing; its sync requeues the pool.
     if (!this.referencedSecretsSynced(current)) return;
     const crds = await this.observer.installedCrds();
@@ -150,6 +160,12 @@ export class ModelPoolController {
 
   private async finalizePool(pool: ModelPoolObject, owner: OwnerRef, gw: string): Promise<void> {
     if (!hasFinalizer(pool)) return;
+    const served = this.deps.servedGatewayNamespace;
+    if (served !== undefined && gw !== served) {
+      // Nothing was written for it (reconcilePool), and our caches could not show what is there anyway.
+      await removeFinalizer(this.deps.client, modelPoolResource, pool);
+      return this.observer.forget(makeKey(owner.namespace, owner.name));
+    }
     const crds = await this.observer.installedCrds();
     // "Nothing of ours is left" can only be read from caches that have listed at least once. Without the
     // Higress CRDs there is nothing of ours in Higress objects, and deletion must not hang on them.
@@ -169,6 +185,7 @@ export class ModelPoolController {
 
   private async reconcileGateway(gw: string): Promise<void> {
     const { pools, secrets, wasmPlugins, mcpBridges, configMaps } = this.deps;
+    if (this.deps.servedGatewayNamespace !== undefined && gw !== this.deps.servedGatewayNamespace) return; // its pools say why
     // A partial pool list would read as "those pools are gone" and release their entries.
     if (![pools, secrets, wasmPlugins, mcpBridges, configMaps].every((i: { hasSynced(): boolean }) => i.hasSynced())) {
       throw new CachesNotSyncedError('caches have not synced yet; the gateway waits');
