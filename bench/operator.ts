@@ -5,7 +5,9 @@
 // the operator makes in steady state (across at least one periodic resync), and the operator's RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../hack/lib/control-plane.js';
@@ -44,13 +46,29 @@ async function rss(pid: number): Promise<{ rssMb: number; peakRssMb: number }> {
   return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
 }
 
-async function operatorWrites(metricsUrl: string): Promise<number> {
+/** The operator's API requests so far, by `verb resource` (its higress_ai_operator_kube_requests_total). */
+async function operatorRequests(metricsUrl: string): Promise<Map<string, { n: number; write: boolean }>> {
   const text = await (await fetch(metricsUrl)).text();
-  let total = 0;
+  const out = new Map<string, { n: number; write: boolean }>();
   for (const line of text.split('\n')) {
-    if (line.startsWith('higress_ai_operator_kube_requests_total{') && line.includes('write="true"')) total += Number(line.split(' ').pop());
+    const m = /^higress_ai_operator_kube_requests_total\{verb="([^"]+)",resource="([^"]+)",write="(true|false)"\} (\S+)$/.exec(line);
+    if (m) out.set(`${m[1]} ${m[2]}`, { n: Number(m[4]), write: m[3] === 'true' });
   }
-  return total;
+  return out;
+}
+
+async function operatorWrites(metricsUrl: string): Promise<number> {
+  return [...(await operatorRequests(metricsUrl)).values()].filter((r) => r.write).reduce((a, r) => a + r.n, 0);
+}
+
+/** Requests between two snapshots, per apply: the round trips one apply costs, independent of machine load. */
+function requestsPer(before: Map<string, { n: number }>, after: Map<string, { n: number }>, applies: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of [...after].sort(([a], [b]) => a.localeCompare(b))) {
+    const d = v.n - (before.get(k)?.n ?? 0);
+    if (d > 0) out[k] = round(d / applies, 2);
+  }
+  return out;
 }
 
 async function waitUntil(what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
@@ -160,6 +178,7 @@ try {
   const end = await rss(operator.pid!);
 
   // Paced: one apply at a time into a cluster that already holds every pool above.
+  const requestsBefore = await operatorRequests(metricsUrl);
   const paced: number[] = [];
   for (let i = count; i < count + Number(values.paced); i++) {
     const pool = makePool(namespace, i);
@@ -170,6 +189,9 @@ try {
     paced.push(readyAt.get(key)! - started);
   }
   paced.sort((a, b) => a - b);
+  // Trailing work of the last apply (its gateway pass, a Ready write) lands just after Ready is observed.
+  await new Promise((r) => setTimeout(r, 1000));
+  const pacedRequests = requestsPer(requestsBefore, await operatorRequests(metricsUrl), paced.length);
   await pools.stop();
 
   const report = {
@@ -178,6 +200,10 @@ try {
     // Burst: all `count` pools created as fast as `concurrency` clients can; latency includes queueing.
     applyToReadyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? NaN) },
     pacedApplyToReadyMs: { count: paced.length, p50: round(percentile(paced, 50)), p99: round(percentile(paced, 99)) },
+    // API requests the operator made per paced apply (includes any periodic resync that fell in the window).
+    pacedRequestsPerApply: pacedRequests,
+    // The machine's 1-minute load average at the end, with its CPU count: the latencies above depend on it.
+    machine: { loadAverage1m: round(loadavg()[0]!, 2), cpus: cpus().length },
     convergeSeconds: round((converged - t0) / 1000, 2),
     createSeconds: round((applied - t0) / 1000, 2),
     steadyStateWrites,
@@ -189,6 +215,7 @@ try {
     // Issue 9: one apply with `count` pools present p50 ≤ 150 / p99 ≤ 400 ms; a burst all Ready ≤ 5 s.
     targets: { pacedApplyToReadyP50Ms: 150, pacedApplyToReadyP99Ms: 400, convergeSeconds: 5, steadyStateWrites: 0, rssMb: 200 },
   };
+  await mkdir(dirname(values.out), { recursive: true });
   await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
     [
@@ -198,6 +225,8 @@ try {
       `all Ready after       ${report.convergeSeconds} s   (burst of ${count}; target ≤ 5 s)`,
       `steady-state writes   ${steadyStateWrites} in ${windowMs / 1000} s incl. a resync   (target 0)`,
       `operator RSS          ${report.rssMb} MB, peak ${report.peakRssMb} MB   (target ≤ 200 MB)`,
+      `requests per apply    ${Object.entries(pacedRequests).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+      `machine               load ${report.machine.loadAverage1m} on ${report.machine.cpus} CPUs`,
       `report                ${values.out}`,
     ].join('\n') + '\n',
   );
