@@ -73,6 +73,13 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     onDelete: (p) => secrets.setReferences(makeKey(p.metadata.namespace, p.metadata.name), []),
   });
 
+  // Higress CRDs installed (or removed) while we run: pools that reported HigressCRDsMissing recover without a
+  // restart, and reconciles read CRD presence from here instead of asking. Only these CRDs, by name, are
+  // watched — not every CRD in the cluster.
+  const crds = new ReferencedObjects<KubeObject>({ client: mgr.client, resource: Resources.CustomResourceDefinition, logger: mgr.log });
+  crds.setReferences('modelpool-controller', ModelPoolController.watchedCrds);
+  mgr.addCache(crds, { required: false });
+
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const reconciler = new ModelPoolController({
     client: mgr.client,
@@ -88,16 +95,12 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     log: mgr.log,
     pluginImage: opts.pluginImage,
     servedGatewayNamespace: mgr.gatewayNamespace,
+    crds,
     event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
   });
   const w = new PoolWatches(reconciler, pools);
   watches = w;
 
-  // Higress CRDs installed (or removed) while we run: pools that reported HigressCRDsMissing recover without a
-  // restart. Only these CRDs, by name, are watched — not every CRD in the cluster.
-  const crds = new ReferencedObjects<KubeObject>({ client: mgr.client, resource: Resources.CustomResourceDefinition, logger: mgr.log });
-  crds.setReferences('modelpool-controller', ModelPoolController.watchedCrds);
-  mgr.addCache(crds, { required: false });
   const requeueAll = (): void => {
     for (const p of pools.store.list()) {
       enqueue(makeKey(p.metadata.namespace, p.metadata.name));

@@ -14,7 +14,7 @@ import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reco
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import { syncGateway } from './modelpool-gateway.js';
 import { derivedNames, PoolObjects, type ConfigMapObject } from './modelpool-objects.js';
-import { ENVOYFILTER_CRD, HIGRESS_CRDS, gatewayNamespaceOf, PoolObserver, secretNamesOf, type ModelPoolObject, type SecretCache } from './modelpool-observe.js';
+import { ENVOYFILTER_CRD, HIGRESS_CRDS, gatewayNamespaceOf, PoolObserver, secretNamesOf, type ModelPoolObject, type ObserverDeps, type SecretCache } from './modelpool-observe.js';
 import { modelPoolResource } from './resources.js';
 
 export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCache, type SecretObject } from './modelpool-observe.js';
@@ -52,8 +52,10 @@ export interface ModelPoolControllerDeps {
   event?: EventSink;
   enqueue(key: string): void;
   log: Logger;
-  /** How long a "Higress CRDs installed?" answer is trusted. */
+  /** How long a "Higress CRDs installed?" answer is trusted (when it comes from GETs, see `crds`). */
   crdCheckTtlMs?: number;
+  /** The by-name watch of the Higress/Istio CRDs; once listed, CRD presence is read from it. */
+  crds?: ObserverDeps['crds'];
   /** Image of a console plugin the operator has to create (hub/tag overrides). */
   pluginImage?: PluginImageOptions | undefined;
   /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
