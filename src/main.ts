@@ -32,6 +32,9 @@ async function runOperator(argv: string[]): Promise<void> {
       'plugin-image-tag': { type: 'string', default: process.env.HIGRESS_PLUGIN_IMAGE_TAG },
       'resync-seconds': { type: 'string', default: process.env.RESYNC_SECONDS ?? '600' },
       'gateway-batch-ms': { type: 'string', default: process.env.GATEWAY_BATCH_MS ?? '0' },
+      // Watch gateway kinds only in HIGRESS_NAMESPACE (the chart's higress.watchNamespaceOnly), so their reads
+      // need a Role there instead of a ClusterRole.
+      'higress-namespace-only': { type: 'boolean', default: process.env.HIGRESS_NAMESPACE_ONLY === 'true' },
     },
   });
   const log = createLogger('operator');
@@ -39,6 +42,7 @@ async function runOperator(argv: string[]): Promise<void> {
   kubeConfig.loadFromDefault();
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const leaderElect = !values['no-leader-elect'];
+  const higressNamespace = higressNamespaceFromEnv();
   const seconds = (flag: string): number => Number(values[flag as keyof typeof values]) * 1000;
   const operator = await startOperator({
     kubeConfig,
@@ -49,6 +53,7 @@ async function runOperator(argv: string[]): Promise<void> {
     resyncPeriodMs: seconds('resync-seconds'),
     fallbackRoutes: !values['no-fallback-routes'],
     gatewayBatchMs: Number(values['gateway-batch-ms']),
+    ...(values['higress-namespace-only'] ? { gatewayNamespace: higressNamespace } : {}),
     ...(values['plugin-image-tag'] ? { pluginImage: { tag: values['plugin-image-tag'] } } : {}),
     ...(leaderElect
       ? {
@@ -68,7 +73,7 @@ async function runOperator(argv: string[]): Promise<void> {
   });
   installShutdownHandlers([{ name: 'operator', run: () => operator.stop() }], { logger: log });
   log.info(
-    { identity, leaderElection: leaderElect, health: operator.healthAddress?.port, metrics: operator.metricsAddress?.port, higressNamespace: higressNamespaceFromEnv() },
+    { identity, leaderElection: leaderElect, health: operator.healthAddress?.port, metrics: operator.metricsAddress?.port, higressNamespace, higressNamespaceOnly: values['higress-namespace-only'] },
     'operator started',
   );
 }

@@ -27,6 +27,12 @@ export interface OperatorOptions {
   /** Leadership lost: default stops the controllers; src/main.ts exits instead. */
   onLeadershipLost?: () => void;
   pluginImage?: PluginImageOptions;
+  /**
+   * Serve only this gateway namespace: informers over gateway kinds list and watch only there (RBAC for those
+   * reads: a Role there, `hack/gen-rbac.ts`), and pools naming another gateway namespace get Ready=False.
+   * Undefined: every namespace.
+   */
+  gatewayNamespace?: string;
   /** Batch window (ms) for writes of the per-gateway shared objects; 0 writes at once. */
   gatewayBatchMs?: number;
   /** Render ModelPool fallback chains as routes + EnvoyFilter redirects (default true); false = retries only. */
@@ -66,6 +72,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     client,
     log,
     resyncPeriodMs: opts.resyncPeriodMs ?? 10 * 60_000,
+    ...(opts.gatewayNamespace ? { gatewayNamespace: opts.gatewayNamespace } : {}),
     ...(opts.healthPort !== undefined ? { healthPort: opts.healthPort, metricsPort: opts.metricsPort ?? ('health' as const) } : {}),
     ...(opts.leaderElection ? { leaderElection: opts.leaderElection } : {}),
     ...(opts.onLeadershipLost ? { onLeadershipLost: opts.onLeadershipLost } : {}),

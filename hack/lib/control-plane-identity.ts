@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_RBAC_NAMES, rbacObjects, type RbacNames, type RbacObject } from '../../src/rbac/render.js';
+import { CLUSTER_WIDE, DEFAULT_RBAC_NAMES, rbacObjects, type Placement, type RbacNames, type RbacObject } from '../../src/rbac/render.js';
 import type { Grant } from '../../src/rbac/table.js';
 import { OPERATOR_CONTEXT } from './kubeconfig-contexts.js';
 import { RawRequestError, rawRequest } from './raw-request.js';
@@ -53,6 +53,8 @@ export interface ProvisionOptions {
   names?: RbacNames;
   /** The RBAC table to grant (default: the real one); tests pass a table with a row removed. */
   table?: readonly Grant[];
+  /** Where the gateway read rows go (default: the ClusterRole, as for an operator watching every namespace). */
+  placement?: Placement;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function provisionOperatorIdentity(admin: KubeConfig, opts: Provisi
   const names = opts.names ?? DEFAULT_RBAC_NAMES;
   await ensureNamespace(admin, names.namespace);
   await ensureNamespace(admin, names.higressNamespace);
-  await applyObjects(admin, rbacObjects(names, opts.table));
+  await applyObjects(admin, rbacObjects(names, opts.table, opts.placement ?? CLUSTER_WIDE));
   const token = await serviceAccountToken(admin, names.namespace, names.name);
   const cluster = admin.getCurrentCluster();
   if (!cluster) throw new Error('admin kubeconfig has no current cluster');

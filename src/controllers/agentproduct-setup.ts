@@ -21,9 +21,9 @@ export interface AgentProductSetupOptions {
  */
 export function setupAgentProductController(mgr: Manager, opts: AgentProductSetupOptions = {}): { controller: Controller<AgentProductObject> } {
   const products = mgr.informer<AgentProductObject>(agentProductResource);
-  const ingresses = mgr.informer<KubeObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
-  const configMaps = mgr.informer<KubeObject>(Resources.ConfigMap, { labelSelector: managedSelector });
-  const wasmPlugins = mgr.informer<WasmPlugin & KubeObject>(Resources.WasmPlugin, { optional: true });
+  const ingresses = mgr.gatewayInformer<KubeObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const configMaps = mgr.gatewayInformer<KubeObject>(Resources.ConfigMap, { labelSelector: managedSelector });
+  const wasmPlugins = mgr.gatewayInformer<WasmPlugin & KubeObject>(Resources.WasmPlugin, { optional: true });
   const pipelines = mgr.informer<KubeObject>(ragPipelineResource);
 
   let enqueue: (key: string) => void = () => undefined;

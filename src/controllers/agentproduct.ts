@@ -22,6 +22,7 @@ import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
 import { errorMessage } from '../util/errors.js';
 import { DOCUMENT_REFRESH_MS, DOCUMENT_RETRY_MS, DocumentFetcher } from './agentproduct-documents.js';
 import type { EventSink } from './modelpool.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 
 /**
  * The AgentProduct controller, a thin shell: read the OpenAPI documents and Secrets the spec names, render
@@ -50,7 +51,7 @@ export function referencesOf(p: AgentProductObject): Record<ReferenceKind, Objec
   ];
   const configMaps = tools.flatMap((t) => (t.openapi?.configMap ? [t.openapi.configMap.name] : []));
   const redis = p.spec?.access?.redis?.service;
-  const services = redis ? [makeKey(redis.namespace ?? p.spec.gateway?.namespace ?? 'higress-system', redis.name)] : [];
+  const services = redis ? [makeKey(redis.namespace ?? p.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, redis.name)] : [];
   return { secrets: [...new Set(secrets)].map((n) => makeKey(ns, n)), configMaps: [...new Set(configMaps)].map((n) => makeKey(ns, n)), services };
 }
 
@@ -99,7 +100,7 @@ export class AgentProductController {
   productsOnGateway(obj: KubeObject): string[] {
     return this.deps.products.store
       .list()
-      .filter((p) => (p.spec?.gateway?.namespace ?? 'higress-system') === obj.metadata.namespace)
+      .filter((p) => (p.spec?.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE) === obj.metadata.namespace)
       .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
   }
 
@@ -324,7 +325,7 @@ export class AgentProductController {
   private async finalize(product: AgentProductObject, owner: OwnerRef): Promise<void> {
     if (!hasFinalizer(product)) return;
     const status = product.status;
-    const gateways = new Set([product.spec?.gateway?.namespace ?? 'higress-system', ...(status?.generatedObjects ?? []).map((o) => o.namespace)]);
+    const gateways = new Set([product.spec?.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, ...(status?.generatedObjects ?? []).map((o) => o.namespace)]);
     for (const gw of gateways) await this.leaveGateway(gw, status, owner);
     await removeFinalizer(this.deps.client, agentProductResource, product);
   }

@@ -59,8 +59,12 @@ export class PoolObjects {
   async apply(render: PoolRender): Promise<ApplyOutcome> {
     const out: ApplyOutcome = { errors: new Map(), conflicts: new Map() };
     const filters = await this.envoyFiltersServed();
-    for (const route of render.routes) await this.applyRoute(render, route, filters, out);
-    return out;
+    // Routes, and the objects of a route, are independent: each is read and applied on its own, so a pool's
+    // first apply costs two round trips of latency, not two per object (bench:operator, requests per apply).
+    await Promise.all(render.routes.map((route) => this.applyRoute(render, route, filters, out)));
+    // Completion order varies; status reads the first error and lists conflicts, and must not flip between passes.
+    const sorted = <V>(m: Map<string, V>) => new Map([...m].sort(([a], [b]) => a.localeCompare(b)));
+    return { errors: sorted(out.errors), conflicts: sorted(out.conflicts) };
   }
 
   private async applyRoute(render: PoolRender, route: RouteRender, filters: boolean, out: ApplyOutcome): Promise<void> {
@@ -77,20 +81,21 @@ export class PoolObjects {
       ...route.ingresses.map((i) => [Resources.Ingress, this.informers.ingresses, i as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject]),
       ...(filters ? route.envoyFilters.map((f) => [Resources.EnvoyFilter, this.informers.envoyFilters, f as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject]) : []),
     ];
-    for (const [rt, informer, desired] of items) {
+    const applyOne = async ([rt, informer, desired]: [ResourceType, Informer<KubeObject>, KubeObject]): Promise<void> => {
       const name = desired.metadata.name ?? '';
       const observed = rt === Resources.ConfigMap ? cmObserved : await this.observed(rt, informer, gw, name);
       const owner = observed ? (ownerOf(observed) ?? (cmObserved ? routeOwner : undefined)) : undefined;
       if (observed && (!owner || ownerId(owner) !== id)) {
         out.conflicts.set(`${rt.kind}/${name}`, holderOf(observed, owner));
-        continue;
+        return;
       }
       try {
         await applyIfChanged(this.client, rt, desired, { observed, trustObservedAbsence: true });
       } catch (err) {
         out.errors.set(`${rt.kind}/${name}`, { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${gw}/${name}: ${errorMessage(err)}` });
       }
-    }
+    };
+    await Promise.all(items.map(applyOne));
   }
 
   /** The cached object, or — because our caches only hold labelled objects — what the API server has. */

@@ -43,11 +43,11 @@ export function secretsReferencedBy(pool: ModelPoolObject): string[] {
  */
 export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptions = {}): { controller: Controller<ModelPoolObject>; reconciler: ModelPoolController } {
   const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
-  const ingresses = mgr.informer<KubeObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
-  const wasmPlugins = mgr.informer<SharedWasmPlugin>(Resources.WasmPlugin, { optional: true });
-  const mcpBridges = mgr.informer<McpBridge>(Resources.McpBridge, { fieldSelector: `metadata.name=${MCPBRIDGE_NAME}`, optional: true });
-  const envoyFilters = mgr.informer<KubeObject>(Resources.EnvoyFilter, { optional: true });
-  const configMaps = mgr.informer<ConfigMapObject>(Resources.ConfigMap, { labelSelector: `${CONFIG_MAP_TYPE_LABEL}=${AI_ROUTE_CONFIG_MAP_TYPE}` });
+  const ingresses = mgr.gatewayInformer<KubeObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const wasmPlugins = mgr.gatewayInformer<SharedWasmPlugin>(Resources.WasmPlugin, { optional: true });
+  const mcpBridges = mgr.gatewayInformer<McpBridge>(Resources.McpBridge, { fieldSelector: `metadata.name=${MCPBRIDGE_NAME}`, optional: true });
+  const envoyFilters = mgr.gatewayInformer<KubeObject>(Resources.EnvoyFilter, { optional: true });
+  const configMaps = mgr.gatewayInformer<ConfigMapObject>(Resources.ConfigMap, { labelSelector: `${CONFIG_MAP_TYPE_LABEL}=${AI_ROUTE_CONFIG_MAP_TYPE}` });
 
   // Created before the controller that owns the queue; nothing is enqueued before the manager starts it.
   let enqueue: (key: string) => void = () => undefined;
@@ -73,6 +73,13 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     onDelete: (p) => secrets.setReferences(makeKey(p.metadata.namespace, p.metadata.name), []),
   });
 
+  // Higress CRDs installed (or removed) while we run: pools that reported HigressCRDsMissing recover without a
+  // restart, and reconciles read CRD presence from here instead of asking. Only these CRDs, by name, are
+  // watched — not every CRD in the cluster.
+  const crds = new ReferencedObjects<KubeObject>({ client: mgr.client, resource: Resources.CustomResourceDefinition, logger: mgr.log });
+  crds.setReferences('modelpool-controller', ModelPoolController.watchedCrds);
+  mgr.addCache(crds, { required: false });
+
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const reconciler = new ModelPoolController({
     client: mgr.client,
@@ -87,16 +94,13 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     enqueue: (key) => enqueue(key),
     log: mgr.log,
     pluginImage: opts.pluginImage,
+    servedGatewayNamespace: mgr.gatewayNamespace,
+    crds,
     event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
   });
   const w = new PoolWatches(reconciler, pools);
   watches = w;
 
-  // Higress CRDs installed (or removed) while we run: pools that reported HigressCRDsMissing recover without a
-  // restart. Only these CRDs, by name, are watched — not every CRD in the cluster.
-  const crds = new ReferencedObjects<KubeObject>({ client: mgr.client, resource: Resources.CustomResourceDefinition, logger: mgr.log });
-  crds.setReferences('modelpool-controller', ModelPoolController.watchedCrds);
-  mgr.addCache(crds, { required: false });
   const requeueAll = (): void => {
     for (const p of pools.store.list()) {
       enqueue(makeKey(p.metadata.namespace, p.metadata.name));

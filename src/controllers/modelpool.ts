@@ -14,7 +14,7 @@ import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reco
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import { syncGateway } from './modelpool-gateway.js';
 import { derivedNames, PoolObjects, type ConfigMapObject } from './modelpool-objects.js';
-import { ENVOYFILTER_CRD, HIGRESS_CRDS, gatewayNamespaceOf, PoolObserver, secretNamesOf, type ModelPoolObject, type SecretCache } from './modelpool-observe.js';
+import { ENVOYFILTER_CRD, HIGRESS_CRDS, gatewayNamespaceOf, PoolObserver, secretNamesOf, type ModelPoolObject, type ObserverDeps, type SecretCache } from './modelpool-observe.js';
 import { modelPoolResource } from './resources.js';
 
 export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCache, type SecretObject } from './modelpool-observe.js';
@@ -52,10 +52,14 @@ export interface ModelPoolControllerDeps {
   event?: EventSink;
   enqueue(key: string): void;
   log: Logger;
-  /** How long a "Higress CRDs installed?" answer is trusted. */
+  /** How long a "Higress CRDs installed?" answer is trusted (when it comes from GETs, see `crds`). */
   crdCheckTtlMs?: number;
+  /** The by-name watch of the Higress/Istio CRDs; once listed, CRD presence is read from it. */
+  crds?: ObserverDeps['crds'];
   /** Image of a console plugin the operator has to create (hub/tag overrides). */
   pluginImage?: PluginImageOptions | undefined;
+  /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
+  servedGatewayNamespace?: string | undefined;
 }
 
 export class CachesNotSyncedError extends Error {
@@ -112,8 +116,16 @@ export class ModelPoolController {
     const parsed = modelPoolSpecSchema.safeParse(current.spec);
     if (!parsed.success) {
       // Loses nothing: objects generated from the last valid spec stay in place.
-      const message = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
+      const message = parsed.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join('; ');
       const ready = { type: READY, status: 'False' as const, reason: 'InvalidSpec', message };
+      return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
+    }
+
+    const served = this.deps.servedGatewayNamespace;
+    if (served !== undefined && gw !== served) {
+      // Our caches see nothing there, so readiness could never be observed: say so instead of staying Pending.
+      const message = `spec.gateway.namespace ${gw}: this operator serves only gateway namespace ${served} (HIGRESS_NAMESPACE with --higress-namespace-only); nothing was written for this pool`;
+      const ready = { type: READY, status: 'False' as const, reason: 'GatewayNamespaceNotServed', message };
       return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
     }
 
@@ -150,6 +162,12 @@ export class ModelPoolController {
 
   private async finalizePool(pool: ModelPoolObject, owner: OwnerRef, gw: string): Promise<void> {
     if (!hasFinalizer(pool)) return;
+    const served = this.deps.servedGatewayNamespace;
+    if (served !== undefined && gw !== served) {
+      // Nothing was written for it (reconcilePool), and our caches could not show what is there anyway.
+      await removeFinalizer(this.deps.client, modelPoolResource, pool);
+      return this.observer.forget(makeKey(owner.namespace, owner.name));
+    }
     const crds = await this.observer.installedCrds();
     // "Nothing of ours is left" can only be read from caches that have listed at least once. Without the
     // Higress CRDs there is nothing of ours in Higress objects, and deletion must not hang on them.
@@ -169,6 +187,7 @@ export class ModelPoolController {
 
   private async reconcileGateway(gw: string): Promise<void> {
     const { pools, secrets, wasmPlugins, mcpBridges, configMaps } = this.deps;
+    if (this.deps.servedGatewayNamespace !== undefined && gw !== this.deps.servedGatewayNamespace) return; // its pools say why
     // A partial pool list would read as "those pools are gone" and release their entries.
     if (![pools, secrets, wasmPlugins, mcpBridges, configMaps].every((i: { hasSynced(): boolean }) => i.hasSynced())) {
       throw new CachesNotSyncedError('caches have not synced yet; the gateway waits');
@@ -222,8 +241,11 @@ export class ModelPoolController {
     result: { status: Pick<ModelPoolStatus, 'readyModels' | 'models' | 'generatedObjects'>; ready: ConditionInput; set: ConditionInput[]; remove: string[] },
   ): Promise<void> {
     const generation = pool.metadata.generation;
-    let conditions = setCondition(pool.status?.conditions as Condition[] | undefined, result.ready);
-    for (const c of result.set) conditions = setCondition(conditions, c);
+    // Every condition written here was decided for this generation, whichever branch decided it (InvalidSpec
+    // once went out without one, and a client waiting for "Ready at my generation" waited forever).
+    const stamp = (c: ConditionInput): ConditionInput => (generation !== undefined ? { ...c, observedGeneration: generation } : c);
+    let conditions = setCondition(pool.status?.conditions as Condition[] | undefined, stamp(result.ready));
+    for (const c of result.set) conditions = setCondition(conditions, stamp(c));
     for (const t of result.remove) conditions = removeCondition(conditions, t);
     const status: ModelPoolStatus = {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
@@ -233,6 +255,11 @@ export class ModelPoolController {
     };
     await writeStatus(this.deps.client, modelPoolResource, pool, status);
   }
+}
+
+/** A zod issue path the way the API server names fields: `spec.models[1].provider.endpoint`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return `spec${path.map((seg) => (typeof seg === 'number' ? `[${seg}]` : `.${String(seg)}`)).join('')}`;
 }
 
 function pickStatus(s: ModelPoolStatus | undefined): { status: Pick<ModelPoolStatus, 'readyModels' | 'models' | 'generatedObjects'> } {

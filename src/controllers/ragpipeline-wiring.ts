@@ -48,7 +48,7 @@ export interface RagWiring {
 export function setupRagPipelineController(mgr: Manager, options: RagOperatorOptions = {}): RagWiring {
   const pipelines = mgr.informer<RagPipelineObject>(ragPipelineResource);
   const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
-  const ingresses = mgr.informer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const ingresses = mgr.gatewayInformer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
   const owned = (resource: typeof Deployments) => mgr.informer<WorkloadObject>(resource, { labelSelector: ragOwnedSelector, optional: true });
   const deployments = owned(Deployments);
   const configMaps = owned(Resources.ConfigMap);

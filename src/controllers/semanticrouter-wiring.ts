@@ -36,7 +36,7 @@ export interface RouterWiring {
 export function setupSemanticRouterController(mgr: Manager, options: RouterOperatorOptions = {}): RouterWiring {
   const routers = mgr.informer<SemanticRouterObject>(semanticRouterResource);
   const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
-  const ingresses = mgr.informer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
+  const ingresses = mgr.gatewayInformer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
   const owned = (resource: typeof Deployments) => mgr.informer<WorkloadObject>(resource, { labelSelector: routerOwnedSelector, optional: true });
   const deployments = owned(Deployments);
   const configMaps = owned(Resources.ConfigMap);

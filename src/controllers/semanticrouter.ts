@@ -22,6 +22,7 @@ import type { IngressObject } from './ragpipeline.js';
 import { Deployments, PersistentVolumeClaims, type WorkloadObject } from './ragpipeline.js';
 import { deploymentView, type PollMemory, type RouterLocator, type RouterStatusReader } from './semanticrouter-runtime.js';
 import { syncRouterProvider, type ProviderSync } from './semanticrouter-provider.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 
 /**
  * The SemanticRouter controller, a thin shell: render (pure), apply, poll the router's `/status` when due,
@@ -171,7 +172,7 @@ export class SemanticRouterController {
     const claimed = new Map<string, string>();
     for (const other of this.deps.routers.store.list()) {
       const theirs = `${other.metadata.creationTimestamp ?? ''}/${other.metadata.namespace}/${other.metadata.name}`;
-      if (theirs >= mine || (other.spec.gateway?.namespace ?? 'higress-system') !== gw) continue;
+      if (theirs >= mine || (other.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE) !== gw) continue;
       for (const v of other.spec.virtualModels ?? ['auto']) claimed.set(v, ownerId({ kind: KIND, namespace: other.metadata.namespace ?? 'default', name: other.metadata.name }));
     }
     return claimed;
@@ -231,11 +232,11 @@ export class SemanticRouterController {
     if (!hasFinalizer(router)) return;
     // Workload objects carry ownerReferences (garbage collection); gateway objects live in another namespace.
     await this.pruneGateway(owner, () => true);
-    await removeRegistries(this.deps.client, { namespace: router.spec.gateway?.namespace ?? 'higress-system', owner }).catch((err: unknown) =>
+    await removeRegistries(this.deps.client, { namespace: router.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, owner }).catch((err: unknown) =>
       this.deps.log.warn({ router: ownerId(owner), err: errorMessage(err) }, 'McpBridge registry not removed'),
     );
     const providerId = renderedProviderId(owner);
-    await syncRouterProvider(this.deps.client, { namespace: router.spec.gateway?.namespace ?? 'higress-system', owner: ownerId(owner), providerId }).catch(() => undefined);
+    await syncRouterProvider(this.deps.client, { namespace: router.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, owner: ownerId(owner), providerId }).catch(() => undefined);
     await this.deps.locator?.release(owner);
     this.memory.delete(makeKey(owner.namespace, owner.name));
     await removeFinalizer(this.deps.client, semanticRouterResource, router);

@@ -37,6 +37,11 @@ export interface ManagerOptions {
   log?: Logger;
   /** Periodic resync of every informer; 0 disables. Default 10 min. */
   resyncPeriodMs?: number;
+  /**
+   * The one gateway namespace this operator serves: informers over gateway kinds ({@link Manager.gatewayInformer})
+   * list and watch only there, so the RBAC for those reads can be a Role in that namespace. Undefined: every namespace.
+   */
+  gatewayNamespace?: string;
   /** `/healthz` and `/readyz`; undefined serves none, 0 picks a free port. */
   healthPort?: number;
   /** `/metrics`; undefined serves none, 0 picks a free port, `'health'` serves it on the health server. */
@@ -74,6 +79,8 @@ export class Manager {
   readonly client: KubeClient;
   readonly log: Logger;
   readonly resyncPeriodMs: number;
+  /** See {@link ManagerOptions.gatewayNamespace}. */
+  readonly gatewayNamespace: string | undefined;
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly caches: Array<{ cache: Cache; required: boolean }> = [];
   private readonly leaderRunnables: Runnable[] = [];
@@ -91,6 +98,7 @@ export class Manager {
     this.client = opts.client;
     this.log = opts.log ?? createLogger('manager');
     this.resyncPeriodMs = opts.resyncPeriodMs ?? 10 * 60_000;
+    this.gatewayNamespace = opts.gatewayNamespace;
   }
 
   /** The shared informer for `resource` in `scope`; created on first request, started with the manager. */
@@ -115,6 +123,14 @@ export class Manager {
       if (entry) entry.required = true;
     }
     return informer as unknown as Informer<T>;
+  }
+
+  /**
+   * The shared informer over a kind the gateway reads (Ingress, WasmPlugin, McpBridge, EnvoyFilter, the console's
+   * ConfigMaps): in the served gateway namespace when the operator is scoped to one, else in every namespace.
+   */
+  gatewayInformer<T extends KubeObject>(resource: ResourceType, scope: Omit<InformerScope, 'namespace'> = {}): Informer<T> {
+    return this.informer<T>(resource, { ...scope, ...(this.gatewayNamespace ? { namespace: this.gatewayNamespace } : {}) });
   }
 
   /** A cache that is not a plain informer (e.g. ReferencedObjects); started on every replica. */

@@ -85,7 +85,7 @@ export function mergeRegistries(current: readonly Registry[], owners: Readonly<R
 }
 
 export interface SyncRegistriesOptions {
-  /** Higress namespace. Default `higress-system`. */
+  /** Higress namespace. Default `DEFAULT_HIGRESS_NAMESPACE`. */
   namespace?: string;
   owner: OwnerRef;
   /** The full set of registries `owner` wants; `[]` removes all of its entries. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { API_GROUP, CRDS } from '../api/v1alpha1/index.js';
 import { Deployments, PersistentVolumeClaims } from '../controllers/ragpipeline.js';
 import { renderRbacFiles } from './files.js';
-import { SCOPES, activeGrants, rbacObjects, rulesFor } from './render.js';
+import { HIGRESS_NAMESPACE_ONLY, SCOPES, activeGrants, rbacObjects, rulesFor } from './render.js';
 import { RBAC_TABLE } from './table.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -50,6 +50,16 @@ describe('RBAC table', () => {
     for (const rt of [Deployments, PersistentVolumeClaims]) {
       expect(RBAC_TABLE.some((g) => JSON.stringify(g.resource) === JSON.stringify(rt))).toBe(true);
     }
+  });
+
+  it('with the operator scoped to HIGRESS_NAMESPACE, gateway kinds are read only there', () => {
+    const objects = rbacObjects(undefined, undefined, HIGRESS_NAMESPACE_ONLY);
+    const resourcesOf = (o: (typeof objects)[number] | undefined) => ((o?.rules ?? []) as { resources: string[] }[]).flatMap((r) => r.resources);
+    const gatewayKinds = ['ingresses', 'wasmplugins', 'mcpbridges', 'envoyfilters'];
+    expect(resourcesOf(objects.find((o) => o.kind === 'ClusterRole')).filter((r) => gatewayKinds.includes(r))).toEqual([]);
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'higress-system');
+    const reads = ((role?.rules ?? []) as { resources: string[]; verbs: string[] }[]).filter((r) => r.verbs.includes('list') && r.verbs.includes('watch'));
+    expect(gatewayKinds.filter((k) => !reads.some((r) => r.resources.includes(k)))).toEqual([]);
   });
 
   it('binds every role to the one ServiceAccount', () => {

@@ -13,7 +13,22 @@ export interface PolicyRule {
 }
 
 const VERB_ORDER: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
-export const SCOPES: readonly Scope[] = ['cluster', 'higress', 'operator'];
+/** Scopes that become a role; `gateway` rows join `cluster` or `higress` (see {@link Placement}). */
+export type RoleScope = Exclude<Scope, 'gateway'>;
+export const SCOPES: readonly RoleScope[] = ['cluster', 'higress', 'operator'];
+
+/** How the operator is configured: where its `gateway` read rows are granted. */
+export interface Placement {
+  /** The operator watches gateway kinds only in HIGRESS_NAMESPACE (`--higress-namespace-only`). */
+  higressNamespaceOnly: boolean;
+}
+export const CLUSTER_WIDE: Placement = { higressNamespaceOnly: false };
+export const HIGRESS_NAMESPACE_ONLY: Placement = { higressNamespaceOnly: true };
+
+/** The role that carries the `gateway` rows under `placement`. */
+export function gatewayReadScope(placement: Placement): RoleScope {
+  return placement.higressNamespaceOnly ? 'higress' : 'cluster';
+}
 
 function resourceName(g: Grant): string {
   return g.subresource ? `${g.resource.plural}/${g.subresource}` : g.resource.plural;
@@ -24,8 +39,16 @@ export function activeGrants(table: readonly Grant[] = RBAC_TABLE): Grant[] {
   return table.filter((g) => g.pending === undefined);
 }
 
-/** Merged, sorted rules of one scope. */
-export function rulesFor(scope: Scope, table: readonly Grant[] = RBAC_TABLE): PolicyRule[] {
+/**
+ * Merged, sorted rules of one scope. With a `placement`, `scope` is a role's and the `gateway` rows are placed
+ * into it as configured; without, rows are matched by their own scope (the chart's per-scope rule files).
+ */
+export function rulesFor(scope: Scope, table: readonly Grant[] = RBAC_TABLE, placement?: Placement): PolicyRule[] {
+  if (placement) {
+    // Appended, not merged: the chart appends files/rbac/gateway-rules.yaml the same way, so config/rbac and the
+    // chart render identical rule lists.
+    return [...rulesFor(scope, table), ...(gatewayReadScope(placement) === scope ? rulesFor('gateway', table) : [])];
+  }
   // (group, resource) → verbs and reasons, over every controller that needs it.
   const byResource = new Map<string, { group: string; resource: string; verbs: Set<Verb>; why: Set<string> }>();
   for (const g of activeGrants(table)) {
@@ -99,20 +122,20 @@ export interface RbacObject {
 const RBAC_API = 'rbac.authorization.k8s.io/v1';
 
 /** Name and namespace of the Role (or ClusterRole) for a scope. */
-export function roleFor(scope: Scope, names: RbacNames): { kind: 'ClusterRole' | 'Role'; name: string; namespace?: string } {
+export function roleFor(scope: RoleScope, names: RbacNames): { kind: 'ClusterRole' | 'Role'; name: string; namespace?: string } {
   if (scope === 'cluster') return { kind: 'ClusterRole', name: names.name };
   if (scope === 'higress') return { kind: 'Role', name: `${names.name}-gateway`, namespace: names.higressNamespace };
   return { kind: 'Role', name: `${names.name}-leader-election`, namespace: names.namespace };
 }
 
 /** ServiceAccount, roles and bindings as objects (the harness applies these; the files are rendered from them). */
-export function rbacObjects(names: RbacNames = DEFAULT_RBAC_NAMES, table: readonly Grant[] = RBAC_TABLE): RbacObject[] {
+export function rbacObjects(names: RbacNames = DEFAULT_RBAC_NAMES, table: readonly Grant[] = RBAC_TABLE, placement: Placement = CLUSTER_WIDE): RbacObject[] {
   const subject = { kind: 'ServiceAccount', name: names.name, namespace: names.namespace };
   const out: RbacObject[] = [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: names.name, namespace: names.namespace } }];
   for (const scope of SCOPES) {
     const role = roleFor(scope, names);
     const metadata = { name: role.name, ...(role.namespace ? { namespace: role.namespace } : {}) };
-    const rules = rulesFor(scope, table).map(({ why: _why, ...rule }) => rule);
+    const rules = rulesFor(scope, table, placement).map(({ why: _why, ...rule }) => rule);
     out.push({ apiVersion: RBAC_API, kind: role.kind, metadata, rules });
     out.push({
       apiVersion: RBAC_API,

@@ -17,9 +17,12 @@ export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'd
  * - `cluster`: every namespace (ClusterRole + ClusterRoleBinding) — our own kinds, and what they reference or
  *   render in their own namespace;
  * - `higress`: only the Higress namespace (Role + RoleBinding there) — the gateway objects we generate;
+ * - `gateway`: reads of gateway kinds, where the informers list and watch them: with `cluster` while the operator
+ *   watches every namespace (the default), with `higress` when it serves only HIGRESS_NAMESPACE
+ *   (`--higress-namespace-only`, the chart's `higress.watchNamespaceOnly`; render.ts `Placement`);
  * - `operator`: only the operator's own namespace (Role + RoleBinding) — its leader-election Lease.
  */
-export type Scope = 'cluster' | 'higress' | 'operator';
+export type Scope = 'cluster' | 'higress' | 'gateway' | 'operator';
 
 export interface Grant {
   /** Which controller (or kit part) needs it; several rows may name the same resource. */
@@ -71,15 +74,15 @@ export const RBAC_TABLE: readonly Grant[] = [
   // --- ModelPool (src/controllers/modelpool.ts) ---
   ...ownKind('modelpool', modelPoolResource),
   { controller: 'modelpool', resource: Resources.Secret, verbs: READ, scope: 'cluster', why: 'provider API keys referenced by credentials.secretRef (read-only)' },
-  // Gateway objects: read everywhere the informers watch, written only in the Higress namespace.
-  { controller: 'modelpool', resource: Resources.Ingress, verbs: READ, scope: 'cluster', why: 'informer over our labelled Ingresses' },
+  // Gateway objects: read where the informers watch (scope `gateway`), written only in the Higress namespace.
+  { controller: 'modelpool', resource: Resources.Ingress, verbs: READ, scope: 'gateway', why: 'informer over our labelled Ingresses' },
   { controller: 'modelpool', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'one x-higress-llm-model route per model (+ fallback routes)' },
-  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: READ, scope: 'cluster', why: 'informer over the console plugins we hold entries in (ai-proxy.internal, model-router.internal, …)' },
+  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: READ, scope: 'gateway', why: 'informer over the console plugins we hold entries in (ai-proxy.internal, model-router.internal, …)' },
   { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'our providers and rules in the console WasmPlugins' },
-  { controller: 'modelpool', resource: Resources.McpBridge, verbs: READ, scope: 'cluster', why: 'informer over McpBridge/default (read-merge-write of its registries)' },
+  { controller: 'modelpool', resource: Resources.McpBridge, verbs: READ, scope: 'gateway', why: 'informer over McpBridge/default (read-merge-write of its registries)' },
   // No delete: McpBridge/default belongs to the Higress install; we only merge our registries into it.
   { controller: 'modelpool', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'our registries in McpBridge/default' },
-  { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: READ, scope: 'cluster', why: 'informer over our fallback EnvoyFilters' },
+  { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: READ, scope: 'gateway', why: 'informer over our fallback EnvoyFilters' },
   { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: WRITE, scope: 'higress', why: 'fallback-chain redirect patches' },
   { controller: 'modelpool', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'higress', why: 'console AI routes (ai-route-<n>) and their domain-<d> ConfigMaps' },
   // list/watch: the ops-runtime branch watches each Higress CRD by name (fieldSelector) to recover the moment it is
@@ -119,9 +122,9 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'agentproduct', resource: Resources.Secret, verbs: READ, scope: 'cluster', why: 'consumer keys, OpenAPI credentials, Redis password named by the product (read-only)' },
   { controller: 'agentproduct', resource: Resources.ConfigMap, verbs: READ, scope: 'cluster', why: 'OpenAPI documents named by tools[].openapi.configMap; informer over our labelled ConfigMaps' },
   { controller: 'agentproduct', resource: Resources.ConfigMap, verbs: WRITE, scope: 'higress', why: 'console AI-route ConfigMap of the agent endpoint (ai-route-<r>)' },
-  { controller: 'agentproduct', resource: Resources.Ingress, verbs: READ, scope: 'cluster', why: 'informer over our labelled Ingresses' },
+  { controller: 'agentproduct', resource: Resources.Ingress, verbs: READ, scope: 'gateway', why: 'informer over our labelled Ingresses' },
   { controller: 'agentproduct', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'mcp-server-<n>.internal and the agent AI route' },
-  { controller: 'agentproduct', resource: Resources.WasmPlugin, verbs: READ, scope: 'cluster', why: 'informer over the console plugins we hold rules in (mcp-server.internal, key-auth.internal, ai-agent-<v>)' },
+  { controller: 'agentproduct', resource: Resources.WasmPlugin, verbs: READ, scope: 'gateway', why: 'informer over the console plugins we hold rules in (mcp-server.internal, key-auth.internal, ai-agent-<v>)' },
   { controller: 'agentproduct', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'our rules/consumers in the console plugins; our ai-token-ratelimit plugin' },
 
 ];

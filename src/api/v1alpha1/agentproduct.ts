@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
 import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 
 /**
  * AgentProduct: tools (from OpenAPI documents, RagPipelines and existing MCP servers), an optional agent
@@ -220,7 +221,7 @@ export const accessSchema = z
 
 export const agentGatewaySchema = z
   .object({
-    namespace: z.string().min(1).max(63).regex(DNS_LABEL).default('higress-system').describe('Higress system namespace (where the console keeps its objects).'),
+    namespace: z.string().min(1).max(63).regex(DNS_LABEL).default(DEFAULT_HIGRESS_NAMESPACE).describe('Higress system namespace (where the console keeps its objects).'),
     ingressClassName: objectName('Ingress class Higress watches.').default('higress'),
     hosts: z
       .array(z.string().min(1).max(253).regex(HOST))
@@ -293,7 +294,7 @@ const PRODUCT_RULES: ProductRule[] = [
 
 const specObject = z
   .object({
-    gateway: agentGatewaySchema.default({ namespace: 'higress-system', ingressClassName: 'higress' }),
+    gateway: agentGatewaySchema.default({ namespace: DEFAULT_HIGRESS_NAMESPACE, ingressClassName: 'higress' }),
     tools: z.array(toolSourceSchema).min(1).max(16).describe('Where the tools come from; each source becomes one MCP server.'),
     agent: agentSchema.optional(),
     access: accessSchema.optional(),

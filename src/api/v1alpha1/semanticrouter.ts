@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
 import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 
 /**
  * SemanticRouter: the semantic router runtime (src/router/) for one ModelPool — Deployment + Service +
@@ -204,14 +205,14 @@ const specObject = z
     budget: budgetSchema.optional(),
     gateway: z
       .object({
-        namespace: z.string().min(1).max(63).regex(DNS_LABEL).default('higress-system').describe('Higress system namespace (AI route, provider entry).'),
+        namespace: z.string().min(1).max(63).regex(DNS_LABEL).default(DEFAULT_HIGRESS_NAMESPACE).describe('Higress system namespace (AI route, provider entry).'),
         url: z
           .url()
           .max(2048)
           .optional()
           .describe('How the router reaches the gateway for the chosen model; default http://higress-gateway.<namespace>.svc.cluster.local/v1.'),
       })
-      .default({ namespace: 'higress-system' })
+      .default({ namespace: DEFAULT_HIGRESS_NAMESPACE })
       .describe('The gateway the router sits behind and sends the chosen model back through.'),
     statusPollSeconds: z.int().min(1).max(3600).default(30).describe("How often the operator reads the router's /status."),
     image: z.string().min(1).max(512).regex(/^[^\s]+$/).optional().describe("Router image; the operator's default when omitted."),
