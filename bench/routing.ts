@@ -344,10 +344,10 @@ async function main(): Promise<void> {
     latencyNote: 'latencyMs = simulated model latency (ttft + output tokens / tokens per second, unscaled) + router decision time',
     seconds: (performance.now() - t0) / 1000,
   };
-  mkdirSync(dirname(args.out!), { recursive: true });
-  writeFileSync(args.out!, `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
 
-  const png = args.png ?? args.out!.replace(/\.json$/, '.png');
+  const png = args.png ?? args.out.replace(/\.json$/, '.png');
   writeRoutingChart(result, png);
 
   const row = (name: string, s: Summary): string =>

@@ -52,7 +52,7 @@ function startListening(command: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
       child.kill('SIGKILL');
       reject(new Error(`${command.at(-1)} did not start listening within ${timeoutMs} ms`));
     }, timeoutMs);
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       try {
         const parsed = JSON.parse(line) as { msg?: string; url?: string };

@@ -69,7 +69,7 @@ export class OpenAiEmbeddingsClient implements Embedder {
       if (this.options.dimensions !== undefined && vector.length !== this.options.dimensions) {
         throw new EmbeddingError('EmbeddingDimensionMismatch', `expected ${this.options.dimensions} dimensions, got ${vector.length}`);
       }
-      out[item.index ?? position] = l2normalise(Float32Array.from(vector as number[]));
+      out[item.index ?? position] = l2normalise(Float32Array.from(vector));
     });
     return out;
   }

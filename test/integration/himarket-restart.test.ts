@@ -48,7 +48,7 @@ describe('operator kill -9 mid-sync', () => {
     };
     child = startOperatorProcess();
     await waitConnection(env, 'Connected', 120_000);
-    await createPool(env.ns, 'crash', poolSpec(env.gw, { publish: { connectionRef: { name: env.connection } } } as never));
+    await createPool(env.ns, 'crash', poolSpec(env.gw, { publish: { connectionRef: { name: env.connection } } }));
     await waitFor(() => killedAt, { timeoutMs: 120_000, description: 'operator killed right after HiMarket stored the product' });
     expect(child.signalCode).toBe('SIGKILL');
 

@@ -178,7 +178,7 @@ export const agentGatewaySchema = z
 interface ProductRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(spec: AgentProductSpecInput): boolean;
+  holds: (spec: AgentProductSpecInput) => boolean;
 }
 
 type AgentProductSpecInput = {

@@ -177,7 +177,7 @@ export const gatewaySchema = z
 interface PoolRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(spec: ModelPoolSpecInput): boolean;
+  holds: (spec: ModelPoolSpecInput) => boolean;
 }
 
 type ModelPoolSpecInput = {

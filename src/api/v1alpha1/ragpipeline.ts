@@ -187,7 +187,7 @@ export const ragResourcesSchema = z
 interface PipelineRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(spec: RagPipelineSpecInput): boolean;
+  holds: (spec: RagPipelineSpecInput) => boolean;
 }
 
 type RagPipelineSpecInput = {

@@ -119,7 +119,7 @@ const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optio
 interface RouterRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(spec: SemanticRouterSpecInput): boolean;
+  holds: (spec: SemanticRouterSpecInput) => boolean;
 }
 
 type SemanticRouterSpecInput = {

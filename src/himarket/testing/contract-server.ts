@@ -211,7 +211,7 @@ export class HiMarketContractServer {
       const who = this.principal(req);
       const result = await this.route(method, path, url.searchParams, body, who);
       if (result === FORBIDDEN) return plain403();
-      const [data, afterSend] = Array.isArray(result) && result[0] === DEFER ? [result[1], result[2] as () => Promise<'drop' | void>] : [result, undefined];
+      const [data, afterSend]: [unknown, (() => Promise<'drop' | void>) | undefined] = Array.isArray(result) && result[0] === DEFER ? [result[1], result[2] as () => Promise<'drop' | void>] : [result, undefined];
       if (afterSend && (await afterSend()) === 'drop') {
         req.socket.destroy();
         return;
@@ -330,7 +330,7 @@ export class HiMarketContractServer {
         );
       }
       if (method === 'POST') {
-        const portalId = String(b.portalId ?? '');
+        const portalId = text(b.portalId);
         if (!this.portals.some((po) => po.portalId === portalId)) throw notFound('Portal', portalId);
         if (!this.publications.some((x) => x.productId === row.productId && x.portalId === portalId)) {
           this.publications.push({ publicationId: id('publication-'), productId: row.productId, portalId, createAt: new Date(), seq: ++this.seq });
@@ -377,7 +377,7 @@ export class HiMarketContractServer {
       if (method === 'POST') {
         const p = admin();
         if (p === FORBIDDEN) return p;
-        const name = String(b.name ?? '');
+        const name = text(b.name);
         if (!name.trim()) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: name: must not be blank');
         if (this.categories.some((c) => c.name === name)) throw conflict(`Category with name '${name}' already exists`);
         const c = { categoryId: id('category-'), name, description: typeof b.description === 'string' ? b.description : null };
@@ -400,12 +400,12 @@ export class HiMarketContractServer {
       }
       if (method === 'POST') {
         if (!b.gatewayType) throw internal('HV000090: Unable to access isGatewayConfigValid.');
-        const name = String(b.gatewayName ?? '');
+        const name = text(b.gatewayName);
         if (this.gateways.some((g) => g.gatewayName === name)) throw conflict(`Gateway with name '${name}' already exists`);
         const hc = (b.higressConfig ?? {}) as GatewayRow['higressConfig'];
         if (!hc.address || !hc.username || !hc.password) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: gatewayConfigValid: Invalid gateway config');
         const address = (/^https?:\/\//.test(hc.address) ? hc.address : `http://${hc.address}`).replace(/\/$/, '');
-        this.gateways.push({ gatewayId: id('higress-'), gatewayName: name, gatewayType: String(b.gatewayType), higressConfig: { ...hc, address }, adminId: p.userId, createAt: new Date() });
+        this.gateways.push({ gatewayId: id('higress-'), gatewayName: name, gatewayType: text(b.gatewayType, 'undefined'), higressConfig: { ...hc, address }, adminId: p.userId, createAt: new Date() });
         return null; // §12: no id
       }
     }
@@ -429,7 +429,7 @@ export class HiMarketContractServer {
       if (p === FORBIDDEN) return p;
       if (method === 'GET') return page([...this.portals].sort((x, y) => y.seq - x.seq).map((po) => this.portalResult(po)), q);
       if (method === 'POST') {
-        const name = String(b.name ?? '');
+        const name = text(b.name);
         if (!name.trim() || name.length > 50) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: name: size must be between 1 and 50');
         if (this.portals.some((po) => po.name === name)) throw conflict(`Portal with name \`${name}\` already exists`);
         const row = { portalId: id('portal-'), name, adminId: p.userId, seq: ++this.seq };
@@ -455,7 +455,7 @@ export class HiMarketContractServer {
     if (typeof b.type !== 'string' || !PRODUCT_TYPES.has(b.type)) {
       // A bad enum in a JSON body is a 500 (§12), a missing one a 400.
       if (b.type === undefined) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: type: must not be null');
-      throw internal(`JSON parse error: Cannot deserialize value of type ProductType from String "${String(b.type)}"`);
+      throw internal(`JSON parse error: Cannot deserialize value of type ProductType from String "${text(b.type, 'undefined')}"`);
     }
     if (typeof b.description === 'string' && b.description.length > 512) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: description: size must be between 0 and 512');
     this.assertNameFree(name, who.userId, undefined);
@@ -521,8 +521,8 @@ export class HiMarketContractServer {
     if (!gw) throw notFound('Gateway', gatewayId);
     const hc = (b.higressRefConfig ?? {}) as Record<string, unknown>;
     if (row.type === 'REST_API' || row.type === 'AGENT_API') throw internal(`Higress gateway does not support ${row.type}`);
-    if (row.type === 'MCP_SERVER') await this.consoleGet(gw, `/v1/mcpServer/${String(hc.mcpServerName ?? null)}`);
-    if (row.type === 'MODEL_API') await this.consoleGet(gw, `/v1/ai/routes/${String(hc.modelRouteName ?? null)}`);
+    if (row.type === 'MCP_SERVER') await this.consoleGet(gw, `/v1/mcpServer/${text(hc.mcpServerName, 'null')}`);
+    if (row.type === 'MODEL_API') await this.consoleGet(gw, `/v1/ai/routes/${text(hc.modelRouteName, 'null')}`);
     // Only stored once the console answered: a failed link stores nothing (§12).
     row.ref = { sourceType: b.sourceType ?? 'GATEWAY', gatewayId, higressRefConfig: hc, apigRefConfig: null, adpAIGatewayRefConfig: null, apsaraGatewayRefConfig: null, nacosId: null, nacosRefConfig: null };
     if (row.status === 'PENDING') row.status = 'READY';
@@ -540,7 +540,7 @@ export class HiMarketContractServer {
           c.close();
         },
       });
-      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' });
     };
     let res: Response;
     try {
@@ -565,7 +565,7 @@ export class HiMarketContractServer {
     const failures: Array<{ resourceName: string; errorMessage: string }> = [];
     let successCount = 0;
     for (const item of items) {
-      const name = String(item.resourceName ?? '');
+      const name = text(item.resourceName);
       let row: ProductRow | undefined;
       try {
         row = this.createProduct({ name, type: b.productType, description: item.description, autoApprove: true }, who);
@@ -615,4 +615,10 @@ const DEFER = Symbol('defer');
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
+}
+
+/** A JSON body field as the Java side would read it into a String; `ifAbsent` for null or missing. */
+function text(v: unknown, ifAbsent = ''): string {
+  if (v === undefined || v === null) return ifAbsent;
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }

@@ -81,7 +81,7 @@ export class OpenAIEmbeddingsBackend implements EmbeddingBackend {
       if (!Array.isArray(vector) || !vector.every((x) => typeof x === 'number')) {
         throw new EmbeddingError('EmbeddingBadResponse', 'embedding is not a number array');
       }
-      const values = Float32Array.from(vector as number[]);
+      const values = Float32Array.from(vector);
       l2Normalize(values);
       out[item.index ?? position] = { kind: 'dense', values };
     });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { loadRouterModel } from '../decision/load.js';
-import { LearnedRouterModel } from '../decision/learnedModel.js';
+import type { LearnedRouterModel } from '../decision/learnedModel.js';
 import { seededRandom } from '../../util/random.js';
 import type { CandidateModel, FlywheelRecord, ObservedAnswer } from '../types.js';
 import { splitRecords } from './dataset.js';

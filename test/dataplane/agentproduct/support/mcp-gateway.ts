@@ -47,7 +47,7 @@ export async function startMcpGateway(rawConfig: unknown): Promise<McpGateway> {
 
   const build = () => {
     const server = new Server({ name: config.server.name, version: '1.0.0' }, { capabilities: { tools: {} } });
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    server.setRequestHandler(ListToolsRequestSchema, () => ({
       tools: config.tools.filter((t) => allowed(t.name)).map((t) => ({
         name: t.name,
         description: t.description,
