@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TFIDF_CONFIG } from '../src/router/decision/featurizer.js';
-import { writeRoutingChart } from './lib/routingChart.js';
+import { writeRoutingChart } from './lib/routing-chart.js';
 
 interface Summary {
   accuracy: number;

@@ -17,7 +17,7 @@ import { Resources } from '../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import type { RouterRender } from '../../src/reconcilers/semanticrouter.js';
 import { startRouter, type RouterHandle } from '../../src/router/serve/server.js';
-import { coldStartModel } from '../../src/router/decision/coldStart.js';
+import { coldStartModel } from '../../src/router/decision/cold-start.js';
 import { loadModels, routingDataDir } from '../../src/simulator/data.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/server.js';
 import { createLogger } from '../../src/util/log.js';
