@@ -8,7 +8,7 @@ import { KubeClient } from '../../../src/kube/client.js';
 import type { McpBridge } from '../../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../../src/kube/object.js';
 import { Resources } from '../../../src/kube/resources.js';
-import { startOperatorProcess, type OperatorProcess } from '../kube/operator-process.js';
+import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from '../support/kube.js';
 
 const client = KubeClient.fromKubeConfig(testKubeConfig());
