@@ -9,6 +9,7 @@ import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
 import { gatewayNamespace, operatorKubeconfigPath, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process.js';
+import { twoModelPool } from './support/pools.js';
 
 const client = KubeClient.fromKubeConfig(testKubeConfig());
 let child: OperatorProcess | undefined;
@@ -36,18 +37,7 @@ describe('operator killed mid-reconcile', () => {
     const names = Array.from({ length: 12 }, (_, i) => `pool-${i}`);
     child = await startOperator();
     for (const name of names) {
-      await client.create(modelPoolResource, {
-        apiVersion: 'ai.higress.io/v1alpha1',
-        kind: 'ModelPool',
-        metadata: { name, namespace: ns },
-        spec: {
-          gateway: { namespace: gw },
-          models: [
-            { name: `${name}-gpt`, provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } },
-            { name: `${name}-local`, provider: { type: 'vllm', endpoint: `http://${name}.svc:8000/v1` } },
-          ],
-        },
-      } as unknown as ModelPoolObject);
+      await client.create(modelPoolResource, twoModelPool(name, ns, gw));
     }
     // Mid-reconcile: the operator has started writing shared objects but not every pool is Ready yet.
     await waitFor(async () => (await client.get<McpBridge>(Resources.McpBridge, 'default', gw)) !== undefined, {

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from './console-server.js';
+import { readBody } from '../../util/http-body.js';
+import { TEST_BODY_LIMIT } from './console-server.js';
 import { conflict, HttpError, internal, invalid, likeFilter, nanoTimestamp, notFound, page, readTimestamp, removeWhere } from './contract-http.js';
 
 export { nanoTimestamp, readTimestamp } from './contract-http.js';
@@ -189,7 +190,7 @@ export class HiMarketContractServer {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     this.requests.push(`${method} ${path}`);
-    const raw = await readBody(req);
+    const raw = (await readBody(req, TEST_BODY_LIMIT)).toString('utf8');
     const plain403 = () => {
       res.writeHead(403, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ timestamp: new Date().toISOString(), status: 403, error: 'Forbidden', path }));
