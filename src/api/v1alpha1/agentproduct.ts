@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
-import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
-import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { withCel, type CelRule } from '../crd.js';
+import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
 
 /**
  * AgentProduct: tools (from OpenAPI documents, RagPipelines and existing MCP servers), an optional agent
@@ -278,13 +277,7 @@ export const agentProductStatusSchema = z
   })
   .describe('Observed state of an AgentProduct.');
 
-export const agentProductSchema = z.object({
-  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
-  kind: z.literal('AgentProduct'),
-  metadata: objectMetaSchema,
-  spec: agentProductSpecSchema,
-  status: agentProductStatusSchema.optional(),
-});
+export const agentProductSchema = customResourceSchema('AgentProduct', agentProductSpecSchema, agentProductStatusSchema);
 
 export type AgentProductSpecIn = z.input<typeof agentProductSpecSchema>;
 export type AgentProductSpec = z.output<typeof agentProductSpecSchema>;
@@ -292,14 +285,11 @@ export type AgentProductStatus = z.output<typeof agentProductStatusSchema>;
 export type AgentProduct = z.output<typeof agentProductSchema>;
 export type ToolSource = AgentProductSpec['tools'][number];
 
-export const agentProductCrd: CrdDefinition = {
-  group: API_GROUP,
-  version: API_VERSION,
+export const agentProductCrd = defineCrd({
   kind: 'AgentProduct',
   plural: 'agentproducts',
   singular: 'agentproduct',
   shortNames: ['agent', 'ap'],
-  categories: [...CATEGORIES],
   description: 'AgentProduct turns OpenAPI documents, RagPipelines and MCP servers into secured MCP servers and an agent API on the Higress gateway.',
   spec: agentProductSpecSchema,
   status: agentProductStatusSchema,
@@ -318,4 +308,4 @@ export const agentProductCrd: CrdDefinition = {
     { name: 'Agent', type: 'string', jsonPath: '.status.agentEndpoint', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
-};
+});
