@@ -2,7 +2,7 @@ import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { Informer } from '../kube/informer.js';
 import type { McpBridge } from '../kube/mcpbridge.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
-import { ownerOf } from '../kube/owner.js';
+import { ownerKeyFor } from '../kube/owner.js';
 import type { ModelPoolController } from './modelpool.js';
 import { gatewayNamespaceOf, secretNamesOf, type ModelPoolObject } from './modelpool-observe.js';
 
@@ -14,10 +14,7 @@ import { gatewayNamespaceOf, secretNamesOf, type ModelPoolObject } from './model
 
 const KIND = 'ModelPool';
 
-export function ownedBy(o: KubeObject): string[] {
-  const owner = ownerOf(o);
-  return owner?.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
-}
+export const ownedBy = ownerKeyFor(KIND);
 
 export class PoolWatches {
   constructor(

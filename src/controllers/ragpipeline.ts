@@ -8,7 +8,7 @@ import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerOf, type OwnerRef } from '../kube/owner.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerKeyFor, ownerOf, type OwnerRef } from '../kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/controller.js';
 import { renderRagPipeline, runtimeReadiness, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
@@ -87,10 +87,7 @@ export class RagPipelineController {
   }
 
   /** The pipeline a generated object belongs to. */
-  static ownerKey(this: void, obj: KubeObject): string[] {
-    const owner = ownerOf(obj);
-    return owner && owner.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
-  }
+  static readonly ownerKey = ownerKeyFor(KIND);
 
   /** Pipelines whose LLM or embedding model lives in this ModelPool. */
   pipelinesUsingPool(pool: ModelPoolObject): string[] {

@@ -10,7 +10,7 @@ import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../
 import type { Informer } from '../kube/informer.js';
 import { removeRegistries, syncRegistries } from '../kube/mcpbridge.js';
 import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerId, ownerOf, type OwnerRef } from '../kube/owner.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerId, ownerKeyFor, ownerOf, type OwnerRef } from '../kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import { runtimeReadiness } from '../reconcilers/ragpipeline.js';
 import { renderSemanticRouter, type RouterRender } from '../reconcilers/semanticrouter.js';
@@ -72,10 +72,7 @@ export class SemanticRouterController {
     }
   }
 
-  static ownerKey(this: void, obj: KubeObject): string[] {
-    const owner = ownerOf(obj);
-    return owner && owner.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
-  }
+  static readonly ownerKey = ownerKeyFor(KIND);
 
   /** A pool change (model removed, price changed) reaches every router of its namespace: names on the gateway matter too. */
   routersAffectedBy(pool: ModelPoolObject): string[] {
