@@ -17,6 +17,7 @@ import { ragPipelineResource } from './resources.js';
 import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
+import { errorMessage } from '../util/errors.js';
 
 /**
  * The RagPipeline controller: applies what the pure reconciler renders, and reports status from observed
@@ -201,7 +202,7 @@ export class RagPipelineController {
       try {
         await applyIfChanged(client, rt, desired, { observed, trustObservedAbsence: true });
       } catch (err) {
-        error ??= { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${objNs}/${desired.metadata.name}: ${err instanceof Error ? err.message : String(err)}` };
+        error ??= { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${objNs}/${desired.metadata.name}: ${errorMessage(err)}` };
       }
     }
     // A moved gateway namespace (or renamed path) leaves an Ingress behind elsewhere.

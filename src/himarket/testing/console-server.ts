@@ -5,6 +5,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject } from '../../kube/object.js';
 import { Resources } from '../../kube/resources.js';
 import { readBody } from '../../util/http-body.js';
+import { errorMessage } from '../../util/errors.js';
 
 /** Request bodies the test fakes accept; far above anything a test sends. */
 export const TEST_BODY_LIMIT = 32 * 1024 * 1024;
@@ -116,7 +117,7 @@ export class ConsoleTestServer {
       }
       return send(404, { success: false, message: `no route ${req.method} ${path}` });
     } catch (e) {
-      return send(500, { success: false, message: e instanceof Error ? e.message : String(e) });
+      return send(500, { success: false, message: errorMessage(e) });
     }
   }
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readBody } from '../../util/http-body.js';
 import { TEST_BODY_LIMIT } from './console-server.js';
 import { conflict, HttpError, internal, invalid, likeFilter, nanoTimestamp, notFound, page, readTimestamp, removeWhere } from './contract-http.js';
+import { errorMessage } from '../../util/errors.js';
 
 export { nanoTimestamp, readTimestamp } from './contract-http.js';
 
@@ -220,7 +221,7 @@ export class HiMarketContractServer {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: 'SUCCESS', message: null, data: data ?? null }));
     } catch (e) {
-      const err = e instanceof HttpError ? e : internal(e instanceof Error ? e.message : String(e));
+      const err = e instanceof HttpError ? e : internal(errorMessage(e));
       res.writeHead(err.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: err.code, message: err.message, data: null }));
     }
@@ -552,7 +553,7 @@ export class HiMarketContractServer {
       res = await fetch(`${base}${path}`, { headers: { cookie } });
     } catch (e) {
       if (e instanceof HttpError) throw e;
-      throw internal(`I/O error on GET request for "${base}${path}": ${e instanceof Error ? e.message : String(e)}`);
+      throw internal(`I/O error on GET request for "${base}${path}": ${errorMessage(e)}`);
     }
     const text = await res.text();
     if (!res.ok) throw internal(`${res.status} ${res.statusText}: "${text.slice(0, 200)}"`);
@@ -575,7 +576,7 @@ export class HiMarketContractServer {
         successCount++;
       } catch (e) {
         if (row) this.products.delete(row.productId);
-        failures.push({ resourceName: name, errorMessage: e instanceof Error ? e.message : String(e) });
+        failures.push({ resourceName: name, errorMessage: errorMessage(e) });
       }
     }
     return { successCount, failures };
