@@ -250,7 +250,7 @@ async function replay(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => Embedde
 
 async function main(): Promise<void> {
   const modelDir = execFileSync('bash', [new URL('../hack/ensure-embedding-model.sh', import.meta.url).pathname, '--print-dir'], { encoding: 'utf8' }).trim();
-  const pairs: Pair[] = readFileSync(args.data as string, 'utf8')
+  const pairs: Pair[] = readFileSync(args.data, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Pair);
@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     replay: { note: `report pairs in order, first question then second; $${PRICE.pricePer1MInput}/$${PRICE.pricePer1MOutput} per 1M tokens, ${ANSWER_TOKENS}-token answers`, ...replayResult },
     usdSaved: replayResult.usdSaved,
   };
-  writeFileSync(args.out as string, `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(args.out, `${JSON.stringify(out, null, 2)}\n`);
   console.log(JSON.stringify({ atDelta: out.verified.atDelta, static: out.verified.staticAtSameWrongShare, ratio: out.verified.recallRatio, lookupMs: out.lookupMs, embedMs, usdSaved: out.usdSaved }, null, 2));
   await embedder.close();
 }

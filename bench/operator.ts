@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../hack/lib/control-plane.js';
-import { freeLoopbackPort } from '../hack/lib/free-port.js';
+import { freeLoopbackPort } from '../src/util/free-port.js';
 import type { ModelPoolObject } from '../src/controllers/modelpool.js';
 import { modelPoolResource } from '../src/controllers/resources.js';
 import { KubeClient } from '../src/kube/client.js';

@@ -45,7 +45,7 @@ export function renderRagReport(r: Obj): string {
   L.push('| target | result | met |');
   L.push('|---|---|---|');
   L.push(`| recall@5 ≥ +15% relative over the dense-only baseline | ${num(get(p, 'recallAt5'))} vs ${num(get(b, 'recallAt5'))} (${gain >= 0 ? '+' : ''}${pct(gain)}) | ${gain >= 0.15 ? 'yes' : 'no'} |`);
-  L.push(`| retrieval p95 ≤ 50 ms at 10k chunks, 2 cores | ${ms(retrievalP95)} ms at ${String(get(lat, 'chunks') ?? '–')} chunks | ${retrievalP95 !== undefined && retrievalP95 <= 50 ? 'yes' : 'no'} |`);
+  L.push(`| retrieval p95 ≤ 50 ms at 10k chunks, 2 cores | ${ms(retrievalP95)} ms at ${num(get(lat, 'chunks'), 0)} chunks | ${retrievalP95 !== undefined && retrievalP95 <= 50 ? 'yes' : 'no'} |`);
   L.push(`| compression −40% tokens with ≥ 95% supporting-sentence retention | −${pct(get(comp, 'tokenReduction'))}, retention ${pct(get(comp, 'supportingSentenceRetention'))} | ${(get(comp, 'tokenReduction') as number) >= 0.4 && (get(comp, 'supportingSentenceRetention') as number) >= 0.95 ? 'yes' : 'no'} |`);
   L.push('');
   L.push('## Data and method');

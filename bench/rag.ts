@@ -291,11 +291,11 @@ async function main(): Promise<void> {
 
 function printSummary(r: Record<string, unknown>): void {
   const row = (name: string, m: Record<string, unknown>): string =>
-    `${name.padEnd(18)} R@2 ${m.recallAt2} R@5 ${m.recallAt5} R@10 ${m.recallAt10} P@5 ${m.precisionAt5} MRR ${m.mrr}`;
+    `${name.padEnd(18)} R@2 ${String(m.recallAt2)} R@5 ${String(m.recallAt5)} R@10 ${String(m.recallAt10)} P@5 ${String(m.precisionAt5)} MRR ${String(m.mrr)}`;
   console.log(row('pipeline', r.pipeline as Record<string, unknown>));
   console.log(row('baseline(dense)', r.baseline as Record<string, unknown>));
   for (const [k, m] of Object.entries(r.ablations as Record<string, Record<string, unknown>>)) console.log(row(`-${k}`, m));
-  console.log(`recall@5 relative gain over baseline: ${r.recallAt5RelativeGain}`);
+  console.log(`recall@5 relative gain over baseline: ${String(r.recallAt5RelativeGain)}`);
   console.log('compression', JSON.stringify((r.pipeline as Record<string, unknown>).compression));
   console.log('crag', JSON.stringify((r.pipeline as Record<string, unknown>).crag));
   console.log('latency', JSON.stringify(r.latency));

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ROUTER_CONFIG_VERSION, parseRouterConfig } from '../src/router/config.js';
-import { coldStartModel } from '../src/router/decision/coldStart.js';
+import { coldStartModel } from '../src/router/decision/cold-start.js';
 import { train } from '../src/router/training/train.js';
-import { policyFromConfig } from '../src/router/training/trainerFn.js';
+import { policyFromConfig } from '../src/router/training/trainer-fn.js';
 import type { CandidateModel, FlywheelRecord, ObservedAnswer, RouterModel } from '../src/router/types.js';
 import { loadModels, loadQuestions, questionsPath, renderQuestion, routingDataDir, type QuestionRecord } from '../src/simulator/data.js';
 

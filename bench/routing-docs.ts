@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TFIDF_CONFIG } from '../src/router/decision/featurizer.js';
-import { writeRoutingChart } from './lib/routingChart.js';
+import { writeRoutingChart } from './lib/routing-chart.js';
 
 interface Summary {
   accuracy: number;
@@ -34,14 +34,14 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/evaluation/routing.md' },
   },
 });
-const r = JSON.parse(readFileSync(values.in!, 'utf8')) as Report;
+const r = JSON.parse(readFileSync(values.in, 'utf8')) as Report;
 interface Latency {
   decisions: number;
   decisionMs: { p50: number; p99: number; max: number };
   snapshotMb: number;
   promptChars: { mean: number; max: number };
 }
-const latency = existsSync(values.latency!) ? (JSON.parse(readFileSync(values.latency!, 'utf8')) as Latency) : null;
+const latency = existsSync(values.latency) ? (JSON.parse(readFileSync(values.latency, 'utf8')) as Latency) : null;
 const flagshipName = Object.keys(r.baselines).find((k) => k.startsWith('always-flagship'))!;
 const flagship = r.baselines[flagshipName]!;
 const usd = (x: number): string => `$${x.toFixed(6)}`;
@@ -95,7 +95,7 @@ if (latency) {
     `In process (\`bench/routing-latency.ts\`, a router trained on the train split, ${latency.decisions} decisions over the eval prompts, mean ${latency.promptChars.mean.toFixed(0)} / max ${latency.promptChars.max} chars): p50 ${latency.decisionMs.p50.toFixed(3)} ms, p99 ${latency.decisionMs.p99.toFixed(3)} ms, max ${latency.decisionMs.max.toFixed(2)} ms (target p99 ≤ 0.5 ms: ${latency.decisionMs.p99 <= 0.5 ? 'MET' : 'MISSED'}). Snapshot size ${latency.snapshotMb.toFixed(1)} MB of JSON. Measured on the shared 2-core machine while other work ran.`,
   );
 }
-lines.push('', '## Cost–quality curve', '', `![accuracy vs cost](${basename(values.in!).replace(/\.json$/, '.png')})`, '');
+lines.push('', '## Cost–quality curve', '', `![accuracy vs cost](${basename(values.in).replace(/\.json$/, '.png')})`, '');
 lines.push('| λ | accuracy | cost / question | % of gpt-4o cost |', '|---|---|---|---|');
 for (const c of r.curve) lines.push(`| ${c.lambda} | ${c.accuracy.toFixed(4)} | ${usd(c.costPerQuestion)} | ${((100 * c.costPerQuestion) / flagship.costPerQuestion).toFixed(1)}% |`);
 lines.push('', '## Per category', '', '| category | n | router acc | router cost | gpt-4o acc | gpt-4o cost | oracle acc |', '|---|---|---|---|---|---|---|');
@@ -112,6 +112,6 @@ lines.push(
   'Alternatives measured with `npx tsx bench/routing-select.ts` (offline records from the train file, the same 20% validation slice rule, logistic l2 = 1e-5 unless noted): per-model logistic heads on word uni+bigrams in 2^18 dims 0.6170, in 2^16 dims 0.6178 (the default: a third of the snapshot size); with char 3–5-grams added (2^18) 0.6208 and 6× slower to train; kNN over training prompts (similarity-weighted correctness, shrunk to the model mean) 0.6427 (k=10), 0.6249 (k=25), 0.6183 (k=50), 0.6190 (k=100). The logistic heads generalise best, decide in O(prompt features) instead of scanning the training set, so they are the default.',
   '',
 );
-writeRoutingChart(r, values.in!.replace(/\.json$/, '.png'));
-writeFileSync(values.out!, `${lines.join('\n')}\n`);
+writeRoutingChart(r, values.in.replace(/\.json$/, '.png'));
+writeFileSync(values.out, `${lines.join('\n')}\n`);
 console.log(`wrote ${values.out}`);

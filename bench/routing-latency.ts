@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadRouterModel } from '../src/router/decision/load.js';
 import { train } from '../src/router/training/train.js';
 import type { RouterModel, SerializedRouterModel } from '../src/router/types.js';
-import { candidatesFrom, loadModels, loadQuestions, offlineRecord, renderQuestion } from './lib/routingData.js';
+import { candidatesFrom, loadModels, loadQuestions, offlineRecord, renderQuestion } from './lib/routing-data.js';
 import { routingDataDir } from '../src/simulator/data.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, out: { type: 'string' }, rounds: { type: 'string', default: '5' } } });

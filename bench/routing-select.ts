@@ -7,7 +7,7 @@ import { copyFeatures, type SparseFeatures } from '../src/router/decision/featur
 import { DEFAULT_TFIDF_CONFIG, HashedTfidfFeaturizer } from '../src/router/decision/featurizer.js';
 import { buildDataset, splitRecords } from '../src/router/training/dataset.js';
 import { trainWithReport } from '../src/router/training/train.js';
-import { candidatesFrom, loadModels, loadQuestions, offlineRecord } from './lib/routingData.js';
+import { candidatesFrom, loadModels, loadQuestions, offlineRecord } from './lib/routing-data.js';
 import { routingDataDir } from '../src/simulator/data.js';
 
 const { values } = parseArgs({

@@ -9,13 +9,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRouter, type RouterHandle } from '../src/router/serve/server.js';
-import { coldStartModel } from '../src/router/decision/coldStart.js';
+import { coldStartModel } from '../src/router/decision/cold-start.js';
 import { seededRandom } from '../src/util/random.js';
 import { trainWithReport } from '../src/router/training/train.js';
 import type { FlywheelRecord } from '../src/router/types.js';
 import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';
-import { writeRoutingChart } from './lib/routingChart.js';
-import { candidatesFrom, costUsd, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion, type QuestionRecord, type SimModel } from './lib/routingData.js';
+import { writeRoutingChart } from './lib/routing-chart.js';
+import { candidatesFrom, costUsd, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion, type QuestionRecord, type SimModel } from './lib/routing-data.js';
 import { routingDataDir } from '../src/simulator/data.js';
 
 const FLAGSHIP = 'gpt-4o-2024-05-13';
@@ -344,10 +344,10 @@ async function main(): Promise<void> {
     latencyNote: 'latencyMs = simulated model latency (ttft + output tokens / tokens per second, unscaled) + router decision time',
     seconds: (performance.now() - t0) / 1000,
   };
-  mkdirSync(dirname(args.out!), { recursive: true });
-  writeFileSync(args.out!, `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
 
-  const png = args.png ?? args.out!.replace(/\.json$/, '.png');
+  const png = args.png ?? args.out.replace(/\.json$/, '.png');
   writeRoutingChart(result, png);
 
   const row = (name: string, s: Summary): string =>

@@ -218,7 +218,7 @@ try {
     log: createLogger('operator', process.env.LOG_LEVEL ?? 'error'),
     router: { local: { upstreamUrl: `${sim.url}/v1` } },
   });
-  stopOperator = operator.stop;
+  stopOperator = () => operator.stop();
   await operator.synced;
   say('Operator running. Applying config/samples …\n');
   const since = Date.now();

@@ -15,6 +15,14 @@ npm run -s typecheck
 report_dir=.tmp/test-reports
 mkdir -p "$report_dir"
 status=0
+# Lint and format fail the run but do not stop it: one CI run should report every finding and every test,
+# and a style finding says nothing about whether the tests pass. (Type errors above do stop it: nothing runs.)
+# Uncached on purpose: eslint's cache keys on each file's own text, so type-aware findings that depend on
+# another file's change would be replayed stale.
+echo "== lint"
+npm run -s lint || status=$?
+echo "== format"
+npm run -s format:check || status=$?
 # Test-only servers from the package registries: PostgreSQL (Debian) for the shared flywheel store,
 # milvus-lite (PyPI) for the Milvus adapter. Both install once and are then found on the machine.
 bash hack/ensure-postgres.sh install || echo "warning: PostgreSQL not installable; its tests will fail"

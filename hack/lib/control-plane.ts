@@ -9,7 +9,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { ensureControlPlaneBinaries, type ControlPlaneVersions } from './control-plane-binaries.js';
 import { defaultCrdFiles, installCrds } from './crds.js';
-import { freeLoopbackPort } from './free-port.js';
+import { freeLoopbackPort } from '../../src/util/free-port.js';
 import { addOperatorContext, provisionOperatorIdentity } from './control-plane-identity.js';
 import { ADMIN_CONTEXT, UNPRIVILEGED_CONTEXT } from './kubeconfig-contexts.js';
 import { ManagedProcess } from './managed-process.js';

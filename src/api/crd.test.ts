@@ -10,7 +10,7 @@ const repoRoot = join(import.meta.dirname ?? process.cwd(), '..', '..');
 describe('generated CRDs', () => {
   it('crds/ and config/crd/ match the zod schemas byte for byte (run `npm run gen:crds` if this fails)', () => {
     for (const [path, expected] of Object.entries(renderCrdFiles())) {
-      let actual = '';
+      let actual: string;
       try {
         actual = readFileSync(join(repoRoot, path), 'utf8');
       } catch {

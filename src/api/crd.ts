@@ -27,7 +27,7 @@ export const CEL_META_KEY = 'x-kubernetes-validations';
 /** Attach CEL rules to a zod schema (they are emitted verbatim at that node of the OpenAPI schema). */
 export function withCel<T extends z.ZodType>(schema: T, rules: readonly CelRule[]): T {
   const existing = (schema.meta()?.[CEL_META_KEY] as CelRule[] | undefined) ?? [];
-  return schema.meta({ [CEL_META_KEY]: [...existing, ...rules] }) as T;
+  return schema.meta({ [CEL_META_KEY]: [...existing, ...rules] });
 }
 
 export type JsonSchemaProps = {

@@ -69,7 +69,7 @@ export function replyFromSse(raw: string, promptChars: number): CachedReply | un
     const choices = event.choices;
     if (!Array.isArray(choices)) continue;
     if (choices.length > 1) return undefined;
-    const choice = choices[0];
+    const choice: unknown = choices[0];
     if (!isObject(choice)) continue;
     const delta = isObject(choice.delta) ? choice.delta : {};
     if (delta.tool_calls !== undefined && delta.tool_calls !== null) return undefined;

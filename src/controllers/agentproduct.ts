@@ -12,7 +12,7 @@ import { isAlreadyExists, isConflict, isNotFound, reasonOf } from '../kube/error
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import { makeKey, parseKey, type KubeObject, type ObjectKey } from '../kube/object.js';
-import { ownerLabels, ownerOf, type OwnerRef } from '../kube/owner.js';
+import { ownerKeyFor, ownerLabels, ownerOf, type OwnerRef } from '../kube/owner.js';
 import type { ReferencedObjects } from '../kube/referenced-objects.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import { renderAgentProduct, type AgentObserved, type AgentRender, type ModelRoute, type SecretRef } from '../reconcilers/agentproduct.js';
@@ -82,10 +82,7 @@ export class AgentProductController {
     this.fetcher = deps.fetcher ?? new DocumentFetcher();
   }
 
-  static ownerKey(this: void, obj: KubeObject): string[] {
-    const owner = ownerOf(obj);
-    return owner && owner.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
-  }
+  static readonly ownerKey = ownerKeyFor(KIND);
 
   /** Products that read a Secret or ConfigMap (a key rotation or a new document re-renders them). */
   productsReferencing(kind: ReferenceKind, obj: KubeObject): string[] {

@@ -9,7 +9,7 @@ import { HiMarketError } from '../himarket/errors.js';
 import type { HiMarketClient } from '../himarket/client.js';
 import type { HiMarketSessions } from '../himarket/sessions.js';
 import type { KubeClient } from '../kube/client.js';
-import { READY, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
+import { READY, setCondition, writeStatus, type ConditionInput } from '../kube/conditions.js';
 import type { ReconcileResult } from '../kube/controller.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
@@ -160,7 +160,7 @@ export class HiMarketConnectionController {
     const status: HiMarketConnectionStatus = {
       ...observed,
       ...parts,
-      conditions: setCondition(conn.status?.conditions as Condition[] | undefined, { ...ready, ...observed }),
+      conditions: setCondition(conn.status?.conditions, { ...ready, ...observed }),
     };
     try {
       await writeStatus(this.deps.client, himarketConnectionResource, conn, status);

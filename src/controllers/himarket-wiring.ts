@@ -28,7 +28,7 @@ export function modelPoolAdapter(pools: Informer<ModelPoolObject>): PublishAdapt
   return {
     kind: 'ModelPool',
     resource: modelPoolResource,
-    informer: pools as Informer<ModelPoolObject & PublishableObject>,
+    informer: pools,
     defaultType: 'MODEL_API',
     describe: (pool, publish) => ({
       linkTarget: linkTargetFromGenerated(publish.type ?? 'MODEL_API', pool.status?.generatedObjects),
@@ -46,7 +46,6 @@ export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number }
   const connections = mgr.informer<HiMarketConnectionObject>(himarketConnectionResource);
   const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
   let enqueueConnection: (key: string) => void = () => undefined;
-  let connReconciler: HiMarketConnectionController | undefined;
   const secrets = new ReferencedObjects<SecretObject>({
     client: mgr.client,
     resource: Resources.Secret,
@@ -54,7 +53,7 @@ export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number }
     logger: log,
     onSynced: (key) => {
       const [ns = '', name = ''] = key.split('/');
-      for (const k of connReconciler?.connectionsUsingSecret(ns, name) ?? []) enqueueConnection(k);
+      for (const k of connReconciler.connectionsUsingSecret(ns, name)) enqueueConnection(k);
     },
   });
   mgr.addCache(secrets, { required: false });
@@ -67,7 +66,7 @@ export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number }
 
   const sessions = new HiMarketSessions();
   const events = new EventRecorder(mgr.client, { logger: log });
-  connReconciler = new HiMarketConnectionController({
+  const connReconciler = new HiMarketConnectionController({
     client: mgr.client,
     connections,
     secrets,
@@ -79,8 +78,8 @@ export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number }
   const connController = new Controller<HiMarketConnectionObject>({
     name: 'himarketconnection',
     primary: connections,
-    secondaries: [secondaryWatch(secrets, (s) => connReconciler!.connectionsUsingSecret(s.metadata.namespace ?? '', s.metadata.name ?? ''))],
-    reconcile: (key) => connReconciler!.reconcile(key),
+    secondaries: [secondaryWatch(secrets, (s) => connReconciler.connectionsUsingSecret(s.metadata.namespace ?? '', s.metadata.name ?? ''))],
+    reconcile: (key) => connReconciler.reconcile(key),
     concurrency: 2,
     backoff,
     logger: log,

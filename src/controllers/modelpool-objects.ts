@@ -77,7 +77,7 @@ export class PoolObjects {
       return; // the whole route is someone else's
     }
     const items: [ResourceType, Informer<KubeObject>, KubeObject][] = [
-      [Resources.ConfigMap, this.informers.configMaps, route.configMap as unknown as KubeObject],
+      [Resources.ConfigMap, this.informers.configMaps, route.configMap],
       ...route.ingresses.map((i) => [Resources.Ingress, this.informers.ingresses, i as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject]),
       ...(filters ? route.envoyFilters.map((f) => [Resources.EnvoyFilter, this.informers.envoyFilters, f as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject]) : []),
     ];

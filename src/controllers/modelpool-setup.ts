@@ -51,7 +51,6 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
 
   // Created before the controller that owns the queue; nothing is enqueued before the manager starts it.
   let enqueue: (key: string) => void = () => undefined;
-  let watches: PoolWatches | undefined;
   const secrets = new ReferencedObjects<SecretObject>({
     client: mgr.client,
     resource: Resources.Secret,
@@ -60,7 +59,7 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     // Listed and absent is an answer too (SecretNotFound): the pools waiting on it decide now.
     onSynced: (key) => {
       const [ns = '', name = ''] = key.split('/');
-      for (const k of watches?.poolsUsingSecret(ns, name) ?? []) enqueue(k);
+      for (const k of watches.poolsUsingSecret(ns, name)) enqueue(k);
     },
   });
   mgr.addCache(secrets, { required: true });
@@ -98,8 +97,7 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
     crds,
     event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
   });
-  const w = new PoolWatches(reconciler, pools);
-  watches = w;
+  const watches = new PoolWatches(reconciler, pools);
 
   const requeueAll = (): void => {
     for (const p of pools.store.list()) {
@@ -118,17 +116,17 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
   crds.addEventHandler({ onAdd: crdsChanged, onDelete: crdsChanged });
 
   // A change to a shared object may be drift to undo, and may make waiting pools Ready.
-  const gatewayChanged = (o: KubeObject): string[] => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...w.poolsAffectedBy(o)];
+  const gatewayChanged = (o: KubeObject): string[] => [GATEWAY_PREFIX + (o.metadata.namespace ?? ''), ...watches.poolsAffectedBy(o)];
   const controller = new Controller<ModelPoolObject>({
     name: 'modelpool',
     primary: pools,
     secondaries: [
       // The shared objects depend on pools' specs, not on their status: a pool's status write must not make
       // the gateway re-render all pools of its namespace (quadratic in a burst).
-      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p), ...w.poolsSharingClassWith(p)], specOrDeletionChanged),
+      secondaryWatch(pools, (p) => [GATEWAY_PREFIX + gatewayNamespaceOf(p), ...watches.poolsSharingClassWith(p)], specOrDeletionChanged),
       // A Secret feeds both the pools naming it (their status) and their gateways (tokens in ai-proxy).
       secondaryWatch(secrets, (s) => {
-        const keys = w.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
+        const keys = watches.poolsUsingSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
         const gateways = new Set(
           keys.flatMap((k) => {
             const p = pools.store.get(k);

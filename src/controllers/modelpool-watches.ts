@@ -1,20 +1,10 @@
-import type { Logger } from 'pino';
-import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
-import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
 import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
-import type { PluginImageOptions } from '../higress/plugins.js';
-import type { KubeClient } from '../kube/client.js';
-import { Controller, secondaryWatch } from '../kube/controller.js';
-import { Informer } from '../kube/informer.js';
-import { MCPBRIDGE_NAME, type McpBridge } from '../kube/mcpbridge.js';
+import type { Informer } from '../kube/informer.js';
+import type { McpBridge } from '../kube/mcpbridge.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
-import { managedSelector, ownerOf } from '../kube/owner.js';
-import { Resources } from '../kube/resources.js';
-import { GATEWAY_PREFIX, ModelPoolController, type EventSink } from './modelpool.js';
-import { aiRouteOwner, type ConfigMapObject } from './modelpool-objects.js';
-import { gatewayNamespaceOf, secretNamesOf, type ModelPoolObject, type SecretObject } from './modelpool-observe.js';
-import type { IngressObject } from './ragpipeline.js';
-import { modelPoolResource } from './resources.js';
+import { ownerKeyFor } from '../kube/owner.js';
+import type { ModelPoolController } from './modelpool.js';
+import { gatewayNamespaceOf, secretNamesOf, type ModelPoolObject } from './modelpool-observe.js';
 
 /**
  * The ModelPool controller's informers and the mapping of watched objects to work items.
@@ -24,10 +14,7 @@ import { modelPoolResource } from './resources.js';
 
 const KIND = 'ModelPool';
 
-export function ownedBy(o: KubeObject): string[] {
-  const owner = ownerOf(o);
-  return owner?.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
-}
+export const ownedBy = ownerKeyFor(KIND);
 
 export class PoolWatches {
   constructor(

@@ -3,7 +3,7 @@ import { modelPoolSpecSchema, type ModelPoolStatus } from '../api/v1alpha1/model
 import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { PluginImageOptions } from '../higress/plugins.js';
 import type { KubeClient } from '../kube/client.js';
-import { READY, removeCondition, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
+import { READY, removeCondition, setCondition, writeStatus, type ConditionInput } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
@@ -13,7 +13,7 @@ import { ownerId, type OwnerRef } from '../kube/owner.js';
 import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reconcilers/modelpool-status.js';
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import { syncGateway } from './modelpool-gateway.js';
-import { derivedNames, PoolObjects, type ConfigMapObject } from './modelpool-objects.js';
+import { derivedNames, PoolObjects, type ApplyOutcome, type ConfigMapObject } from './modelpool-objects.js';
 import { ENVOYFILTER_CRD, HIGRESS_CRDS, gatewayNamespaceOf, PoolObserver, secretNamesOf, type ModelPoolObject, type ObserverDeps, type SecretCache } from './modelpool-observe.js';
 import { modelPoolResource } from './resources.js';
 
@@ -134,7 +134,7 @@ export class ModelPoolController {
     const crds = await this.observer.installedCrds();
     const fallback = await this.observer.fallbackMode();
     const render = this.observer.render(current, fallback === 'routes')!;
-    const applied = crds.missing.length ? { errors: new Map(), conflicts: new Map() } : await this.objects.apply(render);
+    const applied: ApplyOutcome = crds.missing.length ? { errors: new Map(), conflicts: new Map() } : await this.objects.apply(render);
     if (!crds.missing.length && (await this.objects.prune(owner, gw, render))) this.deps.enqueue(GATEWAY_PREFIX + gw);
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
     if (waitingFor) this.deps.enqueue(GATEWAY_PREFIX + gw);
@@ -213,10 +213,10 @@ export class ModelPoolController {
   }
 
   private referencedSecretsSynced(pool: ModelPoolObject): boolean {
-    const { isSynced } = this.deps.secrets;
-    if (!isSynced) return true;
+    const { secrets } = this.deps;
+    if (!secrets.isSynced) return true;
     const ns = pool.metadata.namespace ?? 'default';
-    return secretNamesOf(pool).every((name) => isSynced.call(this.deps.secrets, makeKey(ns, name)));
+    return secretNamesOf(pool).every((name) => secrets.isSynced?.(makeKey(ns, name)) ?? true);
   }
 
   /** Gateway namespace and ingress class of every live pool, read from the specs in the cache. */
@@ -244,7 +244,7 @@ export class ModelPoolController {
     // Every condition written here was decided for this generation, whichever branch decided it (InvalidSpec
     // once went out without one, and a client waiting for "Ready at my generation" waited forever).
     const stamp = (c: ConditionInput): ConditionInput => (generation !== undefined ? { ...c, observedGeneration: generation } : c);
-    let conditions = setCondition(pool.status?.conditions as Condition[] | undefined, stamp(result.ready));
+    let conditions = setCondition(pool.status?.conditions, stamp(result.ready));
     for (const c of result.set) conditions = setCondition(conditions, stamp(c));
     for (const t of result.remove) conditions = removeCondition(conditions, t);
     const status: ModelPoolStatus = {

@@ -1,6 +1,6 @@
 import type { RagPipelineSpec, RagPipelineStatus } from '../api/v1alpha1/ragpipeline.js';
 import type { KubeClient } from '../kube/client.js';
-import { READY, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
+import { READY, setCondition, writeStatus, type ConditionInput } from '../kube/conditions.js';
 import { domainMetrics } from '../kube/metrics.js';
 import type { Informer } from '../kube/informer.js';
 import { makeKey } from '../kube/object.js';
@@ -41,7 +41,7 @@ export function deploymentView(d: WorkloadObject | undefined): DeploymentStatusV
 
 export async function writePipelineStatus(client: KubeClient, event: EventSink | undefined, pipeline: RagPipelineObject, parts: Partial<RagPipelineStatus>, conditions: ConditionInput[]): Promise<void> {
   const generation = pipeline.metadata.generation;
-  let list = pipeline.status?.conditions as Condition[] | undefined;
+  let list = pipeline.status?.conditions;
   for (const c of conditions) list = setCondition(list, { ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
   const previous = pipeline.status ?? {};
   const status: RagPipelineStatus = {

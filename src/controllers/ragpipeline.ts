@@ -1,23 +1,23 @@
 import type { Logger } from 'pino';
-import { ragPipelineSpecSchema, type RagPipeline, type RagPipelineSpec, type RagPipelineStatus } from '../api/v1alpha1/ragpipeline.js';
+import { ragPipelineSpecSchema, type RagPipeline, type RagPipelineStatus } from '../api/v1alpha1/ragpipeline.js';
 import type { Ingress } from '../higress/types.js';
 import { applyIfChanged, pruneOwned } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
-import { READY, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
+import { READY, type ConditionInput } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
-import { domainMetrics } from '../kube/metrics.js';
 import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerOf, type OwnerRef } from '../kube/owner.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerKeyFor, ownerOf, type OwnerRef } from '../kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/controller.js';
-import { renderRagPipeline, runtimeReadiness, type DeploymentStatusView, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
+import { renderRagPipeline, runtimeReadiness, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
 import { CachesNotSyncedError, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
 import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
+import { errorMessage } from '../util/errors.js';
 
 /**
  * The RagPipeline controller: applies what the pure reconciler renders, and reports status from observed
@@ -88,10 +88,7 @@ export class RagPipelineController {
   }
 
   /** The pipeline a generated object belongs to. */
-  static ownerKey(obj: KubeObject): string[] {
-    const owner = ownerOf(obj);
-    return owner && owner.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
-  }
+  static readonly ownerKey = ownerKeyFor(KIND);
 
   /** Pipelines whose LLM or embedding model lives in this ModelPool. */
   pipelinesUsingPool(pool: ModelPoolObject): string[] {
@@ -196,7 +193,7 @@ export class RagPipelineController {
       ...(render.pvc ? [[PersistentVolumeClaims, render.pvc, this.deps.pvcs as unknown as Informer<KubeObject>] as [ResourceType, KubeObject, Informer<KubeObject>]] : []),
       [Deployments, render.deployment, this.deps.deployments as unknown as Informer<KubeObject>],
       [Resources.Service, render.service, this.deps.services as unknown as Informer<KubeObject>],
-      [Resources.Ingress, render.ingress as IngressObject, this.deps.ingresses as unknown as Informer<KubeObject>],
+      [Resources.Ingress, render.ingress, this.deps.ingresses as unknown as Informer<KubeObject>],
     ];
     let error: { reason: string; message: string } | undefined;
     for (const [rt, desired, informer] of items) {
@@ -205,7 +202,7 @@ export class RagPipelineController {
       try {
         await applyIfChanged(client, rt, desired, { observed, trustObservedAbsence: true });
       } catch (err) {
-        error ??= { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${objNs}/${desired.metadata.name}: ${err instanceof Error ? err.message : String(err)}` };
+        error ??= { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${objNs}/${desired.metadata.name}: ${errorMessage(err)}` };
       }
     }
     // A moved gateway namespace (or renamed path) leaves an Ingress behind elsewhere.

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { ownerId, type OwnerRef } from '../kube/owner.js';
 import type { RouterRender } from '../reconcilers/semanticrouter.js';
 import type { RouterLocator } from './semanticrouter-runtime.js';
+import { errorMessage } from '../util/errors.js';
 
 /**
  * Local-process mode (demo, `ROUTER_LOCAL_PROCESS=1`), as RagPipeline's: the test API server has no nodes, so
@@ -52,7 +53,7 @@ function startListening(command: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
       child.kill('SIGKILL');
       reject(new Error(`${command.at(-1)} did not start listening within ${timeoutMs} ms`));
     }, timeoutMs);
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       try {
         const parsed = JSON.parse(line) as { msg?: string; url?: string };
@@ -142,7 +143,7 @@ export class LocalRouterLocator implements RouterLocator {
       this.opts.log.info({ router: id, url, upstream }, 'local router started');
       return running;
     } catch (err) {
-      this.opts.log.warn({ router: id, err: err instanceof Error ? err.message : String(err) }, 'local router did not start');
+      this.opts.log.warn({ router: id, err: errorMessage(err) }, 'local router did not start');
       return undefined;
     }
   }

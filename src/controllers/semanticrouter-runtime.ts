@@ -30,7 +30,7 @@ export class HttpRouterStatusReader implements RouterStatusReader {
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
-      throw new Error(`GET ${url.href}: ${errorMessage(err instanceof Error && err.cause ? err.cause : err)}`);
+      throw new Error(`GET ${url.href}: ${errorMessage(err instanceof Error && err.cause ? err.cause : err)}`, { cause: err });
     }
     if (!res.ok) throw new Error(`GET ${url.href}: HTTP ${res.status}`);
     const parsed = routerStatusSchema.safeParse(await res.json());

@@ -3,14 +3,14 @@ import { API_GROUP, API_VERSION } from '../api/v1alpha1/group.js';
 import { semanticRouterCrd, semanticRouterSpecSchema, type SemanticRouter, type SemanticRouterStatus } from '../api/v1alpha1/semanticrouter.js';
 import { applyIfChanged, pruneOwned } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
-import { READY, setCondition, writeStatus, type Condition, type ConditionInput } from '../kube/conditions.js';
+import { READY, setCondition, writeStatus, type ConditionInput } from '../kube/conditions.js';
 import type { ReconcileResult } from '../kube/controller.js';
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import { removeRegistries, syncRegistries } from '../kube/mcpbridge.js';
 import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerId, ownerOf, type OwnerRef } from '../kube/owner.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerId, ownerKeyFor, ownerOf, type OwnerRef } from '../kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import { runtimeReadiness } from '../reconcilers/ragpipeline.js';
 import { renderSemanticRouter, type RouterRender } from '../reconcilers/semanticrouter.js';
@@ -73,10 +73,7 @@ export class SemanticRouterController {
     }
   }
 
-  static ownerKey(obj: KubeObject): string[] {
-    const owner = ownerOf(obj);
-    return owner && owner.kind === KIND ? [makeKey(owner.namespace, owner.name)] : [];
-  }
+  static readonly ownerKey = ownerKeyFor(KIND);
 
   /** A pool change (model removed, price changed) reaches every router of its namespace: names on the gateway matter too. */
   routersAffectedBy(pool: ModelPoolObject): string[] {
@@ -137,7 +134,7 @@ export class SemanticRouterController {
     const due = runtimeAvailable && endpoint !== undefined && this.now() >= memory.nextPollAt;
     if (due && endpoint) await this.poll(memory, endpoint);
     const pollIntervalMs = spec.statusPollSeconds * 1000;
-    const previous = current.status as SemanticRouterStatus | undefined;
+    const previous = current.status;
     const result = semanticRouterStatus({
       render,
       issues,
@@ -168,10 +165,10 @@ export class SemanticRouterController {
 
   /** Virtual names served by SemanticRouters on the same gateway that were created before this one. */
   private claimedBefore(router: SemanticRouterObject, gw: string): Map<string, string> {
-    const mine = `${router.metadata.creationTimestamp ?? ''}/${router.metadata.namespace}/${router.metadata.name}`;
+    const mine = `${String(router.metadata.creationTimestamp ?? '')}/${router.metadata.namespace}/${router.metadata.name}`;
     const claimed = new Map<string, string>();
     for (const other of this.deps.routers.store.list()) {
-      const theirs = `${other.metadata.creationTimestamp ?? ''}/${other.metadata.namespace}/${other.metadata.name}`;
+      const theirs = `${String(other.metadata.creationTimestamp ?? '')}/${other.metadata.namespace}/${other.metadata.name}`;
       if (theirs >= mine || (other.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE) !== gw) continue;
       for (const v of other.spec.virtualModels ?? ['auto']) claimed.set(v, ownerId({ kind: KIND, namespace: other.metadata.namespace ?? 'default', name: other.metadata.name }));
     }
@@ -244,7 +241,7 @@ export class SemanticRouterController {
 
   private async write(router: SemanticRouterObject, parts: Partial<SemanticRouterStatus>, conditions: ConditionInput[]): Promise<void> {
     const generation = router.metadata.generation;
-    let list = router.status?.conditions as Condition[] | undefined;
+    let list = router.status?.conditions;
     for (const c of conditions) list = setCondition(list, { ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
     const status: SemanticRouterStatus = { ...parts, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: list ?? [] };
     await writeStatus(this.deps.client, semanticRouterResource, router, status);

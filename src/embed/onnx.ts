@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ReasonError } from '../util/errors.js';
-import { type Embedder, l2normalise } from './types.js';
+import { l2normalize } from '../util/vector.js';
+import type { Embedder } from './types.js';
 import { WordPieceTokenizer } from './wordpiece.js';
 
 // In-process CPU sentence embeddings: a BERT-family encoder exported to ONNX (all-MiniLM-L6-v2 int8
@@ -140,11 +141,11 @@ export class OnnxEmbedder implements Embedder {
         if (j > 0 && j < e.length - 1) {
           const row = tokens.subarray((j - 1) * dim, j * dim);
           row.set(data.subarray(base, base + dim));
-          l2normalise(row);
+          l2normalize(row);
         }
       }
       for (let d = 0; d < dim; d++) vector[d] = (vector[d] as number) / e.length;
-      return { vector: l2normalise(vector), tokens, rows };
+      return { vector: l2normalize(vector), tokens, rows };
     });
   }
 

@@ -1,5 +1,6 @@
 import { ReasonError } from '../util/errors.js';
-import { type Embedder, l2normalise } from './types.js';
+import { l2normalize } from '../util/vector.js';
+import type { Embedder } from './types.js';
 
 // The project's one client of an OpenAI-compatible `/v1/embeddings` endpoint (a ModelPool model
 // behind Higress, TEI, Ollama, vLLM). The RAG embedder and the router's embedding features wrap it.
@@ -69,7 +70,7 @@ export class OpenAiEmbeddingsClient implements Embedder {
       if (this.options.dimensions !== undefined && vector.length !== this.options.dimensions) {
         throw new EmbeddingError('EmbeddingDimensionMismatch', `expected ${this.options.dimensions} dimensions, got ${vector.length}`);
       }
-      out[item.index ?? position] = l2normalise(Float32Array.from(vector as number[]));
+      out[item.index ?? position] = l2normalize(Float32Array.from(vector));
     });
     return out;
   }

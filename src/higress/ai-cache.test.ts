@@ -1,21 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cacheSpecSchema, type CacheSpecInputType } from '../api/v1alpha1/cache.js';
+import { expectGolden } from '../../test/support/golden.js';
 import { buildAiCachePlugin, cacheSecretNames, renderAiCacheRule } from './ai-cache.js';
 
 const GOLDEN_DIR = join(import.meta.dirname ?? process.cwd(), '__golden__');
 
-function golden(name: string, value: unknown): void {
-  const file = join(GOLDEN_DIR, `${name}.yaml`);
-  const text = stringify(value, { lineWidth: 0 });
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toBe(readFileSync(file, 'utf8'));
-}
+const golden = (name: string, value: unknown): void => expectGolden(GOLDEN_DIR, name, stringify(value, { lineWidth: 0 }));
 
 const secrets: Record<string, Record<string, string>> = {
   'redis-auth': { password: 'redis-secret' },

@@ -330,7 +330,7 @@ export class HiMarketClient {
   private async once(method: Method, path: string, schema: z.ZodType | undefined, o: CallOptions): Promise<unknown> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') query.set(k, String(v));
-    const url = `${this.base}${path}${query.size ? `?${query}` : ''}`;
+    const url = `${this.base}${path}${query.size ? `?${query.toString()}` : ''}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (!o.anonymous && this.token) headers.authorization = `Bearer ${this.token}`;

@@ -7,12 +7,12 @@ import type { RawResponse, StreamResponse, Transport } from './transport.js';
 class ScriptedTransport implements Transport {
   readonly calls: Array<{ method: string; path: string; body?: string; contentType?: string }> = [];
   constructor(private readonly answers: RawResponse[]) {}
-  async request(method: string, path: string, body?: string, contentType?: string): Promise<RawResponse> {
+  request(method: string, path: string, body?: string, contentType?: string): Promise<RawResponse> {
     this.calls.push({ method, path, body, contentType });
-    return this.answers.shift() ?? { status: 200, body: '{}' };
+    return Promise.resolve(this.answers.shift() ?? { status: 200, body: '{}' });
   }
-  async stream(): Promise<StreamResponse> {
-    return { status: 410, errorBody: JSON.stringify({ kind: 'Status', reason: 'Expired', code: 410 }) };
+  stream(): Promise<StreamResponse> {
+    return Promise.resolve({ status: 410, errorBody: JSON.stringify({ kind: 'Status', reason: 'Expired', code: 410 }) });
   }
 }
 

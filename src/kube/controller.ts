@@ -44,7 +44,7 @@ export function secondaryWatch<T extends KubeObject>(
 ): SecondaryWatch {
   // Sound: the source only ever hands `map` objects of its own type T.
   return {
-    informer: informer as unknown as EventSource<KubeObject>,
+    informer: informer,
     map: map as (obj: KubeObject) => readonly ObjectKey[],
     ...(updateMatters ? { updateMatters } : {}),
   };

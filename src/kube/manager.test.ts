@@ -9,7 +9,10 @@ import { createLogger } from '../util/log.js';
 /** An API server that answers Lease reads with a lease another replica holds, and lists per a switch. */
 class FakeApi implements Transport {
   listsSucceed = true;
-  async request(method: string, path: string): Promise<RawResponse> {
+  request(method: string, path: string): Promise<RawResponse> {
+    return Promise.resolve(this.answer(method, path));
+  }
+  private answer(method: string, path: string): RawResponse {
     if (path.includes('/leases/')) {
       if (method !== 'GET') return { status: 409, body: JSON.stringify({ kind: 'Status', reason: 'Conflict', code: 409 }) };
       return {
@@ -54,7 +57,7 @@ describe('Manager', () => {
       leaderElection: { namespace: 'sys', name: 'op', identity: 'replica-b', retryPeriodMs: 20 },
     });
     let started = 0;
-    manager.add({ start: () => void started++, stop: async () => undefined });
+    manager.add({ start: () => void started++, stop: () => Promise.resolve() });
     manager.informer(Resources.ConfigMap);
     await manager.start();
     const health = `http://127.0.0.1:${manager.healthAddress!.port}`;
@@ -75,7 +78,7 @@ describe('Manager', () => {
     api.listsSucceed = false;
     manager = new Manager({ client: new KubeClient(api, new RequestStats()), log, healthPort: 0, metricsPort: 'health', bindAddress: '127.0.0.1' });
     let started = 0;
-    manager.add({ start: () => void started++, stop: async () => undefined });
+    manager.add({ start: () => void started++, stop: () => Promise.resolve() });
     manager.informer(Resources.ConfigMap);
     manager.informer(Resources.Ingress, { optional: true });
     await manager.start();

@@ -29,8 +29,8 @@ describe('runShutdown', () => {
     const r = await runShutdown(
       [
         { name: 'informers', run: () => void order.push('informers') },
-        { name: 'queue', run: async () => { order.push('queue'); throw new Error('x'); } },
-        { name: 'lease', run: async () => void order.push('lease') },
+        { name: 'queue', run: () => { order.push('queue'); return Promise.reject(new Error('x')); } },
+        { name: 'lease', run: () => { order.push('lease'); return Promise.resolve(); } },
       ],
       1000,
       quiet,

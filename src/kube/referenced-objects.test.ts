@@ -11,12 +11,12 @@ class FakeSecrets implements Transport {
   readonly paths: string[] = [];
   open = 0;
   constructor(private readonly existing: Set<string>) {}
-  async request(_m: string, path: string): Promise<RawResponse> {
+  request(_m: string, path: string): Promise<RawResponse> {
     this.paths.push(decodeURIComponent(path));
     const ns = /namespaces\/([^/]+)\//.exec(path)?.[1] ?? '';
     const name = /metadata\.name%3D([^&]+)/.exec(path)?.[1] ?? /metadata\.name=([^&]+)/.exec(decodeURIComponent(path))?.[1] ?? '';
     const items = this.existing.has(`${ns}/${name}`) ? [{ metadata: { name, namespace: ns, resourceVersion: '1' }, data: {} }] : [];
-    return { status: 200, body: JSON.stringify({ metadata: { resourceVersion: '1' }, items }) };
+    return Promise.resolve({ status: 200, body: JSON.stringify({ metadata: { resourceVersion: '1' }, items }) });
   }
   async stream(_p: string, signal: AbortSignal): Promise<StreamResponse> {
     this.open++;

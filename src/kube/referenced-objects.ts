@@ -4,6 +4,7 @@ import type { KubeClient } from './client.js';
 import { Informer, type EventHandler, type EventSource } from './informer.js';
 import { parseKey, type KubeObject, type ObjectKey } from './object.js';
 import type { ResourceType } from './resources.js';
+import { errorMessage } from '../util/errors.js';
 
 export interface ReferencedObjectsOptions {
   client: KubeClient;
@@ -130,7 +131,7 @@ export class ReferencedObjects<T extends KubeObject> implements EventSource<T> {
       try {
         fn(h);
       } catch (e) {
-        this.log.error({ err: (e as Error).message }, 'event handler threw');
+        this.log.error({ err: errorMessage(e) }, 'event handler threw');
       }
     }
   }

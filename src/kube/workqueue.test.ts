@@ -134,9 +134,9 @@ describe('WorkQueue', () => {
   it('a throwing handler does not kill the worker', async () => {
     const q = new WorkQueue();
     const seen: string[] = [];
-    const done = q.run(1, async (k) => {
+    const done = q.run(1, (k) => {
       seen.push(k);
-      if (k === 'bad') throw new Error('boom');
+      return k === 'bad' ? Promise.reject(new Error('boom')) : Promise.resolve();
     });
     q.add('bad');
     q.add('good');

@@ -12,6 +12,7 @@ import type { ChunkStore } from './store/types.js';
 import type { StoredChunk } from './types.js';
 import { HttpWebSearch } from './web-search.js';
 import { createLogger } from '../util/log.js';
+import { errorMessage } from '../util/errors.js';
 
 const log = createLogger('rag');
 
@@ -103,7 +104,7 @@ export class RagService {
       const r = await this.store.maintain();
       if (r.action !== 'none') log.info({ action: r.action, ms: Math.round(r.ms) }, 'vector index maintained');
     } catch (err) {
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'vector index maintenance failed; exact search continues');
+      log.warn({ err: errorMessage(err) }, 'vector index maintenance failed; exact search continues');
     }
   }
 

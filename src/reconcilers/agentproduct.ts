@@ -159,7 +159,7 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
         destinations: [{ target: rendered.destination, weight: 100 }],
       }),
     );
-    if (rendered.config) mcpRules.push({ ingress: [route], configDisable: false, config: rendered.config as unknown as Record<string, unknown> });
+    if (rendered.config) mcpRules.push({ ingress: [route], configDisable: false, config: rendered.config });
     mcpServers.push({ source: source.name, name: server, type: rendered.type, path, route, tools: rendered.tools });
     if (rendered.agentApi) {
       agentApis.push(rendered.agentApi.api);

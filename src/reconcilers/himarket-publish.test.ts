@@ -1,7 +1,7 @@
 // The pure half of publishing: link target from the owner's status, the desired product (with generated
 // documentation) and status.publish, golden-tested (UPDATE_GOLDEN=1 to rewrite). Plus the samples.
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { himarketConnectionSchema } from '../api/v1alpha1/himarketconnection.js';
@@ -9,20 +9,12 @@ import { modelPoolSchema } from '../api/v1alpha1/modelpool.js';
 import { publishSpecSchema } from '../api/v1alpha1/publish.js';
 import { HiMarketError } from '../himarket/errors.js';
 import { SyncError, type SyncOutcome } from '../himarket/sync.js';
+import { expectGolden } from '../../test/support/golden.js';
 import { desiredProduct, failureCondition, linkTargetFromGenerated, resolvePortals, statusFromError, statusFromOutcome, type PublishOwner } from './himarket-publish.js';
 
 const GOLDEN_DIR = join(import.meta.dirname, '__golden__');
 const NOW = new Date('2026-11-30T10:00:00Z');
 
-function expectGolden(name: string, text: string): void {
-  const file = join(GOLDEN_DIR, `${name}.yaml`);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.CI && !existsSync(file)) throw new Error(`missing golden ${file}`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toEqual(readFileSync(file, 'utf8'));
-}
 
 const owner = (over: Partial<PublishOwner> = {}): PublishOwner => ({
   kind: 'ModelPool',
@@ -55,14 +47,14 @@ describe('desired product and status (golden)', () => {
   it('model API with generated documentation', () => {
     const d = desiredProduct(owner(), conn, ['category-llm'], resolvePortals(owner().publish, conn).ids);
     expect(d.document).toMatch(/<!-- managed-by: higress-ai-operator uid=uid-1 -->\n$/);
-    expectGolden('himarket-desired-model-api', stringify(d, { lineWidth: 0, aliasDuplicateObjects: false }));
+    expectGolden(GOLDEN_DIR, 'himarket-desired-model-api', stringify(d, { lineWidth: 0, aliasDuplicateObjects: false }));
   });
 
   it('MCP server documentation has the MCP client snippet with the discovered tools', () => {
     const o = owner({ defaultType: 'MCP_SERVER', linkTarget: 'docs', models: undefined, tools: [{ name: 'search', description: 'Search the knowledge base' }] });
     const d = desiredProduct(o, conn, [], ['portal-1']);
     expect(d.document).toContain("callTool({ name: 'search'");
-    expectGolden('himarket-desired-mcp-server', stringify(d, { lineWidth: 0, aliasDuplicateObjects: false }));
+    expectGolden(GOLDEN_DIR, 'himarket-desired-mcp-server', stringify(d, { lineWidth: 0, aliasDuplicateObjects: false }));
   });
 
   it('status after a sync and after HiMarket errors', () => {
@@ -79,7 +71,7 @@ describe('desired product and status (golden)', () => {
     const conflict = statusFromError(ok, owner(), new HiMarketError('Conflict', 'POST /products: HTTP 409 CONFLICT: Resource conflict: Product with name x already exists', { httpStatus: 409, code: 'CONFLICT' }), NOW);
     const down = statusFromError(ok, owner(), new HiMarketError('Unreachable', 'GET /admins: fetch failed'), NOW);
     expect(failureCondition(new SyncError('NameConflict', 'taken')).reason).toBe('NameConflict');
-    expectGolden('himarket-status', stringify({ ok, conflict, down }, { lineWidth: 0, aliasDuplicateObjects: false }));
+    expectGolden(GOLDEN_DIR, 'himarket-status', stringify({ ok, conflict, down }, { lineWidth: 0, aliasDuplicateObjects: false }));
   });
 
   it('portals the connection does not know are reported, not silently dropped', () => {

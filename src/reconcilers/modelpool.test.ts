@@ -30,7 +30,7 @@ function sharedObjects(renders: PoolRender[]): unknown[] {
       docs.push({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', metadata: { name: 'default', namespace: gw }, spec: { registries: merged.registries } });
     }
     for (const name of Object.keys(CONSOLE_PLUGINS) as ConsolePluginName[]) {
-      const desired = new Map<string, PluginShare>(mine.flatMap((r) => (r.shares[name] ? [[r.ownerId, r.shares[name]!] as [string, PluginShare]] : [])));
+      const desired = new Map<string, PluginShare>(mine.flatMap((r) => (r.shares[name] ? [[r.ownerId, r.shares[name]] as [string, PluginShare]] : [])));
       if (desired.size) docs.push(mergePluginShares(undefined, CONSOLE_PLUGINS[name], gw, desired).plugin);
     }
   }

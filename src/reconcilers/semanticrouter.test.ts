@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { modelPoolSpecSchema, type ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
 import { semanticRouterSchema, type SemanticRouter } from '../api/v1alpha1/semanticrouter.js';
+import { expectGolden as expectGoldenIn } from '../../test/support/golden.js';
 import { parseRouterConfig } from '../router/config.js';
 import type { RouterStatus } from '../router/status.js';
 import { ROUTER_CHECKSUM_ANNOTATION, ROUTER_CONFIG_KEY, renderSemanticRouter, type RouterRender } from './semanticrouter.js';
@@ -39,15 +40,7 @@ function renderAll(r: RouterRender): string {
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
-function expectGolden(name: string, text: string): void {
-  const file = join(GOLDEN_DIR, `semanticrouter-${name}.yaml`);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.CI && !existsSync(file)) throw new Error(`missing golden ${file}`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toEqual(readFileSync(file, 'utf8'));
-}
+const expectGolden = (name: string, text: string): void => expectGoldenIn(GOLDEN_DIR, `semanticrouter-${name}`, text);
 
 const SCENARIOS: Record<string, { router: SemanticRouter; pool: ModelPoolSpec }> = {
   minimal: { router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o' }), pool: POOL },

@@ -4,7 +4,7 @@ import { loadRouterConfigFile } from './config.js';
 import { OpenAIEmbeddingsBackend } from './decision/embedding.js';
 import { initialRouterModel } from './serve/initial-model.js';
 import { startRouter } from './serve/server.js';
-import { createTrainer } from './training/trainerFn.js';
+import { createTrainer } from './training/trainer-fn.js';
 import { openCache } from '../cache/runtime-config.js';
 
 // `npm run router -- --config router.yaml` (or ROUTER_CONFIG=router.yaml). SIGTERM stops accepting,

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { errorMessage, ReasonError } from './errors.js';
 
-// The one bounded request-body reader of the HTTP servers (router, simulator, RAG runtime).
+// The one bounded request-body reader of the HTTP servers (router, simulator, RAG runtime, and the test fakes).
 
 export class BodyError extends ReasonError<'BodyTooLarge' | 'InvalidJson' | 'BodyAborted'> {}
 
@@ -38,6 +38,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const raw = await readBody(req, limit);
   if (raw.length === 0) throw new BodyError('InvalidJson', 'request body is empty; expected JSON');
+  return parseJson(raw);
+}
+
+/** As readJson, but an empty body (a GET's) is undefined. */
+export async function readOptionalJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const raw = await readBody(req, limit);
+  return raw.length === 0 ? undefined : parseJson(raw);
+}
+
+function parseJson(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (err) {

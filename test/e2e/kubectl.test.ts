@@ -39,12 +39,12 @@ function startDemo(): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString('utf8');
       const m = /export KUBECONFIG=(\S+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
     child.once('exit', (code) => reject(new Error(`demo exited (${code}) before it was ready:\n${out.slice(-3000)}\n${err.slice(-3000)}`)));
   });
 }

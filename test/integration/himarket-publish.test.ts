@@ -46,7 +46,7 @@ const publish = (over: Record<string, unknown> = {}) => ({ connectionRef: { name
 
 /** Create a pool, give it a console route, wait until its product is linked and published. */
 async function published(name: string, extra: Record<string, unknown> = {}) {
-  await createPool(env.ns, name, poolSpec(env.gw, { publish: publish(extra) } as never));
+  await createPool(env.ns, name, poolSpec(env.gw, { publish: publish(extra) }));
   const route = await ensureConsoleRoute(env.ns, name, env.gw);
   const pool = await waitPublish(env.ns, name, (p) => publishedReason(p) === 'Published', `${name} Published`);
   return { route, pool, productId: pool.status!.publish!.productId! };
@@ -135,7 +135,7 @@ describe('ModelPool spec.publish', () => {
 
   it('409 path: a foreign product with the same name (ignoring case) is a NameConflict condition, not a duplicate', async () => {
     await fetchAdmin('/products', { name: `${env.ns}-CLASH`, type: 'MODEL_API', document: 'made by hand' });
-    await createPool(env.ns, 'clash', poolSpec(env.gw, { publish: publish() } as never));
+    await createPool(env.ns, 'clash', poolSpec(env.gw, { publish: publish() }));
     const p = await waitPublish(env.ns, 'clash', (x) => publishedReason(x) === 'NameConflict', 'NameConflict');
     expect(p.status!.publish!.conditions![0]!.message).toMatch(/not managed by this resource/);
     expect([...env.himarket.products.values()].filter((x) => x.name.toLowerCase() === `${env.ns}-clash`)).toHaveLength(1);
@@ -144,7 +144,7 @@ describe('ModelPool spec.publish', () => {
   it('HiMarket down for a while → HiMarketUnreachable condition → recovers with one product', async () => {
     env.himarket.faults.down = true;
     try {
-      await createPool(env.ns, 'outage', poolSpec(env.gw, { publish: publish() } as never));
+      await createPool(env.ns, 'outage', poolSpec(env.gw, { publish: publish() }));
       await waitPublish(env.ns, 'outage', (p) => publishedReason(p) === 'HiMarketUnreachable', 'HiMarketUnreachable');
     } finally {
       env.himarket.faults.down = false;

@@ -2,35 +2,20 @@
 // answer (and so before the id reached the annotation or status): the restarted operator must find that
 // product by exact name + ownership marker and finish the job with exactly one product.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { PRODUCT_ID_ANNOTATION } from '../../src/api/v1alpha1/publish.js';
 import { createPool, ensureConsoleRoute, poolSpec, publishedReason, startHiMarketEnv, waitConnection, waitPublish, type HiMarketEnv } from './himarket-fixture.js';
-import { testKubeconfigPath, waitFor } from './support/kube.js';
+import { waitFor } from './support/kube.js';
+import { startOperatorProcess, type OperatorProcess } from './support/operator-process.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 let env: HiMarketEnv;
-let child: ChildProcess | undefined;
-
-function startOperatorProcess(): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: testKubeconfigPath(), LOG_LEVEL: 'error' };
-  delete env.NODE_OPTIONS;
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'operator', '--no-leader-elect', '--health-port=0'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-function killed(proc: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill(signal);
-  });
-}
+let child: OperatorProcess | undefined;
+const startOperator = () => startOperatorProcess({ name: 'hm-restart', args: ['--no-leader-elect'], logLevel: 'error' });
 
 beforeAll(async () => {
   env = await startHiMarketEnv('hm-restart');
 });
 afterEach(async () => {
-  if (child) await killed(child, 'SIGTERM');
+  await child?.kill('SIGTERM');
   child = undefined;
 });
 afterAll(async () => {
@@ -42,17 +27,17 @@ describe('operator kill -9 mid-sync', () => {
     let killedAt: string | undefined;
     env.himarket.faults.afterCreate = async (productId) => {
       delete env.himarket.faults.afterCreate;
-      if (child) await killed(child, 'SIGKILL');
+      await child?.kill('SIGKILL');
       killedAt = productId;
       return 'drop' as const;
     };
-    child = startOperatorProcess();
+    child = await startOperator();
     await waitConnection(env, 'Connected', 120_000);
-    await createPool(env.ns, 'crash', poolSpec(env.gw, { publish: { connectionRef: { name: env.connection } } } as never));
+    await createPool(env.ns, 'crash', poolSpec(env.gw, { publish: { connectionRef: { name: env.connection } } }));
     await waitFor(() => killedAt, { timeoutMs: 120_000, description: 'operator killed right after HiMarket stored the product' });
-    expect(child.signalCode).toBe('SIGKILL');
+    expect(child.proc.signalCode).toBe('SIGKILL');
 
-    child = startOperatorProcess();
+    child = await startOperator();
     // A cold operator process (tsx compiling on a busy machine) can take a while to write the pool's status.
     await ensureConsoleRoute(env.ns, 'crash', env.gw, 120_000);
     const pool = await waitPublish(env.ns, 'crash', (p) => publishedReason(p) === 'Published', 'Published after restart', 120_000);

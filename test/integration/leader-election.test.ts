@@ -8,8 +8,9 @@ import { KubeClient } from '../../src/kube/client.js';
 import type { Lease } from '../../src/kube/leader.js';
 import type { McpBridge } from '../../src/kube/mcpbridge.js';
 import { Resources } from '../../src/kube/resources.js';
-import { startOperatorProcess, type OperatorProcess } from './kube/operator-process.js';
+import { startOperatorProcess, type OperatorProcess } from './support/operator-process.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { twoModelPool } from './support/pools.js';
 
 const client = KubeClient.fromKubeConfig(testKubeConfig());
 const processes: OperatorProcess[] = [];
@@ -17,21 +18,6 @@ const processes: OperatorProcess[] = [];
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill('SIGKILL')));
 });
-
-function pool(name: string, ns: string, gw: string): ModelPoolObject {
-  return {
-    apiVersion: 'ai.higress.io/v1alpha1',
-    kind: 'ModelPool',
-    metadata: { name, namespace: ns },
-    spec: {
-      gateway: { namespace: gw },
-      models: [
-        { name: `${name}-gpt`, provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } },
-        { name: `${name}-local`, provider: { type: 'vllm', endpoint: `http://${name}.svc:8000/v1` } },
-      ],
-    },
-  } as unknown as ModelPoolObject;
-}
 
 async function allReady(ns: string, count: number): Promise<boolean> {
   const pools = (await client.list<ModelPoolObject>(modelPoolResource, { namespace: ns })).items;
@@ -72,7 +58,7 @@ describe('leader election with two operator processes', () => {
 
     // Work while both run: only the leader writes.
     const first = Array.from({ length: 6 }, (_, i) => `pool-${i}`);
-    for (const n of first) await client.create(modelPoolResource, pool(n, ns, gw));
+    for (const n of first) await client.create(modelPoolResource, twoModelPool(n, ns, gw));
     await waitFor(() => allReady(ns, first.length), { timeoutMs: 60_000, intervalMs: 200, description: 'first pools Ready' });
     const leaderWrites = await leader.writes();
     const standbyWrites = await standby.writes();
@@ -89,7 +75,7 @@ describe('leader election with two operator processes', () => {
 
     // The new leader finishes work that arrives after the failover.
     const second = Array.from({ length: 4 }, (_, i) => `pool-late-${i}`);
-    for (const n of second) await client.create(modelPoolResource, pool(n, ns, gw));
+    for (const n of second) await client.create(modelPoolResource, twoModelPool(n, ns, gw));
     await waitFor(() => allReady(ns, first.length + second.length), { timeoutMs: 60_000, intervalMs: 200, description: 'all pools Ready after failover' });
 
     // No double writes: every registry, rule and route exists once.

@@ -1,8 +1,6 @@
 // The operator as a real process, killed with SIGKILL in the middle of reconciling and started again:
 // it must converge with no duplicate registries, rules or routes, and finish work that arrived while it was down.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { KubeClient } from '../../src/kube/client.js';
@@ -10,32 +8,18 @@ import type { McpBridge } from '../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
 import { gatewayNamespace, operatorKubeconfigPath, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { startOperatorProcess, type OperatorProcess } from './support/operator-process.js';
+import { twoModelPool } from './support/pools.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const client = KubeClient.fromKubeConfig(testKubeConfig());
-let child: ChildProcess | undefined;
+let child: OperatorProcess | undefined;
 
-function startOperatorProcess(): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: operatorKubeconfigPath() /* the operator's ServiceAccount */, LOG_LEVEL: 'error' };
-  delete env.NODE_OPTIONS; // jest's VM-modules flag is not for the operator
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'operator', '--no-leader-elect', '--health-port=0', '--metrics-port=0'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return proc;
-}
-
-function killed(proc: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill(signal);
-  });
-}
+// As the operator's ServiceAccount, the way it runs when deployed.
+const startOperator = () =>
+  startOperatorProcess({ name: 'restart-pool', args: ['--no-leader-elect'], logLevel: 'error', kubeconfig: operatorKubeconfigPath() });
 
 afterEach(async () => {
-  if (child) await killed(child, 'SIGTERM');
+  await child?.kill('SIGTERM');
   child = undefined;
 });
 
@@ -51,20 +35,9 @@ describe('operator killed mid-reconcile', () => {
     const gw = await gatewayNamespace('restart-gw');
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: ns }, stringData: { token: 'sk-x' } });
     const names = Array.from({ length: 12 }, (_, i) => `pool-${i}`);
-    child = startOperatorProcess();
+    child = await startOperator();
     for (const name of names) {
-      await client.create(modelPoolResource, {
-        apiVersion: 'ai.higress.io/v1alpha1',
-        kind: 'ModelPool',
-        metadata: { name, namespace: ns },
-        spec: {
-          gateway: { namespace: gw },
-          models: [
-            { name: `${name}-gpt`, provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } },
-            { name: `${name}-local`, provider: { type: 'vllm', endpoint: `http://${name}.svc:8000/v1` } },
-          ],
-        },
-      } as unknown as ModelPoolObject);
+      await client.create(modelPoolResource, twoModelPool(name, ns, gw));
     }
     // Mid-reconcile: the operator has started writing shared objects but not every pool is Ready yet.
     await waitFor(async () => (await client.get<McpBridge>(Resources.McpBridge, 'default', gw)) !== undefined, {
@@ -75,7 +48,7 @@ describe('operator killed mid-reconcile', () => {
     const readyBeforeKill = (await client.list<ModelPoolObject>(modelPoolResource, { namespace: ns })).items.filter((p) =>
       p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
     ).length;
-    await killed(child, 'SIGKILL');
+    await child.kill('SIGKILL');
 
     // While it is down: one pool is deleted (held by the finalizer), another gains a model.
     await client.delete(modelPoolResource, 'pool-0', ns);
@@ -87,7 +60,7 @@ describe('operator killed mid-reconcile', () => {
       'merge',
     );
 
-    child = startOperatorProcess();
+    child = await startOperator();
     const remaining = names.slice(1);
     await waitFor(
       async () => {

@@ -60,7 +60,7 @@ describe('rendered Higress objects on the real API server', () => {
         stored = (await custom.createNamespacedCustomObject({ ...rt, namespace: doc.metadata.namespace, body: doc, dryRun: 'All' })) as { spec?: unknown };
       }
     } catch (error) {
-      throw new Error(`rejected: ${explain(error)}`);
+      throw new Error(`rejected: ${explain(error)}`, { cause: error });
     }
     // Ingress comes back as a typed model; compare through JSON so undefined members vanish.
     expect(JSON.parse(JSON.stringify(stored.spec))).toEqual(doc.spec);

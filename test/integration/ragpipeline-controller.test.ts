@@ -38,15 +38,15 @@ beforeAll(async () => {
     rag: {
       // Stands in for a runtime answering tools/list: there are no pods to reach here.
       probe: {
-        probe: async (endpoint): Promise<RuntimeInfo> => {
+        probe: (endpoint): Promise<RuntimeInfo> => {
           probed.push(endpoint);
-          return {
+          return Promise.resolve({
             tools: ['answer', 'ingest', 'search'],
             chunks: 42,
             documents: 7,
             lastIndexedTime: '2026-11-22T03:00:00Z',
             lastEval: { time: '2026-11-22T03:00:05Z', questions: 10, recallAt5: 0.9, precisionAt5: 0.36, mrr: 0.8 },
-          };
+          });
         },
       },
     },

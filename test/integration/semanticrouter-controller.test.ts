@@ -17,7 +17,7 @@ import { Resources } from '../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import type { RouterRender } from '../../src/reconcilers/semanticrouter.js';
 import { startRouter, type RouterHandle } from '../../src/router/serve/server.js';
-import { coldStartModel } from '../../src/router/decision/coldStart.js';
+import { coldStartModel } from '../../src/router/decision/cold-start.js';
 import { loadModels, routingDataDir } from '../../src/simulator/data.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/server.js';
 import { createLogger } from '../../src/util/log.js';
@@ -129,8 +129,8 @@ describe('SemanticRouter with a real router process', () => {
       intervalMs: 250,
       description: 'SemanticRouter Ready',
     });
-    expect(ready!.status?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
-    const coldVersion = ready!.status?.modelVersion;
+    expect(ready.status?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const coldVersion = ready.status?.modelVersion;
     expect(coldVersion).toBeDefined();
     // Workload objects in the router's namespace, console-form AI route in the gateway namespace.
     for (const [rt, name, where] of [
@@ -154,7 +154,7 @@ describe('SemanticRouter with a real router process', () => {
     expect(JSON.parse(aiRouteMap!.data.data)).toMatchObject({ modelPredicates: [{ matchType: 'EQUAL', matchValue: 'auto' }] });
 
     // Traffic through the official client, as a user of model "auto" would send it.
-    const openai = new OpenAI({ baseURL: ready!.status!.endpoint, apiKey: 'unused', maxRetries: 0 });
+    const openai = new OpenAI({ baseURL: ready.status!.endpoint, apiKey: 'unused', maxRetries: 0 });
     const questions = sim.questions.slice(0, 120);
     for (let i = 0; i < questions.length; i += 6) {
       await Promise.all(questions.slice(i, i + 6).map((q) => openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: q.question }] })));

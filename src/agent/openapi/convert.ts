@@ -110,15 +110,16 @@ export function convertOpenApi(doc: OpenApiDocument, options: ConvertOptions): C
 /** `servers[0].url` with `{variable}`s replaced by their defaults; `baseUrl` wins. Must be absolute. */
 function resolveServerUrl(doc: OpenApiDocument, baseUrl: string | undefined): string {
   if (baseUrl) return baseUrl.replace(/\/+$/, '');
-  const servers = doc.servers;
-  const first = Array.isArray(servers) ? servers[0] : undefined;
+  const servers: unknown = doc.servers;
+  const first: unknown = Array.isArray(servers) ? servers[0] : undefined;
   if (!isObject(first) || typeof first.url !== 'string') {
     throw new OpenApiError('NoServerUrl', '#/servers', 'the document names no server; give a base URL for the tools to call');
   }
   const vars = isObject(first.variables) ? first.variables : {};
   const url = first.url.replace(/\{([^}]+)\}/g, (whole, name: string) => {
     const v = vars[name];
-    return isObject(v) && v.default !== undefined ? String(v.default) : whole;
+    // OpenAPI requires a string; a YAML number is taken as written.
+    return isObject(v) && (typeof v.default === 'string' || typeof v.default === 'number') ? String(v.default) : whole;
   });
   if (!/^https?:\/\/[^/{}\s]+/.test(url)) {
     throw new OpenApiError('NoServerUrl', '#/servers/0/url', `server URL "${first.url}" is not absolute; give a base URL for the tools to call`);
@@ -280,8 +281,8 @@ function toArg(name: string, schema: JsonSchema, description: string, required: 
   if (required) arg.required = true;
   if (schema.default !== undefined) arg.default = schema.default;
   if (schema.enum?.length) arg.enum = schema.enum.filter((e) => e !== null);
-  if (type === 'array' && schema.items) arg.items = { ...schema.items } as Record<string, unknown>;
-  if (type === 'object' && schema.properties) arg.properties = { ...schema.properties } as Record<string, unknown>;
+  if (type === 'array' && schema.items) arg.items = { ...schema.items };
+  if (type === 'object' && schema.properties) arg.properties = { ...schema.properties };
   return arg;
 }
 

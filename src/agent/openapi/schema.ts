@@ -93,7 +93,7 @@ export class SchemaResolver {
     if (type !== undefined) out.type = type;
     const description = typeof node.description === 'string' ? node.description : typeof node.title === 'string' ? node.title : undefined;
     if (description) out.description = description;
-    if (Array.isArray(node.enum)) out.enum = [...node.enum];
+    if (Array.isArray(node.enum)) out.enum = [...(node.enum as unknown[])];
     else if (node.const !== undefined) out.enum = [node.const];
     if (node.default !== undefined) out.default = node.default;
     if (node.items !== undefined && !Array.isArray(node.items)) out.items = this.simplify(node.items, childPointer(at, 'items'), stack, depth + 1);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
-import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
-import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { withCel, type CelRule } from '../crd.js';
+import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 
 /**
@@ -241,7 +240,7 @@ export const agentGatewaySchema = z
 interface ProductRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(spec: AgentProductSpecInput): boolean;
+  holds: (spec: AgentProductSpecInput) => boolean;
 }
 
 type AgentProductSpecInput = {
@@ -376,12 +375,8 @@ export const agentProductStatusSchema = z
 /** The root rule below, in zod: console names extend the product name (mcp-server-<ns>-<name>-<source>.internal). */
 const MAX_NAME = 40;
 
-export const agentProductSchema = z.object({
-  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
-  kind: z.literal('AgentProduct'),
+export const agentProductSchema = customResourceSchema('AgentProduct', agentProductSpecSchema, agentProductStatusSchema).extend({
   metadata: objectMetaSchema.extend({ name: z.string().max(MAX_NAME) }),
-  spec: agentProductSpecSchema,
-  status: agentProductStatusSchema.optional(),
 });
 
 export type AgentProductSpecIn = z.input<typeof agentProductSpecSchema>;
@@ -390,14 +385,11 @@ export type AgentProductStatus = z.output<typeof agentProductStatusSchema>;
 export type AgentProduct = z.output<typeof agentProductSchema>;
 export type ToolSource = AgentProductSpec['tools'][number];
 
-export const agentProductCrd: CrdDefinition = {
-  group: API_GROUP,
-  version: API_VERSION,
+export const agentProductCrd = defineCrd({
   kind: 'AgentProduct',
   plural: 'agentproducts',
   singular: 'agentproduct',
   shortNames: ['agent', 'ap'],
-  categories: [...CATEGORIES],
   description: 'AgentProduct turns OpenAPI documents, RagPipelines and MCP servers into secured MCP servers and an agent API on the Higress gateway.',
   spec: agentProductSpecSchema,
   status: agentProductStatusSchema,
@@ -416,4 +408,4 @@ export const agentProductCrd: CrdDefinition = {
     { name: 'Agent', type: 'string', jsonPath: '.status.agentEndpoint', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
-};
+});

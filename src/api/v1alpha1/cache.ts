@@ -72,7 +72,7 @@ export const cacheEmbeddingSchema = z
 interface CacheRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(c: CacheSpecInput): boolean;
+  holds: (c: CacheSpecInput) => boolean;
 }
 
 type CacheSpecInput = { semantic?: boolean | undefined; vector?: unknown; embedding?: unknown; keyStrategy?: string | undefined };

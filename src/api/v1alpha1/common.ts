@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { CrdDefinition } from '../crd.js';
+import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
 
 /** metav1.Condition, as kubebuilder renders it (bounded so CEL on status stays cheap). */
 export const conditionSchema = z.object({
@@ -46,3 +48,19 @@ export const objectMetaSchema = z.object({
   deletionTimestamp: z.string().optional(),
   finalizers: z.array(z.string()).optional(),
 });
+
+/** A whole object of one of our kinds, as stored: apiVersion, kind, metadata, spec and (optional) status. */
+export function customResourceSchema<K extends string, Spec extends z.ZodType, Status extends z.ZodType>(kind: K, spec: Spec, status: Status) {
+  return z.object({
+    apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
+    kind: z.literal(kind),
+    metadata: objectMetaSchema,
+    spec,
+    status: status.optional(),
+  });
+}
+
+/** A CRD definition of this group and version, in the categories every kind of ours shares. */
+export function defineCrd(def: Omit<CrdDefinition, 'group' | 'version' | 'categories'>): CrdDefinition {
+  return { group: API_GROUP, version: API_VERSION, ...def, categories: [...CATEGORIES] };
+}

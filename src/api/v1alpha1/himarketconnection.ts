@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { CrdDefinition } from '../crd.js';
-import { conditionSchema, objectMetaSchema } from './common.js';
-import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { conditionSchema, customResourceSchema, defineCrd } from './common.js';
 
 /**
  * HiMarketConnection: one HiMarket server, the admin account the operator uses there, the Higress gateway
@@ -79,27 +77,18 @@ export const himarketConnectionStatusSchema = z
   })
   .describe('Observed state of a HiMarketConnection.');
 
-export const himarketConnectionSchema = z.object({
-  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
-  kind: z.literal('HiMarketConnection'),
-  metadata: objectMetaSchema,
-  spec: himarketConnectionSpecSchema,
-  status: himarketConnectionStatusSchema.optional(),
-});
+export const himarketConnectionSchema = customResourceSchema('HiMarketConnection', himarketConnectionSpecSchema, himarketConnectionStatusSchema);
 
 export type HiMarketConnectionSpecIn = z.input<typeof himarketConnectionSpecSchema>;
 export type HiMarketConnectionSpec = z.output<typeof himarketConnectionSpecSchema>;
 export type HiMarketConnectionStatus = z.output<typeof himarketConnectionStatusSchema>;
 export type HiMarketConnection = z.output<typeof himarketConnectionSchema>;
 
-export const himarketConnectionCrd: CrdDefinition = {
-  group: API_GROUP,
-  version: API_VERSION,
+export const himarketConnectionCrd = defineCrd({
   kind: 'HiMarketConnection',
   plural: 'himarketconnections',
   singular: 'himarketconnection',
   shortNames: ['hmc'],
-  categories: [...CATEGORIES],
   description: 'HiMarketConnection names a HiMarket server, its admin account, the registered Higress gateway and portals.',
   spec: himarketConnectionSpecSchema,
   status: himarketConnectionStatusSchema,
@@ -110,4 +99,4 @@ export const himarketConnectionCrd: CrdDefinition = {
     { name: 'Gateway', type: 'string', jsonPath: '.status.gatewayId', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
-};
+});

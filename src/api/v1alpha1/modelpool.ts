@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
-import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
-import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { withCel, type CelRule } from '../crd.js';
+import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
 import { cacheSpecSchema } from './cache.js';
@@ -177,7 +176,7 @@ export const gatewaySchema = z
 interface PoolRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(spec: ModelPoolSpecInput): boolean;
+  holds: (spec: ModelPoolSpecInput) => boolean;
 }
 
 type ModelPoolSpecInput = {
@@ -292,13 +291,7 @@ export const modelPoolStatusSchema = z
   })
   .describe('Observed state of a ModelPool.');
 
-export const modelPoolSchema = z.object({
-  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
-  kind: z.literal('ModelPool'),
-  metadata: objectMetaSchema,
-  spec: modelPoolSpecSchema,
-  status: modelPoolStatusSchema.optional(),
-});
+export const modelPoolSchema = customResourceSchema('ModelPool', modelPoolSpecSchema, modelPoolStatusSchema);
 
 export type ModelPoolSpecIn = z.input<typeof modelPoolSpecSchema>;
 export type ModelPoolSpec = z.output<typeof modelPoolSpecSchema>;
@@ -309,14 +302,11 @@ export type ProviderSpec = z.output<typeof providerSchema>;
 export type ModelPool = z.output<typeof modelPoolSchema>;
 
 /** CRD definition consumed by hack/gen-crds.ts. */
-export const modelPoolCrd: CrdDefinition = {
-  group: API_GROUP,
-  version: API_VERSION,
+export const modelPoolCrd = defineCrd({
   kind: 'ModelPool',
   plural: 'modelpools',
   singular: 'modelpool',
   shortNames: ['mp', 'mpool'],
-  categories: [...CATEGORIES],
   description: 'ModelPool exposes a set of LLM models through the Higress AI gateway.',
   spec: modelPoolSpecSchema,
   status: modelPoolStatusSchema,
@@ -335,4 +325,4 @@ export const modelPoolCrd: CrdDefinition = {
     { name: 'Gateway', type: 'string', jsonPath: '.spec.gateway.namespace', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
-};
+});

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
-import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
-import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { withCel, type CelRule } from '../crd.js';
+import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { RAG_DEFAULTS } from '../../rag/config.js';
 
@@ -187,7 +186,7 @@ export const ragResourcesSchema = z
 interface PipelineRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(spec: RagPipelineSpecInput): boolean;
+  holds: (spec: RagPipelineSpecInput) => boolean;
 }
 
 type RagPipelineSpecInput = {
@@ -292,27 +291,18 @@ export const ragPipelineStatusSchema = z
   })
   .describe('Observed state of a RagPipeline.');
 
-export const ragPipelineSchema = z.object({
-  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
-  kind: z.literal('RagPipeline'),
-  metadata: objectMetaSchema,
-  spec: ragPipelineSpecSchema,
-  status: ragPipelineStatusSchema.optional(),
-});
+export const ragPipelineSchema = customResourceSchema('RagPipeline', ragPipelineSpecSchema, ragPipelineStatusSchema);
 
 export type RagPipelineSpecIn = z.input<typeof ragPipelineSpecSchema>;
 export type RagPipelineSpec = z.output<typeof ragPipelineSpecSchema>;
 export type RagPipelineStatus = z.output<typeof ragPipelineStatusSchema>;
 export type RagPipeline = z.output<typeof ragPipelineSchema>;
 
-export const ragPipelineCrd: CrdDefinition = {
-  group: API_GROUP,
-  version: API_VERSION,
+export const ragPipelineCrd = defineCrd({
   kind: 'RagPipeline',
   plural: 'ragpipelines',
   singular: 'ragpipeline',
   shortNames: ['rag', 'ragp'],
-  categories: [...CATEGORIES],
   description: 'RagPipeline runs a retrieval-augmented-generation MCP server and exposes it through the Higress gateway.',
   spec: ragPipelineSpecSchema,
   status: ragPipelineStatusSchema,
@@ -332,4 +322,4 @@ export const ragPipelineCrd: CrdDefinition = {
     { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
-};
+});

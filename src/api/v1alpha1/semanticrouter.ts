@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { withCel, type CelRule, type CrdDefinition } from '../crd.js';
-import { conditionSchema, generatedObjectSchema, objectMetaSchema } from './common.js';
-import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
+import { withCel, type CelRule } from '../crd.js';
+import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 
 /**
@@ -120,7 +119,7 @@ const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optio
 interface RouterRule extends CelRule {
   message: string;
   fieldPath: string;
-  holds(spec: SemanticRouterSpecInput): boolean;
+  holds: (spec: SemanticRouterSpecInput) => boolean;
 }
 
 type SemanticRouterSpecInput = {
@@ -289,27 +288,18 @@ export const semanticRouterStatusSchema = z
   })
   .describe('Observed state of a SemanticRouter (numbers come from the router itself).');
 
-export const semanticRouterSchema = z.object({
-  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
-  kind: z.literal('SemanticRouter'),
-  metadata: objectMetaSchema,
-  spec: semanticRouterSpecSchema,
-  status: semanticRouterStatusSchema.optional(),
-});
+export const semanticRouterSchema = customResourceSchema('SemanticRouter', semanticRouterSpecSchema, semanticRouterStatusSchema);
 
 export type SemanticRouterSpecIn = z.input<typeof semanticRouterSpecSchema>;
 export type SemanticRouterSpec = z.output<typeof semanticRouterSpecSchema>;
 export type SemanticRouterStatus = z.output<typeof semanticRouterStatusSchema>;
 export type SemanticRouter = z.output<typeof semanticRouterSchema>;
 
-export const semanticRouterCrd: CrdDefinition = {
-  group: API_GROUP,
-  version: API_VERSION,
+export const semanticRouterCrd = defineCrd({
   kind: 'SemanticRouter',
   plural: 'semanticrouters',
   singular: 'semanticrouter',
   shortNames: ['sr', 'semrouter'],
-  categories: [...CATEGORIES],
   description: 'SemanticRouter routes each request to the best model of a ModelPool for its meaning, and learns from its own traffic.',
   spec: semanticRouterSpecSchema,
   status: semanticRouterStatusSchema,
@@ -331,4 +321,4 @@ export const semanticRouterCrd: CrdDefinition = {
     { name: 'Knob', type: 'string', jsonPath: '.status.effectiveKnob', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
-};
+});

@@ -112,7 +112,7 @@ export function mcpServerEnabled(higressConfigYaml: string | undefined): boolean
  * the document is not a YAML mapping (never overwrite what we cannot read). Pure.
  */
 export function withMcpServerEnabled(higressConfigYaml: string | undefined): string | undefined {
-  let doc: Record<string, unknown> = {};
+  let doc: Record<string, unknown>;
   try {
     const parsed: unknown = parse(higressConfigYaml ?? '');
     if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) return undefined;

@@ -151,10 +151,10 @@ function cmpLists(a: readonly string[] | undefined, b: readonly string[] | undef
   const ea = !a?.length;
   const eb = !b?.length;
   if (ea || eb) return ea === eb ? 0 : ea ? 1 : -1;
-  for (let i = 0; i < Math.max(a!.length, b!.length); i++) {
-    if (i >= a!.length) return -1;
-    if (i >= b!.length) return 1;
-    const c = cmpStr(a![i]!, b![i]!);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (i >= a.length) return -1;
+    if (i >= b.length) return 1;
+    const c = cmpStr(a[i]!, b[i]!);
     if (c) return c;
   }
   return 0;
@@ -226,7 +226,7 @@ export function mergePluginShares(
     for (const r of share.seedRules ?? []) wantRules.set(ruleKey(r), { owner, value: r, seed: true });
     Object.assign(defaults, share.defaults ?? {});
   }
-  const claim = <T>(want: Map<string, Wanted<T> & { seed?: boolean }>, key: string): Wanted<T> | undefined => {
+  const claim = <W extends Wanted<unknown> & { seed?: boolean }>(want: Map<string, W>, key: string): W | undefined => {
     const w = want.get(key);
     if (!w || owners[key] === w.owner) return w;
     want.delete(key);
@@ -257,7 +257,7 @@ export function mergePluginShares(
   const rules: MatchRule[] = [];
   for (const r of currentRules) {
     const k = ruleKey(r);
-    const w = claim(wantRules, k) as (Wanted<MatchRule> & { seed?: boolean }) | undefined;
+    const w = claim(wantRules, k);
     if (w) {
       rules.push(w.seed ? r : w.value);
       nextOwners[k] = w.owner;

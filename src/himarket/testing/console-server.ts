@@ -4,6 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject } from '../../kube/object.js';
 import { Resources } from '../../kube/resources.js';
+import { readBody } from '../../util/http-body.js';
+import { errorMessage } from '../../util/errors.js';
+
+/** Request bodies the test fakes accept; far above anything a test sends. */
+export const TEST_BODY_LIMIT = 32 * 1024 * 1024;
 
 /**
  * TEST ONLY. A Higress-console stand-in answering exactly the calls HiMarket makes (himarket.md §6,
@@ -64,7 +69,7 @@ export class ConsoleTestServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push(`${req.method} ${path}`);
-    const body = await readBody(req);
+    const body = (await readBody(req, TEST_BODY_LIMIT)).toString('utf8');
     const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(value));
@@ -112,13 +117,8 @@ export class ConsoleTestServer {
       }
       return send(404, { success: false, message: `no route ${req.method} ${path}` });
     } catch (e) {
-      return send(500, { success: false, message: e instanceof Error ? e.message : String(e) });
+      return send(500, { success: false, message: errorMessage(e) });
     }
   }
 }
 
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

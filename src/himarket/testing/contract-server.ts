@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from './console-server.js';
+import { readBody } from '../../util/http-body.js';
+import { TEST_BODY_LIMIT } from './console-server.js';
 import { conflict, HttpError, internal, invalid, likeFilter, nanoTimestamp, notFound, page, readTimestamp, removeWhere } from './contract-http.js';
+import { errorMessage } from '../../util/errors.js';
 
 export { nanoTimestamp, readTimestamp } from './contract-http.js';
 
@@ -189,7 +191,7 @@ export class HiMarketContractServer {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     this.requests.push(`${method} ${path}`);
-    const raw = await readBody(req);
+    const raw = (await readBody(req, TEST_BODY_LIMIT)).toString('utf8');
     const plain403 = () => {
       res.writeHead(403, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ timestamp: new Date().toISOString(), status: 403, error: 'Forbidden', path }));
@@ -211,7 +213,7 @@ export class HiMarketContractServer {
       const who = this.principal(req);
       const result = await this.route(method, path, url.searchParams, body, who);
       if (result === FORBIDDEN) return plain403();
-      const [data, afterSend] = Array.isArray(result) && result[0] === DEFER ? [result[1], result[2] as () => Promise<'drop' | void>] : [result, undefined];
+      const [data, afterSend]: [unknown, (() => Promise<'drop' | void>) | undefined] = Array.isArray(result) && result[0] === DEFER ? [result[1], result[2] as () => Promise<'drop' | void>] : [result, undefined];
       if (afterSend && (await afterSend()) === 'drop') {
         req.socket.destroy();
         return;
@@ -219,7 +221,7 @@ export class HiMarketContractServer {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: 'SUCCESS', message: null, data: data ?? null }));
     } catch (e) {
-      const err = e instanceof HttpError ? e : internal(e instanceof Error ? e.message : String(e));
+      const err = e instanceof HttpError ? e : internal(errorMessage(e));
       res.writeHead(err.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: err.code, message: err.message, data: null }));
     }
@@ -330,7 +332,7 @@ export class HiMarketContractServer {
         );
       }
       if (method === 'POST') {
-        const portalId = String(b.portalId ?? '');
+        const portalId = text(b.portalId);
         if (!this.portals.some((po) => po.portalId === portalId)) throw notFound('Portal', portalId);
         if (!this.publications.some((x) => x.productId === row.productId && x.portalId === portalId)) {
           this.publications.push({ publicationId: id('publication-'), productId: row.productId, portalId, createAt: new Date(), seq: ++this.seq });
@@ -377,7 +379,7 @@ export class HiMarketContractServer {
       if (method === 'POST') {
         const p = admin();
         if (p === FORBIDDEN) return p;
-        const name = String(b.name ?? '');
+        const name = text(b.name);
         if (!name.trim()) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: name: must not be blank');
         if (this.categories.some((c) => c.name === name)) throw conflict(`Category with name '${name}' already exists`);
         const c = { categoryId: id('category-'), name, description: typeof b.description === 'string' ? b.description : null };
@@ -400,12 +402,12 @@ export class HiMarketContractServer {
       }
       if (method === 'POST') {
         if (!b.gatewayType) throw internal('HV000090: Unable to access isGatewayConfigValid.');
-        const name = String(b.gatewayName ?? '');
+        const name = text(b.gatewayName);
         if (this.gateways.some((g) => g.gatewayName === name)) throw conflict(`Gateway with name '${name}' already exists`);
         const hc = (b.higressConfig ?? {}) as GatewayRow['higressConfig'];
         if (!hc.address || !hc.username || !hc.password) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: gatewayConfigValid: Invalid gateway config');
         const address = (/^https?:\/\//.test(hc.address) ? hc.address : `http://${hc.address}`).replace(/\/$/, '');
-        this.gateways.push({ gatewayId: id('higress-'), gatewayName: name, gatewayType: String(b.gatewayType), higressConfig: { ...hc, address }, adminId: p.userId, createAt: new Date() });
+        this.gateways.push({ gatewayId: id('higress-'), gatewayName: name, gatewayType: text(b.gatewayType, 'undefined'), higressConfig: { ...hc, address }, adminId: p.userId, createAt: new Date() });
         return null; // §12: no id
       }
     }
@@ -429,7 +431,7 @@ export class HiMarketContractServer {
       if (p === FORBIDDEN) return p;
       if (method === 'GET') return page([...this.portals].sort((x, y) => y.seq - x.seq).map((po) => this.portalResult(po)), q);
       if (method === 'POST') {
-        const name = String(b.name ?? '');
+        const name = text(b.name);
         if (!name.trim() || name.length > 50) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: name: size must be between 1 and 50');
         if (this.portals.some((po) => po.name === name)) throw conflict(`Portal with name \`${name}\` already exists`);
         const row = { portalId: id('portal-'), name, adminId: p.userId, seq: ++this.seq };
@@ -455,7 +457,7 @@ export class HiMarketContractServer {
     if (typeof b.type !== 'string' || !PRODUCT_TYPES.has(b.type)) {
       // A bad enum in a JSON body is a 500 (§12), a missing one a 400.
       if (b.type === undefined) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: type: must not be null');
-      throw internal(`JSON parse error: Cannot deserialize value of type ProductType from String "${String(b.type)}"`);
+      throw internal(`JSON parse error: Cannot deserialize value of type ProductType from String "${text(b.type, 'undefined')}"`);
     }
     if (typeof b.description === 'string' && b.description.length > 512) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: description: size must be between 0 and 512');
     this.assertNameFree(name, who.userId, undefined);
@@ -521,8 +523,8 @@ export class HiMarketContractServer {
     if (!gw) throw notFound('Gateway', gatewayId);
     const hc = (b.higressRefConfig ?? {}) as Record<string, unknown>;
     if (row.type === 'REST_API' || row.type === 'AGENT_API') throw internal(`Higress gateway does not support ${row.type}`);
-    if (row.type === 'MCP_SERVER') await this.consoleGet(gw, `/v1/mcpServer/${String(hc.mcpServerName ?? null)}`);
-    if (row.type === 'MODEL_API') await this.consoleGet(gw, `/v1/ai/routes/${String(hc.modelRouteName ?? null)}`);
+    if (row.type === 'MCP_SERVER') await this.consoleGet(gw, `/v1/mcpServer/${text(hc.mcpServerName, 'null')}`);
+    if (row.type === 'MODEL_API') await this.consoleGet(gw, `/v1/ai/routes/${text(hc.modelRouteName, 'null')}`);
     // Only stored once the console answered: a failed link stores nothing (§12).
     row.ref = { sourceType: b.sourceType ?? 'GATEWAY', gatewayId, higressRefConfig: hc, apigRefConfig: null, adpAIGatewayRefConfig: null, apsaraGatewayRefConfig: null, nacosId: null, nacosRefConfig: null };
     if (row.status === 'PENDING') row.status = 'READY';
@@ -540,7 +542,7 @@ export class HiMarketContractServer {
           c.close();
         },
       });
-      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' });
     };
     let res: Response;
     try {
@@ -551,7 +553,7 @@ export class HiMarketContractServer {
       res = await fetch(`${base}${path}`, { headers: { cookie } });
     } catch (e) {
       if (e instanceof HttpError) throw e;
-      throw internal(`I/O error on GET request for "${base}${path}": ${e instanceof Error ? e.message : String(e)}`);
+      throw internal(`I/O error on GET request for "${base}${path}": ${errorMessage(e)}`);
     }
     const text = await res.text();
     if (!res.ok) throw internal(`${res.status} ${res.statusText}: "${text.slice(0, 200)}"`);
@@ -565,7 +567,7 @@ export class HiMarketContractServer {
     const failures: Array<{ resourceName: string; errorMessage: string }> = [];
     let successCount = 0;
     for (const item of items) {
-      const name = String(item.resourceName ?? '');
+      const name = text(item.resourceName);
       let row: ProductRow | undefined;
       try {
         row = this.createProduct({ name, type: b.productType, description: item.description, autoApprove: true }, who);
@@ -574,7 +576,7 @@ export class HiMarketContractServer {
         successCount++;
       } catch (e) {
         if (row) this.products.delete(row.productId);
-        failures.push({ resourceName: name, errorMessage: e instanceof Error ? e.message : String(e) });
+        failures.push({ resourceName: name, errorMessage: errorMessage(e) });
       }
     }
     return { successCount, failures };
@@ -615,4 +617,10 @@ const DEFER = Symbol('defer');
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
+}
+
+/** A JSON body field as the Java side would read it into a String; `ifAbsent` for null or missing. */
+function text(v: unknown, ifAbsent = ''): string {
+  if (v === undefined || v === null) return ifAbsent;
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }

@@ -47,7 +47,7 @@ export async function startDemoHiMarket(client: KubeClient, opts: { namespace: s
       portals: ['default'],
     },
   };
-  await client.apply(connectionResource, connection as KubeObject, { fieldManager: 'higress-ai-operator-demo', force: true });
+  await client.apply(connectionResource, connection, { fieldManager: 'higress-ai-operator-demo', force: true });
   const publish = { connectionRef: { name: 'himarket' }, description: 'Chat models behind the Higress AI gateway', categories: ['llm'], cancelSubscriptions: true };
   await client.patch(poolResource, opts.pool, ns, { spec: { publish } }, 'merge');
 

@@ -1,5 +1,6 @@
 import { rawWords, stem, isStopword } from '../text.js';
-import { type Embedder, l2normalise } from './types.js';
+import { l2normalize } from '../../util/vector.js';
+import type { Embedder } from './types.js';
 
 // Offline default: feature hashing (Weinberger et al. 2009) of stemmed word unigrams, word bigrams
 // and character trigrams, with a sign hash so collisions cancel in expectation. Sublinear tf; no
@@ -46,7 +47,7 @@ export class HashingEmbedder implements Embedder {
       const idx = h % this.dimensions;
       v[idx] = (v[idx] ?? 0) + sign * (1 + Math.log(w));
     }
-    return l2normalise(v);
+    return l2normalize(v);
   }
 
   embed(texts: string[]): Promise<Float32Array[]> {

@@ -1,3 +1,3 @@
 // The embedding contract lives in src/embed/ (shared with the cache and the router); RAG modules
 // keep importing it from here.
-export { type Embedder, l2normalise } from '../../embed/types.js';
+export type { Embedder } from '../../embed/types.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CandidateModel } from '../types.js';
-import { coldStartModel } from './coldStart.js';
+import { coldStartModel } from './cold-start.js';
 import { dot } from './features.js';
 import { HashedTfidfFeaturizer } from './featurizer.js';
-import { LearnedRouterModel } from './learnedModel.js';
+import { LearnedRouterModel } from './learned-model.js';
 import { loadRouterModel } from './load.js';
 import { rankCandidates } from './policy.js';
 import { predictQuality, type ModelHead } from './predictor.js';

@@ -1,6 +1,8 @@
-import { l2Normalize, type DenseFeatures, type Features } from './features.js';
+import { OpenAiEmbeddingsClient, type OpenAiEmbeddingsOptions } from '../../embed/openai.js';
+import type { DenseFeatures, Features } from './features.js';
 import type { HashedTfidfFeaturizer } from './featurizer.js';
-import { ReasonError } from '../../util/errors.js';
+
+export { EmbeddingError } from '../../embed/openai.js';
 
 // Where prompt features come from. The default is the in-process hashed TF-IDF (synchronous, no network).
 // A user may instead point the router at an OpenAI-compatible `/v1/embeddings` model of the pool; that
@@ -31,60 +33,20 @@ export class HashedTfidfBackend implements EmbeddingBackend {
   }
 }
 
-export interface OpenAIEmbeddingsOptions {
-  /** Base URL up to and including `/v1`, e.g. http://gateway/v1. */
-  baseUrl: string;
-  model: string;
-  apiKey?: string;
-  timeoutMs?: number;
-  fetchImpl?: typeof fetch;
-}
-
-export class EmbeddingError extends ReasonError<'EmbeddingRequestFailed' | 'EmbeddingBadResponse' | 'EmbeddingTimeout'> {}
-
-interface EmbeddingsResponse {
-  data?: Array<{ index?: number; embedding?: unknown }>;
-}
-
-/** Dense features from an OpenAI-compatible embeddings endpoint, L2-normalised. */
+/**
+ * Dense features from an OpenAI-compatible embeddings endpoint: the project's one embeddings client
+ * (src/embed/openai.ts, L2-normalised vectors) seen as a feature backend.
+ */
 export class OpenAIEmbeddingsBackend implements EmbeddingBackend {
   readonly id: string;
-  constructor(private readonly options: OpenAIEmbeddingsOptions) {
+  private readonly client: OpenAiEmbeddingsClient;
+  constructor(options: OpenAiEmbeddingsOptions) {
     this.id = `openai-embeddings:${options.model}`;
+    this.client = new OpenAiEmbeddingsClient(options);
   }
 
   async embed(texts: readonly string[]): Promise<Features[]> {
-    const { baseUrl, model, apiKey, timeoutMs = 10_000 } = this.options;
-    const fetchImpl = this.options.fetchImpl ?? fetch;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-    let response: Response;
-    try {
-      response = await fetchImpl(`${baseUrl.replace(/\/$/, '')}/embeddings`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ model, input: texts }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (err) {
-      const timeout = err instanceof Error && err.name === 'TimeoutError';
-      throw new EmbeddingError(timeout ? 'EmbeddingTimeout' : 'EmbeddingRequestFailed', String(err));
-    }
-    if (!response.ok) throw new EmbeddingError('EmbeddingRequestFailed', `embeddings returned HTTP ${response.status}`);
-    const body = (await response.json()) as EmbeddingsResponse;
-    if (!Array.isArray(body.data) || body.data.length !== texts.length) {
-      throw new EmbeddingError('EmbeddingBadResponse', 'embeddings response has no data for every input');
-    }
-    const out: DenseFeatures[] = new Array<DenseFeatures>(texts.length);
-    body.data.forEach((item, position) => {
-      const vector = item.embedding;
-      if (!Array.isArray(vector) || !vector.every((x) => typeof x === 'number')) {
-        throw new EmbeddingError('EmbeddingBadResponse', 'embedding is not a number array');
-      }
-      const values = Float32Array.from(vector as number[]);
-      l2Normalize(values);
-      out[item.index ?? position] = { kind: 'dense', values };
-    });
-    return out;
+    const vectors = await this.client.embed([...texts]);
+    return vectors.map((values): DenseFeatures => ({ kind: 'dense', values }));
   }
 }

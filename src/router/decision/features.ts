@@ -47,4 +47,3 @@ export function copyFeatures(features: Features): Features {
   };
 }
 
-export { l2normalize as l2Normalize } from '../../util/vector.js';

@@ -205,6 +205,8 @@ export class HashedTfidfFeaturizer {
       this.outValues[k] = v;
       norm += v * v;
     }
+    // Not util/vector's l2normalize: the norm is summed from the unrounded float64 weights in the same pass,
+    // and trained models and their reproducibility goldens are pinned to exactly these values.
     const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     for (let k = 0; k < nTouched; k++) this.outValues[k]! *= inv;
     return { kind: 'sparse', dim: this.dim, indices: this.outIndices, values: this.outValues, nnz: nTouched };

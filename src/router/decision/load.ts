@@ -1,7 +1,7 @@
 import type { CandidateModel, RouterModel, SerializedRouterModel } from '../types.js';
-import { LEARNED_MODEL_KIND, LearnedRouterModel } from './learnedModel.js';
+import { LEARNED_MODEL_KIND, LearnedRouterModel } from './learned-model.js';
 import type { PolicyConfig } from './policy.js';
-import { PRIOR_MODEL_KIND, PriorRouterModel, type PriorConfig } from './priorModel.js';
+import { PRIOR_MODEL_KIND, PriorRouterModel, type PriorConfig } from './prior-model.js';
 import { ReasonError } from '../../util/errors.js';
 
 export class RouterModelLoadError extends ReasonError<'UnknownRouterModelKind' | 'MalformedRouterModel'> {}

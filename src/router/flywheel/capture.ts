@@ -15,7 +15,7 @@ interface Usage {
 function usageOf(value: unknown): Usage | undefined {
   if (value && typeof value === 'object' && 'usage' in value) {
     const u = (value as { usage?: unknown }).usage;
-    if (u && typeof u === 'object') return u as Usage;
+    if (u && typeof u === 'object') return u;
   }
   return undefined;
 }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { RouterConfig } from '../config.js';
-import { coldStartModel } from '../decision/coldStart.js';
+import { coldStartModel } from '../decision/cold-start.js';
 import { loadRouterModel } from '../decision/load.js';
-import { policyFromConfig } from '../training/trainerFn.js';
-import { FsVersionStore } from '../training/versionStore.js';
+import { policyFromConfig } from '../training/trainer-fn.js';
+import { FsVersionStore } from '../training/version-store.js';
 import type { RouterModel } from '../types.js';
 import { parseSnapshot } from '../training/snapshot-codec.js';
 

@@ -10,7 +10,7 @@ import type { FlywheelStore } from '../flywheel/store.js';
 import { routerStatusSchema, type RouterStatus } from '../status.js';
 import type { EmbeddingBackend } from '../decision/embedding.js';
 import type { CacheMiddleware } from '../../cache/chat-middleware.js';
-import { LearnedRouterModel } from '../decision/learnedModel.js';
+import { LearnedRouterModel } from '../decision/learned-model.js';
 import type { Decision, FlywheelRecord, RouterModel } from '../types.js';
 import { createRouterMetrics, metricTotal, type RouterMetrics } from './metrics.js';
 import { BodyError, readJson, sendError, sendJson } from './openai-http.js';

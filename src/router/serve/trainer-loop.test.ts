@@ -35,10 +35,10 @@ describe('TrainerLoop', () => {
     let current = model('v0');
     const seen: number[] = [];
     let promote = false;
-    const trainer: TrainerFn = async ({ records }) => {
+    const trainer: TrainerFn = ({ records }) => {
       seen.push(records.length);
       const holdout = { routingAccuracy: 0.8, baselineAccuracy: 0.7, costPerRequest: 1, baselineCostPerRequest: 2, examples: 1 };
-      return promote ? { outcome: 'Promoted', model: model(`v${records.length}`), holdout } : { outcome: 'CandidateLost', holdout };
+      return Promise.resolve(promote ? { outcome: 'Promoted', model: model(`v${records.length}`), holdout } : { outcome: 'CandidateLost', holdout });
     };
     const loop = new TrainerLoop(config, store, { current: () => current, swap: (m) => (current = m) }, createRouterMetrics(), trainer);
     await store.append(record('1'));

@@ -2,7 +2,7 @@ import { loadRouterModel } from '../decision/load.js';
 import type { FlywheelRecord, RouterModel } from '../types.js';
 import { compare, type CompareOptions, type Comparison } from './compare.js';
 import { splitRecords } from './dataset.js';
-import type { RouterModelVersionStore } from './versionStore.js';
+import type { RouterModelVersionStore } from './version-store.js';
 
 // The promotion gate: a freshly trained candidate is saved as a version, compared with the serving model
 // on a holdout slice it was not trained on, and promoted only if it wins (see compare.ts).

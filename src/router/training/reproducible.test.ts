@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { loadRouterModel } from '../decision/load.js';
-import { LearnedRouterModel } from '../decision/learnedModel.js';
+import type { LearnedRouterModel } from '../decision/learned-model.js';
 import { seededRandom } from '../../util/random.js';
 import type { CandidateModel, FlywheelRecord, ObservedAnswer } from '../types.js';
 import { splitRecords } from './dataset.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import { trainWithReport } from './train.js';
-import { FsVersionStore } from './versionStore.js';
+import { FsVersionStore } from './version-store.js';
 
 // Issue 13: "the same records must give the same model and the same chosen knob" — λ came out 7, 10 and 12
 // on three runs of the same data because the validation slice was keyed on random record ids.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFeatures, type SparseFeatures } from '../decision/features.js';
 import { DEFAULT_TFIDF_CONFIG, HashedTfidfFeaturizer, type HashedTfidfConfig } from '../decision/featurizer.js';
-import { LearnedRouterModel } from '../decision/learnedModel.js';
+import { LearnedRouterModel } from '../decision/learned-model.js';
 import type { PolicyConfig } from '../decision/policy.js';
 import { predictOutputTokens, predictQuality, type ModelHead } from '../decision/predictor.js';
 import type { CandidateModel, FlywheelRecord } from '../types.js';

@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { coldStartModel } from '../decision/coldStart.js';
+import { coldStartModel } from '../decision/cold-start.js';
 import { loadRouterModel } from '../decision/load.js';
 import type { CandidateModel, FlywheelRecord, ObservedAnswer } from '../types.js';
 import { compare } from './compare.js';
 import { splitRecords } from './dataset.js';
 import { gateCandidate } from './promotion.js';
 import { train } from './train.js';
-import { FsVersionStore, VersionStoreError } from './versionStore.js';
+import { FsVersionStore, VersionStoreError } from './version-store.js';
 
 const candidates: CandidateModel[] = [
   { name: 'mathy', pricePer1MInput: 1, pricePer1MOutput: 1 },

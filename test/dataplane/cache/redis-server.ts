@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort } from '../../../hack/lib/free-port.js';
+import { freeLoopbackPort } from '../../../src/util/free-port.js';
 
 // A real redis-server (Debian package, via hack/ensure-redis.sh) on a free loopback port.
 const SCRIPT = new URL('../../../hack/ensure-redis.sh', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody as readRawBody } from '../../../src/util/http-body.js';
+import { readOptionalJson } from '../../../src/util/http-body.js';
 
 // Loopback stand-ins for the RAG server's outbound dependencies: an OpenAI-compatible chat model,
 // an OpenAI-compatible embeddings endpoint and a web-search provider speaking our documented
@@ -14,16 +14,11 @@ export interface Loopback {
 
 type Handler = (path: string, body: unknown) => { status: number; body: unknown };
 
-/** The JSON body, or undefined for an empty one (GET requests). */
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const raw = await readRawBody(req, 32 * 1024 * 1024);
-  return raw.length ? (JSON.parse(raw.toString('utf8')) as unknown) : undefined;
-}
 
 export async function startLoopback(handler: Handler): Promise<Loopback> {
   const requests: Loopback['requests'] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void readBody(req).then((body) => {
+    void readOptionalJson(req, 32 * 1024 * 1024).then((body) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       requests.push({ path, body });
       const out = handler(path, body);

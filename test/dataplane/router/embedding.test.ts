@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import type { EmbeddingBackend } from '../../../src/router/decision/embedding.js';
 import type { Features } from '../../../src/router/decision/features.js';
-import { LearnedRouterModel } from '../../../src/router/decision/learnedModel.js';
+import { LearnedRouterModel } from '../../../src/router/decision/learned-model.js';
 import { startRouter, type RouterHandle } from '../../../src/router/serve/server.js';
 import { startSimulator, type SimulatorHandle } from '../../../src/simulator/server.js';
 import { routerConfig } from './helpers.js';

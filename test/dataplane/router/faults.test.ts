@@ -18,7 +18,7 @@ beforeAll(async () => {
   const config = routerConfig(sim.url, sim.models);
   router = await startRouter(
     { ...config, upstream: { baseUrl: `${sim.url}/v1`, firstByteTimeoutMs: 300, maxFallbacks: 2 } },
-    { model: new FixedOrderModel([first!, second!, third!]) },
+    { model: new FixedOrderModel([first, second, third]) },
   );
   client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
@@ -36,7 +36,7 @@ describe('fallback before the first byte', () => {
     ['429', { 'x-sim-fault': '429' }, true],
     ['timeout', { 'x-sim-fault': 'slow', 'x-sim-slow-ms': '2000' }, true],
   ])('falls back on %s from the chosen model', async (_name, fault, stream) => {
-    const res = await ask(stream, { ...fault, 'x-sim-fault-model': first! }).withResponse();
+    const res = await ask(stream, { ...fault, 'x-sim-fault-model': first }).withResponse();
     expect(res.response.headers.get('x-router-model')).toBe(second);
     expect(res.response.headers.get('x-router-fallbacks')).toBe('1');
     if (stream) {
@@ -44,7 +44,7 @@ describe('fallback before the first byte', () => {
       for await (const c of res.data as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) text += c.choices[0]?.delta?.content ?? '';
       expect(text.length).toBeGreaterThan(10);
     } else {
-      expect((res.data as OpenAI.ChatCompletion).model).toBe(second);
+      expect(res.data.model).toBe(second);
     }
   });
 

@@ -18,6 +18,7 @@ import { Resources } from '../../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../../src/operator.js';
 import { createLogger } from '../../../src/util/log.js';
 import { waitFor } from '../support/kube.js';
+import { twoModelPool } from '../support/pools.js';
 
 let cp: ControlPlane;
 let client: KubeClient;
@@ -48,21 +49,6 @@ afterAll(async () => {
   await cp?.stop();
 });
 
-function pool(name: string, ns: string, gw: string): ModelPoolObject {
-  return {
-    apiVersion: 'ai.higress.io/v1alpha1',
-    kind: 'ModelPool',
-    metadata: { name, namespace: ns },
-    spec: {
-      gateway: { namespace: gw },
-      models: [
-        { name: `${name}-gpt`, provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } },
-        { name: `${name}-local`, provider: { type: 'vllm', endpoint: `http://${name}.svc:8000/v1` } },
-      ],
-    },
-  } as unknown as ModelPoolObject;
-}
-
 async function namespace(name: string): Promise<string> {
   await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   return name;
@@ -84,7 +70,7 @@ describe('control-plane faults', () => {
     const ns = await namespace('crd-pools');
     const gw = await namespace('crd-gw');
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: ns }, stringData: { token: 'sk-crd' } });
-    await client.create(modelPoolResource, pool('early', ns, gw));
+    await client.create(modelPoolResource, twoModelPool('early', ns, gw));
     const missing = await waitFor(
       async () => {
         const p = await client.get<ModelPoolObject>(modelPoolResource, 'early', ns);
@@ -115,7 +101,7 @@ describe('control-plane faults', () => {
     const gw = await namespace('restart-gw');
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: ns }, stringData: { token: 'sk-restart' } });
     const before = Array.from({ length: 10 }, (_, i) => `before-${i}`);
-    for (const n of before) await client.create(modelPoolResource, pool(n, ns, gw));
+    for (const n of before) await client.create(modelPoolResource, twoModelPool(n, ns, gw));
 
     // Kill the API server while those reconciles run; start the same binary with the same flags (same
     // port, certificates and etcd), as a crashed static pod is restarted by the kubelet.
@@ -135,9 +121,9 @@ describe('control-plane faults', () => {
 
     // Changes right after the restart: new pools, a deletion, an update.
     const after = Array.from({ length: 5 }, (_, i) => `after-${i}`);
-    for (const n of after) await client.create(modelPoolResource, pool(n, ns, gw));
+    for (const n of after) await client.create(modelPoolResource, twoModelPool(n, ns, gw));
     await client.delete(modelPoolResource, 'before-0', ns);
-    await client.patch(modelPoolResource, 'before-1', ns, { metadata: { labels: { touched: 'yes' } }, spec: { models: [pool('before-1', ns, gw).spec.models[0]] } }, 'merge');
+    await client.patch(modelPoolResource, 'before-1', ns, { metadata: { labels: { touched: 'yes' } }, spec: { models: [twoModelPool('before-1', ns, gw).spec.models[0]] } }, 'merge');
 
     const expected = [...before.slice(1), ...after].sort();
     await waitFor(

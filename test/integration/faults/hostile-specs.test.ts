@@ -11,6 +11,7 @@ import { Resources } from '../../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../../src/operator.js';
 import { createLogger } from '../../../src/util/log.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from '../support/kube.js';
+import { errorMessage } from '../../../src/util/errors.js';
 
 const client = KubeClient.fromKubeConfig(testKubeConfig());
 let operator: Operator;
@@ -157,7 +158,7 @@ describe('hostile and invalid ModelPools', () => {
             } as unknown as ModelPoolObject);
             outcomes.set(c, { kind: 'accepted', name });
           } catch (e) {
-            outcomes.set(c, { kind: 'rejected', message: (e as Error).message });
+            outcomes.set(c, { kind: 'rejected', message: errorMessage(e) });
           }
         }
       }),

@@ -8,8 +8,9 @@ import { KubeClient } from '../../../src/kube/client.js';
 import type { McpBridge } from '../../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../../src/kube/object.js';
 import { Resources } from '../../../src/kube/resources.js';
-import { startOperatorProcess, type OperatorProcess } from '../kube/operator-process.js';
+import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from '../support/kube.js';
+import { twoModelPool } from '../support/pools.js';
 
 const client = KubeClient.fromKubeConfig(testKubeConfig());
 let op: OperatorProcess | undefined;
@@ -19,21 +20,6 @@ afterAll(async () => {
 
 interface WasmPluginObj extends KubeObject {
   spec: { matchRules?: Array<{ config: { activeProviderId?: string } }> };
-}
-
-function pool(name: string, ns: string, gw: string): ModelPoolObject {
-  return {
-    apiVersion: 'ai.higress.io/v1alpha1',
-    kind: 'ModelPool',
-    metadata: { name, namespace: ns },
-    spec: {
-      gateway: { namespace: gw },
-      models: [
-        { name: `${name}-gpt`, provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } },
-        { name: `${name}-local`, provider: { type: 'vllm', endpoint: `http://${name}.svc:8000/v1` } },
-      ],
-    },
-  } as unknown as ModelPoolObject;
 }
 
 const readyOf = (p: ModelPoolObject) => p.status?.conditions?.find((c) => c.type === 'Ready');
@@ -54,7 +40,7 @@ describe('kill -9 storms', () => {
       // A burst of creates and deletes while this incarnation works, then SIGKILL mid-flight.
       for (let i = 0; i < 8; i++) {
         const name = `p-${next++}`;
-        await client.create(modelPoolResource, pool(name, ns, gw));
+        await client.create(modelPoolResource, twoModelPool(name, ns, gw));
         live.add(name);
       }
       for (const name of [...live].slice(0, 3)) {
@@ -106,7 +92,7 @@ describe('kill -9 storms', () => {
     const gw = await uniqueNamespace('secret-gw');
     const value = `sk-canary-${Math.random().toString(36).slice(2)}`;
     await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: ns }, stringData: { token: value } });
-    await client.create(modelPoolResource, pool('live', ns, gw));
+    await client.create(modelPoolResource, twoModelPool('live', ns, gw));
     const get = () => client.get<ModelPoolObject>(modelPoolResource, 'live', ns);
     await waitFor(async () => readyOf((await get())!)?.status === 'True', { timeoutMs: 60_000, description: 'pool Ready' });
 

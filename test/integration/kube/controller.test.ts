@@ -52,9 +52,10 @@ describe('Controller', () => {
   it('reconciles primaries, maps owned secondaries to their owner, retries failures with backoff', async () => {
     const seen: string[] = [];
     let failuresLeft = 2;
-    start(async (key) => {
+    start((key) => {
       seen.push(key);
-      if (key.endsWith('/flaky') && failuresLeft-- > 0) throw Object.assign(new Error('upstream down'), { reason: 'UpstreamUnavailable' });
+      if (key.endsWith('/flaky') && failuresLeft-- > 0) return Promise.reject(Object.assign(new Error('upstream down'), { reason: 'UpstreamUnavailable' }));
+      return Promise.resolve();
     }, 'c1');
     await client.create(Resources.ConfigMap, { metadata: { name: 'steady', namespace: ns, labels: { test: 'c1' } } });
     await client.create(Resources.ConfigMap, { metadata: { name: 'flaky', namespace: ns, labels: { test: 'c1' } } });

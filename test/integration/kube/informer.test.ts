@@ -89,7 +89,7 @@ describe('Informer', () => {
     // A CRD-backed kind: its watch cache started when the CRD was installed, so resourceVersion 1 is
     // older than anything it holds and the server answers `too old resource version` (410 Expired).
     const bridges = new Informer<KubeObject>({ client, resource: Resources.McpBridge, namespace: ns, logger: log });
-    started.push(bridges as Informer<ConfigMap>);
+    started.push(bridges);
     const adds: string[] = [];
     bridges.addEventHandler({ onAdd: (o) => adds.push(o.metadata.name ?? '') });
     await client.create(Resources.McpBridge, { metadata: { name: 'before', namespace: ns }, spec: { registries: [] } } as KubeObject);

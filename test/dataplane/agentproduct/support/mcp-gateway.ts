@@ -1,10 +1,11 @@
-import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RestMcpServerConfig, RestTool, SecurityScheme } from '../../../../src/agent/mcp-config.js';
 import { restMcpServerConfigSchema } from '../../../../src/agent/mcp-config.js';
+import { readOptionalJson } from '../../../../src/util/http-body.js';
 import { renderGoTemplate } from './go-template.js';
 
 /**
@@ -47,7 +48,7 @@ export async function startMcpGateway(rawConfig: unknown): Promise<McpGateway> {
 
   const build = () => {
     const server = new Server({ name: config.server.name, version: '1.0.0' }, { capabilities: { tools: {} } });
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    server.setRequestHandler(ListToolsRequestSchema, () => ({
       tools: config.tools.filter((t) => allowed(t.name)).map((t) => ({
         name: t.name,
         description: t.description,
@@ -65,7 +66,7 @@ export async function startMcpGateway(rawConfig: unknown): Promise<McpGateway> {
 
   const http: HttpServer = createServer((req, res) => {
     void (async () => {
-      const body = await readJson(req);
+      const body = await readOptionalJson(req, 32 * 1024 * 1024);
       const server = build();
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => void transport.close().then(() => server.close()));
@@ -83,13 +84,6 @@ export async function startMcpGateway(rawConfig: unknown): Promise<McpGateway> {
     calls,
     close: () => new Promise<void>((resolve) => http.close(() => resolve())),
   };
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : undefined;
 }
 
 function inputSchema(t: RestTool): { type: 'object'; properties: Record<string, unknown>; required?: string[] } {

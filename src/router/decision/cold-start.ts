@@ -1,6 +1,6 @@
 import type { CandidateModel } from '../types.js';
 import type { PolicyConfig } from './policy.js';
-import { PriorRouterModel, type CategoryPrior, type ModelPrior } from './priorModel.js';
+import { PriorRouterModel, type CategoryPrior, type ModelPrior } from './prior-model.js';
 
 // The model a router serves before its first training run. Without operator priors it trusts the
 // baseline model a little more than the rest, so cold traffic goes to the baseline at λ = 0 and to cheaper

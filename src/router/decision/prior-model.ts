@@ -1,6 +1,7 @@
 import type { CandidateModel, Decision, DecisionRequest, RouterModel, SerializedRouterModel } from '../types.js';
 import { dot, type SparseFeatures } from './features.js';
 import { HashedTfidfFeaturizer } from './featurizer.js';
+import { l2normalize } from '../../util/vector.js';
 import { rankCandidates, type PolicyConfig, type Prediction } from './policy.js';
 
 // The cold-start router: works before any flywheel data exists. The operator describes categories with
@@ -116,11 +117,7 @@ export class PriorRouterModel implements RouterModel {
       const f = this.featurizer.featurize(e.toLowerCase());
       for (let k = 0; k < f.nnz; k++) sum[f.indices[k]!]! += f.values[k]!;
     }
-    let norm = 0;
-    for (const v of sum) norm += v * v;
-    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let i = 0; i < sum.length; i++) sum[i]! *= inv;
-    return sum;
+    return l2normalize(sum);
   }
 }
 

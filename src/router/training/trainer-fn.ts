@@ -6,7 +6,7 @@ import { scoreOnHoldout } from './compare.js';
 import { splitRecords } from './dataset.js';
 import { gateCandidate } from './promotion.js';
 import { train, TrainingError, type LambdaSelection } from './train.js';
-import { FsVersionStore, type RouterModelVersionStore } from './versionStore.js';
+import { FsVersionStore, type RouterModelVersionStore } from './version-store.js';
 
 // Adapts the trainer + promotion gate to the serving shell's trainer loop (src/router/serve/trainer-loop.ts):
 // train on the records minus a holdout slice, gate against the serving model, report holdout numbers.

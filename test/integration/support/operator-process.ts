@@ -1,9 +1,9 @@
 // The operator as a real process (src/main.ts under tsx), for tests that kill it, run two of it, or read
-// its probes and metrics over HTTP as the kubelet and Prometheus do.
+// its probes and metrics over HTTP as the kubelet and Prometheus do. The one way tests start it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freeLoopbackPort } from '../../../hack/lib/free-port.js';
-import { testKubeconfigPath } from '../support/kube.js';
+import { freeLoopbackPort } from '../../../src/util/free-port.js';
+import { testKubeconfigPath } from './kube.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 
@@ -27,6 +27,8 @@ export interface OperatorProcessOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   logLevel?: string;
+  /** Defaults to the test's admin kubeconfig; operatorKubeconfigPath() runs it as its ServiceAccount. */
+  kubeconfig?: string;
 }
 
 /** Parse `higress_ai_operator_kube_requests_total{...write="true"...} N` lines, leases excluded. Pure. */
@@ -43,7 +45,7 @@ export function countWrites(metricsText: string): number {
 export async function startOperatorProcess(opts: OperatorProcessOptions): Promise<OperatorProcess> {
   const healthPort = await freeLoopbackPort();
   const metricsPort = await freeLoopbackPort();
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: testKubeconfigPath(), LOG_LEVEL: opts.logLevel ?? 'info', POD_NAME: opts.name, ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: opts.kubeconfig ?? testKubeconfigPath(), LOG_LEVEL: opts.logLevel ?? 'info', POD_NAME: opts.name, ...opts.env };
   delete env.NODE_OPTIONS; // jest's VM-modules flag is not for the operator
   const proc = spawn(
     process.execPath,
