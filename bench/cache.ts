@@ -334,6 +334,8 @@ async function main(): Promise<void> {
   let lookupMs: Record<string, unknown>;
   if (args['lookup-from']) {
     lookupMs = { from: args['lookup-from'], ...(JSON.parse(readFileSync(args['lookup-from'], 'utf8')) as Record<string, unknown>) };
+  } else if (lookupEntries === 0) {
+    lookupMs = { skipped: 'run with --lookup-entries 0; measure with bench/cache-lookup.ts and pass --lookup-from' };
   } else {
     const base = embedded.filter((_, i) => i % 2 === 0).map((e) => e.vector);
     const queries = reportQ.slice(0, 1000).map((q) => embFast(q.pair, 'b').vector);
