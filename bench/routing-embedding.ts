@@ -10,7 +10,7 @@
 //   npx tsx bench/routing-embedding.ts [--out FILE.json] [--max-cost-fraction 0.3]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,16 +51,30 @@ async function embedCached(texts: string[]): Promise<Map<string, Float32Array>> 
     const buf = readFileSync(file);
     flat = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   } else {
+    // Progress is kept in `<file>.partial` every 512 texts: on this shared machine the run can outlast a
+    // session, and the next run resumes where it stopped.
     flat = new Float32Array(unique.length * dim);
+    let start = 0;
+    if (existsSync(`${file}.partial`)) {
+      const buf = readFileSync(`${file}.partial`);
+      const done = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      flat.set(done.subarray(0, Math.min(done.length, flat.length)));
+      start = Math.floor(Math.min(done.length, flat.length) / dim);
+      log(`embeddings: resuming at ${start}/${unique.length}`);
+    }
     const started = performance.now();
-    for (let i = 0; i < unique.length; i += 32) {
+    for (let i = start; i < unique.length; i += 32) {
       const part = await embedder.embed(unique.slice(i, i + 32));
       part.forEach((v, j) => flat.set(v, (i + j) * dim));
       const done = Math.min(unique.length, i + 32);
-      if (done % 1024 === 0 || done === unique.length) log(`embeddings: ${done}/${unique.length} (${((performance.now() - started) / done).toFixed(1)} ms/text)`);
+      if (done % 512 === 0 || done === unique.length) {
+        writeFileSync(`${file}.partial`, Buffer.from(flat.buffer, 0, done * dim * 4));
+        log(`embeddings: ${done}/${unique.length} (${((performance.now() - started) / (done - start)).toFixed(1)} ms/text)`);
+      }
     }
     writeFileSync(`${file}.part`, Buffer.from(flat.buffer));
     renameSync(`${file}.part`, file);
+    rmSync(`${file}.partial`, { force: true });
   }
   await embedder.close();
   return new Map(unique.map((t, i) => [t, flat.subarray(i * dim, (i + 1) * dim)]));
