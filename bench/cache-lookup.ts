@@ -82,11 +82,19 @@ async function atDefaultPriority<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function timeAll(queries: readonly Float32Array[], warmup: number, run: (q: Float32Array, i: number) => unknown): Promise<LatencySummary & { priority: number }> {
+async function timeAll(
+  queries: readonly Float32Array[],
+  warmup: number,
+  run: (q: Float32Array, i: number) => unknown,
+): Promise<LatencySummary & { priority: number }> {
   return atDefaultPriority(() => timeLoop(queries, warmup, run));
 }
 
-async function timeLoop(queries: readonly Float32Array[], warmup: number, run: (q: Float32Array, i: number) => unknown): Promise<LatencySummary & { priority: number }> {
+async function timeLoop(
+  queries: readonly Float32Array[],
+  warmup: number,
+  run: (q: Float32Array, i: number) => unknown,
+): Promise<LatencySummary & { priority: number }> {
   const priority = getPriority();
   for (let i = 0; i < Math.min(warmup, queries.length); i++) await run(queries[i] as Float32Array, i);
   const wall: number[] = [];
@@ -99,10 +107,21 @@ async function timeLoop(queries: readonly Float32Array[], warmup: number, run: (
     const d = process.cpuUsage(c);
     cpu.push((d.user + d.system) / 1000);
   }
-  return { p50: round(percentile(wall, 50)), p99: round(percentile(wall, 99)), mean: round(mean(wall)), cpuP50: round(percentile(cpu, 50)), cpuP99: round(percentile(cpu, 99)), priority };
+  return {
+    p50: round(percentile(wall, 50)),
+    p99: round(percentile(wall, 99)),
+    mean: round(mean(wall)),
+    cpuP50: round(percentile(cpu, 50)),
+    cpuP99: round(percentile(cpu, 99)),
+    priority,
+  };
 }
 
-export function measureIndex(entries: readonly Float32Array[], queries: readonly Float32Array[], k = 3): Promise<LatencySummary & { priority: number; annRecallAt1: number; partitions: number; buildSeconds: number }> {
+export function measureIndex(
+  entries: readonly Float32Array[],
+  queries: readonly Float32Array[],
+  k = 3,
+): Promise<LatencySummary & { priority: number; annRecallAt1: number; partitions: number; buildSeconds: number }> {
   const index = new VectorIndex((entries[0] as Float32Array).length);
   const started = performance.now();
   entries.forEach((v, i) => index.add(String(i), v));
@@ -110,7 +129,12 @@ export function measureIndex(entries: readonly Float32Array[], queries: readonly
   let agree = 0;
   const checked = queries.slice(0, 300);
   for (const q of checked) if (index.search(q, 1)[0]?.id === index.searchExact(q, 1)[0]?.id) agree++;
-  return timeAll(queries, 200, (q) => index.search(q, k)).then((s) => ({ ...s, annRecallAt1: round(agree / checked.length, 4), partitions: index.partitions, buildSeconds: round(buildSeconds, 1) }));
+  return timeAll(queries, 200, (q) => index.search(q, k)).then((s) => ({
+    ...s,
+    annRecallAt1: round(agree / checked.length, 4),
+    partitions: index.partitions,
+    buildSeconds: round(buildSeconds, 1),
+  }));
 }
 
 /**
@@ -121,9 +145,22 @@ export function measureIndex(entries: readonly Float32Array[], queries: readonly
 async function measureCache(store: CacheStore, entries: readonly Float32Array[], queries: readonly Float32Array[]): Promise<Record<string, unknown>> {
   const byText = new Map<string, Float32Array>();
   const dim = (entries[0] as Float32Array).length;
-  const embedder: Embedder = { name: 'precomputed', dimensions: dim, embed: (texts) => Promise.resolve(texts.map((t) => byText.get(t) ?? new Float32Array(dim))) };
+  const embedder: Embedder = {
+    name: 'precomputed',
+    dimensions: dim,
+    embed: (texts) => Promise.resolve(texts.map((t) => byText.get(t) ?? new Float32Array(dim))),
+  };
   const cache = new SemanticCache({ store, embedder, verifier: uncalibratedVerifier('precomputed'), delta: 0.03, ttlSeconds: 0 });
-  const reply = { completion: { id: 'x', object: 'chat.completion', model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'a cached answer of realistic length '.repeat(20) } }] }, promptTokens: 30, completionTokens: 300 };
+  const reply = {
+    completion: {
+      id: 'x',
+      object: 'chat.completion',
+      model: 'gpt-4o',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'a cached answer of realistic length '.repeat(20) } }],
+    },
+    promptTokens: 30,
+    completionTokens: 300,
+  };
   const started = performance.now();
   let scope = '';
   for (const [i, v] of entries.entries()) {
@@ -184,7 +221,10 @@ export async function main(): Promise<void> {
   // Entries: the text_a side; queries: text_b of the second half (the cache bench's report part).
   const base = embedded.filter((_, i) => i % 2 === 0).map((e) => e.vector);
   const nq = Number(args.queries);
-  const queries = embedded.filter((_, i) => i % 2 === 1).slice(-nq).map((e) => e.vector);
+  const queries = embedded
+    .filter((_, i) => i % 2 === 1)
+    .slice(-nq)
+    .map((e) => e.vector);
   const result: Record<string, unknown> = {
     note: 'embedding excluded; entries beyond the 10,000 real text_a vectors are perturbed copies; wall ms per lookup, cpu = process CPU time per lookup',
     cpus: availableParallelism(),

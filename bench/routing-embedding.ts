@@ -24,7 +24,16 @@ import type { CandidateModel } from '../src/router/types.js';
 import { OnnxEmbedder } from '../src/embed/onnx.js';
 import { routingDataDir } from '../src/simulator/data.js';
 import { seededRandom } from '../src/util/random.js';
-import { candidatesFrom, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion, type QuestionRecord, type SimModel } from './lib/routingData.js';
+import {
+  candidatesFrom,
+  loadModels,
+  loadQuestions,
+  offlineAnswer,
+  offlineRecord,
+  renderQuestion,
+  type QuestionRecord,
+  type SimModel,
+} from './lib/routingData.js';
 
 const FLAGSHIP = 'gpt-4o-2024-05-13';
 const SGD = { epochs: 6, learningRate: 0.05, seed: 7 };
@@ -43,7 +52,10 @@ async function embedCached(texts: string[]): Promise<Map<string, Float32Array>> 
   const unique = [...new Set(texts)];
   const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'higress-ai-operator', 'bench-cache');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `routing-embeddings-${createHash('sha256').update(`${embedder.name}:${MAX_TOKENS}`).update('\0').update(unique.join('\n')).digest('hex').slice(0, 16)}.bin`);
+  const file = join(
+    dir,
+    `routing-embeddings-${createHash('sha256').update(`${embedder.name}:${MAX_TOKENS}`).update('\0').update(unique.join('\n')).digest('hex').slice(0, 16)}.bin`,
+  );
   const dim = embedder.dimensions;
   let flat: Float32Array;
   if (existsSync(file)) {
@@ -81,7 +93,12 @@ async function embedCached(texts: string[]): Promise<Map<string, Float32Array>> 
 }
 
 /** Turns prompts into sparse vectors for one variant; the TF-IDF part is fitted on `fitPrompts` only. */
-function featurizerFor(variant: Variant, fitPrompts: readonly string[], vectors: Map<string, Float32Array>, dim: number): { dim: number; featurize: (p: string) => SparseFeatures } {
+function featurizerFor(
+  variant: Variant,
+  fitPrompts: readonly string[],
+  vectors: Map<string, Float32Array>,
+  dim: number,
+): { dim: number; featurize: (p: string) => SparseFeatures } {
   const tfidf = variant === 'embedding' ? undefined : HashedTfidfFeaturizer.fit(fitPrompts, DEFAULT_TFIDF_CONFIG);
   const offset = tfidf?.dim ?? 0;
   const total = offset + (variant === 'tfidf' ? 0 : dim);
@@ -112,8 +129,20 @@ function fitHeads(data: Dataset, x: readonly SparseFeatures[], dim: number, l2: 
   return data.models.map((model) => {
     const ex = data.examples.filter((e) => e.model === model);
     const f = ex.map((e) => x[e.prompt] as SparseFeatures);
-    const quality = fitLinear(f, ex.map((e) => e.score), dim, 'logistic', { ...SGD, l2 });
-    const outputTokens = fitLinear(f, ex.map((e) => Math.log1p(e.outputTokens)), dim, 'squared', { ...SGD, l2 });
+    const quality = fitLinear(
+      f,
+      ex.map((e) => e.score),
+      dim,
+      'logistic',
+      { ...SGD, l2 },
+    );
+    const outputTokens = fitLinear(
+      f,
+      ex.map((e) => Math.log1p(e.outputTokens)),
+      dim,
+      'squared',
+      { ...SGD, l2 },
+    );
     return { model, quality, outputTokens };
   });
 }
@@ -163,7 +192,15 @@ interface DevOutcome {
   cost: number[];
 }
 
-function runVariant(variant: Variant, records: ReturnType<typeof offlineRecord>[], dev: readonly QuestionRecord[], models: readonly SimModel[], vectors: Map<string, Float32Array>, dim: number, fraction: number): { summary: Record<string, unknown>; outcome: DevOutcome } {
+function runVariant(
+  variant: Variant,
+  records: ReturnType<typeof offlineRecord>[],
+  dev: readonly QuestionRecord[],
+  models: readonly SimModel[],
+  vectors: Map<string, Float32Array>,
+  dim: number,
+  fraction: number,
+): { summary: Record<string, unknown>; outcome: DevOutcome } {
   const started = performance.now();
   const candidates = candidatesFrom(models);
   const ordered = canonicalOrder(records);
@@ -237,7 +274,9 @@ function pairedInterval(a: number[], b: number[], rounds = 2000): [number, numbe
 }
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({ options: { out: { type: 'string', default: 'routing-embedding.json' }, 'max-cost-fraction': { type: 'string', default: '0.3' } } });
+  const { values: args } = parseArgs({
+    options: { out: { type: 'string', default: 'routing-embedding.json' }, 'max-cost-fraction': { type: 'string', default: '0.3' } },
+  });
   const dir = routingDataDir();
   const models = loadModels(join(dir, 'models.json'));
   const trainQs = loadQuestions(join(dir, 'questions.train.jsonl'));
@@ -267,7 +306,8 @@ async function main(): Promise<void> {
     versusTfidf[v] = { accuracyDiff95: acc.map((x) => round(x)), costPerQuestionDiff95: cost.map((x) => round(x, 7)) };
   }
   const out = {
-    protocol: 'offline records from questions.train.jsonl; l2 and λ (budget: cost ≤ max-cost-fraction × gpt-4o on the validation slice) chosen on a validation slice of train; dev scored once per variant',
+    protocol:
+      'offline records from questions.train.jsonl; l2 and λ (budget: cost ≤ max-cost-fraction × gpt-4o on the validation slice) chosen on a validation slice of train; dev scored once per variant',
     embedder: 'all-MiniLM-L6-v2 int8 (ONNX, hack/ensure-embedding-model.sh), first 64 word pieces of the rendered question (TF-IDF sees the whole text)',
     maxCostFraction: fraction,
     embedSeconds: round(embedSeconds, 1),
