@@ -2,8 +2,11 @@
 // stage switched off, and of a dense-only baseline mirroring Higress's RAG server; compression;
 // the CRAG evaluator; per-stage latency; retrieval latency at 10k chunks.
 //   npm run bench:rag -- [--data FILE] [--out FILE.json] [--docs docs/evaluation/rag.md]
-//                        [--llm-url URL --llm-model NAME] [--latency-chunks 10000]
+//                        [--llm-url URL --llm-model NAME] [--latency-chunks 10000] [--embedder onnx|hashing]
+// --embedder onnx (the default when the model is installed: hack/ensure-embedding-model.sh) runs the dense
+// retriever and the dense-only baseline on all-MiniLM-L6-v2; hashing is the no-model fallback.
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     'llm-url': { type: 'string' },
     'llm-model': { type: 'string', default: 'default' },
     'latency-chunks': { type: 'string', default: '10000' },
+    embedder: { type: 'string', default: 'onnx' },
   },
 });
 
@@ -192,12 +196,20 @@ function latencyCorpus(paras: { id: string; title: string; sentences: string[] }
   return docs;
 }
 
+function embeddingConfig(kind: string): RagConfig['embedding'] {
+  if (kind === 'hashing') return { kind: 'hashing', dimensions: 256 };
+  if (kind !== 'onnx') throw new Error(`--embedder ${kind}: expected onnx or hashing`);
+  const modelDir = execFileSync('bash', [new URL('../hack/ensure-embedding-model.sh', import.meta.url).pathname, '--print-dir'], { encoding: 'utf8' }).trim();
+  return { kind: 'onnx', modelDir };
+}
+
 async function main(): Promise<void> {
   const dataPath = args.data ?? (existsSync(SHARED) ? SHARED : FALLBACK);
   const questions = parseHotpot(JSON.parse(readFileSync(dataPath, 'utf8')));
   const corpus = corpusOf(questions, sha);
   const dir = mkdtempSync(join(tmpdir(), 'rag-bench-'));
-  const config: RagConfig = defaultRagConfig({ store: { kind: 'lancedb', path: join(dir, 'db'), table: 'chunks' } });
+  const embedding = embeddingConfig(args.embedder ?? 'onnx');
+  const config: RagConfig = defaultRagConfig({ store: { kind: 'lancedb', path: join(dir, 'db'), table: 'chunks' }, embedding });
   console.log(`data ${dataPath}: ${questions.length} questions, ${corpus.length} distinct paragraphs`);
   const rag = await RagService.open(config);
   try {
@@ -251,7 +263,7 @@ async function main(): Promise<void> {
     // Latency at scale: a fresh store with ≥ target chunks, full pipeline over the same questions.
     const target = Number(args['latency-chunks']);
     if (target > 0) {
-      const big = await RagService.open(defaultRagConfig({ store: { kind: 'lancedb', path: join(dir, 'big'), table: 'chunks' } }));
+      const big = await RagService.open(defaultRagConfig({ store: { kind: 'lancedb', path: join(dir, 'big'), table: 'chunks' }, embedding }));
       try {
         t = performance.now();
         const bi = await big.ingest(latencyCorpus(corpus, target));

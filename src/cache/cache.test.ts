@@ -74,6 +74,10 @@ describe('verifier', () => {
     expect(tau).toBeGreaterThanOrEqual(0.55);
     expect(tau).toBeLessThanOrEqual(0.9);
     expect(v.thresholdFor(0.0001)).toBe(Infinity);
+    // The attainable floor: no cut certifies less, and exactly that floor is certifiable.
+    const floor = v.minCertifiableDelta();
+    expect(v.thresholdFor(floor * 0.99)).toBe(Infinity);
+    expect(v.thresholdFor(floor)).toBeLessThan(Infinity);
     expect(v.score(Float64Array.from(FEATURE_NAMES, () => 0.9))).toBeGreaterThan(0.9);
   });
 });

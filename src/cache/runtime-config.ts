@@ -54,6 +54,11 @@ export async function openCache(config: CacheRuntimeConfig, opts: { env?: NodeJS
   if (config.verifierPath) {
     verifier = new Verifier(verifierModelSchema.parse(JSON.parse(readFileSync(config.verifierPath, 'utf8'))));
     if (verifier.model.embedder !== embedder.name) log.warn({ trained: verifier.model.embedder, using: embedder.name }, 'verifier was trained on another embedder');
+    // On Quora pairs with MiniLM the calibration certifies nothing below δ ≈ 0.18 (docs/evaluation/cache.md):
+    // say so at start rather than leave an operator wondering why no semantic hit is ever served.
+    if (verifier.thresholdFor(config.delta) === Infinity) {
+      log.warn({ delta: config.delta, minCertifiableDelta: verifier.minCertifiableDelta() }, 'delta is below what the verifier calibration can certify: only exact-match hits are served');
+    }
   } else {
     verifier = uncalibratedVerifier(embedder.name);
     log.warn('no verifierPath: semantic hits use a fixed cosine 0.95 and delta is not enforced');

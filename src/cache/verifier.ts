@@ -148,6 +148,16 @@ export class Verifier {
     return best;
   }
 
+  /**
+   * The smallest δ any threshold of this calibration can certify (the lowest Wilson upper bound over
+   * all score cuts). A δ below it makes `thresholdFor` Infinity: the cache serves exact matches only.
+   */
+  minCertifiableDelta(z = 1.645): number {
+    let best = 1;
+    for (const row of this.model.calibration) best = Math.min(best, wilsonUpper(row.wrong, row.hits, z));
+    return best;
+  }
+
   /** Calibrated probability that a hit at `score` is wrong: the wrong share among held-out hits near it. */
   wrongProbability(score: number): number {
     const cal = this.model.calibration;
