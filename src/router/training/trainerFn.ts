@@ -39,7 +39,8 @@ export function createTrainer(options: { store?: RouterModelVersionStore; lambda
     }
     const lambda = policy.mode === 'utility' ? policy.lambda : 0;
     const outcome = await gateCandidate(store, candidate, holdout, { lambda, minMargin: config.trainer.promotionMargin });
-    const scored = scoreOnHoldout(candidate, holdout, lambda);
+    // Status reports the model that serves after this run: a candidate that lost is not routing anything.
+    const scored = scoreOnHoldout(outcome.promoted ? candidate : current, holdout, lambda);
     const baseline = baselineOnHoldout(holdout, config.policy.baselineModel);
     const holdoutReport = {
       routingAccuracy: scored.accuracy,
