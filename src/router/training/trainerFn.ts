@@ -5,7 +5,8 @@ import type { FlywheelRecord } from '../types.js';
 import { scoreOnHoldout } from './compare.js';
 import { splitRecords } from './dataset.js';
 import { gateCandidate } from './promotion.js';
-import { train, TrainingError, type LambdaSelection } from './train.js';
+import { trainOffThread } from './train-off-thread.js';
+import { TrainingError, type LambdaSelection } from './train.js';
 import { FsVersionStore, type RouterModelVersionStore } from './versionStore.js';
 
 // Adapts the trainer + promotion gate to the serving shell's trainer loop (src/router/serve/trainer-loop.ts):
@@ -29,7 +30,7 @@ export function createTrainer(options: { store?: RouterModelVersionStore; lambda
     }
     let candidate;
     try {
-      candidate = train(fitRecords, {
+      candidate = await trainOffThread(fitRecords, {
         candidates: config.models,
         lambda: options.lambda ?? { kind: 'fixed', policy },
       });

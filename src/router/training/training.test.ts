@@ -11,6 +11,8 @@ import { gateCandidate } from './promotion.js';
 import { parseRouterConfig, ROUTER_CONFIG_VERSION } from '../config.js';
 import { train } from './train.js';
 import { createTrainer } from './trainerFn.js';
+import { encodeSnapshot } from './snapshot-codec.js';
+import { trainOffThread } from './train-off-thread.js';
 import { FsVersionStore, VersionStoreError } from './versionStore.js';
 
 const candidates: CandidateModel[] = [
@@ -135,5 +137,14 @@ describe('createTrainer (the serving shell\'s trainer)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('training off the event loop', () => {
+  it('gives the same model as training in process, and the trainer\'s reason codes', async () => {
+    const options = { candidates, lambda: { kind: 'fixed' as const, policy: { mode: 'utility' as const, lambda: 0 } }, tfidf: tinyFeatures };
+    const off = await trainOffThread(records(120), options);
+    expect(encodeSnapshot(off.serialize()).equals(encodeSnapshot(train(records(120), options).serialize()))).toBe(true);
+    await expect(trainOffThread(records(5), options)).rejects.toMatchObject({ reason: 'NotEnoughRecords' });
   });
 });
