@@ -134,8 +134,8 @@ describe('SemanticRouter with a real router process', () => {
       // Say why: the conditions the operator wrote.
       throw new Error(`${String(err)}; conditions: ${JSON.stringify((await getRouter(ns))?.status?.conditions ?? [])}`);
     });
-    expect(ready!.status?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
-    const coldVersion = ready!.status?.modelVersion;
+    expect(ready.status?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const coldVersion = ready.status?.modelVersion;
     expect(coldVersion).toBeDefined();
     // Workload objects in the router's namespace, console-form AI route in the gateway namespace.
     for (const [rt, name, where] of [
@@ -189,7 +189,7 @@ describe('SemanticRouter with a real router process', () => {
     expect(() => aiProxyRuleConfigSchema.parse({ activeProviderId: providerId })).not.toThrow();
 
     // Traffic through the official client, as a user of model "auto" would send it.
-    const openai = new OpenAI({ baseURL: ready!.status!.endpoint, apiKey: 'unused', maxRetries: 0 });
+    const openai = new OpenAI({ baseURL: ready.status!.endpoint, apiKey: 'unused', maxRetries: 0 });
     const questions = sim.questions.slice(0, 120);
     for (let i = 0; i < questions.length; i += 6) {
       await Promise.all(questions.slice(i, i + 6).map((q) => openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: q.question }] })));

@@ -90,14 +90,14 @@ describe('TrainerLoop', () => {
     });
   const promoteOnce = (model: RouterModel): TrainerFn => {
     let done = false;
-    return async () => (done ? { outcome: 'CandidateLost' } : ((done = true), { outcome: 'Promoted', model, margin: 0.01 }));
+    return () => Promise.resolve(done ? { outcome: 'CandidateLost' } : ((done = true), { outcome: 'Promoted', model, margin: 0.01 }));
   };
 
   it('rolls back a promoted model whose own traffic shows the previous one was better, on the volume too', async () => {
     const store = new MemoryStore();
     let current = picks('good', 'b');
     const versionRollbacks: string[] = [];
-    const versions = { rollback: async () => (versionRollbacks.push('rollback'), 'good') } as unknown as RouterModelVersionStore;
+    const versions = { rollback: () => Promise.resolve((versionRollbacks.push('rollback'), 'good')) } as unknown as RouterModelVersionStore;
     const loop = new TrainerLoop(twoModels({ margin: 0.1, minRecords: 20 }), store, { current: () => current, swap: (m) => (current = m) }, createRouterMetrics(), promoteOnce(picks('bad', 'a')), versions);
     await loop.maybeRun(true);
     expect(current.version).toBe('bad');

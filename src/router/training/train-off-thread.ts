@@ -47,7 +47,7 @@ export function trainOffThread(records: readonly FlywheelRecord[], options: Trai
     );
     worker.once('error', (err) =>
       settle(() => {
-        if (!cannotLoad(err)) return reject(err);
+        if (!cannotLoad(err)) return reject(err instanceof Error ? err : new Error(String(err)));
         try {
           resolve(inline(err));
         } catch (e) {

@@ -26,9 +26,9 @@ describe('rollback after a promotion that does worse online', () => {
     const bad = new FixedOrderModel([BAD], 'bad');
     let promoted = false;
     // Stands in for a trainer whose holdout happened to favour the worse model.
-    const trainer: TrainerFn = async () => (promoted ? { outcome: 'CandidateLost' } : ((promoted = true), { outcome: 'Promoted', model: bad, margin: 0.01, candidateVersion: 'bad' }));
+    const trainer: TrainerFn = () => Promise.resolve(promoted ? { outcome: 'CandidateLost' } : ((promoted = true), { outcome: 'Promoted', model: bad, margin: 0.01, candidateVersion: 'bad' }));
     const versionRollbacks: number[] = [];
-    const versions = { rollback: async () => (versionRollbacks.push(1), 'good') } as unknown as RouterModelVersionStore;
+    const versions = { rollback: () => Promise.resolve((versionRollbacks.push(1), 'good')) } as unknown as RouterModelVersionStore;
     const router = await startRouter(
       routerConfig(sim.url, sim.models, {
         flywheel: { mode: 'data-generation', sampleRate: 1, fanOut: 'all' },
