@@ -33,7 +33,7 @@ import {
   renderQuestion,
   type QuestionRecord,
   type SimModel,
-} from './lib/routingData.js';
+} from './lib/routing-data.js';
 
 const FLAGSHIP = 'gpt-4o-2024-05-13';
 const SGD = { epochs: 6, learningRate: 0.05, seed: 7 };

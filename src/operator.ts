@@ -86,7 +86,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     ...(opts.gatewayBatchMs !== undefined ? { gatewayBatchMs: opts.gatewayBatchMs } : {}),
   });
   const ragPipelines = setupRagPipelineController(manager, opts.rag ?? {});
-  const semanticRouters = setupSemanticRouterController(manager, opts.router ?? {});
+  const semanticRouters = setupSemanticRouterController(manager, { ...(opts.pluginImage ? { pluginImage: opts.pluginImage } : {}), ...(opts.router ?? {}) });
   // HiMarket: HiMarketConnection + spec.publish on ModelPool (src/controllers/himarket-wiring.ts).
   setupHiMarketControllers(manager);
   setupAgentProductController(manager); // AgentProduct: MCP servers, agent, consumers (src/controllers/agentproduct-setup.ts)

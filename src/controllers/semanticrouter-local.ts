@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,7 +19,10 @@ import { errorMessage } from '../util/errors.js';
  * none is given, one model-matrix simulator child process shared by all routers (the pool's stand-in).
  *
  * What differs from the pod: listen on 127.0.0.1:0, the flywheel store and model versions under `stateDir`,
- * and the trainer checks for new records every 2 s instead of 30 s so a demo moves.
+ * and the trainer checks for new records every 2 s instead of 30 s so a demo moves. Without a `stateDir`
+ * each locator takes a fresh temporary directory and removes it when it stops: a fixed shared path let
+ * every demo run (and every concurrent one) add to one SQLite flywheel, so a new demo started from
+ * thousands of old records, its DATASET column did not start from zero and training on them stalled /status.
  */
 
 interface Running {
@@ -77,8 +80,16 @@ export class LocalRouterLocator implements RouterLocator {
   private readonly running = new Map<string, Running>();
   private readonly starting = new Map<string, Promise<Running | undefined>>();
   private simulator: Promise<{ child: ChildProcess; url: string }> | undefined;
+  /** The temporary state directory this locator made (removed by stopAll), when none was given. */
+  private ownStateDir: string | undefined;
 
   constructor(private readonly opts: LocalRouterOptions) {}
+
+  private stateRoot(): string {
+    if (this.opts.stateDir) return this.opts.stateDir;
+    this.ownStateDir ??= mkdtempSync(join(tmpdir(), 'aiop-router-'));
+    return this.ownStateDir;
+  }
 
   async endpointFor(render: RouterRender): Promise<string | undefined> {
     const id = ownerId(render.owner);
@@ -116,13 +127,15 @@ export class LocalRouterLocator implements RouterLocator {
     this.running.clear();
     const sim = await this.simulator?.catch(() => undefined);
     if (sim) await stop(sim.child);
+    if (this.ownStateDir) rmSync(this.ownStateDir, { recursive: true, force: true });
+    this.ownStateDir = undefined;
   }
 
   private async restart(id: string, render: RouterRender): Promise<Running | undefined> {
     const old = this.running.get(id);
     this.running.delete(id);
     if (old) await stop(old.child);
-    const dir = join(this.opts.stateDir ?? join(tmpdir(), 'aiop-router'), render.owner.namespace, render.owner.name);
+    const dir = join(this.stateRoot(), render.owner.namespace, render.owner.name);
     mkdirSync(dir, { recursive: true });
     try {
       const upstream = await this.upstream();

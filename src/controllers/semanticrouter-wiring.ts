@@ -1,3 +1,4 @@
+import type { PluginImageOptions } from '../higress/plugins.js';
 import { Controller, secondaryWatch } from '../kube/controller.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
@@ -22,6 +23,8 @@ export interface RouterOperatorOptions {
   /** Options of the default local-process locator (e.g. a fixed upstream instead of the simulator). */
   local?: Omit<LocalRouterOptions, 'log'>;
   concurrency?: number;
+  /** Image of a console plugin the operator creates (the operator's `--plugin-image-tag`). */
+  pluginImage?: PluginImageOptions;
 }
 
 export interface RouterWiring {
@@ -57,6 +60,7 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
     event: (obj, e) => void events.record(semanticRouterResource, obj, e.type, e.reason, e.message),
     log: mgr.log,
     ...(options.defaultImage ? { defaultImage: options.defaultImage } : {}),
+    ...(options.pluginImage ? { pluginImage: options.pluginImage } : {}),
     ...(locator ? { locator } : {}),
   });
   const controller = new Controller<SemanticRouterObject>({

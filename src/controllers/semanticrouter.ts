@@ -23,6 +23,8 @@ import { Deployments, PersistentVolumeClaims, type WorkloadObject } from './ragp
 import { deploymentView, type PollMemory, type RouterLocator, type RouterStatusReader } from './semanticrouter-runtime.js';
 import { syncRouterProvider, type ProviderSync } from './semanticrouter-provider.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
+import { CONSOLE_PLUGINS, syncSharedPlugin, type ConsolePluginName, type PluginShare } from '../higress/console/shared-plugins.js';
+import type { PluginImageOptions } from '../higress/plugins.js';
 
 /**
  * The SemanticRouter controller, a thin shell: render (pure), apply, poll the router's `/status` when due,
@@ -50,6 +52,8 @@ export interface SemanticRouterControllerDeps {
   event(obj: KubeObject, e: RouterEvent): void;
   log: Logger;
   defaultImage?: string;
+  /** Image of a console plugin the operator creates because the console has not (as for ModelPool). */
+  pluginImage?: PluginImageOptions | undefined;
   now?: () => number;
 }
 
@@ -208,10 +212,24 @@ export class SemanticRouterController {
     const keep = new Set(render.gateway.routes.flatMap((r) => [`${render.gatewayNamespace}/${r.configMap.metadata.name}`, `${render.gatewayNamespace}/${r.ingress.metadata.name}`]));
     await this.pruneGateway(owner, (o) => !keep.has(`${o.metadata.namespace}/${o.metadata.name}`));
     const g = render.gateway;
+    for (const [plugin, share] of Object.entries(g.shares) as [ConsolePluginName, PluginShare][]) {
+      try {
+        const { conflicts } = await this.sharePlugin(render.gatewayNamespace, plugin, new Map([[ownerId(owner), share]]));
+        const conflict = conflicts.get(ownerId(owner));
+        if (conflict) error ??= { reason: 'NameConflict', message: conflict };
+      } catch (err) {
+        fail('WasmPlugin', `${render.gatewayNamespace}/${plugin}`, err);
+      }
+    }
     const provider = await syncRouterProvider(client, { namespace: render.gatewayNamespace, owner: ownerId(owner), providerId: g.providerId, entry: { provider: g.provider, rule: g.providerRule } }).catch(
       (err: unknown): ProviderSync => ({ result: 'conflict', message: errorMessage(err) }),
     );
     return { ...(error ? { error } : {}), provider };
+  }
+
+  /** Our share of one console plugin; `release` drops what we hold there (finalizer). */
+  private sharePlugin(namespace: string, plugin: ConsolePluginName, desired: ReadonlyMap<string, PluginShare>, release?: (owner: string) => boolean) {
+    return syncSharedPlugin(this.deps.client, { namespace, plugin: CONSOLE_PLUGINS[plugin], desired, ...(release ? { release } : {}), image: this.deps.pluginImage });
   }
 
   private async pruneGateway(owner: OwnerRef, stale: (o: KubeObject) => boolean): Promise<void> {
@@ -229,11 +247,21 @@ export class SemanticRouterController {
     if (!hasFinalizer(router)) return;
     // Workload objects carry ownerReferences (garbage collection); gateway objects live in another namespace.
     await this.pruneGateway(owner, () => true);
-    await removeRegistries(this.deps.client, { namespace: router.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, owner }).catch((err: unknown) =>
+    const gw = router.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE;
+    await removeRegistries(this.deps.client, { namespace: gw, owner }).catch((err: unknown) =>
       this.deps.log.warn({ router: ownerId(owner), err: errorMessage(err) }, 'McpBridge registry not removed'),
     );
+    const id = ownerId(owner);
+    // Seed rules (statistics, key-auth) of our routes go with the routes; model-router's global header stays (pools share it).
+    for (const plugin of ['ai-statistics-2.0.1', 'key-auth.internal'] as const) {
+      try {
+        if (await this.deps.client.get(Resources.WasmPlugin, plugin, gw)) await this.sharePlugin(gw, plugin, new Map(), (o) => o === id);
+      } catch (err) {
+        this.deps.log.warn({ router: id, plugin, err: errorMessage(err) }, 'console plugin rules not removed');
+      }
+    }
     const providerId = renderedProviderId(owner);
-    await syncRouterProvider(this.deps.client, { namespace: router.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, owner: ownerId(owner), providerId }).catch(() => undefined);
+    await syncRouterProvider(this.deps.client, { namespace: gw, owner: id, providerId }).catch(() => undefined);
     await this.deps.locator?.release(owner);
     this.memory.delete(makeKey(owner.namespace, owner.name));
     await removeFinalizer(this.deps.client, semanticRouterResource, router);

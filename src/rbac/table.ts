@@ -105,7 +105,7 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'semanticrouter', resource: PersistentVolumeClaims, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'flywheel store and model versions' },
   { controller: 'semanticrouter', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'console AI route per virtual model (ai-route-<n>.internal)' },
   { controller: 'semanticrouter', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'the router registry in McpBridge/default' },
-  { controller: 'semanticrouter', resource: Resources.WasmPlugin, verbs: ['get', 'update'], scope: 'higress', why: 'the router provider entry in the console ai-proxy.internal (read-merge-write)' },
+  { controller: 'semanticrouter', resource: Resources.WasmPlugin, verbs: ['get', 'create', 'update'], scope: 'higress', why: 'the router provider entry in ai-proxy.internal; its routes\' rules in ai-statistics-2.0.1, key-auth.internal, model-router.internal (created when the console has not)' },
 
   // --- HiMarket (src/controllers/himarket-*.ts): connections, and spec.publish on ModelPool (status, annotation, finalizer) ---
   ...ownKind('himarketconnection', HiMarketConnection),

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { keyAuthRule } from '../higress/console/ai-route.js';
+import type { ConsolePluginName, PluginShare } from '../higress/console/shared-plugins.js';
 import type { Ingress, MatchRule, McpBridgeRegistry } from '../higress/types.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 import type { PlainObject } from './ragpipeline.js';
@@ -18,7 +20,10 @@ import type { PlainObject } from './ragpipeline.js';
  *   (read by `pkg/ingress/kube/annotations/header_control.go`/`match.go` in alibaba/higress), destination
  *   `llm-P.internal.dns:<port>` (`annotations/destination.go`), the console's retry defaults, labels
  *   `higress.io/resource-definer`, `higress.io/internal`, `higress.io/domain_higress-default-domain`;
- * - the ai-statistics rule the console adds for every AI route (§7.2.4).
+ * - what the console adds to its shared plugins for every AI route (§7.2.4, `AiRouteServiceImpl`): the
+ *   ai-statistics rule `{ingress: [ai-route-R.internal], use_default_response_attributes: true}` (read by
+ *   `plugins/wasm-go/extensions/ai-statistics/main.go` `parseConfig`), the key-auth rule of a route without
+ *   auth (`configDisable: true`), and model-router's global `modelToHeader` (the header the route matches).
  *
  * The router sends the chosen real model back through the gateway: that request carries a pool model name,
  * so it matches the pool's own route and the pool's ai-proxy provider does the provider work. Nothing here
@@ -82,8 +87,12 @@ export interface RouterGatewayRender {
   providerRule: MatchRule;
   /** For McpBridge `default` spec.registries. */
   registry: McpBridgeRegistry;
-  /** For `ai-statistics-<version>` spec.matchRules, one per AI route. */
-  statisticsRules: MatchRule[];
+  /**
+   * Per console plugin, what this router contributes (merged by src/higress/console/shared-plugins.ts).
+   * Statistics and key-auth rules are seed rules, as for a pool's routes: the console writes them once and
+   * leaves them to the administrator (a consumer granted on `auto` must stay granted).
+   */
+  shares: Partial<Record<ConsolePluginName, PluginShare>>;
   routes: { virtualModel: string; name: string; json: AiRouteJson; configMap: PlainObject; ingress: Ingress }[];
 }
 
@@ -158,7 +167,11 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
     provider: { id: providerId, type: 'openai', protocol: 'openai', openaiCustomUrl: `http://${input.serviceHost}:${input.servicePort}/v1` },
     providerRule: { service: [upstream], configDisable: false, config: { activeProviderId: providerId } },
     registry: { name: registryName, type: 'dns', domain: input.serviceHost, port: input.servicePort, protocol: 'http' },
-    statisticsRules: routes.map((r) => ({ ingress: [r.ingress.metadata.name], configDisable: false, config: { use_default_response_attributes: true } })),
+    shares: {
+      'ai-statistics-2.0.1': { seedRules: routes.map((r) => ({ ingress: [r.ingress.metadata.name], configDisable: false, config: { use_default_response_attributes: true } })) },
+      'key-auth.internal': { seedRules: routes.map((r) => keyAuthRule(r.ingress.metadata.name, { enabled: false })) },
+      'model-router.internal': { defaults: { modelToHeader: ROUTER_MODEL_HEADER } },
+    },
     routes,
   };
 }

@@ -87,7 +87,15 @@ export function numbersFrom(s: RouterStatus): Partial<SemanticRouterStatus> {
   const p99 = fixed(s.decisionMs.p99, 3);
   if (p99) out.decisionLatencyP99Ms = p99;
   if (s.trainer.lastRunAt) out.lastTrainedAt = s.trainer.lastRunAt;
-  if (s.trainer.lastOutcome) {
+  const rb = s.trainer.lastRollback;
+  if (s.trainer.lastOutcome === 'RolledBack' && rb) {
+    out.lastPromotion = {
+      outcome: 'RolledBack',
+      version: rb.to,
+      message: `rolled back from ${rb.from}: it trailed ${rb.to} by ${rb.margin.toFixed(4)} online utility on ${rb.records} records it routed`,
+      time: rb.at,
+    };
+  } else if (s.trainer.lastOutcome) {
     const margin = s.trainer.lastMargin;
     const by = margin === null ? '' : `${s.trainer.lastOutcome === 'Promoted' ? 'won' : 'lost'} by ${margin >= 0 ? '+' : ''}${margin.toFixed(4)} holdout utility`;
     out.lastPromotion = {
@@ -122,7 +130,9 @@ function eventsBetween(previous: SemanticRouterStatus | undefined, s: RouterStat
         message: `router model ${s.modelVersion} promoted over ${previous.modelVersion}${margin === null ? '' : ` (holdout utility +${margin.toFixed(4)})`}`,
       });
     } else {
-      events.push({ type: 'Warning', reason: 'RolledBack', message: `router model went back from ${previous.modelVersion} to ${s.modelVersion}` });
+      const rb = s.trainer.lastRollback;
+      const why = rb && rb.from === previous.modelVersion ? `: it trailed by ${rb.margin.toFixed(4)} online utility on ${rb.records} records` : '';
+      events.push({ type: 'Warning', reason: 'RolledBack', message: `router model went back from ${previous.modelVersion} to ${s.modelVersion}${why}` });
     }
   }
   const before = previous?.budget?.mode ?? 'Normal';

@@ -5,6 +5,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { modelPoolSpecSchema, type ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
 import { semanticRouterSchema, type SemanticRouter } from '../api/v1alpha1/semanticrouter.js';
 import { expectGolden as expectGoldenIn } from '../../test/support/golden.js';
+import { CONSOLE_PLUGINS, mergePluginShares, type ConsolePluginName, type PluginShare } from '../higress/console/shared-plugins.js';
 import { parseRouterConfig } from '../router/config.js';
 import type { RouterStatus } from '../router/status.js';
 import { ROUTER_CHECKSUM_ANNOTATION, ROUTER_CONFIG_KEY, renderSemanticRouter, type RouterRender } from './semanticrouter.js';
@@ -35,7 +36,11 @@ function renderAll(r: RouterRender): string {
   const g = r.gateway;
   const docs: unknown[] = [r.configMap, r.pvc, r.deployment, r.service, ...g.routes.flatMap((x) => [x.configMap, x.ingress])];
   docs.push({ '# ai-proxy.internal providers[] entry': g.provider, '# ai-proxy.internal matchRules[] entry': g.providerRule });
-  docs.push({ '# McpBridge default registries[] entry': g.registry, '# ai-statistics matchRules[]': g.statisticsRules });
+  docs.push({ '# McpBridge default registries[] entry': g.registry });
+  // The console plugins as our share alone would create them: whole WasmPlugins, so the contract test parses them.
+  for (const [name, share] of Object.entries(g.shares) as [ConsolePluginName, PluginShare][]) {
+    docs.push(mergePluginShares(undefined, CONSOLE_PLUGINS[name], r.gatewayNamespace, new Map([[`SemanticRouter/${r.owner.namespace}/${r.owner.name}`, share]])).plugin);
+  }
   docs.push({ '# status of': `${r.owner.namespace}/${r.owner.name}`, endpoint: r.endpoint, candidates: r.candidates, generatedObjects: r.generatedObjects });
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
@@ -63,6 +68,20 @@ const SCENARIOS: Record<string, { router: SemanticRouter; pool: ModelPoolSpec }>
     ),
     pool: POOL,
   },
+  cache: {
+    router: router({
+      poolRef: { name: 'chat' },
+      baselineModel: 'gpt-4o',
+      cache: {
+        redis: { service: 'redis.cache.svc.cluster.local', passwordSecretRef: { name: 'redis', key: 'password' } },
+        embedding: { type: 'openai', service: 'higress-gateway.higress-system.svc.cluster.local', model: 'text-embedding-3-small', apiKeySecretRef: { name: 'emb', key: 'key' } },
+        ttlSeconds: 600,
+        delta: 0.02,
+        keyPrefix: 'router:',
+      },
+    }),
+    pool: POOL,
+  },
 };
 
 describe('SemanticRouter render (goldens)', () => {
@@ -83,6 +102,35 @@ describe('SemanticRouter render (goldens)', () => {
     const checksum = (x: RouterRender) => (x.deployment.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[ROUTER_CHECKSUM_ANNOTATION];
     expect(checksum(b)).not.toEqual(checksum(a));
     expect(b.config.models[0]).toMatchObject({ pricePer1MInput: 2.5, pricePer1MOutput: 10 });
+  });
+
+  it('renders spec.cache into the cache block of the router config, credentials as env names from Secrets', () => {
+    const r = renderSemanticRouter({ router: SCENARIOS.cache!.router, pool: POOL }).render!;
+    const config = parseRouterConfig(parse(r.configMap.data![ROUTER_CONFIG_KEY]!));
+    expect(config.cache).toEqual({
+      redis: { host: 'redis.cache.svc.cluster.local', port: 6379, database: 0, passwordEnv: 'ROUTER_CACHE_REDIS_PASSWORD', keyPrefix: 'router:' },
+      maxEntries: 10_000,
+      ttlSeconds: 600,
+      delta: 0.02,
+      semantic: true,
+      embedding: { kind: 'openai', baseUrl: 'http://higress-gateway.higress-system.svc.cluster.local/v1', model: 'text-embedding-3-small', apiKeyEnv: 'ROUTER_CACHE_EMBEDDING_API_KEY' },
+    });
+    const container = (r.deployment.spec as { template: { spec: { containers: { env: unknown[] }[] } } }).template.spec.containers[0]!;
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'ROUTER_CACHE_REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis', key: 'password' } } },
+        { name: 'ROUTER_CACHE_EMBEDDING_API_KEY', valueFrom: { secretKeyRef: { name: 'emb', key: 'key' } } },
+      ]),
+    );
+    // Without Redis: the in-memory store with its limit; no embedding service: ONNX in process.
+    const memory = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', cache: { maxEntries: 500, semantic: false } }), pool: POOL });
+    expect(memory.render!.config.cache).toEqual({ maxEntries: 500, ttlSeconds: 3600, delta: 0.03, semantic: false, embedding: { kind: 'onnx' } });
+    const other = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', cache: { embedding: { type: 'dashscope', service: 'dashscope.aliyuncs.com.dns' } } }), pool: POOL });
+    expect(other.issues.map((i) => [i.reason, i.blocking])).toContainEqual(['CacheEmbeddingUnsupported', false]);
+    // The spec change reaches the pods through the config checksum.
+    const plain = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!;
+    expect(r.checksum).not.toEqual(plain.checksum);
+    expect(renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!.config.cache).toBeUndefined();
   });
 
   it('has the same names, labels, annotations and JSON keys as the AI route a live console wrote', () => {
@@ -143,6 +191,9 @@ const STATUS: RouterStatus = {
     lastCandidateVersion: 'r120-abcdef01',
     lastMargin: 0.0213,
     lastPromotionAt: '2026-11-30T09:05:00.000Z',
+    rollbacks: 0,
+    lastRollback: null,
+    probation: { version: 'r120-abcdef01', previousVersion: 'cold', records: 12, meanDelta: null, verdict: 'Pending' },
   },
   counters: { requests: 150, fallbacks: 0, upstreamErrors: 0, badRequests: 0, flywheelEnqueued: 150, flywheelDropped: 0, flywheelRecorded: 150, flywheelFailed: 0 },
   budget: { window: 'day', windowStart: '2026-11-30T00:00:00.000Z', limitUsd: 5, spentUsd: 4.2, projectedUsd: 9.1, mode: 'Downgraded', effectiveLambda: 50, requests: 150, downgrades: 1 },
@@ -161,6 +212,34 @@ describe('SemanticRouter status (pure)', () => {
     expect(result.status).toMatchObject({ routingAccuracy: '0.741', datasetSize: 150, modelVersion: 'r120-abcdef01', savingVsBaseline: '80%', spend: '$4.20/$5.00', effectiveKnob: 'lambda=50 (budget)' });
     expect(result.events.map((e) => e.reason)).toEqual(['Promoted', 'BudgetDowngrade']);
     expect(ready(result)?.status).toBe('True');
+  });
+
+  it('shows a rollback in lastPromotion and as a Warning event', () => {
+    const promoted = semanticRouterStatus({ render, issues: [], observed: up, previous: { modelVersion: 'cold' }, pollIntervalMs: 1000 }).status;
+    const rolledBack: RouterStatus = {
+      ...STATUS,
+      modelVersion: 'cold',
+      previousVersions: [],
+      trainer: {
+        ...STATUS.trainer,
+        lastOutcome: 'RolledBack',
+        lastCandidateVersion: 'cold',
+        lastMargin: 0.0412,
+        rollbacks: 1,
+        lastRollback: { from: 'r120-abcdef01', to: 'cold', trigger: 'OnlineRegression', margin: 0.0412, records: 64, at: '2026-11-30T09:20:00.000Z' },
+        probation: null,
+      },
+    };
+    const result = semanticRouterStatus({ render, issues: [], observed: { ...up, lastStatus: rolledBack }, previous: promoted, pollIntervalMs: 1000 });
+    expect(result.status.lastPromotion).toEqual({
+      outcome: 'RolledBack',
+      version: 'cold',
+      message: 'rolled back from r120-abcdef01: it trailed cold by 0.0412 online utility on 64 records it routed',
+      time: '2026-11-30T09:20:00.000Z',
+    });
+    expect(result.status.modelVersion).toBe('cold');
+    expect(result.events).toContainEqual({ type: 'Warning', reason: 'RolledBack', message: 'router model went back from r120-abcdef01 to cold: it trailed by 0.0412 online utility on 64 records' });
+    expect(result.conditions.find((c) => c.type === 'Trained')).toMatchObject({ reason: 'RolledBack' });
   });
 
   it('does not flap Ready on a missed poll, backs off, then reports the router unreachable', () => {

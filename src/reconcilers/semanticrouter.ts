@@ -3,6 +3,8 @@ import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
 import { OBJECTIVE_PRESETS, type SemanticRouter, type SemanticRouterSpec } from '../api/v1alpha1/semanticrouter.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
+import type { CacheSpec } from '../api/v1alpha1/cache.js';
+import type { CacheRuntimeConfig } from '../cache/runtime-config.js';
 import { ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
 import { configChecksum, DEFAULT_RAG_IMAGE, type PlainObject } from './ragpipeline.js';
 import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-gateway.js';
@@ -24,6 +26,9 @@ export const ROUTER_CONFIG_KEY = 'router.yaml';
 export const ROUTER_CONFIG_MOUNT = '/etc/router';
 export const ROUTER_DATA_MOUNT = '/var/lib/router';
 export const ROUTER_PG_ENV = 'ROUTER_PG_URL';
+/** Env variables the cache block names (src/cache/runtime-config.ts reads them; values come from Secrets). */
+export const ROUTER_CACHE_REDIS_PASSWORD_ENV = 'ROUTER_CACHE_REDIS_PASSWORD';
+export const ROUTER_CACHE_EMBEDDING_KEY_ENV = 'ROUTER_CACHE_EMBEDDING_API_KEY';
 export const ROUTER_CHECKSUM_ANNOTATION = 'checksum/config';
 const APP_NAME = 'higress-ai-router';
 const KIND = 'SemanticRouter';
@@ -122,7 +127,66 @@ export function resolveAgainstPool(input: RouterRenderInput): { candidates: Mode
     const by = claimed.map((v) => `${v} (${input.claimedVirtualModels!.get(v)})`).join(', ');
     issues.push({ reason: 'VirtualModelConflict', message: `spec.virtualModels: already served on this gateway by ${by}`, blocking: true });
   }
+  const embedding = spec.cache?.embedding;
+  if (embedding?.type === 'openai' && !embedding.model) {
+    issues.push({ reason: 'CacheEmbeddingModelMissing', message: 'spec.cache.embedding.model: required for an openai embedding service; the router embeds in process (ONNX) instead', blocking: false });
+  }
+  if (embedding && embedding.type !== 'openai') {
+    issues.push({
+      reason: 'CacheEmbeddingUnsupported',
+      message: `spec.cache.embedding.type: the router's cache calls OpenAI-compatible /v1/embeddings only, not ${embedding.type}; it embeds in process (ONNX) instead`,
+      blocking: false,
+    });
+  }
   return { candidates, issues };
+}
+
+/**
+ * spec.cache → the router's `cache` block. Credentials travel as env variable names whose values the
+ * Deployment takes from the Secrets (routerCacheEnv). An OpenAI-type embedding service is called at
+ * `/v1/embeddings` (https on 443); any other type, or none, embeds in process with the ONNX model of
+ * EMBEDDING_MODEL_DIR.
+ */
+export function renderRouterCache(cache: CacheSpec): CacheRuntimeConfig {
+  const r = cache.redis;
+  const e = cache.embedding;
+  const scheme = e?.port === 443 ? 'https' : 'http';
+  return {
+    ...(r
+      ? {
+          redis: {
+            host: r.service,
+            port: r.port,
+            database: r.database,
+            ...(r.username ? { username: r.username } : {}),
+            ...(r.passwordSecretRef ? { passwordEnv: ROUTER_CACHE_REDIS_PASSWORD_ENV } : {}),
+            ...(cache.keyPrefix ? { keyPrefix: cache.keyPrefix } : {}),
+          },
+        }
+      : {}),
+    maxEntries: cache.maxEntries,
+    ttlSeconds: cache.ttlSeconds,
+    delta: cache.delta,
+    semantic: cache.semantic ?? true,
+    embedding:
+      e?.type === 'openai' && e.model
+        ? {
+            kind: 'openai',
+            baseUrl: `${scheme}://${e.service}${e.port && e.port !== (scheme === 'https' ? 443 : 80) ? `:${e.port}` : ''}/v1`,
+            model: e.model,
+            ...(e.apiKeySecretRef ? { apiKeyEnv: ROUTER_CACHE_EMBEDDING_KEY_ENV } : {}),
+          }
+        : { kind: 'onnx' },
+  };
+}
+
+/** The Deployment's env entries for the Secrets the cache block names. */
+function routerCacheEnv(cache: CacheSpec | undefined): Record<string, unknown>[] {
+  const fromSecret = (name: string, ref: { name: string; key: string } | undefined) => (ref ? [{ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } }] : []);
+  return [
+    ...fromSecret(ROUTER_CACHE_REDIS_PASSWORD_ENV, cache?.redis?.passwordSecretRef),
+    ...fromSecret(ROUTER_CACHE_EMBEDDING_KEY_ENV, cache?.embedding?.type === 'openai' ? cache.embedding.apiKeySecretRef : undefined),
+  ];
 }
 
 /** The router's config document. Parsed through the runtime's own schema: valid by construction. */
@@ -156,9 +220,11 @@ export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPo
       minNewRecords: spec.trainer.minNewRecords,
       holdoutFraction: spec.trainer.holdoutFraction,
       promotionMargin: spec.trainer.promotionMargin,
+      rollback: { ...spec.trainer.rollback },
       modelDir: `${ROUTER_DATA_MOUNT}/models`,
     },
     ...(spec.budget ? { budget: { limitUsd: spec.budget.limitUsd, window: spec.budget.window } } : {}),
+    ...(spec.cache ? { cache: renderRouterCache(spec.cache) } : {}),
   };
   return parseRouterConfig(input);
 }
@@ -204,6 +270,7 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
   if (store.type === 'postgres' && store.postgres) {
     env.push({ name: ROUTER_PG_ENV, valueFrom: { secretKeyRef: { name: store.postgres.secretRef.name, key: store.postgres.secretRef.key } } });
   }
+  env.push(...routerCacheEnv(spec.cache));
   const deployment: PlainObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -274,7 +341,12 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
       gateway,
       endpoint: `http://${serviceHost}:${ROUTER_PORT}/v1`,
       candidates: candidates.map((c) => c.name),
-      generatedObjects: [configMap, pvc, deployment, service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(generated),
+      generatedObjects: [
+        ...[configMap, pvc, deployment, service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(generated),
+        // Shared objects we hold entries in (the provider, the registry, the routes' plugin rules).
+        { apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', namespace: spec.gateway.namespace, name: 'default' },
+        ...['ai-proxy.internal', ...Object.keys(gateway.shares)].sort().map((n) => ({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: spec.gateway.namespace, name: n })),
+      ],
     },
   };
 }

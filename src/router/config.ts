@@ -97,6 +97,19 @@ const trainerSchema = z.object({
   modelDir: z.string().min(1).default('/var/lib/router/models'),
   /** Mean holdout utility a candidate must gain over the serving model to be promoted. */
   promotionMargin: z.number().min(0).max(1).default(0.005),
+  /**
+   * After a promotion the new model is on probation: on the records it routed itself (never trained on),
+   * the previous model is replayed; when the previous one beats it by `margin` mean utility, significantly
+   * (the promotion gate's paired test, src/router/training/compare.ts), the previous model serves again.
+   */
+  rollback: z
+    .object({
+      enabled: z.boolean().default(true),
+      margin: z.number().min(0).max(1).default(0.02),
+      /** Paired online records needed before the probation can decide. */
+      minRecords: z.number().int().positive().default(30),
+    })
+    .default({ enabled: true, margin: 0.02, minRecords: 30 }),
 });
 
 const budgetSchema = z.object({

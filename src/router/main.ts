@@ -5,6 +5,7 @@ import { OpenAIEmbeddingsBackend } from './decision/embedding.js';
 import { initialRouterModel } from './serve/initial-model.js';
 import { startRouter } from './serve/server.js';
 import { createTrainer } from './training/trainer-fn.js';
+import { FsVersionStore } from './training/version-store.js';
 import { openCache } from '../cache/runtime-config.js';
 
 // `npm run router -- --config router.yaml` (or ROUTER_CONFIG=router.yaml). SIGTERM stops accepting,
@@ -22,6 +23,7 @@ if (!path) {
 try {
   const config = loadRouterConfigFile(path);
   const { model, source } = await initialRouterModel(config);
+  const versions = new FsVersionStore(config.trainer.modelDir);
   const apiKey = config.upstream.apiKeyEnv ? process.env[config.upstream.apiKeyEnv] : undefined;
   const embedding =
     config.embedding.backend === 'openai'
@@ -32,7 +34,8 @@ try {
   const router = await startRouter(config, {
     model,
     ...(cache ? { cache } : {}),
-    ...(config.trainer.enabled ? { trainer: createTrainer() } : {}),
+    // One version store for the trainer's promotions and the loop's rollbacks.
+    ...(config.trainer.enabled ? { trainer: createTrainer({ store: versions }), versions } : {}),
     ...(embedding ? { embedding } : {}),
   });
   log.info(

@@ -62,6 +62,26 @@ export const routerStatusSchema = z.object({
     /** Mean holdout utility of that candidate minus the serving model's; positive = it won by that much. */
     lastMargin: z.number().nullable(),
     lastPromotionAt: z.string().nullable(),
+    /** Rollbacks since start; defaults keep a status from an older router readable. */
+    rollbacks: z.number().int().nonnegative().default(0),
+    /** The last rollback: which model went back to which, why, and by how much the served one trailed. */
+    lastRollback: z
+      .object({
+        from: z.string(),
+        to: z.string(),
+        trigger: z.enum(['OnlineRegression']),
+        /** By how much the rolled-back model trailed the previous one: mean online utility difference (> 0). */
+        margin: z.number(),
+        records: z.number().int().nonnegative(),
+        at: z.string(),
+      })
+      .nullable()
+      .default(null),
+    /** The promoted model under watch; meanDelta = its online utility minus the previous model's; verdict Pending or Holding. */
+    probation: z
+      .object({ version: z.string(), previousVersion: z.string(), records: z.number().int().nonnegative(), meanDelta: z.number().nullable(), verdict: z.string() })
+      .nullable()
+      .default(null),
   }),
   /** Spend in the current budget window and the knob serving now; null without a budget. */
   budget: z

@@ -7,15 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { parse } from 'yaml';
+import { aiProxyConfigSchema, aiProxyRuleConfigSchema, aiStatisticsRuleConfigSchema, checkHigressObject } from '../../src/contracts/higress/index.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { semanticRouterResource, type SemanticRouterObject } from '../../src/controllers/semanticrouter.js';
 import { LocalRouterLocator } from '../../src/controllers/semanticrouter-local.js';
 import type { RouterLocator } from '../../src/controllers/semanticrouter-runtime.js';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/object.js';
+import { OWNER_KIND_LABEL } from '../../src/kube/owner.js';
 import { Resources } from '../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import type { RouterRender } from '../../src/reconcilers/semanticrouter.js';
+import { consoleName } from '../../src/reconcilers/semanticrouter-gateway.js';
 import { startRouter, type RouterHandle } from '../../src/router/serve/server.js';
 import { coldStartModel } from '../../src/router/decision/cold-start.js';
 import { loadModels, routingDataDir } from '../../src/simulator/data.js';
@@ -84,13 +87,10 @@ describe('SemanticRouter with a real router process', () => {
   });
   afterAll(async () => operator.stop());
 
-  // FIXME(issue 13): written before ModelPools became console AI routes; its name filters and the exact provider list
-  // in ai-proxy.internal now also see the pool's own console objects. Skipped until the assertions are rewritten.
-  it.skip('applies its objects, learns from traffic (dataset grows, accuracy appears, model promoted), downgrades on budget, follows pool changes, cleans up', async () => {
+  it('applies its objects, learns from traffic (dataset grows, accuracy appears, model promoted), downgrades on budget, follows pool changes, cleans up', async () => {
     const ns = await uniqueNamespace('sr');
     const gw = await uniqueNamespace('sr-gw');
-    await client.create(modelPoolResource, pool(ns, gw) as never);
-    // The console's own ai-proxy.internal with a provider of its own (as higress-console-objects.yaml has it).
+    // The console's own ai-proxy.internal, there before the pool (the pool's gateway sync would create it otherwise) with a provider of its own (as higress-console-objects.yaml has it).
     await client.create(Resources.WasmPlugin, {
       apiVersion: 'extensions.higress.io/v1alpha1',
       kind: 'WasmPlugin',
@@ -104,8 +104,11 @@ describe('SemanticRouter with a real router process', () => {
         matchRules: [{ service: ['llm-openai-c.internal.dns'], configDisable: false, config: { activeProviderId: 'openai-c' } }],
       },
     } as never);
-    type AiProxy = KubeObject & { spec: { defaultConfig: { providers: { id: string; openaiCustomUrl?: string }[] }; matchRules: { service: string[] }[] } };
-    const aiProxy = async () => (await client.get<AiProxy>(Resources.WasmPlugin, 'ai-proxy.internal', gw))!.spec;
+    await client.create(modelPoolResource, pool(ns, gw) as never);
+    type Rule = { ingress?: string[]; service?: string[]; configDisable?: boolean; config: Record<string, unknown> };
+    type Plugin = KubeObject & { spec: { defaultConfig: { providers?: { id: string; openaiCustomUrl?: string }[]; modelToHeader?: string }; matchRules: Rule[] } };
+    const plugin = async (name: string) => client.get<Plugin>(Resources.WasmPlugin, name, gw);
+    const aiProxy = async () => (await plugin('ai-proxy.internal'))!.spec;
     await client.create(semanticRouterResource, {
       apiVersion: 'ai.higress.io/v1alpha1',
       kind: 'SemanticRouter',
@@ -123,11 +126,13 @@ describe('SemanticRouter with a real router process', () => {
         statusPollSeconds: 1,
       },
     } as never);
-
     const ready = await waitFor(async () => ((await getRouter(ns))?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True') ? getRouter(ns) : undefined), {
       timeoutMs: 90_000,
       intervalMs: 250,
       description: 'SemanticRouter Ready',
+    }).catch(async (err: unknown) => {
+      // Say why: the conditions the operator wrote.
+      throw new Error(`${String(err)}; conditions: ${JSON.stringify((await getRouter(ns))?.status?.conditions ?? [])}`);
     });
     expect(ready.status?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     const coldVersion = ready.status?.modelVersion;
@@ -139,19 +144,49 @@ describe('SemanticRouter with a real router process', () => {
     ] as const) {
       expect(await client.get(rt, name, where)).toBeDefined();
     }
-    // Beside the pool's own objects, never in their place.
-    const routerRoutes = async () => (await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '').filter((n) => n.startsWith(`ai-route-sr-${ns}-`));
-    const routerRegistries = async () =>
-      ((await client.get<KubeObject & { spec: { registries?: { name: string }[] } }>(Resources.McpBridge, 'default', gw))?.spec.registries ?? []).map((r) => r.name).filter((n) => n.startsWith(`llm-sr-${ns}-`));
-    expect(await routerRoutes()).toEqual([expect.stringMatching(/^ai-route-sr-.*\.internal$/)]);
-    expect(await routerRegistries()).toEqual([expect.stringMatching(/^llm-sr-.*\.internal$/)]);
+    // The router in the console's forms, beside the pool's own console objects (never in their place):
+    // provider P in ai-proxy.internal → registry llm-P.internal → AI route R (model `auto`) with upstream P.
+    const owner = { kind: 'SemanticRouter', namespace: ns, name: 'auto' };
+    const providerId = consoleName(owner);
+    const routeName = consoleName(owner, 'auto');
+    const service = `llm-${providerId}.internal.dns`;
+    const host = `auto-router.${ns}.svc.cluster.local`;
+    const ingresses = async () => (await client.list<KubeObject & { metadata: { annotations?: Record<string, string> } }>(Resources.Ingress, { namespace: gw })).items;
+    const poolRouteNames = async () => (await ingresses()).filter((i) => i.metadata.labels?.[OWNER_KIND_LABEL] === 'ModelPool').map((i) => i.metadata.name);
+    const routerRoutes = async () => (await ingresses()).filter((i) => i.metadata.labels?.[OWNER_KIND_LABEL] === 'SemanticRouter').map((i) => i.metadata.name);
+    const registries = async () => (await client.get<KubeObject & { spec: { registries?: { name: string; domain?: string; port?: number }[] } }>(Resources.McpBridge, 'default', gw))?.spec.registries ?? [];
+    const poolRoutes = await waitFor(async () => ((await poolRouteNames()).length === MODELS.length ? poolRouteNames() : undefined), { timeoutMs: 30_000, description: 'the pool\'s console AI routes' });
+    expect(await routerRoutes()).toEqual([`ai-route-${routeName}.internal`]);
+    expect(poolRoutes).not.toContain(`ai-route-${routeName}.internal`);
+    const routeIngress = (await ingresses()).find((i) => i.metadata.name === `ai-route-${routeName}.internal`)!;
+    expect(routeIngress.metadata.annotations).toMatchObject({ 'higress.io/destination': `${service}:8080`, 'higress.io/exact-match-header-x-higress-llm-model': 'auto' });
+    expect((await registries()).filter((r) => r.name === `llm-${providerId}.internal`)).toEqual([expect.objectContaining({ type: 'dns', domain: host, port: 8080 })]);
+    const aiRouteMap = await client.get<KubeObject & { data: { data: string } }>(Resources.ConfigMap, `ai-route-${routeName}`, gw);
+    expect(JSON.parse(aiRouteMap!.data.data)).toMatchObject({ name: routeName, upstreams: [{ provider: providerId, weight: 100 }], modelPredicates: [{ matchType: 'EQUAL', matchValue: 'auto' }] });
+
     const withRouter = await aiProxy();
-    expect(withRouter.defaultConfig.providers.map((p) => p.id)).toEqual(['openai-c', expect.stringMatching(/^sr-/)]);
-    expect(withRouter.defaultConfig.providers[1]!.openaiCustomUrl).toBe(`http://auto-router.${ns}.svc.cluster.local:8080/v1`);
-    expect(withRouter.matchRules.map((r) => r.service[0])).toEqual(['llm-openai-c.internal.dns', expect.stringMatching(/^llm-sr-.*\.internal\.dns$/)]);
+    const ids = withRouter.defaultConfig.providers!.map((p) => p.id);
+    // The console's own provider stays first and untouched; the pool's nine and the router's one beside it.
+    expect(ids[0]).toBe('openai-c');
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => id === providerId)).toHaveLength(1);
+    expect(ids).toHaveLength(2 + MODELS.length);
+    expect(withRouter.defaultConfig.providers!.find((p) => p.id === providerId)).toEqual({ id: providerId, type: 'openai', protocol: 'openai', openaiCustomUrl: `http://${host}:8080/v1` });
+    expect(withRouter.matchRules.filter((r) => r.config.activeProviderId === providerId)).toEqual([{ service: [service], configDisable: false, config: { activeProviderId: providerId } }]);
+    expect(withRouter.matchRules.find((r) => r.config.activeProviderId === 'openai-c')).toEqual({ service: ['llm-openai-c.internal.dns'], configDisable: false, config: { activeProviderId: 'openai-c' } });
     expect(condition(await getRouter(ns), 'Exposed')).toMatchObject({ status: 'True', reason: 'ConsoleProvider' });
-    const aiRouteMap = await client.get<KubeObject & { data: { data: string } }>(Resources.ConfigMap, (await routerRoutes())[0]!.replace(/\.internal$/, ''), gw);
-    expect(JSON.parse(aiRouteMap!.data.data)).toMatchObject({ modelPredicates: [{ matchType: 'EQUAL', matchValue: 'auto' }] });
+    // What the console adds for every AI route: a statistics rule, a key-auth rule, model-router's header.
+    const statistics = await plugin('ai-statistics-2.0.1');
+    const statsRule = statistics!.spec.matchRules.find((r) => r.ingress?.[0] === `ai-route-${routeName}.internal`);
+    expect(statsRule).toEqual({ ingress: [`ai-route-${routeName}.internal`], configDisable: false, config: { use_default_response_attributes: true } });
+    expect(aiStatisticsRuleConfigSchema.parse(statsRule!.config)).toEqual({ use_default_response_attributes: true });
+    expect((await plugin('key-auth.internal'))!.spec.matchRules.find((r) => r.ingress?.[0] === `ai-route-${routeName}.internal`)).toMatchObject({ configDisable: true });
+    expect((await plugin('model-router.internal'))!.spec.defaultConfig.modelToHeader).toBe('x-higress-llm-model');
+    // Whole plugins the operator created parse through the Higress contracts; in ai-proxy.internal (the test's
+    // stand-in for the console's) our provider entry and rule do.
+    for (const name of ['ai-statistics-2.0.1', 'key-auth.internal', 'model-router.internal']) expect(checkHigressObject(await plugin(name))).toEqual([]);
+    expect(() => aiProxyConfigSchema.parse({ providers: withRouter.defaultConfig.providers!.filter((p) => p.id === providerId) })).not.toThrow();
+    expect(() => aiProxyRuleConfigSchema.parse({ activeProviderId: providerId })).not.toThrow();
 
     // Traffic through the official client, as a user of model "auto" would send it.
     const openai = new OpenAI({ baseURL: ready.status!.endpoint, apiKey: 'unused', maxRetries: 0 });
@@ -207,11 +242,17 @@ describe('SemanticRouter with a real router process', () => {
     await client.delete(semanticRouterResource, 'auto', ns);
     await waitFor(async () => ((await getRouter(ns)) === undefined ? true : undefined), { timeoutMs: 20_000, description: 'finalizer released' });
     expect(await routerRoutes()).toEqual([]);
-    expect(await routerRegistries()).toEqual([]);
-    expect((await aiProxy()).defaultConfig.providers.map((p) => p.id)).toEqual(['openai-c']);
-    expect((await aiProxy()).matchRules.map((r) => r.service[0])).toEqual(['llm-openai-c.internal.dns']);
+    expect(await client.get(Resources.ConfigMap, `ai-route-${routeName}`, gw)).toBeUndefined();
+    expect((await registries()).map((r) => r.name)).not.toContain(`llm-${providerId}.internal`);
+    const after = await aiProxy();
+    expect(after.defaultConfig.providers!.map((p) => p.id)).not.toContain(providerId);
+    expect(after.defaultConfig.providers![0]!.id).toBe('openai-c');
+    expect(after.matchRules.map((r) => r.service?.[0])).not.toContain(service);
+    expect(after.matchRules.map((r) => r.service?.[0])).toContain('llm-openai-c.internal.dns');
+    expect((await plugin('ai-statistics-2.0.1'))!.spec.matchRules.map((r) => r.ingress?.[0])).not.toContain(`ai-route-${routeName}.internal`);
+    expect((await plugin('key-auth.internal'))!.spec.matchRules.map((r) => r.ingress?.[0])).not.toContain(`ai-route-${routeName}.internal`);
     // The pool's own routes (nine models now) are untouched.
-    expect((await client.list<KubeObject>(Resources.Ingress, { namespace: gw })).items.length).toBe(9);
+    expect(await poolRouteNames()).toHaveLength(9);
   }, 300_000);
 });
 

@@ -134,5 +134,26 @@ export const INVALID_ROUTERS: InvalidRouterCase[] = [
     message: 'Unsupported value: "week"',
     zodMessage: 'Invalid option',
   },
+  {
+    name: 'rollback margin above 1',
+    object: withSpec({ trainer: { rollback: { margin: 2 } } }),
+    path: 'spec.trainer.rollback.margin',
+    message: 'should be less than or equal to 1',
+    zodMessage: 'Too big',
+  },
+  {
+    name: 'rollback deciding on fewer than 10 records',
+    object: withSpec({ trainer: { rollback: { minRecords: 3 } } }),
+    path: 'spec.trainer.rollback.minRecords',
+    message: 'should be greater than or equal to 10',
+    zodMessage: 'Too small',
+  },
+  { name: 'cache delta of 0', object: withSpec({ cache: { delta: 0 } }), path: 'spec.cache.delta', message: 'should be greater than 0', zodMessage: 'Too small' },
+  {
+    name: 'cache vector without embedding',
+    object: withSpec({ cache: { vector: { type: 'qdrant', service: 'qdrant.dns', collection: 'c', threshold: 0.9, thresholdRelation: 'gte' } } }),
+    path: 'spec.cache.embedding',
+    message: 'vector needs embedding',
+  },
   { name: 'status poll of 0 s', object: withSpec({ statusPollSeconds: 0 }), path: 'spec.statusPollSeconds', message: 'should be greater than or equal to 1', zodMessage: 'Too small' },
 ];

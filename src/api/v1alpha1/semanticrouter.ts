@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
 import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
+import { cacheSpecSchema } from './cache.js';
 
 /**
  * SemanticRouter: the semantic router runtime (src/router/) for one ModelPool — Deployment + Service +
@@ -104,6 +105,19 @@ export const routerTrainerSchema = z
     minNewRecords: z.int().min(10).max(10_000_000).default(500).describe('Retrain after this many new records.'),
     holdoutFraction: z.number().gt(0).lt(1).default(0.2).describe('Share of records kept out of training to gate promotion.'),
     promotionMargin: z.number().min(0).max(1).default(0.005).describe('Holdout utility a candidate must gain over the serving model.'),
+    rollback: z
+      .object({
+        enabled: z.boolean().default(true),
+        margin: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.02)
+          .describe('Roll back when, on the traffic it routed itself, the promoted model trails the previous one by this mean utility (significantly).'),
+        minRecords: z.int().min(10).max(1_000_000).default(30).describe('Paired online records before the probation decides.'),
+      })
+      .default({ enabled: true, margin: 0.02, minRecords: 30 })
+      .describe('Online check of each promotion; a rollback is an Event and shows in status.lastPromotion.'),
   })
   .describe('Retraining and the promotion gate.');
 
@@ -202,6 +216,12 @@ const specObject = z
     flywheel: routerFlywheelSchema.default(routerFlywheelSchema.parse({})),
     trainer: routerTrainerSchema.default(routerTrainerSchema.parse({})),
     budget: budgetSchema.optional(),
+    cache: cacheSpecSchema
+      .optional()
+      .describe(
+        "The router's own verified semantic cache in front of routing (src/cache/): Redis when given, else in memory; " +
+          'delta bounds wrong hits. vector and keyStrategy are for the gateway ai-cache and are not used here.',
+      ),
     gateway: z
       .object({
         namespace: z.string().min(1).max(63).regex(DNS_LABEL).default(DEFAULT_HIGRESS_NAMESPACE).describe('Higress system namespace (AI route, provider entry).'),

@@ -18,6 +18,7 @@ import { LatencyWindow } from './latency-window.js';
 import { decisionRequest, parseChatRequest, type ChatRequest } from './request.js';
 import { SseEventAligner } from './sse-aligner.js';
 import { TrainerLoop, type TrainerFn } from './trainer-loop.js';
+import type { RouterModelVersionStore } from '../training/version-store.js';
 import { BudgetGovernor } from '../budget/governor.js';
 import { costUsd } from '../flywheel/flywheel.js';
 import { Upstream, UpstreamError, type UpstreamCall } from './upstream.js';
@@ -37,6 +38,8 @@ export interface RouterDeps {
   store?: FlywheelStore;
   /** The decision core's trainer; without it the trainer loop stays disabled. */
   trainer?: TrainerFn;
+  /** Promotion history on the volume (the trainer's store), moved back by a rollback. */
+  versions?: RouterModelVersionStore;
   /** Default: process.env (API key and Postgres URL env variables are read from it). */
   env?: NodeJS.ProcessEnv;
   random?: () => number;
@@ -214,6 +217,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     { current: () => model, swap: (m) => void (model = m) },
     metrics,
     deps.trainer,
+    deps.versions,
   );
   metrics.datasetSize.set(await store.count());
 

@@ -2,6 +2,8 @@ import type { RouterConfig } from '../config.js';
 import type { RouterStatus } from '../status.js';
 import type { FlywheelRecord, RouterModel } from '../types.js';
 import type { FlywheelStore } from '../flywheel/store.js';
+import { compare } from '../training/compare.js';
+import type { RouterModelVersionStore } from '../training/version-store.js';
 import type { RouterMetrics } from './metrics.js';
 import { createLogger } from '../../util/log.js';
 import { errorMessage } from '../../util/errors.js';
@@ -9,6 +11,8 @@ import { errorMessage } from '../../util/errors.js';
 // Runs the decision core's trainer in the background when enough new flywheel records have arrived and
 // hot-swaps the router model when the trainer promotes a candidate. The trainer itself (train, compare on
 // holdout, promote only if it wins) belongs to the decision core; this loop only schedules and swaps.
+// After a promotion it also watches the new model online and rolls back when the old one was better
+// (config.trainer.rollback): the holdout that promoted it is one sample, the traffic it then routes is fresh.
 
 const log = createLogger('router.trainer');
 
@@ -38,10 +42,17 @@ export interface ModelSlot {
   swap(next: RouterModel): void;
 }
 
+interface Served {
+  model: RouterModel;
+  holdout: HoldoutReport | null;
+}
+
 export class TrainerLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private readonly previous: RouterModel[] = [];
+  private readonly previous: Served[] = [];
+  /** Store size at the last probation check: the online comparison reruns only when records arrived. */
+  private probationCheckedAt = -1;
   readonly state: RouterStatus['trainer'];
   holdout: HoldoutReport | null = null;
 
@@ -51,6 +62,8 @@ export class TrainerLoop {
     private readonly slot: ModelSlot,
     private readonly metrics: RouterMetrics,
     private readonly trainer: TrainerFn | undefined,
+    /** The promotion history on the volume: a rollback moves it back too, so a restart serves the same model. */
+    private readonly versions?: RouterModelVersionStore,
   ) {
     this.state = {
       state: config.trainer.enabled && trainer ? 'idle' : 'disabled',
@@ -63,6 +76,9 @@ export class TrainerLoop {
       lastCandidateVersion: null,
       lastMargin: null,
       lastPromotionAt: null,
+      rollbacks: 0,
+      lastRollback: null,
+      probation: null,
     };
   }
 
@@ -73,7 +89,7 @@ export class TrainerLoop {
   }
 
   previousVersions(): string[] {
-    return this.previous.map((m) => m.version).reverse();
+    return this.previous.map((p) => p.model.version).reverse();
   }
 
   /** Trains now if enough new records arrived (or `force`); resolves when that run has finished. */
@@ -81,6 +97,7 @@ export class TrainerLoop {
     if (!this.trainer || this.state.state === 'disabled') return;
     if (this.running) return this.running;
     const count = await this.store.count();
+    await this.checkProbation(count);
     if (!force && count - this.state.recordsAtLastRun < this.config.trainer.minNewRecords) return;
     this.running = this.run(count).finally(() => {
       this.running = undefined;
@@ -88,11 +105,49 @@ export class TrainerLoop {
     return this.running;
   }
 
-  /** Puts the previously promoted model back. */
-  rollback(): RouterModel | undefined {
+  /**
+   * The online check of the last promotion: the records the promoted model routed itself, replayed
+   * through the previous model. The previous model must win the promotion gate's own paired test at
+   * `rollback.margin`; then it serves again. Until enough paired records exist the verdict is pending.
+   */
+  private async checkProbation(count: number): Promise<void> {
+    const cfg = this.config.trainer.rollback;
+    const probation = this.state.probation;
+    const prev = this.previous.at(-1);
+    if (!cfg.enabled || !probation || !prev || count === this.probationCheckedAt) return;
+    this.probationCheckedAt = count;
+    const current = this.slot.current();
+    if (current.version !== probation.version) return void (this.state.probation = null);
+    const online = (await this.store.all()).filter((r) => r.routerVersion === current.version);
+    const lambda = this.config.policy.qualityThreshold === undefined ? this.config.policy.lambda : 0;
+    const c = compare(prev.model, current, online, { lambda, minMargin: cfg.margin, minRecords: cfg.minRecords });
+    const meanDelta = c.records > 0 ? -c.meanDelta : null;
+    if (!c.candidateWins) {
+      this.state.probation = { ...probation, records: c.records, meanDelta, verdict: c.reason === 'TooFewRecords' ? 'Pending' : 'Holding' };
+      return;
+    }
+    await this.rollback({ margin: c.meanDelta, records: c.records });
+  }
+
+  /** Puts the previously promoted model back (after an online regression) and says so in the state. */
+  async rollback(why: { margin: number; records: number } = { margin: 0, records: 0 }): Promise<RouterModel | undefined> {
     const prev = this.previous.pop();
-    if (prev) this.slot.swap(prev);
-    return prev;
+    if (!prev) return undefined;
+    const from = this.slot.current().version;
+    this.slot.swap(prev.model);
+    this.holdout = prev.holdout;
+    await this.versions?.rollback().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'version store did not roll back; a restart serves the rolled-back model'));
+    const at = new Date().toISOString();
+    this.state.rollbacks++;
+    this.state.lastRollback = { from, to: prev.model.version, trigger: 'OnlineRegression', margin: why.margin, records: why.records, at };
+    this.state.lastOutcome = 'RolledBack';
+    this.state.lastMessage = `${from} trailed ${prev.model.version} by ${why.margin.toFixed(4)} online utility on ${why.records} records`;
+    this.state.lastCandidateVersion = prev.model.version;
+    this.state.lastMargin = why.margin;
+    this.state.probation = null;
+    this.metrics.trainerRuns.inc({ outcome: 'RolledBack' });
+    log.warn({ from, to: prev.model.version, margin: why.margin, records: why.records }, 'router model rolled back');
+    return prev.model;
   }
 
   private async run(count: number): Promise<void> {
@@ -105,6 +160,7 @@ export class TrainerLoop {
     try {
       const records = await this.store.all();
       const current = this.slot.current();
+      const previousHoldout = this.holdout;
       const outcome = await trainer({ records, current, config: this.config });
       this.state.lastOutcome = outcome.outcome;
       this.state.lastMessage = outcome.message ?? null;
@@ -112,11 +168,13 @@ export class TrainerLoop {
       this.state.lastMargin = outcome.margin ?? null;
       if (outcome.holdout) this.holdout = { ...outcome.holdout, evaluatedAt: new Date().toISOString() };
       if (outcome.model) {
-        this.previous.push(current);
+        this.previous.push({ model: current, holdout: previousHoldout });
         if (this.previous.length > 10) this.previous.shift();
         this.slot.swap(outcome.model);
         this.state.promotions++;
         this.state.lastPromotionAt = new Date().toISOString();
+        this.state.probation = { version: outcome.model.version, previousVersion: current.version, records: 0, meanDelta: null, verdict: 'Pending' };
+        this.probationCheckedAt = count;
         log.info({ from: current.version, to: outcome.model.version }, 'router model promoted');
       }
       this.metrics.trainerRuns.inc({ outcome: outcome.outcome });

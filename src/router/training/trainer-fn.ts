@@ -5,7 +5,8 @@ import type { FlywheelRecord } from '../types.js';
 import { scoreOnHoldout } from './compare.js';
 import { splitRecords } from './dataset.js';
 import { gateCandidate } from './promotion.js';
-import { train, TrainingError, type LambdaSelection } from './train.js';
+import { trainOffThread } from './train-off-thread.js';
+import { TrainingError, type LambdaSelection } from './train.js';
 import { FsVersionStore, type RouterModelVersionStore } from './version-store.js';
 
 // Adapts the trainer + promotion gate to the serving shell's trainer loop (src/router/serve/trainer-loop.ts):
@@ -29,7 +30,7 @@ export function createTrainer(options: { store?: RouterModelVersionStore; lambda
     }
     let candidate;
     try {
-      candidate = train(fitRecords, {
+      candidate = await trainOffThread(fitRecords, {
         candidates: config.models,
         lambda: options.lambda ?? { kind: 'fixed', policy },
       });
@@ -39,7 +40,8 @@ export function createTrainer(options: { store?: RouterModelVersionStore; lambda
     }
     const lambda = policy.mode === 'utility' ? policy.lambda : 0;
     const outcome = await gateCandidate(store, candidate, holdout, { lambda, minMargin: config.trainer.promotionMargin });
-    const scored = scoreOnHoldout(candidate, holdout, lambda);
+    // Status reports the model that serves after this run: a candidate that lost is not routing anything.
+    const scored = scoreOnHoldout(outcome.promoted ? candidate : current, holdout, lambda);
     const baseline = baselineOnHoldout(holdout, config.policy.baselineModel);
     const holdoutReport = {
       routingAccuracy: scored.accuracy,

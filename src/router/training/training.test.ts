@@ -8,7 +8,11 @@ import type { CandidateModel, FlywheelRecord, ObservedAnswer } from '../types.js
 import { compare } from './compare.js';
 import { splitRecords } from './dataset.js';
 import { gateCandidate } from './promotion.js';
+import { parseRouterConfig, ROUTER_CONFIG_VERSION } from '../config.js';
 import { train } from './train.js';
+import { createTrainer } from './trainer-fn.js';
+import { encodeSnapshot } from './snapshot-codec.js';
+import { trainOffThread } from './train-off-thread.js';
 import { FsVersionStore, VersionStoreError } from './version-store.js';
 
 const candidates: CandidateModel[] = [
@@ -103,5 +107,44 @@ describe('promotion gate and version store', () => {
     const { holdout } = splitRecords(records(200), 0.5);
     const cmp = compare(prior('a'), prior('b'), holdout, { lambda: 0 });
     expect(cmp).toMatchObject({ candidateWins: false, reason: 'MarginTooSmall', meanDelta: 0 });
+  });
+});
+
+describe('createTrainer (the serving shell\'s trainer)', () => {
+  it('reports the holdout numbers of the model that serves after the run, not of a candidate that lost', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trainer-fn-'));
+    try {
+      const config = parseRouterConfig({
+        apiVersion: ROUTER_CONFIG_VERSION,
+        upstream: { baseUrl: 'http://x/v1' },
+        models: candidates,
+        policy: { baselineModel: 'mathy' },
+        // No candidate can gain a whole utility point over a prior that is right on half the prompts.
+        trainer: { enabled: true, holdoutFraction: 0.5, promotionMargin: 1, modelDir: dir },
+      });
+      const current = prior('cold');
+      const lost = await createTrainer({ store: new FsVersionStore(dir) })({ records: records(200), current, config });
+      expect(lost.outcome).toBe('CandidateLost');
+      expect(lost.model).toBeUndefined();
+      // The prior sends everything to `mathy`: right on the math prompts of the holdout only (about half of a
+      // hash-keyed slice), where the losing candidate was right on nearly all.
+      expect(lost.holdout?.routingAccuracy).toBeGreaterThan(0.3);
+      expect(lost.holdout?.routingAccuracy).toBeLessThan(0.6);
+
+      const won = await createTrainer({ store: new FsVersionStore(dir) })({ records: records(200), current, config: { ...config, trainer: { ...config.trainer, promotionMargin: 0.005 } } });
+      expect(won.outcome).toBe('Promoted');
+      expect(won.holdout?.routingAccuracy).toBeGreaterThan(0.9);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('training off the event loop', () => {
+  it('gives the same model as training in process, and the trainer\'s reason codes', async () => {
+    const options = { candidates, lambda: { kind: 'fixed' as const, policy: { mode: 'utility' as const, lambda: 0 } }, tfidf: tinyFeatures };
+    const off = await trainOffThread(records(120), options);
+    expect(encodeSnapshot(off.serialize()).equals(encodeSnapshot(train(records(120), options).serialize()))).toBe(true);
+    await expect(trainOffThread(records(5), options)).rejects.toMatchObject({ reason: 'NotEnoughRecords' });
   });
 });
