@@ -1,4 +1,5 @@
 import type { MatchRule, ObjectMeta, WasmPlugin } from '../higress/types.js';
+import { jsonEqual } from '../kube/object.js';
 
 /**
  * Edits of the Higress console's shared WasmPlugins (`mcp-server.internal`, `key-auth.internal`, and the
@@ -36,16 +37,33 @@ export interface SharedPluginMerger {
 
 const routeOf = (r: MatchRule) => (r.ingress?.length === 1 && !r.domain?.length && !r.service?.length ? r.ingress[0] : undefined);
 
-/** Merge by route name and consumer name; the console's order of foreign rules is kept, ours appended. */
+/**
+ * Merge by route name and consumer name. Our rules keep the place they already hold and new ones are appended:
+ * the console and the ModelPool merge sort the rules when they write (`compareConsoleRules`), and moving ours
+ * back to the end on every pass would make each writer undo the other forever.
+ */
 export const sharedPluginMerger: SharedPluginMerger = {
   merge(existing, edit) {
     const base = existing ?? edit.template;
-    const owned = new Set([...edit.ownedRoutes, ...edit.rules.map(routeOf).filter((r): r is string => r !== undefined)]);
-    const foreign = (base.spec.matchRules ?? []).filter((r) => {
+    const wanted = new Map(edit.rules.flatMap((r) => {
       const route = routeOf(r);
-      return route === undefined || !owned.has(route);
-    });
-    const spec: WasmPlugin['spec'] = { ...base.spec, matchRules: [...foreign, ...edit.rules] };
+      return route === undefined ? [] : [[route, r] as const];
+    }));
+    const owned = new Set([...edit.ownedRoutes, ...wanted.keys()]);
+    const matchRules: MatchRule[] = [];
+    for (const r of base.spec.matchRules ?? []) {
+      const route = routeOf(r);
+      if (route === undefined || !owned.has(route)) matchRules.push(r);
+      else if (wanted.has(route)) {
+        matchRules.push(wanted.get(route)!);
+        wanted.delete(route);
+      }
+    }
+    matchRules.push(...edit.rules.filter((r) => {
+      const route = routeOf(r);
+      return route === undefined || wanted.has(route);
+    }));
+    const spec: WasmPlugin['spec'] = { ...base.spec, matchRules };
     if (edit.consumers) {
       const dc = { ...(base.spec.defaultConfig ?? edit.template.spec.defaultConfig ?? {}) };
       const mine = new Set([...(edit.ownedConsumers ?? []), ...edit.consumers.map((c) => c.name)]);
@@ -59,7 +77,10 @@ export const sharedPluginMerger: SharedPluginMerger = {
   },
 };
 
-/** True when a merge would change nothing we care about (so the controller skips the write). */
+/**
+ * True when a merge would change nothing we care about (so the controller skips the write). Structural: the API
+ * server hands objects back with their keys sorted, so comparing serializations wrote every plugin on every pass.
+ */
 export function sameSpec(a: WasmPlugin | undefined, b: WasmPlugin): boolean {
-  return a !== undefined && JSON.stringify(a.spec) === JSON.stringify(b.spec);
+  return a !== undefined && jsonEqual(a.spec, b.spec);
 }
