@@ -61,10 +61,12 @@ async function waitReady(ns: string, name: string, status: 'True' | 'False' = 'T
     { timeoutMs: 30_000, description: `ModelPool ${ns}/${name} Ready=${status}${reason ? ` (${reason})` : ''}` },
   );
 }
+// Every controller's queue: the operator watches the whole cluster, and other kinds write the same shared plugins.
+const quiet = () => operator.queues.every((q) => q.len() === 0 && q.inFlight() === 0);
 const idle = async () => {
-  await waitFor(() => operator.queue.len() === 0 && operator.queue.inFlight() === 0, { description: 'idle queue' });
+  await waitFor(quiet, { description: 'idle queues' });
   await new Promise((r) => setTimeout(r, 500));
-  await waitFor(() => operator.queue.len() === 0 && operator.queue.inFlight() === 0, { description: 'idle queue' });
+  await waitFor(quiet, { description: 'idle queues' });
 };
 const content = (o: Obj | undefined) => JSON.stringify({ spec: o?.spec, data: o?.data });
 
@@ -107,7 +109,7 @@ describe('ModelPool in console forms', () => {
 
   // FIXME(issue 10): after the merges a resync after the console's rewrite makes 4 writes (passed on its branch);
   // skipped so the suite stays green, reported in the closing note.
-  it.skip("converges after the console's own rewrite of our AI route, keeping the consumer it granted, without a write loop", async () => {
+  it("converges after the console's own rewrite of our AI route, keeping the consumer it granted, without a write loop", async () => {
     const ns = await uniqueNamespace('console-rewrite-pool');
     const gw = await uniqueNamespace('console-rewrite-gw');
     await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('m')] }));
