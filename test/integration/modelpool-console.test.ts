@@ -107,8 +107,6 @@ describe('ModelPool in console forms', () => {
     }
   });
 
-  // FIXME(issue 10): after the merges a resync after the console's rewrite makes 4 writes (passed on its branch);
-  // skipped so the suite stays green, reported in the closing note.
   it("converges after the console's own rewrite of our AI route, keeping the consumer it granted, without a write loop", async () => {
     const ns = await uniqueNamespace('console-rewrite-pool');
     const gw = await uniqueNamespace('console-rewrite-gw');
