@@ -11,7 +11,7 @@ import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { buildAiRouteObjects, keyAuthRule, parseAiRoute, type AiRoute } from '../../src/higress/console/ai-route.js';
 import { consoleName } from '../../src/higress/console/meta.js';
-import { ruleKey } from '../../src/higress/console/shared-plugins.js';
+import { CREATED_BY_ANNOTATION, ruleKey } from '../../src/higress/console/shared-plugins.js';
 import { KubeClient, writeCount } from '../../src/kube/client.js';
 import type { McpBridge } from '../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../src/kube/object.js';
@@ -105,6 +105,30 @@ describe('ModelPool in console forms', () => {
         description: `${o.kind} ${o.metadata.name} as the console wrote it`,
       });
     }
+  });
+
+  it('deletes the console plugins it created once the last pool is gone; the one the console created stays as it was', async () => {
+    const ns = await uniqueNamespace('console-cleanup-pool');
+    const gw = await uniqueNamespace('console-cleanup-gw');
+    const theirs = CONSOLE_OBJECTS.find((o) => o.kind === 'WasmPlugin' && o.metadata.name === 'ai-proxy.internal')!;
+    await client.create(Resources.WasmPlugin, { ...theirs, metadata: { ...theirs.metadata, namespace: gw } });
+    const original = content(await client.get<Obj>(Resources.WasmPlugin, 'ai-proxy.internal', gw));
+    for (const name of ['a', 'b']) await client.create(modelPoolResource, pool(ns, name, { gateway: { namespace: gw }, models: [vllm(name)] }));
+    for (const name of ['a', 'b']) await waitReady(ns, name);
+    const plugins = async () => (await client.list<Obj>(Resources.WasmPlugin, { namespace: gw })).items;
+    const marked = (ps: Obj[]) => ps.filter((p) => p.metadata.annotations?.[CREATED_BY_ANNOTATION]).map((p) => p.metadata.name).sort();
+    const ours = ['ai-statistics-2.0.1', 'key-auth.internal', 'model-mapper.internal', 'model-router.internal'];
+    expect(marked(await plugins())).toEqual(ours);
+
+    await client.delete(modelPoolResource, 'a', ns);
+    await waitFor(async () => !(await client.get(modelPoolResource, 'a', ns)), { timeoutMs: 30_000, description: 'pool a gone' });
+    await idle();
+    expect(marked(await plugins())).toEqual(ours); // b still holds its entries and rules there
+
+    await client.delete(modelPoolResource, 'b', ns);
+    await waitFor(async () => !(await client.get(modelPoolResource, 'b', ns)), { timeoutMs: 30_000, description: 'pool b gone' });
+    await waitFor(async () => (await plugins()).length === 1, { timeoutMs: 20_000, description: 'only the console plugin left' });
+    expect(content(await client.get<Obj>(Resources.WasmPlugin, 'ai-proxy.internal', gw))).toBe(original);
   });
 
   it("converges after the console's own rewrite of our AI route, keeping the consumer it granted, without a write loop", async () => {
