@@ -1,5 +1,5 @@
-// ModelPool in the Higress console's own forms, against the real kube-apiserver (issue 10): foreign console
-// objects stay untouched, the console's rewrite of one of our AI routes converges without undoing the
+// ModelPool (and RagPipeline's MCP server) in the Higress console's own forms, against the real kube-apiserver
+// (issue 10): foreign console objects stay untouched, the console's rewrite of one of our AI routes converges without undoing the
 // consumer it added, a foreign object of one of our names is never overwritten, and the objects of earlier
 // versions (`aiop-*`) are replaced without leftovers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ModelPoolSpecIn } from '../../src/api/v1alpha1/modelpool.js';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
-import { modelPoolResource } from '../../src/controllers/resources.js';
+import { modelPoolResource, ragPipelineResource } from '../../src/controllers/resources.js';
+import type { RagPipelineObject } from '../../src/controllers/ragpipeline.js';
 import { buildAiRouteObjects, keyAuthRule, parseAiRoute, type AiRoute } from '../../src/higress/console/ai-route.js';
 import { consoleName } from '../../src/higress/console/meta.js';
 import { CREATED_BY_ANNOTATION, ruleKey } from '../../src/higress/console/shared-plugins.js';
@@ -105,6 +106,36 @@ describe('ModelPool in console forms', () => {
         description: `${o.kind} ${o.metadata.name} as the console wrote it`,
       });
     }
+  });
+
+  it("serves a RagPipeline as a DIRECT_ROUTE MCP server beside the console's own, through create, update and delete", async () => {
+    const ns = await uniqueNamespace('console-foreign-rag');
+    const gw = await uniqueNamespace('console-foreign-rag-gw');
+    const foreign = CONSOLE_OBJECTS.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: gw } }));
+    for (const o of foreign) await client.create(RT[o.kind!]!, o);
+    const original = new Map<string, string>();
+    for (const o of foreign) original.set(`${o.kind}/${o.metadata.name}`, content(await client.get<Obj>(RT[o.kind!]!, o.metadata.name!, gw)));
+    const mcpIngress = async () =>
+      (await client.list<Obj>(Resources.Ingress, { namespace: gw })).items.filter((i) => i.metadata.labels?.['ai.higress.io/owner-name'] === 'kb');
+    const exposed = (path: string) => async () => {
+      const mine = await mcpIngress();
+      const p = await client.get<RagPipelineObject>(ragPipelineResource, 'kb', ns);
+      const c = p?.status?.conditions?.find((x) => x.type === 'Exposed');
+      return mine.length === 1 && JSON.stringify(mine[0]!.spec).includes(path) && c?.status === 'True' && c.observedGeneration === p?.metadata.generation;
+    };
+    await client.create(ragPipelineResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'RagPipeline', metadata: { name: 'kb', namespace: ns }, spec: { gateway: { namespace: gw } } });
+    await waitFor(exposed(`/mcp-servers/${ns}-kb`), { timeoutMs: 30_000, description: 'MCP server exposed' });
+    const [ing] = await mcpIngress();
+    expect(ing!.metadata.name).toMatch(/^mcp-server-.*\.internal$/);
+    expect(ing!.metadata.labels).toMatchObject({ 'higress.io/biz-type': 'mcp-server', 'higress.io/mcp-server-type': 'DIRECT_ROUTE', 'higress.io/resource-definer': 'higress' });
+
+    await client.patch(ragPipelineResource, 'kb', ns, { spec: { gateway: { namespace: gw, path: '/mcp-servers/kb-moved' } } }, 'merge');
+    await waitFor(exposed('/mcp-servers/kb-moved'), { timeoutMs: 30_000, description: 'MCP path updated' });
+
+    await client.delete(ragPipelineResource, 'kb', ns);
+    await waitFor(async () => !(await client.get(ragPipelineResource, 'kb', ns)), { timeoutMs: 30_000, description: 'pipeline gone' });
+    expect(await mcpIngress()).toEqual([]);
+    for (const o of foreign) expect(content(await client.get<Obj>(RT[o.kind!]!, o.metadata.name!, gw))).toBe(original.get(`${o.kind}/${o.metadata.name}`));
   });
 
   it('deletes the console plugins it created once the last pool is gone; the one the console created stays as it was', async () => {
