@@ -230,6 +230,33 @@ describe('ModelPool in console forms', () => {
     }
   });
 
+  it("never overwrites a console MCP server of a RagPipeline's name: NameConflict, the rest of the pipeline still applied", async () => {
+    const ns = await uniqueNamespace('console-conflict-rag');
+    const gw = await uniqueNamespace('console-conflict-rag-gw');
+    const name = `mcp-server-${consoleName([ns, 'kb'])}.internal`;
+    const theirs = CONSOLE_OBJECTS.find((o) => o.kind === 'Ingress' && o.metadata.labels?.['higress.io/mcp-server-type'] === 'DIRECT_ROUTE')!;
+    await client.create(Resources.Ingress, { ...theirs, metadata: { ...theirs.metadata, name, namespace: gw } });
+    const before = content(await client.get<Obj>(Resources.Ingress, name, gw));
+    await client.create(ragPipelineResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'RagPipeline', metadata: { name: 'kb', namespace: ns }, spec: { gateway: { namespace: gw } } });
+    const p = await waitFor(
+      async () => {
+        const x = await client.get<RagPipelineObject>(ragPipelineResource, 'kb', ns);
+        const c = x?.status?.conditions?.find((y) => y.type === 'Exposed');
+        return c?.reason === 'NameConflict' && c.observedGeneration === x?.metadata.generation ? x : undefined;
+      },
+      { timeoutMs: 30_000, description: 'Exposed=False (NameConflict)' },
+    );
+    expect(p.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NameConflict' });
+    expect(p.status?.generatedObjects?.find((o) => o.name === name)?.error).toMatch(/not overwritten/);
+    expect(await client.get(Resources.ConfigMap, (p.status?.generatedObjects ?? []).find((o) => o.kind === 'ConfigMap')!.name, ns)).toBeDefined();
+    await idle();
+    expect(content(await client.get<Obj>(Resources.Ingress, name, gw))).toBe(before);
+    // Deleting the pipeline leaves their MCP server alone.
+    await client.delete(ragPipelineResource, 'kb', ns);
+    await waitFor(async () => !(await client.get(ragPipelineResource, 'kb', ns)), { timeoutMs: 30_000, description: 'pipeline gone' });
+    expect(content(await client.get<Obj>(Resources.Ingress, name, gw))).toBe(before);
+  });
+
   it('migrates from the aiop-* objects of earlier versions: old routes, plugins and registries go, nothing is left', async () => {
     const ns = await uniqueNamespace('console-migrate-pool');
     const gw = await uniqueNamespace('console-migrate-gw');
