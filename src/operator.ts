@@ -48,7 +48,7 @@ export interface Operator {
   client: KubeClient;
   manager: Manager;
   queue: WorkQueue;
-  /** Every controller's queue (ModelPool first, then RagPipeline). */
+  /** Every controller's queue (ModelPool first, then RagPipeline): idle when all are empty, as a resync test needs. */
   queues: readonly WorkQueue[];
   /** Resolves once every required cache has listed once. */
   synced: Promise<void>;
@@ -88,8 +88,8 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   const ragPipelines = setupRagPipelineController(manager, opts.rag ?? {});
   const semanticRouters = setupSemanticRouterController(manager, { ...(opts.pluginImage ? { pluginImage: opts.pluginImage } : {}), ...(opts.router ?? {}) });
   // HiMarket: HiMarketConnection + spec.publish on ModelPool (src/controllers/himarket-wiring.ts).
-  setupHiMarketControllers(manager);
-  setupAgentProductController(manager); // AgentProduct: MCP servers, agent, consumers (src/controllers/agentproduct-setup.ts)
+  const himarket = setupHiMarketControllers(manager);
+  const agentProducts = setupAgentProductController(manager); // AgentProduct: MCP servers, agent, consumers (src/controllers/agentproduct-setup.ts)
   // ---- end of controllers ----
 
   await manager.start();
@@ -99,7 +99,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     client,
     manager,
     queue: modelPools.controller.queue,
-    queues: [modelPools.controller.queue, ragPipelines.controller.queue, semanticRouters.controller.queue],
+    queues: [modelPools.controller.queue, ragPipelines.controller.queue, semanticRouters.controller.queue, ...himarket.controllers.map((c) => c.queue), agentProducts.controller.queue],
     synced,
     ...(manager.healthAddress ? { healthAddress: manager.healthAddress } : {}),
     ...(manager.metricsAddress ? { metricsAddress: manager.metricsAddress } : {}),

@@ -1,6 +1,6 @@
 import { errorMessage } from '../util/errors.js';
 import { domainConfigMap } from '../higress/console/ai-route.js';
-import { CONSOLE_PLUGINS, ENTRY_OWNERS_ANNOTATION, syncSharedPlugin, type ConsolePluginName, type PluginShare, type SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import { CONSOLE_PLUGINS, CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION, syncSharedPlugin, type ConsolePluginName, type PluginShare, type SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { KubeClient } from '../kube/client.js';
 import { reasonOf } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
@@ -12,7 +12,7 @@ import type { PluginImageOptions } from '../higress/plugins.js';
 import type { MatchRule } from '../higress/types.js';
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import type { ObjectError } from '../reconcilers/modelpool-status.js';
-import type { ConfigMapObject } from './modelpool-objects.js';
+import { aiRouteOwner, type ConfigMapObject } from './modelpool-objects.js';
 
 /**
  * What all pools of one gateway namespace share, converged in one pass: their providers and rules in
@@ -61,6 +61,9 @@ export async function syncGateway(
   const conflicts = new Map<string, Map<string, string>>();
   const release = (id: string) => id.startsWith(`${KIND}/`) && !liveOwners.has(id);
   const plugins = Object.keys(CONSOLE_PLUGINS).filter((n) => n !== 'mcp-server.internal') as ConsolePluginName[];
+  // An AI route that is not a pool's (the console's, a SemanticRouter's) may need a plugin's global config even
+  // when it holds no rule there (model-router's modelToHeader): then a plugin we created stays.
+  const reliedOn = deps.configMaps.store.byNamespace(gw).some((cm) => aiRouteOwner(cm)?.kind !== KIND);
   const writePlugin = async (name: ConsolePluginName) => {
     const cached = deps.wasmPlugins.store.get(makeKey(gw, name));
     // A rendered pool that no longer contributes to a plugin it still holds items in (spec.cache removed,
@@ -71,9 +74,11 @@ export async function syncGateway(
       const share = r.shares[name] ?? (holders.has(r.ownerId) ? {} : undefined);
       if (share) desired.set(r.ownerId, withoutHeld(share, heldBy(r.ownerId)));
     }
-    // Nothing to add and nothing of ours to remove: leave the console's plugin (or its absence) alone.
-    if (!desired.size && !cached?.metadata.annotations?.['ai.higress.io/entry-owners']?.includes(`"${KIND}/`)) return;
-    const result = await syncSharedPlugin(deps.client, { namespace: gw, plugin: CONSOLE_PLUGINS[name], desired, release, cached, image: deps.pluginImage });
+    // Nothing to add, nothing of ours to remove and not a plugin we created: leave the console's plugin (or its
+    // absence) alone.
+    const annotations = cached?.metadata.annotations;
+    if (!desired.size && !annotations?.[ENTRY_OWNERS_ANNOTATION]?.includes(`"${KIND}/`) && annotations?.[CREATED_BY_ANNOTATION] === undefined) return;
+    const result = await syncSharedPlugin(deps.client, { namespace: gw, plugin: CONSOLE_PLUGINS[name], desired, release, cached, image: deps.pluginImage, reliedOn });
     for (const [owner, message] of result.conflicts) {
       const m = conflicts.get(owner) ?? new Map<string, string>();
       m.set(`WasmPlugin/${name}`, message);

@@ -120,7 +120,9 @@ export class RagPipelineController {
     }
     const spec = parsed.data;
     const render = renderRagPipeline({ ...current, spec }, this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {});
-    const applyError = await this.applyAll(render, owner);
+    const heldBy = await this.mcpIngressHolder(render, owner, current.status);
+    const conflict = heldBy ? { reason: 'NameConflict', message: `Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name} belongs to ${heldBy}; not overwritten` } : undefined;
+    const applyError = (await this.applyAll(render, owner, heldBy !== undefined)) ?? conflict;
 
     const deployment = this.deps.deployments.store.get(makeKey(namespace, render.deployment.metadata.name));
     const exposed = this.deps.ingresses.store.get(makeKey(render.gatewayNamespace, render.ingress.metadata.name));
@@ -164,7 +166,9 @@ export class RagPipelineController {
       result = { requeueAfterMs: STATS_PERIOD_MS };
     }
 
-    const exposedCondition: ConditionInput = exposed
+    const exposedCondition: ConditionInput = heldBy
+      ? { type: EXPOSED, status: 'False', reason: 'NameConflict', message: conflict!.message }
+      : exposed
       ? { type: EXPOSED, status: 'True', reason: 'IngressPresent', message: `MCP endpoint served on the gateway at ${render.gatewayPath} (Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name})` }
       : { type: EXPOSED, status: 'False', reason: 'IngressPending', message: `waiting for Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name}` };
     await writePipelineStatus(
@@ -175,7 +179,10 @@ export class RagPipelineController {
         replicas: readiness.replicas,
         endpoint,
         gatewayPath: render.gatewayPath,
-        generatedObjects: render.generatedObjects,
+        // A held name is listed with its error, and so never read back as ours (mcpIngressHolder).
+        generatedObjects: heldBy
+          ? render.generatedObjects.map((g) => (g.kind === 'Ingress' && g.name === render.ingress.metadata.name ? { ...g, error: `name held by ${heldBy}; not overwritten` } : g))
+          : render.generatedObjects,
         ...stats,
       },
       [ready, readiness.progressing, exposedCondition, ...(this.deps.mcpSwitch ? [await this.deps.mcpSwitch.condition(render.gatewayNamespace)] : [])],
@@ -184,8 +191,23 @@ export class RagPipelineController {
     return result;
   }
 
+  /**
+   * Who holds the MCP server's Ingress name when it is not us (issue 10: a console object of one of our names is
+   * never overwritten). Ours: it carries our owner mark, or our last status lists it (a console rewrite may drop
+   * our labels). Only an Ingress missing from our label-selected cache costs a GET.
+   */
+  private async mcpIngressHolder(render: RagRender, owner: OwnerRef, status: RagPipelineStatus | undefined): Promise<string | undefined> {
+    const { namespace = '', name = '' } = render.ingress.metadata;
+    const found = this.deps.ingresses.store.get(makeKey(namespace, name)) ?? (await this.deps.client.get<IngressObject>(Resources.Ingress, name, namespace));
+    if (!found) return undefined;
+    const o = ownerOf(found);
+    if (o) return o.kind === owner.kind && o.namespace === owner.namespace && o.name === owner.name ? undefined : `${o.kind}/${o.namespace}/${o.name}`;
+    const generated = (status?.generatedObjects ?? []).some((g) => g.kind === 'Ingress' && g.namespace === namespace && g.name === name && !g.error);
+    return generated ? undefined : 'an object we do not own';
+  }
+
   /** Apply every rendered object; the first failure becomes the Ready reason (the others are still tried). */
-  private async applyAll(render: RagRender, owner: OwnerRef): Promise<{ reason: string; message: string } | undefined> {
+  private async applyAll(render: RagRender, owner: OwnerRef, skipIngress = false): Promise<{ reason: string; message: string } | undefined> {
     const { client } = this.deps;
     const ns = owner.namespace;
     const items: [ResourceType, KubeObject, Informer<KubeObject>][] = [
@@ -193,7 +215,7 @@ export class RagPipelineController {
       ...(render.pvc ? [[PersistentVolumeClaims, render.pvc, this.deps.pvcs as unknown as Informer<KubeObject>] as [ResourceType, KubeObject, Informer<KubeObject>]] : []),
       [Deployments, render.deployment, this.deps.deployments as unknown as Informer<KubeObject>],
       [Resources.Service, render.service, this.deps.services as unknown as Informer<KubeObject>],
-      [Resources.Ingress, render.ingress, this.deps.ingresses as unknown as Informer<KubeObject>],
+      ...(skipIngress ? [] : [[Resources.Ingress, render.ingress as IngressObject, this.deps.ingresses as unknown as Informer<KubeObject>] as [ResourceType, KubeObject, Informer<KubeObject>]]),
     ];
     let error: { reason: string; message: string } | undefined;
     for (const [rt, desired, informer] of items) {

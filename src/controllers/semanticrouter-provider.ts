@@ -28,6 +28,26 @@ export type ProviderSync = { result: 'written' | 'unchanged' } | { result: 'plug
 
 const ruleProvider = (r: MatchRule): unknown => r.config?.activeProviderId;
 
+/**
+ * `list` with the items matching `mine` replaced by `next` where the first of them stood (appended when there was
+ * none), or removed when `next` is undefined. Ours keep their place because the console and the ModelPool merge
+ * sort the rules when they write (`compareConsoleRules`): moving ours back to the end on every pass would make
+ * each writer undo the other forever. Pure.
+ */
+export function replaceInPlace<T>(list: readonly T[], mine: (x: T) => boolean, next: T | undefined): T[] {
+  const out: T[] = [];
+  let placed = false;
+  for (const x of list) {
+    if (!mine(x)) out.push(x);
+    else if (next !== undefined && !placed) {
+      out.push(next);
+      placed = true;
+    }
+  }
+  if (next !== undefined && !placed) out.push(next);
+  return out;
+}
+
 /** Ensure (entry given) or remove (entry undefined) `owner`'s provider in ai-proxy.internal. */
 export async function syncRouterProvider(
   client: KubeClient,
@@ -43,10 +63,8 @@ export async function syncRouterProvider(
     if (existing && owners[opts.providerId] !== opts.owner) {
       return { result: 'conflict', message: `ai-proxy.internal already has a provider ${opts.providerId} that is not ours` };
     }
-    const otherProviders = providers.filter((p) => p.id !== opts.providerId);
-    const otherRules = rules.filter((r) => ruleProvider(r) !== opts.providerId);
-    const nextProviders = opts.entry ? [...otherProviders, { ...opts.entry.provider }] : otherProviders;
-    const nextRules = opts.entry ? [...otherRules, opts.entry.rule] : otherRules;
+    const nextProviders = replaceInPlace(providers, (p) => p.id === opts.providerId, opts.entry ? { ...opts.entry.provider } : undefined);
+    const nextRules = replaceInPlace(rules, (r) => ruleProvider(r) === opts.providerId, opts.entry?.rule);
     const nextOwners = { ...owners };
     if (opts.entry) nextOwners[opts.providerId] = opts.owner;
     else delete nextOwners[opts.providerId];

@@ -13,6 +13,14 @@ export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'updateStatu
 const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'update', 'updateStatus', 'patch', 'patchStatus', 'delete']);
 export const isWriteVerb = (v: Verb): boolean => WRITE_VERBS.has(v);
 
+// `KUBE_TRACE_WRITES=1` prints every write with its call stack to stderr: the way to find who breaks
+// a "zero writes on resync" test. Off by default; bodies may hold Secret values, so only their top-level keys are printed.
+const TRACE_WRITES = process.env.KUBE_TRACE_WRITES === '1';
+function traceWrite(method: string, path: string, body: unknown): void {
+  const keys = body && typeof body === 'object' ? Object.keys(body as Record<string, unknown>).join(',') : '';
+  process.stderr.write(`WRITE ${method} ${path} {${keys}}\n${new Error().stack?.split('\n').slice(2, 14).join('\n')}\n`);
+}
+
 /** The operator's field manager for server-side apply and managedFields attribution. */
 export const FIELD_MANAGER = 'higress-ai-operator';
 
@@ -144,6 +152,7 @@ export class KubeClient {
 
   private async call<T>(verb: Verb, rt: ResourceType, method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     this.count(verb, rt);
+    if (TRACE_WRITES && isWriteVerb(verb)) traceWrite(method, path, body);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let res;
     try {

@@ -115,6 +115,9 @@ export function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/** What {@link ReadMergeWriteOptions.merge} answers when the shared object itself should go. */
+export const REMOVE: unique symbol = Symbol('remove');
+
 export interface ReadMergeWriteOptions<T extends KubeObject> {
   rt: ResourceType;
   name: string;
@@ -122,8 +125,11 @@ export interface ReadMergeWriteOptions<T extends KubeObject> {
   /** A cached copy (informer) tried first; a 409 falls back to a GET. */
   cached?: T | undefined;
   maxAttempts?: number | undefined;
-  /** The object to write given the observed one, or undefined when nothing changes. May throw to stop. */
-  merge(observed: T | undefined): T | undefined;
+  /**
+   * The object to write given the observed one, undefined when nothing changes, or {@link REMOVE} to delete the
+   * observed object (only if it is still that version). May throw to stop.
+   */
+  merge(observed: T | undefined): T | undefined | typeof REMOVE;
   /** The error to throw when every attempt met a conflict. */
   exhausted(attempts: number): Error;
 }
@@ -131,7 +137,7 @@ export interface ReadMergeWriteOptions<T extends KubeObject> {
 /**
  * Optimistic read-merge-write of one object shared with other writers (McpBridge/default, the console's
  * WasmPlugins): creates it when absent, re-reads and merges again on 409, serialized per object within
- * the process. True when something was written.
+ * the process. True when something was written (or deleted).
  */
 export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: ReadMergeWriteOptions<T>): Promise<boolean> {
   const maxAttempts = opts.maxAttempts ?? 10;
@@ -141,6 +147,12 @@ export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: R
       const next = opts.merge(observed);
       if (!next) return false;
       try {
+        if (next === REMOVE) {
+          if (!observed) return false;
+          // Someone who wrote after our read (the console adding a provider) wins: 409, read again.
+          const { uid, resourceVersion } = observed.metadata;
+          return await client.delete(opts.rt, opts.name, opts.namespace, { preconditions: { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) } });
+        }
         if (observed) await client.update<T>(opts.rt, next);
         else await client.create<T>(opts.rt, next);
         return true;

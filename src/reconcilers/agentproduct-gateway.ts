@@ -1,4 +1,5 @@
 import type { MatchRule, ObjectMeta, WasmPlugin } from '../higress/types.js';
+import { jsonEqual } from '../kube/object.js';
 
 /**
  * Edits of the Higress console's shared WasmPlugins (`mcp-server.internal`, `key-auth.internal`, and the
@@ -81,7 +82,10 @@ export const sharedPluginMerger: SharedPluginMerger = {
 /** A rule's targets: one route, and the services a service-scoped rule (model-mapper) adds. */
 const ruleId = (r: MatchRule) => JSON.stringify([r.ingress ?? [], r.service ?? []]);
 
-/** True when a merge would change nothing we care about (so the controller skips the write). */
+/**
+ * True when a merge would change nothing we care about (so the controller skips the write). Structural: the API
+ * server hands objects back with their keys sorted, so comparing serializations wrote every plugin on every pass.
+ */
 export function sameSpec(a: WasmPlugin | undefined, b: WasmPlugin): boolean {
-  return a !== undefined && JSON.stringify(a.spec) === JSON.stringify(b.spec);
+  return a !== undefined && jsonEqual(a.spec, b.spec);
 }

@@ -200,8 +200,7 @@ describe('RagPipeline controller', () => {
     expect((await client.list<Obj>(Resources.Ingress, { namespace: gw })).items).toEqual([]);
   });
 
-  // FIXME(issue 7/9): 1 write on resync since the other controllers joined the operator; see modelpool-controller.
-  it.skip('performs zero write requests on a resync after convergence', async () => {
+  it('performs zero write requests on a resync after convergence', async () => {
     const ns = await uniqueNamespace('rag-steady');
     for (const name of ['a', 'b']) {
       await client.create(ragPipelineResource, pipeline(ns, name, { sources: [{ name: 'cm', type: 'configMap', configMap: { name: 'docs' } }] }));

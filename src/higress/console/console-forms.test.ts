@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildAiRouteObjects, type AiRoute } from './ai-route.js';
 import { buildMcpServerIngress, mcpKeyAuthRule, mcpServerEnabled, openApiToolsRule, withMcpServerEnabled } from './mcp-server.js';
-import { CONSOLE_PLUGINS, ENTRY_OWNERS_ANNOTATION, mergePluginShares, type PluginShare, type SharedWasmPlugin } from './shared-plugins.js';
+import { CONSOLE_PLUGINS, CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION, mergePluginShares, type PluginShare, type SharedWasmPlugin } from './shared-plugins.js';
 
 /**
  * Golden: the objects a LIVE Higress console wrote (copied verbatim from
  * ../shared/reference/higress-console-objects.yaml) must be what our builders produce for the same inputs,
- * modulo our owners annotation on the shared plugins.
+ * modulo our owners and created-by annotations on the shared plugins.
  */
 const docs = parseAllDocuments(readFileSync(join(import.meta.dirname ?? process.cwd(), '__golden__', 'console-objects.yaml'), 'utf8')).map(
   (d) => d.toJSON() as { kind: string; metadata: { name: string; annotations?: Record<string, string> } },
@@ -36,6 +36,7 @@ const objs = buildAiRouteObjects(ctx, chat);
 function withoutOwners(p: SharedWasmPlugin): SharedWasmPlugin {
   const annotations = { ...(p.metadata.annotations ?? {}) };
   delete annotations[ENTRY_OWNERS_ANNOTATION];
+  delete annotations[CREATED_BY_ANNOTATION];
   return { ...p, metadata: { ...p.metadata, annotations } };
 }
 const merged = (name: keyof typeof CONSOLE_PLUGINS, share: PluginShare) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CONSOLE_PLUGINS, ENTRY_OWNERS_ANNOTATION, mergePluginShares, newConsolePlugin, type SharedWasmPlugin } from './shared-plugins.js';
+import { CONSOLE_PLUGINS, CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION, mergePluginShares, newConsolePlugin, type SharedWasmPlugin } from './shared-plugins.js';
 
 const NS = 'higress-system';
 const proxy = CONSOLE_PLUGINS['ai-proxy.internal'];
@@ -68,6 +68,27 @@ describe('mergePluginShares', () => {
     expect(after.plugin.spec?.matchRules?.[0]?.config).toEqual({ allow: ['consumer-1'] });
     // The route is gone: its grant goes with it.
     expect(mergePluginShares(granted, keyAuth, NS, new Map(), () => true).plugin.spec?.matchRules).toEqual([]);
+  });
+
+  it('a plugin we created goes once nobody holds anything in it; one the console created stays', () => {
+    const router = CONSOLE_PLUGINS['model-router.internal'];
+    const ours = mergePluginShares(undefined, proxy, NS, new Map([[A, { entries: [provider('a')], rules: [serviceRule('a')] }]]));
+    expect(ours.plugin.metadata.annotations?.[CREATED_BY_ANNOTATION]).toBe('higress-ai-operator');
+    expect(ours.unused).toBe(false);
+    expect(mergePluginShares(ours.plugin, proxy, NS, new Map(), (o) => o === A).unused).toBe(true);
+    // The console added a provider of its own to it: it stays when ours leave.
+    const shared = { ...ours.plugin, spec: { ...ours.plugin.spec, defaultConfig: { providers: [provider('console-p'), provider('a')] } } };
+    expect(mergePluginShares(shared, proxy, NS, new Map(), (o) => o === A).unused).toBe(false);
+    // The console's own plugin, emptied of ours, is the console's to keep.
+    expect(mergePluginShares(mergePluginShares(consoleProxy(), proxy, NS, new Map([[A, { entries: [provider('a')] }]])).plugin, proxy, NS, new Map(), () => true).unused).toBe(false);
+    // model-router holds no entry or rule, only global config: in use while a share asks for it or a route not of ours may need it.
+    const mr = mergePluginShares(undefined, router, NS, new Map([[A, { defaults: { modelToHeader: 'x-higress-llm-model' } }]]));
+    expect(mr.unused).toBe(false);
+    expect(mergePluginShares(mr.plugin, router, NS, new Map([[B, {}]])).unused).toBe(false);
+    expect(mergePluginShares(mr.plugin, router, NS, new Map(), () => true).unused).toBe(true);
+    expect(mergePluginShares(mr.plugin, router, NS, new Map(), () => true, {}, true).unused).toBe(false);
+    // Nothing wanted and nothing there: nothing to create either.
+    expect(mergePluginShares(undefined, keyAuth, NS, new Map()).unused).toBe(true);
   });
 
   it('creates a missing console plugin with the operator\'s image tag when one is configured', () => {

@@ -1,5 +1,6 @@
 import type { KubeClient } from '../../kube/client.js';
-import { parseOwners, readMergeWrite } from '../../kube/mcpbridge.js';
+import { parseOwners, readMergeWrite, REMOVE } from '../../kube/mcpbridge.js';
+import { MANAGED_BY } from '../../kube/owner.js';
 import { jsonEqual, type KubeObject } from '../../kube/object.js';
 import { Resources } from '../../kube/resources.js';
 import { ReasonError } from '../../util/errors.js';
@@ -30,6 +31,13 @@ import { consoleMeta } from './meta.js';
  */
 
 export const ENTRY_OWNERS_ANNOTATION = 'ai.higress.io/entry-owners';
+/**
+ * On a console plugin the operator created because the console had not: once it holds no entry and no rule of
+ * anyone, and nothing outside the merge relies on it, the operator deletes it again. A plugin the console
+ * created never carries it and is never deleted by us. The console keeps the mark when it rewrites the plugin
+ * (`KubernetesModelConverter.mergeWasmPluginSpec` replaces the spec only).
+ */
+export const CREATED_BY_ANNOTATION = 'ai.higress.io/created-by';
 
 export interface PluginShare {
   entries?: readonly Record<string, unknown>[];
@@ -183,6 +191,8 @@ export function compareConsoleRules(r1: MatchRule, r2: MatchRule): number {
 export interface SharedMergeResult {
   plugin: SharedWasmPlugin;
   changed: boolean;
+  /** The operator created the plugin, no owner wants a share of it and nobody holds anything in it: it should go. */
+  unused: boolean;
   /** Owners whose entry or rule collided with one that is not theirs; their other items still merge. */
   conflicts: Map<string, string>;
 }
@@ -203,8 +213,11 @@ export function mergePluginShares(
   desired: ReadonlyMap<string, PluginShare>,
   release: (owner: string) => boolean = () => false,
   image: PluginImageOptions = {},
+  /** Something outside `desired` may rely on the plugin's global config (AI routes that are not ModelPools'). */
+  reliedOn = false,
 ): SharedMergeResult {
-  const base = current ?? newConsolePlugin(def, namespace, image);
+  const fresh = newConsolePlugin(def, namespace, image);
+  const base = current ?? { ...fresh, metadata: { ...fresh.metadata, annotations: { ...(fresh.metadata.annotations ?? {}), [CREATED_BY_ANNOTATION]: MANAGED_BY } } };
   const spec = base.spec ?? {};
   const defaultConfig: Record<string, unknown> = { ...(spec.defaultConfig ?? {}) };
   const list = def.list;
@@ -291,7 +304,9 @@ export function mergePluginShares(
     spec: nextSpec,
   };
   const changed = !current || !jsonEqual(nextSpec, spec) || !jsonEqual(nextOwners, parseOwners(base.metadata.annotations?.[ENTRY_OWNERS_ANNOTATION]));
-  return { plugin, changed, conflicts };
+  // A live owner with an empty share (a pool without model mappings) still uses the plugin, as the console would.
+  const unused = base.metadata.annotations?.[CREATED_BY_ANNOTATION] === MANAGED_BY && !reliedOn && !desired.size && !entries.length && !rules.length;
+  return { plugin, changed, unused, conflicts };
 }
 
 export interface SyncSharedPluginOptions {
@@ -304,14 +319,20 @@ export interface SyncSharedPluginOptions {
   maxAttempts?: number;
   /** Image of a plugin the console has not created yet. */
   image?: PluginImageOptions | undefined;
+  /** See {@link mergePluginShares}: keeps a plugin we created even when no share holds anything in it. */
+  reliedOn?: boolean;
 }
 
 export interface SyncSharedResult {
+  /** Written, created or (an unused plugin we created) deleted. */
   written: boolean;
   conflicts: Map<string, string>;
 }
 
-/** Read-merge-write of one console plugin with optimistic concurrency (resourceVersion), serialized per object. */
+/**
+ * Read-merge-write of one console plugin with optimistic concurrency (resourceVersion), serialized per object.
+ * A plugin we created that nobody holds anything in any more is deleted (only if still at the version we read).
+ */
 export async function syncSharedPlugin(client: KubeClient, opts: SyncSharedPluginOptions): Promise<SyncSharedResult> {
   let conflicts = new Map<string, string>();
   const written = await readMergeWrite<SharedWasmPlugin>(client, {
@@ -322,8 +343,9 @@ export async function syncSharedPlugin(client: KubeClient, opts: SyncSharedPlugi
     maxAttempts: opts.maxAttempts,
     exhausted: (n) => new ReasonError('SharedObjectConflictRetriesExhausted', `WasmPlugin ${opts.namespace}/${opts.plugin.name}: still conflicting after ${n} attempts`),
     merge: (observed) => {
-      const merged = mergePluginShares(observed, opts.plugin, opts.namespace, opts.desired, opts.release, opts.image);
+      const merged = mergePluginShares(observed, opts.plugin, opts.namespace, opts.desired, opts.release, opts.image, opts.reliedOn);
       conflicts = merged.conflicts;
+      if (merged.unused) return observed ? REMOVE : undefined;
       return merged.changed ? merged.plugin : undefined;
     },
   });
