@@ -16,7 +16,7 @@ import { ownerKeyFor, ownerLabels, ownerOf, type OwnerRef } from '../kube/owner.
 import type { ReferencedObjects } from '../kube/referenced-objects.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import { renderAgentProduct, type AgentObserved, type AgentRender, type ModelRoute, type SecretRef } from '../reconcilers/agentproduct.js';
-import { sameSpec, sharedPluginMerger, type SharedPluginEdit } from '../reconcilers/agentproduct-gateway.js';
+import { sameSpec, sharedPluginMerger, unusedPlugin, type SharedPluginEdit } from '../reconcilers/agentproduct-gateway.js';
 import { agentProductStatus } from '../reconcilers/agentproduct-status.js';
 import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
 import { errorMessage } from '../util/errors.js';
@@ -313,6 +313,12 @@ export class AgentProductController {
       this.deps.wasmPlugins.store.get(makeKey(gw, edit.name)) ?? (await client.get<WasmPlugin & KubeObject>(Resources.WasmPlugin, edit.name, gw));
     if (!existing && !create) return;
     const merged = sharedPluginMerger.merge(existing, edit);
+    if (existing && !create && unusedPlugin(merged)) {
+      // Only at the version we read: a console write in between wins and the next pass looks again.
+      const resourceVersion = existing.metadata.resourceVersion;
+      await client.delete(Resources.WasmPlugin, edit.name, gw, resourceVersion ? { preconditions: { resourceVersion } } : {});
+      return;
+    }
     if (sameSpec(existing, merged)) return;
     if (existing) await client.update(Resources.WasmPlugin, merged);
     else await client.create(Resources.WasmPlugin, merged);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { compareConsoleRules } from '../higress/console/shared-plugins.js';
 import type { MatchRule, WasmPlugin } from '../higress/types.js';
-import { sameSpec, sharedPluginMerger, type SharedPluginEdit } from './agentproduct-gateway.js';
+import { sameSpec, sharedPluginMerger, unusedPlugin, type SharedPluginEdit } from './agentproduct-gateway.js';
 
 // The steady-state guarantees of the AgentProduct's edits of shared console plugins: a second pass over what
 // the API server hands back writes nothing (issue 7/9: "zero writes on resync" saw these PUTs).
@@ -48,5 +48,21 @@ describe('sharedPluginMerger in steady state', () => {
     const existing = { ...template, spec: { ...template.spec, matchRules: [rule('mcp-server-a-old.internal', ['x']), rule('mcp-server-a-shop.internal', ['x']), foreign] } };
     const next = sharedPluginMerger.merge(existing, { ...edit([rule('mcp-server-a-shop.internal', ['y'])]), ownedRoutes: ['mcp-server-a-old.internal', 'mcp-server-a-shop.internal'] });
     expect(next.spec.matchRules).toEqual([rule('mcp-server-a-shop.internal', ['y']), foreign]);
+  });
+});
+
+describe('plugins the AgentProduct created', () => {
+  it('go once nobody holds a rule or a consumer in them; a console-created plugin never does', () => {
+    const mine = edit([rule('mcp-server-a-shop.internal', ['a-bob'])]);
+    const created = sharedPluginMerger.merge(undefined, mine);
+    expect(unusedPlugin(created)).toBe(false);
+    const emptied = sharedPluginMerger.merge(created, { ...edit([]), ownedRoutes: ['mcp-server-a-shop.internal'] });
+    expect(unusedPlugin(emptied)).toBe(true);
+    // Someone else's consumer keeps it.
+    const withConsumer = { ...emptied, spec: { ...emptied.spec, defaultConfig: { consumers: [{ name: 'himarket-c' }] } } };
+    expect(unusedPlugin(withConsumer)).toBe(false);
+    // The console's own plugin carries no mark: emptied, not deleted.
+    const consoles = sharedPluginMerger.merge({ ...template, spec: { ...template.spec, matchRules: [rule('mcp-server-a-shop.internal', ['a-bob'])] } }, { ...edit([]), ownedRoutes: ['mcp-server-a-shop.internal'] });
+    expect(unusedPlugin(consoles)).toBe(false);
   });
 });

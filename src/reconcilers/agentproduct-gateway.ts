@@ -1,5 +1,7 @@
 import type { MatchRule, ObjectMeta, WasmPlugin } from '../higress/types.js';
+import { CREATED_BY_ANNOTATION } from '../higress/console/shared-plugins.js';
 import { jsonEqual } from '../kube/object.js';
+import { MANAGED_BY } from '../kube/owner.js';
 
 /**
  * Edits of the Higress console's shared WasmPlugins (`mcp-server.internal`, `key-auth.internal`, and the
@@ -74,10 +76,23 @@ export const sharedPluginMerger: SharedPluginMerger = {
       spec.defaultConfig = dc;
       spec.defaultConfigDisable = false;
     }
-    const metadata: ObjectMeta = existing ? { ...existing.metadata } : edit.template.metadata;
+    // A plugin we create is marked so, and goes again once nobody holds anything in it (unusedPlugin): the console
+    // had not created it, so leaving it would orphan it (the ModelPool's console plugins follow the same rule).
+    const metadata: ObjectMeta = existing
+      ? { ...existing.metadata }
+      : { ...edit.template.metadata, annotations: { ...(edit.template.metadata.annotations ?? {}), [CREATED_BY_ANNOTATION]: MANAGED_BY } };
     return { ...base, metadata, spec };
   },
 };
+
+/**
+ * True for a plugin we created that holds no rule and no list entry (consumers, …) of anyone: deleting it loses
+ * nothing. A plugin the console created is never unused in this sense, only emptied of ours.
+ */
+export function unusedPlugin(p: WasmPlugin): boolean {
+  if (p.metadata.annotations?.[CREATED_BY_ANNOTATION] !== MANAGED_BY || (p.spec.matchRules?.length ?? 0) > 0) return false;
+  return Object.values(p.spec.defaultConfig ?? {}).every((v) => !Array.isArray(v) || v.length === 0);
+}
 
 /** A rule's targets: one route, and the services a service-scoped rule (model-mapper) adds. */
 const ruleId = (r: MatchRule) => JSON.stringify([r.ingress ?? [], r.service ?? []]);
