@@ -104,7 +104,8 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'semanticrouter', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'the router registry in McpBridge/default' },
   { controller: 'semanticrouter', resource: Resources.WasmPlugin, verbs: ['get', 'update'], scope: 'higress', why: 'the router provider entry in the console ai-proxy.internal (read-merge-write)' },
 
-  // --- HiMarket (src/controllers/himarket-*.ts): connections, and spec.publish on ModelPool (status, annotation, finalizer) ---
+  // --- HiMarket (src/controllers/himarket-*.ts): connections; spec.publish on ModelPool, SemanticRouter and AgentProduct
+  // (status, annotation, finalizer) rides on those kinds' own rows (ownKind: patch + status update) ---
   ...ownKind('himarketconnection', HiMarketConnection),
 
   // --- controller kit (src/kube/) ---
