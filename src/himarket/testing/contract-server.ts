@@ -159,6 +159,56 @@ export class HiMarketContractServer {
     return row;
   }
 
+  /**
+   * A developer's consumer subscribes and HiMarket approves it, making the console calls approval makes
+   * (`HigressOperator.createConsumer` + `authorizeConsumer`, himarket.md §6, §12): the consumer goes into
+   * Higress as a key-auth BEARER consumer (`POST /v1/consumers`), then for a MODEL_API product the linked AI
+   * route is read (`GET /v1/ai/routes/{n}`), the consumer appended to `authConfig.allowedConsumers` (only when
+   * absent; `enabled` left as it was) and the route written back (`PUT /v1/ai/routes/{n}`) as HiMarket's
+   * `HigressAIRoute` DTO carries it: name, version, domains, predicates, upstreams, authConfig, fallbackConfig —
+   * not proxyNextUpstream, customConfigs or customLabels, which the console's rewrite therefore drops. For an
+   * MCP_SERVER product approval sends `PUT /v1/mcpServer/consumers/`. A console failure fails the approval.
+   */
+  async approveSubscription(productId: string): Promise<SubscriptionRow & { apiKey: string }> {
+    const row = this.product(productId);
+    const consumerId = id('consumer-');
+    const apiKey = randomBytes(16).toString('hex');
+    const ref = row.ref as { gatewayId?: string; higressRefConfig?: { modelRouteName?: string; mcpServerName?: string } } | null;
+    const gw = ref ? this.gateways.find((g) => g.gatewayId === ref.gatewayId) : undefined;
+    if (gw && ref) {
+      await this.consoleRequest(gw, 'POST', '/v1/consumers', { name: consumerId, credentials: [{ type: 'key-auth', source: 'BEARER', key: null, values: [apiKey] }] });
+      const mcp = ref.higressRefConfig?.mcpServerName;
+      const routeName = ref.higressRefConfig?.modelRouteName;
+      if (mcp) {
+        await this.consoleRequest(gw, 'PUT', '/v1/mcpServer/consumers/', { mcpServerName: mcp, consumers: [consumerId] });
+      } else if (routeName) {
+        const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${routeName}`)) as Record<string, unknown> & { authConfig?: Record<string, unknown> | null };
+        const auth = { enabled: null, allowedCredentialTypes: null, allowedConsumers: [] as string[], ...(route.authConfig ?? {}) };
+        const allowed = Array.isArray(auth.allowedConsumers) ? [...(auth.allowedConsumers as string[])] : [];
+        if (!allowed.includes(consumerId)) {
+          allowed.push(consumerId);
+          const dto = {
+            name: route.name ?? null,
+            version: route.version ?? null,
+            domains: route.domains ?? null,
+            pathPredicate: route.pathPredicate ?? null,
+            headerPredicates: route.headerPredicates ?? null,
+            urlParamPredicates: route.urlParamPredicates ?? null,
+            upstreams: route.upstreams ?? null,
+            modelPredicates: route.modelPredicates ?? null,
+            authConfig: { enabled: auth.enabled, allowedCredentialTypes: auth.allowedCredentialTypes, allowedConsumers: allowed },
+            fallbackConfig: route.fallbackConfig ?? null,
+          };
+          await this.consoleRequest(gw, 'PUT', `/v1/ai/routes/${routeName}`, dto);
+        }
+      }
+    }
+    const sub: SubscriptionRow = { subscriptionId: id('subscription-'), productId, consumerId, status: 'APPROVED', createAt: new Date() };
+    this.subscriptions.push(sub);
+    this.grants.add(`${consumerId}/${productId}`);
+    return { ...sub, apiKey };
+  }
+
   productsNamed(name: string): ProductRow[] {
     return [...this.products.values()].filter((p) => p.name === name);
   }
@@ -529,18 +579,27 @@ export class HiMarketContractServer {
     return null;
   }
 
-  /** HiMarket → console: login (chunked body, §12), one retry of the login on 401, then the GET. */
   private async consoleGet(gw: GatewayRow, path: string): Promise<unknown> {
+    return this.consoleRequest(gw, 'GET', path);
+  }
+
+  /**
+   * HiMarket → console (`HigressClient`): login (chunked body, §12), one retry of the login on 401, then the
+   * request with the `_hi_sess` cookie. A GET answer is read as `HigressResponse<T>` (`data`); bodies are
+   * chunked too.
+   */
+  private async consoleRequest(gw: GatewayRow, method: string, path: string, body?: unknown): Promise<unknown> {
     const base = gw.higressConfig.address;
-    const login = async () => {
-      const payload = JSON.stringify({ username: gw.higressConfig.username, password: gw.higressConfig.password });
-      const stream = new ReadableStream({
+    const chunked = (payload: string) =>
+      new ReadableStream({
         start(c) {
           c.enqueue(new TextEncoder().encode(payload));
           c.close();
         },
       });
-      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const login = async () => {
+      const payload = JSON.stringify({ username: gw.higressConfig.username, password: gw.higressConfig.password });
+      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked(payload), duplex: 'half' } as RequestInit);
     };
     let res: Response;
     try {
@@ -548,15 +607,18 @@ export class HiMarketContractServer {
       if (l.status === 401) l = await login();
       if (l.status >= 300) throw internal(`Failed to login Higress console: ${l.status} ${l.statusText}`);
       const cookie = (l.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-      res = await fetch(`${base}${path}`, { headers: { cookie } });
+      const init: RequestInit & { duplex?: 'half' } =
+        body === undefined ? { method, headers: { cookie } } : { method, headers: { cookie, 'content-type': 'application/json' }, body: chunked(JSON.stringify(body)), duplex: 'half' };
+      res = await fetch(`${base}${path}`, init);
     } catch (e) {
       if (e instanceof HttpError) throw e;
-      throw internal(`I/O error on GET request for "${base}${path}": ${e instanceof Error ? e.message : String(e)}`);
+      throw internal(`I/O error on ${method} request for "${base}${path}": ${e instanceof Error ? e.message : String(e)}`);
     }
     const text = await res.text();
     if (!res.ok) throw internal(`${res.status} ${res.statusText}: "${text.slice(0, 200)}"`);
+    if (!text) return null;
     const json = JSON.parse(text) as { data?: unknown };
-    return json && typeof json === 'object' && 'data' in json ? json.data : json;
+    return method === 'GET' && json && typeof json === 'object' && 'data' in json ? json.data : json;
   }
 
   private async importProducts(b: Record<string, unknown>, who: Principal): Promise<unknown> {
