@@ -171,6 +171,16 @@ paths:
     expect(row.type).toBe('MODEL_API');
     expect(row.document).toContain(`http://gw.example.com/agents/${env.ns}-shop/v1/chat/completions`);
   });
+
+  it('delete: both products leave HiMarket with their AgentProducts', async () => {
+    const ids = await Promise.all(['tools', 'shop'].map(async (n) => (await client.get<Owner>(agentProductResource, n, env.ns))!.status!.publish!.productId!));
+    for (const n of ['tools', 'shop']) await client.delete(agentProductResource, n, env.ns);
+    await waitFor(async () => !(await client.get(agentProductResource, 'tools', env.ns)) && !(await client.get(agentProductResource, 'shop', env.ns)), {
+      timeoutMs: 30_000,
+      description: 'AgentProducts gone',
+    });
+    for (const id of ids) expect(env.himarket.products.has(id)).toBe(false);
+  });
 });
 
 describe('subscription approval rewrites the AI route through the console', () => {
@@ -218,9 +228,11 @@ describe('subscription approval rewrites the AI route through the console', () =
     expect(reasonOf(after)).toBe('Published');
 
     // Converged: a full resync of every controller writes nothing.
-    const before = writeCount();
+    const snap = globalRequestStats.snapshot();
     operator.resync();
     await quiet(env.gw);
-    expect(writeCount() - before).toBe(0);
+    const now = globalRequestStats.snapshot();
+    const writes = Object.entries(now).filter(([k, v]) => /^(create|update|updateStatus|patch|patchStatus|delete) /.test(k) && v !== (snap[k] ?? 0));
+    expect(writes).toEqual([]);
   });
 });
