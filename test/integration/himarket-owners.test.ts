@@ -80,13 +80,12 @@ async function quiet(gw: string, quietMs = 1500, timeoutMs = 60_000): Promise<vo
 }
 
 describe('ModelPool with several models: one product, one route', () => {
-  it('no alias and no target → LinkTargetAmbiguous, nothing created; a target links its route; a new target moves the link, same product', async () => {
-    await createPool(env.ns, 'multi', { gateway: { namespace: env.gw }, models: [vllm('qwen-max'), vllm('gpt-4o')], publish: publish() } as never);
-    const ambiguous = await waitOwner(modelPoolResource, 'multi', (o) => reasonOf(o) === 'LinkTargetAmbiguous', 'LinkTargetAmbiguous');
-    expect(ambiguous.status!.publish!.conditions![0]!.message).toBe('this ModelPool serves 2 endpoints (qwen-max, gpt-4o) and a HiMarket product links exactly one: set spec.publish.target');
+  it('no alias and no target is refused at admission; a target links its route; a new target moves the link, same product', async () => {
+    const spec = (target?: string) => ({ gateway: { namespace: env.gw }, models: [vllm('qwen-max'), vllm('gpt-4o')], publish: publish(target ? { target } : {}) }) as never;
+    await expect(createPool(env.ns, 'multi', spec())).rejects.toThrow(/publish.target is required when the pool has several models and no alias/);
     expect(env.himarket.productsNamed(`${env.ns}-multi`)).toHaveLength(0);
 
-    await client.patch(modelPoolResource, 'multi', env.ns, { spec: { publish: { target: 'qwen-max' } } }, 'merge');
+    await createPool(env.ns, 'multi', spec('qwen-max'));
     const qwenRoute = consoleName([env.ns, 'multi', 'qwen-max']);
     const first = await published(modelPoolResource, 'multi', (o) => o.status?.publish?.linkTarget?.modelRouteName === qwenRoute);
     const productId = first.status!.publish!.productId!;
