@@ -207,6 +207,6 @@ export class HiMarketPublishController<T extends PublishableObject> {
     if (publish && prev && jsonEqual({ ...prev, lastSyncTime: undefined }, { ...publish, lastSyncTime: undefined })) return;
     const { publish: _old, ...rest } = obj.status ?? {};
     const status = publish ? { ...rest, publish } : rest;
-    await this.deps.client.updateStatus<T>(this.deps.adapter.resource, { ...obj, status } as T);
+    await this.deps.client.updateStatus<T>(this.deps.adapter.resource, { ...obj, status });
   }
 }

@@ -27,7 +27,7 @@ export interface HiMarketWiring {
 
 /** ModelPool → a MODEL_API product linked to the console AI route of one model or of the alias. */
 export function modelPoolAdapter(pools: Informer<ModelPoolObject>): PublishAdapter<ModelPoolObject & PublishableObject> {
-  return { kind: 'ModelPool', resource: modelPoolResource, informer: pools as Informer<ModelPoolObject & PublishableObject>, describe: (pool, publish) => modelPoolLink(pool, publish) };
+  return { kind: 'ModelPool', resource: modelPoolResource, informer: pools, describe: (pool, publish) => modelPoolLink(pool, publish) };
 }
 
 /** SemanticRouter → a MODEL_API product linked to the console AI route of one virtual model. */
@@ -35,7 +35,7 @@ export function semanticRouterAdapter(routers: Informer<SemanticRouterObject>): 
   return {
     kind: 'SemanticRouter',
     resource: semanticRouterResource,
-    informer: routers as Informer<SemanticRouterObject & PublishableObject>,
+    informer: routers,
     describe: (router, publish) => semanticRouterLink(router, publish),
   };
 }
@@ -45,7 +45,7 @@ export function agentProductAdapter(products: Informer<AgentProductObject>): Pub
   return {
     kind: 'AgentProduct',
     resource: agentProductResource,
-    informer: products as Informer<AgentProductObject & PublishableObject>,
+    informer: products,
     describe: (product, publish) => agentProductLink(product, publish),
   };
 }
@@ -91,8 +91,8 @@ export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number }
   const connController = new Controller<HiMarketConnectionObject>({
     name: 'himarketconnection',
     primary: connections,
-    secondaries: [secondaryWatch(secrets, (s) => connReconciler!.connectionsUsingSecret(s.metadata.namespace ?? '', s.metadata.name ?? ''))],
-    reconcile: (key) => connReconciler!.reconcile(key),
+    secondaries: [secondaryWatch(secrets, (s) => connReconciler.connectionsUsingSecret(s.metadata.namespace ?? '', s.metadata.name ?? ''))],
+    reconcile: (key) => connReconciler.reconcile(key),
     concurrency: 2,
     backoff,
     logger: log,

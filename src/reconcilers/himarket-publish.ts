@@ -152,7 +152,7 @@ export function pendingCondition(reason: string, message: string): ConditionInpu
 }
 
 export function conditionsWith(prev: PublishStatus | undefined, c: ConditionInput, now?: Date): Condition[] {
-  return setCondition(prev?.conditions as Condition[] | undefined, c, now);
+  return setCondition(prev?.conditions, c, now);
 }
 
 function gen(owner: PublishOwner): { observedGeneration?: number } {

@@ -21,7 +21,7 @@ import { startOperator, type Operator } from '../../src/operator.js';
 import { agentRouteName, mcpServerName } from '../../src/reconcilers/agentproduct.js';
 import { consoleName as routerRouteName } from '../../src/reconcilers/semanticrouter-gateway.js';
 import { createLogger } from '../../src/util/log.js';
-import { client, createPool, startHiMarketEnv, waitConnection, type HiMarketEnv } from './himarket-fixture.js';
+import { client, createPool, HIMARKET_PASSWORD, startHiMarketEnv, waitConnection, type HiMarketEnv } from './himarket-fixture.js';
 import { operatorKubeConfig, waitFor } from './support/kube.js';
 
 type Owner = KubeObject & { status?: { publish?: PublishStatus; conditions?: Array<{ type: string; status: string; reason: string }> } };
@@ -105,7 +105,7 @@ describe('ModelPool with several models: one product, one route', () => {
   });
 
   it('with an alias and no target, the alias route is the product', async () => {
-    await createPool(env.ns, 'aliased', { gateway: { namespace: env.gw }, models: [vllm('m1'), vllm('m2')], alias: 'chat', publish: publish() } as never);
+    await createPool(env.ns, 'aliased', { gateway: { namespace: env.gw }, models: [vllm('m1'), vllm('m2')], alias: 'chat', publish: publish() });
     const p = await published(modelPoolResource, 'aliased');
     expect(p.status!.publish!.linkTarget!.modelRouteName).toBe(consoleName([env.ns, 'aliased', 'alias', 'chat']));
   });
@@ -113,8 +113,8 @@ describe('ModelPool with several models: one product, one route', () => {
 
 describe('SemanticRouter spec.publish', () => {
   it('publishes its virtual model as a MODEL_API product linked to the router console AI route; delete removes it', async () => {
-    await createPool(env.ns, 'matrix', { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] } as never);
-    const spec: SemanticRouterSpecIn = { poolRef: { name: 'matrix' }, baselineModel: 'large', gateway: { namespace: env.gw }, publish: publish({ productName: `${env.ns}-router` }) } as SemanticRouterSpecIn;
+    await createPool(env.ns, 'matrix', { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] });
+    const spec: SemanticRouterSpecIn = { poolRef: { name: 'matrix' }, baselineModel: 'large', gateway: { namespace: env.gw }, publish: publish({ productName: `${env.ns}-router` }) };
     await client.create(semanticRouterResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'SemanticRouter', metadata: { name: 'router', namespace: env.ns }, spec } as unknown as KubeObject);
     const route = routerRouteName({ kind: 'SemanticRouter', namespace: env.ns, name: 'router' }, 'auto');
     const r = await published(semanticRouterResource, 'router');
@@ -146,7 +146,7 @@ paths:
     client.create(agentProductResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'AgentProduct', metadata: { name, namespace: env.ns }, spec } as unknown as KubeObject);
 
   it('type MCP_SERVER: the tool source MCP server as the console lists it', async () => {
-    await create('tools', { gateway: { namespace: env.gw }, tools: [{ name: 'pets', openapi: { inline: PETSTORE } }], publish: publish({ type: 'MCP_SERVER' }) } as AgentProductSpecIn);
+    await create('tools', { gateway: { namespace: env.gw }, tools: [{ name: 'pets', openapi: { inline: PETSTORE } }], publish: publish({ type: 'MCP_SERVER' }) });
     const server = mcpServerName(env.ns, 'tools', 'pets');
     const p = await published(agentProductResource, 'tools');
     expect(p.status!.publish).toMatchObject({ linkState: 'Linked', linkTarget: { mcpServerName: server } });
@@ -163,7 +163,7 @@ paths:
       tools: [{ name: 'pets', openapi: { inline: PETSTORE } }],
       agent: { model: { pool: 'matrix', name: 'large' } },
       publish: publish(),
-    } as AgentProductSpecIn);
+    });
     const p = await published(agentProductResource, 'shop');
     expect(p.status!.publish).toMatchObject({ linkTarget: { modelRouteName: agentRouteName(env.ns, 'shop') } });
     const row = env.himarket.products.get(p.status!.publish!.productId!)!;
@@ -194,7 +194,7 @@ describe('subscription approval rewrites the AI route through the console', () =
   });
 
   it('approval → console PUT of the route → the operator keeps the consumer everywhere, takes its objects back and goes quiet', async () => {
-    await createPool(env.ns, 'sub', { gateway: { namespace: env.gw }, models: [vllm('deepseek')], publish: publish() } as never);
+    await createPool(env.ns, 'sub', { gateway: { namespace: env.gw }, models: [vllm('deepseek')], publish: publish() });
     const p = await published(modelPoolResource, 'sub', undefined, env.ns);
     const route = p.status!.publish!.linkTarget!.modelRouteName!;
     const ingress = `ai-route-${route}.internal`;
@@ -233,5 +233,21 @@ describe('subscription approval rewrites the AI route through the console', () =
     const now = globalRequestStats.snapshot();
     const writes = Object.entries(now).filter(([k, v]) => /^(create|update|updateStatus|patch|patchStatus|delete) /.test(k) && v !== (snap[k] ?? 0));
     expect(writes).toEqual([]);
+
+    // Cancelling revokes through the console the same way (GET, consumer removed, PUT): the operator keeps the
+    // revocation too — the allow-list belongs to whoever grants, never to the render.
+    const login = await fetch(`${env.himarket.url}/admins/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }) });
+    const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
+    const cancel = await fetch(`${env.himarket.url}/consumers/${sub.consumerId}/subscriptions/${sub.subscriptionId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(cancel.status).toBe(200);
+    expect(env.console.aiRouteWrites).toEqual([route, route]);
+    await waitFor(
+      async () => (await client.get<KubeObject>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sub',
+      { timeoutMs: 30_000, description: 'owner labels back after the revoke' },
+    );
+    await quiet(env.gw);
+    expect(parseAiRoute(await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig.allowedConsumers).toEqual([]);
+    const revoked = (await client.get<PluginObj>(Resources.WasmPlugin, 'key-auth.internal', env.gw))?.spec.matchRules?.find((r) => r.ingress?.length === 1 && r.ingress[0] === ingress && !r.service?.length);
+    expect(revoked?.config.allow).toEqual([]);
   });
 });

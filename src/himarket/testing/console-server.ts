@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aiRouteIngressName, aiRouteJson, buildAiRouteObjects, keyAuthRule, withConsoleDefaults, type AiRoute } from '../../higress/console/ai-route.js';
+import { aiRouteIngressName, aiRouteJson, buildAiRouteObjects, withConsoleDefaults, type AiRoute } from '../../higress/console/ai-route.js';
 import { ruleKey } from '../../higress/console/shared-plugins.js';
 import type { MatchRule } from '../../higress/types.js';
 import type { KubeClient } from '../../kube/client.js';
@@ -108,7 +108,7 @@ export class ConsoleTestServer {
       }
       if (req.method === 'PUT' && m) return await this.putAiRoute(decodeURIComponent(m[1]!), body, send);
       if (req.method === 'POST' && path === '/v1/consumers') return await this.addConsumer(body, send);
-      if (req.method === 'PUT' && /^\/v1\/mcpServer\/consumers\/?$/.test(path)) return await this.allowMcpConsumers(body, send);
+      if ((req.method === 'PUT' || req.method === 'DELETE') && /^\/v1\/mcpServer\/consumers\/?$/.test(path)) return await this.allowMcpConsumers(body, send, req.method === 'DELETE');
       m = /^\/v1\/mcpServer\/([^/]+)$/.exec(path);
       if (req.method === 'GET' && m) {
         const name = decodeURIComponent(m[1]!);
@@ -196,8 +196,8 @@ export class ConsoleTestServer {
     const objs = buildAiRouteObjects({ namespace: this.ns, ingressClassName: 'higress', service }, full);
     for (const ing of objs.ingresses) {
       const existing = await client.get<KubeObject>(Resources.Ingress, ing.metadata.name, this.ns);
-      if (existing) await client.update(Resources.Ingress, { ...ing, metadata: { ...ing.metadata, resourceVersion: existing.metadata.resourceVersion } } as KubeObject);
-      else await client.create(Resources.Ingress, ing as KubeObject);
+      if (existing) await client.update(Resources.Ingress, { ...ing, metadata: { ...ing.metadata, resourceVersion: existing.metadata.resourceVersion } });
+      else await client.create(Resources.Ingress, ing);
     }
     const ingress = aiRouteIngressName(name);
     await this.replaceRules('key-auth.internal', (r) => r.ingress?.includes(ingress) === true && !r.service?.length, objs.rules['key-auth.internal']);
@@ -217,7 +217,7 @@ export class ConsoleTestServer {
     };
     let updated: KubeObject;
     try {
-      updated = await client.update(Resources.ConfigMap, replacement as KubeObject);
+      updated = await client.update(Resources.ConfigMap, replacement);
     } catch (e) {
       if (isConflict(e)) return send(409, failure('com.alibaba.higress.sdk.exception.ResourceConflictException', 'null'));
       throw e;
@@ -253,10 +253,10 @@ export class ConsoleTestServer {
 
   /**
    * `PUT /v1/mcpServer/consumers` (`McpServerServiceImpl.addAllowConsumers`): the consumers are ADDED to the
-   * allow-list of the server's route `mcp-server-<n>.internal` in `key-auth.internal`. Reconstructed from the
-   * source, not observed on a live console (docs/himarket.md).
+   * allow-list of the server's route `mcp-server-<n>.internal` in `key-auth.internal`; `DELETE` removes them.
+   * Reconstructed from the source, not observed on a live console (docs/himarket.md).
    */
-  private async allowMcpConsumers(body: string, send: Send): Promise<void> {
+  private async allowMcpConsumers(body: string, send: Send, remove = false): Promise<void> {
     const b = JSON.parse(body || '{}') as { mcpServerName?: string; consumers?: string[] };
     if (!b.mcpServerName) return send(400, failure('com.alibaba.higress.sdk.exception.ValidationException', 'mcpServerName cannot be blank.'));
     const ingress = `mcp-server-${b.mcpServerName}.internal`;
@@ -265,7 +265,8 @@ export class ConsoleTestServer {
     const rules = plugin.spec?.matchRules ?? [];
     const at = rules.findIndex((r) => r.ingress?.length === 1 && r.ingress[0] === ingress && !r.service?.length);
     const prev = at >= 0 ? rules[at]! : { ingress: [ingress], configDisable: false, config: {} };
-    const allow = [...new Set([...(((prev.config as { allow?: string[] }).allow) ?? []), ...(b.consumers ?? [])])];
+    const had = ((prev.config as { allow?: string[] }).allow) ?? [];
+    const allow = remove ? had.filter((c) => !(b.consumers ?? []).includes(c)) : [...new Set([...had, ...(b.consumers ?? [])])];
     const rule = { ...prev, config: { ...prev.config, allow } };
     const next = at >= 0 ? rules.map((r, i) => (i === at ? rule : r)) : [...rules, rule];
     await this.opts.client.update(Resources.WasmPlugin, { ...plugin, spec: { ...plugin.spec, matchRules: next } } as KubeObject);

@@ -80,6 +80,8 @@ interface SubscriptionRow {
   consumerId: string;
   status: 'APPROVED' | 'PENDING';
   createAt: Date;
+  /** The Higress resource approval granted through the console (`ConsumerAuthConfig.higressAuthConfig`). */
+  grant?: { gatewayId: string; resourceType: 'MODEL_API' | 'MCP_SERVER'; resourceName: string };
 }
 
 const PRODUCT_TYPES = new Set(['REST_API', 'HTTP_API', 'MCP_SERVER', 'AGENT_API', 'MODEL_API', 'AGENT_SKILL', 'WORKER']);
@@ -175,38 +177,47 @@ export class HiMarketContractServer {
     const apiKey = randomBytes(16).toString('hex');
     const ref = row.ref as { gatewayId?: string; higressRefConfig?: { modelRouteName?: string; mcpServerName?: string } } | null;
     const gw = ref ? this.gateways.find((g) => g.gatewayId === ref.gatewayId) : undefined;
-    if (gw && ref) {
+    const mcp = ref?.higressRefConfig?.mcpServerName;
+    const routeName = ref?.higressRefConfig?.modelRouteName;
+    if (gw) {
       await this.consoleRequest(gw, 'POST', '/v1/consumers', { name: consumerId, credentials: [{ type: 'key-auth', source: 'BEARER', key: null, values: [apiKey] }] });
-      const mcp = ref.higressRefConfig?.mcpServerName;
-      const routeName = ref.higressRefConfig?.modelRouteName;
       if (mcp) {
         await this.consoleRequest(gw, 'PUT', '/v1/mcpServer/consumers/', { mcpServerName: mcp, consumers: [consumerId] });
       } else if (routeName) {
-        const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${routeName}`)) as Record<string, unknown> & { authConfig?: Record<string, unknown> | null };
-        const auth = { enabled: null, allowedCredentialTypes: null, allowedConsumers: [] as string[], ...(route.authConfig ?? {}) };
-        const allowed = Array.isArray(auth.allowedConsumers) ? [...(auth.allowedConsumers as string[])] : [];
+        const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${routeName}`)) as Record<string, unknown> & { authConfig?: { allowedConsumers?: unknown } | null };
+        const current = route.authConfig?.allowedConsumers;
+        const allowed = Array.isArray(current) ? [...(current as string[])] : [];
         if (!allowed.includes(consumerId)) {
           allowed.push(consumerId);
-          const dto = {
-            name: route.name ?? null,
-            version: route.version ?? null,
-            domains: route.domains ?? null,
-            pathPredicate: route.pathPredicate ?? null,
-            headerPredicates: route.headerPredicates ?? null,
-            urlParamPredicates: route.urlParamPredicates ?? null,
-            upstreams: route.upstreams ?? null,
-            modelPredicates: route.modelPredicates ?? null,
-            authConfig: { enabled: auth.enabled, allowedCredentialTypes: auth.allowedCredentialTypes, allowedConsumers: allowed },
-            fallbackConfig: route.fallbackConfig ?? null,
-          };
+          const dto = himarketRouteDto(route, allowed);
           await this.consoleRequest(gw, 'PUT', `/v1/ai/routes/${routeName}`, dto);
         }
       }
     }
-    const sub: SubscriptionRow = { subscriptionId: id('subscription-'), productId, consumerId, status: 'APPROVED', createAt: new Date() };
+    const grant = gw && (mcp || routeName) ? { gatewayId: gw.gatewayId, resourceType: mcp ? ('MCP_SERVER' as const) : ('MODEL_API' as const), resourceName: (mcp ?? routeName)! } : undefined;
+    const sub: SubscriptionRow = { subscriptionId: id('subscription-'), productId, consumerId, status: 'APPROVED', createAt: new Date(), ...(grant ? { grant } : {}) };
     this.subscriptions.push(sub);
     this.grants.add(`${consumerId}/${productId}`);
     return { ...sub, apiKey };
+  }
+
+  /**
+   * `HigressOperator.revokeConsumerAuthorization` for a grant made through the console: MCP_SERVER →
+   * `DELETE /v1/mcpServer/consumers/`; MODEL_API → GET the route, remove the consumer from
+   * `authConfig.allowedConsumers` (nothing when the list is empty), PUT it back (HiMarket's DTO again).
+   */
+  private async revoke(sub: SubscriptionRow): Promise<void> {
+    const g = sub.grant;
+    const gw = g ? this.gateways.find((x) => x.gatewayId === g.gatewayId) : undefined;
+    if (!g || !gw) return;
+    if (g.resourceType === 'MCP_SERVER') {
+      await this.consoleRequest(gw, 'DELETE', '/v1/mcpServer/consumers/', { mcpServerName: g.resourceName, consumers: [sub.consumerId] });
+      return;
+    }
+    const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${g.resourceName}`)) as Record<string, unknown> & { authConfig?: { allowedConsumers?: string[] } | null };
+    const allowed = route.authConfig?.allowedConsumers ?? [];
+    if (!allowed.length) return;
+    await this.consoleRequest(gw, 'PUT', `/v1/ai/routes/${g.resourceName}`, himarketRouteDto(route, allowed.filter((c) => c !== sub.consumerId)));
   }
 
   productsNamed(name: string): ProductRow[] {
@@ -416,6 +427,7 @@ export class HiMarketContractServer {
       const [consumerId, last] = [m[1]!, m[2]!];
       const sub = this.subscriptions.find((s) => s.consumerId === consumerId && (s.subscriptionId === last || s.productId === last));
       if (!sub) throw notFound('Subscription', last);
+      await this.revoke(sub);
       removeWhere(this.subscriptions, (s) => s === sub);
       this.grants.delete(`${consumerId}/${sub.productId}`);
       return null;
@@ -599,7 +611,7 @@ export class HiMarketContractServer {
       });
     const login = async () => {
       const payload = JSON.stringify({ username: gw.higressConfig.username, password: gw.higressConfig.password });
-      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked(payload), duplex: 'half' } as RequestInit);
+      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked(payload), duplex: 'half' });
     };
     let res: Response;
     try {
@@ -677,4 +689,25 @@ const DEFER = Symbol('defer');
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
+}
+
+/**
+ * The body HiMarket PUTs to `/v1/ai/routes/{n}`: its `HigressOperator.HigressAIRoute` DTO, serialised with
+ * nulls — it has no proxyNextUpstream, cors, headerControl, customConfigs or customLabels, so the console's
+ * rewrite loses them.
+ */
+function himarketRouteDto(route: Record<string, unknown> & { authConfig?: Record<string, unknown> | null }, allowedConsumers: string[]): Record<string, unknown> {
+  const auth = route.authConfig ?? {};
+  return {
+    name: route.name ?? null,
+    version: route.version ?? null,
+    domains: route.domains ?? null,
+    pathPredicate: route.pathPredicate ?? null,
+    headerPredicates: route.headerPredicates ?? null,
+    urlParamPredicates: route.urlParamPredicates ?? null,
+    upstreams: route.upstreams ?? null,
+    modelPredicates: route.modelPredicates ?? null,
+    authConfig: { enabled: auth.enabled ?? null, allowedCredentialTypes: auth.allowedCredentialTypes ?? null, allowedConsumers },
+    fallbackConfig: route.fallbackConfig ?? null,
+  };
 }

@@ -47,7 +47,7 @@ export async function startDemoHiMarket(client: KubeClient, opts: { namespace: s
       portals: ['default'],
     },
   };
-  await client.apply(connectionResource, connection as KubeObject, { fieldManager: 'higress-ai-operator-demo', force: true });
+  await client.apply(connectionResource, connection, { fieldManager: 'higress-ai-operator-demo', force: true });
   // The demo pool serves two models and no alias: a product links one route, so it names which (docs/himarket.md).
   const publish = { connectionRef: { name: 'himarket' }, target: opts.target, description: 'Chat models behind the Higress AI gateway', categories: ['llm'], cancelSubscriptions: true };
   await client.patch(poolResource, opts.pool, ns, { spec: { publish } }, 'merge');
