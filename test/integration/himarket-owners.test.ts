@@ -226,7 +226,11 @@ describe('subscription approval rewrites the AI route through the console', () =
     expect(after?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(reasonOf(after)).toBe('Published');
 
-    // Converged: a full resync of every controller writes nothing.
+    // HiMarket does not tell the operator about a subscription: the count in status follows on the next
+    // re-sync (the 5-minute poll; a resync here). That write is news, not a loop; after it, a resync writes nothing.
+    operator.resync();
+    await waitOwner(modelPoolResource, 'sub', (o) => o.status?.publish?.subscriptions === 1, 'subscriptions = 1', 30_000, env.ns);
+    await quiet(env.gw);
     const snap = globalRequestStats.snapshot();
     operator.resync();
     await quiet(env.gw);
