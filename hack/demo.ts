@@ -240,7 +240,7 @@ try {
   await printGenerated(client, [DEFAULT_HIGRESS_NAMESPACE]);
   await showRouterLearning(client, samples, sim.url, values.once ? 60_000 : 120_000);
   // HiMarket: the contract server stands in for a real HiMarket (docs/himarket.md); ModelPool ai-demo/openai gets spec.publish.
-  const himarket = await startDemoHiMarket(client, { namespace: 'ai-demo', pool: 'openai', gatewayNamespace: DEFAULT_HIGRESS_NAMESPACE });
+  const himarket = await startDemoHiMarket(client, { namespace: 'ai-demo', pool: 'openai', gatewayNamespace: DEFAULT_HIGRESS_NAMESPACE, target: 'gpt-4o' });
   const onStop = stopOperator;
   stopOperator = async () => void (await onStop?.(), await himarket.stop());
   const pub = await himarket.waitPublished(30_000);

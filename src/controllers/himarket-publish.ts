@@ -21,11 +21,12 @@ import {
   statusFromOutcome,
   type PublishOwner,
 } from '../reconcilers/himarket-publish.js';
+import type { LinkChoice } from '../reconcilers/himarket-links.js';
 import { errorMessage } from '../util/errors.js';
 import { connectionCredentials, type HiMarketConnectionObject, type SecretCache } from './himarket-connection.js';
 
 /**
- * Publishes an owner kind (ModelPool now; SemanticRouter and AgentProduct plug in with an adapter) to
+ * Publishes an owner kind (ModelPool, SemanticRouter, AgentProduct: one adapter each, himarket-wiring.ts) to
  * HiMarket: the thin shell around src/himarket/sync.ts. Writes `status.publish` and the product-id
  * annotation, holds a finalizer while a product exists, and turns every failure into a `Published`
  * condition carrying HiMarket's code and message.
@@ -41,9 +42,8 @@ export interface PublishAdapter<T extends PublishableObject> {
   kind: string;
   resource: ResourceType;
   informer: Informer<T>;
-  defaultType: PublishOwner['defaultType'];
-  /** Link target and documentation inputs from the owner's spec and status. */
-  describe(obj: T, publish: PublishSpec): Pick<PublishOwner, 'linkTarget' | 'models' | 'tools'>;
+  /** Which resource the product links, its default type and documentation inputs (src/reconcilers/himarket-links.ts). */
+  describe(obj: T, publish: PublishSpec): LinkChoice;
 }
 
 export interface HiMarketPublishDeps<T extends PublishableObject> {
@@ -123,6 +123,9 @@ export class HiMarketPublishController<T extends PublishableObject> {
       return void (await this.writeCondition(current, 'UnknownPortal', `portals ${portals.unknown.join(', ')} are not in HiMarketConnection ${spec.connectionRef.name} (spec.portals)`));
     }
 
+    const { invalid, ...choice } = adapter.describe(obj, spec);
+    // Nothing is created in HiMarket for a spec that cannot be linked as written; an existing product stays as it is.
+    if (invalid) return void (await this.writeCondition(current, invalid.reason, invalid.message));
     const owner: PublishOwner = {
       kind: adapter.kind,
       namespace,
@@ -130,8 +133,7 @@ export class HiMarketPublishController<T extends PublishableObject> {
       uid: obj.metadata.uid ?? '',
       generation: obj.metadata.generation,
       publish: spec,
-      defaultType: adapter.defaultType,
-      ...adapter.describe(obj, spec),
+      ...choice,
     };
     const himarket = this.deps.sessions.client(makeKey(namespace, spec.connectionRef.name), creds);
     const prev = current.status?.publish;

@@ -6,16 +6,18 @@ import { makeKey, type KubeObject } from '../kube/object.js';
 import { ReferencedObjects } from '../kube/referenced-objects.js';
 import { Resources } from '../kube/resources.js';
 import { HiMarketSessions } from '../himarket/sessions.js';
-import { linkTargetFromGenerated } from '../reconcilers/himarket-publish.js';
+import { agentProductLink, modelPoolLink, semanticRouterLink } from '../reconcilers/himarket-links.js';
+import { agentProductResource, type AgentProductObject } from './agentproduct.js';
 import { HiMarketConnectionController, himarketConnectionResource, type HiMarketConnectionObject } from './himarket-connection.js';
 import { HiMarketPublishController, type PublishAdapter, type PublishableObject } from './himarket-publish.js';
 import type { ModelPoolObject, SecretObject } from './modelpool.js';
 import { modelPoolResource } from './resources.js';
+import { semanticRouterResource, type SemanticRouterObject } from './semanticrouter.js';
 
 /**
  * HiMarket publishing, started here so src/operator.ts adds one call: the HiMarketConnection controller
- * and one publish controller per owner kind (ModelPool today). The ModelPool and Secret informers are the
- * operator's own, shared; the caller starts and stops the returned informers with its own.
+ * and one publish controller per owner kind (ModelPool, SemanticRouter, AgentProduct). The owners'
+ * informers are the manager's, shared with their own controllers.
  */
 
 export interface HiMarketWiring {
@@ -23,28 +25,38 @@ export interface HiMarketWiring {
   controllers: Controller<KubeObject>[];
 }
 
-/** ModelPool → a MODEL_API product linked to the pool's console AI route (read from its status). */
+/** ModelPool → a MODEL_API product linked to the console AI route of one model or of the alias. */
 export function modelPoolAdapter(pools: Informer<ModelPoolObject>): PublishAdapter<ModelPoolObject & PublishableObject> {
+  return { kind: 'ModelPool', resource: modelPoolResource, informer: pools, describe: (pool, publish) => modelPoolLink(pool, publish) };
+}
+
+/** SemanticRouter → a MODEL_API product linked to the console AI route of one virtual model. */
+export function semanticRouterAdapter(routers: Informer<SemanticRouterObject>): PublishAdapter<SemanticRouterObject & PublishableObject> {
   return {
-    kind: 'ModelPool',
-    resource: modelPoolResource,
-    informer: pools,
-    defaultType: 'MODEL_API',
-    describe: (pool, publish) => ({
-      linkTarget: linkTargetFromGenerated(publish.type ?? 'MODEL_API', pool.status?.generatedObjects),
-      models: [...(pool.spec.alias ? [pool.spec.alias] : []), ...pool.spec.models.map((m) => m.name)],
-    }),
+    kind: 'SemanticRouter',
+    resource: semanticRouterResource,
+    informer: routers,
+    describe: (router, publish) => semanticRouterLink(router, publish),
+  };
+}
+
+/** AgentProduct → its agent as a MODEL_API on the agent's AI route, or one tool source's MCP server. */
+export function agentProductAdapter(products: Informer<AgentProductObject>): PublishAdapter<AgentProductObject & PublishableObject> {
+  return {
+    kind: 'AgentProduct',
+    resource: agentProductResource,
+    informer: products,
+    describe: (product, publish) => agentProductLink(product, publish),
   };
 }
 
 /**
- * kubebuilder's SetupWithManager for HiMarket: the HiMarketConnection controller and the ModelPool publish
- * controller. Only the Secrets a connection names are cached (ReferencedObjects, like the ModelPool's).
+ * kubebuilder's SetupWithManager for HiMarket: the HiMarketConnection controller and one publish controller
+ * per owner kind. Only the Secrets a connection names are cached (ReferencedObjects, like the ModelPool's).
  */
 export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number } = {}): HiMarketWiring {
   const log = mgr.log.child({ component: 'himarket' });
   const connections = mgr.informer<HiMarketConnectionObject>(himarketConnectionResource);
-  const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
   let enqueueConnection: (key: string) => void = () => undefined;
   const secrets = new ReferencedObjects<SecretObject>({
     client: mgr.client,
@@ -86,27 +98,33 @@ export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number }
   });
   enqueueConnection = (key) => connController.queue.add(key);
 
-  const adapter = modelPoolAdapter(pools);
-  const poolPublisher = new HiMarketPublishController({
-    client: mgr.client,
-    adapter,
-    connections,
-    secrets,
-    sessions,
-    log,
-    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
-    event: (obj, type, reason, message) => void events.record(modelPoolResource, obj, type, reason, message),
+  const adapters = [
+    modelPoolAdapter(mgr.informer<ModelPoolObject>(modelPoolResource)),
+    semanticRouterAdapter(mgr.informer<SemanticRouterObject>(semanticRouterResource)),
+    agentProductAdapter(mgr.informer<AgentProductObject>(agentProductResource)),
+  ] as unknown as PublishAdapter<PublishableObject>[];
+  const publishers = adapters.map((adapter) => {
+    const publisher = new HiMarketPublishController({
+      client: mgr.client,
+      adapter,
+      connections,
+      secrets,
+      sessions,
+      log,
+      ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+      event: (obj, type, reason, message) => void events.record(adapter.resource, obj, type, reason, message),
+    });
+    return new Controller<PublishableObject>({
+      name: `himarket-${adapter.kind.toLowerCase()}`,
+      primary: adapter.informer,
+      secondaries: [secondaryWatch(connections, (c) => publisher.ownersOfConnection(c))],
+      reconcile: (key) => publisher.reconcile(key),
+      concurrency: 4,
+      backoff,
+      logger: log,
+    });
   });
-  const poolController = new Controller<ModelPoolObject & PublishableObject>({
-    name: 'himarket-modelpool',
-    primary: adapter.informer,
-    secondaries: [secondaryWatch(connections, (c) => poolPublisher.ownersOfConnection(c))],
-    reconcile: (key) => poolPublisher.reconcile(key),
-    concurrency: 4,
-    backoff,
-    logger: log,
-  });
-  const controllers = [connController, poolController] as unknown as Controller<KubeObject>[];
+  const controllers = [connController, ...publishers] as unknown as Controller<KubeObject>[];
   mgr.add({ start: () => controllers.forEach((c) => c.start()), stop: async () => void (await Promise.all(controllers.map((c) => c.stop()))) });
   return { connections, controllers };
 }

@@ -16,9 +16,12 @@ import type { ObjectError } from '../reconcilers/modelpool-status.js';
  * never overwritten: it is reported as a conflict (condition NameConflict).
  *
  * Ownership of a route's objects follows its ConfigMap: the console rewrites the ConfigMap without our
- * labels when it updates the route (HiMarket granting a subscription), but keeps the AiRoute JSON's
- * `customConfigs`, which carry our owner annotation; a route's Ingress/EnvoyFilter without an owner of its
- * own belongs to whoever owns the route.
+ * labels when it updates the route, keeping the AiRoute JSON's `customConfigs` (our owner annotation) when
+ * the update comes from its own UI. HiMarket granting a subscription sends its `HigressAIRoute` DTO, which
+ * has no `customConfigs` (himarket `HigressOperator.java`), so after an approval the route carries no owner
+ * mark at all: a route ConfigMap without any owner that this pool's last status listed as generated without
+ * an error is ours, rewritten by the console. A route's Ingress/EnvoyFilter without an owner of its own
+ * belongs to whoever owns the route.
  */
 
 export interface OwnedInformers {
@@ -55,23 +58,28 @@ export class PoolObjects {
     private readonly envoyFiltersServed: () => Promise<boolean>,
   ) {}
 
-  /** Apply every route of `render`; errors and conflicts are returned, never thrown. */
-  async apply(render: PoolRender): Promise<ApplyOutcome> {
+  /**
+   * Apply every route of `render`; errors and conflicts are returned, never thrown. `generatedBefore`: the
+   * `Kind/name` of what the pool's last status listed as generated without an error.
+   */
+  async apply(render: PoolRender, generatedBefore: ReadonlySet<string> = new Set()): Promise<ApplyOutcome> {
     const out: ApplyOutcome = { errors: new Map(), conflicts: new Map() };
     const filters = await this.envoyFiltersServed();
     // Routes, and the objects of a route, are independent: each is read and applied on its own, so a pool's
     // first apply costs two round trips of latency, not two per object (bench:operator, requests per apply).
-    await Promise.all(render.routes.map((route) => this.applyRoute(render, route, filters, out)));
+    await Promise.all(render.routes.map((route) => this.applyRoute(render, route, filters, out, generatedBefore)));
     // Completion order varies; status reads the first error and lists conflicts, and must not flip between passes.
     const sorted = <V>(m: Map<string, V>) => new Map([...m].sort(([a], [b]) => a.localeCompare(b)));
     return { errors: sorted(out.errors), conflicts: sorted(out.conflicts) };
   }
 
-  private async applyRoute(render: PoolRender, route: RouteRender, filters: boolean, out: ApplyOutcome): Promise<void> {
+  private async applyRoute(render: PoolRender, route: RouteRender, filters: boolean, out: ApplyOutcome, generatedBefore: ReadonlySet<string>): Promise<void> {
     const gw = render.gatewayNamespace;
     const id = render.ownerId;
-    const cmObserved = await this.observed(Resources.ConfigMap, this.informers.configMaps, gw, route.configMap.metadata.name);
-    const routeOwner = cmObserved ? aiRouteOwner(cmObserved) : undefined;
+    const cmName = route.configMap.metadata.name;
+    const cmObserved = await this.observed(Resources.ConfigMap, this.informers.configMaps, gw, cmName);
+    const marked = cmObserved ? aiRouteOwner(cmObserved) : undefined;
+    const routeOwner = marked ?? (cmObserved && generatedBefore.has(`ConfigMap/${cmName}`) ? render.owner : undefined);
     if (cmObserved && (!routeOwner || ownerId(routeOwner) !== id)) {
       out.conflicts.set(`ConfigMap/${route.configMap.metadata.name}`, holderOf(cmObserved, routeOwner));
       return; // the whole route is someone else's

@@ -134,7 +134,8 @@ export class ModelPoolController {
     const crds = await this.observer.installedCrds();
     const fallback = await this.observer.fallbackMode();
     const render = this.observer.render(current, fallback === 'routes')!;
-    const applied: ApplyOutcome = crds.missing.length ? { errors: new Map(), conflicts: new Map() } : await this.objects.apply(render);
+    const generatedBefore = new Set((current.status?.generatedObjects ?? []).filter((o) => !o.error).map((o) => `${o.kind}/${o.name}`));
+    const applied: ApplyOutcome = crds.missing.length ? { errors: new Map(), conflicts: new Map() } : await this.objects.apply(render, generatedBefore);
     if (!crds.missing.length && (await this.objects.prune(owner, gw, render))) this.deps.enqueue(GATEWAY_PREFIX + gw);
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
     if (waitingFor) this.deps.enqueue(GATEWAY_PREFIX + gw);

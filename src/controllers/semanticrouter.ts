@@ -271,7 +271,8 @@ export class SemanticRouterController {
     const generation = router.metadata.generation;
     let list = router.status?.conditions;
     for (const c of conditions) list = setCondition(list, { ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
-    const status: SemanticRouterStatus = { ...parts, ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: list ?? [] };
+    const publish = router.status?.publish; // owned by the HiMarket publish controller
+    const status: SemanticRouterStatus = { ...parts, ...(publish ? { publish } : {}), ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: list ?? [] };
     await writeStatus(this.deps.client, semanticRouterResource, router, status);
   }
 }

@@ -10,6 +10,8 @@ export interface DocumentationInput {
   description?: string | undefined;
   /** Where developers reach the gateway, e.g. https://gw.example.com; a placeholder when unknown. */
   gatewayUrl?: string | undefined;
+  /** Path below the gateway URL the OpenAI-compatible API sits at (an agent endpoint); default the root. */
+  basePath?: string | undefined;
   /** Model names clients may send (MODEL_API). */
   models?: readonly string[];
   /** Tools of the MCP server (MCP_SERVER). */
@@ -28,7 +30,8 @@ export function generateDocumentation(input: DocumentationInput): string {
   return (input.type === 'MODEL_API' ? modelApiDoc(lines, gw, input) : mcpDoc(lines, gw, input)).join('\n');
 }
 
-function modelApiDoc(lines: string[], gw: string, input: DocumentationInput): string[] {
+function modelApiDoc(lines: string[], root: string, input: DocumentationInput): string[] {
+  const gw = `${root}${(input.basePath ?? '').replace(/\/+$/, '')}`;
   const models = input.models?.length ? input.models : ['<model>'];
   lines.push('## Models', '', ...models.map((m) => `- \`${m}\``), '');
   lines.push(

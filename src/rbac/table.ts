@@ -107,7 +107,8 @@ export const RBAC_TABLE: readonly Grant[] = [
   { controller: 'semanticrouter', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'the router registry in McpBridge/default' },
   { controller: 'semanticrouter', resource: Resources.WasmPlugin, verbs: ['get', 'create', 'update'], scope: 'higress', why: 'the router provider entry in ai-proxy.internal; its routes\' rules in ai-statistics-2.0.1, key-auth.internal, model-router.internal (created when the console has not)' },
 
-  // --- HiMarket (src/controllers/himarket-*.ts): connections, and spec.publish on ModelPool (status, annotation, finalizer) ---
+  // --- HiMarket (src/controllers/himarket-*.ts): connections; spec.publish on ModelPool, SemanticRouter and AgentProduct
+  // (status, annotation, finalizer) rides on those kinds' own rows (ownKind: patch + status update) ---
   ...ownKind('himarketconnection', HiMarketConnection),
 
   // --- controller kit (src/kube/) ---

@@ -52,5 +52,6 @@ export function agentProductStatus(input: AgentStatusInput): AgentProductStatus 
     ...(render.agentEndpoint ? { agentEndpoint: render.agentEndpoint, agentTools: render.agentTools } : {}),
     consumers: render.consumers,
     generatedObjects: render.generatedObjects,
+    ...(previous?.publish ? { publish: previous.publish } : {}), // owned by the HiMarket publish controller
   };
 }

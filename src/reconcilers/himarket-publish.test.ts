@@ -7,10 +7,13 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { himarketConnectionSchema } from '../api/v1alpha1/himarketconnection.js';
 import { modelPoolSchema } from '../api/v1alpha1/modelpool.js';
 import { publishSpecSchema } from '../api/v1alpha1/publish.js';
+import { consoleName } from '../higress/console/meta.js';
 import { HiMarketError } from '../himarket/errors.js';
+import { consoleName as routerRouteName } from './semanticrouter-gateway.js';
 import { SyncError, type SyncOutcome } from '../himarket/sync.js';
 import { expectGolden } from '../../test/support/golden.js';
-import { desiredProduct, failureCondition, linkTargetFromGenerated, resolvePortals, statusFromError, statusFromOutcome, type PublishOwner } from './himarket-publish.js';
+import { agentProductLink, modelPoolLink, semanticRouterLink } from './himarket-links.js';
+import { desiredProduct, failureCondition, resolvePortals, statusFromError, statusFromOutcome, type PublishOwner } from './himarket-publish.js';
 
 const GOLDEN_DIR = join(import.meta.dirname, '__golden__');
 const NOW = new Date('2026-11-30T10:00:00Z');
@@ -30,16 +33,67 @@ const owner = (over: Partial<PublishOwner> = {}): PublishOwner => ({
 });
 const conn = { gatewayId: 'higress-1', portals: new Map([['default', 'portal-1'], ['partners', 'portal-2']]), gatewayUrl: 'https://gw.example.com' };
 
-describe('linkTargetFromGenerated', () => {
-  it('prefers the console AI route ConfigMap, then the pool Ingress; MCP servers come from mcp-server-<n>.internal', () => {
-    const gen = [
-      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: 'gw', name: 'aiop-a' },
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gw', name: 'ai-route-team-a-chat' },
-    ];
-    expect(linkTargetFromGenerated('MODEL_API', gen)).toBe('team-a-chat');
-    expect(linkTargetFromGenerated('MODEL_API', gen.slice(0, 1))).toBe('aiop-a');
-    expect(linkTargetFromGenerated('MODEL_API', [{ ...gen[0]!, error: 'rejected' }])).toBeUndefined();
-    expect(linkTargetFromGenerated('MCP_SERVER', [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: 'gw', name: 'mcp-server-docs.internal' }])).toBe('docs');
+describe('which resource a product links (one product, one route)', () => {
+  const pub = (over: Record<string, unknown> = {}) => publishSpecSchema.parse({ connectionRef: { name: 'himarket' }, ...over });
+  const cm = (name: string, error?: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gw', name, ...(error ? { error } : {}) });
+  const ing = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: 'gw', name });
+  const routeOf = (...parts: string[]) => consoleName(['team-a', 'chat', ...parts]);
+  const pool = (models: string[], alias?: string, listedRoutes: string[] = []) => ({
+    metadata: { namespace: 'team-a', name: 'chat' },
+    spec: { models: models.map((name) => ({ name })), ...(alias ? { alias } : {}) },
+    status: { generatedObjects: listedRoutes.map((r) => cm(`ai-route-${r}`)) },
+  });
+
+  it('ModelPool: the only model, else the alias, else the named target; never the first of several', () => {
+    const one = modelPoolLink(pool(['qwen'], undefined, [routeOf('qwen')]), pub());
+    expect(one).toEqual({ defaultType: 'MODEL_API', linkTarget: routeOf('qwen'), models: ['qwen'] });
+    const aliased = modelPoolLink(pool(['qwen', 'gpt'], 'chat', [routeOf('qwen'), routeOf('gpt'), routeOf('alias', 'chat')]), pub());
+    expect(aliased).toMatchObject({ linkTarget: routeOf('alias', 'chat'), models: ['chat'] });
+    const named = modelPoolLink(pool(['qwen', 'gpt'], 'chat', [routeOf('qwen'), routeOf('gpt')]), pub({ target: 'gpt' }));
+    expect(named).toMatchObject({ linkTarget: routeOf('gpt'), models: ['gpt'] });
+    const ambiguous = modelPoolLink(pool(['qwen', 'gpt'], undefined, [routeOf('qwen'), routeOf('gpt')]), pub());
+    expect(ambiguous.invalid).toEqual({ reason: 'LinkTargetAmbiguous', message: 'this ModelPool serves 2 endpoints (qwen, gpt) and a HiMarket product links exactly one: set spec.publish.target' });
+    expect(modelPoolLink(pool(['qwen', 'gpt']), pub({ target: 'claude' })).invalid).toEqual({
+      reason: 'UnknownLinkTarget',
+      message: 'spec.publish.target "claude" is not a model or the alias of this ModelPool (qwen, gpt)',
+    });
+    expect(modelPoolLink(pool(['qwen']), pub({ type: 'MCP_SERVER' })).invalid?.reason).toBe('TypeNotServed');
+  });
+
+  it('links only what the owner status lists without an error (the console lists only what exists)', () => {
+    expect(modelPoolLink(pool(['qwen']), pub()).linkTarget).toBeUndefined();
+    const rejected = { ...pool(['qwen']), status: { generatedObjects: [cm(`ai-route-${routeOf('qwen')}`, 'rejected')] } };
+    expect(modelPoolLink(rejected, pub()).linkTarget).toBeUndefined();
+  });
+
+  it('SemanticRouter: one virtual model, or the named one', () => {
+    const owner = { kind: 'SemanticRouter', namespace: 'team-a', name: 'auto' };
+    const router = (virtualModels: string[]) => ({
+      metadata: { namespace: 'team-a', name: 'auto' },
+      spec: { virtualModels },
+      status: { generatedObjects: virtualModels.map((v) => cm(`ai-route-${routerRouteName(owner, v)}`)) },
+    });
+    expect(semanticRouterLink(router(['auto']), pub())).toEqual({ defaultType: 'MODEL_API', linkTarget: routerRouteName(owner, 'auto'), models: ['auto'] });
+    expect(semanticRouterLink(router(['auto', 'cheap']), pub()).invalid?.reason).toBe('LinkTargetAmbiguous');
+    expect(semanticRouterLink(router(['auto', 'cheap']), pub({ target: 'cheap' })).linkTarget).toBe(routerRouteName(owner, 'cheap'));
+  });
+
+  it('AgentProduct: the agent as MODEL_API by default; a tool source as MCP_SERVER', () => {
+    const server = (source: string) => `team-a-shop-${source}`;
+    const product = (agent: boolean, sources: string[]) => ({
+      metadata: { namespace: 'team-a', name: 'shop' },
+      spec: { tools: sources.map((name) => ({ name, transport: 'http' })) as never, ...(agent ? { agent: { model: { pool: 'chat', name: 'qwen' } } } : {}) },
+      status: {
+        mcpServers: sources.map((s) => ({ source: s, name: server(s), type: 'OPEN_API' as const, path: `/mcp-servers/${server(s)}`, tools: [`${s}_list`] })),
+        agentEndpoint: '/agents/team-a-shop',
+        generatedObjects: [...sources.map((s) => ing(`mcp-server-${server(s)}.internal`)), ...(agent ? [cm('ai-route-team-a-shop-agent')] : [])],
+      },
+    });
+    expect(agentProductLink(product(true, ['pets']), pub())).toEqual({ defaultType: 'MODEL_API', linkTarget: 'team-a-shop-agent', models: ['qwen'], endpointPath: '/agents/team-a-shop' });
+    expect(agentProductLink(product(true, ['pets']), pub({ type: 'MCP_SERVER' }))).toEqual({ defaultType: 'MODEL_API', linkTarget: server('pets'), tools: [{ name: 'pets_list' }] });
+    expect(agentProductLink(product(false, ['pets', 'docs']), pub()).invalid?.reason).toBe('LinkTargetAmbiguous');
+    expect(agentProductLink(product(false, ['pets', 'docs']), pub({ target: 'docs' })).linkTarget).toBe(server('docs'));
+    expect(agentProductLink(product(false, ['pets']), pub({ type: 'MODEL_API' })).invalid?.reason).toBe('TypeNotServed');
   });
 });
 

@@ -1,4 +1,3 @@
-import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { PublicationStatus, PublishSpec, PublishStatus } from '../api/v1alpha1/publish.js';
 import type { HiMarketConnectionStatus } from '../api/v1alpha1/himarketconnection.js';
 import { setCondition, type Condition, type ConditionInput } from '../kube/conditions.js';
@@ -8,8 +7,8 @@ import { ownershipMarker, SyncError, type DesiredProduct, type SyncOutcome } fro
 import { errorMessage } from '../util/errors.js';
 
 /**
- * Pure parts of publishing an owner (ModelPool today; SemanticRouter and AgentProduct later) to HiMarket:
- * the link target read from the owner's status, the desired product, and the `status.publish` block.
+ * Pure parts of publishing an owner (ModelPool, SemanticRouter, AgentProduct) to HiMarket: the desired
+ * product and the `status.publish` block. Which resource an owner links is decided in himarket-links.ts.
  */
 
 /** Condition type in `status.publish.conditions`. */
@@ -25,27 +24,12 @@ export interface PublishOwner {
   publish: PublishSpec;
   /** Product type when spec.publish.type is unset (ModelPool → MODEL_API). */
   defaultType: 'MODEL_API' | 'MCP_SERVER';
+  /** Gateway path the OpenAI-compatible endpoint sits below (an agent), when not the root. */
+  endpointPath?: string | undefined;
   /** Console AI route / MCP server name from the owner's status; undefined while it has none. */
   linkTarget: string | undefined;
   models?: readonly string[];
   tools?: ReadonlyArray<{ name: string; description?: string | undefined }>;
-}
-
-/**
- * The console resource HiMarket must link, from what the owner's controller reports it generated: a
- * console AI route is ConfigMap `ai-route-<n>` (higress.md §11), an MCP server Ingress
- * `mcp-server-<n>.internal`. Until the owner generates console forms, a ModelPool's first Ingress route
- * stands in (HiMarket's link will then fail with the console's 404 until the console form exists).
- */
-export function linkTargetFromGenerated(type: 'MODEL_API' | 'MCP_SERVER', generated: readonly GeneratedObject[] | undefined): string | undefined {
-  const objs = (generated ?? []).filter((o) => !o.error);
-  if (type === 'MCP_SERVER') {
-    const ing = objs.find((o) => o.kind === 'Ingress' && /^mcp-server-.+\.internal$/.test(o.name));
-    return ing?.name.replace(/^mcp-server-/, '').replace(/\.internal$/, '');
-  }
-  const cm = objs.find((o) => o.kind === 'ConfigMap' && o.name.startsWith('ai-route-'));
-  if (cm) return cm.name.slice('ai-route-'.length);
-  return objs.find((o) => o.kind === 'Ingress')?.name;
 }
 
 export function productNameOf(owner: Pick<PublishOwner, 'namespace' | 'name' | 'publish'>): string {
@@ -89,6 +73,7 @@ export function desiredProduct(owner: PublishOwner, conn: ResolvedConnection, ca
       type,
       description: owner.publish.description,
       gatewayUrl: conn.gatewayUrl,
+      basePath: owner.endpointPath,
       ...(owner.models ? { models: owner.models } : {}),
       ...(owner.tools ? { tools: owner.tools } : {}),
       mcpServerName: owner.linkTarget,

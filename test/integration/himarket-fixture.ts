@@ -11,7 +11,7 @@ import { ensureConsoleRoute as sharedEnsureConsoleRoute, writeConsoleAiRoute } f
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
-import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 /** Distinctive secret values: the secret-grep looks for them in logs, events and status. */
 export const HIMARKET_PASSWORD = 'hm-admin-S3cret-7f41c2';
@@ -28,9 +28,10 @@ export interface HiMarketEnv {
   stop(): Promise<void>;
 }
 
-export async function startHiMarketEnv(prefix: string, opts: { port?: number } = {}): Promise<HiMarketEnv> {
+export async function startHiMarketEnv(prefix: string, opts: { port?: number; operatorRbac?: boolean } = {}): Promise<HiMarketEnv> {
   const ns = await uniqueNamespace(`${prefix}-ns`);
-  const gw = await uniqueNamespace(`${prefix}-gw`);
+  // With operatorRbac the gateway namespace carries the operator's Higress-namespace grants (generated RBAC).
+  const gw = opts.operatorRbac ? await gatewayNamespace(`${prefix}-gw`) : await uniqueNamespace(`${prefix}-gw`);
   const himarket = new HiMarketContractServer({ admin: HIMARKET_PASSWORD });
   const console = new ConsoleTestServer({ client, namespace: gw, username: 'admin', password: CONSOLE_PASSWORD });
   await himarket.start(opts.port ?? 0);

@@ -145,6 +145,24 @@ export const INVALID_POOLS: InvalidPoolCase[] = [
     message: 'alias must differ from every model name',
   },
   {
+    name: 'publish with several models, no alias and no target',
+    object: pool({ models: [okModel, { ...okModel, name: 'gpt-4o-mini' }], publish: { connectionRef: { name: 'himarket' } } }),
+    path: 'spec.publish.target',
+    message: 'publish.target is required when the pool has several models and no alias: a HiMarket product links exactly one AI route',
+  },
+  {
+    name: 'publish.target naming no model',
+    object: pool({ models: [okModel], alias: 'chat', publish: { connectionRef: { name: 'himarket' }, target: 'claude' } }),
+    path: 'spec.publish.target',
+    message: 'publish.target must name a model of this pool or its alias',
+  },
+  {
+    name: 'publish.type MCP_SERVER on a ModelPool',
+    object: pool({ models: [okModel], publish: { connectionRef: { name: 'himarket' }, type: 'MCP_SERVER' } }),
+    path: 'spec.publish.type',
+    message: 'a ModelPool publishes AI routes: publish.type must be MODEL_API',
+  },
+  {
     name: 'alias but every weight is 0',
     object: pool({ models: [{ ...okModel, weight: 0 }], alias: 'chat' }),
     path: 'spec.alias',

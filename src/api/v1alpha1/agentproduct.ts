@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
 import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema, objectMetaSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
+import { publishSpecSchema, publishStatusSchema } from './publish.js';
 
 /**
  * AgentProduct: tools (from OpenAPI documents, RagPipelines and existing MCP servers), an optional agent
@@ -297,7 +298,7 @@ const specObject = z
     tools: z.array(toolSourceSchema).min(1).max(16).describe('Where the tools come from; each source becomes one MCP server.'),
     agent: agentSchema.optional(),
     access: accessSchema.optional(),
-    // `publish` (HiMarket product) is added by the HiMarket integration; it goes here.
+    publish: publishSpecSchema.optional(), // HiMarket product (src/controllers/himarket-wiring.ts)
   })
   .describe('Desired state of an AgentProduct.');
 
@@ -369,6 +370,7 @@ export const agentProductStatusSchema = z
     agentTools: z.array(z.string().max(160)).max(1024).optional().describe('Tools the agent can call (ai-agent takes GET/POST JSON operations only).'),
     consumers: z.array(z.string().max(63)).max(64).optional(),
     generatedObjects: z.array(generatedObjectSchema).max(32).optional(),
+    publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
   })
   .describe('Observed state of an AgentProduct.');
 

@@ -184,6 +184,7 @@ type ModelPoolSpecInput = {
   fallback?: string[] | undefined;
   alias?: string | undefined;
   cache?: { redis?: unknown } | undefined;
+  publish?: { target?: string | undefined; type?: string | undefined } | undefined;
 };
 
 const POOL_RULES: PoolRule[] = [
@@ -211,6 +212,27 @@ const POOL_RULES: PoolRule[] = [
     message: 'alias needs at least one model with weight > 0',
     fieldPath: '.alias',
     holds: (s) => s.alias === undefined || s.models.some((m) => (m.weight ?? 100) > 0),
+  },
+  {
+    // A HiMarket product links exactly one AI route, and a subscription grants only that route
+    // (docs/himarket.md "one product, one route"): with several, the spec must say which.
+    rule: '!has(self.publish) || has(self.publish.target) || has(self.alias) || size(self.models) == 1',
+    message: 'publish.target is required when the pool has several models and no alias: a HiMarket product links exactly one AI route',
+    fieldPath: '.publish.target',
+    reason: 'FieldValueRequired',
+    holds: (s) => s.publish === undefined || s.publish.target !== undefined || s.alias !== undefined || s.models.length === 1,
+  },
+  {
+    rule: '!has(self.publish) || !has(self.publish.target) || self.models.exists(m, m.name == self.publish.target) || (has(self.alias) && self.alias == self.publish.target)',
+    message: 'publish.target must name a model of this pool or its alias',
+    fieldPath: '.publish.target',
+    holds: (s) => s.publish?.target === undefined || s.models.some((m) => m.name === s.publish?.target) || s.alias === s.publish.target,
+  },
+  {
+    rule: "!has(self.publish) || !has(self.publish.type) || self.publish.type == 'MODEL_API'",
+    message: 'a ModelPool publishes AI routes: publish.type must be MODEL_API',
+    fieldPath: '.publish.type',
+    holds: (s) => s.publish?.type === undefined || s.publish.type === 'MODEL_API',
   },
   {
     // The SemanticRouter's cache may live in memory; the gateway's ai-cache stores answers only in Redis.

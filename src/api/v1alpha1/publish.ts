@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { conditionSchema } from './common.js';
 
 /**
- * `spec.publish` / `status.publish`: the block ModelPool (and later SemanticRouter and AgentProduct) embed
+ * `spec.publish` / `status.publish`: the block ModelPool, SemanticRouter and AgentProduct embed
  * to become a HiMarket API product. The HiMarket side of every field is named in docs/himarket.md; limits
  * are HiMarket's own (`CreateProductParam`: name ≤ 50, description ≤ 512, icon value < 16 KB).
  */
@@ -30,6 +30,15 @@ export const publishSpecSchema = z
         .enum(PUBLISH_PRODUCT_TYPES)
         .optional()
         .describe('Product type: MODEL_API for AI routes, MCP_SERVER for tools. Defaults to what the owner kind serves.'),
+      target: z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/)
+        .optional()
+        .describe(
+          'Which endpoint of the owner the product links (a HiMarket product links exactly one Higress resource): ModelPool: a model name or the alias; SemanticRouter: a virtual model; AgentProduct with type MCP_SERVER: a tools[].name. Default: the only one, or the ModelPool alias.',
+        ),
       description: z.string().max(512).optional().describe('Short description shown in the portal.'),
       categories: z
         .array(z.string().min(1).max(100))

@@ -3,6 +3,7 @@ import { withCel, type CelRule } from '../crd.js';
 import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { cacheSpecSchema } from './cache.js';
+import { publishSpecSchema, publishStatusSchema } from './publish.js';
 
 /**
  * SemanticRouter: the semantic router runtime (src/router/) for one ModelPool — Deployment + Service +
@@ -237,6 +238,7 @@ const specObject = z
     image: z.string().min(1).max(512).regex(/^[^\s]+$/).optional().describe("Router image; the operator's default when omitted."),
     replicas: z.int().min(0).max(20).default(1),
     resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
+    publish: publishSpecSchema.optional(), // HiMarket product (src/controllers/himarket-wiring.ts)
   })
   .describe('Desired state of a SemanticRouter.');
 
@@ -305,6 +307,7 @@ export const semanticRouterStatusSchema = z
     effectiveKnob: z.string().max(64).optional().describe('The knob serving now, e.g. "lambda=7" or "cheapest-only".'),
     lastPolled: z.string().max(64).optional().describe("Last successful read of the router's /status."),
     generatedObjects: z.array(generatedObjectSchema).max(32).optional(),
+    publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
   })
   .describe('Observed state of a SemanticRouter (numbers come from the router itself).');
 

@@ -82,6 +82,8 @@ interface SubscriptionRow {
   consumerId: string;
   status: 'APPROVED' | 'PENDING';
   createAt: Date;
+  /** The Higress resource approval granted through the console (`ConsumerAuthConfig.higressAuthConfig`). */
+  grant?: { gatewayId: string; resourceType: 'MODEL_API' | 'MCP_SERVER'; resourceName: string };
 }
 
 const PRODUCT_TYPES = new Set(['REST_API', 'HTTP_API', 'MCP_SERVER', 'AGENT_API', 'MODEL_API', 'AGENT_SKILL', 'WORKER']);
@@ -159,6 +161,65 @@ export class HiMarketContractServer {
     this.subscriptions.push(row);
     this.grants.add(`${row.consumerId}/${productId}`);
     return row;
+  }
+
+  /**
+   * A developer's consumer subscribes and HiMarket approves it, making the console calls approval makes
+   * (`HigressOperator.createConsumer` + `authorizeConsumer`, himarket.md §6, §12): the consumer goes into
+   * Higress as a key-auth BEARER consumer (`POST /v1/consumers`), then for a MODEL_API product the linked AI
+   * route is read (`GET /v1/ai/routes/{n}`), the consumer appended to `authConfig.allowedConsumers` (only when
+   * absent; `enabled` left as it was) and the route written back (`PUT /v1/ai/routes/{n}`) as HiMarket's
+   * `HigressAIRoute` DTO carries it: name, version, domains, predicates, upstreams, authConfig, fallbackConfig —
+   * not proxyNextUpstream, customConfigs or customLabels, which the console's rewrite therefore drops. For an
+   * MCP_SERVER product approval sends `PUT /v1/mcpServer/consumers/`. A console failure fails the approval.
+   */
+  async approveSubscription(productId: string): Promise<SubscriptionRow & { apiKey: string }> {
+    const row = this.product(productId);
+    const consumerId = id('consumer-');
+    const apiKey = randomBytes(16).toString('hex');
+    const ref = row.ref as { gatewayId?: string; higressRefConfig?: { modelRouteName?: string; mcpServerName?: string } } | null;
+    const gw = ref ? this.gateways.find((g) => g.gatewayId === ref.gatewayId) : undefined;
+    const mcp = ref?.higressRefConfig?.mcpServerName;
+    const routeName = ref?.higressRefConfig?.modelRouteName;
+    if (gw) {
+      await this.consoleRequest(gw, 'POST', '/v1/consumers', { name: consumerId, credentials: [{ type: 'key-auth', source: 'BEARER', key: null, values: [apiKey] }] });
+      if (mcp) {
+        await this.consoleRequest(gw, 'PUT', '/v1/mcpServer/consumers/', { mcpServerName: mcp, consumers: [consumerId] });
+      } else if (routeName) {
+        const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${routeName}`)) as Record<string, unknown> & { authConfig?: { allowedConsumers?: unknown } | null };
+        const current = route.authConfig?.allowedConsumers;
+        const allowed = Array.isArray(current) ? [...(current as string[])] : [];
+        if (!allowed.includes(consumerId)) {
+          allowed.push(consumerId);
+          const dto = himarketRouteDto(route, allowed);
+          await this.consoleRequest(gw, 'PUT', `/v1/ai/routes/${routeName}`, dto);
+        }
+      }
+    }
+    const grant = gw && (mcp || routeName) ? { gatewayId: gw.gatewayId, resourceType: mcp ? ('MCP_SERVER' as const) : ('MODEL_API' as const), resourceName: (mcp ?? routeName)! } : undefined;
+    const sub: SubscriptionRow = { subscriptionId: id('subscription-'), productId, consumerId, status: 'APPROVED', createAt: new Date(), ...(grant ? { grant } : {}) };
+    this.subscriptions.push(sub);
+    this.grants.add(`${consumerId}/${productId}`);
+    return { ...sub, apiKey };
+  }
+
+  /**
+   * `HigressOperator.revokeConsumerAuthorization` for a grant made through the console: MCP_SERVER →
+   * `DELETE /v1/mcpServer/consumers/`; MODEL_API → GET the route, remove the consumer from
+   * `authConfig.allowedConsumers` (nothing when the list is empty), PUT it back (HiMarket's DTO again).
+   */
+  private async revoke(sub: SubscriptionRow): Promise<void> {
+    const g = sub.grant;
+    const gw = g ? this.gateways.find((x) => x.gatewayId === g.gatewayId) : undefined;
+    if (!g || !gw) return;
+    if (g.resourceType === 'MCP_SERVER') {
+      await this.consoleRequest(gw, 'DELETE', '/v1/mcpServer/consumers/', { mcpServerName: g.resourceName, consumers: [sub.consumerId] });
+      return;
+    }
+    const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${g.resourceName}`)) as Record<string, unknown> & { authConfig?: { allowedConsumers?: string[] } | null };
+    const allowed = route.authConfig?.allowedConsumers ?? [];
+    if (!allowed.length) return;
+    await this.consoleRequest(gw, 'PUT', `/v1/ai/routes/${g.resourceName}`, himarketRouteDto(route, allowed.filter((c) => c !== sub.consumerId)));
   }
 
   productsNamed(name: string): ProductRow[] {
@@ -368,6 +429,7 @@ export class HiMarketContractServer {
       const [consumerId, last] = [m[1]!, m[2]!];
       const sub = this.subscriptions.find((s) => s.consumerId === consumerId && (s.subscriptionId === last || s.productId === last));
       if (!sub) throw notFound('Subscription', last);
+      await this.revoke(sub);
       removeWhere(this.subscriptions, (s) => s === sub);
       this.grants.delete(`${consumerId}/${sub.productId}`);
       return null;
@@ -531,18 +593,27 @@ export class HiMarketContractServer {
     return null;
   }
 
-  /** HiMarket → console: login (chunked body, §12), one retry of the login on 401, then the GET. */
   private async consoleGet(gw: GatewayRow, path: string): Promise<unknown> {
+    return this.consoleRequest(gw, 'GET', path);
+  }
+
+  /**
+   * HiMarket → console (`HigressClient`): login (chunked body, §12), one retry of the login on 401, then the
+   * request with the `_hi_sess` cookie. A GET answer is read as `HigressResponse<T>` (`data`); bodies are
+   * chunked too.
+   */
+  private async consoleRequest(gw: GatewayRow, method: string, path: string, body?: unknown): Promise<unknown> {
     const base = gw.higressConfig.address;
-    const login = async () => {
-      const payload = JSON.stringify({ username: gw.higressConfig.username, password: gw.higressConfig.password });
-      const stream = new ReadableStream({
+    const chunked = (payload: string) =>
+      new ReadableStream({
         start(c) {
           c.enqueue(new TextEncoder().encode(payload));
           c.close();
         },
       });
-      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' });
+    const login = async () => {
+      const payload = JSON.stringify({ username: gw.higressConfig.username, password: gw.higressConfig.password });
+      return fetch(`${base}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked(payload), duplex: 'half' });
     };
     let res: Response;
     try {
@@ -550,15 +621,18 @@ export class HiMarketContractServer {
       if (l.status === 401) l = await login();
       if (l.status >= 300) throw internal(`Failed to login Higress console: ${l.status} ${l.statusText}`);
       const cookie = (l.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-      res = await fetch(`${base}${path}`, { headers: { cookie } });
+      const init: RequestInit & { duplex?: 'half' } =
+        body === undefined ? { method, headers: { cookie } } : { method, headers: { cookie, 'content-type': 'application/json' }, body: chunked(JSON.stringify(body)), duplex: 'half' };
+      res = await fetch(`${base}${path}`, init);
     } catch (e) {
       if (e instanceof HttpError) throw e;
-      throw internal(`I/O error on GET request for "${base}${path}": ${errorMessage(e)}`);
+      throw internal(`I/O error on ${method} request for "${base}${path}": ${errorMessage(e)}`);
     }
     const text = await res.text();
     if (!res.ok) throw internal(`${res.status} ${res.statusText}: "${text.slice(0, 200)}"`);
+    if (!text) return null;
     const json = JSON.parse(text) as { data?: unknown };
-    return json && typeof json === 'object' && 'data' in json ? json.data : json;
+    return method === 'GET' && json && typeof json === 'object' && 'data' in json ? json.data : json;
   }
 
   private async importProducts(b: Record<string, unknown>, who: Principal): Promise<unknown> {
@@ -623,4 +697,25 @@ function str(v: unknown): string | null {
 function text(v: unknown, ifAbsent = ''): string {
   if (v === undefined || v === null) return ifAbsent;
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/**
+ * The body HiMarket PUTs to `/v1/ai/routes/{n}`: its `HigressOperator.HigressAIRoute` DTO, serialised with
+ * nulls — it has no proxyNextUpstream, cors, headerControl, customConfigs or customLabels, so the console's
+ * rewrite loses them.
+ */
+function himarketRouteDto(route: Record<string, unknown> & { authConfig?: Record<string, unknown> | null }, allowedConsumers: string[]): Record<string, unknown> {
+  const auth = route.authConfig ?? {};
+  return {
+    name: route.name ?? null,
+    version: route.version ?? null,
+    domains: route.domains ?? null,
+    pathPredicate: route.pathPredicate ?? null,
+    headerPredicates: route.headerPredicates ?? null,
+    urlParamPredicates: route.urlParamPredicates ?? null,
+    upstreams: route.upstreams ?? null,
+    modelPredicates: route.modelPredicates ?? null,
+    authConfig: { enabled: auth.enabled ?? null, allowedCredentialTypes: auth.allowedCredentialTypes ?? null, allowedConsumers },
+    fallbackConfig: route.fallbackConfig ?? null,
+  };
 }

@@ -24,7 +24,7 @@ export interface DemoHiMarket {
   stop(): Promise<void>;
 }
 
-export async function startDemoHiMarket(client: KubeClient, opts: { namespace: string; pool: string; gatewayNamespace: string }): Promise<DemoHiMarket> {
+export async function startDemoHiMarket(client: KubeClient, opts: { namespace: string; pool: string; gatewayNamespace: string; target?: string }): Promise<DemoHiMarket> {
   const adminPassword = `demo-${Math.random().toString(36).slice(2)}`;
   const consolePassword = `demo-${Math.random().toString(36).slice(2)}`;
   const himarket = new HiMarketContractServer({ admin: adminPassword });
@@ -48,7 +48,8 @@ export async function startDemoHiMarket(client: KubeClient, opts: { namespace: s
     },
   };
   await client.apply(connectionResource, connection, { fieldManager: 'higress-ai-operator-demo', force: true });
-  const publish = { connectionRef: { name: 'himarket' }, description: 'Chat models behind the Higress AI gateway', categories: ['llm'], cancelSubscriptions: true };
+  // The demo pool serves two models and no alias: a product links one route, so it names which (docs/himarket.md).
+  const publish = { connectionRef: { name: 'himarket' }, target: opts.target, description: 'Chat models behind the Higress AI gateway', categories: ['llm'], cancelSubscriptions: true };
   await client.patch(poolResource, opts.pool, ns, { spec: { publish } }, 'merge');
 
   const waitPublished = async (timeoutMs: number): Promise<PublishStatus | undefined> => {
