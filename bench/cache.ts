@@ -92,7 +92,13 @@ function lookups(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => EmbeddedText
 function cachedLookups(key: string, compute: () => [Query[], Query[]], pairs: Pair[]): [Query[], Query[]] {
   const file = join(benchCacheDir(), `lookups-${createHash('sha256').update(key).update(FEATURE_NAMES.join(',')).digest('hex').slice(0, 16)}.json`);
   type Stored = { pair: number; own: number; exact?: boolean; top1: Query['top1']; candidates: { entry: number; features: number[]; correct: 0 | 1 }[] }[];
-  const revive = (qs: Stored): Query[] => qs.map((q) => ({ ...q, exact: false, pair: pairs[q.pair] as Pair, candidates: q.candidates.map((c) => ({ ...c, features: Float64Array.from(c.features) })) }));
+  const revive = (qs: Stored): Query[] =>
+    qs.map((q) => ({
+      ...q,
+      exact: false,
+      pair: pairs[q.pair] as Pair,
+      candidates: q.candidates.map((c) => ({ ...c, features: Float64Array.from(c.features) })),
+    }));
   if (existsSync(file)) {
     const [a, b] = JSON.parse(readFileSync(file, 'utf8')) as [Stored, Stored];
     log(`lookups: reusing ${file}`);
@@ -100,7 +106,8 @@ function cachedLookups(key: string, compute: () => [Query[], Query[]], pairs: Pa
   }
   const [a, b] = compute();
   const index = new Map(pairs.map((p, i) => [p, i]));
-  const store = (qs: Query[]): Stored => qs.map((q) => ({ ...q, pair: index.get(q.pair) as number, candidates: q.candidates.map((c) => ({ ...c, features: Array.from(c.features) })) }));
+  const store = (qs: Query[]): Stored =>
+    qs.map((q) => ({ ...q, pair: index.get(q.pair) as number, candidates: q.candidates.map((c) => ({ ...c, features: Array.from(c.features) })) }));
   writeFileSync(file, JSON.stringify([store(a), store(b)]));
   return [a, b];
 }
@@ -175,7 +182,8 @@ function attainability(ranked: { score: number; kind: ServedKind }[]): Record<st
       minStrict = Math.min(minStrict, wilsonUpper(strictWrong, n));
       minReadme = Math.min(minReadme, wilsonUpper(readmeWrong, n));
     }
-    if ([25, 50, 100, 200, 400].includes(n)) top.push({ k: n, score: round(r.score), strictWrongShare: round(strictWrong / n), readmeWrongShare: round(readmeWrong / n), ...kinds });
+    if ([25, 50, 100, 200, 400].includes(n))
+      top.push({ k: n, score: round(r.score), strictWrongShare: round(strictWrong / n), readmeWrongShare: round(readmeWrong / n), ...kinds });
   });
   return { semanticCandidates: sorted.length, minCertifiableDelta: { strict: round(minStrict), readme: round(minReadme) }, top };
 }
@@ -192,7 +200,10 @@ function verifiedPoint(qs: Query[], verifier: Verifier, delta: number): CurvePoi
 const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
 const roundPoint = (p: CurvePoint): CurvePoint => ({ ...p, recall: round(p.recall), wrongShare: round(p.wrongShare), hitRate: round(p.hitRate) });
 
-async function measureEmbedding(embedder: OnnxEmbedder, texts: string[]): Promise<{ p50: number; p99: number; batchedPerText: number; threads: number; loadAverage: number }> {
+async function measureEmbedding(
+  embedder: OnnxEmbedder,
+  texts: string[],
+): Promise<{ p50: number; p99: number; batchedPerText: number; threads: number; loadAverage: number }> {
   const single: number[] = [];
   for (const t of texts.slice(0, 100)) {
     const s = performance.now();
@@ -203,7 +214,13 @@ async function measureEmbedding(embedder: OnnxEmbedder, texts: string[]): Promis
   const s = performance.now();
   await embedder.embed(batch);
   const batchedPerText = (performance.now() - s) / batch.length;
-  return { p50: round(percentile(single, 50), 2), p99: round(percentile(single, 99), 2), batchedPerText: round(batchedPerText, 2), threads: 2, loadAverage: round(loadavg()[0] ?? 0, 1) };
+  return {
+    p50: round(percentile(single, 50), 2),
+    p99: round(percentile(single, 99), 2),
+    batchedPerText: round(batchedPerText, 2),
+    threads: 2,
+    loadAverage: round(loadavg()[0] ?? 0, 1),
+  };
 }
 
 /** The replay: each pair's first question, then its second, through the real SemanticCache (memory store). */
@@ -228,7 +245,10 @@ async function replay(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => Embedde
   let spent = 0;
   const cost = (q: string): number => ((SYSTEM_TOKENS + Math.ceil(q.length / 4)) * PRICE.pricePer1MInput + ANSWER_TOKENS * PRICE.pricePer1MOutput) / 1e6;
   for (const p of pairs) {
-    for (const [which, text] of [['a', p.text_a], ['b', p.text_b]] as const) {
+    for (const [which, text] of [
+      ['a', p.text_a],
+      ['b', p.text_b],
+    ] as const) {
       const k = keyRequest('bench', 'gpt-4o', [{ role: 'user', content: text }]);
       if (!k) continue;
       const r = await cache.lookup(k);
@@ -242,7 +262,11 @@ async function replay(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => Embedde
       spent += cost(text);
       await cache.store(
         k,
-        { completion: { id: `answer-${p.id}-${which}`, object: 'chat.completion', model: 'gpt-4o', choices: [] }, promptTokens: SYSTEM_TOKENS + Math.ceil(text.length / 4), completionTokens: ANSWER_TOKENS },
+        {
+          completion: { id: `answer-${p.id}-${which}`, object: 'chat.completion', model: 'gpt-4o', choices: [] },
+          promptTokens: SYSTEM_TOKENS + Math.ceil(text.length / 4),
+          completionTokens: ANSWER_TOKENS,
+        },
         r.vector,
       );
     }
@@ -280,7 +304,10 @@ async function main(): Promise<void> {
   log(`lookups: train ${train.length} pairs, report ${report.length} pairs`);
   const [trainQ, reportQ] = cachedLookups(`${args.data}:${pairs.length}:${embedder.name}`, () => [lookups(train, embFast), lookups(report, embFast)], pairs);
   // Recomputed, not cached: which lookups the exact-key layer answers.
-  for (const [part, qs] of [[train, trainQ], [report, reportQ]] as const) {
+  for (const [part, qs] of [
+    [train, trainQ],
+    [report, reportQ],
+  ] as const) {
     const keys = new Set(part.map((p) => normaliseQuestion(p.text_a)));
     for (const q of qs) q.exact = keys.has(normaliseQuestion(q.pair.text_b));
   }
@@ -288,7 +315,10 @@ async function main(): Promise<void> {
   // Fit on 60 % of the training queries, calibrate on the other 40 % (what would be served: the best candidate).
   const fitCut = Math.floor(trainQ.length * 0.6);
   // Identical questions never reach the verifier (exact key), so they neither train nor calibrate it.
-  const fitExamples: Labelled[] = trainQ.slice(0, fitCut).filter((q) => !q.exact).flatMap((q) => q.candidates.map((c) => ({ features: c.features, label: c.correct })));
+  const fitExamples: Labelled[] = trainQ
+    .slice(0, fitCut)
+    .filter((q) => !q.exact)
+    .flatMap((q) => q.candidates.map((c) => ({ features: c.features, label: c.correct })));
   const fitted = fitVerifier(fitExamples, { embedder: embedder.name });
   const provisional = new Verifier({ ...fitted, calibration: [] });
   const calibration = calibrationTable(
@@ -314,7 +344,9 @@ async function main(): Promise<void> {
     ),
     cosineOnTrainHalf: attainability(trainQ.filter((q) => !q.exact).map((q) => ({ score: q.top1.cosine, kind: servedKind(q, q.top1.entry) }))),
   };
-  log(`attainable δ (train only): verifier ${JSON.stringify(attain.verifierOnCalibrationPart.minCertifiableDelta)}, cosine ${JSON.stringify(attain.cosineOnTrainHalf.minCertifiableDelta)}`);
+  log(
+    `attainable δ (train only): verifier ${JSON.stringify(attain.verifierOnCalibrationPart.minCertifiableDelta)}, cosine ${JSON.stringify(attain.cosineOnTrainHalf.minCertifiableDelta)}`,
+  );
 
   const staticCurve = [0.8, 0.82, 0.84, 0.86, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99].map((t) => roundPoint(staticPoint(reportQ, t)));
   const deltas = [0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
@@ -329,7 +361,9 @@ async function main(): Promise<void> {
     if (p.hits > 0 && p.wrongShare <= at.wrongShare && (!staticBest || p.recall > staticBest.recall)) staticBest = p;
   }
   const ratio = staticBest && staticBest.recall > 0 ? at.recall / staticBest.recall : Infinity;
-  log(`δ=${delta}: recall ${at.recall.toFixed(3)} wrong ${at.wrongShare.toFixed(3)}; static at ≤ same wrong share: recall ${staticBest?.recall.toFixed(3)} (threshold ${staticBest?.knob.toFixed(4)}), ratio ${ratio.toFixed(2)}`);
+  log(
+    `δ=${delta}: recall ${at.recall.toFixed(3)} wrong ${at.wrongShare.toFixed(3)}; static at ≤ same wrong share: recall ${staticBest?.recall.toFixed(3)} (threshold ${staticBest?.knob.toFixed(4)}), ratio ${ratio.toFixed(2)}`,
+  );
 
   const lookupEntries = Number(args['lookup-entries']);
   let lookupMs: Record<string, unknown>;
@@ -340,36 +374,74 @@ async function main(): Promise<void> {
   } else {
     const base = embedded.filter((_, i) => i % 2 === 0).map((e) => e.vector);
     const queries = reportQ.slice(0, 1000).map((q) => embFast(q.pair, 'b').vector);
-    lookupMs = { note: 'ANN search only (IVF), embedding excluded; entries beyond the 10,000 real text_a vectors are perturbed copies; cpu = process CPU time per lookup' };
+    lookupMs = {
+      note: 'ANN search only (IVF), embedding excluded; entries beyond the 10,000 real text_a vectors are perturbed copies; cpu = process CPU time per lookup',
+    };
     for (const n of [10_000, lookupEntries]) {
       log(`lookup latency at ${n} entries...`);
       lookupMs[`${Math.round(n / 1000)}k`] = await measureIndex(syntheticEntries(base, n), queries, CANDIDATES);
     }
   }
   log('embedding latency...');
-  const embedMs = await measureEmbedding(embedder, report.map((p) => p.text_b));
+  const embedMs = await measureEmbedding(
+    embedder,
+    report.map((p) => p.text_b),
+  );
   log('replay...');
   const replayResult = await replay(report, embFast, verifier, delta);
 
   const out = {
-    data: { file: args.data, pairs: pairs.length, trainPairs: train.length, reportPairs: report.length, protocol: 'insert text_a, look up text_b; fit+calibrate on the first half, report on the second' },
+    data: {
+      file: args.data,
+      pairs: pairs.length,
+      trainPairs: train.length,
+      reportPairs: report.length,
+      protocol: 'insert text_a, look up text_b; fit+calibrate on the first half, report on the second',
+    },
     embedder: embedder.name,
     static: { description: 'ai-cache plugin: serve the top-1 entry when its cosine ≥ knob', curve: staticCurve },
     verified: {
       description: 'verifier score over the top-3 candidates ≥ threshold calibrated for δ (knob) on held-out training lookups',
       curve: verifiedCurve,
-      atDelta: { delta, recall: round(at.recall), wrongShare: round(at.wrongShare), hitRate: round(at.hitRate), threshold: round(verifier.thresholdFor(delta), 5) },
-      staticAtSameWrongShare: staticBest ? { threshold: round(staticBest.knob), recall: round(staticBest.recall), wrongShare: round(staticBest.wrongShare) } : null,
+      atDelta: {
+        delta,
+        recall: round(at.recall),
+        wrongShare: round(at.wrongShare),
+        hitRate: round(at.hitRate),
+        threshold: round(verifier.thresholdFor(delta), 5),
+      },
+      staticAtSameWrongShare: staticBest
+        ? { threshold: round(staticBest.knob), recall: round(staticBest.recall), wrongShare: round(staticBest.wrongShare) }
+        : null,
       recallRatio: round(ratio, 2),
-      attainability: { note: 'training lookups only (no report data): the smallest δ any score cut can certify, and the kinds of wrong hits at the top of each ranking', ...attain },
+      attainability: {
+        note: 'training lookups only (no report data): the smallest δ any score cut can certify, and the kinds of wrong hits at the top of each ranking',
+        ...attain,
+      },
     },
     lookupMs,
     embedMs,
-    replay: { note: `report pairs in order, first question then second; $${PRICE.pricePer1MInput}/$${PRICE.pricePer1MOutput} per 1M tokens, ${ANSWER_TOKENS}-token answers`, ...replayResult },
+    replay: {
+      note: `report pairs in order, first question then second; $${PRICE.pricePer1MInput}/$${PRICE.pricePer1MOutput} per 1M tokens, ${ANSWER_TOKENS}-token answers`,
+      ...replayResult,
+    },
     usdSaved: replayResult.usdSaved,
   };
   writeFileSync(args.out, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(JSON.stringify({ atDelta: out.verified.atDelta, static: out.verified.staticAtSameWrongShare, ratio: out.verified.recallRatio, lookupMs: out.lookupMs, embedMs, usdSaved: out.usdSaved }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        atDelta: out.verified.atDelta,
+        static: out.verified.staticAtSameWrongShare,
+        ratio: out.verified.recallRatio,
+        lookupMs: out.lookupMs,
+        embedMs,
+        usdSaved: out.usdSaved,
+      },
+      null,
+      2,
+    ),
+  );
   await embedder.close();
 }
 

@@ -84,7 +84,15 @@ function startOperatorProcess(kubeconfig: string, healthPort: number, metricsPor
     process.execPath,
     // The compiled build, as the image runs it (`npm run bench:operator` builds first): tsx's runtime
     // transpiler would add its own memory to the RSS we report.
-    [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), 'dist/main.js', 'operator', '--no-leader-elect', `--health-port=${healthPort}`, `--metrics-port=${metricsPort}`, `--resync-seconds=${resyncSeconds}`],
+    [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      'dist/main.js',
+      'operator',
+      '--no-leader-elect',
+      `--health-port=${healthPort}`,
+      `--metrics-port=${metricsPort}`,
+      `--resync-seconds=${resyncSeconds}`,
+    ],
     { env: { ...process.env, KUBECONFIG: kubeconfig, LOG_LEVEL: 'error', NODE_OPTIONS: values['node-options'] }, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   child.on('exit', (code, signal) => {
@@ -134,7 +142,15 @@ try {
   operator = startOperatorProcess(kubeconfigPath, healthPort, metricsPort);
   const base = `http://127.0.0.1:${healthPort}`;
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  await waitUntil('operator /readyz', () => fetch(`${base}/readyz`).then((r) => r.ok, () => false), 60_000);
+  await waitUntil(
+    'operator /readyz',
+    () =>
+      fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    60_000,
+  );
 
   // Observe readiness through a watch, as a user's `kubectl get -w` would.
   const createdAt = new Map<string, number>();
@@ -243,7 +259,9 @@ try {
       ...(pacedTimeouts.length ? [`paced timeouts        ${pacedTimeouts.length} pools not Ready within 30 s: ${pacedTimeouts.join(', ')}`] : []),
       `steady-state writes   ${steadyStateWrites} in ${windowMs / 1000} s incl. a resync   (target 0)`,
       `operator RSS          ${report.rssMb} MB, peak ${report.peakRssMb} MB   (target ≤ 200 MB)`,
-      `requests per apply    ${Object.entries(pacedRequests).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+      `requests per apply    ${Object.entries(pacedRequests)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
       `machine               load ${report.machine.loadAverage1m} on ${report.machine.cpus} CPUs`,
       `report                ${values.out}`,
     ].join('\n') + '\n',

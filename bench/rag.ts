@@ -155,7 +155,12 @@ function summarise(questions: HotpotQuestion[], outcomes: QuestionOutcome[], top
       accuracy: round(binaryCorrect / judged.length),
       accuracyOnDecided: round(decidedCorrect / Math.max(1, decided.length)),
       ambiguousRate: round(1 - decided.length / judged.length),
-      auc: round(rocAuc(judged.map((j) => j.crag?.score ?? 0), judged.map((j) => j.label))),
+      auc: round(
+        rocAuc(
+          judged.map((j) => j.crag?.score ?? 0),
+          judged.map((j) => j.label),
+        ),
+      ),
       sufficientRate: round(judged.filter((j) => j.label).length / judged.length),
       confusion: cm,
     };
@@ -184,13 +189,17 @@ function paragraphsAsDocuments(paras: { id: string; title: string; sentences: st
 function latencyCorpus(paras: { id: string; title: string; sentences: string[] }[], target: number): unknown[] {
   const docs = paragraphsAsDocuments(paras);
   let seed = 42;
-  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let v = 1; docs.length < target; v++) {
     for (const p of paras) {
       if (docs.length >= target) break;
       const other = paras[Math.floor(rand() * paras.length)];
       const rot = p.sentences.map((_, i) => p.sentences[(i + v) % p.sentences.length] ?? '');
-      docs.push({ id: `${p.id}::v${v}`, title: `${p.title} (variant ${v})`, sentences: [...rot, other?.sentences[0] ?? ''].map((s) => s.trim()).filter(Boolean) });
+      docs.push({
+        id: `${p.id}::v${v}`,
+        title: `${p.title} (variant ${v})`,
+        sentences: [...rot, other?.sentences[0] ?? ''].map((s) => s.trim()).filter(Boolean),
+      });
     }
   }
   return docs;

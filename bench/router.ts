@@ -68,7 +68,11 @@ function recordFor(q: QuestionRecord): FlywheelRecord {
 }
 
 /** Best of three rounds (lowest p99): on a shared 2-core machine a round can be preempted wholesale. */
-function measureDecisions(model: RouterModel, prompts: string[], n: number): { p50: number; p99: number; mean: number; rounds: Array<{ p50: number; p99: number }> } {
+function measureDecisions(
+  model: RouterModel,
+  prompts: string[],
+  n: number,
+): { p50: number; p99: number; mean: number; rounds: Array<{ p50: number; p99: number }> } {
   const rounds = [0, 1, 2].map(() => measureDecisionRound(model, prompts, n));
   const best = rounds.reduce((a, b) => (b.p99 < a.p99 ? b : a));
   return { ...best, rounds: rounds.map((r) => ({ p50: r.p50, p99: r.p99 })) };
@@ -208,7 +212,12 @@ async function pacedPair(
 }
 
 /** Opens `count` concurrent streaming requests and reads them to the end, sampling the router's RSS. */
-async function streams(routerUrl: string, routerPid: number, prompts: string[], count: number): Promise<{ count: number; completed: number; failed: number; rssStartMb: number; rssPeakMb: number; rssEndMb: number; seconds: number }> {
+async function streams(
+  routerUrl: string,
+  routerPid: number,
+  prompts: string[],
+  count: number,
+): Promise<{ count: number; completed: number; failed: number; rssStartMb: number; rssPeakMb: number; rssEndMb: number; seconds: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const rssStartMb = rssMb(routerPid);
   let rssPeakMb = rssStartMb;
@@ -219,30 +228,32 @@ async function streams(routerUrl: string, routerPid: number, prompts: string[], 
   let completed = 0;
   let failed = 0;
   await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      new Promise<void>((resolve) => {
-        const body = JSON.stringify({ model: baselineModel, stream: true, messages: [{ role: 'user', content: prompts[i % prompts.length] }] });
-        const req = http.request(`${routerUrl}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-          let tail = '';
-          res.on('data', (c: Buffer) => {
-            tail = (tail + c.toString()).slice(-64);
+    Array.from(
+      { length: count },
+      (_, i) =>
+        new Promise<void>((resolve) => {
+          const body = JSON.stringify({ model: baselineModel, stream: true, messages: [{ role: 'user', content: prompts[i % prompts.length] }] });
+          const req = http.request(`${routerUrl}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+            let tail = '';
+            res.on('data', (c: Buffer) => {
+              tail = (tail + c.toString()).slice(-64);
+            });
+            res.on('end', () => {
+              if (res.statusCode === 200 && tail.includes('[DONE]')) completed++;
+              else failed++;
+              resolve();
+            });
+            res.on('error', () => {
+              failed++;
+              resolve();
+            });
           });
-          res.on('end', () => {
-            if (res.statusCode === 200 && tail.includes('[DONE]')) completed++;
-            else failed++;
-            resolve();
-          });
-          res.on('error', () => {
+          req.on('error', () => {
             failed++;
             resolve();
           });
-        });
-        req.on('error', () => {
-          failed++;
-          resolve();
-        });
-        req.end(body);
-      }),
+          req.end(body);
+        }),
     ),
   );
   clearInterval(sampler);
@@ -319,8 +330,12 @@ async function main(): Promise<void> {
     const directSat = await cannon(`http://127.0.0.1:${simPort}/v1/chat/completions`, direct(picked), connections, duration, undefined);
     const routedSat = await cannon(`http://127.0.0.1:${routerPort}/v1/chat/completions`, direct('auto'), connections, duration, undefined);
     const proxyOverheadMs = { p50: round(routedPaced.p50 - directPaced.p50, 3), p99: round(routedPaced.p99 - directPaced.p99, 3) };
-    console.log(`proxy at ${connections} clients, ${rate} req/s offered: direct p50 ${directPaced.p50} p99 ${directPaced.p99}; routed p50 ${routedPaced.p50} p99 ${routedPaced.p99} ms`);
-    console.log(`proxy at ${connections} clients, saturated: direct ${directSat.rps} req/s p50 ${directSat.p50} p99 ${directSat.p99}; routed ${routedSat.rps} req/s p50 ${routedSat.p50} p99 ${routedSat.p99} ms`);
+    console.log(
+      `proxy at ${connections} clients, ${rate} req/s offered: direct p50 ${directPaced.p50} p99 ${directPaced.p99}; routed p50 ${routedPaced.p50} p99 ${routedPaced.p99} ms`,
+    );
+    console.log(
+      `proxy at ${connections} clients, saturated: direct ${directSat.rps} req/s p50 ${directSat.p50} p99 ${directSat.p99}; routed ${routedSat.rps} req/s p50 ${routedSat.p50} p99 ${routedSat.p99} ms`,
+    );
     sim.kill('SIGTERM');
     router.kill('SIGTERM');
     await Promise.all([sim, router].map((c) => new Promise((r) => c.once('exit', r))));

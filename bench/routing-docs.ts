@@ -24,7 +24,16 @@ interface Report {
   target: { accuracyAtLeastFlagship: boolean; costFractionOfFlagship: number; costAtMost35Percent: boolean };
   curve: Array<Summary & { lambda: number }>;
   perCategory: Record<string, Record<string, Summary>>;
-  training: { chosenL2: number; validationLogLoss: Record<string, number>; validationRecords: number; lambdaCurve: Array<{ lambda: number; accuracy: number; costPerQuestion: number }>; phase1Seconds: number; trainSeconds: number; flywheelRecords: number; flywheelAnswers: number };
+  training: {
+    chosenL2: number;
+    validationLogLoss: Record<string, number>;
+    validationRecords: number;
+    lambdaCurve: Array<{ lambda: number; accuracy: number; costPerQuestion: number }>;
+    phase1Seconds: number;
+    trainSeconds: number;
+    flywheelRecords: number;
+    flywheelAnswers: number;
+  };
 }
 
 const { values } = parseArgs({
@@ -63,7 +72,7 @@ lines.push(
     ? '- Phase 2: every eval question is routed to exactly one model through the trained router (`model: "auto"`), the answer scored by `/v1/evaluate`. Baselines: every model answers every eval question directly through the simulator; each baseline then picks per question.'
     : '- Phase 2 (OFFLINE run): the trained router decides in process; outcomes from the question file.',
   '- Accuracy = mean evaluate score. Cost = USD from the response `usage` × models.json prices. Latency = simulated model latency (ttft + output tokens / tokens per second, unscaled) + router decision time.',
-  '- Baselines: always-flagship (gpt-4o), always-cheapest (lowest mean cost on train), random (uniform), round-robin, random-at-equal-cost (flagship with probability p else the cheapest, p matching the router\'s cost), oracle (cheapest correct model; upper bound).',
+  "- Baselines: always-flagship (gpt-4o), always-cheapest (lowest mean cost on train), random (uniform), round-robin, random-at-equal-cost (flagship with probability p else the cheapest, p matching the router's cost), oracle (cheapest correct model; upper bound).",
   '- APGR (RouteLLM): x = (cost − cost_cheapest)/(cost_flagship − cost_cheapest), PGR = (acc − acc_cheapest)/(acc_flagship − acc_cheapest); APGR = ∫₀¹ of the best router PGR reachable at cost ≤ x over the λ sweep. Above 1 means the router beats the flagship within its cost.',
   '',
 );
@@ -97,13 +106,16 @@ if (latency) {
 }
 lines.push('', '## Cost–quality curve', '', `![accuracy vs cost](${basename(values.in).replace(/\.json$/, '.png')})`, '');
 lines.push('| λ | accuracy | cost / question | % of gpt-4o cost |', '|---|---|---|---|');
-for (const c of r.curve) lines.push(`| ${c.lambda} | ${c.accuracy.toFixed(4)} | ${usd(c.costPerQuestion)} | ${((100 * c.costPerQuestion) / flagship.costPerQuestion).toFixed(1)}% |`);
+for (const c of r.curve)
+  lines.push(`| ${c.lambda} | ${c.accuracy.toFixed(4)} | ${usd(c.costPerQuestion)} | ${((100 * c.costPerQuestion) / flagship.costPerQuestion).toFixed(1)}% |`);
 lines.push('', '## Per category', '', '| category | n | router acc | router cost | gpt-4o acc | gpt-4o cost | oracle acc |', '|---|---|---|---|---|---|---|');
 const oracleName = Object.keys(r.baselines).find((k) => k.startsWith('oracle'))!;
 for (const [c, s] of Object.entries(r.perCategory)) {
   const router = s.router!;
   const f = s[flagshipName]!;
-  lines.push(`| ${c} | ${router.n} | ${router.accuracy.toFixed(3)} | ${usd(router.costPerQuestion)} | ${f.accuracy.toFixed(3)} | ${usd(f.costPerQuestion)} | ${s[oracleName]!.accuracy.toFixed(3)} |`);
+  lines.push(
+    `| ${c} | ${router.n} | ${router.accuracy.toFixed(3)} | ${usd(router.costPerQuestion)} | ${f.accuracy.toFixed(3)} | ${usd(f.costPerQuestion)} | ${s[oracleName]!.accuracy.toFixed(3)} |`,
+  );
 }
 lines.push('', '## Model selection (validation slice of train)', '', '| predictor | validation log loss |', '|---|---|');
 for (const [k, v] of Object.entries(r.training.validationLogLoss)) lines.push(`| ${k} | ${v.toFixed(4)} |`);

@@ -12,7 +12,14 @@ import { routingDataDir } from '../src/simulator/data.js';
 
 const { values } = parseArgs({
   options: {
-    knn: { type: 'boolean', default: false }, train: { type: 'string' }, l2: { type: 'string' }, bits: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, chars: { type: 'string' } },
+    knn: { type: 'boolean', default: false },
+    train: { type: 'string' },
+    l2: { type: 'string' },
+    bits: { type: 'string' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
+    chars: { type: 'string' },
+  },
 });
 const dir = routingDataDir();
 const models = loadModels(`${dir}/models.json`);
@@ -34,7 +41,18 @@ const { report } = trainWithReport(records, {
 const { holdout } = splitRecords(records, 0.2, 'validation');
 const ref = holdout.map((r) => [r.primary, ...r.shadows].find((a) => a.model === 'gpt-4o-2024-05-13')!);
 const reference = { accuracy: ref.reduce((s, a) => s + (a.score ?? 0), 0) / ref.length, cost: ref.reduce((s, a) => s + a.costUsd, 0) / ref.length };
-console.log(JSON.stringify({ ...report, lambdaCurve: report.lambdaCurve.map((p) => `${p.lambda}: ${p.accuracy.toFixed(4)} @ ${(p.costPerQuestion / reference.cost).toFixed(3)}`), reference, trainSeconds: (performance.now() - t0) / 1000 }, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      ...report,
+      lambdaCurve: report.lambdaCurve.map((p) => `${p.lambda}: ${p.accuracy.toFixed(4)} @ ${(p.costPerQuestion / reference.cost).toFixed(3)}`),
+      reference,
+      trainSeconds: (performance.now() - t0) / 1000,
+    },
+    null,
+    1,
+  ),
+);
 
 if (values.knn) knn();
 

@@ -15,7 +15,17 @@ import { trainWithReport } from '../src/router/training/train.js';
 import type { FlywheelRecord } from '../src/router/types.js';
 import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';
 import { writeRoutingChart } from './lib/routing-chart.js';
-import { candidatesFrom, costUsd, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion, type QuestionRecord, type SimModel } from './lib/routing-data.js';
+import {
+  candidatesFrom,
+  costUsd,
+  loadModels,
+  loadQuestions,
+  offlineAnswer,
+  offlineRecord,
+  renderQuestion,
+  type QuestionRecord,
+  type SimModel,
+} from './lib/routing-data.js';
 import { routingDataDir } from '../src/simulator/data.js';
 
 const FLAGSHIP = 'gpt-4o-2024-05-13';
@@ -204,29 +214,29 @@ async function main(): Promise<void> {
   if (!sim) {
     records = trainQs.map((q) => offlineRecord(q, models, FLAGSHIP));
   } else {
-  const genRouter: RouterHandle = await startRouter(
-    {
-      ...baseRouterConfig,
-      flywheel: {
-        mode: 'data-generation',
-        sampleRate: 1,
-        fanOut: 'all',
-        queueSize: trainQs.length + 10,
-        concurrency: 16,
-        evaluator: { kind: 'evaluate', url: sim.url, timeoutMs: 30_000 },
+    const genRouter: RouterHandle = await startRouter(
+      {
+        ...baseRouterConfig,
+        flywheel: {
+          mode: 'data-generation',
+          sampleRate: 1,
+          fanOut: 'all',
+          queueSize: trainQs.length + 10,
+          concurrency: 16,
+          evaluator: { kind: 'evaluate', url: sim.url, timeoutMs: 30_000 },
+        },
       },
-    },
-    { model: coldStartModel({ candidates, policy: { mode: 'utility', lambda: 0 }, baselineModel: FLAGSHIP }) },
-  );
-  let done = 0;
-  await pool(trainQs, concurrency, async (q) => {
-    await chat(genRouter.url, 'auto', renderQuestion(q));
-    if (++done % 1000 === 0) console.log(`  phase 1: ${done}/${trainQs.length} sent`);
-  });
-  await genRouter.flywheel.drain();
-  records = await genRouter.store.all();
-  status = (await genRouter.status()).flywheel ?? null;
-  await genRouter.close();
+      { model: coldStartModel({ candidates, policy: { mode: 'utility', lambda: 0 }, baselineModel: FLAGSHIP }) },
+    );
+    let done = 0;
+    await pool(trainQs, concurrency, async (q) => {
+      await chat(genRouter.url, 'auto', renderQuestion(q));
+      if (++done % 1000 === 0) console.log(`  phase 1: ${done}/${trainQs.length} sent`);
+    });
+    await genRouter.flywheel.drain();
+    records = await genRouter.store.all();
+    status = (await genRouter.status()).flywheel ?? null;
+    await genRouter.close();
   }
   const phase1Seconds = (performance.now() - t0) / 1000;
   const answers = records.reduce((s, r) => s + 1 + r.shadows.length, 0);
@@ -290,7 +300,10 @@ async function main(): Promise<void> {
   const flagshipSummary = summarize(flagship);
   const cheapSummary = summarize(cheap);
   // Random at equal cost: flagship with probability p, else the cheapest, p matching the router's cost.
-  const p = Math.min(1, Math.max(0, (routerSummary.costPerQuestion - cheapSummary.costPerQuestion) / (flagshipSummary.costPerQuestion - cheapSummary.costPerQuestion)));
+  const p = Math.min(
+    1,
+    Math.max(0, (routerSummary.costPerQuestion - cheapSummary.costPerQuestion) / (flagshipSummary.costPerQuestion - cheapSummary.costPerQuestion)),
+  );
   const random2 = seededRandom(2);
   const equalCostPicks = evalQs.map(() => random2() < p);
   const randomEqualCost = evalQs.map((_, i) => (equalCostPicks[i] ? at(FLAGSHIP, i) : at(cheapest, i)));
@@ -354,7 +367,9 @@ async function main(): Promise<void> {
     `${name.padEnd(44)} acc=${s.accuracy.toFixed(4)}  cost=$${s.costPerQuestion.toFixed(7)}  latency=${s.latencyMs.toFixed(0)} ms`;
   console.log(row('router', routerSummary));
   for (const [n, s] of Object.entries(baselines)) console.log(row(n, s));
-  console.log(`APGR=${result.apgr.toFixed(3)}  cost fraction of flagship=${result.target.costFractionOfFlagship.toFixed(3)}  wrote ${args.out} and ${png}  (${result.seconds.toFixed(0)} s)`);
+  console.log(
+    `APGR=${result.apgr.toFixed(3)}  cost fraction of flagship=${result.target.costFractionOfFlagship.toFixed(3)}  wrote ${args.out} and ${png}  (${result.seconds.toFixed(0)} s)`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -81,11 +81,18 @@ function resourceFor(obj: KubeObject): ResourceType {
  */
 async function applyAgentProduct(client: KubeClient): Promise<{ rt: ResourceType; namespace: string; name: string }> {
   const ns = 'ai-demo';
-  const docs = parseAllDocuments(await readFile(join(SAMPLES, 'agentproduct/petstore.yaml'), 'utf8')).map((d) => d.toJS() as KubeObject & { spec?: AgentProductSpecIn });
+  const docs = parseAllDocuments(await readFile(join(SAMPLES, 'agentproduct/petstore.yaml'), 'utf8')).map(
+    (d) => d.toJS() as KubeObject & { spec?: AgentProductSpecIn },
+  );
   const fm = { fieldManager: 'higress-ai-operator-demo', force: true };
   const document = await readFile(join(ROOT, 'test/fixtures/openapi/petstore.yaml'), 'utf8');
-  await client.apply(Resources.ConfigMap, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'petstore-openapi', namespace: ns }, data: { 'openapi.yaml': document } } as KubeObject, fm);
-  for (const secret of docs.filter((d) => d.kind === 'Secret')) await client.apply(Resources.Secret, { ...secret, metadata: { ...secret.metadata, namespace: ns } }, fm);
+  await client.apply(
+    Resources.ConfigMap,
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'petstore-openapi', namespace: ns }, data: { 'openapi.yaml': document } } as KubeObject,
+    fm,
+  );
+  for (const secret of docs.filter((d) => d.kind === 'Secret'))
+    await client.apply(Resources.Secret, { ...secret, metadata: { ...secret.metadata, namespace: ns } }, fm);
   const sample = docs.find((d) => d.kind === 'AgentProduct')!;
   const spec = structuredClone(sample.spec!);
   for (const t of spec.tools) {
@@ -96,7 +103,12 @@ async function applyAgentProduct(client: KubeClient): Promise<{ rt: ResourceType
   if (spec.agent) spec.agent.model = { pool: 'openai', name: 'gpt-4o' };
   const redis = spec.access?.redis?.service;
   if (redis) {
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: redis.name, namespace: redis.namespace ?? DEFAULT_HIGRESS_NAMESPACE }, spec: { ports: [{ name: 'redis', port: 6379 }] } };
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: redis.name, namespace: redis.namespace ?? DEFAULT_HIGRESS_NAMESPACE },
+      spec: { ports: [{ name: 'redis', port: 6379 }] },
+    };
     await client.apply(Resources.Service, service, fm);
   }
   const rt = resourceFor(sample);
@@ -170,7 +182,9 @@ async function printGenerated(client: KubeClient, namespaces: string[]): Promise
 
 /** Sends the simulator's questions to each SemanticRouter as model "auto" and shows its columns move. */
 async function showRouterLearning(client: KubeClient, samples: Array<{ rt: ResourceType; namespace: string; name: string }>, simUrl: string, forMs: number) {
-  type RouterView = Resource & { status?: { endpoint?: string; routingAccuracy?: string; datasetSize?: number; modelVersion?: string; spend?: string; effectiveKnob?: string } };
+  type RouterView = Resource & {
+    status?: { endpoint?: string; routingAccuracy?: string; datasetSize?: number; modelVersion?: string; spend?: string; effectiveKnob?: string };
+  };
   const routers = samples.filter((s) => s.rt.kind === 'SemanticRouter');
   if (routers.length === 0) return;
   say('\n# SemanticRouter learning from traffic (model "auto", questions from the simulator)');
@@ -186,7 +200,15 @@ async function showRouterLearning(client: KubeClient, samples: Array<{ rt: Resou
     for (const r of routers) {
       const o = await client.get<RouterView>(r.rt, r.name, r.namespace);
       const s = o?.status;
-      rows.push([`${r.namespace}/${r.name}`, s?.conditions?.find((c) => c.type === 'Ready')?.status ?? '-', s?.routingAccuracy ?? '-', String(s?.datasetSize ?? '-'), s?.modelVersion ?? '-', s?.spend ?? '-', s?.effectiveKnob ?? '-']);
+      rows.push([
+        `${r.namespace}/${r.name}`,
+        s?.conditions?.find((c) => c.type === 'Ready')?.status ?? '-',
+        s?.routingAccuracy ?? '-',
+        String(s?.datasetSize ?? '-'),
+        s?.modelVersion ?? '-',
+        s?.spend ?? '-',
+        s?.effectiveKnob ?? '-',
+      ]);
     }
     const text = table(rows);
     if (text !== last) say(`${text}\n`);
@@ -246,7 +268,9 @@ try {
   const pub = await himarket.waitPublished(30_000);
   say(`---\n# HiMarket (contract server at ${himarket.url}): ModelPool ai-demo/openai status.publish\n${stringify({ publish: pub ?? null }).trimEnd()}`);
   if (values.once) await shutdown(0);
-  say(`\nEverything is Ready. The operator keeps reconciling: try\n  export KUBECONFIG=${conn.kubeconfigPath}\n  kubectl get modelpools -A\nCtrl-C stops the operator${controlPlane ? ' and the control plane' : ''}.`);
+  say(
+    `\nEverything is Ready. The operator keeps reconciling: try\n  export KUBECONFIG=${conn.kubeconfigPath}\n  kubectl get modelpools -A\nCtrl-C stops the operator${controlPlane ? ' and the control plane' : ''}.`,
+  );
 } catch (err) {
   process.stderr.write(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   await shutdown(1);

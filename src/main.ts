@@ -73,7 +73,14 @@ async function runOperator(argv: string[]): Promise<void> {
   });
   installShutdownHandlers([{ name: 'operator', run: () => operator.stop() }], { logger: log });
   log.info(
-    { identity, leaderElection: leaderElect, health: operator.healthAddress?.port, metrics: operator.metricsAddress?.port, higressNamespace, higressNamespaceOnly: values['higress-namespace-only'] },
+    {
+      identity,
+      leaderElection: leaderElect,
+      health: operator.healthAddress?.port,
+      metrics: operator.metricsAddress?.port,
+      higressNamespace,
+      higressNamespaceOnly: values['higress-namespace-only'],
+    },
     'operator started',
   );
 }

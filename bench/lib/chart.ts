@@ -69,7 +69,9 @@ export function renderChartSvg(series: Series[], o: ChartOptions): string {
       // Labels near the right edge grow leftwards so they stay inside the plot.
       const right = sx(p.x) > W - m.r - 140;
       if (p.label) {
-        out.push(`<text x="${sx(p.x) + (right ? -7 : 7)}" y="${sy(p.y) - 6}" font-size="10" fill="${s.color}" text-anchor="${right ? 'end' : 'start'}">${esc(p.label)}</text>`);
+        out.push(
+          `<text x="${sx(p.x) + (right ? -7 : 7)}" y="${sy(p.y) - 6}" font-size="10" fill="${s.color}" text-anchor="${right ? 'end' : 'start'}">${esc(p.label)}</text>`,
+        );
       }
     }
     const ly = m.t + 10 + i * 20;

@@ -26,7 +26,12 @@ export function writeRoutingChart(report: RoutingChartInput, path: string): void
       line: false,
       points: [{ x: report.router.costPerQuestion, y: report.router.accuracy, label: policy.mode === 'utility' ? `λ=${policy.lambda}` : 'threshold' }],
     },
-    { name: 'single models', color: '#1f77b4', line: false, points: Object.entries(report.singleModels).map(([n, s]) => ({ x: s.costPerQuestion, y: s.accuracy, label: n })) },
+    {
+      name: 'single models',
+      color: '#1f77b4',
+      line: false,
+      points: Object.entries(report.singleModels).map(([n, s]) => ({ x: s.costPerQuestion, y: s.accuracy, label: n })),
+    },
     {
       name: 'random baselines',
       color: '#2ca02c',

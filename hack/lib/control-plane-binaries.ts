@@ -82,8 +82,7 @@ export async function ensureControlPlaneBinaries(log: (line: string) => void = (
   const versions = await readControlPlaneVersions();
   const root = cacheRoot();
   const etcd = process.env.ETCD_BIN ?? join(root, `etcd-${versions.etcd}`, 'etcd');
-  const kubeApiserver =
-    process.env.KUBE_APISERVER_BIN ?? join(root, `kube-apiserver-${versions.kube}`, 'kube-apiserver');
+  const kubeApiserver = process.env.KUBE_APISERVER_BIN ?? join(root, `kube-apiserver-${versions.kube}`, 'kube-apiserver');
   const overridden = process.env.ETCD_BIN !== undefined && process.env.KUBE_APISERVER_BIN !== undefined;
   if (!overridden) await runEnsureScript(log);
   for (const bin of [etcd, kubeApiserver]) {

@@ -191,21 +191,26 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
   const etcdEndpoint = `http://127.0.0.1:${etcdClientPort}`;
   const etcdPeer = `http://127.0.0.1:${etcdPeerPort}`;
 
-  const etcd = new ManagedProcess('etcd', binaries.etcd, [
-    '--name=harness',
-    `--data-dir=${join(dataDir, 'etcd')}`,
-    `--listen-client-urls=${etcdEndpoint}`,
-    `--advertise-client-urls=${etcdEndpoint}`,
-    `--listen-peer-urls=${etcdPeer}`,
-    `--initial-advertise-peer-urls=${etcdPeer}`,
-    `--initial-cluster=harness=${etcdPeer}`,
-    // Test data is thrown away; fsync per write would make every apiserver write pay disk latency.
-    '--unsafe-no-fsync',
-    // A single member has no peers to lose; the default 1 s election timeout only delays the first leader.
-    '--heartbeat-interval=10',
-    '--election-timeout=100',
-    '--log-level=warn',
-  ], join(dataDir, 'etcd.log'));
+  const etcd = new ManagedProcess(
+    'etcd',
+    binaries.etcd,
+    [
+      '--name=harness',
+      `--data-dir=${join(dataDir, 'etcd')}`,
+      `--listen-client-urls=${etcdEndpoint}`,
+      `--advertise-client-urls=${etcdEndpoint}`,
+      `--listen-peer-urls=${etcdPeer}`,
+      `--initial-advertise-peer-urls=${etcdPeer}`,
+      `--initial-cluster=harness=${etcdPeer}`,
+      // Test data is thrown away; fsync per write would make every apiserver write pay disk latency.
+      '--unsafe-no-fsync',
+      // A single member has no peers to lose; the default 1 s election timeout only delays the first leader.
+      '--heartbeat-interval=10',
+      '--election-timeout=100',
+      '--log-level=warn',
+    ],
+    join(dataDir, 'etcd.log'),
+  );
   const processes: ManagedProcess[] = [etcd];
   let watchdogPid: number | undefined;
   const stopAll = async (): Promise<void> => {
@@ -224,28 +229,33 @@ async function startOnce(dataDir: string, ownsDataDir: boolean, opts: StartContr
     log(`etcd ready on ${etcdEndpoint} after ${Date.now() - started} ms`);
 
     const certDir = join(pkiDir, 'serving');
-    const apiserver = new ManagedProcess('kube-apiserver', binaries.kubeApiserver, [
-      `--etcd-servers=${etcdEndpoint}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
-      // Self-signed serving cert + CA written here on start; 127.0.0.1 is in its SANs via --advertise-address.
-      `--cert-dir=${certDir}`,
-      '--authorization-mode=RBAC',
-      `--token-auth-file=${tokenFile}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${saPublic}`,
-      `--service-account-signing-key-file=${saPrivate}`,
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      // The default "lease" reconciler would try to publish 127.0.0.1 as the kubernetes Service endpoint,
-      // which endpoint validation rejects (loopback) and logs forever.
-      '--endpoint-reconciler-type=none',
-      '--profiling=false',
-      // As on OpenShift and hardened clusters: setting blockOwnerDeletion needs `update` on the owner's
-      // finalizers subresource, so the operator's generated RBAC is proven against it.
-      '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
-      ...(opts.apiserverArgs ?? []),
-    ], join(dataDir, 'kube-apiserver.log'));
+    const apiserver = new ManagedProcess(
+      'kube-apiserver',
+      binaries.kubeApiserver,
+      [
+        `--etcd-servers=${etcdEndpoint}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        // Self-signed serving cert + CA written here on start; 127.0.0.1 is in its SANs via --advertise-address.
+        `--cert-dir=${certDir}`,
+        '--authorization-mode=RBAC',
+        `--token-auth-file=${tokenFile}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${saPublic}`,
+        `--service-account-signing-key-file=${saPrivate}`,
+        `--service-cluster-ip-range=${SERVICE_CIDR}`,
+        // The default "lease" reconciler would try to publish 127.0.0.1 as the kubernetes Service endpoint,
+        // which endpoint validation rejects (loopback) and logs forever.
+        '--endpoint-reconciler-type=none',
+        '--profiling=false',
+        // As on OpenShift and hardened clusters: setting blockOwnerDeletion needs `update` on the owner's
+        // finalizers subresource, so the operator's generated RBAC is proven against it.
+        '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
+        ...(opts.apiserverArgs ?? []),
+      ],
+      join(dataDir, 'kube-apiserver.log'),
+    );
     processes.push(apiserver);
     // From here on a dying parent (even mid-start) takes both servers with it.
     watchdogPid = startWatchdog(

@@ -52,7 +52,9 @@ export async function readCrdFile(file: string): Promise<RawCrd[]> {
     if (value === null || value === undefined) continue;
     const object = value as Partial<RawCrd>;
     if (object.kind !== 'CustomResourceDefinition' || object.apiVersion !== 'apiextensions.k8s.io/v1') {
-      throw new Error(`${file}: expected only apiextensions.k8s.io/v1 CustomResourceDefinition documents, got ${String(object.apiVersion)}/${String(object.kind)}`);
+      throw new Error(
+        `${file}: expected only apiextensions.k8s.io/v1 CustomResourceDefinition documents, got ${String(object.apiVersion)}/${String(object.kind)}`,
+      );
     }
     if (typeof object.metadata?.name !== 'string' || typeof object.spec !== 'object' || object.spec === null) {
       throw new Error(`${file}: CustomResourceDefinition without metadata.name or spec`);

@@ -24,13 +24,7 @@ export class RawRequestError extends Error {
  * not know in their wire spelling (a raw CRD's `x-kubernetes-validations`, for example), so YAML files are sent
  * through here untouched.
  */
-export async function rawRequest(
-  kc: KubeConfig,
-  method: string,
-  path: string,
-  body?: unknown,
-  contentType = 'application/json',
-): Promise<RawResponse> {
+export async function rawRequest(kc: KubeConfig, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RawResponse> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(path, cluster.server);

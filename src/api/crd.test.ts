@@ -56,10 +56,9 @@ describe('toStructuralSchema', () => {
 
   it('drops additionalProperties:false, keeps enums, bounds, defaults, descriptions and CEL rules', () => {
     const s = toStructuralSchema(
-      withCel(
-        z.strictObject({ e: z.enum(['a', 'b']).default('a').describe('an enum'), n: z.int().min(1).max(9) }),
-        [{ rule: 'self.n > 0', message: 'positive' }],
-      ),
+      withCel(z.strictObject({ e: z.enum(['a', 'b']).default('a').describe('an enum'), n: z.int().min(1).max(9) }), [
+        { rule: 'self.n > 0', message: 'positive' },
+      ]),
     );
     expect(s.additionalProperties).toBeUndefined();
     expect(s.properties?.e).toEqual({ type: 'string', description: 'an enum', default: 'a', enum: ['a', 'b'] });

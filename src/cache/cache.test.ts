@@ -64,7 +64,10 @@ describe('verifier', () => {
 
   it('picks the lowest score whose calibrated wrong share is within delta', () => {
     // 400 right hits scored 0.9..1, then 100 wrong ones mixed into 0.5..0.6.
-    const scored = [...Array.from({ length: 400 }, (_, i) => ({ score: 0.9 + i / 4000, label: 1 as const })), ...Array.from({ length: 100 }, (_, i) => ({ score: 0.5 + i / 1000, label: 0 as const }))];
+    const scored = [
+      ...Array.from({ length: 400 }, (_, i) => ({ score: 0.9 + i / 4000, label: 1 as const })),
+      ...Array.from({ length: 100 }, (_, i) => ({ score: 0.5 + i / 1000, label: 0 as const })),
+    ];
     const fitted = fitVerifier(
       Array.from({ length: 200 }, (_, i) => ({ features: Float64Array.from(FEATURE_NAMES, () => (i % 2 ? 0.9 : 0.2)), label: (i % 2) as 0 | 1 })),
       { embedder: 'test' },
@@ -83,12 +86,21 @@ describe('verifier', () => {
 });
 
 describe('reply codec', () => {
-  const completion = { id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there, this is a longer cached answer.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 } };
+  const completion = {
+    id: 'c1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there, this is a longer cached answer.' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 },
+  };
 
   it('stores plain answers, refuses tool calls and truncated ones', () => {
     expect(replyFromJson(completion, 20)).toMatchObject({ promptTokens: 5, completionTokens: 9 });
     expect(replyFromJson({ ...completion, choices: [{ ...completion.choices[0], finish_reason: 'length' }] }, 20)).toBeUndefined();
-    expect(replyFromJson({ ...completion, choices: [{ index: 0, message: { role: 'assistant', content: 'x', tool_calls: [] }, finish_reason: 'stop' }] }, 20)).toBeUndefined();
+    expect(
+      replyFromJson({ ...completion, choices: [{ index: 0, message: { role: 'assistant', content: 'x', tool_calls: [] }, finish_reason: 'stop' }] }, 20),
+    ).toBeUndefined();
   });
 
   it('replays as SSE frames that assemble back into the same answer', () => {
@@ -104,7 +116,14 @@ describe('reply codec', () => {
 describe('semantic cache (memory store, hashing embedder)', () => {
   const reply = { completion: { id: 'x', choices: [] }, promptTokens: 10, completionTokens: 100 };
   const open = (store = new MemoryCacheStore(100)) =>
-    new SemanticCache({ store, embedder: new HashingEmbedder(256), verifier: uncalibratedVerifier('hashing', 0.9), delta: 0.03, ttlSeconds: 60, price: () => ({ pricePer1MInput: 1, pricePer1MOutput: 10 }) });
+    new SemanticCache({
+      store,
+      embedder: new HashingEmbedder(256),
+      verifier: uncalibratedVerifier('hashing', 0.9),
+      delta: 0.03,
+      ttlSeconds: 60,
+      price: () => ({ pricePer1MInput: 1, pricePer1MOutput: 10 }),
+    });
 
   it('hits exactly, counts savings, invalidates by prefix and learns a per-entry bound', async () => {
     const cache = open();
@@ -124,7 +143,14 @@ describe('semantic cache (memory store, hashing embedder)', () => {
   it('follows the store when it evicts (size limit) and drops expired entries', async () => {
     let now = 1_000;
     const store = new MemoryCacheStore(1, () => now);
-    const cache = new SemanticCache({ store, embedder: new HashingEmbedder(64), verifier: uncalibratedVerifier('hashing'), delta: 0.03, ttlSeconds: 1, now: () => now });
+    const cache = new SemanticCache({
+      store,
+      embedder: new HashingEmbedder(64),
+      verifier: uncalibratedVerifier('hashing'),
+      delta: 0.03,
+      ttlSeconds: 1,
+      now: () => now,
+    });
     await cache.store(keyRequest('a', 'm', [user('first question')])!, reply);
     await cache.store(keyRequest('a', 'm', [user('second question')])!, reply);
     expect(cache.entries).toBe(1);

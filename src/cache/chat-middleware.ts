@@ -158,7 +158,14 @@ export class CacheMiddleware {
     }
     if (path === '/cache/feedback') {
       if (typeof body.key !== 'string' || typeof body.score !== 'number') {
-        send(400, { error: { message: "feedback needs 'key' and 'score' (from the x-cache-key / x-cache-score headers of the wrong hit)", type: 'invalid_request_error', param: null, code: 'invalid_request' } });
+        send(400, {
+          error: {
+            message: "feedback needs 'key' and 'score' (from the x-cache-key / x-cache-score headers of the wrong hit)",
+            type: 'invalid_request_error',
+            param: null,
+            code: 'invalid_request',
+          },
+        });
         return true;
       }
       send(200, { updated: await this.cache.reportWrong(body.key, body.score) });
@@ -166,7 +173,14 @@ export class CacheMiddleware {
     }
     const what = invalidationOf(body);
     if (!what) {
-      send(400, { error: { message: "invalidate needs one of 'key', 'prefix', 'consumer' (+ optional 'model') or 'all: true'", type: 'invalid_request_error', param: null, code: 'invalid_request' } });
+      send(400, {
+        error: {
+          message: "invalidate needs one of 'key', 'prefix', 'consumer' (+ optional 'model') or 'all: true'",
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_request',
+        },
+      });
       return true;
     }
     send(200, { removed: await this.cache.invalidate(what) });

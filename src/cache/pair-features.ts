@@ -59,7 +59,10 @@ function hasNegation(text: string): boolean {
 }
 
 function questionWord(text: string): string {
-  const words = text.toLowerCase().split(/[^\p{L}]+/u).filter(Boolean);
+  const words = text
+    .toLowerCase()
+    .split(/[^\p{L}]+/u)
+    .filter(Boolean);
   for (const w of words.slice(0, 4)) if (QUESTION_WORDS.includes(w)) return w;
   return '';
 }

@@ -129,7 +129,9 @@ export function replaySse(reply: CachedReply, id: string, opts: { includeUsage?:
   for (const p of pieces(h.content)) frames.push(chunk({ content: p }, null));
   frames.push(chunk({}, 'stop'));
   if (opts.includeUsage) {
-    frames.push(`data: ${JSON.stringify({ id: h.id, object: 'chat.completion.chunk', created: h.created, model: h.model, choices: [], usage: ZERO_USAGE })}\n\n`);
+    frames.push(
+      `data: ${JSON.stringify({ id: h.id, object: 'chat.completion.chunk', created: h.created, model: h.model, choices: [], usage: ZERO_USAGE })}\n\n`,
+    );
   }
   frames.push('data: [DONE]\n\n');
   return frames;

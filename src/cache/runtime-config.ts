@@ -44,7 +44,10 @@ export const cacheRuntimeSchema = z.object({
 });
 export type CacheRuntimeConfig = z.infer<typeof cacheRuntimeSchema>;
 
-export async function openCache(config: CacheRuntimeConfig, opts: { env?: NodeJS.ProcessEnv; price?: (model: string) => Price | undefined } = {}): Promise<CacheMiddleware> {
+export async function openCache(
+  config: CacheRuntimeConfig,
+  opts: { env?: NodeJS.ProcessEnv; price?: (model: string) => Price | undefined } = {},
+): Promise<CacheMiddleware> {
   const env = opts.env ?? process.env;
   const e = config.embedding;
   const embedder = await openEmbedder(
@@ -53,11 +56,15 @@ export async function openCache(config: CacheRuntimeConfig, opts: { env?: NodeJS
   let verifier: Verifier;
   if (config.verifierPath) {
     verifier = new Verifier(verifierModelSchema.parse(JSON.parse(readFileSync(config.verifierPath, 'utf8'))));
-    if (verifier.model.embedder !== embedder.name) log.warn({ trained: verifier.model.embedder, using: embedder.name }, 'verifier was trained on another embedder');
+    if (verifier.model.embedder !== embedder.name)
+      log.warn({ trained: verifier.model.embedder, using: embedder.name }, 'verifier was trained on another embedder');
     // On Quora pairs with MiniLM the calibration certifies nothing below δ ≈ 0.18 (docs/evaluation/cache.md):
     // say so at start rather than leave an operator wondering why no semantic hit is ever served.
     if (verifier.thresholdFor(config.delta) === Infinity) {
-      log.warn({ delta: config.delta, minCertifiableDelta: verifier.minCertifiableDelta() }, 'delta is below what the verifier calibration can certify: only exact-match hits are served');
+      log.warn(
+        { delta: config.delta, minCertifiableDelta: verifier.minCertifiableDelta() },
+        'delta is below what the verifier calibration can certify: only exact-match hits are served',
+      );
     }
   } else {
     verifier = uncalibratedVerifier(embedder.name);
@@ -66,9 +73,24 @@ export async function openCache(config: CacheRuntimeConfig, opts: { env?: NodeJS
   let store: CacheStore;
   if (config.redis) {
     const r = config.redis;
-    const redis = new RedisCacheStore({ host: r.host, port: r.port, database: r.database, username: r.username, password: r.passwordEnv ? env[r.passwordEnv] : undefined, keyPrefix: r.keyPrefix });
+    const redis = new RedisCacheStore({
+      host: r.host,
+      port: r.port,
+      database: r.database,
+      username: r.username,
+      password: r.passwordEnv ? env[r.passwordEnv] : undefined,
+      keyPrefix: r.keyPrefix,
+    });
     store = redis;
-    const cache = new SemanticCache({ store, embedder, verifier, delta: config.delta, ttlSeconds: config.ttlSeconds, semantic: config.semantic, price: opts.price });
+    const cache = new SemanticCache({
+      store,
+      embedder,
+      verifier,
+      delta: config.delta,
+      ttlSeconds: config.ttlSeconds,
+      semantic: config.semantic,
+      price: opts.price,
+    });
     // After every (re)connection the index follows what Redis holds (empty after a Redis restart).
     redis.onReady(() => void cache.resync());
     await redis.ready().catch(() => log.warn('redis not reachable yet; cache serves misses until it is'));
@@ -76,6 +98,14 @@ export async function openCache(config: CacheRuntimeConfig, opts: { env?: NodeJS
     return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
   }
   store = new MemoryCacheStore(config.maxEntries);
-  const cache = new SemanticCache({ store, embedder, verifier, delta: config.delta, ttlSeconds: config.ttlSeconds, semantic: config.semantic, price: opts.price });
+  const cache = new SemanticCache({
+    store,
+    embedder,
+    verifier,
+    delta: config.delta,
+    ttlSeconds: config.ttlSeconds,
+    semantic: config.semantic,
+    price: opts.price,
+  });
   return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
 }

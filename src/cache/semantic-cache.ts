@@ -53,7 +53,11 @@ export interface SemanticCacheOptions {
 
 export type LookupResult =
   | { hit: true; kind: 'exact' | 'semantic'; entry: CacheEntry; score: number }
-  | { hit: false; why: 'NoQuestion' | 'Empty' | 'BelowThreshold' | 'Uncovered' | 'StoreUnavailable' | 'EmbeddingFailed' | 'SemanticDisabled'; vector?: Float32Array };
+  | {
+      hit: false;
+      why: 'NoQuestion' | 'Empty' | 'BelowThreshold' | 'Uncovered' | 'StoreUnavailable' | 'EmbeddingFailed' | 'SemanticDisabled';
+      vector?: Float32Array;
+    };
 
 export interface CacheStats {
   lookups: number;

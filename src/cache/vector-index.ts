@@ -157,7 +157,8 @@ export class VectorIndex {
   /** Exact search, for measuring the approximate one's recall. */
   searchExact(q: Float32Array, k = 1): Neighbour[] {
     const top = new TopK(k);
-    for (const list of this.lists) for (let p = 0; p < list.size; p++) top.offer(list.ids[p] as string, dotAt(q, list.data, p * this.dimensions, this.dimensions));
+    for (const list of this.lists)
+      for (let p = 0; p < list.size; p++) top.offer(list.ids[p] as string, dotAt(q, list.data, p * this.dimensions, this.dimensions));
     return top.items;
   }
 

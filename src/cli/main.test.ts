@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 // The CLI as users run it (through tsx, as `npm run cli` does): exit codes and what it prints.
 const ROOT = join(import.meta.dirname ?? process.cwd(), '../..');
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 
 describe('higress-ai-operator CLI', () => {
   it('scaffold → preview round trip on a real document', () => {

@@ -98,7 +98,8 @@ export class HiMarketConnectionController {
     const consoleUser = secretValue(this.deps.secrets, namespace, consoleRef.name, consoleRef.usernameKey);
     const consolePassword = secretValue(this.deps.secrets, namespace, consoleRef.name, consoleRef.passwordKey);
     if (typeof creds === 'string' || consoleUser === undefined || consolePassword === undefined) {
-      const message = typeof creds === 'string' ? creds : `Secret ${namespace}/${consoleRef.name} needs keys ${consoleRef.usernameKey} and ${consoleRef.passwordKey}`;
+      const message =
+        typeof creds === 'string' ? creds : `Secret ${namespace}/${consoleRef.name} needs keys ${consoleRef.usernameKey} and ${consoleRef.passwordKey}`;
       await this.write(conn, {}, { type: READY, status: 'False', reason: 'SecretMissing', message });
       return; // the Secret watch brings us back
     }
@@ -106,7 +107,12 @@ export class HiMarketConnectionController {
     const pollMs = spec.pollSeconds * 1000;
     try {
       const status = await this.check(himarket, spec, { username: consoleUser, password: consolePassword });
-      const ready: ConditionInput = { type: READY, status: 'True', reason: 'Connected', message: `gateway ${spec.gateway.name} is ${status.gatewayId}; ${status.portals?.length ?? 0} portal(s)` };
+      const ready: ConditionInput = {
+        type: READY,
+        status: 'True',
+        reason: 'Connected',
+        message: `gateway ${spec.gateway.name} is ${status.gatewayId}; ${status.portals?.length ?? 0} portal(s)`,
+      };
       if (!isReady(conn)) this.deps.event?.(conn, 'Normal', 'Connected', ready.message);
       await this.write(conn, status, ready);
       return { requeueAfterMs: pollMs };
@@ -123,7 +129,12 @@ export class HiMarketConnectionController {
           ...(reachable ? { authenticated } : {}),
           ...(conn.status?.gatewayId ? { gatewayId: conn.status.gatewayId } : {}),
           ...(conn.status?.portals ? { portals: conn.status.portals } : {}),
-          lastError: { reason: e.reason, message: e.message, ...(e.details.httpStatus ? { httpStatus: e.details.httpStatus } : {}), ...(e.details.code ? { code: e.details.code } : {}) },
+          lastError: {
+            reason: e.reason,
+            message: e.message,
+            ...(e.details.httpStatus ? { httpStatus: e.details.httpStatus } : {}),
+            ...(e.details.code ? { code: e.details.code } : {}),
+          },
         },
         condition,
       );
@@ -133,7 +144,11 @@ export class HiMarketConnectionController {
     }
   }
 
-  private async check(himarket: HiMarketClient, spec: HiMarketConnectionSpec, console: { username: string; password: string }): Promise<HiMarketConnectionStatus> {
+  private async check(
+    himarket: HiMarketClient,
+    spec: HiMarketConnectionSpec,
+    console: { username: string; password: string },
+  ): Promise<HiMarketConnectionStatus> {
     await himarket.whoAmI();
     const { gateway } = await himarket.ensureGateway({
       gatewayName: spec.gateway.name,

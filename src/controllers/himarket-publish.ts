@@ -70,7 +70,11 @@ export class HiMarketPublishController<T extends PublishableObject> {
     const ns = conn.metadata.namespace ?? '';
     return this.deps.adapter.informer.store
       .byNamespace(ns)
-      .filter((o) => (o.spec.publish as PublishSpec | undefined)?.connectionRef?.name === conn.metadata.name || o.metadata.annotations?.[CONNECTION_ANNOTATION] === conn.metadata.name)
+      .filter(
+        (o) =>
+          (o.spec.publish as PublishSpec | undefined)?.connectionRef?.name === conn.metadata.name ||
+          o.metadata.annotations?.[CONNECTION_ANNOTATION] === conn.metadata.name,
+      )
       .map((o) => makeKey(ns, o.metadata.name ?? ''));
   }
 
@@ -105,7 +109,8 @@ export class HiMarketPublishController<T extends PublishableObject> {
     const current = await addFinalizer(client, adapter.resource, obj, PUBLISH_FINALIZER);
     const { namespace, name } = parseKey(makeKey(obj.metadata.namespace, obj.metadata.name ?? ''));
     const conn = this.deps.connections.store.get(makeKey(namespace, spec.connectionRef.name));
-    if (!conn) return void (await this.writeCondition(current, 'ConnectionNotFound', `HiMarketConnection ${namespace}/${spec.connectionRef.name} does not exist`));
+    if (!conn)
+      return void (await this.writeCondition(current, 'ConnectionNotFound', `HiMarketConnection ${namespace}/${spec.connectionRef.name} does not exist`));
     const connReady = conn.status?.conditions?.find((c) => c.type === 'Ready');
     if (connReady && REFUSED.has(connReady.reason)) {
       // Every owner logging in with credentials HiMarket just refused would only multiply the refusals.
@@ -120,7 +125,11 @@ export class HiMarketPublishController<T extends PublishableObject> {
     if (typeof creds === 'string') return void (await this.writeCondition(current, 'SecretMissing', creds));
     const portals = resolvePortals(spec, resolved);
     if (portals.unknown.length) {
-      return void (await this.writeCondition(current, 'UnknownPortal', `portals ${portals.unknown.join(', ')} are not in HiMarketConnection ${spec.connectionRef.name} (spec.portals)`));
+      return void (await this.writeCondition(
+        current,
+        'UnknownPortal',
+        `portals ${portals.unknown.join(', ')} are not in HiMarketConnection ${spec.connectionRef.name} (spec.portals)`,
+      ));
     }
 
     const { invalid, ...choice } = adapter.describe(obj, spec);

@@ -74,7 +74,11 @@ export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number }
       makeKey(c.metadata.namespace, c.spec.credentialsSecretRef.name),
       makeKey(c.metadata.namespace, c.spec.gateway.consoleCredentialsSecretRef.name),
     ]);
-  connections.addEventHandler({ onAdd: track, onUpdate: (_o, n) => track(n), onDelete: (c) => secrets.setReferences(makeKey(c.metadata.namespace, c.metadata.name), []) });
+  connections.addEventHandler({
+    onAdd: track,
+    onUpdate: (_o, n) => track(n),
+    onDelete: (c) => secrets.setReferences(makeKey(c.metadata.namespace, c.metadata.name), []),
+  });
 
   const sessions = new HiMarketSessions();
   const events = new EventRecorder(mgr.client, { logger: log });

@@ -1,6 +1,14 @@
 import { errorMessage } from '../util/errors.js';
 import { domainConfigMap } from '../higress/console/ai-route.js';
-import { CONSOLE_PLUGINS, CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION, syncSharedPlugin, type ConsolePluginName, type PluginShare, type SharedWasmPlugin } from '../higress/console/shared-plugins.js';
+import {
+  CONSOLE_PLUGINS,
+  CREATED_BY_ANNOTATION,
+  ENTRY_OWNERS_ANNOTATION,
+  syncSharedPlugin,
+  type ConsolePluginName,
+  type PluginShare,
+  type SharedWasmPlugin,
+} from '../higress/console/shared-plugins.js';
 import type { KubeClient } from '../kube/client.js';
 import { reasonOf } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
@@ -78,7 +86,15 @@ export async function syncGateway(
     // absence) alone.
     const annotations = cached?.metadata.annotations;
     if (!desired.size && !annotations?.[ENTRY_OWNERS_ANNOTATION]?.includes(`"${KIND}/`) && annotations?.[CREATED_BY_ANNOTATION] === undefined) return;
-    const result = await syncSharedPlugin(deps.client, { namespace: gw, plugin: CONSOLE_PLUGINS[name], desired, release, cached, image: deps.pluginImage, reliedOn });
+    const result = await syncSharedPlugin(deps.client, {
+      namespace: gw,
+      plugin: CONSOLE_PLUGINS[name],
+      desired,
+      release,
+      cached,
+      image: deps.pluginImage,
+      reliedOn,
+    });
     for (const [owner, message] of result.conflicts) {
       const m = conflicts.get(owner) ?? new Map<string, string>();
       m.set(`WasmPlugin/${name}`, message);

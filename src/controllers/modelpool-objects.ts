@@ -86,8 +86,14 @@ export class PoolObjects {
     }
     const items: [ResourceType, Informer<KubeObject>, KubeObject][] = [
       [Resources.ConfigMap, this.informers.configMaps, route.configMap],
-      ...route.ingresses.map((i) => [Resources.Ingress, this.informers.ingresses, i as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject]),
-      ...(filters ? route.envoyFilters.map((f) => [Resources.EnvoyFilter, this.informers.envoyFilters, f as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject]) : []),
+      ...route.ingresses.map(
+        (i) => [Resources.Ingress, this.informers.ingresses, i as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject],
+      ),
+      ...(filters
+        ? route.envoyFilters.map(
+            (f) => [Resources.EnvoyFilter, this.informers.envoyFilters, f as unknown as KubeObject] as [ResourceType, Informer<KubeObject>, KubeObject],
+          )
+        : []),
     ];
     const applyOne = async ([rt, informer, desired]: [ResourceType, Informer<KubeObject>, KubeObject]): Promise<void> => {
       const name = desired.metadata.name ?? '';

@@ -108,7 +108,9 @@ export class PoolObserver {
 
   private async checkCrds(): Promise<{ missing: string[]; envoyFilters: boolean }> {
     const at = Date.now();
-    const present = await Promise.all([...HIGRESS_CRDS, ENVOYFILTER_CRD].map(async (crd) => (await this.deps.client.get(Resources.CustomResourceDefinition, crd)) !== undefined));
+    const present = await Promise.all(
+      [...HIGRESS_CRDS, ENVOYFILTER_CRD].map(async (crd) => (await this.deps.client.get(Resources.CustomResourceDefinition, crd)) !== undefined),
+    );
     const check = { at, missing: HIGRESS_CRDS.filter((_, i) => !present[i]), envoyFilters: present[HIGRESS_CRDS.length]! };
     this.crdCheck = check;
     return check;
@@ -131,14 +133,18 @@ export class PoolObserver {
     const gw = gatewayNamespaceOf(pool);
     const secretVersions = secretNamesOf(pool).map((n) => `${n}@${this.deps.secrets.store.get(makeKey(ns, n))?.metadata.resourceVersion ?? '-'}`);
     const hit = this.renderCache.get(key);
-    const routeVersions = (hit?.render?.routes ?? []).map((r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`);
+    const routeVersions = (hit?.render?.routes ?? []).map(
+      (r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`,
+    );
     const inputs = [...secretVersions, ...routeVersions, fallbackRoutes ? 'fallback' : ''].join(',');
     if (hit && hit.pool === pool && hit.inputs === inputs) return hit.render;
     const parsed = modelPoolSpecSchema.safeParse(pool.spec);
     let render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool, hit?.render), { fallbackRoutes }) : undefined;
     // A first render does not know its route names yet; render again once, now reading their grants.
     if (render && !hit?.render) render = renderModelPool({ ...pool, spec: parsed.data! }, this.observedFor(pool, render), { fallbackRoutes });
-    const after = (render?.routes ?? []).map((r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`);
+    const after = (render?.routes ?? []).map(
+      (r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`,
+    );
     this.renderCache.set(key, { pool, inputs: [...secretVersions, ...after, fallbackRoutes ? 'fallback' : ''].join(','), render });
     return render;
   }
@@ -194,7 +200,8 @@ export class PoolObserver {
       }
       for (const r of share.rules ?? []) if (index.rules.get(ruleKey(r)) !== stableStringify(r)) return `rule in WasmPlugin ${name}`;
       for (const r of share.seedRules ?? []) if (!index.rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
-      for (const [k, v] of Object.entries(share.defaults ?? {})) if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;
+      for (const [k, v] of Object.entries(share.defaults ?? {}))
+        if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;
     }
     return undefined;
   }

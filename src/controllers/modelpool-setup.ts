@@ -41,7 +41,10 @@ export function secretsReferencedBy(pool: ModelPoolObject): string[] {
  * WasmPlugins and EnvoyFilters are watched without a label selector: the console-owned plugins carry no
  * label of ours, and the console rewrites a route's EnvoyFilter without our labels.
  */
-export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptions = {}): { controller: Controller<ModelPoolObject>; reconciler: ModelPoolController } {
+export function setupModelPoolController(
+  mgr: Manager,
+  opts: ModelPoolSetupOptions = {},
+): { controller: Controller<ModelPoolObject>; reconciler: ModelPoolController } {
   const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
   const ingresses = mgr.gatewayInformer<KubeObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
   const wasmPlugins = mgr.gatewayInformer<SharedWasmPlugin>(Resources.WasmPlugin, { optional: true });
@@ -138,7 +141,10 @@ export function setupModelPoolController(mgr: Manager, opts: ModelPoolSetupOptio
       // The legacy aggregated plugins go once the last `aiop-*` route of the gateway is gone (modelpool-gateway.ts
       // deleteLegacy): that route's deletion event must bring the gateway back, the prune that issued it may have
       // run the gateway while the cache still held the route.
-      secondaryWatch(ingresses, (i) => [...ownedBy(i), ...(i.metadata.name?.startsWith('aiop-') && ownedBy(i).length ? [GATEWAY_PREFIX + (i.metadata.namespace ?? '')] : [])]),
+      secondaryWatch(ingresses, (i) => [
+        ...ownedBy(i),
+        ...(i.metadata.name?.startsWith('aiop-') && ownedBy(i).length ? [GATEWAY_PREFIX + (i.metadata.namespace ?? '')] : []),
+      ]),
       secondaryWatch(envoyFilters, ownedBy),
       secondaryWatch(configMaps, (cm) => {
         const owner = aiRouteOwner(cm);

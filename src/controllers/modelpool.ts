@@ -14,7 +14,16 @@ import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reco
 import type { PoolRender } from '../reconcilers/modelpool.js';
 import { syncGateway } from './modelpool-gateway.js';
 import { derivedNames, PoolObjects, type ApplyOutcome, type ConfigMapObject } from './modelpool-objects.js';
-import { ENVOYFILTER_CRD, HIGRESS_CRDS, gatewayNamespaceOf, PoolObserver, secretNamesOf, type ModelPoolObject, type ObserverDeps, type SecretCache } from './modelpool-observe.js';
+import {
+  ENVOYFILTER_CRD,
+  HIGRESS_CRDS,
+  gatewayNamespaceOf,
+  PoolObserver,
+  secretNamesOf,
+  type ModelPoolObject,
+  type ObserverDeps,
+  type SecretCache,
+} from './modelpool-observe.js';
 import { modelPoolResource } from './resources.js';
 
 export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCache, type SecretObject } from './modelpool-observe.js';
@@ -141,7 +150,9 @@ export class ModelPoolController {
     if (waitingFor) this.deps.enqueue(GATEWAY_PREFIX + gw);
 
     // A held route ConfigMap means the whole route (its Ingresses too) is someone else's.
-    const held = new Set([...applied.conflicts.keys()].flatMap((k) => (k.startsWith('ConfigMap/') ? derivedNames(k.slice(10)) : [k.slice(k.indexOf('/') + 1)])));
+    const held = new Set(
+      [...applied.conflicts.keys()].flatMap((k) => (k.startsWith('ConfigMap/') ? derivedNames(k.slice(10)) : [k.slice(k.indexOf('/') + 1)])),
+    );
     if (!jsonEqual([...held].sort(), [...(this.routeConflicts.get(render.ownerId) ?? [])].sort())) this.deps.enqueue(GATEWAY_PREFIX + gw);
     if (held.size) this.routeConflicts.set(render.ownerId, held);
     else this.routeConflicts.delete(render.ownerId);

@@ -36,7 +36,12 @@ export class GatewayMcpSwitch {
   private async check(gw: string): Promise<ConditionInput> {
     const cm = await this.client.get<ConfigMapObject>(Resources.ConfigMap, HIGRESS_CONFIG, gw);
     if (!cm) {
-      return { type: GATEWAY_MCP, status: 'False', reason: 'HigressConfigMissing', message: `ConfigMap ${gw}/${HIGRESS_CONFIG} not found: no Higress installed in ${gw}?` };
+      return {
+        type: GATEWAY_MCP,
+        status: 'False',
+        reason: 'HigressConfigMissing',
+        message: `ConfigMap ${gw}/${HIGRESS_CONFIG} not found: no Higress installed in ${gw}?`,
+      };
     }
     const text = cm.data?.higress;
     if (mcpServerEnabled(text)) {
@@ -45,7 +50,12 @@ export class GatewayMcpSwitch {
     const enabled = this.opts.enable ? withMcpServerEnabled(text) : undefined;
     if (enabled !== undefined) {
       await this.client.update<ConfigMapObject>(Resources.ConfigMap, { ...cm, data: { ...(cm.data ?? {}), higress: enabled } });
-      return { type: GATEWAY_MCP, status: 'True', reason: 'McpServerEnabledByOperator', message: `set mcpServer.enable: true in ${gw}/${HIGRESS_CONFIG} (operator opt-in)` };
+      return {
+        type: GATEWAY_MCP,
+        status: 'True',
+        reason: 'McpServerEnabledByOperator',
+        message: `set mcpServer.enable: true in ${gw}/${HIGRESS_CONFIG} (operator opt-in)`,
+      };
     }
     return {
       type: GATEWAY_MCP,

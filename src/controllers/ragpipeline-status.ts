@@ -39,7 +39,13 @@ export function deploymentView(d: WorkloadObject | undefined): DeploymentStatusV
   };
 }
 
-export async function writePipelineStatus(client: KubeClient, event: EventSink | undefined, pipeline: RagPipelineObject, parts: Partial<RagPipelineStatus>, conditions: ConditionInput[]): Promise<void> {
+export async function writePipelineStatus(
+  client: KubeClient,
+  event: EventSink | undefined,
+  pipeline: RagPipelineObject,
+  parts: Partial<RagPipelineStatus>,
+  conditions: ConditionInput[],
+): Promise<void> {
   const generation = pipeline.metadata.generation;
   let list = pipeline.status?.conditions;
   for (const c of conditions) list = setCondition(list, { ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });

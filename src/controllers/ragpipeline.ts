@@ -121,7 +121,9 @@ export class RagPipelineController {
     const spec = parsed.data;
     const render = renderRagPipeline({ ...current, spec }, this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {});
     const heldBy = await this.mcpIngressHolder(render, owner, current.status);
-    const conflict = heldBy ? { reason: 'NameConflict', message: `Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name} belongs to ${heldBy}; not overwritten` } : undefined;
+    const conflict = heldBy
+      ? { reason: 'NameConflict', message: `Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name} belongs to ${heldBy}; not overwritten` }
+      : undefined;
     const applyError = (await this.applyAll(render, owner, heldBy !== undefined)) ?? conflict;
 
     const deployment = this.deps.deployments.store.get(makeKey(namespace, render.deployment.metadata.name));
@@ -169,8 +171,18 @@ export class RagPipelineController {
     const exposedCondition: ConditionInput = heldBy
       ? { type: EXPOSED, status: 'False', reason: 'NameConflict', message: conflict!.message }
       : exposed
-      ? { type: EXPOSED, status: 'True', reason: 'IngressPresent', message: `MCP endpoint served on the gateway at ${render.gatewayPath} (Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name})` }
-      : { type: EXPOSED, status: 'False', reason: 'IngressPending', message: `waiting for Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name}` };
+        ? {
+            type: EXPOSED,
+            status: 'True',
+            reason: 'IngressPresent',
+            message: `MCP endpoint served on the gateway at ${render.gatewayPath} (Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name})`,
+          }
+        : {
+            type: EXPOSED,
+            status: 'False',
+            reason: 'IngressPending',
+            message: `waiting for Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name}`,
+          };
     await writePipelineStatus(
       this.deps.client,
       this.deps.event,
@@ -181,7 +193,9 @@ export class RagPipelineController {
         gatewayPath: render.gatewayPath,
         // A held name is listed with its error, and so never read back as ours (mcpIngressHolder).
         generatedObjects: heldBy
-          ? render.generatedObjects.map((g) => (g.kind === 'Ingress' && g.name === render.ingress.metadata.name ? { ...g, error: `name held by ${heldBy}; not overwritten` } : g))
+          ? render.generatedObjects.map((g) =>
+              g.kind === 'Ingress' && g.name === render.ingress.metadata.name ? { ...g, error: `name held by ${heldBy}; not overwritten` } : g,
+            )
           : render.generatedObjects,
         ...stats,
       },
@@ -212,10 +226,20 @@ export class RagPipelineController {
     const ns = owner.namespace;
     const items: [ResourceType, KubeObject, Informer<KubeObject>][] = [
       [Resources.ConfigMap, render.configMap, this.deps.configMaps as unknown as Informer<KubeObject>],
-      ...(render.pvc ? [[PersistentVolumeClaims, render.pvc, this.deps.pvcs as unknown as Informer<KubeObject>] as [ResourceType, KubeObject, Informer<KubeObject>]] : []),
+      ...(render.pvc
+        ? [[PersistentVolumeClaims, render.pvc, this.deps.pvcs as unknown as Informer<KubeObject>] as [ResourceType, KubeObject, Informer<KubeObject>]]
+        : []),
       [Deployments, render.deployment, this.deps.deployments as unknown as Informer<KubeObject>],
       [Resources.Service, render.service, this.deps.services as unknown as Informer<KubeObject>],
-      ...(skipIngress ? [] : [[Resources.Ingress, render.ingress as IngressObject, this.deps.ingresses as unknown as Informer<KubeObject>] as [ResourceType, KubeObject, Informer<KubeObject>]]),
+      ...(skipIngress
+        ? []
+        : [
+            [Resources.Ingress, render.ingress as IngressObject, this.deps.ingresses as unknown as Informer<KubeObject>] as [
+              ResourceType,
+              KubeObject,
+              Informer<KubeObject>,
+            ],
+          ]),
     ];
     let error: { reason: string; message: string } | undefined;
     for (const [rt, desired, informer] of items) {
@@ -228,7 +252,9 @@ export class RagPipelineController {
       }
     }
     // A moved gateway namespace (or renamed path) leaves an Ingress behind elsewhere.
-    const stale = this.ownedIngresses(owner).filter((i) => i.metadata.namespace !== render.gatewayNamespace || i.metadata.name !== render.ingress.metadata.name);
+    const stale = this.ownedIngresses(owner).filter(
+      (i) => i.metadata.namespace !== render.gatewayNamespace || i.metadata.name !== render.ingress.metadata.name,
+    );
     for (const i of stale) await pruneOwned(client, Resources.Ingress, i.metadata.namespace ?? '', owner, new Set(), [i]);
     return error;
   }

@@ -21,7 +21,10 @@ export const AI_PROXY_PLUGIN = 'ai-proxy.internal';
 export const PROVIDER_OWNERS_ANNOTATION = 'ai.higress.io/provider-owners';
 
 type AiProxyPlugin = KubeObject & {
-  spec: { defaultConfig?: { providers?: Array<{ id: string } & Record<string, unknown>> } & Record<string, unknown>; matchRules?: MatchRule[] } & Record<string, unknown>;
+  spec: { defaultConfig?: { providers?: Array<{ id: string } & Record<string, unknown>> } & Record<string, unknown>; matchRules?: MatchRule[] } & Record<
+    string,
+    unknown
+  >;
 };
 
 export type ProviderSync = { result: 'written' | 'unchanged' } | { result: 'pluginMissing' } | { result: 'conflict'; message: string };

@@ -45,7 +45,8 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
   const configMaps = owned(Resources.ConfigMap);
   const services = owned(Resources.Service);
   const pvcs = owned(PersistentVolumeClaims);
-  const locator = options.locator ?? (process.env.ROUTER_LOCAL_PROCESS === '1' ? new LocalRouterLocator({ log: mgr.log, ...(options.local ?? {}) }) : undefined);
+  const locator =
+    options.locator ?? (process.env.ROUTER_LOCAL_PROCESS === '1' ? new LocalRouterLocator({ log: mgr.log, ...(options.local ?? {}) }) : undefined);
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const reconciler = new SemanticRouterController({
     client: mgr.client,

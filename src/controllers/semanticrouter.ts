@@ -109,7 +109,10 @@ export class SemanticRouterController {
     const gw = spec.gateway.namespace;
     const pool = this.deps.pools.store.get(makeKey(namespace, spec.poolRef.name));
     const gatewayModelNames = new Set(
-      this.deps.pools.store.list().filter((p) => gatewayNamespaceOf(p) === gw).flatMap((p) => [...p.spec.models.map((m) => m.name), ...(p.spec.alias ? [p.spec.alias] : [])]),
+      this.deps.pools.store
+        .list()
+        .filter((p) => gatewayNamespaceOf(p) === gw)
+        .flatMap((p) => [...p.spec.models.map((m) => m.name), ...(p.spec.alias ? [p.spec.alias] : [])]),
     );
     const { render, issues } = renderSemanticRouter({
       router: { ...current, spec },
@@ -142,7 +145,14 @@ export class SemanticRouterController {
     const result = semanticRouterStatus({
       render,
       issues,
-      observed: { runtimeAvailable, runtimeMessage, lastStatus: memory.lastStatus, failures: memory.failures, lastError: memory.lastError, lastPolled: memory.lastPolled },
+      observed: {
+        runtimeAvailable,
+        runtimeMessage,
+        lastStatus: memory.lastStatus,
+        failures: memory.failures,
+        lastError: memory.lastError,
+        lastPolled: memory.lastPolled,
+      },
       previous,
       pollIntervalMs,
       applyError: applied?.error,
@@ -174,7 +184,8 @@ export class SemanticRouterController {
     for (const other of this.deps.routers.store.list()) {
       const theirs = `${String(other.metadata.creationTimestamp ?? '')}/${other.metadata.namespace}/${other.metadata.name}`;
       if (theirs >= mine || (other.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE) !== gw) continue;
-      for (const v of other.spec.virtualModels ?? ['auto']) claimed.set(v, ownerId({ kind: KIND, namespace: other.metadata.namespace ?? 'default', name: other.metadata.name }));
+      for (const v of other.spec.virtualModels ?? ['auto'])
+        claimed.set(v, ownerId({ kind: KIND, namespace: other.metadata.namespace ?? 'default', name: other.metadata.name }));
     }
     return claimed;
   }
@@ -194,11 +205,15 @@ export class SemanticRouterController {
       ]),
     ];
     let error: { reason: string; message: string } | undefined;
-    const fail = (kind: string, where: string, err: unknown) => (error ??= { reason: `${kind}${reasonOf(err)}`, message: `${kind} ${where}: ${errorMessage(err)}` });
+    const fail = (kind: string, where: string, err: unknown) =>
+      (error ??= { reason: `${kind}${reasonOf(err)}`, message: `${kind} ${where}: ${errorMessage(err)}` });
     for (const [rt, desired, informer] of items) {
       const where = `${desired.metadata.namespace}/${desired.metadata.name}`;
       try {
-        await applyIfChanged(client, rt, desired, { observed: informer.store.get(makeKey(desired.metadata.namespace ?? '', desired.metadata.name ?? '')), trustObservedAbsence: true });
+        await applyIfChanged(client, rt, desired, {
+          observed: informer.store.get(makeKey(desired.metadata.namespace ?? '', desired.metadata.name ?? '')),
+          trustObservedAbsence: true,
+        });
       } catch (err) {
         fail(rt.kind, where, err);
       }
@@ -209,7 +224,12 @@ export class SemanticRouterController {
       fail('McpBridge', `${render.gatewayNamespace}/default`, err);
     }
     // A removed virtual model (or a moved gateway) leaves console routes behind.
-    const keep = new Set(render.gateway.routes.flatMap((r) => [`${render.gatewayNamespace}/${r.configMap.metadata.name}`, `${render.gatewayNamespace}/${r.ingress.metadata.name}`]));
+    const keep = new Set(
+      render.gateway.routes.flatMap((r) => [
+        `${render.gatewayNamespace}/${r.configMap.metadata.name}`,
+        `${render.gatewayNamespace}/${r.ingress.metadata.name}`,
+      ]),
+    );
     await this.pruneGateway(owner, (o) => !keep.has(`${o.metadata.namespace}/${o.metadata.name}`));
     const g = render.gateway;
     for (const [plugin, share] of Object.entries(g.shares) as [ConsolePluginName, PluginShare][]) {
@@ -221,15 +241,24 @@ export class SemanticRouterController {
         fail('WasmPlugin', `${render.gatewayNamespace}/${plugin}`, err);
       }
     }
-    const provider = await syncRouterProvider(client, { namespace: render.gatewayNamespace, owner: ownerId(owner), providerId: g.providerId, entry: { provider: g.provider, rule: g.providerRule } }).catch(
-      (err: unknown): ProviderSync => ({ result: 'conflict', message: errorMessage(err) }),
-    );
+    const provider = await syncRouterProvider(client, {
+      namespace: render.gatewayNamespace,
+      owner: ownerId(owner),
+      providerId: g.providerId,
+      entry: { provider: g.provider, rule: g.providerRule },
+    }).catch((err: unknown): ProviderSync => ({ result: 'conflict', message: errorMessage(err) }));
     return { ...(error ? { error } : {}), provider };
   }
 
   /** Our share of one console plugin; `release` drops what we hold there (finalizer). */
   private sharePlugin(namespace: string, plugin: ConsolePluginName, desired: ReadonlyMap<string, PluginShare>, release?: (owner: string) => boolean) {
-    return syncSharedPlugin(this.deps.client, { namespace, plugin: CONSOLE_PLUGINS[plugin], desired, ...(release ? { release } : {}), image: this.deps.pluginImage });
+    return syncSharedPlugin(this.deps.client, {
+      namespace,
+      plugin: CONSOLE_PLUGINS[plugin],
+      desired,
+      ...(release ? { release } : {}),
+      image: this.deps.pluginImage,
+    });
   }
 
   private async pruneGateway(owner: OwnerRef, stale: (o: KubeObject) => boolean): Promise<void> {
@@ -238,7 +267,8 @@ export class SemanticRouterController {
       const ref = ownerOf(o);
       return ref !== undefined && ownerId(ref) === id && stale(o);
     };
-    for (const i of this.deps.ingresses.store.list().filter(mine)) await pruneOwned(this.deps.client, Resources.Ingress, i.metadata.namespace ?? '', owner, new Set(), [i]);
+    for (const i of this.deps.ingresses.store.list().filter(mine))
+      await pruneOwned(this.deps.client, Resources.Ingress, i.metadata.namespace ?? '', owner, new Set(), [i]);
     const routeMaps = this.deps.configMaps.store.list().filter((c) => c.metadata.name.startsWith('ai-route-') && mine(c));
     for (const c of routeMaps) await pruneOwned(this.deps.client, Resources.ConfigMap, c.metadata.namespace, owner, new Set(), [c]);
   }
@@ -272,7 +302,12 @@ export class SemanticRouterController {
     let list = router.status?.conditions;
     for (const c of conditions) list = setCondition(list, { ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
     const publish = router.status?.publish; // owned by the HiMarket publish controller
-    const status: SemanticRouterStatus = { ...parts, ...(publish ? { publish } : {}), ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions: list ?? [] };
+    const status: SemanticRouterStatus = {
+      ...parts,
+      ...(publish ? { publish } : {}),
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions: list ?? [],
+    };
     await writeStatus(this.deps.client, semanticRouterResource, router, status);
   }
 }

@@ -16,7 +16,10 @@ export async function openEmbedder(spec: EmbedderSpec): Promise<Embedder> {
     case 'onnx': {
       const modelDir = spec.modelDir ?? defaultEmbeddingModelDir();
       if (!modelDir) {
-        throw new EmbeddingModelError('EmbeddingModelMissing', 'no embedding model directory: set modelDir or EMBEDDING_MODEL_DIR (hack/ensure-embedding-model.sh fills one)');
+        throw new EmbeddingModelError(
+          'EmbeddingModelMissing',
+          'no embedding model directory: set modelDir or EMBEDDING_MODEL_DIR (hack/ensure-embedding-model.sh fills one)',
+        );
       }
       return OnnxEmbedder.open({ modelDir, maxTokens: spec.maxTokens, threads: spec.threads });
     }

@@ -57,7 +57,10 @@ export function basicTokens(text: string): string[] {
     else cleaned += ch;
   }
   // Lowercase, then strip accents (NFD and drop combining marks), as the uncased model expects.
-  const normalised = cleaned.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '');
+  const normalised = cleaned
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/\p{Mn}/gu, '');
   const out: string[] = [];
   for (const word of normalised.split(' ')) {
     if (word === '') continue;

@@ -19,7 +19,15 @@ const ingresses = ['aiop-team-a-chat-gpt-4o', 'aiop-team-a-chat-qwen-max'];
 
 const semantic: CacheSpecInputType = {
   redis: { service: 'redis.cache.svc.cluster.local', passwordSecretRef: { name: 'redis-auth', key: 'password' } },
-  vector: { type: 'qdrant', service: 'qdrant.dns', port: 6333, collection: 'llm-cache', apiKeySecretRef: { name: 'qdrant-auth', key: 'apiKey' }, threshold: 0.92, thresholdRelation: 'gte' },
+  vector: {
+    type: 'qdrant',
+    service: 'qdrant.dns',
+    port: 6333,
+    collection: 'llm-cache',
+    apiKeySecretRef: { name: 'qdrant-auth', key: 'apiKey' },
+    threshold: 0.92,
+    thresholdRelation: 'gte',
+  },
   embedding: { type: 'openai', service: 'embeddings.dns', model: 'text-embedding-3-small', apiKeySecretRef: { name: 'embed-auth', key: 'apiKey' } },
   ttlSeconds: 600,
   keyStrategy: 'allQuestions',
@@ -47,7 +55,11 @@ describe('ai-cache rule (golden; UPDATE_GOLDEN=1 to rewrite)', () => {
   it.each([
     [{ semantic: true, embedding: semantic.embedding }, 'CacheRedisMissing', 'spec.cache.redis is required'],
     [{ redis: semantic.redis }, 'CacheVectorStoreMissing', 'spec.cache.vector is required while spec.cache.semantic is true'],
-    [{ ...semantic, redis: { service: 'r.dns', passwordSecretRef: { name: 'absent', key: 'password' } } }, 'CacheSecretMissing', 'spec.cache.redis.passwordSecretRef: Secret absent has no non-empty key password'],
+    [
+      { ...semantic, redis: { service: 'r.dns', passwordSecretRef: { name: 'absent', key: 'password' } } },
+      'CacheSecretMissing',
+      'spec.cache.redis.passwordSecretRef: Secret absent has no non-empty key password',
+    ],
   ])('%o → %s', (spec, reason, message) => {
     const r = renderAiCacheRule(cacheSpecSchema.parse(spec), ingresses, lookup);
     expect(r).toMatchObject({ ok: false, reason });
@@ -55,7 +67,11 @@ describe('ai-cache rule (golden; UPDATE_GOLDEN=1 to rewrite)', () => {
   });
 
   it('never puts a secret value in a failure message', () => {
-    const r = renderAiCacheRule(cacheSpecSchema.parse({ ...semantic, embedding: { ...semantic.embedding, apiKeySecretRef: { name: 'embed-auth', key: 'nope' } } }), ingresses, lookup);
+    const r = renderAiCacheRule(
+      cacheSpecSchema.parse({ ...semantic, embedding: { ...semantic.embedding, apiKeySecretRef: { name: 'embed-auth', key: 'nope' } } }),
+      ingresses,
+      lookup,
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) for (const v of ['redis-secret', 'qdrant-secret', 'sk-embed']) expect(r.message).not.toContain(v);
   });
@@ -67,6 +83,9 @@ describe('ai-cache rule (golden; UPDATE_GOLDEN=1 to rewrite)', () => {
   it('cross-field rules hold in process as in CEL', () => {
     const noEmbedding = cacheSpecSchema.safeParse({ redis: semantic.redis, vector: semantic.vector });
     expect(noEmbedding.success).toBe(false);
-    expect(noEmbedding.error?.issues[0]).toMatchObject({ path: ['embedding'], message: 'vector needs embedding: the vector store is searched with question embeddings' });
+    expect(noEmbedding.error?.issues[0]).toMatchObject({
+      path: ['embedding'],
+      message: 'vector needs embedding: the vector store is searched with question embeddings',
+    });
   });
 });

@@ -39,7 +39,8 @@ export function renderAiCacheRule(cache: CacheSpec, ingresses: readonly string[]
     return {
       ok: false,
       reason: 'CacheVectorStoreMissing',
-      message: 'spec.cache.vector is required while spec.cache.semantic is true (the plugin searches similar questions in a vector store); set semantic: false for exact-match caching',
+      message:
+        'spec.cache.vector is required while spec.cache.semantic is true (the plugin searches similar questions in a vector store); set semantic: false for exact-match caching',
     };
   }
   if (semantic && !cache.embedding) {
@@ -99,6 +100,12 @@ export function renderAiCacheRule(cache: CacheSpec, ingresses: readonly string[]
 }
 
 /** One aggregated ai-cache WasmPlugin per gateway namespace (ADR 0003), inert outside its rules. */
-export function buildAiCachePlugin(name: string, namespace: string, rules: readonly MatchRule[], labels: Record<string, string>, image?: PluginImageOptions): WasmPlugin {
+export function buildAiCachePlugin(
+  name: string,
+  namespace: string,
+  rules: readonly MatchRule[],
+  labels: Record<string, string>,
+  image?: PluginImageOptions,
+): WasmPlugin {
   return buildWasmPlugin({ plugin: 'ai-cache', metadata: { name, namespace, labels }, image, matchRules: rules });
 }

@@ -100,9 +100,7 @@ describe('WasmPlugin builder', () => {
   });
 
   it('refuses a rule without ingress, domain or service (Higress would drop the whole plugin)', () => {
-    expect(() => buildWasmPlugin({ plugin: 'ai-proxy', metadata: { name: 'p', namespace: 'n' }, matchRules: [rule({})] })).toThrow(
-      InvalidMatchRuleError,
-    );
+    expect(() => buildWasmPlugin({ plugin: 'ai-proxy', metadata: { name: 'p', namespace: 'n' }, matchRules: [rule({})] })).toThrow(InvalidMatchRuleError);
   });
 
   it('takes phase/priority from the catalogue and the image tag from options', () => {

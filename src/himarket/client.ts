@@ -212,9 +212,7 @@ export class HiMarketClient {
   // ---- gateways and portals --------------------------------------------------------------------------
 
   async listGateways(): Promise<Gateway[]> {
-    return this.listAll((page) =>
-      this.call('GET', '/gateways', pageSchema(gatewayResultSchema), { query: { gatewayType: 'HIGRESS', page, size: PAGE_SIZE } }),
-    );
+    return this.listAll((page) => this.call('GET', '/gateways', pageSchema(gatewayResultSchema), { query: { gatewayType: 'HIGRESS', page, size: PAGE_SIZE } }));
   }
 
   /**

@@ -152,7 +152,11 @@ describe('§12 product updates', () => {
     const p = await c.createProduct({ name: 'cats', type: 'MODEL_API', categories: [cat.categoryId, 'category-unknown'] });
     expect(p.categories?.map((x) => x.categoryId)).toEqual([cat.categoryId]);
     const t = await token();
-    const put = await raw(`/products/${p.productId}`, { method: 'PUT', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify({ description: 'x' }) });
+    const put = await raw(`/products/${p.productId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'x' }),
+    });
     expect((put.body.data as { categories: unknown[] }).categories).toEqual([]);
     const kept = await c.updateProduct(p.productId, { description: 'y', categories: [cat.categoryId] });
     expect(kept.categories?.map((x) => x.categoryId)).toEqual([cat.categoryId]);
@@ -160,7 +164,11 @@ describe('§12 product updates', () => {
 
   it('"enableConsumerAuth is ignored on create (set it with a PUT)"', async () => {
     const t = await token();
-    const r = await raw('/products', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'eca', type: 'MODEL_API', enableConsumerAuth: true }) });
+    const r = await raw('/products', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'eca', type: 'MODEL_API', enableConsumerAuth: true }),
+    });
     expect((r.body.data as { enableConsumerAuth: boolean }).enableConsumerAuth).toBe(false);
   });
 
@@ -190,7 +198,11 @@ describe('§12 link and publication (without a console)', () => {
     const c = client();
     const p = await c.createProduct({ name: 'link-errors', type: 'MODEL_API' });
     const t = await token();
-    const post = await raw(`/products/${p.productId}/ref`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{}' });
+    const post = await raw(`/products/${p.productId}/ref`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect([post.status, post.body.message]).toEqual([500, "Internal server error: Request method 'POST' is not supported"]);
     const e = await rejection(c.putRef(p.productId, { sourceType: 'GATEWAY', gatewayId: 'higress-missing', higressRefConfig: { modelRouteName: 'r' } }));
     expect([e.reason, e.message]).toEqual(['NotFound', expect.stringContaining('Gateway:higress-missing')]);
@@ -234,18 +246,27 @@ describe('§12 link and publication (without a console)', () => {
     const other = new HiMarketClient({ baseUrl: url, username: 'other', password: 'other-pw', attempts: 1 });
     expect((await rejection(other.ensureGateway(param))).reason).toBe('Conflict');
     const t = await token();
-    const r = await raw('/gateways', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify({ gatewayName: 'x' }) });
+    const r = await raw('/gateways', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ gatewayName: 'x' }),
+    });
     expect([r.status, r.body.message]).toEqual([500, 'Internal server error: HV000090: Unable to access isGatewayConfigValid.']);
   });
 
   it('"An unknown path → 500 No static resource with a valid token, 403 without one"', async () => {
     const t = await token();
-    expect((await raw('/nope', { headers: { authorization: `Bearer ${t}` } })).body).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal server error: No static resource nope.' });
+    expect((await raw('/nope', { headers: { authorization: `Bearer ${t}` } })).body).toMatchObject({
+      code: 'INTERNAL_ERROR',
+      message: 'Internal server error: No static resource nope.',
+    });
     expect((await raw('/nope')).status).toBe(403);
   });
 
   it('"POST /products/import answers 200 with a failures list — check it"', async () => {
-    const e = await rejection(client().importProducts({ source: 'GATEWAY', productType: 'MCP_SERVER', sourceConfig: { instanceId: 'higress-none' }, items: [{ resourceName: 'imp' }] }));
+    const e = await rejection(
+      client().importProducts({ source: 'GATEWAY', productType: 'MCP_SERVER', sourceConfig: { instanceId: 'higress-none' }, items: [{ resourceName: 'imp' }] }),
+    );
     expect(e.reason).toBe('BadResponse');
     expect(e.message).toMatch(/imp: Resource not found: Gateway:higress-none/);
   });

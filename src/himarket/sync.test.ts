@@ -29,7 +29,12 @@ const desired = (over: Partial<DesiredProduct> = {}): DesiredProduct => ({
   ownerUid: 'uid-1',
   ...over,
 });
-const linked = (target: string): Observed['ref'] => ({ productId: 'product-1', sourceType: 'GATEWAY', gatewayId: 'higress-1', higressRefConfig: { modelRouteName: target } });
+const linked = (target: string): Observed['ref'] => ({
+  productId: 'product-1',
+  sourceType: 'GATEWAY',
+  gatewayId: 'higress-1',
+  higressRefConfig: { modelRouteName: target },
+});
 
 describe('planSync (pure)', () => {
   it('converged → no steps', () => {
@@ -72,7 +77,9 @@ describe('planSync (pure)', () => {
   });
 
   it('no link target yet: the product is kept as is, neither linked nor unlinked', () => {
-    expect(planSync(desired({ link: undefined }), { product: product(), ref: null, publications: [{ publicationId: 'pub-1', portalId: 'portal-1' }] })).toEqual([]);
+    expect(planSync(desired({ link: undefined }), { product: product(), ref: null, publications: [{ publicationId: 'pub-1', portalId: 'portal-1' }] })).toEqual(
+      [],
+    );
   });
 });
 
@@ -90,7 +97,15 @@ describe('syncProduct against the contract server', () => {
   afterAll(() => server.stop());
 
   const want = (name: string, over: Partial<DesiredProduct> = {}): DesiredProduct =>
-    desired({ name, link: undefined, categoryIds: [], portalIds: [portalA], document: `# ${name}\n${ownershipMarker(`uid-${name}`)}`, ownerUid: `uid-${name}`, ...over });
+    desired({
+      name,
+      link: undefined,
+      categoryIds: [],
+      portalIds: [portalA],
+      document: `# ${name}\n${ownershipMarker(`uid-${name}`)}`,
+      ownerUid: `uid-${name}`,
+      ...over,
+    });
 
   it('creates and publishes once; a second run does nothing', async () => {
     const first = await syncProduct(c, want('s-create'), undefined);

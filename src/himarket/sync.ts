@@ -143,7 +143,10 @@ export async function findProduct(
   if (ours) return ours;
   const other = exact[0] ?? clashes[0];
   if (other) {
-    throw new SyncError('NameConflict', `HiMarket product "${other.name}" (${other.productId}) exists and is not managed by this resource; HiMarket compares names ignoring case and trailing spaces`);
+    throw new SyncError(
+      'NameConflict',
+      `HiMarket product "${other.name}" (${other.productId}) exists and is not managed by this resource; HiMarket compares names ignoring case and trailing spaces`,
+    );
   }
   return undefined;
 }
@@ -182,7 +185,10 @@ export async function syncProduct(client: HiMarketClient, desired: DesiredProduc
     }
   }
   if (product.type !== desired.type) {
-    throw new SyncError('TypeConflict', `product ${product.productId} is ${product.type}, spec asks for ${desired.type}; delete it or change spec.publish.type`);
+    throw new SyncError(
+      'TypeConflict',
+      `product ${product.productId} is ${product.type}, spec asks for ${desired.type}; delete it or change spec.publish.type`,
+    );
   }
 
   let observed = await observe(client, product);
@@ -197,7 +203,10 @@ export async function syncProduct(client: HiMarketClient, desired: DesiredProduc
     if (!fresh) throw new HiMarketError('NotFound', `product ${observed.product.productId} disappeared during sync`);
     observed = await observe(client, fresh);
   }
-  throw new SyncError('NotConverged', `product ${observed.product.productId} still differs after 3 rounds: ${planSync(desired, observed).map(describe).join(', ')}`);
+  throw new SyncError(
+    'NotConverged',
+    `product ${observed.product.productId} still differs after 3 rounds: ${planSync(desired, observed).map(describe).join(', ')}`,
+  );
 }
 
 async function execute(client: HiMarketClient, productId: string, step: Step): Promise<void> {

@@ -118,7 +118,10 @@ export const gatewayResultSchema = z.looseObject({
   gatewayId: z.string(),
   gatewayName: z.string(),
   gatewayType: z.string(),
-  higressConfig: z.looseObject({ address: z.string(), username: z.string().nullable().optional(), gatewayAddress: z.string().nullable().optional() }).nullable().optional(),
+  higressConfig: z
+    .looseObject({ address: z.string(), username: z.string().nullable().optional(), gatewayAddress: z.string().nullable().optional() })
+    .nullable()
+    .optional(),
 });
 export type Gateway = z.infer<typeof gatewayResultSchema>;
 
@@ -135,7 +138,10 @@ export type Portal = z.infer<typeof portalResultSchema>;
 /** `POST /products/import`: HTTP 200 even when items fail (§4.7, §12: "check it"). */
 export const importResultSchema = z.looseObject({
   successCount: z.number().int(),
-  failures: z.array(z.looseObject({ resourceName: z.string().nullable().optional(), errorMessage: z.string().nullable().optional() })).nullable().optional(),
+  failures: z
+    .array(z.looseObject({ resourceName: z.string().nullable().optional(), errorMessage: z.string().nullable().optional() }))
+    .nullable()
+    .optional(),
 });
 
 /**

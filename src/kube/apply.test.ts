@@ -58,7 +58,12 @@ describe('applyDecision', () => {
     expect(desiredHash(withAppliedHash(desired))).toBe(desiredHash(desired));
     expect(withAppliedHash(desired).metadata.annotations?.[APPLIED_HASH_ANNOTATION]).toMatch(/^[0-9a-f]{16}$/);
     // key order does not matter
-    const reordered: Obj = { metadata: desired.metadata, spec: { rules: desired.spec?.rules, ingressClassName: 'higress' }, kind: 'Ingress', apiVersion: 'networking.k8s.io/v1' };
+    const reordered: Obj = {
+      metadata: desired.metadata,
+      spec: { rules: desired.spec?.rules, ingressClassName: 'higress' },
+      kind: 'Ingress',
+      apiVersion: 'networking.k8s.io/v1',
+    };
     expect(desiredHash(reordered)).toBe(desiredHash(desired));
   });
 });

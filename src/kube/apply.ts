@@ -78,14 +78,8 @@ export interface ApplyResult<T> {
  * Server-side apply `desired` (with its hash annotation) unless the observed object is already up
  * to date — the steady state performs zero writes.
  */
-export async function applyIfChanged<T extends KubeObject>(
-  client: KubeClient,
-  rt: ResourceType,
-  desired: T,
-  opts: ApplyOptions = {},
-): Promise<ApplyResult<T>> {
-  const observed =
-    opts.observed ?? (opts.trustObservedAbsence ? undefined : await client.get<T>(rt, desired.metadata.name ?? '', desired.metadata.namespace));
+export async function applyIfChanged<T extends KubeObject>(client: KubeClient, rt: ResourceType, desired: T, opts: ApplyOptions = {}): Promise<ApplyResult<T>> {
+  const observed = opts.observed ?? (opts.trustObservedAbsence ? undefined : await client.get<T>(rt, desired.metadata.name ?? '', desired.metadata.namespace));
   const reason = applyDecision(desired, observed);
   if (reason === 'UpToDate') return { written: false, reason, object: observed as T };
   const object = await client.apply<T>(rt, withAppliedHash(desired), {

@@ -52,11 +52,20 @@ describe('KubeClient', () => {
 
   it('maps 404 to undefined/false and other errors to reasons', async () => {
     const notFound = { status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404 }) };
-    const t = new ScriptedTransport([notFound, notFound, { status: 409, body: JSON.stringify({ kind: 'Status', reason: 'Conflict', message: 'stale' }) }, { status: 500, body: 'not json' }]);
+    const t = new ScriptedTransport([
+      notFound,
+      notFound,
+      { status: 409, body: JSON.stringify({ kind: 'Status', reason: 'Conflict', message: 'stale' }) },
+      { status: 500, body: 'not json' },
+    ]);
     const c = new KubeClient(t, new RequestStats());
     expect(await c.get(Resources.Secret, 's', 'ns')).toBeUndefined();
     expect(await c.delete(Resources.Secret, 's', 'ns')).toBe(false);
-    await expect(c.update(Resources.Secret, { metadata: { name: 's', namespace: 'ns', resourceVersion: '1' } })).rejects.toMatchObject({ reason: 'Conflict', code: 409, message: 'stale' });
+    await expect(c.update(Resources.Secret, { metadata: { name: 's', namespace: 'ns', resourceVersion: '1' } })).rejects.toMatchObject({
+      reason: 'Conflict',
+      code: 409,
+      message: 'stale',
+    });
     await expect(c.get(Resources.Secret, 's', 'ns')).rejects.toMatchObject({ reason: 'InternalError', code: 500 });
   });
 
@@ -79,11 +88,17 @@ describe('KubeClient', () => {
       ['b', 'Secret', 'v1'],
     ]);
     expect(r.resourceVersion).toBe('5');
-    expect(t.calls.map((c) => c.path)).toEqual(['/api/v1/namespaces/ns/secrets?labelSelector=x%3Dy&limit=1', '/api/v1/namespaces/ns/secrets?labelSelector=x%3Dy&limit=1&continue=tok']);
+    expect(t.calls.map((c) => c.path)).toEqual([
+      '/api/v1/namespaces/ns/secrets?labelSelector=x%3Dy&limit=1',
+      '/api/v1/namespaces/ns/secrets?labelSelector=x%3Dy&limit=1&continue=tok',
+    ]);
   });
 
   it('turns a watch HTTP error into a reasoned error (410 → Expired)', async () => {
     const c = new KubeClient(new ScriptedTransport([]), new RequestStats());
-    await expect(c.watch(Resources.Secret, { resourceVersion: '1' }, () => undefined, new AbortController().signal)).rejects.toMatchObject({ code: 410, reason: 'Expired' });
+    await expect(c.watch(Resources.Secret, { resourceVersion: '1' }, () => undefined, new AbortController().signal)).rejects.toMatchObject({
+      code: 410,
+      reason: 'Expired',
+    });
   });
 });

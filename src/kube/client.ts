@@ -24,11 +24,7 @@ function traceWrite(method: string, path: string, body: unknown): void {
 /** The operator's field manager for server-side apply and managedFields attribution. */
 export const FIELD_MANAGER = 'higress-ai-operator';
 
-const requestsTotal = counter('higress_ai_operator_kube_requests_total', 'API-server requests by verb and resource', [
-  'verb',
-  'resource',
-  'write',
-] as const);
+const requestsTotal = counter('higress_ai_operator_kube_requests_total', 'API-server requests by verb and resource', ['verb', 'resource', 'write'] as const);
 
 /**
  * In-process request tally. Tests and benchmarks read it to prove that a resync writes nothing:
@@ -212,12 +208,7 @@ export class KubeClient {
    * resourceVersion is too old) rejects with a {@link KubeApiError}; an in-stream `ERROR` event is
    * delivered to `onEvent` with a Status object.
    */
-  async watch<T extends KubeObject>(
-    rt: ResourceType,
-    opts: WatchOptions,
-    onEvent: (ev: WatchEvent<T>) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
+  async watch<T extends KubeObject>(rt: ResourceType, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
     this.count('watch', rt);
     const path =
       resourcePath(rt, { namespace: opts.namespace }) +
@@ -274,8 +265,7 @@ export class KubeClient {
 
   /** PUT to the status subresource. */
   async updateStatus<T extends KubeObject>(rt: ResourceType, obj: T, opts: WriteOptions = {}): Promise<T> {
-    const path =
-      resourcePath(rt, { namespace: obj.metadata.namespace, name: requireName(obj), subresource: 'status' }) + writeQuery(opts);
+    const path = resourcePath(rt, { namespace: obj.metadata.namespace, name: requireName(obj), subresource: 'status' }) + writeQuery(opts);
     return this.call<T>('updateStatus', rt, 'PUT', path, withTypeMeta(rt, obj));
   }
 

@@ -63,12 +63,7 @@ export interface WithStatus<S> extends KubeObject {
  * nothing). Uses the object's resourceVersion, so a stale read fails with reason `Conflict` and the
  * controller requeues. Returns the updated object, or `undefined` when skipped.
  */
-export async function writeStatus<S, T extends WithStatus<S>>(
-  client: KubeClient,
-  rt: ResourceType,
-  observed: T,
-  status: S,
-): Promise<T | undefined> {
+export async function writeStatus<S, T extends WithStatus<S>>(client: KubeClient, rt: ResourceType, observed: T, status: S): Promise<T | undefined> {
   if (jsonEqual(observed.status, status)) return undefined;
   return client.updateStatus<T>(rt, { ...observed, status });
 }

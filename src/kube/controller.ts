@@ -96,9 +96,7 @@ export class Controller<P extends KubeObject> {
   start(): void {
     if (this.running) return;
     const enqueue = (obj: KubeObject): void => this.enqueue(keyOf(obj));
-    this.unsubscribe.push(
-      this.opts.primary.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }),
-    );
+    this.unsubscribe.push(this.opts.primary.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }));
     for (const s of this.opts.secondaries ?? []) {
       const enqueueMapped = (obj: KubeObject): void => {
         for (const key of s.map(obj)) this.enqueue(key);

@@ -49,8 +49,7 @@ export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && 
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'Conflict';
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.reason === 'AlreadyExists';
 /** 410 Gone / Expired: the requested resourceVersion is too old; the informer must relist. */
-export const isGone = (e: unknown): boolean =>
-  e instanceof KubeApiError && (e.code === 410 || e.reason === 'Expired' || e.reason === 'Gone');
+export const isGone = (e: unknown): boolean => e instanceof KubeApiError && (e.code === 410 || e.reason === 'Expired' || e.reason === 'Gone');
 
 /** Reason of any error: the `reason` of a KubeApiError or a typed error, else `InternalError`. */
 export function reasonOf(e: unknown): string {

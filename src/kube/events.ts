@@ -29,7 +29,10 @@ interface Seen {
 
 /** Deterministic Event name for (object, type, reason, message), so repeats aggregate into one Event. Pure. */
 export function eventName(involved: KubeObject, type: EventType, reason: string, message: string): string {
-  const h = createHash('sha256').update(`${involved.metadata.uid ?? ''}|${type}|${reason}|${message}`).digest('hex').slice(0, 12);
+  const h = createHash('sha256')
+    .update(`${involved.metadata.uid ?? ''}|${type}|${reason}|${message}`)
+    .digest('hex')
+    .slice(0, 12);
   const base = (involved.metadata.name ?? 'object').slice(0, 200);
   return `${base}.${h}`;
 }

@@ -26,7 +26,12 @@ export async function addFinalizer<T extends KubeObject>(client: KubeClient, rt:
 /** Remove `finalizer` if present (else no request); same optimistic locking as {@link addFinalizer}. */
 export async function removeFinalizer<T extends KubeObject>(client: KubeClient, rt: ResourceType, obj: T, finalizer: string = FINALIZER): Promise<T> {
   if (!hasFinalizer(obj, finalizer)) return obj;
-  return patchFinalizers(client, rt, obj, (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer));
+  return patchFinalizers(
+    client,
+    rt,
+    obj,
+    (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer),
+  );
 }
 
 function patchFinalizers<T extends KubeObject>(client: KubeClient, rt: ResourceType, obj: T, finalizers: string[]): Promise<T> {

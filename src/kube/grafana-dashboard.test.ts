@@ -19,7 +19,10 @@ function metricNames(expr: string): string[] {
 describe('config/grafana dashboard', () => {
   it('queries only metrics the operator and the router register', async () => {
     if (!register.getSingleMetric('process_resident_memory_bytes')) collectDefaultMetrics({ register });
-    const known = new Set([...(await register.getMetricsAsJSON()).map((m) => m.name), ...(await createRouterMetrics().registry.getMetricsAsJSON()).map((m) => m.name)]);
+    const known = new Set([
+      ...(await register.getMetricsAsJSON()).map((m) => m.name),
+      ...(await createRouterMetrics().registry.getMetricsAsJSON()).map((m) => m.name),
+    ]);
     const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricNames(t.expr)));
     expect(new Set(used).size).toBeGreaterThanOrEqual(15);
     expect(used.filter((n) => !known.has(n))).toEqual([]);

@@ -86,7 +86,10 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
   waitForSync(timeoutMs = 60_000): Promise<void> {
     if (this.synced) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new KubeApiError(504, 'CacheSyncTimeout', `${this.opts.resource.kind} cache did not sync in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new KubeApiError(504, 'CacheSyncTimeout', `${this.opts.resource.kind} cache did not sync in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.syncWaiters.push(() => {
         clearTimeout(timer);
         resolve();
@@ -215,19 +218,21 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
     // abort ourselves a little later and resume (a dead TCP peer sends no FIN).
     const deadline = setTimeout(() => abort.abort(), (timeout + 30) * 1000);
     deadline.unref?.();
-    await this.opts.client.watch<T>(
-      this.opts.resource,
-      {
-        namespace: this.opts.namespace,
-        labelSelector: this.opts.labelSelector,
-        fieldSelector: this.opts.fieldSelector,
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-        timeoutSeconds: timeout,
-      },
-      (ev) => this.handle(ev),
-      abort.signal,
-    ).finally(() => clearTimeout(deadline));
+    await this.opts.client
+      .watch<T>(
+        this.opts.resource,
+        {
+          namespace: this.opts.namespace,
+          labelSelector: this.opts.labelSelector,
+          fieldSelector: this.opts.fieldSelector,
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: timeout,
+        },
+        (ev) => this.handle(ev),
+        abort.signal,
+      )
+      .finally(() => clearTimeout(deadline));
     this.restartRequested = false;
   }
 

@@ -239,8 +239,7 @@ export class Manager {
       // Liveness: the event loop answers. Never tied to leadership or the API server, or a standby (or an
       // API-server outage) would make the kubelet restart healthy replicas.
       '/healthz': () => ({ status: 200, body: 'ok' }),
-      '/readyz': () =>
-        this.hasSynced() ? { status: 200, body: `ok: ${this.role()}` } : { status: 503, body: `informers not synced; ${this.role()}` },
+      '/readyz': () => (this.hasSynced() ? { status: 200, body: `ok: ${this.role()}` } : { status: 503, body: `informers not synced; ${this.role()}` }),
     };
     const { healthPort, metricsPort } = this.opts;
     if (healthPort !== undefined && (metricsPort === 'health' || (metricsPort === healthPort && healthPort !== 0))) {

@@ -8,7 +8,14 @@ const B = 'ModelPool/ns/b';
 describe('mergeRegistrySets', () => {
   it('merges several owners in one pass and keeps foreign entries first', () => {
     const foreign = reg('llm-console.internal');
-    const r = mergeRegistrySets([foreign], {}, new Map([[A, [reg('a1')]], [B, [reg('b1'), reg('b2')]]]));
+    const r = mergeRegistrySets(
+      [foreign],
+      {},
+      new Map([
+        [A, [reg('a1')]],
+        [B, [reg('b1'), reg('b2')]],
+      ]),
+    );
     expect(r.ok && r.changed).toBe(true);
     if (!r.ok) return;
     expect(r.registries.map((x) => x.name)).toEqual(['llm-console.internal', 'a1', 'b1', 'b2']);

@@ -34,8 +34,7 @@ export interface McpBridge extends KubeObject {
 export class McpBridgeError extends ReasonError<'RegistryNameConflict' | 'McpBridgeConflictRetriesExhausted'> {}
 
 export type MergeResult =
-  | { ok: true; changed: boolean; registries: Registry[]; owners: Record<string, string> }
-  | { ok: false; reason: 'RegistryNameConflict'; message: string };
+  { ok: true; changed: boolean; registries: Registry[]; owners: Record<string, string> } | { ok: false; reason: 'RegistryNameConflict'; message: string };
 
 /** Parse the owners annotation; garbage yields `{}` (we then own nothing, the safe direction). */
 export function parseOwners(value: string | undefined): Record<string, string> {
@@ -57,7 +56,12 @@ export function parseOwners(value: string | undefined): Record<string, string> {
  *   another owner's entry is a `RegistryNameConflict` (never clobbered);
  * - owner records for vanished registries are dropped.
  */
-export function mergeRegistries(current: readonly Registry[], owners: Readonly<Record<string, string>>, owner: string, desired: readonly Registry[]): MergeResult {
+export function mergeRegistries(
+  current: readonly Registry[],
+  owners: Readonly<Record<string, string>>,
+  owner: string,
+  desired: readonly Registry[],
+): MergeResult {
   const present = new Set(current.map((r) => r.name));
   const nextOwners: Record<string, string> = {};
   for (const [name, o] of Object.entries(owners)) if (present.has(name)) nextOwners[name] = o;
@@ -151,7 +155,9 @@ export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: R
           if (!observed) return false;
           // Someone who wrote after our read (the console adding a provider) wins: 409, read again.
           const { uid, resourceVersion } = observed.metadata;
-          return await client.delete(opts.rt, opts.name, opts.namespace, { preconditions: { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) } });
+          return await client.delete(opts.rt, opts.name, opts.namespace, {
+            preconditions: { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) },
+          });
         }
         if (observed) await client.update<T>(opts.rt, next);
         else await client.create<T>(opts.rt, next);
@@ -256,7 +262,8 @@ async function syncOnce(client: KubeClient, namespace: string, opts: SyncRegistr
     namespace,
     cached: opts.cached,
     maxAttempts: opts.maxAttempts,
-    exhausted: (n) => new McpBridgeError('McpBridgeConflictRetriesExhausted', `McpBridge ${namespace}/${MCPBRIDGE_NAME}: still conflicting after ${n} attempts`),
+    exhausted: (n) =>
+      new McpBridgeError('McpBridgeConflictRetriesExhausted', `McpBridge ${namespace}/${MCPBRIDGE_NAME}: still conflicting after ${n} attempts`),
     merge: (observed) => {
       attempts++;
       const owners = parseOwners(observed?.metadata.annotations?.[REGISTRY_OWNERS_ANNOTATION]);

@@ -41,8 +41,8 @@ export function histogram<L extends string>(
 
 /** controller-runtime's reconcile-time buckets (pkg/internal/controller/metrics/metrics.go). */
 const RECONCILE_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0,
-  3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8,
+  9, 10, 15, 20, 25, 30, 40, 50, 60,
 ];
 /** client-go workqueue buckets: 10^-8 … 10^1 seconds (prometheus.ExponentialBuckets(10e-9, 10, 10)). */
 const WORKQUEUE_BUCKETS = Array.from({ length: 10 }, (_, i) => 1e-8 * 10 ** i);
@@ -59,7 +59,9 @@ export const controllerRuntimeMetrics = {
     ['controller'] as const,
     RECONCILE_BUCKETS,
   ),
-  maxConcurrentReconciles: gauge('controller_runtime_max_concurrent_reconciles', 'Maximum number of concurrent reconciles per controller', ['controller'] as const),
+  maxConcurrentReconciles: gauge('controller_runtime_max_concurrent_reconciles', 'Maximum number of concurrent reconciles per controller', [
+    'controller',
+  ] as const),
   activeWorkers: gauge('controller_runtime_active_workers', 'Number of currently used workers per controller', ['controller'] as const),
   /** Not a controller-runtime name: the reason a reconcile failed (a small fixed set of CamelCase reasons). */
   reconcileErrorsByReason: counter('higress_ai_operator_reconcile_errors_by_reason_total', 'Failed reconciles by controller and error reason', [
@@ -69,7 +71,11 @@ export const controllerRuntimeMetrics = {
 };
 
 /** client-go's leader-election gauge: 1 on the replica holding the lease, 0 on the others. */
-export const leaderElectionMasterStatus = gauge('leader_election_master_status', 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. \'name\' is the string used to identify the lease.', ['name'] as const);
+export const leaderElectionMasterStatus = gauge(
+  'leader_election_master_status',
+  "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.",
+  ['name'] as const,
+);
 
 /** Hooks a {@link WorkQueue} calls; {@link workqueueMetrics} gives the client-go-named implementation. */
 export interface WorkQueueMetrics {
@@ -87,8 +93,18 @@ export interface WorkQueueMetrics {
 const wq = {
   depth: gauge('workqueue_depth', 'Current depth of workqueue', ['controller', 'name'] as const),
   adds: counter('workqueue_adds_total', 'Total number of adds handled by workqueue', ['controller', 'name'] as const),
-  queueLatency: histogram('workqueue_queue_duration_seconds', 'How long in seconds an item stays in workqueue before being requested', ['controller', 'name'] as const, WORKQUEUE_BUCKETS),
-  workDuration: histogram('workqueue_work_duration_seconds', 'How long in seconds processing an item from workqueue takes.', ['controller', 'name'] as const, WORKQUEUE_BUCKETS),
+  queueLatency: histogram(
+    'workqueue_queue_duration_seconds',
+    'How long in seconds an item stays in workqueue before being requested',
+    ['controller', 'name'] as const,
+    WORKQUEUE_BUCKETS,
+  ),
+  workDuration: histogram(
+    'workqueue_work_duration_seconds',
+    'How long in seconds processing an item from workqueue takes.',
+    ['controller', 'name'] as const,
+    WORKQUEUE_BUCKETS,
+  ),
   retries: counter('workqueue_retries_total', 'Total number of retries handled by workqueue', ['controller', 'name'] as const),
 };
 const inFlightSources = new Map<string, () => Iterable<number>>();
@@ -98,11 +114,15 @@ function inFlightSeconds(name: string): number[] {
 }
 gauge(
   'workqueue_unfinished_work_seconds',
-  'How many seconds of work has been done that is in progress and hasn\'t been observed by work_duration. Large values indicate stuck threads.',
+  "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads.",
   ['controller', 'name'] as const,
   register,
   function collect() {
-    for (const name of inFlightSources.keys()) this.set({ controller: name, name }, inFlightSeconds(name).reduce((a, b) => a + b, 0));
+    for (const name of inFlightSources.keys())
+      this.set(
+        { controller: name, name },
+        inFlightSeconds(name).reduce((a, b) => a + b, 0),
+      );
   },
 );
 gauge(

@@ -29,8 +29,20 @@ describe('runShutdown', () => {
     const r = await runShutdown(
       [
         { name: 'informers', run: () => void order.push('informers') },
-        { name: 'queue', run: () => { order.push('queue'); return Promise.reject(new Error('x')); } },
-        { name: 'lease', run: () => { order.push('lease'); return Promise.resolve(); } },
+        {
+          name: 'queue',
+          run: () => {
+            order.push('queue');
+            return Promise.reject(new Error('x'));
+          },
+        },
+        {
+          name: 'lease',
+          run: () => {
+            order.push('lease');
+            return Promise.resolve();
+          },
+        },
       ],
       1000,
       quiet,
@@ -53,7 +65,17 @@ describe('installShutdownHandlers', () => {
     const dispose = installShutdownHandlers(
       [
         { name: 'informers', run: () => void order.push('informers') },
-        { name: 'queue', run: () => new Promise<void>((r) => (releaseQueue = () => { order.push('queue'); r(); })) },
+        {
+          name: 'queue',
+          run: () =>
+            new Promise<void>(
+              (r) =>
+                (releaseQueue = () => {
+                  order.push('queue');
+                  r();
+                }),
+            ),
+        },
         { name: 'lease', run: () => void order.push('lease') },
       ],
       { signals: ['SIGUSR2'], timeoutMs: 5000, logger: quiet, exit: (c) => codes.push(c) },

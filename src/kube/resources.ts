@@ -65,12 +65,6 @@ export const Resources = {
 } as const;
 
 /** Describe a custom resource type (e.g. our `ai.higress.io/v1alpha1` kinds). */
-export function customResource(
-  group: string,
-  version: string,
-  kind: string,
-  plural: string,
-  namespaced = true,
-): ResourceType {
+export function customResource(group: string, version: string, kind: string, plural: string, namespaced = true): ResourceType {
   return rt(group, version, kind, plural, namespaced);
 }

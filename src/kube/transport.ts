@@ -85,7 +85,9 @@ export class KubeConfigTransport implements Transport {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`${method} ${path}: no response in ${REQUEST_TIMEOUT_MS} ms`), { reason: 'Timeout' })));
+      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        req.destroy(Object.assign(new Error(`${method} ${path}: no response in ${REQUEST_TIMEOUT_MS} ms`), { reason: 'Timeout' })),
+      );
       req.on('error', reject);
       if (body !== undefined) req.write(body);
       req.end();

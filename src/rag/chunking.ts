@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { splitSentences } from './text.js';
 import type { Chunk, DocumentInput } from './types.js';
 
-export type DocumentCheck = { ok: true; docId: string; title: string; sentences: string[]; source: string } | { ok: false; reason: 'InvalidDocument'; message: string };
+export type DocumentCheck =
+  { ok: true; docId: string; title: string; sentences: string[]; source: string } | { ok: false; reason: 'InvalidDocument'; message: string };
 
 // Validation is per document so one corrupt document is skipped with a reason while the rest of a
 // batch is indexed.
@@ -11,8 +12,10 @@ export function checkDocument(input: unknown, position: number): DocumentCheck {
     return { ok: false, reason: 'InvalidDocument', message: `document ${position} is not an object` };
   }
   const d = input as DocumentInput;
-  if (d.id !== undefined && (typeof d.id !== 'string' || d.id.trim() === '')) return { ok: false, reason: 'InvalidDocument', message: `document ${position}: id must be a non-empty string` };
-  if (d.title !== undefined && typeof d.title !== 'string') return { ok: false, reason: 'InvalidDocument', message: `document ${position}: title must be a string` };
+  if (d.id !== undefined && (typeof d.id !== 'string' || d.id.trim() === ''))
+    return { ok: false, reason: 'InvalidDocument', message: `document ${position}: id must be a non-empty string` };
+  if (d.title !== undefined && typeof d.title !== 'string')
+    return { ok: false, reason: 'InvalidDocument', message: `document ${position}: title must be a string` };
   let sentences: string[];
   if (d.sentences !== undefined) {
     if (!Array.isArray(d.sentences) || d.sentences.some((s) => typeof s !== 'string')) {
@@ -27,7 +30,12 @@ export function checkDocument(input: unknown, position: number): DocumentCheck {
   if (sentences.join('').trim() === '') return { ok: false, reason: 'InvalidDocument', message: `document ${position}: text is empty` };
   if (sentences.some((s) => s.includes('\u0000'))) return { ok: false, reason: 'InvalidDocument', message: `document ${position}: contains NUL bytes` };
   const title = (d.title ?? '').trim();
-  const docId = d.id ?? `doc-${createHash('sha256').update(`${title}\n${sentences.join('')}`).digest('hex').slice(0, 16)}`;
+  const docId =
+    d.id ??
+    `doc-${createHash('sha256')
+      .update(`${title}\n${sentences.join('')}`)
+      .digest('hex')
+      .slice(0, 16)}`;
   return { ok: true, docId, title, sentences, source: typeof d.source === 'string' ? d.source : docId };
 }
 

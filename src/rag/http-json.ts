@@ -2,11 +2,7 @@ import { RagError, type RagErrorReason, errorMessage } from './errors.js';
 
 // One POST-JSON helper for every outbound dependency (embeddings, chat, re-ranker, web search) so
 // timeouts and failure reasons look the same everywhere.
-export async function postJson(
-  url: string,
-  body: unknown,
-  opts: { timeoutMs: number; reason: RagErrorReason; apiKey?: string | undefined },
-): Promise<unknown> {
+export async function postJson(url: string, body: unknown, opts: { timeoutMs: number; reason: RagErrorReason; apiKey?: string | undefined }): Promise<unknown> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   let res: Response;

@@ -62,7 +62,11 @@ describe('CRAG stage actions', () => {
   const run = async (query: string, withWeb: boolean) => {
     const rag = await service();
     const deps = rag.deps({ webSearch: withWeb ? { provider: web, topK: 1 } : undefined });
-    const retrieved = await runPipeline(query, stagesFor({ ...rag.config.stages, crag: { ...rag.config.stages.crag, enabled: false }, compress: { ...rag.config.stages.compress, enabled: false } }), deps);
+    const retrieved = await runPipeline(
+      query,
+      stagesFor({ ...rag.config.stages, crag: { ...rag.config.stages.crag, enabled: false }, compress: { ...rag.config.stages.compress, enabled: false } }),
+      deps,
+    );
     return cragStage.run({ query, subQueries: [], candidates: retrieved.ranked }, deps);
   };
 
@@ -82,7 +86,11 @@ describe('CRAG stage actions', () => {
   it('Ambiguous → internal top-k plus web results', async () => {
     const rag = await service();
     const deps = rag.deps({ webSearch: { provider: web, topK: 1 }, settings: { ...rag.config.stages, crag: { enabled: true, upper: 0.99, lower: 0.01 } } });
-    const retrieved = await runPipeline('Which river flows through Vienna in Europe?', stagesFor({ ...rag.config.stages, crag: { ...rag.config.stages.crag, enabled: false } }), deps);
+    const retrieved = await runPipeline(
+      'Which river flows through Vienna in Europe?',
+      stagesFor({ ...rag.config.stages, crag: { ...rag.config.stages.crag, enabled: false } }),
+      deps,
+    );
     const out = await cragStage.run({ query: 'Which river flows through Vienna in Europe?', subQueries: [], candidates: retrieved.ranked }, deps);
     expect(out).toMatchObject({ decision: { verdict: 'ambiguous', action: 'refine-and-web-search' } });
     if (out.status === 'ran') expect(out.state.candidates.slice(0, 3).map((c) => c.origin)).toEqual(['index', 'index', 'web']);

@@ -84,12 +84,7 @@ export function rulesYaml(rules: readonly PolicyRule[], indent = 0): string {
   const pad = ' '.repeat(indent);
   return rules
     .map((r) =>
-      [
-        ...r.why.map((w) => `# ${w}`),
-        `- apiGroups: ${flow(r.apiGroups)}`,
-        `  resources: ${flow(r.resources)}`,
-        `  verbs: ${flow(r.verbs)}`,
-      ]
+      [...r.why.map((w) => `# ${w}`), `- apiGroups: ${flow(r.apiGroups)}`, `  resources: ${flow(r.resources)}`, `  verbs: ${flow(r.verbs)}`]
         .map((line) => pad + line)
         .join('\n'),
     )

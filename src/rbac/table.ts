@@ -59,7 +59,15 @@ function ownKind(controller: string, resource: ResourceType, opts: { ownerRefere
     { controller, resource, subresource: 'status', verbs: ['update'], scope: 'cluster', why: 'write conditions and observed state', ...p },
   ];
   if (opts.ownerReferences) {
-    rows.push({ controller, resource, subresource: 'finalizers', verbs: ['update'], scope: 'cluster', why: 'generated objects carry ownerReferences with blockOwnerDeletion', ...p });
+    rows.push({
+      controller,
+      resource,
+      subresource: 'finalizers',
+      verbs: ['update'],
+      scope: 'cluster',
+      why: 'generated objects carry ownerReferences with blockOwnerDeletion',
+      ...p,
+    });
   }
   return rows;
 }
@@ -73,21 +81,57 @@ const HiMarketConnection = pendingKind('HiMarketConnection', 'himarketconnection
 export const RBAC_TABLE: readonly Grant[] = [
   // --- ModelPool (src/controllers/modelpool.ts) ---
   ...ownKind('modelpool', modelPoolResource),
-  { controller: 'modelpool', resource: Resources.Secret, verbs: READ, scope: 'cluster', why: 'provider API keys referenced by credentials.secretRef (read-only)' },
+  {
+    controller: 'modelpool',
+    resource: Resources.Secret,
+    verbs: READ,
+    scope: 'cluster',
+    why: 'provider API keys referenced by credentials.secretRef (read-only)',
+  },
   // Gateway objects: read where the informers watch (scope `gateway`), written only in the Higress namespace.
   { controller: 'modelpool', resource: Resources.Ingress, verbs: READ, scope: 'gateway', why: 'informer over our labelled Ingresses' },
   { controller: 'modelpool', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'one x-higress-llm-model route per model (+ fallback routes)' },
-  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: READ, scope: 'gateway', why: 'informer over the console plugins we hold entries in (ai-proxy.internal, model-router.internal, …)' },
+  {
+    controller: 'modelpool',
+    resource: Resources.WasmPlugin,
+    verbs: READ,
+    scope: 'gateway',
+    why: 'informer over the console plugins we hold entries in (ai-proxy.internal, model-router.internal, …)',
+  },
   { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'our providers and rules in the console WasmPlugins' },
-  { controller: 'modelpool', resource: Resources.McpBridge, verbs: READ, scope: 'gateway', why: 'informer over McpBridge/default (read-merge-write of its registries)' },
+  {
+    controller: 'modelpool',
+    resource: Resources.McpBridge,
+    verbs: READ,
+    scope: 'gateway',
+    why: 'informer over McpBridge/default (read-merge-write of its registries)',
+  },
   // No delete: McpBridge/default belongs to the Higress install; we only merge our registries into it.
-  { controller: 'modelpool', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'our registries in McpBridge/default' },
+  {
+    controller: 'modelpool',
+    resource: Resources.McpBridge,
+    verbs: ['create', 'update', 'patch'],
+    scope: 'higress',
+    why: 'our registries in McpBridge/default',
+  },
   { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: READ, scope: 'gateway', why: 'informer over our fallback EnvoyFilters' },
   { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: WRITE, scope: 'higress', why: 'fallback-chain redirect patches' },
-  { controller: 'modelpool', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'higress', why: 'console AI routes (ai-route-<n>) and their domain-<d> ConfigMaps' },
+  {
+    controller: 'modelpool',
+    resource: Resources.ConfigMap,
+    verbs: [...READ, ...WRITE],
+    scope: 'higress',
+    why: 'console AI routes (ai-route-<n>) and their domain-<d> ConfigMaps',
+  },
   // list/watch: the ops-runtime branch watches each Higress CRD by name (fieldSelector) to recover the moment it is
   // installed; granted ahead of that merge so the ServiceAccount-run tests keep passing once it lands.
-  { controller: 'modelpool', resource: Resources.CustomResourceDefinition, verbs: READ, scope: 'cluster', why: 'tell "Higress not installed" (a condition) from a failure; notice the CRDs appear' },
+  {
+    controller: 'modelpool',
+    resource: Resources.CustomResourceDefinition,
+    verbs: READ,
+    scope: 'cluster',
+    why: 'tell "Higress not installed" (a condition) from a failure; notice the CRDs appear',
+  },
 
   // --- RagPipeline (src/controllers/ragpipeline.ts): the runtime lives in the pipeline's own namespace ---
   ...ownKind('ragpipeline', ragPipelineResource, { ownerReferences: true }),
@@ -100,32 +144,103 @@ export const RBAC_TABLE: readonly Grant[] = [
   // --- SemanticRouter (src/controllers/semanticrouter.ts): the router in its own namespace, console forms on the gateway ---
   ...ownKind('semanticrouter', SemanticRouter, { ownerReferences: true }),
   { controller: 'semanticrouter', resource: Deployments, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the router Deployment' },
-  { controller: 'semanticrouter', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the router config document; console AI-route ConfigMaps in the Higress namespace' },
+  {
+    controller: 'semanticrouter',
+    resource: Resources.ConfigMap,
+    verbs: [...READ, ...WRITE],
+    scope: 'cluster',
+    why: 'the router config document; console AI-route ConfigMaps in the Higress namespace',
+  },
   { controller: 'semanticrouter', resource: Resources.Service, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the router Service' },
   { controller: 'semanticrouter', resource: PersistentVolumeClaims, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'flywheel store and model versions' },
-  { controller: 'semanticrouter', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'console AI route per virtual model (ai-route-<n>.internal)' },
-  { controller: 'semanticrouter', resource: Resources.McpBridge, verbs: ['create', 'update', 'patch'], scope: 'higress', why: 'the router registry in McpBridge/default' },
-  { controller: 'semanticrouter', resource: Resources.WasmPlugin, verbs: ['get', 'create', 'update'], scope: 'higress', why: 'the router provider entry in ai-proxy.internal; its routes\' rules in ai-statistics-2.0.1, key-auth.internal, model-router.internal (created when the console has not)' },
+  {
+    controller: 'semanticrouter',
+    resource: Resources.Ingress,
+    verbs: WRITE,
+    scope: 'higress',
+    why: 'console AI route per virtual model (ai-route-<n>.internal)',
+  },
+  {
+    controller: 'semanticrouter',
+    resource: Resources.McpBridge,
+    verbs: ['create', 'update', 'patch'],
+    scope: 'higress',
+    why: 'the router registry in McpBridge/default',
+  },
+  {
+    controller: 'semanticrouter',
+    resource: Resources.WasmPlugin,
+    verbs: ['get', 'create', 'update'],
+    scope: 'higress',
+    why: "the router provider entry in ai-proxy.internal; its routes' rules in ai-statistics-2.0.1, key-auth.internal, model-router.internal (created when the console has not)",
+  },
 
   // --- HiMarket (src/controllers/himarket-*.ts): connections; spec.publish on ModelPool, SemanticRouter and AgentProduct
   // (status, annotation, finalizer) rides on those kinds' own rows (ownKind: patch + status update) ---
   ...ownKind('himarketconnection', HiMarketConnection),
 
   // --- controller kit (src/kube/) ---
-  { controller: 'kit', resource: Resources.Event, verbs: ['create', 'patch'], scope: 'cluster', why: 'Events on our objects (src/kube/events.ts: create, then patch the count)' },
+  {
+    controller: 'kit',
+    resource: Resources.Event,
+    verbs: ['create', 'patch'],
+    scope: 'cluster',
+    why: 'Events on our objects (src/kube/events.ts: create, then patch the count)',
+  },
   { controller: 'kit', resource: Resources.Lease, verbs: ['get', 'create', 'update'], scope: 'operator', why: 'leader election (src/kube/leader.ts)' },
 
   // --- AgentProduct (src/controllers/agentproduct.ts): console MCP servers, agent route, key-auth consumers ---
   ...ownKind('agentproduct', AgentProduct),
   // get/list/watch by name only (ReferencedObjects: one field-selected watch per referenced Secret).
-  { controller: 'agentproduct', resource: ragPipelineResource, verbs: READ, scope: 'cluster', why: 'tools[].ragPipeline: the pipeline exists, so its runtime Service is the MCP upstream' },
-  { controller: 'agentproduct', resource: Resources.Service, verbs: READ, scope: 'cluster', why: 'access.redis.service exists (token limits count there); watched by name only' },
-  { controller: 'agentproduct', resource: Resources.Secret, verbs: READ, scope: 'cluster', why: 'consumer keys, OpenAPI credentials, Redis password named by the product (read-only)' },
-  { controller: 'agentproduct', resource: Resources.ConfigMap, verbs: READ, scope: 'cluster', why: 'OpenAPI documents named by tools[].openapi.configMap; informer over our labelled ConfigMaps' },
-  { controller: 'agentproduct', resource: Resources.ConfigMap, verbs: WRITE, scope: 'higress', why: 'console AI-route ConfigMap of the agent endpoint (ai-route-<r>)' },
+  {
+    controller: 'agentproduct',
+    resource: ragPipelineResource,
+    verbs: READ,
+    scope: 'cluster',
+    why: 'tools[].ragPipeline: the pipeline exists, so its runtime Service is the MCP upstream',
+  },
+  {
+    controller: 'agentproduct',
+    resource: Resources.Service,
+    verbs: READ,
+    scope: 'cluster',
+    why: 'access.redis.service exists (token limits count there); watched by name only',
+  },
+  {
+    controller: 'agentproduct',
+    resource: Resources.Secret,
+    verbs: READ,
+    scope: 'cluster',
+    why: 'consumer keys, OpenAPI credentials, Redis password named by the product (read-only)',
+  },
+  {
+    controller: 'agentproduct',
+    resource: Resources.ConfigMap,
+    verbs: READ,
+    scope: 'cluster',
+    why: 'OpenAPI documents named by tools[].openapi.configMap; informer over our labelled ConfigMaps',
+  },
+  {
+    controller: 'agentproduct',
+    resource: Resources.ConfigMap,
+    verbs: WRITE,
+    scope: 'higress',
+    why: 'console AI-route ConfigMap of the agent endpoint (ai-route-<r>)',
+  },
   { controller: 'agentproduct', resource: Resources.Ingress, verbs: READ, scope: 'gateway', why: 'informer over our labelled Ingresses' },
   { controller: 'agentproduct', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'mcp-server-<n>.internal and the agent AI route' },
-  { controller: 'agentproduct', resource: Resources.WasmPlugin, verbs: READ, scope: 'gateway', why: 'informer over the console plugins we hold rules in (mcp-server.internal, key-auth.internal, ai-agent-<v>)' },
-  { controller: 'agentproduct', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'our rules/consumers in the console plugins; our ai-token-ratelimit plugin' },
-
+  {
+    controller: 'agentproduct',
+    resource: Resources.WasmPlugin,
+    verbs: READ,
+    scope: 'gateway',
+    why: 'informer over the console plugins we hold rules in (mcp-server.internal, key-auth.internal, ai-agent-<v>)',
+  },
+  {
+    controller: 'agentproduct',
+    resource: Resources.WasmPlugin,
+    verbs: WRITE,
+    scope: 'higress',
+    why: 'our rules/consumers in the console plugins; our ai-token-ratelimit plugin',
+  },
 ];

@@ -19,7 +19,11 @@ const edit = (rules: MatchRule[]): SharedPluginEdit => ({ name: 'key-auth.intern
 function sortedKeys<T>(v: T): T {
   if (Array.isArray(v)) return v.map(sortedKeys) as T;
   if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])])) as T;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]),
+  ) as T;
 }
 
 describe('sharedPluginMerger in steady state', () => {
@@ -45,8 +49,14 @@ describe('sharedPluginMerger in steady state', () => {
 
   it('replaces our rule in place and removes the ones we no longer want', () => {
     const foreign = rule('ai-route-z.internal', ['c']);
-    const existing = { ...template, spec: { ...template.spec, matchRules: [rule('mcp-server-a-old.internal', ['x']), rule('mcp-server-a-shop.internal', ['x']), foreign] } };
-    const next = sharedPluginMerger.merge(existing, { ...edit([rule('mcp-server-a-shop.internal', ['y'])]), ownedRoutes: ['mcp-server-a-old.internal', 'mcp-server-a-shop.internal'] });
+    const existing = {
+      ...template,
+      spec: { ...template.spec, matchRules: [rule('mcp-server-a-old.internal', ['x']), rule('mcp-server-a-shop.internal', ['x']), foreign] },
+    };
+    const next = sharedPluginMerger.merge(existing, {
+      ...edit([rule('mcp-server-a-shop.internal', ['y'])]),
+      ownedRoutes: ['mcp-server-a-old.internal', 'mcp-server-a-shop.internal'],
+    });
     expect(next.spec.matchRules).toEqual([rule('mcp-server-a-shop.internal', ['y']), foreign]);
   });
 });
@@ -62,7 +72,10 @@ describe('plugins the AgentProduct created', () => {
     const withConsumer = { ...emptied, spec: { ...emptied.spec, defaultConfig: { consumers: [{ name: 'himarket-c' }] } } };
     expect(unusedPlugin(withConsumer)).toBe(false);
     // The console's own plugin carries no mark: emptied, not deleted.
-    const consoles = sharedPluginMerger.merge({ ...template, spec: { ...template.spec, matchRules: [rule('mcp-server-a-shop.internal', ['a-bob'])] } }, { ...edit([]), ownedRoutes: ['mcp-server-a-shop.internal'] });
+    const consoles = sharedPluginMerger.merge(
+      { ...template, spec: { ...template.spec, matchRules: [rule('mcp-server-a-shop.internal', ['a-bob'])] } },
+      { ...edit([]), ownedRoutes: ['mcp-server-a-shop.internal'] },
+    );
     expect(unusedPlugin(consoles)).toBe(false);
   });
 });

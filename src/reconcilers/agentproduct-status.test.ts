@@ -12,7 +12,10 @@ const product = agentProductSchema.parse({
   apiVersion: 'ai.higress.io/v1alpha1',
   kind: 'AgentProduct',
   metadata: { namespace: 'team-a', name: 'shop', generation: 3 },
-  spec: { tools: [{ name: 'pets', openapi: { inline: PETSTORE, operations: ['findPetsByStatus'] } }], access: { consumers: [{ name: 'alice', keySecretRef: { name: 'keys', key: 'alice' } }] } },
+  spec: {
+    tools: [{ name: 'pets', openapi: { inline: PETSTORE, operations: ['findPetsByStatus'] } }],
+    access: { consumers: [{ name: 'alice', keySecretRef: { name: 'keys', key: 'alice' } }] },
+  },
 });
 const observed = (secret: string | undefined): AgentObserved => ({ documents: { pets: { text: PETSTORE } }, secret: () => secret, ragServices: {} });
 const ready = (s: ReturnType<typeof agentProductStatus>) => s.conditions?.find((c) => c.type === 'Ready');
@@ -32,7 +35,13 @@ describe('agentProductStatus', () => {
     const s = agentProductStatus({ generation: 3, previous: undefined, render, now });
     expect(ready(s)).toMatchObject({ status: 'False', reason: 'SecretKeyMissing' });
     expect(ready(s)?.message).toContain('spec.access.consumers[0].keySecretRef');
-    const failed = agentProductStatus({ generation: 3, previous: s, render, applyError: { reason: 'WasmPluginForbidden', message: 'WasmPlugin: forbidden' }, now });
+    const failed = agentProductStatus({
+      generation: 3,
+      previous: s,
+      render,
+      applyError: { reason: 'WasmPluginForbidden', message: 'WasmPlugin: forbidden' },
+      now,
+    });
     expect(ready(failed)?.reason).toBe('WasmPluginForbidden');
     expect(failed.conditions?.find((c) => c.type === 'Applied')?.status).toBe('False');
   });

@@ -23,8 +23,11 @@ export const APPLIED = 'Applied';
 
 export function agentProductStatus(input: AgentStatusInput): AgentProductStatus {
   const { generation, previous, render } = input;
-  const at = (c: Omit<ConditionInput, 'observedGeneration'>): ConditionInput => ({ ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
-  let conditions: Condition[] = (previous?.conditions ?? []);
+  const at = (c: Omit<ConditionInput, 'observedGeneration'>): ConditionInput => ({
+    ...c,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  });
+  let conditions: Condition[] = previous?.conditions ?? [];
   const set = (c: Omit<ConditionInput, 'observedGeneration'>) => (conditions = setCondition(conditions, at(c), input.now));
   if (input.invalid !== undefined || !render) {
     set({ type: READY, status: 'False', reason: 'InvalidSpec', message: input.invalid ?? 'spec did not render' });
@@ -41,7 +44,13 @@ export function agentProductStatus(input: AgentStatusInput): AgentProductStatus 
   else set({ type: APPLIED, status: 'True', reason: 'Applied', message: `${render.generatedObjects.length} gateway objects up to date` });
   if (input.applyError) set({ type: READY, status: 'False', reason: input.applyError.reason, message: input.applyError.message });
   else if (first) set({ type: READY, status: 'False', reason: first.reason, message: `${first.field}: ${first.message}` });
-  else set({ type: READY, status: 'True', reason: 'Ready', message: render.agentEndpoint ? `MCP servers and agent at ${render.agentEndpoint} served` : 'MCP servers served' });
+  else
+    set({
+      type: READY,
+      status: 'True',
+      reason: 'Ready',
+      message: render.agentEndpoint ? `MCP servers and agent at ${render.agentEndpoint} served` : 'MCP servers served',
+    });
   return {
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions,

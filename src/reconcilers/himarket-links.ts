@@ -33,14 +33,24 @@ export interface LinkChoice {
   invalid?: { reason: 'LinkTargetAmbiguous' | 'UnknownLinkTarget' | 'TypeNotServed'; message: string };
 }
 
-const listed = (generated: readonly GeneratedObject[] | undefined, kind: string, name: string) => (generated ?? []).some((o) => o.kind === kind && o.name === name && !o.error);
-const aiRouteListed = (generated: readonly GeneratedObject[] | undefined, route: string) => (listed(generated, 'ConfigMap', `ai-route-${route}`) ? route : undefined);
+const listed = (generated: readonly GeneratedObject[] | undefined, kind: string, name: string) =>
+  (generated ?? []).some((o) => o.kind === kind && o.name === name && !o.error);
+const aiRouteListed = (generated: readonly GeneratedObject[] | undefined, route: string) =>
+  listed(generated, 'ConfigMap', `ai-route-${route}`) ? route : undefined;
 
 /** The one of `choices` the spec names, the only one there is, or why there is none. */
-function pick(kind: string, what: string, choices: readonly string[], target: string | undefined, fallback?: string): { target: string } | { invalid: NonNullable<LinkChoice['invalid']> } {
+function pick(
+  kind: string,
+  what: string,
+  choices: readonly string[],
+  target: string | undefined,
+  fallback?: string,
+): { target: string } | { invalid: NonNullable<LinkChoice['invalid']> } {
   const list = choices.join(', ');
   if (target !== undefined) {
-    return choices.includes(target) ? { target } : { invalid: { reason: 'UnknownLinkTarget', message: `spec.publish.target "${target}" is not ${what} of this ${kind} (${list})` } };
+    return choices.includes(target)
+      ? { target }
+      : { invalid: { reason: 'UnknownLinkTarget', message: `spec.publish.target "${target}" is not ${what} of this ${kind} (${list})` } };
   }
   if (fallback !== undefined) return { target: fallback };
   if (choices.length === 1) return { target: choices[0]! };
@@ -111,9 +121,17 @@ export function agentProductLink(product: AgentProductLike, publish: PublishSpec
   const type = publish.type ?? defaultType;
   const ns = product.metadata.namespace ?? 'default';
   if (type === 'MODEL_API') {
-    if (!spec.agent) return { defaultType, linkTarget: undefined, invalid: notServed('AgentProduct without spec.agent', type, 'MCP servers only (MCP_SERVER)') };
+    if (!spec.agent)
+      return { defaultType, linkTarget: undefined, invalid: notServed('AgentProduct without spec.agent', type, 'MCP servers only (MCP_SERVER)') };
     if (publish.target !== undefined) {
-      return { defaultType, linkTarget: undefined, invalid: { reason: 'UnknownLinkTarget', message: 'spec.publish.target names a tool source and applies to type MCP_SERVER; a MODEL_API product links the agent' } };
+      return {
+        defaultType,
+        linkTarget: undefined,
+        invalid: {
+          reason: 'UnknownLinkTarget',
+          message: 'spec.publish.target names a tool source and applies to type MCP_SERVER; a MODEL_API product links the agent',
+        },
+      };
     }
     return {
       defaultType,
@@ -122,7 +140,12 @@ export function agentProductLink(product: AgentProductLike, publish: PublishSpec
       endpointPath: status?.agentEndpoint,
     };
   }
-  const p = pick('AgentProduct', 'a tool source (tools[].name)', spec.tools.map((t) => t.name), publish.target);
+  const p = pick(
+    'AgentProduct',
+    'a tool source (tools[].name)',
+    spec.tools.map((t) => t.name),
+    publish.target,
+  );
   if ('invalid' in p) return { defaultType, linkTarget: undefined, invalid: p.invalid };
   const server = status?.mcpServers?.find((s) => s.source === p.target);
   const served = server && listed(status?.generatedObjects, 'Ingress', `mcp-server-${server.name}.internal`) ? server.name : undefined;

@@ -18,7 +18,6 @@ import { desiredProduct, failureCondition, resolvePortals, statusFromError, stat
 const GOLDEN_DIR = join(import.meta.dirname, '__golden__');
 const NOW = new Date('2026-11-30T10:00:00Z');
 
-
 const owner = (over: Partial<PublishOwner> = {}): PublishOwner => ({
   kind: 'ModelPool',
   namespace: 'team-a',
@@ -31,7 +30,14 @@ const owner = (over: Partial<PublishOwner> = {}): PublishOwner => ({
   models: ['chat', 'qwen-max', 'deepseek-chat'],
   ...over,
 });
-const conn = { gatewayId: 'higress-1', portals: new Map([['default', 'portal-1'], ['partners', 'portal-2']]), gatewayUrl: 'https://gw.example.com' };
+const conn = {
+  gatewayId: 'higress-1',
+  portals: new Map([
+    ['default', 'portal-1'],
+    ['partners', 'portal-2'],
+  ]),
+  gatewayUrl: 'https://gw.example.com',
+};
 
 describe('which resource a product links (one product, one route)', () => {
   const pub = (over: Record<string, unknown> = {}) => publishSpecSchema.parse({ connectionRef: { name: 'himarket' }, ...over });
@@ -52,7 +58,10 @@ describe('which resource a product links (one product, one route)', () => {
     const named = modelPoolLink(pool(['qwen', 'gpt'], 'chat', [routeOf('qwen'), routeOf('gpt')]), pub({ target: 'gpt' }));
     expect(named).toMatchObject({ linkTarget: routeOf('gpt'), models: ['gpt'] });
     const ambiguous = modelPoolLink(pool(['qwen', 'gpt'], undefined, [routeOf('qwen'), routeOf('gpt')]), pub());
-    expect(ambiguous.invalid).toEqual({ reason: 'LinkTargetAmbiguous', message: 'this ModelPool serves 2 endpoints (qwen, gpt) and a HiMarket product links exactly one: set spec.publish.target' });
+    expect(ambiguous.invalid).toEqual({
+      reason: 'LinkTargetAmbiguous',
+      message: 'this ModelPool serves 2 endpoints (qwen, gpt) and a HiMarket product links exactly one: set spec.publish.target',
+    });
     expect(modelPoolLink(pool(['qwen', 'gpt']), pub({ target: 'claude' })).invalid).toEqual({
       reason: 'UnknownLinkTarget',
       message: 'spec.publish.target "claude" is not a model or the alias of this ModelPool (qwen, gpt)',
@@ -89,8 +98,17 @@ describe('which resource a product links (one product, one route)', () => {
         generatedObjects: [...sources.map((s) => ing(`mcp-server-${server(s)}.internal`)), ...(agent ? [cm('ai-route-team-a-shop-agent')] : [])],
       },
     });
-    expect(agentProductLink(product(true, ['pets']), pub())).toEqual({ defaultType: 'MODEL_API', linkTarget: 'team-a-shop-agent', models: ['qwen'], endpointPath: '/agents/team-a-shop' });
-    expect(agentProductLink(product(true, ['pets']), pub({ type: 'MCP_SERVER' }))).toEqual({ defaultType: 'MODEL_API', linkTarget: server('pets'), tools: [{ name: 'pets_list' }] });
+    expect(agentProductLink(product(true, ['pets']), pub())).toEqual({
+      defaultType: 'MODEL_API',
+      linkTarget: 'team-a-shop-agent',
+      models: ['qwen'],
+      endpointPath: '/agents/team-a-shop',
+    });
+    expect(agentProductLink(product(true, ['pets']), pub({ type: 'MCP_SERVER' }))).toEqual({
+      defaultType: 'MODEL_API',
+      linkTarget: server('pets'),
+      tools: [{ name: 'pets_list' }],
+    });
     expect(agentProductLink(product(false, ['pets', 'docs']), pub()).invalid?.reason).toBe('LinkTargetAmbiguous');
     expect(agentProductLink(product(false, ['pets', 'docs']), pub({ target: 'docs' })).linkTarget).toBe(server('docs'));
     expect(agentProductLink(product(false, ['pets']), pub({ type: 'MODEL_API' })).invalid?.reason).toBe('TypeNotServed');
@@ -105,7 +123,12 @@ describe('desired product and status (golden)', () => {
   });
 
   it('MCP server documentation has the MCP client snippet with the discovered tools', () => {
-    const o = owner({ defaultType: 'MCP_SERVER', linkTarget: 'docs', models: undefined, tools: [{ name: 'search', description: 'Search the knowledge base' }] });
+    const o = owner({
+      defaultType: 'MCP_SERVER',
+      linkTarget: 'docs',
+      models: undefined,
+      tools: [{ name: 'search', description: 'Search the knowledge base' }],
+    });
     const d = desiredProduct(o, conn, [], ['portal-1']);
     expect(d.document).toContain("callTool({ name: 'search'");
     expectGolden(GOLDEN_DIR, 'himarket-desired-mcp-server', stringify(d, { lineWidth: 0, aliasDuplicateObjects: false }));
@@ -121,15 +144,31 @@ describe('desired product and status (golden)', () => {
         publications: [{ publicationId: 'pub-1', portalId: 'portal-1', portalName: 'default' }],
       },
     };
-    const ok = statusFromOutcome(undefined, owner(), outcome, { portals: conn.portals, subscriptions: 2, portalUrl: 'http://portal-1.himarket.local', now: NOW });
-    const conflict = statusFromError(ok, owner(), new HiMarketError('Conflict', 'POST /products: HTTP 409 CONFLICT: Resource conflict: Product with name x already exists', { httpStatus: 409, code: 'CONFLICT' }), NOW);
+    const ok = statusFromOutcome(undefined, owner(), outcome, {
+      portals: conn.portals,
+      subscriptions: 2,
+      portalUrl: 'http://portal-1.himarket.local',
+      now: NOW,
+    });
+    const conflict = statusFromError(
+      ok,
+      owner(),
+      new HiMarketError('Conflict', 'POST /products: HTTP 409 CONFLICT: Resource conflict: Product with name x already exists', {
+        httpStatus: 409,
+        code: 'CONFLICT',
+      }),
+      NOW,
+    );
     const down = statusFromError(ok, owner(), new HiMarketError('Unreachable', 'GET /admins: fetch failed'), NOW);
     expect(failureCondition(new SyncError('NameConflict', 'taken')).reason).toBe('NameConflict');
     expectGolden(GOLDEN_DIR, 'himarket-status', stringify({ ok, conflict, down }, { lineWidth: 0, aliasDuplicateObjects: false }));
   });
 
   it('portals the connection does not know are reported, not silently dropped', () => {
-    expect(resolvePortals(publishSpecSchema.parse({ connectionRef: { name: 'x' }, portals: ['default', 'nope'] }), conn)).toEqual({ ids: ['portal-1'], unknown: ['nope'] });
+    expect(resolvePortals(publishSpecSchema.parse({ connectionRef: { name: 'x' }, portals: ['default', 'nope'] }), conn)).toEqual({
+      ids: ['portal-1'],
+      unknown: ['nope'],
+    });
   });
 });
 

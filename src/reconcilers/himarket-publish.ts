@@ -101,9 +101,14 @@ export function statusFromOutcome(
 ): PublishStatus {
   const { product, ref, publications } = outcome.observed;
   const byId = new Map([...ctx.portals].map(([n, id]) => [id, n]));
-  const pubs: PublicationStatus[] = publications.map((p) => ({ portal: byId.get(p.portalId) ?? p.portalName ?? p.portalId, portalId: p.portalId, published: true }));
+  const pubs: PublicationStatus[] = publications.map((p) => ({
+    portal: byId.get(p.portalId) ?? p.portalName ?? p.portalId,
+    portalId: p.portalId,
+    published: true,
+  }));
   for (const [name, id] of ctx.portals) {
-    if ((owner.publish.portals ?? [...ctx.portals.keys()]).includes(name) && !pubs.some((p) => p.portalId === id)) pubs.push({ portal: name, portalId: id, published: false });
+    if ((owner.publish.portals ?? [...ctx.portals.keys()]).includes(name) && !pubs.some((p) => p.portalId === id))
+      pubs.push({ portal: name, portalId: id, published: false });
   }
   pubs.sort((a, b) => a.portal.localeCompare(b.portal));
   const linked = ref?.sourceType === 'GATEWAY' && Boolean(ref.gatewayId);
@@ -116,8 +121,18 @@ export function statusFromOutcome(
     : undefined;
   const published = pubs.filter((p) => p.published).length;
   const ready: ConditionInput = !linked
-    ? { type: PUBLISHED, status: 'False', reason: 'LinkTargetPending', message: `product ${product.productId} exists but is not linked: the owner's status names no console route yet` }
-    : { type: PUBLISHED, status: 'True', reason: 'Published', message: `product ${product.name} linked to ${describeTarget(linkTarget)} and published to ${published} portal(s)` };
+    ? {
+        type: PUBLISHED,
+        status: 'False',
+        reason: 'LinkTargetPending',
+        message: `product ${product.productId} exists but is not linked: the owner's status names no console route yet`,
+      }
+    : {
+        type: PUBLISHED,
+        status: 'True',
+        reason: 'Published',
+        message: `product ${product.name} linked to ${describeTarget(linkTarget)} and published to ${published} portal(s)`,
+      };
   return {
     productId: product.productId,
     productName: product.name,

@@ -25,7 +25,16 @@ const routed = renderModelPool(pool, { secrets: new Map([['openai', { apiKey: 's
 const partial = renderModelPool(pool, { secrets: new Map() }, { fallbackRoutes: true });
 const [route] = routed.routes;
 const withCache = (cache: unknown) =>
-  renderModelPool({ ...pool, spec: { ...pool.spec, cache: cacheSpecSchema.parse(cache) } }, { secrets: new Map<string, Record<string, string>>([['openai', { apiKey: 'sk' }], ['redis', { password: 'pw' }]]) }, { fallbackRoutes: true });
+  renderModelPool(
+    { ...pool, spec: { ...pool.spec, cache: cacheSpecSchema.parse(cache) } },
+    {
+      secrets: new Map<string, Record<string, string>>([
+        ['openai', { apiKey: 'sk' }],
+        ['redis', { password: 'pw' }],
+      ]),
+    },
+    { fallbackRoutes: true },
+  );
 const cached = withCache({ redis: { service: 'redis.dns', passwordSecretRef: { name: 'redis', key: 'password' } }, semantic: false });
 const cacheNoRedis = withCache({ semantic: false });
 const cacheSecretMissing = withCache({ redis: { service: 'redis.dns', passwordSecretRef: { name: 'redis-absent', key: 'password' } }, semantic: false });
@@ -49,7 +58,10 @@ const SITUATIONS: Record<string, [typeof routed, PoolObservation]> = {
     {
       ...base,
       objectErrors: new Map([
-        [`Ingress/${route!.ingresses[0]!.metadata.name}`, { reason: 'IngressInvalid', message: `Ingress higress-system/${route!.ingresses[0]!.metadata.name}: spec.rules[0].host: Invalid value` }],
+        [
+          `Ingress/${route!.ingresses[0]!.metadata.name}`,
+          { reason: 'IngressInvalid', message: `Ingress higress-system/${route!.ingresses[0]!.metadata.name}: spec.rules[0].host: Invalid value` },
+        ],
       ]),
     },
   ],
@@ -78,7 +90,12 @@ describe('modelPoolStatus', () => {
     const objs = modelPoolStatus(routed, true, s).status.generatedObjects!;
     expect(objs.find((o) => o.kind === 'Ingress' && o.name === route!.ingresses[0]!.metadata.name)?.error).toContain('Invalid value');
     const crds = modelPoolStatus(routed, true, SITUATIONS['higress-crds-missing']![1]).status.generatedObjects!;
-    expect(crds.filter((o) => o.error).map((o) => o.kind).sort()).toEqual(['McpBridge', 'WasmPlugin', 'WasmPlugin', 'WasmPlugin', 'WasmPlugin', 'WasmPlugin']);
+    expect(
+      crds
+        .filter((o) => o.error)
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['McpBridge', 'WasmPlugin', 'WasmPlugin', 'WasmPlugin', 'WasmPlugin', 'WasmPlugin']);
     expect(modelPoolStatus(routed, true, base).status.generatedObjects!.every((o) => o.error === undefined)).toBe(true);
   });
 

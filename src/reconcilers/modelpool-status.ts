@@ -105,7 +105,8 @@ function cacheCondition(render: PoolRender): ConditionInput | undefined {
   const c = render.cache;
   if (!c) return undefined;
   if (!c.ok) return { type: CACHE, status: 'False', reason: c.reason, message: c.message };
-  if (!render.providerIds.length) return { type: CACHE, status: 'False', reason: 'NoRoutes', message: 'no model is routed, so no route carries the ai-cache rule' };
+  if (!render.providerIds.length)
+    return { type: CACHE, status: 'False', reason: 'NoRoutes', message: 'no model is routed, so no route carries the ai-cache rule' };
   return {
     type: CACHE,
     status: 'True',
@@ -169,5 +170,7 @@ export function gatewaysSharingClass(
   gatewayNamespace: string,
   ingressClass: string,
 ): string[] {
-  return [...new Set(pools.filter((p) => p.ingressClassName === ingressClass && p.gatewayNamespace !== gatewayNamespace).map((p) => p.gatewayNamespace))].sort();
+  return [
+    ...new Set(pools.filter((p) => p.ingressClassName === ingressClass && p.gatewayNamespace !== gatewayNamespace).map((p) => p.gatewayNamespace)),
+  ].sort();
 }

@@ -27,7 +27,12 @@ function sharedObjects(renders: PoolRender[]): unknown[] {
     const mine = renders.filter((r) => r.gatewayNamespace === gw);
     const merged = mergeRegistrySets([], {}, new Map(mine.map((r) => [r.ownerId, r.registries.map((g) => ({ ...g }))])));
     if (merged.ok && merged.registries.length) {
-      docs.push({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', metadata: { name: 'default', namespace: gw }, spec: { registries: merged.registries } });
+      docs.push({
+        apiVersion: 'networking.higress.io/v1',
+        kind: 'McpBridge',
+        metadata: { name: 'default', namespace: gw },
+        spec: { registries: merged.registries },
+      });
     }
     for (const name of Object.keys(CONSOLE_PLUGINS) as ConsolePluginName[]) {
       const desired = new Map<string, PluginShare>(mine.flatMap((r) => (r.shares[name] ? [[r.ownerId, r.shares[name]] as [string, PluginShare]] : [])));
@@ -48,7 +53,6 @@ function renderAll(pools: ModelPool[], observed: ObservedState): string {
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
-
 const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }> = {
   'single-model': {
     pools: [pool('team-a', 'chat', { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: ref('openai') } }] })],
@@ -59,7 +63,11 @@ const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }>
       pool('team-a', 'multi', {
         gateway: { hosts: ['llm.example.com'] },
         models: [
-          { name: 'gpt-4o', provider: { type: 'openai', credentials: ref('keys', 'openai') }, pricing: { inputPerMillionTokens: 2.5, outputPerMillionTokens: 10 } },
+          {
+            name: 'gpt-4o',
+            provider: { type: 'openai', credentials: ref('keys', 'openai') },
+            pricing: { inputPerMillionTokens: 2.5, outputPerMillionTokens: 10 },
+          },
           { name: 'qwen-max', provider: { type: 'qwen', credentials: ref('keys', 'dashscope') }, contextWindow: 32768 },
           { name: 'deepseek-chat', provider: { type: 'deepseek', credentials: ref('keys', 'deepseek') } },
           { name: 'claude-sonnet', upstreamModel: 'claude-sonnet-4-5', provider: { type: 'anthropic', credentials: ref('keys', 'anthropic') } },
@@ -83,10 +91,18 @@ const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }>
       pool('ml', 'selfhosted', {
         gateway: { namespace: 'gateway', ingressClassName: 'higress-internal', path: '/v1' },
         models: [
-          { name: 'llama-3-8b', upstreamModel: 'meta-llama/Meta-Llama-3-8B-Instruct', provider: { type: 'vllm', endpoint: 'http://vllm.ml.svc.cluster.local:8000/v1' } },
+          {
+            name: 'llama-3-8b',
+            upstreamModel: 'meta-llama/Meta-Llama-3-8B-Instruct',
+            provider: { type: 'vllm', endpoint: 'http://vllm.ml.svc.cluster.local:8000/v1' },
+          },
           { name: 'qwen2.5', provider: { type: 'ollama', endpoint: 'http://10.0.3.11:11434' } },
           { name: 'semrouter', provider: { type: 'openai-compatible', endpoint: 'http://sem-router-train.higress.io/v1' } },
-          { name: 'gpt-4o-proxy', upstreamModel: 'gpt-4o', provider: { type: 'openai', endpoint: 'https://llm-proxy.corp.example:8443/v1', credentials: ref('proxy', 'token') } },
+          {
+            name: 'gpt-4o-proxy',
+            upstreamModel: 'gpt-4o',
+            provider: { type: 'openai', endpoint: 'https://llm-proxy.corp.example:8443/v1', credentials: ref('proxy', 'token') },
+          },
         ],
         timeoutSeconds: 300,
       }),
@@ -141,7 +157,15 @@ const SCENARIOS: Record<string, { pools: ModelPool[]; observed: ObservedState }>
         fallback: ['gpt-4o', 'qwen-max'],
         cache: {
           redis: { service: 'redis.cache.svc.cluster.local', passwordSecretRef: { name: 'cache-auth', key: 'redis' } },
-          vector: { type: 'qdrant', service: 'qdrant.dns', port: 6333, collection: 'llm-cache', apiKeySecretRef: { name: 'cache-auth', key: 'qdrant' }, threshold: 0.92, thresholdRelation: 'gte' },
+          vector: {
+            type: 'qdrant',
+            service: 'qdrant.dns',
+            port: 6333,
+            collection: 'llm-cache',
+            apiKeySecretRef: { name: 'cache-auth', key: 'qdrant' },
+            threshold: 0.92,
+            thresholdRelation: 'gte',
+          },
           embedding: { type: 'openai', service: 'embeddings.dns', model: 'text-embedding-3-small', apiKeySecretRef: { name: 'keys', key: 'openai' } },
           ttlSeconds: 600,
           keyPrefix: 'team-a-cached:',
@@ -203,7 +227,12 @@ describe('renderModelPool behaviour', () => {
 
   it('keeps generated names valid and distinct for look-alike inputs', () => {
     const long = 'x'.repeat(60);
-    const p1 = pool(long.slice(0, 50), long.slice(0, 63), { models: [{ name: `${long}-a`, provider: { type: 'openai' } }, { name: `${long}-b`, provider: { type: 'openai' } }] });
+    const p1 = pool(long.slice(0, 50), long.slice(0, 63), {
+      models: [
+        { name: `${long}-a`, provider: { type: 'openai' } },
+        { name: `${long}-b`, provider: { type: 'openai' } },
+      ],
+    });
     const r = renderModelPool(p1, secrets({}));
     expect(new Set(r.providerIds).size).toBe(2);
     for (const g of r.registries) expect(g.name.split('.')[0]!.length).toBeLessThanOrEqual(63);
@@ -257,7 +286,10 @@ describe('issue 7 finding 3: fallback as the console template (one fallback rout
     const r = renderModelPool(pools[0]!, observed, { fallbackRoutes: true });
     const fb = r.ingresses.filter((i) => i.metadata.name.endsWith('.fallback.internal'));
     expect(fb).toHaveLength(2);
-    const hops = fb.map((i) => [i.metadata.annotations!['higress.io/exact-match-header-x-higress-llm-model'], i.metadata.annotations!['higress.io/destination']]);
+    const hops = fb.map((i) => [
+      i.metadata.annotations!['higress.io/exact-match-header-x-higress-llm-model'],
+      i.metadata.annotations!['higress.io/destination'],
+    ]);
     expect(hops.sort()).toEqual([
       ['gpt-4o', expect.stringContaining('-qwen-max-')],
       ['qwen-max', expect.stringContaining('-local-')],
@@ -324,7 +356,10 @@ describe('spec.cache → the console ai-cache-2.0.1 plugin', () => {
   });
 
   it('no spec.cache: no ai-cache share and no cache outcome', () => {
-    const r = renderModelPool(pool('team-a', 'c', { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: ref('keys', 'openai') } }] }), observed);
+    const r = renderModelPool(
+      pool('team-a', 'c', { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: ref('keys', 'openai') } }] }),
+      observed,
+    );
     expect(r.cache).toBeUndefined();
     expect(r.shares['ai-cache-2.0.1']).toBeUndefined();
   });

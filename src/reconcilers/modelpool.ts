@@ -91,7 +91,11 @@ export interface RouteRender {
 }
 
 /** Retries of a pool that sets none: the console's default for AI routes. */
-export const DEFAULT_RETRIES = { attempts: DEFAULT_PROXY_NEXT_UPSTREAM.attempts, timeoutSeconds: DEFAULT_PROXY_NEXT_UPSTREAM.timeout, on: DEFAULT_PROXY_NEXT_UPSTREAM.conditions };
+export const DEFAULT_RETRIES = {
+  attempts: DEFAULT_PROXY_NEXT_UPSTREAM.attempts,
+  timeoutSeconds: DEFAULT_PROXY_NEXT_UPSTREAM.timeout,
+  on: DEFAULT_PROXY_NEXT_UPSTREAM.conditions,
+};
 
 type TokenResult = { ok: true; tokens: string[] } | { ok: false; reason: ModelReason; message: string };
 
@@ -199,7 +203,9 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
     domains: [...(gateway.hosts ?? [])].sort(),
     pathPredicate: { matchType: 'PRE', matchValue: gateway.path, caseSensitive: true },
     authConfig: observed.aiRoutes?.get(routeName)?.authConfig ?? DEFAULT_AUTH,
-    proxyNextUpstream: retries ? { enabled: true, attempts: retries.attempts, timeout: retries.timeoutSeconds, conditions: [...retries.on] } : DEFAULT_PROXY_NEXT_UPSTREAM,
+    proxyNextUpstream: retries
+      ? { enabled: true, attempts: retries.attempts, timeout: retries.timeoutSeconds, conditions: [...retries.on] }
+      : DEFAULT_PROXY_NEXT_UPSTREAM,
     customConfigs: { ...annotations, ...(pool.spec.timeoutSeconds !== undefined ? { 'higress.io/timeout': String(pool.spec.timeoutSeconds) } : {}) },
     customLabels: labels,
   });
@@ -221,7 +227,14 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
       modelPredicates: [{ matchType: 'EQUAL', matchValue: r.spec.name }],
       // The console's one fallback route per AI route: SEQ sends a failed request to the next model.
       ...(options.fallbackRoutes && next
-        ? { fallbackConfig: { enabled: true, upstreams: [upstream(next, 100, true)], fallbackStrategy: 'SEQ' as const, responseCodes: ['4xx' as const, '5xx' as const] } }
+        ? {
+            fallbackConfig: {
+              enabled: true,
+              upstreams: [upstream(next, 100, true)],
+              fallbackStrategy: 'SEQ' as const,
+              responseCodes: ['4xx' as const, '5xx' as const],
+            },
+          }
         : {}),
     });
   }

@@ -24,7 +24,6 @@ function renderAll(r: RagRender): string {
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
-
 const SCENARIOS: Record<string, RagPipeline> = {
   minimal: pipeline('team-a', 'docs', {}),
   'full-embedded': pipeline('team-a', 'kb', {
@@ -85,10 +84,21 @@ describe('renderRagPipeline behaviour', () => {
     expect(full.stages.crag).toEqual({ enabled: true, upper: 0.8, lower: 0.4 });
     expect(full.stages.compress.minPassageScore).toBe(0.4);
     expect(full.stages.rerank.enabled).toBe(false);
-    expect(full.embedding).toMatchObject({ kind: 'openai', baseUrl: 'http://higress-gateway.higress-system.svc.cluster.local/v1', model: 'text-embedding-3-small', dimensions: 1536 });
+    expect(full.embedding).toMatchObject({
+      kind: 'openai',
+      baseUrl: 'http://higress-gateway.higress-system.svc.cluster.local/v1',
+      model: 'text-embedding-3-small',
+      dimensions: 1536,
+    });
     expect(full.llm?.model).toBe('gpt-4o');
     const milvus = renderRagPipeline(SCENARIOS.milvus!);
-    expect(milvus.config.store).toEqual({ kind: 'milvus', address: 'milvus.vectors.svc:19530', collection: 'big_chunks', usernameEnv: 'RAG_MILVUS_USERNAME', passwordEnv: 'RAG_MILVUS_PASSWORD' });
+    expect(milvus.config.store).toEqual({
+      kind: 'milvus',
+      address: 'milvus.vectors.svc:19530',
+      collection: 'big_chunks',
+      usernameEnv: 'RAG_MILVUS_USERNAME',
+      passwordEnv: 'RAG_MILVUS_PASSWORD',
+    });
     expect(milvus.pvc).toBeUndefined();
   });
 
@@ -103,7 +113,11 @@ describe('renderRagPipeline behaviour', () => {
     const n = consoleName(['team-a', 'docs']);
     expect(r.ingress.metadata.name).toBe(`mcp-server-${n}.internal`);
     expect(r.ingress.metadata.namespace).toBe('higress-system');
-    expect(r.ingress.metadata.labels).toMatchObject({ 'higress.io/biz-type': 'mcp-server', 'higress.io/mcp-server-type': 'DIRECT_ROUTE', 'higress.io/resource-definer': 'higress' });
+    expect(r.ingress.metadata.labels).toMatchObject({
+      'higress.io/biz-type': 'mcp-server',
+      'higress.io/mcp-server-type': 'DIRECT_ROUTE',
+      'higress.io/resource-definer': 'higress',
+    });
     expect(r.ingress.metadata.annotations).toMatchObject({
       'higress.io/mcp-server': 'true',
       'higress.io/mcp-server-match-rule-type': 'prefix',
@@ -128,7 +142,9 @@ describe('runtimeReadiness', () => {
 
   it('follows rollout fields to Available', () => {
     expect(runtimeReadiness(2, { generation: 2, observedGeneration: 2, updatedReplicas: 1, availableReplicas: 2 }).ready.reason).toBe('RollingOut');
-    expect(runtimeReadiness(2, { generation: 2, observedGeneration: 2, updatedReplicas: 2, availableReplicas: 1 }).ready.message).toBe('1/2 replicas available');
+    expect(runtimeReadiness(2, { generation: 2, observedGeneration: 2, updatedReplicas: 2, availableReplicas: 1 }).ready.message).toBe(
+      '1/2 replicas available',
+    );
     const ok = runtimeReadiness(2, { generation: 2, observedGeneration: 2, updatedReplicas: 2, availableReplicas: 2 });
     expect(ok.ready).toMatchObject({ status: 'True', reason: 'Available' });
     expect(ok.progressing).toMatchObject({ status: 'False', reason: 'RolloutComplete' });

@@ -126,7 +126,9 @@ export function renderRagConfig(spec: RagPipelineSpec): RagConfig {
     ...(spec.webSearch ? { webSearch: { url: spec.webSearch.url, topK: spec.webSearch.topK } } : {}),
     stages: {
       rewrite: { ...stages.rewrite, variant: spec.llm ? 'llm' : 'heuristic' },
-      ...(stages.retrieve ? { retrieve: { variant: stages.retrieve.mode, candidatesPerList: stages.retrieve.candidatesPerList, rrfK: stages.retrieve.rrfK } } : {}),
+      ...(stages.retrieve
+        ? { retrieve: { variant: stages.retrieve.mode, candidatesPerList: stages.retrieve.candidatesPerList, rrfK: stages.retrieve.rrfK } }
+        : {}),
       ...(stages.rerank ? { rerank: stages.rerank } : {}),
       ...(stages.crag ? { crag: stages.crag } : {}),
       // minPassageScore is left to the runtime, which keeps it equal to crag.lower.
@@ -329,7 +331,11 @@ export function runtimeReadiness(desiredReplicas: number, observed: DeploymentSt
   }
   if (desiredReplicas === 0) {
     const message = 'replicas is 0: the runtime is scaled down';
-    return { ready: { type: 'Ready', status: 'False', reason: 'ScaledToZero', message }, progressing: { type: 'Progressing', status: 'False', reason: 'ScaledToZero', message }, replicas };
+    return {
+      ready: { type: 'Ready', status: 'False', reason: 'ScaledToZero', message },
+      progressing: { type: 'Progressing', status: 'False', reason: 'ScaledToZero', message },
+      replicas,
+    };
   }
   const updated = observed.updatedReplicas ?? 0;
   if (updated < desiredReplicas) return progressing('RollingOut', `${updated}/${desiredReplicas} replicas run the current config`);

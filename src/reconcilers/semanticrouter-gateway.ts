@@ -168,7 +168,9 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
     providerRule: { service: [upstream], configDisable: false, config: { activeProviderId: providerId } },
     registry: { name: registryName, type: 'dns', domain: input.serviceHost, port: input.servicePort, protocol: 'http' },
     shares: {
-      'ai-statistics-2.0.1': { seedRules: routes.map((r) => ({ ingress: [r.ingress.metadata.name], configDisable: false, config: { use_default_response_attributes: true } })) },
+      'ai-statistics-2.0.1': {
+        seedRules: routes.map((r) => ({ ingress: [r.ingress.metadata.name], configDisable: false, config: { use_default_response_attributes: true } })),
+      },
       'key-auth.internal': { seedRules: routes.map((r) => keyAuthRule(r.ingress.metadata.name, { enabled: false })) },
       'model-router.internal': { defaults: { modelToHeader: ROUTER_MODEL_HEADER } },
     },

@@ -48,7 +48,8 @@ export interface RouterStatusResult {
 
 /** Dollars for a printer column: cents from $1 up, four decimals below (a $0.001 budget must not read $0.00). */
 const usd = (n: number): string => n.toFixed(n >= 1 ? 2 : 4);
-const fixed = (n: number | null | undefined, digits: number): string | undefined => (n === null || n === undefined || !Number.isFinite(n) ? undefined : n.toFixed(digits));
+const fixed = (n: number | null | undefined, digits: number): string | undefined =>
+  n === null || n === undefined || !Number.isFinite(n) ? undefined : n.toFixed(digits);
 
 /** Delay before the next poll: the interval, doubled per failure up to five minutes (never below the interval). */
 export function pollDelayMs(intervalMs: number, failures: number): number {
@@ -97,7 +98,8 @@ export function numbersFrom(s: RouterStatus): Partial<SemanticRouterStatus> {
     };
   } else if (s.trainer.lastOutcome) {
     const margin = s.trainer.lastMargin;
-    const by = margin === null ? '' : `${s.trainer.lastOutcome === 'Promoted' ? 'won' : 'lost'} by ${margin >= 0 ? '+' : ''}${margin.toFixed(4)} holdout utility`;
+    const by =
+      margin === null ? '' : `${s.trainer.lastOutcome === 'Promoted' ? 'won' : 'lost'} by ${margin >= 0 ? '+' : ''}${margin.toFixed(4)} holdout utility`;
     out.lastPromotion = {
       outcome: s.trainer.lastOutcome,
       ...(s.trainer.lastCandidateVersion ? { version: s.trainer.lastCandidateVersion } : {}),
@@ -140,8 +142,14 @@ function eventsBetween(previous: SemanticRouterStatus | undefined, s: RouterStat
   if (before !== now && s.budget) {
     const spend = `$${s.budget.spentUsd.toFixed(2)} of $${s.budget.limitUsd.toFixed(2)} this ${s.budget.window}, projected $${s.budget.projectedUsd.toFixed(2)}`;
     if (now === 'Normal') events.push({ type: 'Normal', reason: 'BudgetRestored', message: `budget no longer at risk (${spend})` });
-    else if (now === 'CheapestOnly') events.push({ type: 'Warning', reason: 'BudgetDowngrade', message: `budget reached: serving only the cheapest candidate (${spend})` });
-    else events.push({ type: 'Warning', reason: 'BudgetDowngrade', message: `projected spend over budget: knob moved to λ=${s.budget.effectiveLambda} (${spend})` });
+    else if (now === 'CheapestOnly')
+      events.push({ type: 'Warning', reason: 'BudgetDowngrade', message: `budget reached: serving only the cheapest candidate (${spend})` });
+    else
+      events.push({
+        type: 'Warning',
+        reason: 'BudgetDowngrade',
+        message: `projected spend over budget: knob moved to λ=${s.budget.effectiveLambda} (${spend})`,
+      });
   }
   return events;
 }
@@ -190,9 +198,21 @@ export function semanticRouterStatus(input: {
   if (blocking) ready = { type: READY, status: 'False', reason: blocking.reason, message: blocking.message };
   else if (input.applyError) ready = { type: READY, status: 'False', ...input.applyError };
   else if (!observed.runtimeAvailable) ready = { type: READY, status: 'False', reason: 'RuntimeNotAvailable', message: observed.runtimeMessage };
-  else if (unreachable) ready = { type: READY, status: 'False', reason: 'RouterUnreachable', message: `router /status did not answer ${observed.failures} times: ${observed.lastError ?? ''}` };
+  else if (unreachable)
+    ready = {
+      type: READY,
+      status: 'False',
+      reason: 'RouterUnreachable',
+      message: `router /status did not answer ${observed.failures} times: ${observed.lastError ?? ''}`,
+    };
   else if (!observed.lastStatus) ready = { type: READY, status: 'False', reason: 'AwaitingStatus', message: 'waiting for the first /status' };
-  else ready = { type: READY, status: 'True', reason: 'Routing', message: `model ${observed.lastStatus.modelVersion} routing between ${render?.candidates.length ?? 0} candidates` };
+  else
+    ready = {
+      type: READY,
+      status: 'True',
+      reason: 'Routing',
+      message: `model ${observed.lastStatus.modelVersion} routing between ${render?.candidates.length ?? 0} candidates`,
+    };
   conditions.unshift(ready);
   if (unreachable && previous?.conditions?.find((c) => c.type === REACHABLE)?.status !== 'False') {
     events.push({ type: 'Warning', reason: 'RouterUnreachable', message: ready.message });

@@ -39,7 +39,9 @@ function renderAll(r: RouterRender): string {
   docs.push({ '# McpBridge default registries[] entry': g.registry });
   // The console plugins as our share alone would create them: whole WasmPlugins, so the contract test parses them.
   for (const [name, share] of Object.entries(g.shares) as [ConsolePluginName, PluginShare][]) {
-    docs.push(mergePluginShares(undefined, CONSOLE_PLUGINS[name], r.gatewayNamespace, new Map([[`SemanticRouter/${r.owner.namespace}/${r.owner.name}`, share]])).plugin);
+    docs.push(
+      mergePluginShares(undefined, CONSOLE_PLUGINS[name], r.gatewayNamespace, new Map([[`SemanticRouter/${r.owner.namespace}/${r.owner.name}`, share]])).plugin,
+    );
   }
   docs.push({ '# status of': `${r.owner.namespace}/${r.owner.name}`, endpoint: r.endpoint, candidates: r.candidates, generatedObjects: r.generatedObjects });
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
@@ -57,7 +59,12 @@ const SCENARIOS: Record<string, { router: SemanticRouter; pool: ModelPoolSpec }>
         candidates: ['gpt-4o', 'gemini-flash'],
         baselineModel: 'gpt-4o',
         objective: { minQuality: 0.7 },
-        flywheel: { sampleRate: 0.25, fanOutAll: true, evaluator: { type: 'llm-judge', model: 'gpt-4o' }, store: { type: 'postgres', postgres: { secretRef: { name: 'pg' } } } },
+        flywheel: {
+          sampleRate: 0.25,
+          fanOutAll: true,
+          evaluator: { type: 'llm-judge', model: 'gpt-4o' },
+          store: { type: 'postgres', postgres: { secretRef: { name: 'pg' } } },
+        },
         trainer: { minNewRecords: 100, promotionMargin: 0.01 },
         budget: { limitUsd: 20, window: 'hour' },
         replicas: 2,
@@ -74,7 +81,12 @@ const SCENARIOS: Record<string, { router: SemanticRouter; pool: ModelPoolSpec }>
       baselineModel: 'gpt-4o',
       cache: {
         redis: { service: 'redis.cache.svc.cluster.local', passwordSecretRef: { name: 'redis', key: 'password' } },
-        embedding: { type: 'openai', service: 'higress-gateway.higress-system.svc.cluster.local', model: 'text-embedding-3-small', apiKeySecretRef: { name: 'emb', key: 'key' } },
+        embedding: {
+          type: 'openai',
+          service: 'higress-gateway.higress-system.svc.cluster.local',
+          model: 'text-embedding-3-small',
+          apiKeySecretRef: { name: 'emb', key: 'key' },
+        },
         ttlSeconds: 600,
         delta: 0.02,
         keyPrefix: 'router:',
@@ -99,7 +111,8 @@ describe('SemanticRouter render (goldens)', () => {
     expect(config.policy).toMatchObject({ lambda: 7, aliases: ['auto'], baselineModel: 'gpt-4o' });
     const repriced = { ...POOL, models: POOL.models.map((m) => (m.name === 'gpt-4o' ? { ...m, pricing: pricing(2.5, 10) } : m)) };
     const b = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: repriced }).render!;
-    const checksum = (x: RouterRender) => (x.deployment.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[ROUTER_CHECKSUM_ANNOTATION];
+    const checksum = (x: RouterRender) =>
+      (x.deployment.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[ROUTER_CHECKSUM_ANNOTATION];
     expect(checksum(b)).not.toEqual(checksum(a));
     expect(b.config.models[0]).toMatchObject({ pricePer1MInput: 2.5, pricePer1MOutput: 10 });
   });
@@ -113,7 +126,12 @@ describe('SemanticRouter render (goldens)', () => {
       ttlSeconds: 600,
       delta: 0.02,
       semantic: true,
-      embedding: { kind: 'openai', baseUrl: 'http://higress-gateway.higress-system.svc.cluster.local/v1', model: 'text-embedding-3-small', apiKeyEnv: 'ROUTER_CACHE_EMBEDDING_API_KEY' },
+      embedding: {
+        kind: 'openai',
+        baseUrl: 'http://higress-gateway.higress-system.svc.cluster.local/v1',
+        model: 'text-embedding-3-small',
+        apiKeyEnv: 'ROUTER_CACHE_EMBEDDING_API_KEY',
+      },
     });
     const container = (r.deployment.spec as { template: { spec: { containers: { env: unknown[] }[] } } }).template.spec.containers[0]!;
     expect(container.env).toEqual(
@@ -123,9 +141,19 @@ describe('SemanticRouter render (goldens)', () => {
       ]),
     );
     // Without Redis: the in-memory store with its limit; no embedding service: ONNX in process.
-    const memory = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', cache: { maxEntries: 500, semantic: false } }), pool: POOL });
+    const memory = renderSemanticRouter({
+      router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', cache: { maxEntries: 500, semantic: false } }),
+      pool: POOL,
+    });
     expect(memory.render!.config.cache).toEqual({ maxEntries: 500, ttlSeconds: 3600, delta: 0.03, semantic: false, embedding: { kind: 'onnx' } });
-    const other = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', cache: { embedding: { type: 'dashscope', service: 'dashscope.aliyuncs.com.dns' } } }), pool: POOL });
+    const other = renderSemanticRouter({
+      router: router({
+        poolRef: { name: 'chat' },
+        baselineModel: 'gpt-4o',
+        cache: { embedding: { type: 'dashscope', service: 'dashscope.aliyuncs.com.dns' } },
+      }),
+      pool: POOL,
+    });
     expect(other.issues.map((i) => [i.reason, i.blocking])).toContainEqual(['CacheEmbeddingUnsupported', false]);
     // The spec change reaches the pods through the config checksum.
     const plain = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!;
@@ -134,11 +162,22 @@ describe('SemanticRouter render (goldens)', () => {
   });
 
   it('has the same names, labels, annotations and JSON keys as the AI route a live console wrote', () => {
-    const consoleDocs = parseAllDocuments(readFileSync(CONSOLE_OBJECTS, 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }; data?: { data: string }; spec: unknown });
+    const consoleDocs = parseAllDocuments(readFileSync(CONSOLE_OBJECTS, 'utf8')).map(
+      (d) =>
+        d.toJS() as {
+          kind: string;
+          metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> };
+          data?: { data: string };
+          spec: unknown;
+        },
+    );
     const consoleIngress = consoleDocs.find((d) => d.kind === 'Ingress' && d.metadata.name.startsWith('ai-route-'))!;
     const consoleConfigMap = consoleDocs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('ai-route-'))!;
     const route = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!.gateway.routes[0]!;
-    const notOurs = (o: Record<string, string>) => Object.keys(o).filter((k) => !k.startsWith('ai.higress.io/') && !k.startsWith('app.kubernetes.io/')).sort();
+    const notOurs = (o: Record<string, string>) =>
+      Object.keys(o)
+        .filter((k) => !k.startsWith('ai.higress.io/') && !k.startsWith('app.kubernetes.io/'))
+        .sort();
     expect(route.ingress.metadata.name).toBe(`ai-route-${route.name}.internal`);
     expect(notOurs(route.ingress.metadata.labels!)).toEqual(Object.keys(consoleIngress.metadata.labels).sort());
     expect(notOurs(route.ingress.metadata.annotations!)).toEqual(Object.keys(consoleIngress.metadata.annotations!).sort());
@@ -154,7 +193,9 @@ describe('SemanticRouter render (goldens)', () => {
     const r = router({ poolRef: { name: 'chat' }, candidates: ['gpt-4o', 'gone'], baselineModel: 'gpt-4o' });
     const degraded = renderSemanticRouter({ router: r, pool: POOL });
     expect(degraded.render?.candidates).toEqual(['gpt-4o']);
-    expect(degraded.issues).toEqual([{ reason: 'CandidateNotInPool', message: expect.stringContaining('spec.candidates: gone not in ModelPool chat'), blocking: false }]);
+    expect(degraded.issues).toEqual([
+      { reason: 'CandidateNotInPool', message: expect.stringContaining('spec.candidates: gone not in ModelPool chat'), blocking: false },
+    ]);
     expect(renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).issues).toEqual([
       { reason: 'PricingMissing', message: expect.stringContaining('llama-8b'), blocking: false },
     ]);
@@ -162,11 +203,24 @@ describe('SemanticRouter render (goldens)', () => {
     const noBaseline = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'nope' }), pool: POOL });
     expect(noBaseline.render).toBeUndefined();
     expect(noBaseline.issues.filter((i) => i.blocking).map((i) => i.reason)).toEqual(['BaselineNotInPool']);
-    const judge = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', flywheel: { evaluator: { type: 'llm-judge', model: 'x' } } }), pool: POOL });
-    expect(judge.issues.filter((i) => i.blocking).map((i) => [i.reason, i.message.split(':')[0]])).toEqual([['JudgeNotInPool', 'spec.flywheel.evaluator.model']]);
-    const shadow = renderSemanticRouter({ router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', virtualModels: ['chat'] }), pool: POOL, gatewayModelNames: new Set(['chat']) });
+    const judge = renderSemanticRouter({
+      router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', flywheel: { evaluator: { type: 'llm-judge', model: 'x' } } }),
+      pool: POOL,
+    });
+    expect(judge.issues.filter((i) => i.blocking).map((i) => [i.reason, i.message.split(':')[0]])).toEqual([
+      ['JudgeNotInPool', 'spec.flywheel.evaluator.model'],
+    ]);
+    const shadow = renderSemanticRouter({
+      router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', virtualModels: ['chat'] }),
+      pool: POOL,
+      gatewayModelNames: new Set(['chat']),
+    });
     expect(shadow.issues.filter((i) => i.blocking).map((i) => i.reason)).toEqual(['VirtualModelConflict']);
-    const claimed = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL, claimedVirtualModels: new Map([['auto', 'SemanticRouter/team-b/other']]) });
+    const claimed = renderSemanticRouter({
+      router: SCENARIOS.minimal!.router,
+      pool: POOL,
+      claimedVirtualModels: new Map([['auto', 'SemanticRouter/team-b/other']]),
+    });
     expect(claimed.issues.find((i) => i.blocking)?.message).toContain('SemanticRouter/team-b/other');
   });
 });
@@ -177,7 +231,14 @@ const STATUS: RouterStatus = {
   previousVersions: ['cold'],
   startedAt: '2026-11-30T09:00:00.000Z',
   flywheel: { mode: 'data-generation', sampleRate: 1, store: 'sqlite', datasetSize: 150, queueDepth: 0, queueCapacity: 1000 },
-  holdout: { routingAccuracy: 0.7412, baselineAccuracy: 0.73, costPerRequest: 0.0012, baselineCostPerRequest: 0.006, examples: 30, evaluatedAt: '2026-11-30T09:05:00.000Z' },
+  holdout: {
+    routingAccuracy: 0.7412,
+    baselineAccuracy: 0.73,
+    costPerRequest: 0.0012,
+    baselineCostPerRequest: 0.006,
+    examples: 30,
+    evaluatedAt: '2026-11-30T09:05:00.000Z',
+  },
   live: { pairedRecords: 150, costPerRequest: 0.001, baselineCostPerRequest: 0.005, costRatio: 0.2, accuracy: 0.7, baselineAccuracy: 0.72 },
   decisionMs: { p50: 0.02, p99: 0.1234, samples: 150 },
   trainer: {
@@ -195,8 +256,27 @@ const STATUS: RouterStatus = {
     lastRollback: null,
     probation: { version: 'r120-abcdef01', previousVersion: 'cold', records: 12, meanDelta: null, verdict: 'Pending' },
   },
-  counters: { requests: 150, fallbacks: 0, upstreamErrors: 0, badRequests: 0, flywheelEnqueued: 150, flywheelDropped: 0, flywheelRecorded: 150, flywheelFailed: 0 },
-  budget: { window: 'day', windowStart: '2026-11-30T00:00:00.000Z', limitUsd: 5, spentUsd: 4.2, projectedUsd: 9.1, mode: 'Downgraded', effectiveLambda: 50, requests: 150, downgrades: 1 },
+  counters: {
+    requests: 150,
+    fallbacks: 0,
+    upstreamErrors: 0,
+    badRequests: 0,
+    flywheelEnqueued: 150,
+    flywheelDropped: 0,
+    flywheelRecorded: 150,
+    flywheelFailed: 0,
+  },
+  budget: {
+    window: 'day',
+    windowStart: '2026-11-30T00:00:00.000Z',
+    limitUsd: 5,
+    spentUsd: 4.2,
+    projectedUsd: 9.1,
+    mode: 'Downgraded',
+    effectiveLambda: 50,
+    requests: 150,
+    downgrades: 1,
+  },
   policy: { lambda: 7, qualityThreshold: null },
 };
 
@@ -208,8 +288,18 @@ describe('SemanticRouter status (pure)', () => {
   it('fills every number from the router and emits promotion and budget events', () => {
     const previous = { modelVersion: 'cold', budget: { ...STATUS.budget!, mode: 'Normal' } };
     const result = semanticRouterStatus({ render, issues: [], observed: up, previous, pollIntervalMs: 30_000 });
-    expectGolden('status', stringify({ status: result.status, conditions: result.conditions, events: result.events, requeueAfterMs: result.requeueAfterMs }, { lineWidth: 0 }));
-    expect(result.status).toMatchObject({ routingAccuracy: '0.741', datasetSize: 150, modelVersion: 'r120-abcdef01', savingVsBaseline: '80%', spend: '$4.20/$5.00', effectiveKnob: 'lambda=50 (budget)' });
+    expectGolden(
+      'status',
+      stringify({ status: result.status, conditions: result.conditions, events: result.events, requeueAfterMs: result.requeueAfterMs }, { lineWidth: 0 }),
+    );
+    expect(result.status).toMatchObject({
+      routingAccuracy: '0.741',
+      datasetSize: 150,
+      modelVersion: 'r120-abcdef01',
+      savingVsBaseline: '80%',
+      spend: '$4.20/$5.00',
+      effectiveKnob: 'lambda=50 (budget)',
+    });
     expect(result.events.map((e) => e.reason)).toEqual(['Promoted', 'BudgetDowngrade']);
     expect(ready(result)?.status).toBe('True');
   });
@@ -238,7 +328,11 @@ describe('SemanticRouter status (pure)', () => {
       time: '2026-11-30T09:20:00.000Z',
     });
     expect(result.status.modelVersion).toBe('cold');
-    expect(result.events).toContainEqual({ type: 'Warning', reason: 'RolledBack', message: 'router model went back from r120-abcdef01 to cold: it trailed by 0.0412 online utility on 64 records' });
+    expect(result.events).toContainEqual({
+      type: 'Warning',
+      reason: 'RolledBack',
+      message: 'router model went back from r120-abcdef01 to cold: it trailed by 0.0412 online utility on 64 records',
+    });
     expect(result.conditions.find((c) => c.type === 'Trained')).toMatchObject({ reason: 'RolledBack' });
   });
 
@@ -247,7 +341,13 @@ describe('SemanticRouter status (pure)', () => {
     const once = semanticRouterStatus({ render, issues: [], observed: { ...up, failures: 1, lastError: 'ECONNREFUSED' }, previous, pollIntervalMs: 1000 });
     expect(ready(once)?.status).toBe('True');
     expect(once.status.routingAccuracy).toBe('0.741');
-    const down = semanticRouterStatus({ render, issues: [], observed: { ...up, failures: UNREACHABLE_AFTER, lastError: 'ECONNREFUSED' }, previous, pollIntervalMs: 1000 });
+    const down = semanticRouterStatus({
+      render,
+      issues: [],
+      observed: { ...up, failures: UNREACHABLE_AFTER, lastError: 'ECONNREFUSED' },
+      previous,
+      pollIntervalMs: 1000,
+    });
     expect(ready(down)).toMatchObject({ status: 'False', reason: 'RouterUnreachable' });
     expect(down.conditions.find((c) => c.type === 'RouterReachable')).toMatchObject({ status: 'False', message: expect.stringContaining('next try in 4 s') });
     expect(down.requeueAfterMs).toBe(4000);
@@ -256,15 +356,27 @@ describe('SemanticRouter status (pure)', () => {
 
   it('says whether the router is a provider in the console ai-proxy.internal', () => {
     const exposed = (provider: Parameters<typeof semanticRouterStatus>[0]['provider']) =>
-      semanticRouterStatus({ render, issues: [], observed: up, previous: undefined, pollIntervalMs: 1000, provider }).conditions.find((c) => c.type === 'Exposed');
-    expect(exposed({ result: 'written' })).toMatchObject({ status: 'True', reason: 'ConsoleProvider', message: expect.stringContaining(render.gateway.providerId) });
+      semanticRouterStatus({ render, issues: [], observed: up, previous: undefined, pollIntervalMs: 1000, provider }).conditions.find(
+        (c) => c.type === 'Exposed',
+      );
+    expect(exposed({ result: 'written' })).toMatchObject({
+      status: 'True',
+      reason: 'ConsoleProvider',
+      message: expect.stringContaining(render.gateway.providerId),
+    });
     expect(exposed({ result: 'pluginMissing' })).toMatchObject({ status: 'False', reason: 'ProviderPluginMissing' });
     expect(exposed({ result: 'conflict', message: 'not ours' })).toMatchObject({ status: 'False', reason: 'ProviderConflict', message: 'not ours' });
   });
 
   it('says which field is wrong when the pool blocks the render', () => {
     const issues = [{ reason: 'BaselineNotInPool', message: 'spec.baselineModel: x is not a model of ModelPool chat', blocking: true }];
-    const result = semanticRouterStatus({ render: undefined, issues, observed: { runtimeAvailable: false, runtimeMessage: 'not rendered', failures: 0 }, previous: undefined, pollIntervalMs: 1000 });
+    const result = semanticRouterStatus({
+      render: undefined,
+      issues,
+      observed: { runtimeAvailable: false, runtimeMessage: 'not rendered', failures: 0 },
+      previous: undefined,
+      pollIntervalMs: 1000,
+    });
     expect(ready(result)).toMatchObject({ status: 'False', reason: 'BaselineNotInPool', message: expect.stringContaining('spec.baselineModel') });
   });
 });

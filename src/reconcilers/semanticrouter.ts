@@ -105,22 +105,38 @@ export function resolveAgainstPool(input: RouterRenderInput): { candidates: Mode
   }
   const candidates = wanted.filter((n) => inPool.has(n)).map((n) => inPool.get(n)!);
   if (!inPool.has(spec.baselineModel)) {
-    issues.push({ reason: 'BaselineNotInPool', message: `spec.baselineModel: ${spec.baselineModel} is not a model of ModelPool ${spec.poolRef.name}`, blocking: true });
+    issues.push({
+      reason: 'BaselineNotInPool',
+      message: `spec.baselineModel: ${spec.baselineModel} is not a model of ModelPool ${spec.poolRef.name}`,
+      blocking: true,
+    });
   }
   if (candidates.length === 0) {
     issues.push({ reason: 'NoCandidates', message: `spec.candidates: none of the candidates is in ModelPool ${spec.poolRef.name}`, blocking: true });
   }
   const judge = spec.flywheel.evaluator.type === 'llm-judge' ? spec.flywheel.evaluator.model : undefined;
   if (judge !== undefined && !inPool.has(judge)) {
-    issues.push({ reason: 'JudgeNotInPool', message: `spec.flywheel.evaluator.model: ${judge} is not a model of ModelPool ${spec.poolRef.name}`, blocking: true });
+    issues.push({
+      reason: 'JudgeNotInPool',
+      message: `spec.flywheel.evaluator.model: ${judge} is not a model of ModelPool ${spec.poolRef.name}`,
+      blocking: true,
+    });
   }
   const unpriced = candidates.filter((m) => !m.pricing).map((m) => m.name);
   if (unpriced.length > 0) {
-    issues.push({ reason: 'PricingMissing', message: `ModelPool ${spec.poolRef.name}: ${unpriced.join(', ')} have no pricing; the router counts them as free`, blocking: false });
+    issues.push({
+      reason: 'PricingMissing',
+      message: `ModelPool ${spec.poolRef.name}: ${unpriced.join(', ')} have no pricing; the router counts them as free`,
+      blocking: false,
+    });
   }
   const shadowed = spec.virtualModels.filter((v) => inPool.has(v) || pool.alias === v || input.gatewayModelNames?.has(v));
   if (shadowed.length > 0) {
-    issues.push({ reason: 'VirtualModelConflict', message: `spec.virtualModels: ${shadowed.join(', ')} already name a pool model or alias on this gateway`, blocking: true });
+    issues.push({
+      reason: 'VirtualModelConflict',
+      message: `spec.virtualModels: ${shadowed.join(', ')} already name a pool model or alias on this gateway`,
+      blocking: true,
+    });
   }
   const claimed = spec.virtualModels.filter((v) => input.claimedVirtualModels?.has(v));
   if (claimed.length > 0) {
@@ -129,7 +145,11 @@ export function resolveAgainstPool(input: RouterRenderInput): { candidates: Mode
   }
   const embedding = spec.cache?.embedding;
   if (embedding?.type === 'openai' && !embedding.model) {
-    issues.push({ reason: 'CacheEmbeddingModelMissing', message: 'spec.cache.embedding.model: required for an openai embedding service; the router embeds in process (ONNX) instead', blocking: false });
+    issues.push({
+      reason: 'CacheEmbeddingModelMissing',
+      message: 'spec.cache.embedding.model: required for an openai embedding service; the router embeds in process (ONNX) instead',
+      blocking: false,
+    });
   }
   if (embedding && embedding.type !== 'openai') {
     issues.push({
@@ -182,7 +202,8 @@ export function renderRouterCache(cache: CacheSpec): CacheRuntimeConfig {
 
 /** The Deployment's env entries for the Secrets the cache block names. */
 function routerCacheEnv(cache: CacheSpec | undefined): Record<string, unknown>[] {
-  const fromSecret = (name: string, ref: { name: string; key: string } | undefined) => (ref ? [{ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } }] : []);
+  const fromSecret = (name: string, ref: { name: string; key: string } | undefined) =>
+    ref ? [{ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } }] : [];
   return [
     ...fromSecret(ROUTER_CACHE_REDIS_PASSWORD_ENV, cache?.redis?.passwordSecretRef),
     ...fromSecret(ROUTER_CACHE_EMBEDDING_KEY_ENV, cache?.embedding?.type === 'openai' ? cache.embedding.apiKeySecretRef : undefined),
@@ -345,7 +366,9 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
         ...[configMap, pvc, deployment, service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(generated),
         // Shared objects we hold entries in (the provider, the registry, the routes' plugin rules).
         { apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', namespace: spec.gateway.namespace, name: 'default' },
-        ...['ai-proxy.internal', ...Object.keys(gateway.shares)].sort().map((n) => ({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: spec.gateway.namespace, name: n })),
+        ...['ai-proxy.internal', ...Object.keys(gateway.shares)]
+          .sort()
+          .map((n) => ({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: spec.gateway.namespace, name: n })),
       ],
     },
   };

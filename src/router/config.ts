@@ -69,7 +69,11 @@ const flywheelSchema = z.object({
   queueSize: z.number().int().positive().default(1000),
   concurrency: z.number().int().positive().default(4),
   /** Sampled user answers are captured up to this many bytes (larger ones are not recorded). */
-  maxCaptureBytes: z.number().int().positive().default(1024 * 1024),
+  maxCaptureBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   evaluator: evaluatorSchema.default({ kind: 'evaluate', timeoutMs: 30_000 }),
   /** Also sample requests that name a pool model (not only aliases): their answers train the router too. */
   sampleNamedModels: z.boolean().default(true),
@@ -81,7 +85,10 @@ const storeSchema = z.discriminatedUnion('kind', [
     kind: z.literal('postgres'),
     /** Env variable holding the connection string (it may carry a password). */
     connectionStringEnv: z.string().min(1).default('ROUTER_PG_URL'),
-    table: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('flywheel_records'),
+    table: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default('flywheel_records'),
     poolSize: z.number().int().positive().default(4),
   }),
   z.object({ kind: z.literal('memory') }),
@@ -130,9 +137,7 @@ const embeddingSchema = z.discriminatedUnion('backend', [
 
 export const routerConfigSchema = z.object({
   apiVersion: z.literal(ROUTER_CONFIG_VERSION),
-  listen: z
-    .object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535).default(8080) })
-    .default({ host: '0.0.0.0', port: 8080 }),
+  listen: z.object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535).default(8080) }).default({ host: '0.0.0.0', port: 8080 }),
   upstream: upstreamSchema,
   models: z.array(candidateModelSchema).min(1),
   policy: policySchema,
@@ -147,7 +152,11 @@ export const routerConfigSchema = z.object({
   /** A serialized RouterModel to start from; absent = the decision core's cold-start model. */
   initialModelPath: z.string().optional(),
   /** Largest accepted request body. */
-  maxBodyBytes: z.number().int().positive().default(8 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
 });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

@@ -27,7 +27,11 @@ try {
   const apiKey = config.upstream.apiKeyEnv ? process.env[config.upstream.apiKeyEnv] : undefined;
   const embedding =
     config.embedding.backend === 'openai'
-      ? new OpenAIEmbeddingsBackend({ baseUrl: config.embedding.baseUrl ?? config.upstream.baseUrl, model: config.embedding.model, ...(apiKey ? { apiKey } : {}) })
+      ? new OpenAIEmbeddingsBackend({
+          baseUrl: config.embedding.baseUrl ?? config.upstream.baseUrl,
+          model: config.embedding.model,
+          ...(apiKey ? { apiKey } : {}),
+        })
       : undefined;
   const prices = new Map(config.models.map((m) => [m.name, m]));
   const cache = config.cache ? await openCache(config.cache, { price: (m) => prices.get(m) }) : undefined;
@@ -38,10 +42,7 @@ try {
     ...(config.trainer.enabled ? { trainer: createTrainer({ store: versions }), versions } : {}),
     ...(embedding ? { embedding } : {}),
   });
-  log.info(
-    { url: router.url, model: model.version, source, store: router.store.kind, flywheel: config.flywheel.mode },
-    'router listening',
-  );
+  log.info({ url: router.url, model: model.version, source, store: router.store.kind, flywheel: config.flywheel.mode }, 'router listening');
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

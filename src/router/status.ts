@@ -79,7 +79,13 @@ export const routerStatusSchema = z.object({
       .default(null),
     /** The promoted model under watch; meanDelta = its online utility minus the previous model's; verdict Pending or Holding. */
     probation: z
-      .object({ version: z.string(), previousVersion: z.string(), records: z.number().int().nonnegative(), meanDelta: z.number().nullable(), verdict: z.string() })
+      .object({
+        version: z.string(),
+        previousVersion: z.string(),
+        records: z.number().int().nonnegative(),
+        meanDelta: z.number().nullable(),
+        verdict: z.string(),
+      })
       .nullable()
       .default(null),
   }),

@@ -41,11 +41,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Directory holding models.json + questions.{train,dev}.jsonl: shared data first, then the sample. */
 export function routingDataDir(): string {
-  const candidates = [
-    process.env.ROUTING_DATA_DIR,
-    join(REPO_ROOT, '../shared/data/routing'),
-    join(REPO_ROOT, 'test/fixtures/routing'),
-  ];
+  const candidates = [process.env.ROUTING_DATA_DIR, join(REPO_ROOT, '../shared/data/routing'), join(REPO_ROOT, 'test/fixtures/routing')];
   for (const dir of candidates) {
     if (dir && existsSync(join(dir, 'models.json'))) return dir;
   }

@@ -5,15 +5,7 @@ import { z } from 'zod';
 import { createLogger } from '../util/log.js';
 import { BodyError, contentText, readJson, sendError, sendJson } from '../router/serve/openai-http.js';
 import { answerFor, estimateTokens, streamPieces } from './answers.js';
-import {
-  loadModels,
-  loadQuestions,
-  questionsPath,
-  renderQuestion,
-  routingDataDir,
-  type QuestionRecord,
-  type SimModel,
-} from './data.js';
+import { loadModels, loadQuestions, questionsPath, renderQuestion, routingDataDir, type QuestionRecord, type SimModel } from './data.js';
 import { extractAnswerLetter, QuestionMatcher } from './matcher.js';
 import { seededRandom } from '../util/random.js';
 
@@ -114,7 +106,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   function handleChat(req: IncomingMessage, res: ServerResponse, body: unknown): void {
     const parsed = chatRequestSchema.safeParse(body);
     if (!parsed.success) {
-      sendError(res, 400, `invalid chat request: ${parsed.error.issues[0]?.message ?? 'bad shape'}`, 'invalid_request', parsed.error.issues[0]?.path.join('.') ?? null);
+      sendError(
+        res,
+        400,
+        `invalid chat request: ${parsed.error.issues[0]?.message ?? 'bad shape'}`,
+        'invalid_request',
+        parsed.error.issues[0]?.path.join('.') ?? null,
+      );
       return;
     }
     const request = parsed.data;

@@ -17,11 +17,7 @@ const REDACT_PATHS = [
 
 export type { Logger };
 
-export function createLogger(
-  name: string,
-  level = process.env.LOG_LEVEL ?? 'info',
-  destination?: DestinationStream,
-): Logger {
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
   const options = {
     name,
     level,

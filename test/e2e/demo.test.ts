@@ -23,7 +23,9 @@ describe('make demo', () => {
     expect(out).toMatch(/(\d+)\/\1 Ready after/);
     const printed = out.slice(out.indexOf('# Generated Higress objects'));
     type Printed = { kind?: string; spec?: { defaultConfig?: { providers?: Array<{ apiTokens?: string[] }> } } };
-    const objects = parseAllDocuments(printed.replace(/^#.*$/gm, '')).map((d) => d.toJS() as Printed | null).filter(Boolean);
+    const objects = parseAllDocuments(printed.replace(/^#.*$/gm, ''))
+      .map((d) => d.toJS() as Printed | null)
+      .filter(Boolean);
     const kinds = objects.map((o) => o!.kind);
     expect(kinds).toContain('McpBridge');
     // The console's ai-proxy, model-router, model-mapper, ai-statistics and key-auth plugins carry our entries.

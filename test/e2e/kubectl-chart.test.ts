@@ -75,7 +75,11 @@ describe('Helm chart and kustomize config', () => {
   it('renders the same CRDs, RBAC rules, pod, Service, NetworkPolicy and PodDisruptionBudget', () => {
     const chart = helmTemplate();
     const kust = kustomize('config/default');
-    const kinds = (objs: Obj[]) => objs.map((o) => o.kind).filter((k) => k !== 'Namespace').sort();
+    const kinds = (objs: Obj[]) =>
+      objs
+        .map((o) => o.kind)
+        .filter((k) => k !== 'Namespace')
+        .sort();
     expect(kinds(chart)).toEqual(kinds(kust));
 
     const crds = (objs: Obj[]) => objs.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.spec);

@@ -85,9 +85,7 @@ spec:
 function table(text: string): Array<Record<string, string>> {
   const [header, ...rows] = text.trimEnd().split('\n');
   const starts = [...header!.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index }));
-  return rows.map((row) =>
-    Object.fromEntries(starts.map((s, i) => [s.name, row.slice(s.at, starts[i + 1]?.at ?? row.length).trim()])),
-  );
+  return rows.map((row) => Object.fromEntries(starts.map((s, i) => [s.name, row.slice(s.at, starts[i + 1]?.at ?? row.length).trim()])));
 }
 
 beforeAll(async () => {

@@ -23,11 +23,15 @@ interface ReadySummary {
 function runHarnessCli(rootDir: string, args: string[]): { child: ChildProcess; firstLine: Promise<string> } {
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // jest's --experimental-vm-modules is not for the harness process
-  const child = spawn(process.execPath, [join(rootDir, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(rootDir, 'hack', 'lib', 'control-plane-cli.ts'), ...args], {
-    cwd: rootDir,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(rootDir, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(rootDir, 'hack', 'lib', 'control-plane-cli.ts'), ...args],
+    {
+      cwd: rootDir,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const stderrTail: string[] = [];
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

@@ -25,7 +25,9 @@ beforeAll(async () => {
   await console.start();
   await himarket.start();
   c = new HiMarketClient({ baseUrl: himarket.url, username: 'admin', password: 'pw', attempts: 1 });
-  gatewayId = (await c.ensureGateway({ gatewayName: 'hg', gatewayType: 'HIGRESS', higressConfig: { address: console.url, username: 'admin', password: 'console-pw' } })).gateway.gatewayId;
+  gatewayId = (
+    await c.ensureGateway({ gatewayName: 'hg', gatewayType: 'HIGRESS', higressConfig: { address: console.url, username: 'admin', password: 'console-pw' } })
+  ).gateway.gatewayId;
   portalId = (await c.ensurePortal('default')).portalId;
   await consoleAiRoute(gw, 'route-a', ['p']);
   await consoleAiRoute(gw, 'route-b', ['p']);
@@ -45,7 +47,23 @@ async function mcpServerIngress(name: string, type: string | undefined): Promise
       namespace: gw,
       labels: { 'higress.io/biz-type': 'mcp-server', 'higress.io/resource-definer': 'higress', ...(type ? { 'higress.io/mcp-server-type': type } : {}) },
     },
-    spec: { ingressClassName: 'higress', rules: [{ host: 'mcp.example.com', http: { paths: [{ path: `/mcp-servers/${name}`, pathType: 'Prefix', backend: { resource: { apiGroup: 'networking.higress.io', kind: 'McpBridge', name: 'default' } } }] } }] },
+    spec: {
+      ingressClassName: 'higress',
+      rules: [
+        {
+          host: 'mcp.example.com',
+          http: {
+            paths: [
+              {
+                path: `/mcp-servers/${name}`,
+                pathType: 'Prefix',
+                backend: { resource: { apiGroup: 'networking.higress.io', kind: 'McpBridge', name: 'default' } },
+              },
+            ],
+          },
+        },
+      ],
+    },
   } as KubeObject);
 }
 
@@ -63,7 +81,11 @@ const modelLink = (target: string) => ({ sourceType: 'GATEWAY' as const, gateway
 
 describe('§12 link, through the console test server', () => {
   it('§11 "POST /session/login → 201 with a bare user object and cookie _hi_sess"; the AI route is ConfigMap ai-route-<n>', async () => {
-    const res = await fetch(`${console.url}/session/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'console-pw' }) });
+    const res = await fetch(`${console.url}/session/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'console-pw' }),
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('set-cookie')).toMatch(/^_hi_sess=/);
     expect(await res.json()).not.toHaveProperty('data');
@@ -93,7 +115,9 @@ describe('§12 link, through the console test server', () => {
     const p = await c.createProduct({ name: 'mcp-missing', type: 'MCP_SERVER' });
     expect((await rejection(c.putRef(p.productId, { sourceType: 'GATEWAY', gatewayId, higressRefConfig: { mcpServerName: 'nope' } }))).message).toMatch(/502/);
     await mcpServerIngress('untyped', undefined);
-    expect((await rejection(c.putRef(p.productId, { sourceType: 'GATEWAY', gatewayId, higressRefConfig: { mcpServerName: 'untyped' } }))).message).toMatch(/500/);
+    expect((await rejection(c.putRef(p.productId, { sourceType: 'GATEWAY', gatewayId, higressRefConfig: { mcpServerName: 'untyped' } }))).message).toMatch(
+      /500/,
+    );
     await c.putRef(p.productId, { sourceType: 'GATEWAY', gatewayId, higressRefConfig: { mcpServerName: 'weather' } });
     expect((await c.getRef(p.productId))?.higressRefConfig?.mcpServerName).toBe('weather');
   });

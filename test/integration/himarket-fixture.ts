@@ -41,10 +41,20 @@ export async function startHiMarketEnv(prefix: string, opts: { port?: number; op
   const spec: HiMarketConnectionSpecIn = {
     server: himarket.url,
     credentialsSecretRef: { name: 'himarket-admin' },
-    gateway: { name: `higress-${gw}`, consoleAddress: console.url, consoleCredentialsSecretRef: { name: 'console-admin' }, gatewayAddress: 'http://gw.example.com' },
+    gateway: {
+      name: `higress-${gw}`,
+      consoleAddress: console.url,
+      consoleCredentialsSecretRef: { name: 'console-admin' },
+      gatewayAddress: 'http://gw.example.com',
+    },
     portals: ['default', 'partners'],
   };
-  await client.create(himarketConnectionResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'HiMarketConnection', metadata: { name: 'himarket', namespace: ns }, spec } as unknown as KubeObject);
+  await client.create(himarketConnectionResource, {
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'HiMarketConnection',
+    metadata: { name: 'himarket', namespace: ns },
+    spec,
+  } as unknown as KubeObject);
   return { ns, gw, himarket, console, connection: 'himarket', stop: async () => void (await Promise.all([himarket.stop(), console.stop()])) };
 }
 
@@ -68,7 +78,12 @@ export function poolSpec(gw: string, extra: Partial<ModelPoolSpecIn> = {}): Mode
 }
 
 export async function createPool(ns: string, name: string, spec: ModelPoolSpecIn): Promise<void> {
-  await client.create(modelPoolResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'ModelPool', metadata: { name, namespace: ns }, spec } as unknown as KubeObject);
+  await client.create(modelPoolResource, {
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'ModelPool',
+    metadata: { name, namespace: ns },
+    spec,
+  } as unknown as KubeObject);
 }
 
 export async function getPool(ns: string, name: string): Promise<ModelPoolObject | undefined> {
@@ -96,7 +111,13 @@ export async function ensureConsoleRoute(ns: string, name: string, gw: string, t
   });
 }
 
-export async function waitPublish(ns: string, name: string, pred: (p: ModelPoolObject) => boolean, description: string, timeoutMs = 30_000): Promise<ModelPoolObject> {
+export async function waitPublish(
+  ns: string,
+  name: string,
+  pred: (p: ModelPoolObject) => boolean,
+  description: string,
+  timeoutMs = 30_000,
+): Promise<ModelPoolObject> {
   return waitFor(
     async () => {
       const p = await getPool(ns, name);

@@ -26,7 +26,10 @@ import { operatorKubeConfig, waitFor } from './support/kube.js';
 
 type Owner = KubeObject & { status?: { publish?: PublishStatus; conditions?: Array<{ type: string; status: string; reason: string }> } };
 interface PluginObj extends KubeObject {
-  spec: { matchRules?: Array<{ ingress?: string[]; service?: string[]; config: { allow?: string[] } }>; defaultConfig?: { consumers?: Array<{ name: string; credentials?: string[] }> } };
+  spec: {
+    matchRules?: Array<{ ingress?: string[]; service?: string[]; config: { allow?: string[] } }>;
+    defaultConfig?: { consumers?: Array<{ name: string; credentials?: string[] }> };
+  };
 }
 
 let operator: Operator;
@@ -43,7 +46,12 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const publish = (over: Record<string, unknown> = {}) => ({ connectionRef: { name: 'himarket' }, description: 'Published by the operator', categories: ['llm'], ...over });
+const publish = (over: Record<string, unknown> = {}) => ({
+  connectionRef: { name: 'himarket' },
+  description: 'Published by the operator',
+  categories: ['llm'],
+  ...over,
+});
 const vllm = (name: string) => ({ name, provider: { type: 'openai-compatible' as const, endpoint: `http://${name}.llm.local/v1` } });
 const reasonOf = (o: Owner | undefined) => o?.status?.publish?.conditions?.find((c) => c.type === 'Published')?.reason;
 
@@ -69,9 +77,16 @@ async function quiet(gw: string, quietMs = 1500, timeoutMs = 60_000): Promise<vo
     await new Promise((r) => setTimeout(r, quietMs));
     if (writeCount() === n) return;
     const after = globalRequestStats.snapshot();
-    diff = Object.fromEntries(Object.entries(after).filter(([k, v]) => v !== (before[k] ?? 0)).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+    diff = Object.fromEntries(
+      Object.entries(after)
+        .filter(([k, v]) => v !== (before[k] ?? 0))
+        .map(([k, v]) => [k, v - (before[k] ?? 0)]),
+    );
   }
-  const rv = async () => Object.fromEntries((await client.list<KubeObject>(Resources.WasmPlugin, { namespace: gw })).items.map((o) => [o.metadata.name, o.metadata.resourceVersion]));
+  const rv = async () =>
+    Object.fromEntries(
+      (await client.list<KubeObject>(Resources.WasmPlugin, { namespace: gw })).items.map((o) => [o.metadata.name, o.metadata.resourceVersion]),
+    );
   const a = await rv();
   await new Promise((r) => setTimeout(r, 1000));
   const b = await rv();
@@ -81,7 +96,8 @@ async function quiet(gw: string, quietMs = 1500, timeoutMs = 60_000): Promise<vo
 
 describe('ModelPool with several models: one product, one route', () => {
   it('no alias and no target is refused at admission; a target links its route; a new target moves the link, same product', async () => {
-    const spec = (target?: string) => ({ gateway: { namespace: env.gw }, models: [vllm('qwen-max'), vllm('gpt-4o')], publish: publish(target ? { target } : {}) }) as never;
+    const spec = (target?: string) =>
+      ({ gateway: { namespace: env.gw }, models: [vllm('qwen-max'), vllm('gpt-4o')], publish: publish(target ? { target } : {}) }) as never;
     await expect(createPool(env.ns, 'multi', spec())).rejects.toThrow(/publish.target is required when the pool has several models and no alias/);
     expect(env.himarket.productsNamed(`${env.ns}-multi`)).toHaveLength(0);
 
@@ -114,8 +130,18 @@ describe('ModelPool with several models: one product, one route', () => {
 describe('SemanticRouter spec.publish', () => {
   it('publishes its virtual model as a MODEL_API product linked to the router console AI route; delete removes it', async () => {
     await createPool(env.ns, 'matrix', { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] });
-    const spec: SemanticRouterSpecIn = { poolRef: { name: 'matrix' }, baselineModel: 'large', gateway: { namespace: env.gw }, publish: publish({ productName: `${env.ns}-router` }) };
-    await client.create(semanticRouterResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'SemanticRouter', metadata: { name: 'router', namespace: env.ns }, spec } as unknown as KubeObject);
+    const spec: SemanticRouterSpecIn = {
+      poolRef: { name: 'matrix' },
+      baselineModel: 'large',
+      gateway: { namespace: env.gw },
+      publish: publish({ productName: `${env.ns}-router` }),
+    };
+    await client.create(semanticRouterResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'SemanticRouter',
+      metadata: { name: 'router', namespace: env.ns },
+      spec,
+    } as unknown as KubeObject);
     const route = routerRouteName({ kind: 'SemanticRouter', namespace: env.ns, name: 'router' }, 'auto');
     const r = await published(semanticRouterResource, 'router');
     expect(r.status!.publish).toMatchObject({ linkState: 'Linked', linkTarget: { modelRouteName: route }, productStatus: 'PUBLISHED' });
@@ -143,10 +169,19 @@ paths:
       responses: { '200': { description: ok, content: { application/json: { schema: { type: array, items: { type: object } } } } } }
 `;
   const create = (name: string, spec: AgentProductSpecIn) =>
-    client.create(agentProductResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'AgentProduct', metadata: { name, namespace: env.ns }, spec } as unknown as KubeObject);
+    client.create(agentProductResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'AgentProduct',
+      metadata: { name, namespace: env.ns },
+      spec,
+    } as unknown as KubeObject);
 
   it('type MCP_SERVER: the tool source MCP server as the console lists it', async () => {
-    await create('tools', { gateway: { namespace: env.gw }, tools: [{ name: 'pets', openapi: { inline: PETSTORE } }], publish: publish({ type: 'MCP_SERVER' }) });
+    await create('tools', {
+      gateway: { namespace: env.gw },
+      tools: [{ name: 'pets', openapi: { inline: PETSTORE } }],
+      publish: publish({ type: 'MCP_SERVER' }),
+    });
     const server = mcpServerName(env.ns, 'tools', 'pets');
     const p = await published(agentProductResource, 'tools');
     expect(p.status!.publish).toMatchObject({ linkState: 'Linked', linkTarget: { mcpServerName: server } });
@@ -214,7 +249,10 @@ describe('subscription approval rewrites the AI route through the console', () =
       { timeoutMs: 30_000, description: 'owner labels back on the route ConfigMap' },
     );
     await quiet(env.gw);
-    expect(parseAiRoute(await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig.allowedConsumers).toEqual([sub.consumerId]);
+    expect(
+      parseAiRoute(await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig
+        .allowedConsumers,
+    ).toEqual([sub.consumerId]);
     expect(parseAiRoute(cm)?.authConfig.allowedConsumers).toEqual([sub.consumerId]);
     const ing = await client.get<KubeObject>(Resources.Ingress, ingress, env.gw);
     expect(ing?.metadata.labels?.[OWNER_NAME_LABEL]).toBe('sub');
@@ -240,18 +278,30 @@ describe('subscription approval rewrites the AI route through the console', () =
 
     // Cancelling revokes through the console the same way (GET, consumer removed, PUT): the operator keeps the
     // revocation too — the allow-list belongs to whoever grants, never to the render.
-    const login = await fetch(`${env.himarket.url}/admins/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }) });
+    const login = await fetch(`${env.himarket.url}/admins/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }),
+    });
     const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
-    const cancel = await fetch(`${env.himarket.url}/consumers/${sub.consumerId}/subscriptions/${sub.subscriptionId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const cancel = await fetch(`${env.himarket.url}/consumers/${sub.consumerId}/subscriptions/${sub.subscriptionId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(cancel.status).toBe(200);
     expect(env.console.aiRouteWrites).toEqual([route, route]);
-    await waitFor(
-      async () => (await client.get<KubeObject>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sub',
-      { timeoutMs: 30_000, description: 'owner labels back after the revoke' },
-    );
+    await waitFor(async () => (await client.get<KubeObject>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sub', {
+      timeoutMs: 30_000,
+      description: 'owner labels back after the revoke',
+    });
     await quiet(env.gw);
-    expect(parseAiRoute(await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig.allowedConsumers).toEqual([]);
-    const revoked = (await client.get<PluginObj>(Resources.WasmPlugin, 'key-auth.internal', env.gw))?.spec.matchRules?.find((r) => r.ingress?.length === 1 && r.ingress[0] === ingress && !r.service?.length);
+    expect(
+      parseAiRoute(await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig
+        .allowedConsumers,
+    ).toEqual([]);
+    const revoked = (await client.get<PluginObj>(Resources.WasmPlugin, 'key-auth.internal', env.gw))?.spec.matchRules?.find(
+      (r) => r.ingress?.length === 1 && r.ingress[0] === ingress && !r.service?.length,
+    );
     expect(revoked?.config.allow).toEqual([]);
   });
 });

@@ -66,7 +66,13 @@ describe('ModelPool spec.publish', () => {
   it('create → linked to the console AI route → published to every portal; one product, id in status and annotation', async () => {
     const { route, pool, productId } = await published('chat');
     const st = pool.status!.publish!;
-    expect(st).toMatchObject({ productName: `${env.ns}-chat`, linkState: 'Linked', linkTarget: { modelRouteName: route }, subscriptions: 0, productStatus: 'PUBLISHED' });
+    expect(st).toMatchObject({
+      productName: `${env.ns}-chat`,
+      linkState: 'Linked',
+      linkTarget: { modelRouteName: route },
+      subscriptions: 0,
+      productStatus: 'PUBLISHED',
+    });
     expect(st.publications?.map((p) => [p.portal, p.published])).toEqual([
       ['default', true],
       ['partners', true],
@@ -104,7 +110,10 @@ describe('ModelPool spec.publish', () => {
     const only = await waitPublish(env.ns, 'portals', (p) => p.status?.publish?.publications?.length === 1, 'status lists one portal');
     expect(only.status!.publish!.publications![0]).toMatchObject({ portal: 'partners', published: true });
     await patchPool(env.ns, 'portals', { spec: { publish: { portals: ['default', 'partners'] } } });
-    await waitFor(() => env.himarket.publications.filter((p) => p.productId === productId).length === 2, { timeoutMs: 20_000, description: 'two publications' });
+    await waitFor(() => env.himarket.publications.filter((p) => p.productId === productId).length === 2, {
+      timeoutMs: 20_000,
+      description: 'two publications',
+    });
   });
 
   it('delete with cancelSubscriptions: subscriptions cancelled (grants revoked), product deleted, finalizer released', async () => {
@@ -158,7 +167,11 @@ describe('ModelPool spec.publish', () => {
     const before = env.himarket.requests.filter((r) => r === 'POST /admins/login').length;
     await client.patch(Resources.Secret, 'himarket-admin', env.ns, { stringData: { password: 'wrong-password' } }, 'merge');
     const bad = await waitConnection(env, 'HiMarketAuthenticationFailed');
-    expect(bad.status).toMatchObject({ reachable: true, authenticated: false, lastError: { reason: 'AuthenticationFailed', httpStatus: 401, code: 'UNAUTHORIZED' } });
+    expect(bad.status).toMatchObject({
+      reachable: true,
+      authenticated: false,
+      lastError: { reason: 'AuthenticationFailed', httpStatus: 401, code: 'UNAUTHORIZED' },
+    });
     await new Promise((r) => setTimeout(r, 2000));
     // A refused login waits for the poll or a Secret change; it does not hammer HiMarket.
     expect(env.himarket.requests.filter((r) => r === 'POST /admins/login').length - before).toBeLessThan(6);
@@ -173,7 +186,12 @@ describe('ModelPool spec.publish', () => {
     const events = await client.list<KubeObject & { message?: string }>(Resources.Event, { namespace: env.ns });
     const pools = await client.list(modelPoolResource, { namespace: env.ns });
     const conns = await client.list(himarketConnectionResource, { namespace: env.ns });
-    const haystack = [logLines.join(''), JSON.stringify(events.items), JSON.stringify(pools.items.map((p) => (p as { status?: unknown }).status)), JSON.stringify(conns.items.map((c) => (c as { status?: unknown }).status))].join('\n');
+    const haystack = [
+      logLines.join(''),
+      JSON.stringify(events.items),
+      JSON.stringify(pools.items.map((p) => (p as { status?: unknown }).status)),
+      JSON.stringify(conns.items.map((c) => (c as { status?: unknown }).status)),
+    ].join('\n');
     expect(logLines.length).toBeGreaterThan(0);
     expect(events.items.length).toBeGreaterThan(0);
     for (const secret of [HIMARKET_PASSWORD, CONSOLE_PASSWORD, 'wrong-password']) expect(haystack).not.toContain(secret);
@@ -183,8 +201,16 @@ describe('ModelPool spec.publish', () => {
 });
 
 async function fetchAdmin(path: string, body: unknown): Promise<void> {
-  const login = await fetch(`${env.himarket.url}/admins/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }) });
+  const login = await fetch(`${env.himarket.url}/admins/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }),
+  });
   const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
-  const res = await fetch(`${env.himarket.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const res = await fetch(`${env.himarket.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${path}: ${res.status}`);
 }

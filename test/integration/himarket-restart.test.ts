@@ -3,7 +3,16 @@
 // product by exact name + ownership marker and finish the job with exactly one product.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { PRODUCT_ID_ANNOTATION } from '../../src/api/v1alpha1/publish.js';
-import { createPool, ensureConsoleRoute, poolSpec, publishedReason, startHiMarketEnv, waitConnection, waitPublish, type HiMarketEnv } from './himarket-fixture.js';
+import {
+  createPool,
+  ensureConsoleRoute,
+  poolSpec,
+  publishedReason,
+  startHiMarketEnv,
+  waitConnection,
+  waitPublish,
+  type HiMarketEnv,
+} from './himarket-fixture.js';
 import { waitFor } from './support/kube.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process.js';
 

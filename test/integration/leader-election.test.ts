@@ -49,10 +49,13 @@ describe('leader election with two operator processes', () => {
     const [leader, standby] = firstLeader === a.name ? [a, b] : [b, a];
     await waitFor(async () => (await leader.probe('/readyz'))?.body.startsWith('ok: leader'), { timeoutMs: 30_000, description: 'leader /readyz' });
     // Ready, and names the leader once it has read the Lease (its first campaign attempt).
-    const standbyReady = await waitFor(async () => {
-      const r = await standby.probe('/readyz');
-      return r?.status === 200 && r.body.includes(leader.name) ? r : undefined;
-    }, { timeoutMs: 30_000, description: 'standby /readyz naming the leader' });
+    const standbyReady = await waitFor(
+      async () => {
+        const r = await standby.probe('/readyz');
+        return r?.status === 200 && r.body.includes(leader.name) ? r : undefined;
+      },
+      { timeoutMs: 30_000, description: 'standby /readyz naming the leader' },
+    );
     expect(standbyReady.body).toContain('standby');
     expect(standbyReady.body).toContain(leader.name);
 
@@ -68,7 +71,11 @@ describe('leader election with two operator processes', () => {
     // kill -9 the leader: no release, the standby must wait out the lease.
     await leader.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(async () => (await standby.probe('/readyz'))?.body.startsWith('ok: leader'), { timeoutMs: 30_000, intervalMs: 100, description: 'standby takes over' });
+    await waitFor(async () => (await standby.probe('/readyz'))?.body.startsWith('ok: leader'), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      description: 'standby takes over',
+    });
     const takeoverMs = Date.now() - killedAt;
     expect(await leaseHolder()).toBe(standby.name);
     expect(takeoverMs).toBeLessThanOrEqual(15_000);

@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 const PLUGIN = CONSOLE_PLUGINS['ai-cache-2.0.1'];
-const FOREIGN_RULE: MatchRule = { ingress: ['ai-route-console-own.internal'], configDisable: false, config: { cache: { type: 'redis', serviceName: 'other.dns' }, enableSemanticCache: false } };
+const FOREIGN_RULE: MatchRule = {
+  ingress: ['ai-route-console-own.internal'],
+  configDisable: false,
+  config: { cache: { type: 'redis', serviceName: 'other.dns' }, enableSemanticCache: false },
+};
 
 const cacheSpec = {
   redis: { service: 'redis.cache.svc.cluster.local', passwordSecretRef: { name: 'cache-auth', key: 'redis' } },
@@ -57,31 +61,52 @@ describe('ModelPool spec.cache → console ai-cache plugin', () => {
 
     const models = [{ name: 'm', provider: { type: 'vllm' as const, endpoint: 'http://m.svc:8000/v1' } }];
     await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models, cache: cacheSpec }));
-    const missing = await waitFor(async () => {
-      const c = await cacheCondition(ns, 'p');
-      return c?.reason === 'CacheSecretMissing' ? c : undefined;
-    }, { timeoutMs: 30_000, description: 'Cache=False CacheSecretMissing' });
+    const missing = await waitFor(
+      async () => {
+        const c = await cacheCondition(ns, 'p');
+        return c?.reason === 'CacheSecretMissing' ? c : undefined;
+      },
+      { timeoutMs: 30_000, description: 'Cache=False CacheSecretMissing' },
+    );
     expect(missing.status).toBe('False');
     expect(missing.message).toContain('spec.cache.redis.passwordSecretRef');
 
-    await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cache-auth', namespace: ns }, stringData: { redis: 'redis-pass' } });
+    await client.create(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'cache-auth', namespace: ns },
+      stringData: { redis: 'redis-pass' },
+    });
     const route = `ai-route-${consoleName([ns, 'p', 'm'])}.internal`;
-    const ours = await waitFor(async () => (await rulesOf(gw)).find((r) => r.ingress?.[0] === route), { timeoutMs: 30_000, description: `ai-cache rule on ${route}` });
-    expect(ours.config).toMatchObject({ enableSemanticCache: true, cache: { serviceName: 'redis.cache.svc.cluster.local', password: 'redis-pass' }, vector: { type: 'qdrant' } });
+    const ours = await waitFor(async () => (await rulesOf(gw)).find((r) => r.ingress?.[0] === route), {
+      timeoutMs: 30_000,
+      description: `ai-cache rule on ${route}`,
+    });
+    expect(ours.config).toMatchObject({
+      enableSemanticCache: true,
+      cache: { serviceName: 'redis.cache.svc.cluster.local', password: 'redis-pass' },
+      vector: { type: 'qdrant' },
+    });
     expect(await rulesOf(gw)).toContainEqual(FOREIGN_RULE);
-    const ok = await waitFor(async () => {
-      const c = await cacheCondition(ns, 'p');
-      return c?.status === 'True' ? c : undefined;
-    }, { timeoutMs: 30_000, description: 'Cache=True' });
+    const ok = await waitFor(
+      async () => {
+        const c = await cacheCondition(ns, 'p');
+        return c?.status === 'True' ? c : undefined;
+      },
+      { timeoutMs: 30_000, description: 'Cache=True' },
+    );
     expect(ok.reason).toBe('SemanticCache');
     expect(JSON.stringify(await client.get<ModelPoolObject>(modelPoolResource, 'p', ns))).not.toContain('redis-pass');
 
     await client.patch(modelPoolResource, 'p', ns, { spec: { cache: null } }, 'merge');
     await waitFor(async () => !(await rulesOf(gw)).some((r) => r.ingress?.[0] === route), { timeoutMs: 30_000, description: 'our ai-cache rule removed' });
     expect(await rulesOf(gw)).toEqual([FOREIGN_RULE]);
-    await waitFor(async () => {
-      const p = await client.get<ModelPoolObject>(modelPoolResource, 'p', ns);
-      return p?.status?.conditions?.some((c) => c.type === 'Cache') === false;
-    }, { timeoutMs: 30_000, description: 'Cache condition removed' });
+    await waitFor(
+      async () => {
+        const p = await client.get<ModelPoolObject>(modelPoolResource, 'p', ns);
+        return p?.status?.conditions?.some((c) => c.type === 'Cache') === false;
+      },
+      { timeoutMs: 30_000, description: 'Cache condition removed' },
+    );
   });
 });

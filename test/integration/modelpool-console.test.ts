@@ -91,10 +91,13 @@ describe('ModelPool in console forms', () => {
     }
 
     await client.patch(modelPoolResource, 'p', ns, { spec: { models: [vllm('a'), vllm('b')] } }, 'merge');
-    await waitFor(async () => ((await client.get<PluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw))?.spec.defaultConfig?.providers as unknown[]).length === 3, {
-      timeoutMs: 20_000,
-      description: 'second provider added',
-    });
+    await waitFor(
+      async () => ((await client.get<PluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw))?.spec.defaultConfig?.providers as unknown[]).length === 3,
+      {
+        timeoutMs: 20_000,
+        description: 'second provider added',
+      },
+    );
     await waitReady(ns, 'p');
 
     await client.delete(modelPoolResource, 'p', ns);
@@ -123,11 +126,20 @@ describe('ModelPool in console forms', () => {
       const c = p?.status?.conditions?.find((x) => x.type === 'Exposed');
       return mine.length === 1 && JSON.stringify(mine[0]!.spec).includes(path) && c?.status === 'True' && c.observedGeneration === p?.metadata.generation;
     };
-    await client.create(ragPipelineResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'RagPipeline', metadata: { name: 'kb', namespace: ns }, spec: { gateway: { namespace: gw } } });
+    await client.create(ragPipelineResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'RagPipeline',
+      metadata: { name: 'kb', namespace: ns },
+      spec: { gateway: { namespace: gw } },
+    });
     await waitFor(exposed(`/mcp-servers/${ns}-kb`), { timeoutMs: 30_000, description: 'MCP server exposed' });
     const [ing] = await mcpIngress();
     expect(ing!.metadata.name).toMatch(/^mcp-server-.*\.internal$/);
-    expect(ing!.metadata.labels).toMatchObject({ 'higress.io/biz-type': 'mcp-server', 'higress.io/mcp-server-type': 'DIRECT_ROUTE', 'higress.io/resource-definer': 'higress' });
+    expect(ing!.metadata.labels).toMatchObject({
+      'higress.io/biz-type': 'mcp-server',
+      'higress.io/mcp-server-type': 'DIRECT_ROUTE',
+      'higress.io/resource-definer': 'higress',
+    });
 
     await client.patch(ragPipelineResource, 'kb', ns, { spec: { gateway: { namespace: gw, path: '/mcp-servers/kb-moved' } } }, 'merge');
     await waitFor(exposed('/mcp-servers/kb-moved'), { timeoutMs: 30_000, description: 'MCP path updated' });
@@ -147,7 +159,11 @@ describe('ModelPool in console forms', () => {
     for (const name of ['a', 'b']) await client.create(modelPoolResource, pool(ns, name, { gateway: { namespace: gw }, models: [vllm(name)] }));
     for (const name of ['a', 'b']) await waitReady(ns, name);
     const plugins = async () => (await client.list<Obj>(Resources.WasmPlugin, { namespace: gw })).items;
-    const marked = (ps: Obj[]) => ps.filter((p) => p.metadata.annotations?.[CREATED_BY_ANNOTATION]).map((p) => p.metadata.name).sort();
+    const marked = (ps: Obj[]) =>
+      ps
+        .filter((p) => p.metadata.annotations?.[CREATED_BY_ANNOTATION])
+        .map((p) => p.metadata.name)
+        .sort();
     const ours = ['ai-statistics-2.0.1', 'key-auth.internal', 'model-mapper.internal', 'model-router.internal'];
     expect(marked(await plugins())).toEqual(ours);
 
@@ -177,14 +193,23 @@ describe('ModelPool in console forms', () => {
     const granted: AiRoute = { ...stored, authConfig: { enabled: true, allowedConsumers: ['himarket-consumer'] } };
     const bridge = await client.get<McpBridge>(Resources.McpBridge, 'default', gw);
     const reg = bridge!.spec!.registries!.find((r) => r.name === `llm-${n}.internal`)!;
-    const consoleObjs = buildAiRouteObjects({ namespace: gw, ingressClassName: 'higress', service: (p) => ({ name: `llm-${p}.internal.dns`, port: reg.port! }) }, granted);
+    const consoleObjs = buildAiRouteObjects(
+      { namespace: gw, ingressClassName: 'higress', service: (p) => ({ name: `llm-${p}.internal.dns`, port: reg.port! }) },
+      granted,
+    );
     const ing = await client.get<Obj>(Resources.Ingress, `ai-route-${n}.internal`, gw);
-    await client.update(Resources.Ingress, { ...consoleObjs.ingresses[0]!, metadata: { ...consoleObjs.ingresses[0]!.metadata, resourceVersion: ing!.metadata.resourceVersion } });
+    await client.update(Resources.Ingress, {
+      ...consoleObjs.ingresses[0]!,
+      metadata: { ...consoleObjs.ingresses[0]!.metadata, resourceVersion: ing!.metadata.resourceVersion },
+    });
     const keyAuth = (await client.get<PluginObj>(Resources.WasmPlugin, 'key-auth.internal', gw))!;
     const grantRule = keyAuthRule(`ai-route-${n}.internal`, granted.authConfig);
     const rules = (keyAuth.spec.matchRules ?? []).map((r) => (ruleKey(r) === ruleKey(grantRule) ? grantRule : r));
     await client.update(Resources.WasmPlugin, { ...keyAuth, spec: { ...keyAuth.spec, matchRules: rules } });
-    await client.update(Resources.ConfigMap, { ...consoleObjs.configMap, metadata: { ...consoleObjs.configMap.metadata, resourceVersion: cm!.metadata.resourceVersion } });
+    await client.update(Resources.ConfigMap, {
+      ...consoleObjs.configMap,
+      metadata: { ...consoleObjs.configMap.metadata, resourceVersion: cm!.metadata.resourceVersion },
+    });
 
     // The operator takes the ConfigMap back as ours (labels), and keeps the grant everywhere.
     await waitFor(async () => (await client.get<Obj>(Resources.ConfigMap, `ai-route-${n}`, gw))?.metadata.labels?.['ai.higress.io/owner-name'] === 'p', {
@@ -237,7 +262,12 @@ describe('ModelPool in console forms', () => {
     const theirs = CONSOLE_OBJECTS.find((o) => o.kind === 'Ingress' && o.metadata.labels?.['higress.io/mcp-server-type'] === 'DIRECT_ROUTE')!;
     await client.create(Resources.Ingress, { ...theirs, metadata: { ...theirs.metadata, name, namespace: gw } });
     const before = content(await client.get<Obj>(Resources.Ingress, name, gw));
-    await client.create(ragPipelineResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'RagPipeline', metadata: { name: 'kb', namespace: ns }, spec: { gateway: { namespace: gw } } });
+    await client.create(ragPipelineResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'RagPipeline',
+      metadata: { name: 'kb', namespace: ns },
+      spec: { gateway: { namespace: gw } },
+    });
     const p = await waitFor(
       async () => {
         const x = await client.get<RagPipelineObject>(ragPipelineResource, 'kb', ns);
@@ -266,7 +296,12 @@ describe('ModelPool in console forms', () => {
     await client.create(Resources.Ingress, {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name: 'aiop-old-m-12345678', namespace: gw, ...ownerMeta, annotations: { ...ownerMeta.annotations, 'higress.io/exact-match-header-x-higress-llm-model': 'm' } },
+      metadata: {
+        name: 'aiop-old-m-12345678',
+        namespace: gw,
+        ...ownerMeta,
+        annotations: { ...ownerMeta.annotations, 'higress.io/exact-match-header-x-higress-llm-model': 'm' },
+      },
       spec: { ingressClassName: 'higress', rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] },
     });
     await client.create(Resources.WasmPlugin, {
@@ -278,7 +313,11 @@ describe('ModelPool in console forms', () => {
     await client.create(Resources.McpBridge, {
       apiVersion: 'networking.higress.io/v1',
       kind: 'McpBridge',
-      metadata: { name: 'default', namespace: gw, annotations: { 'ai.higress.io/registry-owners': JSON.stringify({ 'aiop-old-m-12345678': `ModelPool/${ns}/p` }) } },
+      metadata: {
+        name: 'default',
+        namespace: gw,
+        annotations: { 'ai.higress.io/registry-owners': JSON.stringify({ 'aiop-old-m-12345678': `ModelPool/${ns}/p` }) },
+      },
       spec: { registries: [{ name: 'aiop-old-m-12345678', type: 'dns', domain: 'm.svc', port: 8000, protocol: 'http' }] },
     });
     await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('m')] }));
@@ -292,7 +331,11 @@ describe('ModelPool in console forms', () => {
 
   it('warns when two gateway namespaces share one ingress class (issue 7 finding 4)', async () => {
     const ns = await uniqueNamespace('console-class-pool');
-    const [gw1, gw2, gw3] = [await uniqueNamespace('console-class-gw1'), await uniqueNamespace('console-class-gw2'), await uniqueNamespace('console-class-gw3')];
+    const [gw1, gw2, gw3] = [
+      await uniqueNamespace('console-class-gw1'),
+      await uniqueNamespace('console-class-gw2'),
+      await uniqueNamespace('console-class-gw3'),
+    ];
     const shared = `shared-${ns}`;
     await client.create(modelPoolResource, pool(ns, 'a', { gateway: { namespace: gw1, ingressClassName: shared }, models: [vllm('a')] }));
     await client.create(modelPoolResource, pool(ns, 'b', { gateway: { namespace: gw2, ingressClassName: shared }, models: [vllm('b')] }));
@@ -302,7 +345,10 @@ describe('ModelPool in console forms', () => {
       timeoutMs: 20_000,
       description: 'pool a warned',
     });
-    await waitFor(async () => cond(await client.get<ModelPoolObject>(modelPoolResource, 'b', ns))?.message?.includes(gw1), { timeoutMs: 20_000, description: 'pool b warned' });
+    await waitFor(async () => cond(await client.get<ModelPoolObject>(modelPoolResource, 'b', ns))?.message?.includes(gw1), {
+      timeoutMs: 20_000,
+      description: 'pool b warned',
+    });
     const c = await waitReady(ns, 'c');
     expect(cond(c)).toBeUndefined();
     const ing = (await client.list<Obj>(Resources.Ingress, { namespace: gw3 })).items[0];

@@ -14,7 +14,11 @@ import { createLogger } from '../../src/util/log.js';
 import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 interface WasmPluginObj extends KubeObject {
-  spec: { matchRules?: Array<{ service?: string[]; config: Record<string, unknown> }>; defaultConfig?: Record<string, unknown>; defaultConfigDisable?: boolean };
+  spec: {
+    matchRules?: Array<{ service?: string[]; config: Record<string, unknown> }>;
+    defaultConfig?: Record<string, unknown>;
+    defaultConfigDisable?: boolean;
+  };
 }
 const AI_PROXY = 'ai-proxy.internal';
 interface IngressObj extends KubeObject {
@@ -62,9 +66,9 @@ async function waitReady(ns: string, name: string, status: 'True' | 'False' = 'T
 
 const registries = async (gw: string) => (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries ?? [];
 const aiProxy = (gw: string) => client.get<WasmPluginObj>(Resources.WasmPlugin, AI_PROXY, gw);
-const ingressNames = async (gw: string) =>
-  (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '').sort();
-const providersOf = (plugin: WasmPluginObj | undefined) => (plugin?.spec.defaultConfig?.providers as Array<{ id: string; apiTokens?: string[] }> | undefined) ?? [];
+const ingressNames = async (gw: string) => (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '').sort();
+const providersOf = (plugin: WasmPluginObj | undefined) =>
+  (plugin?.spec.defaultConfig?.providers as Array<{ id: string; apiTokens?: string[] }> | undefined) ?? [];
 const tokensOf = (plugin: WasmPluginObj | undefined) => providersOf(plugin).flatMap((p) => p.apiTokens ?? []);
 
 describe('ModelPool controller', () => {
@@ -98,7 +102,12 @@ describe('ModelPool controller', () => {
     const ingresses = (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items;
     const isFallback = (i: IngressObj) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-fallback-from'] !== undefined;
     const model = (i: IngressObj) => i.metadata.annotations?.['higress.io/exact-match-header-x-higress-llm-model'];
-    expect(ingresses.filter((i) => !isFallback(i)).map(model).sort()).toEqual(['gpt-4o', 'local']);
+    expect(
+      ingresses
+        .filter((i) => !isFallback(i))
+        .map(model)
+        .sort(),
+    ).toEqual(['gpt-4o', 'local']);
     // fallback: [gpt-4o, local] — a failed gpt-4o request is redirected to local's upstream
     expect(ingresses.filter(isFallback).map(model)).toEqual(['gpt-4o']);
     for (const i of ingresses) expect(i.metadata.annotations?.['higress.io/destination']).toMatch(/\.dns:\d+$/);
@@ -111,8 +120,15 @@ describe('ModelPool controller', () => {
     for (const name of ingresses.map((i) => i.metadata.name)) expect(listed).toContain(`Ingress/${name}`);
     expect(listed).toContain(`WasmPlugin/${AI_PROXY}`);
     expect(ready.status?.readyModels).toBe('2/2');
-    const routes = (await client.list<KubeObject & { data: { data: string } }>(Resources.ConfigMap, { namespace: gw, labelSelector: 'higress.io/config-map-type=ai-route' })).items;
-    expect(routes.map((r) => JSON.parse(r.data.data).name).map((n: string) => `ai-route-${n}`).sort()).toEqual(routes.map((r) => r.metadata.name).sort());
+    const routes = (
+      await client.list<KubeObject & { data: { data: string } }>(Resources.ConfigMap, { namespace: gw, labelSelector: 'higress.io/config-map-type=ai-route' })
+    ).items;
+    expect(
+      routes
+        .map((r) => JSON.parse(r.data.data).name)
+        .map((n: string) => `ai-route-${n}`)
+        .sort(),
+    ).toEqual(routes.map((r) => r.metadata.name).sort());
   });
 
   it('follows spec updates: a removed model loses its Ingress, registry and ai-proxy rule', async () => {
@@ -211,10 +227,7 @@ describe('ModelPool controller', () => {
   it('serves a fallback chain with fallback routes and an EnvoyFilter redirect, and prunes them when dropped', async () => {
     const { ns, gw } = await namespaces('fallback');
     const vllm = (name: string) => ({ name, provider: { type: 'vllm' as const, endpoint: `http://${name}.svc:8000/v1` } });
-    await client.create(
-      modelPoolResource,
-      pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('a'), vllm('b'), vllm('c')], fallback: ['a', 'b', 'c'] }),
-    );
+    await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('a'), vllm('b'), vllm('c')], fallback: ['a', 'b', 'c'] }));
     const ready = await waitReady(ns, 'p');
     expect(ready.status?.conditions?.find((c) => c.type === 'Fallback')).toMatchObject({ status: 'True', reason: 'FallbackRoutes' });
     const all = (await client.list<IngressObj>(Resources.Ingress, { namespace: gw })).items;

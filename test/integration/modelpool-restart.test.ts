@@ -56,7 +56,15 @@ describe('operator killed mid-reconcile', () => {
       modelPoolResource,
       'pool-1',
       ns,
-      { spec: { models: [{ name: 'pool-1-gpt', provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } }, { name: 'pool-1-extra', provider: { type: 'vllm', endpoint: 'http://extra.svc:8000/v1' } }, { name: 'pool-1-local', provider: { type: 'vllm', endpoint: 'http://pool-1.svc:8000/v1' } }] } },
+      {
+        spec: {
+          models: [
+            { name: 'pool-1-gpt', provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } },
+            { name: 'pool-1-extra', provider: { type: 'vllm', endpoint: 'http://extra.svc:8000/v1' } },
+            { name: 'pool-1-local', provider: { type: 'vllm', endpoint: 'http://pool-1.svc:8000/v1' } },
+          ],
+        },
+      },
       'merge',
     );
 
@@ -75,10 +83,13 @@ describe('operator killed mid-reconcile', () => {
 
     const expectedModels = remaining.length * 2 + 1; // pool-1 has three models now
     const registries = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((r) => r.name) ?? [];
-    await waitFor(async () => {
-      const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
-      return proxy?.spec.matchRules?.length === expectedModels;
-    }, { timeoutMs: 30_000, description: 'ai-proxy rules for every remaining model' });
+    await waitFor(
+      async () => {
+        const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
+        return proxy?.spec.matchRules?.length === expectedModels;
+      },
+      { timeoutMs: 30_000, description: 'ai-proxy rules for every remaining model' },
+    );
     const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
     const ruleIds = proxy?.spec.matchRules?.map((r) => r.config.activeProviderId ?? '') ?? [];
     const ingresses = (await client.list(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '');

@@ -50,19 +50,22 @@ describe('rendered Higress objects on the real API server', () => {
     expect(new Set(docs.map((d) => d.doc.kind))).toEqual(new Set(['WasmPlugin', 'McpBridge', 'Ingress']));
   });
 
-  it.each(docs.map(({ file, doc }) => [`${file}: ${doc.kind} ${doc.metadata.name}`, { ...doc, metadata: { ...doc.metadata, namespace: NS } }] as const))('%s is admitted unpruned', async (_label, doc) => {
-    let stored: { spec?: unknown };
-    try {
-      if (doc.kind === 'Ingress') {
-        stored = await net.createNamespacedIngress({ namespace: doc.metadata.namespace, body: doc as unknown as V1Ingress, dryRun: 'All' });
-      } else {
-        const rt = CUSTOM[doc.kind as keyof typeof CUSTOM];
-        stored = (await custom.createNamespacedCustomObject({ ...rt, namespace: doc.metadata.namespace, body: doc, dryRun: 'All' })) as { spec?: unknown };
+  it.each(docs.map(({ file, doc }) => [`${file}: ${doc.kind} ${doc.metadata.name}`, { ...doc, metadata: { ...doc.metadata, namespace: NS } }] as const))(
+    '%s is admitted unpruned',
+    async (_label, doc) => {
+      let stored: { spec?: unknown };
+      try {
+        if (doc.kind === 'Ingress') {
+          stored = await net.createNamespacedIngress({ namespace: doc.metadata.namespace, body: doc as unknown as V1Ingress, dryRun: 'All' });
+        } else {
+          const rt = CUSTOM[doc.kind as keyof typeof CUSTOM];
+          stored = (await custom.createNamespacedCustomObject({ ...rt, namespace: doc.metadata.namespace, body: doc, dryRun: 'All' })) as { spec?: unknown };
+        }
+      } catch (error) {
+        throw new Error(`rejected: ${explain(error)}`, { cause: error });
       }
-    } catch (error) {
-      throw new Error(`rejected: ${explain(error)}`, { cause: error });
-    }
-    // Ingress comes back as a typed model; compare through JSON so undefined members vanish.
-    expect(JSON.parse(JSON.stringify(stored.spec))).toEqual(doc.spec);
-  });
+      // Ingress comes back as a typed model; compare through JSON so undefined members vanish.
+      expect(JSON.parse(JSON.stringify(stored.spec))).toEqual(doc.spec);
+    },
+  );
 });

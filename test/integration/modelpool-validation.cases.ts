@@ -100,8 +100,20 @@ export const INVALID_POOLS: InvalidPoolCase[] = [
     message: 'Required value',
     zodMessage: 'expected string',
   },
-  { name: 'weight above 100', object: withModel({ weight: 101 }), path: 'spec.models[0].weight', message: 'should be less than or equal to 100', zodMessage: '<=100' },
-  { name: 'negative weight', object: withModel({ weight: -1 }), path: 'spec.models[0].weight', message: 'should be greater than or equal to 0', zodMessage: '>=0' },
+  {
+    name: 'weight above 100',
+    object: withModel({ weight: 101 }),
+    path: 'spec.models[0].weight',
+    message: 'should be less than or equal to 100',
+    zodMessage: '<=100',
+  },
+  {
+    name: 'negative weight',
+    object: withModel({ weight: -1 }),
+    path: 'spec.models[0].weight',
+    message: 'should be greater than or equal to 0',
+    zodMessage: '>=0',
+  },
   {
     name: 'negative input price',
     object: withModel({ pricing: { inputPerMillionTokens: -0.5, outputPerMillionTokens: 1 } }),
@@ -116,9 +128,21 @@ export const INVALID_POOLS: InvalidPoolCase[] = [
     message: 'should be greater than or equal to 0',
     zodMessage: '>=0',
   },
-  { name: 'zero context window', object: withModel({ contextWindow: 0 }), path: 'spec.models[0].contextWindow', message: 'should be greater than or equal to 1', zodMessage: '>=1' },
+  {
+    name: 'zero context window',
+    object: withModel({ contextWindow: 0 }),
+    path: 'spec.models[0].contextWindow',
+    message: 'should be greater than or equal to 1',
+    zodMessage: '>=1',
+  },
   { name: 'model name with a space', object: withModel({ name: 'gpt 4o' }), path: 'spec.models[0].name', message: 'should match', zodMessage: 'pattern' },
-  { name: 'empty upstream model', object: withModel({ upstreamModel: '' }), path: 'spec.models[0].upstreamModel', message: 'should be at least 1 chars long', zodMessage: 'Too small' },
+  {
+    name: 'empty upstream model',
+    object: withModel({ upstreamModel: '' }),
+    path: 'spec.models[0].upstreamModel',
+    message: 'should be at least 1 chars long',
+    zodMessage: 'Too small',
+  },
   {
     name: 'fallback names an unknown model',
     object: pool({ models: [okModel, { ...okModel, name: 'qwen-max' }], fallback: ['gpt-4o', 'claude'] }),
@@ -176,7 +200,10 @@ export const INVALID_POOLS: InvalidPoolCase[] = [
   },
   {
     name: 'cache vector without embedding',
-    object: pool({ models: [okModel], cache: { redis: { service: 'redis.dns' }, vector: { type: 'qdrant', service: 'qdrant.dns', collection: 'c', threshold: 0.9, thresholdRelation: 'gte' } } }),
+    object: pool({
+      models: [okModel],
+      cache: { redis: { service: 'redis.dns' }, vector: { type: 'qdrant', service: 'qdrant.dns', collection: 'c', threshold: 0.9, thresholdRelation: 'gte' } },
+    }),
     path: 'spec.cache.embedding',
     message: 'vector needs embedding',
   },
@@ -222,7 +249,13 @@ export const INVALID_POOLS: InvalidPoolCase[] = [
     message: 'Unsupported value: "sometimes"',
     zodMessage: 'Invalid option',
   },
-  { name: 'zero route timeout', object: pool({ models: [okModel], timeoutSeconds: 0 }), path: 'spec.timeoutSeconds', message: 'should be greater than or equal to 1', zodMessage: '>=1' },
+  {
+    name: 'zero route timeout',
+    object: pool({ models: [okModel], timeoutSeconds: 0 }),
+    path: 'spec.timeoutSeconds',
+    message: 'should be greater than or equal to 1',
+    zodMessage: '>=1',
+  },
   {
     name: 'pool name longer than 63 characters',
     object: pool({ models: [okModel] }, 'p'.repeat(64)),

@@ -92,7 +92,11 @@ describe('RagPipeline controller', () => {
     const p = await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved');
     expect(p.metadata.finalizers).toContain(FINALIZER);
     expect(condition(p, 'Progressing')).toMatchObject({ status: 'True', reason: 'RolloutNotObserved' });
-    expect(p.status).toMatchObject({ replicas: '0/1', endpoint: `http://kb-rag.${ns}.svc.cluster.local:8080/mcp`, gatewayPath: `/mcp-servers/${consoleName([ns, 'kb'])}` });
+    expect(p.status).toMatchObject({
+      replicas: '0/1',
+      endpoint: `http://kb-rag.${ns}.svc.cluster.local:8080/mcp`,
+      gatewayPath: `/mcp-servers/${consoleName([ns, 'kb'])}`,
+    });
     expect(p.status?.discoveredTools).toBeUndefined();
 
     const labels = ownerLabels({ kind: 'RagPipeline', namespace: ns, name: 'kb' });
@@ -164,7 +168,10 @@ describe('RagPipeline controller', () => {
     await client.updateStatus(Deployments, { ...d, status: { observedGeneration: generation, replicas: 1, updatedReplicas: 1, availableReplicas: 0 } });
     await waitCondition(ns, 'kb', 'Ready', 'False', 'ReplicasUnavailable');
     const d2 = (await client.get<Obj>(Deployments, 'kb-rag', ns))!;
-    await client.updateStatus(Deployments, { ...d2, status: { observedGeneration: generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 } });
+    await client.updateStatus(Deployments, {
+      ...d2,
+      status: { observedGeneration: generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 },
+    });
     const ready = await waitCondition(ns, 'kb', 'Ready', 'True', 'Available');
     expect(condition(ready, 'Progressing')).toMatchObject({ status: 'False', reason: 'RolloutComplete' });
     const withStats = await waitFor(async () => {
@@ -233,13 +240,33 @@ describe('RagPipeline admission validation (real API server)', () => {
     });
 
   it.each([
-    ['milvus without secretRef', { store: { type: 'milvus', milvus: { address: 'm:19530' } } }, 'spec.store.milvus.secretRef', 'store type milvus requires milvus.secretRef'],
+    [
+      'milvus without secretRef',
+      { store: { type: 'milvus', milvus: { address: 'm:19530' } } },
+      'spec.store.milvus.secretRef',
+      'store type milvus requires milvus.secretRef',
+    ],
     ['milvus without milvus', { store: { type: 'milvus' } }, 'spec.store.milvus', 'store type milvus requires milvus.address'],
     ['pvc source without claim', { sources: [{ name: 'a', type: 'pvc' }] }, 'spec.sources[0].pvc', 'pvc source requires pvc.claimName'],
-    ['model embedding without dimensions', { embedding: { type: 'model', model: { pool: 'p', model: 'e' } } }, 'spec.embedding.dimensions', 'embedding type model requires dimensions'],
+    [
+      'model embedding without dimensions',
+      { embedding: { type: 'model', model: { pool: 'p', model: 'e' } } },
+      'spec.embedding.dimensions',
+      'embedding type model requires dimensions',
+    ],
     ['two replicas on the embedded store', { replicas: 2 }, 'spec.replicas', 'replicas > 1 requires store type milvus'],
     ['crag bands inverted', { stages: { crag: { upper: 0.3, lower: 0.5 } } }, 'spec.stages.crag.lower', 'crag.lower must not exceed crag.upper'],
-    ['duplicate source names', { sources: [{ name: 'a', type: 'url', url: 'http://x.svc/a' }, { name: 'a', type: 'url', url: 'http://x.svc/b' }] }, 'spec.sources', 'source names must be unique'],
+    [
+      'duplicate source names',
+      {
+        sources: [
+          { name: 'a', type: 'url', url: 'http://x.svc/a' },
+          { name: 'a', type: 'url', url: 'http://x.svc/b' },
+        ],
+      },
+      'spec.sources',
+      'source names must be unique',
+    ],
   ])('rejects %s', async (_name, spec, field, message) => {
     let causes: { field?: string; message?: string }[] | undefined;
     try {

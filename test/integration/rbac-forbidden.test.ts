@@ -81,11 +81,30 @@ describe('generated RBAC', () => {
     const sa = KubeClient.fromKubeConfig(operatorKubeConfig());
     const ns = await uniqueNamespace('rbac-deny');
     const attempts: Array<[string, () => Promise<unknown>]> = [
-      ['create Secret', () => sa.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: ns }, stringData: { k: 'v' } })],
-      ['create Ingress outside the Higress namespace', () =>
-        sa.create(Resources.Ingress, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: ns }, spec: { defaultBackend: { service: { name: 's', port: { number: 80 } } } } })],
-      ['create WasmPlugin outside the Higress namespace', () =>
-        sa.create(Resources.WasmPlugin, { apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', metadata: { name: 'w', namespace: ns }, spec: {} })],
+      [
+        'create Secret',
+        () => sa.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: ns }, stringData: { k: 'v' } }),
+      ],
+      [
+        'create Ingress outside the Higress namespace',
+        () =>
+          sa.create(Resources.Ingress, {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'Ingress',
+            metadata: { name: 'i', namespace: ns },
+            spec: { defaultBackend: { service: { name: 's', port: { number: 80 } } } },
+          }),
+      ],
+      [
+        'create WasmPlugin outside the Higress namespace',
+        () =>
+          sa.create(Resources.WasmPlugin, {
+            apiVersion: 'extensions.higress.io/v1alpha1',
+            kind: 'WasmPlugin',
+            metadata: { name: 'w', namespace: ns },
+            spec: {},
+          }),
+      ],
       ['delete McpBridge in the Higress namespace', () => sa.delete(Resources.McpBridge, 'default', DEFAULT_RBAC_NAMES.higressNamespace)],
     ];
     for (const [what, attempt] of attempts) {

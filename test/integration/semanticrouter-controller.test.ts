@@ -41,8 +41,16 @@ class SwitchableLocator implements RouterLocator {
   down = false;
   async endpointFor(render: RouterRender): Promise<string | undefined> {
     if (!this.router && !this.down) {
-      const config = { ...render.config, listen: { host: '127.0.0.1', port: this.port }, upstream: { ...render.config.upstream, baseUrl: `${sim.url}/v1` }, store: { kind: 'memory' as const }, trainer: { ...render.config.trainer, enabled: false } };
-      this.router = await startRouter(config, { model: coldStartModel({ candidates: render.config.models, policy: { mode: 'utility', lambda: 0 }, baselineModel: render.config.policy.baselineModel }) });
+      const config = {
+        ...render.config,
+        listen: { host: '127.0.0.1', port: this.port },
+        upstream: { ...render.config.upstream, baseUrl: `${sim.url}/v1` },
+        store: { kind: 'memory' as const },
+        trainer: { ...render.config.trainer, enabled: false },
+      };
+      this.router = await startRouter(config, {
+        model: coldStartModel({ candidates: render.config.models, policy: { mode: 'utility', lambda: 0 }, baselineModel: render.config.policy.baselineModel }),
+      });
       this.port = this.router.port;
     }
     return this.port ? `http://127.0.0.1:${this.port}/v1` : undefined;
@@ -106,7 +114,9 @@ describe('SemanticRouter with a real router process', () => {
     } as never);
     await client.create(modelPoolResource, pool(ns, gw) as never);
     type Rule = { ingress?: string[]; service?: string[]; configDisable?: boolean; config: Record<string, unknown> };
-    type Plugin = KubeObject & { spec: { defaultConfig: { providers?: { id: string; openaiCustomUrl?: string }[]; modelToHeader?: string }; matchRules: Rule[] } };
+    type Plugin = KubeObject & {
+      spec: { defaultConfig: { providers?: { id: string; openaiCustomUrl?: string }[]; modelToHeader?: string }; matchRules: Rule[] };
+    };
     const plugin = async (name: string) => client.get<Plugin>(Resources.WasmPlugin, name, gw);
     const aiProxy = async () => (await plugin('ai-proxy.internal'))!.spec;
     await client.create(semanticRouterResource, {
@@ -126,11 +136,14 @@ describe('SemanticRouter with a real router process', () => {
         statusPollSeconds: 1,
       },
     } as never);
-    const ready = await waitFor(async () => ((await getRouter(ns))?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True') ? getRouter(ns) : undefined), {
-      timeoutMs: 90_000,
-      intervalMs: 250,
-      description: 'SemanticRouter Ready',
-    }).catch(async (err: unknown) => {
+    const ready = await waitFor(
+      async () => ((await getRouter(ns))?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True') ? getRouter(ns) : undefined),
+      {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        description: 'SemanticRouter Ready',
+      },
+    ).catch(async (err: unknown) => {
       // Say why: the conditions the operator wrote.
       throw new Error(`${String(err)}; conditions: ${JSON.stringify((await getRouter(ns))?.status?.conditions ?? [])}`);
     });
@@ -151,18 +164,33 @@ describe('SemanticRouter with a real router process', () => {
     const routeName = consoleName(owner, 'auto');
     const service = `llm-${providerId}.internal.dns`;
     const host = `auto-router.${ns}.svc.cluster.local`;
-    const ingresses = async () => (await client.list<KubeObject & { metadata: { annotations?: Record<string, string> } }>(Resources.Ingress, { namespace: gw })).items;
+    const ingresses = async () =>
+      (await client.list<KubeObject & { metadata: { annotations?: Record<string, string> } }>(Resources.Ingress, { namespace: gw })).items;
     const poolRouteNames = async () => (await ingresses()).filter((i) => i.metadata.labels?.[OWNER_KIND_LABEL] === 'ModelPool').map((i) => i.metadata.name);
     const routerRoutes = async () => (await ingresses()).filter((i) => i.metadata.labels?.[OWNER_KIND_LABEL] === 'SemanticRouter').map((i) => i.metadata.name);
-    const registries = async () => (await client.get<KubeObject & { spec: { registries?: { name: string; domain?: string; port?: number }[] } }>(Resources.McpBridge, 'default', gw))?.spec.registries ?? [];
-    const poolRoutes = await waitFor(async () => ((await poolRouteNames()).length === MODELS.length ? poolRouteNames() : undefined), { timeoutMs: 30_000, description: 'the pool\'s console AI routes' });
+    const registries = async () =>
+      (await client.get<KubeObject & { spec: { registries?: { name: string; domain?: string; port?: number }[] } }>(Resources.McpBridge, 'default', gw))?.spec
+        .registries ?? [];
+    const poolRoutes = await waitFor(async () => ((await poolRouteNames()).length === MODELS.length ? poolRouteNames() : undefined), {
+      timeoutMs: 30_000,
+      description: "the pool's console AI routes",
+    });
     expect(await routerRoutes()).toEqual([`ai-route-${routeName}.internal`]);
     expect(poolRoutes).not.toContain(`ai-route-${routeName}.internal`);
     const routeIngress = (await ingresses()).find((i) => i.metadata.name === `ai-route-${routeName}.internal`)!;
-    expect(routeIngress.metadata.annotations).toMatchObject({ 'higress.io/destination': `${service}:8080`, 'higress.io/exact-match-header-x-higress-llm-model': 'auto' });
-    expect((await registries()).filter((r) => r.name === `llm-${providerId}.internal`)).toEqual([expect.objectContaining({ type: 'dns', domain: host, port: 8080 })]);
+    expect(routeIngress.metadata.annotations).toMatchObject({
+      'higress.io/destination': `${service}:8080`,
+      'higress.io/exact-match-header-x-higress-llm-model': 'auto',
+    });
+    expect((await registries()).filter((r) => r.name === `llm-${providerId}.internal`)).toEqual([
+      expect.objectContaining({ type: 'dns', domain: host, port: 8080 }),
+    ]);
     const aiRouteMap = await client.get<KubeObject & { data: { data: string } }>(Resources.ConfigMap, `ai-route-${routeName}`, gw);
-    expect(JSON.parse(aiRouteMap!.data.data)).toMatchObject({ name: routeName, upstreams: [{ provider: providerId, weight: 100 }], modelPredicates: [{ matchType: 'EQUAL', matchValue: 'auto' }] });
+    expect(JSON.parse(aiRouteMap!.data.data)).toMatchObject({
+      name: routeName,
+      upstreams: [{ provider: providerId, weight: 100 }],
+      modelPredicates: [{ matchType: 'EQUAL', matchValue: 'auto' }],
+    });
 
     const withRouter = await aiProxy();
     const ids = withRouter.defaultConfig.providers!.map((p) => p.id);
@@ -171,16 +199,29 @@ describe('SemanticRouter with a real router process', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.filter((id) => id === providerId)).toHaveLength(1);
     expect(ids).toHaveLength(2 + MODELS.length);
-    expect(withRouter.defaultConfig.providers!.find((p) => p.id === providerId)).toEqual({ id: providerId, type: 'openai', protocol: 'openai', openaiCustomUrl: `http://${host}:8080/v1` });
-    expect(withRouter.matchRules.filter((r) => r.config.activeProviderId === providerId)).toEqual([{ service: [service], configDisable: false, config: { activeProviderId: providerId } }]);
-    expect(withRouter.matchRules.find((r) => r.config.activeProviderId === 'openai-c')).toEqual({ service: ['llm-openai-c.internal.dns'], configDisable: false, config: { activeProviderId: 'openai-c' } });
+    expect(withRouter.defaultConfig.providers!.find((p) => p.id === providerId)).toEqual({
+      id: providerId,
+      type: 'openai',
+      protocol: 'openai',
+      openaiCustomUrl: `http://${host}:8080/v1`,
+    });
+    expect(withRouter.matchRules.filter((r) => r.config.activeProviderId === providerId)).toEqual([
+      { service: [service], configDisable: false, config: { activeProviderId: providerId } },
+    ]);
+    expect(withRouter.matchRules.find((r) => r.config.activeProviderId === 'openai-c')).toEqual({
+      service: ['llm-openai-c.internal.dns'],
+      configDisable: false,
+      config: { activeProviderId: 'openai-c' },
+    });
     expect(condition(await getRouter(ns), 'Exposed')).toMatchObject({ status: 'True', reason: 'ConsoleProvider' });
     // What the console adds for every AI route: a statistics rule, a key-auth rule, model-router's header.
     const statistics = await plugin('ai-statistics-2.0.1');
     const statsRule = statistics!.spec.matchRules.find((r) => r.ingress?.[0] === `ai-route-${routeName}.internal`);
     expect(statsRule).toEqual({ ingress: [`ai-route-${routeName}.internal`], configDisable: false, config: { use_default_response_attributes: true } });
     expect(aiStatisticsRuleConfigSchema.parse(statsRule!.config)).toEqual({ use_default_response_attributes: true });
-    expect((await plugin('key-auth.internal'))!.spec.matchRules.find((r) => r.ingress?.[0] === `ai-route-${routeName}.internal`)).toMatchObject({ configDisable: true });
+    expect((await plugin('key-auth.internal'))!.spec.matchRules.find((r) => r.ingress?.[0] === `ai-route-${routeName}.internal`)).toMatchObject({
+      configDisable: true,
+    });
     expect((await plugin('model-router.internal'))!.spec.defaultConfig.modelToHeader).toBe('x-higress-llm-model');
     // Whole plugins the operator created parse through the Higress contracts; in ai-proxy.internal (the test's
     // stand-in for the console's) our provider entry and rule do.
@@ -192,7 +233,9 @@ describe('SemanticRouter with a real router process', () => {
     const openai = new OpenAI({ baseURL: ready.status!.endpoint, apiKey: 'unused', maxRetries: 0 });
     const questions = sim.questions.slice(0, 120);
     for (let i = 0; i < questions.length; i += 6) {
-      await Promise.all(questions.slice(i, i + 6).map((q) => openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: q.question }] })));
+      await Promise.all(
+        questions.slice(i, i + 6).map((q) => openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: q.question }] })),
+      );
     }
     const learned = await waitFor(
       async () => {
@@ -206,10 +249,13 @@ describe('SemanticRouter with a real router process', () => {
     expect(learned.status!.routingAccuracySamples).toBeGreaterThan(0);
 
     // $0.001 a day is far below what 120 routed requests cost: the router serves only the cheapest model now.
-    const downgraded = await waitFor(async () => {
-      const r = await getRouter(ns);
-      return r?.status?.budget?.mode === 'CheapestOnly' ? r : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 250, description: 'budget mode CheapestOnly' });
+    const downgraded = await waitFor(
+      async () => {
+        const r = await getRouter(ns);
+        return r?.status?.budget?.mode === 'CheapestOnly' ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, description: 'budget mode CheapestOnly' },
+    );
     expect(condition(downgraded, 'Budget')).toMatchObject({ status: 'False', reason: 'BudgetReached' });
     expect(downgraded.status?.effectiveKnob).toBe('cheapest-only (budget)');
     expect(downgraded.status?.spend).toMatch(/^\$\d+\.\d+\/\$0\.0010$/);
@@ -219,23 +265,36 @@ describe('SemanticRouter with a real router process', () => {
     expect(events).toEqual(expect.arrayContaining(['BudgetDowngrade']));
 
     // Pool change: gpt-4o reprices and llama-3.1-8b disappears → the router's config follows.
-    const repriced = pool(ns, gw, MODELS.filter((m) => m.id !== 'llama-3.1-8b-instruct').map((m) => (m.id === 'gpt-4o-2024-05-13' ? { ...m, pricePer1MInput: 2.5 } : m)));
+    const repriced = pool(
+      ns,
+      gw,
+      MODELS.filter((m) => m.id !== 'llama-3.1-8b-instruct').map((m) => (m.id === 'gpt-4o-2024-05-13' ? { ...m, pricePer1MInput: 2.5 } : m)),
+    );
     const current = await client.get<KubeObject>(modelPoolResource, 'matrix', ns);
     await client.update(modelPoolResource, { ...repriced, metadata: { ...repriced.metadata, resourceVersion: current!.metadata.resourceVersion } } as never);
-    await waitFor(async () => {
-      const cm = await client.get<KubeObject & { data: Record<string, string> }>(Resources.ConfigMap, 'auto-router', ns);
-      const models = (parse(cm!.data['router.yaml']!) as { models: { name: string; pricePer1MInput: number }[] }).models;
-      return models.length === 9 && models.find((m) => m.name === 'gpt-4o-2024-05-13')?.pricePer1MInput === 2.5 ? true : undefined;
-    }, { timeoutMs: 20_000, description: 'router config follows the pool' });
+    await waitFor(
+      async () => {
+        const cm = await client.get<KubeObject & { data: Record<string, string> }>(Resources.ConfigMap, 'auto-router', ns);
+        const models = (parse(cm!.data['router.yaml']!) as { models: { name: string; pricePer1MInput: number }[] }).models;
+        return models.length === 9 && models.find((m) => m.name === 'gpt-4o-2024-05-13')?.pricePer1MInput === 2.5 ? true : undefined;
+      },
+      { timeoutMs: 20_000, description: 'router config follows the pool' },
+    );
 
     // A candidate named explicitly that the pool no longer has: a condition, the router keeps routing.
     const r = await getRouter(ns);
-    await client.update(semanticRouterResource, { ...r!, spec: { ...r!.spec, candidates: ['gpt-4o-2024-05-13', 'llama-3.1-8b-instruct', 'gemini-1.5-flash-002'] } } as never);
-    const degraded = await waitFor(async () => {
-      const x = await getRouter(ns);
-      return condition(x, 'PoolResolved')?.reason === 'CandidateNotInPool' ? x : undefined;
-      // The candidate change rolls the local router (drain, stop, start): allow for a slow start on a busy machine.
-    }, { timeoutMs: 60_000, description: 'CandidateNotInPool condition' });
+    await client.update(semanticRouterResource, {
+      ...r!,
+      spec: { ...r!.spec, candidates: ['gpt-4o-2024-05-13', 'llama-3.1-8b-instruct', 'gemini-1.5-flash-002'] },
+    } as never);
+    const degraded = await waitFor(
+      async () => {
+        const x = await getRouter(ns);
+        return condition(x, 'PoolResolved')?.reason === 'CandidateNotInPool' ? x : undefined;
+        // The candidate change rolls the local router (drain, stop, start): allow for a slow start on a busy machine.
+      },
+      { timeoutMs: 60_000, description: 'CandidateNotInPool condition' },
+    );
     expect(condition(degraded, 'PoolResolved')?.message).toContain('llama-3.1-8b-instruct');
     expect(degraded.status?.candidates).toEqual(['gpt-4o-2024-05-13', 'gemini-1.5-flash-002']);
 
@@ -282,20 +341,30 @@ describe('SemanticRouter whose router stops answering', () => {
     await locator.router!.close();
     locator.router = undefined;
     locator.down = true;
-    const missed = await waitFor(async () => {
-      const r = await getRouter(ns);
-      const reach = condition(r, 'RouterReachable');
-      return reach?.reason === 'PollFailed' ? r : undefined;
-    }, { timeoutMs: 20_000, intervalMs: 100, description: 'a failed poll' });
+    const missed = await waitFor(
+      async () => {
+        const r = await getRouter(ns);
+        const reach = condition(r, 'RouterReachable');
+        return reach?.reason === 'PollFailed' ? r : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, description: 'a failed poll' },
+    );
     expect(condition(missed, 'Ready')?.status).toBe('True');
-    const down = await waitFor(async () => {
-      const r = await getRouter(ns);
-      return condition(r, 'Ready')?.reason === 'RouterUnreachable' ? r : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200, description: 'RouterUnreachable' });
+    const down = await waitFor(
+      async () => {
+        const r = await getRouter(ns);
+        return condition(r, 'Ready')?.reason === 'RouterUnreachable' ? r : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: 'RouterUnreachable' },
+    );
     expect(condition(down, 'RouterReachable')).toMatchObject({ status: 'False', message: expect.stringContaining('consecutive /status polls failed') });
     expect(down.status?.modelVersion).toBeDefined();
 
     locator.down = false;
-    await waitFor(async () => (condition(await getRouter(ns), 'Ready')?.status === 'True' ? true : undefined), { timeoutMs: 30_000, intervalMs: 200, description: 'recovered' });
+    await waitFor(async () => (condition(await getRouter(ns), 'Ready')?.status === 'True' ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: 'recovered',
+    });
   }, 120_000);
 });

@@ -47,7 +47,11 @@ export function buildAgentApi(title: string, serverUrl: string, operations: read
         in: a.position ?? 'query',
         description: a.description,
         required: a.required ?? false,
-        schema: { type: a.type ?? 'string', ...(a.enum ? { enum: a.enum.map(String) } : {}), ...(a.default !== undefined ? { default: typeof a.default === 'string' ? a.default : JSON.stringify(a.default) } : {}) },
+        schema: {
+          type: a.type ?? 'string',
+          ...(a.enum ? { enum: a.enum.map(String) } : {}),
+          ...(a.default !== undefined ? { default: typeof a.default === 'string' ? a.default : JSON.stringify(a.default) } : {}),
+        },
       }));
     } else {
       entry.requestBody = {

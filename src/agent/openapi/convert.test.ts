@@ -62,7 +62,11 @@ describe('OpenAPI → mcp-server tools, golden snapshots of real documents (UPDA
     const { config } = convertOpenApi(doc, { serverName: 'p', operations: ['getPetById', 'deletePet', 'addPet', 'findPetsByStatus', 'uploadFile'] });
     const tool = (n: string) => config.tools.find((t) => t.name === n)!;
     expect(tool('getPetById').args).toEqual([expect.objectContaining({ name: 'petId', position: 'path', type: 'integer', required: true })]);
-    expect(tool('getPetById').requestTemplate).toMatchObject({ url: 'https://petstore3.swagger.io/api/v3/pet/{petId}', method: 'GET', security: { id: 'api_key' } });
+    expect(tool('getPetById').requestTemplate).toMatchObject({
+      url: 'https://petstore3.swagger.io/api/v3/pet/{petId}',
+      method: 'GET',
+      security: { id: 'api_key' },
+    });
     expect(tool('deletePet').args.map((a) => [a.name, a.position])).toEqual([
       ['api_key', 'header'],
       ['petId', 'path'],
@@ -104,12 +108,7 @@ describe('every failure names the JSON pointer at fault', () => {
       'BadRef',
       '#/components/schemas/A/properties/b/$ref',
     ],
-    [
-      'external $ref',
-      { ...BASE, paths: { '/p': { get: op({ parameters: [{ $ref: 'common.yaml#/P' }] }) } } },
-      'BadRef',
-      '#/paths/~1p/get/parameters/0/$ref',
-    ],
+    ['external $ref', { ...BASE, paths: { '/p': { get: op({ parameters: [{ $ref: 'common.yaml#/P' }] }) } } }, 'BadRef', '#/paths/~1p/get/parameters/0/$ref'],
     [
       'pure $ref cycle',
       {
@@ -123,39 +122,42 @@ describe('every failure names the JSON pointer at fault', () => {
     ['no server', { ...BASE, servers: undefined, paths: { '/p': { get: op() } } }, 'NoServerUrl', '#/servers'],
     ['relative server', { ...BASE, servers: [{ url: '/v1' }], paths: { '/p': { get: op() } } }, 'NoServerUrl', '#/servers/0/url'],
     ['bad tool name', { ...BASE, paths: { '/p': { get: op({ operationId: 'get pets' }) } } }, 'InvalidToolName', '#/paths/~1p/get/operationId'],
-    [
-      'duplicate operationId',
-      { ...BASE, paths: { '/a': { get: op() }, '/b': { get: op() } } },
-      'DuplicateToolName',
-      '#/paths/~1b/get/operationId',
-    ],
+    ['duplicate operationId', { ...BASE, paths: { '/a': { get: op() }, '/b': { get: op() } } }, 'DuplicateToolName', '#/paths/~1b/get/operationId'],
     ['unknown allow-listed operation', { ...BASE, paths: { '/a': { get: op() } } }, 'UnknownOperation', '#/paths', { operations: ['nope'] }],
-    [
-      'parameter without in',
-      { ...BASE, paths: { '/a': { get: op({ parameters: [{ name: 'x' }] }) } } },
-      'InvalidDocument',
-      '#/paths/~1a/get/parameters/0',
-    ],
+    ['parameter without in', { ...BASE, paths: { '/a': { get: op({ parameters: [{ name: 'x' }] }) } } }, 'InvalidDocument', '#/paths/~1a/get/parameters/0'],
     [
       'same name in two locations',
-      { ...BASE, paths: { '/a/{x}': { get: op({ parameters: [{ name: 'x', in: 'path' }, { name: 'x', in: 'query' }] }) } } },
+      {
+        ...BASE,
+        paths: {
+          '/a/{x}': {
+            get: op({
+              parameters: [
+                { name: 'x', in: 'path' },
+                { name: 'x', in: 'query' },
+              ],
+            }),
+          },
+        },
+      },
       'ArgNameCollision',
       '#/paths/~1a~1{x}/get/parameters',
     ],
   ];
-  for (const [name, doc, reason, pointer, options] of cases) it(name, () => {
-    let caught: unknown;
-    try {
-      const text = JSON.stringify(doc);
-      convertOpenApi(parseOpenApiText(text), { serverName: 's', ...options });
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(OpenApiError);
-    expect((caught as OpenApiError).reason).toBe(reason);
-    expect((caught as OpenApiError).pointer).toBe(pointer);
-    expect((caught as OpenApiError).message.startsWith(`${pointer}: `)).toBe(true);
-  });
+  for (const [name, doc, reason, pointer, options] of cases)
+    it(name, () => {
+      let caught: unknown;
+      try {
+        const text = JSON.stringify(doc);
+        convertOpenApi(parseOpenApiText(text), { serverName: 's', ...options });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(OpenApiError);
+      expect((caught as OpenApiError).reason).toBe(reason);
+      expect((caught as OpenApiError).pointer).toBe(pointer);
+      expect((caught as OpenApiError).message.startsWith(`${pointer}: `)).toBe(true);
+    });
 
   it('reports YAML syntax errors at the document root', () => {
     expect(() => parseOpenApiText('openapi: [3.0\npaths: {')).toThrow(OpenApiError);
@@ -177,7 +179,12 @@ describe('schemas', () => {
       schemas: {
         Node: { type: 'object', properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/components/schemas/Node' } } } },
         Base: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } },
-        Child: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: ['a', 'b'] }, note: { type: 'string', nullable: true } } }] },
+        Child: {
+          allOf: [
+            { $ref: '#/components/schemas/Base' },
+            { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: ['a', 'b'] }, note: { type: 'string', nullable: true } } },
+          ],
+        },
       },
     },
   };

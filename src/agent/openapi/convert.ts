@@ -192,7 +192,8 @@ function convertOperation(input: OperationInput): ConvertedOperation {
       headers.push({ key: 'Content-Type', value: media });
       const mediaAt = childPointer(rbAt, 'content', media);
       const mediaObj = content[media];
-      const schema = isObject(mediaObj) && mediaObj.schema !== undefined ? resolver.simplify(mediaObj.schema, childPointer(mediaAt, 'schema')) : { type: 'string' };
+      const schema =
+        isObject(mediaObj) && mediaObj.schema !== undefined ? resolver.simplify(mediaObj.schema, childPointer(mediaAt, 'schema')) : { type: 'string' };
       const required = isObject(rb) && rb.required === true;
       const description = isObject(rb) && typeof rb.description === 'string' ? rb.description : (schema.description ?? 'Request body');
       const structured = JSON_MEDIA.test(media) || FORM_MEDIA.test(media);
@@ -208,9 +209,17 @@ function convertOperation(input: OperationInput): ConvertedOperation {
         // body template (what openapi-to-mcpserver does for array bodies: `{{.args.items}}`).
         const argName = primaryType(schema) === 'array' ? 'items' : 'body';
         if (taken.has(argName)) {
-          throw new OpenApiError('ArgNameCollision', childPointer(mediaAt, 'schema'), `request body arg "${argName}" collides with a parameter of the same name`);
+          throw new OpenApiError(
+            'ArgNameCollision',
+            childPointer(mediaAt, 'schema'),
+            `request body arg "${argName}" collides with a parameter of the same name`,
+          );
         }
-        if (collision) input.warnings.push({ pointer: childPointer(mediaAt, 'schema'), message: `body property "${collision}" shares a parameter's name; the body is passed whole as "${argName}"` });
+        if (collision)
+          input.warnings.push({
+            pointer: childPointer(mediaAt, 'schema'),
+            message: `body property "${collision}" shares a parameter's name; the body is passed whole as "${argName}"`,
+          });
         args.push(toArg(argName, schema, description, required, 'body'));
         body = `{{.args.${argName}}}`;
       }
@@ -248,7 +257,8 @@ function parameterArgs(input: OperationInput): RestToolArg[] {
       if (!isObject(p) || typeof p.name !== 'string' || typeof p.in !== 'string') {
         throw new OpenApiError('InvalidDocument', pAt, 'parameter needs a name and an "in"');
       }
-      if (!['query', 'path', 'header', 'cookie'].includes(p.in)) throw new OpenApiError('InvalidDocument', childPointer(pAt, 'in'), `unknown parameter location "${p.in}"`);
+      if (!['query', 'path', 'header', 'cookie'].includes(p.in))
+        throw new OpenApiError('InvalidDocument', childPointer(pAt, 'in'), `unknown parameter location "${p.in}"`);
       let schema: JsonSchema = { type: 'string' };
       if (p.schema !== undefined) schema = resolver.simplify(p.schema, childPointer(pAt, 'schema'));
       else if (isObject(p.content)) {

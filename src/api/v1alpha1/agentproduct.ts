@@ -221,7 +221,13 @@ export const accessSchema = z
 
 export const agentGatewaySchema = z
   .object({
-    namespace: z.string().min(1).max(63).regex(DNS_LABEL).default(DEFAULT_HIGRESS_NAMESPACE).describe('Higress system namespace (where the console keeps its objects).'),
+    namespace: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(DNS_LABEL)
+      .default(DEFAULT_HIGRESS_NAMESPACE)
+      .describe('Higress system namespace (where the console keeps its objects).'),
     ingressClassName: objectName('Ingress class Higress watches.').default('higress'),
     hosts: z
       .array(z.string().min(1).max(253).regex(HOST))

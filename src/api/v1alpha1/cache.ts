@@ -16,7 +16,12 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export const cacheSecretRefSchema = z
   .object({
     name: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).describe("Secret name, in the resource's namespace."),
-    key: z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/).describe('Key inside the Secret.'),
+    key: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[-._a-zA-Z0-9]+$/)
+      .describe('Key inside the Secret.'),
   })
   .describe('One key of a Secret in the same namespace.');
 
@@ -87,7 +92,7 @@ export const CACHE_RULES: CacheRule[] = [
   },
   {
     rule: "!has(self.keyStrategy) || self.keyStrategy != 'disabled' || !has(self.semantic) || !self.semantic",
-    message: "keyStrategy disabled turns caching off; set semantic: false with it or choose lastQuestion/allQuestions",
+    message: 'keyStrategy disabled turns caching off; set semantic: false with it or choose lastQuestion/allQuestions',
     fieldPath: '.keyStrategy',
     holds: (c) => c.keyStrategy !== 'disabled' || c.semantic !== true,
   },
@@ -107,7 +112,13 @@ const cacheObject = z
       .enum(['lastQuestion', 'allQuestions', 'disabled'])
       .optional()
       .describe('Gateway key: the last user question, or all user questions joined (multi-turn). Default lastQuestion.'),
-    keyPrefix: z.string().min(1).max(128).regex(/^[-_.:a-zA-Z0-9]+$/).optional().describe('Redis key prefix (ai-cache cacheKeyPrefix).'),
+    keyPrefix: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[-_.:a-zA-Z0-9]+$/)
+      .optional()
+      .describe('Redis key prefix (ai-cache cacheKeyPrefix).'),
     delta: z
       .number()
       .gt(0)
@@ -118,7 +129,10 @@ const cacheObject = z
   })
   .describe('Response cache for LLM calls.');
 
-export const cacheSpecSchema = withCel(cacheObject, CACHE_RULES.map(({ holds: _h, ...cel }) => cel)).superRefine((c, ctx) => {
+export const cacheSpecSchema = withCel(
+  cacheObject,
+  CACHE_RULES.map(({ holds: _h, ...cel }) => cel),
+).superRefine((c, ctx) => {
   for (const r of CACHE_RULES) if (!r.holds(c)) ctx.addIssue({ code: 'custom', path: r.fieldPath.replace(/^\./, '').split('.'), message: r.message });
 });
 

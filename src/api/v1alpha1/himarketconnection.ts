@@ -29,10 +29,7 @@ export const himarketConnectionSpecSchema = z
     gateway: z
       .object({
         name: z.string().min(1).max(64).describe('gatewayName in HiMarket; registered when missing, found again by this name.'),
-        consoleAddress: z
-          .url()
-          .max(2048)
-          .describe('Higress console base URL as HiMarket reaches it (higressConfig.address).'),
+        consoleAddress: z.url().max(2048).describe('Higress console base URL as HiMarket reaches it (higressConfig.address).'),
         consoleCredentialsSecretRef: credentialsRefSchema.describe('Higress console account HiMarket logs in with.'),
         gatewayAddress: z.url().max(2048).optional().describe('Public URL of the Higress data plane shown to developers.'),
       })

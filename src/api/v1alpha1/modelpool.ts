@@ -45,12 +45,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
 const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-const modelName = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(MODEL_NAME)
-  .describe('Model name as clients send it in the request body `model` field.');
+const modelName = z.string().min(1).max(128).regex(MODEL_NAME).describe('Model name as clients send it in the request body `model` field.');
 
 export const secretKeyRefSchema = z
   .object({
@@ -117,20 +112,10 @@ export const modelSchema = z
   .object({
     name: modelName,
     provider: providerSchema,
-    upstreamModel: z
-      .string()
-      .min(1)
-      .max(256)
-      .optional()
-      .describe('Model name sent upstream; defaults to `name`.'),
+    upstreamModel: z.string().min(1).max(256).optional().describe('Model name sent upstream; defaults to `name`.'),
     pricing: pricingSchema.optional(),
     contextWindow: z.int().min(1).max(100_000_000).optional().describe('Maximum context length in tokens.'),
-    weight: z
-      .int()
-      .min(0)
-      .max(100)
-      .default(100)
-      .describe('Relative share of requests for `spec.alias`; 0 keeps the model out of the alias split.'),
+    weight: z.int().min(0).max(100).default(100).describe('Relative share of requests for `spec.alias`; 0 keeps the model out of the alias split.'),
   })
   .describe('One model offered by the pool.');
 
@@ -139,7 +124,9 @@ export const retriesSchema = z
     attempts: z.int().min(0).max(10).default(3).describe('Upstream tries (higress.io/proxy-next-upstream-tries).'),
     timeoutSeconds: z.int().min(1).max(3600).default(120).describe('Budget for all retries together.'),
     on: z
-      .array(z.enum(['error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503', 'http_504', 'http_403', 'http_404', 'http_429', 'non_idempotent']))
+      .array(
+        z.enum(['error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503', 'http_504', 'http_403', 'http_404', 'http_429', 'non_idempotent']),
+      )
       .min(1)
       .max(11)
       .default(['error', 'timeout', 'non_idempotent'])
@@ -248,9 +235,7 @@ const specObject = z
   .object({
     gateway: gatewaySchema.default({ namespace: DEFAULT_HIGRESS_NAMESPACE, ingressClassName: 'higress', path: '/' }),
     models: z.array(modelSchema).min(1).max(64).describe('Models offered; names must be unique.'),
-    alias: modelName
-      .optional()
-      .describe('Extra model name that spreads requests over the models by `weight` (e.g. "chat").'),
+    alias: modelName.optional().describe('Extra model name that spreads requests over the models by `weight` (e.g. "chat").'),
     fallback: z
       .array(modelName)
       .min(2)
@@ -265,7 +250,10 @@ const specObject = z
   })
   .describe('Desired state of a ModelPool.');
 
-export const modelPoolSpecSchema = withCel(specObject, POOL_RULES.map(({ holds: _h, ...cel }) => cel)).superRefine((spec, ctx) => {
+export const modelPoolSpecSchema = withCel(
+  specObject,
+  POOL_RULES.map(({ holds: _h, ...cel }) => cel),
+).superRefine((spec, ctx) => {
   const path = (fp: string) => fp.replace(/^\./, '').split('.');
   // Mirror of x-kubernetes-list-type: set on fallback (the API server reports the duplicate's index).
   const seen = new Set<string>();

@@ -14,63 +14,63 @@ export const PUBLISH_PRODUCT_TYPES = ['MODEL_API', 'MCP_SERVER'] as const;
 export type PublishProductType = (typeof PUBLISH_PRODUCT_TYPES)[number];
 
 export const publishSpecSchema = z
-    .object({
-      connectionRef: z
-        .object({ name: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).describe("HiMarketConnection name, in this resource's namespace.") })
-        .describe('Which HiMarket server (and registered gateway) to publish to.'),
-      productName: z
-        .string()
-        .min(1)
-        .max(50)
-        // HiMarket ignores trailing spaces when it checks for duplicates; a name that ends in one could never be found exactly.
-        .regex(/^\S(.*\S)?$/)
-        .optional()
-        .describe('HiMarket product name (unique in HiMarket, compared ignoring case); defaults to <namespace>-<name>.'),
-      type: z
-        .enum(PUBLISH_PRODUCT_TYPES)
-        .optional()
-        .describe('Product type: MODEL_API for AI routes, MCP_SERVER for tools. Defaults to what the owner kind serves.'),
-      target: z
-        .string()
-        .min(1)
-        .max(128)
-        .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/)
-        .optional()
-        .describe(
-          'Which endpoint of the owner the product links (a HiMarket product links exactly one Higress resource): ModelPool: a model name or the alias; SemanticRouter: a virtual model; AgentProduct with type MCP_SERVER: a tools[].name. Default: the only one, or the ModelPool alias.',
-        ),
-      description: z.string().max(512).optional().describe('Short description shown in the portal.'),
-      categories: z
-        .array(z.string().min(1).max(100))
-        .max(16)
-        .meta({ 'x-kubernetes-list-type': 'set' })
-        .optional()
-        .describe('Category names; created in HiMarket when missing.'),
-      icon: z
-        .object({
-          type: z.enum(['URL', 'BASE64']),
-          value: z.string().min(1).max(16384),
-        })
-        .optional()
-        .describe('Product icon: a URL or a base64 image (< 16 KB).'),
-      documentation: z
-        .string()
-        .max(262144)
-        .optional()
-        .describe('Markdown shown on the product page; generated from the models/tools with a worked curl when omitted.'),
-      portals: z
-        .array(z.string().min(1).max(50))
-        .max(16)
-        .meta({ 'x-kubernetes-list-type': 'set' })
-        .optional()
-        .describe("Portal names (from the connection's portals) to publish to; default: every portal of the connection."),
-      autoApprove: z.boolean().optional().describe("Approve subscriptions automatically; unset follows the portal's setting."),
-      cancelSubscriptions: z
-        .boolean()
-        .default(false)
-        .describe('On delete, cancel every subscription first (deleting a product alone leaves the Higress consumer grants in place).'),
-    })
-    .describe('Publish this resource to HiMarket as an API product.');
+  .object({
+    connectionRef: z
+      .object({ name: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).describe("HiMarketConnection name, in this resource's namespace.") })
+      .describe('Which HiMarket server (and registered gateway) to publish to.'),
+    productName: z
+      .string()
+      .min(1)
+      .max(50)
+      // HiMarket ignores trailing spaces when it checks for duplicates; a name that ends in one could never be found exactly.
+      .regex(/^\S(.*\S)?$/)
+      .optional()
+      .describe('HiMarket product name (unique in HiMarket, compared ignoring case); defaults to <namespace>-<name>.'),
+    type: z
+      .enum(PUBLISH_PRODUCT_TYPES)
+      .optional()
+      .describe('Product type: MODEL_API for AI routes, MCP_SERVER for tools. Defaults to what the owner kind serves.'),
+    target: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/)
+      .optional()
+      .describe(
+        'Which endpoint of the owner the product links (a HiMarket product links exactly one Higress resource): ModelPool: a model name or the alias; SemanticRouter: a virtual model; AgentProduct with type MCP_SERVER: a tools[].name. Default: the only one, or the ModelPool alias.',
+      ),
+    description: z.string().max(512).optional().describe('Short description shown in the portal.'),
+    categories: z
+      .array(z.string().min(1).max(100))
+      .max(16)
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .optional()
+      .describe('Category names; created in HiMarket when missing.'),
+    icon: z
+      .object({
+        type: z.enum(['URL', 'BASE64']),
+        value: z.string().min(1).max(16384),
+      })
+      .optional()
+      .describe('Product icon: a URL or a base64 image (< 16 KB).'),
+    documentation: z
+      .string()
+      .max(262144)
+      .optional()
+      .describe('Markdown shown on the product page; generated from the models/tools with a worked curl when omitted.'),
+    portals: z
+      .array(z.string().min(1).max(50))
+      .max(16)
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .optional()
+      .describe("Portal names (from the connection's portals) to publish to; default: every portal of the connection."),
+    autoApprove: z.boolean().optional().describe("Approve subscriptions automatically; unset follows the portal's setting."),
+    cancelSubscriptions: z
+      .boolean()
+      .default(false)
+      .describe('On delete, cancel every subscription first (deleting a product alone leaves the Higress consumer grants in place).'),
+  })
+  .describe('Publish this resource to HiMarket as an API product.');
 
 export type PublishSpecIn = z.input<typeof publishSpecSchema>;
 export type PublishSpec = z.output<typeof publishSpecSchema>;

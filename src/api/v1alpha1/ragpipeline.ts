@@ -42,7 +42,12 @@ export const SOURCE_TYPES = ['inline', 'configMap', 'url', 'pvc'] as const;
 
 const SOURCE_RULES: CelRule[] = [
   { rule: "self.type != 'inline' || has(self.documents)", message: 'inline source requires documents', fieldPath: '.documents', reason: 'FieldValueRequired' },
-  { rule: "self.type != 'configMap' || has(self.configMap)", message: 'configMap source requires configMap.name', fieldPath: '.configMap', reason: 'FieldValueRequired' },
+  {
+    rule: "self.type != 'configMap' || has(self.configMap)",
+    message: 'configMap source requires configMap.name',
+    fieldPath: '.configMap',
+    reason: 'FieldValueRequired',
+  },
   { rule: "self.type != 'url' || has(self.url)", message: 'url source requires url', fieldPath: '.url', reason: 'FieldValueRequired' },
   { rule: "self.type != 'pvc' || has(self.pvc)", message: 'pvc source requires pvc.claimName', fieldPath: '.pvc', reason: 'FieldValueRequired' },
 ];
@@ -54,7 +59,10 @@ export const sourceSchema = withCel(
       type: z.enum(SOURCE_TYPES).describe('Where documents come from.'),
       documents: z.array(inlineDocumentSchema).min(1).max(200).optional().describe('Documents written into the resource (type inline).'),
       configMap: z
-        .object({ name: objectName('ConfigMap name, same namespace.'), key: z.string().min(1).max(253).regex(SECRET_KEY).optional().describe('One key; all keys when omitted.') })
+        .object({
+          name: objectName('ConfigMap name, same namespace.'),
+          key: z.string().min(1).max(253).regex(SECRET_KEY).optional().describe('One key; all keys when omitted.'),
+        })
         .optional(),
       url: z
         .url()
@@ -65,7 +73,13 @@ export const sourceSchema = withCel(
       pvc: z
         .object({
           claimName: objectName('PersistentVolumeClaim name, same namespace.'),
-          path: z.string().min(1).max(1024).regex(/^\/?[^\s]*$/).default('/').describe('Directory inside the claim.'),
+          path: z
+            .string()
+            .min(1)
+            .max(1024)
+            .regex(/^\/?[^\s]*$/)
+            .default('/')
+            .describe('Directory inside the claim.'),
         })
         .optional(),
     })
@@ -82,8 +96,18 @@ export const embeddingSchema = withCel(
     })
     .describe('How passages are embedded.'),
   [
-    { rule: "self.type != 'model' || has(self.model)", message: 'embedding type model requires model (pool and model name)', fieldPath: '.model', reason: 'FieldValueRequired' },
-    { rule: "self.type != 'model' || has(self.dimensions)", message: 'embedding type model requires dimensions', fieldPath: '.dimensions', reason: 'FieldValueRequired' },
+    {
+      rule: "self.type != 'model' || has(self.model)",
+      message: 'embedding type model requires model (pool and model name)',
+      fieldPath: '.model',
+      reason: 'FieldValueRequired',
+    },
+    {
+      rule: "self.type != 'model' || has(self.dimensions)",
+      message: 'embedding type model requires dimensions',
+      fieldPath: '.dimensions',
+      reason: 'FieldValueRequired',
+    },
   ],
 );
 
@@ -99,8 +123,18 @@ export const storeSchema = withCel(
         .optional(),
       milvus: z
         .object({
-          address: z.string().min(1).max(512).regex(/^[^\s]+$/).describe('host:port of the Milvus server.'),
-          collection: z.string().min(1).max(255).regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+          address: z
+            .string()
+            .min(1)
+            .max(512)
+            .regex(/^[^\s]+$/)
+            .describe('host:port of the Milvus server.'),
+          collection: z
+            .string()
+            .min(1)
+            .max(255)
+            .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+            .optional(),
           secretRef: z
             .object({
               name: objectName('Secret with Milvus credentials, same namespace.'),
@@ -113,7 +147,12 @@ export const storeSchema = withCel(
     })
     .describe('Where chunks and vectors are stored.'),
   [
-    { rule: "self.type != 'milvus' || has(self.milvus)", message: 'store type milvus requires milvus.address', fieldPath: '.milvus', reason: 'FieldValueRequired' },
+    {
+      rule: "self.type != 'milvus' || has(self.milvus)",
+      message: 'store type milvus requires milvus.address',
+      fieldPath: '.milvus',
+      reason: 'FieldValueRequired',
+    },
     {
       rule: "self.type != 'milvus' || !has(self.milvus) || has(self.milvus.secretRef)",
       message: 'store type milvus requires milvus.secretRef',
@@ -216,7 +255,14 @@ const specObject = z
     gateway: ragGatewaySchema.default({ namespace: DEFAULT_HIGRESS_NAMESPACE, ingressClassName: 'higress' }),
     sources: z.array(sourceSchema).max(32).optional().describe('Documents to index.'),
     chunking: z
-      .object({ maxChars: z.int().min(100).max(20000).default(RAG_DEFAULTS.chunkMaxChars).describe('A chunk closes before exceeding this many characters; sentences are never split.') })
+      .object({
+        maxChars: z
+          .int()
+          .min(100)
+          .max(20000)
+          .default(RAG_DEFAULTS.chunkMaxChars)
+          .describe('A chunk closes before exceeding this many characters; sentences are never split.'),
+      })
       .optional(),
     embedding: embeddingSchema.default({ type: 'hashing' }),
     store: storeSchema.default({ type: 'lancedb' }),
@@ -225,24 +271,40 @@ const specObject = z
     llm: modelRefSchema.optional().describe('Model for rewriting and answers; without it those stages use heuristics or are skipped.'),
     webSearch: z
       .object({
-        url: z.url().max(2048).regex(/^https?:\/\/[^\s]+$/).describe('HTTP search API (POST {query, topK} → results).'),
+        url: z
+          .url()
+          .max(2048)
+          .regex(/^https?:\/\/[^\s]+$/)
+          .describe('HTTP search API (POST {query, topK} → results).'),
         topK: z.int().min(1).max(20).default(RAG_DEFAULTS.webSearchTopK),
       })
       .optional()
       .describe('Web-search provider CRAG falls back to when retrieval is Incorrect or Ambiguous.'),
     eval: z
       .object({
-        configMap: z.object({ name: objectName('ConfigMap with the eval set, same namespace.'), key: z.string().min(1).max(253).regex(SECRET_KEY).default('eval.json') }),
+        configMap: z.object({
+          name: objectName('ConfigMap with the eval set, same namespace.'),
+          key: z.string().min(1).max(253).regex(SECRET_KEY).default('eval.json'),
+        }),
       })
       .optional()
       .describe('Questions with gold supporting passages; results land in status.lastEval.'),
-    image: z.string().min(1).max(512).regex(/^[^\s]+$/).optional().describe("Runtime image; the operator's default when omitted."),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/^[^\s]+$/)
+      .optional()
+      .describe("Runtime image; the operator's default when omitted."),
     replicas: z.int().min(0).max(20).default(1),
     resources: ragResourcesSchema.optional(),
   })
   .describe('Desired state of a RagPipeline.');
 
-export const ragPipelineSpecSchema = withCel(specObject, PIPELINE_RULES.map(({ holds: _h, ...cel }) => cel)).superRefine((spec, ctx) => {
+export const ragPipelineSpecSchema = withCel(
+  specObject,
+  PIPELINE_RULES.map(({ holds: _h, ...cel }) => cel),
+).superRefine((spec, ctx) => {
   for (const r of PIPELINE_RULES) {
     if (!r.holds(spec)) ctx.addIssue({ code: 'custom', path: r.fieldPath.replace(/^\./, '').split('.'), message: r.message });
   }
@@ -251,9 +313,12 @@ export const ragPipelineSpecSchema = withCel(specObject, PIPELINE_RULES.map(({ h
     const rule = SOURCE_RULES[SOURCE_TYPES.indexOf(s.type)]!;
     if (missing) ctx.addIssue({ code: 'custom', path: ['sources', i, rule.fieldPath!.slice(1)], message: rule.message! });
   });
-  if (spec.embedding.type === 'model' && !spec.embedding.model) ctx.addIssue({ code: 'custom', path: ['embedding', 'model'], message: 'embedding type model requires model (pool and model name)' });
-  if (spec.embedding.type === 'model' && spec.embedding.dimensions === undefined) ctx.addIssue({ code: 'custom', path: ['embedding', 'dimensions'], message: 'embedding type model requires dimensions' });
-  if (spec.store.type === 'milvus' && !spec.store.milvus) ctx.addIssue({ code: 'custom', path: ['store', 'milvus'], message: 'store type milvus requires milvus.address' });
+  if (spec.embedding.type === 'model' && !spec.embedding.model)
+    ctx.addIssue({ code: 'custom', path: ['embedding', 'model'], message: 'embedding type model requires model (pool and model name)' });
+  if (spec.embedding.type === 'model' && spec.embedding.dimensions === undefined)
+    ctx.addIssue({ code: 'custom', path: ['embedding', 'dimensions'], message: 'embedding type model requires dimensions' });
+  if (spec.store.type === 'milvus' && !spec.store.milvus)
+    ctx.addIssue({ code: 'custom', path: ['store', 'milvus'], message: 'store type milvus requires milvus.address' });
   if (spec.store.type === 'milvus' && spec.store.milvus && !spec.store.milvus.secretRef) {
     ctx.addIssue({ code: 'custom', path: ['store', 'milvus', 'secretRef'], message: 'store type milvus requires milvus.secretRef' });
   }

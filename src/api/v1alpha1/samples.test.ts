@@ -11,9 +11,7 @@ const SAMPLES_DIR = join(import.meta.dirname, '../../../config/samples');
 
 const docs = readdirSync(SAMPLES_DIR)
   .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
-  .flatMap((file) =>
-    parseAllDocuments(readFileSync(join(SAMPLES_DIR, file), 'utf8')).map((d) => ({ file, obj: d.toJS() as { kind?: string } })),
-  );
+  .flatMap((file) => parseAllDocuments(readFileSync(join(SAMPLES_DIR, file), 'utf8')).map((d) => ({ file, obj: d.toJS() as { kind?: string } })));
 
 describe('config/samples', () => {
   it('contains ModelPools', () => {

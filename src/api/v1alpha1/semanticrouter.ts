@@ -37,12 +37,7 @@ export const objectiveSchema = withCel(
         .default('balanced')
         .describe('cost | balanced | quality: a λ from the measured cost/quality curve (0, 7, 50 quality/USD).'),
       lambda: z.number().min(0).max(1_000_000).optional().describe('Explicit cost/quality knob λ (quality points per USD); overrides preset.'),
-      minQuality: z
-        .number()
-        .min(0)
-        .max(1)
-        .optional()
-        .describe('Alternative knob: the cheapest model whose expected quality reaches this; overrides preset.'),
+      minQuality: z.number().min(0).max(1).optional().describe('Alternative knob: the cheapest model whose expected quality reaches this; overrides preset.'),
     })
     .describe('What the router optimises: flip strategy with one field.'),
   [{ rule: '!(has(self.lambda) && has(self.minQuality))', message: 'objective: set lambda or minQuality, not both', fieldPath: '.minQuality' }],
@@ -62,7 +57,12 @@ export const routerEvaluatorSchema = withCel(
     })
     .describe('How sampled answers are scored.'),
   [
-    { rule: "self.type != 'llm-judge' || has(self.model)", message: 'evaluator type llm-judge requires model', fieldPath: '.model', reason: 'FieldValueRequired' },
+    {
+      rule: "self.type != 'llm-judge' || has(self.model)",
+      message: 'evaluator type llm-judge requires model',
+      fieldPath: '.model',
+      reason: 'FieldValueRequired',
+    },
     { rule: "self.type == 'evaluate' || !has(self.url)", message: 'evaluator url is only used with type evaluate', fieldPath: '.url' },
   ],
 );
@@ -81,12 +81,24 @@ export const routerStoreSchema = withCel(
               key: z.string().min(1).max(253).regex(SECRET_KEY).default('url'),
             })
             .describe('Connection string (postgres://…); never copied out of the Secret.'),
-          table: z.string().min(1).max(63).regex(/^[a-z_][a-z0-9_]*$/).default('flywheel_records'),
+          table: z
+            .string()
+            .min(1)
+            .max(63)
+            .regex(/^[a-z_][a-z0-9_]*$/)
+            .default('flywheel_records'),
         })
         .optional(),
     })
     .describe('Where flywheel records live. Model versions always live on the PVC.'),
-  [{ rule: "self.type != 'postgres' || has(self.postgres)", message: 'store type postgres requires postgres.secretRef', fieldPath: '.postgres', reason: 'FieldValueRequired' }],
+  [
+    {
+      rule: "self.type != 'postgres' || has(self.postgres)",
+      message: 'store type postgres requires postgres.secretRef',
+      fieldPath: '.postgres',
+      reason: 'FieldValueRequired',
+    },
+  ],
 );
 
 export const routerFlywheelSchema = z
@@ -142,7 +154,14 @@ type SemanticRouterSpecInput = {
   candidates?: string[] | undefined;
   baselineModel: string;
   replicas?: number | undefined;
-  flywheel?: { fanOut?: number | undefined; fanOutAll?: boolean | undefined; evaluator?: { type?: string | undefined; model?: string | undefined } | undefined; store?: { type?: string | undefined } | undefined } | undefined;
+  flywheel?:
+    | {
+        fanOut?: number | undefined;
+        fanOutAll?: boolean | undefined;
+        evaluator?: { type?: string | undefined; model?: string | undefined } | undefined;
+        store?: { type?: string | undefined } | undefined;
+      }
+    | undefined;
 };
 
 const ROUTER_RULES: RouterRule[] = [
@@ -178,8 +197,7 @@ const ROUTER_RULES: RouterRule[] = [
     holds: (s) => !(s.flywheel?.fanOutAll && (s.flywheel.fanOut ?? 0) > 0),
   },
   {
-    rule:
-      "!has(self.candidates) || !has(self.flywheel) || !has(self.flywheel.evaluator) || !has(self.flywheel.evaluator.model) || self.candidates.exists(c, c == self.flywheel.evaluator.model)",
+    rule: '!has(self.candidates) || !has(self.flywheel) || !has(self.flywheel.evaluator) || !has(self.flywheel.evaluator.model) || self.candidates.exists(c, c == self.flywheel.evaluator.model)',
     message: 'flywheel.evaluator.model must be one of candidates',
     fieldPath: '.flywheel.evaluator.model',
     holds: (s) => {
@@ -225,7 +243,13 @@ const specObject = z
       ),
     gateway: z
       .object({
-        namespace: z.string().min(1).max(63).regex(DNS_LABEL).default(DEFAULT_HIGRESS_NAMESPACE).describe('Higress system namespace (AI route, provider entry).'),
+        namespace: z
+          .string()
+          .min(1)
+          .max(63)
+          .regex(DNS_LABEL)
+          .default(DEFAULT_HIGRESS_NAMESPACE)
+          .describe('Higress system namespace (AI route, provider entry).'),
         url: z
           .url()
           .max(2048)
@@ -235,14 +259,23 @@ const specObject = z
       .default({ namespace: DEFAULT_HIGRESS_NAMESPACE })
       .describe('The gateway the router sits behind and sends the chosen model back through.'),
     statusPollSeconds: z.int().min(1).max(3600).default(30).describe("How often the operator reads the router's /status."),
-    image: z.string().min(1).max(512).regex(/^[^\s]+$/).optional().describe("Router image; the operator's default when omitted."),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/^[^\s]+$/)
+      .optional()
+      .describe("Router image; the operator's default when omitted."),
     replicas: z.int().min(0).max(20).default(1),
     resources: z.object({ requests: resourceList.optional(), limits: resourceList.optional() }).optional(),
     publish: publishSpecSchema.optional(), // HiMarket product (src/controllers/himarket-wiring.ts)
   })
   .describe('Desired state of a SemanticRouter.');
 
-export const semanticRouterSpecSchema = withCel(specObject, ROUTER_RULES.map(({ holds: _h, ...cel }) => cel)).superRefine((spec, ctx) => {
+export const semanticRouterSpecSchema = withCel(
+  specObject,
+  ROUTER_RULES.map(({ holds: _h, ...cel }) => cel),
+).superRefine((spec, ctx) => {
   // Mirror of x-kubernetes-list-type: set (the API server reports the duplicate's index).
   for (const field of ['virtualModels', 'candidates'] as const) {
     const seen = new Set<string>();
@@ -255,10 +288,13 @@ export const semanticRouterSpecSchema = withCel(specObject, ROUTER_RULES.map(({ 
     if (!r.holds(spec)) ctx.addIssue({ code: 'custom', path: r.fieldPath.replace(/^\./, '').split('.'), message: r.message });
   }
   const o = spec.objective;
-  if (o.lambda !== undefined && o.minQuality !== undefined) ctx.addIssue({ code: 'custom', path: ['objective', 'minQuality'], message: 'objective: set lambda or minQuality, not both' });
+  if (o.lambda !== undefined && o.minQuality !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['objective', 'minQuality'], message: 'objective: set lambda or minQuality, not both' });
   const e = spec.flywheel.evaluator;
-  if (e.type === 'llm-judge' && !e.model) ctx.addIssue({ code: 'custom', path: ['flywheel', 'evaluator', 'model'], message: 'evaluator type llm-judge requires model' });
-  if (e.type !== 'evaluate' && e.url) ctx.addIssue({ code: 'custom', path: ['flywheel', 'evaluator', 'url'], message: 'evaluator url is only used with type evaluate' });
+  if (e.type === 'llm-judge' && !e.model)
+    ctx.addIssue({ code: 'custom', path: ['flywheel', 'evaluator', 'model'], message: 'evaluator type llm-judge requires model' });
+  if (e.type !== 'evaluate' && e.url)
+    ctx.addIssue({ code: 'custom', path: ['flywheel', 'evaluator', 'url'], message: 'evaluator url is only used with type evaluate' });
   if (spec.flywheel.store.type === 'postgres' && !spec.flywheel.store.postgres) {
     ctx.addIssue({ code: 'custom', path: ['flywheel', 'store', 'postgres'], message: 'store type postgres requires postgres.secretRef' });
   }

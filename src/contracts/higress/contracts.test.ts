@@ -93,7 +93,9 @@ describe('WasmPlugin shape', () => {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name, labels: { 'higress.io/config-map-type': 'ai-route', 'higress.io/resource-definer': 'higress' } },
-      data: { data: JSON.stringify({ name: 'r', domains: [], pathPredicate: { matchType: 'PRE', matchValue: '/' }, authConfig: { enabled: false }, ...route }) },
+      data: {
+        data: JSON.stringify({ name: 'r', domains: [], pathPredicate: { matchType: 'PRE', matchValue: '/' }, authConfig: { enabled: false }, ...route }),
+      },
     });
     expect(checkHigressObject(cm({ upstreams: [{ provider: 'p', weight: 100 }] }))).toEqual([]);
     expect(checkHigressObject(cm({ upstreams: [] }))?.map((i) => i.path)).toEqual(['data.data.upstreams']);

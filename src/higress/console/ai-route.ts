@@ -70,7 +70,12 @@ export interface AiRoute {
 }
 
 /** `AiRouteServiceImpl.DEFAULT_PROXY_NEXT_UPSTREAM_CONFIG`. */
-export const DEFAULT_PROXY_NEXT_UPSTREAM: ProxyNextUpstreamConfig = { enabled: true, attempts: 3, timeout: 120, conditions: ['error', 'timeout', 'non_idempotent'] };
+export const DEFAULT_PROXY_NEXT_UPSTREAM: ProxyNextUpstreamConfig = {
+  enabled: true,
+  attempts: 3,
+  timeout: 120,
+  conditions: ['error', 'timeout', 'non_idempotent'],
+};
 /** `RouteServiceImpl.DEFAULT_AUTH_CONFIG`. */
 export const DEFAULT_AUTH: RouteAuthConfig = { enabled: false };
 
@@ -117,8 +122,16 @@ export interface AiRouteContext {
 
 /** The AiRoute JSON exactly as `aiRoute2ConfigMap` stores it (Gson: declaration order, no nulls). */
 export function aiRouteJson(route: AiRoute): string {
-  const pred = (p: RoutePredicate) => ({ matchType: p.matchType, matchValue: p.matchValue, ...(p.caseSensitive !== undefined ? { caseSensitive: p.caseSensitive } : {}) });
-  const up = (u: AiUpstream) => ({ provider: u.provider, ...(u.weight !== undefined ? { weight: u.weight } : {}), ...(u.modelMapping ? { modelMapping: u.modelMapping } : {}) });
+  const pred = (p: RoutePredicate) => ({
+    matchType: p.matchType,
+    matchValue: p.matchValue,
+    ...(p.caseSensitive !== undefined ? { caseSensitive: p.caseSensitive } : {}),
+  });
+  const up = (u: AiUpstream) => ({
+    provider: u.provider,
+    ...(u.weight !== undefined ? { weight: u.weight } : {}),
+    ...(u.modelMapping ? { modelMapping: u.modelMapping } : {}),
+  });
   const auth = route.authConfig;
   const fb = route.fallbackConfig;
   const ordered = {
@@ -132,7 +145,9 @@ export function aiRouteJson(route: AiRoute): string {
       ...(auth.allowedCredentialTypes ? { allowedCredentialTypes: auth.allowedCredentialTypes } : {}),
       ...(auth.allowedConsumers ? { allowedConsumers: auth.allowedConsumers } : {}),
     },
-    ...(fb ? { fallbackConfig: { enabled: fb.enabled, upstreams: fb.upstreams.map(up), fallbackStrategy: fb.fallbackStrategy, responseCodes: fb.responseCodes } } : {}),
+    ...(fb
+      ? { fallbackConfig: { enabled: fb.enabled, upstreams: fb.upstreams.map(up), fallbackStrategy: fb.fallbackStrategy, responseCodes: fb.responseCodes } }
+      : {}),
     proxyNextUpstream: route.proxyNextUpstream,
     ...(route.customConfigs ? { customConfigs: route.customConfigs } : {}),
     ...(route.customLabels ? { customLabels: route.customLabels } : {}),
@@ -211,7 +226,13 @@ function routeIngress(ctx: AiRouteContext, input: RouteInput): Ingress {
 }
 
 /** `templates/envoyfilter-route-fallback.yaml` rendered for `routeName` (name == route name, as the console does). */
-export function fallbackEnvoyFilter(namespace: string, routeName: string, responseCodes: readonly string[], labels: Record<string, string> = {}, annotations: Record<string, string> = {}): EnvoyFilter {
+export function fallbackEnvoyFilter(
+  namespace: string,
+  routeName: string,
+  responseCodes: readonly string[],
+  labels: Record<string, string> = {},
+  annotations: Record<string, string> = {},
+): EnvoyFilter {
   const codes = responseCodes.length ? responseCodes : ['4xx', '5xx'];
   const single = (code: string) => ({
     single_predicate: {
@@ -297,7 +318,11 @@ export function keyAuthRule(ingressName: string, auth: RouteAuthConfig): MatchRu
  * Everything the console writes for `route` (after {@link withConsoleDefaults}). `metadata` extras go on
  * the ConfigMap (the console keeps only its own labels there, so ownership also lives in `customConfigs`).
  */
-export function buildAiRouteObjects(ctx: AiRouteContext, input: AiRoute, extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}): AiRouteObjects {
+export function buildAiRouteObjects(
+  ctx: AiRouteContext,
+  input: AiRoute,
+  extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+): AiRouteObjects {
   const route = withConsoleDefaults(input);
   const name = aiRouteIngressName(route.name);
   const modelPred = modelHeaderPredicate(route.modelPredicates);
@@ -306,12 +331,14 @@ export function buildAiRouteObjects(ctx: AiRouteContext, input: AiRoute, extra: 
   const ingresses = [routeIngress(ctx, { name, route, headers, services: route.upstreams.map(service) })];
   const envoyFilters: EnvoyFilter[] = [];
   const mapper = (ingress: string, ups: AiUpstream[]): MatchRule[] =>
-    ups.filter((u) => u.modelMapping && Object.keys(u.modelMapping).length).map((u) => ({
-      ingress: [ingress],
-      service: [ctx.service(u.provider).name],
-      configDisable: false,
-      config: { modelMapping: u.modelMapping },
-    }));
+    ups
+      .filter((u) => u.modelMapping && Object.keys(u.modelMapping).length)
+      .map((u) => ({
+        ingress: [ingress],
+        service: [ctx.service(u.provider).name],
+        configDisable: false,
+        config: { modelMapping: u.modelMapping },
+      }));
   const stats = (ingress: string): MatchRule => ({ ingress: [ingress], configDisable: false, config: { use_default_response_attributes: true } });
   const rules: AiRouteRules = {
     'model-mapper.internal': mapper(name, route.upstreams),
@@ -332,7 +359,12 @@ export function buildAiRouteObjects(ctx: AiRouteContext, input: AiRoute, extra: 
   const configMap: ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: consoleMeta(aiRouteConfigMapName(route.name), ctx.namespace, sortKeys({ ...(extra.labels ?? {}), [CONFIG_MAP_TYPE_LABEL]: AI_ROUTE_CONFIG_MAP_TYPE }), extra.annotations ?? {}),
+    metadata: consoleMeta(
+      aiRouteConfigMapName(route.name),
+      ctx.namespace,
+      sortKeys({ ...(extra.labels ?? {}), [CONFIG_MAP_TYPE_LABEL]: AI_ROUTE_CONFIG_MAP_TYPE }),
+      extra.annotations ?? {},
+    ),
     data: { data: aiRouteJson(route) },
   };
   return { configMap, ingresses, envoyFilters, rules };

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildAiRouteObjects, type AiRoute } from './ai-route.js';
 import { buildMcpServerIngress, mcpKeyAuthRule, mcpServerEnabled, openApiToolsRule, withMcpServerEnabled } from './mcp-server.js';
-import { CONSOLE_PLUGINS, CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION, mergePluginShares, type PluginShare, type SharedWasmPlugin } from './shared-plugins.js';
+import {
+  CONSOLE_PLUGINS,
+  CREATED_BY_ANNOTATION,
+  ENTRY_OWNERS_ANNOTATION,
+  mergePluginShares,
+  type PluginShare,
+  type SharedWasmPlugin,
+} from './shared-plugins.js';
 
 /**
  * Golden: the objects a LIVE Higress console wrote (copied verbatim from
@@ -77,7 +84,15 @@ describe('console forms (golden: objects a live console wrote)', () => {
       direct: { path: '/mcp', transport: 'streamable', upstreamHost: 'docs-rag.ai-demo.svc.cluster.local' },
     });
     expect(docsC).toEqual(golden('Ingress', 'mcp-server-docs-c.internal'));
-    const weather = buildMcpServerIngress({ namespace: NS, server: 'weather-c', type: 'OPEN_API', ingressClassName: 'higress', domains: [], destination: 'docs-c.dns:8080', description: 'weather openapi' });
+    const weather = buildMcpServerIngress({
+      namespace: NS,
+      server: 'weather-c',
+      type: 'OPEN_API',
+      ingressClassName: 'higress',
+      domains: [],
+      destination: 'docs-c.dns:8080',
+      description: 'weather openapi',
+    });
     expect(weather).toEqual(golden('Ingress', 'mcp-server-weather-c.internal'));
     const tools = [
       {

@@ -70,7 +70,11 @@ export function buildMcpServerIngress(input: McpServerInput): Ingress {
   }
   const labels = { ...domainLabels(input.domains), 'higress.io/biz-type': 'mcp-server', 'higress.io/mcp-server-type': input.type, ...(input.labels ?? {}) };
   const paths = [
-    { path, pathType: 'Prefix' as const, backend: { resource: { apiGroup: 'networking.higress.io' as const, kind: 'McpBridge' as const, name: 'default' as const } } },
+    {
+      path,
+      pathType: 'Prefix' as const,
+      backend: { resource: { apiGroup: 'networking.higress.io' as const, kind: 'McpBridge' as const, name: 'default' as const } },
+    },
   ];
   const hosts: (string | undefined)[] = input.domains.length ? [...input.domains].sort() : [undefined];
   return {

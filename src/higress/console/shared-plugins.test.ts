@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { CONSOLE_PLUGINS, CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION, mergePluginShares, newConsolePlugin, type SharedWasmPlugin } from './shared-plugins.js';
+import {
+  CONSOLE_PLUGINS,
+  CREATED_BY_ANNOTATION,
+  ENTRY_OWNERS_ANNOTATION,
+  mergePluginShares,
+  newConsolePlugin,
+  type SharedWasmPlugin,
+} from './shared-plugins.js';
 
 const NS = 'higress-system';
 const proxy = CONSOLE_PLUGINS['ai-proxy.internal'];
@@ -12,10 +19,10 @@ const B = 'ModelPool/team/b';
 /** ai-proxy.internal as the console left it after someone added provider `console-p` in the console. */
 function consoleProxy(): SharedWasmPlugin {
   return {
-      apiVersion: 'extensions.higress.io/v1alpha1',
-      kind: 'WasmPlugin',
-      metadata: { name: 'ai-proxy.internal', namespace: NS, resourceVersion: '7' },
-      spec: { defaultConfig: { providers: [provider('console-p')] }, defaultConfigDisable: false, matchRules: [serviceRule('console-p')] },
+    apiVersion: 'extensions.higress.io/v1alpha1',
+    kind: 'WasmPlugin',
+    metadata: { name: 'ai-proxy.internal', namespace: NS, resourceVersion: '7' },
+    spec: { defaultConfig: { providers: [provider('console-p')] }, defaultConfigDisable: false, matchRules: [serviceRule('console-p')] },
   };
 }
 
@@ -42,8 +49,16 @@ describe('mergePluginShares', () => {
     expect(r.plugin.spec?.defaultConfig?.providers).toEqual([provider('console-p'), provider('a2')]);
   });
 
-  it('keeps owners apart: B cannot take A\'s entry, releasing B leaves A', () => {
-    const one = mergePluginShares(undefined, proxy, NS, new Map([[A, { entries: [provider('a')] }], [B, { entries: [provider('b')] }]]));
+  it("keeps owners apart: B cannot take A's entry, releasing B leaves A", () => {
+    const one = mergePluginShares(
+      undefined,
+      proxy,
+      NS,
+      new Map([
+        [A, { entries: [provider('a')] }],
+        [B, { entries: [provider('b')] }],
+      ]),
+    );
     const steal = mergePluginShares(one.plugin, proxy, NS, new Map([[B, { entries: [provider('a', { x: 1 })] }]]));
     expect(steal.conflicts.get(B)).toMatch(/already belongs to ModelPool\/team\/a/);
     const rel = mergePluginShares(one.plugin, proxy, NS, new Map(), (o) => o === B);
@@ -80,7 +95,10 @@ describe('mergePluginShares', () => {
     const shared = { ...ours.plugin, spec: { ...ours.plugin.spec, defaultConfig: { providers: [provider('console-p'), provider('a')] } } };
     expect(mergePluginShares(shared, proxy, NS, new Map(), (o) => o === A).unused).toBe(false);
     // The console's own plugin, emptied of ours, is the console's to keep.
-    expect(mergePluginShares(mergePluginShares(consoleProxy(), proxy, NS, new Map([[A, { entries: [provider('a')] }]])).plugin, proxy, NS, new Map(), () => true).unused).toBe(false);
+    expect(
+      mergePluginShares(mergePluginShares(consoleProxy(), proxy, NS, new Map([[A, { entries: [provider('a')] }]])).plugin, proxy, NS, new Map(), () => true)
+        .unused,
+    ).toBe(false);
     // model-router holds no entry or rule, only global config: in use while a share asks for it or a route not of ours may need it.
     const mr = mergePluginShares(undefined, router, NS, new Map([[A, { defaults: { modelToHeader: 'x-higress-llm-model' } }]]));
     expect(mr.unused).toBe(false);
@@ -91,7 +109,7 @@ describe('mergePluginShares', () => {
     expect(mergePluginShares(undefined, keyAuth, NS, new Map()).unused).toBe(true);
   });
 
-  it('creates a missing console plugin with the operator\'s image tag when one is configured', () => {
+  it("creates a missing console plugin with the operator's image tag when one is configured", () => {
     expect(newConsolePlugin(keyAuth, NS).spec?.url).toBe('oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:2.0.0');
     expect(newConsolePlugin(proxy, NS, { tag: '2.1.0', hub: 'registry.local' }).spec?.url).toBe('oci://registry.local/plugins/ai-proxy:2.1.0');
   });

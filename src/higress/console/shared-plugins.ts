@@ -71,37 +71,95 @@ const ICON_AI = 'https://img.alicdn.com/imgextra/i1/O1CN018iKKih1iVx287RltL_!!60
 /** The plugins as a live console wrote them (../shared/reference/higress-console-objects.yaml). */
 export const CONSOLE_PLUGINS = {
   'ai-proxy.internal': {
-    name: 'ai-proxy.internal', plugin: 'ai-proxy', version: '2.0.1', imageTag: '2.0.1', phase: 'UNSPECIFIED_PHASE', priority: 100, category: 'ai',
-    title: 'AI Proxy', description: 'Provide unified OpenAI API compatible interface to call different AI service providers.', icon: ICON_AI,
-    list: { field: 'providers', id: 'id' }, disableWhenEmpty: true,
+    name: 'ai-proxy.internal',
+    plugin: 'ai-proxy',
+    version: '2.0.1',
+    imageTag: '2.0.1',
+    phase: 'UNSPECIFIED_PHASE',
+    priority: 100,
+    category: 'ai',
+    title: 'AI Proxy',
+    description: 'Provide unified OpenAI API compatible interface to call different AI service providers.',
+    icon: ICON_AI,
+    list: { field: 'providers', id: 'id' },
+    disableWhenEmpty: true,
   },
   'model-router.internal': {
-    name: 'model-router.internal', plugin: 'model-router', version: '2.0.1', imageTag: '2.0.1', phase: 'AUTHN', priority: 900, category: 'ai',
-    title: 'AI Model Router', description: 'Implements the functionality of routing based on the `model` parameter in the LLM protocol.', icon: ICON_AI,
+    name: 'model-router.internal',
+    plugin: 'model-router',
+    version: '2.0.1',
+    imageTag: '2.0.1',
+    phase: 'AUTHN',
+    priority: 900,
+    category: 'ai',
+    title: 'AI Model Router',
+    description: 'Implements the functionality of routing based on the `model` parameter in the LLM protocol.',
+    icon: ICON_AI,
   },
   'model-mapper.internal': {
-    name: 'model-mapper.internal', plugin: 'model-mapper', version: '2.0.1', imageTag: '2.0.1', phase: 'AUTHN', priority: 800, category: 'ai',
-    title: 'AI Model Mapper', description: 'Implements the functionality of rule-based model value mapping in the LLM protocol.', icon: ICON_AI,
+    name: 'model-mapper.internal',
+    plugin: 'model-mapper',
+    version: '2.0.1',
+    imageTag: '2.0.1',
+    phase: 'AUTHN',
+    priority: 800,
+    category: 'ai',
+    title: 'AI Model Mapper',
+    description: 'Implements the functionality of rule-based model value mapping in the LLM protocol.',
+    icon: ICON_AI,
   },
   'ai-statistics-2.0.1': {
-    name: 'ai-statistics-2.0.1', plugin: 'ai-statistics', version: '2.0.1', imageTag: '2.0.1', phase: 'UNSPECIFIED_PHASE', priority: 900, category: 'ai',
-    title: 'AI Statistics', description: 'Provides statistics of token usage, including logs, monitoring, and alerts.', icon: ICON_AI,
+    name: 'ai-statistics-2.0.1',
+    plugin: 'ai-statistics',
+    version: '2.0.1',
+    imageTag: '2.0.1',
+    phase: 'UNSPECIFIED_PHASE',
+    priority: 900,
+    category: 'ai',
+    title: 'AI Statistics',
+    description: 'Provides statistics of token usage, including logs, monitoring, and alerts.',
+    icon: ICON_AI,
   },
   // Not in the reference dump: the console's instance of a non-internal plugin is `<name>-<version>`
   // (higress-console KubernetesModelConverter.wasmPluginToCr), phase `default` / priority 800 and the
   // en-US title/description from backend/sdk/src/main/resources/plugins/ai-cache/spec.yaml.
   'ai-cache-2.0.1': {
-    name: 'ai-cache-2.0.1', plugin: 'ai-cache', version: '2.0.1', imageTag: '2.0.1', phase: 'UNSPECIFIED_PHASE', priority: 800, category: 'ai',
-    title: 'AI Cache', description: 'Cache the response of large language models, significantly reduce the response latency of similar problems and save costs.', icon: ICON_AI,
+    name: 'ai-cache-2.0.1',
+    plugin: 'ai-cache',
+    version: '2.0.1',
+    imageTag: '2.0.1',
+    phase: 'UNSPECIFIED_PHASE',
+    priority: 800,
+    category: 'ai',
+    title: 'AI Cache',
+    description: 'Cache the response of large language models, significantly reduce the response latency of similar problems and save costs.',
+    icon: ICON_AI,
   },
   'key-auth.internal': {
-    name: 'key-auth.internal', plugin: 'key-auth', version: '1.0.0', imageTag: '2.0.0', phase: 'AUTHN', priority: 310, category: 'auth',
-    title: 'Key Auth', description: 'Authentication based on API Key.', icon: 'https://img.alicdn.com/imgextra/i4/O1CN01BPFGlT1pGZ2VDLgaH_!!6000000005333-2-tps-42-42.png',
-    list: { field: 'consumers', id: 'name' }, initialDefaultConfig: { allow: [], consumers: [], global_auth: false, keys: ['x-higress-dummy-key'] },
+    name: 'key-auth.internal',
+    plugin: 'key-auth',
+    version: '1.0.0',
+    imageTag: '2.0.0',
+    phase: 'AUTHN',
+    priority: 310,
+    category: 'auth',
+    title: 'Key Auth',
+    description: 'Authentication based on API Key.',
+    icon: 'https://img.alicdn.com/imgextra/i4/O1CN01BPFGlT1pGZ2VDLgaH_!!6000000005333-2-tps-42-42.png',
+    list: { field: 'consumers', id: 'name' },
+    initialDefaultConfig: { allow: [], consumers: [], global_auth: false, keys: ['x-higress-dummy-key'] },
   },
   'mcp-server.internal': {
-    name: 'mcp-server.internal', plugin: 'mcp-server', version: '2.0.1', imageTag: '2.0.1', phase: 'UNSPECIFIED_PHASE', priority: 999, category: 'ai',
-    title: 'MCP Server', description: 'Host MCP servers for AI tool integration.', icon: 'https://img.alicdn.com/imgextra/i1/O1CN01wv8H4g1mS4MUzC1QC_!!6000000004952-2-tps-1764-597.png',
+    name: 'mcp-server.internal',
+    plugin: 'mcp-server',
+    version: '2.0.1',
+    imageTag: '2.0.1',
+    phase: 'UNSPECIFIED_PHASE',
+    priority: 999,
+    category: 'ai',
+    title: 'MCP Server',
+    description: 'Host MCP servers for AI tool integration.',
+    icon: 'https://img.alicdn.com/imgextra/i1/O1CN01wv8H4g1mS4MUzC1QC_!!6000000004952-2-tps-1764-597.png',
   },
 } as const satisfies Record<string, ConsolePlugin>;
 export type ConsolePluginName = keyof typeof CONSOLE_PLUGINS;
@@ -217,11 +275,15 @@ export function mergePluginShares(
   reliedOn = false,
 ): SharedMergeResult {
   const fresh = newConsolePlugin(def, namespace, image);
-  const base = current ?? { ...fresh, metadata: { ...fresh.metadata, annotations: { ...(fresh.metadata.annotations ?? {}), [CREATED_BY_ANNOTATION]: MANAGED_BY } } };
+  const base = current ?? {
+    ...fresh,
+    metadata: { ...fresh.metadata, annotations: { ...(fresh.metadata.annotations ?? {}), [CREATED_BY_ANNOTATION]: MANAGED_BY } },
+  };
   const spec = base.spec ?? {};
   const defaultConfig: Record<string, unknown> = { ...(spec.defaultConfig ?? {}) };
   const list = def.list;
-  const currentEntries: Record<string, unknown>[] = list && Array.isArray(defaultConfig[list.field]) ? (defaultConfig[list.field] as Record<string, unknown>[]) : [];
+  const currentEntries: Record<string, unknown>[] =
+    list && Array.isArray(defaultConfig[list.field]) ? (defaultConfig[list.field] as Record<string, unknown>[]) : [];
   const entryKey = (e: Record<string, unknown>) => `entry:${String(list ? e[list.id] : '')}`;
   const currentRules = spec.matchRules ?? [];
 
@@ -341,7 +403,8 @@ export async function syncSharedPlugin(client: KubeClient, opts: SyncSharedPlugi
     namespace: opts.namespace,
     cached: opts.cached,
     maxAttempts: opts.maxAttempts,
-    exhausted: (n) => new ReasonError('SharedObjectConflictRetriesExhausted', `WasmPlugin ${opts.namespace}/${opts.plugin.name}: still conflicting after ${n} attempts`),
+    exhausted: (n) =>
+      new ReasonError('SharedObjectConflictRetriesExhausted', `WasmPlugin ${opts.namespace}/${opts.plugin.name}: still conflicting after ${n} attempts`),
     merge: (observed) => {
       const merged = mergePluginShares(observed, opts.plugin, opts.namespace, opts.desired, opts.release, opts.image, opts.reliedOn);
       conflicts = merged.conflicts;

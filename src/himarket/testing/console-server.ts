@@ -113,7 +113,8 @@ export class ConsoleTestServer {
       }
       if (req.method === 'PUT' && m) return await this.putAiRoute(decodeURIComponent(m[1]!), body, send);
       if (req.method === 'POST' && path === '/v1/consumers') return await this.addConsumer(body, send);
-      if ((req.method === 'PUT' || req.method === 'DELETE') && /^\/v1\/mcpServer\/consumers\/?$/.test(path)) return await this.allowMcpConsumers(body, send, req.method === 'DELETE');
+      if ((req.method === 'PUT' || req.method === 'DELETE') && /^\/v1\/mcpServer\/consumers\/?$/.test(path))
+        return await this.allowMcpConsumers(body, send, req.method === 'DELETE');
       m = /^\/v1\/mcpServer\/([^/]+)$/.exec(path);
       if (req.method === 'GET' && m) {
         const name = decodeURIComponent(m[1]!);
@@ -237,9 +238,13 @@ export class ConsoleTestServer {
    * 201 with the bare consumer.
    */
   private async addConsumer(body: string, send: Send): Promise<void> {
-    const consumer = JSON.parse(body || '{}') as { name?: string; credentials?: Array<{ type?: string; source?: string; key?: string | null; values?: string[] }> };
+    const consumer = JSON.parse(body || '{}') as {
+      name?: string;
+      credentials?: Array<{ type?: string; source?: string; key?: string | null; values?: string[] }>;
+    };
     const cred = consumer.credentials?.find((c) => c.type === 'key-auth');
-    if (!consumer.name || !cred) return send(400, failure('com.alibaba.higress.sdk.exception.ValidationException', 'name and a key-auth credential are required.'));
+    if (!consumer.name || !cred)
+      return send(400, failure('com.alibaba.higress.sdk.exception.ValidationException', 'name and a key-auth credential are required.'));
     const bearer = cred.source === 'BEARER';
     const entry = {
       name: consumer.name,
@@ -249,10 +254,17 @@ export class ConsoleTestServer {
       credentials: (cred.values ?? []).map((v) => (bearer ? `Bearer ${v}` : v)),
     };
     const plugin = await this.opts.client.get<PluginObject>(Resources.WasmPlugin, 'key-auth.internal', this.ns);
-    if (!plugin) return send(500, failure('com.alibaba.higress.sdk.exception.BusinessException', 'key-auth.internal not found (not modelled: the console would create it)'));
+    if (!plugin)
+      return send(
+        500,
+        failure('com.alibaba.higress.sdk.exception.BusinessException', 'key-auth.internal not found (not modelled: the console would create it)'),
+      );
     const config = plugin.spec?.defaultConfig ?? {};
     const consumers = ((config.consumers as Array<{ name?: string }> | undefined) ?? []).filter((c) => c.name !== consumer.name);
-    await this.opts.client.update(Resources.WasmPlugin, { ...plugin, spec: { ...plugin.spec, defaultConfig: { ...config, consumers: [...consumers, entry], global_auth: false } } } as KubeObject);
+    await this.opts.client.update(Resources.WasmPlugin, {
+      ...plugin,
+      spec: { ...plugin.spec, defaultConfig: { ...config, consumers: [...consumers, entry], global_auth: false } },
+    } as KubeObject);
     return send(201, consumer);
   }
 
@@ -270,7 +282,7 @@ export class ConsoleTestServer {
     const rules = plugin.spec?.matchRules ?? [];
     const at = rules.findIndex((r) => r.ingress?.length === 1 && r.ingress[0] === ingress && !r.service?.length);
     const prev = at >= 0 ? rules[at]! : { ingress: [ingress], configDisable: false, config: {} };
-    const had = ((prev.config as { allow?: string[] }).allow) ?? [];
+    const had = (prev.config as { allow?: string[] }).allow ?? [];
     const allow = remove ? had.filter((c) => !(b.consumers ?? []).includes(c)) : [...new Set([...had, ...(b.consumers ?? [])])];
     const rule = { ...prev, config: { ...prev.config, allow } };
     const next = at >= 0 ? rules.map((r, i) => (i === at ? rule : r)) : [...rules, rule];
@@ -282,7 +294,12 @@ export class ConsoleTestServer {
    * `WasmPluginInstanceService.addOrUpdate`/`delete` on one plugin: rules matching `mine` are replaced by
    * `rules` (keyed like the console, by target); `onlyWhenAbsent` keeps any rule already on the target.
    */
-  private async replaceRules(plugin: string, mine: (r: MatchRule) => boolean, rules: readonly MatchRule[], opts: { onlyWhenAbsent?: boolean } = {}): Promise<void> {
+  private async replaceRules(
+    plugin: string,
+    mine: (r: MatchRule) => boolean,
+    rules: readonly MatchRule[],
+    opts: { onlyWhenAbsent?: boolean } = {},
+  ): Promise<void> {
     const obj = await this.opts.client.get<PluginObject>(Resources.WasmPlugin, plugin, this.ns);
     if (!obj) return; // the operator or the install writes these plugins; the console would create them from its template
     const current = obj.spec?.matchRules ?? [];
@@ -312,4 +329,3 @@ interface PluginObject extends KubeObject {
 const ok = (data: unknown) => ({ success: true, message: null, data });
 /** `Response.failure(t)`: the message is `<exception class>: <message>`. */
 const failure = (exception: string, message: string) => ({ success: false, message: `${exception}: ${message}`, data: null });
-

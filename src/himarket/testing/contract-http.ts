@@ -20,11 +20,17 @@ export const internal = (msg: string) => new HttpError(500, 'INTERNAL_ERROR', `I
 
 /** `2026-11-30T08:44:55.474721212` — what create/update answers carry (§12). */
 export function nanoTimestamp(d: Date): string {
-  return d.toISOString().replace('Z', '').replace(/\.(\d{3})$/, (_m, ms: string) => `.${ms}${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`);
+  return d
+    .toISOString()
+    .replace('Z', '')
+    .replace(/\.(\d{3})$/, (_m, ms: string) => `.${ms}${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`);
 }
 /** `…08:45:00.9` / `…08:45:00` — what reads carry: milliseconds, trailing zeros trimmed (§12). */
 export function readTimestamp(d: Date): string {
-  return d.toISOString().replace('Z', '').replace(/\.?0+$/, '');
+  return d
+    .toISOString()
+    .replace('Z', '')
+    .replace(/\.?0+$/, '');
 }
 
 export function removeWhere<T>(xs: T[], pred: (x: T) => boolean): void {

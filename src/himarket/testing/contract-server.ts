@@ -182,11 +182,16 @@ export class HiMarketContractServer {
     const mcp = ref?.higressRefConfig?.mcpServerName;
     const routeName = ref?.higressRefConfig?.modelRouteName;
     if (gw) {
-      await this.consoleRequest(gw, 'POST', '/v1/consumers', { name: consumerId, credentials: [{ type: 'key-auth', source: 'BEARER', key: null, values: [apiKey] }] });
+      await this.consoleRequest(gw, 'POST', '/v1/consumers', {
+        name: consumerId,
+        credentials: [{ type: 'key-auth', source: 'BEARER', key: null, values: [apiKey] }],
+      });
       if (mcp) {
         await this.consoleRequest(gw, 'PUT', '/v1/mcpServer/consumers/', { mcpServerName: mcp, consumers: [consumerId] });
       } else if (routeName) {
-        const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${routeName}`)) as Record<string, unknown> & { authConfig?: { allowedConsumers?: unknown } | null };
+        const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${routeName}`)) as Record<string, unknown> & {
+          authConfig?: { allowedConsumers?: unknown } | null;
+        };
         const current = route.authConfig?.allowedConsumers;
         const allowed = Array.isArray(current) ? [...(current as string[])] : [];
         if (!allowed.includes(consumerId)) {
@@ -196,8 +201,18 @@ export class HiMarketContractServer {
         }
       }
     }
-    const grant = gw && (mcp || routeName) ? { gatewayId: gw.gatewayId, resourceType: mcp ? ('MCP_SERVER' as const) : ('MODEL_API' as const), resourceName: (mcp ?? routeName)! } : undefined;
-    const sub: SubscriptionRow = { subscriptionId: id('subscription-'), productId, consumerId, status: 'APPROVED', createAt: new Date(), ...(grant ? { grant } : {}) };
+    const grant =
+      gw && (mcp || routeName)
+        ? { gatewayId: gw.gatewayId, resourceType: mcp ? ('MCP_SERVER' as const) : ('MODEL_API' as const), resourceName: (mcp ?? routeName)! }
+        : undefined;
+    const sub: SubscriptionRow = {
+      subscriptionId: id('subscription-'),
+      productId,
+      consumerId,
+      status: 'APPROVED',
+      createAt: new Date(),
+      ...(grant ? { grant } : {}),
+    };
     this.subscriptions.push(sub);
     this.grants.add(`${consumerId}/${productId}`);
     return { ...sub, apiKey };
@@ -216,10 +231,20 @@ export class HiMarketContractServer {
       await this.consoleRequest(gw, 'DELETE', '/v1/mcpServer/consumers/', { mcpServerName: g.resourceName, consumers: [sub.consumerId] });
       return;
     }
-    const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${g.resourceName}`)) as Record<string, unknown> & { authConfig?: { allowedConsumers?: string[] } | null };
+    const route = (await this.consoleRequest(gw, 'GET', `/v1/ai/routes/${g.resourceName}`)) as Record<string, unknown> & {
+      authConfig?: { allowedConsumers?: string[] } | null;
+    };
     const allowed = route.authConfig?.allowedConsumers ?? [];
     if (!allowed.length) return;
-    await this.consoleRequest(gw, 'PUT', `/v1/ai/routes/${g.resourceName}`, himarketRouteDto(route, allowed.filter((c) => c !== sub.consumerId)));
+    await this.consoleRequest(
+      gw,
+      'PUT',
+      `/v1/ai/routes/${g.resourceName}`,
+      himarketRouteDto(
+        route,
+        allowed.filter((c) => c !== sub.consumerId),
+      ),
+    );
   }
 
   productsNamed(name: string): ProductRow[] {
@@ -274,7 +299,8 @@ export class HiMarketContractServer {
       const who = this.principal(req);
       const result = await this.route(method, path, url.searchParams, body, who);
       if (result === FORBIDDEN) return plain403();
-      const [data, afterSend]: [unknown, (() => Promise<'drop' | void>) | undefined] = Array.isArray(result) && result[0] === DEFER ? [result[1], result[2] as () => Promise<'drop' | void>] : [result, undefined];
+      const [data, afterSend]: [unknown, (() => Promise<'drop' | void>) | undefined] =
+        Array.isArray(result) && result[0] === DEFER ? [result[1], result[2] as () => Promise<'drop' | void>] : [result, undefined];
       if (afterSend && (await afterSend()) === 'drop') {
         req.socket.destroy();
         return;
@@ -327,7 +353,10 @@ export class HiMarketContractServer {
         rows = rows.filter((p) => p.type === type);
       }
       rows.sort((x, y) => y.seq - x.seq);
-      return page(rows.map((p) => this.productResult(p, readTimestamp)), q);
+      return page(
+        rows.map((p) => this.productResult(p, readTimestamp)),
+        q,
+      );
     }
     if (method === 'POST' && path === '/products') {
       const p = admin();
@@ -388,7 +417,12 @@ export class HiMarketContractServer {
       if (method === 'GET') {
         const pubs = this.publications.filter((x) => x.productId === row.productId).sort((x, y) => y.seq - x.seq);
         return page(
-          pubs.map((x) => ({ publicationId: x.publicationId, portalId: x.portalId, portalName: this.portals.find((po) => po.portalId === x.portalId)?.name ?? null, createAt: readTimestamp(x.createAt) })),
+          pubs.map((x) => ({
+            publicationId: x.publicationId,
+            portalId: x.portalId,
+            portalName: this.portals.find((po) => po.portalId === x.portalId)?.name ?? null,
+            createAt: readTimestamp(x.createAt),
+          })),
           q,
         );
       }
@@ -420,7 +454,14 @@ export class HiMarketContractServer {
       const row = this.product(m[1]!);
       const subs = this.subscriptions.filter((s) => s.productId === row.productId);
       return page(
-        subs.map((s) => ({ ...s, productType: row.type, productName: row.name, consumerName: 'primary-consumer', createAt: readTimestamp(s.createAt), updatedAt: readTimestamp(s.createAt) })),
+        subs.map((s) => ({
+          ...s,
+          productType: row.type,
+          productName: row.name,
+          consumerName: 'primary-consumer',
+          createAt: readTimestamp(s.createAt),
+          updatedAt: readTimestamp(s.createAt),
+        })),
         q,
       );
     }
@@ -458,7 +499,13 @@ export class HiMarketContractServer {
         const type = q.get('gatewayType');
         const mine = this.gateways.filter((g) => g.adminId === p.userId && (!type || g.gatewayType === type));
         return page(
-          mine.map((g) => ({ gatewayId: g.gatewayId, gatewayName: g.gatewayName, gatewayType: g.gatewayType, higressConfig: { address: g.higressConfig.address, username: g.higressConfig.username, gatewayAddress: g.higressConfig.gatewayAddress ?? null }, createAt: readTimestamp(g.createAt) })),
+          mine.map((g) => ({
+            gatewayId: g.gatewayId,
+            gatewayName: g.gatewayName,
+            gatewayType: g.gatewayType,
+            higressConfig: { address: g.higressConfig.address, username: g.higressConfig.username, gatewayAddress: g.higressConfig.gatewayAddress ?? null },
+            createAt: readTimestamp(g.createAt),
+          })),
           q,
         );
       }
@@ -467,9 +514,17 @@ export class HiMarketContractServer {
         const name = text(b.gatewayName);
         if (this.gateways.some((g) => g.gatewayName === name)) throw conflict(`Gateway with name '${name}' already exists`);
         const hc = (b.higressConfig ?? {}) as GatewayRow['higressConfig'];
-        if (!hc.address || !hc.username || !hc.password) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: gatewayConfigValid: Invalid gateway config');
+        if (!hc.address || !hc.username || !hc.password)
+          throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: gatewayConfigValid: Invalid gateway config');
         const address = (/^https?:\/\//.test(hc.address) ? hc.address : `http://${hc.address}`).replace(/\/$/, '');
-        this.gateways.push({ gatewayId: id('higress-'), gatewayName: name, gatewayType: text(b.gatewayType, 'undefined'), higressConfig: { ...hc, address }, adminId: p.userId, createAt: new Date() });
+        this.gateways.push({
+          gatewayId: id('higress-'),
+          gatewayName: name,
+          gatewayType: text(b.gatewayType, 'undefined'),
+          higressConfig: { ...hc, address },
+          adminId: p.userId,
+          createAt: new Date(),
+        });
         return null; // §12: no id
       }
     }
@@ -491,7 +546,11 @@ export class HiMarketContractServer {
     if (path === '/portals') {
       const p = admin();
       if (p === FORBIDDEN) return p;
-      if (method === 'GET') return page([...this.portals].sort((x, y) => y.seq - x.seq).map((po) => this.portalResult(po)), q);
+      if (method === 'GET')
+        return page(
+          [...this.portals].sort((x, y) => y.seq - x.seq).map((po) => this.portalResult(po)),
+          q,
+        );
       if (method === 'POST') {
         const name = text(b.name);
         if (!name.trim() || name.length > 50) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: name: size must be between 1 and 50');
@@ -521,7 +580,8 @@ export class HiMarketContractServer {
       if (b.type === undefined) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: type: must not be null');
       throw internal(`JSON parse error: Cannot deserialize value of type ProductType from String "${text(b.type, 'undefined')}"`);
     }
-    if (typeof b.description === 'string' && b.description.length > 512) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: description: size must be between 0 and 512');
+    if (typeof b.description === 'string' && b.description.length > 512)
+      throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: description: size must be between 0 and 512');
     this.assertNameFree(name, who.userId, undefined);
     const now = new Date();
     const row: ProductRow = {
@@ -588,7 +648,16 @@ export class HiMarketContractServer {
     if (row.type === 'MCP_SERVER') await this.consoleGet(gw, `/v1/mcpServer/${text(hc.mcpServerName, 'null')}`);
     if (row.type === 'MODEL_API') await this.consoleGet(gw, `/v1/ai/routes/${text(hc.modelRouteName, 'null')}`);
     // Only stored once the console answered: a failed link stores nothing (§12).
-    row.ref = { sourceType: b.sourceType ?? 'GATEWAY', gatewayId, higressRefConfig: hc, apigRefConfig: null, adpAIGatewayRefConfig: null, apsaraGatewayRefConfig: null, nacosId: null, nacosRefConfig: null };
+    row.ref = {
+      sourceType: b.sourceType ?? 'GATEWAY',
+      gatewayId,
+      higressRefConfig: hc,
+      apigRefConfig: null,
+      adpAIGatewayRefConfig: null,
+      apsaraGatewayRefConfig: null,
+      nacosId: null,
+      nacosRefConfig: null,
+    };
     if (row.status === 'PENDING') row.status = 'READY';
     return null;
   }
@@ -622,7 +691,9 @@ export class HiMarketContractServer {
       if (l.status >= 300) throw internal(`Failed to login Higress console: ${l.status} ${l.statusText}`);
       const cookie = (l.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       const init: RequestInit & { duplex?: 'half' } =
-        body === undefined ? { method, headers: { cookie } } : { method, headers: { cookie, 'content-type': 'application/json' }, body: chunked(JSON.stringify(body)), duplex: 'half' };
+        body === undefined
+          ? { method, headers: { cookie } }
+          : { method, headers: { cookie, 'content-type': 'application/json' }, body: chunked(JSON.stringify(body)), duplex: 'half' };
       res = await fetch(`${base}${path}`, init);
     } catch (e) {
       if (e instanceof HttpError) throw e;
@@ -704,7 +775,10 @@ function text(v: unknown, ifAbsent = ''): string {
  * nulls — it has no proxyNextUpstream, cors, headerControl, customConfigs or customLabels, so the console's
  * rewrite loses them.
  */
-function himarketRouteDto(route: Record<string, unknown> & { authConfig?: Record<string, unknown> | null }, allowedConsumers: string[]): Record<string, unknown> {
+function himarketRouteDto(
+  route: Record<string, unknown> & { authConfig?: Record<string, unknown> | null },
+  allowedConsumers: string[],
+): Record<string, unknown> {
   const auth = route.authConfig ?? {};
   return {
     name: route.name ?? null,

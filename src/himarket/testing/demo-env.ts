@@ -24,7 +24,10 @@ export interface DemoHiMarket {
   stop(): Promise<void>;
 }
 
-export async function startDemoHiMarket(client: KubeClient, opts: { namespace: string; pool: string; gatewayNamespace: string; target?: string }): Promise<DemoHiMarket> {
+export async function startDemoHiMarket(
+  client: KubeClient,
+  opts: { namespace: string; pool: string; gatewayNamespace: string; target?: string },
+): Promise<DemoHiMarket> {
   const adminPassword = `demo-${Math.random().toString(36).slice(2)}`;
   const consolePassword = `demo-${Math.random().toString(36).slice(2)}`;
   const himarket = new HiMarketContractServer({ admin: adminPassword });
@@ -43,20 +46,35 @@ export async function startDemoHiMarket(client: KubeClient, opts: { namespace: s
     spec: {
       server: url,
       credentialsSecretRef: { name: 'himarket-admin' },
-      gateway: { name: 'higress-demo', consoleAddress: console.url, consoleCredentialsSecretRef: { name: 'higress-console-admin' }, gatewayAddress: 'http://localhost:8080' },
+      gateway: {
+        name: 'higress-demo',
+        consoleAddress: console.url,
+        consoleCredentialsSecretRef: { name: 'higress-console-admin' },
+        gatewayAddress: 'http://localhost:8080',
+      },
       portals: ['default'],
     },
   };
   await client.apply(connectionResource, connection, { fieldManager: 'higress-ai-operator-demo', force: true });
   // The demo pool serves two models and no alias: a product links one route, so it names which (docs/himarket.md).
-  const publish = { connectionRef: { name: 'himarket' }, target: opts.target, description: 'Chat models behind the Higress AI gateway', categories: ['llm'], cancelSubscriptions: true };
+  const publish = {
+    connectionRef: { name: 'himarket' },
+    target: opts.target,
+    description: 'Chat models behind the Higress AI gateway',
+    categories: ['llm'],
+    cancelSubscriptions: true,
+  };
   await client.patch(poolResource, opts.pool, ns, { spec: { publish } }, 'merge');
 
   const waitPublished = async (timeoutMs: number): Promise<PublishStatus | undefined> => {
     const deadline = Date.now() + timeoutMs;
     let last: PublishStatus | undefined;
     for (;;) {
-      const pool = await client.get<KubeObject & { status?: { publish?: PublishStatus; generatedObjects?: Array<{ kind: string; name: string }> } }>(poolResource, opts.pool, ns);
+      const pool = await client.get<KubeObject & { status?: { publish?: PublishStatus; generatedObjects?: Array<{ kind: string; name: string }> } }>(
+        poolResource,
+        opts.pool,
+        ns,
+      );
       last = pool?.status?.publish;
       if (last?.conditions?.some((c) => c.type === 'Published' && c.status === 'True')) return last;
       if (pool) await ensureConsoleRoute(client, opts.gatewayNamespace, pool.status?.generatedObjects).catch(() => undefined);
@@ -72,7 +90,11 @@ export async function startDemoHiMarket(client: KubeClient, opts: { namespace: s
  * route; this writes the console form HiMarket reads for it — ConfigMap `ai-route-<n>` with the AiRoute JSON
  * (higress.md §11). Does nothing when the status already names a console ConfigMap. Returns the route name.
  */
-export async function ensureConsoleRoute(client: KubeClient, gatewayNamespace: string, generated: ReadonlyArray<{ kind: string; name: string }> | undefined): Promise<string | undefined> {
+export async function ensureConsoleRoute(
+  client: KubeClient,
+  gatewayNamespace: string,
+  generated: ReadonlyArray<{ kind: string; name: string }> | undefined,
+): Promise<string | undefined> {
   const objs = generated ?? [];
   const native = objs.find((o) => o.kind === 'ConfigMap' && o.name.startsWith('ai-route-'));
   if (native) return native.name.slice('ai-route-'.length);
@@ -84,11 +106,20 @@ export async function ensureConsoleRoute(client: KubeClient, gatewayNamespace: s
 
 /** ConfigMap `ai-route-<name>` as the console writes it: two labels, `data.data` = AiRoute JSON named <name>. */
 export async function writeConsoleAiRoute(client: KubeClient, gatewayNamespace: string, name: string, providers: readonly string[]): Promise<void> {
-  const aiRoute = { name, domains: [], pathPredicate: { matchType: 'PRE', matchValue: '/', caseSensitive: false }, upstreams: providers.map((provider) => ({ provider, weight: 100 })) };
+  const aiRoute = {
+    name,
+    domains: [],
+    pathPredicate: { matchType: 'PRE', matchValue: '/', caseSensitive: false },
+    upstreams: providers.map((provider) => ({ provider, weight: 100 })),
+  };
   await client.create(Resources.ConfigMap, {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: `ai-route-${name}`, namespace: gatewayNamespace, labels: { 'higress.io/config-map-type': 'ai-route', 'higress.io/resource-definer': 'higress' } },
+    metadata: {
+      name: `ai-route-${name}`,
+      namespace: gatewayNamespace,
+      labels: { 'higress.io/config-map-type': 'ai-route', 'higress.io/resource-definer': 'higress' },
+    },
     data: { data: JSON.stringify(aiRoute) },
   } as KubeObject);
 }

@@ -23,7 +23,9 @@ export function hashedFeatures(text: string): Map<string, number> {
   const add = (f: string, w: number): void => {
     feats.set(f, (feats.get(f) ?? 0) + w);
   };
-  const words = rawWords(text).filter((w) => !isStopword(w)).map(stem);
+  const words = rawWords(text)
+    .filter((w) => !isStopword(w))
+    .map(stem);
   for (let i = 0; i < words.length; i++) {
     const w = words[i] ?? '';
     add(`u:${w}`, FEATURE_WEIGHTS.unigram);

@@ -12,8 +12,16 @@ const original = {
   _id: 'x1',
   question: 'Q?',
   answer: 'yes',
-  supporting_facts: [['A', 0], ['B', 1], ['A', 1]],
-  context: [['A', ['a0', ' a1']], ['B', ['b0', ' b1']], ['C', ['c0']]],
+  supporting_facts: [
+    ['A', 0],
+    ['B', 1],
+    ['A', 1],
+  ],
+  context: [
+    ['A', ['a0', ' a1']],
+    ['B', ['b0', ' b1']],
+    ['C', ['c0']],
+  ],
 };
 
 describe('HotpotQA loader', () => {

@@ -12,5 +12,8 @@ export function passageOf(c: ScoredChunk, sentences: ContextPassage['sentences']
 }
 
 export function uncompressed(c: ScoredChunk): ContextPassage {
-  return passageOf(c, c.chunk.sentences.map((text, i) => ({ index: c.chunk.sentenceOffset + i, text })));
+  return passageOf(
+    c,
+    c.chunk.sentences.map((text, i) => ({ index: c.chunk.sentenceOffset + i, text })),
+  );
 }

@@ -36,9 +36,7 @@ export interface StageDeps {
   webSearch?: { provider: WebSearchProvider; topK: number } | undefined;
 }
 
-export type StageOutcome =
-  | { status: 'ran'; state: PipelineState; decision: Record<string, unknown> }
-  | { status: 'skipped'; reason: string };
+export type StageOutcome = { status: 'ran'; state: PipelineState; decision: Record<string, unknown> } | { status: 'skipped'; reason: string };
 
 export interface Stage {
   readonly kind: StageKind;

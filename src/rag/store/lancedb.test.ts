@@ -10,7 +10,15 @@ const dir = mkdtempSync(join(tmpdir(), 'rag-lance-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const emb = new HashingEmbedder(64);
-const chunk = (docId: string, text: string): StoredChunk => ({ id: `${docId}#0`, docId, title: docId, sentences: [text], sentenceOffset: 0, source: `src:${docId}`, vector: emb.embedOne(text) });
+const chunk = (docId: string, text: string): StoredChunk => ({
+  id: `${docId}#0`,
+  docId,
+  title: docId,
+  sentences: [text],
+  sentenceOffset: 0,
+  source: `src:${docId}`,
+  vector: emb.embedOne(text),
+});
 
 describe('LanceDbStore', () => {
   it('persists chunks across close and reopen, and searches them by vector', async () => {

@@ -4,7 +4,6 @@ import type { Chunk, StoredChunk } from '../types.js';
 import { chunkToRow, rowToChunk, TEXT_COLUMNS } from './rows.js';
 import type { ChunkStore, VectorHit } from './types.js';
 
-
 export const VECTOR_REFINE_FACTOR = 4;
 
 function sqlString(s: string): string {
@@ -57,7 +56,12 @@ export class LanceDbStore implements ChunkStore {
       // Delete in slices: one huge IN list is slow to parse. Lance SQL quotes identifiers with
       // backticks; a double-quoted "docId" would be a string literal and silently match nothing.
       for (let i = 0; i < docIds.length; i += 500) {
-        await this.table.delete(`\`docId\` IN (${docIds.slice(i, i + 500).map(sqlString).join(',')})`);
+        await this.table.delete(
+          `\`docId\` IN (${docIds
+            .slice(i, i + 500)
+            .map(sqlString)
+            .join(',')})`,
+        );
       }
     }
     if (rows.length > 0) await this.table.add(rows as unknown as Record<string, unknown>[]);
@@ -98,7 +102,10 @@ export class LanceDbStore implements ChunkStore {
 
   async allChunks(): Promise<Chunk[]> {
     if (!this.table) return [];
-    const rows = (await this.table.query().select([...TEXT_COLUMNS]).toArray()) as Record<string, unknown>[];
+    const rows = (await this.table
+      .query()
+      .select([...TEXT_COLUMNS])
+      .toArray()) as Record<string, unknown>[];
     return rows.map(rowToChunk);
   }
 

@@ -15,7 +15,15 @@ export interface ChunkRow {
 export const TEXT_COLUMNS = ['id', 'docId', 'title', 'sentencesJson', 'sentenceOffset', 'source'] as const;
 
 export function chunkToRow(c: StoredChunk): ChunkRow {
-  return { id: c.id, docId: c.docId, title: c.title, sentencesJson: JSON.stringify(c.sentences), sentenceOffset: c.sentenceOffset, source: c.source, vector: Array.from(c.vector) };
+  return {
+    id: c.id,
+    docId: c.docId,
+    title: c.title,
+    sentencesJson: JSON.stringify(c.sentences),
+    sentenceOffset: c.sentenceOffset,
+    source: c.source,
+    vector: Array.from(c.vector),
+  };
 }
 
 export function rowToChunk(r: Record<string, unknown>): Chunk {

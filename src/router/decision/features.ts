@@ -46,4 +46,3 @@ export function copyFeatures(features: Features): Features {
     nnz: features.nnz,
   };
 }
-

@@ -2,15 +2,7 @@ import type { CandidateModel, Decision, DecisionRequest, RouterModel, Serialized
 import type { Features } from './features.js';
 import { HashedTfidfFeaturizer, type SerializedTfidf } from './featurizer.js';
 import { rankCandidates, type PolicyConfig, type Prediction } from './policy.js';
-import {
-  deserializeHead,
-  predictOutputTokens,
-  predictQuality,
-  serializeHead,
-  sigmoid,
-  type ModelHead,
-  type SerializedModelHead,
-} from './predictor.js';
+import { deserializeHead, predictOutputTokens, predictQuality, serializeHead, sigmoid, type ModelHead, type SerializedModelHead } from './predictor.js';
 
 // The trained router: featurizer + one head per model + policy. Immutable after construction except for
 // the scratch prediction array reused across decisions (decide is synchronous, so no interleaving).

@@ -7,10 +7,7 @@ import { ReasonError } from '../../util/errors.js';
 export class RouterModelLoadError extends ReasonError<'UnknownRouterModelKind' | 'MalformedRouterModel'> {}
 
 /** Turns a snapshot written by `RouterModel.serialize()` back into a RouterModel. */
-export function loadRouterModel(
-  serialized: SerializedRouterModel,
-  overrides: { candidates?: CandidateModel[]; policy?: PolicyConfig } = {},
-): RouterModel {
+export function loadRouterModel(serialized: SerializedRouterModel, overrides: { candidates?: CandidateModel[]; policy?: PolicyConfig } = {}): RouterModel {
   if (typeof serialized !== 'object' || serialized === null || typeof serialized.kind !== 'string') {
     throw new RouterModelLoadError('MalformedRouterModel', 'router model snapshot has no kind');
   }

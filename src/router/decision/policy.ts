@@ -7,9 +7,7 @@ import type { CandidateModel, DecisionRequest, RankedModel } from '../types.js';
  * `threshold`: the cheapest model whose expected quality is ≥ (best − tau) and ≥ minQuality; when none
  * reaches minQuality, the best-quality model.
  */
-export type PolicyConfig =
-  | { mode: 'utility'; lambda: number }
-  | { mode: 'threshold'; tau: number; minQuality?: number };
+export type PolicyConfig = { mode: 'utility'; lambda: number } | { mode: 'threshold'; tau: number; minQuality?: number };
 
 export interface Prediction {
   model: string;
@@ -62,8 +60,7 @@ export function rankCandidates(
   }
   const constraintsMet = scored.length > 0;
   const pool = constraintsMet ? scored : all;
-  const effective: PolicyConfig =
-    policy.mode === 'utility' && request.lambda !== undefined ? { mode: 'utility', lambda: request.lambda } : policy;
+  const effective: PolicyConfig = policy.mode === 'utility' && request.lambda !== undefined ? { mode: 'utility', lambda: request.lambda } : policy;
   return { ranked: effective.mode === 'utility' ? byUtility(pool, effective.lambda) : byThreshold(pool, effective), constraintsMet };
 }
 

@@ -90,11 +90,7 @@ export class PriorRouterModel implements RouterModel {
     for (let i = 0; i < candidates.length; i++) {
       const prior = this.config.models[candidates[i]!.name];
       const p = this.predictions[i]!;
-      p.expectedQuality =
-        (category !== null ? prior?.perCategory?.[category] : undefined) ??
-        prior?.quality ??
-        this.config.unknownModelQuality ??
-        0.5;
+      p.expectedQuality = (category !== null ? prior?.perCategory?.[category] : undefined) ?? prior?.quality ?? this.config.unknownModelQuality ?? 0.5;
       p.expectedOutputTokens = prior?.outputTokens ?? DEFAULT_OUTPUT_TOKENS;
     }
     const { ranked, constraintsMet } = rankCandidates(candidates, this.predictions, request, this.config.policy);

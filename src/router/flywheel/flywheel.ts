@@ -183,9 +183,7 @@ export class Flywheel {
 
   private async process(obs: PrimaryObservation): Promise<void> {
     const primary = this.observed(obs.model, obs.answer, obs.latencyMs, obs.promptTokens);
-    const shadows = (await Promise.all(this.shadowModels(obs.model).map((m) => this.shadowAnswer(obs, m)))).filter(
-      (a): a is ObservedAnswer => a !== undefined,
-    );
+    const shadows = (await Promise.all(this.shadowModels(obs.model).map((m) => this.shadowAnswer(obs, m)))).filter((a): a is ObservedAnswer => a !== undefined);
     const answers = [primary, ...shadows];
     const scores = await Promise.all(answers.map((a) => this.scoreOf(obs.prompt, a)));
     answers.forEach((a, i) => {

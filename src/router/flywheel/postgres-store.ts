@@ -45,10 +45,11 @@ export class PostgresStore implements FlywheelStore {
 
   async append(record: FlywheelRecord): Promise<void> {
     try {
-      await this.pool.query(
-        `INSERT INTO ${this.table} (id, created_at, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-        [record.id, record.createdAt, JSON.stringify(record)],
-      );
+      await this.pool.query(`INSERT INTO ${this.table} (id, created_at, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, [
+        record.id,
+        record.createdAt,
+        JSON.stringify(record),
+      ]);
     } catch (err) {
       throw new StoreError('StoreWriteFailed', errorMessage(err));
     }
@@ -60,10 +61,10 @@ export class PostgresStore implements FlywheelStore {
   }
 
   async since(cursor: number, limit = 10_000): Promise<RecordPage> {
-    const r = await this.pool.query<{ seq: string; body: FlywheelRecord }>(
-      `SELECT seq, body FROM ${this.table} WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [cursor, limit],
-    );
+    const r = await this.pool.query<{ seq: string; body: FlywheelRecord }>(`SELECT seq, body FROM ${this.table} WHERE seq > $1 ORDER BY seq LIMIT $2`, [
+      cursor,
+      limit,
+    ]);
     const last = r.rows.at(-1);
     return { records: r.rows.map((row) => row.body), cursor: last ? Number(last.seq) : cursor };
   }

@@ -44,9 +44,7 @@ export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part: unknown) =>
-        part && typeof part === 'object' && 'text' in part && typeof part.text === 'string' ? part.text : '',
-      )
+      .map((part: unknown) => (part && typeof part === 'object' && 'text' in part && typeof part.text === 'string' ? part.text : ''))
       .filter((t) => t.length > 0)
       .join('\n');
   }

@@ -32,7 +32,13 @@ describe('decisionRequest', () => {
         { role: 'system', content: 'be brief' },
         { role: 'user', content: 'first' },
         { role: 'assistant', content: 'ok' },
-        { role: 'user', content: [{ type: 'text', text: 'second' }, { type: 'image_url', image_url: { url: 'x' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'second' },
+            { type: 'image_url', image_url: { url: 'x' } },
+          ],
+        },
       ],
     });
     if (!r.ok) throw new Error('expected a valid request');

@@ -22,9 +22,7 @@ export const chatRequestSchema = z
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
-export type ParsedChat =
-  | { ok: true; request: ChatRequest }
-  | { ok: false; message: string; param: string | null };
+export type ParsedChat = { ok: true; request: ChatRequest } | { ok: false; message: string; param: string | null };
 
 export function parseChatRequest(body: unknown): ParsedChat {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {

@@ -211,14 +211,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     onRecord,
     ...(deps.random ? { random: deps.random } : {}),
   });
-  const trainer = new TrainerLoop(
-    config,
-    store,
-    { current: () => model, swap: (m) => void (model = m) },
-    metrics,
-    deps.trainer,
-    deps.versions,
-  );
+  const trainer = new TrainerLoop(config, store, { current: () => model, swap: (m) => void (model = m) }, metrics, deps.trainer, deps.versions);
   metrics.datasetSize.set(await store.count());
 
   /** A model trained on an external embedding cannot featurize by itself: embed first (async), then decide. */
@@ -350,8 +343,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     const candidates = decision.ranked.map((r) => r.model);
     if (candidates.length === 0) candidates.push(decision.model);
     const limit = Math.min(candidates.length, 1 + config.upstream.maxFallbacks);
-    const sampled =
-      flywheel.sample() && (aliases.has(request.model) || (config.flywheel.sampleNamedModels && modelByName.has(request.model)));
+    const sampled = flywheel.sample() && (aliases.has(request.model) || (config.flywheel.sampleNamedModels && modelByName.has(request.model)));
 
     let clientGone = false;
     let inflight: UpstreamCall | undefined;
@@ -369,7 +361,14 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     for (let i = 0; i < limit && !clientGone; i++) {
       const target = candidates[i];
       if (!target) break;
-      const a = await attempt(target, request, fwd, i === limit - 1, () => clientGone, (c) => (inflight = c));
+      const a = await attempt(
+        target,
+        request,
+        fwd,
+        i === limit - 1,
+        () => clientGone,
+        (c) => (inflight = c),
+      );
       if (a.kind === 'retry') {
         lastFailure = a;
         if (i < limit - 1) {

@@ -98,7 +98,14 @@ describe('TrainerLoop', () => {
     let current = picks('good', 'b');
     const versionRollbacks: string[] = [];
     const versions = { rollback: () => Promise.resolve((versionRollbacks.push('rollback'), 'good')) } as unknown as RouterModelVersionStore;
-    const loop = new TrainerLoop(twoModels({ margin: 0.1, minRecords: 20 }), store, { current: () => current, swap: (m) => (current = m) }, createRouterMetrics(), promoteOnce(picks('bad', 'a')), versions);
+    const loop = new TrainerLoop(
+      twoModels({ margin: 0.1, minRecords: 20 }),
+      store,
+      { current: () => current, swap: (m) => (current = m) },
+      createRouterMetrics(),
+      promoteOnce(picks('bad', 'a')),
+      versions,
+    );
     await loop.maybeRun(true);
     expect(current.version).toBe('bad');
     expect(loop.state.probation).toMatchObject({ version: 'bad', previousVersion: 'good', verdict: 'Pending' });
@@ -114,7 +121,12 @@ describe('TrainerLoop', () => {
     await loop.maybeRun();
     expect(current.version).toBe('good');
     expect(versionRollbacks).toEqual(['rollback']);
-    expect(loop.state).toMatchObject({ lastOutcome: 'RolledBack', rollbacks: 1, probation: null, lastRollback: { from: 'bad', to: 'good', trigger: 'OnlineRegression', margin: 1, records: 25 } });
+    expect(loop.state).toMatchObject({
+      lastOutcome: 'RolledBack',
+      rollbacks: 1,
+      probation: null,
+      lastRollback: { from: 'bad', to: 'good', trigger: 'OnlineRegression', margin: 1, records: 25 },
+    });
     expect(loop.previousVersions()).toEqual([]);
   });
 
@@ -125,7 +137,13 @@ describe('TrainerLoop', () => {
     ] as const) {
       const store = new MemoryStore();
       let current: RouterModel = previous;
-      const loop = new TrainerLoop(twoModels(rollback), store, { current: () => current, swap: (m) => (current = m) }, createRouterMetrics(), promoteOnce(promoted));
+      const loop = new TrainerLoop(
+        twoModels(rollback),
+        store,
+        { current: () => current, swap: (m) => (current = m) },
+        createRouterMetrics(),
+        promoteOnce(promoted),
+      );
       await loop.maybeRun(true);
       for (let i = 0; i < 40; i++) await store.append(scored(`n-${i}`, promoted.version));
       await loop.maybeRun();

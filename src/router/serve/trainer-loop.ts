@@ -31,11 +31,7 @@ export interface TrainerOutcome {
   margin?: number;
 }
 
-export type TrainerFn = (input: {
-  records: FlywheelRecord[];
-  current: RouterModel;
-  config: RouterConfig;
-}) => Promise<TrainerOutcome>;
+export type TrainerFn = (input: { records: FlywheelRecord[]; current: RouterModel; config: RouterConfig }) => Promise<TrainerOutcome>;
 
 export interface ModelSlot {
   current(): RouterModel;
@@ -136,7 +132,9 @@ export class TrainerLoop {
     const from = this.slot.current().version;
     this.slot.swap(prev.model);
     this.holdout = prev.holdout;
-    await this.versions?.rollback().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'version store did not roll back; a restart serves the rolled-back model'));
+    await this.versions
+      ?.rollback()
+      .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'version store did not roll back; a restart serves the rolled-back model'));
     const at = new Date().toISOString();
     this.state.rollbacks++;
     this.state.lastRollback = { from, to: prev.model.version, trigger: 'OnlineRegression', margin: why.margin, records: why.records, at };

@@ -46,9 +46,7 @@ export class Upstream {
     const req = this.transport.request(target, { method: 'POST', agent: this.agent, headers: outHeaders });
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
-      req.once('error', (err) =>
-        reject(err instanceof UpstreamError ? err : new UpstreamError('UpstreamUnreachable', err.message)),
-      );
+      req.once('error', (err) => reject(err instanceof UpstreamError ? err : new UpstreamError('UpstreamUnreachable', err.message)));
     });
     // Callers that give up early must not leave an unhandled rejection behind.
     response.catch(() => undefined);

@@ -87,14 +87,9 @@ export function canonicalOrder(records: readonly FlywheelRecord[]): FlywheelReco
  * Deterministic split: records whose content hash (salted, on the prompt only, so duplicates of a question
  * stay together) falls below `fraction` go to `holdout`.
  */
-export function splitRecords(
-  records: readonly FlywheelRecord[],
-  fraction: number,
-  salt = 'holdout',
-): { train: FlywheelRecord[]; holdout: FlywheelRecord[] } {
+export function splitRecords(records: readonly FlywheelRecord[], fraction: number, salt = 'holdout'): { train: FlywheelRecord[]; holdout: FlywheelRecord[] } {
   const train: FlywheelRecord[] = [];
   const holdout: FlywheelRecord[] = [];
   for (const r of records) (unitHash(`${salt}:${r.prompt}`) < fraction ? holdout : train).push(r);
   return { train, holdout };
 }
-

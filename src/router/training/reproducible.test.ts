@@ -23,7 +23,15 @@ const TOPICS = ['integral matrix eigenvalue', 'plaintiff statute tort', 'enzyme 
 
 function answer(model: string, score: number, outputTokens: number): ObservedAnswer {
   const price = candidates.find((c) => c.name === model)!;
-  return { model, output: '', latencyMs: 5, inputTokens: 40, outputTokens, costUsd: (40 * price.pricePer1MInput + outputTokens * price.pricePer1MOutput) / 1e6, score };
+  return {
+    model,
+    output: '',
+    latencyMs: 5,
+    inputTokens: 40,
+    outputTokens,
+    costUsd: (40 * price.pricePer1MInput + outputTokens * price.pricePer1MOutput) / 1e6,
+    score,
+  };
 }
 
 /** Records whose ids come from `idSeed`: the same data under different random ids (as two stores would hold it). */

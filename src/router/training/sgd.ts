@@ -19,13 +19,7 @@ export interface LinearFit {
   bias: number;
 }
 
-export function fitLinear(
-  features: readonly SparseFeatures[],
-  targets: readonly number[],
-  dim: number,
-  loss: Loss,
-  options: SgdOptions,
-): LinearFit {
+export function fitLinear(features: readonly SparseFeatures[], targets: readonly number[], dim: number, loss: Loss, options: SgdOptions): LinearFit {
   const weights = new Float32Array(dim);
   const g2 = new Float32Array(dim);
   const n = targets.length;

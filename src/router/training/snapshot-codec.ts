@@ -104,7 +104,7 @@ export function decodeSnapshot(bytes: Buffer): SerializedRouterModel {
   const headerLength = body.readUInt32LE(0);
   const header = JSON.parse(body.subarray(4, 4 + headerLength).toString('utf8')) as unknown;
   const blobs: Buffer[] = [];
-  for (let at = 4 + headerLength; at < body.length; ) {
+  for (let at = 4 + headerLength; at < body.length;) {
     const length = body.readUInt32LE(at);
     blobs.push(body.subarray(at + 4, at + 4 + length));
     at += 4 + length;

@@ -160,8 +160,20 @@ function fitHeads(data: Dataset, x: readonly SparseFeatures[], dim: number, sgd:
   const heads: ModelHead[] = [];
   for (const [model, examples] of byModel(data)) {
     const features = examples.map((e) => x[e.prompt]!);
-    const quality = fitLinear(features, examples.map((e) => e.score), dim, 'logistic', sgd);
-    const outputTokens = fitLinear(features, examples.map((e) => Math.log1p(e.outputTokens)), dim, 'squared', sgd);
+    const quality = fitLinear(
+      features,
+      examples.map((e) => e.score),
+      dim,
+      'logistic',
+      sgd,
+    );
+    const outputTokens = fitLinear(
+      features,
+      examples.map((e) => Math.log1p(e.outputTokens)),
+      dim,
+      'squared',
+      sgd,
+    );
     heads.push({ model, quality, outputTokens });
   }
   return heads.sort((a, b) => a.model.localeCompare(b.model));
@@ -252,12 +264,7 @@ export function sweepLambda(
   });
 }
 
-function choosePolicy(
-  selection: LambdaSelection,
-  curve: readonly LambdaPoint[],
-  validation: Dataset,
-  candidates: readonly CandidateModel[],
-): PolicyConfig {
+function choosePolicy(selection: LambdaSelection, curve: readonly LambdaPoint[], validation: Dataset, candidates: readonly CandidateModel[]): PolicyConfig {
   if (selection.kind === 'fixed') return selection.policy;
   if (!candidates.some((c) => c.name === selection.referenceModel)) {
     throw new TrainingError('UnknownReferenceModel', `reference model ${selection.referenceModel} is not a candidate`);

@@ -46,7 +46,11 @@ function records(n: number): FlywheelRecord[] {
 
 /** A router that always sends everything to `mathy`: right on half the prompts. */
 function prior(version: string) {
-  const snapshot = coldStartModel({ candidates, policy: { mode: 'utility', lambda: 0 }, models: { mathy: { quality: 0.9 }, lawyer: { quality: 0.1 } } }).serialize();
+  const snapshot = coldStartModel({
+    candidates,
+    policy: { mode: 'utility', lambda: 0 },
+    models: { mathy: { quality: 0.9 }, lawyer: { quality: 0.1 } },
+  }).serialize();
   return loadRouterModel({ ...snapshot, version });
 }
 
@@ -110,7 +114,7 @@ describe('promotion gate and version store', () => {
   });
 });
 
-describe('createTrainer (the serving shell\'s trainer)', () => {
+describe("createTrainer (the serving shell's trainer)", () => {
   it('reports the holdout numbers of the model that serves after the run, not of a candidate that lost', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trainer-fn-'));
     try {
@@ -131,7 +135,11 @@ describe('createTrainer (the serving shell\'s trainer)', () => {
       expect(lost.holdout?.routingAccuracy).toBeGreaterThan(0.3);
       expect(lost.holdout?.routingAccuracy).toBeLessThan(0.6);
 
-      const won = await createTrainer({ store: new FsVersionStore(dir) })({ records: records(200), current, config: { ...config, trainer: { ...config.trainer, promotionMargin: 0.005 } } });
+      const won = await createTrainer({ store: new FsVersionStore(dir) })({
+        records: records(200),
+        current,
+        config: { ...config, trainer: { ...config.trainer, promotionMargin: 0.005 } },
+      });
       expect(won.outcome).toBe('Promoted');
       expect(won.holdout?.routingAccuracy).toBeGreaterThan(0.9);
     } finally {
@@ -141,7 +149,7 @@ describe('createTrainer (the serving shell\'s trainer)', () => {
 });
 
 describe('training off the event loop', () => {
-  it('gives the same model as training in process, and the trainer\'s reason codes', async () => {
+  it("gives the same model as training in process, and the trainer's reason codes", async () => {
     const options = { candidates, lambda: { kind: 'fixed' as const, policy: { mode: 'utility' as const, lambda: 0 } }, tfidf: tinyFeatures };
     const off = await trainOffThread(records(120), options);
     expect(encodeSnapshot(off.serialize()).equals(encodeSnapshot(train(records(120), options).serialize()))).toBe(true);

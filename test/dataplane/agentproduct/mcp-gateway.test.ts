@@ -25,7 +25,9 @@ interface Seen {
 }
 
 function startPetstore(): Promise<{ server: Server; base: string; seen: Seen[] }> {
-  const pets = new Map<number, Record<string, unknown>>([[7, { id: 7, name: 'Rex', photoUrls: ['r.png'], status: 'available', tags: [{ id: 1, name: 'dog' }] }]]);
+  const pets = new Map<number, Record<string, unknown>>([
+    [7, { id: 7, name: 'Rex', photoUrls: ['r.png'], status: 'available', tags: [{ id: 1, name: 'dog' }] }],
+  ]);
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -51,7 +53,11 @@ function startPetstore(): Promise<{ server: Server; base: string; seen: Seen[] }
       }
       if (m && req.method === 'POST') {
         const pet = pets.get(Number(m[1]))!;
-        Object.assign(pet, url.searchParams.get('name') ? { name: url.searchParams.get('name') } : {}, url.searchParams.get('status') ? { status: url.searchParams.get('status') } : {});
+        Object.assign(
+          pet,
+          url.searchParams.get('name') ? { name: url.searchParams.get('name') } : {},
+          url.searchParams.get('status') ? { status: url.searchParams.get('status') } : {},
+        );
         return send(200, pet);
       }
       if (url.pathname === '/api/v3/pet' && req.method === 'POST') {
@@ -60,7 +66,10 @@ function startPetstore(): Promise<{ server: Server; base: string; seen: Seen[] }
         return send(200, pet);
       }
       if (url.pathname === '/api/v3/pet/findByStatus' && req.method === 'GET') {
-        return send(200, [...pets.values()].filter((p) => p.status === url.searchParams.get('status')));
+        return send(
+          200,
+          [...pets.values()].filter((p) => p.status === url.searchParams.get('status')),
+        );
       }
       const user = /^\/api\/v3\/user\/([^/]+)$/.exec(url.pathname);
       if (user && req.method === 'PUT') return send(200, JSON.parse(body));
@@ -97,7 +106,10 @@ describe('generated Petstore tools, called through an MCP client', () => {
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(19);
     const find = tools.find((t) => t.name === 'findPetsByStatus')!;
-    expect(find.inputSchema).toMatchObject({ type: 'object', properties: { status: { type: 'string', enum: ['available', 'pending', 'sold'], default: 'available' } } });
+    expect(find.inputSchema).toMatchObject({
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['available', 'pending', 'sold'], default: 'available' } },
+    });
     expect(tools.find((t) => t.name === 'getPetById')!.inputSchema.required).toEqual(['petId']);
     expect(tools.find((t) => t.name === 'getPetById')!.outputSchema).toMatchObject({ type: 'object' });
   });

@@ -104,10 +104,14 @@ describe('router semantic cache', () => {
     };
     const live = await read();
     expect(live.cache).toBe('miss');
-    const replayed = await waitFor(async () => {
-      const r = await read();
-      return r.cache === 'hit-exact' ? r : undefined;
-    }, 10_000, 'the streamed answer to be cached');
+    const replayed = await waitFor(
+      async () => {
+        const r = await read();
+        return r.cache === 'hit-exact' ? r : undefined;
+      },
+      10_000,
+      'the streamed answer to be cached',
+    );
     expect(replayed.text).toBe(live.text);
     expect(replayed.chunks).toBeGreaterThan(3);
     // The same question without streaming is served from the same entry.
@@ -117,7 +121,11 @@ describe('router semantic cache', () => {
   it('invalidates by consumer prefix through the admin API', async () => {
     await ask('bob', [user('Where is the nearest office?')]);
     expect((await ask('bob', [user('Where is the nearest office?')])).cache).toBe('hit-exact');
-    const res = await fetch(`${router.url}/cache/invalidate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ consumer: 'bob' }) });
+    const res = await fetch(`${router.url}/cache/invalidate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ consumer: 'bob' }),
+    });
     expect(await res.json()).toEqual({ removed: 1 });
     expect((await ask('bob', [user('Where is the nearest office?')])).cache).toBe('miss');
   });
@@ -133,10 +141,14 @@ describe('router semantic cache', () => {
     expect(cache.cache.stats().storeErrors).toBeGreaterThan(before);
     redis.start();
     // Once the client has reconnected, a miss is stored again and the next ask is a hit.
-    await waitFor(async () => {
-      const r = await ask('carol', [user('What are the opening hours?')]);
-      return r.cache === 'hit-exact' ? r : undefined;
-    }, 20_000, 'the cache to refill after the restart');
+    await waitFor(
+      async () => {
+        const r = await ask('carol', [user('What are the opening hours?')]);
+        return r.cache === 'hit-exact' ? r : undefined;
+      },
+      20_000,
+      'the cache to refill after the restart',
+    );
     expect(cache.cache.stats().storeUp).toBe(true);
   });
 });

@@ -26,7 +26,14 @@ export async function startTestUpstream(): Promise<TestUpstream> {
       const created = 1_700_000_000;
       const usage = { prompt_tokens: 12, completion_tokens: 9, total_tokens: 21 };
       if (!body.stream) {
-        const payload = JSON.stringify({ id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }], usage });
+        const payload = JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
+          usage,
+        });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) });
         res.end(payload);
         return;

@@ -69,7 +69,11 @@ describe('RAG fault handling', () => {
     const rag = await RagService.open(defaultRagConfig({ store: { kind: 'lancedb', path: join(dir, 'concurrent') } }));
     try {
       const batches = Array.from({ length: 8 }, (_, b) =>
-        Array.from({ length: 25 }, (_, i) => ({ id: `d${b}-${i}`, title: `Topic ${b} ${i}`, text: `Document ${i} of batch ${b} talks about river number ${b * 100 + i}.` })),
+        Array.from({ length: 25 }, (_, i) => ({
+          id: `d${b}-${i}`,
+          title: `Topic ${b} ${i}`,
+          text: `Document ${i} of batch ${b} talks about river number ${b * 100 + i}.`,
+        })),
       );
       const ingests = batches.map((docs) => rag.ingest(docs));
       const searches = Array.from({ length: 16 }, (_, i) => rag.search(`river number ${i * 7}`));

@@ -16,9 +16,7 @@ describe('HTTP stage variants', () => {
       const docs = (body as { documents: string[] }).documents;
       return { status: 200, body: { results: docs.map((d, index) => ({ index, relevance_score: d.length })) } };
     });
-    rag = await RagService.open(
-      defaultRagConfig({ stages: { rerank: { enabled: true, variant: 'http', url: `${reranker.url}/rerank`, window: 30 } } }),
-    );
+    rag = await RagService.open(defaultRagConfig({ stages: { rerank: { enabled: true, variant: 'http', url: `${reranker.url}/rerank`, window: 30 } } }));
     await rag.ingest([
       { id: 'short', title: 'River', text: 'The river Danube.' },
       { id: 'long', title: 'Vienna', text: 'Vienna is a city on the Danube river with a very long description that goes on and on.' },
@@ -38,7 +36,9 @@ describe('HTTP stage variants', () => {
   });
 
   it('a re-ranker that is down is recorded as failed and retrieval order is kept', async () => {
-    const down = await RagService.open(defaultRagConfig({ stages: { rerank: { enabled: true, variant: 'http', url: 'http://127.0.0.1:9/rerank', window: 30 } } }));
+    const down = await RagService.open(
+      defaultRagConfig({ stages: { rerank: { enabled: true, variant: 'http', url: 'http://127.0.0.1:9/rerank', window: 30 } } }),
+    );
     await down.ingest([{ id: 'a', title: 'A', text: 'river Danube' }]);
     const r = await down.search('river Danube');
     expect(r.trace.find((t) => t.stage === 'rerank')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^RerankerUnavailable/) });

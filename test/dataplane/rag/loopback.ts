@@ -14,7 +14,6 @@ export interface Loopback {
 
 type Handler = (path: string, body: unknown) => { status: number; body: unknown };
 
-
 export async function startLoopback(handler: Handler): Promise<Loopback> {
   const requests: Loopback['requests'] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -26,7 +26,11 @@ const report = await rag.ingest([
   { id: 'banana', title: 'Banana', text: 'Bananas grow in the tropics.' },
 ]);
 const hybridTop = (await rag.search('Which river flows through Vienna?')).ranked[0]?.chunk.docId;
-const denseSettings = { ...config.stages, rewrite: { ...config.stages.rewrite, enabled: false }, retrieve: { ...config.stages.retrieve, variant: 'dense' as const } };
+const denseSettings = {
+  ...config.stages,
+  rewrite: { ...config.stages.rewrite, enabled: false },
+  retrieve: { ...config.stages.retrieve, variant: 'dense' as const },
+};
 const denseTop = (await rag.search('Danube river Vienna', { settings: denseSettings })).ranked[0]?.chunk.docId;
 await rag.ingest([{ id: 'banana', title: 'Banana', text: 'Apples grow in orchards.' }]);
 const countAfterReplace = await rag.store.count();

@@ -66,7 +66,9 @@ async function indexedReport(port: number, logs: () => string): Promise<{ chunks
   const deadline = Date.now() + 60_000;
   for (;;) {
     // The eval runs after indexing, so its log line means both are done.
-    const line = logs().split('\n').find((l) => l.includes('"eval set run"'));
+    const line = logs()
+      .split('\n')
+      .find((l) => l.includes('"eval set run"'));
     if (line) {
       const health = runtimeHealthSchema.parse(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json());
       return { chunks: health.chunks, log: logs(), health };

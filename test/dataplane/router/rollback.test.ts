@@ -26,7 +26,10 @@ describe('rollback after a promotion that does worse online', () => {
     const bad = new FixedOrderModel([BAD], 'bad');
     let promoted = false;
     // Stands in for a trainer whose holdout happened to favour the worse model.
-    const trainer: TrainerFn = () => Promise.resolve(promoted ? { outcome: 'CandidateLost' } : ((promoted = true), { outcome: 'Promoted', model: bad, margin: 0.01, candidateVersion: 'bad' }));
+    const trainer: TrainerFn = () =>
+      Promise.resolve(
+        promoted ? { outcome: 'CandidateLost' } : ((promoted = true), { outcome: 'Promoted', model: bad, margin: 0.01, candidateVersion: 'bad' }),
+      );
     const versionRollbacks: number[] = [];
     const versions = { rollback: () => Promise.resolve((versionRollbacks.push(1), 'good')) } as unknown as RouterModelVersionStore;
     const router = await startRouter(
@@ -38,7 +41,10 @@ describe('rollback after a promotion that does worse online', () => {
     );
     try {
       await router.trainer.maybeRun(true);
-      expect((await router.status()).trainer).toMatchObject({ lastOutcome: 'Promoted', probation: { version: 'bad', previousVersion: 'good', verdict: 'Pending' } });
+      expect((await router.status()).trainer).toMatchObject({
+        lastOutcome: 'Promoted',
+        probation: { version: 'bad', previousVersion: 'good', verdict: 'Pending' },
+      });
 
       // Questions the previous model answers right and the promoted one wrong: the regression is certain.
       const questions = sim.questions.filter((q) => q.results[GOOD]?.correct && !q.results[BAD]?.correct).slice(0, 15);
@@ -58,7 +64,11 @@ describe('rollback after a promotion that does worse online', () => {
       });
       expect(versionRollbacks).toEqual([1]);
       // What the operator makes of it (SemanticRouter status.lastPromotion).
-      expect(numbersFrom(status).lastPromotion).toMatchObject({ outcome: 'RolledBack', version: 'good', message: expect.stringContaining('rolled back from bad') });
+      expect(numbersFrom(status).lastPromotion).toMatchObject({
+        outcome: 'RolledBack',
+        version: 'good',
+        message: expect.stringContaining('rolled back from bad'),
+      });
       // The next request is routed by the previous model again.
       const next = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: renderQuestion(questions[0]!) }] });
       expect(next.model).toBe(GOOD);

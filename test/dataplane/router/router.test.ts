@@ -26,9 +26,7 @@ afterAll(async () => {
 describe('router with the openai client', () => {
   it('routes a non-streaming request and reports the decision in headers', async () => {
     const q = sim.questions[0]!;
-    const { data, response } = await client.chat.completions
-      .create({ model: 'auto', messages: [{ role: 'user', content: renderQuestion(q) }] })
-      .withResponse();
+    const { data, response } = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: renderQuestion(q) }] }).withResponse();
     expect(response.headers.get('x-router-model')).toBe(order[0]);
     expect(Number(response.headers.get('x-router-decision-ms'))).toBeGreaterThanOrEqual(0);
     expect(data.model).toBe(order[0]);
@@ -65,9 +63,7 @@ describe('router with the openai client', () => {
   it('passes a named pool model through without deciding', async () => {
     const model = router.model() as FixedOrderModel;
     const before = model.decisions;
-    const { data, response } = await client.chat.completions
-      .create({ model: 'mathstral-7b', messages: [{ role: 'user', content: 'hello' }] })
-      .withResponse();
+    const { data, response } = await client.chat.completions.create({ model: 'mathstral-7b', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
     expect(data.model).toBe('mathstral-7b');
     expect(response.headers.get('x-router-reason')).toBe('PinnedByClient');
     expect(model.decisions).toBe(before);

@@ -29,7 +29,9 @@ beforeAll(async () => {
   // All our CRDs (every controller's informers must sync for /readyz), none of Higress's: those are installed by
   // the first test, as an administrator would later.
   cp = await startControlPlane({
-    crdFiles: readdirSync(OUR_CRDS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(OUR_CRDS_DIR, f)),
+    crdFiles: readdirSync(OUR_CRDS_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(OUR_CRDS_DIR, f)),
   });
   const kc = new KubeConfig();
   kc.loadFromFile(cp.kubeconfigPath);
@@ -123,7 +125,13 @@ describe('control-plane faults', () => {
     const after = Array.from({ length: 5 }, (_, i) => `after-${i}`);
     for (const n of after) await client.create(modelPoolResource, twoModelPool(n, ns, gw));
     await client.delete(modelPoolResource, 'before-0', ns);
-    await client.patch(modelPoolResource, 'before-1', ns, { metadata: { labels: { touched: 'yes' } }, spec: { models: [twoModelPool('before-1', ns, gw).spec.models[0]] } }, 'merge');
+    await client.patch(
+      modelPoolResource,
+      'before-1',
+      ns,
+      { metadata: { labels: { touched: 'yes' } }, spec: { models: [twoModelPool('before-1', ns, gw).spec.models[0]] } },
+      'merge',
+    );
 
     const expected = [...before.slice(1), ...after].sort();
     await waitFor(
@@ -134,10 +142,13 @@ describe('control-plane faults', () => {
       { timeoutMs: 120_000, intervalMs: 250, description: 'every remaining pool Ready after the restart' },
     );
     const expectedRegistries = (expected.length - 1) * 2 + 1; // before-1 now has one model
-    const registries = await waitFor(async () => {
-      const r = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((x) => x.name) ?? [];
-      return r.length === expectedRegistries ? r : undefined;
-    }, { timeoutMs: 30_000, description: 'registries settle' });
+    const registries = await waitFor(
+      async () => {
+        const r = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((x) => x.name) ?? [];
+        return r.length === expectedRegistries ? r : undefined;
+      },
+      { timeoutMs: 30_000, description: 'registries settle' },
+    );
     const ingresses = (await client.list(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '');
     expect(duplicates(registries)).toEqual([]);
     expect(registries.filter((n) => n.includes('before-0-'))).toEqual([]);

@@ -68,7 +68,13 @@ const FIELDS: Array<{ field: string; path: string; set: (spec: Spec, v: string) 
 
 interface Spec {
   gateway: { namespace: string; path?: string; hosts?: string[]; ingressClassName?: string };
-  models: Array<{ name: string; upstreamModel?: string; weight?: unknown; contextWindow?: unknown; provider: { type: string; endpoint?: string; credentials?: { secretRef: { name: string; key: string } } } }>;
+  models: Array<{
+    name: string;
+    upstreamModel?: string;
+    weight?: unknown;
+    contextWindow?: unknown;
+    provider: { type: string; endpoint?: string; credentials?: { secretRef: { name: string; key: string } } };
+  }>;
   alias?: string;
   fallback?: string[];
   retries?: unknown;
@@ -110,7 +116,11 @@ function cases(gw: string): Case[] {
     ['zero timeout', 'spec.timeoutSeconds', (s) => (s.timeoutSeconds = 0)],
     ['retries 11 attempts', 'spec.retries.attempts', (s) => (s.retries = { attempts: 11 })],
     ['retry on injected condition', 'spec.retries.on[0]', (s) => (s.retries = { on: ['error\nX: y'] })],
-    ['65 models', 'spec.models', (s) => (s.models = Array.from({ length: 65 }, (_, i) => ({ name: `m${i}`, provider: { type: 'vllm', endpoint: 'http://v.svc/v1' } })))],
+    [
+      '65 models',
+      'spec.models',
+      (s) => (s.models = Array.from({ length: 65 }, (_, i) => ({ name: `m${i}`, provider: { type: 'vllm', endpoint: 'http://v.svc/v1' } }))),
+    ],
     ['17 hosts', 'spec.gateway.hosts', (s) => (s.gateway.hosts = Array.from({ length: 17 }, (_, i) => `h${i}.example.com`))],
     ['unknown provider type', 'spec.models[0].provider.type', (s) => (s.models[0]!.provider.type = 'evil')],
     ['javascript endpoint', 'spec.models[1].provider.endpoint', (s) => (s.models[1]!.provider.endpoint = 'javascript:alert(1)')],
@@ -207,11 +217,20 @@ describe('hostile and invalid ModelPools', () => {
     expect(badAnnotations).toEqual([]);
 
     // The operator still converges a valid pool afterwards.
-    await client.create(modelPoolResource, { apiVersion: 'ai.higress.io/v1alpha1', kind: 'ModelPool', metadata: { name: 'after', namespace: ns }, spec: baseSpec(gw) } as unknown as ModelPoolObject);
-    await waitFor(async () => (await client.get<ModelPoolObject>(modelPoolResource, 'after', ns))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), {
-      timeoutMs: 60_000,
-      description: 'a valid pool Ready after the hostile batch',
-    });
+    await client.create(modelPoolResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'ModelPool',
+      metadata: { name: 'after', namespace: ns },
+      spec: baseSpec(gw),
+    } as unknown as ModelPoolObject);
+    await waitFor(
+      async () =>
+        (await client.get<ModelPoolObject>(modelPoolResource, 'after', ns))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      {
+        timeoutMs: 60_000,
+        description: 'a valid pool Ready after the hostile batch',
+      },
+    );
     process.stderr.write(
       `faults: ${all.length} hostile specs: ${rejected.length} rejected at admission naming the field, ${accepted.length} accepted (${accepted.length - notReady.length} Ready, ${notReady.length} Ready=False with a reason); 0 injected annotations\n`,
     );

@@ -65,10 +65,13 @@ describe('kill -9 storms', () => {
       { timeoutMs: 120_000, intervalMs: 250, description: 'live pools Ready and deleted pools gone' },
     );
     const expected = live.size * 2;
-    const registries = await waitFor(async () => {
-      const r = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((x) => x.name) ?? [];
-      return r.length === expected ? r : undefined;
-    }, { timeoutMs: 30_000, description: 'registries settle' });
+    const registries = await waitFor(
+      async () => {
+        const r = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((x) => x.name) ?? [];
+        return r.length === expected ? r : undefined;
+      },
+      { timeoutMs: 30_000, description: 'registries settle' },
+    );
     const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
     const rules = proxy?.spec.matchRules?.map((r) => r.config.activeProviderId ?? '') ?? [];
     const ingresses = (await client.list(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '');
@@ -97,10 +100,13 @@ describe('kill -9 storms', () => {
     await waitFor(async () => readyOf((await get())!)?.status === 'True', { timeoutMs: 60_000, description: 'pool Ready' });
 
     await client.delete(Resources.Secret, 'k', ns);
-    const lost = await waitFor(async () => {
-      const c = readyOf((await get())!);
-      return c?.status === 'False' ? c : undefined;
-    }, { timeoutMs: 30_000, description: 'Ready=False after the Secret is deleted' });
+    const lost = await waitFor(
+      async () => {
+        const c = readyOf((await get())!);
+        return c?.status === 'False' ? c : undefined;
+      },
+      { timeoutMs: 30_000, description: 'Ready=False after the Secret is deleted' },
+    );
     expect(lost.message).toContain('k');
     expect(lost.reason).toMatch(/Secret/);
 
@@ -114,7 +120,11 @@ describe('kill -9 storms', () => {
     const logs = op.output();
     const encoded = Buffer.from(value).toString('base64');
     expect(logs.length).toBeGreaterThan(1000); // debug logs really were captured
-    for (const [where, text] of [['logs', logs], ['events', events], ['status', status]] as const) {
+    for (const [where, text] of [
+      ['logs', logs],
+      ['events', events],
+      ['status', status],
+    ] as const) {
       expect({ where, leaked: text.includes(value) || text.includes(encoded) }).toEqual({ where, leaked: false });
     }
   });

@@ -63,10 +63,7 @@ describe('Controller', () => {
     expect(failuresLeft).toBe(-1);
 
     const before = seen.length;
-    await client.create(
-      Resources.Secret,
-      withOwner({ metadata: { name: 'generated', namespace: ns } }, { kind: 'ConfigMap', namespace: ns, name: 'steady' }),
-    );
+    await client.create(Resources.Secret, withOwner({ metadata: { name: 'generated', namespace: ns } }, { kind: 'ConfigMap', namespace: ns, name: 'steady' }));
     await waitFor(() => seen.slice(before).includes(`${ns}/steady`), { description: 'secondary event mapped to owner' });
   });
 

@@ -57,7 +57,9 @@ describe('EventRecorder', () => {
     const rec2 = new EventRecorder(client, { now: () => now, logger: log });
     expect(await rec2.record(Resources.ConfigMap, involved, 'Warning', 'SecretNotFound', 'secret x missing')).toBe(true);
 
-    const { items } = await client.list<KubeObject & { count?: number; reason?: string; involvedObject?: { uid?: string } }>(Resources.Event, { namespace: ns });
+    const { items } = await client.list<KubeObject & { count?: number; reason?: string; involvedObject?: { uid?: string } }>(Resources.Event, {
+      namespace: ns,
+    });
     const mine = items.filter((e) => e.involvedObject?.uid === involved.metadata.uid);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ reason: 'SecretNotFound', type: 'Warning', count: 8 });
@@ -117,7 +119,10 @@ describe('LeaderElector', () => {
     await waitFor(() => a.isLeader(), { description: 'a leads' });
     // Somebody else grabs the lease behind a's back and keeps renewing it: a must notice and stop.
     const lease = await client.get<Lease>(Resources.Lease, 'lead-2', ns);
-    await client.update<Lease>(Resources.Lease, { ...lease!, spec: { ...lease!.spec, holderIdentity: 'intruder', renewTime: new Date().toISOString().replace('Z', '000Z') } });
+    await client.update<Lease>(Resources.Lease, {
+      ...lease!,
+      spec: { ...lease!.spec, holderIdentity: 'intruder', renewTime: new Date().toISOString().replace('Z', '000Z') },
+    });
     await waitFor(() => !a.isLeader(), { description: 'a steps down', timeoutMs: 8_000 });
     expect(events).toEqual(['a started', 'a stopped']);
     // The intruder never renews, so after the lease duration a new candidate takes it.

@@ -66,7 +66,10 @@ describe('syncRegistries', () => {
     await syncRegistries(client, { namespace: ns, owner: poolA, registries: [reg('hao-a-1')] });
     const stale = await bridge();
     // Someone else (the console) writes in between: our cached copy is now stale.
-    await client.update<McpBridge>(Resources.McpBridge, { ...stale!, spec: { ...stale!.spec, registries: [...(stale!.spec?.registries ?? []), consoleEntry] } });
+    await client.update<McpBridge>(Resources.McpBridge, {
+      ...stale!,
+      spec: { ...stale!.spec, registries: [...(stale!.spec?.registries ?? []), consoleEntry] },
+    });
     const result = await syncRegistries(client, { namespace: ns, owner: poolA, registries: [reg('hao-a-1'), reg('hao-a-2')], cached: stale });
     expect(result).toEqual({ written: true, attempts: 2 }); // first PUT got 409 Conflict
     expect(names(await bridge())).toEqual(['hao-a-1', 'llm-openai.internal', 'hao-a-2']);
@@ -80,7 +83,8 @@ describe('syncRegistries', () => {
       for (let attempt = 0; attempt < 50; attempt++) {
         const b = await other.get<McpBridge>(Resources.McpBridge, MCPBRIDGE_NAME, ns);
         try {
-          if (!b) await other.create<McpBridge>(Resources.McpBridge, { metadata: { name: MCPBRIDGE_NAME, namespace: ns }, spec: { registries: [consoleEntry] } });
+          if (!b)
+            await other.create<McpBridge>(Resources.McpBridge, { metadata: { name: MCPBRIDGE_NAME, namespace: ns }, spec: { registries: [consoleEntry] } });
           else await other.update<McpBridge>(Resources.McpBridge, { ...b, spec: { ...b.spec, registries: [...(b.spec?.registries ?? []), consoleEntry] } });
           return;
         } catch {

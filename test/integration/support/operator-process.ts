@@ -45,7 +45,13 @@ export function countWrites(metricsText: string): number {
 export async function startOperatorProcess(opts: OperatorProcessOptions): Promise<OperatorProcess> {
   const healthPort = await freeLoopbackPort();
   const metricsPort = await freeLoopbackPort();
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: opts.kubeconfig ?? testKubeconfigPath(), LOG_LEVEL: opts.logLevel ?? 'info', POD_NAME: opts.name, ...opts.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KUBECONFIG: opts.kubeconfig ?? testKubeconfigPath(),
+    LOG_LEVEL: opts.logLevel ?? 'info',
+    POD_NAME: opts.name,
+    ...opts.env,
+  };
   delete env.NODE_OPTIONS; // jest's VM-modules flag is not for the operator
   const proc = spawn(
     process.execPath,

@@ -33,14 +33,28 @@ describe('compressPassages', () => {
     expect(r.tokensAfter).toBeLessThan(r.tokensBefore);
   });
   it('keeps a passage linked to a relevant one, with its linking sentence (the bridge)', () => {
-    const b = compressPassages('Who founded it?', [], [sc('Globex', ['Globex was founded by Hank.']), sc('Acme', ['Acme makes things.', 'It was bought by Globex.'])], idf, 0.9, 0.45);
+    const b = compressPassages(
+      'Who founded it?',
+      [],
+      [sc('Globex', ['Globex was founded by Hank.']), sc('Acme', ['Acme makes things.', 'It was bought by Globex.'])],
+      idf,
+      0.9,
+      0.45,
+    );
     expect(b.passages.find((p) => p.title === 'Acme')?.sentences.map((s) => s.index)).toEqual([0, 1]);
   });
 });
 
 describe('compressPassages anaphora', () => {
   it('scores a sentence opening with a pronoun as if the title were written out', () => {
-    const r = compressPassages('When was Wolf Alice formed?', [], [sc('Wolf Alice', ['Wolf Alice are an English band.', 'The band was formed in 2010.', 'Its members like tea.'])], () => 1, 0.7, 0.45);
+    const r = compressPassages(
+      'When was Wolf Alice formed?',
+      [],
+      [sc('Wolf Alice', ['Wolf Alice are an English band.', 'The band was formed in 2010.', 'Its members like tea.'])],
+      () => 1,
+      0.7,
+      0.45,
+    );
     expect(r.passages[0]?.sentences.map((s) => s.index)).toEqual([0, 1]);
   });
 });

@@ -71,7 +71,12 @@ export function compressPassages(
     }
     const kept = sentences.filter((x) => x.keep);
     for (const x of kept) tokensAfter += tokenCount(x.text);
-    passages.push(passageOf(c, kept.map((x) => ({ index: x.index, text: x.text }))));
+    passages.push(
+      passageOf(
+        c,
+        kept.map((x) => ({ index: x.index, text: x.text })),
+      ),
+    );
   });
   return { passages, tokensBefore, tokensAfter, droppedPassages };
 }
@@ -86,7 +91,12 @@ export const sentenceCompress: Stage = {
     return Promise.resolve({
       status: 'ran',
       state: { ...state, context: r.passages },
-      decision: { tokensBefore: r.tokensBefore, tokensAfter: r.tokensAfter, ratio: r.tokensBefore ? r.tokensAfter / r.tokensBefore : 1, droppedPassages: r.droppedPassages },
+      decision: {
+        tokensBefore: r.tokensBefore,
+        tokensAfter: r.tokensAfter,
+        ratio: r.tokensBefore ? r.tokensAfter / r.tokensBefore : 1,
+        droppedPassages: r.droppedPassages,
+      },
     });
   },
 };

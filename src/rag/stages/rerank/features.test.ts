@@ -24,7 +24,10 @@ describe('feature re-ranker', () => {
     expect(f[1]?.bridge).toBe(0);
   });
   it('lifts the bridge passage above a higher-ranked distractor', () => {
-    const order = chunks.map((c, i) => ({ id: c.id, s: featureScore(f[i]!) })).sort((a, b) => b.s - a.s).map((x) => x.id);
+    const order = chunks
+      .map((c, i) => ({ id: c.id, s: featureScore(f[i]!) }))
+      .sort((a, b) => b.s - a.s)
+      .map((x) => x.id);
     expect(order.indexOf('noise')).toBe(2);
   });
 });

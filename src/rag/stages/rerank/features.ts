@@ -89,10 +89,13 @@ export const featureRerank: Stage = {
   run(state, deps) {
     const window = deps.settings.rerank.window;
     const head = state.candidates.slice(0, window);
-    const feats = featureVectors(state.query, state.subQueries, head.map((c) => c.chunk), deps.idf);
-    const rescored: ScoredChunk[] = head
-      .map((c, i) => ({ ...c, score: featureScore(feats[i] as FeatureVector) }))
-      .sort((a, b) => b.score - a.score);
+    const feats = featureVectors(
+      state.query,
+      state.subQueries,
+      head.map((c) => c.chunk),
+      deps.idf,
+    );
+    const rescored: ScoredChunk[] = head.map((c, i) => ({ ...c, score: featureScore(feats[i] as FeatureVector) })).sort((a, b) => b.score - a.score);
     const moved = rescored.filter((c, i) => head[i]?.chunk.id !== c.chunk.id).length;
     return Promise.resolve({
       status: 'ran',

@@ -52,7 +52,14 @@ function retrieveStage(mode: Mode): Stage {
       return {
         status: 'ran',
         state: { ...state, candidates },
-        decision: { queries: queries.length, lists: lists.length, sparseHits: sparse, denseHits: dense, fused: candidates.length, ...(missing ? { skippedUnknownIds: missing } : {}) },
+        decision: {
+          queries: queries.length,
+          lists: lists.length,
+          sparseHits: sparse,
+          denseHits: dense,
+          fused: candidates.length,
+          ...(missing ? { skippedUnknownIds: missing } : {}),
+        },
       };
     },
   };

@@ -35,7 +35,9 @@ export function namedEntities(question: string): string[] {
 export function decompose(question: string, max: number): string[] {
   const entities = namedEntities(question);
   const entityTerms = new Set(entities.flatMap((e) => terms(e)));
-  const predicate = terms(question).filter((t) => !entityTerms.has(t)).join(' ');
+  const predicate = terms(question)
+    .filter((t) => !entityTerms.has(t))
+    .join(' ');
   const subs: string[] = [];
   // Clauses first: each relative clause is a hop. Entity-focused queries come after, for
   // comparison questions that name several entities in one clause.

@@ -49,12 +49,14 @@ export async function startMcpGateway(rawConfig: unknown): Promise<McpGateway> {
   const build = () => {
     const server = new Server({ name: config.server.name, version: '1.0.0' }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, () => ({
-      tools: config.tools.filter((t) => allowed(t.name)).map((t) => ({
-        name: t.name,
-        description: t.description,
-        inputSchema: inputSchema(t),
-        ...(t.outputSchema ? { outputSchema: t.outputSchema as { type: 'object' } } : {}),
-      })),
+      tools: config.tools
+        .filter((t) => allowed(t.name))
+        .map((t) => ({
+          name: t.name,
+          description: t.description,
+          inputSchema: inputSchema(t),
+          ...(t.outputSchema ? { outputSchema: t.outputSchema as { type: 'object' } } : {}),
+        })),
     }));
     server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
       const tool = tools.get(req.params.name);
@@ -124,7 +126,8 @@ function coerceArgs(t: RestTool, raw: Record<string, unknown>): Record<string, u
 
 /** convertArgToString: strings raw, scalars printed, everything else as JSON. */
 const argString = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
-const hasContentType = (headers: [string, string][], needle: string) => headers.some(([k, v]) => k.toLowerCase() === 'content-type' && v.toLowerCase().includes(needle));
+const hasContentType = (headers: [string, string][], needle: string) =>
+  headers.some(([k, v]) => k.toLowerCase() === 'content-type' && v.toLowerCase().includes(needle));
 
 async function callTool(config: RestMcpServerConfig, t: RestTool, raw: Record<string, unknown>, calls: UpstreamCall[]): Promise<CallToolResult> {
   const args = coerceArgs(t, raw);
@@ -214,7 +217,10 @@ function applySecurity(config: RestMcpServerConfig, t: RestTool, headers: [strin
   };
   if (scheme.type === 'http' && scheme.scheme === 'bearer') set('Authorization', credential.startsWith('Bearer ') ? credential : `Bearer ${credential}`);
   else if (scheme.type === 'http' && scheme.scheme === 'basic') {
-    set('Authorization', credential.startsWith('Basic ') ? credential : `Basic ${credential.includes(':') ? Buffer.from(credential).toString('base64') : credential}`);
+    set(
+      'Authorization',
+      credential.startsWith('Basic ') ? credential : `Basic ${credential.includes(':') ? Buffer.from(credential).toString('base64') : credential}`,
+    );
   } else if (scheme.type === 'apiKey' && scheme.in === 'header' && scheme.name) set(scheme.name, credential);
   else if (scheme.type === 'apiKey' && scheme.in === 'query' && scheme.name) url.searchParams.set(scheme.name, credential);
 }
