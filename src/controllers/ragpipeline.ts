@@ -233,13 +233,7 @@ export class RagPipelineController {
       [Resources.Service, render.service, this.deps.services as unknown as Informer<KubeObject>],
       ...(skipIngress
         ? []
-        : [
-            [Resources.Ingress, render.ingress as IngressObject, this.deps.ingresses as unknown as Informer<KubeObject>] as [
-              ResourceType,
-              KubeObject,
-              Informer<KubeObject>,
-            ],
-          ]),
+        : [[Resources.Ingress, render.ingress, this.deps.ingresses as unknown as Informer<KubeObject>] as [ResourceType, KubeObject, Informer<KubeObject>]]),
     ];
     let error: { reason: string; message: string } | undefined;
     for (const [rt, desired, informer] of items) {

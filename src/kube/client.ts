@@ -17,7 +17,7 @@ export const isWriteVerb = (v: Verb): boolean => WRITE_VERBS.has(v);
 // a "zero writes on resync" test. Off by default; bodies may hold Secret values, so only their top-level keys are printed.
 const TRACE_WRITES = process.env.KUBE_TRACE_WRITES === '1';
 function traceWrite(method: string, path: string, body: unknown): void {
-  const keys = body && typeof body === 'object' ? Object.keys(body as Record<string, unknown>).join(',') : '';
+  const keys = body && typeof body === 'object' ? Object.keys(body).join(',') : '';
   process.stderr.write(`WRITE ${method} ${path} {${keys}}\n${new Error().stack?.split('\n').slice(2, 14).join('\n')}\n`);
 }
 
