@@ -307,13 +307,15 @@ export class AgentProductController {
   }
 
   /** Read-merge-write of one console WasmPlugin; only our routes' rules and our consumers change. */
-  private async mergeShared(gw: string, edit: SharedPluginEdit, create: boolean): Promise<void> {
+  private async mergeShared(gw: string, edit: SharedPluginEdit, create: boolean, leaving = false): Promise<void> {
     const { client } = this.deps;
     const existing =
       this.deps.wasmPlugins.store.get(makeKey(gw, edit.name)) ?? (await client.get<WasmPlugin & KubeObject>(Resources.WasmPlugin, edit.name, gw));
     if (!existing && !create) return;
     const merged = sharedPluginMerger.merge(existing, edit);
-    if (existing && !create && unusedPlugin(merged)) {
+    // Only when leaving a gateway (deletion, or spec.gateway moved): a live product whose edit is empty for now
+    // (its agent not routed yet) comes back to the plugin on its next pass.
+    if (existing && leaving && unusedPlugin(merged)) {
       // Only at the version we read: a console write in between wins and the next pass looks again.
       const resourceVersion = existing.metadata.resourceVersion;
       await client.delete(Resources.WasmPlugin, edit.name, gw, resourceVersion ? { preconditions: { resourceVersion } } : {});
@@ -341,7 +343,7 @@ export class AgentProductController {
       const existing = this.deps.wasmPlugins.store.get(makeKey(gw, plugin));
       if (!existing) continue;
       const keyAuth = plugin === 'key-auth.internal' ? { consumers: [], ownedConsumers: status?.consumers ?? [] } : {};
-      await this.mergeShared(gw, { name: plugin, rules: [], ownedRoutes: routes, template: existing, ...keyAuth }, false);
+      await this.mergeShared(gw, { name: plugin, rules: [], ownedRoutes: routes, template: existing, ...keyAuth }, false, true);
     }
     for (const rt of [Resources.Ingress, Resources.ConfigMap, Resources.WasmPlugin]) await pruneOwned(this.deps.client, rt, gw, owner, new Set());
   }

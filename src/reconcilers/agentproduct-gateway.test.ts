@@ -71,6 +71,12 @@ describe('plugins the AgentProduct created', () => {
     // Someone else's consumer keeps it.
     const withConsumer = { ...emptied, spec: { ...emptied.spec, defaultConfig: { consumers: [{ name: 'himarket-c' }] } } };
     expect(unusedPlugin(withConsumer)).toBe(false);
+    // A pool that recorded itself as an owner (an empty share) still uses it.
+    const pooled = {
+      ...emptied,
+      metadata: { ...emptied.metadata, annotations: { ...emptied.metadata.annotations, 'ai.higress.io/entry-owners': '{"rule:x":"ModelPool/a/p"}' } },
+    };
+    expect(unusedPlugin(pooled)).toBe(false);
     // The console's own plugin carries no mark: emptied, not deleted.
     const consoles = sharedPluginMerger.merge(
       { ...template, spec: { ...template.spec, matchRules: [rule('mcp-server-a-shop.internal', ['a-bob'])] } },
