@@ -33,6 +33,9 @@ export interface SharedPluginEdit {
   template: WasmPlugin;
 }
 
+/** The created-by mark of a console plugin an AgentProduct created (see the merge below). */
+export const CREATED_BY_AGENT_PRODUCT = `${MANAGED_BY}/AgentProduct`;
+
 export interface SharedPluginMerger {
   merge(existing: WasmPlugin | undefined, edit: SharedPluginEdit): WasmPlugin;
 }
@@ -77,10 +80,12 @@ export const sharedPluginMerger: SharedPluginMerger = {
       spec.defaultConfigDisable = false;
     }
     // A plugin we create is marked so, and goes again once nobody holds anything in it (unusedPlugin): the console
-    // had not created it, so leaving it would orphan it (the ModelPool's console plugins follow the same rule).
+    // had not created it, so leaving it would orphan it. The mark names the kind: the shared-plugin merge of pools
+    // and routers deletes plugins marked with the bare operator name when *they* hold nothing in them, and would
+    // take turns with us over a plugin only an AgentProduct uses (a create/delete loop, seen in the tests).
     const metadata: ObjectMeta = existing
       ? { ...existing.metadata }
-      : { ...edit.template.metadata, annotations: { ...(edit.template.metadata.annotations ?? {}), [CREATED_BY_ANNOTATION]: MANAGED_BY } };
+      : { ...edit.template.metadata, annotations: { ...(edit.template.metadata.annotations ?? {}), [CREATED_BY_ANNOTATION]: CREATED_BY_AGENT_PRODUCT } };
     return { ...base, metadata, spec };
   },
 };
@@ -90,7 +95,7 @@ export const sharedPluginMerger: SharedPluginMerger = {
  * nothing. A plugin the console created is never unused in this sense, only emptied of ours.
  */
 export function unusedPlugin(p: WasmPlugin): boolean {
-  if (p.metadata.annotations?.[CREATED_BY_ANNOTATION] !== MANAGED_BY || (p.spec.matchRules?.length ?? 0) > 0) return false;
+  if (p.metadata.annotations?.[CREATED_BY_ANNOTATION] !== CREATED_BY_AGENT_PRODUCT || (p.spec.matchRules?.length ?? 0) > 0) return false;
   // Owners recorded by the shared-plugin merge (a pool with an empty share still uses the plugin, as the console's
   // routes do): deleting under them would have them create it again, and the two would take turns forever.
   const owners = p.metadata.annotations?.[ENTRY_OWNERS_ANNOTATION];
