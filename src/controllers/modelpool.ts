@@ -241,7 +241,8 @@ export class ModelPoolController {
 
   private emitEvents(pool: ModelPoolObject, render: PoolRender, ready: ConditionInput): void {
     const previous = pool.status?.conditions?.find((c) => c.type === READY);
-    if (ready.status === 'True' && pool.status && previous?.status !== 'True') {
+    // Also on the first pass: a pool can be Ready at once (nothing to wait for), and its Ready event must still be recorded.
+    if (ready.status === 'True' && previous?.status !== 'True') {
       this.deps.event?.(pool, 'Normal', 'Ready', `all ${render.models.length} models are routed through ${render.gatewayNamespace}`);
     } else if (ready.status === 'False' && ready.reason !== 'Pending' && previous?.reason !== ready.reason) {
       this.deps.event?.(pool, 'Warning', ready.reason, ready.message);
