@@ -134,6 +134,18 @@ export const retriesSchema = z
   })
   .describe('Retries to another upstream endpoint (Higress proxy-next-upstream).');
 
+/**
+ * The path sequences the API server refuses in an Ingress path of type Prefix/Exact
+ * (k8s.io/kubernetes pkg/apis/networking/validation: invalidPathSequences, invalidPathSuffixes). Refused at
+ * admission here: accepted, such a pool could never write its route and would retry the write on every resync.
+ */
+const INGRESS_PATH_RULE = {
+  rule: "!self.contains('//') && !self.contains('/./') && !self.contains('/../') && !self.lowerAscii().contains('%2f') && !self.endsWith('/..') && !self.endsWith('/.')",
+  message: "must not contain '//', '/./', '/../' or '%2f', nor end in '/.' or '/..' (Ingress path rules)",
+  reason: 'FieldValueInvalid' as const,
+  holds: (p: string) => !['//', '/./', '/../'].some((q) => p.includes(q)) && !p.toLowerCase().includes('%2f') && !p.endsWith('/..') && !p.endsWith('/.'),
+};
+
 export const gatewaySchema = z
   .object({
     namespace: z
@@ -149,11 +161,15 @@ export const gatewaySchema = z
       .max(16)
       .optional()
       .describe('Hosts the models are served on (exact or *.suffix); none means every host.'),
-    path: z
-      .string()
-      .min(1)
-      .max(256)
-      .regex(/^\/[^\s]*$/)
+    path: withCel(
+      z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^\/[^\s]*$/)
+        .refine((p) => INGRESS_PATH_RULE.holds(p), INGRESS_PATH_RULE.message),
+      [INGRESS_PATH_RULE],
+    )
       .default('/')
       .describe('Path prefix the model routes match.'),
   })
