@@ -190,6 +190,50 @@ describe('AgentProduct controller', () => {
     expect(authAfter?.spec.matchRules?.map((r) => r.ingress?.[0])).toEqual(['mcp-server-foreign.internal']);
   }, 90_000);
 
+  it('two products on one gateway share its console plugins without rewriting them in turn', async () => {
+    const ns = await uniqueNamespace('agent-two');
+    const gw = await gatewayNamespace('agent-two-gw');
+    await consolePlugins(gw);
+    await client.create(Resources.ConfigMap, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'petstore', namespace: ns },
+      data: { 'openapi.yaml': PETSTORE },
+    });
+    for (const who of ['alice', 'bob']) await client.create(Resources.Secret, secret(ns, who, `key-${who}`));
+    for (const [name, who] of [
+      ['one', 'alice'],
+      ['two', 'bob'],
+    ] as const) {
+      await client.create(
+        agentProductResource,
+        product(ns, name, {
+          gateway: { namespace: gw },
+          tools: [{ name: 'pets', openapi: { configMap: { name: 'petstore', key: 'openapi.yaml' } } }],
+          access: { consumers: [{ name: who, keySecretRef: { name: who, key: 'key' } }] },
+        }),
+      );
+    }
+    await waitReady(ns, 'one', 'True');
+    await waitReady(ns, 'two', 'True');
+    const versions = async () =>
+      Object.fromEntries(
+        (await client.list<KubeObject>(Resources.WasmPlugin, { namespace: gw })).items.map((o) => [o.metadata.name, o.metadata.resourceVersion]),
+      );
+    // Settled once two reads 2 s apart agree; a loop (each product re-sorting the other's rules) never does.
+    await waitFor(
+      async () => {
+        const a = await versions();
+        await new Promise((r) => setTimeout(r, 2000));
+        return JSON.stringify(a) === JSON.stringify(await versions());
+      },
+      { timeoutMs: 20_000, description: 'console plugins of the gateway unchanged for 2 s' },
+    );
+    const auth = await plugin(gw, 'key-auth.internal');
+    expect(auth?.spec.defaultConfig?.consumers?.map((c) => c.name)).toEqual(['foreign', `${ns}-alice`, `${ns}-bob`]);
+    for (const name of ['one', 'two']) await client.delete(agentProductResource, name, ns);
+  });
+
   it('names the consumer Secret that is missing, and recovers when it appears', async () => {
     const ns = await uniqueNamespace('agent-missing');
     const gw = await gatewayNamespace('agent-missing-gw');

@@ -80,12 +80,12 @@ describe('flywheel data path', () => {
       { model: new FixedOrderModel([primaryModel]) },
     );
     const client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'x', maxRetries: 0 });
-    sim.setFaults({ slowFirstByteMs: 300, models: [baseline] });
+    sim.setFaults({ slowFirstByteMs: 2000, models: [baseline] });
     try {
-      const started = Date.now();
       await Promise.all([0, 1, 2, 3, 4].map((i) => ask(client, i, false)));
-      // Each baseline shadow takes ≥ 300 ms; a user path that waited on one would take at least that.
-      expect(Date.now() - started).toBeLessThan(300);
+      // No shadow has finished (each baseline answer is 2 s away), yet every user request has: the user path did
+      // not wait on one. Causal, not a wall-clock bound, so a loaded machine cannot fail it.
+      expect(await router.store.count()).toBe(0);
       const status = await router.status();
       expect(status.counters.flywheelDropped).toBeGreaterThanOrEqual(3);
       expect(status.flywheel.queueDepth).toBeLessThanOrEqual(1);
