@@ -5,7 +5,11 @@ import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
 import { managedSelector } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
+import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
+import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
 import type { ModelPoolObject } from './modelpool.js';
+import type { ConfigMapObject } from './modelpool-objects.js';
+import { routersAffectedBy, routersOfRouteMap } from './semanticrouter-watches.js';
 import type { IngressObject } from './ragpipeline.js';
 import { Deployments, PersistentVolumeClaims, type WorkloadObject } from './ragpipeline.js';
 import { modelPoolResource } from './resources.js';
@@ -43,6 +47,8 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
   const owned = (resource: typeof Deployments) => mgr.informer<WorkloadObject>(resource, { labelSelector: routerOwnedSelector, optional: true });
   const deployments = owned(Deployments);
   const configMaps = owned(Resources.ConfigMap);
+  // The same cache ModelPool reads: a route the console rewrote has lost our labels but keeps this one.
+  const routeMaps = mgr.gatewayInformer<ConfigMapObject>(Resources.ConfigMap, { labelSelector: `${CONFIG_MAP_TYPE_LABEL}=${AI_ROUTE_CONFIG_MAP_TYPE}` });
   const services = owned(Resources.Service);
   const pvcs = owned(PersistentVolumeClaims);
   const locator =
@@ -53,6 +59,7 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
     routers,
     deployments,
     configMaps,
+    routeMaps,
     services,
     pvcs,
     ingresses,
@@ -70,7 +77,8 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
     secondaries: [
       ...[deployments, configMaps, services, pvcs].map((i) => secondaryWatch(i, SemanticRouterController.ownerKey)),
       secondaryWatch(ingresses, SemanticRouterController.ownerKey),
-      secondaryWatch(pools, (p) => reconciler.routersAffectedBy(p)),
+      secondaryWatch(routeMaps, (cm) => routersOfRouteMap(routers.store, cm)),
+      secondaryWatch(pools, (p) => routersAffectedBy(routers.store, p)),
     ],
     reconcile: (key) => reconciler.reconcile(key),
     concurrency: options.concurrency ?? 4,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { keyAuthRule } from '../higress/console/ai-route.js';
+import { DEFAULT_AUTH, keyAuthRule, type RouteAuthConfig } from '../higress/console/ai-route.js';
 import type { ConsolePluginName, PluginShare } from '../higress/console/shared-plugins.js';
 import type { Ingress, MatchRule, McpBridgeRegistry } from '../higress/types.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
@@ -67,7 +67,7 @@ export interface AiRouteJson {
   pathPredicate: { matchType: 'PRE'; matchValue: string; caseSensitive: boolean };
   upstreams: { provider: string; weight: number; modelMapping: Record<string, string> }[];
   modelPredicates: { matchType: 'EQUAL'; matchValue: string }[];
-  authConfig: { enabled: boolean };
+  authConfig: RouteAuthConfig;
   proxyNextUpstream: typeof CONSOLE_RETRIES;
 }
 
@@ -78,6 +78,12 @@ export interface RouterGatewayInput {
   serviceHost: string;
   servicePort: number;
   virtualModels: readonly string[];
+  /**
+   * `authConfig` of each route as stored (route name → auth): access grants belong to the grantor (HiMarket
+   * approving a subscription through the console, higress.md §11), so a render carries them over, never
+   * reverts them. Absent: the console's default for a new route, no auth.
+   */
+  routeAuth?: ReadonlyMap<string, RouteAuthConfig>;
 }
 
 export interface RouterGatewayRender {
@@ -105,13 +111,14 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
   const ours = { labels: ownerLabels(owner), annotations: ownerAnnotations(owner) };
   const routes = [...input.virtualModels].sort().map((virtualModel) => {
     const name = consoleName(owner, virtualModel);
+    const authConfig = input.routeAuth?.get(name) ?? DEFAULT_AUTH;
     const json: AiRouteJson = {
       name,
       domains: [],
       pathPredicate: { matchType: 'PRE', matchValue: '/', caseSensitive: false },
       upstreams: [{ provider: providerId, weight: 100, modelMapping: {} }],
       modelPredicates: [{ matchType: 'EQUAL', matchValue: virtualModel }],
-      authConfig: { enabled: false },
+      authConfig,
       proxyNextUpstream: CONSOLE_RETRIES,
     };
     const configMap: PlainObject = {
@@ -171,7 +178,7 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
       'ai-statistics-2.0.1': {
         seedRules: routes.map((r) => ({ ingress: [r.ingress.metadata.name], configDisable: false, config: { use_default_response_attributes: true } })),
       },
-      'key-auth.internal': { seedRules: routes.map((r) => keyAuthRule(r.ingress.metadata.name, { enabled: false })) },
+      'key-auth.internal': { seedRules: routes.map((r) => keyAuthRule(r.ingress.metadata.name, r.json.authConfig)) },
       'model-router.internal': { defaults: { modelToHeader: ROUTER_MODEL_HEADER } },
     },
     routes,

@@ -304,4 +304,61 @@ describe('subscription approval rewrites the AI route through the console', () =
     );
     expect(revoked?.config.allow).toEqual([]);
   });
+
+  it('a published SemanticRouter: approval → console PUT of the `auto` route → the router keeps the grant, takes the route back, zero writes on resync', async () => {
+    await createPool(env.ns, 'rpool', { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] });
+    const spec: SemanticRouterSpecIn = {
+      poolRef: { name: 'rpool' },
+      baselineModel: 'large',
+      gateway: { namespace: env.gw },
+      publish: publish({ productName: `${env.ns}-sr` }),
+    };
+    await client.create(semanticRouterResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'SemanticRouter',
+      metadata: { name: 'sr', namespace: env.ns },
+      spec,
+    } as unknown as KubeObject);
+    const r = await published(semanticRouterResource, 'sr', undefined, env.ns);
+    const route = r.status!.publish!.linkTarget!.modelRouteName!;
+    expect(route).toBe(routerRouteName({ kind: 'SemanticRouter', namespace: env.ns, name: 'sr' }, 'auto'));
+    const ingress = `ai-route-${route}.internal`;
+    await quiet(env.gw);
+    const writesBefore = env.console.aiRouteWrites.length;
+
+    const sub = await env.himarket.approveSubscription(r.status!.publish!.productId!);
+    expect(env.console.aiRouteWrites.slice(writesBefore)).toEqual([route]);
+    type RouteMap = KubeObject & { data?: Record<string, string> };
+    // The console replaced the ConfigMap with its own two labels: the router's owner-labelled cache lost it,
+    // its last status still lists it, so the router takes it back (labels) and keeps the grant.
+    await waitFor(async () => (await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sr', {
+      timeoutMs: 30_000,
+      description: 'owner labels back on the router route ConfigMap',
+    });
+    await quiet(env.gw);
+    // HiMarket's DTO carries `enabled` over as it was and sets the allow-list (himarket.md §12).
+    const granted = { allowedConsumers: [sub.consumerId] };
+    expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig).toMatchObject(granted);
+    expect((await client.get<KubeObject>(Resources.Ingress, ingress, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL]).toBe('sr');
+    const rule = (await client.get<PluginObj>(Resources.WasmPlugin, 'key-auth.internal', env.gw))?.spec.matchRules?.find(
+      (x) => x.ingress?.length === 1 && x.ingress[0] === ingress && !x.service?.length,
+    );
+    expect(rule?.config.allow).toEqual([sub.consumerId]);
+    const conditions = (await client.get<Owner>(semanticRouterResource, 'sr', env.ns))?.status?.conditions ?? [];
+    expect(conditions.map((c) => c.reason)).not.toContain('NameConflict');
+
+    // Resyncs re-render the router from the stored route: the grant stays and nothing is written.
+    operator.resync();
+    await waitOwner(semanticRouterResource, 'sr', (o) => o.status?.publish?.subscriptions === 1, 'router subscriptions = 1', 30_000, env.ns);
+    await quiet(env.gw);
+    const snap = globalRequestStats.snapshot();
+    operator.resync();
+    await quiet(env.gw);
+    operator.resync();
+    await quiet(env.gw);
+    const now = globalRequestStats.snapshot();
+    const writes = Object.entries(now).filter(([k, v]) => /^(create|update|updateStatus|patch|patchStatus|delete) /.test(k) && v !== (snap[k] ?? 0));
+    expect(writes).toEqual([]);
+    expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig).toMatchObject(granted);
+  });
 });
