@@ -289,6 +289,7 @@ async function main(): Promise<void> {
     // 2. Simulator with instant answers, so every millisecond measured is proxying, not "generation".
     const simPort = 19090 + Math.floor(Math.random() * 500);
     const routerPort = simPort + 600;
+    const adminPort = routerPort + 600;
     const sim = spawnTsx('src/simulator/main.ts', ['--port', String(simPort), '--time-scale', '0']);
     children.push(sim);
     const routerConfigPath = join(work, 'router.json');
@@ -297,6 +298,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         apiVersion: ROUTER_CONFIG_VERSION,
         listen: { host: '127.0.0.1', port: routerPort },
+        admin: { host: '127.0.0.1', port: adminPort },
         upstream: { baseUrl: `http://127.0.0.1:${simPort}/v1`, maxSockets: 2048 },
         models: candidates,
         policy: { baselineModel, lambda: 100 },
@@ -307,7 +309,7 @@ async function main(): Promise<void> {
     const router = spawnTsx('src/router/main.ts', ['--config', routerConfigPath]);
     children.push(router);
     await waitHttp(`http://127.0.0.1:${simPort}/healthz`);
-    await waitHttp(`http://127.0.0.1:${routerPort}/healthz`);
+    await waitHttp(`http://127.0.0.1:${adminPort}/healthz`);
 
     const prompt = devPrompts[0]!;
     const connections = Number(values.connections);
@@ -346,7 +348,7 @@ async function main(): Promise<void> {
     const router2 = spawnTsx('src/router/main.ts', ['--config', routerConfigPath]);
     children.push(router2);
     await waitHttp(`http://127.0.0.1:${simPort}/healthz`);
-    await waitHttp(`http://127.0.0.1:${routerPort}/healthz`);
+    await waitHttp(`http://127.0.0.1:${adminPort}/healthz`);
     const streamCount = Number(values.streams);
     await streams(`http://127.0.0.1:${routerPort}`, router2.pid!, devPrompts, 50); // warm-up
     // Several waves: RSS that keeps climbing wave after wave is a leak; a plateau is the allocator keeping pages.

@@ -204,6 +204,7 @@ async function main(): Promise<void> {
   const baseRouterConfig = {
     apiVersion: 'router.higress-ai.io/v1alpha1' as const,
     listen: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
     upstream: { baseUrl: `${sim?.url ?? 'http://127.0.0.1:9'}/v1`, maxFallbacks: 2 },
     models: candidates,
     policy: { lambda: 0, baselineModel: FLAGSHIP },

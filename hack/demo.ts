@@ -181,7 +181,13 @@ async function printGenerated(client: KubeClient, namespaces: string[]): Promise
 }
 
 /** Sends the simulator's questions to each SemanticRouter as model "auto" and shows its columns move. */
-async function showRouterLearning(client: KubeClient, samples: Array<{ rt: ResourceType; namespace: string; name: string }>, simUrl: string, forMs: number) {
+async function showRouterLearning(
+  client: KubeClient,
+  samples: Array<{ rt: ResourceType; namespace: string; name: string }>,
+  simUrl: string,
+  forMs: number,
+  stopEarly: boolean,
+) {
   type RouterView = Resource & {
     status?: { endpoint?: string; routingAccuracy?: string; datasetSize?: number; modelVersion?: string; spend?: string; effectiveKnob?: string };
   };
@@ -195,13 +201,20 @@ async function showRouterLearning(client: KubeClient, samples: Array<{ rt: Resou
   }
   const until = Date.now() + forMs;
   let last = '';
+  const first = new Map<string, number>();
+  const latest = new Map<string, { dataset: number; accuracy: string | undefined }>();
   while (Date.now() < until) {
     const rows = [['NAME', 'READY', 'ACCURACY', 'DATASET', 'MODEL', 'SPEND', 'KNOB']];
     for (const r of routers) {
       const o = await client.get<RouterView>(r.rt, r.name, r.namespace);
       const s = o?.status;
+      const id = `${r.namespace}/${r.name}`;
+      if (typeof s?.datasetSize === 'number') {
+        if (!first.has(id)) first.set(id, s.datasetSize);
+        latest.set(id, { dataset: s.datasetSize, accuracy: s.routingAccuracy });
+      }
       rows.push([
-        `${r.namespace}/${r.name}`,
+        id,
         s?.conditions?.find((c) => c.type === 'Ready')?.status ?? '-',
         s?.routingAccuracy ?? '-',
         String(s?.datasetSize ?? '-'),
@@ -211,11 +224,28 @@ async function showRouterLearning(client: KubeClient, samples: Array<{ rt: Resou
       ]);
     }
     const text = table(rows);
-    if (text !== last) say(`${text}\n`);
+    if (text !== last)
+      say(`${text}
+`);
     last = text;
+    // Once every router's columns moved there is nothing more to show in --once mode.
+    if (stopEarly && routers.every((r) => moved(first.get(`${r.namespace}/${r.name}`), latest.get(`${r.namespace}/${r.name}`)))) break;
     await new Promise((r) => setTimeout(r, 2000));
   }
   for (const t of traffic) t.stop();
+  // The README's claim, checked on every run: DATASET grows and ACCURACY appears while the flywheel runs.
+  const stuck = routers.map((r) => `${r.namespace}/${r.name}`).filter((id) => !moved(first.get(id), latest.get(id)));
+  if (stuck.length) {
+    throw new Error(
+      `SemanticRouter columns did not move in ${forMs / 1000} s: ${stuck.map((id) => `${id} DATASET ${first.get(id) ?? '-'} → ${latest.get(id)?.dataset ?? '-'}, ACCURACY ${latest.get(id)?.accuracy ?? '-'}`).join('; ')}`,
+    );
+  }
+  for (const [id, l] of latest) say(`SemanticRouter ${id}: columns moved (DATASET ${first.get(id)} → ${l.dataset}, ACCURACY ${l.accuracy})`);
+}
+
+/** DATASET grew and ACCURACY appeared. */
+function moved(first: number | undefined, latest: { dataset: number; accuracy: string | undefined } | undefined): boolean {
+  return first !== undefined && latest !== undefined && latest.dataset > first && latest.accuracy !== undefined;
 }
 
 let controlPlane: ControlPlane | undefined;
@@ -260,7 +290,7 @@ try {
     await new Promise((r) => setTimeout(r, 300));
   }
   await printGenerated(client, [DEFAULT_HIGRESS_NAMESPACE]);
-  await showRouterLearning(client, samples, sim.url, values.once ? 60_000 : 120_000);
+  await showRouterLearning(client, samples, sim.url, values.once ? 60_000 : 120_000, values.once === true);
   // HiMarket: the contract server stands in for a real HiMarket (docs/himarket.md); ModelPool ai-demo/openai gets spec.publish.
   const himarket = await startDemoHiMarket(client, { namespace: 'ai-demo', pool: 'openai', gatewayNamespace: DEFAULT_HIGRESS_NAMESPACE, target: 'gpt-4o' });
   const onStop = stopOperator;

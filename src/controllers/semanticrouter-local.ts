@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { ownerId, type OwnerRef } from '../kube/owner.js';
 import type { RouterRender } from '../reconcilers/semanticrouter.js';
-import type { RouterLocator } from './semanticrouter-runtime.js';
+import type { RouterEndpoints, RouterLocator } from './semanticrouter-runtime.js';
 import { errorMessage } from '../util/errors.js';
 
 /**
@@ -18,7 +18,7 @@ import { errorMessage } from '../util/errors.js';
  * the status loop reads a real router. With no gateway here, the router's upstream is `upstreamUrl` or, when
  * none is given, one model-matrix simulator child process shared by all routers (the pool's stand-in).
  *
- * What differs from the pod: listen on 127.0.0.1:0, the flywheel store and model versions under `stateDir`,
+ * What differs from the pod: API and admin ports on 127.0.0.1:0, the flywheel store and model versions under `stateDir`,
  * and the trainer checks for new records every 2 s instead of 30 s so a demo moves. Without a `stateDir`
  * each locator takes a fresh temporary directory and removes it when it stops: a fixed shared path let
  * every demo run (and every concurrent one) add to one SQLite flywheel, so a new demo started from
@@ -28,7 +28,7 @@ import { errorMessage } from '../util/errors.js';
 interface Running {
   checksum: string;
   child: ChildProcess;
-  url: string;
+  endpoints: RouterEndpoints;
 }
 
 export interface LocalRouterOptions {
@@ -47,8 +47,8 @@ const entry = (name: 'router' | 'simulator'): string[] =>
     ? [process.execPath, '--import', 'tsx', join(here, `../${name}/main.ts`)]
     : [process.execPath, join(here, `../${name}/main.js`)];
 
-/** Starts `command` and resolves with the `url` of its first "listening" log line (it binds port 0). */
-function startListening(command: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `command` and resolves with the `url` (and `adminUrl`) of its first "listening" log line (it binds port 0). */
+function startListening(command: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ child: ChildProcess; url: string; adminUrl?: string }> {
   const [cmd, ...args] = command;
   const child = spawn(cmd!, args, { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -59,10 +59,10 @@ function startListening(command: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       try {
-        const parsed = JSON.parse(line) as { msg?: string; url?: string };
+        const parsed = JSON.parse(line) as { msg?: string; url?: string; adminUrl?: string };
         if (parsed.url && parsed.msg?.endsWith('listening')) {
           clearTimeout(timer);
-          resolve({ child, url: parsed.url });
+          resolve({ child, url: parsed.url, ...(parsed.adminUrl ? { adminUrl: parsed.adminUrl } : {}) });
         }
       } catch {
         // not a log line
@@ -91,17 +91,16 @@ export class LocalRouterLocator implements RouterLocator {
     return this.ownStateDir;
   }
 
-  async endpointFor(render: RouterRender): Promise<string | undefined> {
+  async endpointFor(render: RouterRender): Promise<RouterEndpoints | undefined> {
     const id = ownerId(render.owner);
     const current = this.running.get(id);
-    if (current && current.checksum === render.checksum && current.child.exitCode === null) return `${current.url}/v1`;
+    if (current && current.checksum === render.checksum && current.child.exitCode === null) return current.endpoints;
     let pending = this.starting.get(id);
     if (!pending) {
       pending = this.restart(id, render).finally(() => this.starting.delete(id));
       this.starting.set(id, pending);
     }
-    const started = await pending;
-    return started ? `${started.url}/v1` : undefined;
+    return (await pending)?.endpoints;
   }
 
   /** The upstream the routers use (the simulator's URL in the demo). */
@@ -143,17 +142,22 @@ export class LocalRouterLocator implements RouterLocator {
       const config = {
         ...c,
         listen: { host: '127.0.0.1', port: 0 },
+        admin: { host: '127.0.0.1', port: 0 },
         upstream: { ...c.upstream, baseUrl: upstream },
         store: c.store.kind === 'sqlite' ? { ...c.store, path: join(dir, 'flywheel.db') } : c.store,
         trainer: { ...c.trainer, modelDir: join(dir, 'models'), checkIntervalMs: 2000 },
       };
       const configPath = join(dir, 'router.yaml');
       writeFileSync(configPath, stringify(config));
-      const { child, url } = await startListening(entry('router'), { ROUTER_CONFIG: configPath }, this.opts.startTimeoutMs ?? 60_000);
+      const { child, url, adminUrl } = await startListening(entry('router'), { ROUTER_CONFIG: configPath }, this.opts.startTimeoutMs ?? 60_000);
       child.stdout?.resume();
-      const running: Running = { checksum: render.checksum, child, url };
+      if (!adminUrl) {
+        await stop(child);
+        throw new Error('the router did not report its admin URL');
+      }
+      const running: Running = { checksum: render.checksum, child, endpoints: { api: `${url}/v1`, admin: adminUrl } };
       this.running.set(id, running);
-      this.opts.log.info({ router: id, url, upstream }, 'local router started');
+      this.opts.log.info({ router: id, url, adminUrl, upstream }, 'local router started');
       return running;
     } catch (err) {
       this.opts.log.warn({ router: id, err: errorMessage(err) }, 'local router did not start');

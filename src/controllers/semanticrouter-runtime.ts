@@ -5,10 +5,16 @@ import type { RouterRender } from '../reconcilers/semanticrouter.js';
 import { routerStatusSchema, type RouterStatus } from '../router/status.js';
 import { errorMessage } from '../util/errors.js';
 
+/** The two listeners of a router: the OpenAI API (base URL with /v1) and the admin port (/status, /metrics). */
+export interface RouterEndpoints {
+  api: string;
+  admin: string;
+}
+
 /** Where a router actually answers when it is not the in-cluster Service (local-process mode). */
 export interface RouterLocator {
-  /** Base URL (with /v1) to report and poll, or undefined when the local process is not running. */
-  endpointFor(render: RouterRender): Promise<string | undefined>;
+  /** Where the local process listens, or undefined when it is not running. */
+  endpointFor(render: RouterRender): Promise<RouterEndpoints | undefined>;
   /** True when this locator, not a Deployment, decides availability. */
   readonly replacesDeployment: boolean;
   release(owner: OwnerRef): Promise<void>;
@@ -17,15 +23,15 @@ export interface RouterLocator {
 
 /** Reads a router's `GET /status` (the typed contract of src/router/status.ts). */
 export interface RouterStatusReader {
-  /** `endpoint` is the router's OpenAI base URL (…/v1); rejects when the router cannot be read. */
-  read(endpoint: string): Promise<RouterStatus>;
+  /** `admin` is the base URL of the router's admin port; rejects when the router cannot be read. */
+  read(admin: string): Promise<RouterStatus>;
 }
 
 export class HttpRouterStatusReader implements RouterStatusReader {
   constructor(private readonly timeoutMs = 3000) {}
 
-  async read(endpoint: string): Promise<RouterStatus> {
-    const url = new URL('/status', endpoint);
+  async read(admin: string): Promise<RouterStatus> {
+    const url = new URL('/status', admin);
     let res: Response;
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });

@@ -189,6 +189,31 @@ describe('SemanticRouter render (goldens)', () => {
     expect(route.json.name).toBe(route.name);
   });
 
+  it('keeps an access grant stored on a route: authConfig in the JSON and the key-auth seed rule follow it', () => {
+    const plain = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!;
+    const name = plain.gateway.routes[0]!.name;
+    const granted = { enabled: true, allowedConsumers: ['himarket-consumer'] };
+    const g = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL, routeAuth: new Map([[name, granted]]) }).render!.gateway;
+    expect(plain.gateway.routes[0]!.json.authConfig).toEqual({ enabled: false });
+    expect(JSON.parse(String((g.routes[0]!.configMap.data as Record<string, string>).data))).toMatchObject({ authConfig: granted });
+    expect(g.shares['key-auth.internal']!.seedRules).toEqual([
+      { ingress: [`ai-route-${name}.internal`], configDisable: false, config: { allow: ['himarket-consumer'] } },
+    ]);
+  });
+
+  it('publishes only the API port through the gateway; the admin port (/status, /metrics, cache admin) stays in-cluster', () => {
+    const r = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!;
+    const api = r.config.listen.port;
+    const admin = r.config.admin.port;
+    expect(admin).not.toBe(api);
+    expect(r.gateway.registry.port).toBe(api);
+    expect(r.gateway.provider.openaiCustomUrl).toMatch(new RegExp(`:${api}/v1$`));
+    for (const route of r.gateway.routes) expect(route.ingress.metadata.annotations!['higress.io/destination']).toMatch(new RegExp(`:${api}$`));
+    const ports = (r.service.spec as { ports: { name: string; port: number }[] }).ports;
+    expect(ports).toEqual([expect.objectContaining({ name: 'http', port: api }), expect.objectContaining({ name: 'admin', port: admin })]);
+    expect(r.adminEndpoint).toMatch(new RegExp(`:${admin}$`));
+  });
+
   it('reports pool problems naming the field, and blocks only what cannot route', () => {
     const r = router({ poolRef: { name: 'chat' }, candidates: ['gpt-4o', 'gone'], baselineModel: 'gpt-4o' });
     const degraded = renderSemanticRouter({ router: r, pool: POOL });

@@ -5,8 +5,9 @@ import { OBJECTIVE_PRESETS, type SemanticRouter, type SemanticRouterSpec } from 
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 import type { CacheSpec } from '../api/v1alpha1/cache.js';
 import type { CacheRuntimeConfig } from '../cache/runtime-config.js';
-import { ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
+import { ROUTER_ADMIN_PORT, ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
 import { configChecksum, DEFAULT_RAG_IMAGE, type PlainObject } from './ragpipeline.js';
+import type { RouteAuthConfig } from '../higress/console/ai-route.js';
 import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-gateway.js';
 
 /**
@@ -21,7 +22,9 @@ import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-
  * Cross-field rules that need the pool cannot be CEL; they come back as `issues`, each naming the field.
  */
 
+/** The OpenAI API port, the one the gateway reaches; /status, /metrics and the cache admin API are on ROUTER_ADMIN_PORT. */
 export const ROUTER_PORT = 8080;
+export { ROUTER_ADMIN_PORT };
 export const ROUTER_CONFIG_KEY = 'router.yaml';
 export const ROUTER_CONFIG_MOUNT = '/etc/router';
 export const ROUTER_DATA_MOUNT = '/var/lib/router';
@@ -51,6 +54,8 @@ export interface RouterRenderInput {
   /** Virtual names already served by another SemanticRouter on the same gateway (name → owner id). */
   claimedVirtualModels?: ReadonlyMap<string, string>;
   defaultImage?: string;
+  /** Stored `authConfig` of the router's console AI routes, by route name (see RouterGatewayInput.routeAuth). */
+  routeAuth?: ReadonlyMap<string, RouteAuthConfig>;
 }
 
 export interface RouterRender {
@@ -65,6 +70,8 @@ export interface RouterRender {
   gateway: RouterGatewayRender;
   /** In-cluster OpenAI base URL of the router. */
   endpoint: string;
+  /** In-cluster base URL of the router's admin port (/status, /metrics, cache admin). */
+  adminEndpoint: string;
   candidates: string[];
   generatedObjects: GeneratedObject[];
 }
@@ -223,6 +230,7 @@ export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPo
   const input: RouterConfigInput = {
     apiVersion: ROUTER_CONFIG_VERSION,
     listen: { host: '0.0.0.0', port: ROUTER_PORT },
+    admin: { host: '0.0.0.0', port: ROUTER_ADMIN_PORT },
     upstream: { baseUrl: routerGatewayUrl(spec) },
     models: candidates.map((m) => ({
       name: m.name,
@@ -311,8 +319,11 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
               image: spec.image ?? input.defaultImage ?? DEFAULT_RAG_IMAGE,
               args: ['router'],
               env,
-              ports: [{ name: 'http', containerPort: ROUTER_PORT, protocol: 'TCP' }],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5 },
+              ports: [
+                { name: 'http', containerPort: ROUTER_PORT, protocol: 'TCP' },
+                { name: 'admin', containerPort: ROUTER_ADMIN_PORT, protocol: 'TCP' },
+              ],
+              readinessProbe: { httpGet: { path: '/healthz', port: 'admin' }, periodSeconds: 5 },
               volumeMounts: [
                 { name: 'config', mountPath: ROUTER_CONFIG_MOUNT, readOnly: true },
                 { name: 'data', mountPath: ROUTER_DATA_MOUNT },
@@ -332,7 +343,15 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta(names.workload),
-    spec: { selector, ports: [{ name: 'http', port: ROUTER_PORT, targetPort: 'http', protocol: 'TCP' }] },
+    spec: {
+      selector,
+      // Only `http` is published through the gateway (McpBridge registry, ai-proxy provider); `admin` serves the
+      // operator's /status poll and Prometheus inside the cluster.
+      ports: [
+        { name: 'http', port: ROUTER_PORT, targetPort: 'http', protocol: 'TCP' },
+        { name: 'admin', port: ROUTER_ADMIN_PORT, targetPort: 'admin', protocol: 'TCP' },
+      ],
+    },
   };
   const serviceHost = `${names.workload}.${ns}.svc.cluster.local`;
   const gateway = renderRouterGateway({
@@ -341,6 +360,7 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
     serviceHost,
     servicePort: ROUTER_PORT,
     virtualModels: spec.virtualModels,
+    ...(input.routeAuth ? { routeAuth: input.routeAuth } : {}),
   });
   const generated = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({
     apiVersion: o.apiVersion,
@@ -361,6 +381,7 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
       pvc,
       gateway,
       endpoint: `http://${serviceHost}:${ROUTER_PORT}/v1`,
+      adminEndpoint: `http://${serviceHost}:${ROUTER_ADMIN_PORT}`,
       candidates: candidates.map((c) => c.name),
       generatedObjects: [
         ...[configMap, pvc, deployment, service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(generated),

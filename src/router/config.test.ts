@@ -18,6 +18,11 @@ describe('parseRouterConfig', () => {
     expect(c.flywheel.mode).toBe('off');
     expect(c.store.kind).toBe('sqlite');
     expect(c.upstream.maxFallbacks).toBe(2);
+    expect([c.listen.port, c.admin.port]).toEqual([8080, 8081]);
+  });
+  it('gives the admin API a port of its own (0 = ephemeral for both)', () => {
+    expect(() => parseRouterConfig({ ...base, admin: { port: 8080 } })).toThrow(/admin.port: 8080 is also listen.port/);
+    expect(parseRouterConfig({ ...base, listen: { port: 0 }, admin: { port: 0 } }).admin.port).toBe(0);
   });
   it('refuses a baseline outside the pool, an alias that shadows a model, and a wrong apiVersion', () => {
     expect(() => parseRouterConfig({ ...base, policy: { baselineModel: 'nope' } })).toThrow(RouterConfigError);

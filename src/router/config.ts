@@ -9,6 +9,8 @@ import { cacheRuntimeSchema } from '../cache/runtime-config.js';
 // an older document instead of misreading it. Secrets are never inline: only names of env variables.
 
 export const ROUTER_CONFIG_VERSION = 'router.higress-ai.io/v1alpha1';
+/** Default admin port (`admin.port`). */
+export const ROUTER_ADMIN_PORT = 8081;
 
 export const candidateModelSchema = z.object({
   name: z.string().min(1),
@@ -137,7 +139,16 @@ const embeddingSchema = z.discriminatedUnion('backend', [
 
 export const routerConfigSchema = z.object({
   apiVersion: z.literal(ROUTER_CONFIG_VERSION),
+  /** The OpenAI API (chat completions, models): the only port the gateway reaches. */
   listen: z.object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535).default(8080) }).default({ host: '0.0.0.0', port: 8080 }),
+  /**
+   * /status, /metrics, /healthz, /readyz and the cache admin API (invalidation): for probes, the operator and
+   * Prometheus, never published through the gateway (anyone sending model `auto` could flush the cache). 0 =
+   * an ephemeral port, as for `listen`.
+   */
+  admin: z
+    .object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535).default(ROUTER_ADMIN_PORT) })
+    .default({ host: '0.0.0.0', port: ROUTER_ADMIN_PORT }),
   upstream: upstreamSchema,
   models: z.array(candidateModelSchema).min(1),
   policy: policySchema,
@@ -176,6 +187,9 @@ export function parseRouterConfig(input: unknown): RouterConfig {
     throw new RouterConfigError(issues);
   }
   const config = parsed.data;
+  if (config.admin.port !== 0 && config.admin.port === config.listen.port) {
+    throw new RouterConfigError(`admin.port: ${config.admin.port} is also listen.port; the admin API needs a port of its own`);
+  }
   const names = new Set(config.models.map((m) => m.name));
   if (names.size !== config.models.length) throw new RouterConfigError('models: duplicate model names');
   if (!names.has(config.policy.baselineModel)) {

@@ -42,7 +42,10 @@ try {
     ...(config.trainer.enabled ? { trainer: createTrainer({ store: versions }), versions } : {}),
     ...(embedding ? { embedding } : {}),
   });
-  log.info({ url: router.url, model: model.version, source, store: router.store.kind, flywheel: config.flywheel.mode }, 'router listening');
+  log.info(
+    { url: router.url, adminUrl: router.adminUrl, model: model.version, source, store: router.store.kind, flywheel: config.flywheel.mode },
+    'router listening',
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -21,6 +21,8 @@ describe('make demo', () => {
     const out = run.stdout;
     expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: expect.any(String) });
     expect(out).toMatch(/(\d+)\/\1 Ready after/);
+    // The flywheel runs against the simulator: the SemanticRouter's DATASET grows and ACCURACY appears (the demo fails otherwise).
+    expect(out).toMatch(/SemanticRouter ai-demo\/auto: columns moved \(DATASET \d+ → \d+, ACCURACY \d/);
     const printed = out.slice(out.indexOf('# Generated Higress objects'));
     type Printed = { kind?: string; spec?: { defaultConfig?: { providers?: Array<{ apiTokens?: string[] }> } } };
     const objects = parseAllDocuments(printed.replace(/^#.*$/gm, ''))

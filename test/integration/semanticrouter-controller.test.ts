@@ -11,7 +11,7 @@ import { aiProxyConfigSchema, aiProxyRuleConfigSchema, aiStatisticsRuleConfigSch
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { semanticRouterResource, type SemanticRouterObject } from '../../src/controllers/semanticrouter.js';
 import { LocalRouterLocator } from '../../src/controllers/semanticrouter-local.js';
-import type { RouterLocator } from '../../src/controllers/semanticrouter-runtime.js';
+import type { RouterEndpoints, RouterLocator } from '../../src/controllers/semanticrouter-runtime.js';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { OWNER_KIND_LABEL } from '../../src/kube/owner.js';
@@ -38,12 +38,14 @@ class SwitchableLocator implements RouterLocator {
   readonly replacesDeployment = true;
   router: RouterHandle | undefined;
   port = 0;
+  adminPort = 0;
   down = false;
-  async endpointFor(render: RouterRender): Promise<string | undefined> {
+  async endpointFor(render: RouterRender): Promise<RouterEndpoints | undefined> {
     if (!this.router && !this.down) {
       const config = {
         ...render.config,
         listen: { host: '127.0.0.1', port: this.port },
+        admin: { host: '127.0.0.1', port: this.adminPort },
         upstream: { ...render.config.upstream, baseUrl: `${sim.url}/v1` },
         store: { kind: 'memory' as const },
         trainer: { ...render.config.trainer, enabled: false },
@@ -52,8 +54,9 @@ class SwitchableLocator implements RouterLocator {
         model: coldStartModel({ candidates: render.config.models, policy: { mode: 'utility', lambda: 0 }, baselineModel: render.config.policy.baselineModel }),
       });
       this.port = this.router.port;
+      this.adminPort = this.router.adminPort;
     }
-    return this.port ? `http://127.0.0.1:${this.port}/v1` : undefined;
+    return this.port ? { api: `http://127.0.0.1:${this.port}/v1`, admin: `http://127.0.0.1:${this.adminPort}` } : undefined;
   }
   async release(): Promise<void> {
     await this.router?.close();

@@ -50,8 +50,12 @@ export interface RouterDeps {
 }
 
 export interface RouterHandle {
+  /** The OpenAI API (what the gateway reaches). */
   url: string;
   port: number;
+  /** /status, /metrics, /healthz, /readyz and the cache admin API (config.admin). */
+  adminUrl: string;
+  adminPort: number;
   config: RouterConfig;
   metrics: RouterMetrics;
   store: FlywheelStore;
@@ -587,6 +591,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     };
   }
 
+  /** The API port, the only one behind the gateway: chat completions and the model list. */
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/v1/chat/completions' || path === '/chat/completions') {
@@ -594,6 +599,12 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       return handleChat(req, res);
     }
     if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) return sendJson(res, 200, modelsBody());
+    sendError(res, 404, `no route for ${req.method} ${path}`, 'not_found');
+  }
+
+  /** The admin port (config.admin): status, metrics, probes and the cache admin API, never behind the gateway. */
+  async function adminRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/status') return sendJson(res, 200, await status());
     if (deps.cache && path && (await deps.cache.admin(req, res, path))) return;
     if (req.method === 'GET' && path === '/metrics') {
@@ -606,26 +617,47 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     sendError(res, 404, `no route for ${req.method} ${path}`, 'not_found');
   }
 
-  const server: Server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      log.error({ err: errorMessage(err) }, 'router request failed');
-      if (!res.headersSent) sendError(res, 500, 'internal router error', 'internal_error');
-      else res.destroy();
+  const serve = (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Server => {
+    const server = createServer((req, res) => {
+      handler(req, res).catch((err: unknown) => {
+        log.error({ err: errorMessage(err) }, 'router request failed');
+        if (!res.headersSent) sendError(res, 500, 'internal router error', 'internal_error');
+        else res.destroy();
+      });
     });
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listen.port, config.listen.host, () => resolve());
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    return server;
+  };
+  const listen = (server: Server, at: { host: string; port: number }) =>
+    new Promise<{ url: string; port: number }>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at.port, at.host, () => {
+        const addr = server.address() as AddressInfo;
+        const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
+        resolve({ url: `http://${host}:${addr.port}`, port: addr.port });
+      });
+    });
+  const server = serve(route);
+  const adminServer = serve(adminRoute);
+  const api = await listen(server, config.listen);
+  const admin = await listen(adminServer, config.admin).catch(async (err: unknown) => {
+    await new Promise((r) => server.close(r));
+    throw err;
   });
   trainer.start();
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
+  const closeServer = (srv: Server) =>
+    new Promise<void>((resolve) => {
+      srv.close(() => resolve());
+      srv.closeIdleConnections();
+      setTimeout(() => srv.closeAllConnections(), 2000).unref();
+    });
 
   return {
-    url: `http://${host}:${addr.port}`,
-    port: addr.port,
+    url: api.url,
+    port: api.port,
+    adminUrl: admin.url,
+    adminPort: admin.port,
     config,
     metrics,
     store,
@@ -637,11 +669,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     },
     status,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
-      });
+      await Promise.all([closeServer(server), closeServer(adminServer)]);
       await trainer.stop();
       await flywheel.close();
       upstream.close();

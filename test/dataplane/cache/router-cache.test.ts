@@ -121,11 +121,12 @@ describe('router semantic cache', () => {
   it('invalidates by consumer prefix through the admin API', async () => {
     await ask('bob', [user('Where is the nearest office?')]);
     expect((await ask('bob', [user('Where is the nearest office?')])).cache).toBe('hit-exact');
-    const res = await fetch(`${router.url}/cache/invalidate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ consumer: 'bob' }),
-    });
+    const invalidate = (base: string) =>
+      fetch(`${base}/cache/invalidate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ consumer: 'bob' }) });
+    // The API port is what the gateway publishes: the admin API is not there (anyone could flush the cache).
+    expect((await invalidate(router.url)).status).toBe(404);
+    expect((await ask('bob', [user('Where is the nearest office?')])).cache).toBe('hit-exact');
+    const res = await invalidate(router.adminUrl);
     expect(await res.json()).toEqual({ removed: 1 });
     expect((await ask('bob', [user('Where is the nearest office?')])).cache).toBe('miss');
   });

@@ -108,7 +108,8 @@ describe('malformed requests', () => {
     expect((await raw('GET', '/v1/chat/completions', undefined)).status).toBe(405);
     expect((await raw('GET', '/nope', undefined)).status).toBe(404);
     await expect(client.chat.completions.create({ model: 'auto', messages: [] })).rejects.toMatchObject({ status: 400, param: 'messages' });
-    expect((await raw('GET', '/healthz', undefined)).status).toBe(200);
+    expect((await raw('GET', '/healthz', undefined)).status).toBe(404); // probes are on the admin port
+    expect((await fetch(`${router.adminUrl}/healthz`)).status).toBe(200);
   });
 });
 

@@ -40,6 +40,7 @@ export function routerConfig(simUrl: string, models: SimModel[], overrides: Part
   return {
     apiVersion: ROUTER_CONFIG_VERSION,
     listen: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
     upstream: { baseUrl: `${simUrl}/v1`, firstByteTimeoutMs: 5000, maxFallbacks: 2 },
     models: models.map((m) => ({ name: m.id, pricePer1MInput: m.pricePer1MInput, pricePer1MOutput: m.pricePer1MOutput })),
     policy: { baselineModel: 'gpt-4o-2024-05-13', aliases: ['auto'] },

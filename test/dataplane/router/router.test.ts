@@ -69,17 +69,26 @@ describe('router with the openai client', () => {
     expect(model.decisions).toBe(before);
   });
 
-  it('lists aliases and pool models, and serves /status and /metrics', async () => {
+  it('lists aliases and pool models, and serves /status and /metrics on the admin port', async () => {
     const models = await client.models.list();
     const ids = models.data.map((m) => m.id);
     expect(ids).toContain('auto');
     expect(ids).toContain('gpt-4o-2024-05-13');
-    const status = routerStatusSchema.parse(await (await fetch(`${router.url}/status`)).json());
+    const status = routerStatusSchema.parse(await (await fetch(`${router.adminUrl}/status`)).json());
     expect(status.modelVersion).toBe('fixed-1');
     expect(status.counters.requests).toBeGreaterThanOrEqual(3);
     expect(status.decisionMs.samples).toBeGreaterThanOrEqual(2);
-    const metrics = await (await fetch(`${router.url}/metrics`)).text();
+    const metrics = await (await fetch(`${router.adminUrl}/metrics`)).text();
     expect(metrics).toContain('router_requests_total{model="gemini-1.5-flash-002"');
     expect(metrics).toContain('router_decision_seconds_bucket');
+  });
+
+  it('answers 404 for /status, /metrics and the probes on the API port (the one the gateway publishes)', async () => {
+    expect(router.adminPort).not.toBe(router.port);
+    for (const path of ['/status', '/metrics', '/healthz', '/readyz']) {
+      const res = await fetch(`${router.url}${path}`);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      await res.arrayBuffer();
+    }
   });
 });
