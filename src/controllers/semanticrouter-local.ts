@@ -103,6 +103,12 @@ export class LocalRouterLocator implements RouterLocator {
     return (await pending)?.endpoints;
   }
 
+  /** Where the running process of `owner` listens (tests and the demo read its admin port). */
+  endpointsOf(owner: OwnerRef): RouterEndpoints | undefined {
+    const r = this.running.get(ownerId(owner));
+    return r && r.child.exitCode === null ? r.endpoints : undefined;
+  }
+
   /** The upstream the routers use (the simulator's URL in the demo). */
   async upstream(): Promise<string> {
     if (this.opts.upstreamUrl) return this.opts.upstreamUrl;
