@@ -360,5 +360,25 @@ describe('subscription approval rewrites the AI route through the console', () =
     const writes = Object.entries(now).filter(([k, v]) => /^(create|update|updateStatus|patch|patchStatus|delete) /.test(k) && v !== (snap[k] ?? 0));
     expect(writes).toEqual([]);
     expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig).toMatchObject(granted);
+
+    // A cancelled subscription is revoked through the console the same way; the router keeps the revocation.
+    const login = await fetch(`${env.himarket.url}/admins/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }),
+    });
+    const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
+    const cancel = await fetch(`${env.himarket.url}/consumers/${sub.consumerId}/subscriptions/${sub.subscriptionId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(cancel.status).toBe(200);
+    expect(env.console.aiRouteWrites.slice(writesBefore)).toEqual([route, route]);
+    await waitFor(async () => (await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sr', {
+      timeoutMs: 30_000,
+      description: 'owner labels back after the revoke',
+    });
+    await quiet(env.gw);
+    expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig.allowedConsumers).toEqual([]);
   });
 });
