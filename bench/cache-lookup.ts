@@ -2,8 +2,8 @@
 // target: p99 ≤ 5 ms at 100k). Two layers are timed separately so a miss says where the time goes:
 //  - index: the cache's in-process IVF search alone;
 //  - lookup: SemanticCache.lookup on the store (redis: a real redis-server from hack/ensure-redis.sh;
-//    memory: the in-process store): exact GET, ANN, one MGET of the candidates, verifier;
-//  - storeRoundTrip: one GET that misses, the floor a lookup's two round trips stand on.
+//    memory: the in-process store): exact GET, ANN, verifier, one MGET of the candidates that pass;
+//  - storeRoundTrip: one GET that misses, the floor under every lookup.
 // Entries beyond the 20,000 real Quora texts are perturbed copies of them (cosine ≈ 0.93 to their
 // source), so 100k entries keep the real data's cluster structure. The machine is shared: the JSON
 // records the load average and the CPU time per lookup next to the wall time, because p99 wall time
@@ -141,7 +141,7 @@ export function measureIndex(
 /**
  * One SemanticCache per size on the given store, filled through `store()` like the router fills it.
  * Timed twice: the ANN search of the cache's own index alone, and `lookup()` end to end minus the
- * embedding (vectors come from a table): exact GET, ANN, one MGET of the candidates, verifier.
+ * embedding (vectors come from a table): exact GET, ANN, verifier, MGET of the candidates that pass.
  */
 async function measureCache(store: CacheStore, entries: readonly Float32Array[], queries: readonly Float32Array[]): Promise<Record<string, unknown>> {
   const byText = new Map<string, Float32Array>();

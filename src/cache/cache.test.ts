@@ -242,4 +242,29 @@ describe('semantic cache (memory store, hashing embedder)', () => {
     for await (const x of store.scan()) e.push(x);
     expect(e).toHaveLength(0);
   });
+
+  it('reads the store for semantic candidates only when one passes, and honours feedback written by another replica', async () => {
+    class CountingStore extends MemoryCacheStore {
+      manyCalls = 0;
+      override getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
+        this.manyCalls++;
+        return super.getMany(keys);
+      }
+    }
+    const store = new CountingStore(100);
+    const cache = new SemanticCache({ store, embedder: new HashingEmbedder(256), verifier: uncalibratedVerifier('hashing', 0.6), delta: 0.03, ttlSeconds: 0 });
+    const cached = keyRequest('a', 'm', [user('how do I rotate my api key for the billing service')])!;
+    await cache.store(cached, reply);
+    const rejected = await cache.lookup(keyRequest('a', 'm', [user('what is the weather in paris tomorrow')])!);
+    expect(rejected.hit).toBe(false);
+    expect(store.manyCalls).toBe(0);
+    const paraphrase = keyRequest('a', 'm', [user('how do I rotate the api key for the billing service')])!;
+    const hit = await cache.lookup(paraphrase);
+    expect(hit).toMatchObject({ hit: true, kind: 'semantic' });
+    expect(store.manyCalls).toBe(1);
+    // Another replica reported this entry wrong at a score above this lookup's: the store's copy wins.
+    const entry = (await store.get(cached.key))!;
+    await store.put({ ...entry, wrongScores: [hit.hit ? hit.score : 1] });
+    expect((await cache.lookup(paraphrase)).hit).toBe(false);
+  });
 });

@@ -111,6 +111,12 @@ export class VectorIndex {
     return this.where.has(id);
   }
 
+  /** A copy of the vector stored for `id`. */
+  vector(id: string): Float32Array | undefined {
+    const at = this.where.get(id);
+    return at ? this.vectors.row((this.runs[at.list] as Run).start + at.pos).slice() : undefined;
+  }
+
   add(id: string, v: Float32Array): void {
     if (v.length !== this.dimensions) throw new RangeError(`vector has ${v.length} dimensions, index ${this.dimensions}`);
     this.remove(id);
