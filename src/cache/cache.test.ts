@@ -65,7 +65,7 @@ describe('vector index', () => {
         return v.map((x) => x / n);
       };
       const idx = new VectorIndex(dim, { flatLimit: 200, probes: 1_000 });
-      expect(idx.simd).toBe(dim === 48 && simdAvailable(48));
+      expect(idx.simd).toBe(false); // small: a plain array until it fills a WebAssembly page
       const vectors = new Map<string, Float32Array>();
       for (let i = 0; i < 1500; i++) {
         const id = String(i % 1100); // ids 0..399 are added twice: the second add replaces the first
@@ -79,6 +79,7 @@ describe('vector index', () => {
       }
       expect(idx.size).toBe(vectors.size);
       expect(idx.partitions).toBeGreaterThan(1);
+      expect(idx.simd).toBe(dim === 48 && simdAvailable(48));
       // probes ≥ lists: the search is exhaustive, so every vector must come back as its own neighbour.
       for (const [id, v] of vectors) {
         const [best] = idx.search(v, 1);
@@ -90,8 +91,11 @@ describe('vector index', () => {
 
   it('scores rows with the SIMD kernel exactly like the JS loop (to float32 rounding)', () => {
     const rnd = seededRandom(5);
-    const simd = new F32Arena(64);
-    const plain = new F32Arena(60);
+    const simd = new F32Arena(64, 300);
+    const plain = new F32Arena(60, 300);
+    const small = new F32Arena(64);
+    expect(small.simd).toBe(false);
+    small.ensure(400); // grows past a page: moves into WebAssembly memory, keeping its rows
     const q = Float32Array.from({ length: 64 }, () => rnd() - 0.5);
     simd.setQuery(q);
     plain.setQuery(q.subarray(0, 60));
@@ -99,11 +103,21 @@ describe('vector index', () => {
       const v = Float32Array.from({ length: 64 }, () => rnd() - 0.5);
       simd.set(r, v);
       plain.set(r, v.subarray(0, 60));
+      if (r === 1) {
+        const before = new F32Arena(64);
+        before.setQuery(q);
+        before.set(1, v);
+        before.ensure(400);
+        expect(before.simd).toBe(simdAvailable(64));
+        expect(before.score(1)).toBeCloseTo(simd.score(1), 5);
+      }
       let want = 0;
       for (let d = 0; d < 64; d++) want += (q[d] as number) * (v[d] as number);
       expect(simd.score(r)).toBeCloseTo(want, 4);
     }
+    expect(simd.simd).toBe(simdAvailable(64));
     expect(plain.simd).toBe(false);
+    expect(small.simd).toBe(simdAvailable(64));
     expect(simd.capacity).toBeGreaterThanOrEqual(100);
   });
 });

@@ -150,16 +150,26 @@ export class F32Arena {
   ) {
     this.rowBytes = dim * 4;
     this.rowsCapacity = Math.max(2, initialRows + 1);
-    const mod = simdAvailable(dim) ? dotModule() : null;
-    if (mod) {
-      this.memory = new WebAssembly.Memory({ initial: Math.ceil((this.rowsCapacity * this.rowBytes) / PAGE) });
-      const instance = new WebAssembly.Instance(mod, { env: { memory: this.memory } });
-      this.wasmDot = instance.exports.dot as (a: number, b: number, n: number) => number;
-      this.rowsCapacity = Math.floor(this.memory.buffer.byteLength / this.rowBytes);
-      this.view = new Float32Array(this.memory.buffer);
-    } else {
-      this.view = new Float32Array(this.rowsCapacity * dim);
-    }
+    this.view = new Float32Array(this.rowsCapacity * dim);
+    this.toWasmIfLarge();
+  }
+
+  /**
+   * A WebAssembly memory is 64 KiB at least, and the cache keeps one index per scope (consumer × model
+   * × system prompt × conversation): small arenas stay plain arrays, scored in JS, and move into a
+   * WebAssembly memory once they fill a page (≈ 40 rows of 384 floats), where SIMD starts to pay.
+   */
+  private toWasmIfLarge(): void {
+    if (this.memory || this.rowsCapacity * this.rowBytes < PAGE || !simdAvailable(this.dim)) return;
+    const mod = dotModule() as WasmModule;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((this.rowsCapacity * this.rowBytes) / PAGE) });
+    const instance = new WebAssembly.Instance(mod, { env: { memory } });
+    const view = new Float32Array(memory.buffer);
+    view.set(this.view);
+    this.memory = memory;
+    this.wasmDot = instance.exports.dot as (a: number, b: number, n: number) => number;
+    this.view = view;
+    this.rowsCapacity = Math.floor(memory.buffer.byteLength / this.rowBytes);
   }
 
   get simd(): boolean {
@@ -185,6 +195,7 @@ export class F32Arena {
       grown.set(this.view);
       this.view = grown;
       this.rowsCapacity = want;
+      this.toWasmIfLarge();
     }
   }
 

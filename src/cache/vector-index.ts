@@ -102,7 +102,7 @@ export class VectorIndex {
     return this.runs.length;
   }
 
-  /** Whether scans run on the WebAssembly SIMD kernel (else plain JS). */
+  /** Whether scans run on the WebAssembly SIMD kernel (else plain JS: no SIMD, or still small). */
   get simd(): boolean {
     return this.vectors.simd;
   }
