@@ -7,6 +7,8 @@ import { replaySse, replyFromJson, replyFromSse } from './reply-codec.js';
 import { SemanticCache } from './semantic-cache.js';
 import type { CacheEntry } from './types.js';
 import { VectorIndex } from './vector-index.js';
+import { F32Arena, simdAvailable } from './f32-arena.js';
+import { decodeEntry, encodeEntry } from './redis-store.js';
 import { Verifier, calibrationTable, fitVerifier, uncalibratedVerifier, wilsonUpper } from './verifier.js';
 import { FEATURE_NAMES } from './pair-features.js';
 
@@ -52,6 +54,100 @@ describe('vector index', () => {
     expect(idx.remove('7')).toBe(true);
     expect(idx.has('7')).toBe(false);
     expect(idx.size).toBe(4999);
+  });
+
+  it('keeps every vector findable through adds, removals, re-adds and list moves (SIMD and JS scoring)', () => {
+    for (const dim of [48, 20]) {
+      const rnd = seededRandom(dim);
+      const unit = (): Float32Array => {
+        const v = Float32Array.from({ length: dim }, () => rnd() - 0.5);
+        const n = Math.hypot(...v);
+        return v.map((x) => x / n);
+      };
+      const idx = new VectorIndex(dim, { flatLimit: 200, probes: 1_000 });
+      expect(idx.simd).toBe(false); // small: a plain array until it fills a WebAssembly page
+      const vectors = new Map<string, Float32Array>();
+      for (let i = 0; i < 1500; i++) {
+        const id = String(i % 1100); // ids 0..399 are added twice: the second add replaces the first
+        const v = unit();
+        vectors.set(id, v);
+        idx.add(id, v);
+        if (i % 7 === 3) {
+          const gone = String(Math.floor(rnd() * 1100));
+          if (idx.remove(gone)) vectors.delete(gone);
+        }
+      }
+      expect(idx.size).toBe(vectors.size);
+      expect(idx.partitions).toBeGreaterThan(1);
+      expect(idx.simd).toBe(dim === 48 && simdAvailable(48));
+      // probes ≥ lists: the search is exhaustive, so every vector must come back as its own neighbour.
+      for (const [id, v] of vectors) {
+        const [best] = idx.search(v, 1);
+        expect(best?.id).toBe(id);
+        expect(best?.score).toBeCloseTo(1, 5);
+      }
+    }
+  });
+
+  it('scores rows with the SIMD kernel exactly like the JS loop (to float32 rounding)', () => {
+    const rnd = seededRandom(5);
+    const simd = new F32Arena(64, 300);
+    const plain = new F32Arena(60, 300);
+    const small = new F32Arena(64);
+    expect(small.simd).toBe(false);
+    small.ensure(400); // grows past a page: moves into WebAssembly memory, keeping its rows
+    const q = Float32Array.from({ length: 64 }, () => rnd() - 0.5);
+    simd.setQuery(q);
+    plain.setQuery(q.subarray(0, 60));
+    for (let r = 1; r <= 100; r++) {
+      const v = Float32Array.from({ length: 64 }, () => rnd() - 0.5);
+      simd.set(r, v);
+      plain.set(r, v.subarray(0, 60));
+      if (r === 1) {
+        const before = new F32Arena(64);
+        before.setQuery(q);
+        before.set(1, v);
+        before.ensure(400);
+        expect(before.simd).toBe(simdAvailable(64));
+        expect(before.score(1)).toBeCloseTo(simd.score(1), 5);
+      }
+      let want = 0;
+      for (let d = 0; d < 64; d++) want += (q[d] as number) * (v[d] as number);
+      expect(simd.score(r)).toBeCloseTo(want, 4);
+    }
+    expect(simd.simd).toBe(simdAvailable(64));
+    expect(plain.simd).toBe(false);
+    expect(small.simd).toBe(simdAvailable(64));
+    expect(simd.capacity).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe('redis entry layout', () => {
+  const entry: CacheEntry = {
+    key: 'c/m/s/q',
+    scope: 's',
+    question: 'What is TTL?',
+    vector: Float32Array.from([0.5, -0.25, 0.125]),
+    reply: { completion: { id: 'x', choices: [] }, promptTokens: 3, completionTokens: 4 },
+    model: 'm',
+    createdAt: 1,
+    expiresAt: 0,
+    wrongScores: [0.9],
+  };
+
+  it('round-trips the binary layout, unaligned reply buffers included', () => {
+    const raw = encodeEntry(entry);
+    expect(raw.subarray(0, 4).toString()).toBe('HAC2');
+    expect(decodeEntry(raw)).toEqual(entry);
+    const shifted = Buffer.concat([Buffer.from([0]), raw]).subarray(1);
+    expect(decodeEntry(shifted)?.vector).toEqual(entry.vector);
+  });
+
+  it('still reads entries written in the v1 JSON layout, and refuses garbage', () => {
+    const v1 = JSON.stringify({ ...entry, vector: Buffer.from(entry.vector.buffer).toString('base64') });
+    expect(decodeEntry(Buffer.from(v1))).toEqual(entry);
+    expect(decodeEntry(Buffer.from('HAC2\xff\xff'))).toBeUndefined();
+    expect(decodeEntry(Buffer.from('{not json'))).toBeUndefined();
   });
 });
 
@@ -159,5 +255,30 @@ describe('semantic cache (memory store, hashing embedder)', () => {
     const e: CacheEntry[] = [];
     for await (const x of store.scan()) e.push(x);
     expect(e).toHaveLength(0);
+  });
+
+  it('reads the store for semantic candidates only when one passes, and honours feedback written by another replica', async () => {
+    class CountingStore extends MemoryCacheStore {
+      manyCalls = 0;
+      override getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
+        this.manyCalls++;
+        return super.getMany(keys);
+      }
+    }
+    const store = new CountingStore(100);
+    const cache = new SemanticCache({ store, embedder: new HashingEmbedder(256), verifier: uncalibratedVerifier('hashing', 0.6), delta: 0.03, ttlSeconds: 0 });
+    const cached = keyRequest('a', 'm', [user('how do I rotate my api key for the billing service')])!;
+    await cache.store(cached, reply);
+    const rejected = await cache.lookup(keyRequest('a', 'm', [user('what is the weather in paris tomorrow')])!);
+    expect(rejected.hit).toBe(false);
+    expect(store.manyCalls).toBe(0);
+    const paraphrase = keyRequest('a', 'm', [user('how do I rotate the api key for the billing service')])!;
+    const hit = await cache.lookup(paraphrase);
+    expect(hit).toMatchObject({ hit: true, kind: 'semantic' });
+    expect(store.manyCalls).toBe(1);
+    // Another replica reported this entry wrong at a score above this lookup's: the store's copy wins.
+    const entry = (await store.get(cached.key))!;
+    await store.put({ ...entry, wrongScores: [hit.hit ? hit.score : 1] });
+    expect((await cache.lookup(paraphrase)).hit).toBe(false);
   });
 });

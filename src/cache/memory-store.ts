@@ -33,6 +33,10 @@ export class MemoryCacheStore implements CacheStore {
     return Promise.resolve(e);
   }
 
+  async getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
+    return Promise.all(keys.map((k) => this.get(k)));
+  }
+
   put(entry: CacheEntry): Promise<void> {
     this.entries.delete(entry.key);
     this.entries.set(entry.key, entry);

@@ -81,9 +81,24 @@ export interface CacheStats {
 
 export type Invalidation = { key: string } | { prefix: string } | { all: true } | { consumer: string; model?: string | undefined };
 
+interface IndexedEntry {
+  scope: string;
+  question: string;
+  expiresAt: number;
+  wrongScores: number[];
+}
+
+/** vCache-like per-entry bound: an entry once served wrongly at score s needs more than s. */
+const entryBound = (wrongScores: readonly number[]): number => (wrongScores.length > 0 ? Math.max(...wrongScores) + 1e-9 : -Infinity);
+
 export class SemanticCache {
   private readonly indexes = new Map<string, VectorIndex>();
-  private readonly known = new Map<string, string>();
+  /**
+   * What the verifier needs of every indexed entry, kept in process so that scoring the ANN candidates
+   * costs no round trip: only a candidate that passes is read from the store (its reply, and its
+   * current wrong scores, which another replica's feedback may have raised).
+   */
+  private readonly known = new Map<string, IndexedEntry>();
   private readonly threshold: number;
   private storeUp = true;
   private readonly counters = {
@@ -138,13 +153,13 @@ export class SemanticCache {
       this.indexes.set(e.scope, idx);
     }
     idx.add(e.key, e.vector);
-    this.known.set(e.key, e.scope);
+    this.known.set(e.key, { scope: e.scope, question: e.question, expiresAt: e.expiresAt, wrongScores: [...e.wrongScores] });
   }
 
   private unindex(key: string): void {
-    const scope = this.known.get(key);
-    if (scope === undefined) return;
-    this.indexes.get(scope)?.remove(key);
+    const known = this.known.get(key);
+    if (known === undefined) return;
+    this.indexes.get(known.scope)?.remove(key);
     this.known.delete(key);
   }
 
@@ -155,14 +170,25 @@ export class SemanticCache {
   }
 
   private async fetch(key: string): Promise<CacheEntry | undefined> {
-    const e = await this.opts.store.get(key);
+    return this.live([key], [await this.opts.store.get(key)])[0];
+  }
+
+  private async fetchMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]> {
+    return keys.length === 0 ? [] : this.live(keys, await this.opts.store.getMany(keys));
+  }
+
+  /** Drops from the index what the store no longer has or what has expired. */
+  private live(keys: readonly string[], got: (CacheEntry | undefined)[]): (CacheEntry | undefined)[] {
     this.storeUp = true;
-    if (!e) this.unindex(key);
-    else if (e.expiresAt !== 0 && e.expiresAt <= (this.opts.now ?? Date.now)()) {
-      this.unindex(key);
-      return undefined;
-    }
-    return e;
+    const now = (this.opts.now ?? Date.now)();
+    return keys.map((key, i) => {
+      const e = got[i];
+      if (!e || (e.expiresAt !== 0 && e.expiresAt <= now)) {
+        this.unindex(key);
+        return undefined;
+      }
+      return e;
+    });
   }
 
   async lookup(k: KeyedRequest): Promise<LookupResult> {
@@ -216,36 +242,48 @@ export class SemanticCache {
     }
     const idx = this.indexes.get(k.scope);
     if (!idx || idx.size === 0) return { hit: false, why: 'Empty', vector: query.vector };
-    const neighbours = idx.search(query.vector, this.opts.candidates ?? 3).filter((n) => n.score >= (this.opts.minCosine ?? 0.7));
-    let best: { entry: CacheEntry; score: number } | undefined;
-    let rejected = false;
-    try {
-      const entries = (await Promise.all(neighbours.map((n) => this.fetch(n.id)))).filter((e): e is CacheEntry => e !== undefined);
-      const sides = await this.candidateSides(entries, query);
-      entries.forEach((entry, i) => {
-        const score = this.opts.verifier.scorePair(query, sides[i] as PairSide);
-        // vcache-like per-entry bound: an entry once served wrongly at score s needs more than s.
-        const own = entry.wrongScores.length > 0 ? Math.max(...entry.wrongScores) + 1e-9 : -Infinity;
-        if (score >= Math.max(this.threshold, own)) {
-          if (!best || score > best.score) best = { entry, score };
-        } else rejected = true;
-      });
-    } catch (err) {
-      if (!(err instanceof CacheStoreError)) throw err;
-      this.storeFailed('get', err);
-      return { hit: false, why: 'StoreUnavailable', vector: query.vector };
+    const now = (this.opts.now ?? Date.now)();
+    const candidates: { key: string; entry: IndexedEntry; vector: Float32Array }[] = [];
+    for (const n of idx.search(query.vector, this.opts.candidates ?? 3)) {
+      const entry = this.known.get(n.id);
+      const vector = idx.vector(n.id);
+      if (n.score < (this.opts.minCosine ?? 0.7) || !entry || !vector) continue;
+      if (entry.expiresAt !== 0 && entry.expiresAt <= now) this.unindex(n.id);
+      else candidates.push({ key: n.id, entry, vector });
     }
-    if (best) return { hit: true, kind: 'semantic', entry: best.entry, score: best.score };
+    const sides = await this.candidateSides(candidates, query);
+    const passed: { key: string; score: number }[] = [];
+    let rejected = false;
+    candidates.forEach((c, i) => {
+      const score = this.opts.verifier.scorePair(query, sides[i] as PairSide);
+      if (score >= Math.max(this.threshold, entryBound(c.entry.wrongScores))) passed.push({ key: c.key, score });
+      else rejected = true;
+    });
+    if (passed.length > 0) {
+      passed.sort((a, b) => b.score - a.score);
+      try {
+        // One MGET, and only when a candidate passed: a lookup the verifier rejects is one round trip.
+        const entries = await this.fetchMany(passed.map((p) => p.key));
+        for (const [i, entry] of entries.entries()) {
+          const { score } = passed[i] as { score: number };
+          if (entry && score >= entryBound(entry.wrongScores)) return { hit: true, kind: 'semantic', entry, score };
+        }
+      } catch (err) {
+        if (!(err instanceof CacheStoreError)) throw err;
+        this.storeFailed('get', err);
+        return { hit: false, why: 'StoreUnavailable', vector: query.vector };
+      }
+    }
     if (rejected) this.counters.verifierRejections++;
     return { hit: false, why: 'BelowThreshold', vector: query.vector };
   }
 
-  private async candidateSides(entries: CacheEntry[], query: PairSide): Promise<PairSide[]> {
+  private async candidateSides(candidates: { entry: IndexedEntry; vector: Float32Array }[], query: PairSide): Promise<PairSide[]> {
     const embedder = this.opts.embedder;
-    if (entries.length === 0 || !query.tokens || !hasTokens(embedder)) return entries.map((e) => ({ text: e.question, vector: e.vector }));
+    if (candidates.length === 0 || !query.tokens || !hasTokens(embedder)) return candidates.map((c) => ({ text: c.entry.question, vector: c.vector }));
     // Token vectors are not stored (≈ 20 kB an entry); re-encoding the few candidates is cheaper.
-    const toks = await embedder.embedWithTokens(entries.map((e) => e.question));
-    return entries.map((e, i) => ({ text: e.question, vector: e.vector, tokens: toks[i]?.tokens, rows: toks[i]?.rows }));
+    const toks = await embedder.embedWithTokens(candidates.map((c) => c.entry.question));
+    return candidates.map((c, i) => ({ text: c.entry.question, vector: c.vector, tokens: toks[i]?.tokens, rows: toks[i]?.rows }));
   }
 
   /** Stores an answer; `vector` is the lookup's query embedding when there was one. */
@@ -320,6 +358,7 @@ export class SemanticCache {
       if (!e) return false;
       e.wrongScores.push(score);
       await this.opts.store.put(e);
+      this.known.get(key)?.wrongScores.push(score);
       return true;
     } catch (err) {
       if (!(err instanceof CacheStoreError)) throw err;

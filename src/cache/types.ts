@@ -26,6 +26,8 @@ export interface CacheEntry {
 export interface CacheStore {
   readonly kind: 'memory' | 'redis';
   get(key: string): Promise<CacheEntry | undefined>;
+  /** Several entries in one round trip (a lookup's ANN candidates), in the order of `keys`. */
+  getMany(keys: readonly string[]): Promise<(CacheEntry | undefined)[]>;
   put(entry: CacheEntry): Promise<void>;
   delete(keys: readonly string[]): Promise<number>;
   /** Every live entry (index rebuild at start-up and after the store comes back empty). */
