@@ -18,6 +18,7 @@ import { customResource, Resources, type ResourceType } from '../kube/resources.
 import { renderAgentProduct, type AgentObserved, type AgentRender, type ModelRoute, type SecretRef } from '../reconcilers/agentproduct.js';
 import { sameSpec, sharedPluginMerger, unusedPlugin, type SharedPluginEdit } from '../reconcilers/agentproduct-gateway.js';
 import { agentProductStatus } from '../reconcilers/agentproduct-status.js';
+import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
 import { errorMessage } from '../util/errors.js';
 import { DOCUMENT_REFRESH_MS, DOCUMENT_RETRY_MS, DocumentFetcher } from './agentproduct-documents.js';
@@ -73,6 +74,8 @@ export interface AgentProductControllerDeps {
   fetcher?: DocumentFetcher;
   /** Kubernetes Events on the product (tools published or changed, Ready and each new failure reason). */
   event?: EventSink;
+  /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
+  servedGatewayNamespace?: string | undefined;
 }
 
 export class AgentProductController {
@@ -129,6 +132,13 @@ export class AgentProductController {
     if (!parsed.success) {
       const invalid = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
       const status = agentProductStatus({ generation, previous, invalid });
+      this.recordEvents(current, previous, status);
+      await writeStatus(client, agentProductResource, current, status);
+      return;
+    }
+    const notServed = gatewayNamespaceNotServed(parsed.data.gateway.namespace, this.deps.servedGatewayNamespace, 'product');
+    if (notServed) {
+      const status = agentProductStatus({ generation, previous, notServed });
       this.recordEvents(current, previous, status);
       await writeStatus(client, agentProductResource, current, status);
       return;
@@ -330,7 +340,13 @@ export class AgentProductController {
   private async finalize(product: AgentProductObject, owner: OwnerRef): Promise<void> {
     if (!hasFinalizer(product)) return;
     const status = product.status;
-    const gateways = new Set([product.spec?.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, ...(status?.generatedObjects ?? []).map((o) => o.namespace)]);
+    const served = this.deps.servedGatewayNamespace;
+    const gateways = new Set(
+      [product.spec?.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, ...(status?.generatedObjects ?? []).map((o) => o.namespace)].filter(
+        // Nothing was written to a gateway namespace we do not serve (and our rights may not reach it).
+        (gw) => served === undefined || gw === served,
+      ),
+    );
     for (const gw of gateways) await this.leaveGateway(gw, status, owner);
     await removeFinalizer(this.deps.client, agentProductResource, product);
   }

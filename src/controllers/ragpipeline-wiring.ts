@@ -72,6 +72,7 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
     ...(locator ? { locator } : {}),
     event: (obj, type, reason, message) => void events.record(ragPipelineResource, obj, type, reason, message),
     mcpSwitch: new GatewayMcpSwitch(mgr.client, { enable: options.enableGatewayMcpServer }),
+    servedGatewayNamespace: mgr.gatewayNamespace,
   });
   const controller = new Controller<RagPipelineObject>({
     name: 'ragpipeline',

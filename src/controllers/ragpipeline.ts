@@ -11,6 +11,7 @@ import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerKeyFor, ownerOf, type OwnerRef } from '../kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/controller.js';
+import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { renderRagPipeline, runtimeReadiness, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
 import { CachesNotSyncedError, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
@@ -69,6 +70,8 @@ export interface RagPipelineControllerDeps {
   event?: EventSink;
   /** Reads (and, opted in, sets) `higress-config` mcpServer.enable for condition GatewayMcp. */
   mcpSwitch?: GatewayMcpSwitch;
+  /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
+  servedGatewayNamespace?: string | undefined;
 }
 
 export class RagPipelineController {
@@ -119,6 +122,8 @@ export class RagPipelineController {
       return;
     }
     const spec = parsed.data;
+    const notServed = gatewayNamespaceNotServed(spec.gateway.namespace, this.deps.servedGatewayNamespace, 'pipeline');
+    if (notServed) return writePipelineStatus(this.deps.client, this.deps.event, current, {}, [notServed]);
     const render = renderRagPipeline({ ...current, spec }, this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {});
     const heldBy = await this.mcpIngressHolder(render, owner, current.status);
     const conflict = heldBy

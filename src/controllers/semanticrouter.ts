@@ -13,6 +13,7 @@ import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerId, ownerKeyFor, ownerOf, type OwnerRef } from '../kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import { runtimeReadiness } from '../reconcilers/ragpipeline.js';
+import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { renderSemanticRouter, type RouterRender } from '../reconcilers/semanticrouter.js';
 import { consoleName as renderedProviderId } from '../reconcilers/semanticrouter-gateway.js';
 import { semanticRouterStatus, type RouterEvent } from '../reconcilers/semanticrouter-status.js';
@@ -55,6 +56,8 @@ export interface SemanticRouterControllerDeps {
   /** Image of a console plugin the operator creates because the console has not (as for ModelPool). */
   pluginImage?: PluginImageOptions | undefined;
   now?: () => number;
+  /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
+  servedGatewayNamespace?: string | undefined;
 }
 
 export class SemanticRouterController {
@@ -107,6 +110,8 @@ export class SemanticRouterController {
     }
     const spec = parsed.data;
     const gw = spec.gateway.namespace;
+    const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'router');
+    if (notServed) return this.write(current, current.status ?? {}, [notServed]);
     const pool = this.deps.pools.store.get(makeKey(namespace, spec.poolRef.name));
     const gatewayModelNames = new Set(
       this.deps.pools.store
