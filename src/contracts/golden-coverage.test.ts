@@ -55,7 +55,7 @@ const event = z.strictObject({ type: z.enum(['Normal', 'Warning']), reason: z.st
 /** The status schema a golden's status documents belong to, by file name. */
 function statusSchemaFor(file: string): [string, z.ZodObject] {
   const f = basename(file);
-  if (f.startsWith('agentproduct')) return ['AgentProduct status', agentProductStatusSchema as unknown as z.ZodObject];
+  if (f.startsWith('agentproduct')) return ['AgentProduct status', agentProductStatusSchema];
   if (f.startsWith('ragpipeline') || f.startsWith('status-ragpipeline')) return ['RagPipeline status', ragPipelineStatusSchema];
   if (f.startsWith('semanticrouter')) return ['SemanticRouter status', semanticRouterStatusSchema];
   return ['ModelPool status', modelPoolStatusSchema];
@@ -168,7 +168,7 @@ describe('every golden document parses through its contract', () => {
     let checked = 0;
     docs.forEach((d, i) => {
       const v = verdict(file, d);
-      if (!v) unclaimed.push(`document ${i}: ${String(d.kind ?? Object.keys(d).slice(0, 3).join(','))}`);
+      if (!v) unclaimed.push(`document ${i}: ${typeof d.kind === 'string' ? d.kind : Object.keys(d).slice(0, 3).join(',')}`);
       else if ('issues' in v) {
         checked++;
         issues.push(...v.issues.map((m) => `document ${i} (${v.contract}): ${m}`));
