@@ -3,10 +3,8 @@
 // list Ingresses, WasmPlugins, McpBridges or EnvoyFilters cluster-wide — and a pool still becomes Ready, so the
 // informers really list and watch only that namespace. An object of any kind naming another gateway namespace
 // says so (Ready=False GatewayNamespaceNotServed, src/reconcilers/gateway-namespace.ts) instead of staying pending.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { randomBytes } from 'node:crypto';
-import { provisionOperatorIdentity } from '../../hack/lib/control-plane-identity.js';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { agentProductResource } from '../../src/controllers/agentproduct.js';
 import { modelPoolResource, ragPipelineResource } from '../../src/controllers/resources.js';
@@ -14,52 +12,25 @@ import { semanticRouterResource } from '../../src/controllers/semanticrouter.js'
 import type { KubeObject } from '../../src/kube/object.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { reasonOf } from '../../src/kube/errors.js';
-import { Resources, customResource } from '../../src/kube/resources.js';
-import { startOperator, type Operator } from '../../src/operator.js';
+import { Resources } from '../../src/kube/resources.js';
 import { HIGRESS_NAMESPACE_ONLY, type RbacNames } from '../../src/rbac/render.js';
 import { createLogger } from '../../src/util/log.js';
-import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { uniqueNamespace, waitFor } from './support/kube.js';
+import { readyOf, scopedOperator, vllmPool } from './support/scoped-operator.js';
 
-const admin = KubeClient.fromKubeConfig(testKubeConfig());
-const clusterScoped: string[] = [];
-let operator: Operator | undefined;
+const { admin, identity, start } = scopedOperator('nsonly');
 let names: RbacNames;
 let kc: KubeConfig;
 
-afterAll(async () => {
-  await operator?.stop();
-  for (const name of clusterScoped) {
-    await admin.delete(customResource('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false), name);
-    await admin.delete(customResource('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false), name);
-  }
-});
-
-const readyOf = (p: ModelPoolObject | undefined) => p?.status?.conditions?.find((c) => c.type === 'Ready');
-const pool = (name: string, ns: string, gw: string) =>
-  ({
-    apiVersion: 'ai.higress.io/v1alpha1',
-    kind: 'ModelPool',
-    metadata: { name, namespace: ns },
-    spec: { gateway: { namespace: gw }, models: [{ name: 'm', provider: { type: 'vllm', endpoint: 'http://m.svc:8000/v1' } }] },
-  }) as ModelPoolObject;
-
 beforeAll(async () => {
-  names = {
-    name: `hao-nsonly-${randomBytes(3).toString('hex')}`,
-    namespace: await uniqueNamespace('nsonly-op'),
-    higressNamespace: await uniqueNamespace('nsonly-gw'),
-  };
-  clusterScoped.push(names.name);
-  kc = await provisionOperatorIdentity(testKubeConfig(), { names, placement: HIGRESS_NAMESPACE_ONLY });
-  operator = await startOperator({ kubeConfig: kc, gatewayNamespace: names.higressNamespace, resyncPeriodMs: 0, log: createLogger('operator', 'fatal') });
-  await operator.synced;
+  ({ names, kubeConfig: kc } = await identity({ placement: HIGRESS_NAMESPACE_ONLY }));
+  await start({ kubeConfig: kc, gatewayNamespace: names.higressNamespace, resyncPeriodMs: 0, log: createLogger('operator', 'fatal') });
 }, 60_000);
 
 describe('operator scoped to its Higress namespace', () => {
   it('reconciles a pool with namespaced rights only, and names a gateway namespace it does not serve', async () => {
     const ns = await uniqueNamespace('nsonly-pool');
     const gw = names.higressNamespace;
-    kc = await provisionOperatorIdentity(testKubeConfig(), { names, placement: HIGRESS_NAMESPACE_ONLY });
 
     // The identity really lacks cluster-wide reads of the gateway kinds, and has them in its namespace.
     const sa = KubeClient.fromKubeConfig(kc);
@@ -72,7 +43,7 @@ describe('operator scoped to its Higress namespace', () => {
       await expect(sa.list(kind, { namespace: gw })).resolves.toBeDefined();
     }
 
-    await admin.create(modelPoolResource, pool('served', ns, gw));
+    await admin.create(modelPoolResource, vllmPool('served', ns, gw));
     await waitFor(
       async () => {
         const p = await admin.get<ModelPoolObject>(modelPoolResource, 'served', ns);
@@ -84,7 +55,7 @@ describe('operator scoped to its Higress namespace', () => {
     expect((await admin.list(Resources.Ingress, { namespace: gw })).items.length).toBeGreaterThan(0);
 
     const elsewhere = await uniqueNamespace('nsonly-other-gw');
-    await admin.create(modelPoolResource, pool('elsewhere', ns, elsewhere));
+    await admin.create(modelPoolResource, vllmPool('elsewhere', ns, elsewhere));
     const c = await waitFor(
       async () => {
         const p = await admin.get<ModelPoolObject>(modelPoolResource, 'elsewhere', ns);
