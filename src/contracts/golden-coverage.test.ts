@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { goldenFiles } from '../../test/support/golden.js';
 import { basename, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
@@ -29,18 +30,6 @@ import {
 // with the reason it has none here. A document nobody claims fails the test, so a new golden needs a contract.
 
 const SRC = join(import.meta.dirname ?? process.cwd(), '..');
-
-function goldenFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (!e.isDirectory()) return [];
-    if (e.name === '__golden__')
-      return readdirSync(path)
-        .filter((f) => f.endsWith('.yaml'))
-        .map((f) => join(path, f));
-    return goldenFiles(path);
-  });
-}
 
 type Doc = Record<string, unknown>;
 type Verdict = { contract: string; issues: string[] } | { notOurs: string } | undefined;
