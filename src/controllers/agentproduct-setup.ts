@@ -77,6 +77,7 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
     documents,
     services,
     log: mgr.log,
+    servedGatewayNamespace: mgr.gatewayNamespace,
     event: (obj, type, reason, message) => void events.record(agentProductResource, obj, type, reason, message),
   });
   late.reconciler = r;

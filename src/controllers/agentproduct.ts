@@ -1,25 +1,27 @@
 import type { Logger } from 'pino';
-import { agentProductCrd, agentProductSpecSchema, type AgentProduct, type AgentProductSpec, type AgentProductStatus } from '../api/v1alpha1/agentproduct.js';
-import { AI_ROUTE_CONFIG_MAP_TYPE, aiRouteIngressName, parseAiRoute, type ProviderService } from '../higress/console/ai-route.js';
+import { agentProductCrd, agentProductSpecSchema, type AgentProduct, type AgentProductSpec } from '../api/v1alpha1/agentproduct.js';
+import { AI_ROUTE_CONFIG_MAP_TYPE, aiRouteIngressName, parseAiRoute } from '../higress/console/ai-route.js';
 import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
 import { API_GROUP, API_VERSION } from '../api/v1alpha1/group.js';
 import type { WasmPlugin } from '../higress/types.js';
-import { applyIfChanged, pruneOwned } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ReconcileResult } from '../kube/controller.js';
-import { READY, writeStatus } from '../kube/conditions.js';
-import { isAlreadyExists, isConflict, isNotFound, reasonOf } from '../kube/errors.js';
+import { writeStatus } from '../kube/conditions.js';
+import { isAlreadyExists } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
-import { makeKey, parseKey, type KubeObject, type ObjectKey } from '../kube/object.js';
+import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { ownerKeyFor, ownerLabels, ownerOf, type OwnerRef } from '../kube/owner.js';
 import type { ReferencedObjects } from '../kube/referenced-objects.js';
-import { customResource, Resources, type ResourceType } from '../kube/resources.js';
-import { renderAgentProduct, type AgentObserved, type AgentRender, type ModelRoute, type SecretRef } from '../reconcilers/agentproduct.js';
-import { sameSpec, sharedPluginMerger, unusedPlugin, type SharedPluginEdit } from '../reconcilers/agentproduct-gateway.js';
+import { customResource } from '../kube/resources.js';
+import { renderAgentProduct, type AgentObserved, type ModelRoute, type SecretRef } from '../reconcilers/agentproduct.js';
 import { agentProductStatus } from '../reconcilers/agentproduct-status.js';
+import { referencesOf, type ReferenceKind } from '../reconcilers/agentproduct-references.js';
+import { agentProductEvents, parseDestination, redact } from '../reconcilers/agentproduct-events.js';
+import { tolerateStaleCache } from '../kube/stale-cache.js';
+import { AgentGatewayWriter, previousRoutes } from './agentproduct-apply.js';
+import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
-import { errorMessage } from '../util/errors.js';
 import { DOCUMENT_REFRESH_MS, DOCUMENT_RETRY_MS, DocumentFetcher } from './agentproduct-documents.js';
 import type { EventSink } from './modelpool.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
@@ -38,22 +40,9 @@ export interface DataObject extends KubeObject {
   data?: Record<string, string>;
 }
 
-export type ReferenceKind = 'secrets' | 'configMaps' | 'services';
+export { parseDestination, redact } from '../reconcilers/agentproduct-events.js';
 
-/** Secrets, ConfigMaps (OpenAPI documents) and the Redis Service a product names, as `namespace/name` keys. Pure. */
-export function referencesOf(p: AgentProductObject): Record<ReferenceKind, ObjectKey[]> {
-  const ns = p.metadata.namespace ?? 'default';
-  const tools = p.spec?.tools ?? [];
-  const secrets = [
-    ...tools.flatMap((t) => (t.openapi?.credentials ?? []).map((c) => c.secretRef.name)),
-    ...(p.spec?.access?.consumers ?? []).map((c) => c.keySecretRef.name),
-    ...(p.spec?.access?.redis?.passwordSecretRef ? [p.spec.access.redis.passwordSecretRef.name] : []),
-  ];
-  const configMaps = tools.flatMap((t) => (t.openapi?.configMap ? [t.openapi.configMap.name] : []));
-  const redis = p.spec?.access?.redis?.service;
-  const services = redis ? [makeKey(redis.namespace ?? p.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, redis.name)] : [];
-  return { secrets: [...new Set(secrets)].map((n) => makeKey(ns, n)), configMaps: [...new Set(configMaps)].map((n) => makeKey(ns, n)), services };
-}
+export { referencesOf, type ReferenceKind } from '../reconcilers/agentproduct-references.js';
 
 export interface AgentProductControllerDeps {
   client: KubeClient;
@@ -73,13 +62,17 @@ export interface AgentProductControllerDeps {
   fetcher?: DocumentFetcher;
   /** Kubernetes Events on the product (tools published or changed, Ready and each new failure reason). */
   event?: EventSink;
+  /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
+  servedGatewayNamespace?: string | undefined;
 }
 
 export class AgentProductController {
   private readonly fetcher: DocumentFetcher;
+  private readonly gateway: AgentGatewayWriter;
 
   constructor(private readonly deps: AgentProductControllerDeps) {
     this.fetcher = deps.fetcher ?? new DocumentFetcher();
+    this.gateway = new AgentGatewayWriter(deps);
   }
 
   static readonly ownerKey = ownerKeyFor(KIND);
@@ -102,17 +95,9 @@ export class AgentProductController {
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
-    try {
-      return await this.reconcileProduct(key);
-    } catch (err) {
-      // AlreadyExists: another product on the gateway created a shared console plugin first (its watch event
-      // brings us back to merge into it).
-      if (isNotFound(err) || isConflict(err) || isAlreadyExists(err)) {
-        this.deps.log.debug({ key, reason: reasonOf(err) }, 'stale cache; waiting for the next event');
-        return;
-      }
-      throw err;
-    }
+    // AlreadyExists: another product on the gateway created a shared console plugin first (its watch event
+    // brings us back to merge into it).
+    return tolerateStaleCache(this.deps.log, key, () => this.reconcileProduct(key), isAlreadyExists);
   }
 
   private async reconcileProduct(key: string): Promise<ReconcileResult | void> {
@@ -129,7 +114,14 @@ export class AgentProductController {
     if (!parsed.success) {
       const invalid = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
       const status = agentProductStatus({ generation, previous, invalid });
-      this.recordEvents(current, previous, status);
+      for (const e of agentProductEvents(previous, status)) this.deps.event?.(current, e.type, e.reason, e.message);
+      await writeStatus(client, agentProductResource, current, status);
+      return;
+    }
+    const notServed = gatewayNamespaceNotServed(parsed.data.gateway.namespace, this.deps.servedGatewayNamespace, 'product');
+    if (notServed) {
+      const status = agentProductStatus({ generation, previous, notServed });
+      for (const e of agentProductEvents(previous, status)) this.deps.event?.(current, e.type, e.reason, e.message);
       await writeStatus(client, agentProductResource, current, status);
       return;
     }
@@ -173,47 +165,16 @@ export class AgentProductController {
         previous: { consumers: previous?.consumers ?? [], routes: previousRoutes(previous) },
       },
     );
-    const failed = await this.applyRender(render, owner, previous);
+    const failed = await this.gateway.apply(render, owner, previous);
     // An API server's rejection can quote the object it rejected, and our objects carry keys and tokens.
     const applyError = failed && { reason: failed.reason, message: redact(failed.message, secretValues) };
     const status = agentProductStatus({ generation, previous, render, ...(applyError ? { applyError } : {}) });
-    this.recordEvents(current, previous, status);
+    for (const e of agentProductEvents(previous, status)) this.deps.event?.(current, e.type, e.reason, e.message);
     await writeStatus(client, agentProductResource, current, status);
     // A URL document can change without any event: read it again after the refresh period.
     const urls = spec.tools.filter((t) => t.openapi?.url);
     if (!urls.length) return undefined;
     return { requeueAfterMs: urls.some((t) => 'error' in (docs[t.name] ?? {})) ? DOCUMENT_RETRY_MS : DOCUMENT_REFRESH_MS };
-  }
-
-  /**
-   * Events, as the other controllers emit them (deduplicated by the recorder): the first toolset, each toolset
-   * revision change with the tools added and removed, Ready turning True, and each new failure reason. They
-   * carry tool names, revisions and condition messages — never a Secret value (status never holds one).
-   */
-  private recordEvents(product: AgentProductObject, previous: AgentProductStatus | undefined, next: AgentProductStatus): void {
-    const event = this.deps.event;
-    if (!event) return;
-    const before = previous?.conditions?.find((c) => c.type === READY);
-    const after = next.conditions?.find((c) => c.type === READY);
-    if (next.toolsetRevision && next.toolsetRevision !== previous?.toolsetRevision) {
-      const servers = next.mcpServers?.length ?? 0;
-      if (!previous?.toolsetRevision) {
-        event(product, 'Normal', 'ToolsCreated', `${next.toolCount ?? 0} tools on ${servers} MCP servers (toolset ${next.toolsetRevision})`);
-      } else {
-        const was = new Set(previous.tools ?? []);
-        const now = new Set(next.tools ?? []);
-        const added = [...now].filter((t) => !was.has(t));
-        const removed = [...was].filter((t) => !now.has(t));
-        const list = (xs: string[]) => (xs.length > 10 ? `${xs.slice(0, 10).join(', ')} and ${xs.length - 10} more` : xs.join(', '));
-        const delta =
-          [added.length ? `added ${list(added)}` : '', removed.length ? `removed ${list(removed)}` : ''].filter(Boolean).join('; ') ||
-          'tool definitions changed';
-        event(product, 'Normal', 'ToolsUpdated', `toolset ${previous.toolsetRevision} → ${next.toolsetRevision}: ${delta}`);
-      }
-    }
-    if (!after || (before?.status === after.status && before.reason === after.reason)) return;
-    if (after.status === 'True') event(product, 'Normal', 'Ready', after.message);
-    else event(product, 'Warning', after.reason, after.message);
   }
 
   /** The runtime Service of a RagPipeline in the product's namespace (ragpipeline.ts names it), if the pipeline exists. */
@@ -269,106 +230,18 @@ export class AgentProductController {
       .map((a) => makeKey(a.metadata.namespace, a.metadata.name));
   }
 
-  /** Apply owned objects, prune stale ones, merge shared rules; the first failure becomes the Applied reason. */
-  private async applyRender(
-    render: AgentRender,
-    owner: OwnerRef,
-    previous: AgentProductStatus | undefined,
-  ): Promise<{ reason: string; message: string } | undefined> {
-    const { client } = this.deps;
-    const gw = render.gatewayNamespace;
-    let error: { reason: string; message: string } | undefined;
-    const attempt = async (what: string, fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-      } catch (err) {
-        // A stale cache (someone wrote or created the shared plugin after we read it): the watch event brings us back.
-        if (isConflict(err) || isAlreadyExists(err)) throw err;
-        error ??= { reason: `${what}${reasonOf(err)}`, message: `${what}: ${errorMessage(err)}` };
-      }
-    };
-    const kinds: [ResourceType, KubeObject[], Informer<KubeObject> | undefined][] = [
-      [Resources.Ingress, render.ingresses, this.deps.ingresses],
-      [Resources.ConfigMap, render.configMaps, this.deps.configMaps],
-      [Resources.WasmPlugin, render.owned, undefined],
-    ];
-    for (const [rt, objs, cache] of kinds) {
-      for (const o of objs) {
-        const observed = cache?.store.get(makeKey(o.metadata.namespace, o.metadata.name ?? ''));
-        await attempt(rt.kind, () => applyIfChanged(client, rt, o, cache ? { observed, trustObservedAbsence: true } : {}));
-      }
-      await attempt(rt.kind, () => pruneOwned(client, rt, gw, owner, new Set(objs.map((o) => o.metadata.name ?? ''))));
-    }
-    // A console plugin we have nothing for is not created (an open product needs no ai-agent instance).
-    for (const edit of render.shared) await attempt('WasmPlugin', () => this.mergeShared(gw, edit, edit.rules.length > 0 || edit.consumers !== undefined));
-    const left = new Set((previous?.generatedObjects ?? []).map((o) => o.namespace).filter((n) => n !== gw));
-    for (const ns of left) await attempt('Gateway', () => this.leaveGateway(ns, previous, owner));
-    return error;
-  }
-
-  /** Read-merge-write of one console WasmPlugin; only our routes' rules and our consumers change. */
-  private async mergeShared(gw: string, edit: SharedPluginEdit, create: boolean, leaving = false): Promise<void> {
-    const { client } = this.deps;
-    const existing =
-      this.deps.wasmPlugins.store.get(makeKey(gw, edit.name)) ?? (await client.get<WasmPlugin & KubeObject>(Resources.WasmPlugin, edit.name, gw));
-    if (!existing && !create) return;
-    const merged = sharedPluginMerger.merge(existing, edit);
-    // Only when leaving a gateway (deletion, or spec.gateway moved): a live product whose edit is empty for now
-    // (its agent not routed yet) comes back to the plugin on its next pass.
-    if (existing && leaving && unusedPlugin(merged)) {
-      // Only at the version we read: a console write in between wins and the next pass looks again.
-      const resourceVersion = existing.metadata.resourceVersion;
-      await client.delete(Resources.WasmPlugin, edit.name, gw, resourceVersion ? { preconditions: { resourceVersion } } : {});
-      return;
-    }
-    if (sameSpec(existing, merged)) return;
-    if (existing) await client.update(Resources.WasmPlugin, merged);
-    else await client.create(Resources.WasmPlugin, merged);
-  }
-
   /** Remove our rules, consumers and objects from every gateway the last status names, then the finalizer. */
   private async finalize(product: AgentProductObject, owner: OwnerRef): Promise<void> {
     if (!hasFinalizer(product)) return;
     const status = product.status;
-    const gateways = new Set([product.spec?.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, ...(status?.generatedObjects ?? []).map((o) => o.namespace)]);
-    for (const gw of gateways) await this.leaveGateway(gw, status, owner);
+    const served = this.deps.servedGatewayNamespace;
+    const gateways = new Set(
+      [product.spec?.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE, ...(status?.generatedObjects ?? []).map((o) => o.namespace)].filter(
+        // Nothing was written to a gateway namespace we do not serve (and our rights may not reach it).
+        (gw) => served === undefined || gw === served,
+      ),
+    );
+    for (const gw of gateways) await this.gateway.leaveGateway(gw, status, owner);
     await removeFinalizer(this.deps.client, agentProductResource, product);
   }
-
-  /** Take everything this product put on gateway `gw` off it (deletion, or spec.gateway.namespace moved). */
-  private async leaveGateway(gw: string, status: AgentProductStatus | undefined, owner: OwnerRef): Promise<void> {
-    const routes = previousRoutes(status);
-    const names = new Set((status?.generatedObjects ?? []).filter((o) => o.kind === 'WasmPlugin' && o.namespace === gw).map((o) => o.name));
-    for (const plugin of names) {
-      const existing = this.deps.wasmPlugins.store.get(makeKey(gw, plugin));
-      if (!existing) continue;
-      const keyAuth = plugin === 'key-auth.internal' ? { consumers: [], ownedConsumers: status?.consumers ?? [] } : {};
-      await this.mergeShared(gw, { name: plugin, rules: [], ownedRoutes: routes, template: existing, ...keyAuth }, false, true);
-    }
-    for (const rt of [Resources.Ingress, Resources.ConfigMap, Resources.WasmPlugin]) await pruneOwned(this.deps.client, rt, gw, owner, new Set());
-  }
-}
-
-/** Services of a `higress.io/destination` annotation, in order: `host:port`, or `W% host:port` per line. Pure. */
-export function parseDestination(value: string): ProviderService[] {
-  return value
-    .split('\n')
-    .map((line) => line.trim().replace(/^\d+%\s+/, ''))
-    .filter(Boolean)
-    .map((hp) => {
-      const at = hp.lastIndexOf(':');
-      return at > 0 ? { name: hp.slice(0, at), port: Number(hp.slice(at + 1)) } : { name: hp, port: 80 };
-    });
-}
-
-/** `message` with every Secret value replaced by `***`. Pure. */
-export function redact(message: string, secrets: ReadonlySet<string>): string {
-  let out = message;
-  for (const v of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
-  return out;
-}
-
-/** The route (Ingress) names a previous status recorded: their rules in shared plugins are ours. */
-function previousRoutes(status: AgentProductStatus | undefined): string[] {
-  return (status?.generatedObjects ?? []).filter((o) => o.kind === 'Ingress').map((o) => o.name);
 }

@@ -12,6 +12,7 @@ import { jsonEqual, makeKey, parseKey, type KubeObject } from '../kube/object.js
 import { ownerId, type OwnerRef } from '../kube/owner.js';
 import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reconcilers/modelpool-status.js';
 import type { PoolRender } from '../reconcilers/modelpool.js';
+import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { syncGateway } from './modelpool-gateway.js';
 import { derivedNames, PoolObjects, type ApplyOutcome, type ConfigMapObject } from './modelpool-objects.js';
 import {
@@ -130,13 +131,8 @@ export class ModelPoolController {
       return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
     }
 
-    const served = this.deps.servedGatewayNamespace;
-    if (served !== undefined && gw !== served) {
-      // Our caches see nothing there, so readiness could never be observed: say so instead of staying Pending.
-      const message = `spec.gateway.namespace ${gw}: this operator serves only gateway namespace ${served} (HIGRESS_NAMESPACE with --higress-namespace-only); nothing was written for this pool`;
-      const ready = { type: READY, status: 'False' as const, reason: 'GatewayNamespaceNotServed', message };
-      return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
-    }
+    const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool');
+    if (notServed) return this.writeStatus(current, { ...pickStatus(current.status), ready: notServed, set: [], remove: [] });
 
     // A referenced Secret whose cache has not listed yet would read as missing; its sync requeues the pool.
     if (!this.referencedSecretsSynced(current)) return;

@@ -1,24 +1,13 @@
-import { Controller, secondaryWatch } from '../kube/controller.js';
+import type { Controller } from '../kube/controller.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
-import { managedSelector } from '../kube/owner.js';
-import { Resources } from '../kube/resources.js';
-import type { ModelPoolObject } from './modelpool.js';
-import {
-  type IngressObject,
-  Deployments,
-  PersistentVolumeClaims,
-  RagPipelineController,
-  ragOwnedSelector,
-  type RagPipelineObject,
-  type RuntimeLocator,
-  type WorkloadObject,
-} from './ragpipeline.js';
+import { RagPipelineController, ragOwnedSelector, type RagPipelineObject, type RuntimeLocator } from './ragpipeline.js';
 import { LocalProcessLocator } from './ragpipeline-local.js';
 import { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { HttpRuntimeProbe, type RuntimeProbe } from './ragpipeline-runtime.js';
-import { modelPoolResource, ragPipelineResource } from './resources.js';
+import { ragPipelineResource } from './resources.js';
+import { addWorkloadController, workloadCaches } from './workload-wiring.js';
 
 export interface RagOperatorOptions {
   /** Runtime image when a pipeline names none. */
@@ -47,49 +36,31 @@ export interface RagWiring {
  */
 export function setupRagPipelineController(mgr: Manager, options: RagOperatorOptions = {}): RagWiring {
   const pipelines = mgr.informer<RagPipelineObject>(ragPipelineResource);
-  const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
-  const ingresses = mgr.gatewayInformer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
-  const owned = (resource: typeof Deployments) => mgr.informer<WorkloadObject>(resource, { labelSelector: ragOwnedSelector, optional: true });
-  const deployments = owned(Deployments);
-  const configMaps = owned(Resources.ConfigMap);
-  const services = owned(Resources.Service);
-  const pvcs = owned(PersistentVolumeClaims);
+  const caches = workloadCaches(mgr, ragOwnedSelector);
   const locator = options.locator ?? (process.env.RAG_LOCAL_PROCESS === '1' ? new LocalProcessLocator({ client: mgr.client, log: mgr.log }) : undefined);
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const probe = options.probe === false ? undefined : (options.probe ?? new HttpRuntimeProbe());
   const reconciler = new RagPipelineController({
     client: mgr.client,
     pipelines,
-    deployments,
-    configMaps,
-    services,
-    pvcs,
-    ingresses,
-    pools,
+    ...caches,
     log: mgr.log,
     ...(options.defaultImage ? { defaultImage: options.defaultImage } : {}),
     ...(probe ? { probe } : {}),
     ...(locator ? { locator } : {}),
     event: (obj, type, reason, message) => void events.record(ragPipelineResource, obj, type, reason, message),
     mcpSwitch: new GatewayMcpSwitch(mgr.client, { enable: options.enableGatewayMcpServer }),
+    servedGatewayNamespace: mgr.gatewayNamespace,
   });
-  const controller = new Controller<RagPipelineObject>({
+  const controller = addWorkloadController(mgr, {
     name: 'ragpipeline',
     primary: pipelines,
-    secondaries: [
-      ...[deployments, configMaps, services, pvcs].map((i) => secondaryWatch(i, RagPipelineController.ownerKey)),
-      secondaryWatch(ingresses, RagPipelineController.ownerKey),
-      secondaryWatch(pools, (p) => reconciler.pipelinesUsingPool(p)),
-    ],
+    caches,
+    ownerKey: RagPipelineController.ownerKey,
+    byPool: (p) => reconciler.pipelinesUsingPool(p),
     reconcile: (key) => reconciler.reconcile(key),
-    concurrency: options.concurrency ?? 4,
-    backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
-    logger: mgr.log,
-  });
-  mgr.add({
-    start: () => controller.start(),
-    stop: async () => {
-      await controller.stop();
+    concurrency: options.concurrency,
+    stopped: async () => {
       await locator?.stopAll?.();
     },
   });

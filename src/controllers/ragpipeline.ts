@@ -3,15 +3,18 @@ import { ragPipelineSpecSchema, type RagPipeline, type RagPipelineStatus } from 
 import type { Ingress } from '../higress/types.js';
 import { applyIfChanged, pruneOwned } from '../kube/apply.js';
 import type { KubeClient } from '../kube/client.js';
-import { READY, type ConditionInput } from '../kube/conditions.js';
-import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
+import { READY } from '../kube/conditions.js';
+import { reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerKeyFor, ownerOf, type OwnerRef } from '../kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/controller.js';
-import { renderRagPipeline, runtimeReadiness, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
+import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
+import { renderRagPipeline, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
+import { ragPipelineStatus, ragRuntimeReadiness } from '../reconcilers/ragpipeline-status.js';
+import { tolerateStaleCache } from '../kube/stale-cache.js';
 import { CachesNotSyncedError, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
 import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
@@ -27,8 +30,7 @@ import { errorMessage } from '../util/errors.js';
  */
 
 const KIND = 'RagPipeline';
-export const PROGRESSING = 'Progressing';
-export const EXPOSED = 'Exposed';
+export { EXPOSED, PROGRESSING } from '../reconcilers/ragpipeline-status.js';
 /** Stats are polled this often while a runtime is available. */
 const STATS_PERIOD_MS = 30_000;
 
@@ -69,22 +71,15 @@ export interface RagPipelineControllerDeps {
   event?: EventSink;
   /** Reads (and, opted in, sets) `higress-config` mcpServer.enable for condition GatewayMcp. */
   mcpSwitch?: GatewayMcpSwitch;
+  /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
+  servedGatewayNamespace?: string | undefined;
 }
 
 export class RagPipelineController {
   constructor(private readonly deps: RagPipelineControllerDeps) {}
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
-    try {
-      return await this.reconcilePipeline(key);
-    } catch (err) {
-      // Our cached copy is stale; the watch event carrying the newer state requeues the key.
-      if (isNotFound(err) || isConflict(err)) {
-        this.deps.log.debug({ key, reason: reasonOf(err) }, 'stale cache; waiting for the next event');
-        return;
-      }
-      throw err;
-    }
+  reconcile(key: string): Promise<ReconcileResult | void> {
+    return tolerateStaleCache(this.deps.log, key, () => this.reconcilePipeline(key));
   }
 
   /** The pipeline a generated object belongs to. */
@@ -119,90 +114,39 @@ export class RagPipelineController {
       return;
     }
     const spec = parsed.data;
+    const notServed = gatewayNamespaceNotServed(spec.gateway.namespace, this.deps.servedGatewayNamespace, 'pipeline');
+    if (notServed) return writePipelineStatus(this.deps.client, this.deps.event, current, {}, [notServed]);
     const render = renderRagPipeline({ ...current, spec }, this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {});
     const heldBy = await this.mcpIngressHolder(render, owner, current.status);
-    const conflict = heldBy
-      ? { reason: 'NameConflict', message: `Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name} belongs to ${heldBy}; not overwritten` }
-      : undefined;
-    const applyError = (await this.applyAll(render, owner, heldBy !== undefined)) ?? conflict;
+    const applyError = await this.applyAll(render, owner, heldBy !== undefined);
 
     const deployment = this.deps.deployments.store.get(makeKey(namespace, render.deployment.metadata.name));
-    const exposed = this.deps.ingresses.store.get(makeKey(render.gatewayNamespace, render.ingress.metadata.name));
     const locator = this.deps.locator;
     const localEndpoint = locator ? await locator.endpointFor(current, render) : undefined;
     const endpoint = localEndpoint ?? render.endpoint;
-
-    let readiness = runtimeReadiness(spec.replicas, deploymentView(deployment));
-    if (locator?.replacesDeployment) {
-      const message = localEndpoint ? `runtime runs as a local process at ${localEndpoint}` : 'local runtime process is not running';
-      const reason = localEndpoint ? 'LocalProcess' : 'LocalProcessNotRunning';
-      readiness = {
-        ready: { type: READY, status: localEndpoint ? 'True' : 'False', reason, message },
-        progressing: { type: PROGRESSING, status: 'False', reason, message },
-        replicas: localEndpoint ? '1/1' : '0/1',
-      };
-    }
-    let ready: ConditionInput = readiness.ready;
-    const refError = modelRefError(this.deps.pools, namespace, spec);
-    if (refError) ready = { type: READY, status: 'False', ...refError };
-    if (applyError) ready = { type: READY, status: 'False', ...applyError };
-
-    const stats: Partial<RagPipelineStatus> = {};
-    let result: ReconcileResult | void = undefined;
-    if (readiness.ready.status === 'True' && this.deps.probe) {
-      const info = await this.deps.probe.probe(endpoint);
-      if (info) {
-        stats.discoveredTools = info.tools;
-        const documents = info.documents ?? locator?.documentsIndexed?.(owner);
-        if (documents !== undefined) stats.documentsIndexed = documents;
-        if (info.chunks !== undefined) {
-          stats.chunksIndexed = info.chunks;
-          // The runtime knows when it indexed; older runtimes do not say, so a change of count stands in.
-          if (info.lastIndexedTime) stats.lastIndexedTime = info.lastIndexedTime;
-          else if (info.chunks !== current.status?.chunksIndexed) stats.lastIndexedTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-        }
-        if (info.lastEval) stats.lastEval = info.lastEval;
-      } else if (ready.status === 'True') {
-        ready = { type: READY, status: 'False', reason: 'RuntimeUnreachable', message: `MCP endpoint ${endpoint} did not answer tools/list` };
-      }
-      result = { requeueAfterMs: STATS_PERIOD_MS };
-    }
-
-    const exposedCondition: ConditionInput = heldBy
-      ? { type: EXPOSED, status: 'False', reason: 'NameConflict', message: conflict!.message }
-      : exposed
-        ? {
-            type: EXPOSED,
-            status: 'True',
-            reason: 'IngressPresent',
-            message: `MCP endpoint served on the gateway at ${render.gatewayPath} (Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name})`,
-          }
-        : {
-            type: EXPOSED,
-            status: 'False',
-            reason: 'IngressPending',
-            message: `waiting for Ingress ${render.gatewayNamespace}/${render.ingress.metadata.name}`,
-          };
-    await writePipelineStatus(
-      this.deps.client,
-      this.deps.event,
-      current,
-      {
-        replicas: readiness.replicas,
-        endpoint,
-        gatewayPath: render.gatewayPath,
-        // A held name is listed with its error, and so never read back as ours (mcpIngressHolder).
-        generatedObjects: heldBy
-          ? render.generatedObjects.map((g) =>
-              g.kind === 'Ingress' && g.name === render.ingress.metadata.name ? { ...g, error: `name held by ${heldBy}; not overwritten` } : g,
-            )
-          : render.generatedObjects,
-        ...stats,
-      },
-      [ready, readiness.progressing, exposedCondition, ...(this.deps.mcpSwitch ? [await this.deps.mcpSwitch.condition(render.gatewayNamespace)] : [])],
-    );
+    const readiness = ragRuntimeReadiness(spec.replicas, deploymentView(deployment), locator?.replacesDeployment ? { endpoint: localEndpoint } : undefined);
+    // Tools and index stats are read from the runtime once it is available (best effort).
+    const probed =
+      readiness.ready.status === 'True' && this.deps.probe
+        ? { stats: await this.deps.probe.probe(endpoint), documentsFallback: locator?.documentsIndexed?.(owner) }
+        : undefined;
+    const { parts, conditions } = ragPipelineStatus({
+      render,
+      readiness,
+      endpoint,
+      refError: modelRefError(this.deps.pools, namespace, spec),
+      applyError,
+      heldBy,
+      exposed: this.deps.ingresses.store.get(makeKey(render.gatewayNamespace, render.ingress.metadata.name)) !== undefined,
+      ...(probed ? { probe: probed } : {}),
+      previousChunks: current.status?.chunksIndexed,
+      now: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      gatewayMcp: this.deps.mcpSwitch ? await this.deps.mcpSwitch.condition(render.gatewayNamespace) : undefined,
+    });
+    await writePipelineStatus(this.deps.client, this.deps.event, current, parts, conditions);
+    const ready = conditions[0]!;
     this.deps.log.debug({ pipeline: key, ready: ready.status, reason: ready.reason }, 'reconciled RagPipeline');
-    return result;
+    return probed ? { requeueAfterMs: STATS_PERIOD_MS } : undefined;
   }
 
   /**

@@ -67,6 +67,7 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
     reader: options.reader ?? new HttpRouterStatusReader(),
     event: (obj, e) => void events.record(semanticRouterResource, obj, e.type, e.reason, e.message),
     log: mgr.log,
+    servedGatewayNamespace: mgr.gatewayNamespace,
     ...(options.defaultImage ? { defaultImage: options.defaultImage } : {}),
     ...(options.pluginImage ? { pluginImage: options.pluginImage } : {}),
     ...(locator ? { locator } : {}),

@@ -11,6 +11,7 @@ import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerId, ownerKeyFor, type OwnerRef } from '../kube/owner.js';
 import { customResource } from '../kube/resources.js';
 import { renderSemanticRouter } from '../reconcilers/semanticrouter.js';
+import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { semanticRouterStatus, type RouterEvent } from '../reconcilers/semanticrouter-status.js';
 import { CachesNotSyncedError, gatewayNamespaceOf, type ModelPoolObject } from './modelpool.js';
 import type { ConfigMapObject } from './modelpool-objects.js';
@@ -52,6 +53,8 @@ export interface SemanticRouterControllerDeps {
   /** Image of a console plugin the operator creates because the console has not (as for ModelPool). */
   pluginImage?: PluginImageOptions | undefined;
   now?: () => number;
+  /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
+  servedGatewayNamespace?: string | undefined;
 }
 
 export class SemanticRouterController {
@@ -97,6 +100,8 @@ export class SemanticRouterController {
     }
     const spec = parsed.data;
     const gw = spec.gateway.namespace;
+    const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'router');
+    if (notServed) return this.write(current, current.status ?? {}, [notServed]);
     const pool = this.deps.pools.store.get(makeKey(namespace, spec.poolRef.name));
     const gatewayModelNames = new Set(
       this.deps.pools.store

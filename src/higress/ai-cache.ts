@@ -1,7 +1,8 @@
 import type { CacheSpec } from '../api/v1alpha1/cache.js';
 import { buildWasmPlugin } from './wasmplugin.js';
 import type { PluginImageOptions } from './plugins.js';
-import type { MatchRule, WasmPlugin } from './types.js';
+import type { MatchRule, RuleOf, WasmPlugin } from './types.js';
+import type { AiCacheConfig } from '../contracts/higress/index.js';
 
 // The Higress `ai-cache` plugin rule for a ModelPool's routes. Every key below is read by
 // alibaba/higress plugins/wasm-go/extensions/ai-cache (commit 4e0d691):
@@ -16,7 +17,7 @@ import type { MatchRule, WasmPlugin } from './types.js';
 export type SecretLookup = (ref: { name: string; key: string }) => string | undefined;
 
 export type AiCacheOutcome =
-  | { ok: true; rule: MatchRule; semantic: boolean }
+  | { ok: true; rule: RuleOf<AiCacheConfig>; semantic: boolean }
   | { ok: false; reason: 'CacheRedisMissing' | 'CacheVectorStoreMissing' | 'CacheEmbeddingMissing' | 'CacheSecretMissing'; message: string };
 
 /** Secret names `spec.cache` references (the controller watches and reads them). */
@@ -58,7 +59,7 @@ export function renderAiCacheRule(cache: CacheSpec, ingresses: readonly string[]
   for (const r of [password, vectorKey, embeddingKey]) if (!r.ok) return { ok: false, reason: 'CacheSecretMissing', message: r.message };
 
   const redis = cache.redis;
-  const config: Record<string, unknown> = {
+  const config: AiCacheConfig = {
     cache: {
       type: 'redis',
       serviceName: redis.service,

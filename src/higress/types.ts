@@ -1,3 +1,5 @@
+import type { HigressIngress, McpBridgeRegistryContract, WasmMatchRule, WasmPluginObject } from '../contracts/higress/index.js';
+
 /**
  * Plain-JSON shapes of the Higress objects the operator writes (only the fields it sets).
  * Field names follow reference §2 (CRDs at Higress v2.2.1).
@@ -10,61 +12,31 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
 }
 
-export type WasmPhase = 'UNSPECIFIED_PHASE' | 'AUTHN' | 'AUTHZ' | 'STATS';
+export type WasmPhase = WasmPluginObject['spec']['phase'];
 
-/** One `matchRules[]` entry; at least one of ingress/domain/service must be non-empty. */
-export interface MatchRule {
-  ingress?: string[];
-  domain?: string[];
-  service?: string[];
-  configDisable: boolean;
-  config: Record<string, unknown>;
-}
+/**
+ * One `matchRules[]` entry, as the contract types it (src/contracts/higress/wasm-plugin.ts): at least one of
+ * ingress/domain/service. `config` stays required here because every rule we build carries one.
+ */
+export type MatchRule = WasmMatchRule & { config: Record<string, unknown>; configDisable: boolean };
 
-export interface WasmPlugin {
-  apiVersion: 'extensions.higress.io/v1alpha1';
-  kind: 'WasmPlugin';
+/** A rule whose config is one plugin's contract type (src/contracts/higress/<plugin>.ts): what rule builders return. */
+export type RuleOf<Config> = Omit<MatchRule, 'config'> & { config: Config };
+
+/** A WasmPlugin as the contract types it: a field the contract does not know is a type error. */
+export type WasmPlugin = Omit<WasmPluginObject, 'metadata' | 'spec'> & {
   metadata: ObjectMeta;
-  spec: {
-    url: string;
-    phase: WasmPhase;
-    priority: number;
-    failStrategy: 'FAIL_OPEN' | 'FAIL_CLOSE';
-    imagePullPolicy?: 'UNSPECIFIED_POLICY' | 'IfNotPresent' | 'Always';
-    defaultConfigDisable: boolean;
-    defaultConfig?: Record<string, unknown>;
-    matchRules: MatchRule[];
-  };
-}
+  spec: Omit<WasmPluginObject['spec'], 'matchRules'> & { matchRules: MatchRule[] };
+};
 
-/** One `McpBridge.spec.registries[]` entry of type dns or static. */
-export interface McpBridgeRegistry {
-  name: string;
-  type: 'dns' | 'static';
-  domain: string;
-  port: number;
-  protocol: 'http' | 'https';
-  sni?: string;
-}
+/** One `McpBridge.spec.registries[]` entry (the contract's, src/contracts/higress/mcp-bridge.ts). */
+export type McpBridgeRegistry = McpBridgeRegistryContract;
 
-export interface Ingress {
-  apiVersion: 'networking.k8s.io/v1';
-  kind: 'Ingress';
-  metadata: ObjectMeta;
-  spec: {
-    ingressClassName: string;
-    rules: {
-      host?: string;
-      http: {
-        paths: {
-          path: string;
-          pathType: 'Prefix' | 'Exact' | 'ImplementationSpecific';
-          backend: { resource: { apiGroup: 'networking.higress.io'; kind: 'McpBridge'; name: 'default' } };
-        }[];
-      };
-    }[];
-  };
-}
+/**
+ * The Ingress shape we emit for Higress (the contract's, src/contracts/higress/ingress.ts). Metadata is our
+ * ObjectMeta: the contract's required `higress.io/destination` is a value rule, checked when goldens parse.
+ */
+export type Ingress = Omit<HigressIngress, 'metadata'> & { metadata: ObjectMeta };
 
 /** Reference to any generated object (what a pool's status lists). */
 export interface ObjectRef {

@@ -13,5 +13,6 @@ export * from './object.js';
 export * from './owner.js';
 export * from './resources.js';
 export * from './shutdown.js';
+export * from './stale-cache.js';
 export * from './store.js';
 export * from './workqueue.js';

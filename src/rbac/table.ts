@@ -72,6 +72,23 @@ function ownKind(controller: string, resource: ResourceType, opts: { ownerRefere
   return rows;
 }
 
+/** A gateway kind a controller watches and writes: read where the informers watch, written only in the Higress namespace. */
+function gatewayReadWrite(controller: string, resource: ResourceType, why: { read: string; write: string }): Grant[] {
+  return [
+    { controller, resource, verbs: READ, scope: 'gateway', why: why.read },
+    { controller, resource, verbs: WRITE, scope: 'higress', why: why.write },
+  ];
+}
+
+/** An object a controller generates next to its own object (its workload), read and written in any namespace. */
+const workload = (controller: string, resource: ResourceType, why: string): Grant => ({
+  controller,
+  resource,
+  verbs: [...READ, ...WRITE],
+  scope: 'cluster',
+  why,
+});
+
 /** Kinds other engineers are adding; their rows stay unrendered until the CRD is on main. */
 const pendingKind = (kind: string, plural: string): ResourceType => ({ ...ragPipelineResource, kind, plural });
 const SemanticRouter = customResource('ai.higress.io', 'v1alpha1', 'SemanticRouter', 'semanticrouters');
@@ -89,16 +106,14 @@ export const RBAC_TABLE: readonly Grant[] = [
     why: 'provider API keys referenced by credentials.secretRef (read-only)',
   },
   // Gateway objects: read where the informers watch (scope `gateway`), written only in the Higress namespace.
-  { controller: 'modelpool', resource: Resources.Ingress, verbs: READ, scope: 'gateway', why: 'informer over our labelled Ingresses' },
-  { controller: 'modelpool', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'one x-higress-llm-model route per model (+ fallback routes)' },
-  {
-    controller: 'modelpool',
-    resource: Resources.WasmPlugin,
-    verbs: READ,
-    scope: 'gateway',
-    why: 'informer over the console plugins we hold entries in (ai-proxy.internal, model-router.internal, …)',
-  },
-  { controller: 'modelpool', resource: Resources.WasmPlugin, verbs: WRITE, scope: 'higress', why: 'our providers and rules in the console WasmPlugins' },
+  ...gatewayReadWrite('modelpool', Resources.Ingress, {
+    read: 'informer over our labelled Ingresses',
+    write: 'one x-higress-llm-model route per model (+ fallback routes)',
+  }),
+  ...gatewayReadWrite('modelpool', Resources.WasmPlugin, {
+    read: 'informer over the console plugins we hold entries in (ai-proxy.internal, model-router.internal, …)',
+    write: 'our providers and rules in the console WasmPlugins',
+  }),
   {
     controller: 'modelpool',
     resource: Resources.McpBridge,
@@ -114,8 +129,7 @@ export const RBAC_TABLE: readonly Grant[] = [
     scope: 'higress',
     why: 'our registries in McpBridge/default',
   },
-  { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: READ, scope: 'gateway', why: 'informer over our fallback EnvoyFilters' },
-  { controller: 'modelpool', resource: Resources.EnvoyFilter, verbs: WRITE, scope: 'higress', why: 'fallback-chain redirect patches' },
+  ...gatewayReadWrite('modelpool', Resources.EnvoyFilter, { read: 'informer over our fallback EnvoyFilters', write: 'fallback-chain redirect patches' }),
   {
     controller: 'modelpool',
     resource: Resources.ConfigMap,
@@ -135,24 +149,18 @@ export const RBAC_TABLE: readonly Grant[] = [
 
   // --- RagPipeline (src/controllers/ragpipeline.ts): the runtime lives in the pipeline's own namespace ---
   ...ownKind('ragpipeline', ragPipelineResource, { ownerReferences: true }),
-  { controller: 'ragpipeline', resource: Deployments, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the RAG runtime Deployment' },
-  { controller: 'ragpipeline', resource: Resources.ConfigMap, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the rendered runtime config' },
-  { controller: 'ragpipeline', resource: Resources.Service, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the runtime Service' },
-  { controller: 'ragpipeline', resource: PersistentVolumeClaims, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the index store volume' },
+  workload('ragpipeline', Deployments, 'the RAG runtime Deployment'),
+  workload('ragpipeline', Resources.ConfigMap, 'the rendered runtime config'),
+  workload('ragpipeline', Resources.Service, 'the runtime Service'),
+  workload('ragpipeline', PersistentVolumeClaims, 'the index store volume'),
   { controller: 'ragpipeline', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'the MCP endpoint on the gateway (console form)' },
 
   // --- SemanticRouter (src/controllers/semanticrouter.ts): the router in its own namespace, console forms on the gateway ---
   ...ownKind('semanticrouter', SemanticRouter, { ownerReferences: true }),
-  { controller: 'semanticrouter', resource: Deployments, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the router Deployment' },
-  {
-    controller: 'semanticrouter',
-    resource: Resources.ConfigMap,
-    verbs: [...READ, ...WRITE],
-    scope: 'cluster',
-    why: 'the router config document; console AI-route ConfigMaps in the Higress namespace',
-  },
-  { controller: 'semanticrouter', resource: Resources.Service, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'the router Service' },
-  { controller: 'semanticrouter', resource: PersistentVolumeClaims, verbs: [...READ, ...WRITE], scope: 'cluster', why: 'flywheel store and model versions' },
+  workload('semanticrouter', Deployments, 'the router Deployment'),
+  workload('semanticrouter', Resources.ConfigMap, 'the router config document; console AI-route ConfigMaps in the Higress namespace'),
+  workload('semanticrouter', Resources.Service, 'the router Service'),
+  workload('semanticrouter', PersistentVolumeClaims, 'flywheel store and model versions'),
   {
     controller: 'semanticrouter',
     resource: Resources.Ingress,
@@ -227,20 +235,12 @@ export const RBAC_TABLE: readonly Grant[] = [
     scope: 'higress',
     why: 'console AI-route ConfigMap of the agent endpoint (ai-route-<r>)',
   },
-  { controller: 'agentproduct', resource: Resources.Ingress, verbs: READ, scope: 'gateway', why: 'informer over our labelled Ingresses' },
-  { controller: 'agentproduct', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'mcp-server-<n>.internal and the agent AI route' },
-  {
-    controller: 'agentproduct',
-    resource: Resources.WasmPlugin,
-    verbs: READ,
-    scope: 'gateway',
-    why: 'informer over the console plugins we hold rules in (mcp-server.internal, key-auth.internal, ai-agent-<v>)',
-  },
-  {
-    controller: 'agentproduct',
-    resource: Resources.WasmPlugin,
-    verbs: WRITE,
-    scope: 'higress',
-    why: 'our rules/consumers in the console plugins; our ai-token-ratelimit plugin',
-  },
+  ...gatewayReadWrite('agentproduct', Resources.Ingress, {
+    read: 'informer over our labelled Ingresses',
+    write: 'mcp-server-<n>.internal and the agent AI route',
+  }),
+  ...gatewayReadWrite('agentproduct', Resources.WasmPlugin, {
+    read: 'informer over the console plugins we hold rules in (mcp-server.internal, key-auth.internal, ai-agent-<v>)',
+    write: 'our rules/consumers in the console plugins; our ai-token-ratelimit plugin',
+  }),
 ];

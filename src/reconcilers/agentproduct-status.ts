@@ -12,6 +12,8 @@ export interface AgentStatusInput {
   previous: AgentProductStatus | undefined;
   /** Spec failed validation (a CRD schema older than the operator): the message lists the fields. */
   invalid?: string;
+  /** The product names a gateway namespace this operator does not serve (gateway-namespace.ts): nothing rendered. */
+  notServed?: ConditionInput;
   render?: AgentRender;
   /** First failed write (Forbidden, Invalid, …) while applying the render. */
   applyError?: { reason: string; message: string };
@@ -29,8 +31,8 @@ export function agentProductStatus(input: AgentStatusInput): AgentProductStatus 
   });
   let conditions: Condition[] = previous?.conditions ?? [];
   const set = (c: Omit<ConditionInput, 'observedGeneration'>) => (conditions = setCondition(conditions, at(c), input.now));
-  if (input.invalid !== undefined || !render) {
-    set({ type: READY, status: 'False', reason: 'InvalidSpec', message: input.invalid ?? 'spec did not render' });
+  if (input.invalid !== undefined || input.notServed || !render) {
+    set(input.notServed ?? { type: READY, status: 'False', reason: 'InvalidSpec', message: input.invalid ?? 'spec did not render' });
     return { ...(previous ?? {}), ...(generation !== undefined ? { observedGeneration: generation } : {}), conditions };
   }
   const first = render.problems[0];

@@ -12,7 +12,8 @@ import { buildAiRouteObjects, DEFAULT_PROXY_NEXT_UPSTREAM, type AiUpstream, type
 import { CONSOLE_PLUGINS, newConsolePlugin } from '../higress/console/shared-plugins.js';
 import { buildRouteIngress } from '../higress/ingress.js';
 import { DEFAULT_PLUGIN_HUB } from '../higress/plugins.js';
-import type { Ingress, MatchRule, WasmPlugin } from '../higress/types.js';
+import type { AiAgentConfig, ModelMapperConfig } from '../contracts/higress/index.js';
+import type { Ingress, MatchRule, RuleOf, WasmPlugin } from '../higress/types.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 import type { KeyAuthConsumer, SharedPluginEdit } from './agentproduct-gateway.js';
 
@@ -118,9 +119,11 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
   });
   const problems: Problem[] = [];
   const ingresses: Ingress[] = [];
+  // Not RuleOf<McpServerConfig> yet: agent/mcp-config.ts (what the converter emits) allows requestTemplate.method
+  // TRACE, which the contract (contracts/higress/mcp-server.ts) does not; goldens parse through the contract.
   const mcpRules: MatchRule[] = [];
   const mcpServers: McpServerRender[] = [];
-  const agentApis: Record<string, unknown>[] = [];
+  const agentApis: AiAgentApi[] = [];
   const agentTools: string[] = [];
   const domains = spec.gateway.hosts?.length ? [...spec.gateway.hosts].sort().join(',') : '*';
 
@@ -189,8 +192,8 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
   const configMaps: AgentRender['configMaps'] = [];
   let agentEndpoint: string | undefined;
   let agentRoute: string | undefined;
-  const agentRule: MatchRule[] = [];
-  const mapperRules: MatchRule[] = [];
+  const agentRule: RuleOf<AiAgentConfig>[] = [];
+  const mapperRules: RuleOf<ModelMapperConfig>[] = [];
   if (spec.agent) {
     const a = spec.agent;
     if (agentApis.length === 0)
@@ -435,7 +438,7 @@ interface SourceRender {
   destination: string;
   config?: RestMcpServerConfig | ProxyMcpServerConfig;
   tools: string[];
-  agentApi?: { api: Record<string, unknown>; tools: string[] };
+  agentApi?: { api: AiAgentApi; tools: string[] };
 }
 
 function renderSource(source: ToolSource, field: string, server: string, observed: AgentObserved, problems: Problem[]): SourceRender | undefined {
@@ -518,10 +521,13 @@ function destinationOf(host: string, port: number): string {
   return host.endsWith('.svc.cluster.local') || host.endsWith('.svc') ? `${host}:${port}` : `${host}.dns:${port}`;
 }
 
-function provider(hostAndPort: string, apiKey: Record<string, string> = { in: 'none' }): Record<string, unknown> {
-  const [host, port] = hostAndPort.split(':');
+function provider(hostAndPort: string, apiKey: AgentApiKey = { in: 'none' }): AiAgentApi['apiProvider'] {
+  const [host = '', port] = hostAndPort.split(':');
   return { serviceName: host, servicePort: Number(port ?? 80), domain: host, apiKey };
 }
+
+type AiAgentApi = AiAgentConfig['apis'][number];
+type AgentApiKey = NonNullable<AiAgentApi['apiProvider']['apiKey']>;
 
 const yamlApi = (doc: Record<string, unknown>) => stringify(doc, { lineWidth: 0 });
 
@@ -536,7 +542,7 @@ function agentApiFor(server: string, serverUrl: string, ops: readonly ConvertedO
       .filter(Boolean),
   );
   const scheme = config.server.securitySchemes?.find((s) => used.has(s.id) && credentials[s.id] !== undefined);
-  let apiKey: Record<string, string> = { in: 'none' };
+  let apiKey: AgentApiKey = { in: 'none' };
   if (scheme?.type === 'http' && scheme.scheme === 'bearer') apiKey = { in: 'header', name: 'Bearer', value: credentials[scheme.id]! };
   else if (scheme?.type === 'http' && scheme.scheme === 'basic')
     apiKey = { in: 'header', name: 'Basic', value: Buffer.from(credentials[scheme.id]!).toString('base64') };

@@ -1,3 +1,4 @@
+import type { AiProxyProvider, AiProxyRuleConfig } from '../contracts/higress/index.js';
 import type { ModelPool, ModelSpec, ModelStatus } from '../api/v1alpha1/modelpool.js';
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import {
@@ -17,7 +18,8 @@ import { percentages } from '../higress/ingress.js';
 import { buildRegistry, InvalidEndpointError, upstreamFromUrl } from '../higress/mcpbridge.js';
 import { serviceHost } from '../higress/names.js';
 import { providerFor } from '../higress/providers/registry.js';
-import type { EnvoyFilter, Ingress, MatchRule, McpBridgeRegistry } from '../higress/types.js';
+import type { EnvoyFilter, Ingress, MatchRule, McpBridgeRegistry, RuleOf } from '../higress/types.js';
+import type { EndpointFields } from '../higress/providers/types.js';
 import { OWNER_ANNOTATION, ownerId, ownerLabels, type OwnerRef } from '../kube/owner.js';
 
 /**
@@ -147,8 +149,8 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
 
   const statuses: ModelStatus[] = [];
   const routed: RoutedModel[] = [];
-  const providers: Record<string, unknown>[] = [];
-  const proxyRules: MatchRule[] = [];
+  const providers: AiProxyProvider[] = [];
+  const proxyRules: RuleOf<AiProxyRuleConfig>[] = [];
 
   for (const model of pool.spec.models) {
     const def = providerFor(model.provider.type);
@@ -160,7 +162,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
     }
     const endpoint = model.provider.endpoint ?? def.defaultEndpoint;
     let registry: McpBridgeRegistry;
-    let endpointFields: Record<string, unknown> = {};
+    let endpointFields: EndpointFields = {};
     try {
       if (!endpoint) throw new InvalidEndpointError(`provider type ${def.type} needs an endpoint`);
       const address = upstreamFromUrl(endpoint);

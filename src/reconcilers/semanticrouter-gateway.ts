@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_AUTH, keyAuthRule, type RouteAuthConfig } from '../higress/console/ai-route.js';
 import type { ConsolePluginName, PluginShare } from '../higress/console/shared-plugins.js';
-import type { Ingress, MatchRule, McpBridgeRegistry } from '../higress/types.js';
+import type { AiProxyProvider, AiProxyRuleConfig, ConsoleAiRoute } from '../contracts/higress/index.js';
+import type { ConfigMap } from '../higress/console/ai-route.js';
+import type { Ingress, McpBridgeRegistry, RuleOf } from '../higress/types.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
-import type { PlainObject } from './ragpipeline.js';
 
 /**
  * A SemanticRouter on the gateway, in the Higress console's own forms (reference higress.md §7, §11 and
@@ -53,23 +54,10 @@ export function consoleName(owner: OwnerRef, suffix = ''): string {
 }
 
 /** One ai-proxy provider entry, the console's form for an OpenAI-compatible custom URL. */
-export interface ProviderEntry {
-  id: string;
-  type: 'openai';
-  protocol: 'openai';
-  openaiCustomUrl: string;
-}
+export type ProviderEntry = Required<Pick<AiProxyProvider, 'id' | 'type' | 'protocol' | 'openaiCustomUrl'>>;
 
 /** The AiRoute JSON the console keeps in ConfigMap `ai-route-<name>` (`data.data`). */
-export interface AiRouteJson {
-  name: string;
-  domains: string[];
-  pathPredicate: { matchType: 'PRE'; matchValue: string; caseSensitive: boolean };
-  upstreams: { provider: string; weight: number; modelMapping: Record<string, string> }[];
-  modelPredicates: { matchType: 'EQUAL'; matchValue: string }[];
-  authConfig: RouteAuthConfig;
-  proxyNextUpstream: typeof CONSOLE_RETRIES;
-}
+export type AiRouteJson = ConsoleAiRoute;
 
 export interface RouterGatewayInput {
   owner: OwnerRef;
@@ -90,7 +78,7 @@ export interface RouterGatewayRender {
   providerId: string;
   provider: ProviderEntry;
   /** For `ai-proxy.internal` spec.matchRules. */
-  providerRule: MatchRule;
+  providerRule: RuleOf<AiProxyRuleConfig>;
   /** For McpBridge `default` spec.registries. */
   registry: McpBridgeRegistry;
   /**
@@ -99,7 +87,7 @@ export interface RouterGatewayRender {
    * leaves them to the administrator (a consumer granted on `auto` must stay granted).
    */
   shares: Partial<Record<ConsolePluginName, PluginShare>>;
-  routes: { virtualModel: string; name: string; json: AiRouteJson; configMap: PlainObject; ingress: Ingress }[];
+  routes: { virtualModel: string; name: string; json: AiRouteJson; configMap: ConfigMap; ingress: Ingress }[];
 }
 
 export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRender {
@@ -121,7 +109,7 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
       authConfig,
       proxyNextUpstream: CONSOLE_RETRIES,
     };
-    const configMap: PlainObject = {
+    const configMap: ConfigMap = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {

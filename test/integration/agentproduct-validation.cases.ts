@@ -10,14 +10,9 @@
  * exact field (and JSON pointer into the document) at fault.
  */
 
-export interface InvalidProductCase {
-  name: string;
-  object: Record<string, unknown>;
-  path: string;
-  message: string;
-  zodPath?: string;
-  zodMessage?: string;
-}
+import type { InvalidCase } from '../support/validation-table.js';
+
+export type InvalidProductCase = InvalidCase;
 
 type Spec = Record<string, unknown>;
 

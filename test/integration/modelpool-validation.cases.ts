@@ -8,14 +8,9 @@
  * `zodPath`/`zodMessage` override when they differ; CEL-mirrored rules share one message.
  */
 
-export interface InvalidPoolCase {
-  name: string;
-  object: Record<string, unknown>;
-  path: string;
-  message: string;
-  zodPath?: string;
-  zodMessage?: string;
-}
+import type { InvalidCase } from '../support/validation-table.js';
+
+export type InvalidPoolCase = InvalidCase;
 
 type Spec = Record<string, unknown>;
 

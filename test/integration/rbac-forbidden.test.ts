@@ -1,58 +1,33 @@
 // The generated RBAC is also "no more than needed": an operator whose gateway Role lacks the Ingress rule says
 // so in a precise Ready=False condition (no crash loop) and recovers without a restart once the rule is back;
 // and the real ServiceAccount cannot write what the table does not grant.
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
 import { provisionOperatorIdentity } from '../../hack/lib/control-plane-identity.js';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { KubeClient } from '../../src/kube/client.js';
-import { Resources, customResource } from '../../src/kube/resources.js';
-import { startOperator, type Operator } from '../../src/operator.js';
-import { DEFAULT_RBAC_NAMES, type RbacNames } from '../../src/rbac/render.js';
+import { Resources } from '../../src/kube/resources.js';
+import { DEFAULT_RBAC_NAMES } from '../../src/rbac/render.js';
 import { RBAC_TABLE } from '../../src/rbac/table.js';
 import { createLogger } from '../../src/util/log.js';
 import { errorMessage } from '../../src/util/errors.js';
 import { operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { readyOf, scopedOperator, vllmPool } from './support/scoped-operator.js';
 
-const admin = KubeClient.fromKubeConfig(testKubeConfig());
-const clusterScoped: string[] = [];
-let operator: Operator | undefined;
-
-afterAll(async () => {
-  await operator?.stop();
-  for (const name of clusterScoped) {
-    await admin.delete(customResource('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false), name);
-    await admin.delete(customResource('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false), name);
-  }
-});
-
-const readyOf = (p: ModelPoolObject | undefined) => p?.status?.conditions?.find((c) => c.type === 'Ready');
+const { admin, identity, start } = scopedOperator('rbac');
 
 describe('generated RBAC', () => {
   it('one rule removed ⇒ a precise Forbidden condition, then recovery without a restart when it is back', async () => {
     const ns = await uniqueNamespace('rbac-pool');
-    const names: RbacNames = {
-      name: `hao-rbac-${randomBytes(3).toString('hex')}`,
-      namespace: await uniqueNamespace('rbac-op'),
-      higressNamespace: await uniqueNamespace('rbac-gw'),
-    };
-    clusterScoped.push(names.name);
     // The gateway Role without its `ingresses` rule (rendered from the table minus the Ingress write rows).
     const withoutIngressWrites = RBAC_TABLE.filter((g) => !(g.resource === Resources.Ingress && g.scope === 'higress'));
-    const kc = await provisionOperatorIdentity(testKubeConfig(), { names, table: withoutIngressWrites });
+    const { names, kubeConfig: kc } = await identity({ table: withoutIngressWrites });
     // A write error is reported in status, not retried with backoff: the periodic resync (10 min by default,
     // 2 s here) is what looks again once the rule is back.
-    operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 2_000, log: createLogger('operator', 'fatal') });
-    await operator.synced;
+    await start({ kubeConfig: kc, resyncPeriodMs: 2_000, log: createLogger('operator', 'fatal') });
 
     const gw = names.higressNamespace;
-    await admin.create(modelPoolResource, {
-      apiVersion: 'ai.higress.io/v1alpha1',
-      kind: 'ModelPool',
-      metadata: { name: 'p', namespace: ns },
-      spec: { gateway: { namespace: gw }, models: [{ name: 'm', provider: { type: 'vllm', endpoint: 'http://m.svc:8000/v1' } }] },
-    } as ModelPoolObject);
+    await admin.create(modelPoolResource, vllmPool('p', ns, gw));
 
     const forbidden = await waitFor(
       async () => {

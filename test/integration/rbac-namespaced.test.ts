@@ -1,52 +1,36 @@
 // An operator that serves one gateway namespace (--higress-namespace-only) runs with namespaced rights for the
 // gateway kinds: its ServiceAccount gets the RBAC rendered for that placement (src/rbac/render.ts), which cannot
 // list Ingresses, WasmPlugins, McpBridges or EnvoyFilters cluster-wide — and a pool still becomes Ready, so the
-// informers really list and watch only that namespace. A pool naming another gateway namespace says so.
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
-import { provisionOperatorIdentity } from '../../hack/lib/control-plane-identity.js';
+// informers really list and watch only that namespace. An object of any kind naming another gateway namespace
+// says so (Ready=False GatewayNamespaceNotServed, src/reconcilers/gateway-namespace.ts) instead of staying pending.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
-import { modelPoolResource } from '../../src/controllers/resources.js';
+import { agentProductResource } from '../../src/controllers/agentproduct.js';
+import { modelPoolResource, ragPipelineResource } from '../../src/controllers/resources.js';
+import { semanticRouterResource } from '../../src/controllers/semanticrouter.js';
+import type { KubeObject } from '../../src/kube/object.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { reasonOf } from '../../src/kube/errors.js';
-import { Resources, customResource } from '../../src/kube/resources.js';
-import { startOperator, type Operator } from '../../src/operator.js';
+import { Resources } from '../../src/kube/resources.js';
 import { HIGRESS_NAMESPACE_ONLY, type RbacNames } from '../../src/rbac/render.js';
 import { createLogger } from '../../src/util/log.js';
-import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { uniqueNamespace, waitFor } from './support/kube.js';
+import { readyOf, scopedOperator, vllmPool } from './support/scoped-operator.js';
 
-const admin = KubeClient.fromKubeConfig(testKubeConfig());
-const clusterScoped: string[] = [];
-let operator: Operator | undefined;
+const { admin, identity, start } = scopedOperator('nsonly');
+let names: RbacNames;
+let kc: KubeConfig;
 
-afterAll(async () => {
-  await operator?.stop();
-  for (const name of clusterScoped) {
-    await admin.delete(customResource('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false), name);
-    await admin.delete(customResource('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false), name);
-  }
-});
-
-const readyOf = (p: ModelPoolObject | undefined) => p?.status?.conditions?.find((c) => c.type === 'Ready');
-const pool = (name: string, ns: string, gw: string) =>
-  ({
-    apiVersion: 'ai.higress.io/v1alpha1',
-    kind: 'ModelPool',
-    metadata: { name, namespace: ns },
-    spec: { gateway: { namespace: gw }, models: [{ name: 'm', provider: { type: 'vllm', endpoint: 'http://m.svc:8000/v1' } }] },
-  }) as ModelPoolObject;
+beforeAll(async () => {
+  ({ names, kubeConfig: kc } = await identity({ placement: HIGRESS_NAMESPACE_ONLY }));
+  await start({ kubeConfig: kc, gatewayNamespace: names.higressNamespace, resyncPeriodMs: 0, log: createLogger('operator', 'fatal') });
+}, 60_000);
 
 describe('operator scoped to its Higress namespace', () => {
   it('reconciles a pool with namespaced rights only, and names a gateway namespace it does not serve', async () => {
     const ns = await uniqueNamespace('nsonly-pool');
-    const names: RbacNames = {
-      name: `hao-nsonly-${randomBytes(3).toString('hex')}`,
-      namespace: await uniqueNamespace('nsonly-op'),
-      higressNamespace: await uniqueNamespace('nsonly-gw'),
-    };
-    clusterScoped.push(names.name);
     const gw = names.higressNamespace;
-    const kc = await provisionOperatorIdentity(testKubeConfig(), { names, placement: HIGRESS_NAMESPACE_ONLY });
 
     // The identity really lacks cluster-wide reads of the gateway kinds, and has them in its namespace.
     const sa = KubeClient.fromKubeConfig(kc);
@@ -59,10 +43,7 @@ describe('operator scoped to its Higress namespace', () => {
       await expect(sa.list(kind, { namespace: gw })).resolves.toBeDefined();
     }
 
-    operator = await startOperator({ kubeConfig: kc, gatewayNamespace: gw, resyncPeriodMs: 0, log: createLogger('operator', 'fatal') });
-    await operator.synced;
-
-    await admin.create(modelPoolResource, pool('served', ns, gw));
+    await admin.create(modelPoolResource, vllmPool('served', ns, gw));
     await waitFor(
       async () => {
         const p = await admin.get<ModelPoolObject>(modelPoolResource, 'served', ns);
@@ -74,7 +55,7 @@ describe('operator scoped to its Higress namespace', () => {
     expect((await admin.list(Resources.Ingress, { namespace: gw })).items.length).toBeGreaterThan(0);
 
     const elsewhere = await uniqueNamespace('nsonly-other-gw');
-    await admin.create(modelPoolResource, pool('elsewhere', ns, elsewhere));
+    await admin.create(modelPoolResource, vllmPool('elsewhere', ns, elsewhere));
     const c = await waitFor(
       async () => {
         const p = await admin.get<ModelPoolObject>(modelPoolResource, 'elsewhere', ns);
@@ -94,5 +75,53 @@ describe('operator scoped to its Higress namespace', () => {
       timeoutMs: 60_000,
       description: 'both pools deleted (finalizers released)',
     });
+  }, 120_000);
+
+  it('says GatewayNamespaceNotServed for a RagPipeline, a SemanticRouter and an AgentProduct on another gateway, and deletes them', async () => {
+    const ns = await uniqueNamespace('nsonly-kinds');
+    const elsewhere = await uniqueNamespace('nsonly-kinds-gw');
+    const gateway = { namespace: elsewhere };
+    const meta = { namespace: ns };
+    const objects = [
+      { resource: ragPipelineResource, body: { kind: 'RagPipeline', metadata: { name: 'kb', ...meta }, spec: { gateway } } },
+      {
+        resource: semanticRouterResource,
+        body: { kind: 'SemanticRouter', metadata: { name: 'auto', ...meta }, spec: { gateway, poolRef: { name: 'matrix' }, baselineModel: 'm' } },
+      },
+      {
+        resource: agentProductResource,
+        body: { kind: 'AgentProduct', metadata: { name: 'shop', ...meta }, spec: { gateway, tools: [{ name: 'docs', ragPipeline: { name: 'kb' } }] } },
+      },
+    ];
+    for (const { resource, body } of objects) await admin.create(resource, { apiVersion: 'ai.higress.io/v1alpha1', ...body });
+    for (const { resource, body } of objects) {
+      const c = await waitFor(
+        async () => {
+          const o = await admin.get<KubeObject & { status?: { conditions?: { type: string; observedGeneration?: number }[] } }>(
+            resource,
+            body.metadata.name,
+            ns,
+          );
+          const ready = o?.status?.conditions?.find((x) => x.type === 'Ready');
+          return ready?.observedGeneration === o?.metadata.generation ? ready : undefined;
+        },
+        { timeoutMs: 30_000, description: `a Ready condition on ${body.kind} ${ns}/${body.metadata.name}` },
+      );
+      expect({ kind: body.kind, ...c }).toMatchObject({ kind: body.kind, status: 'False', reason: 'GatewayNamespaceNotServed' });
+      expect((c as { message?: string }).message).toContain(`spec.gateway.namespace ${elsewhere}`);
+      expect((c as { message?: string }).message).toContain(names.higressNamespace);
+    }
+    // Nothing was written for them, on either gateway, nor a workload in their namespace.
+    expect((await admin.list(Resources.Ingress, { namespace: elsewhere })).items).toEqual([]);
+    expect((await admin.list(Resources.ConfigMap, { namespace: ns, labelSelector: 'app.kubernetes.io/managed-by' })).items).toEqual([]);
+
+    for (const { resource, body } of objects) await admin.delete(resource, body.metadata.name, ns);
+    await waitFor(
+      async () => {
+        const left = await Promise.all(objects.map(async ({ resource }) => (await admin.list(resource, { namespace: ns })).items.length));
+        return left.every((n) => n === 0);
+      },
+      { timeoutMs: 60_000, description: 'all three deleted (finalizers released)' },
+    );
   }, 120_000);
 });

@@ -6,14 +6,9 @@
  * override where zod's wording of a built-in check differs (CEL-mirrored rules share one message).
  */
 
-export interface InvalidRouterCase {
-  name: string;
-  object: Record<string, unknown>;
-  path: string;
-  message: string;
-  zodPath?: string;
-  zodMessage?: string;
-}
+import type { InvalidCase } from '../support/validation-table.js';
+
+export type InvalidRouterCase = InvalidCase;
 
 type Spec = Record<string, unknown>;
 

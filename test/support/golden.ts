@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -20,4 +20,17 @@ export function expectGolden(dir: string, name: string, text: string): void {
 /** Documents as one multi-document YAML, the golden files' format. */
 export function yamlDocs(docs: readonly unknown[]): string {
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+}
+
+/** Every YAML file in any `__golden__` folder below `dir` (the reconcilers' goldens, builders' own goldens too). */
+export function goldenFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (!e.isDirectory()) return [];
+    if (e.name === '__golden__')
+      return readdirSync(path)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => join(path, f));
+    return goldenFiles(path);
+  });
 }

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
-import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema, objectMetaSchema } from './common.js';
+import {
+  ageColumn,
+  customResourceSchema,
+  defineCrd,
+  generatedObjectSchema,
+  maxNameRule,
+  objectMetaSchema,
+  readyColumn,
+  reasonColumn,
+  statusSchema,
+} from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
 
@@ -360,25 +370,17 @@ export const mcpServerStatusSchema = z.object({
   tools: z.array(z.string().max(160)).max(512).optional(),
 });
 
-export const agentProductStatusSchema = z
-  .object({
-    observedGeneration: z.int().min(0).optional(),
-    conditions: z
-      .array(conditionSchema)
-      .max(16)
-      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
-      .optional(),
-    toolsetRevision: z.string().max(64).optional().describe('Hash of the rendered tool configs; changes with every tool change.'),
-    toolCount: z.int().min(0).optional(),
-    tools: z.array(z.string().max(160)).max(1024).optional().describe('Every tool name the MCP servers expose.'),
-    mcpServers: z.array(mcpServerStatusSchema).max(16).optional(),
-    agentEndpoint: z.string().max(2048).optional().describe('Gateway path of the OpenAI-compatible agent endpoint (/v1/chat/completions below it).'),
-    agentTools: z.array(z.string().max(160)).max(1024).optional().describe('Tools the agent can call (ai-agent takes GET/POST JSON operations only).'),
-    consumers: z.array(z.string().max(63)).max(64).optional(),
-    generatedObjects: z.array(generatedObjectSchema).max(32).optional(),
-    publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
-  })
-  .describe('Observed state of an AgentProduct.');
+export const agentProductStatusSchema = statusSchema({
+  toolsetRevision: z.string().max(64).optional().describe('Hash of the rendered tool configs; changes with every tool change.'),
+  toolCount: z.int().min(0).optional(),
+  tools: z.array(z.string().max(160)).max(1024).optional().describe('Every tool name the MCP servers expose.'),
+  mcpServers: z.array(mcpServerStatusSchema).max(16).optional(),
+  agentEndpoint: z.string().max(2048).optional().describe('Gateway path of the OpenAI-compatible agent endpoint (/v1/chat/completions below it).'),
+  agentTools: z.array(z.string().max(160)).max(1024).optional().describe('Tools the agent can call (ai-agent takes GET/POST JSON operations only).'),
+  consumers: z.array(z.string().max(63)).max(64).optional(),
+  generatedObjects: z.array(generatedObjectSchema).max(32).optional(),
+  publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
+}).describe('Observed state of an AgentProduct.');
 
 /** The root rule below, in zod: console names extend the product name (mcp-server-<ns>-<name>-<source>.internal). */
 const MAX_NAME = 40;
@@ -402,18 +404,14 @@ export const agentProductCrd = defineCrd({
   spec: agentProductSpecSchema,
   status: agentProductStatusSchema,
   rootRules: [
-    {
-      // Console names are mcp-server-<namespace>-<name>-<source>.internal; keep them within label limits.
-      rule: `size(self.metadata.name) <= ${MAX_NAME}`,
-      message: 'AgentProduct names must be at most 40 characters (generated console names extend them)',
-      fieldPath: '.metadata.name',
-    },
+    // Console names are mcp-server-<namespace>-<name>-<source>.internal; keep them within label limits.
+    maxNameRule('AgentProduct', MAX_NAME, 'generated console names extend them'),
   ],
   printerColumns: [
     { name: 'Tools', type: 'integer', jsonPath: '.status.toolCount' },
-    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: 'Reason', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
+    readyColumn,
+    reasonColumn(),
     { name: 'Agent', type: 'string', jsonPath: '.status.agentEndpoint', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ageColumn,
   ],
 });

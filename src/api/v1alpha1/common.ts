@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CrdDefinition } from '../crd.js';
+import type { CelRule, CrdDefinition, PrinterColumn } from '../crd.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
 
 /** metav1.Condition, as kubebuilder renders it (bounded so CEL on status stays cheap). */
@@ -58,6 +58,35 @@ export function customResourceSchema<K extends string, Spec extends z.ZodType, S
     spec,
     status: status.optional(),
   });
+}
+
+/** `status.conditions` as every kind declares it: a list map keyed by `type` (kubebuilder's listType=map). */
+export function conditionsSchema(max = 16) {
+  return z
+    .array(conditionSchema)
+    .max(max)
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
+    .optional();
+}
+
+/** A kind's status: `observedGeneration` and `conditions` first, as every kind of ours has them, then its own fields. */
+export function statusSchema<T extends z.ZodRawShape>(fields: T) {
+  return z.object({ observedGeneration: z.int().min(0).optional(), conditions: conditionsSchema(), ...fields });
+}
+
+/** The printer columns every kind shows: Ready and its reason from the Ready condition, and the age. */
+export const readyColumn: PrinterColumn = { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" };
+export const reasonColumn = (priority?: number): PrinterColumn => ({
+  name: 'Reason',
+  type: 'string',
+  jsonPath: ".status.conditions[?(@.type=='Ready')].reason",
+  ...(priority !== undefined ? { priority } : {}),
+});
+export const ageColumn: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+/** The root rule bounding `metadata.name`, so names generated from it stay within Kubernetes limits. */
+export function maxNameRule(kind: string, max: number, why: string): CelRule {
+  return { rule: `size(self.metadata.name) <= ${max}`, message: `${kind} names must be at most ${max} characters (${why})`, fieldPath: '.metadata.name' };
 }
 
 /** A CRD definition of this group and version, in the categories every kind of ours shares. */

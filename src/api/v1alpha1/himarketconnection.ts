@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conditionSchema, customResourceSchema, defineCrd } from './common.js';
+import { ageColumn, conditionsSchema, customResourceSchema, defineCrd, readyColumn, reasonColumn } from './common.js';
 
 /**
  * HiMarketConnection: one HiMarket server, the admin account the operator uses there, the Higress gateway
@@ -66,11 +66,7 @@ export const himarketConnectionStatusSchema = z
     portals: z.array(portalStatusSchema).max(16).optional(),
     lastError: himarketErrorStatusSchema.optional(),
     lastCheckTime: z.string().max(64).optional(),
-    conditions: z
-      .array(conditionSchema)
-      .max(8)
-      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
-      .optional(),
+    conditions: conditionsSchema(8),
   })
   .describe('Observed state of a HiMarketConnection.');
 
@@ -91,9 +87,9 @@ export const himarketConnectionCrd = defineCrd({
   status: himarketConnectionStatusSchema,
   printerColumns: [
     { name: 'Server', type: 'string', jsonPath: '.spec.server' },
-    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: 'Reason', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
+    readyColumn,
+    reasonColumn(),
     { name: 'Gateway', type: 'string', jsonPath: '.status.gatewayId', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ageColumn,
   ],
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
-import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
+import { ageColumn, customResourceSchema, defineCrd, generatedObjectSchema, maxNameRule, readyColumn, reasonColumn, statusSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
 import { cacheSpecSchema } from './cache.js';
@@ -302,20 +302,12 @@ export const modelStatusSchema = z.object({
   message: z.string().max(4096).optional(),
 });
 
-export const modelPoolStatusSchema = z
-  .object({
-    observedGeneration: z.int().min(0).optional(),
-    conditions: z
-      .array(conditionSchema)
-      .max(16)
-      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
-      .optional(),
-    readyModels: z.string().max(16).optional().describe('Routed models over all models, e.g. "2/3" (printer column).'),
-    models: z.array(modelStatusSchema).max(64).optional().describe('Per-model routing state.'),
-    generatedObjects: z.array(generatedObjectSchema).max(512).optional().describe('Higress objects rendered for this pool.'),
-    publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
-  })
-  .describe('Observed state of a ModelPool.');
+export const modelPoolStatusSchema = statusSchema({
+  readyModels: z.string().max(16).optional().describe('Routed models over all models, e.g. "2/3" (printer column).'),
+  models: z.array(modelStatusSchema).max(64).optional().describe('Per-model routing state.'),
+  generatedObjects: z.array(generatedObjectSchema).max(512).optional().describe('Higress objects rendered for this pool.'),
+  publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
+}).describe('Observed state of a ModelPool.');
 
 export const modelPoolSchema = customResourceSchema('ModelPool', modelPoolSpecSchema, modelPoolStatusSchema);
 
@@ -336,19 +328,13 @@ export const modelPoolCrd = defineCrd({
   description: 'ModelPool exposes a set of LLM models through the Higress AI gateway.',
   spec: modelPoolSpecSchema,
   status: modelPoolStatusSchema,
-  rootRules: [
-    {
-      rule: 'size(self.metadata.name) <= 63',
-      message: 'ModelPool names must be at most 63 characters (they appear in label values)',
-      fieldPath: '.metadata.name',
-    },
-  ],
+  rootRules: [maxNameRule('ModelPool', 63, 'they appear in label values')],
   printerColumns: [
     // Server-side printing shows only the first match of a list path, hence a precomputed summary.
     { name: 'Models', type: 'string', jsonPath: '.status.readyModels', description: 'Routed models / all models' },
-    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: 'Reason', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
+    readyColumn,
+    reasonColumn(),
     { name: 'Gateway', type: 'string', jsonPath: '.spec.gateway.namespace', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ageColumn,
   ],
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
-import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
+import { ageColumn, customResourceSchema, defineCrd, generatedObjectSchema, maxNameRule, readyColumn, reasonColumn, statusSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { RAG_DEFAULTS } from '../../rag/config.js';
 
@@ -336,25 +336,17 @@ export const evalMetricsSchema = z
   })
   .describe('Metrics of the last run of spec.eval.');
 
-export const ragPipelineStatusSchema = z
-  .object({
-    observedGeneration: z.int().min(0).optional(),
-    conditions: z
-      .array(conditionSchema)
-      .max(16)
-      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
-      .optional(),
-    replicas: z.string().max(16).optional().describe('Available / desired runtime replicas (printer column).'),
-    documentsIndexed: z.int().min(0).optional(),
-    chunksIndexed: z.int().min(0).optional(),
-    lastIndexedTime: z.string().meta({ format: 'date-time' }).optional(),
-    endpoint: z.string().max(2048).optional().describe('In-cluster MCP endpoint (Streamable HTTP).'),
-    gatewayPath: z.string().max(256).optional().describe('Path of the MCP endpoint on the gateway.'),
-    discoveredTools: z.array(z.string().max(128)).max(64).optional().describe('Tool names the runtime lists over MCP.'),
-    lastEval: evalMetricsSchema.optional(),
-    generatedObjects: z.array(generatedObjectSchema).max(16).optional(),
-  })
-  .describe('Observed state of a RagPipeline.');
+export const ragPipelineStatusSchema = statusSchema({
+  replicas: z.string().max(16).optional().describe('Available / desired runtime replicas (printer column).'),
+  documentsIndexed: z.int().min(0).optional(),
+  chunksIndexed: z.int().min(0).optional(),
+  lastIndexedTime: z.string().meta({ format: 'date-time' }).optional(),
+  endpoint: z.string().max(2048).optional().describe('In-cluster MCP endpoint (Streamable HTTP).'),
+  gatewayPath: z.string().max(256).optional().describe('Path of the MCP endpoint on the gateway.'),
+  discoveredTools: z.array(z.string().max(128)).max(64).optional().describe('Tool names the runtime lists over MCP.'),
+  lastEval: evalMetricsSchema.optional(),
+  generatedObjects: z.array(generatedObjectSchema).max(16).optional(),
+}).describe('Observed state of a RagPipeline.');
 
 export const ragPipelineSchema = customResourceSchema('RagPipeline', ragPipelineSpecSchema, ragPipelineStatusSchema);
 
@@ -372,19 +364,15 @@ export const ragPipelineCrd = defineCrd({
   spec: ragPipelineSpecSchema,
   status: ragPipelineStatusSchema,
   rootRules: [
-    {
-      // Generated object names append "-rag-data" (9) and must stay DNS labels.
-      rule: 'size(self.metadata.name) <= 50',
-      message: 'RagPipeline names must be at most 50 characters (generated object names extend them)',
-      fieldPath: '.metadata.name',
-    },
+    // Generated object names append "-rag-data" (9) and must stay DNS labels.
+    maxNameRule('RagPipeline', 50, 'generated object names extend them'),
   ],
   printerColumns: [
     { name: 'Replicas', type: 'string', jsonPath: '.status.replicas' },
     { name: 'Chunks', type: 'integer', jsonPath: '.status.chunksIndexed' },
-    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: 'Reason', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
+    readyColumn,
+    reasonColumn(),
     { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ageColumn,
   ],
 });

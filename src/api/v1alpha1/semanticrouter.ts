@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
-import { conditionSchema, customResourceSchema, defineCrd, generatedObjectSchema } from './common.js';
+import { ageColumn, customResourceSchema, defineCrd, generatedObjectSchema, maxNameRule, readyColumn, reasonColumn, statusSchema } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { cacheSpecSchema } from './cache.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
@@ -302,50 +302,42 @@ export const semanticRouterSpecSchema = withCel(
 
 const usd = z.number().min(0).max(1e12);
 
-export const semanticRouterStatusSchema = z
-  .object({
-    observedGeneration: z.int().min(0).optional(),
-    conditions: z
-      .array(conditionSchema)
-      .max(16)
-      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
-      .optional(),
-    endpoint: z.string().max(2048).optional().describe('OpenAI-compatible base URL of the router.'),
-    candidates: z.array(z.string().max(128)).max(64).optional().describe('Models the router currently chooses between.'),
-    routingAccuracy: z.string().max(16).optional().describe('Holdout accuracy of the serving router, e.g. "0.734" (printer column).'),
-    routingAccuracySamples: z.int().min(0).optional().describe('Holdout records the accuracy was measured on.'),
-    baselineAccuracy: z.string().max(16).optional(),
-    datasetSize: z.int().min(0).optional().describe('Flywheel records in the store.'),
-    modelVersion: z.string().max(128).optional(),
-    lastTrainedAt: z.string().max(64).optional(),
-    lastPromotion: z
-      .object({
-        outcome: z.string().max(64).describe('Promoted, CandidateLost, …'),
-        version: z.string().max(128).optional(),
-        message: z.string().max(1024).optional(),
-        time: z.string().max(64).optional(),
-      })
-      .optional(),
-    costPerRequest: z.string().max(32).optional().describe('USD per routed request (holdout, else live).'),
-    savingVsBaseline: z.string().max(16).optional().describe('Cost saved versus always using the baseline, e.g. "63%".'),
-    decisionLatencyP99Ms: z.string().max(16).optional(),
-    spend: z.string().max(32).optional().describe('Spend in the current budget window vs the limit, e.g. "$1.20/$5.00" (printer column).'),
-    budget: z
-      .object({
-        window: z.string().max(16),
-        windowStart: z.string().max(64),
-        limitUsd: usd,
-        spentUsd: usd,
-        projectedUsd: usd,
-        mode: z.string().max(32).describe('Normal, Downgraded or CheapestOnly.'),
-      })
-      .optional(),
-    effectiveKnob: z.string().max(64).optional().describe('The knob serving now, e.g. "lambda=7" or "cheapest-only".'),
-    lastPolled: z.string().max(64).optional().describe("Last successful read of the router's /status."),
-    generatedObjects: z.array(generatedObjectSchema).max(32).optional(),
-    publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
-  })
-  .describe('Observed state of a SemanticRouter (numbers come from the router itself).');
+export const semanticRouterStatusSchema = statusSchema({
+  endpoint: z.string().max(2048).optional().describe('OpenAI-compatible base URL of the router.'),
+  candidates: z.array(z.string().max(128)).max(64).optional().describe('Models the router currently chooses between.'),
+  routingAccuracy: z.string().max(16).optional().describe('Holdout accuracy of the serving router, e.g. "0.734" (printer column).'),
+  routingAccuracySamples: z.int().min(0).optional().describe('Holdout records the accuracy was measured on.'),
+  baselineAccuracy: z.string().max(16).optional(),
+  datasetSize: z.int().min(0).optional().describe('Flywheel records in the store.'),
+  modelVersion: z.string().max(128).optional(),
+  lastTrainedAt: z.string().max(64).optional(),
+  lastPromotion: z
+    .object({
+      outcome: z.string().max(64).describe('Promoted, CandidateLost, …'),
+      version: z.string().max(128).optional(),
+      message: z.string().max(1024).optional(),
+      time: z.string().max(64).optional(),
+    })
+    .optional(),
+  costPerRequest: z.string().max(32).optional().describe('USD per routed request (holdout, else live).'),
+  savingVsBaseline: z.string().max(16).optional().describe('Cost saved versus always using the baseline, e.g. "63%".'),
+  decisionLatencyP99Ms: z.string().max(16).optional(),
+  spend: z.string().max(32).optional().describe('Spend in the current budget window vs the limit, e.g. "$1.20/$5.00" (printer column).'),
+  budget: z
+    .object({
+      window: z.string().max(16),
+      windowStart: z.string().max(64),
+      limitUsd: usd,
+      spentUsd: usd,
+      projectedUsd: usd,
+      mode: z.string().max(32).describe('Normal, Downgraded or CheapestOnly.'),
+    })
+    .optional(),
+  effectiveKnob: z.string().max(64).optional().describe('The knob serving now, e.g. "lambda=7" or "cheapest-only".'),
+  lastPolled: z.string().max(64).optional().describe("Last successful read of the router's /status."),
+  generatedObjects: z.array(generatedObjectSchema).max(32).optional(),
+  publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
+}).describe('Observed state of a SemanticRouter (numbers come from the router itself).');
 
 export const semanticRouterSchema = customResourceSchema('SemanticRouter', semanticRouterSpecSchema, semanticRouterStatusSchema);
 
@@ -363,21 +355,17 @@ export const semanticRouterCrd = defineCrd({
   spec: semanticRouterSpecSchema,
   status: semanticRouterStatusSchema,
   rootRules: [
-    {
-      // Generated names append "-router-data" (12) and must stay DNS labels.
-      rule: 'size(self.metadata.name) <= 50',
-      message: 'SemanticRouter names must be at most 50 characters (generated object names extend them)',
-      fieldPath: '.metadata.name',
-    },
+    // Generated names append "-router-data" (12) and must stay DNS labels.
+    maxNameRule('SemanticRouter', 50, 'generated object names extend them'),
   ],
   printerColumns: [
-    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    readyColumn,
     { name: 'Accuracy', type: 'string', jsonPath: '.status.routingAccuracy' },
     { name: 'Dataset', type: 'integer', jsonPath: '.status.datasetSize' },
     { name: 'Model', type: 'string', jsonPath: '.status.modelVersion' },
     { name: 'Spend', type: 'string', jsonPath: '.status.spend' },
-    { name: 'Reason', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason", priority: 1 },
+    reasonColumn(1),
     { name: 'Knob', type: 'string', jsonPath: '.status.effectiveKnob', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ageColumn,
   ],
 });

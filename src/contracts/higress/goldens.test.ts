@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { goldenFiles } from '../../../test/support/golden.js';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { checkHigressObject, pluginNameOf, PLUGIN_CONTRACTS } from './registry.js';
@@ -12,19 +13,6 @@ import { checkHigressObject, pluginNameOf, PLUGIN_CONTRACTS } from './registry.j
 const here = import.meta.dirname ?? process.cwd();
 const SRC = join(here, '../..');
 const CONSOLE_OBJECTS = join(here, '__fixtures__/console-objects.yaml');
-
-/** Every YAML file in any `__golden__` folder under src/ (reconcilers today, builders' own goldens too). */
-function goldenFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (!e.isDirectory()) return [];
-    if (e.name === '__golden__')
-      return readdirSync(path)
-        .filter((f) => f.endsWith('.yaml'))
-        .map((f) => join(path, f));
-    return goldenFiles(path);
-  });
-}
 
 function documents(file: string): unknown[] {
   return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as unknown);

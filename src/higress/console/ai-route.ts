@@ -1,4 +1,5 @@
-import type { EnvoyFilter, Ingress, MatchRule } from '../types.js';
+import type { AiStatisticsConfig, KeyAuthRuleConfig, ModelMapperConfig } from '../../contracts/higress/index.js';
+import type { EnvoyFilter, Ingress, MatchRule, RuleOf } from '../types.js';
 import { CONFIG_MAP_TYPE_LABEL, consoleMeta, domainLabels, INTERNAL_SUFFIX, normalizeDomain, sortKeys } from './meta.js';
 
 /**
@@ -310,7 +311,7 @@ export function withConsoleDefaults(route: AiRoute): AiRoute {
 }
 
 /** The key-auth rule `RouteServiceImpl.writeAuthConfigResources` leaves for a route. */
-export function keyAuthRule(ingressName: string, auth: RouteAuthConfig): MatchRule {
+export function keyAuthRule(ingressName: string, auth: RouteAuthConfig): RuleOf<KeyAuthRuleConfig> {
   return { ingress: [ingressName], configDisable: !auth.enabled, config: auth.allowedConsumers ? { allow: auth.allowedConsumers } : {} };
 }
 
@@ -330,7 +331,7 @@ export function buildAiRouteObjects(
   const service = (u: AiUpstream) => ({ service: ctx.service(u.provider), weight: u.weight });
   const ingresses = [routeIngress(ctx, { name, route, headers, services: route.upstreams.map(service) })];
   const envoyFilters: EnvoyFilter[] = [];
-  const mapper = (ingress: string, ups: AiUpstream[]): MatchRule[] =>
+  const mapper = (ingress: string, ups: AiUpstream[]): RuleOf<ModelMapperConfig>[] =>
     ups
       .filter((u) => u.modelMapping && Object.keys(u.modelMapping).length)
       .map((u) => ({
@@ -339,7 +340,11 @@ export function buildAiRouteObjects(
         configDisable: false,
         config: { modelMapping: u.modelMapping },
       }));
-  const stats = (ingress: string): MatchRule => ({ ingress: [ingress], configDisable: false, config: { use_default_response_attributes: true } });
+  const stats = (ingress: string): RuleOf<AiStatisticsConfig> => ({
+    ingress: [ingress],
+    configDisable: false,
+    config: { use_default_response_attributes: true },
+  });
   const rules: AiRouteRules = {
     'model-mapper.internal': mapper(name, route.upstreams),
     'ai-statistics-2.0.1': [stats(name)],

@@ -1,3 +1,4 @@
+import type { McpRestTool } from '../../contracts/higress/index.js';
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,7 +95,7 @@ describe('console forms (golden: objects a live console wrote)', () => {
       description: 'weather openapi',
     });
     expect(weather).toEqual(golden('Ingress', 'mcp-server-weather-c.internal'));
-    const tools = [
+    const tools: McpRestTool[] = [
       {
         args: [{ description: 'city', name: 'city', required: true, type: 'string' }],
         description: 'Get weather',

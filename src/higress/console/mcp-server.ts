@@ -1,5 +1,6 @@
+import type { KeyAuthRuleConfig, McpServerConfig } from '../../contracts/higress/index.js';
 import { parse, stringify } from 'yaml';
-import type { Ingress, MatchRule } from '../types.js';
+import type { Ingress, RuleOf } from '../types.js';
 import { consoleMeta, domainLabels, INTERNAL_SUFFIX } from './meta.js';
 
 /**
@@ -86,12 +87,12 @@ export function buildMcpServerIngress(input: McpServerInput): Ingress {
 }
 
 /** The key-auth rule the console writes for an MCP server (allow-list empty, auth off unless granted). */
-export function mcpKeyAuthRule(server: string, allow: readonly string[] = [], enabled = false): MatchRule {
+export function mcpKeyAuthRule(server: string, allow: readonly string[] = [], enabled = false): RuleOf<KeyAuthRuleConfig> {
   return { ingress: [mcpServerIngressName(server)], configDisable: !enabled, config: { allow: [...allow] } };
 }
 
 /** The OPEN_API tools of a server: one rule of WasmPlugin `mcp-server.internal`. */
-export function openApiToolsRule(server: string, config: Record<string, unknown>): MatchRule {
+export function openApiToolsRule(server: string, config: Omit<McpServerConfig, 'server'>): RuleOf<McpServerConfig> {
   return { ingress: [mcpServerIngressName(server)], configDisable: false, config: { server: { name: server }, ...config } };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackTestServer } from './loopback-server.js';
 import { aiRouteIngressName, aiRouteJson, buildAiRouteObjects, withConsoleDefaults, type AiRoute } from '../../higress/console/ai-route.js';
 import { ruleKey } from '../../higress/console/shared-plugins.js';
 import type { MatchRule } from '../../higress/types.js';
@@ -49,37 +49,20 @@ interface IngressObject extends KubeObject {
   spec?: { rules?: Array<{ host?: string }> };
 }
 
-export class ConsoleTestServer {
-  private server: Server | undefined;
+export class ConsoleTestServer extends LoopbackTestServer {
   private readonly sessions = new Set<string>();
-  /** Requests seen, `METHOD path` (tests assert on what HiMarket asked for). */
-  readonly requests: string[] = [];
   /** AI routes a `PUT /v1/ai/routes/{n}` rewrote, in order. */
   readonly aiRouteWrites: string[] = [];
-  url = '';
 
-  constructor(private readonly opts: ConsoleServerOptions) {}
-
-  async start(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+  constructor(private readonly opts: ConsoleServerOptions) {
+    super();
   }
 
   private get ns(): string {
     return this.opts.namespace ?? 'higress-system';
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push(`${req.method} ${path}`);
     const body = (await readBody(req, TEST_BODY_LIMIT)).toString('utf8');

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackTestServer } from './loopback-server.js';
 import { readBody } from '../../util/http-body.js';
 import { TEST_BODY_LIMIT } from './console-server.js';
 import { conflict, HttpError, internal, invalid, likeFilter, nanoTimestamp, notFound, page, readTimestamp, removeWhere } from './contract-http.js';
@@ -102,8 +102,7 @@ export interface ContractServerFaults {
   afterCreate?: (productId: string) => Promise<'drop' | void> | 'drop' | void;
 }
 
-export class HiMarketContractServer {
-  private server: Server | undefined;
+export class HiMarketContractServer extends LoopbackTestServer {
   private seq = 0;
   private readonly admins = new Map<string, { adminId: string; password: string }>();
   private readonly tokens = new Map<string, Principal>();
@@ -116,31 +115,14 @@ export class HiMarketContractServer {
   /** Higress consumer grants made by approved subscriptions: `consumerId/productId`. */
   readonly grants = new Set<string>();
   readonly faults: ContractServerFaults = { down: false, failNext: [] };
-  /** Every request as `METHOD /path` (assertions on what a client sent). */
-  readonly requests: string[] = [];
-  url = '';
 
   constructor(admins: Record<string, string> = { admin: 'admin-password' }) {
+    super();
     for (const [u, p] of Object.entries(admins)) this.addAdmin(u, p);
   }
 
   addAdmin(username: string, password: string): void {
     this.admins.set(username, { adminId: id('admin-'), password });
-  }
-
-  async start(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
   // ---- test hooks ------------------------------------------------------------------------------------
@@ -268,7 +250,7 @@ export class HiMarketContractServer {
     return token ? this.tokens.get(token) : undefined;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.faults.down) {
       req.socket.destroy();
       return;
