@@ -100,6 +100,11 @@ export interface ContractServerFaults {
    * write); answering `'drop'` cuts the connection instead of answering (a create that timed out but landed).
    */
   afterCreate?: (productId: string) => Promise<'drop' | void> | 'drop' | void;
+  /**
+   * Awaited before a product row is stored: holding the first create until a second arrives makes two
+   * clients that both listed "no product" send both creates (two operator replicas racing).
+   */
+  beforeCreate?: () => Promise<void>;
 }
 
 export class HiMarketContractServer {
@@ -361,6 +366,7 @@ export class HiMarketContractServer {
     if (method === 'POST' && path === '/products') {
       const p = admin();
       if (p === FORBIDDEN) return p;
+      await this.faults.beforeCreate?.();
       const row = this.createProduct(b, p);
       const created = this.productResult(row, nanoTimestamp);
       const hook = this.faults.afterCreate;
