@@ -3,6 +3,8 @@
 // the contract and the client is proven to survive it. Linking (which needs the console and a real API
 // server) is covered in test/integration/himarket-contract.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HiMarketClient } from './client.js';
 import { HiMarketError } from './errors.js';
 import { HiMarketContractServer } from './testing/contract-server.js';
@@ -302,5 +304,29 @@ describe('client transport', () => {
     server.faults.failNext.push({ match: /^POST \/products$/, count: 1, status: 503 });
     expect((await rejection(c.createProduct({ name: 'once', type: 'MODEL_API' }))).reason).toBe('ServerError');
     expect(server.productsNamed('once')).toHaveLength(0);
+  });
+
+  it('"answers 200 with a failures list — check it": any 200 whose data lists failures is an error naming them, not a success', async () => {
+    // No §12 endpoint but import does this today; a server answering so elsewhere must not pass for a success either.
+    const odd = createServer((req, res) => {
+      const data =
+        req.url === '/admins/login' ? { access_token: 'tok' } : { productId: 'p1', failures: [{ resourceName: 'portal-a', errorMessage: 'not published' }] };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'SUCCESS', message: null, data }));
+    });
+    await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r));
+    try {
+      const c = new HiMarketClient({
+        baseUrl: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
+        username: 'admin',
+        password: 'admin-pw',
+        attempts: 1,
+      });
+      const e = await rejection(c.publish('p1', 'portal-a'));
+      expect(e.reason).toBe('BadResponse');
+      expect(e.message).toMatch(/HTTP 200 reported 1 failure\(s\): portal-a: not published/);
+    } finally {
+      await new Promise((r) => odd.close(r));
+    }
   });
 });
