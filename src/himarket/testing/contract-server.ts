@@ -30,6 +30,9 @@ export { nanoTimestamp, readTimestamp } from './contract-http.js';
  * - timestamps: nanoseconds on create/update answers, trimmed milliseconds on reads;
  * - unknown path → 500 "No static resource" with a token, 403 without;
  * - deleting a product leaves the Higress grants of its subscriptions; cancelling a subscription revokes.
+ * - AGENT_API/REST_API links → 500, HTTP_API stores the reference unchecked; `GET …/ref` is public;
+ *   deleting a portal drops its publications; `GET /portals/{id}/subscriptions` is always empty; an admin's
+ *   `GET /products/{id}/tools` → 400; no `GET /gateways/{id}`.
  * Linking calls a Higress console (see console-server.ts) at the gateway's `higressConfig.address`.
  */
 
@@ -454,6 +457,13 @@ export class HiMarketContractServer {
       if (!this.publications.some((x) => x.productId === row.productId)) row.status = 'READY';
       return null;
     }
+    if ((m = /^\/products\/([^/]+)\/tools$/.exec(path)) && method === 'GET') {
+      if (!who) return FORBIDDEN;
+      this.product(m[1]!);
+      // §12: only a subscribed developer consumer may list tools; an admin has no consumer.
+      if (who.userType === 'ADMIN') throw invalid(`No consumer found for developer: ${who.userId}`);
+      return [];
+    }
     if ((m = /^\/products\/([^/]+)\/subscriptions$/.exec(path)) && method === 'GET') {
       const p = admin();
       if (p === FORBIDDEN) return p;
@@ -565,6 +575,29 @@ export class HiMarketContractServer {
         this.portals.push(row);
         return this.portalResult(row);
       }
+    }
+
+    if ((m = /^\/portals\/([^/]+)\/subscriptions$/.exec(path)) && method === 'GET') {
+      const p = admin();
+      if (p === FORBIDDEN) return p;
+      if (!this.portals.some((po) => po.portalId === m![1])) throw notFound('Portal', m[1]!);
+      // §12: always empty — subscriptions are stored without a portal id.
+      return page([], q);
+    }
+    if ((m = /^\/portals\/([^/]+)$/.exec(path)) && method === 'DELETE') {
+      const p = admin();
+      if (p === FORBIDDEN) return p;
+      const portalId = m[1]!;
+      if (!this.portals.some((po) => po.portalId === portalId)) throw notFound('Portal', portalId);
+      removeWhere(this.portals, (po) => po.portalId === portalId);
+      // §12: deleting a portal drops its publications (a product left on no portal is READY again).
+      const touched = new Set(this.publications.filter((x) => x.portalId === portalId).map((x) => x.productId));
+      removeWhere(this.publications, (x) => x.portalId === portalId);
+      for (const pid of touched) {
+        const row = this.products.get(pid);
+        if (row && !this.publications.some((x) => x.productId === pid)) row.status = 'READY';
+      }
+      return null;
     }
 
     // Spring 6.1: an unmatched path is "no static resource" (500) for an authenticated caller, 403 otherwise.
