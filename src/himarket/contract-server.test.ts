@@ -420,7 +420,7 @@ describe('§12 lines the sync engine does not rely on', () => {
     expect([r.status, r.body.message]).toEqual([500, expect.stringMatching(/No static resource/)]);
   });
 
-  it('"Towards the Higress console HiMarket sends chunked request bodies (no Content-Length) … and retries login once on a 401"', async () => {
+  it('"Towards the Higress console HiMarket sends chunked request bodies (no Content-Length), calls /v1/mcpServer/consumers/ with a trailing slash, and retries login once on a 401"', async () => {
     const seen: Array<{ method: string; url: string; chunked: boolean; length: string | undefined }> = [];
     let logins = 0;
     const consoleStub = createServer((req, res) => {
@@ -456,6 +456,15 @@ describe('§12 lines the sync engine does not rely on', () => {
       expect(loginCalls).toHaveLength(2);
       expect(loginCalls.every((s) => s.chunked && s.length === undefined)).toBe(true);
       expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/v1/ai/routes/route-x' });
+      // Approving a subscription to an MCP server grants it with the trailing-slash path, body chunked.
+      const mcp = await c.createProduct({ name: 'chunked-mcp', type: 'MCP_SERVER' });
+      await c.putRef(mcp.productId, { sourceType: 'GATEWAY', gatewayId: gateway.gatewayId, higressRefConfig: { mcpServerName: 'tools-x' } });
+      await server.approveSubscription(mcp.productId);
+      expect(seen.find((x) => x.method === 'PUT' && x.url.startsWith('/v1/mcpServer/consumers'))).toMatchObject({
+        url: '/v1/mcpServer/consumers/',
+        chunked: true,
+        length: undefined,
+      });
     } finally {
       await new Promise((r) => consoleStub.close(r));
     }
