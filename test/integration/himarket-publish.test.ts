@@ -195,9 +195,10 @@ describe('ModelPool spec.publish', () => {
     let release!: () => void;
     const both = new Promise<void>((r) => (release = r));
     // Hold the first create until the other replica's create arrives (bounded, so a lost race cannot hang the test).
+    const bound = setTimeout(() => release(), 8000);
     env.himarket.faults.beforeCreate = async () => {
       if (++arrived === 2) release();
-      await Promise.race([both, new Promise((r) => setTimeout(r, 8000))]);
+      await both;
     };
     try {
       await second.synced;
@@ -209,6 +210,7 @@ describe('ModelPool spec.publish', () => {
       const settled = await waitPublish(env.ns, 'race', (p) => publishedReason(p) === 'Published', 'still Published with both replicas running');
       expect(settled.status!.publish!.productId).toBe(productId);
     } finally {
+      clearTimeout(bound);
       delete env.himarket.faults.beforeCreate;
       await second.stop();
     }
