@@ -402,6 +402,21 @@ describe('§12 lines the sync engine does not rely on', () => {
     expect(r.body.message).toMatch(/^Invalid request: No consumer found for developer: admin-/);
   });
 
+  it('"Unknown category ids and unknown feature keys are silently dropped. Changing type clears feature"', async () => {
+    const h = await admin();
+    const modelFeature = { model: 'qwen-max', streaming: true };
+    const created = await raw('/products', {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ name: 'feat', type: 'MODEL_API', feature: { modelFeature, bogus: { x: 1 } } }),
+    });
+    const pid = (created.body.data as { productId: string }).productId;
+    expect((await raw(`/products/${pid}`, { headers: h })).body.data).toMatchObject({ feature: { modelFeature } });
+    expect(((await raw(`/products/${pid}`, { headers: h })).body.data as { feature: object }).feature).not.toHaveProperty('bogus');
+    await raw(`/products/${pid}`, { method: 'PUT', headers: h, body: JSON.stringify({ type: 'MCP_SERVER', categories: [] }) });
+    expect((await raw(`/products/${pid}`, { headers: h })).body.data).toMatchObject({ type: 'MCP_SERVER', feature: null });
+  });
+
   it('"pageNum/pageSize are ignored"', async () => {
     const h = await admin();
     const r = (await raw('/products?pageNum=3&pageSize=1', { headers: h })).body.data as { number: number; size: number };

@@ -32,7 +32,7 @@ export { nanoTimestamp, readTimestamp } from './contract-http.js';
  * - deleting a product leaves the Higress grants of its subscriptions; cancelling a subscription revokes.
  * - AGENT_API/REST_API links → 500, HTTP_API stores the reference unchecked; `GET …/ref` is public;
  *   deleting a portal drops its publications; `GET /portals/{id}/subscriptions` is always empty; an admin's
- *   `GET /products/{id}/tools` → 400; no `GET /gateways/{id}`.
+ *   `GET /products/{id}/tools` → 400; no `GET /gateways/{id}`; unknown `feature` keys dropped, a type change clears it.
  * Linking calls a Higress console (see console-server.ts) at the gateway's `higressConfig.address`.
  */
 
@@ -48,6 +48,8 @@ interface ProductRow {
   description: string | null;
   document: string | null;
   icon: unknown;
+  /** `ProductFeature`: only its typed keys survive (§12: unknown keys dropped). */
+  feature: Record<string, unknown> | null;
   autoApprove: boolean | null;
   enableConsumerAuth: boolean;
   categoryIds: string[];
@@ -630,6 +632,7 @@ export class HiMarketContractServer {
       description: str(b.description),
       document: str(b.document),
       icon: b.icon ?? null,
+      feature: knownFeature(b.feature),
       autoApprove: typeof b.autoApprove === 'boolean' ? b.autoApprove : null,
       enableConsumerAuth: false, // §12: ignored on create
       categoryIds: this.knownCategories(b.categories),
@@ -664,11 +667,15 @@ export class HiMarketContractServer {
     if (typeof b.type === 'string' && b.type !== row.type) {
       if (row.ref) throw invalid('API product already linked to API');
       row.type = b.type;
+      // §12: changing type clears feature (guess: even one sent in the same PUT — docs/himarket.md).
+      row.feature = null;
+      delete b.feature;
     }
     if (typeof b.name === 'string') row.name = b.name;
     if (typeof b.description === 'string') row.description = b.description;
     if (typeof b.document === 'string') row.document = b.document;
     if (b.icon !== undefined && b.icon !== null) row.icon = b.icon;
+    if (b.feature !== undefined && b.feature !== null) row.feature = knownFeature(b.feature);
     if (typeof b.autoApprove === 'boolean') row.autoApprove = b.autoApprove;
     if (typeof b.enableConsumerAuth === 'boolean') row.enableConsumerAuth = b.enableConsumerAuth;
     // §12: the service always unbinds, then binds what was sent — no categories means none.
@@ -775,6 +782,7 @@ export class HiMarketContractServer {
       status: p.status,
       document: p.document,
       icon: p.icon,
+      feature: p.feature,
       autoApprove: p.autoApprove,
       enableConsumerAuth: p.enableConsumerAuth,
       categories: p.categoryIds.map((cid) => this.categories.find((c) => c.categoryId === cid)).filter(Boolean),
@@ -798,6 +806,15 @@ export class HiMarketContractServer {
 
 const FORBIDDEN = Symbol('forbidden');
 const DEFER = Symbol('defer');
+
+/** The keys `ProductFeature` declares (himarket.md §4.3); anything else is dropped, as Jackson does for a typed object. */
+const FEATURE_KEYS = ['modelFeature', 'skillConfig', 'workerConfig'] as const;
+function knownFeature(v: unknown): Record<string, unknown> | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const src = v as Record<string, unknown>;
+  const kept = Object.fromEntries(FEATURE_KEYS.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
+  return Object.keys(kept).length ? kept : null;
+}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
