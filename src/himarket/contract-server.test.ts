@@ -423,10 +423,21 @@ describe('§12 lines the sync engine does not rely on', () => {
     expect(r).toMatchObject({ number: 1, size: 100 });
   });
 
-  it('"autoApprove: null falls back to the portal\'s setting" — a product created without it stores null, not false', async () => {
+  it('"autoApprove: null falls back to the portal\'s setting"', async () => {
     const c = client();
+    const h = await admin();
+    const strict = (
+      await raw('/portals', { method: 'POST', headers: h, body: JSON.stringify({ name: 'strict', portalSettingConfig: { autoApproveSubscriptions: false } }) })
+    ).body.data as { portalId: string; portalSettingConfig: { autoApproveSubscriptions: boolean } };
+    expect(strict.portalSettingConfig.autoApproveSubscriptions).toBe(false);
+    const open = await c.ensurePortal('open');
     const p = await c.createProduct({ name: 'auto-null', type: 'MODEL_API' });
-    expect((await raw(`/products/${p.productId}`, { headers: await admin() })).body.data).toMatchObject({ autoApprove: null });
+    expect((await raw(`/products/${p.productId}`, { headers: h })).body.data).toMatchObject({ autoApprove: null });
+    expect(server.subscribe(p.productId, strict.portalId).status).toBe('PENDING');
+    expect(server.subscribe(p.productId, open.portalId).status).toBe('APPROVED');
+    // The product's own setting wins over the portal's.
+    const yes = await c.createProduct({ name: 'auto-yes', type: 'MODEL_API', autoApprove: true });
+    expect(server.subscribe(yes.productId, strict.portalId).status).toBe('APPROVED');
   });
 
   it('"there is no GET /gateways/{id}" — with a token it is the unknown-path 500', async () => {

@@ -73,6 +73,8 @@ interface PortalRow {
   name: string;
   adminId: string;
   seq: number;
+  /** `portalSettingConfig.autoApproveSubscriptions`: what a product with `autoApprove: null` follows (§12). */
+  autoApproveSubscriptions: boolean;
 }
 interface PublicationRow {
   publicationId: string;
@@ -165,11 +167,24 @@ export class HiMarketContractServer {
     this.tokens.clear();
   }
 
-  /** A developer's consumer subscribes (auto-approved) — creates the Higress grant approval makes (§4.8). */
-  subscribe(productId: string): SubscriptionRow {
-    const row: SubscriptionRow = { subscriptionId: id('subscription-'), productId, consumerId: id('consumer-'), status: 'APPROVED', createAt: new Date() };
+  /**
+   * A developer's consumer subscribes through a portal. Approved at once when the product says `autoApprove:
+   * true`, or says nothing (`null`) and the portal auto-approves subscriptions (§12) — creating the Higress grant
+   * approval makes (§4.8); otherwise it waits as PENDING with no grant.
+   */
+  subscribe(productId: string, portalId?: string): SubscriptionRow {
+    const product = this.product(productId);
+    const portal = portalId === undefined ? undefined : this.portals.find((p) => p.portalId === portalId);
+    const approved = product.autoApprove ?? portal?.autoApproveSubscriptions ?? true;
+    const row: SubscriptionRow = {
+      subscriptionId: id('subscription-'),
+      productId,
+      consumerId: id('consumer-'),
+      status: approved ? 'APPROVED' : 'PENDING',
+      createAt: new Date(),
+    };
     this.subscriptions.push(row);
-    this.grants.add(`${row.consumerId}/${productId}`);
+    if (approved) this.grants.add(`${row.consumerId}/${productId}`);
     return row;
   }
 
@@ -573,7 +588,9 @@ export class HiMarketContractServer {
         const name = text(b.name);
         if (!name.trim() || name.length > 50) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: name: size must be between 1 and 50');
         if (this.portals.some((po) => po.name === name)) throw conflict(`Portal with name \`${name}\` already exists`);
-        const row = { portalId: id('portal-'), name, adminId: p.userId, seq: ++this.seq };
+        const settings = (b.portalSettingConfig ?? {}) as { autoApproveSubscriptions?: unknown };
+        const autoApproveSubscriptions = typeof settings.autoApproveSubscriptions === 'boolean' ? settings.autoApproveSubscriptions : true;
+        const row = { portalId: id('portal-'), name, adminId: p.userId, seq: ++this.seq, autoApproveSubscriptions };
         this.portals.push(row);
         return this.portalResult(row);
       }
@@ -798,7 +815,7 @@ export class HiMarketContractServer {
       name: p.name,
       description: null,
       adminId: p.adminId,
-      portalSettingConfig: { builtinAuthEnabled: true, autoApproveDevelopers: false, autoApproveSubscriptions: true },
+      portalSettingConfig: { builtinAuthEnabled: true, autoApproveDevelopers: false, autoApproveSubscriptions: p.autoApproveSubscriptions },
       portalDomainConfig: [{ domain: `${p.portalId}.himarket.local`, type: 'DEFAULT', protocol: 'HTTP' }],
     };
   }
