@@ -265,7 +265,12 @@ describe('SemanticRouter with a real router process', () => {
       { timeoutMs: 120_000, intervalMs: 500, description: 'accuracy, dataset and a promoted model in status' },
     );
     expect(Number(learned.status!.routingAccuracy)).toBeGreaterThan(0);
-    expect(learned.status!.lastPromotion).toMatchObject({ outcome: 'Promoted' });
+    // "won/lost and by how much": the holdout utility margin the promotion gate measured.
+    expect(learned.status!.lastPromotion).toMatchObject({
+      outcome: 'Promoted',
+      version: learned.status!.modelVersion,
+      message: expect.stringMatching(/^won by \+\d+\.\d{4} holdout utility$/),
+    });
     expect(learned.status!.routingAccuracySamples).toBeGreaterThan(0);
 
     // $0.001 a day is far below what 120 routed requests cost: the router serves only the cheapest model now.
