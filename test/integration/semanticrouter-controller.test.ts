@@ -12,7 +12,8 @@ import { aiProxyConfigSchema, aiProxyRuleConfigSchema, aiStatisticsRuleConfigSch
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { semanticRouterResource, type SemanticRouterObject } from '../../src/controllers/semanticrouter.js';
 import { LocalRouterLocator } from '../../src/controllers/semanticrouter-local.js';
-import type { RouterEndpoints, RouterLocator } from '../../src/controllers/semanticrouter-runtime.js';
+import { HttpRouterStatusReader, type RouterEndpoints, type RouterLocator, type RouterStatusReader } from '../../src/controllers/semanticrouter-runtime.js';
+import type { RouterStatus } from '../../src/router/status.js';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { OWNER_KIND_LABEL } from '../../src/kube/owner.js';
@@ -371,11 +372,22 @@ describe('SemanticRouter with a real router process', () => {
   }, 300_000);
 });
 
+/** The real router's /status, optionally rewritten by the test (to play a promotion and a rollback the trainer would take minutes to produce). */
+class ScriptedStatusReader implements RouterStatusReader {
+  private readonly http = new HttpRouterStatusReader();
+  script: ((s: RouterStatus) => RouterStatus) | undefined;
+  async read(admin: string): Promise<RouterStatus> {
+    const s = await this.http.read(admin);
+    return this.script ? this.script(s) : s;
+  }
+}
+
 describe('SemanticRouter whose router stops answering', () => {
   let operator: Operator;
   const locator = new SwitchableLocator();
+  const reader = new ScriptedStatusReader();
   beforeAll(async () => {
-    operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log, router: { locator } });
+    operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log, router: { locator, reader } });
     await operator.synced;
   });
   afterAll(async () => {
@@ -422,5 +434,83 @@ describe('SemanticRouter whose router stops answering', () => {
       intervalMs: 200,
       description: 'recovered',
     });
+  }, 120_000);
+
+  it('turns a promotion and a rollback reported by /status into lastPromotion and the Promoted / RolledBack events', async () => {
+    await locator.release();
+    locator.port = 0;
+    locator.adminPort = 0;
+    const ns = await uniqueNamespace('sr-rb');
+    await client.create(modelPoolResource, pool(ns, 'higress-system') as never);
+    await client.create(semanticRouterResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'SemanticRouter',
+      metadata: { name: 'auto', namespace: ns },
+      spec: { poolRef: { name: 'matrix' }, baselineModel: 'gpt-4o-2024-05-13', virtualModels: ['auto-rb'], statusPollSeconds: 1 },
+    } as never);
+    const ready = await waitFor(
+      async () => {
+        const r = await getRouter(ns);
+        return condition(r, 'Ready')?.status === 'True' && r?.status?.modelVersion ? r : undefined;
+      },
+      { timeoutMs: 30_000, description: 'Ready' },
+    );
+    const cold = ready.status!.modelVersion!;
+    const events = async () => (await client.list<KubeObject & { reason?: string; type?: string; message?: string }>(Resources.Event, { namespace: ns })).items;
+    try {
+      reader.script = (s) => ({
+        ...s,
+        modelVersion: 'v-trained',
+        previousVersions: [cold],
+        trainer: {
+          ...s.trainer,
+          runs: 1,
+          promotions: 1,
+          lastOutcome: 'Promoted',
+          lastCandidateVersion: 'v-trained',
+          lastMargin: 0.0213,
+          lastRunAt: new Date().toISOString(),
+        },
+      });
+      const promoted = await waitFor(
+        async () => {
+          const r = await getRouter(ns);
+          return r?.status?.modelVersion === 'v-trained' ? r : undefined;
+        },
+        { timeoutMs: 20_000, description: 'promoted version in status' },
+      );
+      expect(promoted.status!.lastPromotion).toMatchObject({ outcome: 'Promoted', version: 'v-trained', message: 'won by +0.0213 holdout utility' });
+      await waitFor(async () => (await events()).find((e) => e.reason === 'Promoted'), { timeoutMs: 10_000, description: 'Promoted event' });
+
+      reader.script = (s) => ({
+        ...s,
+        modelVersion: cold,
+        previousVersions: [],
+        trainer: {
+          ...s.trainer,
+          runs: 1,
+          promotions: 1,
+          rollbacks: 1,
+          lastOutcome: 'RolledBack',
+          lastRollback: { from: 'v-trained', to: cold, trigger: 'OnlineRegression', margin: 0.031, records: 42, at: new Date().toISOString() },
+        },
+      });
+      const rolledBack = await waitFor(
+        async () => {
+          const r = await getRouter(ns);
+          return r?.status?.lastPromotion?.outcome === 'RolledBack' ? r : undefined;
+        },
+        { timeoutMs: 20_000, description: 'RolledBack in lastPromotion' },
+      );
+      expect(rolledBack.status!.modelVersion).toBe(cold);
+      expect(rolledBack.status!.lastPromotion!.message).toMatch(/rolled back from v-trained: it trailed .* by 0\.0310 online utility on 42 records/);
+      const warning = await waitFor(async () => (await events()).find((e) => e.reason === 'RolledBack'), {
+        timeoutMs: 10_000,
+        description: 'RolledBack event',
+      });
+      expect(warning).toMatchObject({ type: 'Warning', message: expect.stringContaining('went back from v-trained') });
+    } finally {
+      reader.script = undefined;
+    }
   }, 120_000);
 });
