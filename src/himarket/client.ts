@@ -5,6 +5,7 @@ import {
   adminResultSchema,
   categoryResultSchema,
   envelopeSchema,
+  failuresSchema,
   gatewayResultSchema,
   importResultSchema,
   loginResultSchema,
@@ -261,15 +262,9 @@ export class HiMarketClient {
     }
   }
 
-  /** `POST /products/import`: a 200 can still carry `failures` (§12) — they become an error here. */
+  /** `POST /products/import`: a 200 can still carry `failures` (§12) — `once` turns them into an error. */
   async importProducts(body: unknown): Promise<number> {
-    const result = await this.call('POST', '/products/import', importResultSchema, { body, repeatable: false });
-    const failures = result.failures ?? [];
-    if (failures.length) {
-      const list = failures.map((f) => `${f.resourceName ?? '?'}: ${f.errorMessage ?? 'failed'}`).join('; ');
-      throw new HiMarketError('BadResponse', `import reported ${failures.length} failure(s): ${list}`, { path: '/products/import' });
-    }
-    return result.successCount;
+    return (await this.call('POST', '/products/import', importResultSchema, { body, repeatable: false })).successCount;
   }
 
   // ---- plumbing --------------------------------------------------------------------------------------
@@ -354,6 +349,9 @@ export class HiMarketClient {
     }
     const env = envelopeSchema.safeParse(json);
     if (res.status === 200 && env.success && env.data.code === 'SUCCESS') {
+      // §12: a 200 can report items that failed (`POST /products/import` does); any answer listing failures is one.
+      const failures = failuresOf(env.data.data);
+      if (failures) throw new HiMarketError('BadResponse', `${method} ${path}: HTTP 200 reported ${failures}`, { ...where, httpStatus: 200 });
       if (!schema) return env.data.data;
       const parsed = schema.safeParse(env.data.data ?? null);
       if (!parsed.success) {
@@ -385,6 +383,14 @@ function gatewayDrifted(g: Gateway, param: GatewayParam): boolean {
     (hc?.username ?? undefined) !== param.higressConfig.username ||
     (hc?.gatewayAddress ?? undefined) !== (param.higressConfig.gatewayAddress?.replace(/\/+$/, '') ?? undefined)
   );
+}
+
+/** `n failure(s): name: message; …` when a 200 answer's data lists failed items, else undefined. */
+function failuresOf(data: unknown): string | undefined {
+  const list = failuresSchema.safeParse(data);
+  if (!list.success || !list.data.failures?.length) return undefined;
+  const f = list.data.failures;
+  return `${f.length} failure(s): ${f.map((x) => `${x.resourceName ?? '?'}: ${x.errorMessage ?? 'failed'}`).join('; ')}`;
 }
 
 /** HiMarket's duplicate rule: names collide ignoring case and trailing spaces (§12). */

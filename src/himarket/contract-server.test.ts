@@ -3,6 +3,8 @@
 // the contract and the client is proven to survive it. Linking (which needs the console and a real API
 // server) is covered in test/integration/himarket-contract.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HiMarketClient } from './client.js';
 import { HiMarketError } from './errors.js';
 import { HiMarketContractServer } from './testing/contract-server.js';
@@ -302,5 +304,195 @@ describe('client transport', () => {
     server.faults.failNext.push({ match: /^POST \/products$/, count: 1, status: 503 });
     expect((await rejection(c.createProduct({ name: 'once', type: 'MODEL_API' }))).reason).toBe('ServerError');
     expect(server.productsNamed('once')).toHaveLength(0);
+  });
+
+  it('"answers 200 with a failures list — check it": any 200 whose data lists failures is an error naming them, not a success', async () => {
+    // No §12 endpoint but import does this today; a server answering so elsewhere must not pass for a success either.
+    const odd = createServer((req, res) => {
+      const data =
+        req.url === '/admins/login' ? { access_token: 'tok' } : { productId: 'p1', failures: [{ resourceName: 'portal-a', errorMessage: 'not published' }] };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'SUCCESS', message: null, data }));
+    });
+    await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r));
+    try {
+      const c = new HiMarketClient({
+        baseUrl: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`,
+        username: 'admin',
+        password: 'admin-pw',
+        attempts: 1,
+      });
+      const e = await rejection(c.publish('p1', 'portal-a'));
+      expect(e.reason).toBe('BadResponse');
+      expect(e.message).toMatch(/HTTP 200 reported 1 failure\(s\): portal-a: not published/);
+    } finally {
+      await new Promise((r) => odd.close(r));
+    }
+  });
+});
+
+// The §12 lines the operator does not act on, pinned anyway so the contract server stays a faithful stand-in.
+describe('§12 lines the sync engine does not rely on', () => {
+  const admin = async () => ({ authorization: `Bearer ${await token()}`, 'content-type': 'application/json' });
+  /** A gateway whose console nobody answers: anything that reaches the console fails. */
+  const deadConsoleGateway = async (name: string) =>
+    (await client().ensureGateway({ gatewayName: name, gatewayType: 'HIGRESS', higressConfig: { address: '127.0.0.1:1', username: 'u', password: 'p' } }))
+      .gateway.gatewayId;
+
+  it('"Linking AGENT_API or REST_API to a Higress gateway → 500; HTTP_API only stores the reference"', async () => {
+    const c = client();
+    const gatewayId = await deadConsoleGateway('gw-types');
+    for (const type of ['AGENT_API', 'REST_API'] as const) {
+      const p = await c.createProduct({ name: `link-${type}`, type });
+      const e = await rejection(c.putRef(p.productId, { sourceType: 'GATEWAY', gatewayId, higressRefConfig: { modelRouteName: 'r' } }));
+      expect([type, e.details.httpStatus]).toEqual([type, 500]);
+      expect(await c.getRef(p.productId)).toBeNull();
+    }
+    const http = await c.createProduct({ name: 'link-http', type: 'HTTP_API' });
+    await c.putRef(http.productId, { sourceType: 'GATEWAY', gatewayId, higressRefConfig: { modelRouteName: 'no-such-route' } });
+    expect((await c.getRef(http.productId))?.higressRefConfig).toMatchObject({ modelRouteName: 'no-such-route' });
+  });
+
+  it('"GET /products/{id}/ref is public: it shows the link of unpublished products to anyone"', async () => {
+    const c = client();
+    const gatewayId = await deadConsoleGateway('gw-public-ref');
+    const p = await c.createProduct({ name: 'public-ref', type: 'HTTP_API' });
+    await c.putRef(p.productId, { sourceType: 'GATEWAY', gatewayId, higressRefConfig: { modelRouteName: 'r' } });
+    const anonymous = await raw(`/products/${p.productId}/ref`);
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body.data).toMatchObject({ productId: p.productId, gatewayId });
+    // The product itself stays hidden from anonymous readers.
+    expect((await raw(`/products/${p.productId}`)).status).toBe(404);
+  });
+
+  it('"Deleting a portal drops its publications"', async () => {
+    const c = client();
+    const portal = await c.ensurePortal('short-lived');
+    const p = await c.createProduct({ name: 'on-short-lived', type: 'MODEL_API' });
+    await c.publish(p.productId, portal.portalId);
+    expect(await c.listPublications(p.productId)).toHaveLength(1);
+    expect((await raw(`/portals/${portal.portalId}`, { method: 'DELETE', headers: await admin() })).status).toBe(200);
+    expect(await c.listPublications(p.productId)).toHaveLength(0);
+    expect((await c.getProduct(p.productId))!.status).toBe('READY');
+  });
+
+  it('"GET /portals/{id}/subscriptions is always empty (subscriptions are stored without a portal id)"', async () => {
+    const c = client();
+    const portal = await c.ensurePortal('subs-portal');
+    const p = await c.createProduct({ name: 'subs-on-portal', type: 'MODEL_API' });
+    await c.publish(p.productId, portal.portalId);
+    server.subscribe(p.productId);
+    expect(await c.listSubscriptions(p.productId)).toHaveLength(1);
+    const r = await raw(`/portals/${portal.portalId}/subscriptions`, { headers: await admin() });
+    expect(r.body.data).toMatchObject({ content: [], totalElements: 0 });
+  });
+
+  it('"Developers get an automatically created consumer named primary-consumer"', async () => {
+    const c = client();
+    const p = await c.createProduct({ name: 'primary', type: 'MODEL_API' });
+    server.subscribe(p.productId);
+    const r = await raw(`/products/${p.productId}/subscriptions`, { headers: await admin() });
+    expect((r.body.data as { content: Array<{ consumerName: string }> }).content.map((s) => s.consumerName)).toEqual(['primary-consumer']);
+  });
+
+  it('"GET /products/{id}/tools needs a subscribed developer consumer; an admin gets 400 Invalid request: No consumer found for developer: admin-…"', async () => {
+    const p = await client().createProduct({ name: 'tools-admin', type: 'MCP_SERVER' });
+    const r = await raw(`/products/${p.productId}/tools`, { headers: await admin() });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toMatch(/^Invalid request: No consumer found for developer: admin-/);
+  });
+
+  it('"Unknown category ids and unknown feature keys are silently dropped. Changing type clears feature"', async () => {
+    const h = await admin();
+    const modelFeature = { model: 'qwen-max', streaming: true };
+    const created = await raw('/products', {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ name: 'feat', type: 'MODEL_API', feature: { modelFeature, bogus: { x: 1 } } }),
+    });
+    const pid = (created.body.data as { productId: string }).productId;
+    expect((await raw(`/products/${pid}`, { headers: h })).body.data).toMatchObject({ feature: { modelFeature } });
+    expect(((await raw(`/products/${pid}`, { headers: h })).body.data as { feature: object }).feature).not.toHaveProperty('bogus');
+    await raw(`/products/${pid}`, { method: 'PUT', headers: h, body: JSON.stringify({ type: 'MCP_SERVER', categories: [] }) });
+    expect((await raw(`/products/${pid}`, { headers: h })).body.data).toMatchObject({ type: 'MCP_SERVER', feature: null });
+  });
+
+  it('"pageNum/pageSize are ignored"', async () => {
+    const h = await admin();
+    const r = (await raw('/products?pageNum=3&pageSize=1', { headers: h })).body.data as { number: number; size: number };
+    expect(r).toMatchObject({ number: 1, size: 100 });
+  });
+
+  it('"autoApprove: null falls back to the portal\'s setting"', async () => {
+    const c = client();
+    const h = await admin();
+    const strict = (
+      await raw('/portals', { method: 'POST', headers: h, body: JSON.stringify({ name: 'strict', portalSettingConfig: { autoApproveSubscriptions: false } }) })
+    ).body.data as { portalId: string; portalSettingConfig: { autoApproveSubscriptions: boolean } };
+    expect(strict.portalSettingConfig.autoApproveSubscriptions).toBe(false);
+    const open = await c.ensurePortal('open');
+    const p = await c.createProduct({ name: 'auto-null', type: 'MODEL_API' });
+    expect((await raw(`/products/${p.productId}`, { headers: h })).body.data).toMatchObject({ autoApprove: null });
+    expect(server.subscribe(p.productId, strict.portalId).status).toBe('PENDING');
+    expect(server.subscribe(p.productId, open.portalId).status).toBe('APPROVED');
+    // The product's own setting wins over the portal's.
+    const yes = await c.createProduct({ name: 'auto-yes', type: 'MODEL_API', autoApprove: true });
+    expect(server.subscribe(yes.productId, strict.portalId).status).toBe('APPROVED');
+  });
+
+  it('"there is no GET /gateways/{id}" — with a token it is the unknown-path 500', async () => {
+    const gatewayId = await deadConsoleGateway('gw-no-detail');
+    const r = await raw(`/gateways/${gatewayId}`, { headers: await admin() });
+    expect([r.status, r.body.message]).toEqual([500, expect.stringMatching(/No static resource/)]);
+  });
+
+  it('"Towards the Higress console HiMarket sends chunked request bodies (no Content-Length), calls /v1/mcpServer/consumers/ with a trailing slash, and retries login once on a 401"', async () => {
+    const seen: Array<{ method: string; url: string; chunked: boolean; length: string | undefined }> = [];
+    let logins = 0;
+    const consoleStub = createServer((req, res) => {
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        chunked: req.headers['transfer-encoding'] === 'chunked',
+        length: req.headers['content-length'],
+      });
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/session/login') {
+          logins++;
+          if (logins === 1) return void res.writeHead(401).end();
+          res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': '_hi_sess=s; Path=/' });
+          return void res.end(JSON.stringify({ username: 'admin' }));
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ success: true, data: { name: 'route-x' } }));
+      });
+    });
+    await new Promise<void>((r) => consoleStub.listen(0, '127.0.0.1', r));
+    try {
+      const c = client();
+      const { gateway } = await c.ensureGateway({
+        gatewayName: 'gw-chunked',
+        gatewayType: 'HIGRESS',
+        higressConfig: { address: `127.0.0.1:${(consoleStub.address() as AddressInfo).port}`, username: 'admin', password: 'console-pw' },
+      });
+      const p = await c.createProduct({ name: 'chunked-link', type: 'MODEL_API' });
+      await c.putRef(p.productId, { sourceType: 'GATEWAY', gatewayId: gateway.gatewayId, higressRefConfig: { modelRouteName: 'route-x' } });
+      const loginCalls = seen.filter((s) => s.url === '/session/login');
+      expect(loginCalls).toHaveLength(2);
+      expect(loginCalls.every((s) => s.chunked && s.length === undefined)).toBe(true);
+      expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/v1/ai/routes/route-x' });
+      // Approving a subscription to an MCP server grants it with the trailing-slash path, body chunked.
+      const mcp = await c.createProduct({ name: 'chunked-mcp', type: 'MCP_SERVER' });
+      await c.putRef(mcp.productId, { sourceType: 'GATEWAY', gatewayId: gateway.gatewayId, higressRefConfig: { mcpServerName: 'tools-x' } });
+      await server.approveSubscription(mcp.productId);
+      expect(seen.find((x) => x.method === 'PUT' && x.url.startsWith('/v1/mcpServer/consumers'))).toMatchObject({
+        url: '/v1/mcpServer/consumers/',
+        chunked: true,
+        length: undefined,
+      });
+    } finally {
+      await new Promise((r) => consoleStub.close(r));
+    }
   });
 });

@@ -135,14 +135,16 @@ export const portalResultSchema = z.looseObject({
 });
 export type Portal = z.infer<typeof portalResultSchema>;
 
-/** `POST /products/import`: HTTP 200 even when items fail (§4.7, §12: "check it"). */
-export const importResultSchema = z.looseObject({
-  successCount: z.number().int(),
+/** Items a 200 answer says failed (`failures`, §4.7); the client refuses any 200 that lists some (§12: "check it"). */
+export const failuresSchema = z.looseObject({
   failures: z
     .array(z.looseObject({ resourceName: z.string().nullable().optional(), errorMessage: z.string().nullable().optional() }))
     .nullable()
     .optional(),
 });
+
+/** `POST /products/import`: HTTP 200 even when items fail (§4.7, §12: "check it"). */
+export const importResultSchema = failuresSchema.extend({ successCount: z.number().int() });
 
 /**
  * Request bodies (what we send; HiMarket ignores unknown properties, §3.2). Read upstream by

@@ -23,6 +23,11 @@ describe('make demo', () => {
     expect(out).toMatch(/(\d+)\/\1 Ready after/);
     // The flywheel runs against the simulator: the SemanticRouter's DATASET grows and ACCURACY appears (the demo fails otherwise).
     expect(out).toMatch(/SemanticRouter ai-demo\/auto: columns moved \(DATASET \d+ → \d+, ACCURACY \d/);
+    // Issue 12: the demo shows a published HiMarket product (contract server, local mode), linked to the pool's console AI route.
+    const himarket = out.slice(out.indexOf('# HiMarket (contract server'));
+    expect(himarket).toMatch(/productId: product-[0-9a-f]{32}/);
+    expect(himarket).toMatch(/linkState: Linked/);
+    expect(himarket).toMatch(/productStatus: PUBLISHED/);
     const printed = out.slice(out.indexOf('# Generated Higress objects'));
     type Printed = { kind?: string; spec?: { defaultConfig?: { providers?: Array<{ apiTokens?: string[] }> } } };
     const objects = parseAllDocuments(printed.replace(/^#.*$/gm, ''))

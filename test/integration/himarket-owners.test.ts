@@ -21,7 +21,7 @@ import { startOperator, type Operator } from '../../src/operator.js';
 import { agentRouteName, mcpServerName } from '../../src/reconcilers/agentproduct.js';
 import { consoleName as routerRouteName } from '../../src/reconcilers/semanticrouter-gateway.js';
 import { createLogger } from '../../src/util/log.js';
-import { client, createPool, HIMARKET_PASSWORD, startHiMarketEnv, waitConnection, type HiMarketEnv } from './himarket-fixture.js';
+import { client, CONSOLE_PASSWORD, createPool, HIMARKET_PASSWORD, startHiMarketEnv, waitConnection, type HiMarketEnv } from './himarket-fixture.js';
 import { operatorKubeConfig, waitFor } from './support/kube.js';
 
 type Owner = KubeObject & { status?: { publish?: PublishStatus; conditions?: Array<{ type: string; status: string; reason: string }> } };
@@ -34,10 +34,13 @@ interface PluginObj extends KubeObject {
 
 let operator: Operator;
 let env: HiMarketEnv;
+const logLines: string[] = [];
 
 beforeAll(async () => {
   env = await startHiMarketEnv('hm-own', { operatorRbac: true });
-  operator = await startOperator({ kubeConfig: operatorKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
+  // Every log line kept (debug included) for the secret-grep at the end.
+  const sink = { write: (line: string) => void logLines.push(line) };
+  operator = await startOperator({ kubeConfig: operatorKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator', 'debug', sink) });
   await operator.synced;
   await waitConnection(env);
 });
@@ -380,5 +383,21 @@ describe('subscription approval rewrites the AI route through the console', () =
     });
     await quiet(env.gw);
     expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig.allowedConsumers).toEqual([]);
+  });
+});
+
+describe('secret-grep across every publishing kind', () => {
+  it('neither password nor a JWT appears in the logs, the events or the status of any ModelPool, SemanticRouter or AgentProduct', async () => {
+    const statuses = await Promise.all(
+      [modelPoolResource, semanticRouterResource, agentProductResource].map(async (rt) =>
+        (await client.list<Owner>(rt, { namespace: env.ns })).items.map((o) => o.status),
+      ),
+    );
+    const events = await Promise.all([env.ns, env.gw].map(async (ns) => (await client.list(Resources.Event, { namespace: ns })).items));
+    const haystack = [logLines.join(''), JSON.stringify(events), JSON.stringify(statuses)].join('\n');
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(statuses.flat().length).toBeGreaterThan(0);
+    for (const secret of [HIMARKET_PASSWORD, CONSOLE_PASSWORD]) expect(haystack).not.toContain(secret);
+    expect(haystack).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}/);
   });
 });

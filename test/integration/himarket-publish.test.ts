@@ -163,6 +163,59 @@ describe('ModelPool spec.publish', () => {
     expect(env.himarket.productsNamed(`${env.ns}-outage`)).toHaveLength(1);
   });
 
+  it('HiMarket stores the product, the answer is lost and HiMarket stays down a while → recovers with that one product', async () => {
+    let stored: string | undefined;
+    env.himarket.faults.afterCreate = (productId) => {
+      delete env.himarket.faults.afterCreate;
+      stored = productId;
+      env.himarket.faults.down = true;
+      return 'drop' as const;
+    };
+    try {
+      await createPool(env.ns, 'midway', poolSpec(env.gw, { publish: publish() }));
+      await waitFor(() => stored, { timeoutMs: 30_000, description: 'HiMarket stored the product, then went down' });
+      await waitPublish(env.ns, 'midway', (p) => publishedReason(p) === 'HiMarketUnreachable', 'HiMarketUnreachable after the lost answer');
+      // Down for a while: the retries with backoff hit a dead server more than once.
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      delete env.himarket.faults.afterCreate;
+      env.himarket.faults.down = false;
+    }
+    await ensureConsoleRoute(env.ns, 'midway', env.gw);
+    const pool = await waitPublish(env.ns, 'midway', (p) => publishedReason(p) === 'Published', 'recovered', 60_000);
+    expect(env.himarket.productsNamed(`${env.ns}-midway`)).toHaveLength(1);
+    expect(pool.status!.publish!.productId).toBe(stored);
+    expect(pool.metadata.annotations?.[PRODUCT_ID_ANNOTATION]).toBe(stored);
+  });
+
+  it('two operator replicas racing: both find no product and both POST it → exactly one product, both agree on its id', async () => {
+    const sink = { write: (s: string) => void logLines.push(s) };
+    const second = await startOperator({ kubeConfig: testKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator-2', 'debug', sink) });
+    let arrived = 0;
+    let release!: () => void;
+    const both = new Promise<void>((r) => (release = r));
+    // Hold the first create until the other replica's create arrives (bounded, so a lost race cannot hang the test).
+    const bound = setTimeout(() => release(), 8000);
+    env.himarket.faults.beforeCreate = async () => {
+      if (++arrived === 2) release();
+      await both;
+    };
+    try {
+      await second.synced;
+      const { productId, pool } = await published('race');
+      expect(arrived).toBe(2);
+      expect(env.himarket.productsNamed(`${env.ns}-race`)).toHaveLength(1);
+      expect(pool.metadata.annotations?.[PRODUCT_ID_ANNOTATION]).toBe(productId);
+      // The loser's create was a 409; it adopted the winner's product instead of reporting a conflict.
+      const settled = await waitPublish(env.ns, 'race', (p) => publishedReason(p) === 'Published', 'still Published with both replicas running');
+      expect(settled.status!.publish!.productId).toBe(productId);
+    } finally {
+      clearTimeout(bound);
+      delete env.himarket.faults.beforeCreate;
+      await second.stop();
+    }
+  });
+
   it('bad credentials → connection condition HiMarketAuthenticationFailed, no crash loop; fixed Secret → Connected', async () => {
     const before = env.himarket.requests.filter((r) => r === 'POST /admins/login').length;
     await client.patch(Resources.Secret, 'himarket-admin', env.ns, { stringData: { password: 'wrong-password' } }, 'merge');

@@ -3,6 +3,7 @@
 // and fills status from the router's own /status while the official openai client sends traffic.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -11,7 +12,8 @@ import { aiProxyConfigSchema, aiProxyRuleConfigSchema, aiStatisticsRuleConfigSch
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { semanticRouterResource, type SemanticRouterObject } from '../../src/controllers/semanticrouter.js';
 import { LocalRouterLocator } from '../../src/controllers/semanticrouter-local.js';
-import type { RouterEndpoints, RouterLocator } from '../../src/controllers/semanticrouter-runtime.js';
+import { HttpRouterStatusReader, type RouterEndpoints, type RouterLocator, type RouterStatusReader } from '../../src/controllers/semanticrouter-runtime.js';
+import type { RouterStatus } from '../../src/router/status.js';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { OWNER_KIND_LABEL } from '../../src/kube/owner.js';
@@ -27,6 +29,22 @@ import { createLogger } from '../../src/util/log.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 const kc = testKubeConfig();
+
+/** A list as the API server's Table form (what `kubectl get` prints): column definitions and cells. */
+async function serverTable(path: string): Promise<{ columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[] }[] }> {
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const url = new URL(kc.getCurrentCluster()!.server + path);
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { ...opts, headers: { ...opts.headers, accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body) as never) : reject(new Error(`${path}: HTTP ${res.statusCode}: ${body}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 const client = KubeClient.fromKubeConfig(kc);
 const log = createLogger('operator', 'warn');
 const stateDir = mkdtempSync(join(tmpdir(), 'sr-local-'));
@@ -248,7 +266,12 @@ describe('SemanticRouter with a real router process', () => {
       { timeoutMs: 120_000, intervalMs: 500, description: 'accuracy, dataset and a promoted model in status' },
     );
     expect(Number(learned.status!.routingAccuracy)).toBeGreaterThan(0);
-    expect(learned.status!.lastPromotion).toMatchObject({ outcome: 'Promoted' });
+    // "won/lost and by how much": the holdout utility margin the promotion gate measured.
+    expect(learned.status!.lastPromotion).toMatchObject({
+      outcome: 'Promoted',
+      version: learned.status!.modelVersion,
+      message: expect.stringMatching(/^won by \+\d+\.\d{4} holdout utility$/),
+    });
     expect(learned.status!.routingAccuracySamples).toBeGreaterThan(0);
 
     // $0.001 a day is far below what 120 routed requests cost: the router serves only the cheapest model now.
@@ -265,7 +288,38 @@ describe('SemanticRouter with a real router process', () => {
     const answer = await openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: questions[0]!.question }] }).withResponse();
     expect(answer.response.headers.get('x-router-reason')).toBe('BudgetCheapestOnly');
     const events = (await client.list<KubeObject & { reason?: string }>(Resources.Event, { namespace: ns })).items.map((e) => e.reason);
-    expect(events).toEqual(expect.arrayContaining(['BudgetDowngrade']));
+    expect(events).toEqual(expect.arrayContaining(['Promoted', 'BudgetDowngrade']));
+    // Every number the issue names, read from the router's /status, not configured.
+    expect(downgraded.status).toMatchObject({
+      routingAccuracy: expect.stringMatching(/^\d\.\d{3}$/),
+      routingAccuracySamples: expect.any(Number),
+      baselineAccuracy: expect.stringMatching(/^\d\.\d{3}$/),
+      datasetSize: expect.any(Number),
+      modelVersion: expect.stringMatching(/\S/),
+      lastTrainedAt: expect.any(String),
+      lastPromotion: expect.objectContaining({ outcome: expect.any(String) }),
+      costPerRequest: expect.stringMatching(/^\$\d+\.\d+$/),
+      savingVsBaseline: expect.stringMatching(/^-?\d+%$/),
+      decisionLatencyP99Ms: expect.stringMatching(/^\d+(\.\d+)?$/),
+      spend: expect.any(String),
+      effectiveKnob: expect.any(String),
+    });
+    // `kubectl get semanticrouters` as the API server serves it (the Table form kubectl prints): the issue's columns,
+    // in order, each filled with the status value.
+    const tableOf = await serverTable(`/apis/ai.higress.io/v1alpha1/namespaces/${ns}/semanticrouters`);
+    const shown = tableOf.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name.toUpperCase());
+    expect(shown).toEqual(['NAME', 'READY', 'ACCURACY', 'DATASET', 'MODEL', 'SPEND', 'AGE']);
+    const cells = Object.fromEntries(tableOf.columnDefinitions.map((c, i) => [c.name.toUpperCase(), tableOf.rows[0]!.cells[i]]));
+    // The flywheel may still be landing shadow records, so the cells are checked for shape, not against a second read.
+    expect(cells).toMatchObject({
+      NAME: 'auto',
+      READY: 'True',
+      ACCURACY: expect.stringMatching(/^\d\.\d{3}$/),
+      DATASET: expect.any(Number),
+      MODEL: expect.stringMatching(/\S/), // a later training run may have promoted again
+      SPEND: expect.stringMatching(/^\$\d+\.\d+\/\$0\.0010$/),
+    });
+    expect(cells.DATASET).toBeGreaterThanOrEqual(100);
 
     // Pool change: gpt-4o reprices and llama-3.1-8b disappears → the router's config follows.
     const repriced = pool(
@@ -318,11 +372,22 @@ describe('SemanticRouter with a real router process', () => {
   }, 300_000);
 });
 
+/** The real router's /status, optionally rewritten by the test (to play a promotion and a rollback the trainer would take minutes to produce). */
+class ScriptedStatusReader implements RouterStatusReader {
+  private readonly http = new HttpRouterStatusReader();
+  script: ((s: RouterStatus) => RouterStatus) | undefined;
+  async read(admin: string): Promise<RouterStatus> {
+    const s = await this.http.read(admin);
+    return this.script ? this.script(s) : s;
+  }
+}
+
 describe('SemanticRouter whose router stops answering', () => {
   let operator: Operator;
   const locator = new SwitchableLocator();
+  const reader = new ScriptedStatusReader();
   beforeAll(async () => {
-    operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log, router: { locator } });
+    operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log, router: { locator, reader } });
     await operator.synced;
   });
   afterAll(async () => {
@@ -369,5 +434,83 @@ describe('SemanticRouter whose router stops answering', () => {
       intervalMs: 200,
       description: 'recovered',
     });
+  }, 120_000);
+
+  it('turns a promotion and a rollback reported by /status into lastPromotion and the Promoted / RolledBack events', async () => {
+    await locator.release();
+    locator.port = 0;
+    locator.adminPort = 0;
+    const ns = await uniqueNamespace('sr-rb');
+    await client.create(modelPoolResource, pool(ns, 'higress-system') as never);
+    await client.create(semanticRouterResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'SemanticRouter',
+      metadata: { name: 'auto', namespace: ns },
+      spec: { poolRef: { name: 'matrix' }, baselineModel: 'gpt-4o-2024-05-13', virtualModels: ['auto-rb'], statusPollSeconds: 1 },
+    } as never);
+    const ready = await waitFor(
+      async () => {
+        const r = await getRouter(ns);
+        return condition(r, 'Ready')?.status === 'True' && r?.status?.modelVersion ? r : undefined;
+      },
+      { timeoutMs: 30_000, description: 'Ready' },
+    );
+    const cold = ready.status!.modelVersion!;
+    const events = async () => (await client.list<KubeObject & { reason?: string; type?: string; message?: string }>(Resources.Event, { namespace: ns })).items;
+    try {
+      reader.script = (s) => ({
+        ...s,
+        modelVersion: 'v-trained',
+        previousVersions: [cold],
+        trainer: {
+          ...s.trainer,
+          runs: 1,
+          promotions: 1,
+          lastOutcome: 'Promoted',
+          lastCandidateVersion: 'v-trained',
+          lastMargin: 0.0213,
+          lastRunAt: new Date().toISOString(),
+        },
+      });
+      const promoted = await waitFor(
+        async () => {
+          const r = await getRouter(ns);
+          return r?.status?.modelVersion === 'v-trained' ? r : undefined;
+        },
+        { timeoutMs: 20_000, description: 'promoted version in status' },
+      );
+      expect(promoted.status!.lastPromotion).toMatchObject({ outcome: 'Promoted', version: 'v-trained', message: 'won by +0.0213 holdout utility' });
+      await waitFor(async () => (await events()).find((e) => e.reason === 'Promoted'), { timeoutMs: 10_000, description: 'Promoted event' });
+
+      reader.script = (s) => ({
+        ...s,
+        modelVersion: cold,
+        previousVersions: [],
+        trainer: {
+          ...s.trainer,
+          runs: 1,
+          promotions: 1,
+          rollbacks: 1,
+          lastOutcome: 'RolledBack',
+          lastRollback: { from: 'v-trained', to: cold, trigger: 'OnlineRegression', margin: 0.031, records: 42, at: new Date().toISOString() },
+        },
+      });
+      const rolledBack = await waitFor(
+        async () => {
+          const r = await getRouter(ns);
+          return r?.status?.lastPromotion?.outcome === 'RolledBack' ? r : undefined;
+        },
+        { timeoutMs: 20_000, description: 'RolledBack in lastPromotion' },
+      );
+      expect(rolledBack.status!.modelVersion).toBe(cold);
+      expect(rolledBack.status!.lastPromotion!.message).toMatch(/rolled back from v-trained: it trailed .* by 0\.0310 online utility on 42 records/);
+      const warning = await waitFor(async () => (await events()).find((e) => e.reason === 'RolledBack'), {
+        timeoutMs: 10_000,
+        description: 'RolledBack event',
+      });
+      expect(warning).toMatchObject({ type: 'Warning', message: expect.stringContaining('went back from v-trained') });
+    } finally {
+      reader.script = undefined;
+    }
   }, 120_000);
 });

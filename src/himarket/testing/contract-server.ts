@@ -30,6 +30,9 @@ export { nanoTimestamp, readTimestamp } from './contract-http.js';
  * - timestamps: nanoseconds on create/update answers, trimmed milliseconds on reads;
  * - unknown path → 500 "No static resource" with a token, 403 without;
  * - deleting a product leaves the Higress grants of its subscriptions; cancelling a subscription revokes.
+ * - AGENT_API/REST_API links → 500, HTTP_API stores the reference unchecked; `GET …/ref` is public;
+ *   deleting a portal drops its publications; `GET /portals/{id}/subscriptions` is always empty; an admin's
+ *   `GET /products/{id}/tools` → 400; no `GET /gateways/{id}`; unknown `feature` keys dropped, a type change clears it.
  * Linking calls a Higress console (see console-server.ts) at the gateway's `higressConfig.address`.
  */
 
@@ -45,6 +48,8 @@ interface ProductRow {
   description: string | null;
   document: string | null;
   icon: unknown;
+  /** `ProductFeature`: only its typed keys survive (§12: unknown keys dropped). */
+  feature: Record<string, unknown> | null;
   autoApprove: boolean | null;
   enableConsumerAuth: boolean;
   categoryIds: string[];
@@ -68,6 +73,8 @@ interface PortalRow {
   name: string;
   adminId: string;
   seq: number;
+  /** `portalSettingConfig.autoApproveSubscriptions`: what a product with `autoApprove: null` follows (§12). */
+  autoApproveSubscriptions: boolean;
 }
 interface PublicationRow {
   publicationId: string;
@@ -100,6 +107,11 @@ export interface ContractServerFaults {
    * write); answering `'drop'` cuts the connection instead of answering (a create that timed out but landed).
    */
   afterCreate?: (productId: string) => Promise<'drop' | void> | 'drop' | void;
+  /**
+   * Awaited before a product row is stored: holding the first create until a second arrives makes two
+   * clients that both listed "no product" send both creates (two operator replicas racing).
+   */
+  beforeCreate?: () => Promise<void>;
 }
 
 export class HiMarketContractServer extends LoopbackTestServer {
@@ -137,11 +149,24 @@ export class HiMarketContractServer extends LoopbackTestServer {
     this.tokens.clear();
   }
 
-  /** A developer's consumer subscribes (auto-approved) — creates the Higress grant approval makes (§4.8). */
-  subscribe(productId: string): SubscriptionRow {
-    const row: SubscriptionRow = { subscriptionId: id('subscription-'), productId, consumerId: id('consumer-'), status: 'APPROVED', createAt: new Date() };
+  /**
+   * A developer's consumer subscribes through a portal. Approved at once when the product says `autoApprove:
+   * true`, or says nothing (`null`) and the portal auto-approves subscriptions (§12) — creating the Higress grant
+   * approval makes (§4.8); otherwise it waits as PENDING with no grant.
+   */
+  subscribe(productId: string, portalId?: string): SubscriptionRow {
+    const product = this.product(productId);
+    const portal = portalId === undefined ? undefined : this.portals.find((p) => p.portalId === portalId);
+    const approved = product.autoApprove ?? portal?.autoApproveSubscriptions ?? true;
+    const row: SubscriptionRow = {
+      subscriptionId: id('subscription-'),
+      productId,
+      consumerId: id('consumer-'),
+      status: approved ? 'APPROVED' : 'PENDING',
+      createAt: new Date(),
+    };
     this.subscriptions.push(row);
-    this.grants.add(`${row.consumerId}/${productId}`);
+    if (approved) this.grants.add(`${row.consumerId}/${productId}`);
     return row;
   }
 
@@ -343,6 +368,7 @@ export class HiMarketContractServer extends LoopbackTestServer {
     if (method === 'POST' && path === '/products') {
       const p = admin();
       if (p === FORBIDDEN) return p;
+      await this.faults.beforeCreate?.();
       const row = this.createProduct(b, p);
       const created = this.productResult(row, nanoTimestamp);
       const hook = this.faults.afterCreate;
@@ -429,6 +455,13 @@ export class HiMarketContractServer extends LoopbackTestServer {
       // §12: unpublishing the last portal puts the product back to READY — linked or not.
       if (!this.publications.some((x) => x.productId === row.productId)) row.status = 'READY';
       return null;
+    }
+    if ((m = /^\/products\/([^/]+)\/tools$/.exec(path)) && method === 'GET') {
+      if (!who) return FORBIDDEN;
+      this.product(m[1]!);
+      // §12: only a subscribed developer consumer may list tools; an admin has no consumer.
+      if (who.userType === 'ADMIN') throw invalid(`No consumer found for developer: ${who.userId}`);
+      return [];
     }
     if ((m = /^\/products\/([^/]+)\/subscriptions$/.exec(path)) && method === 'GET') {
       const p = admin();
@@ -537,10 +570,35 @@ export class HiMarketContractServer extends LoopbackTestServer {
         const name = text(b.name);
         if (!name.trim() || name.length > 50) throw new HttpError(400, 'INVALID_PARAMETER', 'Invalid request parameter: name: size must be between 1 and 50');
         if (this.portals.some((po) => po.name === name)) throw conflict(`Portal with name \`${name}\` already exists`);
-        const row = { portalId: id('portal-'), name, adminId: p.userId, seq: ++this.seq };
+        const settings = (b.portalSettingConfig ?? {}) as { autoApproveSubscriptions?: unknown };
+        const autoApproveSubscriptions = typeof settings.autoApproveSubscriptions === 'boolean' ? settings.autoApproveSubscriptions : true;
+        const row = { portalId: id('portal-'), name, adminId: p.userId, seq: ++this.seq, autoApproveSubscriptions };
         this.portals.push(row);
         return this.portalResult(row);
       }
+    }
+
+    if ((m = /^\/portals\/([^/]+)\/subscriptions$/.exec(path)) && method === 'GET') {
+      const p = admin();
+      if (p === FORBIDDEN) return p;
+      if (!this.portals.some((po) => po.portalId === m![1])) throw notFound('Portal', m[1]!);
+      // §12: always empty — subscriptions are stored without a portal id.
+      return page([], q);
+    }
+    if ((m = /^\/portals\/([^/]+)$/.exec(path)) && method === 'DELETE') {
+      const p = admin();
+      if (p === FORBIDDEN) return p;
+      const portalId = m[1]!;
+      if (!this.portals.some((po) => po.portalId === portalId)) throw notFound('Portal', portalId);
+      removeWhere(this.portals, (po) => po.portalId === portalId);
+      // §12: deleting a portal drops its publications (a product left on no portal is READY again).
+      const touched = new Set(this.publications.filter((x) => x.portalId === portalId).map((x) => x.productId));
+      removeWhere(this.publications, (x) => x.portalId === portalId);
+      for (const pid of touched) {
+        const row = this.products.get(pid);
+        if (row && !this.publications.some((x) => x.productId === pid)) row.status = 'READY';
+      }
+      return null;
     }
 
     // Spring 6.1: an unmatched path is "no static resource" (500) for an authenticated caller, 403 otherwise.
@@ -573,6 +631,7 @@ export class HiMarketContractServer extends LoopbackTestServer {
       description: str(b.description),
       document: str(b.document),
       icon: b.icon ?? null,
+      feature: knownFeature(b.feature),
       autoApprove: typeof b.autoApprove === 'boolean' ? b.autoApprove : null,
       enableConsumerAuth: false, // §12: ignored on create
       categoryIds: this.knownCategories(b.categories),
@@ -607,11 +666,15 @@ export class HiMarketContractServer extends LoopbackTestServer {
     if (typeof b.type === 'string' && b.type !== row.type) {
       if (row.ref) throw invalid('API product already linked to API');
       row.type = b.type;
+      // §12: changing type clears feature (guess: even one sent in the same PUT — docs/himarket.md).
+      row.feature = null;
+      delete b.feature;
     }
     if (typeof b.name === 'string') row.name = b.name;
     if (typeof b.description === 'string') row.description = b.description;
     if (typeof b.document === 'string') row.document = b.document;
     if (b.icon !== undefined && b.icon !== null) row.icon = b.icon;
+    if (b.feature !== undefined && b.feature !== null) row.feature = knownFeature(b.feature);
     if (typeof b.autoApprove === 'boolean') row.autoApprove = b.autoApprove;
     if (typeof b.enableConsumerAuth === 'boolean') row.enableConsumerAuth = b.enableConsumerAuth;
     // §12: the service always unbinds, then binds what was sent — no categories means none.
@@ -718,6 +781,7 @@ export class HiMarketContractServer extends LoopbackTestServer {
       status: p.status,
       document: p.document,
       icon: p.icon,
+      feature: p.feature,
       autoApprove: p.autoApprove,
       enableConsumerAuth: p.enableConsumerAuth,
       categories: p.categoryIds.map((cid) => this.categories.find((c) => c.categoryId === cid)).filter(Boolean),
@@ -733,7 +797,7 @@ export class HiMarketContractServer extends LoopbackTestServer {
       name: p.name,
       description: null,
       adminId: p.adminId,
-      portalSettingConfig: { builtinAuthEnabled: true, autoApproveDevelopers: false, autoApproveSubscriptions: true },
+      portalSettingConfig: { builtinAuthEnabled: true, autoApproveDevelopers: false, autoApproveSubscriptions: p.autoApproveSubscriptions },
       portalDomainConfig: [{ domain: `${p.portalId}.himarket.local`, type: 'DEFAULT', protocol: 'HTTP' }],
     };
   }
@@ -741,6 +805,15 @@ export class HiMarketContractServer extends LoopbackTestServer {
 
 const FORBIDDEN = Symbol('forbidden');
 const DEFER = Symbol('defer');
+
+/** The keys `ProductFeature` declares (himarket.md §4.3); anything else is dropped, as Jackson does for a typed object. */
+const FEATURE_KEYS = ['modelFeature', 'skillConfig', 'workerConfig'] as const;
+function knownFeature(v: unknown): Record<string, unknown> | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const src = v as Record<string, unknown>;
+  const kept = Object.fromEntries(FEATURE_KEYS.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
+  return Object.keys(kept).length ? kept : null;
+}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
