@@ -58,6 +58,20 @@ export function gatewayNamespaceOf(pool: ModelPoolObject, fallback: string = DEF
   return pool.spec.gateway?.namespace ?? fallback;
 }
 
+/**
+ * Store indexes of the pools: by gateway namespace, and by `<gateway namespace>/<ingress class>`. The gateway
+ * item, the shared-object watches and every pool's IngressClass check read them instead of listing all pools
+ * (a list per pool reconcile is quadratic in a burst).
+ */
+export const POOL_GATEWAY_INDEX = 'modelpool.gateway';
+export const POOL_CLASS_INDEX = 'modelpool.gateway-class';
+export const ingressClassOf = (pool: ModelPoolObject): string => pool.spec.gateway?.ingressClassName ?? 'higress';
+
+export function indexPools(store: Informer<ModelPoolObject>['store']): void {
+  store.addIndex(POOL_GATEWAY_INDEX, (p) => [gatewayNamespaceOf(p)]);
+  store.addIndex(POOL_CLASS_INDEX, (p) => [`${gatewayNamespaceOf(p)}/${ingressClassOf(p)}`]);
+}
+
 export interface SecretCache {
   store: { get(key: string): SecretObject | undefined };
   hasSynced(): boolean;

@@ -4,7 +4,7 @@ import type { McpBridge } from '../kube/mcpbridge.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
 import { ownerKeyFor } from '../kube/owner.js';
 import type { ModelPoolController } from './modelpool.js';
-import { gatewayNamespaceOf, secretNamesOf, type ModelPoolObject } from './modelpool-observe.js';
+import { gatewayNamespaceOf, ingressClassOf, POOL_CLASS_INDEX, POOL_GATEWAY_INDEX, secretNamesOf, type ModelPoolObject } from './modelpool-observe.js';
 
 /**
  * The ModelPool controller's informers and the mapping of watched objects to work items.
@@ -36,10 +36,12 @@ export class PoolWatches {
     const settled = pool.status?.observedGeneration === pool.metadata.generation && !pool.metadata.deletionTimestamp;
     if (settled) return [];
     const gw = gatewayNamespaceOf(pool);
-    const cls = pool.spec.gateway?.ingressClassName ?? 'higress';
-    return this.pools.store
-      .list()
-      .filter((p) => gatewayNamespaceOf(p) !== gw && (p.spec.gateway?.ingressClassName ?? 'higress') === cls)
+    const cls = ingressClassOf(pool);
+    const store = this.pools.store;
+    return store
+      .indexValues(POOL_CLASS_INDEX)
+      .filter((v) => v.slice(v.indexOf('/') + 1) === cls && v.slice(0, v.indexOf('/')) !== gw)
+      .flatMap((v) => store.byIndex(POOL_CLASS_INDEX, v))
       .map((p) => makeKey(p.metadata.namespace, p.metadata.name));
   }
 
@@ -61,8 +63,7 @@ export class PoolWatches {
       namesOf = (key) => this.reconciler.observer.lastRender(key)?.providerIds ?? [];
     }
     return this.pools.store
-      .list()
-      .filter((p) => gatewayNamespaceOf(p) === gw)
+      .byIndex(POOL_GATEWAY_INDEX, gw)
       .map((p) => ({ p, key: makeKey(p.metadata.namespace, p.metadata.name) }))
       .filter(({ p, key }) => !isReadyNow(p) || (present && namesOf && namesOf(key).some((n) => !present.has(n))))
       .map(({ key }) => key);

@@ -18,6 +18,9 @@ import {
   ENVOYFILTER_CRD,
   HIGRESS_CRDS,
   gatewayNamespaceOf,
+  indexPools,
+  POOL_CLASS_INDEX,
+  POOL_GATEWAY_INDEX,
   PoolObserver,
   secretNamesOf,
   type ModelPoolObject,
@@ -85,6 +88,7 @@ export class ModelPoolController {
   private readonly routeConflicts = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly deps: ModelPoolControllerDeps) {
+    indexPools(deps.pools.store);
     this.observer = new PoolObserver(deps);
     this.objects = new PoolObjects(deps.client, deps, async () => (await this.observer.installedCrds()).envoyFilters);
   }
@@ -206,7 +210,7 @@ export class ModelPoolController {
     }
     if ((await this.observer.installedCrds()).missing.length) return; // pools report it; nothing can be written
     const fallbackRoutes = (await this.observer.fallbackMode()) === 'routes';
-    const live = pools.store.list().filter((p) => gatewayNamespaceOf(p) === gw && !isBeingDeleted(p));
+    const live = pools.store.byIndex(POOL_GATEWAY_INDEX, gw).filter((p) => !isBeingDeleted(p));
     const renders = live.flatMap((p) => this.observer.render(p, fallbackRoutes) ?? []);
     const liveOwners = new Set(live.map((p) => ownerId({ kind: KIND, namespace: p.metadata.namespace ?? 'default', name: p.metadata.name })));
     const before = { error: this.gatewayErrors.get(gw), conflicts: renders.map((r) => this.sharedConflicts.get(r.ownerId)) };
@@ -231,12 +235,13 @@ export class ModelPoolController {
     return secretNamesOf(pool).every((name) => secrets.isSynced?.(makeKey(ns, name)) ?? true);
   }
 
-  /** Gateway namespace and ingress class of every live pool, read from the specs in the cache. */
+  /** Each (gateway namespace, ingress class) some live pool uses, read from the specs in the cache. */
   private classUsers(): { gatewayNamespace: string; ingressClassName: string }[] {
-    return this.deps.pools.store
-      .list()
-      .filter((p) => !isBeingDeleted(p))
-      .map((p) => ({ gatewayNamespace: gatewayNamespaceOf(p), ingressClassName: p.spec.gateway?.ingressClassName ?? 'higress' }));
+    const store = this.deps.pools.store;
+    return store
+      .indexValues(POOL_CLASS_INDEX)
+      .filter((v) => store.byIndex(POOL_CLASS_INDEX, v).some((p) => !isBeingDeleted(p)))
+      .map((v) => ({ gatewayNamespace: v.slice(0, v.indexOf('/')), ingressClassName: v.slice(v.indexOf('/') + 1) }));
   }
 
   private emitEvents(pool: ModelPoolObject, render: PoolRender, ready: ConditionInput): void {

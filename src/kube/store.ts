@@ -51,6 +51,11 @@ export class Store<T extends KubeObject> {
     return [...keys].map((k) => this.items.get(k)).filter((o): o is T => o !== undefined);
   }
 
+  /** The distinct values an index holds now (e.g. which gateway namespaces have pools at all). */
+  indexValues(name: string): string[] {
+    return [...(this.indexes.get(name)?.keys() ?? [])];
+  }
+
   byNamespace(namespace: string): T[] {
     return this.byIndex(NAMESPACE_INDEX, namespace);
   }
