@@ -92,6 +92,14 @@ interface SharedIndex {
   rules: Map<string, string>;
 }
 
+/** Per rendered entry, rule or registry (renders are cached, so are their parts): its canonical JSON. */
+const canonical = new WeakMap<object, string>();
+function canonicalOf(value: object): string {
+  let text = canonical.get(value);
+  if (text === undefined) canonical.set(value, (text = stableStringify(value)));
+  return text;
+}
+
 export class PoolObserver {
   /** Computed once per cached object version: hundreds of pools check the same shared objects. */
   private readonly sharedIndex = new WeakMap<object, SharedIndex>();
@@ -202,7 +210,7 @@ export class PoolObserver {
       this.sharedIndex.set(bridge, { entries: registries, rules: new Map() });
     }
     for (const reg of render.registries) {
-      if (registries?.get(reg.name) !== stableStringify(reg)) return `registry ${reg.name} in McpBridge default`;
+      if (registries?.get(reg.name) !== canonicalOf(reg)) return `registry ${reg.name} in McpBridge default`;
     }
     for (const [name, share] of Object.entries(render.shares) as [ConsolePluginName, NonNullable<PoolRender['shares'][ConsolePluginName]>][]) {
       const plugin = this.deps.wasmPlugins.store.get(makeKey(gw, name));
@@ -210,9 +218,9 @@ export class PoolObserver {
       const index = this.indexOf(plugin, name);
       const idField = (CONSOLE_PLUGINS[name] as { list?: { id: string } }).list?.id ?? 'id';
       for (const e of share.entries ?? []) {
-        if (index.entries.get(String(e[idField])) !== stableStringify(e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
+        if (index.entries.get(String(e[idField])) !== canonicalOf(e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
       }
-      for (const r of share.rules ?? []) if (index.rules.get(ruleKey(r)) !== stableStringify(r)) return `rule in WasmPlugin ${name}`;
+      for (const r of share.rules ?? []) if (index.rules.get(ruleKey(r)) !== canonicalOf(r)) return `rule in WasmPlugin ${name}`;
       for (const r of share.seedRules ?? []) if (!index.rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
       for (const [k, v] of Object.entries(share.defaults ?? {}))
         if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;

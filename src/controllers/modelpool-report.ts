@@ -38,7 +38,7 @@ export function classUsers(pools: Informer<ModelPoolObject>): { gatewayNamespace
   const store = pools.store;
   return store
     .indexValues(POOL_CLASS_INDEX)
-    .filter((v) => store.byIndex(POOL_CLASS_INDEX, v).some((p) => !isBeingDeleted(p)))
+    .filter((v) => store.someInIndex(POOL_CLASS_INDEX, v, (p) => !isBeingDeleted(p)))
     .map((v) => ({ gatewayNamespace: v.slice(0, v.indexOf('/')), ingressClassName: v.slice(v.indexOf('/') + 1) }));
 }
 
