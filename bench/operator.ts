@@ -165,6 +165,7 @@ try {
   pools.start();
   await pools.waitForSync();
 
+  const burstRequestsBefore = await operatorRequests(metricsUrl);
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -189,6 +190,7 @@ try {
   const burstReady = readyAt.size;
   const latencies = [...createdAt].flatMap(([k, t]) => (readyAt.has(k) ? [readyAt.get(k)! - t] : [])).sort((a, b) => a - b);
   const afterConverge = await rss(operator.pid!);
+  const burstRequests = requestsPer(burstRequestsBefore, await operatorRequests(metricsUrl), count);
 
   // Steady state: let trailing events settle, then count writes across more than one resync period.
   await new Promise((r) => setTimeout(r, 3000));
@@ -232,6 +234,8 @@ try {
     pacedApplyToReadyMs: { count: paced.length, p50: round(percentile(paced, 50)), p99: round(percentile(paced, 99)) },
     // API requests the operator made per paced apply (includes any periodic resync that fell in the window).
     pacedRequestsPerApply: pacedRequests,
+    // API requests the operator made per pool from the burst's start until all were Ready (or the timeout).
+    burstRequestsPerPool: burstRequests,
     // The machine's 1-minute load average at the end, with its CPU count: the latencies above depend on it.
     machine: { loadAverage1m: round(loadavg()[0]!, 2), cpus: cpus().length },
     // null when not all pools were Ready within --timeout-seconds; burstReady says how many were.
@@ -259,6 +263,9 @@ try {
       ...(pacedTimeouts.length ? [`paced timeouts        ${pacedTimeouts.length} pools not Ready within 30 s: ${pacedTimeouts.join(', ')}`] : []),
       `steady-state writes   ${steadyStateWrites} in ${windowMs / 1000} s incl. a resync   (target 0)`,
       `operator RSS          ${report.rssMb} MB, peak ${report.peakRssMb} MB   (target ≤ 200 MB)`,
+      `requests per pool     ${Object.entries(burstRequests)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}   (burst)`,
       `requests per apply    ${Object.entries(pacedRequests)
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')}`,

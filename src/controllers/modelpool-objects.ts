@@ -37,13 +37,27 @@ export interface ApplyOutcome {
   conflicts: Map<string, string>;
 }
 
+/** Per cached ConfigMap version (cache objects are immutable): the owner costs a JSON parse of the route. */
+const routeOwners = new WeakMap<object, OwnerRef | null>();
+
 /** Owner of an AI route ConfigMap: its labels, else the owner annotation the console kept in the JSON. */
 export function aiRouteOwner(cm: KubeObject & { data?: Record<string, string> }): OwnerRef | undefined {
+  const memo = routeOwners.get(cm);
+  if (memo !== undefined) return memo ?? undefined;
   const fromMeta = ownerOf(cm);
-  if (fromMeta) return fromMeta;
-  const ann = parseAiRoute(cm)?.customConfigs?.[OWNER_ANNOTATION];
-  return ann ? parseOwnerId(ann) : undefined;
+  const ann = fromMeta ? undefined : parseAiRoute(cm)?.customConfigs?.[OWNER_ANNOTATION];
+  const owner = fromMeta ?? (ann ? parseOwnerId(ann) : undefined);
+  routeOwners.set(cm, owner ?? null);
+  return owner;
 }
+
+/**
+ * Store index of route objects by `<namespace>/<owner id>` (a ConfigMap's route owner, an Ingress's or
+ * EnvoyFilter's own owner mark): a pool's prune reads its own objects instead of scanning the whole gateway
+ * namespace (bench:operator, 200 pools: the scan was a third of the operator's CPU).
+ */
+export const ROUTE_OWNER_INDEX = 'modelpool.route-owner';
+const ownerIndexValue = (namespace: string, id: string) => `${namespace}/${id}`;
 
 const holderOf = (o: KubeObject, route?: OwnerRef) => {
   const owner = ownerOf(o) ?? route;
@@ -56,7 +70,15 @@ export class PoolObjects {
     private readonly informers: OwnedInformers,
     /** Only EnvoyFilters need Istio's CRD; without it they are neither applied nor pruned. */
     private readonly envoyFiltersServed: () => Promise<boolean>,
-  ) {}
+  ) {
+    const index = (owner: (o: KubeObject) => OwnerRef | undefined) => (o: KubeObject) => {
+      const found = owner(o);
+      return found ? [ownerIndexValue(o.metadata.namespace ?? '', ownerId(found))] : [];
+    };
+    informers.configMaps.store.addIndex(ROUTE_OWNER_INDEX, index(aiRouteOwner));
+    informers.ingresses.store.addIndex(ROUTE_OWNER_INDEX, index(ownerOf));
+    informers.envoyFilters.store.addIndex(ROUTE_OWNER_INDEX, index(ownerOf));
+  }
 
   /**
    * Apply every route of `render`; errors and conflicts are returned, never thrown. `generatedBefore`: the
@@ -130,12 +152,19 @@ export class PoolObjects {
       [Resources.Ingress, this.informers.ingresses],
       ...(filters ? [[Resources.EnvoyFilter, this.informers.envoyFilters] as [ResourceType, Informer<KubeObject>]] : []),
     ];
-    const ourRoutes = this.informers.configMaps.store.byNamespace(gw).filter((cm) => aiRouteOwner(cm) && ownerId(aiRouteOwner(cm)!) === id);
-    const routeObjects = new Set(ourRoutes.flatMap((cm) => derivedNames(cm.metadata.name ?? '')));
+    const ownedIn = (informer: Informer<KubeObject>) => informer.store.byIndex(ROUTE_OWNER_INDEX, ownerIndexValue(gw, id));
+    const routeObjects = new Set(ownedIn(this.informers.configMaps).flatMap((cm) => derivedNames(cm.metadata.name ?? '')));
     let left = false;
     for (const [rt, informer] of sets) {
-      for (const o of informer.store.byNamespace(gw)) {
-        const name = o.metadata.name ?? '';
+      // Ours by their own mark, and (not ConfigMaps) the objects of our routes the console rewrote without it.
+      const candidates = new Map(ownedIn(informer).map((o) => [o.metadata.name ?? '', o]));
+      if (rt !== Resources.ConfigMap) {
+        for (const name of routeObjects) {
+          const o = informer.store.get(makeKey(gw, name));
+          if (o) candidates.set(name, o);
+        }
+      }
+      for (const [name, o] of [...candidates].sort(([a], [b]) => a.localeCompare(b))) {
         if (keepNames.has(`${rt.kind}/${name}`)) continue; // an EnvoyFilter shares its route Ingress's name
         const owned = rt === Resources.ConfigMap ? aiRouteOwner(o) : (ownerOf(o) ?? (routeObjects.has(name) ? owner : undefined));
         if (!owned || ownerId(owned) !== id) continue;

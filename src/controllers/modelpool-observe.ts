@@ -58,6 +58,20 @@ export function gatewayNamespaceOf(pool: ModelPoolObject, fallback: string = DEF
   return pool.spec.gateway?.namespace ?? fallback;
 }
 
+/**
+ * Store indexes of the pools: by gateway namespace, and by `<gateway namespace>/<ingress class>`. The gateway
+ * item, the shared-object watches and every pool's IngressClass check read them instead of listing all pools
+ * (a list per pool reconcile is quadratic in a burst).
+ */
+export const POOL_GATEWAY_INDEX = 'modelpool.gateway';
+export const POOL_CLASS_INDEX = 'modelpool.gateway-class';
+export const ingressClassOf = (pool: ModelPoolObject): string => pool.spec.gateway?.ingressClassName ?? 'higress';
+
+export function indexPools(store: Informer<ModelPoolObject>['store']): void {
+  store.addIndex(POOL_GATEWAY_INDEX, (p) => [gatewayNamespaceOf(p)]);
+  store.addIndex(POOL_CLASS_INDEX, (p) => [`${gatewayNamespaceOf(p)}/${ingressClassOf(p)}`]);
+}
+
 export interface SecretCache {
   store: { get(key: string): SecretObject | undefined };
   hasSynced(): boolean;
@@ -76,6 +90,14 @@ export function decodeSecret(secret: SecretObject): SecretData {
 interface SharedIndex {
   entries: Map<string, string>;
   rules: Map<string, string>;
+}
+
+/** Per rendered entry, rule or registry (renders are cached, so are their parts): its canonical JSON. */
+const canonical = new WeakMap<object, string>();
+function canonicalOf(value: object): string {
+  let text = canonical.get(value);
+  if (text === undefined) canonical.set(value, (text = stableStringify(value)));
+  return text;
 }
 
 export class PoolObserver {
@@ -188,7 +210,7 @@ export class PoolObserver {
       this.sharedIndex.set(bridge, { entries: registries, rules: new Map() });
     }
     for (const reg of render.registries) {
-      if (registries?.get(reg.name) !== stableStringify(reg)) return `registry ${reg.name} in McpBridge default`;
+      if (registries?.get(reg.name) !== canonicalOf(reg)) return `registry ${reg.name} in McpBridge default`;
     }
     for (const [name, share] of Object.entries(render.shares) as [ConsolePluginName, NonNullable<PoolRender['shares'][ConsolePluginName]>][]) {
       const plugin = this.deps.wasmPlugins.store.get(makeKey(gw, name));
@@ -196,9 +218,9 @@ export class PoolObserver {
       const index = this.indexOf(plugin, name);
       const idField = (CONSOLE_PLUGINS[name] as { list?: { id: string } }).list?.id ?? 'id';
       for (const e of share.entries ?? []) {
-        if (index.entries.get(String(e[idField])) !== stableStringify(e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
+        if (index.entries.get(String(e[idField])) !== canonicalOf(e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
       }
-      for (const r of share.rules ?? []) if (index.rules.get(ruleKey(r)) !== stableStringify(r)) return `rule in WasmPlugin ${name}`;
+      for (const r of share.rules ?? []) if (index.rules.get(ruleKey(r)) !== canonicalOf(r)) return `rule in WasmPlugin ${name}`;
       for (const r of share.seedRules ?? []) if (!index.rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
       for (const [k, v] of Object.entries(share.defaults ?? {}))
         if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;

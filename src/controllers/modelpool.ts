@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { modelPoolSpecSchema, type ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
+import { modelPoolSpecSchema } from '../api/v1alpha1/modelpool.js';
 import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { PluginImageOptions } from '../higress/plugins.js';
 import type { KubeClient } from '../kube/client.js';
-import { READY, removeCondition, setCondition, writeStatus, type ConditionInput } from '../kube/conditions.js';
+import { READY } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
@@ -11,7 +11,6 @@ import type { McpBridge } from '../kube/mcpbridge.js';
 import { jsonEqual, makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { ownerId, type OwnerRef } from '../kube/owner.js';
 import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reconcilers/modelpool-status.js';
-import type { PoolRender } from '../reconcilers/modelpool.js';
 import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { syncGateway } from './modelpool-gateway.js';
 import { derivedNames, PoolObjects, type ApplyOutcome, type ConfigMapObject } from './modelpool-objects.js';
@@ -19,14 +18,18 @@ import {
   ENVOYFILTER_CRD,
   HIGRESS_CRDS,
   gatewayNamespaceOf,
+  indexPools,
+  POOL_GATEWAY_INDEX,
   PoolObserver,
   secretNamesOf,
   type ModelPoolObject,
   type ObserverDeps,
   type SecretCache,
 } from './modelpool-observe.js';
+import { classUsers, emitEvents, fieldPath, pickStatus, writePoolStatus, type EventSink } from './modelpool-report.js';
 import { modelPoolResource } from './resources.js';
 
+export { fieldPath, type EventSink } from './modelpool-report.js';
 export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCache, type SecretObject } from './modelpool-observe.js';
 
 /**
@@ -42,9 +45,6 @@ export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCach
 
 export const GATEWAY_PREFIX = 'gateway:';
 const KIND = 'ModelPool';
-
-/** Records a Kubernetes Event on an object; deduplicated by the implementation. */
-export type EventSink = (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
 
 export interface ModelPoolControllerDeps {
   client: KubeClient;
@@ -86,6 +86,7 @@ export class ModelPoolController {
   private readonly routeConflicts = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly deps: ModelPoolControllerDeps) {
+    indexPools(deps.pools.store);
     this.observer = new PoolObserver(deps);
     this.objects = new PoolObjects(deps.client, deps, async () => (await this.observer.installedCrds()).envoyFilters);
   }
@@ -128,11 +129,11 @@ export class ModelPoolController {
       // Loses nothing: objects generated from the last valid spec stay in place.
       const message = parsed.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join('; ');
       const ready = { type: READY, status: 'False' as const, reason: 'InvalidSpec', message };
-      return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
+      return writePoolStatus(this.deps.client, current, { ...pickStatus(current.status), ready, set: [], remove: [] });
     }
 
     const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool');
-    if (notServed) return this.writeStatus(current, { ...pickStatus(current.status), ready: notServed, set: [], remove: [] });
+    if (notServed) return writePoolStatus(this.deps.client, current, { ...pickStatus(current.status), ready: notServed, set: [], remove: [] });
 
     // A referenced Secret whose cache has not listed yet would read as missing; its sync requeues the pool.
     if (!this.referencedSecretsSynced(current)) return;
@@ -161,10 +162,10 @@ export class ModelPoolController {
       nameConflicts: conflicts,
       gatewayError: this.gatewayErrors.get(gw),
       waitingFor,
-      ingressClassSharedWith: gatewaysSharingClass(this.classUsers(), gw, render.ingressClassName),
+      ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
     });
-    this.emitEvents(current, render, result.ready);
-    await this.writeStatus(current, result);
+    emitEvents(this.deps.event, current, render, result.ready);
+    await writePoolStatus(this.deps.client, current, result);
     this.deps.log.debug({ pool: key, ready: result.ready.status, reason: result.ready.reason, waitingFor }, 'reconciled ModelPool');
   }
 
@@ -202,7 +203,7 @@ export class ModelPoolController {
     }
     if ((await this.observer.installedCrds()).missing.length) return; // pools report it; nothing can be written
     const fallbackRoutes = (await this.observer.fallbackMode()) === 'routes';
-    const live = pools.store.list().filter((p) => gatewayNamespaceOf(p) === gw && !isBeingDeleted(p));
+    const live = pools.store.byIndex(POOL_GATEWAY_INDEX, gw).filter((p) => !isBeingDeleted(p));
     const renders = live.flatMap((p) => this.observer.render(p, fallbackRoutes) ?? []);
     const liveOwners = new Set(live.map((p) => ownerId({ kind: KIND, namespace: p.metadata.namespace ?? 'default', name: p.metadata.name })));
     const before = { error: this.gatewayErrors.get(gw), conflicts: renders.map((r) => this.sharedConflicts.get(r.ownerId)) };
@@ -226,51 +227,4 @@ export class ModelPoolController {
     const ns = pool.metadata.namespace ?? 'default';
     return secretNamesOf(pool).every((name) => secrets.isSynced?.(makeKey(ns, name)) ?? true);
   }
-
-  /** Gateway namespace and ingress class of every live pool, read from the specs in the cache. */
-  private classUsers(): { gatewayNamespace: string; ingressClassName: string }[] {
-    return this.deps.pools.store
-      .list()
-      .filter((p) => !isBeingDeleted(p))
-      .map((p) => ({ gatewayNamespace: gatewayNamespaceOf(p), ingressClassName: p.spec.gateway?.ingressClassName ?? 'higress' }));
-  }
-
-  private emitEvents(pool: ModelPoolObject, render: PoolRender, ready: ConditionInput): void {
-    const previous = pool.status?.conditions?.find((c) => c.type === READY);
-    // Also on the first pass: a pool can be Ready at once (nothing to wait for), and its Ready event must still be recorded.
-    if (ready.status === 'True' && previous?.status !== 'True') {
-      this.deps.event?.(pool, 'Normal', 'Ready', `all ${render.models.length} models are routed through ${render.gatewayNamespace}`);
-    } else if (ready.status === 'False' && ready.reason !== 'Pending' && previous?.reason !== ready.reason) {
-      this.deps.event?.(pool, 'Warning', ready.reason, ready.message);
-    }
-  }
-
-  private async writeStatus(
-    pool: ModelPoolObject,
-    result: { status: Pick<ModelPoolStatus, 'readyModels' | 'models' | 'generatedObjects'>; ready: ConditionInput; set: ConditionInput[]; remove: string[] },
-  ): Promise<void> {
-    const generation = pool.metadata.generation;
-    // Every condition written here was decided for this generation, whichever branch decided it (InvalidSpec
-    // once went out without one, and a client waiting for "Ready at my generation" waited forever).
-    const stamp = (c: ConditionInput): ConditionInput => (generation !== undefined ? { ...c, observedGeneration: generation } : c);
-    let conditions = setCondition(pool.status?.conditions, stamp(result.ready));
-    for (const c of result.set) conditions = setCondition(conditions, stamp(c));
-    for (const t of result.remove) conditions = removeCondition(conditions, t);
-    const status: ModelPoolStatus = {
-      ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      conditions,
-      ...Object.fromEntries(Object.entries(result.status).filter(([, v]) => v !== undefined)),
-      ...(pool.status?.publish ? { publish: pool.status.publish } : {}), // owned by the HiMarket publish controller
-    };
-    await writeStatus(this.deps.client, modelPoolResource, pool, status);
-  }
-}
-
-/** A zod issue path the way the API server names fields: `spec.models[1].provider.endpoint`. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return `spec${path.map((seg) => (typeof seg === 'number' ? `[${seg}]` : `.${String(seg)}`)).join('')}`;
-}
-
-function pickStatus(s: ModelPoolStatus | undefined): { status: Pick<ModelPoolStatus, 'readyModels' | 'models' | 'generatedObjects'> } {
-  return { status: { readyModels: s?.readyModels, models: s?.models, generatedObjects: s?.generatedObjects } };
 }

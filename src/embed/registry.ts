@@ -1,6 +1,5 @@
 import { HashingEmbedder } from '../rag/embed/hashing.js';
 import { defaultEmbeddingModelDir } from './model-dir.js';
-import { EmbeddingModelError, OnnxEmbedder } from './onnx.js';
 import { OpenAiEmbeddingsClient } from './openai.js';
 import type { Embedder } from './types.js';
 
@@ -11,9 +10,13 @@ export type EmbedderSpec =
   | { kind: 'openai'; baseUrl: string; model: string; apiKey?: string | undefined; dimensions?: number | undefined; timeoutMs?: number | undefined }
   | { kind: 'hashing'; dimensions?: number | undefined };
 
+// onnx.js is imported when an ONNX embedder is opened, not with this module: importing it loads the native
+// onnxruntime (~70 MB of RSS), and the operator reaches this file through the router config schema without
+// ever embedding anything (bench:operator, issue 9's 200 MB RSS target).
 export async function openEmbedder(spec: EmbedderSpec): Promise<Embedder> {
   switch (spec.kind) {
     case 'onnx': {
+      const { EmbeddingModelError, OnnxEmbedder } = await import('./onnx.js');
       const modelDir = spec.modelDir ?? defaultEmbeddingModelDir();
       if (!modelDir) {
         throw new EmbeddingModelError(
@@ -33,5 +36,7 @@ export async function openEmbedder(spec: EmbedderSpec): Promise<Embedder> {
 /** The best offline embedder this machine has: the ONNX model when installed, else hashing. */
 export async function bestOfflineEmbedder(): Promise<Embedder> {
   const modelDir = defaultEmbeddingModelDir();
-  return modelDir ? OnnxEmbedder.open({ modelDir }) : new HashingEmbedder(256);
+  if (!modelDir) return new HashingEmbedder(256);
+  const { OnnxEmbedder } = await import('./onnx.js');
+  return OnnxEmbedder.open({ modelDir });
 }

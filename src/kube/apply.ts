@@ -7,14 +7,21 @@ import type { ResourceType } from './resources.js';
 /** Hash of the desired state last applied; equal hash + no drift ⇒ no write. */
 export const APPLIED_HASH_ANNOTATION = 'ai.higress.io/applied-hash';
 
-/** Hash of everything we set on an object (minus server-owned metadata and the hash itself). Pure. */
+/** Per desired object: renders are cached and their objects compared with the cluster on every reconcile. */
+const hashes = new WeakMap<KubeObject, string>();
+
+/** Hash of everything we set on an object (minus server-owned metadata and the hash itself). Pure (memoised per object; treat `desired` as immutable). */
 export function desiredHash(desired: KubeObject): string {
+  const memo = hashes.get(desired);
+  if (memo !== undefined) return memo;
   const { annotations, labels, name, namespace } = desired.metadata;
   const ann = { ...(annotations ?? {}) };
   delete ann[APPLIED_HASH_ANNOTATION];
   const { metadata: _m, status: _s, ...rest } = desired as KubeObject & { status?: unknown };
   const canonical = stableStringify({ rest, metadata: { name, namespace, labels: labels ?? {}, annotations: ann } });
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  hashes.set(desired, hash);
+  return hash;
 }
 
 /** `desired` with its hash annotation set (does not mutate). */

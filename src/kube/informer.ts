@@ -198,6 +198,9 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
   }
 
   private upsert(obj: T): void {
+    // client-go's TransformStripManagedFields: nothing reads them from a cache, and they are a good share of
+    // every cached object (several entries per writer). An update without them leaves the server's intact.
+    delete obj.metadata.managedFields;
     const old = this.store.upsert(obj);
     if (!old) this.emit((h) => h.onAdd?.(obj));
     else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit((h) => h.onUpdate?.(old, obj));

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { mergeRegistries, parseOwners, type Registry } from './mcpbridge.js';
+import { KubeClient, RequestStats } from './client.js';
+import { mergeRegistries, parseOwners, readMergeWrite, type McpBridge, type Registry } from './mcpbridge.js';
+import { Resources } from './resources.js';
+import type { Transport } from './transport.js';
 
 const reg = (name: string, domain = `${name}.example.com`): Registry => ({ name, type: 'dns', domain, port: 443, protocol: 'https' });
 const A = 'ModelPool/ns/a';
@@ -59,5 +62,49 @@ describe('parseOwners', () => {
     expect(parseOwners('{not json')).toEqual({});
     expect(parseOwners('[1]')).toEqual({});
     expect(parseOwners('{"a":"x","b":3}')).toEqual({ a: 'x' });
+  });
+});
+
+describe('readMergeWrite', () => {
+  it('merges onto the object its last write returned while the cache still holds the replaced version (no 409 round)', async () => {
+    const verbs: string[] = [];
+    let rv = 1;
+    const transport: Transport = {
+      request(method, _path, body) {
+        verbs.push(method);
+        if (method !== 'PUT') return Promise.resolve({ status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404 }) });
+        const o = JSON.parse(body ?? '{}') as McpBridge;
+        o.metadata.resourceVersion = String(++rv);
+        return Promise.resolve({ status: 200, body: JSON.stringify(o) });
+      },
+      stream: () => Promise.resolve({ status: 410 }),
+    };
+    const client = new KubeClient(transport, new RequestStats());
+    // The informer's copy, which never sees our writes in this test (their watch events "in flight").
+    const cached: McpBridge = { metadata: { name: 'default', namespace: 'rmw-test', uid: 'u1', resourceVersion: '1' }, spec: { registries: [] } };
+    const seen: (string | undefined)[] = [];
+    const add = (name: string) =>
+      readMergeWrite<McpBridge>(client, {
+        rt: Resources.McpBridge,
+        name: 'default',
+        namespace: 'rmw-test',
+        cached,
+        exhausted: () => new Error('exhausted'),
+        merge: (o) => {
+          seen.push(o?.metadata.resourceVersion);
+          return { ...o!, spec: { registries: [...(o?.spec?.registries ?? []), reg(name)] } };
+        },
+      });
+    await add('a');
+    await add('b');
+    expect(seen).toEqual(['1', '2']);
+    expect(verbs).toEqual(['PUT', 'PUT']);
+  });
+
+  it('returns one shared, frozen record per owners annotation text', () => {
+    const text = JSON.stringify({ a: A, b: 7 });
+    expect(parseOwners(text)).toEqual({ a: A });
+    expect(parseOwners(text)).toBe(parseOwners(text));
+    expect(Object.isFrozen(parseOwners(text))).toBe(true);
   });
 });

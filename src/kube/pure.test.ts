@@ -89,4 +89,17 @@ describe('Store', () => {
     expect(s.byIndex('secret', 'a/s1').map(keyOf).sort()).toEqual(['a/p1', 'a/p2']);
     expect(s.byIndex('unknown', 'x')).toEqual([]);
   });
+
+  it('lists the values an index holds and answers "some object under a value" without copying', () => {
+    const s = new Store<KubeObject>();
+    s.upsert(obj('a', 'x', { app: 'one' }));
+    s.upsert(obj('b', 'y', { app: 'two' }));
+    s.addIndex('app', (o) => [o.metadata.labels?.app ?? '']);
+    expect(s.indexValues('app').sort()).toEqual(['one', 'two']);
+    s.remove('b/y');
+    expect(s.indexValues('app')).toEqual(['one']);
+    expect(s.someInIndex('app', 'one', (o) => o.metadata.name === 'x')).toBe(true);
+    expect(s.someInIndex('app', 'one', (o) => o.metadata.name === 'y')).toBe(false);
+    expect(s.someInIndex('app', 'two', () => true)).toBe(false);
+  });
 });

@@ -51,6 +51,20 @@ export class Store<T extends KubeObject> {
     return [...keys].map((k) => this.items.get(k)).filter((o): o is T => o !== undefined);
   }
 
+  /** The distinct values an index holds now (e.g. which gateway namespaces have pools at all). */
+  indexValues(name: string): string[] {
+    return [...(this.indexes.get(name)?.keys() ?? [])];
+  }
+
+  /** Whether some object under an index value satisfies `pred`, without copying the value's objects out. */
+  someInIndex(name: string, value: string, pred: (obj: T) => boolean): boolean {
+    for (const k of this.indexes.get(name)?.get(value) ?? []) {
+      const obj = this.items.get(k);
+      if (obj && pred(obj)) return true;
+    }
+    return false;
+  }
+
   byNamespace(namespace: string): T[] {
     return this.byIndex(NAMESPACE_INDEX, namespace);
   }
