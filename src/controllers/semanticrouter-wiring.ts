@@ -1,20 +1,16 @@
 import type { PluginImageOptions } from '../higress/plugins.js';
-import { Controller, secondaryWatch } from '../kube/controller.js';
+import { secondaryWatch, type Controller } from '../kube/controller.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
-import { managedSelector } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
 import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
 import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
-import type { ModelPoolObject } from './modelpool.js';
 import type { ConfigMapObject } from './modelpool-objects.js';
 import { routersAffectedBy, routersOfRouteMap } from './semanticrouter-watches.js';
-import type { IngressObject } from './ragpipeline.js';
-import { Deployments, PersistentVolumeClaims, type WorkloadObject } from './ragpipeline.js';
-import { modelPoolResource } from './resources.js';
 import { routerOwnedSelector, SemanticRouterController, semanticRouterResource, type SemanticRouterObject } from './semanticrouter.js';
 import { LocalRouterLocator, type LocalRouterOptions } from './semanticrouter-local.js';
+import { addWorkloadController, workloadCaches } from './workload-wiring.js';
 import { HttpRouterStatusReader, type RouterLocator, type RouterStatusReader } from './semanticrouter-runtime.js';
 
 export interface RouterOperatorOptions {
@@ -42,28 +38,17 @@ export interface RouterWiring {
  */
 export function setupSemanticRouterController(mgr: Manager, options: RouterOperatorOptions = {}): RouterWiring {
   const routers = mgr.informer<SemanticRouterObject>(semanticRouterResource);
-  const pools = mgr.informer<ModelPoolObject>(modelPoolResource);
-  const ingresses = mgr.gatewayInformer<IngressObject>(Resources.Ingress, { labelSelector: managedSelector, optional: true });
-  const owned = (resource: typeof Deployments) => mgr.informer<WorkloadObject>(resource, { labelSelector: routerOwnedSelector, optional: true });
-  const deployments = owned(Deployments);
-  const configMaps = owned(Resources.ConfigMap);
+  const caches = workloadCaches(mgr, routerOwnedSelector);
   // The same cache ModelPool reads: a route the console rewrote has lost our labels but keeps this one.
   const routeMaps = mgr.gatewayInformer<ConfigMapObject>(Resources.ConfigMap, { labelSelector: `${CONFIG_MAP_TYPE_LABEL}=${AI_ROUTE_CONFIG_MAP_TYPE}` });
-  const services = owned(Resources.Service);
-  const pvcs = owned(PersistentVolumeClaims);
   const locator =
     options.locator ?? (process.env.ROUTER_LOCAL_PROCESS === '1' ? new LocalRouterLocator({ log: mgr.log, ...(options.local ?? {}) }) : undefined);
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const reconciler = new SemanticRouterController({
     client: mgr.client,
     routers,
-    deployments,
-    configMaps,
+    ...caches,
     routeMaps,
-    services,
-    pvcs,
-    ingresses,
-    pools,
     reader: options.reader ?? new HttpRouterStatusReader(),
     event: (obj, e) => void events.record(semanticRouterResource, obj, e.type, e.reason, e.message),
     log: mgr.log,
@@ -72,24 +57,16 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
     ...(options.pluginImage ? { pluginImage: options.pluginImage } : {}),
     ...(locator ? { locator } : {}),
   });
-  const controller = new Controller<SemanticRouterObject>({
+  const controller = addWorkloadController(mgr, {
     name: 'semanticrouter',
     primary: routers,
-    secondaries: [
-      ...[deployments, configMaps, services, pvcs].map((i) => secondaryWatch(i, SemanticRouterController.ownerKey)),
-      secondaryWatch(ingresses, SemanticRouterController.ownerKey),
-      secondaryWatch(routeMaps, (cm) => routersOfRouteMap(routers.store, cm)),
-      secondaryWatch(pools, (p) => routersAffectedBy(routers.store, p)),
-    ],
+    caches,
+    ownerKey: SemanticRouterController.ownerKey,
+    byPool: (p) => routersAffectedBy(routers.store, p),
+    extraSecondaries: [secondaryWatch(routeMaps, (cm) => routersOfRouteMap(routers.store, cm))],
     reconcile: (key) => reconciler.reconcile(key),
-    concurrency: options.concurrency ?? 4,
-    backoff: { baseDelayMs: 50, maxDelayMs: 5 * 60_000, jitter: 0.2 },
-    logger: mgr.log,
-  });
-  mgr.add({
-    start: () => controller.start(),
-    stop: async () => {
-      await controller.stop();
+    concurrency: options.concurrency,
+    stopped: async () => {
       await locator?.stopAll?.();
     },
   });

@@ -1,4 +1,4 @@
-import { Controller, secondaryWatch, type ReconcileResult } from '../kube/controller.js';
+import { Controller, secondaryWatch, type ReconcileResult, type SecondaryWatch } from '../kube/controller.js';
 import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
 import type { KubeObject, ObjectKey } from '../kube/object.js';
@@ -44,6 +44,8 @@ export interface WorkloadControllerOptions<P extends KubeObject> {
   ownerKey: (obj: KubeObject) => readonly ObjectKey[];
   /** Primaries a ModelPool change affects. */
   byPool: (pool: ModelPoolObject) => readonly ObjectKey[];
+  /** Watches of the kind's own beyond the shared ones (e.g. the router's console route ConfigMaps). */
+  extraSecondaries?: readonly SecondaryWatch[];
   reconcile: (key: ObjectKey) => Promise<ReconcileResult | void>;
   concurrency?: number | undefined;
   /** Runs after the controller stopped (e.g. local-process runtimes). */
@@ -60,6 +62,7 @@ export function addWorkloadController<P extends KubeObject>(mgr: Manager, o: Wor
       ...[caches.deployments, caches.configMaps, caches.services, caches.pvcs].map((i) => secondaryWatch(i, o.ownerKey)),
       secondaryWatch(caches.ingresses, o.ownerKey),
       secondaryWatch(caches.pools, o.byPool),
+      ...(o.extraSecondaries ?? []),
     ],
     reconcile: o.reconcile,
     concurrency: o.concurrency ?? 4,

@@ -12,8 +12,8 @@ import { buildAiRouteObjects, DEFAULT_PROXY_NEXT_UPSTREAM, type AiUpstream, type
 import { CONSOLE_PLUGINS, newConsolePlugin } from '../higress/console/shared-plugins.js';
 import { buildRouteIngress } from '../higress/ingress.js';
 import { DEFAULT_PLUGIN_HUB } from '../higress/plugins.js';
-import type { AiAgentConfig, ModelMapperConfig } from '../contracts/higress/index.js';
-import type { Ingress, MatchRule, RuleOf, WasmPlugin } from '../higress/types.js';
+import type { AiAgentConfig, McpServerConfig, ModelMapperConfig } from '../contracts/higress/index.js';
+import type { Ingress, RuleOf, WasmPlugin } from '../higress/types.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 import type { KeyAuthConsumer, SharedPluginEdit } from './agentproduct-gateway.js';
 
@@ -119,9 +119,7 @@ export function renderAgentProduct(product: AgentProduct, observed: AgentObserve
   });
   const problems: Problem[] = [];
   const ingresses: Ingress[] = [];
-  // Not RuleOf<McpServerConfig> yet: agent/mcp-config.ts (what the converter emits) allows requestTemplate.method
-  // TRACE, which the contract (contracts/higress/mcp-server.ts) does not; goldens parse through the contract.
-  const mcpRules: MatchRule[] = [];
+  const mcpRules: RuleOf<McpServerConfig>[] = [];
   const mcpServers: McpServerRender[] = [];
   const agentApis: AiAgentApi[] = [];
   const agentTools: string[] = [];

@@ -53,7 +53,8 @@ export const mcpToolArgSchema = z.strictObject({
 export const mcpRequestTemplateSchema = z
   .strictObject({
     url: z.string().min(1),
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']),
+    // rest_server.go hands RequestTemplate.Method to ctx.RouteCall unchecked; these are the OpenAPI 3 operations.
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE']),
     headers: z.array(z.strictObject({ key: z.string().min(1), value: z.string() })).optional(),
     body: z.string().optional(),
     argsToJsonBody: z.boolean().optional(),
