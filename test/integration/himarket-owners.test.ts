@@ -130,21 +130,21 @@ describe('ModelPool with several models: one product, one route', () => {
   });
 });
 
+/** A two-model pool and a SemanticRouter over it that publishes its `auto` route as `productName`. */
+async function createPublishedRouter(pool: string, name: string, productName: string): Promise<void> {
+  await createPool(env.ns, pool, { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] });
+  const spec: SemanticRouterSpecIn = { poolRef: { name: pool }, baselineModel: 'large', gateway: { namespace: env.gw }, publish: publish({ productName }) };
+  await client.create(semanticRouterResource, {
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'SemanticRouter',
+    metadata: { name, namespace: env.ns },
+    spec,
+  } as unknown as KubeObject);
+}
+
 describe('SemanticRouter spec.publish', () => {
   it('publishes its virtual model as a MODEL_API product linked to the router console AI route; delete removes it', async () => {
-    await createPool(env.ns, 'matrix', { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] });
-    const spec: SemanticRouterSpecIn = {
-      poolRef: { name: 'matrix' },
-      baselineModel: 'large',
-      gateway: { namespace: env.gw },
-      publish: publish({ productName: `${env.ns}-router` }),
-    };
-    await client.create(semanticRouterResource, {
-      apiVersion: 'ai.higress.io/v1alpha1',
-      kind: 'SemanticRouter',
-      metadata: { name: 'router', namespace: env.ns },
-      spec,
-    } as unknown as KubeObject);
+    await createPublishedRouter('matrix', 'router', `${env.ns}-router`);
     const route = routerRouteName({ kind: 'SemanticRouter', namespace: env.ns, name: 'router' }, 'auto');
     const r = await published(semanticRouterResource, 'router');
     expect(r.status!.publish).toMatchObject({ linkState: 'Linked', linkTarget: { modelRouteName: route }, productStatus: 'PUBLISHED' });
@@ -309,19 +309,7 @@ describe('subscription approval rewrites the AI route through the console', () =
   });
 
   it('a published SemanticRouter: approval → console PUT of the `auto` route → the router keeps the grant, takes the route back, zero writes on resync', async () => {
-    await createPool(env.ns, 'rpool', { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] });
-    const spec: SemanticRouterSpecIn = {
-      poolRef: { name: 'rpool' },
-      baselineModel: 'large',
-      gateway: { namespace: env.gw },
-      publish: publish({ productName: `${env.ns}-sr` }),
-    };
-    await client.create(semanticRouterResource, {
-      apiVersion: 'ai.higress.io/v1alpha1',
-      kind: 'SemanticRouter',
-      metadata: { name: 'sr', namespace: env.ns },
-      spec,
-    } as unknown as KubeObject);
+    await createPublishedRouter('rpool', 'sr', `${env.ns}-sr`);
     const r = await published(semanticRouterResource, 'sr', undefined, env.ns);
     const route = r.status!.publish!.linkTarget!.modelRouteName!;
     expect(route).toBe(routerRouteName({ kind: 'SemanticRouter', namespace: env.ns, name: 'sr' }, 'auto'));

@@ -23,6 +23,7 @@ import { startSimulator, type SimulatorHandle } from '../../src/simulator/server
 import { createLogger } from '../../src/util/log.js';
 import { startTestRedis, type TestRedis } from '../dataplane/cache/redis-server.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { simulatorPool } from './support/pools.js';
 
 const kc = testKubeConfig();
 const client = KubeClient.fromKubeConfig(kc);
@@ -53,19 +54,7 @@ describe('SemanticRouter spec.cache', () => {
   it('reaches the router config, and a repeated question is served from the Redis-backed cache', async () => {
     const ns = await uniqueNamespace('sr-cache');
     const gw = await uniqueNamespace('sr-cache-gw');
-    await client.create(modelPoolResource, {
-      apiVersion: 'ai.higress.io/v1alpha1',
-      kind: 'ModelPool',
-      metadata: { name: 'matrix', namespace: ns },
-      spec: {
-        gateway: { namespace: gw },
-        models: MODELS.map((m) => ({
-          name: m.id,
-          provider: { type: 'openai-compatible', endpoint: `${sim.url}/v1` },
-          pricing: { inputPerMillionTokens: m.pricePer1MInput, outputPerMillionTokens: m.pricePer1MOutput },
-        })),
-      },
-    } as unknown as KubeObject);
+    await client.create(modelPoolResource, simulatorPool(ns, gw, sim.url, MODELS));
     await client.create(semanticRouterResource, {
       apiVersion: 'ai.higress.io/v1alpha1',
       kind: 'SemanticRouter',

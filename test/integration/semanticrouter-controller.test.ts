@@ -27,6 +27,7 @@ import { loadModels, routingDataDir } from '../../src/simulator/data.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/server.js';
 import { createLogger } from '../../src/util/log.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { simulatorPool } from './support/pools.js';
 
 const kc = testKubeConfig();
 
@@ -82,19 +83,18 @@ class SwitchableLocator implements RouterLocator {
   }
 }
 
-const pool = (namespace: string, gateway: string, models = MODELS) => ({
-  apiVersion: 'ai.higress.io/v1alpha1',
-  kind: 'ModelPool',
-  metadata: { name: 'matrix', namespace },
-  spec: {
-    gateway: { namespace: gateway },
-    models: models.map((m) => ({
-      name: m.id,
-      provider: { type: 'openai-compatible', endpoint: `${sim.url}/v1` },
-      pricing: { inputPerMillionTokens: m.pricePer1MInput, outputPerMillionTokens: m.pricePer1MOutput },
-    })),
-  },
-});
+const pool = (namespace: string, gateway: string, models = MODELS) => simulatorPool(namespace, gateway, sim.url, models);
+
+/** Pool `matrix` on the default gateway and router `auto` over it serving one virtual model, polled every second. */
+async function createPolledRouter(ns: string, virtualModel: string): Promise<void> {
+  await client.create(modelPoolResource, pool(ns, 'higress-system') as never);
+  await client.create(semanticRouterResource, {
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'SemanticRouter',
+    metadata: { name: 'auto', namespace: ns },
+    spec: { poolRef: { name: 'matrix' }, baselineModel: 'gpt-4o-2024-05-13', virtualModels: [virtualModel], statusPollSeconds: 1 },
+  } as never);
+}
 
 const getRouter = (ns: string, name = 'auto') => client.get<SemanticRouterObject>(semanticRouterResource, name, ns);
 const condition = (r: SemanticRouterObject | undefined, type: string) => r?.status?.conditions?.find((c) => c.type === type);
@@ -397,13 +397,7 @@ describe('SemanticRouter whose router stops answering', () => {
 
   it('reports RouterUnreachable after several missed polls (not one), then recovers', async () => {
     const ns = await uniqueNamespace('sr-down');
-    await client.create(modelPoolResource, pool(ns, 'higress-system') as never);
-    await client.create(semanticRouterResource, {
-      apiVersion: 'ai.higress.io/v1alpha1',
-      kind: 'SemanticRouter',
-      metadata: { name: 'auto', namespace: ns },
-      spec: { poolRef: { name: 'matrix' }, baselineModel: 'gpt-4o-2024-05-13', virtualModels: ['auto-down'], statusPollSeconds: 1 },
-    } as never);
+    await createPolledRouter(ns, 'auto-down');
     await waitFor(async () => (condition(await getRouter(ns), 'Ready')?.status === 'True' ? true : undefined), { timeoutMs: 30_000, description: 'Ready' });
 
     await locator.router!.close();
@@ -441,13 +435,7 @@ describe('SemanticRouter whose router stops answering', () => {
     locator.port = 0;
     locator.adminPort = 0;
     const ns = await uniqueNamespace('sr-rb');
-    await client.create(modelPoolResource, pool(ns, 'higress-system') as never);
-    await client.create(semanticRouterResource, {
-      apiVersion: 'ai.higress.io/v1alpha1',
-      kind: 'SemanticRouter',
-      metadata: { name: 'auto', namespace: ns },
-      spec: { poolRef: { name: 'matrix' }, baselineModel: 'gpt-4o-2024-05-13', virtualModels: ['auto-rb'], statusPollSeconds: 1 },
-    } as never);
+    await createPolledRouter(ns, 'auto-rb');
     const ready = await waitFor(
       async () => {
         const r = await getRouter(ns);

@@ -1,4 +1,5 @@
 import type { ModelPoolObject } from '../../../src/controllers/modelpool.js';
+import type { SimModel } from '../../../src/simulator/data.js';
 
 /**
  * A ModelPool of two models (an OpenAI one reading Secret `k`/`token`, a vLLM one), the pool the fault,
@@ -16,6 +17,26 @@ export function twoModelPool(name: string, ns: string, gw: string): ModelPoolObj
         { name: `${name}-gpt`, provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'token' } } } },
         { name: `${name}-local`, provider: { type: 'vllm', endpoint: `http://${name}.svc:8000/v1` } },
       ],
+    },
+  } as unknown as ModelPoolObject;
+}
+
+/**
+ * ModelPool `matrix` over the simulator's models (its OpenAI-compatible endpoint, the models' real prices): the
+ * pool the SemanticRouter tests route over.
+ */
+export function simulatorPool(namespace: string, gateway: string, simUrl: string, models: readonly SimModel[]): ModelPoolObject {
+  return {
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'ModelPool',
+    metadata: { name: 'matrix', namespace },
+    spec: {
+      gateway: { namespace: gateway },
+      models: models.map((m) => ({
+        name: m.id,
+        provider: { type: 'openai-compatible', endpoint: `${simUrl}/v1` },
+        pricing: { inputPerMillionTokens: m.pricePer1MInput, outputPerMillionTokens: m.pricePer1MOutput },
+      })),
     },
   } as unknown as ModelPoolObject;
 }
