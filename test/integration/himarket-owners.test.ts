@@ -130,6 +130,21 @@ describe('ModelPool with several models: one product, one route', () => {
   });
 });
 
+/** An admin cancels a subscription in HiMarket (which revokes it through the console). */
+async function cancelSubscription(sub: { consumerId: string; subscriptionId: string }): Promise<void> {
+  const login = await fetch(`${env.himarket.url}/admins/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }),
+  });
+  const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
+  const cancel = await fetch(`${env.himarket.url}/consumers/${sub.consumerId}/subscriptions/${sub.subscriptionId}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(cancel.status).toBe(200);
+}
+
 /** A two-model pool and a SemanticRouter over it that publishes its `auto` route as `productName`. */
 async function createPublishedRouter(pool: string, name: string, productName: string): Promise<void> {
   await createPool(env.ns, pool, { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] });
@@ -281,17 +296,7 @@ describe('subscription approval rewrites the AI route through the console', () =
 
     // Cancelling revokes through the console the same way (GET, consumer removed, PUT): the operator keeps the
     // revocation too — the allow-list belongs to whoever grants, never to the render.
-    const login = await fetch(`${env.himarket.url}/admins/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }),
-    });
-    const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
-    const cancel = await fetch(`${env.himarket.url}/consumers/${sub.consumerId}/subscriptions/${sub.subscriptionId}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(cancel.status).toBe(200);
+    await cancelSubscription(sub);
     expect(env.console.aiRouteWrites).toEqual([route, route]);
     await waitFor(async () => (await client.get<KubeObject>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sub', {
       timeoutMs: 30_000,
@@ -353,17 +358,7 @@ describe('subscription approval rewrites the AI route through the console', () =
     expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig).toMatchObject(granted);
 
     // A cancelled subscription is revoked through the console the same way; the router keeps the revocation.
-    const login = await fetch(`${env.himarket.url}/admins/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: HIMARKET_PASSWORD }),
-    });
-    const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
-    const cancel = await fetch(`${env.himarket.url}/consumers/${sub.consumerId}/subscriptions/${sub.subscriptionId}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(cancel.status).toBe(200);
+    await cancelSubscription(sub);
     expect(env.console.aiRouteWrites.slice(writesBefore)).toEqual([route, route]);
     await waitFor(async () => (await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sr', {
       timeoutMs: 30_000,
