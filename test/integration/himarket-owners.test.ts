@@ -130,8 +130,8 @@ describe('ModelPool with several models: one product, one route', () => {
   });
 });
 
-/** An admin cancels a subscription in HiMarket (which revokes it through the console). */
-async function cancelSubscription(sub: { consumerId: string; subscriptionId: string }): Promise<void> {
+/** An admin cancels a subscription in HiMarket, which revokes it through the console. (`env` is passed in: a describe below has its own.) */
+async function cancelSubscription(env: HiMarketEnv, sub: { consumerId: string; subscriptionId: string }): Promise<void> {
   const login = await fetch(`${env.himarket.url}/admins/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -146,7 +146,7 @@ async function cancelSubscription(sub: { consumerId: string; subscriptionId: str
 }
 
 /** A two-model pool and a SemanticRouter over it that publishes its `auto` route as `productName`. */
-async function createPublishedRouter(pool: string, name: string, productName: string): Promise<void> {
+async function createPublishedRouter(env: HiMarketEnv, pool: string, name: string, productName: string): Promise<void> {
   await createPool(env.ns, pool, { gateway: { namespace: env.gw }, models: [vllm('small'), vllm('large')] });
   const spec: SemanticRouterSpecIn = { poolRef: { name: pool }, baselineModel: 'large', gateway: { namespace: env.gw }, publish: publish({ productName }) };
   await client.create(semanticRouterResource, {
@@ -159,7 +159,7 @@ async function createPublishedRouter(pool: string, name: string, productName: st
 
 describe('SemanticRouter spec.publish', () => {
   it('publishes its virtual model as a MODEL_API product linked to the router console AI route; delete removes it', async () => {
-    await createPublishedRouter('matrix', 'router', `${env.ns}-router`);
+    await createPublishedRouter(env, 'matrix', 'router', `${env.ns}-router`);
     const route = routerRouteName({ kind: 'SemanticRouter', namespace: env.ns, name: 'router' }, 'auto');
     const r = await published(semanticRouterResource, 'router');
     expect(r.status!.publish).toMatchObject({ linkState: 'Linked', linkTarget: { modelRouteName: route }, productStatus: 'PUBLISHED' });
@@ -296,7 +296,7 @@ describe('subscription approval rewrites the AI route through the console', () =
 
     // Cancelling revokes through the console the same way (GET, consumer removed, PUT): the operator keeps the
     // revocation too — the allow-list belongs to whoever grants, never to the render.
-    await cancelSubscription(sub);
+    await cancelSubscription(env, sub);
     expect(env.console.aiRouteWrites).toEqual([route, route]);
     await waitFor(async () => (await client.get<KubeObject>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sub', {
       timeoutMs: 30_000,
@@ -314,7 +314,7 @@ describe('subscription approval rewrites the AI route through the console', () =
   });
 
   it('a published SemanticRouter: approval → console PUT of the `auto` route → the router keeps the grant, takes the route back, zero writes on resync', async () => {
-    await createPublishedRouter('rpool', 'sr', `${env.ns}-sr`);
+    await createPublishedRouter(env, 'rpool', 'sr', `${env.ns}-sr`);
     const r = await published(semanticRouterResource, 'sr', undefined, env.ns);
     const route = r.status!.publish!.linkTarget!.modelRouteName!;
     expect(route).toBe(routerRouteName({ kind: 'SemanticRouter', namespace: env.ns, name: 'sr' }, 'auto'));
@@ -358,7 +358,7 @@ describe('subscription approval rewrites the AI route through the console', () =
     expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig).toMatchObject(granted);
 
     // A cancelled subscription is revoked through the console the same way; the router keeps the revocation.
-    await cancelSubscription(sub);
+    await cancelSubscription(env, sub);
     expect(env.console.aiRouteWrites.slice(writesBefore)).toEqual([route, route]);
     await waitFor(async () => (await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.metadata.labels?.[OWNER_NAME_LABEL] === 'sr', {
       timeoutMs: 30_000,
