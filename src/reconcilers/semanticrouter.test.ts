@@ -195,7 +195,7 @@ describe('SemanticRouter render (goldens)', () => {
     const granted = { enabled: true, allowedConsumers: ['himarket-consumer'] };
     const g = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL, routeAuth: new Map([[name, granted]]) }).render!.gateway;
     expect(plain.gateway.routes[0]!.json.authConfig).toEqual({ enabled: false });
-    expect(JSON.parse(String((g.routes[0]!.configMap.data as Record<string, string>).data))).toMatchObject({ authConfig: granted });
+    expect(JSON.parse(String(g.routes[0]!.configMap.data.data))).toMatchObject({ authConfig: granted });
     expect(g.shares['key-auth.internal']!.seedRules).toEqual([
       { ingress: [`ai-route-${name}.internal`], configDisable: false, config: { allow: ['himarket-consumer'] } },
     ]);
