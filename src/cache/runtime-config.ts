@@ -70,7 +70,8 @@ export async function openCache(
     verifier = uncalibratedVerifier(embedder.name);
     log.warn('no verifierPath: semantic hits use a fixed cosine 0.95 and delta is not enforced');
   }
-  let store: CacheStore;
+  const cacheOver = (store: CacheStore) =>
+    new SemanticCache({ store, embedder, verifier, delta: config.delta, ttlSeconds: config.ttlSeconds, semantic: config.semantic, price: opts.price });
   if (config.redis) {
     const r = config.redis;
     const redis = new RedisCacheStore({
@@ -81,31 +82,13 @@ export async function openCache(
       password: r.passwordEnv ? env[r.passwordEnv] : undefined,
       keyPrefix: r.keyPrefix,
     });
-    store = redis;
-    const cache = new SemanticCache({
-      store,
-      embedder,
-      verifier,
-      delta: config.delta,
-      ttlSeconds: config.ttlSeconds,
-      semantic: config.semantic,
-      price: opts.price,
-    });
+    const cache = cacheOver(redis);
     // After every (re)connection the index follows what Redis holds (empty after a Redis restart).
     redis.onReady(() => void cache.resync());
     await redis.ready().catch(() => log.warn('redis not reachable yet; cache serves misses until it is'));
     await cache.resync();
     return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
   }
-  store = new MemoryCacheStore(config.maxEntries);
-  const cache = new SemanticCache({
-    store,
-    embedder,
-    verifier,
-    delta: config.delta,
-    ttlSeconds: config.ttlSeconds,
-    semantic: config.semantic,
-    price: opts.price,
-  });
+  const cache = cacheOver(new MemoryCacheStore(config.maxEntries));
   return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
 }

@@ -98,8 +98,7 @@ export function numbersFrom(s: RouterStatus): Partial<SemanticRouterStatus> {
     };
   } else if (s.trainer.lastOutcome) {
     const margin = s.trainer.lastMargin;
-    const by =
-      margin === null ? '' : `${s.trainer.lastOutcome === 'Promoted' ? 'won' : 'lost'} by ${margin >= 0 ? '+' : ''}${margin.toFixed(4)} holdout utility`;
+    const by = margin === null ? '' : `${s.trainer.lastOutcome === 'Promoted' ? 'won' : 'lost'} by ${signedMargin(margin)} holdout utility`;
     out.lastPromotion = {
       outcome: s.trainer.lastOutcome,
       ...(s.trainer.lastCandidateVersion ? { version: s.trainer.lastCandidateVersion } : {}),
@@ -129,7 +128,7 @@ function eventsBetween(previous: SemanticRouterStatus | undefined, s: RouterStat
       events.push({
         type: 'Normal',
         reason: 'Promoted',
-        message: `router model ${s.modelVersion} promoted over ${previous.modelVersion}${margin === null ? '' : ` (holdout utility +${margin.toFixed(4)})`}`,
+        message: `router model ${s.modelVersion} promoted over ${previous.modelVersion}${margin === null ? '' : ` (holdout utility ${signedMargin(margin)})`}`,
       });
     } else {
       const rb = s.trainer.lastRollback;
@@ -273,4 +272,10 @@ export function semanticRouterStatus(input: {
     ...(s && observed.lastPolled ? { lastPolled: observed.lastPolled } : {}),
   };
   return { status, conditions, events, requeueAfterMs: pollDelayMs(input.pollIntervalMs, observed.failures) };
+}
+
+/** A margin with its sign, to 4 places; one that rounds to zero reads +0.0000 (never "+-0.0000" or "-0.0000"). */
+function signedMargin(margin: number): string {
+  const text = Math.abs(margin) < 0.00005 ? '0.0000' : margin.toFixed(4);
+  return text.startsWith('-') ? text : `+${text}`;
 }
