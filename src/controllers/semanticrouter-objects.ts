@@ -68,10 +68,9 @@ export class RouterObjects {
   }
 
   /** The stored `authConfig` of each of our routes (route name → auth), for the render to carry over. */
-  routeAuth(owner: OwnerRef, gw: string, virtualModels: readonly string[], before: ReadonlySet<string>): Map<string, RouteAuthConfig> {
+  routeAuth(owner: OwnerRef, gw: string, routeNames: readonly string[], before: ReadonlySet<string>): Map<string, RouteAuthConfig> {
     const out = new Map<string, RouteAuthConfig>();
-    for (const vm of virtualModels) {
-      const name = consoleName(owner, vm);
+    for (const name of routeNames) {
       const cm = this.deps.routeMaps.store.get(makeKey(gw, `ai-route-${name}`));
       const auth = cm && this.isOurs(cm, owner, before) ? parseAiRoute(cm)?.authConfig : undefined;
       if (auth) out.set(name, auth);

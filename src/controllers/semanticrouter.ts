@@ -11,6 +11,7 @@ import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerId, ownerKeyFor, type OwnerRef } from '../kube/owner.js';
 import { customResource } from '../kube/resources.js';
 import { renderSemanticRouter } from '../reconcilers/semanticrouter.js';
+import { consoleName, NAMED_ROUTE_SUFFIX } from '../reconcilers/semanticrouter-gateway.js';
 import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { semanticRouterStatus, type RouterEvent } from '../reconcilers/semanticrouter-status.js';
 import { CachesNotSyncedError, gatewayNamespaceOf, type ModelPoolObject } from './modelpool.js';
@@ -115,7 +116,8 @@ export class SemanticRouterController {
       pool: pool?.spec,
       gatewayModelNames,
       claimedVirtualModels: this.claimedBefore(current, gw),
-      routeAuth: this.objects.routeAuth(owner, gw, spec.virtualModels, before),
+      namedSamplingHeldBy: this.namedSamplingBefore(current, spec.poolRef.name),
+      routeAuth: this.objects.routeAuth(owner, gw, [...spec.virtualModels.map((v) => consoleName(owner, v)), consoleName(owner, NAMED_ROUTE_SUFFIX)], before),
       ...(this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {}),
     });
     const applied = render ? await this.objects.apply(render, owner, before) : undefined;
@@ -154,6 +156,27 @@ export class SemanticRouterController {
         claimed.set(v, ownerId({ kind: KIND, namespace: other.metadata.namespace ?? 'default', name: other.metadata.name }));
     }
     return claimed;
+  }
+
+  /**
+   * An older SemanticRouter on the same pool that samples its named models through the gateway: the oldest
+   * holds the named-model route (creation time, then namespace/name, as Higress orders Ingresses,
+   * `SortIngressByCreationTime` in pkg/ingress/kube/common/tool.go). Routers whose flywheel samples nothing do
+   * not hold it (namedSampling in the reconciler renders no route for them).
+   */
+  private namedSamplingBefore(router: SemanticRouterObject, pool: string): string | undefined {
+    const order = (o: SemanticRouterObject) => `${String(o.metadata.creationTimestamp ?? '')}/${o.metadata.namespace}/${o.metadata.name}`;
+    const mine = order(router);
+    const holders = this.deps.routers.store
+      .list()
+      .filter((o) => o.metadata.namespace === router.metadata.namespace && o.spec.poolRef?.name === pool && order(o) < mine && !isBeingDeleted(o))
+      .filter((o) => {
+        const fw = o.spec.flywheel;
+        return fw?.sampleNamedModels === true && fw.mode !== 'off' && fw.sampleRate !== 0;
+      })
+      .sort((a, b) => (order(a) < order(b) ? -1 : 1));
+    const first = holders[0];
+    return first ? ownerId({ kind: KIND, namespace: first.metadata.namespace ?? 'default', name: first.metadata.name }) : undefined;
   }
 
   private async finalize(router: SemanticRouterObject, owner: OwnerRef): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_AUTH, keyAuthRule, type RouteAuthConfig } from '../higress/console/ai-route.js';
+import { buildAiRouteObjects, DEFAULT_AUTH, keyAuthRule, type RouteAuthConfig } from '../higress/console/ai-route.js';
 import type { ConsolePluginName, PluginShare } from '../higress/console/shared-plugins.js';
-import type { AiProxyProvider, AiProxyRuleConfig, ConsoleAiRoute } from '../contracts/higress/index.js';
+import { consoleAiRouteSchema, type AiProxyProvider, type AiProxyRuleConfig, type ConsoleAiRoute } from '../contracts/higress/index.js';
 import type { ConfigMap } from '../higress/console/ai-route.js';
 import type { Ingress, McpBridgeRegistry, RuleOf } from '../higress/types.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
@@ -59,6 +59,23 @@ export type ProviderEntry = Required<Pick<AiProxyProvider, 'id' | 'type' | 'prot
 /** The AiRoute JSON the console keeps in ConfigMap `ai-route-<name>` (`data.data`). */
 export type AiRouteJson = ConsoleAiRoute;
 
+/**
+ * The route that puts the router in front of the pool's named traffic (spec.flywheel.sampleNamedModels):
+ * requests naming `models` at the Exact path `path` (the pool's path + `/v1/chat/completions`, on the pool's
+ * hosts) go to the router, which samples them and sends them on, unchanged, to a path under the pool's prefix
+ * that this route does not match (see `routerHopBaseUrl` in semanticrouter.ts), so they land on the pool's own
+ * route. Why this shape and not a guard header: docs/router.md "Named-model sampling through the gateway".
+ */
+export interface NamedModelRoute {
+  models: readonly string[];
+  path: string;
+  domains: readonly string[];
+  ingressClassName: string;
+}
+
+/** Suffix of the named-model route's console name; `(` cannot occur in a model name, so no virtual route shares it. */
+export const NAMED_ROUTE_SUFFIX = '(named)';
+
 export interface RouterGatewayInput {
   owner: OwnerRef;
   gatewayNamespace: string;
@@ -72,6 +89,19 @@ export interface RouterGatewayInput {
    * reverts them. Absent: the console's default for a new route, no auth.
    */
   routeAuth?: ReadonlyMap<string, RouteAuthConfig>;
+  /** Named-model sampling through the gateway; absent = the router sees only its virtual names. */
+  named?: NamedModelRoute | undefined;
+}
+
+/** One console AI route of the router: a virtual name, or the pool's named models (NamedModelRoute). */
+export interface RouterRoute {
+  kind: 'virtual' | 'named';
+  /** The model names its header predicate matches. */
+  models: string[];
+  name: string;
+  json: AiRouteJson;
+  configMap: ConfigMap;
+  ingress: Ingress;
 }
 
 export interface RouterGatewayRender {
@@ -87,7 +117,7 @@ export interface RouterGatewayRender {
    * leaves them to the administrator (a consumer granted on `auto` must stay granted).
    */
   shares: Partial<Record<ConsolePluginName, PluginShare>>;
-  routes: { virtualModel: string; name: string; json: AiRouteJson; configMap: ConfigMap; ingress: Ingress }[];
+  routes: RouterRoute[];
 }
 
 export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRender {
@@ -97,7 +127,7 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
   const registryName = `llm-${providerId}.internal`;
   const upstream = `${registryName}.dns`;
   const ours = { labels: ownerLabels(owner), annotations: ownerAnnotations(owner) };
-  const routes = [...input.virtualModels].sort().map((virtualModel) => {
+  const routes: RouterRoute[] = [...input.virtualModels].sort().map((virtualModel) => {
     const name = consoleName(owner, virtualModel);
     const authConfig = input.routeAuth?.get(name) ?? DEFAULT_AUTH;
     const json: AiRouteJson = {
@@ -155,8 +185,9 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
         ],
       },
     };
-    return { virtualModel, name, json, configMap, ingress };
+    return { kind: 'virtual' as const, models: [virtualModel], name, json, configMap, ingress };
   });
+  if (input.named) routes.push(namedRoute(input, providerId, upstream));
   return {
     providerId,
     provider: { id: providerId, type: 'openai', protocol: 'openai', openaiCustomUrl: `http://${input.serviceHost}:${input.servicePort}/v1` },
@@ -171,4 +202,35 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
     },
     routes,
   };
+}
+
+/**
+ * The named-model route in the console's own form, built by the console builder (src/higress/console/ai-route.ts):
+ * several model predicates become one `higress.io/regex-match-header-x-higress-llm-model: ^(a|b)` (the console's
+ * `AiRouteServiceImpl.buildRoute`; Envoy matches a header regex against the whole value), an EQUAL path predicate
+ * an Exact Ingress path. Owner marks travel in customConfigs/customLabels so a console rewrite keeps them.
+ */
+function namedRoute(input: RouterGatewayInput, providerId: string, upstream: string): RouterRoute {
+  const named = input.named!;
+  const ours = { labels: ownerLabels(input.owner), annotations: ownerAnnotations(input.owner) };
+  const name = consoleName(input.owner, NAMED_ROUTE_SUFFIX);
+  const models = [...named.models].sort();
+  const objs = buildAiRouteObjects(
+    { namespace: input.gatewayNamespace, ingressClassName: named.ingressClassName, service: () => ({ name: upstream, port: input.servicePort }) },
+    {
+      name,
+      domains: [...named.domains].sort(),
+      pathPredicate: { matchType: 'EQUAL', matchValue: named.path, caseSensitive: true },
+      upstreams: [{ provider: providerId, weight: 100 }],
+      modelPredicates: models.map((m) => ({ matchType: 'EQUAL' as const, matchValue: m })),
+      authConfig: input.routeAuth?.get(name) ?? DEFAULT_AUTH,
+      proxyNextUpstream: CONSOLE_RETRIES,
+      customConfigs: ours.annotations,
+      customLabels: ours.labels,
+    },
+    ours,
+  );
+  // Parsed through the console's contract: what the console (and HiMarket through it) will read back.
+  const json = consoleAiRouteSchema.parse(JSON.parse(objs.configMap.data.data ?? '{}'));
+  return { kind: 'named', models, name, json, configMap: objs.configMap, ingress: objs.ingresses[0]! };
 }

@@ -15,6 +15,8 @@ export const POOL_RESOLVED = 'PoolResolved';
 export const BUDGET = 'Budget';
 export const TRAINED = 'Trained';
 export const EXPOSED = 'Exposed';
+/** Whether requests naming a pool model pass through the router (spec.flywheel.sampleNamedModels). */
+export const NAMED_MODEL_SAMPLING = 'NamedModelSampling';
 /** Consecutive failed polls before the router is reported unreachable (and Ready turns False). */
 export const UNREACHABLE_AFTER = 3;
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -234,6 +236,21 @@ export function semanticRouterStatus(input: {
           : { type: EXPOSED, status: 'False', reason: 'ProviderConflict', message: 'message' in p ? p.message : 'provider entry conflict' },
     );
   }
+
+  const named = render?.named;
+  const namedRoute = render?.gateway.routes.find((r) => r.kind === 'named');
+  conditions.push(
+    !named
+      ? { type: NAMED_MODEL_SAMPLING, status: 'Unknown', reason: 'NotRendered', message: `nothing rendered: ${blocking?.message ?? 'see Ready'}` }
+      : named.active
+        ? {
+            type: NAMED_MODEL_SAMPLING,
+            status: 'True',
+            reason: named.reason,
+            message: `${named.message} (AI route ${namedRoute?.ingress.metadata.name ?? '?'})`,
+          }
+        : { type: NAMED_MODEL_SAMPLING, status: 'False', reason: named.reason, message: named.message },
+  );
 
   const s = observed.lastStatus;
   const numbers = s ? numbersFrom(s) : {};

@@ -43,7 +43,13 @@ function renderAll(r: RouterRender): string {
       mergePluginShares(undefined, CONSOLE_PLUGINS[name], r.gatewayNamespace, new Map([[`SemanticRouter/${r.owner.namespace}/${r.owner.name}`, share]])).plugin,
     );
   }
-  docs.push({ '# status of': `${r.owner.namespace}/${r.owner.name}`, endpoint: r.endpoint, candidates: r.candidates, generatedObjects: r.generatedObjects });
+  docs.push({
+    '# status of': `${r.owner.namespace}/${r.owner.name}`,
+    endpoint: r.endpoint,
+    candidates: r.candidates,
+    ...(r.named.active ? { namedSampling: r.named } : {}),
+    generatedObjects: r.generatedObjects,
+  });
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
@@ -51,6 +57,11 @@ const expectGolden = (name: string, text: string): void => expectGoldenIn(GOLDEN
 
 const SCENARIOS: Record<string, { router: SemanticRouter; pool: ModelPoolSpec }> = {
   minimal: { router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o' }), pool: POOL },
+  // The router in front of the pool's named traffic: one more console AI route, the router's way back via router-hop.
+  'named-sampling': {
+    router: router({ poolRef: { name: 'chat' }, candidates: ['gpt-4o', 'gemini-flash'], baselineModel: 'gpt-4o', flywheel: { sampleNamedModels: true } }),
+    pool: POOL,
+  },
   'budget-postgres-judge': {
     router: router(
       {

@@ -56,6 +56,23 @@ export interface RouterRenderInput {
   defaultImage?: string;
   /** Stored `authConfig` of the router's console AI routes, by route name (see RouterGatewayInput.routeAuth). */
   routeAuth?: ReadonlyMap<string, RouteAuthConfig>;
+  /**
+   * Owner id of an older SemanticRouter that already samples this pool's named models through the gateway:
+   * two identical named-model routes would be duplicates, and Higress keeps only the older Ingress's
+   * (`createRuleKey` in pkg/ingress/kube/ingressv1/controller.go), so only one router may hold them.
+   */
+  namedSamplingHeldBy?: string | undefined;
+}
+
+/** Why the pool's named traffic does or does not pass through the router (condition NamedModelSampling). */
+export interface NamedSampling {
+  active: boolean;
+  reason: 'Active' | 'Disabled' | 'FlywheelOff' | 'GatewayMismatch' | 'NamedSamplingConflict';
+  message: string;
+  /** When active: the candidates whose named requests the router sees, the path it intercepts, its way back. */
+  models: string[];
+  clientPath?: string;
+  hopBaseUrl?: string;
 }
 
 export interface RouterRender {
@@ -73,6 +90,7 @@ export interface RouterRender {
   /** In-cluster base URL of the router's admin port (/status, /metrics, cache admin). */
   adminEndpoint: string;
   candidates: string[];
+  named: NamedSampling;
   generatedObjects: GeneratedObject[];
 }
 
@@ -81,6 +99,55 @@ export type RouterRenderResult = { render: RouterRender | undefined; issues: Rou
 /** Where the router sends the chosen model: the gateway, which routes on the body's `model`. */
 export function routerGatewayUrl(spec: SemanticRouterSpec): string {
   return spec.gateway.url ?? `http://higress-gateway.${spec.gateway.namespace}.svc.cluster.local/v1`;
+}
+
+/**
+ * Path segment of the router's way back into the gateway while it sits in front of the pool's named traffic.
+ * The named-model route matches the Exact path `<pool path>/v1/chat/completions`; the router sends everything
+ * (named requests, its own choices for `auto`, shadow and judge calls) to `<pool path>/router-hop/v1/…`,
+ * which the pool's Prefix route matches and the Exact one cannot — the loop guard. ai-proxy recognises the API
+ * by path suffix (`getApiName` in plugins/wasm-go/extensions/ai-proxy/main.go: `strings.HasSuffix(path,
+ * "/v1/chat/completions")`) and every provider rewrites the path from that API name (`openai.go`
+ * `TransformRequestHeaders` → `OverwriteRequestPathHeaderByCapability`), so the segment never reaches a
+ * provider; model-router enables itself on the `/completions` suffix (model-router/main.go `enableOnPathSuffix`).
+ */
+export const ROUTER_HOP_SEGMENT = 'router-hop';
+const CHAT_COMPLETIONS_PATH = 'v1/chat/completions';
+
+const joinPath = (base: string, rest: string) => `${base.replace(/\/+$/, '')}/${rest}`;
+
+/** The router's upstream while it samples named traffic: the gateway origin at `<pool path>/router-hop/v1`. */
+export function routerHopBaseUrl(spec: SemanticRouterSpec, poolPath: string): string {
+  return `${new URL(routerGatewayUrl(spec)).origin}${joinPath(poolPath, `${ROUTER_HOP_SEGMENT}/v1`)}`;
+}
+
+/** Whether the pool's named requests pass through the router, and why not. Pure. */
+export function namedSampling(spec: SemanticRouterSpec, pool: ModelPoolSpec, candidates: readonly string[], heldBy?: string): NamedSampling {
+  const fw = spec.flywheel;
+  const off = (reason: NamedSampling['reason'], message: string): NamedSampling => ({ active: false, reason, message, models: [] });
+  if (!fw.sampleNamedModels)
+    return off(
+      'Disabled',
+      "spec.flywheel.sampleNamedModels is false: requests naming a pool model go to the pool's own routes, only virtual names reach the router",
+    );
+  if (fw.mode === 'off' || fw.sampleRate === 0)
+    return off('FlywheelOff', "spec.flywheel samples nothing (mode off or sampleRate 0): the router is not put in front of the pool's named traffic");
+  if (pool.gateway.namespace !== spec.gateway.namespace)
+    return off(
+      'GatewayMismatch',
+      `ModelPool ${spec.poolRef.name} is served by the gateway in ${pool.gateway.namespace}, the router by the one in ${spec.gateway.namespace}`,
+    );
+  if (heldBy) return off('NamedSamplingConflict', `${heldBy} already samples the named models of ModelPool ${spec.poolRef.name} through the gateway`);
+  const clientPath = joinPath(pool.gateway.path, CHAT_COMPLETIONS_PATH);
+  const hopBaseUrl = routerHopBaseUrl(spec, pool.gateway.path);
+  return {
+    active: true,
+    reason: 'Active',
+    message: `POST ${clientPath} naming ${candidates.join(', ')} passes through the router (sample rate ${fw.sampleRate}); it forwards to ${hopBaseUrl}/chat/completions, the pool's own routes`,
+    models: [...candidates],
+    clientPath,
+    hopBaseUrl,
+  };
 }
 
 /** The knob as the runtime takes it: explicit λ, else a minimum quality, else the preset's λ. */
@@ -218,7 +285,7 @@ function routerCacheEnv(cache: CacheSpec | undefined): Record<string, unknown>[]
 }
 
 /** The router's config document. Parsed through the runtime's own schema: valid by construction. */
-export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPoolSpec['models']): RouterConfig {
+export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPoolSpec['models'], hopBaseUrl?: string): RouterConfig {
   const policy = routerPolicy(spec);
   const fw = spec.flywheel;
   const evaluator: NonNullable<RouterConfigInput['flywheel']>['evaluator'] =
@@ -231,7 +298,7 @@ export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPo
     apiVersion: ROUTER_CONFIG_VERSION,
     listen: { host: '0.0.0.0', port: ROUTER_PORT },
     admin: { host: '0.0.0.0', port: ROUTER_ADMIN_PORT },
-    upstream: { baseUrl: routerGatewayUrl(spec) },
+    upstream: { baseUrl: hopBaseUrl ?? routerGatewayUrl(spec) },
     models: candidates.map((m) => ({
       name: m.name,
       pricePer1MInput: m.pricing?.inputPerMillionTokens ?? 0,
@@ -279,7 +346,14 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
     ...(ownerReferences ? { ownerReferences } : {}),
   });
 
-  const config = renderRouterConfig(spec, candidates);
+  const pool = input.pool!; // a missing pool is a blocking issue
+  const named = namedSampling(
+    spec,
+    pool,
+    candidates.map((c) => c.name),
+    input.namedSamplingHeldBy,
+  );
+  const config = renderRouterConfig(spec, candidates, named.hopBaseUrl);
   const data = { [ROUTER_CONFIG_KEY]: stringify(config, { lineWidth: 0 }) };
   const checksum = configChecksum(data);
   const configMap: PlainObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
@@ -361,6 +435,16 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
     servicePort: ROUTER_PORT,
     virtualModels: spec.virtualModels,
     ...(input.routeAuth ? { routeAuth: input.routeAuth } : {}),
+    ...(named.active
+      ? {
+          named: {
+            models: named.models,
+            path: named.clientPath!,
+            domains: pool.gateway.hosts ?? [],
+            ingressClassName: pool.gateway.ingressClassName,
+          },
+        }
+      : {}),
   });
   const generated = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({
     apiVersion: o.apiVersion,
@@ -383,6 +467,7 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
       endpoint: `http://${serviceHost}:${ROUTER_PORT}/v1`,
       adminEndpoint: `http://${serviceHost}:${ROUTER_ADMIN_PORT}`,
       candidates: candidates.map((c) => c.name),
+      named,
       generatedObjects: [
         ...[configMap, pvc, deployment, service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(generated),
         // Shared objects we hold entries in (the provider, the registry, the routes' plugin rules).

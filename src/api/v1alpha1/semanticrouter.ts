@@ -106,6 +106,14 @@ export const routerFlywheelSchema = z
     mode: z.enum(['off', 'data-generation']).default('data-generation'),
     sampleRate: z.number().min(0).max(1).default(0.1).describe('Fraction of requests (routed or naming a model) also sent to the baseline.'),
     fanOut: z.int().min(0).max(64).default(0).describe('Extra shadow models beyond the baseline.'),
+    sampleNamedModels: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also sample requests that name a candidate model (not only virtual names): the gateway then sends the ' +
+          "pool's named chat requests through the router, which forwards them unchanged to the pool's own routes. " +
+          "Off by default: it makes the router's availability and latency part of the pool's named traffic.",
+      ),
     fanOutAll: z.boolean().optional().describe('Shadow every candidate (overrides fanOut).'),
     evaluator: routerEvaluatorSchema.default({ type: 'evaluate' }),
     store: routerStoreSchema.default({ type: 'sqlite', size: '1Gi' }),

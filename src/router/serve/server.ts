@@ -421,10 +421,12 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       onDone: (captured) => {
         const answer = captured ? parseCaptured(captured, result.res.headers['content-type']) : undefined;
         const dr = decisionRequest(request, {});
-        if (governor && succeeded) {
+        // The budget governs what the router chooses: a request naming a model (which reaches the router when it
+        // samples the pool's named traffic) is the client's choice and spends nothing of the router's budget.
+        if (governor && succeeded && aliases.has(request.model)) {
           // Spend from the upstream's usage; the decision's estimate when the answer was too large to capture.
           const actual = answer ? costUsd(modelByName.get(used), answer.promptTokens ?? dr.promptTokens, answer.completionTokens ?? 0) : undefined;
-          governor.recordSpend(actual ?? expectedCost ?? 0, aliases.has(request.model) ? expectedCost : undefined);
+          governor.recordSpend(actual ?? expectedCost ?? 0, expectedCost);
         }
         if (!answer || !sampled) return;
         flywheel.submit({
