@@ -61,7 +61,7 @@ export type AiRouteJson = ConsoleAiRoute;
 
 /**
  * The route that puts the router in front of the pool's named traffic (spec.flywheel.sampleNamedModels):
- * requests naming `models` at the Exact path `path` (the pool's path + `/v1/chat/completions`, on the pool's
+ * requests naming `models` under the path prefix `path` (the pool's path + `/v1/chat/completions`, on the pool's
  * hosts) go to the router, which samples them and sends them on, unchanged, to a path under the pool's prefix
  * that this route does not match (see `routerHopBaseUrl` in semanticrouter.ts), so they land on the pool's own
  * route. Why this shape and not a guard header: docs/router.md "Named-model sampling through the gateway".
@@ -206,9 +206,11 @@ export function renderRouterGateway(input: RouterGatewayInput): RouterGatewayRen
 
 /**
  * The named-model route in the console's own form, built by the console builder (src/higress/console/ai-route.ts):
- * several model predicates become one `higress.io/regex-match-header-x-higress-llm-model: ^(a|b)` (the console's
- * `AiRouteServiceImpl.buildRoute`; Envoy matches a header regex against the whole value), an EQUAL path predicate
- * an Exact Ingress path. Owner marks travel in customConfigs/customLabels so a console rewrite keeps them.
+ * several model predicates become one `higress.io/regex-match-header-x-higress-llm-model: ^(a|b)` (higress-console
+ * `AiRouteServiceImpl.buildRoute` / `buildModelRoutingHeaderRegex`; Envoy matches a header regex against the whole
+ * value). The path predicate is PRE, not EQUAL: the console refuses any other type for an AI route
+ * (`AiRoute.validate`: "pathPredicate must be of type PRE."), and a longer Prefix sorts before the pool's shorter
+ * one anyway (`SortHTTPRoutes`). Owner marks travel in customConfigs/customLabels so a console rewrite keeps them.
  */
 function namedRoute(input: RouterGatewayInput, providerId: string, upstream: string): RouterRoute {
   const named = input.named!;
@@ -220,7 +222,7 @@ function namedRoute(input: RouterGatewayInput, providerId: string, upstream: str
     {
       name,
       domains: [...named.domains].sort(),
-      pathPredicate: { matchType: 'EQUAL', matchValue: named.path, caseSensitive: true },
+      pathPredicate: { matchType: 'PRE', matchValue: named.path, caseSensitive: true },
       upstreams: [{ provider: providerId, weight: 100 }],
       modelPredicates: models.map((m) => ({ matchType: 'EQUAL' as const, matchValue: m })),
       authConfig: input.routeAuth?.get(name) ?? DEFAULT_AUTH,

@@ -10,7 +10,7 @@ import { semanticRouterStatus } from './semanticrouter-status.js';
 
 // Named-model sampling through the gateway, decided by how Higress itself orders routes
 // (test/support/higress-routes.ts ports SortHTTPRoutes and the rule-key deduplication of alibaba/higress v2.2.1):
-// the client's request naming a candidate reaches the router's Exact-path route, the router's forward under
+// the client's request naming a candidate reaches the router's route on the longer path prefix, the router's forward under
 // router-hop reaches the pool's own route, never the router's again.
 
 const GW = 'higress-system';
@@ -77,6 +77,8 @@ describe('named-model sampling through the gateway (route order as Higress decid
     // Paths the router does not serve stay with the pool (embeddings naming a chat model, say).
     expect(resolveRoute(table, post('/v1/embeddings', 'gpt-4o'))?.name).toBe(poolRoute('gpt-4o').metadata.name);
     expect(named.ingress.metadata.annotations!['higress.io/destination']).toBe(virtual.ingress.metadata.annotations!['higress.io/destination']);
+    // higress-console AiRoute.validate refuses any path predicate but PRE: the console could not re-save an EQUAL one.
+    expect(named.json.pathPredicate).toEqual({ matchType: 'PRE', matchValue: '/v1/chat/completions', caseSensitive: true });
     expect(checkHigressObject(named.ingress)).toEqual([]);
     expect(checkHigressObject(named.configMap)).toEqual([]);
   });
@@ -90,6 +92,14 @@ describe('named-model sampling through the gateway (route order as Higress decid
     expect(resolveRoute(table, post('/openai/v1/chat/completions', 'gpt-4o', 'llm.example.com'))?.name).toBe(named.ingress.metadata.name);
     expect(resolveRoute(table, post(hopPath, 'gpt-4o', 'llm.example.com'))?.name).toBe(poolRoute('gpt-4o').metadata.name);
     expect(resolveRoute(table, post('/v1/chat/completions', 'gpt-4o', 'other.example.com'))).toBeUndefined();
+    // A pool served under /v1 is called at /v1/chat/completions; the way back stays under its prefix.
+    const v1 = setUp(pool({ path: '/v1' }), router({ sampleNamedModels: true }));
+    const namedV1 = v1.render.gateway.routes.find((r) => r.kind === 'named')!;
+    expect(namedV1.ingress.spec.rules?.[0]?.http?.paths[0]?.path).toBe('/v1/chat/completions');
+    expect(resolveRoute(v1.table, v1.post('/v1/chat/completions', 'gpt-4o'))?.name).toBe(namedV1.ingress.metadata.name);
+    const hopV1 = new URL(`${v1.render.config.upstream.baseUrl}/chat/completions`).pathname;
+    expect(hopV1).toBe(`/v1/${ROUTER_HOP_SEGMENT}/v1/chat/completions`);
+    expect(resolveRoute(v1.table, v1.post(hopV1, 'gpt-4o'))?.name).toBe(v1.poolRoute('gpt-4o').metadata.name);
   });
 
   it('leaves the pool’s traffic and the router’s upstream alone without the opt-in, or when the flywheel samples nothing', () => {

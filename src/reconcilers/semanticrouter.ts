@@ -103,13 +103,15 @@ export function routerGatewayUrl(spec: SemanticRouterSpec): string {
 
 /**
  * Path segment of the router's way back into the gateway while it sits in front of the pool's named traffic.
- * The named-model route matches the Exact path `<pool path>/v1/chat/completions`; the router sends everything
- * (named requests, its own choices for `auto`, shadow and judge calls) to `<pool path>/router-hop/v1/…`,
- * which the pool's Prefix route matches and the Exact one cannot — the loop guard. ai-proxy recognises the API
- * by path suffix (`getApiName` in plugins/wasm-go/extensions/ai-proxy/main.go: `strings.HasSuffix(path,
- * "/v1/chat/completions")`) and every provider rewrites the path from that API name (`openai.go`
- * `TransformRequestHeaders` → `OverwriteRequestPathHeaderByCapability`), so the segment never reaches a
- * provider; model-router enables itself on the `/completions` suffix (model-router/main.go `enableOnPathSuffix`).
+ * The named-model route matches the path prefix `<pool path>/v1/chat/completions`, which Higress tries before the
+ * pool's own route on `<pool path>` (`SortHTTPRoutes` in pkg/ingress/kube/common/tool.go: same path type ⇒ the
+ * longer path first, before header counts are compared). The router sends everything (named requests, its own
+ * choices for `auto`, shadow and judge calls) to `<pool path>/router-hop/v1/…`: the pool's Prefix route matches it,
+ * the named-model route cannot — the loop guard. ai-proxy recognises the API by path suffix (`getApiName` in
+ * plugins/wasm-go/extensions/ai-proxy/main.go: `strings.HasSuffix(path, "/v1/chat/completions")`) and the provider
+ * rewrites the path from that API name (`provider/openai.go` `TransformRequestHeaders` →
+ * `util.OverwriteRequestPathHeaderByCapability`), so the segment never reaches a provider; model-router enables
+ * itself on the `/completions` suffix (model-router/main.go `enableOnPathSuffix`).
  */
 export const ROUTER_HOP_SEGMENT = 'router-hop';
 const CHAT_COMPLETIONS_PATH = 'v1/chat/completions';
@@ -138,7 +140,9 @@ export function namedSampling(spec: SemanticRouterSpec, pool: ModelPoolSpec, can
       `ModelPool ${spec.poolRef.name} is served by the gateway in ${pool.gateway.namespace}, the router by the one in ${spec.gateway.namespace}`,
     );
   if (heldBy) return off('NamedSamplingConflict', `${heldBy} already samples the named models of ModelPool ${spec.poolRef.name} through the gateway`);
-  const clientPath = joinPath(pool.gateway.path, CHAT_COMPLETIONS_PATH);
+  // A pool served under `…/v1` is called at `…/v1/chat/completions`, any other at `<path>/v1/chat/completions`.
+  const poolPath = pool.gateway.path.replace(/\/+$/, '');
+  const clientPath = poolPath.endsWith('/v1') ? `${poolPath}/chat/completions` : joinPath(pool.gateway.path, CHAT_COMPLETIONS_PATH);
   const hopBaseUrl = routerHopBaseUrl(spec, pool.gateway.path);
   return {
     active: true,
