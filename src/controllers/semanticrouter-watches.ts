@@ -35,3 +35,16 @@ export function routersOfRouteMap(routers: RouterStore, cm: ConfigMapObject): st
     .filter((r) => r.status?.generatedObjects?.some((o) => o.kind === 'ConfigMap' && o.namespace === ns && o.name === cm.metadata.name))
     .map(keyOf);
 }
+
+/**
+ * The other routers of a router's pool: one of them holds the pool's named-model route (the oldest that samples
+ * named traffic), so a router that opts in or out, or goes, changes who holds it.
+ */
+export function routersSharingPool(routers: RouterStore, router: SemanticRouterObject): string[] {
+  const self = keyOf(router);
+  return routers
+    .list()
+    .filter((r) => r.metadata.namespace === router.metadata.namespace && r.spec.poolRef?.name === router.spec.poolRef?.name)
+    .map(keyOf)
+    .filter((k) => k !== self);
+}

@@ -7,7 +7,7 @@ import { Resources } from '../kube/resources.js';
 import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
 import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
 import type { ConfigMapObject } from './modelpool-objects.js';
-import { routersAffectedBy, routersOfRouteMap } from './semanticrouter-watches.js';
+import { routersAffectedBy, routersOfRouteMap, routersSharingPool } from './semanticrouter-watches.js';
 import { routerOwnedSelector, SemanticRouterController, semanticRouterResource, type SemanticRouterObject } from './semanticrouter.js';
 import { LocalRouterLocator, type LocalRouterOptions } from './semanticrouter-local.js';
 import { addWorkloadController, workloadCaches } from './workload-wiring.js';
@@ -63,7 +63,17 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
     caches,
     ownerKey: SemanticRouterController.ownerKey,
     byPool: (p) => routersAffectedBy(routers.store, p),
-    extraSecondaries: [secondaryWatch(routeMaps, (cm) => routersOfRouteMap(routers.store, cm))],
+    extraSecondaries: [
+      secondaryWatch(routeMaps, (cm) => routersOfRouteMap(routers.store, cm)),
+      // Who holds a pool's named-model route depends on the pool's other routers (namedSamplingBefore).
+      // Spec and deletion only: status writes (every poll) must not wake the siblings.
+      secondaryWatch(
+        routers,
+        (r) => routersSharingPool(routers.store, r),
+        (old, obj) =>
+          old.metadata.generation !== obj.metadata.generation || Boolean(old.metadata.deletionTimestamp) !== Boolean(obj.metadata.deletionTimestamp),
+      ),
+    ],
     reconcile: (key) => reconciler.reconcile(key),
     concurrency: options.concurrency,
     stopped: async () => {
