@@ -47,7 +47,6 @@ function renderAll(r: RouterRender): string {
     '# status of': `${r.owner.namespace}/${r.owner.name}`,
     endpoint: r.endpoint,
     candidates: r.candidates,
-    ...(r.named.active ? { namedSampling: r.named } : {}),
     generatedObjects: r.generatedObjects,
   });
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
