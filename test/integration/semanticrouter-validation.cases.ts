@@ -126,6 +126,13 @@ export const INVALID_ROUTERS: InvalidRouterCase[] = [
     zodMessage: 'Invalid option',
   },
   {
+    name: 'sampleNamedModels not a boolean',
+    object: withSpec({ flywheel: { sampleNamedModels: 'yes' } }),
+    path: 'spec.flywheel.sampleNamedModels',
+    message: 'must be of type boolean',
+    zodMessage: 'expected boolean',
+  },
+  {
     name: 'fanOut and fanOutAll together',
     object: withSpec({ flywheel: { fanOut: 2, fanOutAll: true } }),
     path: 'spec.flywheel.fanOutAll',
