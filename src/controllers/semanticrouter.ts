@@ -116,7 +116,7 @@ export class SemanticRouterController {
       pool: pool?.spec,
       gatewayModelNames,
       claimedVirtualModels: this.claimedBefore(current, gw),
-      namedSamplingHeldBy: this.namedSamplingBefore(current, spec.poolRef.name),
+      namedSamplingHeldBy: pool ? this.namedSamplingBefore(current, pool) : undefined,
       routeAuth: this.objects.routeAuth(owner, gw, [...spec.virtualModels.map((v) => consoleName(owner, v)), consoleName(owner, NAMED_ROUTE_SUFFIX)], before),
       ...(this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {}),
     });
@@ -164,15 +164,18 @@ export class SemanticRouterController {
    * `SortIngressByCreationTime` in pkg/ingress/kube/common/tool.go). Routers whose flywheel samples nothing do
    * not hold it (namedSampling in the reconciler renders no route for them).
    */
-  private namedSamplingBefore(router: SemanticRouterObject, pool: string): string | undefined {
+  private namedSamplingBefore(router: SemanticRouterObject, pool: ModelPoolObject): string | undefined {
     const order = (o: SemanticRouterObject) => `${String(o.metadata.creationTimestamp ?? '')}/${o.metadata.namespace}/${o.metadata.name}`;
     const mine = order(router);
+    const poolGateway = gatewayNamespaceOf(pool);
     const holders = this.deps.routers.store
       .list()
-      .filter((o) => o.metadata.namespace === router.metadata.namespace && o.spec.poolRef?.name === pool && order(o) < mine && !isBeingDeleted(o))
+      .filter((o) => o.metadata.namespace === router.metadata.namespace && o.spec.poolRef?.name === pool.metadata.name && order(o) < mine && !isBeingDeleted(o))
       .filter((o) => {
+        // The same conditions as namedSampling in the reconciler: only a router that renders the route holds it.
         const fw = o.spec.flywheel;
-        return fw?.sampleNamedModels === true && fw.mode !== 'off' && fw.sampleRate !== 0;
+        const gateway = o.spec.gateway?.namespace ?? DEFAULT_HIGRESS_NAMESPACE;
+        return fw?.sampleNamedModels === true && fw.mode !== 'off' && fw.sampleRate !== 0 && gateway === poolGateway;
       })
       .sort((a, b) => (order(a) < order(b) ? -1 : 1));
     const first = holders[0];
