@@ -149,3 +149,34 @@ describe('named-model sampling through the gateway (route order as Higress decid
     });
   });
 });
+
+describe('the route-order port (test/support/higress-routes.ts) against Higress’s own test', () => {
+  // pkg/ingress/kube/common/tool_test.go TestSortHTTPRoutesWithMoreRules, its routes without query matches
+  // (1 Exact /bar; 2 Prefix /bar; 3 + methods GET|PUT; 4 + method GET; 5 + one header; 6 + two headers):
+  // Higress expects 1, 9, 10, 4, 3, 6, 5, 8, 7, 2, i.e. 1, 4, 3, 6, 5, 2 for these.
+  it('orders routes as SortHTTPRoutes does', () => {
+    const ing = (order: number, pathType: 'Exact' | 'Prefix', annotations: Record<string, string> = {}): Ingress => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: String(order), namespace: GW, annotations, creationTimestamp: `2026-11-30T10:00:0${order}Z` } as Ingress['metadata'],
+      spec: {
+        ingressClassName: 'higress',
+        rules: [
+          { http: { paths: [{ path: '/bar', pathType, backend: { resource: { apiGroup: 'networking.higress.io', kind: 'McpBridge', name: 'default' } } }] } },
+        ],
+      },
+    });
+    const table = buildRouteTable(
+      [
+        ing(1, 'Exact'),
+        ing(2, 'Prefix'),
+        ing(3, 'Prefix', { 'higress.io/match-method': 'GET PUT' }),
+        ing(4, 'Prefix', { 'higress.io/match-method': 'GET' }),
+        ing(5, 'Prefix', { 'higress.io/exact-match-header-foo': 'bar' }),
+        ing(6, 'Prefix', { 'higress.io/exact-match-header-foo': 'bar', 'higress.io/exact-match-header-bar': 'foo' }),
+      ],
+      GW,
+    );
+    expect(table.get('*')!.map((r) => r.name)).toEqual(['1', '4', '3', '6', '5', '2']);
+  });
+});
