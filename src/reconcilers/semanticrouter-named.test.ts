@@ -112,6 +112,15 @@ describe('named-model sampling through the gateway (route order as Higress decid
     }
   });
 
+  it('sends the router’s choices to the pool’s own path without the opt-in too (a pool under /openai is not served at /v1)', () => {
+    const { render, table, poolRoute, post } = setUp(pool({ path: '/openai' }), router({}));
+    expect(render.config.upstream.baseUrl).toBe(`http://higress-gateway.${GW}.svc.cluster.local/openai/v1`);
+    const choice = new URL(`${render.config.upstream.baseUrl}/chat/completions`).pathname;
+    expect(resolveRoute(table, post(choice, 'gpt-4o'))?.name).toBe(poolRoute('gpt-4o').metadata.name);
+    expect(resolveRoute(table, post('/v1/chat/completions', 'gpt-4o'))).toBeUndefined();
+    expect(setUp(pool({ path: '/v1' }), router({})).render.config.upstream.baseUrl).toBe(`http://higress-gateway.${GW}.svc.cluster.local/v1`);
+  });
+
   it('lets one router per pool hold the named route; Higress would keep only the older of two identical ones', () => {
     const p = pool();
     const first = renderSemanticRouter({ router: router({ sampleNamedModels: true }, 'a'), pool: p.spec }).render!;

@@ -97,8 +97,14 @@ export interface RouterRender {
 export type RouterRenderResult = { render: RouterRender | undefined; issues: RouterIssue[] };
 
 /** Where the router sends the chosen model: the gateway, which routes on the body's `model`. */
-export function routerGatewayUrl(spec: SemanticRouterSpec): string {
-  return spec.gateway.url ?? `http://higress-gateway.${spec.gateway.namespace}.svc.cluster.local/v1`;
+export function routerGatewayUrl(spec: SemanticRouterSpec, poolPath = '/'): string {
+  return spec.gateway.url ?? `http://higress-gateway.${spec.gateway.namespace}.svc.cluster.local${poolV1Path(poolPath)}`;
+}
+
+/** Where a pool's OpenAI API lives: a pool served under `…/v1` at that path, any other at `<path>/v1`. */
+function poolV1Path(poolPath: string): string {
+  const path = poolPath.replace(/\/+$/, '');
+  return path.endsWith('/v1') ? path : `${path}/v1`;
 }
 
 /**
@@ -114,7 +120,6 @@ export function routerGatewayUrl(spec: SemanticRouterSpec): string {
  * itself on the `/completions` suffix (model-router/main.go `enableOnPathSuffix`).
  */
 export const ROUTER_HOP_SEGMENT = 'router-hop';
-const CHAT_COMPLETIONS_PATH = 'v1/chat/completions';
 
 const joinPath = (base: string, rest: string) => `${base.replace(/\/+$/, '')}/${rest}`;
 
@@ -140,9 +145,7 @@ export function namedSampling(spec: SemanticRouterSpec, pool: ModelPoolSpec, can
       `ModelPool ${spec.poolRef.name} is served by the gateway in ${pool.gateway.namespace}, the router by the one in ${spec.gateway.namespace}`,
     );
   if (heldBy) return off('NamedSamplingConflict', `${heldBy} already samples the named models of ModelPool ${spec.poolRef.name} through the gateway`);
-  // A pool served under `…/v1` is called at `…/v1/chat/completions`, any other at `<path>/v1/chat/completions`.
-  const poolPath = pool.gateway.path.replace(/\/+$/, '');
-  const clientPath = poolPath.endsWith('/v1') ? `${poolPath}/chat/completions` : joinPath(pool.gateway.path, CHAT_COMPLETIONS_PATH);
+  const clientPath = `${poolV1Path(pool.gateway.path)}/chat/completions`;
   const hopBaseUrl = routerHopBaseUrl(spec, pool.gateway.path);
   return {
     active: true,
@@ -289,7 +292,7 @@ function routerCacheEnv(cache: CacheSpec | undefined): Record<string, unknown>[]
 }
 
 /** The router's config document. Parsed through the runtime's own schema: valid by construction. */
-export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPoolSpec['models'], hopBaseUrl?: string): RouterConfig {
+export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPoolSpec['models'], poolPath: string, hopBaseUrl?: string): RouterConfig {
   const policy = routerPolicy(spec);
   const fw = spec.flywheel;
   const evaluator: NonNullable<RouterConfigInput['flywheel']>['evaluator'] =
@@ -302,7 +305,7 @@ export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPo
     apiVersion: ROUTER_CONFIG_VERSION,
     listen: { host: '0.0.0.0', port: ROUTER_PORT },
     admin: { host: '0.0.0.0', port: ROUTER_ADMIN_PORT },
-    upstream: { baseUrl: hopBaseUrl ?? routerGatewayUrl(spec) },
+    upstream: { baseUrl: hopBaseUrl ?? routerGatewayUrl(spec, poolPath) },
     models: candidates.map((m) => ({
       name: m.name,
       pricePer1MInput: m.pricing?.inputPerMillionTokens ?? 0,
@@ -357,7 +360,7 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
     candidates.map((c) => c.name),
     input.namedSamplingHeldBy,
   );
-  const config = renderRouterConfig(spec, candidates, named.hopBaseUrl);
+  const config = renderRouterConfig(spec, candidates, pool.gateway.path, named.hopBaseUrl);
   const data = { [ROUTER_CONFIG_KEY]: stringify(config, { lineWidth: 0 }) };
   const checksum = configChecksum(data);
   const configMap: PlainObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };

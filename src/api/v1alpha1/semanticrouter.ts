@@ -262,7 +262,9 @@ const specObject = z
           .url()
           .max(2048)
           .optional()
-          .describe('How the router reaches the gateway for the chosen model; default http://higress-gateway.<namespace>.svc.cluster.local/v1.'),
+          .describe(
+            "How the router reaches the gateway for the chosen model; default http://higress-gateway.<namespace>.svc.cluster.local<pool's gateway.path>/v1 (the pool's own routes).",
+          ),
       })
       .default({ namespace: DEFAULT_HIGRESS_NAMESPACE })
       .describe('The gateway the router sits behind and sends the chosen model back through.'),
