@@ -58,6 +58,10 @@ export const objectMetaSchema = z.strictObject({
 });
 export type WorkloadObjectMeta = z.infer<typeof objectMetaSchema>;
 
+/** An object of one kind: `apiVersion`/`kind` literals, our metadata, and the kind's `spec`. */
+const kubeObject = <A extends string, K extends string, S extends z.ZodType>(apiVersion: A, kind: K, spec: S) =>
+  z.strictObject({ apiVersion: z.literal(apiVersion), kind: z.literal(kind), metadata: objectMetaSchema, spec });
+
 /** `core/v1` `SecretKeySelector` inside `EnvVarSource`: the only env source we use (no value in the spec). */
 const envVarSchema = z
   .strictObject({
@@ -139,21 +143,19 @@ const podSpecSchema = z
   });
 
 /** `apps/v1` `Deployment` (`DeploymentSpec`, `DeploymentStrategy`, `PodTemplateSpec`). */
-export const deploymentSchema = z
-  .strictObject({
-    apiVersion: z.literal('apps/v1'),
-    kind: z.literal('Deployment'),
-    metadata: objectMetaSchema,
-    spec: z.strictObject({
-      replicas: z.int().min(0),
-      selector: z.strictObject({ matchLabels: stringMap }),
-      strategy: z.strictObject({ type: z.enum(['Recreate', 'RollingUpdate']) }),
-      template: z.strictObject({
-        metadata: z.strictObject({ labels: stringMap, annotations: stringMap.optional() }),
-        spec: podSpecSchema,
-      }),
+export const deploymentSchema = kubeObject(
+  'apps/v1',
+  'Deployment',
+  z.strictObject({
+    replicas: z.int().min(0),
+    selector: z.strictObject({ matchLabels: stringMap }),
+    strategy: z.strictObject({ type: z.enum(['Recreate', 'RollingUpdate']) }),
+    template: z.strictObject({
+      metadata: z.strictObject({ labels: stringMap, annotations: stringMap.optional() }),
+      spec: podSpecSchema,
     }),
-  })
+  }),
+)
   // `ValidateDeploymentSpec`: "selector does not match template labels".
   .refine(
     (d) => Object.entries(d.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
@@ -162,28 +164,26 @@ export const deploymentSchema = z
 export type Deployment = z.infer<typeof deploymentSchema>;
 
 /** `core/v1` `Service` (ClusterIP, the default type): named ports, so a probe or registry can name them. */
-export const serviceSchema = z.strictObject({
-  apiVersion: z.literal('v1'),
-  kind: z.literal('Service'),
-  metadata: objectMetaSchema,
-  spec: z.strictObject({
+export const serviceSchema = kubeObject(
+  'v1',
+  'Service',
+  z.strictObject({
     selector: stringMap,
     ports: z.array(z.strictObject({ name: portName, port: portNumber, targetPort: intOrPortName, protocol })).min(1),
   }),
-});
+);
 export type Service = z.infer<typeof serviceSchema>;
 
 /** `core/v1` `PersistentVolumeClaim` (`PersistentVolumeClaimSpec`, `VolumeResourceRequirements`). */
-export const persistentVolumeClaimSchema = z.strictObject({
-  apiVersion: z.literal('v1'),
-  kind: z.literal('PersistentVolumeClaim'),
-  metadata: objectMetaSchema,
-  spec: z.strictObject({
+export const persistentVolumeClaimSchema = kubeObject(
+  'v1',
+  'PersistentVolumeClaim',
+  z.strictObject({
     accessModes: z.array(z.enum(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'])).min(1),
     resources: z.strictObject({ requests: z.strictObject({ storage: quantity }) }),
     storageClassName: z.string().min(1).optional(),
   }),
-});
+);
 export type PersistentVolumeClaim = z.infer<typeof persistentVolumeClaimSchema>;
 
 /** `core/v1` `ConfigMap` with string data (what a runtime's config document is mounted from). */
