@@ -16,9 +16,8 @@ import { trainWithReport } from '../src/router/training/train.js';
 import { encodeSnapshot } from '../src/router/training/snapshot-codec.js';
 import { seededRandom } from '../src/util/random.js';
 import { renderChartSvg, writeChartPng } from './lib/chart.js';
-import { candidatesFrom, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion } from './lib/routing-data.js';
+import { candidatesFrom, FLAGSHIP, loadModels, loadQuestions, offlineAnswer, offlineRecord, renderQuestion } from './lib/routing-data.js';
 
-const FLAGSHIP = 'gpt-4o-2024-05-13';
 const DAY = Date.UTC(2026, 10, 30);
 const FRACTIONS = [1, 0.75, 0.5, 0.35, 0.25, 0.15, 0.1];
 

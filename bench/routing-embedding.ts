@@ -26,6 +26,7 @@ import { routingDataDir } from '../src/simulator/data.js';
 import { seededRandom } from '../src/util/random.js';
 import {
   candidatesFrom,
+  FLAGSHIP,
   loadModels,
   loadQuestions,
   offlineAnswer,
@@ -35,7 +36,6 @@ import {
   type SimModel,
 } from './lib/routing-data.js';
 
-const FLAGSHIP = 'gpt-4o-2024-05-13';
 const SGD = { epochs: 6, learningRate: 0.05, seed: 7 };
 const L2_GRID = [1e-5, 1e-4, 1e-3];
 const MAX_TOKENS = 64;

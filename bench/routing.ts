@@ -17,6 +17,7 @@ import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js
 import { writeRoutingChart } from './lib/routing-chart.js';
 import {
   candidatesFrom,
+  FLAGSHIP,
   costUsd,
   loadModels,
   loadQuestions,
@@ -28,7 +29,6 @@ import {
 } from './lib/routing-data.js';
 import { routingDataDir } from '../src/simulator/data.js';
 
-const FLAGSHIP = 'gpt-4o-2024-05-13';
 const CURVE_LAMBDAS = [0, 3, 6, 10, 20, 50, 200, 1000, 1e5];
 
 const { values: args } = parseArgs({

@@ -35,6 +35,9 @@ async function runOperator(argv: string[]): Promise<void> {
       // Watch gateway kinds only in HIGRESS_NAMESPACE (the chart's higress.watchNamespaceOnly), so their reads
       // need a Role there instead of a ClusterRole.
       'higress-namespace-only': { type: 'boolean', default: process.env.HIGRESS_NAMESPACE_ONLY === 'true' },
+      // Let the operator set `mcpServer.enable: true` in a gateway's higress-config (gateway-wide, so opt-in;
+      // without it RagPipeline condition GatewayMcp only reports the setting).
+      'enable-gateway-mcp-server': { type: 'boolean', default: process.env.ENABLE_GATEWAY_MCP_SERVER === 'true' },
     },
   });
   const log = createLogger('operator');
@@ -55,6 +58,7 @@ async function runOperator(argv: string[]): Promise<void> {
     gatewayBatchMs: Number(values['gateway-batch-ms']),
     ...(values['higress-namespace-only'] ? { gatewayNamespace: higressNamespace } : {}),
     ...(values['plugin-image-tag'] ? { pluginImage: { tag: values['plugin-image-tag'] } } : {}),
+    ...(values['enable-gateway-mcp-server'] ? { rag: { enableGatewayMcpServer: true } } : {}),
     ...(leaderElect
       ? {
           leaderElection: {

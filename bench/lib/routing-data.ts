@@ -7,6 +7,9 @@ import type { CandidateModel, FlywheelRecord, ObservedAnswer } from '../../src/r
 
 export { loadModels, loadQuestions, renderQuestion, type QuestionRecord, type SimModel };
 
+/** The dataset's flagship: the baseline the routing benches compare against and record with. */
+export const FLAGSHIP = 'gpt-4o-2024-05-13';
+
 export function candidatesFrom(models: readonly SimModel[]): CandidateModel[] {
   return models.map((m) => ({ name: m.id, pricePer1MInput: m.pricePer1MInput, pricePer1MOutput: m.pricePer1MOutput }));
 }

@@ -1,4 +1,5 @@
 import type { HigressIngress, McpBridgeRegistryContract, WasmMatchRule, WasmPluginObject } from '../contracts/higress/index.js';
+import type { EnvoyFilterContract } from '../contracts/istio/index.js';
 
 /**
  * Plain-JSON shapes of the Higress objects the operator writes (only the fields it sets).
@@ -46,16 +47,8 @@ export interface ObjectRef {
   name: string;
 }
 
-/** Istio EnvoyFilter (networking.istio.io/v1alpha3), only the HTTP_ROUTE merge patches the operator writes. */
-export interface EnvoyFilter {
-  apiVersion: 'networking.istio.io/v1alpha3';
-  kind: 'EnvoyFilter';
-  metadata: ObjectMeta;
-  spec: {
-    configPatches: {
-      applyTo: 'HTTP_ROUTE';
-      match: { context: 'GATEWAY'; routeConfiguration: { vhost: { route: { name: string } } } };
-      patch: { operation: 'MERGE'; value: Record<string, unknown> };
-    }[];
-  };
-}
+/**
+ * Istio EnvoyFilter (networking.istio.io/v1alpha3): the console's fallback redirect, as the contract types it
+ * (src/contracts/istio/envoy-filter.ts); a field the console's template does not write is a type error.
+ */
+export type EnvoyFilter = Omit<EnvoyFilterContract, 'metadata'> & { metadata: ObjectMeta };

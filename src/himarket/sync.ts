@@ -1,3 +1,4 @@
+import type { DesiredProductContract } from '../contracts/himarket/product.js';
 import { ReasonError } from '../util/errors.js';
 import type { HiMarketClient } from './client.js';
 import { HiMarketError } from './errors.js';
@@ -19,26 +20,9 @@ export function ownershipMarker(ownerUid: string): string {
   return `<!-- managed-by: higress-ai-operator uid=${ownerUid} -->`;
 }
 
-export interface DesiredLink {
-  gatewayId: string;
-  /** Console AI route name (MODEL_API) or MCP server name (MCP_SERVER), from the owner's status. */
-  target: string;
-}
-
-export interface DesiredProduct {
-  name: string;
-  type: ProductType;
-  description?: string | undefined;
-  /** Full document, ownership marker included. */
-  document: string;
-  icon?: { type: 'URL' | 'BASE64'; value: string } | undefined;
-  autoApprove?: boolean | undefined;
-  categoryIds: string[];
-  /** Undefined while the owner has no link target yet: the product exists, unlinked. */
-  link?: DesiredLink | undefined;
-  portalIds: string[];
-  ownerUid: string;
-}
+/** What one published owner wants in HiMarket, as the contract types it (src/contracts/himarket/product.ts). */
+export type DesiredProduct = DesiredProductContract;
+export type DesiredLink = NonNullable<DesiredProduct['link']>;
 
 export interface Observed {
   product: Product;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { productFieldsSchema, productRefParamSchema } from '../contracts/himarket/product.js';
 
 /**
  * zod schemas for every HiMarket answer the client reads, from the verified contract
@@ -151,25 +152,15 @@ export const importResultSchema = failuresSchema.extend({ successCount: z.number
  * himarket-server `dto/params/product/{CreateProductParam,UpdateProductParam,AddProductRefParam}.java`,
  * `dto/params/gateway/{ImportGatewayParam,UpdateGatewayParam}.java`, `dto/params/portal/CreatePortalParam.java`.
  */
-export interface ProductFields {
-  name: string;
-  type: ProductType;
-  description?: string | undefined;
-  document?: string | undefined;
-  icon?: { type: 'URL' | 'BASE64'; value: string } | undefined;
-  autoApprove?: boolean | undefined;
-}
+/** The create fields, as the contract types them (src/contracts/himarket/product.ts). */
+export type ProductFields = z.infer<typeof productFieldsSchema>;
 
 export interface ProductUpdate extends Partial<ProductFields> {
   /** Mandatory: a PUT without categories drops every category binding (§12). */
   categories: string[];
 }
 
-export interface ProductRefParam {
-  sourceType: 'GATEWAY';
-  gatewayId: string;
-  higressRefConfig: { mcpServerName: string } | { modelRouteName: string };
-}
+export type ProductRefParam = z.infer<typeof productRefParamSchema>;
 
 export interface GatewayParam {
   gatewayName: string;

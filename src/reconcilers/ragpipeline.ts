@@ -5,6 +5,16 @@ import type { RagPipeline, RagPipelineSpec } from '../api/v1alpha1/ragpipeline.j
 import { buildMcpServerIngress, mcpServerPath } from '../higress/console/mcp-server.js';
 import { consoleName } from '../higress/console/meta.js';
 import type { Ingress } from '../higress/types.js';
+import {
+  RUNTIME_DOCUMENTS,
+  type ConfigMap,
+  type Deployment,
+  type EnvVar,
+  type PersistentVolumeClaim,
+  type Service,
+  type Volume,
+  type VolumeMount,
+} from '../contracts/kubernetes/index.js';
 import type { ConditionInput } from '../kube/conditions.js';
 import { stableStringify, type KubeObject } from '../kube/object.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
@@ -23,7 +33,7 @@ import { RAG_CONFIG_VERSION, RAG_DEFAULTS, ragConfigSchema, type RagConfig, type
  */
 
 export const RAG_PORT = 8080;
-export const CONFIG_KEY = 'rag.yaml';
+export const CONFIG_KEY = RUNTIME_DOCUMENTS.rag.key;
 /** Where the eval-set key is mounted; the document names the file, the runtime reads it from there. */
 export const EVAL_MOUNT = '/eval';
 export const EVAL_FILE = 'eval.json';
@@ -41,7 +51,7 @@ export interface RagRenderOptions {
   defaultImage?: string;
 }
 
-/** A plain JSON Kubernetes object of a built-in kind (only the fields the operator sets). */
+/** A built-in object as the controller observes it (informer side); what we emit is typed by src/contracts/kubernetes. */
 export interface PlainObject extends KubeObject {
   apiVersion: string;
   kind: string;
@@ -57,11 +67,11 @@ export interface RagRender {
   config: RagConfig;
   /** Hash of the ConfigMap data; the Deployment's pod template carries it. */
   checksum: string;
-  configMap: PlainObject;
-  deployment: PlainObject;
-  service: PlainObject;
+  configMap: ConfigMap;
+  deployment: Deployment;
+  service: Service;
   /** Absent when the store is external (Milvus). */
-  pvc: PlainObject | undefined;
+  pvc: PersistentVolumeClaim | undefined;
   ingress: Ingress;
   /** In-cluster MCP endpoint (Streamable HTTP). */
   endpoint: string;
@@ -169,10 +179,10 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
   const config = renderRagConfig(spec);
   const data = { [CONFIG_KEY]: stringify(config, { lineWidth: 0 }) };
   const checksum = configChecksum(data);
-  const configMap: PlainObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
+  const configMap: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
 
   const embedded = spec.store.type === 'lancedb';
-  const pvc: PlainObject | undefined = embedded
+  const pvc: PersistentVolumeClaim | undefined = embedded
     ? {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
@@ -185,14 +195,14 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
       }
     : undefined;
 
-  const env: Record<string, unknown>[] = [{ name: 'RAG_CONFIG', value: `${CONFIG_MOUNT}/${CONFIG_KEY}` }];
+  const env: EnvVar[] = [{ name: 'RAG_CONFIG', value: `${CONFIG_MOUNT}/${CONFIG_KEY}` }];
   const secretRef = spec.store.type === 'milvus' ? spec.store.milvus?.secretRef : undefined;
   if (secretRef) {
     env.push({ name: MILVUS_USERNAME_ENV, valueFrom: { secretKeyRef: { name: secretRef.name, key: secretRef.usernameKey } } });
     env.push({ name: MILVUS_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: secretRef.name, key: secretRef.passwordKey } } });
   }
-  const volumes: Record<string, unknown>[] = [{ name: 'config', configMap: { name: names.workload } }];
-  const mounts: Record<string, unknown>[] = [{ name: 'config', mountPath: CONFIG_MOUNT, readOnly: true }];
+  const volumes: Volume[] = [{ name: 'config', configMap: { name: names.workload } }];
+  const mounts: VolumeMount[] = [{ name: 'config', mountPath: CONFIG_MOUNT, readOnly: true }];
   if (pvc) {
     volumes.push({ name: 'data', persistentVolumeClaim: { claimName: names.data } });
     mounts.push({ name: 'data', mountPath: DATA_MOUNT });
@@ -217,7 +227,7 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     mounts.push({ name: 'eval', mountPath: EVAL_MOUNT, readOnly: true });
   }
   const resources = spec.resources ? { resources: spec.resources } : {};
-  const deployment: PlainObject = {
+  const deployment: Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: meta(names.workload),
@@ -246,7 +256,7 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
       },
     },
   };
-  const service: PlainObject = {
+  const service: Service = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta(names.workload),

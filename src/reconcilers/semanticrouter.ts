@@ -6,7 +6,8 @@ import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 import type { CacheSpec } from '../api/v1alpha1/cache.js';
 import type { CacheRuntimeConfig } from '../cache/runtime-config.js';
 import { ROUTER_ADMIN_PORT, ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
-import { configChecksum, DEFAULT_RAG_IMAGE, type PlainObject } from './ragpipeline.js';
+import { configChecksum, DEFAULT_RAG_IMAGE } from './ragpipeline.js';
+import { RUNTIME_DOCUMENTS, type ConfigMap, type Deployment, type EnvVar, type PersistentVolumeClaim, type Service } from '../contracts/kubernetes/index.js';
 import type { RouteAuthConfig } from '../higress/console/ai-route.js';
 import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-gateway.js';
 
@@ -25,7 +26,7 @@ import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-
 /** The OpenAI API port, the one the gateway reaches; /status, /metrics and the cache admin API are on ROUTER_ADMIN_PORT. */
 export const ROUTER_PORT = 8080;
 export { ROUTER_ADMIN_PORT };
-export const ROUTER_CONFIG_KEY = 'router.yaml';
+export const ROUTER_CONFIG_KEY = RUNTIME_DOCUMENTS.router.key;
 export const ROUTER_CONFIG_MOUNT = '/etc/router';
 export const ROUTER_DATA_MOUNT = '/var/lib/router';
 export const ROUTER_PG_ENV = 'ROUTER_PG_URL';
@@ -80,10 +81,10 @@ export interface RouterRender {
   gatewayNamespace: string;
   config: RouterConfig;
   checksum: string;
-  configMap: PlainObject;
-  deployment: PlainObject;
-  service: PlainObject;
-  pvc: PlainObject;
+  configMap: ConfigMap;
+  deployment: Deployment;
+  service: Service;
+  pvc: PersistentVolumeClaim;
   gateway: RouterGatewayRender;
   /** In-cluster OpenAI base URL of the router. */
   endpoint: string;
@@ -282,7 +283,7 @@ export function renderRouterCache(cache: CacheSpec): CacheRuntimeConfig {
 }
 
 /** The Deployment's env entries for the Secrets the cache block names. */
-function routerCacheEnv(cache: CacheSpec | undefined): Record<string, unknown>[] {
+function routerCacheEnv(cache: CacheSpec | undefined): EnvVar[] {
   const fromSecret = (name: string, ref: { name: string; key: string } | undefined) =>
     ref ? [{ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } }] : [];
   return [
@@ -363,9 +364,9 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
   const config = renderRouterConfig(spec, candidates, pool.gateway.path, named.hopBaseUrl);
   const data = { [ROUTER_CONFIG_KEY]: stringify(config, { lineWidth: 0 }) };
   const checksum = configChecksum(data);
-  const configMap: PlainObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
+  const configMap: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
   const store = spec.flywheel.store;
-  const pvc: PlainObject = {
+  const pvc: PersistentVolumeClaim = {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: meta(names.data),
@@ -376,12 +377,12 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
       ...(store.storageClassName ? { storageClassName: store.storageClassName } : {}),
     },
   };
-  const env: Record<string, unknown>[] = [{ name: 'ROUTER_CONFIG', value: `${ROUTER_CONFIG_MOUNT}/${ROUTER_CONFIG_KEY}` }];
+  const env: EnvVar[] = [{ name: 'ROUTER_CONFIG', value: `${ROUTER_CONFIG_MOUNT}/${ROUTER_CONFIG_KEY}` }];
   if (store.type === 'postgres' && store.postgres) {
     env.push({ name: ROUTER_PG_ENV, valueFrom: { secretKeyRef: { name: store.postgres.secretRef.name, key: store.postgres.secretRef.key } } });
   }
   env.push(...routerCacheEnv(spec.cache));
-  const deployment: PlainObject = {
+  const deployment: Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: meta(names.workload),
@@ -420,7 +421,7 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
       },
     },
   };
-  const service: PlainObject = {
+  const service: Service = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: meta(names.workload),

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 import { loadRouterConfigFile } from './config.js';
 import { OpenAIEmbeddingsBackend } from './decision/embedding.js';
@@ -59,7 +60,8 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 } catch (err) {
-  const e = err as Error & { reason?: string };
-  log.error({ reason: e.reason ?? 'RouterStartFailed', err: e.message }, 'router failed to start');
+  // Every error class carries a reason (ReasonError, KubeApiError, CacheStoreError, …).
+  const reason = err instanceof Error && 'reason' in err && typeof err.reason === 'string' ? err.reason : 'RouterStartFailed';
+  log.error({ reason, err: errorMessage(err) }, 'router failed to start');
   process.exit(1);
 }

@@ -13,6 +13,7 @@ import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
+import { PETSTORE } from './support/petstore.js';
 import { createLogger } from '../../src/util/log.js';
 import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
@@ -35,21 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator.stop();
 });
-
-const PETSTORE = `openapi: 3.0.3
-info: { title: Pets, version: '1' }
-servers: [{ url: 'http://petstore.demo.svc.cluster.local:8080' }]
-paths:
-  /pets:
-    get:
-      operationId: listPets
-      responses: { '200': { description: ok, content: { application/json: { schema: { type: array, items: { type: object } } } } } }
-  /pets/{id}:
-    get:
-      operationId: getPet
-      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]
-      responses: { '200': { description: ok, content: { application/json: { schema: { type: object } } } } }
-`;
 
 const product = (ns: string, name: string, spec: AgentProductSpecIn) =>
   ({ apiVersion: 'ai.higress.io/v1alpha1', kind: 'AgentProduct', metadata: { name, namespace: ns }, spec }) as unknown as AgentProductObject;
@@ -100,17 +86,23 @@ async function consolePlugins(gw: string): Promise<void> {
   );
 }
 
+/** A product namespace with ConfigMap `petstore` (key `openapi.yaml`) and a gateway namespace with the console's plugins. */
+async function petstoreSetup(nsPrefix: string, gwPrefix: string): Promise<{ ns: string; gw: string }> {
+  const ns = await uniqueNamespace(nsPrefix);
+  const gw = await gatewayNamespace(gwPrefix);
+  await consolePlugins(gw);
+  await client.create(Resources.ConfigMap, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'petstore', namespace: ns },
+    data: { 'openapi.yaml': PETSTORE },
+  });
+  return { ns, gw };
+}
+
 describe('AgentProduct controller', () => {
   it('creates the MCP server, follows the allow-list and key rotation, and cleans up on delete', async () => {
-    const ns = await uniqueNamespace('agent-prod');
-    const gw = await gatewayNamespace('agent-gw');
-    await consolePlugins(gw);
-    await client.create(Resources.ConfigMap, {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'petstore', namespace: ns },
-      data: { 'openapi.yaml': PETSTORE },
-    });
+    const { ns, gw } = await petstoreSetup('agent-prod', 'agent-gw');
     await client.create(Resources.Secret, secret(ns, 'alice', 'key-one'));
     await client.create(
       agentProductResource,
@@ -191,15 +183,7 @@ describe('AgentProduct controller', () => {
   }, 90_000);
 
   it('two products on one gateway share its console plugins without rewriting them in turn', async () => {
-    const ns = await uniqueNamespace('agent-two');
-    const gw = await gatewayNamespace('agent-two-gw');
-    await consolePlugins(gw);
-    await client.create(Resources.ConfigMap, {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'petstore', namespace: ns },
-      data: { 'openapi.yaml': PETSTORE },
-    });
+    const { ns, gw } = await petstoreSetup('agent-two', 'agent-two-gw');
     for (const who of ['alice', 'bob']) await client.create(Resources.Secret, secret(ns, who, `key-${who}`));
     for (const [name, who] of [
       ['one', 'alice'],

@@ -11,20 +11,11 @@
  */
 
 import type { InvalidCase } from '../support/validation-table.js';
+import { PETSTORE } from './support/petstore.js';
 
 export type InvalidProductCase = InvalidCase;
 
 type Spec = Record<string, unknown>;
-
-const PETSTORE = `openapi: 3.0.3
-info: { title: Pets, version: '1' }
-servers: [{ url: 'http://petstore.demo.svc.cluster.local:8080' }]
-paths:
-  /pets:
-    get:
-      operationId: listPets
-      responses: { '200': { description: ok } }
-`;
 
 const pets = { name: 'pets', openapi: { inline: PETSTORE } };
 const consumer = (name: string, secret = name) => ({ name, keySecretRef: { name: secret, key: 'key' } });
@@ -346,6 +337,13 @@ info: { title: T, version: '1' }
 servers: [{ url: 'http://api.demo.svc.cluster.local:8080' }]
 ${extra}paths:
 ${paths}`;
+/** A tool source named `api` serving an inline document. */
+const api = (openapi: { inline: string; credentials?: { scheme: string; secretRef: { name: string; key: string } }[] }) => ({ name: 'api', openapi });
+/** One GET operation that needs the apiKey scheme `key`. */
+const SECURED = doc(
+  "  /a:\n    get: { operationId: a, security: [{ key: [] }], responses: { '200': { description: ok } } }\n",
+  'components: { securitySchemes: { key: { type: apiKey, in: header, name: X-Key } } }\n',
+);
 
 export const STATUS_CASES: StatusCase[] = [
   {
@@ -360,14 +358,11 @@ export const STATUS_CASES: StatusCase[] = [
     product: 'bad-ref',
     spec: {
       tools: [
-        {
-          name: 'api',
-          openapi: {
-            inline: doc(
-              "  /a:\n    post:\n      operationId: make\n      requestBody: { content: { application/json: { schema: { $ref: '#/components/schemas/Nope' } } } }\n      responses: { '200': { description: ok } }\n",
-            ),
-          },
-        },
+        api({
+          inline: doc(
+            "  /a:\n    post:\n      operationId: make\n      requestBody: { content: { application/json: { schema: { $ref: '#/components/schemas/Nope' } } } }\n      responses: { '200': { description: ok } }\n",
+          ),
+        }),
       ],
     },
     reason: 'BadRef',
@@ -418,18 +413,7 @@ export const STATUS_CASES: StatusCase[] = [
     name: 'credential Secret that is missing',
     product: 'credential-secret',
     spec: {
-      tools: [
-        {
-          name: 'api',
-          openapi: {
-            inline: doc(
-              "  /a:\n    get: { operationId: a, security: [{ key: [] }], responses: { '200': { description: ok } } }\n",
-              'components: { securitySchemes: { key: { type: apiKey, in: header, name: X-Key } } }\n',
-            ),
-            credentials: [{ scheme: 'key', secretRef: { name: 'api-key', key: 'token' } }],
-          },
-        },
-      ],
+      tools: [api({ inline: SECURED, credentials: [{ scheme: 'key', secretRef: { name: 'api-key', key: 'token' } }] })],
     },
     reason: 'SecretKeyMissing',
     message: ['spec.tools[0].openapi.credentials[0].secretRef', 'Secret api-key has no key token'],
@@ -438,17 +422,7 @@ export const STATUS_CASES: StatusCase[] = [
     name: 'security scheme without a credential',
     product: 'no-credential',
     spec: {
-      tools: [
-        {
-          name: 'api',
-          openapi: {
-            inline: doc(
-              "  /a:\n    get: { operationId: a, security: [{ key: [] }], responses: { '200': { description: ok } } }\n",
-              'components: { securitySchemes: { key: { type: apiKey, in: header, name: X-Key } } }\n',
-            ),
-          },
-        },
-      ],
+      tools: [api({ inline: SECURED })],
     },
     reason: 'CredentialMissing',
     message: ['spec.tools[0].openapi.credentials', 'security scheme "key"'],
@@ -458,14 +432,11 @@ export const STATUS_CASES: StatusCase[] = [
     product: 'agent-no-tools',
     spec: {
       tools: [
-        {
-          name: 'api',
-          openapi: {
-            inline: doc(
-              "  /a/{id}:\n    delete:\n      operationId: drop\n      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]\n      responses: { '204': { description: gone } }\n",
-            ),
-          },
-        },
+        api({
+          inline: doc(
+            "  /a/{id}:\n    delete:\n      operationId: drop\n      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]\n      responses: { '204': { description: gone } }\n",
+          ),
+        }),
       ],
       agent: { model: { pool: 'chat', name: 'gpt-4o' } },
     },

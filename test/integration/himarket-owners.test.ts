@@ -21,6 +21,7 @@ import { startOperator, type Operator } from '../../src/operator.js';
 import { agentRouteName, mcpServerName } from '../../src/reconcilers/agentproduct.js';
 import { consoleName as routerRouteName } from '../../src/reconcilers/semanticrouter-gateway.js';
 import { createLogger } from '../../src/util/log.js';
+import { PETSTORE } from './support/petstore.js';
 import { client, CONSOLE_PASSWORD, createPool, HIMARKET_PASSWORD, startHiMarketEnv, waitConnection, type HiMarketEnv } from './himarket-fixture.js';
 import { operatorKubeConfig, waitFor } from './support/kube.js';
 
@@ -177,15 +178,6 @@ describe('SemanticRouter spec.publish', () => {
 });
 
 describe('AgentProduct spec.publish', () => {
-  const PETSTORE = `openapi: 3.0.3
-info: { title: Pets, version: '1' }
-servers: [{ url: 'http://petstore.demo.svc.cluster.local:8080' }]
-paths:
-  /pets:
-    get:
-      operationId: listPets
-      responses: { '200': { description: ok, content: { application/json: { schema: { type: array, items: { type: object } } } } } }
-`;
   const create = (name: string, spec: AgentProductSpecIn) =>
     client.create(agentProductResource, {
       apiVersion: 'ai.higress.io/v1alpha1',

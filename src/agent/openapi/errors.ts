@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { openApiWarningSchema } from '../../contracts/agent/conversion-notes.js';
 import { ReasonError } from '../../util/errors.js';
 
 /** Why an OpenAPI document could not be turned into tools; each names a JSON pointer into the document. */
@@ -28,7 +30,5 @@ export class OpenApiError extends ReasonError<OpenApiErrorReason> {
 }
 
 /** A problem that does not stop conversion (an unsupported security scheme, a dropped media type). */
-export interface OpenApiWarning {
-  pointer: string;
-  message: string;
-}
+/** One converter warning, as the notes contract types it (src/contracts/agent/conversion-notes.ts). */
+export type OpenApiWarning = z.infer<typeof openApiWarningSchema>;

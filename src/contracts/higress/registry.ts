@@ -139,8 +139,9 @@ function nameOf(o: unknown): string {
 
 /**
  * Issues of one generated object against the Higress contracts; `undefined` when the object is of a kind
- * Higress does not read (Deployment, …) or one we do not type (Istio's EnvoyFilter). ConfigMaps are checked
- * when they are console AI routes (console-ai-route.ts).
+ * Higress does not read (Deployment, …, typed in ../kubernetes/) or Istio's (the EnvoyFilter, ../istio/).
+ * ConfigMaps are checked when they are console AI routes (console-ai-route.ts). src/contracts/index.ts
+ * `checkGeneratedObject` dispatches every generated kind.
  */
 export function checkHigressObject(o: unknown): ContractIssue[] | undefined {
   const t = o as { apiVersion?: unknown; kind?: unknown } | undefined;

@@ -1,4 +1,5 @@
 import type { AiStatisticsConfig, KeyAuthRuleConfig, ModelMapperConfig } from '../../contracts/higress/index.js';
+import { FALLBACK_FROM_HEADER } from '../../contracts/istio/index.js';
 import type { EnvoyFilter, Ingress, MatchRule, RuleOf } from '../types.js';
 import { CONFIG_MAP_TYPE_LABEL, consoleMeta, domainLabels, INTERNAL_SUFFIX, normalizeDomain, sortKeys } from './meta.js';
 
@@ -20,7 +21,7 @@ import { CONFIG_MAP_TYPE_LABEL, consoleMeta, domainLabels, INTERNAL_SUFFIX, norm
  */
 
 export const MODEL_HEADER = 'x-higress-llm-model';
-export const FALLBACK_FROM_HEADER = 'x-higress-fallback-from';
+export { FALLBACK_FROM_HEADER };
 export const AI_ROUTE_PREFIX = 'ai-route-';
 export const AI_ROUTE_CONFIG_MAP_TYPE = 'ai-route';
 
@@ -237,11 +238,14 @@ export function fallbackEnvoyFilter(
   const codes = responseCodes.length ? responseCodes : ['4xx', '5xx'];
   const single = (code: string) => ({
     single_predicate: {
-      input: { name: `${code}_response`, typed_config: { '@type': 'type.googleapis.com/envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput' } },
+      input: {
+        name: `${code}_response`,
+        typed_config: { '@type': 'type.googleapis.com/envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput' as const },
+      },
       value_match: { exact: code },
     },
   });
-  const header = { header: { key: FALLBACK_FROM_HEADER, value: routeName }, append: false };
+  const header = { header: { key: FALLBACK_FROM_HEADER, value: routeName }, append: false } as const;
   return {
     apiVersion: 'networking.istio.io/v1alpha3',
     kind: 'EnvoyFilter',

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { errorMessage } from '../../util/errors.js';
 import { createLogger } from '../../util/log.js';
 import { loadRouterModel } from '../decision/load.js';
 import type { FlywheelRecord, RouterModel, SerializedRouterModel } from '../types.js';
@@ -19,7 +20,7 @@ const cannotLoad = (err: unknown) => ['ERR_MODULE_NOT_FOUND', 'ERR_UNKNOWN_FILE_
 export function trainOffThread(records: readonly FlywheelRecord[], options: TrainOptions): Promise<RouterModel> {
   const url = new URL(`./train-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
   const inline = (why: unknown): RouterModel => {
-    log.warn({ err: (why as Error).message }, 'training worker unavailable; training on the event loop');
+    log.warn({ err: errorMessage(why) }, 'training worker unavailable; training on the event loop');
     return train(records, options);
   };
   let worker: Worker;
