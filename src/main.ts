@@ -1,8 +1,8 @@
 // One image, several entrypoints: `operator` (default), `router`, `simulator`, `rag`.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { higressNamespaceFromEnv } from './higress/namespace.js';
+import { loadKubeConfig } from './kube/kubeconfig.js';
 import { installShutdownHandlers } from './kube/shutdown.js';
 import { startOperator } from './operator.js';
 import { createLogger } from './util/log.js';
@@ -24,7 +24,8 @@ async function runOperator(argv: string[]): Promise<void> {
       'no-leader-elect': { type: 'boolean', default: process.env.LEADER_ELECT === 'false' },
       // Fallback chains as routes + EnvoyFilter redirects; opt out where EnvoyFilters are not wanted.
       'no-fallback-routes': { type: 'boolean', default: process.env.FALLBACK_ROUTES === 'false' },
-      'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'higress-ai-operator-system' },
+      // Default: POD_NAMESPACE, else the ServiceAccount's namespace in cluster (as controller-runtime), else the chart's.
+      'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE },
       // A standby takes over at most lease + retry after the leader died: 10 s + 2 s, inside the 15 s target.
       'lease-duration-seconds': { type: 'string', default: process.env.LEASE_DURATION_SECONDS ?? '10' },
       'renew-deadline-seconds': { type: 'string', default: process.env.RENEW_DEADLINE_SECONDS ?? '7' },
@@ -38,8 +39,8 @@ async function runOperator(argv: string[]): Promise<void> {
     },
   });
   const log = createLogger('operator');
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+  // Our own loader (src/kube/kubeconfig.ts): @kubernetes/client-node is imported only for exec/auth-provider users.
+  const kubeConfig = loadKubeConfig();
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const leaderElect = !values['no-leader-elect'];
   const higressNamespace = higressNamespaceFromEnv();
@@ -58,7 +59,7 @@ async function runOperator(argv: string[]): Promise<void> {
     ...(leaderElect
       ? {
           leaderElection: {
-            namespace: values['lease-namespace'],
+            namespace: values['lease-namespace'] ?? (kubeConfig.inCluster ? kubeConfig.namespace : 'higress-ai-operator-system'),
             name: 'higress-ai-operator',
             identity,
             leaseDurationMs: seconds('lease-duration-seconds'),
@@ -75,6 +76,9 @@ async function runOperator(argv: string[]): Promise<void> {
   log.info(
     {
       identity,
+      kubeconfig: kubeConfig.source,
+      context: kubeConfig.contextName,
+      server: kubeConfig.cluster.server,
       leaderElection: leaderElect,
       health: operator.healthAddress?.port,
       metrics: operator.metricsAddress?.port,

@@ -1,0 +1,36 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+
+// Records every module the process loads; prints them as JSON on exit.
+const RECORDER = `data:text/javascript,${encodeURIComponent(`
+import { registerHooks } from 'node:module';
+const seen = [];
+registerHooks({ load(url, ctx, next) { seen.push(url); return next(url, ctx); } });
+process.on('exit', () => process.stderr.write('\\nMODULES ' + JSON.stringify(seen) + '\\n'));
+`)}`;
+
+/** Every module URL the operator entrypoint's static import graph loads (an unknown command exits right after it). */
+function entrypointModules(): string[] {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', RECORDER, 'src/main.ts', 'no-such-command'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
+  if (!line) throw new Error(`no module list from the entrypoint (exit ${r.status}): ${r.stderr}`);
+  return JSON.parse(line.slice('MODULES '.length)) as string[];
+}
+
+describe('the operator entrypoint', () => {
+  // @kubernetes/client-node costs ~70 MB of RSS at import (docs/evaluation/operator.md, "Memory (this session)");
+  // src/kube/kubeconfig.ts imports it only for exec/auth-provider users, on first use.
+  it('does not load @kubernetes/client-node', () => {
+    const modules = entrypointModules();
+    expect(modules.some((u) => u.endsWith('/src/operator.ts'))).toBe(true);
+    expect(modules.some((u) => u.endsWith('/src/kube/kubeconfig.ts'))).toBe(true);
+    expect(modules.filter((u) => u.includes('/node_modules/@kubernetes/client-node/'))).toEqual([]);
+  });
+});
