@@ -36,4 +36,18 @@ describe('the operator entrypoint', () => {
     expect(modules.some((u) => u.endsWith('/src/kube/kubeconfig.ts'))).toBe(true);
     for (const pkg of LAZY_PACKAGES) expect({ pkg, loaded: modules.filter((u) => u.includes(`/node_modules/${pkg}/`)) }).toEqual({ pkg, loaded: [] });
   });
+
+  it('stops with exit code 1 and one log line naming the kubeconfig problem', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'operator', '--kubeconfig', '/nonexistent/kubeconfig'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({
+      level: 60,
+      reason: 'KubeConfigNotFound',
+      msg: 'kubeconfig: cannot read /nonexistent/kubeconfig (no such file)',
+    });
+  });
 });

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { higressNamespaceFromEnv } from './higress/namespace.js';
-import { loadKubeConfig } from './kube/kubeconfig.js';
+import { KubeConfigError, loadKubeConfig, loadKubeConfigFiles, type LoadedKubeConfig } from './kube/kubeconfig.js';
 import { installShutdownHandlers } from './kube/shutdown.js';
 import { startOperator } from './operator.js';
 import { createLogger } from './util/log.js';
@@ -18,6 +18,8 @@ async function runOperator(argv: string[]): Promise<void> {
     args: argv,
     options: {
       // kubebuilder's ports, which the manifests and the chart declare: probes :8081, metrics :8080.
+      // controller-runtime's flag: this one file, instead of KUBECONFIG / in-cluster / ~/.kube/config.
+      kubeconfig: { type: 'string' },
       'health-port': { type: 'string', default: process.env.HEALTH_PORT ?? '8081' },
       'metrics-port': { type: 'string', default: process.env.METRICS_PORT ?? '8080' },
       concurrency: { type: 'string', default: process.env.CONCURRENCY ?? '8' },
@@ -40,7 +42,16 @@ async function runOperator(argv: string[]): Promise<void> {
   });
   const log = createLogger('operator');
   // Our own loader (src/kube/kubeconfig.ts): @kubernetes/client-node is imported only for exec/auth-provider users.
-  const kubeConfig = loadKubeConfig();
+  let kubeConfig: LoadedKubeConfig;
+  try {
+    kubeConfig = values.kubeconfig ? loadKubeConfigFiles([values.kubeconfig]) : loadKubeConfig();
+  } catch (e) {
+    // The message names the file and entry at fault; a stack trace would only bury it.
+    if (!(e instanceof KubeConfigError)) throw e;
+    log.fatal({ reason: e.reason }, e.message);
+    process.exitCode = 1;
+    return;
+  }
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const leaderElect = !values['no-leader-elect'];
   const higressNamespace = higressNamespaceFromEnv();

@@ -270,7 +270,7 @@ const PATH_FIELDS: Record<keyof typeof ENTRY_BODY, readonly string[]> = {
 };
 
 function parseFile(file: string): Raw {
-  const text = readOrThrow(file, 'kubeconfig').toString('utf8');
+  const text = readOrThrow(file, 'kubeconfig', 'KubeConfigNotFound').toString('utf8');
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -463,11 +463,11 @@ function base64(obj: Raw, key: string, where: string): Buffer | undefined {
   return Buffer.from(compact, 'base64');
 }
 
-function readOrThrow(file: string, what: string): Buffer {
+function readOrThrow(file: string, what: string, reason: KubeConfigErrorReason = 'KubeCredentialsUnreadable'): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new KubeConfigError('KubeCredentialsUnreadable', `${what}: cannot read ${file} (${fileProblem(e)})`, { cause: e });
+    throw new KubeConfigError(reason, `${what}: cannot read ${file} (${fileProblem(e)})`, { cause: e });
   }
 }
 
