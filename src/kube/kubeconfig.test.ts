@@ -391,4 +391,12 @@ describe('credential plugins', () => {
     expect(opts.headers).toMatchObject({ Authorization: 'Bearer exec-token' });
     expect(opts.ca).toEqual(Buffer.from('CA'));
   });
+
+  it('takes an auth-provider token (oidc, unexpired id-token) through @kubernetes/client-node', async () => {
+    const seg = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const idToken = `${seg({ alg: 'none' })}.${seg({ sub: 'jane', exp: 4102444800 })}.sig`;
+    const kc = loadKubeConfigFiles([file('config', simple({ 'auth-provider': { name: 'oidc', config: { 'id-token': idToken, 'client-id': 'k8s' } } }))]);
+    expect(kc.user.plugin).toBe('auth-provider');
+    expect((await httpsOptions(kc)).headers).toMatchObject({ Authorization: `Bearer ${idToken}` });
+  });
 });
