@@ -1,8 +1,8 @@
 // One image, several entrypoints: `operator` (default), `router`, `simulator`, `rag`.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { higressNamespaceFromEnv } from './higress/namespace.js';
+import { KubeConfigError, loadKubeConfig, loadKubeConfigFiles, type LoadedKubeConfig } from './kube/kubeconfig.js';
 import { installShutdownHandlers } from './kube/shutdown.js';
 import { startOperator } from './operator.js';
 import { createLogger } from './util/log.js';
@@ -18,13 +18,16 @@ async function runOperator(argv: string[]): Promise<void> {
     args: argv,
     options: {
       // kubebuilder's ports, which the manifests and the chart declare: probes :8081, metrics :8080.
+      // controller-runtime's flag: this one file, instead of KUBECONFIG / in-cluster / ~/.kube/config.
+      kubeconfig: { type: 'string' },
       'health-port': { type: 'string', default: process.env.HEALTH_PORT ?? '8081' },
       'metrics-port': { type: 'string', default: process.env.METRICS_PORT ?? '8080' },
       concurrency: { type: 'string', default: process.env.CONCURRENCY ?? '8' },
       'no-leader-elect': { type: 'boolean', default: process.env.LEADER_ELECT === 'false' },
       // Fallback chains as routes + EnvoyFilter redirects; opt out where EnvoyFilters are not wanted.
       'no-fallback-routes': { type: 'boolean', default: process.env.FALLBACK_ROUTES === 'false' },
-      'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'higress-ai-operator-system' },
+      // Default: POD_NAMESPACE, else the ServiceAccount's namespace in cluster (as controller-runtime), else the chart's.
+      'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE },
       // A standby takes over at most lease + retry after the leader died: 10 s + 2 s, inside the 15 s target.
       'lease-duration-seconds': { type: 'string', default: process.env.LEASE_DURATION_SECONDS ?? '10' },
       'renew-deadline-seconds': { type: 'string', default: process.env.RENEW_DEADLINE_SECONDS ?? '7' },
@@ -41,8 +44,17 @@ async function runOperator(argv: string[]): Promise<void> {
     },
   });
   const log = createLogger('operator');
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
+  // Our own loader (src/kube/kubeconfig.ts): @kubernetes/client-node is imported only for exec/auth-provider users.
+  let kubeConfig: LoadedKubeConfig;
+  try {
+    kubeConfig = values.kubeconfig ? loadKubeConfigFiles([values.kubeconfig]) : loadKubeConfig();
+  } catch (e) {
+    // The message names the file and entry at fault; a stack trace would only bury it.
+    if (!(e instanceof KubeConfigError)) throw e;
+    log.fatal({ reason: e.reason }, e.message);
+    process.exitCode = 1;
+    return;
+  }
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const leaderElect = !values['no-leader-elect'];
   const higressNamespace = higressNamespaceFromEnv();
@@ -62,7 +74,7 @@ async function runOperator(argv: string[]): Promise<void> {
     ...(leaderElect
       ? {
           leaderElection: {
-            namespace: values['lease-namespace'],
+            namespace: values['lease-namespace'] ?? (kubeConfig.inCluster ? kubeConfig.namespace : 'higress-ai-operator-system'),
             name: 'higress-ai-operator',
             identity,
             leaseDurationMs: seconds('lease-duration-seconds'),
@@ -79,6 +91,9 @@ async function runOperator(argv: string[]): Promise<void> {
   log.info(
     {
       identity,
+      kubeconfig: kubeConfig.source,
+      context: kubeConfig.contextName,
+      server: kubeConfig.cluster.server,
       leaderElection: leaderElect,
       health: operator.healthAddress?.port,
       metrics: operator.metricsAddress?.port,

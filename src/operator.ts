@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { setupModelPoolController } from './controllers/modelpool-setup.js';
 import { setupRagPipelineController, type RagOperatorOptions } from './controllers/ragpipeline-wiring.js';
@@ -8,12 +7,14 @@ import { setupAgentProductController } from './controllers/agentproduct-setup.js
 import { setupSemanticRouterController, type RouterOperatorOptions } from './controllers/semanticrouter-wiring.js';
 import type { PluginImageOptions } from './higress/plugins.js';
 import { KubeClient } from './kube/client.js';
+import type { KubeConfigSource } from './kube/transport.js';
 import { Manager, type LeaderElectionConfig } from './kube/manager.js';
 import type { WorkQueue } from './kube/workqueue.js';
 import { createLogger } from './util/log.js';
 
 export interface OperatorOptions {
-  kubeConfig: KubeConfig;
+  /** src/kube/kubeconfig.ts's loadKubeConfig(), or a @kubernetes/client-node KubeConfig (tests, tools). */
+  kubeConfig: KubeConfigSource;
   /** Parallel ModelPool reconciles (never two on one key). Default 8: reconciles mostly wait on the API server. */
   concurrency?: number;
   /** Periodic resync of every cached object. Default 10 min; 0 disables. */

@@ -4,7 +4,6 @@ import { openEmbedder } from '../embed/registry.js';
 import { createLogger } from '../util/log.js';
 import { CacheMiddleware } from './chat-middleware.js';
 import { MemoryCacheStore } from './memory-store.js';
-import { RedisCacheStore } from './redis-store.js';
 import { SemanticCache, type Price } from './semantic-cache.js';
 import type { CacheStore } from './types.js';
 import { Verifier, uncalibratedVerifier, verifierModelSchema } from './verifier.js';
@@ -73,6 +72,9 @@ export async function openCache(
   const cacheOver = (store: CacheStore) =>
     new SemanticCache({ store, embedder, verifier, delta: config.delta, ttlSeconds: config.ttlSeconds, semantic: config.semantic, price: opts.price });
   if (config.redis) {
+    // Imported here, not at the top: the operator loads this module for cacheRuntimeSchema (via src/router/config.ts)
+    // and ioredis would add ~8 MB of heap to its import graph (docs/evaluation/operator.md, "Memory (this session)").
+    const { RedisCacheStore } = await import('./redis-store.js');
     const r = config.redis;
     const redis = new RedisCacheStore({
       host: r.host,

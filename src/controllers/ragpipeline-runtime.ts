@@ -1,5 +1,3 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { runtimeHealthSchema, type EvalResult } from '../rag/config.js';
 
 /** What the controller learns from a running RAG runtime (best effort; never a readiness input). */
@@ -22,6 +20,12 @@ export class HttpRuntimeProbe implements RuntimeProbe {
   constructor(private readonly timeoutMs = 3000) {}
 
   async probe(endpoint: string): Promise<RuntimeInfo | undefined> {
+    // The MCP SDK (with ajv and zod-to-json-schema) is ~8 MB of heap: loaded on the first probe, so an operator
+    // without RagPipelines never pays for it (docs/evaluation/operator.md, "Memory (this session)").
+    const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/client/index.js'),
+      import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    ]);
     const signal = AbortSignal.timeout(this.timeoutMs);
     const client = new Client({ name: 'higress-ai-operator', version: '0.1.0' });
     try {

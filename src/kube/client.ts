@@ -1,10 +1,9 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { createInterface } from 'node:readline';
 import { apiErrorFrom, isNotFound, KubeApiError, reasonOf } from './errors.js';
 import { counter } from './metrics.js';
 import type { KubeObject } from './object.js';
 import { apiVersionOf, resourceId, resourcePath, type ResourceType } from './resources.js';
-import { KubeConfigTransport, type Transport } from './transport.js';
+import { KubeConfigTransport, type KubeConfigSource, type Transport } from './transport.js';
 import { errorMessage } from '../util/errors.js';
 
 /** Request verbs as counted. `create|update|patch|delete` (and their status forms) are writes. */
@@ -136,7 +135,7 @@ export class KubeClient {
     readonly stats: RequestStats = globalRequestStats,
   ) {}
 
-  static fromKubeConfig(kc: KubeConfig, stats?: RequestStats): KubeClient {
+  static fromKubeConfig(kc: KubeConfigSource, stats?: RequestStats): KubeClient {
     return new KubeClient(new KubeConfigTransport(kc), stats);
   }
 

@@ -1,7 +1,7 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import type { KubeConfig } from '@kubernetes/client-node';
 
 /** One HTTP response from the API server: status code and the raw body (JSON text or stream). */
 export interface RawResponse {
@@ -22,48 +22,58 @@ export interface Transport {
   stream(path: string, signal: AbortSignal): Promise<StreamResponse>;
 }
 
+/**
+ * What the transport needs from a kubeconfig: the server (and its proxy) and, per refresh, TLS material and auth
+ * headers. Implemented by ./kubeconfig.ts's LoadedKubeConfig; @kubernetes/client-node's KubeConfig has the same
+ * shape, so tests and tools that hold one pass it as is.
+ */
+export interface KubeConfigSource {
+  getCurrentCluster(): { readonly server: string; readonly proxyUrl?: string | undefined } | null;
+  applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
+}
+
 /** Non-watch requests fail with reason `Timeout` after this long (a hung API server must not hang a reconcile). */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-// Credentials are re-read this often, so rotated exec/file tokens are picked up without per-request file I/O.
+// Credentials are re-read this often, so rotated tokens and certificates (files, exec plugins) are picked up
+// without per-request file I/O. The kubelet refreshes a bound token at 80% of its (≥ 10 min) lifetime.
 const AUTH_CACHE_MS = 30_000;
 
 /**
- * Transport over node:http(s) using a KubeConfig for server, TLS material and auth headers, with one
- * keep-alive agent (client-node 1.x builds a fresh agent per request, which defeats connection reuse).
+ * Transport over node:http(s) using a kubeconfig for server, TLS material and auth headers, with one
+ * keep-alive agent (client-node 1.x builds a fresh agent per request, which defeats connection reuse). A new
+ * agent replaces it when the TLS material changes (a rotated client certificate or CA).
  */
 export class KubeConfigTransport implements Transport {
   private readonly server: URL;
+  private readonly proxyUrl: string | undefined;
   private cached?: { at: number; options: https.RequestOptions };
-  private agent?: http.Agent;
+  private agent?: { tls: string; agent: http.Agent };
 
-  constructor(private readonly kc: KubeConfig) {
+  constructor(
+    private readonly kc: KubeConfigSource,
+    /** How long TLS material and headers are reused; tests set 0 to see a rotation at once. */
+    private readonly authCacheMs: number = AUTH_CACHE_MS,
+  ) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
+    this.proxyUrl = cluster.proxyUrl || undefined;
   }
 
   private async options(): Promise<https.RequestOptions> {
     const now = Date.now();
-    if (this.cached && now - this.cached.at < AUTH_CACHE_MS) return this.cached.options;
+    if (this.cached && now - this.cached.at < this.authCacheMs) return this.cached.options;
     const opts: https.RequestOptions = {};
     await this.kc.applyToHTTPSOptions(opts);
-    if (!this.agent) {
-      this.agent =
-        this.server.protocol === 'https:'
-          ? new https.Agent({
-              keepAlive: true,
-              ca: opts.ca,
-              cert: opts.cert,
-              key: opts.key,
-              pfx: opts.pfx,
-              passphrase: opts.passphrase,
-              servername: opts.servername,
-              ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
-            })
-          : new http.Agent({ keepAlive: true });
+    const tls = tlsFingerprint(opts);
+    if (this.agent?.tls !== tls) {
+      const old = this.agent?.agent;
+      this.agent = { tls, agent: this.newAgent(opts) };
+      // Idle sockets of the old agent carry the old identity; requests and watches in flight finish on theirs.
+      if (old) for (const sockets of Object.values(old.freeSockets)) for (const s of sockets ?? []) s.destroy();
     }
-    const options: https.RequestOptions = { headers: { ...(opts.headers ?? {}) }, agent: this.agent };
+    const options: https.RequestOptions = { headers: { ...(opts.headers ?? {}) }, agent: this.agent.agent };
     if (opts.auth) options.auth = opts.auth;
     this.cached = { at: now, options };
     return options;
@@ -113,8 +123,37 @@ export class KubeConfigTransport implements Transport {
     return { status: res.statusCode ?? 0, errorBody: Buffer.concat(chunks).toString('utf8') };
   }
 
+  private newAgent(opts: https.RequestOptions): http.Agent {
+    // kubectl's proxy-url applies to every request, whatever NO_PROXY says: so only the proxy variable is given.
+    const proxyEnv = this.proxyUrl ? { proxyEnv: { HTTPS_PROXY: this.proxyUrl, HTTP_PROXY: this.proxyUrl } } : {};
+    if (this.server.protocol !== 'https:') return new http.Agent({ keepAlive: true, ...proxyEnv });
+    return new https.Agent({
+      keepAlive: true,
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      pfx: opts.pfx,
+      passphrase: opts.passphrase,
+      servername: opts.servername,
+      ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+      ...proxyEnv,
+    });
+  }
+
   /** Close idle keep-alive sockets (tests and shutdown). */
   close(): void {
-    this.agent?.destroy();
+    this.agent?.agent.destroy();
   }
+}
+
+/** A digest of the TLS options an agent is built from: equal digests, same agent. */
+function tlsFingerprint(opts: https.RequestOptions): string {
+  const h = createHash('sha256');
+  for (const v of [opts.ca, opts.cert, opts.key, opts.pfx, opts.passphrase, opts.servername, opts.rejectUnauthorized]) {
+    for (const part of Array.isArray(v) ? v : [v]) {
+      h.update(part === undefined ? '\0' : Buffer.isBuffer(part) ? part : JSON.stringify(part));
+      h.update('\x01');
+    }
+  }
+  return h.digest('hex');
 }

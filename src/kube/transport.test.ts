@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { stringify } from 'yaml';
+import { loadKubeConfigFiles } from './kubeconfig.js';
+import { KubeConfigTransport } from './transport.js';
+
+// A TLS server that demands a client certificate from the fixture CA (as kube-apiserver with --client-ca-file)
+// and answers with who it saw: the certificate's CN and the Authorization header.
+const TLS = join(import.meta.dirname, '__fixtures__/tls');
+
+let dir: string;
+let server: https.Server;
+let port: number;
+const sockets = new Set<Socket>();
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'transport-'));
+  mkdirSync(join(dir, 'pki'));
+  for (const f of ['ca.crt', 'client.crt', 'client.key', 'client2.crt', 'client2.key']) copyFileSync(join(TLS, f), join(dir, 'pki', f));
+  const pem = (f: string): Buffer => readFileSync(join(TLS, f));
+  server = https.createServer(
+    { key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      res.end(JSON.stringify({ cn: peer.subject?.CN, authorization: req.headers.authorization ?? null, path: req.url }));
+    },
+  );
+  server.on('connection', (s: Socket) => sockets.add(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterEach(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => server.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function kubeconfig(cluster: object, user: object): string {
+  const path = join(dir, 'config');
+  writeFileSync(
+    path,
+    stringify({
+      'current-context': 'c',
+      clusters: [{ name: 'k', cluster }],
+      users: [{ name: 'u', user }],
+      contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+    }),
+  );
+  return path;
+}
+
+const CLIENT = { 'client-certificate': 'pki/client.crt', 'client-key': 'pki/client.key' };
+
+describe('KubeConfigTransport with our kubeconfig loader, against a real TLS server', () => {
+  it('authenticates with a client certificate and a token, verifying the server against the kubeconfig CA and tls-server-name', async () => {
+    // "localhost" is not in the serving certificate: only tls-server-name makes the handshake succeed.
+    const kc = loadKubeConfigFiles([
+      kubeconfig({ server: `https://localhost:${port}`, 'certificate-authority': 'pki/ca.crt', 'tls-server-name': 'kube.test' }, { ...CLIENT, token: 'tok' }),
+    ]);
+    const t = new KubeConfigTransport(kc);
+    const res = await t.request('GET', '/api/v1/namespaces');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ cn: 'client', authorization: 'Bearer tok', path: '/api/v1/namespaces' });
+    t.close();
+  });
+
+  it('refuses a server its CA did not sign for the name it dialled', async () => {
+    const kc = loadKubeConfigFiles([kubeconfig({ server: `https://localhost:${port}`, 'certificate-authority': 'pki/ca.crt' }, CLIENT)]);
+    const t = new KubeConfigTransport(kc);
+    await expect(t.request('GET', '/api')).rejects.toThrow(/localhost/);
+    t.close();
+  });
+
+  it('keeps one connection while the TLS material is unchanged, and picks up a rotated client certificate with a new agent', async () => {
+    let handshakes = 0;
+    server.on('secureConnection', () => handshakes++);
+    const kc = loadKubeConfigFiles([kubeconfig({ server: `https://127.0.0.1:${port}`, 'certificate-authority': 'pki/ca.crt' }, CLIENT)]);
+    const t = new KubeConfigTransport(kc, 0);
+    expect(JSON.parse((await t.request('GET', '/a')).body)).toMatchObject({ cn: 'client' });
+    expect(JSON.parse((await t.request('GET', '/a')).body)).toMatchObject({ cn: 'client' });
+    expect(handshakes).toBe(1);
+    // cert-manager (or an admin) replaces the files in place.
+    copyFileSync(join(dir, 'pki/client2.crt'), join(dir, 'pki/client.crt'));
+    copyFileSync(join(dir, 'pki/client2.key'), join(dir, 'pki/client.key'));
+    expect(JSON.parse((await t.request('GET', '/b')).body)).toMatchObject({ cn: 'client2' });
+    expect(handshakes).toBe(2);
+    t.close();
+  });
+
+  it('tunnels through the cluster proxy-url', async () => {
+    const connects: string[] = [];
+    const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
+      connects.push(req.url ?? '');
+      const [host, p] = (req.url ?? '').split(':');
+      const upstream = connect(Number(p), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const kc = loadKubeConfigFiles([
+        kubeconfig({ server: `https://127.0.0.1:${port}`, 'certificate-authority': 'pki/ca.crt', 'proxy-url': proxyUrl }, CLIENT),
+      ]);
+      const t = new KubeConfigTransport(kc);
+      const res = await t.request('GET', '/via-proxy');
+      expect(JSON.parse(res.body)).toMatchObject({ cn: 'client', path: '/via-proxy' });
+      expect(connects).toEqual([`127.0.0.1:${port}`]);
+      t.close();
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+});
