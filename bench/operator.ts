@@ -57,6 +57,30 @@ async function operatorRequests(metricsUrl: string): Promise<Map<string, { n: nu
   return out;
 }
 
+/** Sum of a counter of the operator's /metrics by one label (e.g. reconciles by controller). */
+async function operatorCounter(metricsUrl: string, name: string, label: string): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const value = new RegExp(`${label}="([^"]+)"`).exec(line)?.[1];
+    const n = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (value !== undefined) out.set(value, (out.get(value) ?? 0) + n);
+  }
+  return out;
+}
+
+/** ModelPool reconciles (pool and gateway items) and gateway passes by outcome, load-independent. */
+async function operatorWork(metricsUrl: string): Promise<Map<string, number>> {
+  const reconciles = await operatorCounter(metricsUrl, 'controller_runtime_reconcile_total', 'controller');
+  const passes = await operatorCounter(metricsUrl, 'higress_ai_operator_modelpool_gateway_passes_total', 'outcome');
+  return new Map([['modelpool reconciles', reconciles.get('modelpool') ?? 0], ...[...passes].map(([k, v]) => [`gateway passes ${k}`, v] as [string, number])]);
+}
+
+function workPer(before: Map<string, number>, after: Map<string, number>, per: number): Record<string, number> {
+  return Object.fromEntries([...after].map(([k, v]) => [k, round((v - (before.get(k) ?? 0)) / per, 2)]));
+}
+
 async function operatorWrites(metricsUrl: string): Promise<number> {
   return [...(await operatorRequests(metricsUrl)).values()].filter((r) => r.write).reduce((a, r) => a + r.n, 0);
 }
@@ -166,6 +190,7 @@ try {
   await pools.waitForSync();
 
   const burstRequestsBefore = await operatorRequests(metricsUrl);
+  const burstWorkBefore = await operatorWork(metricsUrl);
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -191,6 +216,7 @@ try {
   const latencies = [...createdAt].flatMap(([k, t]) => (readyAt.has(k) ? [readyAt.get(k)! - t] : [])).sort((a, b) => a - b);
   const afterConverge = await rss(operator.pid!);
   const burstRequests = requestsPer(burstRequestsBefore, await operatorRequests(metricsUrl), count);
+  const burstWork = workPer(burstWorkBefore, await operatorWork(metricsUrl), count);
 
   // Steady state: let trailing events settle, then count writes across more than one resync period.
   await new Promise((r) => setTimeout(r, 3000));
@@ -202,6 +228,7 @@ try {
 
   // Paced: one apply at a time into a cluster that already holds every pool above.
   const requestsBefore = await operatorRequests(metricsUrl);
+  const pacedWorkBefore = await operatorWork(metricsUrl);
   const paced: number[] = [];
   const pacedTimeouts: string[] = [];
   for (let i = count; i < count + Number(values.paced); i++) {
@@ -224,6 +251,7 @@ try {
   // Trailing work of the last apply (its gateway pass, a Ready write) lands just after Ready is observed.
   await new Promise((r) => setTimeout(r, 1000));
   const pacedRequests = requestsPer(requestsBefore, await operatorRequests(metricsUrl), paced.length);
+  const pacedWork = workPer(pacedWorkBefore, await operatorWork(metricsUrl), paced.length);
   await pools.stop();
 
   const report = {
@@ -236,6 +264,9 @@ try {
     pacedRequestsPerApply: pacedRequests,
     // API requests the operator made per pool from the burst's start until all were Ready (or the timeout).
     burstRequestsPerPool: burstRequests,
+    // Reconciles and gateway passes per pool in the burst / per paced apply (the paced ones include resyncs).
+    burstWorkPerPool: burstWork,
+    pacedWorkPerApply: pacedWork,
     // The machine's 1-minute load average at the end, with its CPU count: the latencies above depend on it.
     machine: { loadAverage1m: round(loadavg()[0]!, 2), cpus: cpus().length },
     // null when not all pools were Ready within --timeout-seconds; burstReady says how many were.
@@ -267,6 +298,12 @@ try {
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')}   (burst)`,
       `requests per apply    ${Object.entries(pacedRequests)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+      `work per pool         ${Object.entries(burstWork)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}   (burst)`,
+      `work per apply        ${Object.entries(pacedWork)
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')}`,
       `machine               load ${report.machine.loadAverage1m} on ${report.machine.cpus} CPUs`,

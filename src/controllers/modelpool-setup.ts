@@ -123,6 +123,8 @@ export function setupModelPoolController(
   const controller = new Controller<ModelPoolObject>({
     name: 'modelpool',
     primary: pools,
+    // The event of a pool's own status or finalizer write would only re-read what its reconcile just decided.
+    primaryUpdateMatters: (o, n) => o === n || !reconciler.ownWrites.isEcho(n),
     secondaries: [
       // The shared objects depend on pools' specs, not on their status: a pool's status write must not make
       // the gateway re-render all pools of its namespace (quadratic in a burst).
