@@ -170,6 +170,9 @@ export class PoolObserver {
     let render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool, hit?.render), { fallbackRoutes }) : undefined;
     // A first render does not know its route names yet; render again once, now reading their grants.
     if (render && !hit?.render) render = renderModelPool({ ...pool, spec: parsed.data! }, this.observedFor(pool, render), { fallbackRoutes });
+    // Same output (its route ConfigMap was written, but not its grants): keep the old object, whose identity the
+    // gateway pass's memo compares (bench:operator: each new pool's route re-rendered it, one full merge per apply).
+    if (render && hit?.render && jsonEqual(render, hit.render)) render = hit.render;
     const after = (render?.routes ?? []).map(
       (r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`,
     );
