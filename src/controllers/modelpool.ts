@@ -265,6 +265,16 @@ export class ModelPoolController {
     if (result.error) throw new Error(result.error.message);
   }
 
+  /**
+   * True when the last pass of `shared`'s gateway left it at exactly this version (its own write, or the version
+   * it found converged): an event carrying that version needs no new pass.
+   */
+  gatewaySettled(shared: KubeObject): boolean {
+    const memo = this.gatewayMemos.get(shared.metadata.namespace ?? '')?.current;
+    const settled = memo?.settled.get(`${shared.kind}/${shared.metadata.name ?? ''}`);
+    return settled !== undefined && settled.version !== undefined && settled.version === shared.metadata.resourceVersion;
+  }
+
   private referencedSecretsSynced(pool: ModelPoolObject): boolean {
     const { secrets } = this.deps;
     if (!secrets.isSynced) return true;
