@@ -46,6 +46,14 @@ async function rss(pid: number): Promise<{ rssMb: number; peakRssMb: number }> {
   return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
 }
 
+/** CPU seconds (user + system) the operator process has used so far: its own cost, less dependent on load. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of proc(5), in clock ticks (USER_HZ, 100 on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The operator's API requests so far, by `verb resource` (its higress_ai_operator_kube_requests_total). */
 async function operatorRequests(metricsUrl: string): Promise<Map<string, { n: number; write: boolean }>> {
   const text = await (await fetch(metricsUrl)).text();
@@ -55,6 +63,30 @@ async function operatorRequests(metricsUrl: string): Promise<Map<string, { n: nu
     if (m) out.set(`${m[1]} ${m[2]}`, { n: Number(m[4]), write: m[3] === 'true' });
   }
   return out;
+}
+
+/** Sum of a counter of the operator's /metrics by one label (e.g. reconciles by controller). */
+async function operatorCounter(metricsUrl: string, name: string, label: string): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const value = new RegExp(`${label}="([^"]+)"`).exec(line)?.[1];
+    const n = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (value !== undefined) out.set(value, (out.get(value) ?? 0) + n);
+  }
+  return out;
+}
+
+/** ModelPool reconciles (pool and gateway items) and gateway passes by outcome, load-independent. */
+async function operatorWork(metricsUrl: string): Promise<Map<string, number>> {
+  const reconciles = await operatorCounter(metricsUrl, 'controller_runtime_reconcile_total', 'controller');
+  const passes = await operatorCounter(metricsUrl, 'higress_ai_operator_modelpool_gateway_passes_total', 'outcome');
+  return new Map([['modelpool reconciles', reconciles.get('modelpool') ?? 0], ...[...passes].map(([k, v]) => [`gateway passes ${k}`, v] as [string, number])]);
+}
+
+function workPer(before: Map<string, number>, after: Map<string, number>, per: number): Record<string, number> {
+  return Object.fromEntries([...after].map(([k, v]) => [k, round((v - (before.get(k) ?? 0)) / per, 2)]));
 }
 
 async function operatorWrites(metricsUrl: string): Promise<number> {
@@ -86,6 +118,8 @@ function startOperatorProcess(kubeconfig: string, healthPort: number, metricsPor
     // transpiler would add its own memory to the RSS we report.
     [
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      // Flags NODE_OPTIONS refuses (e.g. --trace-gc), for investigation only.
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       'dist/main.js',
       'operator',
       '--no-leader-elect',
@@ -166,6 +200,8 @@ try {
   await pools.waitForSync();
 
   const burstRequestsBefore = await operatorRequests(metricsUrl);
+  const burstWorkBefore = await operatorWork(metricsUrl);
+  const burstCpuBefore = await cpuSeconds(operator.pid!);
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -191,6 +227,8 @@ try {
   const latencies = [...createdAt].flatMap(([k, t]) => (readyAt.has(k) ? [readyAt.get(k)! - t] : [])).sort((a, b) => a - b);
   const afterConverge = await rss(operator.pid!);
   const burstRequests = requestsPer(burstRequestsBefore, await operatorRequests(metricsUrl), count);
+  const burstWork = workPer(burstWorkBefore, await operatorWork(metricsUrl), count);
+  const burstCpuSeconds = round((await cpuSeconds(operator.pid!)) - burstCpuBefore, 2);
 
   // Steady state: let trailing events settle, then count writes across more than one resync period.
   await new Promise((r) => setTimeout(r, 3000));
@@ -202,6 +240,8 @@ try {
 
   // Paced: one apply at a time into a cluster that already holds every pool above.
   const requestsBefore = await operatorRequests(metricsUrl);
+  const pacedWorkBefore = await operatorWork(metricsUrl);
+  const pacedCpuBefore = await cpuSeconds(operator.pid!);
   const paced: number[] = [];
   const pacedTimeouts: string[] = [];
   for (let i = count; i < count + Number(values.paced); i++) {
@@ -224,6 +264,8 @@ try {
   // Trailing work of the last apply (its gateway pass, a Ready write) lands just after Ready is observed.
   await new Promise((r) => setTimeout(r, 1000));
   const pacedRequests = requestsPer(requestsBefore, await operatorRequests(metricsUrl), paced.length);
+  const pacedWork = workPer(pacedWorkBefore, await operatorWork(metricsUrl), paced.length);
+  const pacedCpuMsPerApply = round((((await cpuSeconds(operator.pid!)) - pacedCpuBefore) * 1000) / paced.length);
   await pools.stop();
 
   const report = {
@@ -236,6 +278,12 @@ try {
     pacedRequestsPerApply: pacedRequests,
     // API requests the operator made per pool from the burst's start until all were Ready (or the timeout).
     burstRequestsPerPool: burstRequests,
+    // Reconciles and gateway passes per pool in the burst / per paced apply (the paced ones include resyncs).
+    burstWorkPerPool: burstWork,
+    pacedWorkPerApply: pacedWork,
+    // The operator's CPU time for the whole burst, and per paced apply (includes resyncs and GC).
+    burstCpuSeconds,
+    pacedCpuMsPerApply,
     // The machine's 1-minute load average at the end, with its CPU count: the latencies above depend on it.
     machine: { loadAverage1m: round(loadavg()[0]!, 2), cpus: cpus().length },
     // null when not all pools were Ready within --timeout-seconds; burstReady says how many were.
@@ -269,6 +317,13 @@ try {
       `requests per apply    ${Object.entries(pacedRequests)
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')}`,
+      `work per pool         ${Object.entries(burstWork)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}   (burst)`,
+      `work per apply        ${Object.entries(pacedWork)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+      `operator CPU          ${burstCpuSeconds} s for the burst, ${pacedCpuMsPerApply} ms per paced apply`,
       `machine               load ${report.machine.loadAverage1m} on ${report.machine.cpus} CPUs`,
       `report                ${values.out}`,
     ].join('\n') + '\n',

@@ -12,7 +12,7 @@ import {
 import type { KubeClient } from '../kube/client.js';
 import { reasonOf } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
-import { parseOwners, syncRegistrySets, type McpBridge } from '../kube/mcpbridge.js';
+import { MCPBRIDGE_NAME, parseOwners, syncRegistrySets, versionToMerge, type McpBridge } from '../kube/mcpbridge.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
@@ -49,6 +49,33 @@ export interface GatewayResult {
   error?: ObjectError;
   /** Per owner id: entries of the pool held by someone else, `WasmPlugin/<name>` → holder. */
   conflicts: Map<string, Map<string, string>>;
+  /** Shared objects written (or deleted), merged (written or not), and skipped as already settled. */
+  written: number;
+  merged: number;
+  skipped: number;
+}
+
+/**
+ * What the last pass of a gateway merged from, and per shared object the version known to hold that merge.
+ * A pass whose inputs are the same objects (renders are cached per pool version) over the same shared-object
+ * versions would merge to the same result and write nothing: it skips the merge. bench:operator at 500 pools:
+ * every pass re-merged ~1,000 providers and rules per plugin — after each of its own writes came back as an
+ * event and on every resync — and `mergePluginShares` alone was 10% of the operator's CPU, before its garbage.
+ */
+export interface GatewayMemo {
+  renders: readonly PoolRender[];
+  held: readonly (ReadonlySet<string> | undefined)[];
+  liveOwners: ReadonlySet<string>;
+  reliedOn: boolean;
+  /** `WasmPlugin/<name>` or `McpBridge/default` → the settled version and the conflicts that merge reported. */
+  settled: Map<string, { version: string | undefined; conflicts: Map<string, string> }>;
+}
+
+function sameInputs(a: GatewayMemo | undefined, b: Omit<GatewayMemo, 'settled'>): boolean {
+  if (!a || a.reliedOn !== b.reliedOn || a.renders.length !== b.renders.length || a.liveOwners.size !== b.liveOwners.size) return false;
+  for (let i = 0; i < a.renders.length; i++) if (a.renders[i] !== b.renders[i] || a.held[i] !== b.held[i]) return false;
+  for (const o of b.liveOwners) if (!a.liveOwners.has(o)) return false;
+  return true;
 }
 
 /** A share without the rules that target `held` objects (routes whose names someone else holds). */
@@ -65,15 +92,45 @@ export async function syncGateway(
   liveOwners: ReadonlySet<string>,
   /** Object names of a pool held by someone else: no rule of ours may target those routes. */
   heldBy: (ownerId: string) => ReadonlySet<string> | undefined = () => undefined,
+  /** The memo of this gateway's last pass; updated in place (see {@link GatewayMemo}). */
+  memo?: { current?: GatewayMemo },
 ): Promise<GatewayResult> {
   const conflicts = new Map<string, Map<string, string>>();
+  let written = 0;
+  let merged = 0;
+  let skipped = 0;
   const release = (id: string) => id.startsWith(`${KIND}/`) && !liveOwners.has(id);
   const plugins = Object.keys(CONSOLE_PLUGINS).filter((n) => n !== 'mcp-server.internal') as ConsolePluginName[];
   // An AI route that is not a pool's (the console's, a SemanticRouter's) may need a plugin's global config even
   // when it holds no rule there (model-router's modelToHeader): then a plugin we created stays.
   const reliedOn = deps.configMaps.store.byNamespace(gw).some((cm) => aiRouteOwner(cm)?.kind !== KIND);
+  const inputs = { renders, held: renders.map((r) => heldBy(r.ownerId)), liveOwners, reliedOn };
+  const previous = sameInputs(memo?.current, inputs) ? memo!.current!.settled : undefined;
+  const settled: GatewayMemo['settled'] = new Map();
+  if (memo) memo.current = { ...inputs, settled };
+  const addConflicts = (name: string, found: ReadonlyMap<string, string>) => {
+    for (const [owner, message] of found) {
+      const m = conflicts.get(owner) ?? new Map<string, string>();
+      m.set(`WasmPlugin/${name}`, message);
+      conflicts.set(owner, m);
+    }
+  };
+  /** True when `object` is known to hold the merge of these inputs already (its conflicts are reported again). */
+  const isSettled = (object: string, version: string | undefined): boolean => {
+    const last = previous?.get(object);
+    if (!last || last.version !== version) return false;
+    settled.set(object, last);
+    skipped++;
+    return true;
+  };
+  const settle = (object: string, found: ReadonlyMap<string, string>) => (version: string | undefined) => {
+    settled.set(object, { version, conflicts: new Map(found) });
+  };
   const writePlugin = async (name: ConsolePluginName) => {
     const cached = deps.wasmPlugins.store.get(makeKey(gw, name));
+    const object = `WasmPlugin/${name}`;
+    const mergeOnto = versionToMerge(Resources.WasmPlugin, gw, name, cached);
+    if (isSettled(object, mergeOnto)) return addConflicts(name, settled.get(object)!.conflicts);
     // A rendered pool that no longer contributes to a plugin it still holds items in (spec.cache removed,
     // every model unrouted) contributes an empty share, so those items go; absent from the record, nothing.
     const holders = new Set(Object.values(parseOwners(cached?.metadata.annotations?.[ENTRY_OWNERS_ANNOTATION])));
@@ -85,7 +142,12 @@ export async function syncGateway(
     // Nothing to add, nothing of ours to remove and not a plugin we created: leave the console's plugin (or its
     // absence) alone.
     const annotations = cached?.metadata.annotations;
-    if (!desired.size && !annotations?.[ENTRY_OWNERS_ANNOTATION]?.includes(`"${KIND}/`) && annotations?.[CREATED_BY_ANNOTATION] === undefined) return;
+    if (!desired.size && !annotations?.[ENTRY_OWNERS_ANNOTATION]?.includes(`"${KIND}/`) && annotations?.[CREATED_BY_ANNOTATION] === undefined) {
+      settle(object, new Map())(mergeOnto);
+      return;
+    }
+    let version: { v: string | undefined } | undefined;
+    merged++;
     const result = await syncSharedPlugin(deps.client, {
       namespace: gw,
       plugin: CONSOLE_PLUGINS[name],
@@ -94,28 +156,37 @@ export async function syncGateway(
       cached,
       image: deps.pluginImage,
       reliedOn,
+      settled: (v) => (version = { v }),
     });
-    for (const [owner, message] of result.conflicts) {
-      const m = conflicts.get(owner) ?? new Map<string, string>();
-      m.set(`WasmPlugin/${name}`, message);
-      conflicts.set(owner, m);
-    }
+    // A deleted plugin (nobody uses it any more) is not settled: the next pass looks again.
+    if (version) settle(object, result.conflicts)(version.v);
+    if (result.written) written++;
+    addConflicts(name, result.conflicts);
   };
-  const writeRegistries = () =>
-    syncRegistrySets(deps.client, {
+  const writeRegistries = async () => {
+    const cached = deps.mcpBridges.store.get(makeKey(gw, MCPBRIDGE_NAME));
+    const object = `McpBridge/${MCPBRIDGE_NAME}`;
+    if (isSettled(object, versionToMerge(Resources.McpBridge, gw, MCPBRIDGE_NAME, cached))) return;
+    merged++;
+    const result = await syncRegistrySets(deps.client, {
       namespace: gw,
       desired: new Map(renders.map((r) => [r.ownerId, r.registries.map((reg) => ({ ...reg }))])),
       // Entries of pools that are gone (or being deleted) go; a live pool whose spec no longer parses keeps its.
       release,
-      cached: deps.mcpBridges.store.get(makeKey(gw, 'default')),
+      cached,
+      settled: settle(object, new Map()),
     });
+    if (result.written) written++;
+  };
   try {
     // Providers before routes' rules would be the console's order, but each object converges on its own
     // and a pool is Ready only once all of them carry it, so they are written side by side.
     await Promise.all([...plugins.map(writePlugin), writeRegistries(), writeDomains(deps, gw, renders), deleteLegacy(deps, gw)]);
-    return { conflicts };
+    return { conflicts, written, merged, skipped };
   } catch (err) {
-    return { conflicts, error: { reason: `Gateway${reasonOf(err)}`, message: `gateway namespace ${gw}: ${errorMessage(err)}` } };
+    // What failed is not settled: the next pass merges every object again.
+    if (memo) memo.current = undefined;
+    return { conflicts, written, merged, skipped, error: { reason: `Gateway${reasonOf(err)}`, message: `gateway namespace ${gw}: ${errorMessage(err)}` } };
   }
 }
 

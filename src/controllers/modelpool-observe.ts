@@ -159,11 +159,20 @@ export class PoolObserver {
       (r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`,
     );
     const inputs = [...secretVersions, ...routeVersions, fallbackRoutes ? 'fallback' : ''].join(',');
-    if (hit && hit.pool === pool && hit.inputs === inputs) return hit.render;
+    // The render reads the pool's name and spec only: a status or finalizer write (a new cached object, same
+    // generation) keeps it, and with it the render's identity, which the gateway pass's memo compares.
+    const samePool =
+      hit &&
+      (hit.pool === pool ||
+        (pool.metadata.generation !== undefined && hit.pool.metadata.generation === pool.metadata.generation && hit.pool.metadata.uid === pool.metadata.uid));
+    if (hit && samePool && hit.inputs === inputs) return hit.render;
     const parsed = modelPoolSpecSchema.safeParse(pool.spec);
     let render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool, hit?.render), { fallbackRoutes }) : undefined;
     // A first render does not know its route names yet; render again once, now reading their grants.
     if (render && !hit?.render) render = renderModelPool({ ...pool, spec: parsed.data! }, this.observedFor(pool, render), { fallbackRoutes });
+    // Same output (its route ConfigMap was written, but not its grants): keep the old object, whose identity the
+    // gateway pass's memo compares (bench:operator: each new pool's route re-rendered it, one full merge per apply).
+    if (render && hit?.render && jsonEqual(render, hit.render)) render = hit.render;
     const after = (render?.routes ?? []).map(
       (r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`,
     );

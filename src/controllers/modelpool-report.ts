@@ -52,7 +52,8 @@ export function emitEvents(event: EventSink | undefined, pool: ModelPoolObject, 
   }
 }
 
-export async function writePoolStatus(client: KubeClient, pool: ModelPoolObject, result: StatusDecision): Promise<void> {
+/** The pool as written, or undefined when its status already said all this (no request). */
+export async function writePoolStatus(client: KubeClient, pool: ModelPoolObject, result: StatusDecision): Promise<ModelPoolObject | undefined> {
   const generation = pool.metadata.generation;
   // Every condition written here was decided for this generation, whichever branch decided it (InvalidSpec
   // once went out without one, and a client waiting for "Ready at my generation" waited forever).
@@ -66,5 +67,5 @@ export async function writePoolStatus(client: KubeClient, pool: ModelPoolObject,
     ...Object.fromEntries(Object.entries(result.status).filter(([, v]) => v !== undefined)),
     ...(pool.status?.publish ? { publish: pool.status.publish } : {}), // owned by the HiMarket publish controller
   };
-  await writeStatus(client, modelPoolResource, pool, status);
+  return writeStatus(client, modelPoolResource, pool, status);
 }

@@ -12,7 +12,9 @@ import { jsonEqual, makeKey, parseKey, type KubeObject } from '../kube/object.js
 import { ownerId, type OwnerRef } from '../kube/owner.js';
 import { gatewaysSharingClass, modelPoolStatus, type ObjectError } from '../reconcilers/modelpool-status.js';
 import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
-import { syncGateway } from './modelpool-gateway.js';
+import { syncGateway, type GatewayMemo } from './modelpool-gateway.js';
+import { counter } from '../kube/metrics.js';
+import { OwnWrites } from '../kube/own-writes.js';
 import { derivedNames, PoolObjects, type ApplyOutcome, type ConfigMapObject } from './modelpool-objects.js';
 import {
   ENVOYFILTER_CRD,
@@ -72,6 +74,11 @@ export interface ModelPoolControllerDeps {
   servedGatewayNamespace?: string | undefined;
 }
 
+/** Gateway passes by outcome: written (something changed), unchanged (merged, nothing to write), skipped (every merge known settled), error. */
+const gatewayPasses = counter('higress_ai_operator_modelpool_gateway_passes_total', 'ModelPool gateway passes (shared-object merges) by outcome', [
+  'outcome',
+] as const);
+
 export class CachesNotSyncedError extends Error {
   readonly reason = 'CachesNotSynced';
 }
@@ -84,6 +91,10 @@ export class ModelPoolController {
   private readonly sharedConflicts = new Map<string, Map<string, string>>();
   /** Per pool owner id: route objects held by someone else; shared rules for those routes are withheld. */
   private readonly routeConflicts = new Map<string, ReadonlySet<string>>();
+  /** The pools' versions our own status and finalizer writes produced (the primary's update predicate). */
+  readonly ownWrites = new OwnWrites<ModelPoolObject>();
+  /** Per gateway namespace: what its last pass merged, so an unchanged pass skips the merges. */
+  private readonly gatewayMemos = new Map<string, { current?: GatewayMemo }>();
 
   constructor(private readonly deps: ModelPoolControllerDeps) {
     indexPools(deps.pools.store);
@@ -116,32 +127,51 @@ export class ModelPoolController {
 
   private async reconcilePool(key: string): Promise<void> {
     const { client } = this.deps;
-    const pool = this.deps.pools.store.get(key);
-    if (!pool) return this.observer.forget(key); // gone; its cleanup ran under the finalizer
+    const cached = this.deps.pools.store.get(key);
+    if (!cached) {
+      this.ownWrites.forget(key);
+      return this.observer.forget(key); // gone; its cleanup ran under the finalizer
+    }
+    const pool = this.ownWrites.newest(cached);
     const { namespace = 'default', name } = parseKey(key);
     const owner: OwnerRef = { kind: KIND, namespace, name };
     const gw = gatewayNamespaceOf(pool);
     if (isBeingDeleted(pool)) return this.finalizePool(pool, owner, gw);
-    const current = hasFinalizer(pool) ? pool : await addFinalizer(client, modelPoolResource, pool);
+    // The finalizer goes on before anything is written for the pool, but its round trip overlaps the reads of
+    // the pool's objects (a new pool's first reconcile: one sequential request fewer).
+    const finalizer = hasFinalizer(pool) ? Promise.resolve(pool) : addFinalizer(client, modelPoolResource, pool).then((w) => this.wrote(pool, w));
+    finalizer.catch(() => undefined); // awaited below on every path; this only keeps an early throw from going unhandled
 
-    const parsed = modelPoolSpecSchema.safeParse(current.spec);
+    const parsed = modelPoolSpecSchema.safeParse(pool.spec);
     if (!parsed.success) {
       // Loses nothing: objects generated from the last valid spec stay in place.
       const message = parsed.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join('; ');
       const ready = { type: READY, status: 'False' as const, reason: 'InvalidSpec', message };
-      return writePoolStatus(this.deps.client, current, { ...pickStatus(current.status), ready, set: [], remove: [] });
+      const current = await finalizer;
+      return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
     }
 
     const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool');
-    if (notServed) return writePoolStatus(this.deps.client, current, { ...pickStatus(current.status), ready: notServed, set: [], remove: [] });
+    if (notServed) {
+      const current = await finalizer;
+      return this.writeStatus(current, { ...pickStatus(current.status), ready: notServed, set: [], remove: [] });
+    }
 
     // A referenced Secret whose cache has not listed yet would read as missing; its sync requeues the pool.
-    if (!this.referencedSecretsSynced(current)) return;
+    if (!this.referencedSecretsSynced(pool)) {
+      await finalizer;
+      return;
+    }
     const crds = await this.observer.installedCrds();
     const fallback = await this.observer.fallbackMode();
-    const render = this.observer.render(current, fallback === 'routes')!;
-    const generatedBefore = new Set((current.status?.generatedObjects ?? []).filter((o) => !o.error).map((o) => `${o.kind}/${o.name}`));
-    const applied: ApplyOutcome = crds.missing.length ? { errors: new Map(), conflicts: new Map() } : await this.objects.apply(render, generatedBefore);
+    const render = this.observer.render(pool, fallback === 'routes')!;
+    const generatedBefore = new Set((pool.status?.generatedObjects ?? []).filter((o) => !o.error).map((o) => `${o.kind}/${o.name}`));
+    const applying: Promise<ApplyOutcome> = crds.missing.length
+      ? Promise.resolve({ errors: new Map(), conflicts: new Map() })
+      : this.objects.apply(render, generatedBefore, finalizer);
+    applying.catch(() => undefined); // awaited below unless the finalizer failed (then it writes nothing)
+    const current = await finalizer;
+    const applied = await applying;
     if (!crds.missing.length && (await this.objects.prune(owner, gw, render))) this.deps.enqueue(GATEWAY_PREFIX + gw);
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
     if (waitingFor) this.deps.enqueue(GATEWAY_PREFIX + gw);
@@ -165,8 +195,19 @@ export class ModelPoolController {
       ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
     });
     emitEvents(this.deps.event, current, render, result.ready);
-    await writePoolStatus(this.deps.client, current, result);
+    await this.writeStatus(current, result);
     this.deps.log.debug({ pool: key, ready: result.ready.status, reason: result.ready.reason, waitingFor }, 'reconciled ModelPool');
+  }
+
+  /** Status and finalizer writes go through here: their watch events are dropped (see OwnWrites). */
+  private wrote(base: ModelPoolObject, written: ModelPoolObject): ModelPoolObject {
+    if (written !== base) this.ownWrites.record(base, written);
+    return written;
+  }
+
+  private async writeStatus(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<void> {
+    const written = await writePoolStatus(this.deps.client, pool, decision);
+    if (written) this.wrote(pool, written);
   }
 
   private async finalizePool(pool: ModelPoolObject, owner: OwnerRef, gw: string): Promise<void> {
@@ -207,7 +248,10 @@ export class ModelPoolController {
     const renders = live.flatMap((p) => this.observer.render(p, fallbackRoutes) ?? []);
     const liveOwners = new Set(live.map((p) => ownerId({ kind: KIND, namespace: p.metadata.namespace ?? 'default', name: p.metadata.name })));
     const before = { error: this.gatewayErrors.get(gw), conflicts: renders.map((r) => this.sharedConflicts.get(r.ownerId)) };
-    const result = await syncGateway(this.deps, gw, renders, liveOwners, (id) => this.routeConflicts.get(id));
+    let memo = this.gatewayMemos.get(gw);
+    if (!memo) this.gatewayMemos.set(gw, (memo = {}));
+    const result = await syncGateway(this.deps, gw, renders, liveOwners, (id) => this.routeConflicts.get(id), memo);
+    gatewayPasses.inc({ outcome: result.error ? 'error' : result.written ? 'written' : result.merged ? 'unchanged' : 'skipped' });
     if (result.error) this.gatewayErrors.set(gw, result.error);
     else this.gatewayErrors.delete(gw);
     for (const r of renders) {
@@ -219,6 +263,16 @@ export class ModelPoolController {
     const after = { error: this.gatewayErrors.get(gw), conflicts: renders.map((r) => this.sharedConflicts.get(r.ownerId)) };
     if (!jsonEqual(before, after)) for (const p of live) this.deps.enqueue(makeKey(p.metadata.namespace, p.metadata.name));
     if (result.error) throw new Error(result.error.message);
+  }
+
+  /**
+   * True when the last pass of `shared`'s gateway left it at exactly this version (its own write, or the version
+   * it found converged): an event carrying that version needs no new pass.
+   */
+  gatewaySettled(shared: KubeObject): boolean {
+    const memo = this.gatewayMemos.get(shared.metadata.namespace ?? '')?.current;
+    const settled = memo?.settled.get(`${shared.kind}/${shared.metadata.name ?? ''}`);
+    return settled !== undefined && settled.version !== undefined && settled.version === shared.metadata.resourceVersion;
   }
 
   private referencedSecretsSynced(pool: ModelPoolObject): boolean {

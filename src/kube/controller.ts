@@ -54,6 +54,8 @@ export interface ControllerOptions<P extends KubeObject> {
   /** Metric label and logger name, e.g. `modelpool`. */
   name: string;
   primary: Informer<P>;
+  /** Update predicate of the primary (e.g. drop the events of the controller's own writes). Default: always. */
+  primaryUpdateMatters?: (old: P, obj: P) => boolean;
   secondaries?: readonly SecondaryWatch[];
   reconcile: Reconciler;
   /** Parallel reconciles (different keys). Default 4. */
@@ -96,7 +98,16 @@ export class Controller<P extends KubeObject> {
   start(): void {
     if (this.running) return;
     const enqueue = (obj: KubeObject): void => this.enqueue(keyOf(obj));
-    this.unsubscribe.push(this.opts.primary.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }));
+    const matters = this.opts.primaryUpdateMatters;
+    this.unsubscribe.push(
+      this.opts.primary.addEventHandler({
+        onAdd: enqueue,
+        onUpdate: (o, n) => {
+          if (!matters || matters(o, n)) enqueue(n);
+        },
+        onDelete: enqueue,
+      }),
+    );
     for (const s of this.opts.secondaries ?? []) {
       const enqueueMapped = (obj: KubeObject): void => {
         for (const key of s.map(obj)) this.enqueue(key);

@@ -149,6 +149,14 @@ function newestKnown<T extends KubeObject>(key: string, cached: T): T {
   return cached;
 }
 
+/**
+ * The resourceVersion the next read-merge-write of this object would merge onto, given the cached copy: the
+ * object our last write returned while the cache has not caught up, else the cached one (undefined: absent).
+ */
+export function versionToMerge(rt: ResourceType, namespace: string, name: string, cached: KubeObject | undefined): string | undefined {
+  return cached ? newestKnown(`${rt.plural}/${namespace}/${name}`, cached).metadata.resourceVersion : undefined;
+}
+
 /** What {@link ReadMergeWriteOptions.merge} answers when the shared object itself should go. */
 export const REMOVE: unique symbol = Symbol('remove');
 
@@ -166,6 +174,11 @@ export interface ReadMergeWriteOptions<T extends KubeObject> {
   merge(observed: T | undefined): T | undefined | typeof REMOVE;
   /** The error to throw when every attempt met a conflict. */
   exhausted(attempts: number): Error;
+  /**
+   * Called once the object holds the merge: with the version written, or the version observed when nothing had
+   * to change (undefined: absent and nothing to create). Not called after a delete or a throw.
+   */
+  settled?: ((version: string | undefined) => void) | undefined;
 }
 
 /**
@@ -180,7 +193,10 @@ export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: R
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const observed = attempt === 1 && opts.cached ? newestKnown(key, opts.cached) : await client.get<T>(opts.rt, opts.name, opts.namespace);
       const next = opts.merge(observed);
-      if (!next) return false;
+      if (!next) {
+        opts.settled?.(observed?.metadata.resourceVersion);
+        return false;
+      }
       try {
         if (next === REMOVE) {
           if (!observed) return false;
@@ -193,6 +209,7 @@ export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: R
         }
         const written = observed ? await client.update<T>(opts.rt, next) : await client.create<T>(opts.rt, next);
         if (observed) lastWritten.set(key, { readVersion: observed.metadata.resourceVersion, object: written });
+        opts.settled?.(written.metadata.resourceVersion);
         return true;
       } catch (e) {
         if (!isConflict(e) && !isAlreadyExists(e)) throw e;
@@ -222,6 +239,8 @@ export interface SyncRegistrySetsOptions extends Omit<SyncRegistriesOptions, 'ow
   desired: ReadonlyMap<string, readonly Registry[]>;
   /** Owners recorded on the bridge but absent from `desired` for which this returns true lose all their entries. */
   release?: (ownerId: string) => boolean;
+  /** See {@link ReadMergeWriteOptions.settled}. */
+  settled?: ((version: string | undefined) => void) | undefined;
 }
 
 /**
@@ -294,6 +313,7 @@ async function syncOnce(client: KubeClient, namespace: string, opts: SyncRegistr
     namespace,
     cached: opts.cached,
     maxAttempts: opts.maxAttempts,
+    settled: opts.settled,
     exhausted: (n) =>
       new McpBridgeError('McpBridgeConflictRetriesExhausted', `McpBridge ${namespace}/${MCPBRIDGE_NAME}: still conflicting after ${n} attempts`),
     merge: (observed) => {

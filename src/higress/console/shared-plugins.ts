@@ -383,6 +383,8 @@ export interface SyncSharedPluginOptions {
   image?: PluginImageOptions | undefined;
   /** See {@link mergePluginShares}: keeps a plugin we created even when no share holds anything in it. */
   reliedOn?: boolean;
+  /** See `ReadMergeWriteOptions.settled` (src/kube/mcpbridge.ts). */
+  settled?: ((version: string | undefined) => void) | undefined;
 }
 
 export interface SyncSharedResult {
@@ -403,6 +405,7 @@ export async function syncSharedPlugin(client: KubeClient, opts: SyncSharedPlugi
     namespace: opts.namespace,
     cached: opts.cached,
     maxAttempts: opts.maxAttempts,
+    settled: opts.settled,
     exhausted: (n) =>
       new ReasonError('SharedObjectConflictRetriesExhausted', `WasmPlugin ${opts.namespace}/${opts.plugin.name}: still conflicting after ${n} attempts`),
     merge: (observed) => {
