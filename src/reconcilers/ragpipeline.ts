@@ -186,30 +186,29 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     volumes.push({ name: 'eval', configMap: { name: spec.eval.configMap.name, items: [{ key: spec.eval.configMap.key, path: EVAL_FILE }] } });
     mounts.push({ name: 'eval', mountPath: EVAL_MOUNT, readOnly: true });
   }
-  const { checksum, configMap, pvc, deployment, service, serviceHost } = renderWorkload({
-    owner,
-    uid: pipeline.metadata.uid,
-    appName: APP_NAME,
-    names,
-    config: { key: CONFIG_KEY, document: config, mount: CONFIG_MOUNT, pathEnv: 'RAG_CONFIG' },
-    data: embedded
-      ? { accessMode: 'ReadWriteOnce', size: spec.store.lancedb?.size ?? '1Gi', storageClassName: spec.store.lancedb?.storageClassName, mount: DATA_MOUNT }
-      : undefined,
-    container: {
-      name: 'rag',
-      image: spec.image ?? options.defaultImage ?? DEFAULT_RAG_IMAGE,
-      args: ['rag'],
-      env,
-      ports: [{ name: 'http', port: RAG_PORT }],
-      probePort: 'http',
-      ...(spec.resources ? { resources: spec.resources } : {}),
+  const { checksum, configMap, pvc, deployment, service, serviceHost } = renderWorkload(
+    { ref: owner, uid: pipeline.metadata.uid, appName: APP_NAME, names },
+    {
+      config: { key: CONFIG_KEY, document: config, mount: CONFIG_MOUNT, pathEnv: 'RAG_CONFIG' },
+      data: embedded
+        ? { accessMode: 'ReadWriteOnce', size: spec.store.lancedb?.size ?? '1Gi', storageClassName: spec.store.lancedb?.storageClassName, mount: DATA_MOUNT }
+        : undefined,
+      container: {
+        name: 'rag',
+        image: spec.image ?? options.defaultImage ?? DEFAULT_RAG_IMAGE,
+        args: ['rag'],
+        env,
+        ports: [{ name: 'http', port: RAG_PORT }],
+        probePort: 'http',
+        ...(spec.resources ? { resources: spec.resources } : {}),
+      },
+      volumes,
+      mounts,
+      replicas: spec.replicas,
+      // Two pods must never hold the embedded store's RWO volume at once.
+      recreate: embedded,
     },
-    volumes,
-    mounts,
-    replicas: spec.replicas,
-    // Two pods must never hold the embedded store's RWO volume at once.
-    recreate: embedded,
-  });
+  );
 
   const gw = spec.gateway.namespace;
   const path = gatewayPathOf(pipeline);

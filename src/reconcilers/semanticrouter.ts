@@ -356,38 +356,37 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
     env.push({ name: ROUTER_PG_ENV, valueFrom: { secretKeyRef: { name: store.postgres.secretRef.name, key: store.postgres.secretRef.key } } });
   }
   env.push(...routerCacheEnv(spec.cache));
-  const { checksum, configMap, pvc, deployment, service, serviceHost } = renderWorkload({
-    owner,
-    uid: router.metadata.uid,
-    appName: APP_NAME,
-    names,
-    config: { key: ROUTER_CONFIG_KEY, document: config, mount: ROUTER_CONFIG_MOUNT, pathEnv: 'ROUTER_CONFIG' },
-    data: {
-      // One writer per SQLite file; with PostgreSQL the volume holds only model versions, shared by replicas.
-      accessMode: store.type === 'postgres' && spec.replicas > 1 ? 'ReadWriteMany' : 'ReadWriteOnce',
-      size: store.size,
-      storageClassName: store.storageClassName,
-      mount: ROUTER_DATA_MOUNT,
+  const { checksum, configMap, pvc, deployment, service, serviceHost } = renderWorkload(
+    { ref: owner, uid: router.metadata.uid, appName: APP_NAME, names },
+    {
+      config: { key: ROUTER_CONFIG_KEY, document: config, mount: ROUTER_CONFIG_MOUNT, pathEnv: 'ROUTER_CONFIG' },
+      data: {
+        // One writer per SQLite file; with PostgreSQL the volume holds only model versions, shared by replicas.
+        accessMode: store.type === 'postgres' && spec.replicas > 1 ? 'ReadWriteMany' : 'ReadWriteOnce',
+        size: store.size,
+        storageClassName: store.storageClassName,
+        mount: ROUTER_DATA_MOUNT,
+      },
+      container: {
+        name: 'router',
+        image: spec.image ?? input.defaultImage ?? DEFAULT_RAG_IMAGE,
+        args: ['router'],
+        env,
+        // Only `http` is published through the gateway (McpBridge registry, ai-proxy provider); `admin` serves the
+        // operator's /status poll and Prometheus inside the cluster.
+        ports: [
+          { name: 'http', port: ROUTER_PORT },
+          { name: 'admin', port: ROUTER_ADMIN_PORT },
+        ],
+        probePort: 'admin',
+        ...(spec.resources ? { resources: spec.resources } : {}),
+      },
+      replicas: spec.replicas,
+      recreate: store.type === 'sqlite',
+      // SIGTERM drains in-flight answers and the flywheel queue (src/router/main.ts).
+      terminationGracePeriodSeconds: 60,
     },
-    container: {
-      name: 'router',
-      image: spec.image ?? input.defaultImage ?? DEFAULT_RAG_IMAGE,
-      args: ['router'],
-      env,
-      // Only `http` is published through the gateway (McpBridge registry, ai-proxy provider); `admin` serves the
-      // operator's /status poll and Prometheus inside the cluster.
-      ports: [
-        { name: 'http', port: ROUTER_PORT },
-        { name: 'admin', port: ROUTER_ADMIN_PORT },
-      ],
-      probePort: 'admin',
-      ...(spec.resources ? { resources: spec.resources } : {}),
-    },
-    replicas: spec.replicas,
-    recreate: store.type === 'sqlite',
-    // SIGTERM drains in-flight answers and the flywheel queue (src/router/main.ts).
-    terminationGracePeriodSeconds: 60,
-  });
+  );
   const gateway = renderRouterGateway({
     owner,
     gatewayNamespace: spec.gateway.namespace,

@@ -35,14 +35,18 @@ export interface WorkloadData {
   mount: string;
 }
 
-export interface WorkloadInput {
-  owner: OwnerRef;
+/** Whose workload it is: what every object's name, labels and ownerReference come from. */
+export interface WorkloadOwner {
+  ref: OwnerRef;
   /** The owner's uid; without it (a render before the object exists) no ownerReference is written. */
   uid: string | undefined;
   /** `app.kubernetes.io/name` of the pods. */
   appName: string;
   /** `workload`: ConfigMap, Deployment and Service; `data`: the PVC. */
   names: { workload: string; data: string };
+}
+
+export interface WorkloadInput {
   /** The runtime document, stored as YAML under `key`, mounted at `mount`, its path passed in env `pathEnv`. */
   config: { key: string; document: unknown; mount: string; pathEnv: string };
   /** The data PVC and where it is mounted; absent when the runtime keeps no local state. */
@@ -80,14 +84,15 @@ export interface WorkloadRender {
   serviceHost: string;
 }
 
-export function renderWorkload(input: WorkloadInput & { data: WorkloadData }): WorkloadRender & { pvc: PersistentVolumeClaim };
-export function renderWorkload(input: WorkloadInput): WorkloadRender;
-export function renderWorkload(input: WorkloadInput): WorkloadRender {
-  const { owner, names, config, data, container } = input;
+export function renderWorkload(who: WorkloadOwner, input: WorkloadInput & { data: WorkloadData }): WorkloadRender & { pvc: PersistentVolumeClaim };
+export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): WorkloadRender;
+export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): WorkloadRender {
+  const { ref: owner, names } = who;
+  const { config, data, container } = input;
   const { kind, namespace, name } = owner;
-  const selector = { 'app.kubernetes.io/name': input.appName, 'app.kubernetes.io/instance': name };
-  const ownerReferences = input.uid
-    ? [{ apiVersion: 'ai.higress.io/v1alpha1', kind, name, uid: input.uid, controller: true, blockOwnerDeletion: true }]
+  const selector = { 'app.kubernetes.io/name': who.appName, 'app.kubernetes.io/instance': name };
+  const ownerReferences = who.uid
+    ? [{ apiVersion: 'ai.higress.io/v1alpha1', kind, name, uid: who.uid, controller: true, blockOwnerDeletion: true }]
     : undefined;
   const meta = (objName: string): WorkloadObjectMeta => ({
     name: objName,
