@@ -3,17 +3,8 @@ import type { RagPipeline, RagPipelineSpec } from '../api/v1alpha1/ragpipeline.j
 import { buildMcpServerIngress, mcpServerPath } from '../higress/console/mcp-server.js';
 import { consoleName } from '../higress/console/meta.js';
 import type { Ingress } from '../higress/types.js';
-import {
-  RUNTIME_DOCUMENTS,
-  type ConfigMap,
-  type Deployment,
-  type EnvVar,
-  type PersistentVolumeClaim,
-  type Service,
-  type Volume,
-  type VolumeMount,
-} from '../contracts/kubernetes/index.js';
-import { CHECKSUM_ANNOTATION, configChecksum, DEFAULT_RUNTIME_IMAGE, generatedObjectOf, renderWorkload } from './workload.js';
+import { RUNTIME_DOCUMENTS, type EnvVar, type Volume, type VolumeMount } from '../contracts/kubernetes/index.js';
+import { CHECKSUM_ANNOTATION, configChecksum, DEFAULT_RUNTIME_IMAGE, generatedObjectOf, renderWorkload, type WorkloadObjects } from './workload.js';
 import type { ConditionInput } from '../kube/conditions.js';
 import type { KubeObject } from '../kube/object.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
@@ -59,18 +50,12 @@ export interface PlainObject extends KubeObject {
   spec?: Record<string, unknown>;
 }
 
-export interface RagRender {
+/** The workload objects; `pvc` is absent when the store is external (Milvus). */
+export interface RagRender extends WorkloadObjects {
   owner: OwnerRef;
   gatewayNamespace: string;
   /** The runtime config document written into the ConfigMap (fully defaulted). */
   config: RagConfig;
-  /** Hash of the ConfigMap data; the Deployment's pod template carries it. */
-  checksum: string;
-  configMap: ConfigMap;
-  deployment: Deployment;
-  service: Service;
-  /** Absent when the store is external (Milvus). */
-  pvc: PersistentVolumeClaim | undefined;
   ingress: Ingress;
   /** In-cluster MCP endpoint (Streamable HTTP). */
   endpoint: string;
@@ -186,7 +171,7 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     volumes.push({ name: 'eval', configMap: { name: spec.eval.configMap.name, items: [{ key: spec.eval.configMap.key, path: EVAL_FILE }] } });
     mounts.push({ name: 'eval', mountPath: EVAL_MOUNT, readOnly: true });
   }
-  const { checksum, configMap, pvc, deployment, service, serviceHost } = renderWorkload(
+  const { objects, serviceHost } = renderWorkload(
     { ref: owner, uid: pipeline.metadata.uid, appName: APP_NAME, names },
     {
       config: { key: CONFIG_KEY, document: config, mount: CONFIG_MOUNT, pathEnv: 'RAG_CONFIG' },
@@ -232,15 +217,11 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     owner,
     gatewayNamespace: gw,
     config,
-    checksum,
-    configMap,
-    deployment,
-    service,
-    pvc,
+    ...objects,
     ingress,
     endpoint: `http://${serviceHost}:${RAG_PORT}/mcp`,
     gatewayPath: path,
-    generatedObjects: [configMap, ...(pvc ? [pvc] : []), deployment, service, ingress].map(generatedObjectOf),
+    generatedObjects: [objects.configMap, ...(objects.pvc ? [objects.pvc] : []), objects.deployment, objects.service, ingress].map(generatedObjectOf),
   };
 }
 

@@ -6,8 +6,8 @@ import type { CacheSpec } from '../api/v1alpha1/cache.js';
 import type { CacheRuntimeConfig } from '../cache/runtime-config.js';
 import { ROUTER_ADMIN_PORT, ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
 import { DEFAULT_RAG_IMAGE } from './ragpipeline.js';
-import { CHECKSUM_ANNOTATION, generatedObjectOf, renderWorkload } from './workload.js';
-import { RUNTIME_DOCUMENTS, type ConfigMap, type Deployment, type EnvVar, type PersistentVolumeClaim, type Service } from '../contracts/kubernetes/index.js';
+import { CHECKSUM_ANNOTATION, generatedObjectOf, renderWorkload, type WorkloadObjects } from './workload.js';
+import { RUNTIME_DOCUMENTS, type EnvVar, type PersistentVolumeClaim } from '../contracts/kubernetes/index.js';
 import type { RouteAuthConfig } from '../higress/console/ai-route.js';
 import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-gateway.js';
 
@@ -76,14 +76,10 @@ export interface NamedSampling {
   hopBaseUrl?: string;
 }
 
-export interface RouterRender {
+export interface RouterRender extends WorkloadObjects {
   owner: OwnerRef;
   gatewayNamespace: string;
   config: RouterConfig;
-  checksum: string;
-  configMap: ConfigMap;
-  deployment: Deployment;
-  service: Service;
   pvc: PersistentVolumeClaim;
   gateway: RouterGatewayRender;
   /** In-cluster OpenAI base URL of the router. */
@@ -356,7 +352,7 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
     env.push({ name: ROUTER_PG_ENV, valueFrom: { secretKeyRef: { name: store.postgres.secretRef.name, key: store.postgres.secretRef.key } } });
   }
   env.push(...routerCacheEnv(spec.cache));
-  const { checksum, configMap, pvc, deployment, service, serviceHost } = renderWorkload(
+  const { objects, serviceHost } = renderWorkload(
     { ref: owner, uid: router.metadata.uid, appName: APP_NAME, names },
     {
       config: { key: ROUTER_CONFIG_KEY, document: config, mount: ROUTER_CONFIG_MOUNT, pathEnv: 'ROUTER_CONFIG' },
@@ -411,18 +407,16 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
       owner,
       gatewayNamespace: spec.gateway.namespace,
       config,
-      checksum,
-      configMap,
-      deployment,
-      service,
-      pvc,
+      ...objects,
       gateway,
       endpoint: `http://${serviceHost}:${ROUTER_PORT}/v1`,
       adminEndpoint: `http://${serviceHost}:${ROUTER_ADMIN_PORT}`,
       candidates: candidates.map((c) => c.name),
       named,
       generatedObjects: [
-        ...[configMap, pvc, deployment, service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(generatedObjectOf),
+        ...[objects.configMap, objects.pvc, objects.deployment, objects.service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(
+          generatedObjectOf,
+        ),
         // Shared objects we hold entries in (the provider, the registry, the routes' plugin rules).
         { apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', namespace: spec.gateway.namespace, name: 'default' },
         ...['ai-proxy.internal', ...Object.keys(gateway.shares)]

@@ -71,20 +71,23 @@ export interface WorkloadInput {
   terminationGracePeriodSeconds?: number;
 }
 
-export interface WorkloadRender {
-  /** Metadata of an object of this owner (owner labels with the pod selector, annotations, ownerReference). */
-  meta: (name: string) => WorkloadObjectMeta;
+/** The objects of one workload, as the render results of both kinds carry them. */
+export interface WorkloadObjects {
   /** Hash of the ConfigMap data; the Deployment's pod template carries it. */
   checksum: string;
   configMap: ConfigMap;
   pvc: PersistentVolumeClaim | undefined;
   deployment: Deployment;
   service: Service;
+}
+
+export interface WorkloadRender {
+  objects: WorkloadObjects;
   /** In-cluster host name of the Service. */
   serviceHost: string;
 }
 
-export function renderWorkload(who: WorkloadOwner, input: WorkloadInput & { data: WorkloadData }): WorkloadRender & { pvc: PersistentVolumeClaim };
+export function renderWorkload(who: WorkloadOwner, input: WorkloadInput & { data: WorkloadData }): WorkloadRender & { objects: { pvc: PersistentVolumeClaim } };
 export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): WorkloadRender;
 export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): WorkloadRender {
   const { ref: owner, names } = who;
@@ -162,7 +165,7 @@ export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): Worklo
     metadata: meta(names.workload),
     spec: { selector, ports: container.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' as const })) },
   };
-  return { meta, checksum, configMap, pvc, deployment, service, serviceHost: `${names.workload}.${namespace}.svc.cluster.local` };
+  return { objects: { checksum, configMap, pvc, deployment, service }, serviceHost: `${names.workload}.${namespace}.svc.cluster.local` };
 }
 
 /** The `status.generatedObjects[]` entry of an object we wrote. */
