@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { Resources } from '../kube/resources.js';
 import { runtimeHealthSchema, type RagConfig, type RuntimeHealth } from '../rag/config.js';
 import { EVAL_FILE, type RagRender } from '../reconcilers/ragpipeline.js';
 import { errorMessage } from '../util/errors.js';
+import { LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
 import type { RagPipelineObject, RuntimeLocator } from './ragpipeline.js';
 
 /**
@@ -25,9 +26,7 @@ import type { RagPipelineObject, RuntimeLocator } from './ragpipeline.js';
  * cannot be read from outside the cluster and are left out with a log line.
  */
 
-interface Running {
-  checksum: string;
-  child: ChildProcess;
+interface Running extends LocalProcess {
   url: string;
   documents: number;
 }
@@ -53,45 +52,30 @@ function defaultCommand(): string[] {
 
 export class LocalProcessLocator implements RuntimeLocator {
   readonly replacesDeployment = true;
-  private readonly running = new Map<string, Running>();
-  private readonly starting = new Map<string, Promise<Running | undefined>>();
+  private readonly processes = new LocalProcessSupervisor<Running>();
 
   constructor(private readonly opts: LocalProcessOptions) {}
 
   async endpointFor(pipeline: RagPipelineObject, render: RagRender): Promise<string | undefined> {
     const id = ownerId(render.owner);
-    const current = this.running.get(id);
-    if (current && current.checksum === render.checksum && current.child.exitCode === null) return `${current.url}/mcp`;
-    let pending = this.starting.get(id);
-    if (!pending) {
-      pending = this.restart(id, pipeline.spec, render).finally(() => this.starting.delete(id));
-      this.starting.set(id, pending);
-    }
-    const started = await pending;
+    const started = await this.processes.ensure(id, render.checksum, () => this.start(id, pipeline.spec, render));
     return started ? `${started.url}/mcp` : undefined;
   }
 
   documentsIndexed(owner: OwnerRef): number | undefined {
-    return this.running.get(ownerId(owner))?.documents;
+    return this.processes.get(ownerId(owner))?.documents;
   }
 
-  async release(owner: OwnerRef): Promise<void> {
-    const id = ownerId(owner);
-    const r = this.running.get(id);
-    this.running.delete(id);
-    if (r) await stop(r.child);
+  release(owner: OwnerRef): Promise<void> {
+    return this.processes.release(ownerId(owner));
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.running.values()].map((r) => stop(r.child)));
-    this.running.clear();
+  stopAll(): Promise<void> {
+    return this.processes.stopAll();
   }
 
-  private async restart(id: string, spec: RagPipelineSpec, render: RagRender): Promise<Running | undefined> {
+  private async start(id: string, spec: RagPipelineSpec, render: RagRender): Promise<Running | undefined> {
     const { log } = this.opts;
-    const old = this.running.get(id);
-    this.running.delete(id);
-    if (old) await stop(old.child);
 
     const dir = join(this.opts.stateDir ?? join(tmpdir(), 'aiop-rag'), render.owner.namespace, render.owner.name);
     await mkdir(dir, { recursive: true });
@@ -107,14 +91,13 @@ export class LocalProcessLocator implements RuntimeLocator {
       const health = await readHealth(url);
       if (health?.lastIndexedTime !== undefined) {
         const running: Running = { checksum: render.checksum, child, url, documents: health.documents ?? 0 };
-        this.running.set(id, running);
         log.info({ pipeline: id, url, documents: running.documents }, 'local RAG runtime started');
         return running;
       }
       await new Promise((r) => setTimeout(r, 200));
     }
     log.warn({ pipeline: id, exitCode: child.exitCode }, 'local RAG runtime did not become healthy');
-    await stop(child);
+    await stopChild(child);
     return undefined;
   }
 
@@ -179,16 +162,4 @@ async function readHealth(url: string): Promise<RuntimeHealth | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

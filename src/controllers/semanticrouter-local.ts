@@ -10,6 +10,7 @@ import { ownerId, type OwnerRef } from '../kube/owner.js';
 import type { RouterRender } from '../reconcilers/semanticrouter.js';
 import type { RouterEndpoints, RouterLocator } from './semanticrouter-runtime.js';
 import { errorMessage } from '../util/errors.js';
+import { LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
 
 /**
  * Local-process mode (demo, `ROUTER_LOCAL_PROCESS=1`), as RagPipeline's: the test API server has no nodes, so
@@ -25,9 +26,7 @@ import { errorMessage } from '../util/errors.js';
  * thousands of old records, its DATASET column did not start from zero and training on them stalled /status.
  */
 
-interface Running {
-  checksum: string;
-  child: ChildProcess;
+interface Running extends LocalProcess {
   endpoints: RouterEndpoints;
 }
 
@@ -77,8 +76,7 @@ function startListening(command: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
 
 export class LocalRouterLocator implements RouterLocator {
   readonly replacesDeployment = true;
-  private readonly running = new Map<string, Running>();
-  private readonly starting = new Map<string, Promise<Running | undefined>>();
+  private readonly processes = new LocalProcessSupervisor<Running>();
   private simulator: Promise<{ child: ChildProcess; url: string }> | undefined;
   /** The temporary state directory this locator made (removed by stopAll), when none was given. */
   private ownStateDir: string | undefined;
@@ -93,19 +91,12 @@ export class LocalRouterLocator implements RouterLocator {
 
   async endpointFor(render: RouterRender): Promise<RouterEndpoints | undefined> {
     const id = ownerId(render.owner);
-    const current = this.running.get(id);
-    if (current && current.checksum === render.checksum && current.child.exitCode === null) return current.endpoints;
-    let pending = this.starting.get(id);
-    if (!pending) {
-      pending = this.restart(id, render).finally(() => this.starting.delete(id));
-      this.starting.set(id, pending);
-    }
-    return (await pending)?.endpoints;
+    return (await this.processes.ensure(id, render.checksum, () => this.start(id, render)))?.endpoints;
   }
 
   /** Where the running process of `owner` listens (tests and the demo read its admin port). */
   endpointsOf(owner: OwnerRef): RouterEndpoints | undefined {
-    const r = this.running.get(ownerId(owner));
+    const r = this.processes.get(ownerId(owner));
     return r && r.child.exitCode === null ? r.endpoints : undefined;
   }
 
@@ -120,26 +111,19 @@ export class LocalRouterLocator implements RouterLocator {
     return `${(await this.simulator).url}/v1`;
   }
 
-  async release(owner: OwnerRef): Promise<void> {
-    const id = ownerId(owner);
-    const r = this.running.get(id);
-    this.running.delete(id);
-    if (r) await stop(r.child);
+  release(owner: OwnerRef): Promise<void> {
+    return this.processes.release(ownerId(owner));
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.running.values()].map((r) => stop(r.child)));
-    this.running.clear();
+    await this.processes.stopAll();
     const sim = await this.simulator?.catch(() => undefined);
-    if (sim) await stop(sim.child);
+    if (sim) await stopChild(sim.child);
     if (this.ownStateDir) rmSync(this.ownStateDir, { recursive: true, force: true });
     this.ownStateDir = undefined;
   }
 
-  private async restart(id: string, render: RouterRender): Promise<Running | undefined> {
-    const old = this.running.get(id);
-    this.running.delete(id);
-    if (old) await stop(old.child);
+  private async start(id: string, render: RouterRender): Promise<Running | undefined> {
     const dir = join(this.stateRoot(), render.owner.namespace, render.owner.name);
     mkdirSync(dir, { recursive: true });
     try {
@@ -158,11 +142,10 @@ export class LocalRouterLocator implements RouterLocator {
       const { child, url, adminUrl } = await startListening(entry('router'), { ROUTER_CONFIG: configPath }, this.opts.startTimeoutMs ?? 60_000);
       child.stdout?.resume();
       if (!adminUrl) {
-        await stop(child);
+        await stopChild(child);
         throw new Error('the router did not report its admin URL');
       }
       const running: Running = { checksum: render.checksum, child, endpoints: { api: `${url}/v1`, admin: adminUrl } };
-      this.running.set(id, running);
       this.opts.log.info({ router: id, url, adminUrl, upstream }, 'local router started');
       return running;
     } catch (err) {
@@ -170,16 +153,4 @@ export class LocalRouterLocator implements RouterLocator {
       return undefined;
     }
   }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -1,22 +1,12 @@
-import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { RagPipeline, RagPipelineSpec } from '../api/v1alpha1/ragpipeline.js';
 import { buildMcpServerIngress, mcpServerPath } from '../higress/console/mcp-server.js';
 import { consoleName } from '../higress/console/meta.js';
 import type { Ingress } from '../higress/types.js';
-import {
-  RUNTIME_DOCUMENTS,
-  type ConfigMap,
-  type Deployment,
-  type EnvVar,
-  type PersistentVolumeClaim,
-  type Service,
-  type Volume,
-  type VolumeMount,
-} from '../contracts/kubernetes/index.js';
+import { RUNTIME_DOCUMENTS, type EnvVar, type Volume, type VolumeMount } from '../contracts/kubernetes/index.js';
+import { CHECKSUM_ANNOTATION, configChecksum, DEFAULT_RUNTIME_IMAGE, generatedObjectOf, renderWorkload, type WorkloadObjects } from './workload.js';
 import type { ConditionInput } from '../kube/conditions.js';
-import { stableStringify, type KubeObject } from '../kube/object.js';
+import type { KubeObject } from '../kube/object.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 import { RAG_CONFIG_VERSION, RAG_DEFAULTS, ragConfigSchema, type RagConfig, type RagConfigInput, type RagSource } from '../rag/config.js';
 
@@ -39,10 +29,10 @@ export const EVAL_MOUNT = '/eval';
 export const EVAL_FILE = 'eval.json';
 export const CONFIG_MOUNT = '/etc/rag';
 export const DATA_MOUNT = '/var/lib/rag';
-export const CHECKSUM_ANNOTATION = 'checksum/config';
+export { CHECKSUM_ANNOTATION, configChecksum };
 export const MILVUS_USERNAME_ENV = 'RAG_MILVUS_USERNAME';
 export const MILVUS_PASSWORD_ENV = 'RAG_MILVUS_PASSWORD';
-export const DEFAULT_RAG_IMAGE = 'ghcr.io/higress-ai-operator/higress-ai-operator:latest';
+export const DEFAULT_RAG_IMAGE = DEFAULT_RUNTIME_IMAGE;
 const APP_NAME = 'higress-ai-rag';
 const KIND = 'RagPipeline';
 
@@ -60,18 +50,12 @@ export interface PlainObject extends KubeObject {
   spec?: Record<string, unknown>;
 }
 
-export interface RagRender {
+/** The workload objects; `pvc` is absent when the store is external (Milvus). */
+export interface RagRender extends WorkloadObjects {
   owner: OwnerRef;
   gatewayNamespace: string;
   /** The runtime config document written into the ConfigMap (fully defaulted). */
   config: RagConfig;
-  /** Hash of the ConfigMap data; the Deployment's pod template carries it. */
-  checksum: string;
-  configMap: ConfigMap;
-  deployment: Deployment;
-  service: Service;
-  /** Absent when the store is external (Milvus). */
-  pvc: PersistentVolumeClaim | undefined;
   ingress: Ingress;
   /** In-cluster MCP endpoint (Streamable HTTP). */
   endpoint: string;
@@ -151,62 +135,23 @@ export function renderRagConfig(spec: RagPipelineSpec): RagConfig {
   return ragConfigSchema.parse(input);
 }
 
-/** Hash of ConfigMap data, independent of key order. Pure. */
-export function configChecksum(data: Record<string, string>): string {
-  return createHash('sha256').update(stableStringify(data)).digest('hex').slice(0, 16);
-}
-
 export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptions = {}): RagRender {
   const ns = pipeline.metadata.namespace ?? 'default';
   const name = pipeline.metadata.name;
   const { spec } = pipeline;
   const owner: OwnerRef = { kind: KIND, namespace: ns, name };
   const names = objectNames(name);
-  const labels = ownerLabels(owner);
-  const annotations = ownerAnnotations(owner);
-  const selector = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': name };
-  const ownerReferences = pipeline.metadata.uid
-    ? [{ apiVersion: 'ai.higress.io/v1alpha1', kind: KIND, name, uid: pipeline.metadata.uid, controller: true, blockOwnerDeletion: true }]
-    : undefined;
-  const meta = (objName: string) => ({
-    name: objName,
-    namespace: ns,
-    labels: { ...labels, ...selector },
-    annotations: { ...annotations },
-    ...(ownerReferences ? { ownerReferences } : {}),
-  });
-
   const config = renderRagConfig(spec);
-  const data = { [CONFIG_KEY]: stringify(config, { lineWidth: 0 }) };
-  const checksum = configChecksum(data);
-  const configMap: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
-
   const embedded = spec.store.type === 'lancedb';
-  const pvc: PersistentVolumeClaim | undefined = embedded
-    ? {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: meta(names.data),
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: spec.store.lancedb?.size ?? '1Gi' } },
-          ...(spec.store.lancedb?.storageClassName ? { storageClassName: spec.store.lancedb.storageClassName } : {}),
-        },
-      }
-    : undefined;
 
-  const env: EnvVar[] = [{ name: 'RAG_CONFIG', value: `${CONFIG_MOUNT}/${CONFIG_KEY}` }];
+  const env: EnvVar[] = [];
   const secretRef = spec.store.type === 'milvus' ? spec.store.milvus?.secretRef : undefined;
   if (secretRef) {
     env.push({ name: MILVUS_USERNAME_ENV, valueFrom: { secretKeyRef: { name: secretRef.name, key: secretRef.usernameKey } } });
     env.push({ name: MILVUS_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: secretRef.name, key: secretRef.passwordKey } } });
   }
-  const volumes: Volume[] = [{ name: 'config', configMap: { name: names.workload } }];
-  const mounts: VolumeMount[] = [{ name: 'config', mountPath: CONFIG_MOUNT, readOnly: true }];
-  if (pvc) {
-    volumes.push({ name: 'data', persistentVolumeClaim: { claimName: names.data } });
-    mounts.push({ name: 'data', mountPath: DATA_MOUNT });
-  }
+  const volumes: Volume[] = [];
+  const mounts: VolumeMount[] = [];
   for (const s of spec.sources ?? []) {
     // The runtime reads mounted sources itself (src/rag/sources.ts), at <sources.mountRoot>/<source name>.
     if (s.type === 'configMap' && s.configMap) {
@@ -226,46 +171,32 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     volumes.push({ name: 'eval', configMap: { name: spec.eval.configMap.name, items: [{ key: spec.eval.configMap.key, path: EVAL_FILE }] } });
     mounts.push({ name: 'eval', mountPath: EVAL_MOUNT, readOnly: true });
   }
-  const resources = spec.resources ? { resources: spec.resources } : {};
-  const deployment: Deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: meta(names.workload),
-    spec: {
-      replicas: spec.replicas,
-      selector: { matchLabels: selector },
-      // Two pods must never hold the embedded store's RWO volume at once.
-      strategy: embedded ? { type: 'Recreate' } : { type: 'RollingUpdate' },
-      template: {
-        metadata: { labels: selector, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
-        spec: {
-          containers: [
-            {
-              name: 'rag',
-              image: spec.image ?? options.defaultImage ?? DEFAULT_RAG_IMAGE,
-              args: ['rag'],
-              env,
-              ports: [{ name: 'http', containerPort: RAG_PORT, protocol: 'TCP' }],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5 },
-              volumeMounts: mounts,
-              ...resources,
-            },
-          ],
-          volumes,
-        },
+  const { objects, serviceHost } = renderWorkload(
+    { ref: owner, uid: pipeline.metadata.uid, appName: APP_NAME, names },
+    {
+      config: { key: CONFIG_KEY, document: config, mount: CONFIG_MOUNT, pathEnv: 'RAG_CONFIG' },
+      data: embedded
+        ? { accessMode: 'ReadWriteOnce', size: spec.store.lancedb?.size ?? '1Gi', storageClassName: spec.store.lancedb?.storageClassName, mount: DATA_MOUNT }
+        : undefined,
+      container: {
+        name: 'rag',
+        image: spec.image ?? options.defaultImage ?? DEFAULT_RAG_IMAGE,
+        args: ['rag'],
+        env,
+        ports: [{ name: 'http', port: RAG_PORT }],
+        probePort: 'http',
+        ...(spec.resources ? { resources: spec.resources } : {}),
       },
+      volumes,
+      mounts,
+      replicas: spec.replicas,
+      // Two pods must never hold the embedded store's RWO volume at once.
+      recreate: embedded,
     },
-  };
-  const service: Service = {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: meta(names.workload),
-    spec: { selector, ports: [{ name: 'http', port: RAG_PORT, targetPort: 'http', protocol: 'TCP' }] },
-  };
+  );
 
   const gw = spec.gateway.namespace;
   const path = gatewayPathOf(pipeline);
-  const serviceFqdn = `${names.workload}.${ns}.svc.cluster.local`;
   // A DIRECT_ROUTE MCP server as the console writes it, so the console and HiMarket list it; only
   // `higress.io/rewrite-path` brings the gateway path to the runtime's own /mcp (issue 7 finding 1).
   const ingress = buildMcpServerIngress({
@@ -275,32 +206,22 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     ingressClassName: spec.gateway.ingressClassName,
     domains: spec.gateway.hosts ?? [],
     path,
-    destination: `${serviceFqdn}:${RAG_PORT}`,
+    destination: `${serviceHost}:${RAG_PORT}`,
     description: `RagPipeline ${ns}/${name}`,
-    direct: { path: '/mcp', transport: 'streamable', upstreamHost: serviceFqdn },
-    labels,
-    annotations,
+    direct: { path: '/mcp', transport: 'streamable', upstreamHost: serviceHost },
+    labels: ownerLabels(owner),
+    annotations: ownerAnnotations(owner),
   });
 
-  const generated = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({
-    apiVersion: o.apiVersion,
-    kind: o.kind,
-    namespace: o.metadata.namespace,
-    name: o.metadata.name,
-  });
   return {
     owner,
     gatewayNamespace: gw,
     config,
-    checksum,
-    configMap,
-    deployment,
-    service,
-    pvc,
+    ...objects,
     ingress,
-    endpoint: `http://${serviceFqdn}:${RAG_PORT}/mcp`,
+    endpoint: `http://${serviceHost}:${RAG_PORT}/mcp`,
     gatewayPath: path,
-    generatedObjects: [configMap, ...(pvc ? [pvc] : []), deployment, service, ingress].map(generated),
+    generatedObjects: [objects.configMap, ...(objects.pvc ? [objects.pvc] : []), objects.deployment, objects.service, ingress].map(generatedObjectOf),
   };
 }
 

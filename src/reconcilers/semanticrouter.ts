@@ -1,13 +1,13 @@
-import { stringify } from 'yaml';
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
 import { OBJECTIVE_PRESETS, type SemanticRouter, type SemanticRouterSpec } from '../api/v1alpha1/semanticrouter.js';
-import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
+import type { OwnerRef } from '../kube/owner.js';
 import type { CacheSpec } from '../api/v1alpha1/cache.js';
 import type { CacheRuntimeConfig } from '../cache/runtime-config.js';
 import { ROUTER_ADMIN_PORT, ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
-import { configChecksum, DEFAULT_RAG_IMAGE } from './ragpipeline.js';
-import { RUNTIME_DOCUMENTS, type ConfigMap, type Deployment, type EnvVar, type PersistentVolumeClaim, type Service } from '../contracts/kubernetes/index.js';
+import { DEFAULT_RAG_IMAGE } from './ragpipeline.js';
+import { CHECKSUM_ANNOTATION, generatedObjectOf, renderWorkload, type WorkloadObjects } from './workload.js';
+import { RUNTIME_DOCUMENTS, type EnvVar, type PersistentVolumeClaim } from '../contracts/kubernetes/index.js';
 import type { RouteAuthConfig } from '../higress/console/ai-route.js';
 import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-gateway.js';
 
@@ -33,7 +33,7 @@ export const ROUTER_PG_ENV = 'ROUTER_PG_URL';
 /** Env variables the cache block names (src/cache/runtime-config.ts reads them; values come from Secrets). */
 export const ROUTER_CACHE_REDIS_PASSWORD_ENV = 'ROUTER_CACHE_REDIS_PASSWORD';
 export const ROUTER_CACHE_EMBEDDING_KEY_ENV = 'ROUTER_CACHE_EMBEDDING_API_KEY';
-export const ROUTER_CHECKSUM_ANNOTATION = 'checksum/config';
+export const ROUTER_CHECKSUM_ANNOTATION = CHECKSUM_ANNOTATION;
 const APP_NAME = 'higress-ai-router';
 const KIND = 'SemanticRouter';
 
@@ -76,14 +76,10 @@ export interface NamedSampling {
   hopBaseUrl?: string;
 }
 
-export interface RouterRender {
+export interface RouterRender extends WorkloadObjects {
   owner: OwnerRef;
   gatewayNamespace: string;
   config: RouterConfig;
-  checksum: string;
-  configMap: ConfigMap;
-  deployment: Deployment;
-  service: Service;
   pvc: PersistentVolumeClaim;
   gateway: RouterGatewayRender;
   /** In-cluster OpenAI base URL of the router. */
@@ -342,18 +338,6 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
   const spec = router.spec;
   const owner: OwnerRef = { kind: KIND, namespace: ns, name };
   const names = routerObjectNames(name);
-  const selector = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': name };
-  const ownerReferences = router.metadata.uid
-    ? [{ apiVersion: 'ai.higress.io/v1alpha1', kind: KIND, name, uid: router.metadata.uid, controller: true, blockOwnerDeletion: true }]
-    : undefined;
-  const meta = (objName: string) => ({
-    name: objName,
-    namespace: ns,
-    labels: { ...ownerLabels(owner), ...selector },
-    annotations: ownerAnnotations(owner),
-    ...(ownerReferences ? { ownerReferences } : {}),
-  });
-
   const pool = input.pool!; // a missing pool is a blocking issue
   const named = namedSampling(
     spec,
@@ -362,80 +346,43 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
     input.namedSamplingHeldBy,
   );
   const config = renderRouterConfig(spec, candidates, pool.gateway.path, named.hopBaseUrl);
-  const data = { [ROUTER_CONFIG_KEY]: stringify(config, { lineWidth: 0 }) };
-  const checksum = configChecksum(data);
-  const configMap: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data };
   const store = spec.flywheel.store;
-  const pvc: PersistentVolumeClaim = {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: meta(names.data),
-    spec: {
-      // One writer per SQLite file; with PostgreSQL the volume holds only model versions, shared by replicas.
-      accessModes: [store.type === 'postgres' && spec.replicas > 1 ? 'ReadWriteMany' : 'ReadWriteOnce'],
-      resources: { requests: { storage: store.size } },
-      ...(store.storageClassName ? { storageClassName: store.storageClassName } : {}),
-    },
-  };
-  const env: EnvVar[] = [{ name: 'ROUTER_CONFIG', value: `${ROUTER_CONFIG_MOUNT}/${ROUTER_CONFIG_KEY}` }];
+  const env: EnvVar[] = [];
   if (store.type === 'postgres' && store.postgres) {
     env.push({ name: ROUTER_PG_ENV, valueFrom: { secretKeyRef: { name: store.postgres.secretRef.name, key: store.postgres.secretRef.key } } });
   }
   env.push(...routerCacheEnv(spec.cache));
-  const deployment: Deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: meta(names.workload),
-    spec: {
-      replicas: spec.replicas,
-      selector: { matchLabels: selector },
-      strategy: store.type === 'sqlite' ? { type: 'Recreate' } : { type: 'RollingUpdate' },
-      template: {
-        metadata: { labels: selector, annotations: { [ROUTER_CHECKSUM_ANNOTATION]: checksum } },
-        spec: {
-          // SIGTERM drains in-flight answers and the flywheel queue (src/router/main.ts).
-          terminationGracePeriodSeconds: 60,
-          containers: [
-            {
-              name: 'router',
-              image: spec.image ?? input.defaultImage ?? DEFAULT_RAG_IMAGE,
-              args: ['router'],
-              env,
-              ports: [
-                { name: 'http', containerPort: ROUTER_PORT, protocol: 'TCP' },
-                { name: 'admin', containerPort: ROUTER_ADMIN_PORT, protocol: 'TCP' },
-              ],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'admin' }, periodSeconds: 5 },
-              volumeMounts: [
-                { name: 'config', mountPath: ROUTER_CONFIG_MOUNT, readOnly: true },
-                { name: 'data', mountPath: ROUTER_DATA_MOUNT },
-              ],
-              ...(spec.resources ? { resources: spec.resources } : {}),
-            },
-          ],
-          volumes: [
-            { name: 'config', configMap: { name: names.workload } },
-            { name: 'data', persistentVolumeClaim: { claimName: names.data } },
-          ],
-        },
+  const { objects, serviceHost } = renderWorkload(
+    { ref: owner, uid: router.metadata.uid, appName: APP_NAME, names },
+    {
+      config: { key: ROUTER_CONFIG_KEY, document: config, mount: ROUTER_CONFIG_MOUNT, pathEnv: 'ROUTER_CONFIG' },
+      data: {
+        // One writer per SQLite file; with PostgreSQL the volume holds only model versions, shared by replicas.
+        accessMode: store.type === 'postgres' && spec.replicas > 1 ? 'ReadWriteMany' : 'ReadWriteOnce',
+        size: store.size,
+        storageClassName: store.storageClassName,
+        mount: ROUTER_DATA_MOUNT,
       },
+      container: {
+        name: 'router',
+        image: spec.image ?? input.defaultImage ?? DEFAULT_RAG_IMAGE,
+        args: ['router'],
+        env,
+        // Only `http` is published through the gateway (McpBridge registry, ai-proxy provider); `admin` serves the
+        // operator's /status poll and Prometheus inside the cluster.
+        ports: [
+          { name: 'http', port: ROUTER_PORT },
+          { name: 'admin', port: ROUTER_ADMIN_PORT },
+        ],
+        probePort: 'admin',
+        ...(spec.resources ? { resources: spec.resources } : {}),
+      },
+      replicas: spec.replicas,
+      recreate: store.type === 'sqlite',
+      // SIGTERM drains in-flight answers and the flywheel queue (src/router/main.ts).
+      terminationGracePeriodSeconds: 60,
     },
-  };
-  const service: Service = {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: meta(names.workload),
-    spec: {
-      selector,
-      // Only `http` is published through the gateway (McpBridge registry, ai-proxy provider); `admin` serves the
-      // operator's /status poll and Prometheus inside the cluster.
-      ports: [
-        { name: 'http', port: ROUTER_PORT, targetPort: 'http', protocol: 'TCP' },
-        { name: 'admin', port: ROUTER_ADMIN_PORT, targetPort: 'admin', protocol: 'TCP' },
-      ],
-    },
-  };
-  const serviceHost = `${names.workload}.${ns}.svc.cluster.local`;
+  );
   const gateway = renderRouterGateway({
     owner,
     gatewayNamespace: spec.gateway.namespace,
@@ -454,30 +401,22 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
         }
       : {}),
   });
-  const generated = (o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject => ({
-    apiVersion: o.apiVersion,
-    kind: o.kind,
-    namespace: o.metadata.namespace,
-    name: o.metadata.name,
-  });
   return {
     issues,
     render: {
       owner,
       gatewayNamespace: spec.gateway.namespace,
       config,
-      checksum,
-      configMap,
-      deployment,
-      service,
-      pvc,
+      ...objects,
       gateway,
       endpoint: `http://${serviceHost}:${ROUTER_PORT}/v1`,
       adminEndpoint: `http://${serviceHost}:${ROUTER_ADMIN_PORT}`,
       candidates: candidates.map((c) => c.name),
       named,
       generatedObjects: [
-        ...[configMap, pvc, deployment, service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(generated),
+        ...[objects.configMap, objects.pvc, objects.deployment, objects.service, ...gateway.routes.flatMap((r) => [r.configMap, r.ingress])].map(
+          generatedObjectOf,
+        ),
         // Shared objects we hold entries in (the provider, the registry, the routes' plugin rules).
         { apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', namespace: spec.gateway.namespace, name: 'default' },
         ...['ai-proxy.internal', ...Object.keys(gateway.shares)]

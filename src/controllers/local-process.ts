@@ -1,0 +1,72 @@
+import type { ChildProcess } from 'node:child_process';
+
+/**
+ * The supervision both local-process modes share (RagPipeline, SemanticRouter): one child process per owner,
+ * restarted when the rendered config's checksum changes (the checksum that rolls the Deployment), one start
+ * at a time per owner however many reconciles ask at once. How a runtime is started and when it counts as
+ * up (indexed RAG sources, a router's "listening" line) stays with each kind.
+ */
+
+export interface LocalProcess {
+  /** Checksum of the config the process runs. */
+  checksum: string;
+  child: ChildProcess;
+}
+
+export class LocalProcessSupervisor<R extends LocalProcess> {
+  private readonly running = new Map<string, R>();
+  private readonly starting = new Map<string, Promise<R | undefined>>();
+
+  /**
+   * The process of `id` running `checksum`: the live one, the start already under way, or a new one from `start`
+   * after the old one stopped. `start` resolves undefined when the process did not come up (it is then stopped).
+   */
+  async ensure(id: string, checksum: string, start: () => Promise<R | undefined>): Promise<R | undefined> {
+    const current = this.running.get(id);
+    if (current && current.checksum === checksum && current.child.exitCode === null) return current;
+    let pending = this.starting.get(id);
+    if (!pending) {
+      pending = this.restart(id, start).finally(() => this.starting.delete(id));
+      this.starting.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** The last process started for `id`, alive or not. */
+  get(id: string): R | undefined {
+    return this.running.get(id);
+  }
+
+  async release(id: string): Promise<void> {
+    const r = this.running.get(id);
+    this.running.delete(id);
+    if (r) await stopChild(r.child);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => stopChild(r.child)));
+    this.running.clear();
+  }
+
+  private async restart(id: string, start: () => Promise<R | undefined>): Promise<R | undefined> {
+    const old = this.running.get(id);
+    this.running.delete(id);
+    if (old) await stopChild(old.child);
+    const started = await start();
+    if (started) this.running.set(id, started);
+    return started;
+  }
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

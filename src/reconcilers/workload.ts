@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { GeneratedObject } from '../api/v1alpha1/common.js';
+import type { ConfigMap, Deployment, EnvVar, PersistentVolumeClaim, Service, Volume, VolumeMount, WorkloadObjectMeta } from '../contracts/kubernetes/index.js';
+import { stableStringify } from '../kube/object.js';
+import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
+
+/**
+ * The shell every runtime of ours runs in (RagPipeline, SemanticRouter), as a pure function: a ConfigMap with
+ * the runtime's config document, an optional PVC for its data, a Deployment whose pod template carries the
+ * checksum of that ConfigMap (a config change rolls the pods) and a Service publishing the container's named
+ * ports. All in the owner's namespace, with an ownerReference (same namespace, so garbage collection removes
+ * them) and the owner labels. What differs per kind (the document, extra env and volumes, the strategy) comes
+ * in as input; the objects come back as the typed contracts of src/contracts/kubernetes.
+ */
+
+export const DEFAULT_RUNTIME_IMAGE = 'ghcr.io/higress-ai-operator/higress-ai-operator:latest';
+export const CHECKSUM_ANNOTATION = 'checksum/config';
+
+/** Hash of ConfigMap data, independent of key order. Pure. */
+export function configChecksum(data: Record<string, string>): string {
+  return createHash('sha256').update(stableStringify(data)).digest('hex').slice(0, 16);
+}
+
+/** A named port, the same on the container and the Service (the Service targets it by name). */
+export interface WorkloadPort {
+  name: string;
+  port: number;
+}
+
+export interface WorkloadData {
+  accessMode: 'ReadWriteOnce' | 'ReadWriteMany';
+  size: string;
+  storageClassName?: string | undefined;
+  mount: string;
+}
+
+/** Whose workload it is: what every object's name, labels and ownerReference come from. */
+export interface WorkloadOwner {
+  ref: OwnerRef;
+  /** The owner's uid; without it (a render before the object exists) no ownerReference is written. */
+  uid: string | undefined;
+  /** `app.kubernetes.io/name` of the pods. */
+  appName: string;
+  /** `workload`: ConfigMap, Deployment and Service; `data`: the PVC. */
+  names: { workload: string; data: string };
+}
+
+export interface WorkloadInput {
+  /** The runtime document, stored as YAML under `key`, mounted at `mount`, its path passed in env `pathEnv`. */
+  config: { key: string; document: unknown; mount: string; pathEnv: string };
+  /** The data PVC and where it is mounted; absent when the runtime keeps no local state. */
+  data?: WorkloadData | undefined;
+  container: {
+    name: string;
+    image: string;
+    args: string[];
+    /** Env after the config path. */
+    env: EnvVar[];
+    ports: WorkloadPort[];
+    /** The port `/healthz` is probed on. */
+    probePort: string;
+    resources?: Deployment['spec']['template']['spec']['containers'][number]['resources'];
+  };
+  /** Volumes and mounts after the config and data ones. */
+  volumes?: Volume[];
+  mounts?: VolumeMount[];
+  replicas: number;
+  /** Recreate when two pods must never run at once (one writer of an RWO volume or an SQLite file). */
+  recreate: boolean;
+  terminationGracePeriodSeconds?: number;
+}
+
+/** The objects of one workload, as the render results of both kinds carry them. */
+export interface WorkloadObjects {
+  /** Hash of the ConfigMap data; the Deployment's pod template carries it. */
+  checksum: string;
+  configMap: ConfigMap;
+  pvc: PersistentVolumeClaim | undefined;
+  deployment: Deployment;
+  service: Service;
+}
+
+export interface WorkloadRender {
+  objects: WorkloadObjects;
+  /** In-cluster host name of the Service. */
+  serviceHost: string;
+}
+
+export function renderWorkload(who: WorkloadOwner, input: WorkloadInput & { data: WorkloadData }): WorkloadRender & { objects: { pvc: PersistentVolumeClaim } };
+export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): WorkloadRender;
+export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): WorkloadRender {
+  const { ref: owner, names } = who;
+  const { config, data, container } = input;
+  const { kind, namespace, name } = owner;
+  const selector = { 'app.kubernetes.io/name': who.appName, 'app.kubernetes.io/instance': name };
+  const ownerReferences = who.uid
+    ? [{ apiVersion: 'ai.higress.io/v1alpha1', kind, name, uid: who.uid, controller: true, blockOwnerDeletion: true }]
+    : undefined;
+  const meta = (objName: string): WorkloadObjectMeta => ({
+    name: objName,
+    namespace,
+    labels: { ...ownerLabels(owner), ...selector },
+    annotations: ownerAnnotations(owner),
+    ...(ownerReferences ? { ownerReferences } : {}),
+  });
+
+  const configData = { [config.key]: stringify(config.document, { lineWidth: 0 }) };
+  const checksum = configChecksum(configData);
+  const configMap: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(names.workload), data: configData };
+  const pvc: PersistentVolumeClaim | undefined = data
+    ? {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: meta(names.data),
+        spec: {
+          accessModes: [data.accessMode],
+          resources: { requests: { storage: data.size } },
+          ...(data.storageClassName ? { storageClassName: data.storageClassName } : {}),
+        },
+      }
+    : undefined;
+
+  const volumes: Volume[] = [{ name: 'config', configMap: { name: names.workload } }];
+  const mounts: VolumeMount[] = [{ name: 'config', mountPath: config.mount, readOnly: true }];
+  if (data) {
+    volumes.push({ name: 'data', persistentVolumeClaim: { claimName: names.data } });
+    mounts.push({ name: 'data', mountPath: data.mount });
+  }
+  volumes.push(...(input.volumes ?? []));
+  mounts.push(...(input.mounts ?? []));
+
+  const deployment: Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(names.workload),
+    spec: {
+      replicas: input.replicas,
+      selector: { matchLabels: selector },
+      strategy: { type: input.recreate ? 'Recreate' : 'RollingUpdate' },
+      template: {
+        metadata: { labels: selector, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
+        spec: {
+          ...(input.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: input.terminationGracePeriodSeconds } : {}),
+          containers: [
+            {
+              name: container.name,
+              image: container.image,
+              args: container.args,
+              env: [{ name: config.pathEnv, value: `${config.mount}/${config.key}` }, ...container.env],
+              ports: container.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' as const })),
+              readinessProbe: { httpGet: { path: '/healthz', port: container.probePort }, periodSeconds: 5 },
+              volumeMounts: mounts,
+              ...(container.resources ? { resources: container.resources } : {}),
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+  const service: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(names.workload),
+    spec: { selector, ports: container.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' as const })) },
+  };
+  return { objects: { checksum, configMap, pvc, deployment, service }, serviceHost: `${names.workload}.${namespace}.svc.cluster.local` };
+}
+
+/** The `status.generatedObjects[]` entry of an object we wrote. */
+export function generatedObjectOf(o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject {
+  return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
+}
