@@ -17,6 +17,20 @@ import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 export const DEFAULT_RUNTIME_IMAGE = 'ghcr.io/higress-ai-operator/higress-ai-operator:latest';
 export const CHECKSUM_ANNOTATION = 'checksum/config';
 
+/**
+ * The restricted Pod Security Standard, as the operator's own Deployment (config/manager): namespaces that enforce
+ * it admit the runtimes. The image runs as `node` (uid/gid 1000, Dockerfile `USER node`); fsGroup makes a fresh PVC
+ * (root-owned on most provisioners) writable by it, where the router keeps its flywheel store and model versions.
+ */
+const POD_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  fsGroup: 1000,
+  seccompProfile: { type: 'RuntimeDefault' as const },
+};
+const CONTAINER_SECURITY_CONTEXT = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+
 /** Hash of ConfigMap data, independent of key order. Pure. */
 export function configChecksum(data: Record<string, string>): string {
   return createHash('sha256').update(stableStringify(data)).digest('hex').slice(0, 16);
@@ -127,6 +141,9 @@ export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): Worklo
     volumes.push({ name: 'data', persistentVolumeClaim: { claimName: names.data } });
     mounts.push({ name: 'data', mountPath: data.mount });
   }
+  // The root filesystem is read-only (restricted securityContext below); Node and its libraries may still write temp files.
+  volumes.push({ name: 'tmp', emptyDir: {} });
+  mounts.push({ name: 'tmp', mountPath: '/tmp' });
   volumes.push(...(input.volumes ?? []));
   mounts.push(...(input.mounts ?? []));
 
@@ -142,6 +159,7 @@ export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): Worklo
         metadata: { labels: selector, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
         spec: {
           ...(input.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: input.terminationGracePeriodSeconds } : {}),
+          securityContext: POD_SECURITY_CONTEXT,
           containers: [
             {
               name: container.name,
@@ -152,6 +170,7 @@ export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): Worklo
               readinessProbe: { httpGet: { path: '/healthz', port: container.probePort }, periodSeconds: 5 },
               volumeMounts: mounts,
               ...(container.resources ? { resources: container.resources } : {}),
+              securityContext: CONTAINER_SECURITY_CONTEXT,
             },
           ],
           volumes,

@@ -101,6 +101,25 @@ const resourceRequirementsSchema = z.strictObject({
   limits: z.record(z.string(), quantity).optional(),
 });
 
+/**
+ * `core/v1` `SecurityContext` / `PodSecurityContext`: the fields the restricted Pod Security Standard checks
+ * (k8s.io/pod-security-admission `policy/check_*.go`: runAsNonRoot, seccompProfile, allowPrivilegeEscalation,
+ * capabilities.drop ALL) plus the ids and fsGroup that make a fresh volume writable by the image's `node` user.
+ */
+const seccompProfileSchema = z.strictObject({ type: z.enum(['RuntimeDefault', 'Localhost', 'Unconfined']) });
+const podSecurityContextSchema = z.strictObject({
+  runAsNonRoot: z.boolean().optional(),
+  runAsUser: z.int().min(0).optional(),
+  runAsGroup: z.int().min(0).optional(),
+  fsGroup: z.int().min(0).optional(),
+  seccompProfile: seccompProfileSchema.optional(),
+});
+const containerSecurityContextSchema = z.strictObject({
+  allowPrivilegeEscalation: z.boolean().optional(),
+  readOnlyRootFilesystem: z.boolean().optional(),
+  capabilities: z.strictObject({ drop: z.array(z.string().min(1)).optional(), add: z.array(z.string().min(1)).optional() }).optional(),
+});
+
 /** `core/v1` `Container`. */
 const containerSchema = z.strictObject({
   name: dns1123Label,
@@ -111,6 +130,7 @@ const containerSchema = z.strictObject({
   readinessProbe: probeSchema.optional(),
   volumeMounts: z.array(volumeMountSchema).optional(),
   resources: resourceRequirementsSchema.optional(),
+  securityContext: containerSecurityContextSchema.optional(),
 });
 
 /** `core/v1` `Volume` with a ConfigMap or PVC source (`KeyToPath` items, `PersistentVolumeClaimVolumeSource`). */
@@ -121,14 +141,19 @@ const volumeSchema = z
       .strictObject({ name: dns1123Subdomain, items: z.array(z.strictObject({ key: z.string().min(1), path: z.string().min(1) })).optional() })
       .optional(),
     persistentVolumeClaim: z.strictObject({ claimName: dns1123Subdomain, readOnly: z.boolean().optional() }).optional(),
+    emptyDir: z.strictObject({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: quantity.optional() }).optional(),
   })
-  .refine((v) => (v.configMap === undefined) !== (v.persistentVolumeClaim === undefined), 'a volume has exactly one source (validateVolumeSource)');
+  .refine(
+    (v) => [v.configMap, v.persistentVolumeClaim, v.emptyDir].filter((source) => source !== undefined).length === 1,
+    'a volume has exactly one source (validateVolumeSource)',
+  );
 export type Volume = z.infer<typeof volumeSchema>;
 
 /** `core/v1` `PodSpec`: a mount must name a volume of the pod (`validateVolumeMounts`). */
 const podSpecSchema = z
   .strictObject({
     terminationGracePeriodSeconds: z.int().min(0).optional(),
+    securityContext: podSecurityContextSchema.optional(),
     containers: z.array(containerSchema).min(1),
     volumes: z.array(volumeSchema).optional(),
   })
