@@ -17,7 +17,7 @@ import { consoleName, NAMED_ROUTE_SUFFIX } from '../../src/reconcilers/semanticr
 import { loadModels, routingDataDir } from '../../src/simulator/data.js';
 import { createLogger } from '../../src/util/log.js';
 import { join } from 'node:path';
-import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 import { simulatorPool } from './support/pools.js';
 
 const kc = testKubeConfig();
@@ -46,7 +46,7 @@ describe('SemanticRouter named-model sampling through the gateway', () => {
 
   it('adds the named-model route and the router-hop upstream with the opt-in, and takes them back without it', async () => {
     const ns = await uniqueNamespace('sr-named');
-    const gw = await uniqueNamespace('sr-named-gw');
+    const gw = await gatewayNamespace('sr-named-gw');
     await client.create(modelPoolResource, simulatorPool(ns, gw, 'http://sim.invalid:8090', MODELS) as never);
     const create = (name: string, sampleNamedModels: boolean) =>
       client.create(semanticRouterResource, {
@@ -144,6 +144,12 @@ describe('SemanticRouter named-model sampling through the gateway', () => {
     expect(poolAfter.map((i) => [i.metadata.name, i.metadata.resourceVersion])).toEqual(poolBefore.map((i) => [i.metadata.name, i.metadata.resourceVersion]));
     await client.delete(semanticRouterResource, 'a', ns);
     await waitFor(async () => ((await getRouter(ns, 'a')) === undefined ? true : undefined), { timeoutMs: 20_000, description: "a's finalizer released" });
+    // Wait for the pool's finalizer too: a pool left Terminating is finalized by the next file's operator, whose
+    // deletes then count as writes in its own "goes quiet" checks.
     await client.delete(modelPoolResource, 'matrix', ns);
+    await waitFor(async () => ((await client.get(modelPoolResource, 'matrix', ns)) === undefined ? true : undefined), {
+      timeoutMs: 30_000,
+      description: "the pool's finalizer released",
+    });
   }, 120_000);
 });
