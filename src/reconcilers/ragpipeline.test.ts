@@ -62,7 +62,7 @@ describe('renderRagPipeline behaviour', () => {
   it('writes a config the runtime itself accepts', () => {
     for (const p of Object.values(SCENARIOS)) {
       const r = renderRagPipeline(p);
-      const parsed = parseRagConfig(parse(r.configMap.data![CONFIG_KEY]!));
+      const parsed = parseRagConfig(parse(r.configMap.data[CONFIG_KEY]!));
       expect(parsed.ok ? parsed.config : parsed).toEqual(r.config);
     }
   });

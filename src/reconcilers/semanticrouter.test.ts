@@ -116,7 +116,7 @@ describe('SemanticRouter render (goldens)', () => {
 
   it('writes a config the router itself accepts, and rolls the pods when it changes', () => {
     const a = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!;
-    const config = parseRouterConfig(parse(a.configMap.data![ROUTER_CONFIG_KEY]!));
+    const config = parseRouterConfig(parse(a.configMap.data[ROUTER_CONFIG_KEY]!));
     expect(config.models.map((m) => m.name)).toEqual(['gpt-4o', 'gemini-flash', 'llama-8b']);
     expect(config.policy).toMatchObject({ lambda: 7, aliases: ['auto'], baselineModel: 'gpt-4o' });
     const repriced = { ...POOL, models: POOL.models.map((m) => (m.name === 'gpt-4o' ? { ...m, pricing: pricing(2.5, 10) } : m)) };
@@ -129,7 +129,7 @@ describe('SemanticRouter render (goldens)', () => {
 
   it('renders spec.cache into the cache block of the router config, credentials as env names from Secrets', () => {
     const r = renderSemanticRouter({ router: SCENARIOS.cache!.router, pool: POOL }).render!;
-    const config = parseRouterConfig(parse(r.configMap.data![ROUTER_CONFIG_KEY]!));
+    const config = parseRouterConfig(parse(r.configMap.data[ROUTER_CONFIG_KEY]!));
     expect(config.cache).toEqual({
       redis: { host: 'redis.cache.svc.cluster.local', port: 6379, database: 0, passwordEnv: 'ROUTER_CACHE_REDIS_PASSWORD', keyPrefix: 'router:' },
       maxEntries: 10_000,
