@@ -1,6 +1,7 @@
 import type { KubeClient } from './client.js';
 import { isAlreadyExists, isConflict } from './errors.js';
-import { jsonEqual, type KubeObject } from './object.js';
+import { jsonEqual, makeKey, type KubeObject } from './object.js';
+import { OwnWrites } from './own-writes.js';
 import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
 import { Resources, type ResourceType } from './resources.js';
 import { backoffDelay } from './workqueue.js';
@@ -134,19 +135,17 @@ export function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Per shared object: the object our last write returned and the version that write was merged onto. A cached
- * copy still at that version has not seen our write yet (its watch event is in flight): writing onto it is a
- * certain 409, then a GET and a second write of an object that grows with every pool (bench:operator: a
- * burst's gateway passes follow each other faster than the watch delivers their writes).
+ * Per shared object: the objects our writes returned and the versions they were merged onto. A cached copy still
+ * at such a version has not seen our write yet (its watch event is in flight): writing onto it is a certain 409,
+ * then a GET and a second write of an object that grows with every pool (bench:operator: a burst's gateway passes
+ * follow each other faster than the watch delivers their writes). One {@link OwnWrites} per resource type.
  */
-const lastWritten = new Map<string, { readVersion: string | undefined; object: KubeObject }>();
+const ownWrites = new Map<string, OwnWrites<KubeObject>>();
 
-function newestKnown<T extends KubeObject>(key: string, cached: T): T {
-  const mine = lastWritten.get(key);
-  if (!mine || mine.readVersion === undefined) return cached;
-  if (cached.metadata.resourceVersion === mine.readVersion && cached.metadata.uid === mine.object.metadata.uid) return mine.object as T;
-  lastWritten.delete(key); // the cache has caught up (or someone else wrote): it is the newest we know
-  return cached;
+function writesOf(rt: ResourceType): OwnWrites<KubeObject> {
+  let writes = ownWrites.get(rt.plural);
+  if (!writes) ownWrites.set(rt.plural, (writes = new OwnWrites()));
+  return writes;
 }
 
 /**
@@ -154,7 +153,7 @@ function newestKnown<T extends KubeObject>(key: string, cached: T): T {
  * object our last write returned while the cache has not caught up, else the cached one (undefined: absent).
  */
 export function versionToMerge(rt: ResourceType, namespace: string, name: string, cached: KubeObject | undefined): string | undefined {
-  return cached ? newestKnown(`${rt.plural}/${namespace}/${name}`, cached).metadata.resourceVersion : undefined;
+  return cached ? writesOf(rt).newest(cached).metadata.resourceVersion : undefined;
 }
 
 /** What {@link ReadMergeWriteOptions.merge} answers when the shared object itself should go. */
@@ -191,7 +190,7 @@ export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: R
   const key = `${opts.rt.plural}/${opts.namespace}/${opts.name}`;
   return serialized(key, async () => {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const observed = attempt === 1 && opts.cached ? newestKnown(key, opts.cached) : await client.get<T>(opts.rt, opts.name, opts.namespace);
+      const observed = attempt === 1 && opts.cached ? (writesOf(opts.rt).newest(opts.cached) as T) : await client.get<T>(opts.rt, opts.name, opts.namespace);
       const next = opts.merge(observed);
       if (!next) {
         opts.settled?.(observed?.metadata.resourceVersion);
@@ -202,13 +201,13 @@ export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: R
           if (!observed) return false;
           // Someone who wrote after our read (the console adding a provider) wins: 409, read again.
           const { uid, resourceVersion } = observed.metadata;
-          lastWritten.delete(key);
+          writesOf(opts.rt).forget(makeKey(opts.namespace, opts.name));
           return await client.delete(opts.rt, opts.name, opts.namespace, {
             preconditions: { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) },
           });
         }
         const written = observed ? await client.update<T>(opts.rt, next) : await client.create<T>(opts.rt, next);
-        if (observed) lastWritten.set(key, { readVersion: observed.metadata.resourceVersion, object: written });
+        if (observed) writesOf(opts.rt).record(observed, written);
         opts.settled?.(written.metadata.resourceVersion);
         return true;
       } catch (e) {

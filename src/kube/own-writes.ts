@@ -1,7 +1,8 @@
 import { makeKey, type KubeObject } from './object.js';
 
 /**
- * A controller's own writes of its primary objects (status, finalizers), remembered until the cache shows them.
+ * A controller's own writes (a primary's status and finalizers; the shared objects of readMergeWrite), remembered
+ * until the cache shows them.
  *
  * - `isEcho(obj)`: the watch event of one of our writes. Its reconcile would read back exactly what the reconcile
  *   that wrote it decided, so the primary's update predicate drops it (controller-runtime filters its status
