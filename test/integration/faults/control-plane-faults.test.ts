@@ -114,11 +114,13 @@ describe('control-plane faults', () => {
     await new Promise((r) => setTimeout(r, 3000));
     const log = openSync(join(cp.dataDir, 'kube-apiserver-restarted.log'), 'a');
     respawned = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
-    await waitFor(async () => (await client.list(Resources.Namespace, { limit: 1 })).items.length > 0, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      description: 'kube-apiserver back',
-    });
+    // Core paths answer before the CRDs' paths are installed (503 "before all known HTTP paths have been
+    // installed"): wait for our own kind's path, which the next writes use.
+    await waitFor(
+      async () =>
+        (await client.list(Resources.Namespace, { limit: 1 })).items.length > 0 && (await client.list(modelPoolResource, { namespace: ns })) !== undefined,
+      { timeoutMs: 60_000, intervalMs: 200, description: 'kube-apiserver back with the ModelPool path installed' },
+    );
     process.stderr.write(`faults: kube-apiserver down for ${Date.now() - downAt} ms\n`);
 
     // Changes right after the restart: new pools, a deletion, an update.
