@@ -15,6 +15,7 @@ import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { syncGateway, type GatewayMemo } from './modelpool-gateway.js';
 import { counter } from '../kube/metrics.js';
 import { OwnWrites } from '../kube/own-writes.js';
+import { mark, now, round, TIMELINE, tracing } from '../kube/timeline.js';
 import { derivedNames, PoolObjects, type ApplyOutcome, type ConfigMapObject } from './modelpool-objects.js';
 import {
   ENVOYFILTER_CRD,
@@ -194,6 +195,7 @@ export class ModelPoolController {
       waitingFor,
       ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
     });
+    if (tracing()) mark('pool.decided', { ready: result.ready.status, reason: result.ready.reason, waitingFor });
     emitEvents(this.deps.event, current, render, result.ready);
     await this.writeStatus(current, result);
     this.deps.log.debug({ pool: key, ready: result.ready.status, reason: result.ready.reason, waitingFor }, 'reconciled ModelPool');
@@ -244,14 +246,18 @@ export class ModelPoolController {
     }
     if ((await this.observer.installedCrds()).missing.length) return; // pools report it; nothing can be written
     const fallbackRoutes = (await this.observer.fallbackMode()) === 'routes';
+    const renderStart = TIMELINE ? now() : 0;
     const live = pools.store.byIndex(POOL_GATEWAY_INDEX, gw).filter((p) => !isBeingDeleted(p));
     const renders = live.flatMap((p) => this.observer.render(p, fallbackRoutes) ?? []);
+    if (tracing()) mark('gateway.render', { pools: renders.length, ms: round(now() - renderStart) });
     const liveOwners = new Set(live.map((p) => ownerId({ kind: KIND, namespace: p.metadata.namespace ?? 'default', name: p.metadata.name })));
     const before = { error: this.gatewayErrors.get(gw), conflicts: renders.map((r) => this.sharedConflicts.get(r.ownerId)) };
     let memo = this.gatewayMemos.get(gw);
     if (!memo) this.gatewayMemos.set(gw, (memo = {}));
     const result = await syncGateway(this.deps, gw, renders, liveOwners, (id) => this.routeConflicts.get(id), memo);
-    gatewayPasses.inc({ outcome: result.error ? 'error' : result.written ? 'written' : result.merged ? 'unchanged' : 'skipped' });
+    const outcome = result.error ? 'error' : result.written ? 'written' : result.merged ? 'unchanged' : 'skipped';
+    gatewayPasses.inc({ outcome });
+    if (tracing()) mark('gateway.pass', { outcome, written: result.written, merged: result.merged, skipped: result.skipped });
     if (result.error) this.gatewayErrors.set(gw, result.error);
     else this.gatewayErrors.delete(gw);
     for (const r of renders) {

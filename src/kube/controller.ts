@@ -4,7 +4,9 @@ import { reasonOf } from './errors.js';
 import type { EventSource, Informer } from './informer.js';
 import { controllerRuntimeMetrics as m, workqueueMetrics } from './metrics.js';
 import { keyOf, type KubeObject, type ObjectKey } from './object.js';
+import { mark, round, TIMELINE, traced, withTraceKey } from './timeline.js';
 import { WorkQueue, type BackoffOptions } from './workqueue.js';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { errorMessage } from '../util/errors.js';
 
 /** What a reconcile asks for next. Throwing means "failed": requeue with per-key backoff. */
@@ -84,7 +86,7 @@ export class Controller<P extends KubeObject> {
 
   constructor(private readonly opts: ControllerOptions<P>) {
     this.log = opts.logger ?? createLogger(`controller.${opts.name}`);
-    this.queue = new WorkQueue({ ...opts.backoff, metrics: workqueueMetrics(opts.name) });
+    this.queue = new WorkQueue({ ...opts.backoff, metrics: workqueueMetrics(opts.name), name: opts.name });
   }
 
   /** Subscribe to informers and start workers; returns at once. Wait for cache sync before relying on results. */
@@ -138,13 +140,28 @@ export class Controller<P extends KubeObject> {
     await this.running;
   }
 
+  private async traceReconcile(key: ObjectKey, elu: EventLoopUtilization, seconds: () => number): Promise<ReconcileResult | void> {
+    mark('reconcile.start', { controller: this.opts.name });
+    try {
+      return await this.opts.reconcile(key);
+    } finally {
+      mark('reconcile.end', {
+        controller: this.opts.name,
+        ms: round(seconds() * 1000),
+        elu: Math.round(performance.eventLoopUtilization(elu).utilization * 100) / 100,
+      });
+    }
+  }
+
   private async process(key: ObjectKey): Promise<void> {
     const controller = this.opts.name;
     const start = process.hrtime.bigint();
     const end = (): number => Number(process.hrtime.bigint() - start) / 1e9;
     m.activeWorkers.inc({ controller });
+    // Event-loop utilisation over the reconcile: near 1, its wall time was mostly other work's CPU.
+    const elu = TIMELINE && traced(key) ? performance.eventLoopUtilization() : undefined;
     try {
-      const result = await this.opts.reconcile(key);
+      const result = await (elu ? withTraceKey(key, () => this.traceReconcile(key, elu, end)) : this.opts.reconcile(key));
       const seconds = end();
       m.reconcileTime.observe({ controller }, seconds);
       this.log.debug({ key, ms: Math.round(seconds * 1000), requeueAfterMs: result?.requeueAfterMs }, 'reconciled');

@@ -4,6 +4,7 @@ import { jsonEqual, makeKey, type KubeObject } from './object.js';
 import { OwnWrites } from './own-writes.js';
 import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
 import { Resources, type ResourceType } from './resources.js';
+import { mark, now, round, TIMELINE, tracing } from './timeline.js';
 import { backoffDelay } from './workqueue.js';
 import { ReasonError } from '../util/errors.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
@@ -191,7 +192,9 @@ export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: R
   return serialized(key, async () => {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const observed = attempt === 1 && opts.cached ? (writesOf(opts.rt).newest(opts.cached) as T) : await client.get<T>(opts.rt, opts.name, opts.namespace);
+      const mergeStart = TIMELINE ? now() : 0;
       const next = opts.merge(observed);
+      if (tracing()) mark('merge', { object: key, attempt, ms: round(now() - mergeStart), write: next !== undefined });
       if (!next) {
         opts.settled?.(observed?.metadata.resourceVersion);
         return false;

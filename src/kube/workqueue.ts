@@ -1,4 +1,5 @@
 import type { WorkQueueMetrics } from './metrics.js';
+import { mark, round, TIMELINE, traced } from './timeline.js';
 
 /**
  * Rate-limited work queue with client-go semantics:
@@ -26,6 +27,8 @@ export interface WorkQueueOptions extends BackoffOptions {
   onDepth?: (depth: number) => void;
   /** client-go's workqueue metrics (adds, queue/work durations, retries, in-flight work). */
   metrics?: WorkQueueMetrics;
+  /** The owning controller's name, for KUBE_TRACE_TIMELINE lines (src/kube/timeline.ts). */
+  name?: string;
 }
 
 /** Delay for the `failures`-th consecutive failure (0-based): min(max, base·2^n) plus jitter, capped at max. Pure. */
@@ -58,6 +61,10 @@ export class WorkQueue {
 
   /** Queue `key` now (no-op if already queued, or deferred until done if being processed). */
   add(key: string): void {
+    if (TIMELINE && traced(key)) {
+      const state = this.dirty.has(key) ? 'queued' : this.processing.has(key) ? 'processing' : 'new';
+      mark('queue.add', { key, queue: this.opts.name, state, depth: this.queue.length, inFlight: this.processing.size });
+    }
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
     this.opts.metrics?.add();
@@ -179,6 +186,7 @@ export class WorkQueue {
     const queued = this.queuedAt.get(key);
     this.queuedAt.delete(key);
     if (queued !== undefined) this.opts.metrics?.queued((now - queued) / 1000);
+    if (TIMELINE && traced(key)) mark('queue.take', { key, queue: this.opts.name, waitedMs: round(now - (queued ?? now)), depth: this.queue.length });
     this.startedAt.set(key, now);
   }
 
