@@ -4,7 +4,7 @@ import { parseAiRoute, type AiRoute } from '../higress/console/ai-route.js';
 import { CONSOLE_PLUGINS, ruleKey, type ConsolePluginName, type SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
-import type { McpBridge } from '../kube/mcpbridge.js';
+import { newestShared, type McpBridge } from '../kube/mcpbridge.js';
 import { jsonEqual, makeKey, stableStringify, type KubeObject } from '../kube/object.js';
 import { Resources } from '../kube/resources.js';
 import { cacheSecretNames } from '../higress/ai-cache.js';
@@ -103,6 +103,8 @@ function canonicalOf(value: object): string {
 export class PoolObserver {
   /** Computed once per cached object version: hundreds of pools check the same shared objects. */
   private readonly sharedIndex = new WeakMap<object, SharedIndex>();
+  /** Per shared object (`Kind/ns/name`): the index of its last indexed version (`uid@resourceVersion`). */
+  private readonly lastIndex = new Map<string, { version: string; index: SharedIndex }>();
   private readonly renderCache = new Map<string, { pool: ModelPoolObject; inputs: string; render: PoolRender | undefined }>();
   /** The Higress (or Istio) CRDs were installed or removed: forget the cached answer. */
   crdsChanged(): void {
@@ -212,17 +214,19 @@ export class PoolObserver {
     for (const i of render.ingresses) if (!has(this.deps.ingresses, i.metadata.name)) return `Ingress ${i.metadata.name}`;
     if (envoyFilters) for (const f of render.envoyFilters) if (!has(this.deps.envoyFilters, f.metadata.name)) return `EnvoyFilter ${f.metadata.name}`;
     if (!render.registries.length) return undefined;
-    const bridge = this.deps.mcpBridges.store.get(makeKey(gw, 'default'));
-    let registries = bridge && this.sharedIndex.get(bridge)?.entries;
+    // Our own last write of a shared object counts as observed (newestShared): the pool need not wait for the
+    // watch event of an object that grows with every pool.
+    const bridge = newestShared(Resources.McpBridge, this.deps.mcpBridges.store.get(makeKey(gw, 'default')));
+    let registries = bridge && this.cachedIndex(bridge)?.entries;
     if (bridge && !registries) {
       registries = new Map((bridge.spec?.registries ?? []).map((r) => [r.name, stableStringify(r)]));
-      this.sharedIndex.set(bridge, { entries: registries, rules: new Map() });
+      this.rememberIndex(bridge, { entries: registries, rules: new Map() });
     }
     for (const reg of render.registries) {
       if (registries?.get(reg.name) !== canonicalOf(reg)) return `registry ${reg.name} in McpBridge default`;
     }
     for (const [name, share] of Object.entries(render.shares) as [ConsolePluginName, NonNullable<PoolRender['shares'][ConsolePluginName]>][]) {
-      const plugin = this.deps.wasmPlugins.store.get(makeKey(gw, name));
+      const plugin = newestShared(Resources.WasmPlugin, this.deps.wasmPlugins.store.get(makeKey(gw, name)));
       if (!plugin) return `WasmPlugin ${name}`;
       const index = this.indexOf(plugin, name);
       const idField = (CONSOLE_PLUGINS[name] as { list?: { id: string } }).list?.id ?? 'id';
@@ -237,8 +241,29 @@ export class PoolObserver {
     return undefined;
   }
 
+  /**
+   * The index of this version of a shared object: by identity, else by version. The object our write returned and
+   * the watch event's copy of the same version are two objects; indexing ai-proxy.internal at 500 pools costs
+   * tens of ms (a canonical JSON per entry), so the second copy reuses the first's index.
+   */
+  private cachedIndex(shared: KubeObject): SharedIndex | undefined {
+    const byIdentity = this.sharedIndex.get(shared);
+    if (byIdentity) return byIdentity;
+    const { uid, resourceVersion } = shared.metadata;
+    const last = this.lastIndex.get(`${shared.kind}/${shared.metadata.namespace}/${shared.metadata.name}`);
+    if (!last || resourceVersion === undefined || last.version !== `${uid}@${resourceVersion}`) return undefined;
+    this.sharedIndex.set(shared, last.index);
+    return last.index;
+  }
+
+  private rememberIndex(shared: KubeObject, index: SharedIndex): void {
+    this.sharedIndex.set(shared, index);
+    const { uid, resourceVersion } = shared.metadata;
+    this.lastIndex.set(`${shared.kind}/${shared.metadata.namespace}/${shared.metadata.name}`, { version: `${uid}@${resourceVersion}`, index });
+  }
+
   private indexOf(plugin: SharedWasmPlugin, name: ConsolePluginName): SharedIndex {
-    let index = this.sharedIndex.get(plugin);
+    let index = this.cachedIndex(plugin);
     if (!index) {
       const list = (CONSOLE_PLUGINS[name] as { list?: { field: string; id: string } }).list;
       const entries = list ? ((plugin.spec?.defaultConfig?.[list.field] as Record<string, unknown>[] | undefined) ?? []) : [];
@@ -246,7 +271,7 @@ export class PoolObserver {
         entries: new Map(entries.map((e) => [String(e[list!.id]), stableStringify(e)])),
         rules: new Map((plugin.spec?.matchRules ?? []).map((r) => [ruleKey(r), stableStringify(r)])),
       };
-      this.sharedIndex.set(plugin, index);
+      this.rememberIndex(plugin, index);
     }
     return index;
   }

@@ -157,6 +157,17 @@ export function versionToMerge(rt: ResourceType, namespace: string, name: string
   return cached ? writesOf(rt).newest(cached).metadata.resourceVersion : undefined;
 }
 
+/**
+ * The cached copy of a shared object, or the object our own last write of it returned while the cache still holds
+ * a version that write replaced. That object is the API server's own answer for the version it stored, so reading
+ * it is observing the cluster, not assuming a write landed: readiness checks can use it before the watch event of
+ * a large object (bench:operator, 500 pools: 250–500 KB each) arrives. A later write by someone else shows in the
+ * cache (a version we did not replace) and wins.
+ */
+export function newestShared<T extends KubeObject>(rt: ResourceType, cached: T | undefined): T | undefined {
+  return cached ? (writesOf(rt).newest(cached) as T) : undefined;
+}
+
 /** What {@link ReadMergeWriteOptions.merge} answers when the shared object itself should go. */
 export const REMOVE: unique symbol = Symbol('remove');
 
