@@ -54,7 +54,8 @@ function analyse(create: Line): Apply | undefined {
   // Only the ModelPool controller's queue and reconciles (others, e.g. the HiMarket publish controller, key pools too).
   const mine = (x: Line) =>
     x.key === key && (x.ev.startsWith('queue.') ? x.queue === 'modelpool' : x.ev.startsWith('reconcile.') ? x.controller === 'modelpool' : true);
-  for (const l of within.filter(mine)) {
+  // The bench may see the Ready write's watch event before the operator has handled the write's response.
+  for (const l of op.filter((x) => x.t >= create.t && x.t <= ready.t + 500 && mine(x))) {
     if (l.ev === 'reconcile.start') runs.push({ start: l, lines: [], ...(lastTake ? { take: lastTake } : {}) });
     else if (l.ev === 'reconcile.end' && runs.length) runs.at(-1)!.end = l;
     else if (runs.length && !runs.at(-1)!.end) runs.at(-1)!.lines.push(l);
@@ -70,10 +71,13 @@ function analyse(create: Line): Apply | undefined {
     else if (l.ev === 'reconcile.end' && gwRuns.length) gwRuns.at(-1)!.end = l;
     else if (gwRuns.length) gwRuns.at(-1)!.lines.push(l);
   }
-  const written = gwRuns.filter((g) => g.end && g.end.t <= final.start.t && g.lines.some((l) => l.ev === 'gateway.pass' && l.outcome === 'written')).at(-1);
+  // (It may requeue the pool itself, so the pool's final reconcile can start before the pass's reconcile ends.)
+  const passOf = (g: { lines: Line[] }) => g.lines.find((l) => l.ev === 'gateway.pass');
+  const written = gwRuns.filter((g) => passOf(g)?.outcome === 'written' && passOf(g)!.t <= final.start.t).at(-1);
+  const writtenEnd = written ? passOf(written)! : undefined;
   const gwWrites = written?.lines.filter((l) => l.ev === 'api' && l.verb !== 'get') ?? [];
   const sharedEvents = within.filter(
-    (l) => l.ev === 'watch' && (l.resource === 'wasmplugins' || l.resource === 'mcpbridges') && written?.end && l.t >= written.start.t && l.t <= final.start.t,
+    (l) => l.ev === 'watch' && (l.resource === 'wasmplugins' || l.resource === 'mcpbridges') && written && l.t >= written.start.t && l.t <= final.start.t,
   );
   const api = (r: { lines: Line[] }, pred: (l: Line) => boolean) => r.lines.filter((l) => l.ev === 'api' && pred(l));
   const span = (ls: Line[]) => (ls.length ? Math.max(...ls.map((l) => l.t)) - Math.min(...ls.map((l) => num(l.t0))) : 0);
@@ -96,7 +100,7 @@ function analyse(create: Line): Apply | undefined {
     ),
     'pool reconciles before Ready': runs.indexOf(final) + 1,
     'first reconcile end → gateway pass start': written ? written.start.t - (first.end?.t ?? NaN) : NaN,
-    'gateway pass (written)': written?.end ? num(written.end.ms) : NaN,
+    'gateway pass (written)': written && writtenEnd ? writtenEnd.t - written.start.t : NaN,
     '  render all pools': written
       ? sum(
           written.lines.filter((l) => l.ev === 'gateway.render'),
@@ -113,7 +117,9 @@ function analyse(create: Line): Apply | undefined {
     '  shared writes: bytes sent (sum)': sum(gwWrites, 'reqBytes'),
     '  shared writes: stringify+parse (sum)': sum(gwWrites, 'stringifyMs') + sum(gwWrites, 'parseMs'),
     'gateway passes during the apply': gwRuns.length,
-    'gateway pass end → last shared watch event': sharedEvents.length && written?.end ? Math.max(...sharedEvents.map((l) => l.t)) - written.end.t : NaN,
+    'gateway pass end → last shared watch event before the final reconcile':
+      sharedEvents.length && writtenEnd ? Math.max(...sharedEvents.map((l) => l.t)) - writtenEnd.t : NaN,
+    'gateway pass end → final reconcile start': writtenEnd ? final.start.t - writtenEnd.t : NaN,
     '  shared watch events: parse (sum)': sum(sharedEvents, 'parseMs'),
     'final reconcile: queue wait': final.take ? num(final.take.waitedMs) : NaN,
     'final reconcile': num(final.end?.ms),

@@ -91,39 +91,46 @@ export class Controller<P extends KubeObject> {
 
   /** Subscribe to informers and start workers; returns at once. Wait for cache sync before relying on results. */
   /** Queue `key` (after the coalescing window when it matches one). */
-  enqueue(key: ObjectKey): void {
+  /**
+   * Queue `key` (after the coalescing window when it matches one). `low`: a periodic resync's re-check, handed
+   * out after every key some change queued (see WorkQueue).
+   */
+  enqueue(key: ObjectKey, priority: 'normal' | 'low' = 'normal'): void {
     const c = this.opts.coalesce;
     if (c && c.windowMs > 0 && c.match(key)) this.queue.addAfter(key, c.windowMs);
-    else this.queue.add(key);
+    else this.queue.add(key, priority);
   }
 
   start(): void {
     if (this.running) return;
+    // A periodic resync re-delivers every cached object unchanged (old === new): its re-checks must not delay
+    // the reconciles of objects that did change (controller-runtime's priority queue does the same).
+    const priorityOf = (o: KubeObject, n: KubeObject): 'normal' | 'low' => (o === n ? 'low' : 'normal');
     const enqueue = (obj: KubeObject): void => this.enqueue(keyOf(obj));
     const matters = this.opts.primaryUpdateMatters;
     this.unsubscribe.push(
       this.opts.primary.addEventHandler({
         onAdd: enqueue,
         onUpdate: (o, n) => {
-          if (!matters || matters(o, n)) enqueue(n);
+          if (!matters || matters(o, n)) this.enqueue(keyOf(n), priorityOf(o, n));
         },
         onDelete: enqueue,
       }),
     );
     for (const s of this.opts.secondaries ?? []) {
-      const enqueueMapped = (obj: KubeObject): void => {
-        for (const key of s.map(obj)) this.enqueue(key);
+      const enqueueMapped = (obj: KubeObject, priority: 'normal' | 'low' = 'normal'): void => {
+        for (const key of s.map(obj)) this.enqueue(key, priority);
       };
       this.unsubscribe.push(
         s.informer.addEventHandler({
-          onAdd: enqueueMapped,
+          onAdd: (obj) => enqueueMapped(obj),
           // Map both versions: a label change can move an object from one owner to another.
           onUpdate: (o, n) => {
             if (s.updateMatters && !s.updateMatters(o, n)) return;
-            enqueueMapped(o);
+            enqueueMapped(o, priorityOf(o, n));
             if (o !== n) enqueueMapped(n);
           },
-          onDelete: enqueueMapped,
+          onDelete: (obj) => enqueueMapped(obj),
         }),
       );
     }
