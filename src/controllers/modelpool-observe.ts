@@ -86,19 +86,27 @@ export function decodeSecret(secret: SecretObject): SecretData {
   return out;
 }
 
-/** Serialized entries and rules of one observed shared object, by id / rule key. */
+/**
+ * Entries and rules of one observed shared object, by id / rule key. Their canonical JSON is computed when a pool
+ * checks them (canonicalOf), not for all of them when a version is indexed: each version of ai-proxy.internal at
+ * 500 pools holds ~1,000 providers, and a pool checks its own few (bench:operator: indexing a new version whole
+ * took 30–50 ms between the gateway pass's writes and the Ready reconcile).
+ */
 interface SharedIndex {
-  entries: Map<string, string>;
-  rules: Map<string, string>;
+  entries: Map<string, unknown>;
+  rules: Map<string, unknown>;
 }
 
-/** Per rendered entry, rule or registry (renders are cached, so are their parts): its canonical JSON. */
+/** Per rendered or observed entry, rule or registry (cached objects are immutable): its canonical JSON. */
 const canonical = new WeakMap<object, string>();
-function canonicalOf(value: object): string {
+function canonicalOf(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return stableStringify(value);
   let text = canonical.get(value);
   if (text === undefined) canonical.set(value, (text = stableStringify(value)));
   return text;
 }
+/** True when `observed` holds exactly `desired` (absent: false). */
+const sameAs = (observed: unknown, desired: object): boolean => observed !== undefined && canonicalOf(observed) === canonicalOf(desired);
 
 export class PoolObserver {
   /** Computed once per cached object version: hundreds of pools check the same shared objects. */
@@ -219,11 +227,11 @@ export class PoolObserver {
     const bridge = newestShared(Resources.McpBridge, this.deps.mcpBridges.store.get(makeKey(gw, 'default')));
     let registries = bridge && this.cachedIndex(bridge)?.entries;
     if (bridge && !registries) {
-      registries = new Map((bridge.spec?.registries ?? []).map((r) => [r.name, stableStringify(r)]));
+      registries = new Map((bridge.spec?.registries ?? []).map((r) => [r.name, r]));
       this.rememberIndex(bridge, { entries: registries, rules: new Map() });
     }
     for (const reg of render.registries) {
-      if (registries?.get(reg.name) !== canonicalOf(reg)) return `registry ${reg.name} in McpBridge default`;
+      if (!sameAs(registries?.get(reg.name), reg)) return `registry ${reg.name} in McpBridge default`;
     }
     for (const [name, share] of Object.entries(render.shares) as [ConsolePluginName, NonNullable<PoolRender['shares'][ConsolePluginName]>][]) {
       const plugin = newestShared(Resources.WasmPlugin, this.deps.wasmPlugins.store.get(makeKey(gw, name)));
@@ -231,9 +239,9 @@ export class PoolObserver {
       const index = this.indexOf(plugin, name);
       const idField = (CONSOLE_PLUGINS[name] as { list?: { id: string } }).list?.id ?? 'id';
       for (const e of share.entries ?? []) {
-        if (index.entries.get(String(e[idField])) !== canonicalOf(e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
+        if (!sameAs(index.entries.get(String(e[idField])), e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
       }
-      for (const r of share.rules ?? []) if (index.rules.get(ruleKey(r)) !== canonicalOf(r)) return `rule in WasmPlugin ${name}`;
+      for (const r of share.rules ?? []) if (!sameAs(index.rules.get(ruleKey(r)), r)) return `rule in WasmPlugin ${name}`;
       for (const r of share.seedRules ?? []) if (!index.rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
       for (const [k, v] of Object.entries(share.defaults ?? {}))
         if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;
@@ -268,8 +276,8 @@ export class PoolObserver {
       const list = (CONSOLE_PLUGINS[name] as { list?: { field: string; id: string } }).list;
       const entries = list ? ((plugin.spec?.defaultConfig?.[list.field] as Record<string, unknown>[] | undefined) ?? []) : [];
       index = {
-        entries: new Map(entries.map((e) => [String(e[list!.id]), stableStringify(e)])),
-        rules: new Map((plugin.spec?.matchRules ?? []).map((r) => [ruleKey(r), stableStringify(r)])),
+        entries: new Map(entries.map((e) => [String(e[list!.id]), e])),
+        rules: new Map((plugin.spec?.matchRules ?? []).map((r) => [ruleKey(r), r])),
       };
       this.rememberIndex(plugin, index);
     }
