@@ -277,7 +277,7 @@ export class ModelPoolController {
    * After a pass wrote: the pools not yet Ready that the written shared objects now complete. Their writes returned
    * those objects (newestShared), so the pools become Ready now instead of after the watch delivers the objects and
    * the handler indexes them again (bench:operator, 500 pools: ~1.2 MB of shared objects per apply; their events
-   * arrived 100–300 ms after the responses). Pools still missing something are left to the events that bring it.
+   * arrived 40–320 ms after the responses). Pools still missing something are left to the events that bring it.
    */
   private requeueCompleted(live: readonly ModelPoolObject[], envoyFilters: boolean): void {
     for (const cached of live) {
