@@ -18,6 +18,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { Informer } from '../src/kube/informer.js';
 import { keyOf } from '../src/kube/object.js';
 import { Resources } from '../src/kube/resources.js';
+import { mark, TIMELINE, traced } from '../src/kube/timeline.js';
 import { createLogger } from '../src/util/log.js';
 import { percentile } from '../src/util/stats.js';
 
@@ -193,7 +194,11 @@ try {
   const observe = (p: ModelPoolObject) => {
     const key = keyOf(p);
     const c = p.status?.conditions?.find((x) => x.type === 'Ready');
-    if (!readyAt.has(key) && c?.status === 'True' && c.observedGeneration === p.metadata.generation) readyAt.set(key, performance.now());
+    if (!readyAt.has(key) && c?.status === 'True' && c.observedGeneration === p.metadata.generation) {
+      readyAt.set(key, performance.now());
+      // KUBE_TRACE_TIMELINE (src/kube/timeline.ts): the bench's own ends of each apply, on the operator's clock.
+      if (TIMELINE && traced(key)) mark('bench.ready', { key });
+    }
   };
   pools.addEventHandler({ onAdd: observe, onUpdate: (_o, n) => observe(n) });
   pools.start();
@@ -248,6 +253,7 @@ try {
     const pool = makePool(namespace, i);
     const key = `${namespace}/${pool.metadata.name}`;
     const started = performance.now();
+    if (TIMELINE && traced(key)) mark('bench.create', { key });
     await client.create(modelPoolResource, pool);
     const ok = await waitUntil(`paced pool ${key} Ready`, () => readyAt.has(key), 30_000).then(
       () => true,

@@ -3,6 +3,7 @@ import { apiErrorFrom, isNotFound, KubeApiError, reasonOf } from './errors.js';
 import { counter } from './metrics.js';
 import type { KubeObject } from './object.js';
 import { apiVersionOf, resourceId, resourcePath, type ResourceType } from './resources.js';
+import { mark, now, round, TIMELINE, traced, traceKey } from './timeline.js';
 import { KubeConfigTransport, type KubeConfigSource, type Transport } from './transport.js';
 import { errorMessage } from '../util/errors.js';
 
@@ -148,7 +149,9 @@ export class KubeClient {
   private async call<T>(verb: Verb, rt: ResourceType, method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     this.count(verb, rt);
     if (TRACE_WRITES && isWriteVerb(verb)) traceWrite(method, path, body);
+    const trace = TIMELINE && (traceKey() !== undefined || traced(path)) ? now() : undefined;
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const sent = trace !== undefined ? now() : 0;
     let res;
     try {
       res = await this.transport.request(method, path, payload, contentType);
@@ -156,11 +159,29 @@ export class KubeClient {
       // Network-level failure (refused, reset, timeout): no HTTP status, but still a reason.
       throw new KubeApiError(0, reasonOf(e) === 'InternalError' ? 'ConnectionFailed' : reasonOf(e), `${verb} ${rt.kind} ${path}: ${errorMessage(e)}`);
     }
+    const received = trace !== undefined ? now() : 0;
     let parsed: unknown;
     try {
       parsed = res.body ? JSON.parse(res.body) : undefined;
     } catch {
       parsed = undefined;
+    }
+    if (trace !== undefined) {
+      const [, name = ''] = /\/([^/?]+)(?:\/status)?(?:\?.*)?$/.exec(path) ?? [];
+      mark('api', {
+        t0: round(trace),
+        ms: round(now() - trace),
+        verb,
+        resource: rt.plural,
+        name,
+        status: res.status,
+        reqBytes: payload?.length ?? 0,
+        resBytes: res.body.length,
+        // Serialising and parsing run on the event loop; the rest is the API server plus waiting for the loop.
+        stringifyMs: round(sent - trace),
+        roundTripMs: round(received - sent),
+        parseMs: round(now() - received),
+      });
     }
     if (res.status < 200 || res.status >= 300) throw apiErrorFrom(res.status, parsed, `${verb} ${rt.kind} ${path}`);
     return parsed as T;
@@ -240,7 +261,21 @@ export class KubeClient {
     try {
       for await (const line of lines) {
         if (!line.trim()) continue;
+        const parseStart = TIMELINE ? now() : 0;
         const ev = JSON.parse(line) as WatchEvent<T>;
+        if (TIMELINE && ev.type !== 'BOOKMARK') {
+          const { namespace = '', name = '', resourceVersion } = ev.object.metadata ?? {};
+          if (traced(`${rt.plural} ${namespace}/${name}`)) {
+            mark('watch', {
+              resource: rt.plural,
+              name: `${namespace}/${name}`,
+              type: ev.type,
+              rv: resourceVersion,
+              bytes: line.length,
+              parseMs: round(now() - parseStart),
+            });
+          }
+        }
         onEvent(ev);
       }
     } catch (e) {

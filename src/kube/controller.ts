@@ -4,7 +4,9 @@ import { reasonOf } from './errors.js';
 import type { EventSource, Informer } from './informer.js';
 import { controllerRuntimeMetrics as m, workqueueMetrics } from './metrics.js';
 import { keyOf, type KubeObject, type ObjectKey } from './object.js';
+import { mark, round, TIMELINE, traced, withTraceKey } from './timeline.js';
 import { WorkQueue, type BackoffOptions } from './workqueue.js';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { errorMessage } from '../util/errors.js';
 
 /** What a reconcile asks for next. Throwing means "failed": requeue with per-key backoff. */
@@ -84,44 +86,51 @@ export class Controller<P extends KubeObject> {
 
   constructor(private readonly opts: ControllerOptions<P>) {
     this.log = opts.logger ?? createLogger(`controller.${opts.name}`);
-    this.queue = new WorkQueue({ ...opts.backoff, metrics: workqueueMetrics(opts.name) });
+    this.queue = new WorkQueue({ ...opts.backoff, metrics: workqueueMetrics(opts.name), name: opts.name });
   }
 
   /** Subscribe to informers and start workers; returns at once. Wait for cache sync before relying on results. */
   /** Queue `key` (after the coalescing window when it matches one). */
-  enqueue(key: ObjectKey): void {
+  /**
+   * Queue `key` (after the coalescing window when it matches one). `low`: a periodic resync's re-check, handed
+   * out after every key some change queued (see WorkQueue).
+   */
+  enqueue(key: ObjectKey, priority: 'normal' | 'low' = 'normal'): void {
     const c = this.opts.coalesce;
     if (c && c.windowMs > 0 && c.match(key)) this.queue.addAfter(key, c.windowMs);
-    else this.queue.add(key);
+    else this.queue.add(key, priority);
   }
 
   start(): void {
     if (this.running) return;
+    // A periodic resync re-delivers every cached object unchanged (old === new): its re-checks must not delay
+    // the reconciles of objects that did change (controller-runtime's priority queue does the same).
+    const priorityOf = (o: KubeObject, n: KubeObject): 'normal' | 'low' => (o === n ? 'low' : 'normal');
     const enqueue = (obj: KubeObject): void => this.enqueue(keyOf(obj));
     const matters = this.opts.primaryUpdateMatters;
     this.unsubscribe.push(
       this.opts.primary.addEventHandler({
         onAdd: enqueue,
         onUpdate: (o, n) => {
-          if (!matters || matters(o, n)) enqueue(n);
+          if (!matters || matters(o, n)) this.enqueue(keyOf(n), priorityOf(o, n));
         },
         onDelete: enqueue,
       }),
     );
     for (const s of this.opts.secondaries ?? []) {
-      const enqueueMapped = (obj: KubeObject): void => {
-        for (const key of s.map(obj)) this.enqueue(key);
+      const enqueueMapped = (obj: KubeObject, priority: 'normal' | 'low' = 'normal'): void => {
+        for (const key of s.map(obj)) this.enqueue(key, priority);
       };
       this.unsubscribe.push(
         s.informer.addEventHandler({
-          onAdd: enqueueMapped,
+          onAdd: (obj) => enqueueMapped(obj),
           // Map both versions: a label change can move an object from one owner to another.
           onUpdate: (o, n) => {
             if (s.updateMatters && !s.updateMatters(o, n)) return;
-            enqueueMapped(o);
+            enqueueMapped(o, priorityOf(o, n));
             if (o !== n) enqueueMapped(n);
           },
-          onDelete: enqueueMapped,
+          onDelete: (obj) => enqueueMapped(obj),
         }),
       );
     }
@@ -138,13 +147,28 @@ export class Controller<P extends KubeObject> {
     await this.running;
   }
 
+  private async traceReconcile(key: ObjectKey, elu: EventLoopUtilization, seconds: () => number): Promise<ReconcileResult | void> {
+    mark('reconcile.start', { controller: this.opts.name });
+    try {
+      return await this.opts.reconcile(key);
+    } finally {
+      mark('reconcile.end', {
+        controller: this.opts.name,
+        ms: round(seconds() * 1000),
+        elu: Math.round(performance.eventLoopUtilization(elu).utilization * 100) / 100,
+      });
+    }
+  }
+
   private async process(key: ObjectKey): Promise<void> {
     const controller = this.opts.name;
     const start = process.hrtime.bigint();
     const end = (): number => Number(process.hrtime.bigint() - start) / 1e9;
     m.activeWorkers.inc({ controller });
+    // Event-loop utilisation over the reconcile: near 1, its wall time was mostly other work's CPU.
+    const elu = TIMELINE && traced(key) ? performance.eventLoopUtilization() : undefined;
     try {
-      const result = await this.opts.reconcile(key);
+      const result = await (elu ? withTraceKey(key, () => this.traceReconcile(key, elu, end)) : this.opts.reconcile(key));
       const seconds = end();
       m.reconcileTime.observe({ controller }, seconds);
       this.log.debug({ key, ms: Math.round(seconds * 1000), requeueAfterMs: result?.requeueAfterMs }, 'reconciled');

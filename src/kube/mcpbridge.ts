@@ -4,6 +4,7 @@ import { jsonEqual, makeKey, type KubeObject } from './object.js';
 import { OwnWrites } from './own-writes.js';
 import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
 import { Resources, type ResourceType } from './resources.js';
+import { mark, now, round, TIMELINE, tracing } from './timeline.js';
 import { backoffDelay } from './workqueue.js';
 import { ReasonError } from '../util/errors.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
@@ -156,6 +157,17 @@ export function versionToMerge(rt: ResourceType, namespace: string, name: string
   return cached ? writesOf(rt).newest(cached).metadata.resourceVersion : undefined;
 }
 
+/**
+ * The cached copy of a shared object, or the object our own last write of it returned while the cache still holds
+ * a version that write replaced. That object is the API server's own answer for the version it stored, so reading
+ * it is observing the cluster, not assuming a write landed: readiness checks can use it before the watch event of
+ * a large object (bench:operator, 500 pools: 250–500 KB each) arrives. A later write by someone else shows in the
+ * cache (a version we did not replace) and wins.
+ */
+export function newestShared<T extends KubeObject>(rt: ResourceType, cached: T | undefined): T | undefined {
+  return cached ? (writesOf(rt).newest(cached) as T) : undefined;
+}
+
 /** What {@link ReadMergeWriteOptions.merge} answers when the shared object itself should go. */
 export const REMOVE: unique symbol = Symbol('remove');
 
@@ -191,7 +203,9 @@ export function readMergeWrite<T extends KubeObject>(client: KubeClient, opts: R
   return serialized(key, async () => {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const observed = attempt === 1 && opts.cached ? (writesOf(opts.rt).newest(opts.cached) as T) : await client.get<T>(opts.rt, opts.name, opts.namespace);
+      const mergeStart = TIMELINE ? now() : 0;
       const next = opts.merge(observed);
+      if (tracing()) mark('merge', { object: key, attempt, ms: round(now() - mergeStart), write: next !== undefined });
       if (!next) {
         opts.settled?.(observed?.metadata.resourceVersion);
         return false;

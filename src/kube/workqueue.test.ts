@@ -47,6 +47,38 @@ describe('WorkQueue', () => {
     expect(second).toBe('a');
   });
 
+  it('hands out low-priority keys (resync re-checks) after every normal key, and a normal add promotes a waiting one', async () => {
+    const q = new WorkQueue();
+    q.add('r1', 'low');
+    q.add('r2', 'low');
+    q.add('r3', 'low');
+    q.add('new');
+    q.add('r3'); // a change arrived for a key waiting as a re-check
+    q.add('new', 'low'); // a re-check of a key already waiting stays normal
+    expect(q.len()).toBe(4);
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) order.push((await q.get())!);
+    expect(order).toEqual(['new', 'r3', 'r1', 'r2']);
+  });
+
+  it('a key re-added while in flight keeps the priority of its adds: low unless a normal add came too', async () => {
+    const q = new WorkQueue();
+    q.add('a');
+    q.add('b');
+    expect(await q.get()).toBe('a');
+    q.add('a', 'low');
+    q.done('a');
+    q.add('c');
+    expect([await q.get(), await q.get(), await q.get()]).toEqual(['b', 'c', 'a']);
+    q.add('d');
+    expect(await q.get()).toBe('d');
+    q.add('d', 'low');
+    q.add('d');
+    q.add('e');
+    q.done('d');
+    expect([await q.get(), await q.get()]).toEqual(['e', 'd']);
+  });
+
   it('wakes a waiting worker on add', async () => {
     const q = new WorkQueue();
     const p = q.get();
