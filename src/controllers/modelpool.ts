@@ -30,6 +30,7 @@ import {
 } from './modelpool-observe.js';
 import { classUsers, emitEvents, fieldPath, pickStatus, writePoolStatus, type EventSink } from './modelpool-report.js';
 import { modelPoolResource } from './resources.js';
+import { ReconcileMemo, snapshotOf, type Snapshot } from './modelpool-memo.js';
 
 export { fieldPath, type EventSink } from './modelpool-report.js';
 export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCache, type SecretObject } from './modelpool-observe.js';
@@ -93,6 +94,8 @@ export class ModelPoolController {
   private readonly routeConflicts = new Map<string, ReadonlySet<string>>();
   /** The pools' versions our own status and finalizer writes produced (the primary's update predicate). */
   readonly ownWrites = new OwnWrites<ModelPoolObject>();
+  /** Per pool: the inputs of its last reconcile that left nothing to do (resyncs of settled pools return at once). */
+  private readonly memo = new ReconcileMemo();
   /** Per gateway namespace: what its last pass merged, so an unchanged pass skips the merges. */
   private readonly gatewayMemos = new Map<string, { current?: GatewayMemo }>();
 
@@ -130,6 +133,7 @@ export class ModelPoolController {
     const cached = this.deps.pools.store.get(key);
     if (!cached) {
       this.ownWrites.forget(key);
+      this.memo.forget(key);
       return this.observer.forget(key); // gone; its cleanup ran under the finalizer
     }
     const pool = this.ownWrites.newest(cached);
@@ -137,6 +141,8 @@ export class ModelPoolController {
     const owner: OwnerRef = { kind: KIND, namespace, name };
     const gw = gatewayNamespaceOf(pool);
     if (isBeingDeleted(pool)) return this.finalizePool(pool, owner, gw);
+    const snapshot = await this.settledSnapshot(key, pool, gw);
+    if (snapshot && this.memo.unchanged(key, snapshot)) return;
     // The finalizer goes on before anything is written for the pool, but its round trip overlaps the reads of
     // the pool's objects (a new pool's first reconcile: one sequential request fewer).
     const finalizer = hasFinalizer(pool) ? Promise.resolve(pool) : addFinalizer(client, modelPoolResource, pool).then((w) => this.wrote(pool, w));
@@ -195,7 +201,10 @@ export class ModelPoolController {
       ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
     });
     emitEvents(this.deps.event, current, render, result.ready);
-    await this.writeStatus(current, result);
+    const written = await this.statusWritten(current, result);
+    const settled = result.ready.status === 'True' && !applied.errors.size && !conflicts.size;
+    if (snapshot && settled) this.memo.record(key, snapshot, written);
+    else this.memo.forget(key);
     this.deps.log.debug({ pool: key, ready: result.ready.status, reason: result.ready.reason, waitingFor }, 'reconciled ModelPool');
   }
 
@@ -206,8 +215,37 @@ export class ModelPoolController {
   }
 
   private async writeStatus(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<void> {
+    await this.statusWritten(pool, decision);
+  }
+
+  /** The pool as the status write returned it; undefined when the status already said all this. */
+  private async statusWritten(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<ModelPoolObject | undefined> {
     const written = await writePoolStatus(this.deps.client, pool, decision);
     if (written) this.wrote(pool, written);
+    return written;
+  }
+
+  /**
+   * The inputs of a Ready pool's reconcile (see ReconcileMemo), undefined when the full path must run anyway:
+   * no finalizer yet, a spec that does not parse, Secrets not listed, or the shared objects lack its share.
+   */
+  private async settledSnapshot(key: string, pool: ModelPoolObject, gw: string): Promise<Snapshot | undefined> {
+    if (!hasFinalizer(pool) || !this.referencedSecretsSynced(pool) || gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool')) return undefined;
+    const crds = await this.observer.installedCrds();
+    const fallback = await this.observer.fallbackMode();
+    const render = this.observer.render(pool, fallback === 'routes');
+    if (!render || crds.missing.length || this.observer.waitingFor(render, crds.envoyFilters)) return undefined;
+    return snapshotOf(this.deps, {
+      pool,
+      render,
+      renderInputs: this.observer.renderInputs(key),
+      crds,
+      fallback,
+      sharedConflicts: this.sharedConflicts.get(render.ownerId),
+      routeConflicts: this.routeConflicts.get(render.ownerId),
+      gatewayError: this.gatewayErrors.get(gw),
+      ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
+    });
   }
 
   private async finalizePool(pool: ModelPoolObject, owner: OwnerRef, gw: string): Promise<void> {

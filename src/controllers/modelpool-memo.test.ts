@@ -1,0 +1,226 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { KubeClient, RequestStats } from '../kube/client.js';
+import { ENTRY_OWNERS_ANNOTATION } from '../higress/console/shared-plugins.js';
+import { FINALIZER } from '../kube/finalizers.js';
+import type { Informer } from '../kube/informer.js';
+import { keyOf, makeKey, type KubeObject } from '../kube/object.js';
+import { Store } from '../kube/store.js';
+import type { RawResponse, StreamResponse, Transport } from '../kube/transport.js';
+import { createLogger } from '../util/log.js';
+import { GATEWAY_PREFIX, ModelPoolController, type ModelPoolObject } from './modelpool.js';
+import { PoolObjects } from './modelpool-objects.js';
+
+/**
+ * The reconcile memo on a whole ModelPoolController: a Ready pool's delivery with unchanged inputs returns without
+ * the full path, and each kind of input change (an edited or deleted generated object, a Secret, a shared object
+ * that lost the pool's entry, the pool itself) runs it again. The API server is an in-memory map whose writes land in
+ * the caches at once (a watch without latency).
+ */
+
+const GW = 'higress-system';
+const POOL_KEY = 'team-a/chat';
+
+type Cache = { store: Store<KubeObject>; hasSynced(): boolean };
+const cache = (): Cache => ({ store: new Store<KubeObject>(), hasSynced: () => true });
+
+class MemoryApiServer implements Transport {
+  readonly writes: string[] = [];
+  private rv = 100;
+  constructor(private readonly caches: Record<string, Cache>) {}
+
+  request(method: string, path: string, body?: string): Promise<RawResponse> {
+    const parts = path.split('?')[0]!.split('/');
+    const at = parts.indexOf('namespaces');
+    const [namespace, plural, name, sub] = [parts[at + 1]!, parts[at + 2]!, parts[at + 3], parts[at + 4]];
+    const store = this.caches[plural]?.store;
+    if (!store) return Promise.resolve(notFound());
+    const key = makeKey(namespace, name ?? '');
+    if (method === 'GET') {
+      const found = store.get(key);
+      return Promise.resolve(found ? { status: 200, body: JSON.stringify(found) } : notFound());
+    }
+    this.writes.push(`${method} ${plural}/${name ?? ''}`);
+    if (method === 'DELETE') {
+      store.remove(key);
+      return Promise.resolve({ status: 200, body: '{}' });
+    }
+    const sent = JSON.parse(body ?? '{}') as KubeObject & { status?: unknown };
+    const old = store.get(keyOf(sent));
+    const object = sub === 'status' && old ? { ...old, status: sent.status } : sent;
+    object.metadata = { ...object.metadata, uid: old?.metadata.uid ?? `uid-${plural}-${sent.metadata.name}`, resourceVersion: String(++this.rv) };
+    store.upsert(object);
+    return Promise.resolve({ status: 200, body: JSON.stringify(object) });
+  }
+
+  stream(): Promise<StreamResponse> {
+    return Promise.reject(new Error('no watches here'));
+  }
+
+  /** Someone else's write: a new version in the cache. */
+  edit<T extends KubeObject>(plural: string, key: string, change: (o: T) => T): void {
+    const store = this.caches[plural]!.store;
+    const next = change(structuredClone(store.get(key)) as T);
+    next.metadata.resourceVersion = String(++this.rv);
+    store.upsert(next);
+  }
+}
+
+const notFound = (): RawResponse => ({ status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404 }) });
+
+function setup() {
+  const caches = {
+    modelpools: cache(),
+    secrets: cache(),
+    configmaps: cache(),
+    ingresses: cache(),
+    envoyfilters: cache(),
+    wasmplugins: cache(),
+    mcpbridges: cache(),
+  };
+  const server = new MemoryApiServer(caches);
+  const queue = new Set<string>();
+  const informer = <T extends KubeObject>(c: Cache) => c as unknown as Informer<T>;
+  const controller = new ModelPoolController({
+    client: new KubeClient(server, new RequestStats()),
+    pools: informer(caches.modelpools),
+    secrets: caches.secrets,
+    configMaps: informer(caches.configmaps),
+    ingresses: informer(caches.ingresses),
+    envoyFilters: informer(caches.envoyfilters),
+    wasmPlugins: informer(caches.wasmplugins),
+    mcpBridges: informer(caches.mcpbridges),
+    crds: { store: { get: (name) => ({ metadata: { name } }) }, isSynced: () => true },
+    enqueue: (key) => queue.add(key),
+    log: createLogger('test', 'silent'),
+  });
+  caches.secrets.store.upsert({ metadata: { namespace: 'team-a', name: 'openai', resourceVersion: '1' }, data: { apiKey: btoa('sk-1') } } as KubeObject);
+  caches.modelpools.store.upsert({
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'ModelPool',
+    metadata: { namespace: 'team-a', name: 'chat', uid: 'pool-uid', generation: 1, resourceVersion: '1', finalizers: [FINALIZER] },
+    spec: { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: { secretRef: { name: 'openai', key: 'apiKey' } } } }] },
+  } as KubeObject);
+  /** Work the queue (the pool first) until nothing is queued. */
+  const settle = async (first: string[] = [POOL_KEY]) => {
+    for (const k of first) queue.add(k);
+    for (let round = 0; queue.size && round < 20; round++) {
+      const keys = [...queue];
+      queue.clear();
+      for (const k of keys) await controller.reconcile(k);
+    }
+  };
+  const ready = () => (caches.modelpools.store.get(POOL_KEY) as ModelPoolObject).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return { caches, server, controller, settle, ready, queue };
+}
+
+describe('ModelPool reconcile memo', () => {
+  let fullPasses: ReturnType<typeof jest.spyOn>;
+  beforeEach(() => {
+    fullPasses = jest.spyOn(PoolObjects.prototype, 'apply');
+  });
+  afterEach(() => fullPasses.mockRestore());
+
+  /** A pool converged to Ready, then one more delivery (the first no-op pass) so its inputs are remembered. */
+  async function readyPool() {
+    const t = setup();
+    await t.settle([POOL_KEY, GATEWAY_PREFIX + GW]);
+    await t.settle();
+    expect(t.ready()).toBe('True');
+    fullPasses.mockClear();
+    t.server.writes.length = 0;
+    return t;
+  }
+
+  it('skips the reconcile of a Ready pool whose inputs did not change (a resync delivery)', async () => {
+    const t = await readyPool();
+    await t.settle();
+    await t.settle();
+    expect(fullPasses).not.toHaveBeenCalled();
+    expect(t.server.writes).toEqual([]);
+    expect(t.queue.size).toBe(0);
+  });
+
+  it('runs the full path and repairs a generated object someone edited', async () => {
+    const t = await readyPool();
+    const [cm] = t.caches.configmaps.store.byNamespace(GW).filter((c) => c.metadata.name?.startsWith('ai-route-'));
+    t.server.edit<KubeObject & { data: Record<string, string> }>('configmaps', keyOf(cm!), (o) => ({ ...o, data: { ...o.data, extra: 'x' } }));
+    // A drifted field we set: the hash annotation no longer matches what the desired object hashes to.
+    t.server.edit<KubeObject>('configmaps', keyOf(cm!), (o) => ({ ...o, metadata: { ...o.metadata, annotations: {} } }));
+    await t.settle();
+    expect(fullPasses).toHaveBeenCalled();
+    expect(t.server.writes).toContain(`PATCH configmaps/${cm!.metadata.name}`);
+    expect(t.ready()).toBe('True');
+  });
+
+  it('runs the full path and recreates a generated object someone deleted', async () => {
+    const t = await readyPool();
+    const [ingress] = t.caches.ingresses.store.byNamespace(GW);
+    t.caches.ingresses.store.remove(keyOf(ingress!));
+    await t.settle();
+    expect(fullPasses).toHaveBeenCalled();
+    expect(t.server.writes).toContain(`PATCH ingresses/${ingress!.metadata.name}`);
+  });
+
+  it('runs the full path when an object labelled as the pool\u2019s appears (prune)', async () => {
+    const t = await readyPool();
+    const [ingress] = t.caches.ingresses.store.byNamespace(GW);
+    t.caches.ingresses.store.upsert({ ...structuredClone(ingress!), metadata: { ...structuredClone(ingress!.metadata), name: 'stale', uid: 'u-stale' } });
+    await t.settle();
+    expect(fullPasses).toHaveBeenCalled();
+    expect(t.server.writes).toContain('DELETE ingresses/stale');
+  });
+
+  it('runs the full path when a referenced Secret changes, even in a key the render does not read', async () => {
+    const t = await readyPool();
+    t.server.edit<KubeObject & { data: Record<string, string> }>('secrets', 'team-a/openai', (o) => ({ ...o, data: { ...o.data, unused: btoa('x') } }));
+    await t.settle([POOL_KEY]);
+    expect(fullPasses).toHaveBeenCalledTimes(1);
+    t.server.edit<KubeObject & { data: Record<string, string> }>('secrets', 'team-a/openai', (o) => ({ ...o, data: { apiKey: btoa('sk-2') } }));
+    await t.settle([POOL_KEY]);
+    expect(fullPasses).toHaveBeenCalledTimes(2);
+  });
+
+  it('runs the full path when a shared object lost the pool\u2019s entry, and reports it', async () => {
+    const t = await readyPool();
+    t.server.edit<KubeObject & { spec: { defaultConfig: { providers: unknown[] } } }>('wasmplugins', `${GW}/ai-proxy.internal`, (o) => ({
+      ...o,
+      spec: { ...o.spec, defaultConfig: { ...o.spec.defaultConfig, providers: [] } },
+    }));
+    await t.controller.reconcile(POOL_KEY);
+    expect(fullPasses).toHaveBeenCalled();
+    expect(t.ready()).toBe('False');
+    expect(t.queue.has(GATEWAY_PREFIX + GW)).toBe(true);
+  });
+
+  it('runs the full path when the pool changes (a status someone else wrote)', async () => {
+    const t = await readyPool();
+    t.server.edit<ModelPoolObject>('modelpools', POOL_KEY, (o) => ({ ...o, metadata: { ...o.metadata, labels: { touched: 'yes' } } }));
+    await t.settle();
+    expect(fullPasses).toHaveBeenCalledTimes(1);
+    await t.settle();
+    expect(fullPasses).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs the full path when the gateway reports a conflict for the pool', async () => {
+    const t = await readyPool();
+    t.server.edit<KubeObject>('wasmplugins', `${GW}/ai-proxy.internal`, (o) => {
+      const annotations = { ...o.metadata.annotations };
+      annotations[ENTRY_OWNERS_ANNOTATION] = annotations[ENTRY_OWNERS_ANNOTATION]!.replaceAll('ModelPool/team-a/chat', 'SemanticRouter/team-b/router');
+      return { ...o, metadata: { ...o.metadata, annotations } };
+    });
+    await t.settle([GATEWAY_PREFIX + GW]);
+    expect(fullPasses).toHaveBeenCalled();
+    expect(t.ready()).toBe('False');
+  });
+
+  it('runs the full path when another gateway starts using the pool’s ingress class', async () => {
+    const t = await readyPool();
+    const other = structuredClone(t.caches.modelpools.store.get(POOL_KEY)!) as ModelPoolObject;
+    other.metadata = { namespace: 'team-b', name: 'other', uid: 'other-uid', generation: 1, resourceVersion: '2' };
+    other.spec = { ...other.spec, gateway: { ...other.spec.gateway!, namespace: 'other-gateway' } };
+    delete other.status;
+    t.caches.modelpools.store.upsert(other);
+    await t.controller.reconcile(POOL_KEY);
+    expect(fullPasses).toHaveBeenCalledTimes(1);
+  });
+});
