@@ -80,6 +80,11 @@ const gatewayPasses = counter('higress_ai_operator_modelpool_gateway_passes_tota
   'outcome',
 ] as const);
 
+/** Pool reconciles (not being deleted): full, or unchanged (returned at once: nothing they read had changed, see ReconcileMemo). */
+const poolReconciles = counter('higress_ai_operator_modelpool_pool_reconciles_total', 'ModelPool pool reconciles by outcome: full, or unchanged inputs', [
+  'outcome',
+] as const);
+
 export class CachesNotSyncedError extends Error {
   readonly reason = 'CachesNotSynced';
 }
@@ -142,7 +147,8 @@ export class ModelPoolController {
     const gw = gatewayNamespaceOf(pool);
     if (isBeingDeleted(pool)) return this.finalizePool(pool, owner, gw);
     const snapshot = await this.settledSnapshot(key, pool, gw);
-    if (snapshot && this.memo.unchanged(key, snapshot)) return;
+    if (snapshot && this.memo.unchanged(key, snapshot)) return void poolReconciles.inc({ outcome: 'unchanged' });
+    poolReconciles.inc({ outcome: 'full' });
     // The finalizer goes on before anything is written for the pool, but its round trip overlaps the reads of
     // the pool's objects (a new pool's first reconcile: one sequential request fewer).
     const finalizer = hasFinalizer(pool) ? Promise.resolve(pool) : addFinalizer(client, modelPoolResource, pool).then((w) => this.wrote(pool, w));
