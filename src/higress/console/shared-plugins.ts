@@ -1,5 +1,5 @@
 import type { KubeClient } from '../../kube/client.js';
-import { parseOwners, readMergeWrite, REMOVE } from '../../kube/mcpbridge.js';
+import { parseOwners, readMergeWrite, REMOVE, serializeOwners } from '../../kube/mcpbridge.js';
 import { MANAGED_BY } from '../../kube/owner.js';
 import { jsonEqual, type KubeObject } from '../../kube/object.js';
 import { Resources } from '../../kube/resources.js';
@@ -359,7 +359,7 @@ export function mergePluginShares(
     matchRules: rules,
   };
   if (!hasDefault) delete nextSpec.defaultConfig;
-  const ownersText = JSON.stringify(Object.fromEntries(Object.entries(nextOwners).sort(([a], [b]) => cmpStr(a, b))));
+  const ownersText = serializeOwners(Object.fromEntries(Object.entries(nextOwners).sort(([a], [b]) => cmpStr(a, b))));
   const plugin: SharedWasmPlugin = {
     ...base,
     metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), [ENTRY_OWNERS_ANNOTATION]: ownersText } },
