@@ -5,7 +5,7 @@ import { CONSOLE_PLUGINS, ruleKey, type ConsolePluginName, type SharedWasmPlugin
 import type { KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
 import type { McpBridge } from '../kube/mcpbridge.js';
-import { jsonEqual, makeKey, stableStringify, type KubeObject } from '../kube/object.js';
+import { jsonEqual, makeKey, type KubeObject } from '../kube/object.js';
 import { Resources } from '../kube/resources.js';
 import { cacheSecretNames } from '../higress/ai-cache.js';
 import { renderModelPool, type ObservedState, type PoolRender, type SecretData } from '../reconcilers/modelpool.js';
@@ -99,21 +99,13 @@ export function decodeSecret(secret: SecretObject): SecretData {
 }
 
 /**
- * Entries and rules of one observed shared object, by id / rule key. Serialized lazily (canonicalOf), only those
- * a waiting pool looks up: each written pass makes a new version of objects holding every pool's entries, and
- * serializing all of them per version was ~6% of the operator's CPU in bench:operator's paced phase (500 pools).
+ * Entries and rules of one observed shared object, by id / rule key, compared only where a pool looks them up:
+ * each written pass makes a new version of objects holding every pool's entries, and serializing all of them per
+ * version was ~6% of the operator's CPU in bench:operator's paced phase (500 pools).
  */
 interface SharedIndex {
   entries: Map<string, object>;
   rules: Map<string, object>;
-}
-
-/** Per rendered or observed entry, rule or registry (both immutable; renders are cached, so are their parts): its canonical JSON. */
-const canonical = new WeakMap<object, string>();
-function canonicalOf(value: object): string {
-  let text = canonical.get(value);
-  if (text === undefined) canonical.set(value, (text = stableStringify(value)));
-  return text;
 }
 
 /** A pool's last render and what it read: the pool, its Secrets' and its route ConfigMaps' cached objects. */
@@ -127,9 +119,13 @@ interface RenderEntry {
   render: PoolRender | undefined;
 }
 
-/** Whether an observed item serializes like a rendered one (both memoised per object). */
-function sameCanonical(observed: object | undefined, rendered: object): boolean {
-  return observed !== undefined && (observed === rendered || canonicalOf(observed) === canonicalOf(rendered));
+/**
+ * Whether an observed item equals a rendered one. A structural comparison, not canonical JSON: every resync checks
+ * every Ready pool against the newest versions, whose items are all new objects (bench:operator, 500 pools:
+ * serializing them was most of the cost of a settled pool's reconcile).
+ */
+function sameItem(observed: object | undefined, rendered: object): boolean {
+  return observed !== undefined && (observed === rendered || jsonEqual(observed, rendered));
 }
 
 export class PoolObserver {
@@ -266,7 +262,7 @@ export class PoolObserver {
       this.sharedIndex.set(bridge, { entries: registries, rules: new Map() });
     }
     for (const reg of render.registries) {
-      if (!sameCanonical(registries?.get(reg.name), reg)) return `registry ${reg.name} in McpBridge default`;
+      if (!sameItem(registries?.get(reg.name), reg)) return `registry ${reg.name} in McpBridge default`;
     }
     for (const [name, share] of Object.entries(render.shares) as [ConsolePluginName, NonNullable<PoolRender['shares'][ConsolePluginName]>][]) {
       const plugin = this.deps.wasmPlugins.store.get(makeKey(gw, name));
@@ -274,9 +270,9 @@ export class PoolObserver {
       const index = this.indexOf(plugin, name);
       const idField = (CONSOLE_PLUGINS[name] as { list?: { id: string } }).list?.id ?? 'id';
       for (const e of share.entries ?? []) {
-        if (!sameCanonical(index.entries.get(String(e[idField])), e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
+        if (!sameItem(index.entries.get(String(e[idField])), e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
       }
-      for (const r of share.rules ?? []) if (!sameCanonical(index.rules.get(ruleKey(r)), r)) return `rule in WasmPlugin ${name}`;
+      for (const r of share.rules ?? []) if (!sameItem(index.rules.get(ruleKey(r)), r)) return `rule in WasmPlugin ${name}`;
       for (const r of share.seedRules ?? []) if (!index.rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
       for (const [k, v] of Object.entries(share.defaults ?? {}))
         if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;
