@@ -18,12 +18,17 @@ describe('ModelPool reconcile memo', () => {
   });
   afterEach(() => fullPasses.mockRestore());
 
-  /** A pool converged to Ready, then one more delivery (the first no-op pass) so its inputs are remembered. */
+  /**
+   * A pool converged to Ready (no watches here: the pool looks again once the gateway wrote its share), then one
+   * more delivery: the first that reads its Ready status takes the snapshot, and finding nothing to do, keeps it.
+   */
   async function readyPool() {
     const t = setup();
     await t.settle([POOL_KEY, GATEWAY_PREFIX + GW]);
     await t.settle();
     expect(t.ready()).toBe('True');
+    await t.settle();
+    expect(fullPasses).toHaveBeenCalledTimes(3);
     fullPasses.mockClear();
     t.server.writes.length = 0;
     return t;

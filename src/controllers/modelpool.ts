@@ -21,6 +21,7 @@ import {
   HIGRESS_CRDS,
   gatewayNamespaceOf,
   indexPools,
+  isReadyNow,
   POOL_GATEWAY_INDEX,
   PoolObserver,
   secretNamesOf,
@@ -233,10 +234,17 @@ export class ModelPoolController {
 
   /**
    * The inputs of a Ready pool's reconcile (see ReconcileMemo), undefined when the full path must run anyway:
-   * no finalizer yet, a spec that does not parse, Secrets not listed, or the shared objects lack its share.
+   * its status is not Ready yet (a new or changed pool: not worth a snapshot, the first resync takes one), a spec
+   * that does not parse, Secrets not listed, or the shared objects lack its share.
    */
   private async settledSnapshot(key: string, pool: ModelPoolObject, gw: string): Promise<Snapshot | undefined> {
-    if (!hasFinalizer(pool) || !this.referencedSecretsSynced(pool) || gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool')) return undefined;
+    if (
+      !isReadyNow(pool) ||
+      !hasFinalizer(pool) ||
+      !this.referencedSecretsSynced(pool) ||
+      gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool')
+    )
+      return undefined;
     const crds = await this.observer.installedCrds();
     const fallback = await this.observer.fallbackMode();
     const render = this.observer.render(pool, fallback === 'routes');
