@@ -112,7 +112,8 @@ interface SharedIndex {
 interface RenderEntry {
   pool: ModelPoolObject;
   fallbackRoutes: boolean;
-  secretNames: readonly string[];
+  /** `<namespace>/<name>` of the Secrets the pool references. */
+  secretKeys: readonly string[];
   /** `<gateway>/<name>` of the render's route ConfigMaps (access grants). */
   routeConfigMaps: readonly string[];
   inputs: readonly (KubeObject | undefined)[];
@@ -189,8 +190,9 @@ export class PoolObserver {
     // Compared by identity (cached objects are immutable; a new version is a new object): the gateway pass checks
     // every pool of its namespace this way, several passes per apply (bench:operator, 500 pools: building version
     // strings for it was ~8% of the operator's CPU in the paced phase).
-    if (hit && samePool && hit.fallbackRoutes === fallbackRoutes && this.sameInputs(hit, pool)) return hit.render;
-    const secretNames = samePool ? hit.secretNames : secretNamesOf(pool);
+    if (hit && samePool && hit.fallbackRoutes === fallbackRoutes && this.sameInputs(hit)) return hit.render;
+    const ns = pool.metadata.namespace ?? 'default';
+    const secretKeys = samePool ? hit.secretKeys : secretNamesOf(pool).map((n) => makeKey(ns, n));
     const parsed = modelPoolSpecSchema.safeParse(pool.spec);
     let render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool, hit?.render), { fallbackRoutes }) : undefined;
     // A first render does not know its route names yet; render again once, now reading their grants.
@@ -200,21 +202,19 @@ export class PoolObserver {
     if (render && hit?.render && jsonEqual(render, hit.render)) render = hit.render;
     const gw = gatewayNamespaceOf(pool);
     const routeConfigMaps = (render?.routes ?? []).map((r) => makeKey(gw, r.configMap.metadata.name));
-    this.renderCache.set(key, { pool, fallbackRoutes, secretNames, routeConfigMaps, inputs: this.inputsOf(pool, secretNames, routeConfigMaps), render });
+    this.renderCache.set(key, { pool, fallbackRoutes, secretKeys, routeConfigMaps, inputs: this.inputsOf(secretKeys, routeConfigMaps), render });
     return render;
   }
 
   /** The cached Secrets and route ConfigMaps a render read (undefined where absent), in a fixed order. */
-  private inputsOf(pool: ModelPoolObject, secretNames: readonly string[], routeConfigMaps: readonly string[]): (KubeObject | undefined)[] {
-    const ns = pool.metadata.namespace ?? 'default';
-    return [...secretNames.map((n) => this.deps.secrets.store.get(makeKey(ns, n))), ...routeConfigMaps.map((k) => this.deps.configMaps.store.get(k))];
+  private inputsOf(secretKeys: readonly string[], routeConfigMaps: readonly string[]): (KubeObject | undefined)[] {
+    return [...secretKeys.map((k) => this.deps.secrets.store.get(k)), ...routeConfigMaps.map((k) => this.deps.configMaps.store.get(k))];
   }
 
-  private sameInputs(hit: RenderEntry, pool: ModelPoolObject): boolean {
-    const ns = pool.metadata.namespace ?? 'default';
-    const { secretNames, routeConfigMaps, inputs } = hit;
-    for (let i = 0; i < secretNames.length; i++) if (this.deps.secrets.store.get(makeKey(ns, secretNames[i]!)) !== inputs[i]) return false;
-    for (let i = 0; i < routeConfigMaps.length; i++) if (this.deps.configMaps.store.get(routeConfigMaps[i]!) !== inputs[secretNames.length + i]) return false;
+  private sameInputs(hit: RenderEntry): boolean {
+    const { secretKeys, routeConfigMaps, inputs } = hit;
+    for (let i = 0; i < secretKeys.length; i++) if (this.deps.secrets.store.get(secretKeys[i]!) !== inputs[i]) return false;
+    for (let i = 0; i < routeConfigMaps.length; i++) if (this.deps.configMaps.store.get(routeConfigMaps[i]!) !== inputs[secretKeys.length + i]) return false;
     return true;
   }
 
