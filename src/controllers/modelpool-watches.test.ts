@@ -45,4 +45,18 @@ describe('PoolWatches.poolsAffectedBy', () => {
     t.server.edit<Providers>('wasmplugins', AI_PROXY, (o) => ({ ...o, spec: { ...o.spec, defaultConfig: { ...o.spec.defaultConfig, providers: [] } } }));
     expect(t.affected()).toEqual([]);
   });
+
+  it('brings back a pool its reconcile found waiting even while the cache still holds its Ready status', async () => {
+    const t = await converged();
+    t.affected();
+    const readyCopy = t.caches.modelpools.store.get(POOL_KEY)!;
+    const providers = t.caches.wasmplugins.store.get(AI_PROXY) as Providers;
+    t.server.edit<Providers>('wasmplugins', AI_PROXY, (o) => ({ ...o, spec: { ...o.spec, defaultConfig: { ...o.spec.defaultConfig, providers: [] } } }));
+    await t.controller.reconcile(POOL_KEY);
+    expect(t.ready()).toBe('False');
+    // The watch has not delivered that status yet; the gateway's repair arrives first.
+    t.caches.modelpools.store.upsert(readyCopy);
+    t.server.edit<Providers>('wasmplugins', AI_PROXY, (o) => ({ ...o, spec: { ...o.spec, defaultConfig: providers.spec.defaultConfig } }));
+    expect(t.affected()).toEqual([POOL_KEY]);
+  });
 });

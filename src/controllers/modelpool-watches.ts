@@ -72,13 +72,19 @@ export class PoolWatches {
     // EnvoyFilters count as served here, which can only requeue more pools, never fewer.
     // Only the waiting pools are walked (an index): walking every pool of the gateway on every write and resync
     // of every shared object was ~15% of the operator's CPU in bench:operator's paced phase (500 pools).
-    const keys = this.pools.store.byIndex(POOL_WAITING_INDEX, gw).flatMap((p) => {
-      const key = makeKey(p.metadata.namespace, p.metadata.name);
+    // Plus those whose last reconcile decided they wait while the cache may still hold their Ready status: the
+    // gateway pass that completes them can be delivered before their own status write.
+    const waiting = new Map(this.pools.store.byIndex(POOL_WAITING_INDEX, gw).map((p) => [makeKey(p.metadata.namespace, p.metadata.name), p]));
+    for (const key of this.reconciler.decidedNotReady(gw)) {
+      const p = waiting.has(key) ? undefined : this.pools.store.get(key);
+      if (p) waiting.set(key, p);
+    }
+    const keys = [...waiting].flatMap(([key, p]) => {
       if (p.metadata.deletionTimestamp) return [key]; // finalization waits for the shared objects to drop it
       const render = observer.lastRender(key);
       return !render || observer.waitingFor(render, false) === undefined ? [key] : [];
     });
-    return [...keys, ...this.readyPoolsMissingFrom(shared)];
+    return [...new Set([...keys, ...this.readyPoolsMissingFrom(shared)])];
   }
 
   /**

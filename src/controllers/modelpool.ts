@@ -100,6 +100,11 @@ export class ModelPoolController {
   private readonly routeConflicts = new Map<string, ReadonlySet<string>>();
   /** The pools' versions our own status and finalizer writes produced (the primary's update predicate). */
   readonly ownWrites = new OwnWrites<ModelPoolObject>();
+  /**
+   * Per gateway namespace: pools whose last reconcile decided they are not Ready. A shared object's event must bring
+   * them back even before the watch delivered that status (the cache may still say Ready; see poolsAffectedBy).
+   */
+  private readonly notReady = new Map<string, Set<string>>();
   /** Per pool: the inputs of its last reconcile that left nothing to do (resyncs of settled pools return at once). */
   private readonly memo = new ReconcileMemo();
   /** Per gateway namespace: what its last pass merged, so an unchanged pass skips the merges. */
@@ -140,6 +145,7 @@ export class ModelPoolController {
     if (!cached) {
       this.ownWrites.forget(key);
       this.memo.forget(key);
+      for (const keys of this.notReady.values()) keys.delete(key);
       return this.observer.forget(key); // gone; its cleanup ran under the finalizer
     }
     const pool = this.ownWrites.newest(cached);
@@ -212,7 +218,21 @@ export class ModelPoolController {
     const settled = result.ready.status === 'True' && !applied.errors.size && !conflicts.size;
     if (snapshot && settled) this.memo.record(key, snapshot, written);
     else this.memo.forget(key);
+    this.decided(gw, key, result.ready.status === 'True');
     this.deps.log.debug({ pool: key, ready: result.ready.status, reason: result.ready.reason, waitingFor }, 'reconciled ModelPool');
+  }
+
+  /** Pools of `gw` whose last reconcile decided they are not Ready (whatever the cache says yet). */
+  decidedNotReady(gw: string): ReadonlySet<string> {
+    return this.notReady.get(gw) ?? new Set();
+  }
+
+  private decided(gw: string, key: string, ready: boolean): void {
+    for (const [other, keys] of this.notReady) if (other !== gw) keys.delete(key); // its gateway changed
+    const keys = this.notReady.get(gw);
+    if (ready) keys?.delete(key);
+    else if (keys) keys.add(key);
+    else this.notReady.set(gw, new Set([key]));
   }
 
   /** Status and finalizer writes go through here: their watch events are dropped (see OwnWrites). */
