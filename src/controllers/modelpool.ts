@@ -193,6 +193,8 @@ export class ModelPoolController {
     const applied = await applying;
     if (!crds.missing.length && (await this.objects.prune(owner, gw, render))) this.deps.enqueue(GATEWAY_PREFIX + gw);
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
+    // Marked before the gateway is queued: its pass can complete the pool while this reconcile still writes status.
+    if (waitingFor) this.decided(gw, key, false);
     if (waitingFor) this.deps.enqueue(GATEWAY_PREFIX + gw);
 
     // A held route ConfigMap means the whole route (its Ingresses too) is someone else's.
