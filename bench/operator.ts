@@ -83,7 +83,13 @@ async function operatorCounter(metricsUrl: string, name: string, label: string):
 async function operatorWork(metricsUrl: string): Promise<Map<string, number>> {
   const reconciles = await operatorCounter(metricsUrl, 'controller_runtime_reconcile_total', 'controller');
   const passes = await operatorCounter(metricsUrl, 'higress_ai_operator_modelpool_gateway_passes_total', 'outcome');
-  return new Map([['modelpool reconciles', reconciles.get('modelpool') ?? 0], ...[...passes].map(([k, v]) => [`gateway passes ${k}`, v] as [string, number])]);
+  // Of the pool reconciles (not being deleted): those that returned at once, nothing they read having changed.
+  const pool = await operatorCounter(metricsUrl, 'higress_ai_operator_modelpool_pool_reconciles_total', 'outcome');
+  return new Map([
+    ['modelpool reconciles', reconciles.get('modelpool') ?? 0],
+    ['pool reconciles unchanged', pool.get('unchanged') ?? 0],
+    ...[...passes].map(([k, v]) => [`gateway passes ${k}`, v] as [string, number]),
+  ]);
 }
 
 function workPer(before: Map<string, number>, after: Map<string, number>, per: number): Record<string, number> {

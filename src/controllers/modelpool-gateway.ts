@@ -103,7 +103,7 @@ export async function syncGateway(
   const plugins = Object.keys(CONSOLE_PLUGINS).filter((n) => n !== 'mcp-server.internal') as ConsolePluginName[];
   // An AI route that is not a pool's (the console's, a SemanticRouter's) may need a plugin's global config even
   // when it holds no rule there (model-router's modelToHeader): then a plugin we created stays.
-  const reliedOn = deps.configMaps.store.byNamespace(gw).some((cm) => aiRouteOwner(cm)?.kind !== KIND);
+  const reliedOn = deps.configMaps.store.someInNamespace(gw, (cm) => aiRouteOwner(cm)?.kind !== KIND);
   const inputs = { renders, held: renders.map((r) => heldBy(r.ownerId)), liveOwners, reliedOn };
   const previous = sameInputs(memo?.current, inputs) ? memo!.current!.settled : undefined;
   const settled: GatewayMemo['settled'] = new Map();
@@ -209,7 +209,8 @@ async function writeDomains(deps: GatewayDeps, gw: string, renders: readonly Poo
  * whose provider rule is already gone.
  */
 async function deleteLegacy(deps: GatewayDeps, gw: string): Promise<void> {
-  const oldRoutes = deps.ingresses.store.byNamespace(gw).some((i) => i.metadata.name?.startsWith('aiop-') && ownerOf(i)?.kind === KIND);
+  // Every pass asks, and the gateway namespace holds two Ingresses per pool: walked in place, not copied out.
+  const oldRoutes = deps.ingresses.store.someInNamespace(gw, (i) => i.metadata.name?.startsWith('aiop-') === true && ownerOf(i)?.kind === KIND);
   if (oldRoutes) return;
   for (const name of LEGACY_PLUGINS) {
     const p = deps.wasmPlugins.store.get(makeKey(gw, name));

@@ -5,7 +5,7 @@ import { CONSOLE_PLUGINS, ruleKey, type ConsolePluginName, type SharedWasmPlugin
 import type { KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
 import { newestShared, type McpBridge } from '../kube/mcpbridge.js';
-import { jsonEqual, makeKey, stableStringify, type KubeObject } from '../kube/object.js';
+import { jsonEqual, makeKey, type KubeObject } from '../kube/object.js';
 import { Resources } from '../kube/resources.js';
 import { cacheSecretNames } from '../higress/ai-cache.js';
 import { renderModelPool, type ObservedState, type PoolRender, type SecretData } from '../reconcilers/modelpool.js';
@@ -65,11 +65,23 @@ export function gatewayNamespaceOf(pool: ModelPoolObject, fallback: string = DEF
  */
 export const POOL_GATEWAY_INDEX = 'modelpool.gateway';
 export const POOL_CLASS_INDEX = 'modelpool.gateway-class';
+/**
+ * Pools of a gateway namespace not Ready at their generation, or being deleted: the ones a shared object's write
+ * may concern (modelpool-watches.ts poolsAffectedBy), found without walking every pool of the gateway.
+ */
+export const POOL_WAITING_INDEX = 'modelpool.gateway-waiting';
 export const ingressClassOf = (pool: ModelPoolObject): string => pool.spec.gateway?.ingressClassName ?? 'higress';
 
 export function indexPools(store: Informer<ModelPoolObject>['store']): void {
   store.addIndex(POOL_GATEWAY_INDEX, (p) => [gatewayNamespaceOf(p)]);
   store.addIndex(POOL_CLASS_INDEX, (p) => [`${gatewayNamespaceOf(p)}/${ingressClassOf(p)}`]);
+  store.addIndex(POOL_WAITING_INDEX, (p) => (isReadyNow(p) && !p.metadata.deletionTimestamp ? [] : [gatewayNamespaceOf(p)]));
+}
+
+/** The pool's status says Ready for its current generation. */
+export function isReadyNow(pool: ModelPoolObject): boolean {
+  const generation = pool.metadata.generation;
+  return pool.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === generation) ?? false;
 }
 
 export interface SecretCache {
@@ -87,33 +99,42 @@ export function decodeSecret(secret: SecretObject): SecretData {
 }
 
 /**
- * Entries and rules of one observed shared object, by id / rule key. Their canonical JSON is computed when a pool
- * checks them (canonicalOf), not for all of them when a version is indexed: each version of ai-proxy.internal at
- * 500 pools holds ~1,000 providers, and a pool checks its own few (bench:operator: with every entry serialised, the
- * gateway pass's last write to the Ready reconcile took 37 ms median, mostly this; 9 ms without it).
+ * Entries and rules of one observed shared object, by id / rule key, compared only where a pool looks them up:
+ * each written pass makes a new version of objects holding every pool's entries, and serializing all of them per
+ * version was ~6% of the operator's CPU in bench:operator's paced phase (500 pools).
  */
 interface SharedIndex {
-  entries: Map<string, unknown>;
-  rules: Map<string, unknown>;
+  entries: Map<string, object>;
+  rules: Map<string, object>;
 }
 
-/** Per rendered or observed entry, rule or registry (cached objects are immutable): its canonical JSON. */
-const canonical = new WeakMap<object, string>();
-function canonicalOf(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return stableStringify(value);
-  let text = canonical.get(value);
-  if (text === undefined) canonical.set(value, (text = stableStringify(value)));
-  return text;
+/** A pool's last render and what it read: the pool, its Secrets' and its route ConfigMaps' cached objects. */
+interface RenderEntry {
+  pool: ModelPoolObject;
+  fallbackRoutes: boolean;
+  /** `<namespace>/<name>` of the Secrets the pool references. */
+  secretKeys: readonly string[];
+  /** `<gateway>/<name>` of the render's route ConfigMaps (access grants). */
+  routeConfigMaps: readonly string[];
+  inputs: readonly (KubeObject | undefined)[];
+  render: PoolRender | undefined;
 }
-/** True when `observed` holds exactly `desired` (absent: false). */
-const sameAs = (observed: unknown, desired: object): boolean => observed !== undefined && canonicalOf(observed) === canonicalOf(desired);
+
+/**
+ * Whether an observed item equals a rendered one. A structural comparison, not canonical JSON: every resync checks
+ * every Ready pool against the newest versions, whose items are all new objects (bench:operator, 500 pools:
+ * serializing them was most of the cost of a settled pool's reconcile).
+ */
+function sameItem(observed: object | undefined, rendered: object): boolean {
+  return observed !== undefined && (observed === rendered || jsonEqual(observed, rendered));
+}
 
 export class PoolObserver {
   /** Computed once per cached object version: hundreds of pools check the same shared objects. */
   private readonly sharedIndex = new WeakMap<object, SharedIndex>();
   /** Per shared object (`Kind/ns/name`): the index of its last indexed version (`uid@resourceVersion`). */
   private readonly lastIndex = new Map<string, { version: string; index: SharedIndex }>();
-  private readonly renderCache = new Map<string, { pool: ModelPoolObject; inputs: string; render: PoolRender | undefined }>();
+  private readonly renderCache = new Map<string, RenderEntry>();
   /** The Higress (or Istio) CRDs were installed or removed: forget the cached answer. */
   crdsChanged(): void {
     this.crdCheck = undefined;
@@ -161,21 +182,19 @@ export class PoolObserver {
    */
   render(pool: ModelPoolObject, fallbackRoutes: boolean): PoolRender | undefined {
     const key = makeKey(pool.metadata.namespace, pool.metadata.name);
-    const ns = pool.metadata.namespace ?? 'default';
-    const gw = gatewayNamespaceOf(pool);
-    const secretVersions = secretNamesOf(pool).map((n) => `${n}@${this.deps.secrets.store.get(makeKey(ns, n))?.metadata.resourceVersion ?? '-'}`);
     const hit = this.renderCache.get(key);
-    const routeVersions = (hit?.render?.routes ?? []).map(
-      (r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`,
-    );
-    const inputs = [...secretVersions, ...routeVersions, fallbackRoutes ? 'fallback' : ''].join(',');
     // The render reads the pool's name and spec only: a status or finalizer write (a new cached object, same
     // generation) keeps it, and with it the render's identity, which the gateway pass's memo compares.
     const samePool =
       hit &&
       (hit.pool === pool ||
         (pool.metadata.generation !== undefined && hit.pool.metadata.generation === pool.metadata.generation && hit.pool.metadata.uid === pool.metadata.uid));
-    if (hit && samePool && hit.inputs === inputs) return hit.render;
+    // Compared by identity (cached objects are immutable; a new version is a new object): the gateway pass checks
+    // every pool of its namespace this way, several passes per apply (bench:operator, 500 pools: building version
+    // strings for it was ~8% of the operator's CPU in the paced phase).
+    if (hit && samePool && hit.fallbackRoutes === fallbackRoutes && this.sameInputs(hit)) return hit.render;
+    const ns = pool.metadata.namespace ?? 'default';
+    const secretKeys = samePool ? hit.secretKeys : secretNamesOf(pool).map((n) => makeKey(ns, n));
     const parsed = modelPoolSpecSchema.safeParse(pool.spec);
     let render = parsed.success ? renderModelPool({ ...pool, spec: parsed.data }, this.observedFor(pool, hit?.render), { fallbackRoutes }) : undefined;
     // A first render does not know its route names yet; render again once, now reading their grants.
@@ -183,16 +202,32 @@ export class PoolObserver {
     // Same output (its route ConfigMap was written, but not its grants): keep the old object, whose identity the
     // gateway pass's memo compares (bench:operator: each new pool's route re-rendered it, one full merge per apply).
     if (render && hit?.render && jsonEqual(render, hit.render)) render = hit.render;
-    const after = (render?.routes ?? []).map(
-      (r) => `${r.name}@${this.deps.configMaps.store.get(makeKey(gw, r.configMap.metadata.name))?.metadata.resourceVersion ?? '-'}`,
-    );
-    this.renderCache.set(key, { pool, inputs: [...secretVersions, ...after, fallbackRoutes ? 'fallback' : ''].join(','), render });
+    const gw = gatewayNamespaceOf(pool);
+    const routeConfigMaps = (render?.routes ?? []).map((r) => makeKey(gw, r.configMap.metadata.name));
+    this.renderCache.set(key, { pool, fallbackRoutes, secretKeys, routeConfigMaps, inputs: this.inputsOf(secretKeys, routeConfigMaps), render });
     return render;
+  }
+
+  /** The cached Secrets and route ConfigMaps a render read (undefined where absent), in a fixed order. */
+  private inputsOf(secretKeys: readonly string[], routeConfigMaps: readonly string[]): (KubeObject | undefined)[] {
+    return [...secretKeys.map((k) => this.deps.secrets.store.get(k)), ...routeConfigMaps.map((k) => this.deps.configMaps.store.get(k))];
+  }
+
+  private sameInputs(hit: RenderEntry): boolean {
+    const { secretKeys, routeConfigMaps, inputs } = hit;
+    for (let i = 0; i < secretKeys.length; i++) if (this.deps.secrets.store.get(secretKeys[i]!) !== inputs[i]) return false;
+    for (let i = 0; i < routeConfigMaps.length; i++) if (this.deps.configMaps.store.get(routeConfigMaps[i]!) !== inputs[secretKeys.length + i]) return false;
+    return true;
   }
 
   /** The last render of a pool, if any (for mapping shared-object events to pools without rendering). */
   lastRender(key: string): PoolRender | undefined {
     return this.renderCache.get(key)?.render;
+  }
+
+  /** What the pool's last render read: its cached Secrets and route ConfigMaps (identities, see ReconcileMemo). */
+  renderInputs(key: string): readonly unknown[] {
+    return this.renderCache.get(key)?.inputs ?? [];
   }
 
   forget(key: string): void {
@@ -231,7 +266,7 @@ export class PoolObserver {
       this.rememberIndex(bridge, { entries: registries, rules: new Map() });
     }
     for (const reg of render.registries) {
-      if (!sameAs(registries?.get(reg.name), reg)) return `registry ${reg.name} in McpBridge default`;
+      if (!sameItem(registries?.get(reg.name), reg)) return `registry ${reg.name} in McpBridge default`;
     }
     for (const [name, share] of Object.entries(render.shares) as [ConsolePluginName, NonNullable<PoolRender['shares'][ConsolePluginName]>][]) {
       const plugin = newestShared(Resources.WasmPlugin, this.deps.wasmPlugins.store.get(makeKey(gw, name)));
@@ -239,9 +274,9 @@ export class PoolObserver {
       const index = this.indexOf(plugin, name);
       const idField = (CONSOLE_PLUGINS[name] as { list?: { id: string } }).list?.id ?? 'id';
       for (const e of share.entries ?? []) {
-        if (!sameAs(index.entries.get(String(e[idField])), e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
+        if (!sameItem(index.entries.get(String(e[idField])), e)) return `entry ${String(e[idField])} in WasmPlugin ${name}`;
       }
-      for (const r of share.rules ?? []) if (!sameAs(index.rules.get(ruleKey(r)), r)) return `rule in WasmPlugin ${name}`;
+      for (const r of share.rules ?? []) if (!sameItem(index.rules.get(ruleKey(r)), r)) return `rule in WasmPlugin ${name}`;
       for (const r of share.seedRules ?? []) if (!index.rules.has(ruleKey(r))) return `rule in WasmPlugin ${name}`;
       for (const [k, v] of Object.entries(share.defaults ?? {}))
         if (!jsonEqual(plugin.spec?.defaultConfig?.[k], v)) return `defaultConfig.${k} of WasmPlugin ${name}`;
@@ -252,7 +287,7 @@ export class PoolObserver {
   /**
    * The index of this version of a shared object: by identity, else by version. The object our write returned and
    * the watch event's copy of the same version are two objects (each ~1,000 entries and rules per plugin at 500
-   * pools), so the second copy reuses the first's index and the canonical JSON already computed for its entries.
+   * pools), so the second copy reuses the first's index.
    */
   private cachedIndex(shared: KubeObject): SharedIndex | undefined {
     const byIdentity = this.sharedIndex.get(shared);

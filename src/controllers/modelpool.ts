@@ -22,6 +22,7 @@ import {
   HIGRESS_CRDS,
   gatewayNamespaceOf,
   indexPools,
+  isReadyNow,
   POOL_GATEWAY_INDEX,
   PoolObserver,
   secretNamesOf,
@@ -31,6 +32,7 @@ import {
 } from './modelpool-observe.js';
 import { classUsers, emitEvents, fieldPath, pickStatus, writePoolStatus, type EventSink } from './modelpool-report.js';
 import { modelPoolResource } from './resources.js';
+import { ReconcileMemo, snapshotOf, type Snapshot } from './modelpool-memo.js';
 
 export { fieldPath, type EventSink } from './modelpool-report.js';
 export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCache, type SecretObject } from './modelpool-observe.js';
@@ -80,6 +82,11 @@ const gatewayPasses = counter('higress_ai_operator_modelpool_gateway_passes_tota
   'outcome',
 ] as const);
 
+/** Pool reconciles (not being deleted): full, or unchanged (returned at once: nothing they read had changed, see ReconcileMemo). */
+const poolReconciles = counter('higress_ai_operator_modelpool_pool_reconciles_total', 'ModelPool pool reconciles by outcome: full, or unchanged inputs', [
+  'outcome',
+] as const);
+
 export class CachesNotSyncedError extends Error {
   readonly reason = 'CachesNotSynced';
 }
@@ -94,6 +101,13 @@ export class ModelPoolController {
   private readonly routeConflicts = new Map<string, ReadonlySet<string>>();
   /** The pools' versions our own status and finalizer writes produced (the primary's update predicate). */
   readonly ownWrites = new OwnWrites<ModelPoolObject>();
+  /**
+   * Per gateway namespace: pools whose last reconcile decided they are not Ready. A shared object's event must bring
+   * them back even before the watch delivered that status (the cache may still say Ready; see poolsAffectedBy).
+   */
+  private readonly notReady = new Map<string, Set<string>>();
+  /** Per pool: the inputs of its last reconcile that left nothing to do (resyncs of settled pools return at once). */
+  private readonly memo = new ReconcileMemo();
   /** Per gateway namespace: what its last pass merged, so an unchanged pass skips the merges. */
   private readonly gatewayMemos = new Map<string, { current?: GatewayMemo }>();
 
@@ -131,6 +145,8 @@ export class ModelPoolController {
     const cached = this.deps.pools.store.get(key);
     if (!cached) {
       this.ownWrites.forget(key);
+      this.memo.forget(key);
+      for (const keys of this.notReady.values()) keys.delete(key);
       return this.observer.forget(key); // gone; its cleanup ran under the finalizer
     }
     const pool = this.ownWrites.newest(cached);
@@ -138,6 +154,9 @@ export class ModelPoolController {
     const owner: OwnerRef = { kind: KIND, namespace, name };
     const gw = gatewayNamespaceOf(pool);
     if (isBeingDeleted(pool)) return this.finalizePool(pool, owner, gw);
+    const snapshot = await this.settledSnapshot(key, pool, gw);
+    if (snapshot && this.memo.unchanged(key, snapshot)) return void poolReconciles.inc({ outcome: 'unchanged' });
+    poolReconciles.inc({ outcome: 'full' });
     // The finalizer goes on before anything is written for the pool, but its round trip overlaps the reads of
     // the pool's objects (a new pool's first reconcile: one sequential request fewer).
     const finalizer = hasFinalizer(pool) ? Promise.resolve(pool) : addFinalizer(client, modelPoolResource, pool).then((w) => this.wrote(pool, w));
@@ -175,6 +194,8 @@ export class ModelPoolController {
     const applied = await applying;
     if (!crds.missing.length && (await this.objects.prune(owner, gw, render))) this.deps.enqueue(GATEWAY_PREFIX + gw);
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
+    // Marked before the gateway is queued: its pass can complete the pool while this reconcile still writes status.
+    if (waitingFor) this.decided(gw, key, false);
     if (waitingFor) this.deps.enqueue(GATEWAY_PREFIX + gw);
 
     // A held route ConfigMap means the whole route (its Ingresses too) is someone else's.
@@ -197,8 +218,25 @@ export class ModelPoolController {
     });
     if (tracing()) mark('pool.decided', { ready: result.ready.status, reason: result.ready.reason, waitingFor });
     emitEvents(this.deps.event, current, render, result.ready);
-    await this.writeStatus(current, result);
+    const written = await this.statusWritten(current, result);
+    const settled = result.ready.status === 'True' && !applied.errors.size && !conflicts.size;
+    if (snapshot && settled) this.memo.record(key, snapshot, written);
+    else this.memo.forget(key);
+    this.decided(gw, key, result.ready.status === 'True');
     this.deps.log.debug({ pool: key, ready: result.ready.status, reason: result.ready.reason, waitingFor }, 'reconciled ModelPool');
+  }
+
+  /** Pools of `gw` whose last reconcile decided they are not Ready (whatever the cache says yet). */
+  decidedNotReady(gw: string): ReadonlySet<string> {
+    return this.notReady.get(gw) ?? new Set();
+  }
+
+  private decided(gw: string, key: string, ready: boolean): void {
+    for (const [other, keys] of this.notReady) if (other !== gw) keys.delete(key); // its gateway changed
+    const keys = this.notReady.get(gw);
+    if (ready) keys?.delete(key);
+    else if (keys) keys.add(key);
+    else this.notReady.set(gw, new Set([key]));
   }
 
   /** Status and finalizer writes go through here: their watch events are dropped (see OwnWrites). */
@@ -208,8 +246,44 @@ export class ModelPoolController {
   }
 
   private async writeStatus(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<void> {
+    await this.statusWritten(pool, decision);
+  }
+
+  /** The pool as the status write returned it; undefined when the status already said all this. */
+  private async statusWritten(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<ModelPoolObject | undefined> {
     const written = await writePoolStatus(this.deps.client, pool, decision);
     if (written) this.wrote(pool, written);
+    return written;
+  }
+
+  /**
+   * The inputs of a Ready pool's reconcile (see ReconcileMemo), undefined when the full path must run anyway:
+   * its status is not Ready yet (a new or changed pool: not worth a snapshot, the first resync takes one), a spec
+   * that does not parse, Secrets not listed, or the shared objects lack its share.
+   */
+  private async settledSnapshot(key: string, pool: ModelPoolObject, gw: string): Promise<Snapshot | undefined> {
+    if (
+      !isReadyNow(pool) ||
+      !hasFinalizer(pool) ||
+      !this.referencedSecretsSynced(pool) ||
+      gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool')
+    )
+      return undefined;
+    const crds = await this.observer.installedCrds();
+    const fallback = await this.observer.fallbackMode();
+    const render = this.observer.render(pool, fallback === 'routes');
+    if (!render || crds.missing.length || this.observer.waitingFor(render, crds.envoyFilters)) return undefined;
+    return snapshotOf(this.deps, {
+      pool,
+      render,
+      renderInputs: this.observer.renderInputs(key),
+      crds,
+      fallback,
+      sharedConflicts: this.sharedConflicts.get(render.ownerId),
+      routeConflicts: this.routeConflicts.get(render.ownerId),
+      gatewayError: this.gatewayErrors.get(gw),
+      ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
+    });
   }
 
   private async finalizePool(pool: ModelPoolObject, owner: OwnerRef, gw: string): Promise<void> {

@@ -65,6 +65,11 @@ export class Store<T extends KubeObject> {
     return false;
   }
 
+  /** Whether some object in `namespace` satisfies `pred`, without copying the namespace's objects out. */
+  someInNamespace(namespace: string, pred: (obj: T) => boolean): boolean {
+    return this.someInIndex(NAMESPACE_INDEX, namespace, pred);
+  }
+
   byNamespace(namespace: string): T[] {
     return this.byIndex(NAMESPACE_INDEX, namespace);
   }

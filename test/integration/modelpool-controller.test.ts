@@ -5,6 +5,7 @@ import type { ModelPoolSpecIn } from '../../src/api/v1alpha1/modelpool.js';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { KubeClient, writeCount } from '../../src/kube/client.js';
+import { APPLIED_HASH_ANNOTATION } from '../../src/kube/apply.js';
 import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { McpBridge } from '../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../src/kube/object.js';
@@ -276,5 +277,42 @@ describe('ModelPool controller', () => {
     await new Promise((r) => setTimeout(r, 300));
     await waitFor(idle, { description: 'resync drained' });
     expect(writeCount() - before).toBe(0);
+  });
+
+  // A resync of a settled pool returns without rendering or comparing (ReconcileMemo): drift must still bring the
+  // full path back, through the events of the objects that drifted.
+  it('repairs a generated Ingress someone edited or deleted, and a provider someone removed, after resyncs settled the pool', async () => {
+    const { ns, gw } = await namespaces('drift');
+    await secret(ns, 'k', { key: 'sk-drift' });
+    await client.create(
+      modelPoolResource,
+      pool(ns, 'p', {
+        gateway: { namespace: gw },
+        models: [{ name: 'drift-a', provider: { type: 'openai', credentials: { secretRef: { name: 'k', key: 'key' } } } }],
+      }),
+    );
+    await waitReady(ns, 'p');
+    const idle = () => operator.queues.every((q) => q.len() === 0 && q.inFlight() === 0);
+    for (let i = 0; i < 2; i++) {
+      operator.resync();
+      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(idle, { description: 'resync drained' });
+    }
+    const [name] = await ingressNames(gw);
+    const hash = (await client.get<IngressObj>(Resources.Ingress, name!, gw))?.metadata.annotations?.[APPLIED_HASH_ANNOTATION];
+    expect(hash).toBeDefined();
+
+    await client.patch(Resources.Ingress, name!, gw, { metadata: { annotations: { [APPLIED_HASH_ANNOTATION]: 'edited' } } }, 'merge');
+    await waitFor(async () => (await client.get<IngressObj>(Resources.Ingress, name!, gw))?.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === hash, {
+      description: 'edited Ingress repaired',
+    });
+
+    await client.delete(Resources.Ingress, name!, gw);
+    await waitFor(async () => (await client.get<IngressObj>(Resources.Ingress, name!, gw)) !== undefined, { description: 'deleted Ingress recreated' });
+
+    const plugin = await aiProxy(gw);
+    await client.update(Resources.WasmPlugin, { ...plugin!, spec: { ...plugin!.spec, defaultConfig: { ...plugin!.spec.defaultConfig, providers: [] } } });
+    await waitFor(async () => providersOf(await aiProxy(gw)).length > 0, { description: 'removed provider restored' });
+    await waitReady(ns, 'p');
   });
 });
