@@ -1,3 +1,4 @@
+import { isReady } from '../kube/conditions.js';
 import { modelPoolSpecSchema, type ModelPool } from '../api/v1alpha1/modelpool.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 import { parseAiRoute, type AiRoute } from '../higress/console/ai-route.js';
@@ -80,8 +81,7 @@ export function indexPools(store: Informer<ModelPoolObject>['store']): void {
 
 /** The pool's status says Ready for its current generation. */
 export function isReadyNow(pool: ModelPoolObject): boolean {
-  const generation = pool.metadata.generation;
-  return pool.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === generation) ?? false;
+  return isReady(pool.status?.conditions, pool.metadata.generation);
 }
 
 export interface SecretCache {

@@ -10,7 +10,6 @@ import {
   isReadyNow,
   POOL_CLASS_INDEX,
   POOL_GATEWAY_INDEX,
-  POOL_WAITING_INDEX,
   secretNamesOf,
   type ModelPoolObject,
 } from './modelpool-observe.js';
@@ -70,15 +69,9 @@ export class PoolWatches {
     // pools on each was quadratic (bench:operator, 500 pools: ~100 reconciles per pool). Checking is cheap
     // (its last render against the per-version index); without a render (spec not parsed) it is requeued.
     // EnvoyFilters count as served here, which can only requeue more pools, never fewer.
-    // Only the waiting pools are walked (an index): walking every pool of the gateway on every write and resync
-    // of every shared object was ~15% of the operator's CPU in bench:operator's paced phase (500 pools).
-    // Plus those whose last reconcile decided they wait while the cache may still hold their Ready status: the
-    // gateway pass that completes them can be delivered before their own status write.
-    const waiting = new Map(this.pools.store.byIndex(POOL_WAITING_INDEX, gw).map((p) => [makeKey(p.metadata.namespace, p.metadata.name), p]));
-    for (const key of this.reconciler.decidedNotReady(gw)) {
-      const p = waiting.has(key) ? undefined : this.pools.store.get(key);
-      if (p) waiting.set(key, p);
-    }
+    // Only the waiting pools are walked (ModelPoolController.waitingPools): walking every pool of the gateway on
+    // every write and resync of every shared object was ~15% of the operator's CPU in bench:operator's paced phase.
+    const waiting = this.reconciler.waitingPools(gw);
     const keys = [...waiting].flatMap(([key, p]) => {
       if (p.metadata.deletionTimestamp) return [key]; // finalization waits for the shared objects to drop it
       const render = observer.lastRender(key);

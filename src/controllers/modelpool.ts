@@ -24,6 +24,7 @@ import {
   indexPools,
   isReadyNow,
   POOL_GATEWAY_INDEX,
+  POOL_WAITING_INDEX,
   PoolObserver,
   secretNamesOf,
   type ModelPoolObject,
@@ -168,13 +169,13 @@ export class ModelPoolController {
       const message = parsed.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join('; ');
       const ready = { type: READY, status: 'False' as const, reason: 'InvalidSpec', message };
       const current = await finalizer;
-      return this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
+      return void (await this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] }));
     }
 
     const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool');
     if (notServed) {
       const current = await finalizer;
-      return this.writeStatus(current, { ...pickStatus(current.status), ready: notServed, set: [], remove: [] });
+      return void (await this.writeStatus(current, { ...pickStatus(current.status), ready: notServed, set: [], remove: [] }));
     }
 
     // A referenced Secret whose cache has not listed yet would read as missing; its sync requeues the pool.
@@ -218,7 +219,7 @@ export class ModelPoolController {
     });
     if (tracing()) mark('pool.decided', { ready: result.ready.status, reason: result.ready.reason, waitingFor });
     emitEvents(this.deps.event, current, render, result.ready);
-    const written = await this.statusWritten(current, result);
+    const written = await this.writeStatus(current, result);
     const settled = result.ready.status === 'True' && !applied.errors.size && !conflicts.size;
     if (snapshot && settled) this.memo.record(key, snapshot, written);
     else this.memo.forget(key);
@@ -226,9 +227,19 @@ export class ModelPoolController {
     this.deps.log.debug({ pool: key, ready: result.ready.status, reason: result.ready.reason, waitingFor }, 'reconciled ModelPool');
   }
 
-  /** Pools of `gw` whose last reconcile decided they are not Ready (whatever the cache says yet). */
-  decidedNotReady(gw: string): ReadonlySet<string> {
-    return this.notReady.get(gw) ?? new Set();
+  /**
+   * Pools of `gw` a shared object's write may complete or release: those the cache shows not Ready or being deleted
+   * (an index, not a walk of every pool), plus those whose last reconcile decided they wait while the cache may still
+   * hold their Ready status (the pass that completes them can be delivered before their own status write).
+   */
+  waitingPools(gw: string): Map<string, ModelPoolObject> {
+    const { store } = this.deps.pools;
+    const waiting = new Map(store.byIndex(POOL_WAITING_INDEX, gw).map((p) => [makeKey(p.metadata.namespace, p.metadata.name), p]));
+    for (const key of this.notReady.get(gw) ?? []) {
+      const p = waiting.has(key) ? undefined : store.get(key);
+      if (p) waiting.set(key, p);
+    }
+    return waiting;
   }
 
   private decided(gw: string, key: string, ready: boolean): void {
@@ -245,12 +256,8 @@ export class ModelPoolController {
     return written;
   }
 
-  private async writeStatus(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<void> {
-    await this.statusWritten(pool, decision);
-  }
-
   /** The pool as the status write returned it; undefined when the status already said all this. */
-  private async statusWritten(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<ModelPoolObject | undefined> {
+  private async writeStatus(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<ModelPoolObject | undefined> {
     const written = await writePoolStatus(this.deps.client, pool, decision);
     if (written) this.wrote(pool, written);
     return written;
@@ -343,7 +350,7 @@ export class ModelPoolController {
     // Pools report gateway errors and conflicts in their status, so they look again when one appears or clears.
     const after = { error: this.gatewayErrors.get(gw), conflicts: renders.map((r) => this.sharedConflicts.get(r.ownerId)) };
     if (!jsonEqual(before, after)) for (const p of live) this.deps.enqueue(makeKey(p.metadata.namespace, p.metadata.name));
-    else if (result.written) this.requeueCompleted(live, crds.envoyFilters);
+    else if (result.written) this.requeueCompleted(gw, crds.envoyFilters);
     if (result.error) throw new Error(result.error.message);
   }
 
@@ -353,11 +360,10 @@ export class ModelPoolController {
    * the handler indexes them again (bench:operator, 500 pools: ~1.2 MB of shared objects per apply; their events
    * arrived 40–320 ms after the responses). Pools still missing something are left to the events that bring it.
    */
-  private requeueCompleted(live: readonly ModelPoolObject[], envoyFilters: boolean): void {
-    for (const cached of live) {
+  private requeueCompleted(gw: string, envoyFilters: boolean): void {
+    for (const [key, cached] of this.waitingPools(gw)) {
       const p = this.ownWrites.newest(cached);
-      if (isReady(p.status?.conditions, p.metadata.generation)) continue;
-      const key = makeKey(p.metadata.namespace, p.metadata.name);
+      if (isBeingDeleted(p) || isReady(p.status?.conditions, p.metadata.generation)) continue;
       const render = this.observer.lastRender(key);
       if (render && this.observer.waitingFor(render, envoyFilters) === undefined) this.deps.enqueue(key);
     }
