@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { KubeClient, RequestStats } from './client.js';
-import { mergeRegistries, parseOwners, readMergeWrite, type McpBridge, type Registry } from './mcpbridge.js';
+import { mergeRegistries, readMergeWrite, type McpBridge, type Registry } from './mcpbridge.js';
 import { Resources } from './resources.js';
 import type { Transport } from './transport.js';
 
@@ -56,15 +56,6 @@ describe('mergeRegistries', () => {
   });
 });
 
-describe('parseOwners', () => {
-  it('tolerates garbage by owning nothing', () => {
-    expect(parseOwners(undefined)).toEqual({});
-    expect(parseOwners('{not json')).toEqual({});
-    expect(parseOwners('[1]')).toEqual({});
-    expect(parseOwners('{"a":"x","b":3}')).toEqual({ a: 'x' });
-  });
-});
-
 describe('readMergeWrite', () => {
   it('merges onto the object its last write returned while the cache still holds the replaced version (no 409 round)', async () => {
     const verbs: string[] = [];
@@ -99,12 +90,5 @@ describe('readMergeWrite', () => {
     await add('b');
     expect(seen).toEqual(['1', '2']);
     expect(verbs).toEqual(['PUT', 'PUT']);
-  });
-
-  it('returns one shared, frozen record per owners annotation text', () => {
-    const text = JSON.stringify({ a: A, b: 7 });
-    expect(parseOwners(text)).toEqual({ a: A });
-    expect(parseOwners(text)).toBe(parseOwners(text));
-    expect(Object.isFrozen(parseOwners(text))).toBe(true);
   });
 });
