@@ -114,7 +114,9 @@ describe('ModelPool reconcile memo', () => {
     t.server.edit<KubeObject>('wasmplugins', `${GW}/ai-proxy.internal`, (o) => {
       const annotations = { ...o.metadata.annotations };
       const owners = Object.entries(parseOwners(annotations[ENTRY_OWNERS_ANNOTATION]));
-      annotations[ENTRY_OWNERS_ANNOTATION] = serializeOwners(Object.fromEntries(owners.map(([k, o]) => [k, o === 'ModelPool/team-a/chat' ? 'SemanticRouter/team-b/router' : o])));
+      annotations[ENTRY_OWNERS_ANNOTATION] = serializeOwners(
+        Object.fromEntries(owners.map(([k, o]) => [k, o === 'ModelPool/team-a/chat' ? 'SemanticRouter/team-b/router' : o])),
+      );
       return { ...o, metadata: { ...o.metadata, annotations } };
     });
     await t.settle([GATEWAY_PREFIX + GW]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { legacyOwners, ownerStem, ownersRecordEmpty, parseOwners, serializeOwners, STEM_MARK } from './owners-record.js';
+import { FRAGMENTS, legacyOwners, ownerStem, ownersRecordEmpty, parseOwners, serializeOwners, STEM_MARK } from './owners-record.js';
 
 const A = 'ModelPool/team-a/chat';
 const B = 'SemanticRouter/team-b/router';
@@ -28,16 +28,16 @@ describe('parseOwners', () => {
     expect(parseOwners('{"v":"ModelPool/a/b","o":"ModelPool/a/b"}')).toEqual({ v: 'ModelPool/a/b', o: 'ModelPool/a/b' });
   });
 
-  it('reads v2 records: stems expanded, array form as is; bad owners skipped; unknown versions own nothing', () => {
-    expect(parseOwners(`{"v":2,"o":{"${A}":"entry:${STEM_MARK}gpt-1 rule:|llm-${STEM_MARK}gpt-1.internal.dns|","${B}":["a b","c"]}}`)).toEqual({
+  it('reads v2 records: stems and fragments expanded, array form as is; bad owners skipped; unknown versions own nothing', () => {
+    expect(parseOwners(`{"v":2,"o":{"ModelPool/team-a/":{"chat":"+~gpt-1 !~gpt-1$"},"SemanticRouter/team-b/":{"router":["a b","c"]}}}`)).toEqual({
       'entry:team-a-chat-gpt-1': A,
       'rule:|llm-team-a-chat-gpt-1.internal.dns|': A,
       'a b': B,
       c: B,
     });
-    expect(parseOwners('{"v":2,"o":{"X/a/b":7,"Y/a/b":["k",1],"Z/a/b":"z"}}')).toEqual({ z: 'Z/a/b' });
+    expect(parseOwners('{"v":2,"o":{"X/a/":{"b":7},"Y/a/":{"b":["k",1]},"Z/a/":{"b":"z"},"W/":"w"}}')).toEqual({ z: 'Z/a/b' });
     expect(parseOwners('{"v":2}')).toEqual({});
-    expect(parseOwners('{"v":3,"o":{"X/a/b":"k"}}')).toEqual({});
+    expect(parseOwners('{"v":3,"o":{"X/a/":{"b":"k"}}}')).toEqual({});
   });
 
   it('returns one shared, frozen record per text', () => {
@@ -52,14 +52,16 @@ describe('parseOwners', () => {
 });
 
 describe('serializeOwners (v2)', () => {
-  it('groups keys by owner, abbreviates the stem, sorts owners and keys', () => {
+  it('groups keys by owner and owners by kind and namespace, abbreviates stem and fragments, sorts everything', () => {
     const text = serializeOwners({
       'rule:|llm-team-a-chat-gpt-4o-02bcad2c.internal.dns|': A,
       'entry:team-a-chat-gpt-4o-02bcad2c': A,
       'rule:ai-route-sr-team-b-router-auto-bc69c9.internal||': B,
+      'entry:team-a-more-o3-1': 'ModelPool/team-a/more',
+      'llm-team-a-more-o3-1.internal': 'ModelPool/team-a/more',
     });
     expect(text).toBe(
-      `{"v":2,"o":{"${A}":"entry:~gpt-4o-02bcad2c rule:|llm-~gpt-4o-02bcad2c.internal.dns|","${B}":"rule:ai-route-sr-~auto-bc69c9.internal||"}}`,
+      '{"v":2,"o":{"ModelPool/team-a/":{"chat":"+~gpt-4o-02bcad2c !~gpt-4o-02bcad2c$","more":"+~o3-1 @~o3-1^"},"SemanticRouter/team-b/":{"router":"#sr-~auto-bc69c9%"}}}',
     );
     expect(serializeOwners({})).toBe('{"v":2,"o":{}}');
   });
@@ -82,7 +84,17 @@ describe('serializeOwners (v2)', () => {
       // stems that repeat and overlap, and a key that is the stem
       { 'team-a-chat-team-a-chat-': A, 'team-a-chat-': A, 'xteam-a-chat-team-a-chat-y': A },
       // owners without a stem (not Kind/ns/name) or whose stem never occurs
-      { k1: 'odd-owner', [`${STEM_MARK}k2`]: 'odd-owner', k3: 'Kind/a/b/c', k4: 'Kind//x', k5: 'ModelPool/q/r' },
+      { k1: 'odd-owner', [`${STEM_MARK}k2`]: 'odd-owner', k3: 'Kind/a/b/c', k4: 'Kind//x', k5: 'ModelPool/q/r', k6: '', k7: '/' },
+      // every fragment, alone, repeated and run together; and every mark inside a key (array form for that owner)
+      Object.fromEntries(
+        FRAGMENTS.flatMap(([, t], i) => [
+          [`${t}${t}x${t}`, A],
+          [`${FRAGMENTS[(i + 1) % FRAGMENTS.length]![1]}${t}`, B],
+        ]),
+      ),
+      Object.fromEntries(FRAGMENTS.map(([m], i) => [`team-a-chat-${m}${i}`, `ModelPool/n${i}/x`])),
+      // owners whose stem holds a mark, a space or a fragment
+      { 'entry:a!b-c-x': 'ModelPool/a!b/c', 'entry:a b-c-x': 'ModelPool/a b/c', 'rule:|llm-llm-x-m.internal.dns|': 'ModelPool/llm/x', 'q~-z-k': 'K/q~/z' },
       // keys that are Object.prototype names
       { constructor: B, toString: A, hasOwnProperty: A },
     ];
@@ -97,8 +109,10 @@ describe('serializeOwners (v2)', () => {
     expect(Object.hasOwn(roundTrip(proto), '__proto__')).toBe(true);
   });
 
-  it('writes an owner whose keys hold the mark or a space as an array', () => {
-    expect(serializeOwners({ [`x${STEM_MARK}`]: A, 'team-b-router-q': B })).toBe(`{"v":2,"o":{"${A}":["x${STEM_MARK}"],"${B}":"${STEM_MARK}q"}}`);
+  it('writes an owner whose keys hold a mark or a space as an array', () => {
+    expect(serializeOwners({ [`x${STEM_MARK}`]: A, 'team-b-router-q': B, 'a!': 'K/n/x', 'a b': 'K/n/y' })).toBe(
+      '{"v":2,"o":{"K/n/":{"x":["a!"],"y":["a b"]},"ModelPool/team-a/":{"chat":["x~"]},"SemanticRouter/team-b/":{"router":"~q"}}}',
+    );
   });
 
   it('derives the stem from Kind/namespace/name only', () => {

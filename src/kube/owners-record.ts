@@ -4,20 +4,38 @@
  * ai-proxy.internal): which items of the object are ours and which of our owners holds each. In memory it is
  * `{itemKey: "Kind/namespace/name"}`; on the object it is one annotation string.
  *
- * Format v2 (written): `{"v":2,"o":{"<owner>":"<keys>",…}}`, owners sorted, each owner's keys sorted and joined
- * by a space, and every occurrence of the owner's stem (`<namespace>-<name>-` for `Kind/namespace/name`: our item
- * names are built from it) in a key written as {@link STEM_MARK}. An owner whose keys contain a space or the mark
- * is written as a JSON array of its keys as they are, so any key set round-trips exactly.
+ * Format v2 (written): `{"v":2,"o":{"Kind/namespace/":{"name":"<keys>",…},…}}`: owners grouped by what precedes
+ * their last `/`, groups and names sorted; each owner's keys sorted and joined by a space, with every occurrence
+ * of the owner's stem (`<namespace>-<name>-`: our item names are built from it) written as {@link STEM_MARK} and
+ * each of the fixed {@link FRAGMENTS} as its mark. An owner one of whose keys contains a space or a mark is
+ * written as a JSON array of its keys as they are, so any key set round-trips exactly.
  *
- * Why: v1 (`{"<key>":"<owner>",…}`, still read) repeats the owner with every key and the stem inside most keys.
- * At 500 pools of 2 models it was ~40% of ai-proxy.internal's bytes, and the API server caps an object's
- * annotations at 256 KiB in total (`ValidateAnnotationsSize`, k8s.io/apimachinery
+ * Why: v1 (`{"<key>":"<owner>",…}`, still read) repeats the owner with every key, and the stem and the same few
+ * fragments inside every key. At 500 pools of 2 models it was ~40% of ai-proxy.internal's bytes, and the API
+ * server caps an object's annotations at 256 KiB in total (`ValidateAnnotationsSize`, k8s.io/apimachinery
  * pkg/api/validation/objectmeta.go, `TotalAnnotationSizeLimitB`): ai-proxy's v1 record reached it near 650 pools
  * of 2 models, after which every write of the plugin failed (docs/evaluation/operator.md, owners16).
  */
 
-/** Stands for the owner's stem inside its keys: not a character of DNS names, so absent from the keys we build. */
+/** Stands for the owner's stem inside its keys. None of the marks is a character of DNS names. */
 export const STEM_MARK = '~';
+/**
+ * Fragments of the keys our merges build (shared-plugins.ts `entry:<id>` and `ruleKey`, whose services are
+ * registries `llm-<id>.internal.dns`; McpBridge registry names `llm-<id>.internal`), each written as one mark.
+ * Part of the format: changing the list is a new version. Where one contains another, the longer comes first.
+ * None of the marks needs escaping in JSON, Go's included (it escapes `<`, `>` and `&`).
+ */
+export const FRAGMENTS: readonly (readonly [mark: string, text: string])[] = [
+  ['!', 'rule:|llm-'],
+  ['#', 'rule:ai-route-'],
+  ['$', '.internal.dns|'],
+  ['%', '.internal||'],
+  ['^', '.internal'],
+  ['@', 'llm-'],
+  ['+', 'entry:'],
+  [';', 'rule:'],
+];
+const RESERVED = [' ', STEM_MARK, ...FRAGMENTS.map(([m]) => m)];
 const VERSION = 2;
 
 type Owners = Readonly<Record<string, string>>;
@@ -63,12 +81,16 @@ function decode(text: string): Parsed {
   if (typeof value.v === 'number') {
     if (value.v !== VERSION || !isRecord(value.o)) return UNREADABLE; // a newer format: we own nothing (the safe direction)
     const entries: [string, string][] = [];
-    for (const [owner, keys] of Object.entries(value.o)) {
-      if (typeof keys === 'string') {
-        const stem = ownerStem(owner);
-        for (const k of keys.split(' ')) entries.push([stem ? k.replaceAll(STEM_MARK, stem) : k, owner]);
-      } else if (Array.isArray(keys) && keys.every((k) => typeof k === 'string')) {
-        for (const k of keys as string[]) entries.push([k, owner]);
+    for (const [group, names] of Object.entries(value.o)) {
+      if (!isRecord(names)) continue;
+      for (const [name, keys] of Object.entries(names)) {
+        const owner = group + name;
+        if (typeof keys === 'string') {
+          const stem = ownerStem(owner);
+          for (const k of keys.split(' ')) entries.push([expand(k, stem), owner]);
+        } else if (Array.isArray(keys) && keys.every((k) => typeof k === 'string')) {
+          for (const k of keys) entries.push([k, owner]);
+        }
       }
     }
     return { owners: Object.freeze(Object.fromEntries(entries)), legacy: false, unreadable: false };
@@ -126,13 +148,35 @@ export function serializeOwners(owners: Record<string, string>): string {
     if (keys) keys.push(k);
     else byOwner.set(owner, [k]);
   }
-  const o = [...byOwner.keys()].sort(cmpStr).map((owner): [string, string | string[]] => {
+  const groups = new Map<string, [string, string | string[]][]>();
+  for (const owner of [...byOwner.keys()].sort(cmpStr)) {
     const keys = byOwner.get(owner)!.sort(cmpStr);
+    const cut = owner.lastIndexOf('/') + 1;
+    const group = owner.slice(0, cut);
     const stem = ownerStem(owner);
-    if (keys.some((k) => k.includes(' ') || k.includes(STEM_MARK))) return [owner, keys];
-    return [owner, keys.map((k) => (stem ? k.replaceAll(stem, STEM_MARK) : k)).join(' ')];
-  });
-  const text = JSON.stringify({ v: VERSION, o: Object.fromEntries(o) });
+    const written = keys.some((k) => RESERVED.some((m) => k.includes(m))) ? keys : keys.map((k) => abbreviate(k, stem)).join(' ');
+    let names = groups.get(group);
+    if (!names) groups.set(group, (names = []));
+    names.push([owner.slice(cut), written]);
+  }
+  const o = Object.fromEntries([...groups].sort(([a], [b]) => cmpStr(a, b)).map(([group, names]) => [group, Object.fromEntries(names)]));
+  const text = JSON.stringify({ v: VERSION, o });
   remember(text, { owners: Object.freeze(owners), legacy: false, unreadable: false });
   return text;
+}
+
+/**
+ * A key holding no space and no mark, shortened. {@link expand} undoes it exactly: each mark then stands for the text
+ * it replaced (fragments hold no marks, and a stem holding one occurs only in keys that take the array form).
+ */
+function abbreviate(key: string, stem: string): string {
+  let k = stem ? key.replaceAll(stem, STEM_MARK) : key;
+  for (const [mark, text] of FRAGMENTS) k = k.replaceAll(text, mark);
+  return k;
+}
+
+function expand(written: string, stem: string): string {
+  let k = written;
+  for (const [mark, text] of FRAGMENTS) k = k.replaceAll(mark, text);
+  return stem ? k.replaceAll(STEM_MARK, stem) : k;
 }

@@ -60,7 +60,12 @@ describe('mergePluginShares', () => {
     const other = JSON.stringify({ v: 2, o: { [A]: ['rule:|llm-a.internal.dns|', 'entry:a'] } });
     expect(mergePluginShares(withText(other), proxy, NS, share).changed).toBe(false);
     // An empty v1 record on a plugin nobody of ours holds anything in: one rewrite, then nothing.
-    const empty = mergePluginShares({ ...consoleProxy(), metadata: { ...consoleProxy().metadata, annotations: { [ENTRY_OWNERS_ANNOTATION]: '{}' } } }, proxy, NS, new Map());
+    const empty = mergePluginShares(
+      { ...consoleProxy(), metadata: { ...consoleProxy().metadata, annotations: { [ENTRY_OWNERS_ANNOTATION]: '{}' } } },
+      proxy,
+      NS,
+      new Map(),
+    );
     expect(empty.changed).toBe(true);
     expect(empty.plugin.metadata.annotations![ENTRY_OWNERS_ANNOTATION]).toBe('{"v":2,"o":{}}');
     expect(mergePluginShares(empty.plugin, proxy, NS, new Map()).changed).toBe(false);

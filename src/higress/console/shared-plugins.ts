@@ -377,8 +377,7 @@ export function mergePluginShares(
   };
   // The same text is the same record (ours is written sorted); another text may still be an equal record, which is
   // rewritten only when it is in the v1 format (once: the rewrite is v2).
-  const changed =
-    !current || !jsonEqual(nextSpec, spec) || (nextOwnersText !== ownersText && (legacyOwners(ownersText) || !jsonEqual(nextOwners, recorded)));
+  const changed = !current || !jsonEqual(nextSpec, spec) || (nextOwnersText !== ownersText && (legacyOwners(ownersText) || !jsonEqual(nextOwners, recorded)));
   // A live owner with an empty share (a pool without model mappings) still uses the plugin, as the console would.
   const unused = base.metadata.annotations?.[CREATED_BY_ANNOTATION] === MANAGED_BY && !reliedOn && !desired.size && !entries.length && !rules.length;
   return { plugin, changed, unused, conflicts };
