@@ -2,7 +2,7 @@ import type { MatchRule } from '../higress/types.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict } from '../kube/errors.js';
 import { jsonEqual, type KubeObject } from '../kube/object.js';
-import { legacyOwners, parseOwners, serializeOwners } from '../kube/owners-record.js';
+import { ownersUpdate, parseOwners } from '../kube/owners-record.js';
 import { Resources } from '../kube/resources.js';
 import type { ProviderEntry } from '../reconcilers/semanticrouter-gateway.js';
 
@@ -72,11 +72,11 @@ export async function syncRouterProvider(
     const nextOwners = { ...owners };
     if (opts.entry) nextOwners[opts.providerId] = opts.owner;
     else delete nextOwners[opts.providerId];
-    const unchanged = jsonEqual(nextProviders, providers) && jsonEqual(nextRules, rules) && jsonEqual(nextOwners, owners);
-    if (unchanged && !legacyOwners(ownersText)) return { result: 'unchanged' };
+    const record = ownersUpdate(ownersText, nextOwners);
+    if (jsonEqual(nextProviders, providers) && jsonEqual(nextRules, rules) && !record.changed) return { result: 'unchanged' };
     const updated: AiProxyPlugin = {
       ...plugin,
-      metadata: { ...plugin.metadata, annotations: { ...(plugin.metadata.annotations ?? {}), [PROVIDER_OWNERS_ANNOTATION]: serializeOwners(nextOwners) } },
+      metadata: { ...plugin.metadata, annotations: { ...(plugin.metadata.annotations ?? {}), [PROVIDER_OWNERS_ANNOTATION]: record.text } },
       spec: { ...plugin.spec, defaultConfig: { ...(plugin.spec.defaultConfig ?? {}), providers: nextProviders }, matchRules: nextRules },
     };
     try {

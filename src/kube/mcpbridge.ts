@@ -3,7 +3,7 @@ import { isAlreadyExists, isConflict } from './errors.js';
 import { jsonEqual, makeKey, type KubeObject } from './object.js';
 import { OwnWrites } from './own-writes.js';
 import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
-import { legacyOwners, parseOwners, serializeOwners } from './owners-record.js';
+import { ownersUpdate, parseOwners } from './owners-record.js';
 import { Resources, type ResourceType } from './resources.js';
 import { mark, now, round, TIMELINE, tracing } from './timeline.js';
 import { backoffDelay } from './workqueue.js';
@@ -309,8 +309,9 @@ async function syncOnce(client: KubeClient, namespace: string, opts: SyncRegistr
       const ownersText = observed?.metadata.annotations?.[REGISTRY_OWNERS_ANNOTATION];
       const merged = mergeRegistrySets(observed?.spec?.registries ?? [], parseOwners(ownersText), opts.desired, opts.release);
       if (!merged.ok) throw new McpBridgeError(merged.reason, merged.message);
-      if (!merged.changed && !legacyOwners(ownersText)) return undefined;
-      const annotations = { ...(observed?.metadata.annotations ?? {}), [REGISTRY_OWNERS_ANNOTATION]: serializeOwners(merged.owners) };
+      const owners = ownersUpdate(ownersText, merged.owners);
+      if (!merged.changed && !owners.changed) return undefined;
+      const annotations = { ...(observed?.metadata.annotations ?? {}), [REGISTRY_OWNERS_ANNOTATION]: owners.text };
       return observed
         ? { ...observed, metadata: { ...observed.metadata, annotations }, spec: { ...(observed.spec ?? {}), registries: merged.registries } }
         : { metadata: { name: MCPBRIDGE_NAME, namespace, annotations }, spec: { registries: merged.registries } };

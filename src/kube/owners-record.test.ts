@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FRAGMENTS, legacyOwners, ownerStem, ownersRecordEmpty, parseOwners, serializeOwners, STEM_MARK } from './owners-record.js';
+import { FRAGMENTS, ownerStem, ownersRecordEmpty, ownersUpdate, parseOwners, serializeOwners, STEM_MARK } from './owners-record.js';
 
 const A = 'ModelPool/team-a/chat';
 const B = 'SemanticRouter/team-b/router';
@@ -124,14 +124,21 @@ describe('serializeOwners (v2)', () => {
 });
 
 describe('migration markers', () => {
-  it('legacyOwners: a readable v1 record, never v2, garbage or absence', () => {
-    expect(legacyOwners('{}')).toBe(true);
-    expect(legacyOwners('{"a":"ModelPool/x/y"}')).toBe(true);
-    expect(legacyOwners(serializeOwners({ a: 'ModelPool/x/y' }))).toBe(false);
-    expect(legacyOwners('{"v":2,"o":{}}')).toBe(false);
-    expect(legacyOwners('{"v":3}')).toBe(false);
-    expect(legacyOwners('garbage')).toBe(false);
-    expect(legacyOwners(undefined)).toBe(false);
+  it('ownersUpdate: an equal v2 text is kept, a v1 one rewritten once, absent or garbage only when something is owned', () => {
+    const next = { a: 'ModelPool/x/y' };
+    const v2 = serializeOwners({ ...next });
+    expect(ownersUpdate(v2, { ...next })).toEqual({ text: v2, changed: false });
+    // Another writer's equal v2 text (array form, not abbreviated) is not rewritten for its form.
+    const other = '{"v":2,"o":{"ModelPool/x/":{"y":["a"]}}}';
+    expect(ownersUpdate(other, { ...next })).toEqual({ text: other, changed: false });
+    expect(ownersUpdate('{"a":"ModelPool/x/y"}', { ...next })).toEqual({ text: v2, changed: true });
+    expect(ownersUpdate('{}', {})).toEqual({ text: '{"v":2,"o":{}}', changed: true });
+    expect(ownersUpdate(v2, { ...next, b: 'ModelPool/x/y' })).toEqual({ text: serializeOwners({ ...next, b: 'ModelPool/x/y' }), changed: true });
+    expect(ownersUpdate(undefined, {})).toEqual({ text: '{"v":2,"o":{}}', changed: false });
+    expect(ownersUpdate('garbage', {})).toEqual({ text: '{"v":2,"o":{}}', changed: false });
+    expect(ownersUpdate('{"v":3}', {})).toEqual({ text: '{"v":2,"o":{}}', changed: false });
+    expect(ownersUpdate(undefined, { ...next })).toEqual({ text: v2, changed: true });
+    expect(ownersUpdate('garbage', { ...next })).toEqual({ text: v2, changed: true });
   });
 
   it('ownersRecordEmpty: absent or readable without keys; unreadable may hold anything', () => {

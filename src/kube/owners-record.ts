@@ -17,6 +17,8 @@
  * of 2 models, after which every write of the plugin failed (docs/evaluation/operator.md, owners16).
  */
 
+import { jsonEqual } from './object.js';
+
 /** Stands for the owner's stem inside its keys. None of the marks is a character of DNS names. */
 export const STEM_MARK = '~';
 /**
@@ -35,14 +37,20 @@ export const FRAGMENTS: readonly (readonly [mark: string, text: string])[] = [
   ['+', 'entry:'],
   [';', 'rule:'],
 ];
-const RESERVED = [' ', STEM_MARK, ...FRAGMENTS.map(([m]) => m)];
+// One pass per key each way (a record holds thousands): alternatives are tried in order, so the longer fragment wins.
+const FRAGMENT_RE = new RegExp(FRAGMENTS.map(([, t]) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+const MARK_OF = new Map(FRAGMENTS.map(([m, t]) => [t, m]));
+const MARK_RE = new RegExp(`[${[STEM_MARK, ...FRAGMENTS.map(([m]) => m)].map((m) => `\\${m}`).join('')}]`, 'g');
+/** A key holding one of these takes the array form: a space or a mark. */
+const RESERVED_RE = new RegExp(`[ ${MARK_RE.source.slice(1)}`);
+const TEXT_OF = new Map(FRAGMENTS);
 const VERSION = 2;
 
 type Owners = Readonly<Record<string, string>>;
 
 interface Parsed {
   owners: Owners;
-  /** A readable v1 record: rewritten as v2 on our next merge of the object, even when its content is unchanged. */
+  /** A readable v1 record: rewritten as v2 on our next merge of the object, even when its content is unchanged (ownersUpdate). */
   legacy: boolean;
   /** Garbage, or a format newer than ours. */
   unreadable: boolean;
@@ -118,15 +126,6 @@ export function parseOwners(text: string | undefined): Owners {
 }
 
 /**
- * True for a readable record in the v1 format: a merge of the object rewrites it as v2 even when its content is
- * unchanged (one write per shared object after an upgrade; the rewritten text is v2, so never a loop). Absent and
- * unreadable records are not rewritten for their own sake, as before.
- */
-export function legacyOwners(text: string | undefined): boolean {
-  return text ? parse(text).legacy : false;
-}
-
-/**
  * True when the record holds nothing for sure: absent, or a readable record without keys. An unreadable one may
  * hold anything, so whoever would delete the object on an empty record must not.
  */
@@ -134,6 +133,19 @@ export function ownersRecordEmpty(text: string | undefined): boolean {
   if (!text) return true;
   const p = parse(text);
   return !p.unreadable && Object.keys(p.owners).length === 0;
+}
+
+/**
+ * The owners text to write when the record becomes `next`, and whether that is a change. A readable v2 text that
+ * already holds `next` is kept as it is: no re-encoding on every pass, and another writer's equal text is never
+ * rewritten for its form. A v1 text is a change even when it holds `next` (rewritten once, then v2: no loop); an
+ * absent or unreadable one, as before, only when `next` holds something.
+ */
+export function ownersUpdate(text: string | undefined, next: Record<string, string>): { text: string; changed: boolean } {
+  const current = text ? parse(text) : NOTHING;
+  const equal = jsonEqual(next, current.owners);
+  if (text && equal && !current.legacy && !current.unreadable) return { text, changed: false };
+  return { text: serializeOwners(next), changed: current.legacy || !equal };
 }
 
 /**
@@ -154,7 +166,7 @@ export function serializeOwners(owners: Record<string, string>): string {
     const cut = owner.lastIndexOf('/') + 1;
     const group = owner.slice(0, cut);
     const stem = ownerStem(owner);
-    const written = keys.some((k) => RESERVED.some((m) => k.includes(m))) ? keys : keys.map((k) => abbreviate(k, stem)).join(' ');
+    const written = keys.some((k) => RESERVED_RE.test(k)) ? keys : keys.map((k) => abbreviate(k, stem)).join(' ');
     let names = groups.get(group);
     if (!names) groups.set(group, (names = []));
     names.push([owner.slice(cut), written]);
@@ -170,13 +182,9 @@ export function serializeOwners(owners: Record<string, string>): string {
  * it replaced (fragments hold no marks, and a stem holding one occurs only in keys that take the array form).
  */
 function abbreviate(key: string, stem: string): string {
-  let k = stem ? key.replaceAll(stem, STEM_MARK) : key;
-  for (const [mark, text] of FRAGMENTS) k = k.replaceAll(text, mark);
-  return k;
+  return (stem ? key.replaceAll(stem, STEM_MARK) : key).replace(FRAGMENT_RE, (t) => MARK_OF.get(t)!);
 }
 
 function expand(written: string, stem: string): string {
-  let k = written;
-  for (const [mark, text] of FRAGMENTS) k = k.replaceAll(mark, text);
-  return stem ? k.replaceAll(STEM_MARK, stem) : k;
+  return written.replace(MARK_RE, (m) => (m === STEM_MARK ? stem : TEXT_OF.get(m)!));
 }

@@ -1,6 +1,6 @@
 import type { KubeClient } from '../../kube/client.js';
 import { readMergeWrite, REMOVE } from '../../kube/mcpbridge.js';
-import { legacyOwners, parseOwners, serializeOwners } from '../../kube/owners-record.js';
+import { ownersUpdate, parseOwners } from '../../kube/owners-record.js';
 import { MANAGED_BY } from '../../kube/owner.js';
 import { jsonEqual, type KubeObject } from '../../kube/object.js';
 import { Resources } from '../../kube/resources.js';
@@ -369,15 +369,13 @@ export function mergePluginShares(
     matchRules: rules,
   };
   if (!hasDefault) delete nextSpec.defaultConfig;
-  const nextOwnersText = serializeOwners(nextOwners);
+  const nextOwnersRecord = ownersUpdate(ownersText, nextOwners);
   const plugin: SharedWasmPlugin = {
     ...base,
-    metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), [ENTRY_OWNERS_ANNOTATION]: nextOwnersText } },
+    metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), [ENTRY_OWNERS_ANNOTATION]: nextOwnersRecord.text } },
     spec: nextSpec,
   };
-  // The same text is the same record (ours is written sorted); another text may still be an equal record, which is
-  // rewritten only when it is in the v1 format (once: the rewrite is v2).
-  const changed = !current || !jsonEqual(nextSpec, spec) || (nextOwnersText !== ownersText && (legacyOwners(ownersText) || !jsonEqual(nextOwners, recorded)));
+  const changed = !current || !jsonEqual(nextSpec, spec) || nextOwnersRecord.changed;
   // A live owner with an empty share (a pool without model mappings) still uses the plugin, as the console would.
   const unused = base.metadata.annotations?.[CREATED_BY_ANNOTATION] === MANAGED_BY && !reliedOn && !desired.size && !entries.length && !rules.length;
   return { plugin, changed, unused, conflicts };
