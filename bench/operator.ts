@@ -18,6 +18,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { Informer } from '../src/kube/informer.js';
 import { keyOf } from '../src/kube/object.js';
 import { Resources } from '../src/kube/resources.js';
+import { DEFAULT_HIGRESS_NAMESPACE } from '../src/higress/namespace.js';
 import { mark, TIMELINE, traced } from '../src/kube/timeline.js';
 import { createLogger } from '../src/util/log.js';
 import { percentile } from '../src/util/stats.js';
@@ -62,6 +63,25 @@ async function operatorRequests(metricsUrl: string): Promise<Map<string, { n: nu
   for (const line of text.split('\n')) {
     const m = /^higress_ai_operator_kube_requests_total\{verb="([^"]+)",resource="([^"]+)",write="(true|false)"\} (\S+)$/.exec(line);
     if (m) out.set(`${m[1]} ${m[2]}`, { n: Number(m[4]), write: m[3] === 'true' });
+  }
+  return out;
+}
+
+/** Sizes of the shared objects in the bench's gateway namespace (the pools set none: the default one). */
+async function sharedObjectSizes(client: KubeClient): Promise<Record<string, { bytes: number; annotationBytes: number; ownersBytes: number }>> {
+  const objects = [
+    ...(await client.list(Resources.WasmPlugin, { namespace: DEFAULT_HIGRESS_NAMESPACE })).items,
+    ...(await client.list(Resources.McpBridge, { namespace: DEFAULT_HIGRESS_NAMESPACE })).items,
+  ];
+  const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+  const out: Record<string, { bytes: number; annotationBytes: number; ownersBytes: number }> = {};
+  for (const o of objects.sort((a, b) => keyOf(a).localeCompare(keyOf(b)))) {
+    const annotations = Object.entries(o.metadata.annotations ?? {});
+    out[`${o.kind ?? ''}/${o.metadata.name}`] = {
+      bytes: bytes(JSON.stringify(o)),
+      annotationBytes: annotations.reduce((n, [k, v]) => n + bytes(k) + bytes(v), 0),
+      ownersBytes: annotations.filter(([k]) => k.endsWith('-owners')).reduce((n, [, v]) => n + bytes(v), 0),
+    };
   }
   return out;
 }
@@ -279,6 +299,7 @@ try {
   const pacedWork = workPer(pacedWorkBefore, await operatorWork(metricsUrl), paced.length);
   const pacedCpuMsPerApply = round((((await cpuSeconds(operator.pid!)) - pacedCpuBefore) * 1000) / paced.length);
   await pools.stop();
+  const sharedObjects = await sharedObjectSizes(client);
 
   const report = {
     count,
@@ -309,6 +330,9 @@ try {
     rssMb: end.rssMb,
     peakRssMb: Math.max(end.peakRssMb, afterConverge.peakRssMb),
     nodeOptions: values['node-options'],
+    // Bytes of the gateway's shared objects at the end (JSON as read back), of all their annotations, and of the
+    // owners record (docs/evaluation/operator.md, owners16): each apply rewrites these objects whole.
+    sharedObjects,
     // Issue 9: one apply with `count` pools present p50 ≤ 150 / p99 ≤ 400 ms; a burst all Ready ≤ 5 s.
     targets: { pacedApplyToReadyP50Ms: 150, pacedApplyToReadyP99Ms: 400, convergeSeconds: 5, steadyStateWrites: 0, rssMb: 200 },
   };
@@ -336,6 +360,9 @@ try {
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')}`,
       `operator CPU          ${burstCpuSeconds} s for the burst, ${pacedCpuMsPerApply} ms per paced apply`,
+      `shared objects        ${Object.entries(sharedObjects)
+        .map(([k, v]) => `${k} ${v.bytes} B (owners ${v.ownersBytes} B)`)
+        .join(', ')}`,
       `machine               load ${report.machine.loadAverage1m} on ${report.machine.cpus} CPUs`,
       `report                ${values.out}`,
     ].join('\n') + '\n',

@@ -12,7 +12,8 @@ import {
 import type { KubeClient } from '../kube/client.js';
 import { reasonOf } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
-import { MCPBRIDGE_NAME, parseOwners, syncRegistrySets, versionToMerge, type McpBridge } from '../kube/mcpbridge.js';
+import { MCPBRIDGE_NAME, syncRegistrySets, versionToMerge, type McpBridge } from '../kube/mcpbridge.js';
+import { parseOwners } from '../kube/owners-record.js';
 import { makeKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, ownerOf } from '../kube/owner.js';
 import { Resources } from '../kube/resources.js';
@@ -141,8 +142,7 @@ export async function syncGateway(
     }
     // Nothing to add, nothing of ours to remove and not a plugin we created: leave the console's plugin (or its
     // absence) alone.
-    const annotations = cached?.metadata.annotations;
-    if (!desired.size && !annotations?.[ENTRY_OWNERS_ANNOTATION]?.includes(`"${KIND}/`) && annotations?.[CREATED_BY_ANNOTATION] === undefined) {
+    if (!desired.size && ![...holders].some((h) => h.startsWith(`${KIND}/`)) && cached?.metadata.annotations?.[CREATED_BY_ANNOTATION] === undefined) {
       settle(object, new Map())(mergeOnto);
       return;
     }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { GW, POOL_KEY, setupPoolController as setup } from '../../test/support/modelpool-harness.js';
 import { ENTRY_OWNERS_ANNOTATION } from '../higress/console/shared-plugins.js';
+import { parseOwners, serializeOwners } from '../kube/owners-record.js';
 import { keyOf, type KubeObject } from '../kube/object.js';
 import { GATEWAY_PREFIX, type ModelPoolObject } from './modelpool.js';
 import { PoolObjects } from './modelpool-objects.js';
@@ -112,7 +113,10 @@ describe('ModelPool reconcile memo', () => {
     const t = await readyPool();
     t.server.edit<KubeObject>('wasmplugins', `${GW}/ai-proxy.internal`, (o) => {
       const annotations = { ...o.metadata.annotations };
-      annotations[ENTRY_OWNERS_ANNOTATION] = annotations[ENTRY_OWNERS_ANNOTATION]!.replaceAll('ModelPool/team-a/chat', 'SemanticRouter/team-b/router');
+      const owners = Object.entries(parseOwners(annotations[ENTRY_OWNERS_ANNOTATION]));
+      annotations[ENTRY_OWNERS_ANNOTATION] = serializeOwners(
+        Object.fromEntries(owners.map(([k, o]) => [k, o === 'ModelPool/team-a/chat' ? 'SemanticRouter/team-b/router' : o])),
+      );
       return { ...o, metadata: { ...o.metadata, annotations } };
     });
     await t.settle([GATEWAY_PREFIX + GW]);

@@ -2,7 +2,7 @@ import type { MatchRule } from '../higress/types.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict } from '../kube/errors.js';
 import { jsonEqual, type KubeObject } from '../kube/object.js';
-import { parseOwners } from '../kube/mcpbridge.js';
+import { ownersUpdate, parseOwners } from '../kube/owners-record.js';
 import { Resources } from '../kube/resources.js';
 import type { ProviderEntry } from '../reconcilers/semanticrouter-gateway.js';
 
@@ -17,7 +17,7 @@ import type { ProviderEntry } from '../reconcilers/semanticrouter-gateway.js';
  */
 
 export const AI_PROXY_PLUGIN = 'ai-proxy.internal';
-/** JSON map `{providerId: "Kind/namespace/name"}` of the providers we put into ai-proxy.internal. */
+/** Owners record `{providerId: "Kind/namespace/name"}` of the providers we put into ai-proxy.internal (src/kube/owners-record.ts). */
 export const PROVIDER_OWNERS_ANNOTATION = 'ai.higress.io/provider-owners';
 
 type AiProxyPlugin = KubeObject & {
@@ -59,7 +59,8 @@ export async function syncRouterProvider(
   for (let attempt = 0; attempt < 5; attempt++) {
     const plugin = await client.get<AiProxyPlugin>(Resources.WasmPlugin, AI_PROXY_PLUGIN, opts.namespace);
     if (!plugin) return { result: 'pluginMissing' };
-    const owners = parseOwners(plugin.metadata.annotations?.[PROVIDER_OWNERS_ANNOTATION]);
+    const ownersText = plugin.metadata.annotations?.[PROVIDER_OWNERS_ANNOTATION];
+    const owners = parseOwners(ownersText);
     const providers = [...(plugin.spec.defaultConfig?.providers ?? [])];
     const rules = [...(plugin.spec.matchRules ?? [])];
     const existing = providers.find((p) => p.id === opts.providerId);
@@ -71,10 +72,11 @@ export async function syncRouterProvider(
     const nextOwners = { ...owners };
     if (opts.entry) nextOwners[opts.providerId] = opts.owner;
     else delete nextOwners[opts.providerId];
-    if (jsonEqual(nextProviders, providers) && jsonEqual(nextRules, rules) && jsonEqual(nextOwners, owners)) return { result: 'unchanged' };
+    const record = ownersUpdate(ownersText, nextOwners);
+    if (jsonEqual(nextProviders, providers) && jsonEqual(nextRules, rules) && !record.changed) return { result: 'unchanged' };
     const updated: AiProxyPlugin = {
       ...plugin,
-      metadata: { ...plugin.metadata, annotations: { ...(plugin.metadata.annotations ?? {}), [PROVIDER_OWNERS_ANNOTATION]: JSON.stringify(nextOwners) } },
+      metadata: { ...plugin.metadata, annotations: { ...(plugin.metadata.annotations ?? {}), [PROVIDER_OWNERS_ANNOTATION]: record.text } },
       spec: { ...plugin.spec, defaultConfig: { ...(plugin.spec.defaultConfig ?? {}), providers: nextProviders }, matchRules: nextRules },
     };
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { KubeClient, RequestStats } from './client.js';
-import { mergeRegistries, parseOwners, readMergeWrite, type McpBridge, type Registry } from './mcpbridge.js';
+import { mergeRegistries, readMergeWrite, REGISTRY_OWNERS_ANNOTATION, syncRegistrySets, type McpBridge, type Registry } from './mcpbridge.js';
+import { serializeOwners } from './owners-record.js';
 import { Resources } from './resources.js';
 import type { Transport } from './transport.js';
 
@@ -56,15 +57,6 @@ describe('mergeRegistries', () => {
   });
 });
 
-describe('parseOwners', () => {
-  it('tolerates garbage by owning nothing', () => {
-    expect(parseOwners(undefined)).toEqual({});
-    expect(parseOwners('{not json')).toEqual({});
-    expect(parseOwners('[1]')).toEqual({});
-    expect(parseOwners('{"a":"x","b":3}')).toEqual({ a: 'x' });
-  });
-});
-
 describe('readMergeWrite', () => {
   it('merges onto the object its last write returned while the cache still holds the replaced version (no 409 round)', async () => {
     const verbs: string[] = [];
@@ -100,11 +92,39 @@ describe('readMergeWrite', () => {
     expect(seen).toEqual(['1', '2']);
     expect(verbs).toEqual(['PUT', 'PUT']);
   });
+});
 
-  it('returns one shared, frozen record per owners annotation text', () => {
-    const text = JSON.stringify({ a: A, b: 7 });
-    expect(parseOwners(text)).toEqual({ a: A });
-    expect(parseOwners(text)).toBe(parseOwners(text));
-    expect(Object.isFrozen(parseOwners(text))).toBe(true);
+describe('syncRegistrySets and the owners record format', () => {
+  it('rewrites a v1 record equal in content as v2 once, then writes nothing', async () => {
+    let stored: McpBridge = {
+      metadata: {
+        name: 'default',
+        namespace: 'v1-test',
+        uid: 'u1',
+        resourceVersion: '1',
+        annotations: { [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify({ 'hao-a': A }) },
+      },
+      spec: { registries: [reg('console-one'), reg('hao-a')] },
+    };
+    const puts: McpBridge[] = [];
+    const transport: Transport = {
+      request(method, _path, body) {
+        if (method === 'GET') return Promise.resolve({ status: 200, body: JSON.stringify(stored) });
+        const o = JSON.parse(body ?? '{}') as McpBridge;
+        o.metadata.resourceVersion = String(Number(stored.metadata.resourceVersion) + 1);
+        puts.push(o);
+        stored = o;
+        return Promise.resolve({ status: 200, body: JSON.stringify(o) });
+      },
+      stream: () => Promise.resolve({ status: 410 }),
+    };
+    const client = new KubeClient(transport, new RequestStats());
+    const sync = () => syncRegistrySets(client, { namespace: 'v1-test', desired: new Map([[A, [reg('hao-a')]]]) });
+    expect((await sync()).written).toBe(true);
+    expect(puts).toHaveLength(1);
+    expect(stored.metadata.annotations![REGISTRY_OWNERS_ANNOTATION]).toBe(serializeOwners({ 'hao-a': A }));
+    expect(stored.spec?.registries).toEqual([reg('console-one'), reg('hao-a')]);
+    expect((await sync()).written).toBe(false);
+    expect(puts).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ import { isAlreadyExists, isConflict } from './errors.js';
 import { jsonEqual, makeKey, type KubeObject } from './object.js';
 import { OwnWrites } from './own-writes.js';
 import { ownerId as toOwnerId, type OwnerRef } from './owner.js';
+import { ownersUpdate, parseOwners } from './owners-record.js';
 import { Resources, type ResourceType } from './resources.js';
 import { mark, now, round, TIMELINE, tracing } from './timeline.js';
 import { backoffDelay } from './workqueue.js';
@@ -13,8 +14,8 @@ import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 export const MCPBRIDGE_NAME = 'default';
 export { DEFAULT_HIGRESS_NAMESPACE };
 /**
- * JSON map `{registryName: "Kind/namespace/name"}` on McpBridge/default recording which registries
- * we own. Entries not in it belong to someone else (console, humans) and are never touched.
+ * Owners record `{registryName: "Kind/namespace/name"}` on McpBridge/default (format: src/kube/owners-record.ts)
+ * recording which registries we own. Entries not in it belong to someone else (console, humans) and are never touched.
  */
 export const REGISTRY_OWNERS_ANNOTATION = 'ai.higress.io/registry-owners';
 
@@ -37,47 +38,6 @@ export class McpBridgeError extends ReasonError<'RegistryNameConflict' | 'McpBri
 
 export type MergeResult =
   { ok: true; changed: boolean; registries: Registry[]; owners: Record<string, string> } | { ok: false; reason: 'RegistryNameConflict'; message: string };
-
-/**
- * Recent parses by annotation text: a shared object's record grows with every pool, and one gateway pass reads
- * the same record several times (bench:operator, 500 pools: 6% of the operator's CPU re-parsing it).
- */
-const parsedOwners = new Map<string, Readonly<Record<string, string>>>();
-const PARSED_OWNERS_KEPT = 32;
-
-/** Parse the owners annotation; garbage yields `{}` (we then own nothing, the safe direction). Shared result: read only. */
-export function parseOwners(value: string | undefined): Readonly<Record<string, string>> {
-  if (!value) return {};
-  const memo = parsedOwners.get(value);
-  if (memo) return memo;
-  let owners: Readonly<Record<string, string>> = {};
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      owners = Object.freeze(Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string')));
-    }
-  } catch {
-    // garbage: we own nothing
-  }
-  rememberOwners(value, owners);
-  return owners;
-}
-
-function rememberOwners(text: string, owners: Readonly<Record<string, string>>): void {
-  if (parsedOwners.size >= PARSED_OWNERS_KEPT) parsedOwners.delete(parsedOwners.keys().next().value!);
-  parsedOwners.set(text, owners);
-}
-
-/**
- * The owners annotation's text for a record we write. Its parse is known: the next pass reads our write back with
- * exactly this text (bench:operator, 500 pools: parsing each written version again was ~5% of the operator's CPU
- * in the paced phase). Freezes `owners` (a fresh record of the caller's; copying thousands of keys cost as much).
- */
-export function serializeOwners(owners: Record<string, string>): string {
-  const text = JSON.stringify(owners);
-  rememberOwners(text, Object.freeze(owners));
-  return text;
-}
 
 /**
  * Merge `desired` registries of `owner` into `current`. Pure.
@@ -346,11 +306,12 @@ async function syncOnce(client: KubeClient, namespace: string, opts: SyncRegistr
       new McpBridgeError('McpBridgeConflictRetriesExhausted', `McpBridge ${namespace}/${MCPBRIDGE_NAME}: still conflicting after ${n} attempts`),
     merge: (observed) => {
       attempts++;
-      const owners = parseOwners(observed?.metadata.annotations?.[REGISTRY_OWNERS_ANNOTATION]);
-      const merged = mergeRegistrySets(observed?.spec?.registries ?? [], owners, opts.desired, opts.release);
+      const ownersText = observed?.metadata.annotations?.[REGISTRY_OWNERS_ANNOTATION];
+      const merged = mergeRegistrySets(observed?.spec?.registries ?? [], parseOwners(ownersText), opts.desired, opts.release);
       if (!merged.ok) throw new McpBridgeError(merged.reason, merged.message);
-      if (!merged.changed) return undefined;
-      const annotations = { ...(observed?.metadata.annotations ?? {}), [REGISTRY_OWNERS_ANNOTATION]: serializeOwners(merged.owners) };
+      const owners = ownersUpdate(ownersText, merged.owners);
+      if (!merged.changed && !owners.changed) return undefined;
+      const annotations = { ...(observed?.metadata.annotations ?? {}), [REGISTRY_OWNERS_ANNOTATION]: owners.text };
       return observed
         ? { ...observed, metadata: { ...observed.metadata, annotations }, spec: { ...(observed.spec ?? {}), registries: merged.registries } }
         : { metadata: { name: MCPBRIDGE_NAME, namespace, annotations }, spec: { registries: merged.registries } };

@@ -2,6 +2,7 @@ import type { MatchRule, ObjectMeta, WasmPlugin } from '../higress/types.js';
 import { CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION } from '../higress/console/shared-plugins.js';
 import { jsonEqual } from '../kube/object.js';
 import { MANAGED_BY } from '../kube/owner.js';
+import { ownersRecordEmpty } from '../kube/owners-record.js';
 
 /**
  * Edits of the Higress console's shared WasmPlugins (`mcp-server.internal`, `key-auth.internal`, and the
@@ -98,8 +99,7 @@ export function unusedPlugin(p: WasmPlugin): boolean {
   if (p.metadata.annotations?.[CREATED_BY_ANNOTATION] !== CREATED_BY_AGENT_PRODUCT || (p.spec.matchRules?.length ?? 0) > 0) return false;
   // Owners recorded by the shared-plugin merge (a pool with an empty share still uses the plugin, as the console's
   // routes do): deleting under them would have them create it again, and the two would take turns forever.
-  const owners = p.metadata.annotations?.[ENTRY_OWNERS_ANNOTATION];
-  if (owners !== undefined && owners !== '{}') return false;
+  if (!ownersRecordEmpty(p.metadata.annotations?.[ENTRY_OWNERS_ANNOTATION])) return false;
   return Object.values(p.spec.defaultConfig ?? {}).every((v) => !Array.isArray(v) || v.length === 0);
 }
 

@@ -12,16 +12,17 @@ import { modelPoolResource, ragPipelineResource } from '../../src/controllers/re
 import type { RagPipelineObject } from '../../src/controllers/ragpipeline.js';
 import { buildAiRouteObjects, keyAuthRule, parseAiRoute, type AiRoute } from '../../src/higress/console/ai-route.js';
 import { consoleName } from '../../src/higress/console/meta.js';
-import { CREATED_BY_ANNOTATION, ruleKey } from '../../src/higress/console/shared-plugins.js';
+import { CONSOLE_PLUGINS, CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION, newConsolePlugin, ruleKey } from '../../src/higress/console/shared-plugins.js';
 import { KubeClient, writeCount } from '../../src/kube/client.js';
-import type { McpBridge } from '../../src/kube/mcpbridge.js';
+import { REGISTRY_OWNERS_ANNOTATION, type McpBridge } from '../../src/kube/mcpbridge.js';
+import { parseOwners } from '../../src/kube/owners-record.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { ownerAnnotations, ownerLabels } from '../../src/kube/owner.js';
 import { Resources, type ResourceType } from '../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { createLogger } from '../../src/util/log.js';
 import type { MatchRule } from '../../src/higress/types.js';
-import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; data?: Record<string, string> };
 interface PluginObj extends KubeObject {
@@ -327,6 +328,90 @@ describe('ModelPool in console forms', () => {
     expect(ingresses).toEqual([`ai-route-${consoleName([ns, 'p', 'm'])}.internal`]);
     const regs = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((r) => r.name);
     expect(regs).toEqual([`llm-${consoleName([ns, 'p', 'm'])}.internal`]);
+  });
+
+  it("rewrites v1 owners records as v2 once: foreign items untouched, a deleted pool's items gone, then no writes", async () => {
+    const ns = await uniqueNamespace('console-owners-v1-pool');
+    const gw = await gatewayNamespace('console-owners-v1-gw');
+    const live = consoleName([ns, 'p', 'm']);
+    const gone = consoleName([ns, 'gone', 'm']);
+    const [livePool, gonePool, foreign] = [`ModelPool/${ns}/p`, `ModelPool/${ns}/gone`, 'Foreign/elsewhere/x'];
+    const provider = (id: string) => ({ id, type: 'openai', apiTokens: [] });
+    const rule = (id: string): MatchRule => ({ service: [`llm-${id}.internal.dns`], configDisable: false, config: { activeProviderId: id } });
+    const proxy = newConsolePlugin(CONSOLE_PLUGINS['ai-proxy.internal'], gw);
+    await client.create(Resources.WasmPlugin, {
+      ...proxy,
+      metadata: {
+        ...proxy.metadata,
+        annotations: {
+          ...proxy.metadata.annotations,
+          [ENTRY_OWNERS_ANNOTATION]: JSON.stringify({
+            'entry:foreign-p': foreign,
+            [ruleKey(rule('foreign-p'))]: foreign,
+            [`entry:${live}`]: livePool,
+            [`entry:${gone}`]: gonePool,
+            [ruleKey(rule(gone))]: gonePool,
+          }),
+        },
+      },
+      spec: {
+        ...proxy.spec,
+        defaultConfig: { providers: [provider('console-p'), provider('foreign-p'), provider(live), provider(gone)] },
+        defaultConfigDisable: false,
+        matchRules: [rule('console-p'), rule('foreign-p'), rule(gone)],
+      },
+    });
+    const registry = (name: string) => ({ name, type: 'dns', domain: `${name}.svc`, port: 8000, protocol: 'http' });
+    await client.create(Resources.McpBridge, {
+      apiVersion: 'networking.higress.io/v1',
+      kind: 'McpBridge',
+      metadata: {
+        name: 'default',
+        namespace: gw,
+        annotations: {
+          [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify({
+            'llm-foreign.internal': foreign,
+            [`llm-${live}.internal`]: livePool,
+            [`llm-${gone}.internal`]: gonePool,
+          }),
+        },
+      },
+      spec: { registries: [registry('console-r'), registry('llm-foreign.internal'), registry(`llm-${live}.internal`), registry(`llm-${gone}.internal`)] },
+    });
+
+    await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('m')] }));
+    await waitReady(ns, 'p');
+    await idle();
+
+    const plugin = await client.get<PluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
+    const entryOwners = plugin!.metadata.annotations![ENTRY_OWNERS_ANNOTATION]!;
+    expect(entryOwners).toMatch(/^\{"v":2,/);
+    expect(parseOwners(entryOwners)).toEqual({
+      'entry:foreign-p': foreign,
+      [ruleKey(rule('foreign-p'))]: foreign,
+      [`entry:${live}`]: livePool,
+      [ruleKey(rule(live))]: livePool,
+    });
+    const providers = plugin!.spec.defaultConfig!.providers as { id: string }[];
+    expect(providers.map((p) => p.id)).toEqual(['console-p', 'foreign-p', live]);
+    expect(providers[1]).toEqual(provider('foreign-p'));
+    expect(plugin!.spec.matchRules!.map((r) => r.config.activeProviderId).sort()).toEqual(['console-p', 'foreign-p', live].sort());
+
+    const bridge = await client.get<McpBridge>(Resources.McpBridge, 'default', gw);
+    const registryOwners = bridge!.metadata.annotations![REGISTRY_OWNERS_ANNOTATION]!;
+    expect(registryOwners).toMatch(/^\{"v":2,/);
+    expect(parseOwners(registryOwners)).toEqual({ 'llm-foreign.internal': foreign, [`llm-${live}.internal`]: livePool });
+    expect(bridge!.spec!.registries!.map((r) => r.name)).toEqual(['console-r', 'llm-foreign.internal', `llm-${live}.internal`]);
+    expect(bridge!.spec!.registries![1]).toEqual(registry('llm-foreign.internal'));
+
+    // Settled: quiet, then a full resync, costs zero writes.
+    const before = writeCount();
+    await new Promise((r) => setTimeout(r, 1000));
+    operator.resync();
+    await idle();
+    expect(writeCount() - before).toBe(0);
+    await client.delete(modelPoolResource, 'p', ns);
+    await waitFor(async () => !(await client.get(modelPoolResource, 'p', ns)), { timeoutMs: 30_000, description: 'pool gone' });
   });
 
   it('warns when two gateway namespaces share one ingress class (issue 7 finding 4)', async () => {

@@ -7,6 +7,7 @@ import {
   newConsolePlugin,
   type SharedWasmPlugin,
 } from './shared-plugins.js';
+import { parseOwners, serializeOwners } from '../../kube/owners-record.js';
 
 const NS = 'higress-system';
 const proxy = CONSOLE_PLUGINS['ai-proxy.internal'];
@@ -32,7 +33,7 @@ describe('mergePluginShares', () => {
     expect(add.changed).toBe(true);
     expect(add.plugin.spec?.defaultConfig?.providers).toEqual([provider('console-p'), provider('a')]);
     expect(add.plugin.spec?.matchRules?.map((r) => r.config.activeProviderId)).toEqual(['a', 'console-p']);
-    expect(JSON.parse(add.plugin.metadata.annotations![ENTRY_OWNERS_ANNOTATION]!)).toEqual({ 'entry:a': A, 'rule:|llm-a.internal.dns|': A });
+    expect(parseOwners(add.plugin.metadata.annotations![ENTRY_OWNERS_ANNOTATION])).toEqual({ 'entry:a': A, 'rule:|llm-a.internal.dns|': A });
 
     const again = mergePluginShares(add.plugin, proxy, NS, new Map([[A, { entries: [provider('a')], rules: [serviceRule('a')] }]]));
     expect(again.changed).toBe(false);
@@ -41,6 +42,33 @@ describe('mergePluginShares', () => {
     expect(gone.plugin.spec?.defaultConfig?.providers).toEqual([provider('console-p')]);
     expect(gone.plugin.spec?.matchRules).toEqual([serviceRule('console-p')]);
     expect(gone.plugin.spec?.defaultConfigDisable).toBe(false);
+  });
+
+  it('rewrites a v1 owners record as v2 once, even unchanged; an equal v2 text in another order is left alone', () => {
+    const share = new Map([[A, { entries: [provider('a')], rules: [serviceRule('a')] }]]);
+    const v2 = mergePluginShares(consoleProxy(), proxy, NS, share).plugin;
+    const owners = parseOwners(v2.metadata.annotations![ENTRY_OWNERS_ANNOTATION]);
+    const withText = (text: string): SharedWasmPlugin => ({ ...v2, metadata: { ...v2.metadata, annotations: { [ENTRY_OWNERS_ANNOTATION]: text } } });
+
+    const v1 = mergePluginShares(withText(JSON.stringify({ 'rule:|llm-a.internal.dns|': A, 'entry:a': A })), proxy, NS, share);
+    expect(v1.changed).toBe(true);
+    expect(v1.plugin.spec).toEqual(v2.spec);
+    expect(v1.plugin.metadata.annotations![ENTRY_OWNERS_ANNOTATION]).toBe(serializeOwners({ ...owners }));
+    expect(mergePluginShares(v1.plugin, proxy, NS, share).changed).toBe(false);
+
+    // Another writer's v2 text of the same record (unsorted, not abbreviated): equal, so no rewrite back and forth.
+    const other = JSON.stringify({ v: 2, o: { [A]: ['rule:|llm-a.internal.dns|', 'entry:a'] } });
+    expect(mergePluginShares(withText(other), proxy, NS, share).changed).toBe(false);
+    // An empty v1 record on a plugin nobody of ours holds anything in: one rewrite, then nothing.
+    const empty = mergePluginShares(
+      { ...consoleProxy(), metadata: { ...consoleProxy().metadata, annotations: { [ENTRY_OWNERS_ANNOTATION]: '{}' } } },
+      proxy,
+      NS,
+      new Map(),
+    );
+    expect(empty.changed).toBe(true);
+    expect(empty.plugin.metadata.annotations![ENTRY_OWNERS_ANNOTATION]).toBe('{"v":2,"o":{}}');
+    expect(mergePluginShares(empty.plugin, proxy, NS, new Map()).changed).toBe(false);
   });
 
   it('never overwrites a foreign entry of the same id: the owner gets a conflict, its other entries merge', () => {

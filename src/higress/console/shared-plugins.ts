@@ -1,5 +1,6 @@
 import type { KubeClient } from '../../kube/client.js';
-import { parseOwners, readMergeWrite, REMOVE, serializeOwners } from '../../kube/mcpbridge.js';
+import { readMergeWrite, REMOVE } from '../../kube/mcpbridge.js';
+import { ownersUpdate, parseOwners } from '../../kube/owners-record.js';
 import { MANAGED_BY } from '../../kube/owner.js';
 import { jsonEqual, type KubeObject } from '../../kube/object.js';
 import { Resources } from '../../kube/resources.js';
@@ -368,14 +369,13 @@ export function mergePluginShares(
     matchRules: rules,
   };
   if (!hasDefault) delete nextSpec.defaultConfig;
-  const nextOwnersText = serializeOwners(Object.fromEntries(Object.entries(nextOwners).sort(([a], [b]) => cmpStr(a, b))));
+  const nextOwnersRecord = ownersUpdate(ownersText, nextOwners);
   const plugin: SharedWasmPlugin = {
     ...base,
-    metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), [ENTRY_OWNERS_ANNOTATION]: nextOwnersText } },
+    metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), [ENTRY_OWNERS_ANNOTATION]: nextOwnersRecord.text } },
     spec: nextSpec,
   };
-  // The same text is the same record (ours is written sorted); another text may still be an equal record.
-  const changed = !current || !jsonEqual(nextSpec, spec) || (nextOwnersText !== ownersText && !jsonEqual(nextOwners, recorded));
+  const changed = !current || !jsonEqual(nextSpec, spec) || nextOwnersRecord.changed;
   // A live owner with an empty share (a pool without model mappings) still uses the plugin, as the console would.
   const unused = base.metadata.annotations?.[CREATED_BY_ANNOTATION] === MANAGED_BY && !reliedOn && !desired.size && !entries.length && !rules.length;
   return { plugin, changed, unused, conflicts };
