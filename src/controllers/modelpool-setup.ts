@@ -23,6 +23,8 @@ export interface ModelPoolSetupOptions {
   gatewayBatchMs?: number;
   /** Render fallback chains as routes + EnvoyFilter redirects (default true); false = retries only. */
   fallbackRoutes?: boolean;
+  /** See ModelPoolControllerDeps.pendingStatusDelayMs. */
+  pendingStatusDelayMs?: number;
 }
 
 /** The Secrets a pool references, as `namespace/name` keys. Pure. */
@@ -93,6 +95,7 @@ export function setupModelPoolController(
     envoyFilters,
     configMaps,
     ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
+    ...(opts.pendingStatusDelayMs !== undefined ? { pendingStatusDelayMs: opts.pendingStatusDelayMs } : {}),
     enqueue: (key) => enqueue(key),
     log: mgr.log,
     pluginImage: opts.pluginImage,
