@@ -289,9 +289,7 @@ try {
   const burstWork = workPer(burstWorkBefore, await operatorWork(metricsUrl), count);
   const burstCpuSeconds = round((await cpuSeconds(operator.pid!)) - burstCpuBefore, 2);
   const burstCpuByProcessAfter = await cpuByProcess();
-  const burstCpuByProcess = Object.fromEntries(
-    Object.entries(burstCpuByProcessAfter).map(([k, v]) => [k, round(v - (burstCpuByProcessBefore[k] ?? 0), 2)]),
-  );
+  const burstCpuByProcess = Object.fromEntries(Object.entries(burstCpuByProcessAfter).map(([k, v]) => [k, round(v - (burstCpuByProcessBefore[k] ?? 0), 2)]));
   const apiserverProfileFile = profiled ? await profiled : undefined;
 
   // Steady state: let trailing events settle, then count writes across more than one resync period.
@@ -358,7 +356,10 @@ try {
     convergeSeconds: burstConverged ? round((converged - t0) / 1000, 2) : null,
     burstReady,
     // Pools Ready by each second after the burst's start: whether they trickle in or arrive together at the end.
-    burstReadyBySecond: Array.from({ length: Math.ceil((converged - t0) / 1000) }, (_, s) => [...readyAt.values()].filter((t) => t - t0 <= (s + 1) * 1000).length),
+    burstReadyBySecond: Array.from(
+      { length: Math.ceil((converged - t0) / 1000) },
+      (_, s) => [...readyAt.values()].filter((t) => t - t0 <= (s + 1) * 1000).length,
+    ),
     pacedTimeouts,
     createSeconds: round((applied - t0) / 1000, 2),
     steadyStateWrites,

@@ -3,7 +3,6 @@ import { modelPoolSpecSchema } from '../api/v1alpha1/modelpool.js';
 import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { PluginImageOptions } from '../higress/plugins.js';
 import type { KubeClient } from '../kube/client.js';
-import type { ReconcileResult } from '../kube/controller.js';
 import { isReady, READY } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
@@ -67,7 +66,8 @@ export interface ModelPoolControllerDeps {
   /** Render `spec.fallback` as fallback routes + EnvoyFilter (default true); false = retries only. */
   fallbackRoutes?: boolean;
   event?: EventSink;
-  enqueue(key: string): void;
+  /** `low`: after every key some change queued (see WorkQueue); only a due Pending status uses it. */
+  enqueue(key: string, priority?: 'normal' | 'low'): void;
   log: Logger;
   /** How long a "Higress CRDs installed?" answer is trusted (when it comes from GETs, see `crds`). */
   crdCheckTtlMs?: number;
@@ -79,14 +79,14 @@ export interface ModelPoolControllerDeps {
   servedGatewayNamespace?: string | undefined;
   /**
    * How long a new pool whose only news is "waiting for the shared objects" goes without that status before it is
-   * written (default DEFAULT_PENDING_STATUS_DELAY_MS; 0 = at once). See pendingDelay.
+   * due (default DEFAULT_PENDING_STATUS_DELAY_MS; 0 = written at once). See deferPending.
    */
   pendingStatusDelayMs?: number;
 }
 
 /**
- * A new pool that is waiting only for its gateway's shared objects shows Pending after this long, unless it is
- * Ready by then (then only Ready is written). bench:operator at 500 pools: the Pending write was one of the 4
+ * A new pool that is waiting only for its gateway's shared objects is not shown Pending before this long (then
+ * only Ready is written if it is Ready by then). bench:operator at 500 pools: the Pending write was one of the 4
  * sequential round trips of a pool's first reconcile and ~500 of the burst's ~2,000 ModelPool writes, and a paced
  * apply's Ready reconcile often waited for it; a new pool without any condition reads as "not yet observed".
  */
@@ -125,8 +125,8 @@ export class ModelPoolController {
   private readonly memo = new ReconcileMemo();
   /** Per gateway namespace: what its last pass merged, so an unchanged pass skips the merges. */
   private readonly gatewayMemos = new Map<string, { current?: GatewayMemo }>();
-  /** Per new pool: when a reconcile first decided Pending and did not write it yet (see pendingDelay). */
-  private readonly pendingSince = new Map<string, number>();
+  /** Per new pool whose Pending status was not written: the timer until it is due, or 'due' (see deferPending). */
+  private readonly pendingStatus = new Map<string, ReturnType<typeof setTimeout> | 'due'>();
 
   constructor(private readonly deps: ModelPoolControllerDeps) {
     indexPools(deps.pools.store);
@@ -143,10 +143,10 @@ export class ModelPoolController {
   static readonly watchedCrds: readonly string[] = [...HIGRESS_CRDS, ENVOYFILTER_CRD];
 
   /** Entry point for the work queue. Throws to request a rate-limited retry. */
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<void> {
     try {
       if (key.startsWith(GATEWAY_PREFIX)) await this.reconcileGateway(key.slice(GATEWAY_PREFIX.length));
-      else return await this.reconcilePool(key);
+      else await this.reconcilePool(key);
     } catch (err) {
       // Both mean our cached copy is stale; the watch event carrying the newer state requeues the key.
       if (isNotFound(err) || isConflict(err)) {
@@ -157,13 +157,13 @@ export class ModelPoolController {
     }
   }
 
-  private async reconcilePool(key: string): Promise<ReconcileResult | void> {
+  private async reconcilePool(key: string): Promise<void> {
     const { client } = this.deps;
     const cached = this.deps.pools.store.get(key);
     if (!cached) {
       this.ownWrites.forget(key);
       this.memo.forget(key);
-      this.pendingSince.delete(key);
+      this.clearPending(key);
       for (const keys of this.notReady.values()) keys.delete(key);
       return this.observer.forget(key); // gone; its cleanup ran under the finalizer
     }
@@ -235,15 +235,13 @@ export class ModelPoolController {
       ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
     });
     if (tracing()) mark('pool.decided', { ready: result.ready.status, reason: result.ready.reason, waitingFor });
-    const laterMs = this.pendingDelay(key, current, result);
-    if (laterMs !== undefined) {
+    if (this.deferPending(key, current, result)) {
       // Nothing written, so nothing settled: the gateway pass that completes the pool (requeueCompleted, the
-      // shared objects' events) or this requeue brings it back.
+      // shared objects' events) or the Pending status falling due brings it back.
       this.memo.forget(key);
       this.decided(gw, key, false);
-      return { requeueAfterMs: laterMs };
+      return;
     }
-    this.pendingSince.delete(key);
     emitEvents(this.deps.event, current, render, result.ready);
     const written = await this.writeStatus(current, result);
     const settled = result.ready.status === 'True' && !applied.errors.size && !conflicts.size;
@@ -277,20 +275,35 @@ export class ModelPoolController {
   }
 
   /**
-   * How much longer `pool`'s Pending status may go unwritten, or undefined to write it now. Only a pool without any
-   * condition yet (new: nothing it shows would be stale) whose one piece of news is that it waits for the shared
-   * objects — any other condition that is not True (a broken cache, fallback without its CRD) is written at once.
+   * True to leave `pool`'s Pending status unwritten for now. Only a pool without any condition yet (new: nothing it
+   * shows is stale) whose one piece of news is that it waits for the shared objects; any other condition that is
+   * not True (a broken cache, fallback without its CRD) is written at once. After pendingStatusDelayMs the status is
+   * due: its next reconcile writes it, and one is queued at low priority — after every change waiting to be handled,
+   * so in a burst the pools' own work and their Ready writes go first and a pool Ready by then never shows Pending;
+   * on a quiet operator that is at once.
    */
-  private pendingDelay(key: string, pool: ModelPoolObject, result: ReturnType<typeof modelPoolStatus>): number | undefined {
+  private deferPending(key: string, pool: ModelPoolObject, result: ReturnType<typeof modelPoolStatus>): boolean {
     const delayMs = this.deps.pendingStatusDelayMs ?? DEFAULT_PENDING_STATUS_DELAY_MS;
     if (delayMs <= 0 || result.ready.reason !== 'Pending' || pool.status?.conditions?.length || result.set.some((c) => c.status !== 'True')) {
-      return undefined;
+      return false;
     }
-    const t = Date.now();
-    const since = this.pendingSince.get(key) ?? t;
-    this.pendingSince.set(key, since);
-    const left = since + delayMs - t;
-    return left > 0 ? left : undefined;
+    const state = this.pendingStatus.get(key);
+    if (state === 'due') return false;
+    if (state === undefined) {
+      const timer = setTimeout(() => {
+        this.pendingStatus.set(key, 'due');
+        this.deps.enqueue(key, 'low');
+      }, delayMs);
+      timer.unref?.();
+      this.pendingStatus.set(key, timer);
+    }
+    return true;
+  }
+
+  private clearPending(key: string): void {
+    const state = this.pendingStatus.get(key);
+    if (state !== undefined && state !== 'due') clearTimeout(state);
+    this.pendingStatus.delete(key);
   }
 
   /** Status and finalizer writes go through here: their watch events are dropped (see OwnWrites). */
@@ -301,6 +314,7 @@ export class ModelPoolController {
 
   /** The pool as the status write returned it; undefined when the status already said all this. */
   private async writeStatus(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<ModelPoolObject | undefined> {
+    this.clearPending(makeKey(pool.metadata.namespace, pool.metadata.name));
     const written = await writePoolStatus(this.deps.client, pool, decision);
     if (written) this.wrote(pool, written);
     return written;
