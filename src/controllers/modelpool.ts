@@ -87,8 +87,9 @@ export interface ModelPoolControllerDeps {
 /**
  * A new pool that is waiting only for its gateway's shared objects is not shown Pending before this long (then
  * only Ready is written if it is Ready by then). bench:operator at 500 pools: the Pending write was one of the 4
- * sequential round trips of a pool's first reconcile and ~500 of the burst's ~2,000 ModelPool writes, and a paced
- * apply's Ready reconcile often waited for it; a new pool without any condition reads as "not yet observed".
+ * sequential round trips of a pool's first reconcile and ~500 of the burst's ~1,500 ModelPool writes (finalizer,
+ * Pending, Ready), and a paced apply's Ready reconcile often waited for it; a new pool without any condition reads
+ * as "not yet observed".
  */
 export const DEFAULT_PENDING_STATUS_DELAY_MS = 2000;
 
