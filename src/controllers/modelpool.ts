@@ -86,8 +86,8 @@ export interface ModelPoolControllerDeps {
 
 /**
  * A new pool that is waiting only for its gateway's shared objects is not shown Pending before this long (then
- * only Ready is written if it is Ready by then). bench:operator at 500 pools: the Pending write was one of the 4
- * sequential round trips of a pool's first reconcile and ~500 of the burst's ~1,500 ModelPool writes (finalizer,
+ * only Ready is written if it is Ready by then). bench:operator at 500 pools: the Pending write was one of the 3
+ * sequential steps of a pool's first reconcile and ~500 of the burst's ~1,500 ModelPool writes (finalizer,
  * Pending, Ready), and a paced apply's Ready reconcile often waited for it; a new pool without any condition reads
  * as "not yet observed".
  */
