@@ -5,9 +5,10 @@
 // the operator makes in steady state (across at least one periodic resync), and the operator's RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../hack/lib/control-plane.js';
@@ -41,6 +42,8 @@ const count = Number(values.count);
 const modelsPerPool = Number(values.models);
 const resyncSeconds = Number(values['resync-seconds']);
 const log = createLogger('bench-operator', 'warn');
+const pprofDir = process.env.BENCH_APISERVER_PPROF;
+const pprofSeconds = Number(process.env.BENCH_APISERVER_PPROF_SECONDS ?? '20');
 
 async function rss(pid: number): Promise<{ rssMb: number; peakRssMb: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -54,6 +57,41 @@ async function cpuSeconds(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of proc(5), in clock ticks (USER_HZ, 100 on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of each process that does the burst's work: who bounds it on a machine with few cores. */
+async function cpuByProcess(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  if (controlPlane) {
+    out.etcd = await cpuSeconds(controlPlane.pids.etcd);
+    out.kubeApiserver = await cpuSeconds(controlPlane.pids.kubeApiserver);
+  }
+  if (operator?.pid) out.operator = await cpuSeconds(operator.pid);
+  const self = process.cpuUsage();
+  out.bench = (self.user + self.system) / 1e6;
+  return out;
+}
+
+/**
+ * BENCH_APISERVER_PPROF=dir: a CPU profile of the API server over the burst (`go tool pprof -top FILE`), fetched
+ * with the admin credentials from its /debug/pprof (the harness starts it with --profiling=false otherwise).
+ */
+function apiserverProfile(kc: KubeConfig, seconds: number, file: string): Promise<void> {
+  const cluster = kc.getCurrentCluster()!;
+  const url = new URL(`/debug/pprof/profile?seconds=${seconds}`, cluster.server);
+  const ca = cluster.caData ? Buffer.from(cluster.caData, 'base64') : undefined;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, headers: { authorization: `Bearer ${kc.getCurrentUser()!.token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`pprof: HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+        else void writeFile(file, Buffer.concat(chunks)).then(resolve, reject);
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** The operator's API requests so far, by `verb resource` (its higress_ai_operator_kube_requests_total). */
@@ -187,7 +225,7 @@ try {
   let kubeconfigPath = values.kubeconfig;
   if (!kubeconfigPath) {
     const t = Date.now();
-    controlPlane = await startControlPlane();
+    controlPlane = await startControlPlane(pprofDir ? { apiserverArgs: ['--profiling=true'] } : {});
     kubeconfigPath = controlPlane.kubeconfigPath;
     process.stderr.write(`control plane ready in ${Date.now() - t} ms\n`);
   }
@@ -233,6 +271,16 @@ try {
   const burstRequestsBefore = await operatorRequests(metricsUrl);
   const burstWorkBefore = await operatorWork(metricsUrl);
   const burstCpuBefore = await cpuSeconds(operator.pid!);
+  const burstCpuByProcessBefore = await cpuByProcess();
+  let profiled: Promise<string> | undefined;
+  if (pprofDir) {
+    await mkdir(pprofDir, { recursive: true });
+    const file = join(pprofDir, `apiserver-burst-${namespace}.pprof`);
+    profiled = apiserverProfile(kc, pprofSeconds, file).then(
+      () => file,
+      (e: unknown) => `failed: ${String(e)}`,
+    );
+  }
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -260,6 +308,9 @@ try {
   const burstRequests = requestsPer(burstRequestsBefore, await operatorRequests(metricsUrl), count);
   const burstWork = workPer(burstWorkBefore, await operatorWork(metricsUrl), count);
   const burstCpuSeconds = round((await cpuSeconds(operator.pid!)) - burstCpuBefore, 2);
+  const burstCpuByProcessAfter = await cpuByProcess();
+  const burstCpuByProcess = Object.fromEntries(Object.entries(burstCpuByProcessAfter).map(([k, v]) => [k, round(v - (burstCpuByProcessBefore[k] ?? 0), 2)]));
+  const apiserverProfileFile = profiled ? await profiled : undefined;
 
   // Steady state: let trailing events settle, then count writes across more than one resync period.
   await new Promise((r) => setTimeout(r, 3000));
@@ -317,11 +368,19 @@ try {
     // The operator's CPU time for the whole burst, and per paced apply (includes resyncs and GC).
     burstCpuSeconds,
     pacedCpuMsPerApply,
+    // CPU seconds of etcd, the API server, the operator and this process from the burst's start until all were Ready.
+    burstCpuByProcess,
+    ...(apiserverProfileFile ? { apiserverProfileFile } : {}),
     // The machine's 1-minute load average at the end, with its CPU count: the latencies above depend on it.
     machine: { loadAverage1m: round(loadavg()[0]!, 2), cpus: cpus().length },
     // null when not all pools were Ready within --timeout-seconds; burstReady says how many were.
     convergeSeconds: burstConverged ? round((converged - t0) / 1000, 2) : null,
     burstReady,
+    // Pools Ready by each second after the burst's start: whether they trickle in or arrive together at the end.
+    burstReadyBySecond: Array.from(
+      { length: Math.ceil((converged - t0) / 1000) },
+      (_, s) => [...readyAt.values()].filter((t) => t - t0 <= (s + 1) * 1000).length,
+    ),
     pacedTimeouts,
     createSeconds: round((applied - t0) / 1000, 2),
     steadyStateWrites,
@@ -363,6 +422,10 @@ try {
       `shared objects        ${Object.entries(sharedObjects)
         .map(([k, v]) => `${k} ${v.bytes} B (owners ${v.ownersBytes} B)`)
         .join(', ')}`,
+      `burst CPU (s)         ${Object.entries(burstCpuByProcess)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+      ...(apiserverProfileFile ? [`apiserver profile     ${apiserverProfileFile}`] : []),
       `machine               load ${report.machine.loadAverage1m} on ${report.machine.cpus} CPUs`,
       `report                ${values.out}`,
     ].join('\n') + '\n',

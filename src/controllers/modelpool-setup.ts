@@ -23,6 +23,8 @@ export interface ModelPoolSetupOptions {
   gatewayBatchMs?: number;
   /** Render fallback chains as routes + EnvoyFilter redirects (default true); false = retries only. */
   fallbackRoutes?: boolean;
+  /** See ModelPoolControllerDeps.pendingStatusDelayMs. */
+  pendingStatusDelayMs?: number;
 }
 
 /** The Secrets a pool references, as `namespace/name` keys. Pure. */
@@ -53,7 +55,7 @@ export function setupModelPoolController(
   const configMaps = mgr.gatewayInformer<ConfigMapObject>(Resources.ConfigMap, { labelSelector: `${CONFIG_MAP_TYPE_LABEL}=${AI_ROUTE_CONFIG_MAP_TYPE}` });
 
   // Created before the controller that owns the queue; nothing is enqueued before the manager starts it.
-  let enqueue: (key: string) => void = () => undefined;
+  let enqueue: (key: string, priority?: 'normal' | 'low') => void = () => undefined;
   const secrets = new ReferencedObjects<SecretObject>({
     client: mgr.client,
     resource: Resources.Secret,
@@ -93,7 +95,8 @@ export function setupModelPoolController(
     envoyFilters,
     configMaps,
     ...(opts.fallbackRoutes !== undefined ? { fallbackRoutes: opts.fallbackRoutes } : {}),
-    enqueue: (key) => enqueue(key),
+    ...(opts.pendingStatusDelayMs !== undefined ? { pendingStatusDelayMs: opts.pendingStatusDelayMs } : {}),
+    enqueue: (key, priority) => enqueue(key, priority),
     log: mgr.log,
     pluginImage: opts.pluginImage,
     servedGatewayNamespace: mgr.gatewayNamespace,
@@ -180,7 +183,7 @@ export function setupModelPoolController(
     coalesce: { match: (key) => key.startsWith(GATEWAY_PREFIX), windowMs: opts.gatewayBatchMs ?? 0 },
     logger: mgr.log,
   });
-  enqueue = (key) => controller.enqueue(key);
+  enqueue = (key, priority) => controller.enqueue(key, priority);
   mgr.add(controller);
   return { controller, reconciler };
 }

@@ -66,7 +66,8 @@ export interface ModelPoolControllerDeps {
   /** Render `spec.fallback` as fallback routes + EnvoyFilter (default true); false = retries only. */
   fallbackRoutes?: boolean;
   event?: EventSink;
-  enqueue(key: string): void;
+  /** `low`: after every key some change queued (see WorkQueue); only a due Pending status uses it. */
+  enqueue(key: string, priority?: 'normal' | 'low'): void;
   log: Logger;
   /** How long a "Higress CRDs installed?" answer is trusted (when it comes from GETs, see `crds`). */
   crdCheckTtlMs?: number;
@@ -76,7 +77,21 @@ export interface ModelPoolControllerDeps {
   pluginImage?: PluginImageOptions | undefined;
   /** The one gateway namespace the caches cover (src/kube/manager.ts gatewayNamespace); undefined = all. */
   servedGatewayNamespace?: string | undefined;
+  /**
+   * How long a new pool whose only news is "waiting for the shared objects" goes without that status before it is
+   * due (default DEFAULT_PENDING_STATUS_DELAY_MS; 0 = written at once). See deferPending.
+   */
+  pendingStatusDelayMs?: number;
 }
+
+/**
+ * A new pool that is waiting only for its gateway's shared objects is not shown Pending before this long (then
+ * only Ready is written if it is Ready by then). bench:operator at 500 pools: the Pending write was one of the 3
+ * sequential steps of a pool's first reconcile and ~500 of the burst's ~1,500 ModelPool writes (finalizer,
+ * Pending, Ready), and a paced apply's Ready reconcile often waited for it; a new pool without any condition reads
+ * as "not yet observed".
+ */
+export const DEFAULT_PENDING_STATUS_DELAY_MS = 2000;
 
 /** Gateway passes by outcome: written (something changed), unchanged (merged, nothing to write), skipped (every merge known settled), error. */
 const gatewayPasses = counter('higress_ai_operator_modelpool_gateway_passes_total', 'ModelPool gateway passes (shared-object merges) by outcome', [
@@ -111,6 +126,8 @@ export class ModelPoolController {
   private readonly memo = new ReconcileMemo();
   /** Per gateway namespace: what its last pass merged, so an unchanged pass skips the merges. */
   private readonly gatewayMemos = new Map<string, { current?: GatewayMemo }>();
+  /** Per new pool whose Pending status was not written: the timer until it is due, or 'due' (see deferPending). */
+  private readonly pendingStatus = new Map<string, ReturnType<typeof setTimeout> | 'due'>();
 
   constructor(private readonly deps: ModelPoolControllerDeps) {
     indexPools(deps.pools.store);
@@ -147,6 +164,7 @@ export class ModelPoolController {
     if (!cached) {
       this.ownWrites.forget(key);
       this.memo.forget(key);
+      this.clearPending(key);
       for (const keys of this.notReady.values()) keys.delete(key);
       return this.observer.forget(key); // gone; its cleanup ran under the finalizer
     }
@@ -218,6 +236,13 @@ export class ModelPoolController {
       ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
     });
     if (tracing()) mark('pool.decided', { ready: result.ready.status, reason: result.ready.reason, waitingFor });
+    if (this.deferPending(key, current, result)) {
+      // Nothing written, so nothing settled: the gateway pass that completes the pool (requeueCompleted, the
+      // shared objects' events) or the Pending status falling due brings it back.
+      this.memo.forget(key);
+      this.decided(gw, key, false);
+      return;
+    }
     emitEvents(this.deps.event, current, render, result.ready);
     const written = await this.writeStatus(current, result);
     const settled = result.ready.status === 'True' && !applied.errors.size && !conflicts.size;
@@ -250,6 +275,38 @@ export class ModelPoolController {
     else this.notReady.set(gw, new Set([key]));
   }
 
+  /**
+   * True to leave `pool`'s Pending status unwritten for now. Only a pool without any condition yet (new: nothing it
+   * shows is stale) whose one piece of news is that it waits for the shared objects; any other condition that is
+   * not True (a broken cache, fallback without its CRD) is written at once. After pendingStatusDelayMs the status is
+   * due: its next reconcile writes it, and one is queued at low priority — after every change waiting to be handled,
+   * so in a burst the pools' own work and their Ready writes go first and a pool Ready by then never shows Pending;
+   * on a quiet operator that is at once.
+   */
+  private deferPending(key: string, pool: ModelPoolObject, result: ReturnType<typeof modelPoolStatus>): boolean {
+    const delayMs = this.deps.pendingStatusDelayMs ?? DEFAULT_PENDING_STATUS_DELAY_MS;
+    if (delayMs <= 0 || result.ready.reason !== 'Pending' || pool.status?.conditions?.length || result.set.some((c) => c.status !== 'True')) {
+      return false;
+    }
+    const state = this.pendingStatus.get(key);
+    if (state === 'due') return false;
+    if (state === undefined) {
+      const timer = setTimeout(() => {
+        this.pendingStatus.set(key, 'due');
+        this.deps.enqueue(key, 'low');
+      }, delayMs);
+      timer.unref?.();
+      this.pendingStatus.set(key, timer);
+    }
+    return true;
+  }
+
+  private clearPending(key: string): void {
+    const state = this.pendingStatus.get(key);
+    if (state !== undefined && state !== 'due') clearTimeout(state);
+    this.pendingStatus.delete(key);
+  }
+
   /** Status and finalizer writes go through here: their watch events are dropped (see OwnWrites). */
   private wrote(base: ModelPoolObject, written: ModelPoolObject): ModelPoolObject {
     if (written !== base) this.ownWrites.record(base, written);
@@ -258,6 +315,7 @@ export class ModelPoolController {
 
   /** The pool as the status write returned it; undefined when the status already said all this. */
   private async writeStatus(pool: ModelPoolObject, decision: Parameters<typeof writePoolStatus>[2]): Promise<ModelPoolObject | undefined> {
+    this.clearPending(makeKey(pool.metadata.namespace, pool.metadata.name));
     const written = await writePoolStatus(this.deps.client, pool, decision);
     if (written) this.wrote(pool, written);
     return written;

@@ -62,7 +62,7 @@ export class MemoryApiServer implements Transport {
 
 const notFound = (): RawResponse => ({ status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404 }) });
 
-export function setupPoolController() {
+export function setupPoolController(opts: { pendingStatusDelayMs?: number } = {}) {
   const caches = {
     modelpools: cache(),
     secrets: cache(),
@@ -87,6 +87,7 @@ export function setupPoolController() {
     crds: { store: { get: (name) => ({ metadata: { name } }) }, isSynced: () => true },
     enqueue: (key) => queue.add(key),
     log: createLogger('test', 'silent'),
+    ...opts,
   });
   caches.secrets.store.upsert({ metadata: { namespace: 'team-a', name: 'openai', resourceVersion: '1' }, data: { apiKey: btoa('sk-1') } } as KubeObject);
   caches.modelpools.store.upsert({
