@@ -141,6 +141,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--max-minutes", type=float, default=40, help="stop training after this long (time box)")
+    ap.add_argument("--score-only", action="store_true", help="judge the model a previous run saved under --work")
     args = ap.parse_args()
 
     import torch
@@ -175,7 +176,13 @@ def main():
 
     base = ensure_base(args.work)
     tok = AutoTokenizer.from_pretrained(base)
-    model = BertForSequenceClassification.from_pretrained(base, num_labels=1)
+    if args.score_only:
+        model = BertForSequenceClassification.from_pretrained(os.path.join(args.work, "model"))
+        args.epochs = 0
+        prev = json.load(open(args.out)) if os.path.exists(args.out) else {}
+    else:
+        model = BertForSequenceClassification.from_pretrained(base, num_labels=1)
+        prev = {}
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps_per_epoch = math.ceil(len(examples) / args.batch)
@@ -216,8 +223,9 @@ def main():
             break
     train_seconds = time.time() - started
     model.eval()
-    os.makedirs(os.path.join(args.work, "model"), exist_ok=True)
-    model.save_pretrained(os.path.join(args.work, "model"))
+    if not args.score_only:
+        os.makedirs(os.path.join(args.work, "model"), exist_ok=True)
+        model.save_pretrained(os.path.join(args.work, "model"))
 
     @torch.no_grad()
     def score(items):
@@ -253,12 +261,15 @@ def main():
         tau = threshold_for(xenc_ranked, d)
         sem = [r for r in xenc_ranked if r["score"] >= tau]
         right = sum(1 for r in sem if r["kind"] == "right")
-        exact_own = sum(1 for q in cal_all if q["exact"] and q["label"] == 1 and q["exactEntry"] == q["own"])
+        # Strict scoring (bench/cache.ts `outcome`): every exact-key hit is right, as in the bench's recall.
+        exact_hits = sum(1 for q in cal_all if q["exact"])
         at[str(d)] = {
             "threshold": None if tau == math.inf else round(tau, 5),
             "semanticHits": len(sem),
             "semanticWrongStrict": len(sem) - right,
-            "recall": round((right + exact_own) / dup, 4),
+            "exactKeyHits": exact_hits,
+            "recallStrict": round((right + exact_hits) / dup, 4),
+            "wrongShareStrict": round((len(sem) - right) / max(1, len(sem) + exact_hits), 4),
         }
     top_wrong = [
         {"query": pairs[cal[r["q"]]["own"]]["text_b"], "entry": pairs[r["entry"]]["text_a"], "kind": r["kind"], "score": round(r["score"], 4)}
@@ -271,8 +282,8 @@ def main():
         "experiment": "xenc16: all-MiniLM-L6-v2 fine-tuned as a cross-encoder on the fit part, judged on the calibration part (training half only)",
         "base": BASE_PKG,
         "fitExamples": len(examples),
-        "hyper": {k: getattr(args, k) for k in ("epochs", "max_len", "batch", "lr", "threads", "seed")},
-        "training": {"seconds": round(train_seconds, 1), "epochs": timing, "stoppedByTimeBox": stopped_early},
+        "hyper": prev.get("hyper") if args.score_only else {k: getattr(args, k) for k in ("epochs", "max_len", "batch", "lr", "threads", "seed")},
+        "training": prev.get("training") if args.score_only else {"seconds": round(train_seconds, 1), "epochs": timing, "stoppedByTimeBox": stopped_early},
         "scoring": {"pairs": len(items), "msPerPairBothOrders": round(score_ms, 2), "threads": args.threads},
         "loadAverage": os.getloadavg(),
         "calibrationPart": {
