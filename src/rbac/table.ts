@@ -191,9 +191,9 @@ export const RBAC_TABLE: readonly Grant[] = [
   {
     controller: 'kit',
     resource: Resources.Event,
-    verbs: ['create', 'patch'],
+    verbs: ['get', 'create', 'patch'],
     scope: 'cluster',
-    why: 'Events on our objects (src/kube/events.ts: create, then patch the count)',
+    why: 'Events on our objects (src/kube/events.ts: create, then patch the count; get reads the count of an Event a previous process wrote under the same name)',
   },
   { controller: 'kit', resource: Resources.Lease, verbs: ['get', 'create', 'update'], scope: 'operator', why: 'leader election (src/kube/leader.ts)' },
 

@@ -7,7 +7,7 @@ import { LeaderElector, type Lease } from '../../../src/kube/leader.js';
 import type { KubeObject } from '../../../src/kube/object.js';
 import { Resources } from '../../../src/kube/resources.js';
 import { createLogger } from '../../../src/util/log.js';
-import { testKubeConfig, uniqueNamespace, waitFor } from '../support/kube.js';
+import { operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from '../support/kube.js';
 
 jest.setTimeout(60_000);
 
@@ -45,16 +45,18 @@ describe('EventRecorder', () => {
   it('writes the first occurrence, stays quiet on repeats, aggregates into one Event with a count', async () => {
     const involved = await client.create<KubeObject>(Resources.ConfigMap, { metadata: { name: 'ev', namespace: ns } });
     let now = 1_800_000_000_000;
-    const rec = new EventRecorder(client, { dedupeWindowMs: 60_000, now: () => now, logger: log });
+    // As the operator's ServiceAccount (the generated RBAC): the restart path below reads the existing Event.
+    const operator = KubeClient.fromKubeConfig(operatorKubeConfig(), new RequestStats());
+    const rec = new EventRecorder(operator, { dedupeWindowMs: 60_000, now: () => now, logger: log });
     expect(await rec.record(Resources.ConfigMap, involved, 'Warning', 'SecretNotFound', 'secret x missing')).toBe(true);
-    const writes = client.stats.writeCount();
+    const writes = operator.stats.writeCount();
     for (let i = 0; i < 5; i++) expect(await rec.record(Resources.ConfigMap, involved, 'Warning', 'SecretNotFound', 'secret x missing')).toBe(false);
-    expect(client.stats.writeCount()).toBe(writes); // resync spam writes nothing
+    expect(operator.stats.writeCount()).toBe(writes); // resync spam writes nothing
 
     now += 61_000;
     expect(await rec.record(Resources.ConfigMap, involved, 'Warning', 'SecretNotFound', 'secret x missing')).toBe(true);
     // A restarted operator (new recorder, empty memory) aggregates into the same Event.
-    const rec2 = new EventRecorder(client, { now: () => now, logger: log });
+    const rec2 = new EventRecorder(operator, { now: () => now, logger: log });
     expect(await rec2.record(Resources.ConfigMap, involved, 'Warning', 'SecretNotFound', 'secret x missing')).toBe(true);
 
     const { items } = await client.list<KubeObject & { count?: number; reason?: string; involvedObject?: { uid?: string } }>(Resources.Event, {
