@@ -4,7 +4,7 @@ import type { SharedWasmPlugin } from '../higress/console/shared-plugins.js';
 import type { PluginImageOptions } from '../higress/plugins.js';
 import type { KubeClient } from '../kube/client.js';
 import { isReady, READY } from '../kube/conditions.js';
-import { isConflict, isNotFound, reasonOf } from '../kube/errors.js';
+import { isConflict, isNotFound, reasonOf, WaitError } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import type { McpBridge } from '../kube/mcpbridge.js';
@@ -103,8 +103,10 @@ const poolReconciles = counter('higress_ai_operator_modelpool_pool_reconciles_to
   'outcome',
 ] as const);
 
-export class CachesNotSyncedError extends Error {
-  readonly reason = 'CachesNotSynced';
+export class CachesNotSyncedError extends WaitError {
+  constructor(message: string) {
+    super('CachesNotSynced', message);
+  }
 }
 
 export class ModelPoolController {

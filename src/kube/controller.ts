@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createLogger } from '../util/log.js';
-import { reasonOf } from './errors.js';
+import { reasonOf, WaitError } from './errors.js';
 import type { EventSource, Informer } from './informer.js';
 import { controllerRuntimeMetrics as m, workqueueMetrics } from './metrics.js';
 import { keyOf, type KubeObject, type ObjectKey } from './object.js';
@@ -181,6 +181,12 @@ export class Controller<P extends KubeObject> {
       }
     } catch (e) {
       m.reconcileTime.observe({ controller }, end());
+      if (e instanceof WaitError) {
+        this.queue.addAfter(key, e.retryAfterMs);
+        m.reconcileTotal.inc({ controller, result: 'requeue_after' });
+        this.log.debug({ key, reason: e.reason, err: e.message, retryInMs: e.retryAfterMs }, 'reconcile waits; requeued');
+        return;
+      }
       const reason = reasonOf(e);
       m.reconcileTotal.inc({ controller, result: 'error' });
       m.reconcileErrors.inc({ controller });

@@ -51,6 +51,22 @@ export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiErro
 /** 410 Gone / Expired: the requested resourceVersion is too old; the informer must relist. */
 export const isGone = (e: unknown): boolean => e instanceof KubeApiError && (e.code === 410 || e.reason === 'Expired' || e.reason === 'Gone');
 
+/**
+ * Thrown by a reconcile that cannot decide yet for a reason that clears by itself (e.g. caches still listing at
+ * start-up): the controller polls the key after `retryAfterMs`, logs at debug and counts a requeue, not an error.
+ * A rate-limited retry would back off towards its cap (30 s) while the wait lasts, and then hold the key that long
+ * after it ended, with a warning per attempt.
+ */
+export class WaitError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly retryAfterMs = 250,
+  ) {
+    super(message);
+  }
+}
+
 /** Reason of any error: the `reason` of a KubeApiError or a typed error, else `InternalError`. */
 export function reasonOf(e: unknown): string {
   if (typeof e === 'object' && e !== null && typeof (e as { reason?: unknown }).reason === 'string') {

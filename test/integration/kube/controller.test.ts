@@ -1,8 +1,10 @@
 // The generic controller loop on the real API server: primary and mapped secondary events reach
 // reconcile, failures are retried with backoff, requeueAfter is honoured, stop() drains in-flight work.
 import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { register } from 'prom-client';
 import { KubeClient, RequestStats } from '../../../src/kube/client.js';
 import { Controller } from '../../../src/kube/controller.js';
+import { WaitError } from '../../../src/kube/errors.js';
 import { Informer } from '../../../src/kube/informer.js';
 import type { KubeObject } from '../../../src/kube/object.js';
 import { ownerKeyFor, withOwner } from '../../../src/kube/owner.js';
@@ -26,7 +28,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function start(reconcile: (key: string) => Promise<{ requeueAfterMs?: number } | void>, name: string) {
+function start(
+  reconcile: (key: string) => Promise<{ requeueAfterMs?: number } | void>,
+  name: string,
+  backoff = { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 },
+) {
   const primary = new Informer<KubeObject>({ client, resource: Resources.ConfigMap, namespace: ns, labelSelector: `test=${name}`, logger: log });
   const secrets = new Informer<KubeObject>({ client, resource: Resources.Secret, namespace: ns, logger: log });
   const ctl = new Controller({
@@ -35,7 +41,7 @@ function start(reconcile: (key: string) => Promise<{ requeueAfterMs?: number } |
     secondaries: [{ informer: secrets, map: ownerKeyFor('ConfigMap') }],
     reconcile,
     concurrency: 2,
-    backoff: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 },
+    backoff,
     logger: log,
   });
   primary.start();
@@ -85,6 +91,27 @@ describe('Controller', () => {
     for (let i = 0; i < 5; i++) await client.patch(Resources.ConfigMap, 'poll', ns, { data: { i: String(i) } }, 'merge');
     await waitFor(() => runs >= 6, { description: 'periodic requeue' });
     expect(overlap).toBe(false);
+  });
+
+  it('polls a key whose reconcile waits (WaitError) at its own delay: no backoff, no error counted', async () => {
+    let waitsLeft = 5;
+    let done = false;
+    // A rate-limited retry would wait a minute before the second attempt: the test would time out.
+    start(
+      (key) => {
+        if (!key.endsWith('/waits')) return Promise.resolve();
+        if (waitsLeft-- > 0) return Promise.reject(new WaitError('CachesNotSynced', 'caches still listing', 20));
+        done = true;
+        return Promise.resolve();
+      },
+      'c4',
+      { baseDelayMs: 60_000, maxDelayMs: 60_000, jitter: 0 },
+    );
+    await client.create(Resources.ConfigMap, { metadata: { name: 'waits', namespace: ns, labels: { test: 'c4' } } });
+    await waitFor(() => done, { description: 'reconciled once the wait cleared' });
+    const metrics = await register.metrics();
+    expect(metrics).not.toMatch(/controller_runtime_reconcile_errors_total\{controller="c4"\} [1-9]/);
+    expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="c4",result="requeue_after"\} 5/);
   });
 
   it('stop() waits for the in-flight reconcile to finish', async () => {
