@@ -78,10 +78,15 @@ export interface ControllerOptions<P extends KubeObject> {
  * backoff (and honours `requeueAfterMs`), failure requeues it with exponential backoff.
  * Informers are started and stopped by the caller (they may be shared between controllers).
  */
+/** Longest poll of a waiting key (WaitError): how late a key can notice that its wait is over. */
+const WAIT_POLL_CAP_MS = 5_000;
+
 export class Controller<P extends KubeObject> {
   readonly queue: WorkQueue;
   private readonly log: Logger;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Consecutive WaitErrors per key: the poll doubles up to {@link WAIT_POLL_CAP_MS}, so a wait that lasts (a cache RBAC keeps from listing) stays cheap. */
+  private readonly waits = new Map<string, number>();
   private running?: Promise<void>;
 
   constructor(private readonly opts: ControllerOptions<P>) {
@@ -173,6 +178,7 @@ export class Controller<P extends KubeObject> {
       m.reconcileTime.observe({ controller }, seconds);
       this.log.debug({ key, ms: Math.round(seconds * 1000), requeueAfterMs: result?.requeueAfterMs }, 'reconciled');
       this.queue.forget(key);
+      this.waits.delete(key);
       if (result?.requeueAfterMs !== undefined) {
         this.queue.addAfter(key, result.requeueAfterMs);
         m.reconcileTotal.inc({ controller, result: 'requeue_after' });
@@ -182,11 +188,15 @@ export class Controller<P extends KubeObject> {
     } catch (e) {
       m.reconcileTime.observe({ controller }, end());
       if (e instanceof WaitError) {
-        this.queue.addAfter(key, e.retryAfterMs);
+        const n = this.waits.get(key) ?? 0;
+        const delayMs = Math.min(e.retryAfterMs * 2 ** n, WAIT_POLL_CAP_MS);
+        this.waits.set(key, n + 1);
+        this.queue.addAfter(key, delayMs);
         m.reconcileTotal.inc({ controller, result: 'requeue_after' });
-        this.log.debug({ key, reason: e.reason, err: e.message, retryInMs: e.retryAfterMs }, 'reconcile waits; requeued');
+        this.log.debug({ key, reason: e.reason, err: e.message, retryInMs: delayMs }, 'reconcile waits; requeued');
         return;
       }
+      this.waits.delete(key);
       const reason = reasonOf(e);
       m.reconcileTotal.inc({ controller, result: 'error' });
       m.reconcileErrors.inc({ controller });

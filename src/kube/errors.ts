@@ -53,7 +53,8 @@ export const isGone = (e: unknown): boolean => e instanceof KubeApiError && (e.c
 
 /**
  * Thrown by a reconcile that cannot decide yet for a reason that clears by itself (e.g. caches still listing at
- * start-up): the controller polls the key after `retryAfterMs`, logs at debug and counts a requeue, not an error.
+ * start-up): the controller polls the key after `retryAfterMs` (doubling while it keeps waiting, up to 5 s), logs at debug
+ * and counts a requeue, not an error.
  * A rate-limited retry would back off towards its cap (30 s) while the wait lasts, and then hold the key that long
  * after it ended, with a warning per attempt.
  */
