@@ -14,6 +14,7 @@ import { OnnxEmbedder } from '../src/embed/onnx.js';
 import { normaliseQuestion } from '../src/cache/request-key.js';
 import { VectorIndex } from '../src/cache/vector-index.js';
 import { embedAllCached } from './cache-embeddings.js';
+import { CANDIDATES, FIT_SHARE, MIN_COSINE, type Pair } from './lib/cache-protocol.js';
 
 const DEFAULT_DATA = new URL('../../shared/data/cache/qqp_pairs.dev.jsonl', import.meta.url).pathname;
 const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'higress-ai-operator', 'bench-cache');
@@ -23,18 +24,6 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(cacheDir, 'xenc16-train-lookups.json') },
   },
 });
-
-// The same constants as bench/cache.ts: the candidates the verifier scores.
-const CANDIDATES = 3;
-const MIN_COSINE = 0.7;
-const FIT_SHARE = 0.6;
-
-interface Pair {
-  id: number;
-  text_a: string;
-  text_b: string;
-  label: 0 | 1;
-}
 
 const log = (s: string): void => console.error(`[bench:cache-cross-encoder] ${s}`);
 

@@ -21,6 +21,7 @@ import { Verifier, calibrationTable, fitVerifier, wilsonUpper, type Labelled } f
 import { percentile } from '../src/util/stats.js';
 import { embedAllCached, type EmbeddedText } from './cache-embeddings.js';
 import { measureIndex, syntheticEntries } from './cache-lookup.js';
+import { CANDIDATES, FIT_SHARE, MIN_COSINE, type Pair } from './lib/cache-protocol.js';
 
 const DEFAULT_DATA = new URL('../../shared/data/cache/qqp_pairs.dev.jsonl', import.meta.url).pathname;
 const { values: args } = parseArgs({
@@ -35,16 +36,7 @@ const { values: args } = parseArgs({
   },
 });
 
-interface Pair {
-  id: number;
-  text_a: string;
-  text_b: string;
-  label: 0 | 1;
-}
-
 const log = (s: string): void => console.error(`[bench:cache] ${s}`);
-const CANDIDATES = 3;
-const MIN_COSINE = 0.7;
 // Replay prices: a typical frontier chat model ($ per 1M tokens) and a typical answer length.
 const PRICE = { pricePer1MInput: 2.5, pricePer1MOutput: 10 };
 const ANSWER_TOKENS = 300;
@@ -377,7 +369,7 @@ async function main(): Promise<void> {
   }
 
   // Fit on 60 % of the training queries, calibrate on the other 40 % (what would be served: the best candidate).
-  const fitCut = Math.floor(trainQ.length * 0.6);
+  const fitCut = Math.floor(trainQ.length * FIT_SHARE);
   // Identical questions never reach the verifier (exact key), so they neither train nor calibrate it.
   const fitExamples: Labelled[] = trainQ
     .slice(0, fitCut)

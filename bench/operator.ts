@@ -270,7 +270,6 @@ try {
 
   const burstRequestsBefore = await operatorRequests(metricsUrl);
   const burstWorkBefore = await operatorWork(metricsUrl);
-  const burstCpuBefore = await cpuSeconds(operator.pid!);
   const burstCpuByProcessBefore = await cpuByProcess();
   let profiled: Promise<string> | undefined;
   if (pprofDir) {
@@ -307,9 +306,9 @@ try {
   const afterConverge = await rss(operator.pid!);
   const burstRequests = requestsPer(burstRequestsBefore, await operatorRequests(metricsUrl), count);
   const burstWork = workPer(burstWorkBefore, await operatorWork(metricsUrl), count);
-  const burstCpuSeconds = round((await cpuSeconds(operator.pid!)) - burstCpuBefore, 2);
   const burstCpuByProcessAfter = await cpuByProcess();
   const burstCpuByProcess = Object.fromEntries(Object.entries(burstCpuByProcessAfter).map(([k, v]) => [k, round(v - (burstCpuByProcessBefore[k] ?? 0), 2)]));
+  const burstCpuSeconds = burstCpuByProcess.operator ?? 0;
   const apiserverProfileFile = profiled ? await profiled : undefined;
 
   // Steady state: let trailing events settle, then count writes across more than one resync period.

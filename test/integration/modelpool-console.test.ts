@@ -14,7 +14,7 @@ import { buildAiRouteObjects, keyAuthRule, parseAiRoute, type AiRoute } from '..
 import { consoleName } from '../../src/higress/console/meta.js';
 import { CONSOLE_PLUGINS, CREATED_BY_ANNOTATION, ENTRY_OWNERS_ANNOTATION, newConsolePlugin, ruleKey } from '../../src/higress/console/shared-plugins.js';
 import { KubeClient, writeCount } from '../../src/kube/client.js';
-import { REGISTRY_OWNERS_ANNOTATION, type McpBridge } from '../../src/kube/mcpbridge.js';
+import { REGISTRY_OWNERS_ANNOTATION, type McpBridge, type Registry } from '../../src/kube/mcpbridge.js';
 import { parseOwners } from '../../src/kube/owners-record.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { ownerAnnotations, ownerLabels } from '../../src/kube/owner.js';
@@ -71,6 +71,14 @@ const idle = async () => {
   await waitFor(quiet, { description: 'idle queues' });
 };
 const content = (o: Obj | undefined) => JSON.stringify({ spec: o?.spec, data: o?.data });
+/** McpBridge/default as an operator before owners record v2 left it: `owners` in the v1 form (a flat JSON map). */
+const createBridgeWithV1Owners = (gw: string, owners: Record<string, string>, registries: Registry[]) =>
+  client.create(Resources.McpBridge, {
+    apiVersion: 'networking.higress.io/v1',
+    kind: 'McpBridge',
+    metadata: { name: 'default', namespace: gw, annotations: { [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify(owners) } },
+    spec: { registries },
+  });
 
 describe('ModelPool in console forms', () => {
   it('leaves a foreign console provider, AI route and MCP server untouched through create, update and delete', async () => {
@@ -311,16 +319,9 @@ describe('ModelPool in console forms', () => {
       metadata: { name: 'aiop-ai-proxy', namespace: gw, labels: { 'app.kubernetes.io/managed-by': 'higress-ai-operator' } },
       spec: { url: 'oci://x/ai-proxy:1', defaultConfigDisable: true, matchRules: [] },
     });
-    await client.create(Resources.McpBridge, {
-      apiVersion: 'networking.higress.io/v1',
-      kind: 'McpBridge',
-      metadata: {
-        name: 'default',
-        namespace: gw,
-        annotations: { 'ai.higress.io/registry-owners': JSON.stringify({ 'aiop-old-m-12345678': `ModelPool/${ns}/p` }) },
-      },
-      spec: { registries: [{ name: 'aiop-old-m-12345678', type: 'dns', domain: 'm.svc', port: 8000, protocol: 'http' }] },
-    });
+    await createBridgeWithV1Owners(gw, { 'aiop-old-m-12345678': `ModelPool/${ns}/p` }, [
+      { name: 'aiop-old-m-12345678', type: 'dns', domain: 'm.svc', port: 8000, protocol: 'http' },
+    ]);
     await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('m')] }));
     await waitReady(ns, 'p');
     await waitFor(async () => !(await client.get(Resources.WasmPlugin, 'aiop-ai-proxy', gw)), { timeoutMs: 20_000, description: 'old ai-proxy removed' });
@@ -362,22 +363,12 @@ describe('ModelPool in console forms', () => {
       },
     });
     const registry = (name: string) => ({ name, type: 'dns', domain: `${name}.svc`, port: 8000, protocol: 'http' });
-    await client.create(Resources.McpBridge, {
-      apiVersion: 'networking.higress.io/v1',
-      kind: 'McpBridge',
-      metadata: {
-        name: 'default',
-        namespace: gw,
-        annotations: {
-          [REGISTRY_OWNERS_ANNOTATION]: JSON.stringify({
-            'llm-foreign.internal': foreign,
-            [`llm-${live}.internal`]: livePool,
-            [`llm-${gone}.internal`]: gonePool,
-          }),
-        },
-      },
-      spec: { registries: [registry('console-r'), registry('llm-foreign.internal'), registry(`llm-${live}.internal`), registry(`llm-${gone}.internal`)] },
-    });
+    await createBridgeWithV1Owners(gw, { 'llm-foreign.internal': foreign, [`llm-${live}.internal`]: livePool, [`llm-${gone}.internal`]: gonePool }, [
+      registry('console-r'),
+      registry('llm-foreign.internal'),
+      registry(`llm-${live}.internal`),
+      registry(`llm-${gone}.internal`),
+    ]);
 
     await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('m')] }));
     await waitReady(ns, 'p');
