@@ -204,6 +204,10 @@ export class ModelPoolController {
       return;
     }
     const crds = await this.observer.installedCrds();
+    if (!this.objectCachesSynced(crds)) {
+      await finalizer;
+      throw new CachesNotSyncedError('object caches have not synced yet; the pool waits');
+    }
     const fallback = await this.observer.fallbackMode();
     const render = this.observer.render(pool, fallback === 'routes')!;
     const generatedBefore = new Set((pool.status?.generatedObjects ?? []).filter((o) => !o.error).map((o) => `${o.kind}/${o.name}`));
@@ -362,10 +366,8 @@ export class ModelPoolController {
       return this.observer.forget(makeKey(owner.namespace, owner.name));
     }
     const crds = await this.observer.installedCrds();
-    // "Nothing of ours is left" can only be read from caches that have listed at least once. Without the
-    // Higress CRDs there is nothing of ours in Higress objects, and deletion must not hang on them.
-    const caches = [this.deps.ingresses, this.deps.configMaps, ...(crds.missing.length ? [] : [this.deps.mcpBridges, this.deps.wasmPlugins])];
-    if (!caches.every((i: { hasSynced(): boolean }) => i.hasSynced())) throw new CachesNotSyncedError('object caches have not synced yet; finalization waits');
+    // "Nothing of ours is left" can only be read from caches that have listed at least once.
+    if (!this.objectCachesSynced(crds)) throw new CachesNotSyncedError('object caches have not synced yet; finalization waits');
     await this.objects.prune(owner, gw, undefined);
     this.deps.enqueue(GATEWAY_PREFIX + gw);
     const render = crds.missing.length ? undefined : this.observer.render(pool, false);
@@ -376,6 +378,18 @@ export class ModelPoolController {
     }
     await removeFinalizer(this.deps.client, modelPoolResource, pool);
     this.observer.forget(makeKey(owner.namespace, owner.name));
+  }
+
+  /**
+   * Whether the caches a pool's reconcile reads to decide what exists have listed once. The Higress kinds are
+   * optional caches (their CRDs may be missing), so the controller starts before they list: read empty, a Ready pool
+   * would be written Pending and then Ready again on an operator restart or a leader change, and each of its routes
+   * fetched one by one. Without the Higress CRDs there is nothing of ours in Higress objects: not waited for.
+   */
+  private objectCachesSynced(crds: { missing: readonly string[]; envoyFilters: boolean }): boolean {
+    const { ingresses, configMaps, mcpBridges, wasmPlugins, envoyFilters } = this.deps;
+    const caches = [ingresses, configMaps, ...(crds.missing.length ? [] : [mcpBridges, wasmPlugins]), ...(crds.envoyFilters ? [envoyFilters] : [])];
+    return caches.every((c: { hasSynced(): boolean }) => c.hasSynced());
   }
 
   private async reconcileGateway(gw: string): Promise<void> {

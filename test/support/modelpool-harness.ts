@@ -75,20 +75,23 @@ export function setupPoolController(opts: { pendingStatusDelayMs?: number } = {}
   const server = new MemoryApiServer(caches);
   const queue = new Set<string>();
   const informer = <T extends KubeObject>(c: Cache) => c as unknown as Informer<T>;
-  const controller = new ModelPoolController({
-    client: new KubeClient(server, new RequestStats()),
-    pools: informer(caches.modelpools),
-    secrets: caches.secrets,
-    configMaps: informer(caches.configmaps),
-    ingresses: informer(caches.ingresses),
-    envoyFilters: informer(caches.envoyfilters),
-    wasmPlugins: informer(caches.wasmplugins),
-    mcpBridges: informer(caches.mcpbridges),
-    crds: { store: { get: (name) => ({ metadata: { name } }) }, isSynced: () => true },
-    enqueue: (key) => queue.add(key),
-    log: createLogger('test', 'silent'),
-    ...opts,
-  });
+  // A new controller over the same caches and server: what an operator restart (or a new leader) starts with.
+  const build = () =>
+    new ModelPoolController({
+      client: new KubeClient(server, new RequestStats()),
+      pools: informer(caches.modelpools),
+      secrets: caches.secrets,
+      configMaps: informer(caches.configmaps),
+      ingresses: informer(caches.ingresses),
+      envoyFilters: informer(caches.envoyfilters),
+      wasmPlugins: informer(caches.wasmplugins),
+      mcpBridges: informer(caches.mcpbridges),
+      crds: { store: { get: (name) => ({ metadata: { name } }) }, isSynced: () => true },
+      enqueue: (key) => queue.add(key),
+      log: createLogger('test', 'silent'),
+      ...opts,
+    });
+  let controller = build();
   caches.secrets.store.upsert({ metadata: { namespace: 'team-a', name: 'openai', resourceVersion: '1' }, data: { apiKey: btoa('sk-1') } } as KubeObject);
   caches.modelpools.store.upsert({
     apiVersion: 'ai.higress.io/v1alpha1',
@@ -102,9 +105,20 @@ export function setupPoolController(opts: { pendingStatusDelayMs?: number } = {}
     for (let round = 0; queue.size && round < 20; round++) {
       const keys = [...queue];
       queue.clear();
-      for (const k of keys) await controller.reconcile(k);
+      for (const k of keys) await t.controller.reconcile(k);
     }
   };
   const ready = () => (caches.modelpools.store.get(POOL_KEY) as ModelPoolObject).status?.conditions?.find((c) => c.type === 'Ready')?.status;
-  return { caches, server, controller, settle, ready, queue };
+  const t = {
+    caches,
+    server,
+    settle,
+    ready,
+    queue,
+    get controller() {
+      return controller;
+    },
+    restart: () => (controller = build()),
+  };
+  return t;
 }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import { POOL_KEY, setupPoolController as setup } from '../../test/support/modelpool-harness.js';
+import { keyOf } from '../kube/object.js';
+import { CachesNotSyncedError } from './modelpool.js';
+
+/**
+ * An operator restart (or a new leader) starts its controllers before the optional Higress caches have listed.
+ * A Ready pool reconciled then must wait for them, not read the empty caches as "its share is missing": that wrote
+ * a Ready pool Pending (then Ready again) when a Higress kind had not listed, and fetched its routes one by one
+ * (re-applying what it did not find) when the Ingress or ConfigMap cache had not.
+ */
+
+const poolWrites = (writes: string[]) => writes.filter((w) => w.includes('modelpools/'));
+
+describe('ModelPool after an operator restart', () => {
+  it.each(['wasmplugins', 'mcpbridges', 'ingresses', 'configmaps'] as const)(
+    'waits while %s have not listed, then writes nothing for a Ready pool',
+    async (plural) => {
+      const t = setup({ pendingStatusDelayMs: 0 });
+      await t.settle();
+      expect(t.ready()).toBe('True');
+      const written = t.server.writes.length;
+
+      t.restart();
+      const cache = t.caches[plural];
+      const listed = cache.store.list();
+      for (const o of listed) cache.store.remove(keyOf(o));
+      cache.hasSynced = () => false;
+      await expect(t.controller.reconcile(POOL_KEY)).rejects.toBeInstanceOf(CachesNotSyncedError);
+      expect(poolWrites(t.server.writes.slice(written))).toEqual([]);
+
+      for (const o of listed) cache.store.upsert(o);
+      cache.hasSynced = () => true;
+      await t.settle();
+      expect(t.ready()).toBe('True');
+      expect(t.server.writes.slice(written)).toEqual([]);
+    },
+  );
+});
