@@ -1,13 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { POOL_KEY, setupPoolController as setup } from '../../test/support/modelpool-harness.js';
+import { KubeApiError } from '../kube/errors.js';
 import { keyOf } from '../kube/object.js';
-import { CachesNotSyncedError } from './modelpool.js';
+import { CachesNotSyncedError, type ModelPoolObject } from './modelpool.js';
 
 /**
  * An operator restart (or a new leader) starts its controllers before the optional Higress caches have listed.
  * A Ready pool reconciled then must wait for them, not read the empty caches as "its share is missing": that wrote
  * a Ready pool Pending (then Ready again) when a Higress kind had not listed, and fetched its routes one by one
- * (re-applying what it did not find) when the Ingress or ConfigMap cache had not.
+ * (re-applying what it did not find) when the Ingress or ConfigMap cache had not. A cache that cannot list at all
+ * (its read permission removed) is named in the pool's condition instead of keeping the pool waiting unseen.
  */
 
 const poolWrites = (writes: string[]) => writes.filter((w) => w.includes('modelpools/'));
@@ -36,4 +38,26 @@ describe('ModelPool after an operator restart', () => {
       expect(t.server.writes.slice(written)).toEqual([]);
     },
   );
+
+  it('says which cache cannot list when its read permission is gone, and recovers when it is back', async () => {
+    const t = setup({ pendingStatusDelayMs: 0 });
+    await t.settle();
+    t.restart();
+    const cache = t.caches.wasmplugins;
+    const listed = cache.store.list();
+    for (const o of listed) cache.store.remove(keyOf(o));
+    cache.hasSynced = () => false;
+    const forbidden = 'wasmplugins.extensions.higress.io is forbidden: User "system:serviceaccount:ops:op" cannot list resource "wasmplugins"';
+    cache.syncFailure = () => new KubeApiError(403, 'Forbidden', forbidden);
+    await expect(t.controller.reconcile(POOL_KEY)).rejects.toBeInstanceOf(CachesNotSyncedError);
+    const ready = (t.caches.modelpools.store.get(POOL_KEY) as ModelPoolObject).status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'WasmPluginCacheForbidden' });
+    expect(ready?.message).toContain(forbidden);
+
+    for (const o of listed) cache.store.upsert(o);
+    cache.hasSynced = () => true;
+    cache.syncFailure = () => undefined;
+    await t.settle();
+    expect(t.ready()).toBe('True');
+  });
 });

@@ -5,6 +5,7 @@ import type { PluginImageOptions } from '../higress/plugins.js';
 import type { KubeClient } from '../kube/client.js';
 import { isReady, READY } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf, WaitError } from '../kube/errors.js';
+import { errorMessage } from '../util/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import type { McpBridge } from '../kube/mcpbridge.js';
@@ -204,10 +205,8 @@ export class ModelPoolController {
       return;
     }
     const crds = await this.observer.installedCrds();
-    if (!this.objectCachesSynced(crds)) {
-      await finalizer;
-      throw new CachesNotSyncedError('object caches have not synced yet; the pool waits');
-    }
+    const unlisted = this.unlistedCache(crds);
+    if (unlisted) return this.waitForCaches(pool, unlisted, finalizer);
     const fallback = await this.observer.fallbackMode();
     const render = this.observer.render(pool, fallback === 'routes')!;
     const generatedBefore = new Set((pool.status?.generatedObjects ?? []).filter((o) => !o.error).map((o) => `${o.kind}/${o.name}`));
@@ -367,7 +366,7 @@ export class ModelPoolController {
     }
     const crds = await this.observer.installedCrds();
     // "Nothing of ours is left" can only be read from caches that have listed at least once.
-    if (!this.objectCachesSynced(crds)) throw new CachesNotSyncedError('object caches have not synced yet; finalization waits');
+    if (this.unlistedCache(crds)) throw new CachesNotSyncedError('object caches have not synced yet; finalization waits');
     await this.objects.prune(owner, gw, undefined);
     this.deps.enqueue(GATEWAY_PREFIX + gw);
     const render = crds.missing.length ? undefined : this.observer.render(pool, false);
@@ -381,15 +380,41 @@ export class ModelPoolController {
   }
 
   /**
-   * Whether the caches a pool's reconcile reads to decide what exists have listed once. The Higress kinds are
-   * optional caches (their CRDs may be missing), so the controller starts before they list: read empty, a Ready pool
-   * would be written Pending and then Ready again on an operator restart or a leader change, and each of its routes
-   * fetched one by one. Without the Higress CRDs there is nothing of ours in Higress objects: not waited for.
+   * The first cache a pool's reconcile reads to decide what exists that has not listed yet, with why (its last
+   * failed attempt), or undefined when all have. The Higress kinds are optional caches (their CRDs may be missing),
+   * so the controller starts before they list: read empty, a Ready pool would be written Pending and then Ready again
+   * on an operator restart or a leader change, and each of its routes fetched one by one. Without the Higress CRDs
+   * there is nothing of ours in Higress objects: not waited for.
    */
-  private objectCachesSynced(crds: { missing: readonly string[]; envoyFilters: boolean }): boolean {
+  private unlistedCache(crds: { missing: readonly string[]; envoyFilters: boolean }): { kind: string; failure: unknown } | undefined {
     const { ingresses, configMaps, mcpBridges, wasmPlugins, envoyFilters } = this.deps;
-    const caches = [ingresses, configMaps, ...(crds.missing.length ? [] : [mcpBridges, wasmPlugins]), ...(crds.envoyFilters ? [envoyFilters] : [])];
-    return caches.every((c: { hasSynced(): boolean }) => c.hasSynced());
+    const caches: [kind: string, cache: Pick<Informer<KubeObject>, 'hasSynced' | 'syncFailure'>][] = [
+      ['Ingress', ingresses],
+      ['ConfigMap', configMaps],
+    ];
+    if (!crds.missing.length) caches.push(['McpBridge', mcpBridges], ['WasmPlugin', wasmPlugins]);
+    if (crds.envoyFilters) caches.push(['EnvoyFilter', envoyFilters]);
+    const unlisted = caches.find(([, c]) => !c.hasSynced());
+    return unlisted && { kind: unlisted[0], failure: unlisted[1].syncFailure() };
+  }
+
+  /**
+   * A pool waiting for an unlisted cache says so when the cache cannot list for a reason that will not pass by
+   * itself (its read permission removed): otherwise it would wait unseen. A cache still listing writes nothing.
+   */
+  private async waitForCaches(pool: ModelPoolObject, unlisted: { kind: string; failure: unknown }, finalizer: Promise<ModelPoolObject>): Promise<never> {
+    const current = await finalizer;
+    const reason = reasonOf(unlisted.failure);
+    if (unlisted.failure !== undefined && (reason === 'Forbidden' || reason === 'Unauthorized')) {
+      const ready = {
+        type: READY,
+        status: 'False' as const,
+        reason: `${unlisted.kind}Cache${reason}`,
+        message: `the operator cannot list ${unlisted.kind} objects, so it cannot tell what this pool's are: ${errorMessage(unlisted.failure)}`,
+      };
+      await this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
+    }
+    throw new CachesNotSyncedError(`the ${unlisted.kind} cache has not listed yet; the pool ${pool.metadata.name} waits`);
   }
 
   private async reconcileGateway(gw: string): Promise<void> {

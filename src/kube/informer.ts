@@ -66,6 +66,7 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
   private resourceVersion = '';
   private resyncTimer?: ReturnType<typeof setInterval>;
   private restartRequested = false;
+  private lastFailure: unknown;
 
   constructor(private readonly opts: InformerOptions) {
     this.log = (opts.logger ?? createLogger('informer')).child({ resource: opts.resource.plural });
@@ -80,6 +81,11 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
 
   hasSynced(): boolean {
     return this.synced;
+  }
+
+  /** Why the cache has not listed yet: the last failed list or watch attempt's error (undefined once synced). */
+  syncFailure(): unknown {
+    return this.synced ? undefined : this.lastFailure;
   }
 
   /** Resolves after the first complete list; rejects on timeout (reason `CacheSyncTimeout`). */
@@ -164,6 +170,7 @@ export class Informer<T extends KubeObject> implements EventSource<T> {
           needList = true;
           continue;
         }
+        this.lastFailure = e;
         const delay = backoffDelay(failures++, { baseDelayMs: 200, maxDelayMs: 30_000, jitter: 0.2 });
         this.log.warn({ err: errorMessage(e), reason: reasonOf(e), delayMs: Math.round(delay) }, 'list/watch failed; retrying');
         await this.sleep(delay);

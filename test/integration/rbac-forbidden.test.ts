@@ -1,5 +1,6 @@
-// The generated RBAC is also "no more than needed": an operator whose gateway Role lacks the Ingress rule says
-// so in a precise Ready=False condition (no crash loop) and recovers without a restart once the rule is back;
+// The generated RBAC is also "no more than needed": an operator whose gateway Role lacks the Ingress rule (or the
+// WasmPlugin read rule) says so in a precise Ready=False condition (no crash loop) and recovers without a restart
+// once the rule is back;
 // and the real ServiceAccount cannot write what the table does not grant.
 import { describe, expect, it } from '@jest/globals';
 import { provisionOperatorIdentity } from '../../hack/lib/control-plane-identity.js';
@@ -49,6 +50,35 @@ describe('generated RBAC', () => {
         return readyOf(p)?.status === 'True' ? p : undefined;
       },
       { timeoutMs: 60_000, description: 'Ready=True after the rule is restored' },
+    );
+  });
+
+  it('a watched kind it cannot list ⇒ the pool names the cache and the missing permission, then recovers', async () => {
+    const ns = await uniqueNamespace('rbac-list');
+    // No rule lets it read WasmPlugins (every controller's read row), so that cache never lists.
+    const withoutPluginReads = RBAC_TABLE.filter((g) => !(g.resource === Resources.WasmPlugin && g.verbs.includes('list')));
+    const { names, kubeConfig: kc } = await identity({ table: withoutPluginReads });
+    await start({ kubeConfig: kc, resyncPeriodMs: 2_000, log: createLogger('operator', 'fatal') });
+
+    const gw = names.higressNamespace;
+    await admin.create(modelPoolResource, vllmPool('p', ns, gw));
+    const waiting = await waitFor(
+      async () => {
+        const c = readyOf(await admin.get<ModelPoolObject>(modelPoolResource, 'p', ns));
+        return c?.status === 'False' && c.reason === 'WasmPluginCacheForbidden' ? c : undefined;
+      },
+      { timeoutMs: 20_000, description: 'Ready=False WasmPluginCacheForbidden' },
+    );
+    expect(waiting.message).toContain(`system:serviceaccount:${names.namespace}:${names.name}`);
+    expect(waiting.message).toMatch(/cannot list resource "wasmplugins" in API group "extensions.higress.io"/);
+
+    await provisionOperatorIdentity(testKubeConfig(), { names });
+    await waitFor(
+      async () => {
+        const p = await admin.get<ModelPoolObject>(modelPoolResource, 'p', ns);
+        return readyOf(p)?.status === 'True' ? p : undefined;
+      },
+      { timeoutMs: 60_000, description: 'Ready=True after the read rule is restored' },
     );
   });
 

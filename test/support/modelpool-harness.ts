@@ -15,8 +15,8 @@ import { ModelPoolController, type ModelPoolObject } from '../../src/controllers
 export const GW = 'higress-system';
 export const POOL_KEY = 'team-a/chat';
 
-type Cache = { store: Store<KubeObject>; hasSynced(): boolean };
-const cache = (): Cache => ({ store: new Store<KubeObject>(), hasSynced: () => true });
+type Cache = { store: Store<KubeObject>; hasSynced(): boolean; syncFailure(): unknown };
+const cache = (): Cache => ({ store: new Store<KubeObject>(), hasSynced: () => true, syncFailure: () => undefined });
 
 export class MemoryApiServer implements Transport {
   readonly writes: string[] = [];

@@ -40,8 +40,10 @@ export function scopedOperator(prefix: string) {
       clusterScoped.push(names.name);
       return { names, kubeConfig: await provisionOperatorIdentity(testKubeConfig(), { names, ...opts }) };
     },
-    /** Start the operator (stopped after the file) and wait for its caches. */
+    /** Start the operator (stopped after the file, or when the next test starts its own) and wait for its caches. */
     start: async (opts: OperatorOptions): Promise<Operator> => {
+      // One at a time: a second operator would reconcile the same pools under other RBAC, and one left running keeps jest from exiting.
+      await operator?.stop();
       operator = await startOperator(opts);
       await operator.synced;
       return operator;
