@@ -60,4 +60,21 @@ describe('ModelPool after an operator restart', () => {
     await t.settle();
     expect(t.ready()).toBe('True');
   });
+
+  it('a pool being deleted waits for the caches too, and names one that cannot list', async () => {
+    const t = setup({ pendingStatusDelayMs: 0 });
+    await t.settle();
+    t.restart();
+    t.server.edit<ModelPoolObject>('modelpools', POOL_KEY, (p) => {
+      Object.assign(p.metadata, { deletionTimestamp: '2026-12-01T00:00:00Z' }); // as the API server sends it
+      return p;
+    });
+    const cache = t.caches.ingresses;
+    cache.hasSynced = () => false;
+    cache.syncFailure = () => new KubeApiError(403, 'Forbidden', 'ingresses.networking.k8s.io is forbidden: cannot list resource "ingresses"');
+    await expect(t.controller.reconcile(POOL_KEY)).rejects.toBeInstanceOf(CachesNotSyncedError);
+    const pool = t.caches.modelpools.store.get(POOL_KEY) as ModelPoolObject;
+    expect(pool.metadata.finalizers?.length).toBe(1); // nothing was pruned or released on an unlisted cache
+    expect(pool.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'IngressCacheForbidden' });
+  });
 });

@@ -366,7 +366,8 @@ export class ModelPoolController {
     }
     const crds = await this.observer.installedCrds();
     // "Nothing of ours is left" can only be read from caches that have listed at least once.
-    if (this.unlistedCache(crds)) throw new CachesNotSyncedError('object caches have not synced yet; finalization waits');
+    const unlisted = this.unlistedCache(crds);
+    if (unlisted) return this.waitForCaches(pool, unlisted, Promise.resolve(pool));
     await this.objects.prune(owner, gw, undefined);
     this.deps.enqueue(GATEWAY_PREFIX + gw);
     const render = crds.missing.length ? undefined : this.observer.render(pool, false);
@@ -399,8 +400,9 @@ export class ModelPoolController {
   }
 
   /**
-   * A pool waiting for an unlisted cache says so when the cache cannot list for a reason that will not pass by
-   * itself (its read permission removed): otherwise it would wait unseen. A cache still listing writes nothing.
+   * A pool waiting for an unlisted cache (to be reconciled, or deleted) says so when the cache cannot list for a
+   * reason that will not pass by itself (its read permission removed): otherwise it would wait unseen. A cache still
+   * listing writes nothing.
    */
   private async waitForCaches(pool: ModelPoolObject, unlisted: { kind: string; failure: unknown }, finalizer: Promise<ModelPoolObject>): Promise<never> {
     const current = await finalizer;
