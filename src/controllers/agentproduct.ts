@@ -23,7 +23,7 @@ import { AgentGatewayWriter, previousRoutes } from './agentproduct-apply.js';
 import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
 import { DOCUMENT_REFRESH_MS, DOCUMENT_RETRY_MS, DocumentFetcher } from './agentproduct-documents.js';
-import { CachesNotSyncedError, type EventSink } from './modelpool.js';
+import { requireListed, type EventSink } from './modelpool.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 
 /**
@@ -107,8 +107,7 @@ export class AgentProductController {
     // Absence read from a cache that has not listed yet is not absence: after a restart or a leader change the agent's
     // model route would read as missing (a Ready product written not Ready, then Ready again) and a RagPipeline
     // tool's upstream as unknown.
-    if (![this.deps.ingresses, this.deps.configMaps, this.deps.pipelines].every((i) => i.hasSynced()))
-      throw new CachesNotSyncedError('object caches have not synced yet; the product waits');
+    requireListed([this.deps.ingresses, this.deps.configMaps, this.deps.pipelines], 'the product');
     const { namespace = 'default', name } = parseKey(key);
     const owner: OwnerRef = { kind: KIND, namespace, name };
     if (isBeingDeleted(product)) return this.finalize(product, owner);

@@ -110,6 +110,14 @@ export class CachesNotSyncedError extends WaitError {
   }
 }
 
+/**
+ * Absence read from a cache that has not listed yet is not absence: a reconcile that reads `caches` waits (polled,
+ * see WaitError) until all have listed once. `who` ends the message: "the pipeline waits".
+ */
+export function requireListed(caches: readonly { hasSynced(): boolean }[], who: string): void {
+  if (!caches.every((c) => c.hasSynced())) throw new CachesNotSyncedError(`caches have not synced yet; ${who} waits`);
+}
+
 export class ModelPoolController {
   readonly observer: PoolObserver;
   private readonly objects: PoolObjects;
@@ -412,7 +420,7 @@ export class ModelPoolController {
         type: READY,
         status: 'False' as const,
         reason: `${unlisted.kind}Cache${reason}`,
-        message: `the operator cannot list ${unlisted.kind} objects, so it cannot tell what this pool's are: ${errorMessage(unlisted.failure)}`,
+        message: `the operator cannot list ${unlisted.kind} objects, so it cannot check this pool's: ${errorMessage(unlisted.failure)}`,
       };
       await this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
     }
@@ -423,9 +431,7 @@ export class ModelPoolController {
     const { pools, secrets, wasmPlugins, mcpBridges, configMaps } = this.deps;
     if (this.deps.servedGatewayNamespace !== undefined && gw !== this.deps.servedGatewayNamespace) return; // its pools say why
     // A partial pool list would read as "those pools are gone" and release their entries.
-    if (![pools, secrets, wasmPlugins, mcpBridges, configMaps].every((i: { hasSynced(): boolean }) => i.hasSynced())) {
-      throw new CachesNotSyncedError('caches have not synced yet; the gateway waits');
-    }
+    requireListed([pools, secrets, wasmPlugins, mcpBridges, configMaps], 'the gateway');
     const crds = await this.observer.installedCrds();
     if (crds.missing.length) return; // pools report it; nothing can be written
     const fallbackRoutes = (await this.observer.fallbackMode()) === 'routes';

@@ -15,7 +15,7 @@ import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { renderRagPipeline, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
 import { ragPipelineStatus, ragRuntimeReadiness } from '../reconcilers/ragpipeline-status.js';
 import { tolerateStaleCache } from '../kube/stale-cache.js';
-import { CachesNotSyncedError, type EventSink, type ModelPoolObject } from './modelpool.js';
+import { requireListed, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
 import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
@@ -103,7 +103,7 @@ export class RagPipelineController {
     // Absence read from a cache that has not listed yet is not absence: an Ingress would be left behind on
     // delete, objects re-applied needlessly, and ModelPool refs reported missing.
     const caches = [this.deps.ingresses, this.deps.deployments, this.deps.configMaps, this.deps.services, this.deps.pvcs, this.deps.pools];
-    if (!caches.every((i) => i.hasSynced())) throw new CachesNotSyncedError('object caches have not synced yet; the pipeline waits');
+    requireListed(caches, 'the pipeline');
     if (isBeingDeleted(pipeline)) return this.finalize(pipeline, owner);
     const current = hasFinalizer(pipeline) ? pipeline : await addFinalizer(client, ragPipelineResource, pipeline);
 

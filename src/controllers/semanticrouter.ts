@@ -14,7 +14,7 @@ import { renderSemanticRouter } from '../reconcilers/semanticrouter.js';
 import { consoleName, NAMED_ROUTE_SUFFIX } from '../reconcilers/semanticrouter-gateway.js';
 import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { semanticRouterStatus, type RouterEvent } from '../reconcilers/semanticrouter-status.js';
-import { CachesNotSyncedError, gatewayNamespaceOf, type ModelPoolObject } from './modelpool.js';
+import { gatewayNamespaceOf, requireListed, type ModelPoolObject } from './modelpool.js';
 import type { ConfigMapObject } from './modelpool-objects.js';
 import type { IngressObject, WorkloadObject } from './ragpipeline.js';
 import { RouterPoller } from './semanticrouter-poll.js';
@@ -89,7 +89,7 @@ export class SemanticRouterController {
     const owner: OwnerRef = { kind: KIND, namespace, name };
     const { deployments, configMaps, routeMaps, services, pvcs, ingresses, pools, routers } = this.deps;
     const caches = [deployments, configMaps, routeMaps, services, pvcs, ingresses, pools, routers];
-    if (!caches.every((i) => i.hasSynced())) throw new CachesNotSyncedError('object caches have not synced yet; the router waits');
+    requireListed(caches, 'the router');
     if (isBeingDeleted(router)) return this.finalize(router, owner);
     const current = hasFinalizer(router) ? router : await addFinalizer(client, semanticRouterResource, router);
 
