@@ -55,10 +55,16 @@ const pprofSeconds = Number(process.env.BENCH_APISERVER_PPROF_SECONDS ?? '20');
 // BENCH_APISERVER_PPROF_PHASE=paced profiles the one-at-a-time applies instead of the burst.
 const pprofPhase = process.env.BENCH_APISERVER_PPROF_PHASE === 'paced' ? 'paced' : 'burst';
 
-async function rss(pid: number): Promise<{ rssMb: number; peakRssMb: number }> {
+/**
+ * VmRSS splits into anonymous memory (heap, malloc, stacks) and file pages mapped from the node binary and its
+ * libraries (`anonMb`, `fileMb`). The file part is shared, reclaimable and varies with the page cache: on one
+ * machine the node binary alone had 52 MB resident, and the same code's RSS moved 181–205 MB between runs.
+ */
+async function rss(pid: number): Promise<{ rssMb: number; peakRssMb: number; anonMb: number; fileMb: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+  const mb = (field: string) => Math.round(kb(field) / 1024);
+  return { rssMb: mb('VmRSS'), peakRssMb: mb('VmHWM'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
 }
 
 /** CPU seconds (user + system) the operator process has used so far: its own cost, less dependent on load. */
@@ -462,6 +468,7 @@ try {
     steadyRssMb: steadyRss.rssMb,
     // After the paced applies (count + paced pools); rssAfterBurstMb: after the burst had settled.
     rssMb: end.rssMb,
+    rssSplitMb: { anon: end.anonMb, file: end.fileMb },
     peakRssMb: Math.max(end.peakRssMb, afterConverge.peakRssMb),
     rssAfterBurstMb: burstRss.rssMb,
     memoryAfterPaced,
@@ -488,7 +495,7 @@ try {
               .join(', ')}`
           : ''
       }`,
-      `operator RSS          ${report.rssMb} MB, peak ${report.peakRssMb} MB   (target ≤ 200 MB; after the burst ${report.rssAfterBurstMb} MB, restarted ${report.steadyRssMb} MB)`,
+      `operator RSS          ${report.rssMb} MB, peak ${report.peakRssMb} MB   (target ≤ 200 MB; anonymous ${report.rssSplitMb.anon} MB + file-backed ${report.rssSplitMb.file} MB; after the burst ${report.rssAfterBurstMb} MB, restarted ${report.steadyRssMb} MB)`,
       `operator memory (MB)  ${Object.entries(memoryAfterPaced)
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')}   (after the paced applies)`,
