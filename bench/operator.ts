@@ -56,9 +56,10 @@ const pprofSeconds = Number(process.env.BENCH_APISERVER_PPROF_SECONDS ?? '20');
 const pprofPhase = process.env.BENCH_APISERVER_PPROF_PHASE === 'paced' ? 'paced' : 'burst';
 
 /**
- * VmRSS splits into anonymous memory (heap, malloc, stacks) and file pages mapped from the node binary and its
- * libraries (`anonMb`, `fileMb`). The file part is shared, reclaimable and varies with the page cache: on one
- * machine the node binary alone had 52 MB resident, and the same code's RSS moved 181–205 MB between runs.
+ * VmRSS splits into anonymous memory (V8's heap, malloc, stacks) and file pages mapped from the node binary and its
+ * libraries (`anonMb`, `fileMb`). The file part is shared and reclaimable, and it stayed at 56 MB from run to run on
+ * one machine (the node binary's code and read-only data). The anonymous part moved by 20–30 MB between runs of the
+ * same code.
  */
 async function rss(pid: number): Promise<{ rssMb: number; peakRssMb: number; anonMb: number; fileMb: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

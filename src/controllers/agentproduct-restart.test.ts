@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import type { Logger } from 'pino';
 import type { KubeClient } from '../kube/client.js';
 import type { Informer } from '../kube/informer.js';
-import type { Logger } from 'pino';
 import type { KubeObject } from '../kube/object.js';
 import type { ReferencedObjects } from '../kube/referenced-objects.js';
 import { Store } from '../kube/store.js';
