@@ -236,9 +236,17 @@ function verifiedPoint(qs: Query[], verifier: Verifier, delta: number, scoring: 
 }
 
 /** The static threshold most favourable to the plugin, chosen on the report part itself: the highest recall whose wrong share is no worse than ours. */
+/**
+ * Above every cosine the plugin serves exact-key hits only (its semantic layer off): that setting is on the curve
+ * too. Without it a stepped threshold could end just under a near-identical pair's cosine (1.0000001 on one CPU,
+ * 0.9999999 on another) and find no static point at a 0 % wrong share at all: the ratio read Infinity.
+ */
+const SEMANTIC_OFF = 1.01;
+
 function bestStaticAtOrBelow(qs: Query[], wrongShare: number, scoring: Scoring): CurvePoint | undefined {
   let best: CurvePoint | undefined;
-  for (let t = 0.5; t <= 1.0001; t += 0.0005) {
+  const thresholds = Array.from({ length: 1001 }, (_, i) => 0.5 + i * 0.0005).concat(SEMANTIC_OFF);
+  for (const t of thresholds) {
     const p = staticPoint(qs, t, scoring);
     if (p.hits > 0 && p.wrongShare <= wrongShare && (!best || p.recall > best.recall)) best = p;
   }
