@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { KubeObject } from './object.js';
 import { OwnWrites } from './own-writes.js';
 
@@ -26,5 +28,26 @@ describe('OwnWrites', () => {
     expect(w.newest(foreign)).toBe(foreign);
     w.forget('ns/a');
     expect(w.isEcho(obj('3'))).toBe(false);
+  });
+
+  it('lets go of its copy once the cache has caught up, and still knows the echoes', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const w = new OwnWrites<KubeObject>();
+    const ref = (() => {
+      const written = obj('2');
+      w.record(obj('1'), written);
+      expect(w.newest(obj('1'))).toBe(written);
+      return new WeakRef(written);
+    })();
+    expect(w.isEcho(obj('2'))).toBe(true); // the echo's event: the cache now holds our write
+    await new Promise((r) => setImmediate(r));
+    gc();
+    expect(ref.deref()).toBeUndefined();
+    const caughtUp = obj('2');
+    expect(w.newest(caughtUp)).toBe(caughtUp);
+    expect(w.isEcho(obj('2'))).toBe(true);
+    w.record(obj('2'), obj('3')); // a later write is remembered again
+    expect(w.newest(obj('2')).metadata.resourceVersion).toBe('3');
   });
 });
