@@ -86,11 +86,13 @@ export class KubeConfigTransport implements Transport {
       headers['content-length'] = Buffer.byteLength(body);
     }
     const base = await this.options();
-    return new Promise<RawResponse>((resolve, reject) => {
+    let req!: http.ClientRequest;
+    const response = new Promise<RawResponse>((resolve, reject) => {
       // A keep-alive socket keeps the request that opened it reachable for as long as it lives (through the
       // listeners the agent and TLS leave on it), and with it every listener below. So none of them may reach the
-      // response once it is handed over: each socket kept its first response's body and chunks, at 500 pools
-      // ~6 MB of initial LISTs and ~4 MB of chunk buffers in a heap snapshot of the operator.
+      // response once it is handed over, nor the request body (written outside this closure for that reason):
+      // each socket kept its first response's body and chunks, at 500 pools ~6 MB of initial LISTs and ~4 MB of
+      // chunk buffers in a heap snapshot of the operator, and a socket opened by a shared object's PUT its body.
       let pending: { resolve: typeof resolve; reject: typeof reject } | undefined = { resolve, reject };
       const settle = (outcome: { value: RawResponse } | { error: Error }): void => {
         const p = pending;
@@ -101,7 +103,7 @@ export class KubeConfigTransport implements Transport {
       const fail = (error: Error) => settle({ error });
       const mod = this.server.protocol === 'https:' ? https : http;
       const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
-      const req = mod.request(url, { ...base, method, headers: { ...base.headers, ...headers } }, (res) => {
+      req = mod.request(url, { ...base, method, headers: { ...base.headers, ...headers } }, (res) => {
         let chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -115,9 +117,10 @@ export class KubeConfigTransport implements Transport {
         req.destroy(Object.assign(new Error(`${method} ${path}: no response in ${REQUEST_TIMEOUT_MS} ms`), { reason: 'Timeout' })),
       );
       req.on('error', fail);
-      if (body !== undefined) req.write(body);
-      req.end();
     });
+    if (body !== undefined) req.write(body);
+    req.end();
+    return response;
   }
 
   async stream(path: string, signal: AbortSignal): Promise<StreamResponse> {
