@@ -86,7 +86,7 @@ export class KubeConfigTransport implements Transport {
       headers['content-length'] = Buffer.byteLength(body);
     }
     const base = await this.options();
-    let req!: http.ClientRequest;
+    let req: http.ClientRequest | undefined;
     const response = new Promise<RawResponse>((resolve, reject) => {
       // A keep-alive socket keeps the request that opened it reachable for as long as it lives (through the
       // listeners the agent and TLS leave on it), and with it every listener below. So none of them may reach the
@@ -103,7 +103,7 @@ export class KubeConfigTransport implements Transport {
       const fail = (error: Error) => settle({ error });
       const mod = this.server.protocol === 'https:' ? https : http;
       const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
-      req = mod.request(url, { ...base, method, headers: { ...base.headers, ...headers } }, (res) => {
+      const r = mod.request(url, { ...base, method, headers: { ...base.headers, ...headers } }, (res) => {
         let chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -113,13 +113,17 @@ export class KubeConfigTransport implements Transport {
         });
         res.on('error', fail);
       });
-      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
-        req.destroy(Object.assign(new Error(`${method} ${path}: no response in ${REQUEST_TIMEOUT_MS} ms`), { reason: 'Timeout' })),
+      r.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        r.destroy(Object.assign(new Error(`${method} ${path}: no response in ${REQUEST_TIMEOUT_MS} ms`), { reason: 'Timeout' })),
       );
-      req.on('error', fail);
+      r.on('error', fail);
+      req = r;
     });
-    if (body !== undefined) req.write(body);
-    req.end();
+    // Unset when creating the request threw: `response` carries that error.
+    if (req) {
+      if (body !== undefined) req.write(body);
+      req.end();
+    }
     return response;
   }
 
