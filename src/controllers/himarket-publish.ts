@@ -162,6 +162,10 @@ export class HiMarketPublishController<T extends PublishableObject> {
       await this.writePublish(annotated, status);
       return { requeueAfterMs: this.deps.pollMs ?? 5 * 60_000 };
     } catch (e) {
+      // Our own write of the owner lost a race with its controller (409): nothing failed in HiMarket, so no
+      // SyncFailed event or condition; reconcile() waits for the newer version's event. The demo showed the warning
+      // when the connection turned Ready while the pool's controller was writing its status.
+      if (isConflict(e)) throw e;
       const status = statusFromError(prev, owner, e);
       const reason = status.conditions?.find((c) => c.type === 'Published')?.reason ?? 'SyncFailed';
       if (prev?.conditions?.find((c) => c.type === 'Published')?.reason !== reason) this.deps.event?.(obj, 'Warning', reason, errorMessage(e));
