@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { TLSSocket } from 'node:tls';
 import { stringify } from 'yaml';
 import { loadKubeConfigFiles } from './kubeconfig.js';
@@ -113,22 +114,18 @@ describe('KubeConfigTransport with our kubeconfig loader, against a real TLS ser
     t.close();
   });
 
-  it('keeps no request body reachable after the request, although the keep-alive socket stays', () => {
+  it('keeps no request body reachable after the request, although the keep-alive socket stays', async () => {
     // A body is a string, which a WeakRef cannot follow: a child process with a small heap looks for it in a heap
-    // snapshot instead. A socket opened by a shared object's PUT kept that body (hundreds of KB) for its life.
+    // snapshot instead, talking to this test's TLS server. A socket opened by a shared object's PUT kept that body
+    // (hundreds of KB) for its life.
     const script = `
-      import https from 'node:https';
       import { readFileSync } from 'node:fs';
       import { getHeapSnapshot } from 'node:v8';
       import { KubeConfigTransport } from ${JSON.stringify(join(import.meta.dirname, 'transport.ts'))};
-      const pem = (f) => readFileSync(${JSON.stringify(TLS)} + '/' + f);
-      const server = https.createServer({ key: pem('server.key'), cert: pem('server.crt') }, (req, res) => {
-        req.resume();
-        req.on('end', () => res.end('{}'));
-      });
-      await new Promise((r) => server.listen(0, '127.0.0.1', r));
-      const cluster = { server: 'https://127.0.0.1:' + server.address().port };
-      const t = new KubeConfigTransport({ getCurrentCluster: () => cluster, applyToHTTPSOptions: async (o) => { o.ca = pem('ca.crt'); } }, 0);
+      const pem = (f) => readFileSync(${JSON.stringify(join(dir, 'pki'))} + '/' + f);
+      const cluster = { server: 'https://127.0.0.1:${port}' };
+      const tls = async (o) => Object.assign(o, { ca: pem('ca.crt'), cert: pem('client.crt'), key: pem('client.key') });
+      const t = new KubeConfigTransport({ getCurrentCluster: () => cluster, applyToHTTPSOptions: tls }, 0);
       const marker = 'body-marker-' + process.pid;
       await t.request('PUT', '/opens-the-socket', JSON.stringify({ marker }));
       // The body as the snapshot's JSON writes it (quotes escaped); this needle itself would be escaped twice.
@@ -144,11 +141,11 @@ describe('KubeConfigTransport with our kubeconfig loader, against a real TLS ser
         tail = text.slice(-64);
       }
       t.close();
-      server.close();
       console.log(JSON.stringify({ found }));
     `;
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(JSON.parse(out.trim().split('\n').pop() ?? '{}')).toMatchObject({ found: false });
+    // Asynchronous: this process's server answers the child.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ found: false });
   });
 
   it('tunnels through the cluster proxy-url', async () => {
