@@ -1,10 +1,10 @@
 import { errorMessage } from '../util/errors.js';
 import { parseAiRoute } from '../higress/console/ai-route.js';
 import { applyIfChanged } from '../kube/apply.js';
-import type { KubeClient } from '../kube/client.js';
-import { reasonOf } from '../kube/errors.js';
+import { FIELD_MANAGER, type KubeClient } from '../kube/client.js';
+import { isConflict, reasonOf } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
-import { makeKey, type KubeObject } from '../kube/object.js';
+import { keyOf, makeKey, type KubeObject } from '../kube/object.js';
 import { OWNER_ANNOTATION, ownerId, ownerOf, parseOwnerId, type OwnerRef } from '../kube/owner.js';
 import { Resources, type ResourceType } from '../kube/resources.js';
 import type { PoolRender, RouteRender } from '../reconcilers/modelpool.js';
@@ -64,7 +64,66 @@ const holderOf = (o: KubeObject, route?: OwnerRef) => {
   return owner ? ownerId(owner) : 'an object we do not own';
 };
 
+/** How long a route object we wrote stands in for the cache's copy while the watch has not delivered it. */
+const UNSEEN_TTL_MS = 30_000;
+
+/**
+ * Route objects our applies returned that the caches have not shown yet. A reconcile that runs before the watch
+ * delivers them reads these instead of finding nothing and applying again, and a prune deletes them too. An entry
+ * goes when its cache shows any event for the name (from then on the cache is read: a delete right after our
+ * create must count as a delete), or after {@link UNSEEN_TTL_MS} (a relist that never showed it).
+ */
+class UnseenWrites {
+  private readonly objects = new Map<string, { rt: ResourceType; object: KubeObject; at: number }>();
+  private sweptAt = Date.now();
+
+  constructor(private readonly cached: (rt: ResourceType, key: string) => boolean) {}
+
+  record(rt: ResourceType, object: KubeObject): void {
+    if (this.cached(rt, keyOf(object))) return; // shown already (the watch won the race)
+    const now = Date.now();
+    if (now - this.sweptAt > SWEEP_MS) {
+      this.sweptAt = now;
+      for (const [k, e] of this.objects) if (this.stale(e)) this.objects.delete(k);
+    }
+    this.objects.set(`${rt.plural}|${keyOf(object)}`, { rt, object, at: now });
+  }
+
+  get(rt: ResourceType, ns: string, name: string): KubeObject | undefined {
+    const key = `${rt.plural}|${makeKey(ns, name)}`;
+    const entry = this.objects.get(key);
+    if (!entry || !this.stale(entry)) return entry?.object;
+    this.objects.delete(key);
+    return undefined;
+  }
+
+  /** Unseen objects of `rt` in `ns`. */
+  in(rt: ResourceType, ns: string): KubeObject[] {
+    return [...this.objects.values()].filter((e) => e.rt === rt && e.object.metadata.namespace === ns && !this.stale(e)).map((e) => e.object);
+  }
+
+  forget(rt: ResourceType, object: KubeObject): void {
+    this.objects.delete(`${rt.plural}|${keyOf(object)}`);
+  }
+
+  private stale(e: { rt: ResourceType; object: KubeObject; at: number }): boolean {
+    return Date.now() - e.at > UNSEEN_TTL_MS || this.cached(e.rt, keyOf(e.object));
+  }
+}
+
+const SWEEP_MS = 1_000;
+
+/** Only our field manager has fields in `o`: our apply created it (it merged into nobody's object). */
+const onlyOurs = (o: KubeObject) => (o.metadata.managedFields ?? []).every((f) => f.manager === FIELD_MANAGER);
+
+/** A first apply met fields of another manager on an object our caches do not hold: read it, then decide. */
+const READ_FIRST = Symbol('read first');
+
 export class PoolObjects {
+  private readonly unseen = new UnseenWrites((rt, key) => this.cached(rt, key));
+  /** `<plural>|<ns>/<name>` of unlabelled objects of someone else's found under our names (see {@link known}). */
+  private readonly heldByOthers = new Set<string>();
+
   constructor(
     private readonly client: KubeClient,
     private readonly informers: OwnedInformers,
@@ -78,6 +137,18 @@ export class PoolObjects {
     informers.configMaps.store.addIndex(ROUTE_OWNER_INDEX, index(aiRouteOwner));
     informers.ingresses.store.addIndex(ROUTE_OWNER_INDEX, index(ownerOf));
     informers.envoyFilters.store.addIndex(ROUTE_OWNER_INDEX, index(ownerOf));
+    for (const [rt, informer] of this.kinds()) {
+      const seen = (o: KubeObject) => this.unseen.forget(rt, o);
+      informer.addEventHandler({ onAdd: seen, onUpdate: (_old, o) => seen(o), onDelete: seen });
+    }
+  }
+
+  private kinds(): [ResourceType, Informer<KubeObject>][] {
+    return [
+      [Resources.ConfigMap, this.informers.configMaps],
+      [Resources.Ingress, this.informers.ingresses],
+      [Resources.EnvoyFilter, this.informers.envoyFilters],
+    ];
   }
 
   /**
@@ -118,38 +189,95 @@ export class PoolObjects {
           )
         : []),
     ];
-    // Read together, not the route's ConfigMap first: a new pool's objects are all absent from our caches (they
-    // hold labelled objects only), and each read is a round trip.
-    const reads = items.map(([rt, informer, desired]) => this.observed(rt, informer, gw, desired.metadata.name ?? ''));
-    const observedAll = await Promise.all(reads);
-    const cmObserved = observedAll[0];
-    const marked = cmObserved ? aiRouteOwner(cmObserved) : undefined;
-    const routeOwner = marked ?? (cmObserved && generatedBefore.has(`ConfigMap/${cmName}`) ? render.owner : undefined);
-    if (cmObserved && (!routeOwner || ownerId(routeOwner) !== id)) {
-      out.conflicts.set(`ConfigMap/${route.configMap.metadata.name}`, holderOf(cmObserved, routeOwner));
+    // Our caches hold labelled objects only, so an absent object may still exist unlabelled: rather than read
+    // each one first (a round trip per object of every new pool), it is applied without taking over fields (force
+    // off). That creates what is absent; an object of someone else's answers 409 with its fields, and only then is
+    // it read and judged as a cached one would be. (A foreign object sharing all our values would be merged
+    // into: our names carry the pool's namespace and a hash, so only a copy of our own object can do that.)
+    const known = await Promise.all(items.map(([rt, informer, desired]) => this.known(rt, informer, gw, desired.metadata.name ?? '')));
+    const routeOwnerOf = (cm: KubeObject | undefined) =>
+      cm ? (aiRouteOwner(cm) ?? (generatedBefore.has(`ConfigMap/${cmName}`) ? render.owner : undefined)) : undefined;
+    const isOurs = (owner: OwnerRef | undefined) => owner !== undefined && ownerId(owner) === id;
+    const cmKnown = known[0];
+    const conflict = (rt: ResourceType, o: KubeObject, owner: OwnerRef | undefined) => {
+      out.conflicts.set(`${rt.kind}/${o.metadata.name ?? ''}`, holderOf(o, owner));
+      if (!this.cached(rt, keyOf(o))) this.heldByOthers.add(`${rt.plural}|${keyOf(o)}`);
+    };
+    if (cmKnown && !isOurs(routeOwnerOf(cmKnown))) {
+      conflict(Resources.ConfigMap, cmKnown, routeOwnerOf(cmKnown));
       return; // the whole route is someone else's
     }
-    const applyOne = async ([rt, , desired]: [ResourceType, Informer<KubeObject>, KubeObject], i: number): Promise<void> => {
+    const applyOne = async (
+      [rt, , desired]: [ResourceType, Informer<KubeObject>, KubeObject],
+      observed: KubeObject | undefined,
+      cm: KubeObject | undefined,
+    ): Promise<typeof READ_FIRST | undefined> => {
       const name = desired.metadata.name ?? '';
-      const observed = observedAll[i];
-      const owner = observed ? (ownerOf(observed) ?? (cmObserved ? routeOwner : undefined)) : undefined;
-      if (observed && (!owner || ownerId(owner) !== id)) {
-        out.conflicts.set(`${rt.kind}/${name}`, holderOf(observed, owner));
-        return;
+      const owner = observed ? (ownerOf(observed) ?? routeOwnerOf(cm)) : undefined;
+      if (observed && !isOurs(owner)) {
+        conflict(rt, observed, owner);
+        return undefined;
       }
       try {
         await writable;
-        await applyIfChanged(this.client, rt, desired, { observed, trustObservedAbsence: true });
+        const result = await applyIfChanged(this.client, rt, desired, { observed, trustObservedAbsence: true, force: observed !== undefined });
+        if (result.written && result.object) {
+          this.unseen.record(rt, result.object);
+          if (!observed && onlyOurs(result.object)) created.set(`${rt.kind}/${name}`, [rt, result.object]);
+        }
       } catch (err) {
+        if (!observed && isConflict(err)) return READ_FIRST;
         out.errors.set(`${rt.kind}/${name}`, { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${gw}/${name}: ${errorMessage(err)}` });
       }
+      return undefined;
     };
-    await Promise.all(items.map(applyOne));
+    const created = new Map<string, [ResourceType, KubeObject]>();
+    const first = await Promise.all(items.map((item, i) => applyOne(item, known[i], cmKnown)));
+    if (!first.includes(READ_FIRST)) return;
+    const read = (i: number) => {
+      const [rt, , desired] = items[i]!;
+      return this.client.get<KubeObject>(rt, desired.metadata.name ?? '', gw);
+    };
+    // The route's owner decides for its other objects: its ConfigMap as it was before this pass (an unlabelled
+    // Ingress beside a route we are only now creating is not ours), or as read after a 409.
+    const cm = first[0] === READ_FIRST ? await read(0) : cmKnown;
+    if (first[0] === READ_FIRST && cm && !isOurs(routeOwnerOf(cm))) {
+      conflict(Resources.ConfigMap, cm, routeOwnerOf(cm));
+      // The route is someone else's: take back what this pass created beside its ConfigMap.
+      for (const [rt, o] of created.values()) {
+        await this.client.delete(rt, o.metadata.name ?? '', gw, { preconditions: { uid: o.metadata.uid ?? '' } });
+        this.unseen.forget(rt, o);
+      }
+      return;
+    }
+    const second = await Promise.all(items.map(async (item, i) => (first[i] === READ_FIRST ? applyOne(item, i === 0 ? cm : await read(i), cm) : undefined)));
+    // Gone between the 409 and the read, then held again: the next reconcile tries once more.
+    second.forEach((r, i) => {
+      if (r !== READ_FIRST) return;
+      const [rt, , desired] = items[i]!;
+      out.errors.set(`${rt.kind}/${desired.metadata.name ?? ''}`, {
+        reason: `${rt.kind}Conflict`,
+        message: `${rt.kind} ${gw}/${desired.metadata.name ?? ''}: changed by another writer while being created`,
+      });
+    });
   }
 
-  /** The cached object, or — because our caches only hold labelled objects — what the API server has. */
-  private async observed(rt: ResourceType, informer: Informer<KubeObject>, ns: string, name: string): Promise<KubeObject | undefined> {
-    return informer.store.get(makeKey(ns, name)) ?? (await this.client.get<KubeObject>(rt, name, ns));
+  /**
+   * The cached object, else the one our last apply returned while the cache has not shown it, else — for a name
+   * an unlabelled object of someone else's held when last looked at — what the API server has now (without that
+   * read, every reconcile would apply blind into the same 409).
+   */
+  private async known(rt: ResourceType, informer: Informer<KubeObject>, ns: string, name: string): Promise<KubeObject | undefined> {
+    const key = makeKey(ns, name);
+    const mine = informer.store.get(key) ?? this.unseen.get(rt, ns, name);
+    if (mine || !this.heldByOthers.has(`${rt.plural}|${key}`)) return mine;
+    const current = await this.client.get<KubeObject>(rt, name, ns);
+    if (!current) this.heldByOthers.delete(`${rt.plural}|${key}`);
+    return current;
+  }
+
+  private cached(rt: ResourceType, key: string): boolean {
+    return this.kinds().some(([k, informer]) => k === rt && informer.store.get(key) !== undefined);
   }
 
   /**
@@ -160,17 +288,15 @@ export class PoolObjects {
     const id = ownerId(owner);
     const keepNames = new Set(keep ? [...keep.configMaps, ...keep.ingresses, ...keep.envoyFilters].map((o) => `${o.kind}/${o.metadata.name}`) : []);
     const filters = await this.envoyFiltersServed();
-    const sets: [ResourceType, Informer<KubeObject>][] = [
-      [Resources.ConfigMap, this.informers.configMaps],
-      [Resources.Ingress, this.informers.ingresses],
-      ...(filters ? [[Resources.EnvoyFilter, this.informers.envoyFilters] as [ResourceType, Informer<KubeObject>]] : []),
-    ];
+    const sets = this.kinds().filter(([rt]) => filters || rt !== Resources.EnvoyFilter);
     const ownedIn = (informer: Informer<KubeObject>) => informer.store.byIndex(ROUTE_OWNER_INDEX, ownerIndexValue(gw, id));
     const routeObjects = new Set(ownedIn(this.informers.configMaps).flatMap((cm) => derivedNames(cm.metadata.name ?? '')));
     let left = false;
     for (const [rt, informer] of sets) {
       // Ours by their own mark, and (not ConfigMaps) the objects of our routes the console rewrote without it.
       const candidates = new Map(ownedIn(informer).map((o) => [o.metadata.name ?? '', o]));
+      // Written by us, not in the cache yet: ours to delete as well (the ownership check below still applies).
+      for (const o of this.unseen.in(rt, gw)) if (!candidates.has(o.metadata.name ?? '')) candidates.set(o.metadata.name ?? '', o);
       if (rt !== Resources.ConfigMap) {
         for (const name of routeObjects) {
           const o = informer.store.get(makeKey(gw, name));
@@ -183,6 +309,7 @@ export class PoolObjects {
         if (!owned || ownerId(owned) !== id) continue;
         left = true;
         await this.client.delete(rt, name, gw, o.metadata.uid ? { preconditions: { uid: o.metadata.uid } } : {});
+        this.unseen.forget(rt, o);
       }
     }
     return left;

@@ -264,6 +264,24 @@ describe('ModelPool in console forms', () => {
     }
   });
 
+  // Our caches hold labelled objects only, so a new pool's objects are applied without a read first (force off):
+  // an unlabelled object of one of our names answers 409 and is judged only then.
+  it('never overwrites an unlabelled ConfigMap of one of our names, and leaves no Ingress of ours beside it', async () => {
+    const ns = await uniqueNamespace('unlabelled-cm-pool');
+    const gw = await uniqueNamespace('unlabelled-cm-gw');
+    const n = consoleName([ns, 'p', 'm']);
+    const theirs = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `ai-route-${n}`, namespace: gw }, data: { data: 'not a route' } };
+    await client.create(Resources.ConfigMap, theirs);
+    await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models: [vllm('m')] }));
+    const p = await waitReady(ns, 'p', 'False', 'NameConflict');
+    expect(readyOf(p)?.message).toContain(`ConfigMap/ai-route-${n}`);
+    await idle();
+    const after = await client.get<Obj>(Resources.ConfigMap, `ai-route-${n}`, gw);
+    expect(after?.data).toEqual(theirs.data);
+    expect(after?.metadata.labels).toBeUndefined();
+    expect(await client.get(Resources.Ingress, `ai-route-${n}.internal`, gw)).toBeUndefined();
+  });
+
   it("never overwrites a console MCP server of a RagPipeline's name: NameConflict, the rest of the pipeline still applied", async () => {
     const ns = await uniqueNamespace('console-conflict-rag');
     const gw = await uniqueNamespace('console-conflict-rag-gw');

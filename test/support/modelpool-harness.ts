@@ -15,8 +15,9 @@ import { ModelPoolController, type ModelPoolObject } from '../../src/controllers
 export const GW = 'higress-system';
 export const POOL_KEY = 'team-a/chat';
 
-type Cache = { store: Store<KubeObject>; hasSynced(): boolean; syncFailure(): unknown };
-const cache = (): Cache => ({ store: new Store<KubeObject>(), hasSynced: () => true, syncFailure: () => undefined });
+type Cache = { store: Store<KubeObject>; hasSynced(): boolean; syncFailure(): unknown; addEventHandler(): () => void };
+// No events: the server's writes are in the store before the write returns, so nothing waits for one.
+const cache = (): Cache => ({ store: new Store<KubeObject>(), hasSynced: () => true, syncFailure: () => undefined, addEventHandler: () => () => {} });
 
 export class MemoryApiServer implements Transport {
   readonly writes: string[] = [];
