@@ -25,6 +25,7 @@ import { objectNames, RAG_PORT } from '../reconcilers/ragpipeline.js';
 import { DOCUMENT_REFRESH_MS, DOCUMENT_RETRY_MS, DocumentFetcher } from './agentproduct-documents.js';
 import { requireListed, type EventSink } from './modelpool.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
+import { byCodeUnit } from '../util/order.js';
 
 /**
  * The AgentProduct controller, a thin shell: read the OpenAPI documents and Secrets the spec names, render
@@ -201,7 +202,7 @@ export class AgentProductController {
       .list()
       .filter((cm) => cm.metadata.namespace === gw && cm.metadata.labels?.[CONFIG_MAP_TYPE_LABEL] === AI_ROUTE_CONFIG_MAP_TYPE)
       .filter((cm) => Object.entries(labels).every(([k, v]) => cm.metadata.labels?.[k] === v))
-      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+      .sort((a, b) => byCodeUnit(a.metadata.name ?? '', b.metadata.name ?? ''));
     for (const cm of routes) {
       const route = parseAiRoute(cm as DataObject);
       if (!route?.upstreams?.length || !route.modelPredicates?.some((p) => p.matchType === 'EQUAL' && p.matchValue === m.name)) continue;

@@ -9,6 +9,7 @@ import { OWNER_ANNOTATION, ownerId, ownerOf, parseOwnerId, type OwnerRef } from 
 import { Resources, type ResourceType } from '../kube/resources.js';
 import type { PoolRender, RouteRender } from '../reconcilers/modelpool.js';
 import type { ObjectError } from '../reconcilers/modelpool-status.js';
+import { byCodeUnit } from '../util/order.js';
 
 /**
  * Applying the objects a pool owns whole — each console AI route's ConfigMap, Ingresses and fallback
@@ -163,7 +164,7 @@ export class PoolObjects {
     // first apply costs two round trips of latency, not two per object (bench:operator, requests per apply).
     await Promise.all(render.routes.map((route) => this.applyRoute(render, route, filters, out, generatedBefore, writable)));
     // Completion order varies; status reads the first error and lists conflicts, and must not flip between passes.
-    const sorted = <V>(m: Map<string, V>) => new Map([...m].sort(([a], [b]) => a.localeCompare(b)));
+    const sorted = <V>(m: Map<string, V>) => new Map([...m].sort(([a], [b]) => byCodeUnit(a, b)));
     return { errors: sorted(out.errors), conflicts: sorted(out.conflicts) };
   }
 
@@ -303,7 +304,7 @@ export class PoolObjects {
           if (o) candidates.set(name, o);
         }
       }
-      for (const [name, o] of [...candidates].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [name, o] of [...candidates].sort(([a], [b]) => byCodeUnit(a, b))) {
         if (keepNames.has(`${rt.kind}/${name}`)) continue; // an EnvoyFilter shares its route Ingress's name
         const owned = rt === Resources.ConfigMap ? aiRouteOwner(o) : (ownerOf(o) ?? (routeObjects.has(name) ? owner : undefined));
         if (!owned || ownerId(owned) !== id) continue;

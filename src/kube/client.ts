@@ -6,6 +6,7 @@ import { apiVersionOf, resourceId, resourcePath, type ResourceType } from './res
 import { mark, now, round, TIMELINE, traced, traceKey } from './timeline.js';
 import { KubeConfigTransport, type KubeConfigSource, type Transport } from './transport.js';
 import { errorMessage } from '../util/errors.js';
+import { byCodeUnit } from '../util/order.js';
 
 /** Request verbs as counted. `create|update|patch|delete` (and their status forms) are writes. */
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'updateStatus' | 'patch' | 'patchStatus' | 'delete';
@@ -50,7 +51,7 @@ export class RequestStats {
 
   /** All counts as `{"patch networking.higress.io/mcpbridges": 3, …}`. */
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries([...this.counts].sort(([a], [b]) => byCodeUnit(a, b)));
   }
 }
 

@@ -9,6 +9,7 @@ import { mark, now, round, TIMELINE, tracing } from './timeline.js';
 import { backoffDelay } from './workqueue.js';
 import { ReasonError } from '../util/errors.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
+import { byCodeUnit } from '../util/order.js';
 
 /** Higress only reads the McpBridge with this name (reference §1.2). */
 export const MCPBRIDGE_NAME = 'default';
@@ -71,7 +72,7 @@ export function mergeRegistries(
       want.delete(r.name);
     } else delete nextOwners[r.name];
   }
-  for (const r of [...want.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const r of [...want.values()].sort((a, b) => byCodeUnit(a.name, b.name))) {
     registries.push(r);
     nextOwners[r.name] = owner;
   }
@@ -284,7 +285,7 @@ export function mergeRegistrySets(
       delete nextOwners[r.name];
     }
   }
-  for (const [name, w] of [...want].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, w] of [...want].sort(([a], [b]) => byCodeUnit(a, b))) {
     changed = true;
     registries.push(w.registry);
     nextOwners[name] = w.owner;

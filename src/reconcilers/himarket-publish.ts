@@ -5,6 +5,7 @@ import { generateDocumentation } from '../himarket/documentation.js';
 import { HiMarketError } from '../himarket/errors.js';
 import { ownershipMarker, SyncError, type DesiredProduct, type SyncOutcome } from '../himarket/sync.js';
 import { errorMessage } from '../util/errors.js';
+import { byCodeUnit } from '../util/order.js';
 
 /**
  * Pure parts of publishing an owner (ModelPool, SemanticRouter, AgentProduct) to HiMarket: the desired
@@ -110,7 +111,7 @@ export function statusFromOutcome(
     if ((owner.publish.portals ?? [...ctx.portals.keys()]).includes(name) && !pubs.some((p) => p.portalId === id))
       pubs.push({ portal: name, portalId: id, published: false });
   }
-  pubs.sort((a, b) => a.portal.localeCompare(b.portal));
+  pubs.sort((a, b) => byCodeUnit(a.portal, b.portal));
   const linked = ref?.sourceType === 'GATEWAY' && Boolean(ref.gatewayId);
   const linkTarget = linked
     ? {
