@@ -208,6 +208,8 @@ export class PoolObjects {
       conflict(Resources.ConfigMap, cmKnown, routeOwnerOf(cmKnown));
       return; // the whole route is someone else's
     }
+    /** What this pass created from nothing, by `Kind/name`. */
+    const created = new Map<string, [ResourceType, KubeObject]>();
     const applyOne = async (
       [rt, , desired]: [ResourceType, Informer<KubeObject>, KubeObject],
       observed: KubeObject | undefined,
@@ -232,7 +234,6 @@ export class PoolObjects {
       }
       return undefined;
     };
-    const created = new Map<string, [ResourceType, KubeObject]>();
     const first = await Promise.all(items.map((item, i) => applyOne(item, known[i], cmKnown)));
     if (!first.includes(READ_FIRST)) return;
     const read = (i: number) => {
@@ -245,9 +246,13 @@ export class PoolObjects {
     if (first[0] === READ_FIRST && cm && !isOurs(routeOwnerOf(cm))) {
       conflict(Resources.ConfigMap, cm, routeOwnerOf(cm));
       // The route is someone else's: take back what this pass created beside its ConfigMap.
-      for (const [rt, o] of created.values()) {
-        await this.client.delete(rt, o.metadata.name ?? '', gw, { preconditions: { uid: o.metadata.uid ?? '' } });
-        this.unseen.forget(rt, o);
+      for (const [key, [rt, o]] of created) {
+        try {
+          await this.client.delete(rt, o.metadata.name ?? '', gw, { preconditions: { uid: o.metadata.uid ?? '' } });
+          this.unseen.forget(rt, o);
+        } catch (err) {
+          out.errors.set(key, { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${gw}/${o.metadata.name ?? ''}: ${errorMessage(err)}` });
+        }
       }
       return;
     }
