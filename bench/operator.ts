@@ -243,14 +243,20 @@ function startOperatorProcess(kubeconfig: string, healthPort: number, metricsPor
  * kube-apiserver holds every create of a custom resource for 2 s while its CRD's Established condition is less than
  * 2 s old (an HA-consistency delay: apiextensions-apiserver `pkg/apiserver/customresource_handler.go`,
  * `serveResource`, case "create"). The control plane installs the CRDs seconds before the burst, so without this
- * wait the first creates of the burst sleep 2 s that a cluster whose CRDs were installed earlier never sees. The
- * condition's time is stored in whole seconds, so wait until 2 s after that stored time. Returns the wait in ms.
+ * wait the first creates of the burst (ours of ModelPools, the operator's of the shared WasmPlugins and McpBridge)
+ * sleep 2 s that a cluster whose CRDs were installed earlier never sees. The condition's time is stored in whole
+ * seconds, so wait until 2 s after the latest of those stored times. Returns the wait in ms.
  */
-async function untilCreatesServedAtOnce(kc: KubeConfig, crdName: string): Promise<number> {
-  const crd = await kc.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: crdName });
-  const established = crd.status?.conditions?.find((c) => c.type === 'Established' && c.status === 'True');
-  if (!established?.lastTransitionTime) throw new Error(`CRD ${crdName} is not Established`);
-  const waitMs = Math.max(0, new Date(established.lastTransitionTime).getTime() + 2_000 + 100 - Date.now());
+async function untilCreatesServedAtOnce(kc: KubeConfig, crdNames: string[]): Promise<number> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  let latest = 0;
+  for (const name of crdNames) {
+    const crd = await api.readCustomResourceDefinition({ name });
+    const established = crd.status?.conditions?.find((c) => c.type === 'Established' && c.status === 'True');
+    if (!established?.lastTransitionTime) throw new Error(`CRD ${name} is not Established`);
+    latest = Math.max(latest, new Date(established.lastTransitionTime).getTime());
+  }
+  const waitMs = Math.max(0, latest + 2_000 + 100 - Date.now());
   await new Promise((r) => setTimeout(r, waitMs));
   return waitMs;
 }
@@ -347,7 +353,10 @@ try {
       (e: unknown) => `failed: ${String(e)}`,
     );
   };
-  const crdSettleWaitMs = await untilCreatesServedAtOnce(kc, `${modelPoolResource.plural}.${modelPoolResource.group}`);
+  const crdSettleWaitMs = await untilCreatesServedAtOnce(
+    kc,
+    [modelPoolResource, Resources.WasmPlugin, Resources.McpBridge].map((r) => `${r.plural}.${r.group}`),
+  );
   const profiledBurst = profile('burst');
   const t0 = performance.now();
   let next = 0;
