@@ -231,8 +231,15 @@ describe('hostile and invalid ModelPools', () => {
         description: 'a valid pool Ready after the hostile batch',
       },
     );
+    // By reason: a pool still waiting for the gateway when every pool first had a condition shows `Pending`.
+    const reasons = new Map<string, number>();
+    for (const p of notReady) {
+      const r = p.status!.conditions!.find((x) => x.type === 'Ready')!.reason;
+      reasons.set(r, (reasons.get(r) ?? 0) + 1);
+    }
+    const byReason = [...reasons].map(([r, n]) => `${r} ${n}`).join(', ');
     process.stderr.write(
-      `faults: ${all.length} hostile specs: ${rejected.length} rejected at admission naming the field, ${accepted.length} accepted (${accepted.length - notReady.length} Ready, ${notReady.length} Ready=False with a reason); 0 injected annotations\n`,
+      `faults: ${all.length} hostile specs: ${rejected.length} rejected at admission naming the field, ${accepted.length} accepted (${accepted.length - notReady.length} Ready, ${notReady.length} Ready=False with a reason: ${byReason}); 0 injected annotations\n`,
     );
   }, 360_000); // 264 pools, each rendered into console objects: minutes on a loaded 2-core machine
 });
