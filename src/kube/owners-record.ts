@@ -18,6 +18,7 @@
  */
 
 import { jsonEqual } from './object.js';
+import { byCodeUnit } from '../util/order.js';
 
 /** Stands for the owner's stem inside its keys. None of the marks is a character of DNS names. */
 export const STEM_MARK = '~';
@@ -64,8 +65,6 @@ const parsed = new Map<string, Parsed>();
 const PARSED_KEPT = 32;
 const NOTHING: Parsed = { owners: Object.freeze({}), legacy: false, unreadable: false };
 const UNREADABLE: Parsed = { ...NOTHING, unreadable: true };
-
-const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The part of our item names an owner's items share: `<namespace>-<name>-` (consoleName, boundedName). */
 export function ownerStem(owner: string): string {
@@ -161,8 +160,8 @@ export function serializeOwners(owners: Record<string, string>): string {
     else byOwner.set(owner, [k]);
   }
   const groups = new Map<string, [string, string | string[]][]>();
-  for (const owner of [...byOwner.keys()].sort(cmpStr)) {
-    const keys = byOwner.get(owner)!.sort(cmpStr);
+  for (const owner of [...byOwner.keys()].sort(byCodeUnit)) {
+    const keys = byOwner.get(owner)!.sort(byCodeUnit);
     const cut = owner.lastIndexOf('/') + 1;
     const group = owner.slice(0, cut);
     const stem = ownerStem(owner);
@@ -171,7 +170,7 @@ export function serializeOwners(owners: Record<string, string>): string {
     if (!names) groups.set(group, (names = []));
     names.push([owner.slice(cut), written]);
   }
-  const o = Object.fromEntries([...groups].sort(([a], [b]) => cmpStr(a, b)).map(([group, names]) => [group, Object.fromEntries(names)]));
+  const o = Object.fromEntries([...groups].sort(([a], [b]) => byCodeUnit(a, b)).map(([group, names]) => [group, Object.fromEntries(names)]));
   const text = JSON.stringify({ v: VERSION, o });
   remember(text, { owners: Object.freeze(owners), legacy: false, unreadable: false });
   return text;

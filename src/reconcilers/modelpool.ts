@@ -21,6 +21,7 @@ import { providerFor } from '../higress/providers/registry.js';
 import type { EnvoyFilter, Ingress, MatchRule, McpBridgeRegistry, RuleOf } from '../higress/types.js';
 import type { EndpointFields } from '../higress/providers/types.js';
 import { OWNER_ANNOTATION, ownerId, ownerLabels, type OwnerRef } from '../kube/owner.js';
+import { byCodeUnit } from '../util/order.js';
 
 /**
  * ModelPool → Higress objects in the Higress console's own forms (docs/adr/0003-console-native-objects.md),
@@ -286,11 +287,11 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
       }
     : {};
 
-  const byName = <T extends { metadata: { name: string } }>(xs: T[]) => xs.sort((a, b) => cmp(a.metadata.name, b.metadata.name));
+  const byName = <T extends { metadata: { name: string } }>(xs: T[]) => xs.sort((a, b) => byCodeUnit(a.metadata.name, b.metadata.name));
   byName(configMaps);
   byName(ingresses);
   byName(envoyFilters);
-  const registries = routed.map((r) => r.registry).sort((a, b) => cmp(a.name, b.name));
+  const registries = routed.map((r) => r.registry).sort((a, b) => byCodeUnit(a.name, b.name));
   const generatedObjects: GeneratedObject[] = [...configMaps, ...ingresses, ...envoyFilters].map((o) => ({
     apiVersion: o.apiVersion,
     kind: o.kind,
@@ -299,7 +300,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
   }));
   if (registries.length) {
     generatedObjects.push({ apiVersion: 'networking.higress.io/v1', kind: 'McpBridge', namespace: gw, name: 'default' });
-    for (const plugin of Object.keys(shares).sort(cmp)) {
+    for (const plugin of Object.keys(shares).sort(byCodeUnit)) {
       generatedObjects.push({ apiVersion: 'extensions.higress.io/v1alpha1', kind: 'WasmPlugin', namespace: gw, name: plugin });
     }
   }
@@ -311,7 +312,7 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
     ingressClassName: gateway.ingressClassName,
     registries,
     providerIds: routed.map((r) => r.id),
-    routes: routeRenders.sort((a, b) => cmp(a.name, b.name)),
+    routes: routeRenders.sort((a, b) => byCodeUnit(a.name, b.name)),
     configMaps,
     ingresses,
     envoyFilters,
@@ -322,8 +323,4 @@ export function renderModelPool(pool: ModelPool, observed: ObservedState, option
     readyModels: `${routed.length}/${pool.spec.models.length}`,
     generatedObjects,
   };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

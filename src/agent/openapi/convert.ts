@@ -4,6 +4,7 @@ import { OpenApiError, type OpenApiWarning } from './errors.js';
 import { isObject, type OpenApiDocument } from './load.js';
 import { childPointer, pointerOf } from './pointer.js';
 import { primaryType, SchemaResolver, type JsonSchema } from './schema.js';
+import { byCodeUnit } from '../../util/order.js';
 
 /**
  * OpenAPI 3.0/3.1 → the mcp-server plugin's REST-to-MCP config: one tool per operation, in the shape
@@ -96,7 +97,7 @@ export function convertOpenApi(doc: OpenApiDocument, options: ConvertOptions): C
     const missing = [...wanted].filter((id) => !found.has(id));
     if (missing.length) throw new OpenApiError('UnknownOperation', '#/paths', `no operation with operationId ${missing.map((m) => `"${m}"`).join(', ')}`);
   }
-  operations.sort((a, b) => (a.tool.name < b.tool.name ? -1 : a.tool.name > b.tool.name ? 1 : 0));
+  operations.sort((a, b) => byCodeUnit(a.tool.name, b.tool.name));
 
   const used = new Set(operations.flatMap((o) => (o.tool.requestTemplate.security ? [o.tool.requestTemplate.security.id] : [])));
   const schemesWithoutCredential = schemes.filter((s) => used.has(s.id) && !s.defaultCredential).map((s) => s.id);
@@ -225,7 +226,7 @@ function convertOperation(input: OperationInput): ConvertedOperation {
       }
     }
   }
-  args.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  args.sort((a, b) => byCodeUnit(a.name, b.name));
 
   const security = securityOf(input);
   const { prependBody, outputSchema } = responseOf(input);

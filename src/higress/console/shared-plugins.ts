@@ -8,6 +8,7 @@ import { ReasonError } from '../../util/errors.js';
 import { DEFAULT_PLUGIN_HUB, type PluginImageOptions, type PluginName } from '../plugins.js';
 import type { MatchRule, WasmPhase } from '../types.js';
 import { consoleMeta } from './meta.js';
+import { byCodeUnit } from '../../util/order.js';
 
 /**
  * Merging our entries into the WasmPlugins the Higress console owns (`ai-proxy.internal`,
@@ -213,7 +214,6 @@ export function ruleKey(r: Pick<MatchRule, 'ingress' | 'service' | 'domain'>): s
   return `rule:${(r.ingress ?? []).join(',')}|${(r.service ?? []).join(',')}|${(r.domain ?? []).join(',')}`;
 }
 
-const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 function cmpLists(a: readonly string[] | undefined, b: readonly string[] | undefined): number {
   const ea = !a?.length;
   const eb = !b?.length;
@@ -221,7 +221,7 @@ function cmpLists(a: readonly string[] | undefined, b: readonly string[] | undef
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (i >= a.length) return -1;
     if (i >= b.length) return 1;
-    const c = cmpStr(a[i]!, b[i]!);
+    const c = byCodeUnit(a[i]!, b[i]!);
     if (c) return c;
   }
   return 0;
@@ -333,7 +333,7 @@ export function mergePluginShares(
       if (owner) nextOwners[k] = owner;
     }
   });
-  for (const [k, w] of [...wantEntries].sort(([a], [b]) => cmpStr(a, b))) {
+  for (const [k, w] of [...wantEntries].sort(([a], [b]) => byCodeUnit(a, b))) {
     entries.push(w.value);
     nextOwners[k] = w.owner;
   }
