@@ -21,7 +21,7 @@ const ok = (body: unknown): RawResponse => ({ status: 200, body: JSON.stringify(
 describe('KubeClient', () => {
   it('counts reads and writes by verb and resource', async () => {
     const stats = new RequestStats();
-    const t = new ScriptedTransport([ok({}), ok({}), ok({}), ok({}), ok({})]);
+    const t = new ScriptedTransport([ok({}), ok({}), ok({}), ok({}), ok({}), ok({}), ok({})]);
     const c = new KubeClient(t, stats);
     await c.get(Resources.Secret, 's', 'ns');
     await c.create(Resources.ConfigMap, { metadata: { name: 'c', namespace: 'ns' } });
@@ -30,8 +30,13 @@ describe('KubeClient', () => {
     await c.delete(Resources.ConfigMap, 'c', 'ns');
     expect(stats.writeCount()).toBe(4);
     expect(stats.writeCount({ excludeResources: ['coordination.k8s.io/leases'] })).toBe(3);
+    await c.create(Resources.ConfigMap, { metadata: { name: 'c', namespace: 'other' } }).catch(() => undefined);
+    await c.create(Resources.Namespace, { metadata: { name: 'ns' } }).catch(() => undefined);
+    expect(stats.writeCount({ namespaces: ['ns'] })).toBe(4); // writes into ns; not the Namespace object itself
+    expect(stats.writeCount({ namespaces: ['other'] })).toBe(1);
     expect(stats.snapshot()).toEqual({
-      'create configmaps': 1,
+      'create configmaps': 2,
+      'create namespaces': 1,
       'delete configmaps': 1,
       'get secrets': 1,
       'patch coordination.k8s.io/leases': 1,

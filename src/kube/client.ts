@@ -33,14 +33,21 @@ const requestsTotal = counter('higress_ai_operator_kube_requests_total', 'API-se
  */
 export class RequestStats {
   private readonly counts = new Map<string, number>();
+  /** Write requests by namespace (namespaced paths only). */
+  private readonly writesIn = new Map<string, number>();
 
-  record(verb: Verb, resource: string): void {
+  record(verb: Verb, resource: string, namespace?: string): void {
     const k = `${verb} ${resource}`;
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    if (namespace !== undefined && isWriteVerb(verb)) this.writesIn.set(namespace, (this.writesIn.get(namespace) ?? 0) + 1);
   }
 
-  /** Write requests so far; `excludeResources` takes ids like `coordination.k8s.io/leases`. */
-  writeCount(opts: { excludeResources?: readonly string[] } = {}): number {
+  /**
+   * Write requests so far; `excludeResources` takes ids like `coordination.k8s.io/leases`. `namespaces`: only
+   * writes into these (an integration test's own namespaces: the API server and its other objects are shared).
+   */
+  writeCount(opts: { excludeResources?: readonly string[]; namespaces?: readonly string[] } = {}): number {
+    if (opts.namespaces) return opts.namespaces.reduce((n, ns) => n + (this.writesIn.get(ns) ?? 0), 0);
     let n = 0;
     for (const [k, c] of this.counts) {
       const [verb, resource] = k.split(' ') as [Verb, string];
@@ -55,11 +62,14 @@ export class RequestStats {
   }
 }
 
+/** `/namespaces/<ns>/<plural>…`: a namespaced object's path (not a Namespace's own). */
+const NAMESPACE_IN_PATH = /\/namespaces\/([^/?]+)\//;
+
 /** Process-wide stats shared by every client unless one is given its own. */
 export const globalRequestStats = new RequestStats();
 
 /** Write requests made by any client in this process (see {@link RequestStats.writeCount}). */
-export function writeCount(opts?: { excludeResources?: readonly string[] }): number {
+export function writeCount(opts?: { excludeResources?: readonly string[]; namespaces?: readonly string[] }): number {
   return globalRequestStats.writeCount(opts);
 }
 
@@ -141,14 +151,14 @@ export class KubeClient {
     return new KubeClient(new KubeConfigTransport(kc), stats);
   }
 
-  private count(verb: Verb, rt: ResourceType): void {
+  private count(verb: Verb, rt: ResourceType, path?: string): void {
     const resource = resourceId(rt);
-    this.stats.record(verb, resource);
+    this.stats.record(verb, resource, path === undefined ? undefined : NAMESPACE_IN_PATH.exec(path)?.[1]);
     requestsTotal.inc({ verb, resource, write: String(isWriteVerb(verb)) });
   }
 
   private async call<T>(verb: Verb, rt: ResourceType, method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    this.count(verb, rt);
+    this.count(verb, rt, path);
     if (TRACE_WRITES && isWriteVerb(verb)) traceWrite(method, path, body);
     const trace = TIMELINE && (traceKey() !== undefined || traced(path)) ? now() : undefined;
     const payload = body === undefined ? undefined : JSON.stringify(body);
