@@ -182,13 +182,16 @@ describe('hostile and invalid ModelPools', () => {
     });
     expect(unnamed.map((c) => `${c.name}: ${(outcomes.get(c) as { message: string }).message.slice(0, 300)}`)).toEqual([]);
 
-    // Accepted: every one gets a Ready condition for its generation (the operator never crash-loops).
+    // Accepted: every one gets a Ready condition for its generation (the operator never crash-loops) that is a
+    // decision: `Pending` only says the gateway has not taken the pool yet, and must pass.
     const accepted = all.filter((c) => outcomes.get(c)?.kind === 'accepted');
     const names = new Set(accepted.map((c) => (outcomes.get(c) as { name: string }).name));
     const pools = await waitFor(
       async () => {
         const items = (await client.list<ModelPoolObject>(modelPoolResource, { namespace: ns })).items.filter((p) => names.has(p.metadata.name));
-        const decided = items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.observedGeneration === p.metadata.generation));
+        const decided = items.filter((p) =>
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.observedGeneration === p.metadata.generation && c.reason !== 'Pending'),
+        );
         if (decided.length === names.size) return items;
         // Thrown, so a timeout names the undecided cases (waitFor reports the last error).
         const undecided = accepted.filter((c) => !decided.some((p) => p.metadata.name === (outcomes.get(c) as { name: string }).name));
