@@ -69,7 +69,8 @@ const holderOf = (o: KubeObject, route?: OwnerRef) => {
 const UNSEEN_TTL_MS = 30_000;
 
 /**
- * Route objects our applies returned that the caches have not shown yet. A reconcile that runs before the watch
+ * Route objects our applies returned that the caches have not shown yet (OwnWrites, by contrast, holds newer versions
+ * of objects a cache does hold: it needs the cached copy to compare with). A reconcile that runs before the watch
  * delivers them reads these instead of finding nothing and applying again, and a prune deletes them too. An entry
  * goes when its cache shows any event for the name (from then on the cache is read: a delete right after our
  * create must count as a delete), or after {@link UNSEEN_TTL_MS} (a relist that never showed it).
@@ -121,6 +122,8 @@ const onlyOurs = (o: KubeObject) => (o.metadata.managedFields ?? []).every((f) =
 const READ_FIRST = Symbol('read first');
 
 export class PoolObjects {
+  /** The kinds a pool owns whole, with their caches. */
+  private readonly kinds: readonly (readonly [ResourceType, Informer<KubeObject>])[];
   private readonly unseen = new UnseenWrites((rt, key) => this.cached(rt, key));
   /** `<plural>|<ns>/<name>` of unlabelled objects of someone else's found under our names (see {@link known}). */
   private readonly heldByOthers = new Set<string>();
@@ -138,18 +141,15 @@ export class PoolObjects {
     informers.configMaps.store.addIndex(ROUTE_OWNER_INDEX, index(aiRouteOwner));
     informers.ingresses.store.addIndex(ROUTE_OWNER_INDEX, index(ownerOf));
     informers.envoyFilters.store.addIndex(ROUTE_OWNER_INDEX, index(ownerOf));
-    for (const [rt, informer] of this.kinds()) {
+    this.kinds = [
+      [Resources.ConfigMap, informers.configMaps],
+      [Resources.Ingress, informers.ingresses],
+      [Resources.EnvoyFilter, informers.envoyFilters],
+    ];
+    for (const [rt, informer] of this.kinds) {
       const seen = (o: KubeObject) => this.unseen.forget(rt, o);
       informer.addEventHandler({ onAdd: seen, onUpdate: (_old, o) => seen(o), onDelete: seen });
     }
-  }
-
-  private kinds(): [ResourceType, Informer<KubeObject>][] {
-    return [
-      [Resources.ConfigMap, this.informers.configMaps],
-      [Resources.Ingress, this.informers.ingresses],
-      [Resources.EnvoyFilter, this.informers.envoyFilters],
-    ];
   }
 
   /**
@@ -283,7 +283,7 @@ export class PoolObjects {
   }
 
   private cached(rt: ResourceType, key: string): boolean {
-    return this.kinds().some(([k, informer]) => k === rt && informer.store.get(key) !== undefined);
+    return this.kinds.some(([k, informer]) => k === rt && informer.store.get(key) !== undefined);
   }
 
   /**
@@ -294,7 +294,7 @@ export class PoolObjects {
     const id = ownerId(owner);
     const keepNames = new Set(keep ? [...keep.configMaps, ...keep.ingresses, ...keep.envoyFilters].map((o) => `${o.kind}/${o.metadata.name}`) : []);
     const filters = await this.envoyFiltersServed();
-    const sets = this.kinds().filter(([rt]) => filters || rt !== Resources.EnvoyFilter);
+    const sets = this.kinds.filter(([rt]) => filters || rt !== Resources.EnvoyFilter);
     const ownedIn = (informer: Informer<KubeObject>) => informer.store.byIndex(ROUTE_OWNER_INDEX, ownerIndexValue(gw, id));
     const routeObjects = new Set(ownedIn(this.informers.configMaps).flatMap((cm) => derivedNames(cm.metadata.name ?? '')));
     let left = false;

@@ -153,7 +153,8 @@ export class KubeClient {
 
   private count(verb: Verb, rt: ResourceType, path?: string): void {
     const resource = resourceId(rt);
-    this.stats.record(verb, resource, path === undefined ? undefined : NAMESPACE_IN_PATH.exec(path)?.[1]);
+    // The namespace only for writes: that is all RequestStats tallies by namespace, and reads are most requests.
+    this.stats.record(verb, resource, path !== undefined && isWriteVerb(verb) ? NAMESPACE_IN_PATH.exec(path)?.[1] : undefined);
     requestsTotal.inc({ verb, resource, write: String(isWriteVerb(verb)) });
   }
 
