@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { openEmbedder } from '../embed/registry.js';
+import type { Embedder } from '../embed/types.js';
+import { errorMessage, ReasonError } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 import { CacheMiddleware } from './chat-middleware.js';
 import { MemoryCacheStore } from './memory-store.js';
@@ -49,28 +51,58 @@ export async function openCache(
 ): Promise<CacheMiddleware> {
   const env = opts.env ?? process.env;
   const e = config.embedding;
-  const embedder = await openEmbedder(
-    e.kind === 'openai' ? { kind: 'openai', baseUrl: e.baseUrl, model: e.model, apiKey: e.apiKeyEnv ? env[e.apiKeyEnv] : undefined } : e,
-  );
-  let verifier: Verifier;
+  let embedder: Embedder;
+  let semanticOff: string | undefined;
+  try {
+    embedder = await openEmbedder(
+      e.kind === 'openai' ? { kind: 'openai', baseUrl: e.baseUrl, model: e.model, apiKey: e.apiKeyEnv ? env[e.apiKeyEnv] : undefined } : e,
+    );
+  } catch (err) {
+    // A missing or unreadable model (no volume mounted, a wrong path) must not crash-loop the router: answers to
+    // identical questions need no embedding, so the cache keeps serving those and says why it serves no more.
+    if (!(err instanceof ReasonError) || (err.reason !== 'EmbeddingModelMissing' && err.reason !== 'EmbeddingModelInvalid')) throw err;
+    semanticOff = `${err.reason}: ${err.message}`;
+    log.error({ reason: err.reason, err: err.message }, 'no sentence encoder: the cache answers identical questions only');
+    embedder = await openEmbedder({ kind: 'hashing' });
+  }
+  let verifier: Verifier | undefined;
   if (config.verifierPath) {
-    verifier = new Verifier(verifierModelSchema.parse(JSON.parse(readFileSync(config.verifierPath, 'utf8'))));
+    try {
+      verifier = new Verifier(verifierModelSchema.parse(JSON.parse(readFileSync(config.verifierPath, 'utf8'))));
+    } catch (err) {
+      // Asked for a bound it cannot compute: serving similar questions at a guessed threshold would break the
+      // promise delta makes, so only identical questions are answered until the file is fixed.
+      semanticOff ??= `VerifierUnreadable: ${config.verifierPath}: ${errorMessage(err)}`;
+      log.error({ path: config.verifierPath, err: errorMessage(err) }, 'verifier unreadable: the cache answers identical questions only');
+    }
+  }
+  if (verifier) {
     if (verifier.model.embedder !== embedder.name)
       log.warn({ trained: verifier.model.embedder, using: embedder.name }, 'verifier was trained on another embedder');
     // On Quora pairs with MiniLM the calibration certifies nothing below δ ≈ 0.18 (docs/evaluation/cache.md):
-    // say so at start rather than leave an operator wondering why no semantic hit is ever served.
+    // say so (log and /status) rather than leave an operator wondering why no semantic hit is ever served.
     if (verifier.thresholdFor(config.delta) === Infinity) {
-      log.warn(
-        { delta: config.delta, minCertifiableDelta: verifier.minCertifiableDelta() },
-        'delta is below what the verifier calibration can certify: only exact-match hits are served',
-      );
+      const min = verifier.minCertifiableDelta();
+      semanticOff ??= `DeltaNotCertifiable: delta ${config.delta} is below ${min.toFixed(3)}, the smallest the verifier's calibration can certify`;
+      log.warn({ delta: config.delta, minCertifiableDelta: min }, 'delta is below what the verifier calibration can certify: only exact-match hits are served');
     }
-  } else {
-    verifier = uncalibratedVerifier(embedder.name);
+  } else if (!config.verifierPath) {
     log.warn('no verifierPath: semantic hits use a fixed cosine 0.95 and delta is not enforced');
   }
+  const calibrated = verifier !== undefined;
+  verifier ??= uncalibratedVerifier(embedder.name);
   const cacheOver = (store: CacheStore) =>
-    new SemanticCache({ store, embedder, verifier, delta: config.delta, ttlSeconds: config.ttlSeconds, semantic: config.semantic, price: opts.price });
+    new SemanticCache({
+      store,
+      embedder,
+      verifier,
+      delta: config.delta,
+      ttlSeconds: config.ttlSeconds,
+      semantic: config.semantic,
+      price: opts.price,
+      calibrated,
+      ...(semanticOff !== undefined ? { semanticOff } : {}),
+    });
   if (config.redis) {
     // Imported here, not at the top: the operator loads this module for cacheRuntimeSchema (via src/router/config.ts)
     // and ioredis would add ~8 MB of heap to its import graph (docs/evaluation/operator.md, "Memory (this session)").

@@ -49,6 +49,10 @@ export interface SemanticCacheOptions {
   minCoverage?: number;
   price?: (model: string) => Price | undefined;
   now?: () => number;
+  /** False when the verifier was not calibrated for delta (no verifier file): delta is then not enforced. */
+  calibrated?: boolean;
+  /** Why similar questions are not looked up although asked for (e.g. the embedding model is missing). */
+  semanticOff?: string;
 }
 
 export type LookupResult =
@@ -77,6 +81,13 @@ export interface CacheStats {
   storeUp: boolean;
   threshold: number;
   delta: number;
+  /** Whether similar (not only identical) questions are looked up. */
+  semantic: boolean;
+  /** Why not, when they were asked for. */
+  semanticOff?: string;
+  /** Whether the verifier's threshold is calibrated for delta (a verifier file); false = fixed cosine, delta not enforced. */
+  calibrated: boolean;
+  embedder: string;
 }
 
 export type Invalidation = { key: string } | { prefix: string } | { all: true } | { consumer: string; model?: string | undefined };
@@ -143,7 +154,17 @@ export class SemanticCache {
   }
 
   stats(): CacheStats {
-    return { ...this.counters, entries: this.known.size, storeUp: this.storeUp, threshold: this.threshold, delta: this.opts.delta };
+    return {
+      ...this.counters,
+      entries: this.known.size,
+      storeUp: this.storeUp,
+      threshold: this.threshold,
+      delta: this.opts.delta,
+      semantic: this.opts.semantic !== false && this.opts.semanticOff === undefined,
+      ...(this.opts.semanticOff !== undefined ? { semanticOff: this.opts.semanticOff } : {}),
+      calibrated: this.opts.calibrated ?? true,
+      embedder: this.opts.embedder.name,
+    };
   }
 
   private index(e: CacheEntry): void {
@@ -219,7 +240,7 @@ export class SemanticCache {
       this.storeFailed('get', err);
       return { hit: false, why: 'StoreUnavailable' };
     }
-    if (this.opts.semantic === false) return { hit: false, why: 'SemanticDisabled' };
+    if (this.opts.semantic === false || this.opts.semanticOff !== undefined) return { hit: false, why: 'SemanticDisabled' };
     const embedder = this.opts.embedder;
     let query: PairSide;
     try {

@@ -136,6 +136,9 @@ export class LocalRouterLocator implements RouterLocator {
         upstream: { ...c.upstream, baseUrl: upstream },
         store: c.store.kind === 'sqlite' ? { ...c.store, path: join(dir, 'flywheel.db') } : c.store,
         trainer: { ...c.trainer, modelDir: join(dir, 'models'), checkIntervalMs: 2000 },
+        // No volumes here: the encoder is this machine's (hack/ensure-embedding-model.sh); a spec.cache.verifier's
+        // mount is absent too, which the router reports as VerifierUnreadable and answers identical questions only.
+        ...(c.cache?.embedding.kind === 'onnx' ? { cache: { ...c.cache, embedding: { kind: 'onnx' as const } } } : {}),
       };
       const configPath = join(dir, 'router.yaml');
       writeFileSync(configPath, stringify(config));

@@ -15,6 +15,8 @@ export const POOL_RESOLVED = 'PoolResolved';
 export const BUDGET = 'Budget';
 export const TRAINED = 'Trained';
 export const EXPOSED = 'Exposed';
+/** What the semantic cache can serve: similar questions within delta, or less and why (spec.cache only). */
+export const CACHED = 'Cached';
 /** Whether requests naming a pool model pass through the router (spec.flywheel.sampleNamedModels). */
 export const NAMED_MODEL_SAMPLING = 'NamedModelSampling';
 /** Consecutive failed polls before the router is reported unreachable (and Ready turns False). */
@@ -108,6 +110,7 @@ export function numbersFrom(s: RouterStatus): Partial<SemanticRouterStatus> {
       ...(s.trainer.lastRunAt ? { time: s.trainer.lastRunAt } : {}),
     };
   }
+  if (s.cache) out.cache = cacheNumbers(s.cache);
   if (s.budget) {
     out.spend = `$${usd(s.budget.spentUsd)}/$${usd(s.budget.limitUsd)}`;
     out.budget = {
@@ -268,6 +271,7 @@ export function semanticRouterStatus(input: {
             : `spent $${b.spentUsd.toFixed(4)} of $${b.limitUsd} this ${b.window}, projected $${b.projectedUsd.toFixed(4)}; knob ${numbers.effectiveKnob ?? ''}`,
       });
     }
+    if (s.cache && render?.config.cache) conditions.push(cacheCondition(s.cache));
     if (s.trainer.lastOutcome) {
       conditions.push({
         type: TRAINED,
@@ -287,8 +291,64 @@ export function semanticRouterStatus(input: {
     ...numbers,
     ...(render ? { endpoint: render.endpoint, candidates: render.candidates, generatedObjects: render.generatedObjects } : {}),
     ...(s && observed.lastPolled ? { lastPolled: observed.lastPolled } : {}),
+    // Without spec.cache the column says so rather than keep the numbers of a cache that was removed.
+    ...(render && !render.config.cache ? { cache: { hitRate: 'off', mode: 'off' } } : {}),
   };
   return { status, conditions, events, requeueAfterMs: pollDelayMs(input.pollIntervalMs, observed.failures) };
+}
+
+type RouterCache = NonNullable<RouterStatus['cache']>;
+
+function cacheMode(c: RouterCache): 'verified' | 'uncalibrated' | 'exact-only' {
+  return !c.semantic ? 'exact-only' : c.calibrated ? 'verified' : 'uncalibrated';
+}
+
+function cacheNumbers(c: RouterCache): NonNullable<SemanticRouterStatus['cache']> {
+  const hits = c.exactHits + c.semanticHits;
+  return {
+    hitRate: c.lookups > 0 ? (hits / c.lookups).toFixed(3) : '-',
+    mode: cacheMode(c),
+    lookups: c.lookups,
+    exactHits: c.exactHits,
+    semanticHits: c.semanticHits,
+    ...(c.semanticHits > 0 ? { wrongHitEstimate: (c.wrongHitEstimate / c.semanticHits).toFixed(3) } : {}),
+    tokensSaved: Math.round(c.tokensSaved),
+    usdSaved: `$${usd(c.usdSaved)}`,
+    entries: c.entries,
+  };
+}
+
+/** The Cached condition: what the cache serves, and the spec field that would make it serve more. */
+function cacheCondition(c: RouterCache): ConditionInput {
+  const held = `${c.entries} entries, store ${c.storeUp ? 'up' : 'unreachable'}`;
+  if (!c.storeUp) {
+    return { type: CACHED, status: 'False', reason: 'StoreUnavailable', message: `the cache store does not answer: every lookup is a miss (${held})` };
+  }
+  if (!c.semantic) {
+    const why = c.semanticOff ?? 'spec.cache.semantic is false';
+    const fix = why.startsWith('Embedding')
+      ? '; spec.cache.encoder mounts a sentence encoder'
+      : why.startsWith('Verifier')
+        ? '; spec.cache.verifier names the ConfigMap key with the verifier file'
+        : why.startsWith('DeltaNotCertifiable')
+          ? '; raise spec.cache.delta or calibrate the verifier on more labelled pairs'
+          : '';
+    return { type: CACHED, status: 'False', reason: 'ExactMatchOnly', message: `only identical questions are answered (${why})${fix} (${held})` };
+  }
+  if (!c.calibrated) {
+    return {
+      type: CACHED,
+      status: 'False',
+      reason: 'Uncalibrated',
+      message: `spec.cache.verifier is not set: similar questions are served at a fixed cosine of 0.95 and delta ${c.delta} is not enforced (${held})`,
+    };
+  }
+  return {
+    type: CACHED,
+    status: 'True',
+    reason: 'Verified',
+    message: `similar questions served when the verifier bounds wrong hits by delta ${c.delta} (embedder ${c.embedder}; ${held})`,
+  };
 }
 
 /** A margin with its sign, to 4 places; one that rounds to zero reads +0.0000 (never "+-0.0000" or "-0.0000"). */

@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { cacheSpecSchema } from '../api/v1alpha1/cache.js';
 import { modelPoolSpecSchema, type ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
+import type { Volume, VolumeMount } from '../contracts/kubernetes/index.js';
 import { semanticRouterSchema, type SemanticRouter } from '../api/v1alpha1/semanticrouter.js';
 import { expectGolden as expectGoldenIn } from '../../test/support/golden.js';
 import { CONSOLE_PLUGINS, mergePluginShares, type ConsolePluginName, type PluginShare } from '../higress/console/shared-plugins.js';
@@ -104,6 +106,17 @@ const SCENARIOS: Record<string, { router: SemanticRouter; pool: ModelPoolSpec }>
     }),
     pool: POOL,
   },
+  'cache-encoder': {
+    router: router({
+      poolRef: { name: 'chat' },
+      baselineModel: 'gpt-4o',
+      cache: {
+        encoder: { persistentVolumeClaim: { claimName: 'minilm' }, path: 'all-MiniLM-L6-v2/' },
+        verifier: { configMapRef: { name: 'cache-verifier', key: 'verifier.json' } },
+      },
+    }),
+    pool: POOL,
+  },
 };
 
 describe('SemanticRouter render (goldens)', () => {
@@ -169,6 +182,54 @@ describe('SemanticRouter render (goldens)', () => {
     const plain = renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!;
     expect(r.checksum).not.toEqual(plain.checksum);
     expect(renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: POOL }).render!.config.cache).toBeUndefined();
+  });
+
+  it('mounts spec.cache.encoder read-only and the verifier from its ConfigMap, and points the cache block at them', () => {
+    const r = renderSemanticRouter({ router: SCENARIOS['cache-encoder']!.router, pool: POOL }).render!;
+    const config = parseRouterConfig(parse(r.configMap.data[ROUTER_CONFIG_KEY]!));
+    expect(config.cache).toMatchObject({
+      embedding: { kind: 'onnx', modelDir: '/var/lib/router-cache/encoder/all-MiniLM-L6-v2' },
+      verifierPath: '/etc/router-cache/verifier.json',
+    });
+    type PodSpec = { volumes: Volume[]; containers: { volumeMounts: VolumeMount[] }[] };
+    const pod = (x: RouterRender) => (x.deployment.spec as { template: { spec: PodSpec } }).template.spec;
+    expect(pod(r).volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'cache-encoder', persistentVolumeClaim: { claimName: 'minilm', readOnly: true } },
+        { name: 'cache-verifier', configMap: { name: 'cache-verifier', items: [{ key: 'verifier.json', path: 'verifier.json' }] } },
+      ]),
+    );
+    expect(pod(r).containers[0]!.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'cache-encoder', mountPath: '/var/lib/router-cache/encoder', readOnly: true },
+        { name: 'cache-verifier', mountPath: '/etc/router-cache', readOnly: true },
+      ]),
+    );
+    // An OCI image volume instead of a claim; without a path the volume's root holds the files.
+    const image = renderSemanticRouter({
+      router: router({ poolRef: { name: 'chat' }, baselineModel: 'gpt-4o', cache: { encoder: { image: { reference: 'registry.example/minilm:1' } } } }),
+      pool: POOL,
+    }).render!;
+    expect(image.config.cache?.embedding).toEqual({ kind: 'onnx', modelDir: '/var/lib/router-cache/encoder' });
+    expect(image.config.cache?.verifierPath).toBeUndefined();
+    expect(pod(image).volumes).toContainEqual({ name: 'cache-encoder', image: { reference: 'registry.example/minilm:1' } });
+    expect(pod(image).volumes.map((v) => v.name)).not.toContain('cache-verifier');
+  });
+
+  it('rejects an encoder with two sources or none, a path leaving the volume, and an encoder beside an embedding service', () => {
+    const bad = (cache: unknown) => cacheSpecSchema.safeParse(cache).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(bad({ encoder: {} })).toEqual(['encoder: set exactly one of persistentVolumeClaim and image']);
+    expect(bad({ encoder: { persistentVolumeClaim: { claimName: 'a' }, image: { reference: 'b' } } })).toEqual([
+      'encoder: set exactly one of persistentVolumeClaim and image',
+    ]);
+    expect(bad({ encoder: { persistentVolumeClaim: { claimName: 'a' }, path: 'models/../../etc' } })).toEqual([
+      'encoder.path: must stay inside the volume: no ".." segment',
+    ]);
+    expect(bad({ encoder: { persistentVolumeClaim: { claimName: 'a' }, path: '/abs' } })[0]).toMatch(/^encoder\.path: /);
+    expect(bad({ encoder: { image: { reference: 'r' } }, embedding: { type: 'openai', service: 'emb.dns', model: 'm' } })).toEqual([
+      'encoder: encoder (the router embeds in process) and embedding (an embeddings service) are two sources of question embeddings: set one',
+    ]);
+    expect(bad({ encoder: { image: { reference: 'r' } }, verifier: { configMapRef: { name: 'v', key: 'verifier.json' } } })).toEqual([]);
   });
 
   it('has the same names, labels, annotations and JSON keys as the AI route a live console wrote', () => {
@@ -276,6 +337,7 @@ const STATUS: RouterStatus = {
   },
   live: { pairedRecords: 150, costPerRequest: 0.001, baselineCostPerRequest: 0.005, costRatio: 0.2, accuracy: 0.7, baselineAccuracy: 0.72 },
   decisionMs: { p50: 0.02, p99: 0.1234, samples: 150 },
+  cache: null,
   trainer: {
     state: 'idle',
     runs: 2,
@@ -337,6 +399,60 @@ describe('SemanticRouter status (pure)', () => {
     });
     expect(result.events.map((e) => e.reason)).toEqual(['Promoted', 'BudgetDowngrade']);
     expect(ready(result)?.status).toBe('True');
+  });
+
+  it("reports the cache's numbers, a Cached condition naming the spec field that would make it serve more, and off without spec.cache", () => {
+    const cached = renderSemanticRouter({ router: SCENARIOS['cache-encoder']!.router, pool: POOL }).render!;
+    const cache: NonNullable<RouterStatus['cache']> = {
+      lookups: 1000,
+      exactHits: 150,
+      semanticHits: 80,
+      wrongHitEstimate: 1.2,
+      tokensSaved: 91_234.4,
+      usdSaved: 0.5123,
+      entries: 770,
+      storeUp: true,
+      delta: 0.03,
+      semantic: true,
+      calibrated: true,
+      embedder: 'onnx:encoder',
+    };
+    const at = (c: NonNullable<RouterStatus['cache']>, render: RouterRender = cached) =>
+      semanticRouterStatus({ render, issues: [], observed: { ...up, lastStatus: { ...STATUS, cache: c } }, previous: undefined, pollIntervalMs: 1000 });
+    const verified = at(cache);
+    expect(verified.status.cache).toEqual({
+      hitRate: '0.230',
+      mode: 'verified',
+      lookups: 1000,
+      exactHits: 150,
+      semanticHits: 80,
+      wrongHitEstimate: '0.015',
+      tokensSaved: 91_234,
+      usdSaved: '$0.5123',
+      entries: 770,
+    });
+    const condition = (r: ReturnType<typeof semanticRouterStatus>) => r.conditions.find((c) => c.type === 'Cached');
+    expect(condition(verified)).toMatchObject({ status: 'True', reason: 'Verified' });
+    expect(condition(at({ ...cache, calibrated: false }))).toMatchObject({
+      status: 'False',
+      reason: 'Uncalibrated',
+      message: expect.stringMatching(/^spec\.cache\.verifier is not set/),
+    });
+    const exactOnly = at({
+      ...cache,
+      semantic: false,
+      semanticOff: 'EmbeddingModelMissing: embedding model file /var/lib/router-cache/encoder/model.onnx does not exist',
+    });
+    expect(condition(exactOnly)).toMatchObject({ status: 'False', reason: 'ExactMatchOnly', message: expect.stringContaining('model.onnx does not exist') });
+    expect(exactOnly.status.cache?.mode).toBe('exact-only');
+    expect(condition(at({ ...cache, storeUp: false }))).toMatchObject({ status: 'False', reason: 'StoreUnavailable' });
+    expect(at({ ...cache, lookups: 0, exactHits: 0, semanticHits: 0 }).status.cache).toMatchObject({ hitRate: '-' });
+    // Ready does not depend on the cache: a cache that serves less still routes.
+    expect(ready(exactOnly)?.status).toBe('True');
+    // spec.cache removed: the column says off instead of keeping the last numbers, and there is no Cached condition.
+    const removed = semanticRouterStatus({ render, issues: [], observed: up, previous: verified.status, pollIntervalMs: 1000 });
+    expect(removed.status.cache).toEqual({ hitRate: 'off', mode: 'off' });
+    expect(condition(removed)).toBeUndefined();
   });
 
   it('shows a rollback in lastPromotion and as a Warning event', () => {

@@ -2,12 +2,12 @@ import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
 import { OBJECTIVE_PRESETS, type SemanticRouter, type SemanticRouterSpec } from '../api/v1alpha1/semanticrouter.js';
 import type { OwnerRef } from '../kube/owner.js';
-import type { CacheSpec } from '../api/v1alpha1/cache.js';
+import type { CacheEncoder, CacheSpec } from '../api/v1alpha1/cache.js';
 import type { CacheRuntimeConfig } from '../cache/runtime-config.js';
 import { ROUTER_ADMIN_PORT, ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
 import { DEFAULT_RAG_IMAGE } from './ragpipeline.js';
 import { CHECKSUM_ANNOTATION, generatedObjectOf, renderWorkload, type WorkloadObjects } from './workload.js';
-import { RUNTIME_DOCUMENTS, type EnvVar, type PersistentVolumeClaim } from '../contracts/kubernetes/index.js';
+import { RUNTIME_DOCUMENTS, type EnvVar, type PersistentVolumeClaim, type Volume, type VolumeMount } from '../contracts/kubernetes/index.js';
 import type { RouteAuthConfig } from '../higress/console/ai-route.js';
 import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-gateway.js';
 
@@ -29,6 +29,10 @@ export { ROUTER_ADMIN_PORT };
 export const ROUTER_CONFIG_KEY = RUNTIME_DOCUMENTS.router.key;
 export const ROUTER_CONFIG_MOUNT = '/etc/router';
 export const ROUTER_DATA_MOUNT = '/var/lib/router';
+/** spec.cache.encoder's volume (read-only) and spec.cache.verifier's ConfigMap key. */
+export const ROUTER_CACHE_ENCODER_MOUNT = '/var/lib/router-cache/encoder';
+export const ROUTER_CACHE_VERIFIER_MOUNT = '/etc/router-cache';
+const ROUTER_CACHE_VERIFIER_FILE = 'verifier.json';
 export const ROUTER_PG_ENV = 'ROUTER_PG_URL';
 /** Env variables the cache block names (src/cache/runtime-config.ts reads them; values come from Secrets). */
 export const ROUTER_CACHE_REDIS_PASSWORD_ENV = 'ROUTER_CACHE_REDIS_PASSWORD';
@@ -274,8 +278,37 @@ export function renderRouterCache(cache: CacheSpec): CacheRuntimeConfig {
             model: e.model,
             ...(e.apiKeySecretRef ? { apiKeyEnv: ROUTER_CACHE_EMBEDDING_KEY_ENV } : {}),
           }
-        : { kind: 'onnx' },
+        : { kind: 'onnx', ...(cache.encoder ? { modelDir: encoderDir(cache.encoder) } : {}) },
+    ...(cache.verifier ? { verifierPath: `${ROUTER_CACHE_VERIFIER_MOUNT}/${ROUTER_CACHE_VERIFIER_FILE}` } : {}),
   };
+}
+
+const encoderDir = (e: CacheEncoder): string => (e.path ? `${ROUTER_CACHE_ENCODER_MOUNT}/${e.path.replace(/\/+$/, '')}` : ROUTER_CACHE_ENCODER_MOUNT);
+
+/** The volumes spec.cache names: the encoder's files (read-only) and the verifier's ConfigMap key. */
+function routerCacheVolumes(cache: CacheSpec | undefined): { volumes: Volume[]; mounts: VolumeMount[] } {
+  const volumes: Volume[] = [];
+  const mounts: VolumeMount[] = [];
+  const encoder = cache?.encoder;
+  // An openai embedding service is what the router calls then (renderRouterCache); the encoder would sit unused.
+  if (encoder && cache?.embedding?.type !== 'openai') {
+    volumes.push(
+      encoder.persistentVolumeClaim
+        ? { name: 'cache-encoder', persistentVolumeClaim: { claimName: encoder.persistentVolumeClaim.claimName, readOnly: true } }
+        : {
+            name: 'cache-encoder',
+            image: { reference: encoder.image!.reference, ...(encoder.image!.pullPolicy ? { pullPolicy: encoder.image!.pullPolicy } : {}) },
+          },
+    );
+    mounts.push({ name: 'cache-encoder', mountPath: ROUTER_CACHE_ENCODER_MOUNT, readOnly: true });
+  }
+  const verifier = cache?.verifier;
+  if (verifier) {
+    const ref = verifier.configMapRef;
+    volumes.push({ name: 'cache-verifier', configMap: { name: ref.name, items: [{ key: ref.key, path: ROUTER_CACHE_VERIFIER_FILE }] } });
+    mounts.push({ name: 'cache-verifier', mountPath: ROUTER_CACHE_VERIFIER_MOUNT, readOnly: true });
+  }
+  return { volumes, mounts };
 }
 
 /** The Deployment's env entries for the Secrets the cache block names. */
@@ -377,6 +410,7 @@ export function renderSemanticRouter(input: RouterRenderInput): RouterRenderResu
         probePort: 'admin',
         ...(spec.resources ? { resources: spec.resources } : {}),
       },
+      ...routerCacheVolumes(spec.cache),
       replicas: spec.replicas,
       recreate: store.type === 'sqlite',
       // SIGTERM drains in-flight answers and the flywheel queue (src/router/main.ts).

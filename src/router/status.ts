@@ -103,6 +103,28 @@ export const routerStatusSchema = z.object({
       downgrades: z.number().int().nonnegative(),
     })
     .nullable(),
+  /** The semantic cache in front of routing (src/cache/); null without spec.cache or from an older router. */
+  cache: z
+    .object({
+      lookups: z.number().int().nonnegative(),
+      exactHits: z.number().int().nonnegative(),
+      semanticHits: z.number().int().nonnegative(),
+      /** Sum over served similar-question hits of the verifier's calibrated probability that the hit was wrong. */
+      wrongHitEstimate: z.number().nonnegative(),
+      tokensSaved: z.number().nonnegative(),
+      usdSaved: z.number().nonnegative(),
+      entries: z.number().int().nonnegative(),
+      storeUp: z.boolean(),
+      delta: z.number(),
+      /** Whether similar questions are looked up; semanticOff says why not when they were asked for. */
+      semantic: z.boolean(),
+      semanticOff: z.string().optional(),
+      /** False without a verifier file: similar questions are then served at a fixed cosine and delta is not enforced. */
+      calibrated: z.boolean(),
+      embedder: z.string(),
+    })
+    .nullable()
+    .default(null),
   /** The configured knob (λ, or a minimum quality), before any budget downgrade. */
   policy: z.object({ lambda: z.number().nullable(), qualityThreshold: z.number().nullable() }),
   counters: z.object({

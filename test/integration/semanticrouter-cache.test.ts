@@ -99,6 +99,17 @@ describe('SemanticRouter spec.cache', () => {
     const stats = (await (await fetch(`${admin}/cache/stats`)).json()) as { exactHits: number; stored: number; storeUp: boolean };
     expect(stats).toMatchObject({ exactHits: 1, stored: 1, storeUp: true });
     expect((await fetch(`${ready.status!.endpoint!.replace(/\/v1$/, '')}/cache/stats`)).status).toBe(404);
+    // …and in the SemanticRouter's status, from the router's /status: the numbers, the CACHE column, and a Cached
+    // condition that says delta is not enforced without spec.cache.verifier.
+    const counted = await waitFor(
+      async () => {
+        const r = await client.get<SemanticRouterObject>(semanticRouterResource, 'cached', ns);
+        return r?.status?.cache?.exactHits === 1 ? r : undefined;
+      },
+      { timeoutMs: 30_000, description: 'status.cache with the hit' },
+    );
+    expect(counted.status!.cache).toMatchObject({ hitRate: '0.500', mode: 'uncalibrated', lookups: 2, exactHits: 1, semanticHits: 0, entries: 1 });
+    expect(counted.status!.conditions?.find((c) => c.type === 'Cached')).toMatchObject({ status: 'False', reason: 'Uncalibrated' });
     // The entry lives in the Redis the spec named, under the spec's key prefix.
     const r = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
     try {

@@ -224,6 +224,26 @@ export const INVALID_ROUTERS: InvalidRouterCase[] = [
     message: 'vector needs embedding',
   },
   {
+    name: 'cache encoder with a claim and an image',
+    object: withSpec({ cache: { encoder: { persistentVolumeClaim: { claimName: 'minilm' }, image: { reference: 'registry.example/minilm:1' } } } }),
+    path: 'spec.cache.encoder',
+    message: 'set exactly one of persistentVolumeClaim and image',
+  },
+  {
+    name: 'cache encoder path leaving the volume',
+    object: withSpec({ cache: { encoder: { persistentVolumeClaim: { claimName: 'minilm' }, path: 'models/../../etc' } } }),
+    path: 'spec.cache.encoder.path',
+    message: 'must stay inside the volume: no ".." segment',
+  },
+  {
+    name: 'cache encoder beside an embedding service',
+    object: withSpec({
+      cache: { encoder: { image: { reference: 'registry.example/minilm:1' } }, embedding: { type: 'openai', service: 'emb.dns', model: 'm' } },
+    }),
+    path: 'spec.cache.encoder',
+    message: 'encoder (the router embeds in process) and embedding (an embeddings service) are two sources of question embeddings: set one',
+  },
+  {
     name: 'status poll of 0 s',
     object: withSpec({ statusPollSeconds: 0 }),
     path: 'spec.statusPollSeconds',

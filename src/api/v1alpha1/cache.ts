@@ -74,13 +74,79 @@ export const cacheEmbeddingSchema = z
   })
   .describe('Where question embeddings come from.');
 
+/**
+ * SemanticRouter cache: where the in-process sentence encoder's files come from in a cluster. The image ships
+ * no model (a registry package's weights are not ours to bake in, and a multilingual one is the user's choice:
+ * ADR 0005), so the router mounts it read-only from a volume the cluster already has.
+ */
+export const cacheEncoderSchema = withCel(
+  z.object({
+    persistentVolumeClaim: z
+      .object({ claimName: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).describe("PersistentVolumeClaim in the resource's namespace.") })
+      .optional()
+      .describe('A claim holding the files (mounted read-only, so ReadOnlyMany or one node).'),
+    image: z
+      .object({
+        reference: z.string().min(1).max(1024).describe('OCI image or artifact with the files (Kubernetes image volumes, 1.33+).'),
+        pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+      })
+      .optional()
+      .describe('An OCI image volume holding the files.'),
+    // RE2 (the API server's regexp) has no lookahead: the pattern keeps the path relative, the rule keeps it inside.
+    path: withCel(
+      z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^[-_a-zA-Z0-9][-._a-zA-Z0-9/]*$/)
+        .refine((p) => !/(^|\/)\.\.(\/|$)/.test(p), { message: 'must stay inside the volume: no ".." segment' }),
+      [{ rule: "!self.matches('(^|/)[.][.](/|$)')", message: 'must stay inside the volume: no ".." segment', reason: 'FieldValueInvalid' }],
+    )
+      .optional()
+      .describe('Directory inside the volume with model.onnx and tokenizer.json (relative, no ".."); default its root.'),
+  }),
+  [
+    {
+      rule: '[has(self.persistentVolumeClaim), has(self.image)].filter(x, x).size() == 1',
+      message: 'set exactly one of persistentVolumeClaim and image',
+      reason: 'FieldValueInvalid',
+    },
+  ],
+)
+  .refine((e) => [e.persistentVolumeClaim, e.image].filter((x) => x !== undefined).length === 1, {
+    message: 'set exactly one of persistentVolumeClaim and image',
+  })
+  .describe(
+    'SemanticRouter cache: the volume with the ONNX sentence encoder (model.onnx + tokenizer.json, e.g. all-MiniLM-L6-v2 int8). ' +
+      'Without it, and without an openai embedding, the router answers identical questions only.',
+  );
+
+export const cacheVerifierSchema = z
+  .object({
+    configMapRef: z
+      .object({
+        name: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).describe("ConfigMap name, in the resource's namespace."),
+        key: z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(/^[-._a-zA-Z0-9]+$/)
+          .describe('Key holding the verifier JSON.'),
+      })
+      .describe('The verifier file `npm run bench:cache -- --save-verifier FILE` writes, calibrated on your own labelled pairs.'),
+  })
+  .describe(
+    'SemanticRouter cache: the calibrated verifier that makes delta a bound on wrong hits. Without it similar questions are ' +
+      'served at a fixed cosine of 0.95 and delta is not enforced (condition Cached=False, Uncalibrated).',
+  );
+
 interface CacheRule extends CelRule {
   message: string;
   fieldPath: string;
   holds: (c: CacheSpecInput) => boolean;
 }
 
-type CacheSpecInput = { semantic?: boolean | undefined; vector?: unknown; embedding?: unknown; keyStrategy?: string | undefined };
+type CacheSpecInput = { semantic?: boolean | undefined; vector?: unknown; embedding?: unknown; encoder?: unknown; keyStrategy?: string | undefined };
 
 export const CACHE_RULES: CacheRule[] = [
   {
@@ -95,6 +161,13 @@ export const CACHE_RULES: CacheRule[] = [
     message: 'keyStrategy disabled turns caching off; set semantic: false with it or choose lastQuestion/allQuestions',
     fieldPath: '.keyStrategy',
     holds: (c) => c.keyStrategy !== 'disabled' || c.semantic !== true,
+  },
+  {
+    rule: '!has(self.encoder) || !has(self.embedding)',
+    message: 'encoder (the router embeds in process) and embedding (an embeddings service) are two sources of question embeddings: set one',
+    fieldPath: '.encoder',
+    reason: 'FieldValueForbidden',
+    holds: (c) => c.encoder === undefined || c.embedding === undefined,
   },
 ];
 
@@ -126,6 +199,8 @@ const cacheObject = z
       .default(0.03)
       .describe('SemanticRouter cache: bound on the share of served similar-question hits that are wrong (the one accuracy knob).'),
     maxEntries: z.int().min(1).max(10_000_000).default(10_000).describe('SemanticRouter cache without Redis: in-memory entry limit.'),
+    encoder: cacheEncoderSchema.optional(),
+    verifier: cacheVerifierSchema.optional(),
   })
   .describe('Response cache for LLM calls.');
 
@@ -137,4 +212,5 @@ export const cacheSpecSchema = withCel(
 });
 
 export type CacheSpec = z.output<typeof cacheSpecSchema>;
+export type CacheEncoder = z.output<typeof cacheEncoderSchema>;
 export type CacheSpecInputType = z.input<typeof cacheSpecSchema>;

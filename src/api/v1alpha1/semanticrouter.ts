@@ -344,6 +344,28 @@ export const semanticRouterStatusSchema = statusSchema({
     })
     .optional(),
   effectiveKnob: z.string().max(64).optional().describe('The knob serving now, e.g. "lambda=7" or "cheapest-only".'),
+  cache: z
+    .object({
+      hitRate: z.string().max(16).describe('Hits / lookups, e.g. "0.231"; "-" before the first lookup, "off" without spec.cache (printer column).'),
+      mode: z
+        .string()
+        .max(32)
+        .optional()
+        .describe('verified (hits bounded by delta), uncalibrated (no verifier: fixed cosine, delta not enforced), exact-only (no sentence encoder) or off.'),
+      lookups: z.int().min(0).optional(),
+      exactHits: z.int().min(0).optional(),
+      semanticHits: z.int().min(0).optional(),
+      wrongHitEstimate: z
+        .string()
+        .max(16)
+        .optional()
+        .describe('Estimated share of the served similar-question hits that were wrong (the verifier\'s calibration), e.g. "0.012".'),
+      tokensSaved: z.int().min(0).optional(),
+      usdSaved: z.string().max(32).optional().describe('What the cached answers would have cost at the pool prices, e.g. "$0.51".'),
+      entries: z.int().min(0).optional(),
+    })
+    .optional()
+    .describe("The router's semantic cache, from its /status."),
   lastPolled: z.string().max(64).optional().describe("Last successful read of the router's /status."),
   generatedObjects: z.array(generatedObjectSchema).max(32).optional(),
   publish: publishStatusSchema.optional(), // written by the HiMarket publish controller only
@@ -374,6 +396,7 @@ export const semanticRouterCrd = defineCrd({
     { name: 'Dataset', type: 'integer', jsonPath: '.status.datasetSize' },
     { name: 'Model', type: 'string', jsonPath: '.status.modelVersion' },
     { name: 'Spend', type: 'string', jsonPath: '.status.spend' },
+    { name: 'Cache', type: 'string', jsonPath: '.status.cache.hitRate', priority: 1 },
     reasonColumn(1),
     { name: 'Knob', type: 'string', jsonPath: '.status.effectiveKnob', priority: 1 },
     ageColumn,

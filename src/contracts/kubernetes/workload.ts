@@ -133,7 +133,10 @@ const containerSchema = z.strictObject({
   securityContext: containerSecurityContextSchema.optional(),
 });
 
-/** `core/v1` `Volume` with a ConfigMap or PVC source (`KeyToPath` items, `PersistentVolumeClaimVolumeSource`). */
+/**
+ * `core/v1` `Volume` with a ConfigMap, PVC, emptyDir or image source (`KeyToPath` items,
+ * `PersistentVolumeClaimVolumeSource`, `ImageVolumeSource`: an OCI object mounted read-only, Kubernetes 1.33+).
+ */
 const volumeSchema = z
   .strictObject({
     name: dns1123Label,
@@ -142,9 +145,10 @@ const volumeSchema = z
       .optional(),
     persistentVolumeClaim: z.strictObject({ claimName: dns1123Subdomain, readOnly: z.boolean().optional() }).optional(),
     emptyDir: z.strictObject({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: quantity.optional() }).optional(),
+    image: z.strictObject({ reference: z.string().min(1), pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional() }).optional(),
   })
   .refine(
-    (v) => [v.configMap, v.persistentVolumeClaim, v.emptyDir].filter((source) => source !== undefined).length === 1,
+    (v) => [v.configMap, v.persistentVolumeClaim, v.emptyDir, v.image].filter((source) => source !== undefined).length === 1,
     'a volume has exactly one source (validateVolumeSource)',
   );
 export type Volume = z.infer<typeof volumeSchema>;

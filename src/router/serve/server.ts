@@ -12,6 +12,7 @@ import type { EmbeddingBackend } from '../decision/embedding.js';
 import type { CacheMiddleware } from '../../cache/chat-middleware.js';
 import { LearnedRouterModel } from '../decision/learned-model.js';
 import type { Decision, FlywheelRecord, RouterModel } from '../types.js';
+import { cacheStatus, registerCacheMetrics } from './cache-observe.js';
 import { createRouterMetrics, metricTotal, type RouterMetrics } from './metrics.js';
 import { BodyError, readJson, sendError, sendJson } from './openai-http.js';
 import { LatencyWindow } from './latency-window.js';
@@ -170,6 +171,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
   const apiKey = config.upstream.apiKeyEnv ? env[config.upstream.apiKeyEnv] : undefined;
   const upstream = new Upstream({ baseUrl: config.upstream.baseUrl, maxSockets: config.upstream.maxSockets, ...(apiKey ? { apiKey } : {}) });
   const metrics = createRouterMetrics(true);
+  if (deps.cache) registerCacheMetrics(metrics, deps.cache.cache);
   const store = deps.store ?? (await openStore(config.store, env));
   const modelByName = new Map(config.models.map((m) => [m.name, m]));
   const aliases = new Set(config.policy.aliases);
@@ -568,6 +570,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       trainer: { ...trainer.state },
       budget: governor?.state() ?? null,
       policy: { lambda: config.policy.qualityThreshold === undefined ? config.policy.lambda : null, qualityThreshold: config.policy.qualityThreshold ?? null },
+      cache: deps.cache ? cacheStatus(deps.cache.cache.stats()) : null,
       counters: {
         requests: await metricTotal(metrics.requests),
         fallbacks: await metricTotal(metrics.fallbacks),

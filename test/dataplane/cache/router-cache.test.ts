@@ -3,9 +3,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { CacheMiddleware } from '../../../src/cache/chat-middleware.js';
+import { keyRequest } from '../../../src/cache/request-key.js';
 import { cacheRuntimeSchema, openCache } from '../../../src/cache/runtime-config.js';
+import { uncalibratedVerifier } from '../../../src/cache/verifier.js';
+import { routerStatusSchema } from '../../../src/router/status.js';
 import { startRouter, type RouterHandle } from '../../../src/router/serve/server.js';
 import { FixedOrderModel, routerConfig, waitFor } from '../router/helpers.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
@@ -65,6 +71,53 @@ describe('router semantic cache', () => {
     expect(other.content).not.toBe(first.content);
     expect(cache.cache.stats()).toMatchObject({ exactHits: 1, semanticHits: 1 });
     expect(cache.cache.stats().usdSaved).toBeGreaterThan(0);
+  });
+
+  it('reports the cache in /status (what SemanticRouter status shows) and as Prometheus metrics', async () => {
+    const status = routerStatusSchema.parse(await (await fetch(`${router.adminUrl}/status`)).json());
+    expect(status.cache).toMatchObject({ exactHits: 1, semanticHits: 1, storeUp: true, semantic: true, calibrated: false, delta: 0.03 });
+    expect(status.cache?.lookups).toBeGreaterThanOrEqual(4);
+    expect(status.cache?.embedder).toMatch(/^onnx:/);
+    const metrics = await (await fetch(`${router.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^router_cache_lookups_total\{result="exact_hit"\} 1$/m);
+    expect(metrics).toMatch(/^router_cache_lookups_total\{result="semantic_hit"\} 1$/m);
+    expect(metrics).toMatch(/^router_cache_usd_saved_total 0\.\d*[1-9]/m);
+    expect(metrics).toMatch(/^router_cache_entries [1-9]/m);
+    expect(metrics).toMatch(/^router_cache_semantic 1$/m);
+  });
+
+  it('answers identical questions only, and says why, when the sentence encoder is missing (no crash loop)', async () => {
+    const noModel = await openCache(cacheRuntimeSchema.parse({ embedding: { kind: 'onnx', modelDir: '/nonexistent/encoder' } }));
+    try {
+      const stats = noModel.cache.stats();
+      expect(stats).toMatchObject({ semantic: false, semanticOff: expect.stringMatching(/^EmbeddingModelMissing: .*\/nonexistent\/encoder/) });
+      const keyed = (q: string) => keyRequest('alice', MODEL, [user(q)])!;
+      await noModel.cache.store(keyed('How do I reset my account password?'), { completion: { id: 'x' }, promptTokens: 10, completionTokens: 20 });
+      expect(await noModel.cache.lookup(keyed('How do I reset my account password?'))).toMatchObject({ hit: true, kind: 'exact' });
+      expect(await noModel.cache.lookup(keyed('How can I reset my account password?'))).toEqual({ hit: false, why: 'SemanticDisabled' });
+    } finally {
+      await noModel.cache.close();
+    }
+  });
+
+  it('answers identical questions only when spec.cache.verifier is unreadable or cannot certify delta, and says which', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verifier-'));
+    const weak = join(dir, 'weak.json');
+    // Half of the held-out hits wrong at every score: no threshold bounds the wrong share by 3 %.
+    writeFileSync(weak, JSON.stringify({ ...uncalibratedVerifier('onnx:x').model, calibration: [{ score: 0.5, hits: 40, wrong: 20 }] }));
+    try {
+      for (const [verifierPath, reason] of [
+        [join(dir, 'absent.json'), /^VerifierUnreadable: .*absent\.json/],
+        [weak, /^DeltaNotCertifiable: delta 0\.03 is below 0\.\d{3}, the smallest/],
+      ] as const) {
+        const opened = await openCache(cacheRuntimeSchema.parse({ verifierPath, embedding: { kind: 'onnx' } }));
+        expect(opened.cache.stats()).toMatchObject({ semantic: false, semanticOff: expect.stringMatching(reason) });
+        expect(opened.cache.stats().calibrated).toBe(verifierPath === weak);
+        await opened.cache.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never serves one consumer the answer cached for another', async () => {
