@@ -131,6 +131,8 @@ export class LocalProcessLocator implements RuntimeLocator {
       ...config,
       server: { host: '127.0.0.1', port },
       store: config.store.kind === 'lancedb' ? { ...config.store, path: join(dir, 'lancedb') } : config.store,
+      // No volumes here: an encoder's files are this machine's (hack/ensure-embedding-model.sh).
+      ...(config.embedding.kind === 'onnx' ? { embedding: { ...config.embedding, modelDir: undefined } } : {}),
       sources: { mountRoot, items },
       ...(evalDoc ? { eval: evalDoc } : { eval: undefined }),
     };

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { expectGolden } from '../../test/support/golden.js';
 import { parse, stringify } from 'yaml';
-import { ragPipelineSchema, type RagPipeline } from '../api/v1alpha1/ragpipeline.js';
+import { ragPipelineSchema, ragPipelineSpecSchema, type RagPipeline } from '../api/v1alpha1/ragpipeline.js';
 import { consoleName } from '../higress/console/meta.js';
 import { parseRagConfig } from '../rag/config.js';
 import { CHECKSUM_ANNOTATION, CONFIG_KEY, renderRagPipeline, runtimeReadiness, type RagRender } from './ragpipeline.js';
@@ -44,6 +44,9 @@ const SCENARIOS: Record<string, RagPipeline> = {
     eval: { configMap: { name: 'kb-eval' } },
     image: 'registry.local/aiop:1.2.3',
     resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+  }),
+  encoder: pipeline('team-a', 'handbook', {
+    embedding: { type: 'encoder', encoder: { persistentVolumeClaim: { claimName: 'minilm' }, path: 'all-MiniLM-L6-v2' } },
   }),
   milvus: pipeline('team-b', 'big', {
     gateway: { namespace: 'gw-prod' },
@@ -100,6 +103,23 @@ describe('renderRagPipeline behaviour', () => {
       passwordEnv: 'RAG_MILVUS_PASSWORD',
     });
     expect(milvus.pvc).toBeUndefined();
+  });
+
+  it('runs a sentence encoder in the RAG server from a read-only volume (embedding type encoder); the spec rules hold', () => {
+    const r = renderRagPipeline(SCENARIOS.encoder!);
+    expect(r.config.embedding).toEqual({ kind: 'onnx', modelDir: '/var/lib/rag-encoder/all-MiniLM-L6-v2' });
+    const pod = (r.deployment.spec as { template: { spec: { volumes: unknown[]; containers: { volumeMounts: unknown[] }[] } } }).template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'encoder', persistentVolumeClaim: { claimName: 'minilm', readOnly: true } });
+    expect(pod.containers[0]!.volumeMounts).toContainEqual({ name: 'encoder', mountPath: '/var/lib/rag-encoder', readOnly: true });
+    const issues = (embedding: unknown) => ragPipelineSpecSchema.safeParse({ embedding }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(issues({ type: 'encoder' })).toEqual([
+      'embedding.encoder: encoder goes with embedding type encoder, and type encoder requires it (the volume with the model files)',
+    ]);
+    expect(issues({ type: 'hashing', encoder: { image: { reference: 'registry.example/minilm:1' } } })).toHaveLength(1);
+    expect(issues({ type: 'encoder', encoder: { image: { reference: 'registry.example/minilm:1' } }, dimensions: 384 })).toEqual([
+      "embedding.dimensions: the encoder's model fixes the vector size: leave dimensions unset",
+    ]);
+    expect(issues({ type: 'encoder', encoder: { image: { reference: 'registry.example/minilm:1' } } })).toEqual([]);
   });
 
   it('issue 7 finding 1: the request path reaches the runtime at /mcp (higress.io/rewrite-path, not only the SSE prefix)', () => {

@@ -1,10 +1,19 @@
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { RagPipeline, RagPipelineSpec } from '../api/v1alpha1/ragpipeline.js';
+import type { EncoderVolume } from '../api/v1alpha1/encoder.js';
 import { buildMcpServerIngress, mcpServerPath } from '../higress/console/mcp-server.js';
 import { consoleName } from '../higress/console/meta.js';
 import type { Ingress } from '../higress/types.js';
 import { RUNTIME_DOCUMENTS, type EnvVar, type Volume, type VolumeMount } from '../contracts/kubernetes/index.js';
-import { CHECKSUM_ANNOTATION, configChecksum, DEFAULT_RUNTIME_IMAGE, generatedObjectOf, renderWorkload, type WorkloadObjects } from './workload.js';
+import {
+  CHECKSUM_ANNOTATION,
+  configChecksum,
+  DEFAULT_RUNTIME_IMAGE,
+  encoderMount,
+  generatedObjectOf,
+  renderWorkload,
+  type WorkloadObjects,
+} from './workload.js';
 import type { ConditionInput } from '../kube/conditions.js';
 import type { KubeObject } from '../kube/object.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
@@ -29,6 +38,8 @@ export const EVAL_MOUNT = '/eval';
 export const EVAL_FILE = 'eval.json';
 export const CONFIG_MOUNT = '/etc/rag';
 export const DATA_MOUNT = '/var/lib/rag';
+/** spec.embedding.encoder's volume, read-only. */
+export const ENCODER_MOUNT = '/var/lib/rag-encoder';
 export { CHECKSUM_ANNOTATION, configChecksum };
 export const MILVUS_USERNAME_ENV = 'RAG_MILVUS_USERNAME';
 export const MILVUS_PASSWORD_ENV = 'RAG_MILVUS_PASSWORD';
@@ -90,6 +101,8 @@ function runtimeSource(s: NonNullable<RagPipelineSpec['sources']>[number]): RagS
   return [];
 }
 
+const ragEncoder = (e: EncoderVolume) => encoderMount(e, 'encoder', ENCODER_MOUNT);
+
 /**
  * The runtime document for a pipeline. Only what the spec says is passed on; every default is the runtime
  * schema's (src/rag/config.ts `RAG_DEFAULTS`), and parsing through it makes the document valid by
@@ -115,7 +128,9 @@ export function renderRagConfig(spec: RagPipelineSpec): RagConfig {
     embedding:
       spec.embedding.type === 'model' && spec.embedding.model
         ? { kind: 'openai', baseUrl: gateway, model: spec.embedding.model.model, dimensions }
-        : { kind: 'hashing', dimensions },
+        : spec.embedding.type === 'encoder' && spec.embedding.encoder
+          ? { kind: 'onnx', modelDir: ragEncoder(spec.embedding.encoder).modelDir }
+          : { kind: 'hashing', dimensions },
     ...(spec.llm ? { llm: { baseUrl: gateway, model: spec.llm.model } } : {}),
     ...(spec.webSearch ? { webSearch: { url: spec.webSearch.url, topK: spec.webSearch.topK } } : {}),
     stages: {
@@ -165,6 +180,11 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     const subPath = s.pvc.path.replace(/^\/+|\/+$/g, '');
     // An empty subPath is dropped by the API server; emitting it would read as drift forever.
     mounts.push({ name: `src-${s.name}`, mountPath: `${config.sources.mountRoot}/${s.name}`, ...(subPath ? { subPath } : {}), readOnly: true });
+  }
+  if (spec.embedding.type === 'encoder' && spec.embedding.encoder) {
+    const { volume, mount } = ragEncoder(spec.embedding.encoder);
+    volumes.push(volume);
+    mounts.push(mount);
   }
   if (spec.eval) {
     // The runtime runs the eval set the document names (`eval.path`) after indexing and reports it.

@@ -2,11 +2,12 @@ import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { ModelPoolSpec } from '../api/v1alpha1/modelpool.js';
 import { OBJECTIVE_PRESETS, type SemanticRouter, type SemanticRouterSpec } from '../api/v1alpha1/semanticrouter.js';
 import type { OwnerRef } from '../kube/owner.js';
-import type { CacheEncoder, CacheSpec } from '../api/v1alpha1/cache.js';
+import type { CacheSpec } from '../api/v1alpha1/cache.js';
+import type { EncoderVolume } from '../api/v1alpha1/encoder.js';
 import type { CacheRuntimeConfig } from '../cache/runtime-config.js';
 import { ROUTER_ADMIN_PORT, ROUTER_CONFIG_VERSION, parseRouterConfig, type RouterConfig, type RouterConfigInput } from '../router/config.js';
 import { DEFAULT_RAG_IMAGE } from './ragpipeline.js';
-import { CHECKSUM_ANNOTATION, generatedObjectOf, renderWorkload, type WorkloadObjects } from './workload.js';
+import { CHECKSUM_ANNOTATION, encoderMount, generatedObjectOf, renderWorkload, type WorkloadObjects } from './workload.js';
 import { RUNTIME_DOCUMENTS, type EnvVar, type PersistentVolumeClaim, type Volume, type VolumeMount } from '../contracts/kubernetes/index.js';
 import type { RouteAuthConfig } from '../higress/console/ai-route.js';
 import { renderRouterGateway, type RouterGatewayRender } from './semanticrouter-gateway.js';
@@ -278,29 +279,22 @@ export function renderRouterCache(cache: CacheSpec): CacheRuntimeConfig {
             model: e.model,
             ...(e.apiKeySecretRef ? { apiKeyEnv: ROUTER_CACHE_EMBEDDING_KEY_ENV } : {}),
           }
-        : { kind: 'onnx', ...(cache.encoder ? { modelDir: encoderDir(cache.encoder) } : {}) },
+        : { kind: 'onnx', ...(cache.encoder ? { modelDir: routerEncoder(cache.encoder).modelDir } : {}) },
     ...(cache.verifier ? { verifierPath: `${ROUTER_CACHE_VERIFIER_MOUNT}/${ROUTER_CACHE_VERIFIER_FILE}` } : {}),
   };
 }
 
-const encoderDir = (e: CacheEncoder): string => (e.path ? `${ROUTER_CACHE_ENCODER_MOUNT}/${e.path.replace(/\/+$/, '')}` : ROUTER_CACHE_ENCODER_MOUNT);
+const routerEncoder = (e: EncoderVolume) => encoderMount(e, 'cache-encoder', ROUTER_CACHE_ENCODER_MOUNT);
 
 /** The volumes spec.cache names: the encoder's files (read-only) and the verifier's ConfigMap key. */
 function routerCacheVolumes(cache: CacheSpec | undefined): { volumes: Volume[]; mounts: VolumeMount[] } {
   const volumes: Volume[] = [];
   const mounts: VolumeMount[] = [];
-  const encoder = cache?.encoder;
   // An openai embedding service is what the router calls then (renderRouterCache); the encoder would sit unused.
-  if (encoder && cache?.embedding?.type !== 'openai') {
-    volumes.push(
-      encoder.persistentVolumeClaim
-        ? { name: 'cache-encoder', persistentVolumeClaim: { claimName: encoder.persistentVolumeClaim.claimName, readOnly: true } }
-        : {
-            name: 'cache-encoder',
-            image: { reference: encoder.image!.reference, ...(encoder.image!.pullPolicy ? { pullPolicy: encoder.image!.pullPolicy } : {}) },
-          },
-    );
-    mounts.push({ name: 'cache-encoder', mountPath: ROUTER_CACHE_ENCODER_MOUNT, readOnly: true });
+  if (cache?.encoder && cache.embedding?.type !== 'openai') {
+    const { volume, mount } = routerEncoder(cache.encoder);
+    volumes.push(volume);
+    mounts.push(mount);
   }
   const verifier = cache?.verifier;
   if (verifier) {

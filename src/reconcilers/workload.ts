@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
+import type { EncoderVolume } from '../api/v1alpha1/encoder.js';
 import type { ConfigMap, Deployment, EnvVar, PersistentVolumeClaim, Service, Volume, VolumeMount, WorkloadObjectMeta } from '../contracts/kubernetes/index.js';
 import { stableStringify } from '../kube/object.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
@@ -190,4 +191,16 @@ export function renderWorkload(who: WorkloadOwner, input: WorkloadInput): Worklo
 /** The `status.generatedObjects[]` entry of an object we wrote. */
 export function generatedObjectOf(o: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }): GeneratedObject {
   return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
+}
+
+/**
+ * A spec's sentence-encoder volume (src/api/v1alpha1/encoder.ts) mounted read-only at `mountPath`, and the model
+ * directory inside it the runtime's `embedding.modelDir` names.
+ */
+export function encoderMount(encoder: EncoderVolume, name: string, mountPath: string): { volume: Volume; mount: VolumeMount; modelDir: string } {
+  const volume: Volume = encoder.persistentVolumeClaim
+    ? { name, persistentVolumeClaim: { claimName: encoder.persistentVolumeClaim.claimName, readOnly: true } }
+    : { name, image: { reference: encoder.image!.reference, ...(encoder.image!.pullPolicy ? { pullPolicy: encoder.image!.pullPolicy } : {}) } };
+  const dir = encoder.path?.replace(/\/+$/, '');
+  return { volume, mount: { name, mountPath, readOnly: true }, modelDir: dir ? `${mountPath}/${dir}` : mountPath };
 }

@@ -261,6 +261,24 @@ describe('RagPipeline admission validation (real API server)', () => {
       'spec.embedding.dimensions',
       'embedding type model requires dimensions',
     ],
+    [
+      'encoder embedding without its volume',
+      { embedding: { type: 'encoder' } },
+      'spec.embedding.encoder',
+      'encoder goes with embedding type encoder, and type encoder requires it',
+    ],
+    [
+      'encoder volume with a claim and an image',
+      { embedding: { type: 'encoder', encoder: { persistentVolumeClaim: { claimName: 'minilm' }, image: { reference: 'registry.example/minilm:1' } } } },
+      'spec.embedding.encoder',
+      'set exactly one of persistentVolumeClaim and image',
+    ],
+    [
+      'encoder embedding with dimensions',
+      { embedding: { type: 'encoder', encoder: { image: { reference: 'registry.example/minilm:1' } }, dimensions: 384 } },
+      'spec.embedding.dimensions',
+      "the encoder's model fixes the vector size",
+    ],
     ['two replicas on the embedded store', { replicas: 2 }, 'spec.replicas', 'replicas > 1 requires store type milvus'],
     ['crag bands inverted', { stages: { crag: { upper: 0.3, lower: 0.5 } } }, 'spec.stages.crag.lower', 'crag.lower must not exceed crag.upper'],
     [

@@ -1,6 +1,7 @@
 // Local-process mode against the real kube-apiserver: the operator starts the RAG runtime itself on loopback
 // (no pods in the harness), feeds it the pipeline's sources, and reads tools and index size back over MCP.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,5 +65,27 @@ describe('RagPipeline local-process mode', () => {
     expect(ready.status?.discoveredTools).toEqual(['answer', 'ingest', 'search']);
     expect(ready.status?.documentsIndexed).toBe(2);
     expect(ready.status?.chunksIndexed).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it("embeds with the sentence encoder (embedding type encoder: the volume in a cluster, this machine's model here)", async () => {
+    execFileSync('bash', [new URL('../../hack/ensure-embedding-model.sh', import.meta.url).pathname], { stdio: 'inherit' });
+    const ns = await uniqueNamespace('rag-encoder');
+    await client.create(ragPipelineResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'RagPipeline',
+      metadata: { name: 'kb', namespace: ns },
+      spec: {
+        embedding: { type: 'encoder', encoder: { persistentVolumeClaim: { claimName: 'minilm' } } },
+        sources: [{ name: 'faq', type: 'inline', documents: [{ id: 'd1', title: 'Higress', text: 'Higress is a cloud-native gateway built on Envoy.' }] }],
+      },
+    } as RagPipelineObject);
+    const ready = await waitFor(
+      async () => {
+        const p = await client.get<RagPipelineObject>(ragPipelineResource, 'kb', ns);
+        return p?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && p.status.chunksIndexed ? p : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250, description: 'encoder pipeline Ready and indexed' },
+    );
+    expect(ready.status?.documentsIndexed).toBe(1);
   }, 120_000);
 });

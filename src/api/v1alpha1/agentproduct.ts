@@ -10,6 +10,7 @@ import {
   readyColumn,
   reasonColumn,
   statusSchema,
+  DNS_SUBDOMAIN,
 } from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
@@ -23,7 +24,6 @@ import { publishSpecSchema, publishStatusSchema } from './publish.js';
  * and zod (in-process), so the two cannot drift.
  */
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
+import { encoderVolumeSchema } from './encoder.js';
+import { DNS_SUBDOMAIN } from './common.js';
 
 /**
  * `spec.cache`: one shape for both caches the operator drives.
@@ -10,8 +12,6 @@ import { withCel, type CelRule } from '../crd.js';
  *    uses `redis`, `ttlSeconds`, `delta` and `maxEntries` and ignores the gateway-only `vector`.
  * Cross-field rules are written once as {rule, message, holds}: CEL at admission, zod in process.
  */
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export const cacheSecretRefSchema = z
   .object({
@@ -74,52 +74,10 @@ export const cacheEmbeddingSchema = z
   })
   .describe('Where question embeddings come from.');
 
-/**
- * SemanticRouter cache: where the in-process sentence encoder's files come from in a cluster. The image ships
- * no model (a registry package's weights are not ours to bake in, and a multilingual one is the user's choice:
- * ADR 0005), so the router mounts it read-only from a volume the cluster already has.
- */
-export const cacheEncoderSchema = withCel(
-  z.object({
-    persistentVolumeClaim: z
-      .object({ claimName: z.string().min(1).max(253).regex(DNS_SUBDOMAIN).describe("PersistentVolumeClaim in the resource's namespace.") })
-      .optional()
-      .describe('A claim holding the files (mounted read-only, so ReadOnlyMany or one node).'),
-    image: z
-      .object({
-        reference: z.string().min(1).max(1024).describe('OCI image or artifact with the files (Kubernetes image volumes, 1.33+).'),
-        pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
-      })
-      .optional()
-      .describe('An OCI image volume holding the files.'),
-    // RE2 (the API server's regexp) has no lookahead: the pattern keeps the path relative, the rule keeps it inside.
-    path: withCel(
-      z
-        .string()
-        .min(1)
-        .max(256)
-        .regex(/^[-_a-zA-Z0-9][-._a-zA-Z0-9/]*$/)
-        .refine((p) => !/(^|\/)\.\.(\/|$)/.test(p), { message: 'must stay inside the volume: no ".." segment' }),
-      [{ rule: "!self.matches('(^|/)[.][.](/|$)')", message: 'must stay inside the volume: no ".." segment', reason: 'FieldValueInvalid' }],
-    )
-      .optional()
-      .describe('Directory inside the volume with model.onnx and tokenizer.json (relative, no ".."); default its root.'),
-  }),
-  [
-    {
-      rule: '[has(self.persistentVolumeClaim), has(self.image)].filter(x, x).size() == 1',
-      message: 'set exactly one of persistentVolumeClaim and image',
-      reason: 'FieldValueInvalid',
-    },
-  ],
-)
-  .refine((e) => [e.persistentVolumeClaim, e.image].filter((x) => x !== undefined).length === 1, {
-    message: 'set exactly one of persistentVolumeClaim and image',
-  })
-  .describe(
-    'SemanticRouter cache: the volume with the ONNX sentence encoder (model.onnx + tokenizer.json, e.g. all-MiniLM-L6-v2 int8). ' +
-      'Without it, and without an openai embedding, the router answers identical questions only.',
-  );
+export const cacheEncoderSchema = encoderVolumeSchema.describe(
+  'SemanticRouter cache: the volume with the ONNX sentence encoder (model.onnx + tokenizer.json, e.g. all-MiniLM-L6-v2 int8). ' +
+    'Without it, and without an openai embedding, the router answers identical questions only.',
+);
 
 export const cacheVerifierSchema = z
   .object({
@@ -212,5 +170,4 @@ export const cacheSpecSchema = withCel(
 });
 
 export type CacheSpec = z.output<typeof cacheSpecSchema>;
-export type CacheEncoder = z.output<typeof cacheEncoderSchema>;
 export type CacheSpecInputType = z.input<typeof cacheSpecSchema>;

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { CelRule, CrdDefinition, PrinterColumn } from '../crd.js';
 import { API_GROUP, API_VERSION, CATEGORIES } from './group.js';
 
+/** An RFC 1123 subdomain: the names of Secrets, ConfigMaps, claims and most other objects. */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** metav1.Condition, as kubebuilder renders it (bounded so CEL on status stays cheap). */
 export const conditionSchema = z.object({
   type: z

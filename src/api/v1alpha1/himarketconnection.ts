@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ageColumn, conditionsSchema, customResourceSchema, defineCrd, readyColumn, reasonColumn } from './common.js';
+import { ageColumn, conditionsSchema, customResourceSchema, defineCrd, readyColumn, reasonColumn, DNS_SUBDOMAIN } from './common.js';
 
 /**
  * HiMarketConnection: one HiMarket server, the admin account the operator uses there, the Higress gateway
@@ -7,7 +7,6 @@ import { ageColumn, conditionsSchema, customResourceSchema, defineCrd, readyColu
  * the resources that publish through it live together (docs/adr/0007-himarket-connection.md).
  */
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 export const credentialsRefSchema = z

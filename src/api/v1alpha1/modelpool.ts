@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
-import { ageColumn, customResourceSchema, defineCrd, generatedObjectSchema, maxNameRule, readyColumn, reasonColumn, statusSchema } from './common.js';
+import {
+  ageColumn,
+  customResourceSchema,
+  defineCrd,
+  generatedObjectSchema,
+  maxNameRule,
+  readyColumn,
+  reasonColumn,
+  statusSchema,
+  DNS_SUBDOMAIN,
+} from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
 import { cacheSpecSchema } from './cache.js';
@@ -39,7 +49,6 @@ export const PASSTHROUGH_TYPES: readonly ProviderType[] = ['openai', 'openai-com
 const celList = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 
 // RFC 1123 subdomain (Secret names) and label (namespaces).
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Model names travel in a request header and in annotation values: printable, no spaces or commas.
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;

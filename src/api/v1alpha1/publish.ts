@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { conditionSchema } from './common.js';
+import { conditionSchema, DNS_SUBDOMAIN } from './common.js';
 
 /**
  * `spec.publish` / `status.publish`: the block ModelPool, SemanticRouter and AgentProduct embed
  * to become a HiMarket API product. The HiMarket side of every field is named in docs/himarket.md; limits
  * are HiMarket's own (`CreateProductParam`: name ≤ 50, description ≤ 512, icon value < 16 KB).
  */
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** HiMarket product types this operator can back with a Higress resource (himarket.md §7). */
 export const PUBLISH_PRODUCT_TYPES = ['MODEL_API', 'MCP_SERVER'] as const;

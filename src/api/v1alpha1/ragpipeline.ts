@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
-import { ageColumn, customResourceSchema, defineCrd, generatedObjectSchema, maxNameRule, readyColumn, reasonColumn, statusSchema } from './common.js';
+import {
+  ageColumn,
+  customResourceSchema,
+  defineCrd,
+  generatedObjectSchema,
+  maxNameRule,
+  readyColumn,
+  reasonColumn,
+  statusSchema,
+  DNS_SUBDOMAIN,
+} from './common.js';
+import { encoderVolumeSchema } from './encoder.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { RAG_DEFAULTS } from '../../rag/config.js';
 
@@ -14,7 +25,6 @@ import { RAG_DEFAULTS } from '../../rag/config.js';
  * between operator and runtime).
  */
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
 const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -87,28 +97,58 @@ export const sourceSchema = withCel(
   SOURCE_RULES,
 );
 
+type EmbeddingInput = { type?: string | undefined; model?: unknown; dimensions?: number | undefined; encoder?: unknown };
+
+/** Cross-field rules of spec.embedding, written once: CEL at admission, the same checks in process. */
+const EMBEDDING_RULES: (CelRule & { message: string; fieldPath: string; holds: (e: EmbeddingInput) => boolean })[] = [
+  {
+    rule: "self.type != 'model' || has(self.model)",
+    message: 'embedding type model requires model (pool and model name)',
+    fieldPath: '.model',
+    reason: 'FieldValueRequired',
+    holds: (e) => e.type !== 'model' || e.model !== undefined,
+  },
+  {
+    rule: "self.type != 'model' || has(self.dimensions)",
+    message: 'embedding type model requires dimensions',
+    fieldPath: '.dimensions',
+    reason: 'FieldValueRequired',
+    holds: (e) => e.type !== 'model' || e.dimensions !== undefined,
+  },
+  {
+    rule: "(self.type == 'encoder') == has(self.encoder)",
+    message: 'encoder goes with embedding type encoder, and type encoder requires it (the volume with the model files)',
+    fieldPath: '.encoder',
+    reason: 'FieldValueInvalid',
+    holds: (e) => (e.type === 'encoder') === (e.encoder !== undefined),
+  },
+  {
+    rule: "self.type != 'encoder' || !has(self.dimensions)",
+    message: "the encoder's model fixes the vector size: leave dimensions unset",
+    fieldPath: '.dimensions',
+    reason: 'FieldValueForbidden',
+    holds: (e) => e.type !== 'encoder' || e.dimensions === undefined,
+  },
+];
+
 export const embeddingSchema = withCel(
   z
     .object({
-      type: z.enum(['hashing', 'model']).default('hashing').describe('hashing: offline, no network; model: an embeddings model of a ModelPool.'),
+      type: z
+        .enum(['hashing', 'model', 'encoder'])
+        .default('hashing')
+        .describe(
+          'hashing: offline, no network, the no-model fallback; model: an embeddings model of a ModelPool (/v1/embeddings); ' +
+            'encoder: a sentence encoder (ONNX) run in the RAG server, its files from a volume (ADR 0005).',
+        ),
       model: modelRefSchema.optional(),
-      dimensions: z.int().min(8).max(8192).optional().describe('Vector size (required for type model; hashing defaults to 256).'),
+      dimensions: z.int().min(8).max(8192).optional().describe("Vector size (required for type model; hashing defaults to 256; encoder: the model's)."),
+      encoder: encoderVolumeSchema
+        .optional()
+        .describe('Type encoder: the volume with model.onnx and tokenizer.json (e.g. all-MiniLM-L6-v2 int8), mounted read-only.'),
     })
     .describe('How passages are embedded.'),
-  [
-    {
-      rule: "self.type != 'model' || has(self.model)",
-      message: 'embedding type model requires model (pool and model name)',
-      fieldPath: '.model',
-      reason: 'FieldValueRequired',
-    },
-    {
-      rule: "self.type != 'model' || has(self.dimensions)",
-      message: 'embedding type model requires dimensions',
-      fieldPath: '.dimensions',
-      reason: 'FieldValueRequired',
-    },
-  ],
+  EMBEDDING_RULES.map(({ holds: _h, ...cel }) => cel),
 );
 
 export const storeSchema = withCel(
@@ -313,10 +353,9 @@ export const ragPipelineSpecSchema = withCel(
     const rule = SOURCE_RULES[SOURCE_TYPES.indexOf(s.type)]!;
     if (missing) ctx.addIssue({ code: 'custom', path: ['sources', i, rule.fieldPath!.slice(1)], message: rule.message! });
   });
-  if (spec.embedding.type === 'model' && !spec.embedding.model)
-    ctx.addIssue({ code: 'custom', path: ['embedding', 'model'], message: 'embedding type model requires model (pool and model name)' });
-  if (spec.embedding.type === 'model' && spec.embedding.dimensions === undefined)
-    ctx.addIssue({ code: 'custom', path: ['embedding', 'dimensions'], message: 'embedding type model requires dimensions' });
+  for (const r of EMBEDDING_RULES) {
+    if (!r.holds(spec.embedding)) ctx.addIssue({ code: 'custom', path: ['embedding', r.fieldPath.slice(1)], message: r.message });
+  }
   if (spec.store.type === 'milvus' && !spec.store.milvus)
     ctx.addIssue({ code: 'custom', path: ['store', 'milvus'], message: 'store type milvus requires milvus.address' });
   if (spec.store.type === 'milvus' && spec.store.milvus && !spec.store.milvus.secretRef) {

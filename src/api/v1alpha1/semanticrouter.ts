@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { withCel, type CelRule } from '../crd.js';
-import { ageColumn, customResourceSchema, defineCrd, generatedObjectSchema, maxNameRule, readyColumn, reasonColumn, statusSchema } from './common.js';
+import {
+  ageColumn,
+  customResourceSchema,
+  defineCrd,
+  generatedObjectSchema,
+  maxNameRule,
+  readyColumn,
+  reasonColumn,
+  statusSchema,
+  DNS_SUBDOMAIN,
+} from './common.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../../higress/namespace.js';
 import { cacheSpecSchema } from './cache.js';
 import { publishSpecSchema, publishStatusSchema } from './publish.js';
@@ -15,7 +25,6 @@ import { publishSpecSchema, publishStatusSchema } from './publish.js';
  * renders `src/router/config.ts` from it.
  */
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/;
