@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ReasonError } from '../util/errors.js';
@@ -41,11 +43,11 @@ export class OnnxEmbedder implements Embedder {
     private readonly session: ort.InferenceSession,
     private readonly tokenizer: WordPieceTokenizer,
     dimensions: number,
-    modelDir: string,
+    name: string,
     private readonly batchSize: number,
   ) {
     this.dimensions = dimensions;
-    this.name = `onnx:${modelDir.split('/').filter(Boolean).pop() ?? 'model'}`;
+    this.name = name;
   }
 
   static async open(opts: OnnxEmbedderOptions): Promise<OnnxEmbedder> {
@@ -70,7 +72,7 @@ export class OnnxEmbedder implements Embedder {
         throw new EmbeddingModelError('EmbeddingModelInvalid', `${modelPath} has no ${name} input (inputs: ${session.inputNames.join(', ')})`);
       }
     }
-    const embedder = new OnnxEmbedder(session, tokenizer, 0, opts.modelDir, opts.batchSize ?? 32);
+    const embedder = new OnnxEmbedder(session, tokenizer, 0, await modelIdentity(modelPath, tokenizerPath), opts.batchSize ?? 32);
     // The width is a property of the model file; one probe text reads it instead of a config knob.
     const [probe] = await embedder.forward(['probe']);
     if (!probe) throw new EmbeddingModelError('EmbeddingModelInvalid', `${modelPath} produced no output`);
@@ -152,4 +154,15 @@ export class OnnxEmbedder implements Embedder {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * The vector space's name: a digest of the model and its vocabulary, not the directory (a volume mounts every
+ * model at the same path, and one directory may hold another version tomorrow). A verifier trained on one
+ * machine then matches the same files mounted in a cluster, and different files never share a name.
+ */
+async function modelIdentity(modelPath: string, tokenizerPath: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const p of [modelPath, tokenizerPath]) hash.update(await readFile(p));
+  return `onnx:${hash.digest('hex').slice(0, 12)}`;
 }
