@@ -194,6 +194,12 @@ export const INVALID_POOLS: InvalidPoolCase[] = [
     message: 'cache.redis is required on a ModelPool',
   },
   {
+    name: "cache with a SemanticRouter's verifier",
+    object: pool({ models: [okModel], cache: { redis: { service: 'redis.dns' }, verifier: { configMapRef: { name: 'v', key: 'verifier.json' } } } }),
+    path: 'spec.cache',
+    message: "cache.encoder and cache.verifier configure a SemanticRouter's own cache",
+  },
+  {
     name: 'cache vector without embedding',
     object: pool({
       models: [okModel],

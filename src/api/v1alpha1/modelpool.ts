@@ -195,7 +195,7 @@ type ModelPoolSpecInput = {
   models: { name: string; weight?: number | undefined }[];
   fallback?: string[] | undefined;
   alias?: string | undefined;
-  cache?: { redis?: unknown } | undefined;
+  cache?: { redis?: unknown; encoder?: unknown; verifier?: unknown } | undefined;
   publish?: { target?: string | undefined; type?: string | undefined } | undefined;
 };
 
@@ -253,6 +253,14 @@ const POOL_RULES: PoolRule[] = [
     fieldPath: '.cache.redis',
     reason: 'FieldValueRequired',
     holds: (s) => s.cache === undefined || s.cache.redis !== undefined,
+  },
+  {
+    // The shared cache shape's router-only volumes: refused here rather than ignored.
+    rule: '!has(self.cache) || (!has(self.cache.encoder) && !has(self.cache.verifier))',
+    message: "cache.encoder and cache.verifier configure a SemanticRouter's own cache; the gateway ai-cache embeds through cache.embedding",
+    fieldPath: '.cache',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.cache === undefined || (s.cache.encoder === undefined && s.cache.verifier === undefined),
   },
 ];
 
