@@ -133,6 +133,25 @@ describe('RagPipeline controller', () => {
     await waitCondition(ns, 'kb', 'GatewayMcp', 'False', 'HigressConfigMissing');
   });
 
+  it('mounts a sentence encoder from an OCI image volume; the API server keeps the volume (ImageVolume, on by default since 1.35)', async () => {
+    const ns = await uniqueNamespace('rag-encoder');
+    const gw = await gatewayNamespace('rag-encoder-gw');
+    await client.create(
+      ragPipelineResource,
+      pipeline(ns, 'kb', {
+        gateway: { namespace: gw },
+        embedding: { type: 'encoder', encoder: { image: { reference: 'registry.example/minilm:1', pullPolicy: 'IfNotPresent' }, path: 'minilm' } },
+      }),
+    );
+    await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved');
+    const deployment = await client.get<Obj>(Deployments, 'kb-rag', ns);
+    const pod = (deployment?.spec?.template as { spec: { volumes: unknown[]; containers: { volumeMounts: unknown[] }[] } }).spec;
+    expect(pod.volumes).toContainEqual({ name: 'encoder', image: { reference: 'registry.example/minilm:1', pullPolicy: 'IfNotPresent' } });
+    expect(pod.containers[0]!.volumeMounts).toContainEqual({ name: 'encoder', mountPath: '/var/lib/rag-encoder', readOnly: true });
+    const cm = await client.get<Obj>(Resources.ConfigMap, 'kb-rag', ns);
+    expect(cm?.data?.['rag.yaml']).toContain('modelDir: /var/lib/rag-encoder/minilm');
+  });
+
   it('rolls the pods on a config change (checksum annotation), not on a resources change', async () => {
     const ns = await uniqueNamespace('rag-roll');
     await client.create(ragPipelineResource, pipeline(ns, 'kb', { topK: 5 }));

@@ -6,7 +6,9 @@ import { DNS_SUBDOMAIN } from './common.js';
  * Where an in-process sentence encoder's files (model.onnx + tokenizer.json) come from in a cluster: the image
  * ships no model (a registry package's weights are not ours to bake in, and a multilingual one is the user's
  * choice: ADR 0005), so the runtime mounts them read-only from a volume the cluster already has. Used by a
- * SemanticRouter's spec.cache.encoder and a RagPipeline's spec.embedding.encoder.
+ * SemanticRouter's spec.cache.encoder and a RagPipeline's spec.embedding.encoder. An `image` volume needs the
+ * ImageVolume feature gate: beta and on by default from 1.35 (kubernetes pkg/features/kube_features.go); with it
+ * off the API server drops the source and refuses the Deployment, which the resource's status reports.
  */
 export const encoderVolumeSchema = withCel(
   z.object({
@@ -16,7 +18,7 @@ export const encoderVolumeSchema = withCel(
       .describe('A claim holding the files (mounted read-only, so ReadOnlyMany or one node).'),
     image: z
       .object({
-        reference: z.string().min(1).max(1024).describe('OCI image or artifact with the files (Kubernetes image volumes, 1.33+).'),
+        reference: z.string().min(1).max(1024).describe('OCI image or artifact with the files (feature gate ImageVolume: on by default from Kubernetes 1.35).'),
         pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
       })
       .optional()
