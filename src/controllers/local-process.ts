@@ -1,4 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
+import type { KubeClient } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
+import { Resources } from '../kube/resources.js';
+import { errorMessage } from '../util/errors.js';
 
 /**
  * The supervision both local-process modes share (RagPipeline, SemanticRouter): one child process per owner,
@@ -69,4 +74,18 @@ export function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * What the kubelet would mount from a ConfigMap, for local-process mode: its data, or empty (logged) when it is
+ * missing or unreadable, as a pod would start without an optional volume's files.
+ */
+export async function localConfigMapData(client: KubeClient, log: Logger, name: string, namespace: string, what: string): Promise<Record<string, string>> {
+  try {
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, name, namespace);
+    return cm?.data ?? {};
+  } catch (err) {
+    log.warn({ source: what, err: errorMessage(err) }, 'ConfigMap unreadable; skipped');
+    return {};
+  }
 }

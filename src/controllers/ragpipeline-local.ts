@@ -8,13 +8,10 @@ import { stringify } from 'yaml';
 import { freeLoopbackPort } from '../util/free-port.js';
 import type { RagPipelineSpec } from '../api/v1alpha1/ragpipeline.js';
 import type { KubeClient } from '../kube/client.js';
-import type { KubeObject } from '../kube/object.js';
 import { ownerId, type OwnerRef } from '../kube/owner.js';
-import { Resources } from '../kube/resources.js';
 import { runtimeHealthSchema, type RagConfig, type RuntimeHealth } from '../rag/config.js';
 import { EVAL_FILE, type RagRender } from '../reconcilers/ragpipeline.js';
-import { errorMessage } from '../util/errors.js';
-import { LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
+import { localConfigMapData, LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
 import type { RagPipelineObject, RuntimeLocator } from './ragpipeline.js';
 
 /**
@@ -115,7 +112,7 @@ export class LocalProcessLocator implements RuntimeLocator {
         continue;
       }
       if (s.type === 'configMap') {
-        const data = await this.configMapData(s.configMap.name, namespace, s.name);
+        const data = await localConfigMapData(this.opts.client, this.opts.log, s.configMap.name, namespace, s.name);
         for (const [key, text] of Object.entries(data)) {
           if (!s.configMap.key || s.configMap.key === key) await writeFileIn(join(mountRoot, s.name), key, text);
         }
@@ -124,7 +121,7 @@ export class LocalProcessLocator implements RuntimeLocator {
     }
     let evalDoc = config.eval;
     if (spec.eval) {
-      const text = (await this.configMapData(spec.eval.configMap.name, namespace, 'eval'))[spec.eval.configMap.key];
+      const text = (await localConfigMapData(this.opts.client, this.opts.log, spec.eval.configMap.name, namespace, 'eval'))[spec.eval.configMap.key];
       evalDoc = text === undefined ? undefined : { path: await writeFileIn(join(dir, 'eval'), EVAL_FILE, text) };
     }
     return {
@@ -136,16 +133,6 @@ export class LocalProcessLocator implements RuntimeLocator {
       sources: { mountRoot, items },
       ...(evalDoc ? { eval: evalDoc } : { eval: undefined }),
     };
-  }
-
-  private async configMapData(name: string, namespace: string, source: string): Promise<Record<string, string>> {
-    try {
-      const cm = await this.opts.client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, name, namespace);
-      return cm?.data ?? {};
-    } catch (err) {
-      this.opts.log.warn({ source, err: errorMessage(err) }, 'ConfigMap unreadable; skipped');
-      return {};
-    }
   }
 }
 

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { ownerId, type OwnerRef } from '../kube/owner.js';
-import type { RouterRender } from '../reconcilers/semanticrouter.js';
+import { ROUTER_CACHE_VERIFIER_VOLUME, type RouterRender } from '../reconcilers/semanticrouter.js';
+import type { KubeClient } from '../kube/client.js';
 import type { RouterEndpoints, RouterLocator } from './semanticrouter-runtime.js';
 import { errorMessage } from '../util/errors.js';
-import { LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
+import { localConfigMapData, LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
 
 /**
  * Local-process mode (demo, `ROUTER_LOCAL_PROCESS=1`), as RagPipeline's: the test API server has no nodes, so
@@ -38,6 +39,8 @@ export interface LocalRouterOptions {
   /** Simulator time scale (1 = real latencies). */
   simulatorTimeScale?: number;
   startTimeoutMs?: number;
+  /** Reads the ConfigMaps a pod would mount (spec.cache.verifier); without it they are absent, as an unmounted volume. */
+  client?: KubeClient;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -123,6 +126,23 @@ export class LocalRouterLocator implements RouterLocator {
     this.ownStateDir = undefined;
   }
 
+  /**
+   * The cache block with this machine's files where a pod has volumes: the encoder is this machine's
+   * (hack/ensure-embedding-model.sh), and the verifier is read from the ConfigMap the Deployment mounts (without a
+   * client, or when it is missing, the path stays and the router reports VerifierUnreadable, as in a pod).
+   */
+  private async localCache(cache: NonNullable<RouterRender['config']['cache']>, render: RouterRender, dir: string): Promise<typeof cache> {
+    const local = cache.embedding.kind === 'onnx' ? { ...cache, embedding: { kind: 'onnx' as const } } : { ...cache };
+    const volume = render.deployment.spec.template.spec.volumes?.find((v) => v.name === ROUTER_CACHE_VERIFIER_VOLUME)?.configMap;
+    const key = volume?.items?.[0]?.key;
+    if (!cache.verifierPath || !volume || !key || !this.opts.client) return local;
+    const text = (await localConfigMapData(this.opts.client, this.opts.log, volume.name, render.owner.namespace, 'cache verifier'))[key];
+    if (text === undefined) return local;
+    const path = join(dir, 'verifier.json');
+    writeFileSync(path, text);
+    return { ...local, verifierPath: path };
+  }
+
   private async start(id: string, render: RouterRender): Promise<Running | undefined> {
     const dir = join(this.stateRoot(), render.owner.namespace, render.owner.name);
     mkdirSync(dir, { recursive: true });
@@ -136,9 +156,7 @@ export class LocalRouterLocator implements RouterLocator {
         upstream: { ...c.upstream, baseUrl: upstream },
         store: c.store.kind === 'sqlite' ? { ...c.store, path: join(dir, 'flywheel.db') } : c.store,
         trainer: { ...c.trainer, modelDir: join(dir, 'models'), checkIntervalMs: 2000 },
-        // No volumes here: the encoder is this machine's (hack/ensure-embedding-model.sh); a spec.cache.verifier's
-        // mount is absent too, which the router reports as VerifierUnreadable and answers identical questions only.
-        ...(c.cache?.embedding.kind === 'onnx' ? { cache: { ...c.cache, embedding: { kind: 'onnx' as const } } } : {}),
+        ...(c.cache ? { cache: await this.localCache(c.cache, render, dir) } : {}),
       };
       const configPath = join(dir, 'router.yaml');
       writeFileSync(configPath, stringify(config));

@@ -42,7 +42,8 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
   // The same cache ModelPool reads: a route the console rewrote has lost our labels but keeps this one.
   const routeMaps = mgr.gatewayInformer<ConfigMapObject>(Resources.ConfigMap, { labelSelector: `${CONFIG_MAP_TYPE_LABEL}=${AI_ROUTE_CONFIG_MAP_TYPE}` });
   const locator =
-    options.locator ?? (process.env.ROUTER_LOCAL_PROCESS === '1' ? new LocalRouterLocator({ log: mgr.log, ...(options.local ?? {}) }) : undefined);
+    options.locator ??
+    (process.env.ROUTER_LOCAL_PROCESS === '1' ? new LocalRouterLocator({ log: mgr.log, client: mgr.client, ...(options.local ?? {}) }) : undefined);
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const reconciler = new SemanticRouterController({
     client: mgr.client,

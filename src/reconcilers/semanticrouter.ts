@@ -34,6 +34,8 @@ export const ROUTER_DATA_MOUNT = '/var/lib/router';
 export const ROUTER_CACHE_ENCODER_MOUNT = '/var/lib/router-cache/encoder';
 export const ROUTER_CACHE_VERIFIER_MOUNT = '/etc/router-cache';
 const ROUTER_CACHE_VERIFIER_FILE = 'verifier.json';
+/** The pod volume with spec.cache.verifier's ConfigMap key (local-process mode reads it from there too). */
+export const ROUTER_CACHE_VERIFIER_VOLUME = 'cache-verifier';
 export const ROUTER_PG_ENV = 'ROUTER_PG_URL';
 /** Env variables the cache block names (src/cache/runtime-config.ts reads them; values come from Secrets). */
 export const ROUTER_CACHE_REDIS_PASSWORD_ENV = 'ROUTER_CACHE_REDIS_PASSWORD';
@@ -299,8 +301,8 @@ function routerCacheVolumes(cache: CacheSpec | undefined): { volumes: Volume[]; 
   const verifier = cache?.verifier;
   if (verifier) {
     const ref = verifier.configMapRef;
-    volumes.push({ name: 'cache-verifier', configMap: { name: ref.name, items: [{ key: ref.key, path: ROUTER_CACHE_VERIFIER_FILE }] } });
-    mounts.push({ name: 'cache-verifier', mountPath: ROUTER_CACHE_VERIFIER_MOUNT, readOnly: true });
+    volumes.push({ name: ROUTER_CACHE_VERIFIER_VOLUME, configMap: { name: ref.name, items: [{ key: ref.key, path: ROUTER_CACHE_VERIFIER_FILE }] } });
+    mounts.push({ name: ROUTER_CACHE_VERIFIER_VOLUME, mountPath: ROUTER_CACHE_VERIFIER_MOUNT, readOnly: true });
   }
   return { volumes, mounts };
 }

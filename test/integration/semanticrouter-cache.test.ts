@@ -21,6 +21,7 @@ import { ROUTER_CONFIG_KEY, routerObjectNames } from '../../src/reconcilers/sema
 import { loadModels, routingDataDir } from '../../src/simulator/data.js';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator/server.js';
 import { createLogger } from '../../src/util/log.js';
+import { uncalibratedVerifier } from '../../src/cache/verifier.js';
 import { startTestRedis, type TestRedis } from '../dataplane/cache/redis-server.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 import { simulatorPool } from './support/pools.js';
@@ -39,7 +40,7 @@ beforeAll(async () => {
   execFileSync('bash', [new URL('../../hack/ensure-embedding-model.sh', import.meta.url).pathname], { stdio: 'inherit' });
   redis = await startTestRedis();
   sim = await startSimulator({ timeScale: 0.002 });
-  locator = new LocalRouterLocator({ log, stateDir, upstreamUrl: `${sim.url}/v1`, startTimeoutMs: 60_000 });
+  locator = new LocalRouterLocator({ log, stateDir, upstreamUrl: `${sim.url}/v1`, startTimeoutMs: 60_000, client });
   operator = await startOperator({ kubeConfig: kc, resyncPeriodMs: 0, log, router: { locator } });
   await operator.synced;
 });
@@ -121,5 +122,42 @@ describe('SemanticRouter spec.cache', () => {
 
     await client.delete(semanticRouterResource, 'cached', ns);
     await waitFor(async () => !(await client.get(semanticRouterResource, 'cached', ns)), { timeoutMs: 30_000, description: 'router gone' });
+  });
+
+  it('takes the verifier from the ConfigMap spec.cache.verifier names: Cached=True, mode verified', async () => {
+    const ns = await uniqueNamespace('sr-verifier');
+    const gw = await uniqueNamespace('sr-verifier-gw');
+    await client.create(modelPoolResource, simulatorPool(ns, gw, sim.url, MODELS));
+    // A verifier whose calibration certifies any delta (a million held-out hits, none wrong): enough to show the
+    // file travels from the ConfigMap to the router; what a real one certifies is docs/evaluation/cache.md's.
+    const verifier = { ...uncalibratedVerifier('onnx:test').model, calibration: [{ score: 0.5, hits: 1_000_000, wrong: 0 }] };
+    await client.create(Resources.ConfigMap, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cache-verifier', namespace: ns },
+      data: { 'verifier.json': JSON.stringify(verifier) },
+    } as KubeObject);
+    await client.create(semanticRouterResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'SemanticRouter',
+      metadata: { name: 'verified', namespace: ns },
+      spec: {
+        poolRef: { name: 'matrix' },
+        baselineModel: MODELS[0]!.id,
+        gateway: { namespace: gw },
+        statusPollSeconds: 1,
+        cache: { delta: 0.05, verifier: { configMapRef: { name: 'cache-verifier', key: 'verifier.json' } } },
+      },
+    } as unknown as KubeObject);
+    const verified = await waitFor(
+      async () => {
+        const r = await client.get<SemanticRouterObject>(semanticRouterResource, 'verified', ns);
+        return r?.status?.conditions?.some((c) => c.type === 'Cached' && c.status === 'True') ? r : undefined;
+      },
+      { timeoutMs: 90_000, description: 'Cached=True from the mounted verifier' },
+    );
+    expect(verified.status!.conditions?.find((c) => c.type === 'Cached')).toMatchObject({ reason: 'Verified', message: expect.stringContaining('delta 0.05') });
+    expect(verified.status!.cache).toMatchObject({ mode: 'verified', hitRate: '-', lookups: 0 });
+    await client.delete(semanticRouterResource, 'verified', ns);
   });
 });
