@@ -281,4 +281,36 @@ describe('semantic cache (memory store, hashing embedder)', () => {
     await store.put({ ...entry, wrongScores: [hit.hit ? hit.score : 1] });
     expect((await cache.lookup(paraphrase)).hit).toBe(false);
   });
+
+  it("keeps a store that outlived its model usable: other models' vectors and vectorless entries answer only identical questions", async () => {
+    const store = new MemoryCacheStore(100);
+    const q = (text: string) => keyRequest('a', 'm', [user(text)])!;
+    // Written by a router without its encoder (no vector), and by one on another 256-d model.
+    const blind = new SemanticCache({
+      store,
+      embedder: new HashingEmbedder(256),
+      verifier: uncalibratedVerifier('hashing'),
+      delta: 0.03,
+      ttlSeconds: 0,
+      semanticOff: 'EmbeddingModelMissing: test',
+    });
+    await blind.store(q('how do I rotate my api key for the billing service'), reply);
+    expect((await store.get(q('how do I rotate my api key for the billing service').key))!.vector).toHaveLength(0);
+    const other = new HashingEmbedder(256);
+    Object.defineProperty(other, 'name', { value: 'onnx:another-model' });
+    await new SemanticCache({ store, embedder: other, verifier: uncalibratedVerifier('x', 0.6), delta: 0.03, ttlSeconds: 0 }).store(
+      q('how do I reset my password for the billing portal'),
+      reply,
+    );
+    // A router on this model starts over that store: the index takes neither, both still answer exactly.
+    const cache = new SemanticCache({ store, embedder: new HashingEmbedder(256), verifier: uncalibratedVerifier('hashing', 0.6), delta: 0.03, ttlSeconds: 0 });
+    expect(await cache.resync()).toBe(2);
+    expect(cache.stats()).toMatchObject({ storeUp: true, entries: 2 });
+    expect(await cache.lookup(q('how do I rotate my api key for the billing service'))).toMatchObject({ hit: true, kind: 'exact' });
+    expect(await cache.lookup(q('how do I reset my password for the billing portal'))).toMatchObject({ hit: true, kind: 'exact' });
+    expect((await cache.lookup(q('how do I reset the password for the billing portal'))).hit).toBe(false);
+    // Its own entries are searchable beside them.
+    await cache.store(q('how can I export my invoices as pdf files'), reply);
+    expect(await cache.lookup(q('how can I export the invoices as pdf files'))).toMatchObject({ hit: true, kind: 'semantic' });
+  });
 });

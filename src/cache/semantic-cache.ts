@@ -153,6 +153,11 @@ export class SemanticCache {
     return this.known.size;
   }
 
+  /** Similar questions are looked up: asked for, and nothing (a missing encoder, a verifier) prevents it. */
+  private get semanticOn(): boolean {
+    return this.opts.semantic !== false && this.opts.semanticOff === undefined;
+  }
+
   stats(): CacheStats {
     return {
       ...this.counters,
@@ -160,7 +165,7 @@ export class SemanticCache {
       storeUp: this.storeUp,
       threshold: this.threshold,
       delta: this.opts.delta,
-      semantic: this.opts.semantic !== false && this.opts.semanticOff === undefined,
+      semantic: this.semanticOn,
       ...(this.opts.semanticOff !== undefined ? { semanticOff: this.opts.semanticOff } : {}),
       calibrated: this.opts.calibrated ?? true,
       embedder: this.opts.embedder.name,
@@ -168,13 +173,24 @@ export class SemanticCache {
   }
 
   private index(e: CacheEntry): void {
+    this.known.set(e.key, { scope: e.scope, question: e.question, expiresAt: e.expiresAt, wrongScores: [...e.wrongScores] });
+    if (!this.searchable(e)) return;
     let idx = this.indexes.get(e.scope);
     if (!idx) {
       idx = new VectorIndex(e.vector.length);
       this.indexes.set(e.scope, idx);
     }
     idx.add(e.key, e.vector);
-    this.known.set(e.key, { scope: e.scope, question: e.question, expiresAt: e.expiresAt, wrongScores: [...e.wrongScores] });
+  }
+
+  /**
+   * Whether an entry's vector lives in this embedder's space. A store outlives models: entries written without
+   * a vector (no encoder, a failed embedding) or by another model (an upgrade, a replica on other files) still
+   * answer identical questions, but comparing their vectors with this model's would mean nothing.
+   */
+  private searchable(e: CacheEntry): boolean {
+    const embedder = this.opts.embedder;
+    return e.vector.length > 0 && e.vector.length === embedder.dimensions && (e.embedder ?? embedder.name) === embedder.name;
   }
 
   private unindex(key: string): void {
@@ -240,7 +256,7 @@ export class SemanticCache {
       this.storeFailed('get', err);
       return { hit: false, why: 'StoreUnavailable' };
     }
-    if (this.opts.semantic === false || this.opts.semanticOff !== undefined) return { hit: false, why: 'SemanticDisabled' };
+    if (!this.semanticOn) return { hit: false, why: 'SemanticDisabled' };
     const embedder = this.opts.embedder;
     let query: PairSide;
     try {
@@ -310,7 +326,8 @@ export class SemanticCache {
   /** Stores an answer; `vector` is the lookup's query embedding when there was one. */
   async store(k: KeyedRequest, reply: CachedReply, vector?: Float32Array): Promise<boolean> {
     let v = vector;
-    if (!v) {
+    // Without similar-question lookups a vector would never be searched: exact match needs none.
+    if (!v && this.semanticOn) {
       try {
         [v] = await this.opts.embedder.embed([k.question]);
       } catch (err) {
@@ -323,6 +340,7 @@ export class SemanticCache {
       scope: k.scope,
       question: k.question,
       vector: v ?? new Float32Array(0),
+      ...(v ? { embedder: this.opts.embedder.name } : {}),
       reply,
       model: k.model,
       createdAt: now,
@@ -337,7 +355,7 @@ export class SemanticCache {
       this.storeFailed('put', err);
       return false;
     }
-    if (entry.vector.length > 0) this.index(entry);
+    this.index(entry);
     this.counters.stored++;
     return true;
   }

@@ -14,6 +14,8 @@ export interface CacheEntry {
   scope: string;
   question: string;
   vector: Float32Array;
+  /** The vector's space (Embedder.name); absent on entries written before it was recorded, or without a vector. */
+  embedder?: string;
   reply: CachedReply;
   model: string;
   createdAt: number;
