@@ -9,7 +9,7 @@ import { stagesFor } from './stages/registry.js';
 import type { StageDeps } from './stages/types.js';
 import { openStore } from './store/registry.js';
 import type { ChunkStore } from './store/types.js';
-import type { StoredChunk } from './types.js';
+import type { Chunk, StoredChunk } from './types.js';
 import { HttpWebSearch } from './web-search.js';
 import { createLogger } from '../util/log.js';
 import { errorMessage } from '../util/errors.js';
@@ -37,7 +37,14 @@ export class RagService {
 
   static async open(config: RagConfig, overrides: { embedder?: Embedder; store?: ChunkStore } = {}): Promise<RagService> {
     const embedder = overrides.embedder ?? (await createEmbedder(config.embedding));
-    const store = overrides.store ?? (await openStore(config.store, embedder.dimensions));
+    const store = overrides.store ?? (await openStore(config.store, embedder.dimensions, embedder.name));
+    if (store.staleSpace !== undefined && store.rebuild) {
+      // The text is kept beside the vectors, so a change of embedder costs one pass over it, not the documents
+      // ingested through the API since the sources were loaded.
+      const chunks = await store.allChunks();
+      log.warn({ chunks: chunks.length, embedder: store.staleSpace }, 'the embedder changed: re-embedding the stored chunks');
+      await store.rebuild(await embedChunks(embedder, chunks));
+    }
     const index = new SparseIndex();
     for (const c of await store.allChunks()) index.add(c);
     const llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
@@ -72,13 +79,7 @@ export class RagService {
         else skipped.push({ position: i, reason: c.reason, message: c.message });
       });
       const chunks = docs.flatMap((d) => chunkDocument(d, this.config.chunking.maxChars));
-      const stored: StoredChunk[] = [];
-      const batch = 256;
-      for (let i = 0; i < chunks.length; i += batch) {
-        const slice = chunks.slice(i, i + batch);
-        const vectors = await this.embedder.embed(slice.map((c) => `${c.title}\n${c.sentences.join(' ')}`));
-        slice.forEach((c, j) => stored.push({ ...c, vector: vectors[j] as Float32Array }));
-      }
+      const stored = await embedChunks(this.embedder, chunks);
       const docIds = [...new Set(docs.map((d) => d.docId))];
       await this.store.replaceDocuments(docIds, stored);
       this.index.removeDocuments(new Set(docIds));
@@ -117,4 +118,16 @@ export class RagService {
     await this.writes.catch(() => undefined);
     await this.store.close();
   }
+}
+
+/** Chunks with their vectors, embedded in batches (title and text, as ingest always has). */
+async function embedChunks(embedder: Embedder, chunks: Chunk[]): Promise<StoredChunk[]> {
+  const stored: StoredChunk[] = [];
+  const batch = 256;
+  for (let i = 0; i < chunks.length; i += batch) {
+    const slice = chunks.slice(i, i + batch);
+    const vectors = await embedder.embed(slice.map((c) => `${c.title}\n${c.sentences.join(' ')}`));
+    slice.forEach((c, j) => stored.push({ ...c, vector: vectors[j] as Float32Array }));
+  }
+  return stored;
 }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HashingEmbedder } from '../embed/hashing.js';
 import type { StoredChunk } from '../types.js';
+import { defaultRagConfig } from '../config.js';
+import { RagService } from '../service.js';
 import { LanceDbStore } from './lancedb.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rag-lance-'));
@@ -42,12 +44,30 @@ describe('LanceDbStore', () => {
     await b.close();
   });
 
-  it('refuses to open a table written with another vector dimension', async () => {
-    const path = join(dir, 'dims');
-    const a = await LanceDbStore.open(path, 'chunks', 64);
-    await a.replaceDocuments(['x'], [chunk('x', 'some text')]);
+  it('finds a table written by another embedder stale (another width, or another name) and re-embeds it through RagService', async () => {
+    const path = join(dir, 'space');
+    const a = await LanceDbStore.open(path, 'chunks', 64, 5000, 'hashing:64');
+    await a.replaceDocuments(['river', 'fruit'], [chunk('river', 'The Danube river flows through Vienna'), chunk('fruit', 'Bananas grow in the tropics')]);
     await a.close();
-    await expect(LanceDbStore.open(path, 'chunks', 128)).rejects.toMatchObject({ reason: 'EmbeddingDimensionMismatch' });
+    const same = await LanceDbStore.open(path, 'chunks', 64, 5000, 'hashing:64');
+    expect(same.staleSpace).toBeUndefined();
+    await same.close();
+    const renamed = await LanceDbStore.open(path, 'chunks', 64, 5000, 'onnx:0123456789ab');
+    expect(renamed.staleSpace).toBe('hashing:64 → onnx:0123456789ab');
+    await renamed.close();
+
+    // A pipeline whose embedding changed (here 64-d → 128-d) opens its old table: the text is re-embedded, the
+    // table recreated at the new width, and vector search works on it; the next open finds nothing to do.
+    const wider = new HashingEmbedder(128);
+    const config = defaultRagConfig({ store: { kind: 'lancedb', path, table: 'chunks' }, embedding: { kind: 'hashing', dimensions: 128 } });
+    const rag = await RagService.open(config, { embedder: wider });
+    expect(rag.store.staleSpace).toBeUndefined();
+    expect(await rag.store.count()).toBe(2);
+    expect((await rag.store.vectorSearch(wider.embedOne('Danube river Vienna'), 1))[0]?.id).toBe('river#0');
+    await rag.close();
+    const again = await LanceDbStore.open(path, 'chunks', 128, 5000, wider.name);
+    expect(again.staleSpace).toBeUndefined();
+    await again.close();
   });
 
   it('does not build a vector index below the row threshold', async () => {

@@ -1,4 +1,6 @@
 import * as lancedb from '@lancedb/lancedb';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RagError, errorMessage } from '../errors.js';
 import type { Chunk, StoredChunk } from '../types.js';
 import { chunkToRow, rowToChunk, TEXT_COLUMNS } from './rows.js';
@@ -18,31 +20,68 @@ export class LanceDbStore implements ChunkStore {
   private table: lancedb.Table | undefined;
   private indexed = false;
 
+  /** Set when the table's vectors come from another embedder (`old → new`): RagService re-embeds with rebuild(). */
+  staleSpace: string | undefined;
+
   private constructor(
     private readonly db: lancedb.Connection,
+    private readonly path: string,
     private readonly tableName: string,
     private readonly dimensions: number,
     private readonly vectorIndexMinRows: number,
+    private readonly embedder: string | undefined,
   ) {}
 
-  static async open(path: string, tableName: string, dimensions: number, vectorIndexMinRows = 5000): Promise<LanceDbStore> {
+  /**
+   * `embedder` names the vector space (Embedder.name); it is recorded beside the table, so a pipeline whose
+   * embedder changed (hashing → a sentence encoder, a new model file) finds its table stale instead of comparing
+   * vectors of two spaces or failing on their widths.
+   */
+  static async open(path: string, tableName: string, dimensions: number, vectorIndexMinRows = 5000, embedder?: string): Promise<LanceDbStore> {
     let db: lancedb.Connection;
     try {
       db = await lancedb.connect(path);
     } catch (err) {
       throw new RagError('StoreUnavailable', `cannot open LanceDB at ${path}: ${errorMessage(err)}`, { cause: err });
     }
-    const store = new LanceDbStore(db, tableName, dimensions, vectorIndexMinRows);
+    const store = new LanceDbStore(db, path, tableName, dimensions, vectorIndexMinRows, embedder);
     if ((await db.tableNames()).includes(tableName)) {
       store.table = await db.openTable(tableName);
       store.indexed = (await store.table.listIndices()).some((i) => i.columns.includes('vector'));
       const field = (await store.table.schema()).fields.find((f) => f.name === 'vector');
       const width = (field?.type as { listSize?: number } | undefined)?.listSize;
-      if (width !== undefined && width !== dimensions) {
-        throw new RagError('EmbeddingDimensionMismatch', `table ${tableName} holds ${width}-d vectors but the embedder makes ${dimensions}-d`);
-      }
+      const recorded = store.recordedEmbedder();
+      if (width !== undefined && width !== dimensions) store.staleSpace = `${recorded ?? `${width}-d vectors`} → ${embedder ?? `${dimensions}-d`}`;
+      else if (embedder !== undefined && recorded !== undefined && recorded !== embedder) store.staleSpace = `${recorded} → ${embedder}`;
+      // A table from before the embedder was recorded, of the right width: taken as this embedder's.
+      else if (recorded === undefined) store.recordEmbedder();
     }
     return store;
+  }
+
+  private get spaceFile(): string {
+    return join(this.path, `${this.tableName}.embedder`);
+  }
+
+  private recordedEmbedder(): string | undefined {
+    return existsSync(this.spaceFile) ? readFileSync(this.spaceFile, 'utf8').trim() : undefined;
+  }
+
+  private recordEmbedder(): void {
+    if (this.embedder !== undefined) writeFileSync(this.spaceFile, `${this.embedder}\n`);
+  }
+
+  /** Replaces the whole table by `chunks` (their vectors from the current embedder) and records the embedder. */
+  async rebuild(chunks: StoredChunk[]): Promise<void> {
+    if (this.table) {
+      this.table.close();
+      await this.db.dropTable(this.tableName);
+    }
+    this.table = undefined;
+    this.indexed = false;
+    await this.replaceDocuments([], chunks);
+    this.recordEmbedder();
+    this.staleSpace = undefined;
   }
 
   async replaceDocuments(docIds: string[], chunks: StoredChunk[]): Promise<void> {
@@ -50,6 +89,7 @@ export class LanceDbStore implements ChunkStore {
     if (!this.table) {
       if (rows.length === 0) return;
       this.table = await this.db.createTable(this.tableName, rows as unknown as Record<string, unknown>[], { mode: 'create', existOk: false });
+      this.recordEmbedder();
       return;
     }
     if (docIds.length > 0) {

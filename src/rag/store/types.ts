@@ -20,5 +20,9 @@ export interface ChunkStore {
    * exact search to be slow. Idempotent; cheap when nothing changed.
    */
   maintain?(): Promise<{ action: 'none' | 'created' | 'refreshed'; ms: number }>;
+  /** Set when the stored vectors come from another embedder than the one opening it (`old → new`). */
+  readonly staleSpace?: string | undefined;
+  /** Replaces every chunk by `chunks` (re-embedded); stores that can tell a stale space can rebuild. */
+  rebuild?(chunks: StoredChunk[]): Promise<void>;
   close(): Promise<void>;
 }
