@@ -38,7 +38,7 @@ export interface RouterObservation {
 
 export interface RouterEvent {
   type: 'Normal' | 'Warning';
-  reason: 'Promoted' | 'RolledBack' | 'BudgetDowngrade' | 'BudgetRestored' | 'RouterUnreachable';
+  reason: 'Promoted' | 'RolledBack' | 'BudgetDowngrade' | 'BudgetRestored' | 'RouterUnreachable' | 'CacheExactMatchOnly';
   message: string;
 }
 
@@ -154,6 +154,11 @@ function eventsBetween(previous: SemanticRouterStatus | undefined, s: RouterStat
         reason: 'BudgetDowngrade',
         message: `projected spend over budget: knob moved to λ=${s.budget.effectiveLambda} (${spend})`,
       });
+  }
+  // A cache that stops answering similar questions (a router restarted without its encoder or verifier) is a
+  // change an administrator wants in `kubectl describe` history, not only in the current condition.
+  if (s.cache && !s.cache.semantic && s.cache.semanticOff && previous?.cache?.mode !== 'exact-only') {
+    events.push({ type: 'Warning', reason: 'CacheExactMatchOnly', message: `the cache answers identical questions only: ${s.cache.semanticOff}` });
   }
   return events;
 }

@@ -445,6 +445,16 @@ describe('SemanticRouter status (pure)', () => {
     });
     expect(condition(exactOnly)).toMatchObject({ status: 'False', reason: 'ExactMatchOnly', message: expect.stringContaining('model.onnx does not exist') });
     expect(exactOnly.status.cache?.mode).toBe('exact-only');
+    expect(exactOnly.events).toContainEqual({ type: 'Warning', reason: 'CacheExactMatchOnly', message: expect.stringContaining('EmbeddingModelMissing') });
+    // Once: the next poll of the same state is no news.
+    const next = semanticRouterStatus({
+      render: cached,
+      issues: [],
+      observed: { ...up, lastStatus: { ...STATUS, cache: { ...cache, semantic: false, semanticOff: 'EmbeddingModelMissing: x' } } },
+      previous: exactOnly.status,
+      pollIntervalMs: 1000,
+    });
+    expect(next.events.map((e) => e.reason)).not.toContain('CacheExactMatchOnly');
     expect(condition(at({ ...cache, storeUp: false }))).toMatchObject({ status: 'False', reason: 'StoreUnavailable' });
     expect(at({ ...cache, lookups: 0, exactHits: 0, semanticHits: 0 }).status.cache).toMatchObject({ hitRate: '-' });
     // Ready does not depend on the cache: a cache that serves less still routes.
