@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { openEmbedder } from '../embed/registry.js';
+import { encoderUnavailable, openEmbedder } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
-import { errorMessage, ReasonError } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 import { CacheMiddleware } from './chat-middleware.js';
 import { MemoryCacheStore } from './memory-store.js';
@@ -60,9 +60,10 @@ export async function openCache(
   } catch (err) {
     // A missing or unreadable model (no volume mounted, a wrong path) must not crash-loop the router: answers to
     // identical questions need no embedding, so the cache keeps serving those and says why it serves no more.
-    if (!(err instanceof ReasonError) || (err.reason !== 'EmbeddingModelMissing' && err.reason !== 'EmbeddingModelInvalid')) throw err;
-    semanticOff = `${err.reason}: ${err.message}`;
-    log.error({ reason: err.reason, err: err.message }, 'no sentence encoder: the cache answers identical questions only');
+    const unavailable = encoderUnavailable(err);
+    if (!unavailable) throw err;
+    semanticOff = `${unavailable.reason}: ${unavailable.message}`;
+    log.error({ reason: unavailable.reason, err: unavailable.message }, 'no sentence encoder: the cache answers identical questions only');
     embedder = await openEmbedder({ kind: 'hashing' });
   }
   let verifier: Verifier | undefined;

@@ -7,6 +7,8 @@ export interface RuntimeInfo {
   documents?: number | undefined;
   lastIndexedTime?: string | undefined;
   lastEval?: EvalResult | undefined;
+  embedder?: string | undefined;
+  degraded?: { reason: string; message: string } | undefined;
 }
 
 /** Reads tools and index stats from a runtime's MCP endpoint. Tests that have no runtime pass none. */
@@ -41,6 +43,8 @@ export class HttpRuntimeProbe implements RuntimeProbe {
         documents: health?.documents,
         lastIndexedTime: health?.lastIndexedTime,
         lastEval: health?.lastEval,
+        embedder: health?.embedder,
+        degraded: health?.degraded,
       };
     } catch {
       return undefined;

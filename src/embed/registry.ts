@@ -1,4 +1,5 @@
 import { HashingEmbedder } from '../rag/embed/hashing.js';
+import { ReasonError } from '../util/errors.js';
 import { defaultEmbeddingModelDir } from './model-dir.js';
 import { OpenAiEmbeddingsClient } from './openai.js';
 import type { Embedder } from './types.js';
@@ -39,4 +40,14 @@ export async function bestOfflineEmbedder(): Promise<Embedder> {
   if (!modelDir) return new HashingEmbedder(256);
   const { OnnxEmbedder } = await import('./onnx.js');
   return OnnxEmbedder.open({ modelDir });
+}
+
+/**
+ * The reason and message when `err` says a sentence encoder's files are missing or unusable — what a runtime
+ * survives (answering with less, and saying why) rather than crash-looping; undefined for anything else.
+ */
+export function encoderUnavailable(err: unknown): { reason: string; message: string } | undefined {
+  if (!(err instanceof ReasonError)) return undefined;
+  const { reason } = err as ReasonError<string>;
+  return reason === 'EmbeddingModelMissing' || reason === 'EmbeddingModelInvalid' ? { reason, message: err.message } : undefined;
 }

@@ -222,6 +222,10 @@ export const runtimeHealthSchema = z.object({
   documents: z.number().int().min(0).optional(),
   lastIndexedTime: z.string().optional(),
   lastEval: evalResultSchema.optional(),
+  /** The vector space of the index (Embedder.name). */
+  embedder: z.string().optional(),
+  /** Set while the runtime serves with less than it was configured for, and why (e.g. its encoder's files are missing). */
+  degraded: z.object({ reason: z.string(), message: z.string() }).optional(),
 });
 export type RuntimeHealth = z.output<typeof runtimeHealthSchema>;
 

@@ -24,6 +24,16 @@ async function service(): Promise<RagService> {
 const chat = (reply: string): ChatClient => ({ model: 'stub', complete: () => Promise.resolve(reply) });
 const web: WebSearchProvider = { search: (q) => Promise.resolve([{ title: 'Web', url: 'https://example.org/1', content: `About ${q}` }]) };
 
+describe('a RAG server whose sentence encoder is missing', () => {
+  it('serves on the hashing embedder and says why, instead of failing to start', async () => {
+    const rag = await RagService.open(defaultRagConfig({ topK: 2, embedding: { kind: 'onnx', modelDir: '/nonexistent/encoder' } }));
+    expect(rag.degraded).toMatchObject({ reason: 'EmbeddingModelMissing', message: expect.stringContaining('/nonexistent/encoder') });
+    expect(rag.embedder.name).toMatch(/^hashing/);
+    await rag.ingest(DOCS);
+    expect((await rag.search('Which river flows through Vienna?')).context[0]?.docId).toBe('vienna');
+  });
+});
+
 describe('pipeline', () => {
   it('records every stage in order, and why the LLM decomposer did not run', async () => {
     const rag = await service();

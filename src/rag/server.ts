@@ -102,7 +102,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse, facts: RuntimeFacts): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/healthz') {
-    const health: RuntimeHealth = { version: RAG_CONFIG_VERSION, ok: true, chunks: rag.index.size, ...facts };
+    const health: RuntimeHealth = {
+      version: RAG_CONFIG_VERSION,
+      ok: true,
+      chunks: rag.index.size,
+      ...facts,
+      embedder: rag.embedder.name,
+      ...(rag.degraded ? { degraded: rag.degraded } : {}),
+    };
     sendJson(res, 200, health);
     return;
   }

@@ -1,5 +1,6 @@
-import type { RagConfig } from './config.js';
+import { RAG_DEFAULTS, type RagConfig } from './config.js';
 import { checkDocument, chunkDocument } from './chunking.js';
+import { encoderUnavailable } from '../embed/registry.js';
 import { createEmbedder } from './embed/registry.js';
 import type { Embedder } from './embed/types.js';
 import { OpenAiChatClient, type ChatClient } from './llm.js';
@@ -33,10 +34,25 @@ export class RagService {
     readonly index: SparseIndex,
     readonly embedder: Embedder,
     readonly llm: ChatClient | undefined,
+    /** Why the configured embedder is not the one serving (its /healthz says so). */
+    readonly degraded: { reason: string; message: string } | undefined,
   ) {}
 
   static async open(config: RagConfig, overrides: { embedder?: Embedder; store?: ChunkStore } = {}): Promise<RagService> {
-    const embedder = overrides.embedder ?? (await createEmbedder(config.embedding));
+    let degraded: { reason: string; message: string } | undefined;
+    let embedder = overrides.embedder;
+    if (!embedder) {
+      try {
+        embedder = await createEmbedder(config.embedding);
+      } catch (err) {
+        // The encoder's files missing from the volume (a wrong path) must not crash-loop the pod: the hashing
+        // embedder serves until they are there, /healthz says why, and the next start re-embeds the index.
+        degraded = encoderUnavailable(err);
+        if (!degraded) throw err;
+        log.error({ reason: degraded.reason, err: degraded.message }, 'sentence encoder unavailable: serving with the hashing embedder');
+        embedder = await createEmbedder({ kind: 'hashing', dimensions: RAG_DEFAULTS.hashingDimensions });
+      }
+    }
     const store = overrides.store ?? (await openStore(config.store, embedder.dimensions, embedder.name));
     if (store.staleSpace !== undefined && store.rebuild) {
       // The text is kept beside the vectors, so a change of embedder costs one pass over it, not the documents
@@ -49,7 +65,7 @@ export class RagService {
     for (const c of await store.allChunks()) index.add(c);
     const llm = config.llm ? new OpenAiChatClient(config.llm) : undefined;
     log.info({ store: store.kind, chunks: index.size, embedder: embedder.name }, 'rag service opened');
-    return new RagService(config, store, index, embedder, llm);
+    return new RagService(config, store, index, embedder, llm, degraded);
   }
 
   deps(overrides: Partial<StageDeps> = {}): StageDeps {

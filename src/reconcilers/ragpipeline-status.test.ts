@@ -16,6 +16,17 @@ const base: RagStatusInput = { render, readiness: ragRuntimeReadiness(1, availab
 const CASES: Record<string, RagStatusInput> = {
   probed: { ...base, probe: { stats: { tools: ['answer', 'search'], chunks: 42, documents: 7 } }, previousChunks: 40 },
   unreachable: { ...base, probe: { stats: undefined } },
+  'encoder-missing': {
+    ...base,
+    probe: {
+      stats: {
+        tools: ['answer', 'search'],
+        chunks: 42,
+        embedder: 'hashing',
+        degraded: { reason: 'EmbeddingModelMissing', message: 'embedding model file /var/lib/rag-encoder/minilm/model.onnx does not exist' },
+      },
+    },
+  },
   'name-held': { ...base, heldBy: 'an object we do not own', exposed: true },
   'model-ref-missing': { ...base, refError: { reason: 'ModelPoolNotFound', message: 'llm: ModelPool team-a/x not found' }, exposed: false },
   'local-not-running': { ...base, readiness: ragRuntimeReadiness(1, undefined, { endpoint: undefined }) },
@@ -35,5 +46,20 @@ describe('ragPipelineStatus', () => {
     const { parts, conditions } = ragPipelineStatus(CASES['name-held']!);
     expect(conditions.find((c) => c.type === 'Exposed')).toMatchObject({ status: 'False', reason: 'NameConflict' });
     expect(parts.generatedObjects?.find((g) => g.kind === 'Ingress')?.error).toContain('an object we do not own');
+  });
+
+  it('says which embedder serves, and names spec.embedding.encoder when its files are missing (the runtime serves on hashing)', () => {
+    const { parts, conditions } = ragPipelineStatus(CASES['encoder-missing']!);
+    expect(parts.embedder).toBe('hashing');
+    expect(conditions.find((c) => c.type === 'Embedding')).toMatchObject({
+      status: 'False',
+      reason: 'EmbeddingModelMissing',
+      message: expect.stringMatching(/^spec\.embedding\.encoder: embedding model file .* does not exist; serving with hashing/),
+    });
+    expect(conditions[0]).toMatchObject({ type: 'Ready', status: 'True' });
+    const fine = ragPipelineStatus({ ...base, probe: { stats: { tools: ['search'], embedder: 'onnx:20a8733fdbd3' } } });
+    expect(fine.conditions.find((c) => c.type === 'Embedding')).toMatchObject({ status: 'True', message: 'vectors from onnx:20a8733fdbd3' });
+    // A runtime too old to say: no condition rather than a guess.
+    expect(ragPipelineStatus(CASES.probed!).conditions.find((c) => c.type === 'Embedding')).toBeUndefined();
   });
 });

@@ -11,6 +11,8 @@ import { runtimeReadiness, type DeploymentStatusView, type RagRender, type Readi
 
 export const PROGRESSING = 'Progressing';
 export const EXPOSED = 'Exposed';
+/** Whether the runtime embeds with what spec.embedding asked for (a missing encoder falls back to hashing). */
+export const EMBEDDING = 'Embedding';
 
 /** Readiness of the runtime: the Deployment's, or — in local-process mode — whether the process answers. */
 export function ragRuntimeReadiness(replicas: number, deployment: DeploymentStatusView | undefined, local?: { endpoint: string | undefined }): Readiness {
@@ -32,6 +34,8 @@ export interface RuntimeStats {
   documents?: number | undefined;
   lastIndexedTime?: string | undefined;
   lastEval?: EvalResult | undefined;
+  embedder?: string | undefined;
+  degraded?: { reason: string; message: string } | undefined;
 }
 
 export interface RagStatusInput {
@@ -79,6 +83,7 @@ export function ragPipelineStatus(input: RagStatusInput): { parts: Partial<RagPi
       else if (info.chunks !== input.previousChunks) stats.lastIndexedTime = input.now;
     }
     if (info.lastEval) stats.lastEval = info.lastEval;
+    if (info.embedder) stats.embedder = info.embedder;
   } else if (input.probe && ready.status === 'True') {
     ready = { type: READY, status: 'False', reason: 'RuntimeUnreachable', message: `MCP endpoint ${endpoint} did not answer tools/list` };
   }
@@ -101,6 +106,22 @@ export function ragPipelineStatus(input: RagStatusInput): { parts: Partial<RagPi
         : render.generatedObjects,
       ...stats,
     },
-    conditions: [ready, readiness.progressing, exposed, ...(input.gatewayMcp ? [input.gatewayMcp] : [])],
+    conditions: [ready, readiness.progressing, exposed, ...(input.gatewayMcp ? [input.gatewayMcp] : []), ...embeddingCondition(info)],
   };
+}
+
+/** Only from a runtime that says which embedder serves (older ones do not): the configured one, or why not. */
+function embeddingCondition(info: RuntimeStats | undefined): ConditionInput[] {
+  if (!info?.embedder) return [];
+  const d = info.degraded;
+  return [
+    d
+      ? {
+          type: EMBEDDING,
+          status: 'False',
+          reason: d.reason,
+          message: `spec.embedding.encoder: ${d.message}; serving with ${info.embedder} until the files are there (the index is re-embedded then)`,
+        }
+      : { type: EMBEDDING, status: 'True', reason: 'Configured', message: `vectors from ${info.embedder}` },
+  ];
 }

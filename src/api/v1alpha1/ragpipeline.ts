@@ -379,6 +379,11 @@ export const ragPipelineStatusSchema = statusSchema({
   replicas: z.string().max(16).optional().describe('Available / desired runtime replicas (printer column).'),
   documentsIndexed: z.int().min(0).optional(),
   chunksIndexed: z.int().min(0).optional(),
+  embedder: z
+    .string()
+    .max(128)
+    .optional()
+    .describe('The vector space of the index, e.g. "onnx:20a8733fdbd3" (a digest of the encoder files) or "hashing" (the offline fallback).'),
   lastIndexedTime: z.string().meta({ format: 'date-time' }).optional(),
   endpoint: z.string().max(2048).optional().describe('In-cluster MCP endpoint (Streamable HTTP).'),
   gatewayPath: z.string().max(256).optional().describe('Path of the MCP endpoint on the gateway.'),
