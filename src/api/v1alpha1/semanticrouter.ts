@@ -360,7 +360,9 @@ export const semanticRouterStatusSchema = statusSchema({
         .string()
         .max(32)
         .optional()
-        .describe('verified (hits bounded by delta), uncalibrated (no verifier: fixed cosine, delta not enforced), exact-only (no sentence encoder) or off.'),
+        .describe(
+          'verified (hits bounded by delta), uncalibrated (no verifier: fixed cosine, delta not enforced), exact-only (identical questions only; the Cached condition says why) or off.',
+        ),
       lookups: z.int().min(0).optional(),
       exactHits: z.int().min(0).optional(),
       semanticHits: z.int().min(0).optional(),
