@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { z } from 'zod';
 import { encoderUnavailable, openEmbedder } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
@@ -47,7 +47,12 @@ export type CacheRuntimeConfig = z.infer<typeof cacheRuntimeSchema>;
 
 export async function openCache(
   config: CacheRuntimeConfig,
-  opts: { env?: NodeJS.ProcessEnv; price?: (model: string) => Price | undefined } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    price?: (model: string) => Price | undefined;
+    /** How often the verifier file is checked for a new version (a ConfigMap update the kubelet swapped in). */
+    verifierPollMs?: number;
+  } = {},
 ): Promise<CacheMiddleware> {
   const env = opts.env ?? process.env;
   const e = config.embedding;
@@ -66,34 +71,11 @@ export async function openCache(
     log.error({ reason: unavailable.reason, err: unavailable.message }, 'no sentence encoder: the cache answers identical questions only');
     embedder = await openEmbedder({ kind: 'hashing' });
   }
-  let verifier: Verifier | undefined;
-  if (config.verifierPath) {
-    try {
-      verifier = new Verifier(verifierModelSchema.parse(JSON.parse(readFileSync(config.verifierPath, 'utf8'))));
-    } catch (err) {
-      // Asked for a bound it cannot compute: serving similar questions at a guessed threshold would break the
-      // promise delta makes, so only identical questions are answered until the file is fixed.
-      semanticOff ??= `VerifierUnreadable: ${config.verifierPath}: ${errorMessage(err)}`;
-      log.error({ path: config.verifierPath, err: errorMessage(err) }, 'verifier unreadable: the cache answers identical questions only');
-    }
-  }
-  if (verifier) {
-    if (verifier.model.embedder !== embedder.name)
-      log.warn({ trained: verifier.model.embedder, using: embedder.name }, 'verifier was trained on another embedder');
-    // On Quora pairs with MiniLM the calibration certifies nothing below δ ≈ 0.18 (docs/evaluation/cache.md):
-    // say so (log and /status) rather than leave an operator wondering why no semantic hit is ever served.
-    if (verifier.thresholdFor(config.delta) === Infinity) {
-      const min = verifier.minCertifiableDelta();
-      semanticOff ??= `DeltaNotCertifiable: delta ${config.delta} is below ${min.toFixed(3)}, the smallest the verifier's calibration can certify`;
-      log.warn({ delta: config.delta, minCertifiableDelta: min }, 'delta is below what the verifier calibration can certify: only exact-match hits are served');
-    }
-  } else if (!config.verifierPath) {
-    log.warn('no verifierPath: semantic hits use a fixed cosine 0.95 and delta is not enforced');
-  }
-  const calibrated = verifier !== undefined;
-  verifier ??= uncalibratedVerifier(embedder.name);
-  const cacheOver = (store: CacheStore) =>
-    new SemanticCache({
+  const judged = config.verifierPath ? readVerifier(config.verifierPath, config.delta, embedder.name) : undefined;
+  if (!judged) log.warn('no verifierPath: semantic hits use a fixed cosine 0.95 and delta is not enforced');
+  const verifier = judged?.verifier ?? uncalibratedVerifier(embedder.name);
+  const cacheOver = (store: CacheStore) => {
+    const cache = new SemanticCache({
       store,
       embedder,
       verifier,
@@ -101,9 +83,13 @@ export async function openCache(
       ttlSeconds: config.ttlSeconds,
       semantic: config.semantic,
       price: opts.price,
-      calibrated,
+      calibrated: judged?.calibrated ?? false,
       ...(semanticOff !== undefined ? { semanticOff } : {}),
     });
+    if (judged?.off) cache.setVerifier(verifier, judged.calibrated, judged.off);
+    if (config.verifierPath) watchVerifier(cache, config.verifierPath, config.delta, embedder.name, opts.verifierPollMs ?? 10_000);
+    return cache;
+  };
   if (config.redis) {
     // Imported here, not at the top: the operator loads this module for cacheRuntimeSchema (via src/router/config.ts)
     // and ioredis would add ~8 MB of heap to its import graph (docs/evaluation/operator.md, "Memory (this session)").
@@ -126,4 +112,55 @@ export async function openCache(
   }
   const cache = cacheOver(new MemoryCacheStore(config.maxEntries));
   return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
+}
+
+interface Judged {
+  verifier: Verifier;
+  /** The file was read: delta means what it says (or, with `off`, nothing similar is served). */
+  calibrated: boolean;
+  /** Why no similar question is served with it. */
+  off?: string | undefined;
+}
+
+/**
+ * The verifier file a SemanticRouter's spec.cache.verifier mounts. Asked for a bound it cannot compute, the cache
+ * serves identical questions only (`off`) rather than similar ones at a guessed threshold.
+ */
+function readVerifier(path: string, delta: number, embedder: string): Judged {
+  let verifier: Verifier;
+  try {
+    verifier = new Verifier(verifierModelSchema.parse(JSON.parse(readFileSync(path, 'utf8'))));
+  } catch (err) {
+    log.error({ path, err: errorMessage(err) }, 'verifier unreadable: the cache answers identical questions only');
+    return { verifier: uncalibratedVerifier(embedder), calibrated: false, off: `VerifierUnreadable: ${path}: ${errorMessage(err)}` };
+  }
+  if (verifier.model.embedder !== embedder) log.warn({ trained: verifier.model.embedder, using: embedder }, 'verifier was trained on another embedder');
+  // On Quora pairs with MiniLM the calibration certifies nothing below δ ≈ 0.18 (docs/evaluation/cache.md):
+  // say so (log and /status) rather than leave an operator wondering why no semantic hit is ever served.
+  if (verifier.thresholdFor(delta) === Infinity) {
+    const min = verifier.minCertifiableDelta();
+    log.warn({ delta, minCertifiableDelta: min }, 'delta is below what the verifier calibration can certify: only exact-match hits are served');
+    return {
+      verifier,
+      calibrated: true,
+      off: `DeltaNotCertifiable: delta ${delta} is below ${min.toFixed(3)}, the smallest the verifier's calibration can certify`,
+    };
+  }
+  return { verifier, calibrated: true };
+}
+
+/**
+ * Follows the verifier file: the kubelet swaps a changed ConfigMap into the mount (a new inode behind the same
+ * path), so a recalibrated verifier takes effect without restarting the router. Polling `stat` sees the swap where
+ * an inotify watch on the path's old inode would not.
+ */
+function watchVerifier(cache: SemanticCache, path: string, delta: number, embedder: string, intervalMs: number): void {
+  const changed = (now: Stats, before: Stats): void => {
+    if (now.ino === before.ino && now.mtimeMs === before.mtimeMs && now.size === before.size) return;
+    const judged = readVerifier(path, delta, embedder);
+    cache.setVerifier(judged.verifier, judged.calibrated, judged.off);
+    log.info({ path, calibrated: judged.calibrated, off: judged.off }, 'verifier file changed: reloaded');
+  };
+  watchFile(path, { interval: intervalMs, persistent: false }, changed);
+  cache.onClose(() => unwatchFile(path, changed));
 }

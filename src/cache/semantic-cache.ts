@@ -110,7 +110,9 @@ export class SemanticCache {
    * current wrong scores, which another replica's feedback may have raised).
    */
   private readonly known = new Map<string, IndexedEntry>();
-  private readonly threshold: number;
+  /** The verifier deciding now (replaced when its file changes: setVerifier) and what it allows. */
+  private judge: { verifier: Verifier; threshold: number; calibrated: boolean; off: string | undefined };
+  private readonly closers: (() => void)[] = [];
   private storeUp = true;
   private readonly counters = {
     lookups: 0,
@@ -128,8 +130,21 @@ export class SemanticCache {
   };
 
   constructor(private readonly opts: SemanticCacheOptions) {
-    this.threshold = opts.verifier.thresholdFor(opts.delta);
+    this.judge = { verifier: opts.verifier, threshold: opts.verifier.thresholdFor(opts.delta), calibrated: opts.calibrated ?? true, off: undefined };
     opts.store.onEvict((key) => this.unindex(key));
+  }
+
+  /**
+   * Decides with another verifier from now on (its file changed). `off` says why it serves no similar question
+   * (unreadable, or its calibration cannot certify delta); the entries and the index stay as they are.
+   */
+  setVerifier(verifier: Verifier, calibrated: boolean, off?: string): void {
+    this.judge = { verifier, threshold: verifier.thresholdFor(this.opts.delta), calibrated, off };
+  }
+
+  /** Runs `fn` when the cache closes (a file watch of its verifier). */
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
   }
 
   /** Builds the index from what the store already holds (a restarted router, a Redis shared by replicas). */
@@ -155,7 +170,7 @@ export class SemanticCache {
 
   /** Similar questions are looked up: asked for, and nothing (a missing encoder, a verifier) prevents it. */
   private get semanticOn(): boolean {
-    return this.opts.semantic !== false && this.opts.semanticOff === undefined;
+    return this.opts.semantic !== false && this.opts.semanticOff === undefined && this.judge.off === undefined;
   }
 
   stats(): CacheStats {
@@ -163,11 +178,11 @@ export class SemanticCache {
       ...this.counters,
       entries: this.known.size,
       storeUp: this.storeUp,
-      threshold: this.threshold,
+      threshold: this.judge.threshold,
       delta: this.opts.delta,
       semantic: this.semanticOn,
-      ...(this.opts.semanticOff !== undefined ? { semanticOff: this.opts.semanticOff } : {}),
-      calibrated: this.opts.calibrated ?? true,
+      ...((this.opts.semanticOff ?? this.judge.off) !== undefined ? { semanticOff: this.opts.semanticOff ?? this.judge.off } : {}),
+      calibrated: this.judge.calibrated,
       embedder: this.opts.embedder.name,
     };
   }
@@ -239,7 +254,7 @@ export class SemanticCache {
     if (result.kind === 'exact') this.counters.exactHits++;
     else {
       this.counters.semanticHits++;
-      this.counters.wrongHitEstimate += this.opts.verifier.wrongProbability(result.score);
+      this.counters.wrongHitEstimate += this.judge.verifier.wrongProbability(result.score);
     }
     this.counters.tokensSaved += entry.reply.promptTokens + entry.reply.completionTokens;
     const price = this.opts.price?.(entry.model);
@@ -292,8 +307,8 @@ export class SemanticCache {
     const passed: { key: string; score: number }[] = [];
     let rejected = false;
     candidates.forEach((c, i) => {
-      const score = this.opts.verifier.scorePair(query, sides[i] as PairSide);
-      if (score >= Math.max(this.threshold, entryBound(c.entry.wrongScores))) passed.push({ key: c.key, score });
+      const score = this.judge.verifier.scorePair(query, sides[i] as PairSide);
+      if (score >= Math.max(this.judge.threshold, entryBound(c.entry.wrongScores))) passed.push({ key: c.key, score });
       else rejected = true;
     });
     if (passed.length > 0) {
@@ -407,6 +422,7 @@ export class SemanticCache {
   }
 
   async close(): Promise<void> {
+    for (const fn of this.closers.splice(0)) fn();
     await this.opts.store.close();
   }
 }

@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -116,6 +116,32 @@ describe('router semantic cache', () => {
         await opened.cache.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('follows a recalibrated verifier file without a restart (the kubelet swaps a changed ConfigMap into the mount)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verifier-swap-'));
+    const path = join(dir, 'verifier.json');
+    const model = (hits: number, wrong: number) => JSON.stringify({ ...uncalibratedVerifier('onnx:x').model, calibration: [{ score: 0.5, hits, wrong }] });
+    // The swap: a new file renamed over the path (a new inode), as the kubelet's atomic writer does.
+    const swapIn = (text: string) => {
+      writeFileSync(`${path}.new`, text);
+      renameSync(`${path}.new`, path);
+    };
+    writeFileSync(path, model(40, 20));
+    const opened = await openCache(cacheRuntimeSchema.parse({ verifierPath: path, embedding: { kind: 'onnx' } }), { verifierPollMs: 20 });
+    try {
+      expect(opened.cache.stats().semanticOff).toMatch(/^DeltaNotCertifiable/);
+      swapIn(model(1_000_000, 0));
+      await waitFor(() => opened.cache.stats().semantic || undefined, 5000, 'the recalibrated verifier');
+      expect(opened.cache.stats()).toMatchObject({ semantic: true, calibrated: true });
+      expect(opened.cache.stats().semanticOff).toBeUndefined();
+      swapIn('{ not json');
+      await waitFor(() => !opened.cache.stats().semantic || undefined, 5000, 'the broken file noticed');
+      expect(opened.cache.stats()).toMatchObject({ calibrated: false, semanticOff: expect.stringMatching(/^VerifierUnreadable/) });
+    } finally {
+      await opened.cache.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
