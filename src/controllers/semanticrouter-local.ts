@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -94,7 +94,9 @@ export class LocalRouterLocator implements RouterLocator {
 
   async endpointFor(render: RouterRender): Promise<RouterEndpoints | undefined> {
     const id = ownerId(render.owner);
-    return (await this.processes.ensure(id, render.checksum, () => this.start(id, render)))?.endpoints;
+    const running = await this.processes.ensure(id, render.checksum, () => this.start(id, render));
+    if (running) await this.followVerifier(render);
+    return running?.endpoints;
   }
 
   /** Where the running process of `owner` listens (tests and the demo read its admin port). */
@@ -126,26 +128,39 @@ export class LocalRouterLocator implements RouterLocator {
     this.ownStateDir = undefined;
   }
 
+  private dirOf(render: RouterRender): string {
+    return join(this.stateRoot(), render.owner.namespace, render.owner.name);
+  }
+
   /**
    * The cache block with this machine's files where a pod has volumes: the encoder is this machine's
-   * (hack/ensure-embedding-model.sh), and the verifier is read from the ConfigMap the Deployment mounts (without a
-   * client, or when it is missing, the path stays and the router reports VerifierUnreadable, as in a pod).
+   * (hack/ensure-embedding-model.sh), and the verifier a file in the router's directory that followVerifier keeps
+   * equal to the ConfigMap the Deployment mounts (absent, the router reports VerifierUnreadable, as in a pod).
    */
-  private async localCache(cache: NonNullable<RouterRender['config']['cache']>, render: RouterRender, dir: string): Promise<typeof cache> {
+  private localCache(cache: NonNullable<RouterRender['config']['cache']>, render: RouterRender): typeof cache {
     const local = cache.embedding.kind === 'onnx' ? { ...cache, embedding: { kind: 'onnx' as const } } : { ...cache };
-    const volume = render.deployment.spec.template.spec.volumes?.find((v) => v.name === ROUTER_CACHE_VERIFIER_VOLUME)?.configMap;
-    const key = volume?.items?.[0]?.key;
-    if (!cache.verifierPath || !volume || !key || !this.opts.client) return local;
-    const text = (await localConfigMapData(this.opts.client, this.opts.log, volume.name, render.owner.namespace, 'cache verifier'))[key];
-    if (text === undefined) return local;
-    const path = join(dir, 'verifier.json');
-    writeFileSync(path, text);
-    return { ...local, verifierPath: path };
+    return cache.verifierPath && verifierVolume(render) ? { ...local, verifierPath: join(this.dirOf(render), 'verifier.json') } : local;
+  }
+
+  /**
+   * What the kubelet does for a mounted ConfigMap: its current text swapped into the file (write, then rename), so
+   * the router, which follows its verifier file, takes a recalibrated verifier without a restart.
+   */
+  private async followVerifier(render: RouterRender): Promise<void> {
+    const volume = verifierVolume(render);
+    if (!volume || !this.opts.client || !render.config.cache?.verifierPath) return;
+    const text = (await localConfigMapData(this.opts.client, this.opts.log, volume.name, render.owner.namespace, 'cache verifier'))[volume.key];
+    const path = join(this.dirOf(render), 'verifier.json');
+    if (text === undefined || (existsSync(path) && readFileSync(path, 'utf8') === text)) return;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.new`, text);
+    renameSync(`${path}.new`, path);
   }
 
   private async start(id: string, render: RouterRender): Promise<Running | undefined> {
-    const dir = join(this.stateRoot(), render.owner.namespace, render.owner.name);
+    const dir = this.dirOf(render);
     mkdirSync(dir, { recursive: true });
+    await this.followVerifier(render);
     try {
       const upstream = await this.upstream();
       const c = render.config;
@@ -156,7 +171,7 @@ export class LocalRouterLocator implements RouterLocator {
         upstream: { ...c.upstream, baseUrl: upstream },
         store: c.store.kind === 'sqlite' ? { ...c.store, path: join(dir, 'flywheel.db') } : c.store,
         trainer: { ...c.trainer, modelDir: join(dir, 'models'), checkIntervalMs: 2000 },
-        ...(c.cache ? { cache: await this.localCache(c.cache, render, dir) } : {}),
+        ...(c.cache ? { cache: this.localCache(c.cache, render) } : {}),
       };
       const configPath = join(dir, 'router.yaml');
       writeFileSync(configPath, stringify(config));
@@ -174,4 +189,11 @@ export class LocalRouterLocator implements RouterLocator {
       return undefined;
     }
   }
+}
+
+/** The ConfigMap and key of spec.cache.verifier, as the rendered Deployment mounts them. */
+function verifierVolume(render: RouterRender): { name: string; key: string } | undefined {
+  const volume = render.deployment.spec.template.spec.volumes?.find((v) => v.name === ROUTER_CACHE_VERIFIER_VOLUME)?.configMap;
+  const key = volume?.items?.[0]?.key;
+  return volume && key ? { name: volume.name, key } : undefined;
 }

@@ -124,7 +124,7 @@ describe('SemanticRouter spec.cache', () => {
     await waitFor(async () => !(await client.get(semanticRouterResource, 'cached', ns)), { timeoutMs: 30_000, description: 'router gone' });
   });
 
-  it('takes the verifier from the ConfigMap spec.cache.verifier names: Cached=True, mode verified', async () => {
+  it('takes the verifier from the ConfigMap spec.cache.verifier names (Cached=True, mode verified), and follows a change of it', async () => {
     const ns = await uniqueNamespace('sr-verifier');
     const gw = await uniqueNamespace('sr-verifier-gw');
     await client.create(modelPoolResource, simulatorPool(ns, gw, sim.url, MODELS));
@@ -158,6 +158,20 @@ describe('SemanticRouter spec.cache', () => {
     );
     expect(verified.status!.conditions?.find((c) => c.type === 'Cached')).toMatchObject({ reason: 'Verified', message: expect.stringContaining('delta 0.05') });
     expect(verified.status!.cache).toMatchObject({ mode: 'verified', hitRate: '-', lookups: 0 });
+
+    // Recalibrated on other pairs that cannot certify 0.05: the running router takes the new file (the locator
+    // swaps it in as the kubelet would) and stops answering similar questions, saying why; no restart.
+    const weak = { ...verifier, calibration: [{ score: 0.5, hits: 40, wrong: 20 }] };
+    await client.patch(Resources.ConfigMap, 'cache-verifier', ns, { data: { 'verifier.json': JSON.stringify(weak) } }, 'merge');
+    const recalibrated = await waitFor(
+      async () => {
+        const r = await client.get<SemanticRouterObject>(semanticRouterResource, 'verified', ns);
+        const c = r?.status?.conditions?.find((x) => x.type === 'Cached');
+        return c?.reason === 'ExactMatchOnly' ? c : undefined;
+      },
+      { timeoutMs: 60_000, description: 'Cached=False after the verifier ConfigMap changed' },
+    );
+    expect(recalibrated.message).toContain('DeltaNotCertifiable');
     await client.delete(semanticRouterResource, 'verified', ns);
   });
 });
