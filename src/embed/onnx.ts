@@ -6,13 +6,17 @@ import * as ort from 'onnxruntime-node';
 import { ReasonError } from '../util/errors.js';
 import { l2normalize } from '../util/vector.js';
 import type { Embedder } from './types.js';
-import { WordPieceTokenizer } from './wordpiece.js';
+import { TokenizerError, WordPieceTokenizer } from './wordpiece.js';
 
-// In-process CPU sentence embeddings: a BERT-family encoder exported to ONNX (all-MiniLM-L6-v2 int8
-// here; any model with input_ids/attention_mask[/token_type_ids] → last_hidden_state works), run by
-// onnxruntime-node, mean-pooled over the attention mask and L2-normalised — the sentence-transformers
-// recipe for this model (its 1_Pooling/config.json: pooling_mode_mean_tokens). The files come from a
-// directory (a volume in a cluster; hack/ensure-embedding-model.sh for tests and benches).
+// In-process CPU sentence embeddings: a BERT-family encoder exported to ONNX (any model with
+// input_ids/attention_mask[/token_type_ids] → last_hidden_state and a WordPiece tokenizer.json), run by
+// onnxruntime-node, pooled and L2-normalised — the sentence-transformers recipe. Pooling is what the model's
+// `1_Pooling/config.json` says (sentence-transformers' layout): all-MiniLM-L6-v2 averages its tokens (the
+// default when the file is absent), bge-small-zh-v1.5 takes the [CLS] token. The files come from a directory
+// (a volume in a cluster; hack/ensure-embedding-model.sh for tests and benches).
+
+/** How token vectors become the sentence vector. */
+export type Pooling = 'mean' | 'cls';
 
 export class EmbeddingModelError extends ReasonError<'EmbeddingModelMissing' | 'EmbeddingModelInvalid'> {}
 
@@ -45,6 +49,7 @@ export class OnnxEmbedder implements Embedder {
     dimensions: number,
     name: string,
     private readonly batchSize: number,
+    readonly pooling: Pooling,
   ) {
     this.dimensions = dimensions;
     this.name = name;
@@ -56,7 +61,16 @@ export class OnnxEmbedder implements Embedder {
     for (const p of [modelPath, tokenizerPath]) {
       if (!existsSync(p)) throw new EmbeddingModelError('EmbeddingModelMissing', `embedding model file ${p} does not exist`);
     }
-    const tokenizer = WordPieceTokenizer.fromTokenizerJson(tokenizerPath, opts.maxTokens);
+    const pooling = await poolingOf(opts.modelDir);
+    let tokenizer: WordPieceTokenizer;
+    try {
+      tokenizer = WordPieceTokenizer.fromTokenizerJson(tokenizerPath, opts.maxTokens);
+    } catch (err) {
+      // A tokenizer this encoder does not implement (SentencePiece, another normalizer) is an unusable model, which
+      // runtimes survive by answering with less; it must not reach them as an error they would restart over.
+      if (err instanceof TokenizerError) throw new EmbeddingModelError('EmbeddingModelInvalid', err.message, { cause: err });
+      throw err;
+    }
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(modelPath, {
@@ -72,7 +86,7 @@ export class OnnxEmbedder implements Embedder {
         throw new EmbeddingModelError('EmbeddingModelInvalid', `${modelPath} has no ${name} input (inputs: ${session.inputNames.join(', ')})`);
       }
     }
-    const embedder = new OnnxEmbedder(session, tokenizer, 0, await modelIdentity(modelPath, tokenizerPath), opts.batchSize ?? 32);
+    const embedder = new OnnxEmbedder(session, tokenizer, 0, await modelIdentity(modelPath, tokenizerPath, pooling), opts.batchSize ?? 32, pooling);
     // The width is a property of the model file; one probe text reads it instead of a config knob.
     const [probe] = await embedder.forward(['probe']);
     if (!probe) throw new EmbeddingModelError('EmbeddingModelInvalid', `${modelPath} produced no output`);
@@ -139,14 +153,15 @@ export class OnnxEmbedder implements Embedder {
       const tokens = new Float32Array(rows * dim);
       for (let j = 0; j < e.length; j++) {
         const base = (b * width + j) * dim;
-        for (let d = 0; d < dim; d++) vector[d] = (vector[d] as number) + (data[base + d] as number);
+        if (this.pooling === 'mean') for (let d = 0; d < dim; d++) vector[d] = (vector[d] as number) + (data[base + d] as number);
         if (j > 0 && j < e.length - 1) {
           const row = tokens.subarray((j - 1) * dim, j * dim);
           row.set(data.subarray(base, base + dim));
           l2normalize(row);
         }
       }
-      for (let d = 0; d < dim; d++) vector[d] = (vector[d] as number) / e.length;
+      if (this.pooling === 'cls') vector.set(data.subarray(b * width * dim, (b * width + 1) * dim));
+      else for (let d = 0; d < dim; d++) vector[d] = (vector[d] as number) / e.length;
       return { vector: l2normalize(vector), tokens, rows };
     });
   }
@@ -161,8 +176,29 @@ export class OnnxEmbedder implements Embedder {
  * model at the same path, and one directory may hold another version tomorrow). A verifier trained on one
  * machine then matches the same files mounted in a cluster, and different files never share a name.
  */
-async function modelIdentity(modelPath: string, tokenizerPath: string): Promise<string> {
+async function modelIdentity(modelPath: string, tokenizerPath: string, pooling: Pooling): Promise<string> {
   const hash = createHash('sha256');
   for (const p of [modelPath, tokenizerPath]) hash.update(await readFile(p));
+  // Mean pooling adds nothing, so the names of models pooled that way stay what they were before pooling was read.
+  if (pooling !== 'mean') hash.update(`pooling:${pooling}`);
   return `onnx:${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** sentence-transformers' `1_Pooling/config.json`: mean or [CLS]; any other mode is refused, not approximated. */
+async function poolingOf(modelDir: string): Promise<Pooling> {
+  const path = join(modelDir, '1_Pooling', 'config.json');
+  if (!existsSync(path)) return 'mean';
+  let modes: Record<string, unknown>;
+  try {
+    modes = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new EmbeddingModelError('EmbeddingModelInvalid', `cannot read ${path}`, { cause: err });
+  }
+  const on = Object.keys(modes).filter((k) => k.startsWith('pooling_mode_') && modes[k] === true);
+  if (on.length === 1 && on[0] === 'pooling_mode_mean_tokens') return 'mean';
+  if (on.length === 1 && on[0] === 'pooling_mode_cls_token') return 'cls';
+  throw new EmbeddingModelError(
+    'EmbeddingModelInvalid',
+    `${path}: pooling ${on.join(' + ') || '(none)'} is not supported (one of pooling_mode_mean_tokens, pooling_mode_cls_token)`,
+  );
 }

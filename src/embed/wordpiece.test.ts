@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { basicTokens, WordPieceTokenizer } from './wordpiece.js';
 
 // A tiny vocabulary in BERT's layout is enough to pin the algorithm; the real vocabulary is exercised
@@ -24,5 +27,39 @@ describe('WordPiece', () => {
 
   it('reports vocabulary coverage (how much of a text is [UNK])', () => {
     expect(tok.coverage('hello 我想')).toBeCloseTo(2 / 3);
+  });
+
+  it('keeps case and accents when the tokenizer.json says so (bge-small-zh-v1.5: lowercase false, strip_accents null)', () => {
+    const cased = { cleanText: true, handleChineseChars: true, stripAccents: false, lowercase: false };
+    expect(basicTokens('Hello, Café!我想', cased)).toEqual(['Hello', ',', 'Café', '!', '我', '想']);
+    expect(basicTokens('我想', { ...cased, handleChineseChars: false })).toEqual(['我想']);
+  });
+
+  it('reads the normalizer from tokenizer.json and refuses one it does not implement', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wordpiece-'));
+    try {
+      const file = (normalizer: unknown) => {
+        const path = join(dir, 'tokenizer.json');
+        writeFileSync(
+          path,
+          JSON.stringify({
+            normalizer,
+            pre_tokenizer: { type: 'BertPreTokenizer' },
+            model: { type: 'WordPiece', vocab: Object.fromEntries(VOCAB.map((t, i) => [t, i])) },
+          }),
+        );
+        return path;
+      };
+      const bert = (lowercase: boolean) => ({ type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase });
+      const lower = WordPieceTokenizer.fromTokenizerJson(file(bert(true)));
+      expect(lower.tokens(lower.encode('Hello Café').ids)).toEqual(['[CLS]', 'hello', 'cafe', '[SEP]']);
+      const cased = WordPieceTokenizer.fromTokenizerJson(file(bert(false)));
+      expect(cased.tokens(cased.encode('Hello Café').ids)).toEqual(['[CLS]', '[UNK]', '[UNK]', '[SEP]']);
+      expect(() => WordPieceTokenizer.fromTokenizerJson(file({ type: 'Sequence', normalizers: [{ type: 'NFKC' }] }))).toThrow(
+        /normalizer Sequence is not supported/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { ReasonError } from '../util/errors.js';
 
-// BERT's uncased WordPiece tokenizer (the one all-MiniLM-L6-v2 was trained with), written out so the
-// embedder needs no native tokenizer library: BertNormalizer (clean text, space around CJK
-// ideographs, lowercase, strip accents), BertPreTokenizer (split on whitespace and punctuation), then
-// greedy longest-match-first WordPiece. Mirrors huggingface/tokenizers `normalizers/bert.rs`,
-// `pre_tokenizers/bert.rs` and `models/wordpiece`. Chinese text becomes one token per character,
-// which is what the BERT vocabulary supports (it holds ~5k single CJK characters).
+// BERT's WordPiece tokenizer, written out so the embedder needs no native tokenizer library:
+// BertNormalizer (clean text, space around CJK ideographs, strip accents, lowercase — each as the
+// tokenizer.json says: all-MiniLM-L6-v2 is uncased, bge-small-zh-v1.5 keeps case and accents),
+// BertPreTokenizer (split on whitespace and punctuation), then greedy longest-match-first WordPiece.
+// Mirrors huggingface/tokenizers `normalizers/bert.rs`, `pre_tokenizers/bert.rs` and `models/wordpiece`.
+// Chinese text becomes one token per character, which is what BERT vocabularies hold (the English one
+// ~5k single CJK characters, bert-base-chinese's — bge-small-zh's — ~21k).
 
 export class TokenizerError extends ReasonError<'TokenizerInvalid'> {}
 
@@ -46,23 +47,37 @@ function isPunctuation(cp: number): boolean {
   return /\p{P}/u.test(String.fromCodePoint(cp));
 }
 
+/** A tokenizer.json `BertNormalizer`'s switches (`strip_accents: null` there means: as `lowercase`). */
+export interface BertNormalizerOptions {
+  cleanText: boolean;
+  handleChineseChars: boolean;
+  stripAccents: boolean;
+  lowercase: boolean;
+}
+
+/** BERT uncased (all-MiniLM-L6-v2's tokenizer.json), and what a tokenizer.json without a normalizer gets. */
+export const UNCASED: BertNormalizerOptions = { cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true };
+
 /** BertNormalizer + BertPreTokenizer: the words WordPiece then splits. */
-export function basicTokens(text: string): string[] {
+export function basicTokens(text: string, norm: BertNormalizerOptions = UNCASED): string[] {
   let cleaned = '';
   for (const ch of text) {
     const cp = ch.codePointAt(0) as number;
-    if (cp === 0 || cp === 0xfffd || isControl(cp)) continue;
-    if (isWhitespace(cp)) cleaned += ' ';
-    else if (isCjk(cp)) cleaned += ` ${ch} `;
-    else cleaned += ch;
+    if (norm.cleanText) {
+      if (cp === 0 || cp === 0xfffd || isControl(cp)) continue;
+      if (isWhitespace(cp)) {
+        cleaned += ' ';
+        continue;
+      }
+    }
+    cleaned += norm.handleChineseChars && isCjk(cp) ? ` ${ch} ` : ch;
   }
-  // Lowercase, then strip accents (NFD and drop combining marks), as the uncased model expects.
-  const normalised = cleaned
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/\p{Mn}/gu, '');
+  // bert.rs order: strip accents (NFD, drop combining marks), then lowercase.
+  let normalised = norm.stripAccents ? cleaned.normalize('NFD').replace(/\p{Mn}/gu, '') : cleaned;
+  if (norm.lowercase) normalised = normalised.toLowerCase();
   const out: string[] = [];
-  for (const word of normalised.split(' ')) {
+  // BertPreTokenizer splits on any whitespace (without clean_text, tabs and newlines are still there).
+  for (const word of normalised.split(/\s/u)) {
     if (word === '') continue;
     let current = '';
     for (const ch of word) {
@@ -85,6 +100,7 @@ export class WordPieceTokenizer {
   constructor(
     private readonly vocab: ReadonlyMap<string, number>,
     readonly maxTokens = 128,
+    readonly normalizer: BertNormalizerOptions = UNCASED,
   ) {
     const id = (t: string): number => {
       const v = vocab.get(t);
@@ -109,7 +125,12 @@ export class WordPieceTokenizer {
       throw new TokenizerError('TokenizerInvalid', `${path} is not a WordPiece tokenizer.json`);
     }
     const truncation = (parsed as { truncation?: { max_length?: number } }).truncation;
-    return new WordPieceTokenizer(new Map(Object.entries(model.vocab)), maxTokens ?? truncation?.max_length ?? 128);
+    const preTokenizer = (parsed as { pre_tokenizer?: { type?: unknown } | null }).pre_tokenizer;
+    if (preTokenizer && preTokenizer.type !== 'BertPreTokenizer') {
+      throw new TokenizerError('TokenizerInvalid', `${path}: pre_tokenizer ${String(preTokenizer.type)} is not supported (only BertPreTokenizer)`);
+    }
+    const normalizer = bertNormalizer((parsed as { normalizer?: unknown }).normalizer, path);
+    return new WordPieceTokenizer(new Map(Object.entries(model.vocab)), maxTokens ?? truncation?.max_length ?? 128, normalizer);
   }
 
   private wordPieces(word: string, out: number[]): void {
@@ -143,7 +164,7 @@ export class WordPieceTokenizer {
   encode(text: string): Encoding {
     const ids: number[] = [this.cls];
     const budget = this.maxTokens - 1;
-    for (const word of basicTokens(text)) {
+    for (const word of basicTokens(text, this.normalizer)) {
       this.wordPieces(word, ids);
       if (ids.length >= budget) break;
     }
@@ -165,4 +186,25 @@ export class WordPieceTokenizer {
     for (const [t, i] of this.vocab) inverse.set(i, t);
     return ids.map((i) => inverse.get(i) ?? '[?]');
   }
+}
+
+/**
+ * The switches of a tokenizer.json `normalizer`. Only BertNormalizer is implemented here: another one (a
+ * Sequence of NFKC and friends, say) would tokenize differently from what the model was trained on, so it is
+ * refused rather than approximated.
+ */
+function bertNormalizer(raw: unknown, path: string): BertNormalizerOptions {
+  if (raw === undefined || raw === null) return UNCASED;
+  const n = raw as { type?: unknown; clean_text?: unknown; handle_chinese_chars?: unknown; strip_accents?: unknown; lowercase?: unknown };
+  if (n.type !== 'BertNormalizer') {
+    throw new TokenizerError('TokenizerInvalid', `${path}: normalizer ${String(n.type)} is not supported (only BertNormalizer)`);
+  }
+  const flag = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt);
+  const lowercase = flag(n.lowercase, true);
+  return {
+    cleanText: flag(n.clean_text, true),
+    handleChineseChars: flag(n.handle_chinese_chars, true),
+    stripAccents: flag(n.strip_accents, lowercase),
+    lowercase,
+  };
 }
