@@ -34,6 +34,27 @@ describe('a RAG server whose sentence encoder is missing', () => {
   });
 });
 
+describe('a RAG server over Chinese documents', () => {
+  // Written without spaces: before terms were character bigrams each clause was one term, and no question shared
+  // one with the passage that answers it.
+  const ZH = [
+    { id: 'refund', title: '退货政策', text: '收到商品后七天内可以申请退货。退款会在三个工作日内原路返回。' },
+    { id: 'address', title: '收货地址', text: '下单后仍可修改收货地址。发货以后地址就不能再改了。' },
+    { id: 'invoice', title: '发票', text: '电子发票会在订单完成后发送到你的邮箱。如需纸质发票请联系客服。' },
+  ];
+
+  it('retrieves the passage that answers a question worded differently, and keeps its sentences apart', async () => {
+    const rag = await RagService.open(defaultRagConfig({ topK: 3 }));
+    await rag.ingest(ZH);
+    expect((await rag.search('订单发货后还能改收货地址吗？')).context[0]?.docId).toBe('address');
+    expect((await rag.search('退款多久能到账？')).context[0]?.docId).toBe('refund');
+    // Compression keeps the sentences that share the question's words (and the lead sentence).
+    const refund = await rag.search('退款需要几个工作日？');
+    expect(refund.context[0]?.sentences.map((x) => x.text)).toEqual(['收到商品后七天内可以申请退货。', '退款会在三个工作日内原路返回。']);
+    expect((await rag.search('纸质发票怎么开？')).context[0]?.docId).toBe('invoice');
+  });
+});
+
 describe('pipeline', () => {
   it('records every stage in order, and why the LLM decomposer did not run', async () => {
     const rag = await service();

@@ -25,6 +25,26 @@ describe('HashedTfidfFeaturizer', () => {
     expect([...b.indices.slice(0, b.nnz)]).toEqual([...idx]);
   });
 
+  it('reads Chinese as overlapping character pairs, so prompts sharing a phrase share features (words only)', () => {
+    const f = new HashedTfidfFeaturizer({ ...small, charNgrams: [0, 0] });
+    const vec = (t: string) => {
+      const v = f.featurize(t);
+      const w = new Float32Array(f.dim);
+      for (let k = 0; k < v.nnz; k++) w[v.indices[k]!] = v.values[k]!;
+      return w;
+    };
+    const q = vec('求函数 f(x)=x² 的导数');
+    // featurize reuses its buffers: each result is read before the next call.
+    const similar = dot(q, f.featurize('这个函数的导数是多少？'));
+    const unrelated = dot(q, f.featurize('法院应该如何判决这个案件？'));
+    // Without pairs each clause was one word: the two derivative questions shared none.
+    expect(similar).toBeGreaterThan(0.2);
+    expect(similar).toBeGreaterThan(unrelated + 0.2);
+    // A lone character is a word of its own; Latin words around Chinese stay words.
+    expect(f.featurize('猫').nnz).toBeGreaterThan(1);
+    expect(dot(vec('用 python 写排序'), f.featurize('python 排序'))).toBeGreaterThan(0.3);
+  });
+
   it('down-weights words that occur in every document (IDF) and round-trips through serialize', () => {
     const docs = ['the court ruled', 'the integral diverges', 'the cell divides', 'the court appealed'];
     const f = HashedTfidfFeaturizer.fit(docs, small);

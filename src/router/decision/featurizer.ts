@@ -48,6 +48,15 @@ function isWordChar(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code > 127;
 }
 
+/**
+ * Han and kana. Chinese and Japanese are written without spaces, so a whole clause would be one "word" no other
+ * prompt shares: their words are overlapping character pairs instead (a lone character is itself), as Lucene's
+ * CJKAnalyzer indexes them. Text without them featurizes as before.
+ */
+function isCjk(code: number): boolean {
+  return (code >= 0x4e00 && code <= 0x9fff) || (code >= 0x3400 && code <= 0x4dbf) || (code >= 0x3040 && code <= 0x30ff) || (code >= 0xf900 && code <= 0xfaff);
+}
+
 function mix(a: number, b: number): number {
   let h = Math.imul(a ^ (b >>> 15), 0x2c1b3c6d);
   h ^= h >>> 12;
@@ -77,8 +86,32 @@ function forEachHashedFeature(text: string, config: HashedTfidfConfig, visit: (h
       if (n >= wMin) visit(mix(gram, n));
     }
   };
+  let prevCjk = -1;
+  let cjkRun = 0;
+  const flushLoneCjk = (): void => {
+    if (cjkRun === 1) {
+      h = Math.imul(FNV_OFFSET ^ prevCjk, FNV_PRIME);
+      flushWord();
+    }
+    prevCjk = -1;
+    cjkRun = 0;
+  };
   for (let i = 0; i < lower.length; i++) {
     const code = lower.charCodeAt(i);
+    if (isCjk(code)) {
+      if (inWord) {
+        flushWord();
+        inWord = false;
+      }
+      if (prevCjk >= 0) {
+        h = Math.imul(Math.imul(FNV_OFFSET ^ prevCjk, FNV_PRIME) ^ code, FNV_PRIME);
+        flushWord();
+      }
+      prevCjk = code;
+      cjkRun++;
+      continue;
+    }
+    if (cjkRun > 0) flushLoneCjk();
     if (isWordChar(code)) {
       if (!inWord) {
         h = FNV_OFFSET;
@@ -91,6 +124,7 @@ function forEachHashedFeature(text: string, config: HashedTfidfConfig, visit: (h
     }
   }
   if (inWord) flushWord();
+  if (cjkRun > 0) flushLoneCjk();
 
   // Coarse length bucket: long prompts (multi-step problems) behave differently across models.
   visit(mix(META_SEED, 31 - Math.clz32(Math.max(1, lower.length))));
