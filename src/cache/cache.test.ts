@@ -22,6 +22,8 @@ describe('request keys', () => {
     expect(keyRequest('a', 'm2', [user('What is TTL?')])?.scope).not.toBe(base?.scope);
     expect(keyRequest('a', 'm', [{ role: 'system', content: 'Answer in French.' }, user('What is TTL?')])?.scope).not.toBe(base?.scope);
     expect(base?.key.startsWith(keyPrefix('a', 'm'))).toBe(true);
+    // Full-width punctuation and digits (Chinese input methods) are the same question.
+    expect(keyRequest('a', 'm', [user('怎样重置密码？第２步是什么')])?.key).toBe(keyRequest('a', 'm', [user('怎样重置密码?第2步是什么')])?.key);
   });
 
   it('scope a follow-up by its conversation', () => {

@@ -28,9 +28,12 @@ export interface KeyedRequest {
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-/** Whitespace and case do not change a question's meaning; the exact-match key ignores them. */
+/**
+ * Whitespace, case and Unicode compatibility forms do not change a question's meaning; the exact-match key ignores
+ * them. NFKC matters for Chinese input methods, which type full-width ？！， and digits as often as ASCII ones.
+ */
 export function normaliseQuestion(q: string): string {
-  return q.trim().replace(/\s+/g, ' ').toLowerCase();
+  return q.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 // A consumer or model name becomes one path segment: '/' would make prefixes ambiguous.
