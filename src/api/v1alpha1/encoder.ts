@@ -34,7 +34,9 @@ export const encoderVolumeSchema = withCel(
       [{ rule: "!self.matches('(^|/)[.][.](/|$)')", message: 'must stay inside the volume: no ".." segment', reason: 'FieldValueInvalid' }],
     )
       .optional()
-      .describe('Directory inside the volume with model.onnx and tokenizer.json (a WordPiece one), and 1_Pooling/config.json when the model pools its [CLS] token (relative, no ".."); default its root.'),
+      .describe(
+        'Directory inside the volume with model.onnx and tokenizer.json (a WordPiece one), and 1_Pooling/config.json when the model pools its [CLS] token (relative, no ".."); default its root.',
+      ),
   }),
   [
     {
