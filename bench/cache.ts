@@ -3,7 +3,7 @@
 // correct, any other hit serves a wrong answer. Compares the ai-cache plugin's behaviour (one static
 // threshold on the top-1 cosine) with ours (verifier + δ-calibrated threshold) on the same embedder.
 // The verifier is fitted and calibrated on the first half of the file and reported on the second.
-//   npm run bench:cache -- [--data FILE] [--out FILE.json] [--save-verifier FILE] [--lookup-entries 100000]
+//   npm run bench:cache -- [--data FILE] [--out FILE.json] [--save-verifier FILE] [--lookup-entries 100000] [--model-dir DIR]
 //                          [--lookup-from cache-lookup.json]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -33,6 +33,9 @@ const { values: args } = parseArgs({
     delta: { type: 'string', default: '0.03' },
     /** Take lookupMs from a bench/cache-lookup.ts JSON instead of measuring again (the 100k build is minutes). */
     'lookup-from': { type: 'string' },
+    /** The sentence encoder's directory (model.onnx, tokenizer.json[, 1_Pooling/config.json]): calibrate a verifier
+     *  with the encoder the router mounts. Default: hack/ensure-embedding-model.sh's English model. */
+    'model-dir': { type: 'string' },
   },
 });
 
@@ -342,7 +345,9 @@ async function replay(pairs: Pair[], emb: (p: Pair, which: 'a' | 'b') => Embedde
 }
 
 async function main(): Promise<void> {
-  const modelDir = execFileSync('bash', [new URL('../hack/ensure-embedding-model.sh', import.meta.url).pathname, '--print-dir'], { encoding: 'utf8' }).trim();
+  const modelDir =
+    args['model-dir'] ??
+    execFileSync('bash', [new URL('../hack/ensure-embedding-model.sh', import.meta.url).pathname, '--print-dir'], { encoding: 'utf8' }).trim();
   const pairs: Pair[] = readFileSync(args.data, 'utf8')
     .split('\n')
     .filter(Boolean)

@@ -9,8 +9,10 @@ export function defaultEmbeddingModelDir(): string | undefined {
   if (fromEnv) return fromEnv;
   const cacheRoot = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'higress-ai-operator');
   if (!existsSync(cacheRoot)) return undefined;
+  // Only the default model's directories (`embedding-model-<stamp>`), not another language's
+  // (`embedding-model-bge-small-zh-<stamp>`, which sorts after them).
   const dirs = readdirSync(cacheRoot)
-    .filter((d) => d.startsWith('embedding-model-'))
+    .filter((d) => /^embedding-model-[0-9a-f]{12}$/.test(d))
     .map((d) => join(cacheRoot, d))
     .filter((d) => existsSync(join(d, 'model.onnx')) && existsSync(join(d, 'tokenizer.json')));
   return dirs.sort().pop();
