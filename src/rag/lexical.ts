@@ -1,4 +1,15 @@
-export type Idf = (term: string) => number;
+import { questionTerms, terms } from './text.js';
+
+/** Inverse document frequency of a term; `known` (when the index can say) is whether any passage holds it. */
+export interface Idf {
+  (term: string): number;
+  known?: (term: string) => boolean;
+}
+
+/** A question's terms for {@link coverage}: {@link questionTerms} when the index's vocabulary is at hand. */
+export function questionTermsOf(text: string, idf: Idf): string[] {
+  return idf.known ? questionTerms(text, idf.known) : terms(text);
+}
 
 // IDF-weighted share of the query's content terms that a text contains: the common currency of the
 // re-ranker, the compressor and the CRAG evaluator.

@@ -53,6 +53,15 @@ describe('a RAG server over Chinese documents', () => {
     expect(refund.context[0]?.sentences.map((x) => x.text)).toEqual(['收到商品后七天内可以申请退货。', '退款会在三个工作日内原路返回。']);
     expect((await rag.search('纸质发票怎么开？')).context[0]?.docId).toBe('invoice');
   });
+
+  it('does not judge an answered Chinese question incorrect for the character pairs that straddle its words', async () => {
+    const rag = await RagService.open(defaultRagConfig({ topK: 3 }));
+    await rag.ingest(ZH);
+    const verdict = async (q: string) => (await rag.search(q)).trace.find((t) => t.stage === 'crag')?.decision?.verdict;
+    // Before: 'incorrect' for all three (0.31–0.34), so a configured web search would have replaced the answer.
+    for (const q of ['订单发货后还能改收货地址吗？', '退款需要几个工作日？', '纸质发票怎么开？']) expect(await verdict(q)).not.toBe('incorrect');
+    expect(await verdict('量子计算机的原理是什么？')).toBe('incorrect');
+  });
 });
 
 describe('pipeline', () => {

@@ -74,7 +74,7 @@ export class RagService {
       index: this.index,
       store: this.store,
       embedder: this.embedder,
-      idf: (t) => this.index.idf(t),
+      idf: Object.assign((t: string) => this.index.idf(t), { known: (t: string) => this.index.has(t) }),
       topK: this.config.topK,
       settings: this.config.stages,
       llm: this.llm,

@@ -65,6 +65,11 @@ export class SparseIndex {
     for (const [id, slot] of [...this.slotById]) if (docIds.has(this.chunks[slot]?.docId ?? '')) this.remove(id);
   }
 
+  /** Whether any live passage holds the term. */
+  has(term: string): boolean {
+    return (this.docFreq.get(term) ?? 0) > 0;
+  }
+
   /** Inverse document frequency with the BM25+ style floor at 0 (never negative). */
   idf(term: string): number {
     const df = this.docFreq.get(term) ?? 0;

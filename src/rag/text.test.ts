@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { rawWords, splitSentences, stem, terms, tokenCount } from './text.js';
+import { questionTerms, rawWords, splitSentences, stem, terms, tokenCount } from './text.js';
 
 describe('text', () => {
   it('splits sentences but keeps abbreviations inside one', () => {
@@ -26,6 +26,15 @@ describe('text', () => {
     expect(terms('如何修改收货地址').filter((t) => question.has(t))).toEqual(['收货', '货地', '地址']);
     // English is unchanged.
     expect(rawWords('The Téa Leoni films')).toEqual(['the', 'tea', 'leoni', 'films']);
+  });
+  it("keeps a Chinese question's words, not the pairs that straddle two of them, for coverage", () => {
+    const index = new Set(terms('下单后仍可修改收货地址。发货以后地址就不能再改了。'));
+    // 收货 货地 地址 are in the index; 怎么 is a function word; 改 stands alone; 址怎 and 么改 are gone.
+    expect(questionTerms('收货地址怎么改？', (t) => index.has(t)).sort()).toEqual(['地址', '收货', '改', '货地']);
+    // What no known pair covers keeps its pairs, so a question about something the index lacks stays uncovered.
+    expect(questionTerms('量子计算机的原理', (t) => index.has(t))).toEqual(['量子', '子计', '计算', '算机', '原理']);
+    // English is exactly terms().
+    expect(questionTerms('Which river flows through Vienna?', () => false)).toEqual(terms('Which river flows through Vienna?'));
   });
   it('splits Chinese sentences at 。！？, keeping a closing quote with its sentence', () => {
     expect(splitSentences('Higress 是一个 AI 网关。它支持插件！你用过吗？他说：“好。”然后走了。')).toEqual([

@@ -28,7 +28,14 @@ export function stem(word: string): string {
 // a term. Hangul is written with spaces between words and stays as it is.
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc]+/gu;
 
-function pushWord(word: string, out: string[]): void {
+type CjkRun = (chars: string[], out: string[]) => void;
+
+const bigrams: CjkRun = (chars, out) => {
+  if (chars.length === 1) out.push(chars[0] as string);
+  for (let i = 0; i + 1 < chars.length; i++) out.push(`${chars[i]}${chars[i + 1]}`);
+};
+
+function pushWord(word: string, out: string[], run: CjkRun): void {
   if (!/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(word)) {
     out.push(word);
     return;
@@ -36,29 +43,74 @@ function pushWord(word: string, out: string[]): void {
   let last = 0;
   for (const m of word.matchAll(CJK_RUN)) {
     if (m.index > last) out.push(word.slice(last, m.index));
-    const chars = Array.from(m[0]);
-    if (chars.length === 1) out.push(m[0]);
-    for (let i = 0; i + 1 < chars.length; i++) out.push(`${chars[i]}${chars[i + 1]}`);
+    run(Array.from(m[0]), out);
     last = m.index + m[0].length;
   }
   if (last < word.length) out.push(word.slice(last));
 }
 
-export function rawWords(text: string): string[] {
+function words(text: string, run: CjkRun): string[] {
   const out: string[] = [];
-  const words = text
+  const parts = text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u);
-  for (const w of words) if (w.length > 0) pushWord(w, out);
+  for (const w of parts) if (w.length > 0) pushWord(w, out, run);
   return out;
+}
+
+export function rawWords(text: string): string[] {
+  return words(text, bigrams);
 }
 
 /** Content terms: lower-cased, accent-folded, stopwords removed, stemmed. */
 export function terms(text: string): string[] {
   const out: string[] = [];
   for (const w of rawWords(text)) if (!STOPWORDS.has(w)) out.push(stem(w));
+  return out;
+}
+
+// Chinese function words: what English stopwords are to an English question (a question's 什么 or 吗 is no more a
+// topic than its "what").
+const CJK_FUNCTION_CHARS = new Set(
+  Array.from('的了吗呢吧啊呀么怎啥是在和与及或也都就又很我你他她它们这那哪谁几个能会要还把被给对从向让请着过地得之其而且但如若则该'),
+);
+const CJK_FUNCTION_WORDS = new Set(
+  '什么 怎么 怎样 如何 为何 为什 多少 哪些 哪个 这个 那个 这些 那些 我们 你们 他们 她们 它们 可以 能否 是否 还能 能不 是不 有没 没有 一下'.split(' '),
+);
+
+/**
+ * A question's content terms for coverage (CRAG, re-ranking, compression): as {@link terms}, except that a Chinese
+ * or Japanese run keeps the character pairs the index knows — the words of the question — and the pairs inside
+ * stretches no known pair covers, not the pairs that straddle two words (收货地址怎么改 yields 收货 货地 地址 and 改,
+ * not 址怎 or 么改, which no passage can contain and which would count as uncovered question terms). Function words go,
+ * as English stopwords do. Text without such runs gives exactly {@link terms}.
+ */
+export function questionTerms(text: string, known: (term: string) => boolean): string[] {
+  const segment: CjkRun = (chars, out) => {
+    const covered = new Array<boolean>(chars.length).fill(false);
+    for (let i = 0; i + 1 < chars.length; i++) {
+      const pair = `${chars[i]}${chars[i + 1]}`;
+      if (!CJK_FUNCTION_WORDS.has(pair) && known(pair)) {
+        out.push(pair);
+        covered[i] = covered[i + 1] = true;
+      }
+    }
+    for (let i = 0; i < chars.length;) {
+      if (covered[i] || CJK_FUNCTION_CHARS.has(chars[i] as string)) {
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end + 1 < chars.length && !covered[end + 1] && !CJK_FUNCTION_CHARS.has(chars[end + 1] as string)) end++;
+      const span = chars.slice(i, end + 1);
+      for (const t of span.length === 1 ? span : span.slice(1).map((c, k) => `${span[k]}${c}`)) if (!CJK_FUNCTION_WORDS.has(t)) out.push(t);
+      i = end + 1;
+    }
+  };
+  const out: string[] = [];
+  for (const w of words(text, segment)) if (!STOPWORDS.has(w)) out.push(stem(w));
   return out;
 }
 

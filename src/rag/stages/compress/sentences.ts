@@ -1,4 +1,4 @@
-import { coverage, mentions, type Idf } from '../../lexical.js';
+import { coverage, mentions, questionTermsOf, type Idf } from '../../lexical.js';
 import { terms, tokenCount } from '../../text.js';
 import type { ContextPassage, ScoredChunk } from '../../types.js';
 import { contextCandidates, passageOf } from '../context.js';
@@ -35,8 +35,8 @@ export function compressPassages(
   minScore: number,
   minPassageScore: number,
 ): CompressionResult {
-  const queries = [query, ...subQueries].map((q) => terms(q));
-  const queryTerms = terms(query);
+  const queries = [query, ...subQueries].map((q) => questionTermsOf(q, idf));
+  const queryTerms = queries[0] as string[];
   const texts = candidates.map((c) => c.chunk.sentences.join(' '));
   const passageScore = candidates.map((c, i) => {
     const set = new Set(terms(`${c.chunk.title} ${texts[i] ?? ''}`));

@@ -1,4 +1,4 @@
-import { coverage, type Idf } from '../../lexical.js';
+import { coverage, questionTermsOf, type Idf } from '../../lexical.js';
 import { terms } from '../../text.js';
 import { type Chunk, chunkText } from '../../types.js';
 import type { CragVerdict } from '../types.js';
@@ -12,9 +12,9 @@ export function evaluateRetrieval(query: string, subQueries: string[], passages:
   const sets = passages.map((p) => new Set(terms(`${p.title} ${chunkText(p)}`)));
   const union = new Set<string>();
   for (const s of sets) for (const t of s) union.add(t);
-  const unionCov = coverage(terms(query), union, idf);
+  const unionCov = coverage(questionTermsOf(query, idf), union, idf);
   const hops = subQueries.length > 0 ? subQueries : [query];
-  const hopCov = hops.map((h) => Math.max(...sets.map((s) => coverage(terms(h), s, idf)))).reduce((a, b) => a + b, 0) / hops.length;
+  const hopCov = hops.map((h) => Math.max(...sets.map((s) => coverage(questionTermsOf(h, idf), s, idf)))).reduce((a, b) => a + b, 0) / hops.length;
   return (unionCov + hopCov) / 2;
 }
 

@@ -1,4 +1,4 @@
-import { coverage, mentions, type Idf } from '../../lexical.js';
+import { coverage, mentions, questionTermsOf, type Idf } from '../../lexical.js';
 import { terms } from '../../text.js';
 import { type Chunk, type ScoredChunk, chunkText } from '../../types.js';
 import type { Stage } from '../types.js';
@@ -51,9 +51,9 @@ export interface FeatureVector {
 }
 
 export function featureVectors(query: string, subQueries: string[], chunks: Chunk[], idf: Idf): FeatureVector[] {
-  const qTerms = terms(query);
+  const qTerms = questionTermsOf(query, idf);
   const qSet = new Set(qTerms);
-  const subTerms = subQueries.map((s) => terms(s));
+  const subTerms = subQueries.map((s) => questionTermsOf(s, idf));
   const first = chunks.map((c, rank) => {
     const textTerms = terms(`${c.title} ${chunkText(c)}`);
     const set = new Set(textTerms);
