@@ -29,26 +29,42 @@ export const FEATURE_NAMES = [
 
 export type FeatureVector = Float64Array;
 
-const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/gu;
 const NEGATIONS = new Set(['not', 'no', 'never', 'without', 'cannot', "can't", 'dont', "don't", 'isnt', "isn't", 'nt', '不', '没', '没有', '无', '别']);
 const QUESTION_WORDS = ['what', 'why', 'how', 'when', 'where', 'who', 'which', 'whom', 'whose', 'can', 'should', 'is', 'are', 'do', 'does', 'will', 'would'];
 
-/** Content words; a CJK run becomes its character bigrams (Chinese has no spaces to split on). */
+/** Content words (a Chinese run becomes its character bigrams: src/rag/text.ts). */
 export function contentWords(text: string): Set<string> {
-  const out = new Set<string>();
-  const latin = text.replace(CJK_RUN, (run) => {
-    const chars = Array.from(run);
-    if (chars.length === 1) out.add(run);
-    for (let i = 0; i + 1 < chars.length; i++) out.add(`${chars[i]}${chars[i + 1]}`);
-    return ' ';
-  });
-  for (const t of terms(latin)) out.add(t);
-  return out;
+  return new Set(terms(text));
 }
 
 function numbers(text: string): string {
-  return [...(text.match(/\d+(?:[.,]\d+)?/g) ?? [])].sort().join(',');
+  // NFKC: full-width digits (Chinese input methods) are the same numbers.
+  return [...(text.normalize('NFKC').match(/\d+(?:[.,]\d+)?/g) ?? [])].sort().join(',');
 }
+
+// Chinese asks anywhere in the sentence and with several words for one question: each word maps to its kind, so
+// 如何 and 怎么 (both "how") do not count as a mismatch while 怎么 and 为什么 ("how" / "why") do. Longest first.
+const CHINESE_QUESTION_WORDS: [string, string][] = [
+  ['什么时候', 'when'],
+  ['为什么', 'why'],
+  ['怎么样', 'how'],
+  ['为何', 'why'],
+  ['何时', 'when'],
+  ['怎么', 'how'],
+  ['怎样', 'how'],
+  ['如何', 'how'],
+  ['哪里', 'where'],
+  ['哪儿', 'where'],
+  ['哪个', 'which'],
+  ['哪些', 'which'],
+  ['多少', 'how many'],
+  ['什么', 'what'],
+  ['是否', 'whether'],
+  ['能否', 'whether'],
+  ['谁', 'who'],
+  ['几', 'how many'],
+  ['吗', 'whether'],
+];
 
 function hasNegation(text: string): boolean {
   const lower = text.toLowerCase();
@@ -64,7 +80,12 @@ function questionWord(text: string): string {
     .split(/[^\p{L}]+/u)
     .filter(Boolean);
   for (const w of words.slice(0, 4)) if (QUESTION_WORDS.includes(w)) return w;
-  return '';
+  let first: { at: number; kind: string } | undefined;
+  for (const [w, kind] of CHINESE_QUESTION_WORDS) {
+    const at = text.indexOf(w);
+    if (at >= 0 && (!first || at < first.at)) first = { at, kind };
+  }
+  return first?.kind ?? '';
 }
 
 /** For each row of a, its best cosine in b; mean and min over a's rows. */
