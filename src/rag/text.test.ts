@@ -22,6 +22,7 @@ describe('text', () => {
     expect(rawWords('如何修改收货地址')).toEqual(['如何', '何修', '修改', '改收', '收货', '货地', '地址']);
     expect(rawWords('Higress网关 支持 AI插件')).toEqual(['higress', '网关', '支持', 'ai', '插件']);
     expect(rawWords('我')).toEqual(['我']);
+    expect(rawWords('がっこう')).toEqual(['かっ', 'っこ', 'こう']);
     const question = new Set(terms('收货地址怎么改？'));
     expect(terms('如何修改收货地址').filter((t) => question.has(t))).toEqual(['收货', '货地', '地址']);
     // English is unchanged.

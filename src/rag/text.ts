@@ -51,9 +51,11 @@ function pushWord(word: string, out: string[], run: CjkRun): void {
 
 function words(text: string, run: CjkRun): string[] {
   const out: string[] = [];
+  // NFKD splits accents and kana voicing marks (が → か + ゙) off their letters; both are folded away, as accents
+  // always were (a left-over voicing mark would split a Japanese word in two).
   const parts = text
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u0300-\u036f\u3099\u309a]/g, '')
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u);
   for (const w of parts) if (w.length > 0) pushWord(w, out, run);
