@@ -26,6 +26,12 @@ export const RAG_DEFAULTS = {
   cragUpper: 0.75,
   /** CRAG's lower band; compression's minimum passage score means the same and defaults to it. */
   cragLower: 0.45,
+  /**
+   * With a sentence encoder, a lexically Incorrect retrieval whose best passage is at least this close to the
+   * question by meaning is Ambiguous instead. Set from a handful of questions (test/dataplane/rag/chinese.test.ts):
+   * an answering passage 0.59–0.74 (bge-small-zh, MiniLM), unrelated ones ≤ 0.47.
+   */
+  cragDenseFloor: 0.55,
   minSentenceScore: 0.2,
   topK: 5,
   webSearchTopK: 3,
@@ -89,6 +95,7 @@ const stagesSchema = z.object({
       // Evaluator score bands (CRAG's upper/lower thresholds).
       upper: z.number().min(0).max(1).default(RAG_DEFAULTS.cragUpper),
       lower: z.number().min(0).max(1).default(RAG_DEFAULTS.cragLower),
+      denseFloor: z.number().min(0).max(1).default(RAG_DEFAULTS.cragDenseFloor),
     })
     .prefault({}),
   compress: z

@@ -119,13 +119,29 @@ describe('CRAG stage actions', () => {
     expect(out).toMatchObject({ status: 'ran', decision: { verdict: 'incorrect', action: 'discard-and-web-search' } });
     if (out.status === 'ran') expect(out.state.candidates.map((c) => c.origin)).toEqual(['web']);
   });
+  it('Incorrect by words but close by meaning (a sentence encoder) → Ambiguous: the passages stay beside the web', async () => {
+    const rag = await service();
+    const deps = rag.deps({ webSearch: { provider: web, topK: 1 }, embedder: { ...rag.embedder, name: 'onnx:test' } });
+    const query = 'Who composed the Moonlight Sonata?';
+    const close = (dense: number) => [{ chunk: rag.index.get('vienna#0')!, score: 1, origin: 'index' as const, dense }];
+    const kept = await cragStage.run({ query, subQueries: [], candidates: close(0.6) }, deps);
+    expect(kept).toMatchObject({ decision: { verdict: 'ambiguous', action: 'refine-and-web-search', dense: 0.6 } });
+    if (kept.status === 'ran') expect(kept.state.candidates.map((c) => c.origin)).toEqual(['index', 'web']);
+    // Below crag.denseFloor, or with the hashing embedder (its similarity is lexical too), Incorrect stands.
+    expect(await cragStage.run({ query, subQueries: [], candidates: close(0.5) }, deps)).toMatchObject({ decision: { verdict: 'incorrect' } });
+    const hashing = rag.deps({ webSearch: { provider: web, topK: 1 } });
+    expect(await cragStage.run({ query, subQueries: [], candidates: close(0.9) }, hashing)).toMatchObject({ decision: { verdict: 'incorrect' } });
+  });
   it('Incorrect without a provider keeps the internal passages and says so', async () => {
     const out = await run('Who composed the Moonlight Sonata?', false);
     expect(out).toMatchObject({ status: 'ran', decision: { verdict: 'incorrect', action: 'keep-internal', webSearch: 'not configured' } });
   });
   it('Ambiguous → internal top-k plus web results', async () => {
     const rag = await service();
-    const deps = rag.deps({ webSearch: { provider: web, topK: 1 }, settings: { ...rag.config.stages, crag: { enabled: true, upper: 0.99, lower: 0.01 } } });
+    const deps = rag.deps({
+      webSearch: { provider: web, topK: 1 },
+      settings: { ...rag.config.stages, crag: { ...rag.config.stages.crag, upper: 0.99, lower: 0.01 } },
+    });
     const retrieved = await runPipeline(
       'Which river flows through Vienna in Europe?',
       stagesFor({ ...rag.config.stages, crag: { ...rag.config.stages.crag, enabled: false } }),

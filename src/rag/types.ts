@@ -28,6 +28,8 @@ export interface ScoredChunk {
   score: number;
   /** Where the passage came from: the local index or the web-search provider. */
   origin: 'index' | 'web';
+  /** Cosine of the question's embedding to the passage's, when the question's dense list held it. */
+  dense?: number;
 }
 
 /** A passage as handed to the generator after compression: only the kept sentences. */

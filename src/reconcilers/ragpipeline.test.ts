@@ -84,7 +84,7 @@ describe('renderRagPipeline behaviour', () => {
 
   it('maps spec onto the runtime config: thresholds, models through the gateway, Milvus credentials by env name only', () => {
     const full = renderRagPipeline(SCENARIOS['full-embedded']!).config;
-    expect(full.stages.crag).toEqual({ enabled: true, upper: 0.8, lower: 0.4 });
+    expect(full.stages.crag).toEqual({ enabled: true, upper: 0.8, lower: 0.4, denseFloor: 0.55 });
     expect(full.stages.compress.minPassageScore).toBe(0.4);
     expect(full.stages.rerank.enabled).toBe(false);
     expect(full.embedding).toMatchObject({

@@ -225,6 +225,11 @@ export const ragStagesSchema = z
           ...toggle,
           upper: unit.default(RAG_DEFAULTS.cragUpper).describe('Score above which retrieval is Correct.'),
           lower: unit.default(RAG_DEFAULTS.cragLower).describe('Score below which retrieval is Incorrect.'),
+          denseFloor: unit
+            .default(RAG_DEFAULTS.cragDenseFloor)
+            .describe(
+              'With a sentence encoder: an Incorrect retrieval whose best passage is at least this similar to the question (cosine) is Ambiguous instead, so its passages are kept beside the web results.',
+            ),
         })
         .describe('Corrective RAG retrieval evaluator.'),
       [{ rule: '!has(self.lower) || !has(self.upper) || self.lower <= self.upper', message: 'crag.lower must not exceed crag.upper', fieldPath: '.lower' }],

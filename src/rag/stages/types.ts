@@ -21,7 +21,8 @@ export interface PipelineState {
   candidates: ScoredChunk[];
   /** Passages for the generator; compression fills it, otherwise the top-k candidates are used. */
   context?: ContextPassage[];
-  crag?: { verdict: CragVerdict; score: number };
+  /** `byMeaning`: the words said Incorrect, the sentence encoder's similarity kept the passages (stages/crag). */
+  crag?: { verdict: CragVerdict; score: number; byMeaning?: boolean };
 }
 
 /** Everything a stage may use. Optional members are absent when not configured. */

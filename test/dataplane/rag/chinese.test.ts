@@ -9,6 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { defaultRagConfig, type RagConfig } from '../../../src/rag/config.js';
 import { startRagServer } from '../../../src/rag/server.js';
 import { RagService } from '../../../src/rag/service.js';
+import { fakeWebSearch, startLoopback, type Loopback } from './loopback.js';
 
 // Chinese documents through the RAG MCP server (official SDK client): with the Chinese encoder
 // (bge-small-zh-v1.5, what a RagPipeline's `embedding.type: encoder` mounts) the dense side finds the passage for a
@@ -30,8 +31,13 @@ interface Running {
 }
 const running: Running[] = [];
 
-async function serve(embedding: RagConfig['embedding']): Promise<(tool: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>> {
-  const rag = await RagService.open(defaultRagConfig({ topK: 2, embedding }));
+let web: Loopback;
+
+async function serve(
+  embedding: RagConfig['embedding'],
+  withWeb = false,
+): Promise<(tool: string, args: Record<string, unknown>) => Promise<Record<string, unknown>>> {
+  const rag = await RagService.open(defaultRagConfig({ topK: 2, embedding, ...(withWeb ? { webSearch: { url: `${web.url}/search`, topK: 1 } } : {}) }));
   const { server, url } = await startRagServer(rag, '127.0.0.1', 0);
   const client = new Client({ name: 'rag-zh-test', version: '0.0.1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
@@ -42,7 +48,8 @@ async function serve(embedding: RagConfig['embedding']): Promise<(tool: string, 
 const top = (r: Record<string, unknown>) => (r.passages as { docId: string }[])[0]?.docId;
 
 let zhDir = '';
-beforeAll(() => {
+beforeAll(async () => {
+  web = await startLoopback(fakeWebSearch());
   zhDir = execFileSync('bash', [new URL('../../../hack/ensure-embedding-model.sh', import.meta.url).pathname, '--model', 'bge-small-zh', '--print-dir'], {
     encoding: 'utf8',
   }).trim();
@@ -54,6 +61,7 @@ afterAll(async () => {
     await new Promise<void>((done) => r.http.close(() => done()));
     await r.rag.close();
   }
+  await web?.close();
 });
 
 describe('RAG server over Chinese documents', () => {
@@ -64,11 +72,21 @@ describe('RAG server over Chinese documents', () => {
     expect(top(await call('search', { query: '快递几天能到？' }))).toBe('shipping');
   });
 
-  it('finds it by meaning only: the lexical side sees no shared word (CRAG, which reads words, scores it 0)', async () => {
-    const call = await serve({ kind: 'onnx', modelDir: zhDir });
+  it('keeps what it found by meaning only beside the web results, though CRAG, which reads words, scores it 0', async () => {
+    const call = await serve({ kind: 'onnx', modelDir: zhDir }, true);
     await call('ingest', { documents: DOCS });
     const r = await call('search', { query: PARAPHRASE });
-    expect(top(r)).toBe('refund');
-    expect(r.crag).toMatchObject({ score: 0 });
+    expect(r.crag).toMatchObject({ score: 0, verdict: 'ambiguous' });
+    // The refund passage (0.60 by meaning) stays, whole: compression has no words to choose its sentences by. The
+    // address passage (0.43) goes, as passages without evidence do.
+    const passages = r.passages as { docId: string; origin: string; sentenceIds: number[] }[];
+    expect(passages.map((p) => p.origin).sort()).toEqual(['index', 'web']);
+    const refund = passages.find((p) => p.origin === 'index');
+    expect(refund?.docId).toBe('refund');
+    expect(refund?.sentenceIds).toEqual([0, 1]);
+    // A question about something the documents do not hold is still answered from the web.
+    const off = await call('search', { query: '量子计算机的原理是什么？' });
+    expect(off.crag).toMatchObject({ verdict: 'incorrect' });
+    expect((off.passages as { origin: string }[]).map((p) => p.origin)).toEqual(['web']);
   });
 });

@@ -1,7 +1,7 @@
 import { coverage, mentions, questionTermsOf, type Idf } from '../../lexical.js';
 import { terms, tokenCount } from '../../text.js';
 import type { ContextPassage, ScoredChunk } from '../../types.js';
-import { contextCandidates, passageOf } from '../context.js';
+import { closeByMeaning, contextCandidates, passageOf } from '../context.js';
 import type { Stage } from '../types.js';
 
 // Extractive compression in the spirit of RECOMP's extractive compressor (Xu et al. 2024) and
@@ -34,6 +34,8 @@ export function compressPassages(
   idf: Idf,
   minScore: number,
   minPassageScore: number,
+  /** Passages CRAG kept on meaning alone: kept, and whole (there are no words to choose their sentences by). */
+  byMeaning?: (c: ScoredChunk) => boolean,
 ): CompressionResult {
   const queries = [query, ...subQueries].map((q) => questionTermsOf(q, idf));
   const queryTerms = queries[0] as string[];
@@ -44,8 +46,11 @@ export function compressPassages(
   });
   // Seeds: passages relevant on their own or named by the question. Then one hop along mentions
   // (a seed's text names the passage, or the passage names a seed): the bridge of multi-hop QA.
+  const whole = candidates.map((c, i) => (passageScore[i] ?? 0) < minPassageScore && byMeaning?.(c) === true);
   const seed = candidates.map((c, i) => (passageScore[i] ?? 0) >= minPassageScore || mentions(query, c.chunk.title));
   if (!seed.some(Boolean) && candidates.length > 0) seed[0] = true;
+  // Added after the fallback: passages kept by meaning do not displace the top one the words would keep.
+  whole.forEach((w, i) => (seed[i] ||= w));
   const keep = candidates.map(
     (c, i) =>
       seed[i] === true ||
@@ -62,7 +67,7 @@ export function compressPassages(
       const score = Math.max(...queries.map((q) => coverage(q, set, idf)));
       const bridge = keptTitles.some((t) => t !== c.chunk.title && mentions(text, t));
       const lead = i === 0 && c.chunk.sentenceOffset === 0;
-      return { index: c.chunk.sentenceOffset + i, text, keep: score >= minScore || lead || bridge };
+      return { index: c.chunk.sentenceOffset + i, text, keep: score >= minScore || lead || bridge || whole[ci] === true };
     });
     for (const x of sentences) tokensBefore += tokenCount(x.text);
     if (!keep[ci]) {
@@ -87,7 +92,8 @@ export const sentenceCompress: Stage = {
   run(state, deps) {
     const input = contextCandidates(state.candidates, deps.topK);
     const c = deps.settings.compress;
-    const r = compressPassages(state.query, state.subQueries, input, deps.idf, c.minSentenceScore, c.minPassageScore);
+    const byMeaning = state.crag?.byMeaning ? closeByMeaning(deps) : undefined;
+    const r = compressPassages(state.query, state.subQueries, input, deps.idf, c.minSentenceScore, c.minPassageScore, byMeaning);
     return Promise.resolve({
       status: 'ran',
       state: { ...state, context: r.passages },

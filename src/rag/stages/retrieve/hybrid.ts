@@ -4,7 +4,11 @@ import { reciprocalRankFusion } from './fusion.js';
 
 type Mode = 'hybrid' | 'dense' | 'sparse';
 
-async function rankedLists(queries: string[], mode: Mode, deps: StageDeps): Promise<{ lists: string[][]; dense: number; sparse: number }> {
+async function rankedLists(
+  queries: string[],
+  mode: Mode,
+  deps: StageDeps,
+): Promise<{ lists: string[][]; dense: number; sparse: number; similarity: Map<string, number> }> {
   const n = deps.settings.retrieve.candidatesPerList;
   // Sub-questions are short and entity-centred, where BM25 is at home; embedding each one costs a
   // vector search apiece, which dominates latency at scale. So by default only the question
@@ -24,11 +28,14 @@ async function rankedLists(queries: string[], mode: Mode, deps: StageDeps): Prom
     }
   }
   let dense = 0;
-  for (const hits of await denseResults) {
+  const denseLists = await denseResults;
+  for (const hits of denseLists) {
     dense += hits.length;
     lists.push(hits.map((h) => h.id));
   }
-  return { lists, dense, sparse };
+  // The question's own list (the first): how close each passage is to it by meaning, for CRAG.
+  const similarity = new Map((denseLists[0] ?? []).map((h) => [h.id, h.score]));
+  return { lists, dense, sparse, similarity };
 }
 
 // Each query (the original plus every sub-question) yields a BM25 list, the question a dense list;
@@ -39,14 +46,15 @@ function retrieveStage(mode: Mode): Stage {
     variant: mode,
     async run(state: PipelineState, deps: StageDeps) {
       const queries = [state.query, ...state.subQueries];
-      const { lists, dense, sparse } = await rankedLists(queries, mode, deps);
+      const { lists, dense, sparse, similarity } = await rankedLists(queries, mode, deps);
       const fused = reciprocalRankFusion(lists, deps.settings.retrieve.rrfK);
       const candidates: ScoredChunk[] = [];
       let missing = 0;
       for (const [id, score] of [...fused].sort((a, b) => b[1] - a[1])) {
         // A vector hit whose text the sparse index has not seen yet is mid-ingest: skip it.
         const chunk: Chunk | undefined = deps.index.get(id);
-        if (chunk) candidates.push({ chunk, score, origin: 'index' });
+        const cosine = similarity.get(id);
+        if (chunk) candidates.push({ chunk, score, origin: 'index', ...(cosine !== undefined ? { dense: cosine } : {}) });
         else missing++;
       }
       return {
