@@ -48,7 +48,11 @@ if [[ "$model" == bge-small-zh && ( ! -s "$dir/model.onnx" || ! -s "$dir/tokeniz
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   echo "ensure-embedding-model: downloading $ZH_JAR_PATH from Maven Central (first run only)..." >&2
-  curl -fsSL --retry 3 -o "$work/model.jar" "$MAVEN_CENTRAL/$ZH_JAR_PATH"
+  if command -v curl >/dev/null; then
+    curl -fsSL --retry 3 -o "$work/model.jar" "$MAVEN_CENTRAL/$ZH_JAR_PATH"
+  else
+    python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$MAVEN_CENTRAL/$ZH_JAR_PATH" "$work/model.jar"
+  fi
   echo "$ZH_JAR_SHA256  $work/model.jar" | sha256sum -c --quiet - >&2
   python3 - "$work/model.jar" "$dir" <<'PY'
 import os, sys, zipfile
