@@ -59,6 +59,8 @@ export function aiRouteOwner(cm: KubeObject & { data?: Record<string, string> })
  */
 export const ROUTE_OWNER_INDEX = 'modelpool.route-owner';
 const ownerIndexValue = (namespace: string, id: string) => `${namespace}/${id}`;
+/** The same by owner id alone: where a pool gone from the cache has objects left (ModelPoolController.releaseGone). */
+const ROUTE_OWNER_ID_INDEX = 'modelpool.route-owner-id';
 
 const holderOf = (o: KubeObject, route?: OwnerRef) => {
   const owner = ownerOf(o) ?? route;
@@ -104,6 +106,11 @@ class UnseenWrites {
     return [...this.objects.values()].filter((e) => e.rt === rt && e.object.metadata.namespace === ns && !this.stale(e)).map((e) => e.object);
   }
 
+  /** Every unseen object. */
+  all(): KubeObject[] {
+    return [...this.objects.values()].filter((e) => !this.stale(e)).map((e) => e.object);
+  }
+
   forget(rt: ResourceType, object: KubeObject): void {
     this.objects.delete(`${rt.plural}|${keyOf(object)}`);
   }
@@ -138,9 +145,18 @@ export class PoolObjects {
       const found = owner(o);
       return found ? [ownerIndexValue(o.metadata.namespace ?? '', ownerId(found))] : [];
     };
-    informers.configMaps.store.addIndex(ROUTE_OWNER_INDEX, index(aiRouteOwner));
-    informers.ingresses.store.addIndex(ROUTE_OWNER_INDEX, index(ownerOf));
-    informers.envoyFilters.store.addIndex(ROUTE_OWNER_INDEX, index(ownerOf));
+    const byId = (owner: (o: KubeObject) => OwnerRef | undefined) => (o: KubeObject) => {
+      const found = owner(o);
+      return found ? [ownerId(found)] : [];
+    };
+    for (const [informer, owner] of [
+      [informers.configMaps, aiRouteOwner],
+      [informers.ingresses, ownerOf],
+      [informers.envoyFilters, ownerOf],
+    ] as const) {
+      informer.store.addIndex(ROUTE_OWNER_INDEX, index(owner));
+      informer.store.addIndex(ROUTE_OWNER_ID_INDEX, byId(owner));
+    }
     this.kinds = [
       [Resources.ConfigMap, informers.configMaps],
       [Resources.Ingress, informers.ingresses],
@@ -154,28 +170,20 @@ export class PoolObjects {
 
   /**
    * Apply every route of `render`; errors and conflicts are returned, never thrown. `generatedBefore`: the
-   * `Kind/name` of what the pool's last status listed as generated without an error. Nothing is written before
-   * `writable` resolves (the pool's finalizer); when it rejects, nothing is written at all.
+   * `Kind/name` of what the pool's last status listed as generated without an error.
    */
-  async apply(render: PoolRender, generatedBefore: ReadonlySet<string> = new Set(), writable: Promise<unknown> = Promise.resolve()): Promise<ApplyOutcome> {
+  async apply(render: PoolRender, generatedBefore: ReadonlySet<string> = new Set()): Promise<ApplyOutcome> {
     const out: ApplyOutcome = { errors: new Map(), conflicts: new Map() };
     const filters = await this.envoyFiltersServed();
     // Routes, and the objects of a route, are independent: each is read and applied on its own, so a pool's
     // first apply costs two round trips of latency, not two per object (bench:operator, requests per apply).
-    await Promise.all(render.routes.map((route) => this.applyRoute(render, route, filters, out, generatedBefore, writable)));
+    await Promise.all(render.routes.map((route) => this.applyRoute(render, route, filters, out, generatedBefore)));
     // Completion order varies; status reads the first error and lists conflicts, and must not flip between passes.
     const sorted = <V>(m: Map<string, V>) => new Map([...m].sort(([a], [b]) => byCodeUnit(a, b)));
     return { errors: sorted(out.errors), conflicts: sorted(out.conflicts) };
   }
 
-  private async applyRoute(
-    render: PoolRender,
-    route: RouteRender,
-    filters: boolean,
-    out: ApplyOutcome,
-    generatedBefore: ReadonlySet<string>,
-    writable: Promise<unknown>,
-  ): Promise<void> {
+  private async applyRoute(render: PoolRender, route: RouteRender, filters: boolean, out: ApplyOutcome, generatedBefore: ReadonlySet<string>): Promise<void> {
     const gw = render.gatewayNamespace;
     const id = render.ownerId;
     const cmName = route.configMap.metadata.name;
@@ -222,7 +230,6 @@ export class PoolObjects {
         return undefined;
       }
       try {
-        await writable;
         const result = await applyIfChanged(this.client, rt, desired, { observed, trustObservedAbsence: true, force: observed !== undefined });
         if (result.written && result.object) {
           this.unseen.record(rt, result.object);
@@ -286,6 +293,18 @@ export class PoolObjects {
     return this.kinds.some(([k, informer]) => k === rt && informer.store.get(key) !== undefined);
   }
 
+  /** Gateway namespaces where the caches, or writes they have not shown yet, hold route objects of `owner`. */
+  gatewaysHolding(owner: OwnerRef): string[] {
+    const id = ownerId(owner);
+    const found = new Set<string>();
+    for (const [, informer] of this.kinds) for (const o of informer.store.byIndex(ROUTE_OWNER_ID_INDEX, id)) found.add(o.metadata.namespace ?? '');
+    for (const o of this.unseen.all()) {
+      const held = ownerOf(o) ?? aiRouteOwner(o);
+      if (held && ownerId(held) === id) found.add(o.metadata.namespace ?? '');
+    }
+    return [...found].sort(byCodeUnit);
+  }
+
   /**
    * Delete what `owner` has in `gw` beyond `keep` (every route on deletion): objects labelled as ours, and
    * the derived objects of our routes the console rewrote without our labels. True when something is left.
@@ -294,7 +313,10 @@ export class PoolObjects {
     const id = ownerId(owner);
     const keepNames = new Set(keep ? [...keep.configMaps, ...keep.ingresses, ...keep.envoyFilters].map((o) => `${o.kind}/${o.metadata.name}`) : []);
     const filters = await this.envoyFiltersServed();
-    const sets = this.kinds.filter(([rt]) => filters || rt !== Resources.EnvoyFilter);
+    // ConfigMaps last: they name the route objects the console rewrote without our mark, which an interrupted
+    // prune must still find when it runs again.
+    const sets = this.kinds.filter(([rt]) => (filters || rt !== Resources.EnvoyFilter) && rt !== Resources.ConfigMap);
+    sets.push(...this.kinds.filter(([rt]) => rt === Resources.ConfigMap));
     const ownedIn = (informer: Informer<KubeObject>) => informer.store.byIndex(ROUTE_OWNER_INDEX, ownerIndexValue(gw, id));
     const routeObjects = new Set(ownedIn(this.informers.configMaps).flatMap((cm) => derivedNames(cm.metadata.name ?? '')));
     let left = false;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { POOL_KEY, setupPoolController as setup } from '../../test/support/modelpool-harness.js';
 import { KubeApiError } from '../kube/errors.js';
+import { FINALIZER } from '../kube/finalizers.js';
 import { keyOf } from '../kube/object.js';
 import { CachesNotSyncedError, type ModelPoolObject } from './modelpool.js';
 
@@ -62,7 +63,7 @@ describe('ModelPool after an operator restart', () => {
   });
 
   it('a pool being deleted waits for the caches too, and names one that cannot list', async () => {
-    const t = setup({ pendingStatusDelayMs: 0 });
+    const t = setup({ pendingStatusDelayMs: 0, finalizers: [FINALIZER] }); // held by ours, from an older operator
     await t.settle();
     t.restart();
     t.server.edit<ModelPoolObject>('modelpools', POOL_KEY, (p) => {
@@ -75,6 +76,7 @@ describe('ModelPool after an operator restart', () => {
     await expect(t.controller.reconcile(POOL_KEY)).rejects.toBeInstanceOf(CachesNotSyncedError);
     const pool = t.caches.modelpools.store.get(POOL_KEY) as ModelPoolObject;
     expect(pool.metadata.finalizers?.length).toBe(1); // nothing was pruned or released on an unlisted cache
+    expect(t.caches.configmaps.store.size).toBe(1);
     expect(pool.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'IngressCacheForbidden' });
   });
 });

@@ -6,7 +6,7 @@ import type { KubeClient } from '../kube/client.js';
 import { isReady, READY } from '../kube/conditions.js';
 import { isConflict, isNotFound, reasonOf, WaitError } from '../kube/errors.js';
 import { errorMessage } from '../util/errors.js';
-import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
+import { hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
 import type { McpBridge } from '../kube/mcpbridge.js';
 import { jsonEqual, makeKey, parseKey, type KubeObject } from '../kube/object.js';
@@ -44,7 +44,8 @@ export { decodeSecret, gatewayNamespaceOf, type ModelPoolObject, type SecretCach
  *
  * Two kinds of work item share one queue:
  * - `<ns>/<name>` (a pool) converges what the pool owns whole — its console AI routes (ConfigMap, Ingresses,
- *   fallback EnvoyFilter) — its finalizer and its status (`reconcilers/modelpool-status.ts`);
+ *   fallback EnvoyFilter) — and its status (`reconcilers/modelpool-status.ts`); a pool gone from the cache has its
+ *   routes deleted (releaseGone: no finalizer holds it, ADR 0008);
  * - `gateway:<ns>` converges what all pools of a gateway namespace share (`modelpool-gateway.ts`).
  * A pool is Ready only when the observed shared objects contain its contribution, so readiness is read from
  * the cluster, never assumed from a write having been sent.
@@ -126,7 +127,7 @@ export class ModelPoolController {
   private readonly sharedConflicts = new Map<string, Map<string, string>>();
   /** Per pool owner id: route objects held by someone else; shared rules for those routes are withheld. */
   private readonly routeConflicts = new Map<string, ReadonlySet<string>>();
-  /** The pools' versions our own status and finalizer writes produced (the primary's update predicate). */
+  /** The pools' versions our own status writes produced (the primary's update predicate). */
   readonly ownWrites = new OwnWrites<ModelPoolObject>();
   /**
    * Per gateway namespace: pools whose last reconcile decided they are not Ready. A shared object's event must bring
@@ -170,14 +171,14 @@ export class ModelPoolController {
   }
 
   private async reconcilePool(key: string): Promise<void> {
-    const { client } = this.deps;
     const cached = this.deps.pools.store.get(key);
     if (!cached) {
       this.ownWrites.forget(key);
       this.memo.forget(key);
       this.clearPending(key);
       for (const keys of this.notReady.values()) keys.delete(key);
-      return this.observer.forget(key); // gone; its cleanup ran under the finalizer
+      this.observer.forget(key);
+      return this.releaseGone({ kind: KIND, ...parseKey(key) });
     }
     const pool = this.ownWrites.newest(cached);
     const { namespace = 'default', name } = parseKey(key);
@@ -187,43 +188,28 @@ export class ModelPoolController {
     const snapshot = await this.settledSnapshot(key, pool, gw);
     if (snapshot && this.memo.unchanged(key, snapshot)) return void poolReconciles.inc({ outcome: 'unchanged' });
     poolReconciles.inc({ outcome: 'full' });
-    // The finalizer goes on before anything is written for the pool, but its round trip overlaps the reads of
-    // the pool's objects (a new pool's first reconcile: one sequential request fewer).
-    const finalizer = hasFinalizer(pool) ? Promise.resolve(pool) : addFinalizer(client, modelPoolResource, pool).then((w) => this.wrote(pool, w));
-    finalizer.catch(() => undefined); // awaited below on every path; this only keeps an early throw from going unhandled
+    // No finalizer is added (ADR 0008): what a pool generates is found again by its labels when it is gone.
 
     const parsed = modelPoolSpecSchema.safeParse(pool.spec);
     if (!parsed.success) {
       // Loses nothing: objects generated from the last valid spec stay in place.
       const message = parsed.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join('; ');
       const ready = { type: READY, status: 'False' as const, reason: 'InvalidSpec', message };
-      const current = await finalizer;
-      return void (await this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] }));
+      return void (await this.writeStatus(pool, { ...pickStatus(pool.status), ready, set: [], remove: [] }));
     }
 
     const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool');
-    if (notServed) {
-      const current = await finalizer;
-      return void (await this.writeStatus(current, { ...pickStatus(current.status), ready: notServed, set: [], remove: [] }));
-    }
+    if (notServed) return void (await this.writeStatus(pool, { ...pickStatus(pool.status), ready: notServed, set: [], remove: [] }));
 
     // A referenced Secret whose cache has not listed yet would read as missing; its sync requeues the pool.
-    if (!this.referencedSecretsSynced(pool)) {
-      await finalizer;
-      return;
-    }
+    if (!this.referencedSecretsSynced(pool)) return;
     const crds = await this.observer.installedCrds();
     const unlisted = this.unlistedCache(crds);
-    if (unlisted) return this.waitForCaches(pool, unlisted, finalizer);
+    if (unlisted) return this.waitForCaches(pool, unlisted);
     const fallback = await this.observer.fallbackMode();
     const render = this.observer.render(pool, fallback === 'routes')!;
     const generatedBefore = new Set((pool.status?.generatedObjects ?? []).filter((o) => !o.error).map((o) => `${o.kind}/${o.name}`));
-    const applying: Promise<ApplyOutcome> = crds.missing.length
-      ? Promise.resolve({ errors: new Map(), conflicts: new Map() })
-      : this.objects.apply(render, generatedBefore, finalizer);
-    applying.catch(() => undefined); // awaited below unless the finalizer failed (then it writes nothing)
-    const current = await finalizer;
-    const applied = await applying;
+    const applied: ApplyOutcome = crds.missing.length ? { errors: new Map(), conflicts: new Map() } : await this.objects.apply(render, generatedBefore);
     if (!crds.missing.length && (await this.objects.prune(owner, gw, render))) this.deps.enqueue(GATEWAY_PREFIX + gw);
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
     // Marked before the gateway is queued: its pass can complete the pool while this reconcile still writes status.
@@ -238,8 +224,8 @@ export class ModelPoolController {
     if (held.size) this.routeConflicts.set(render.ownerId, held);
     else this.routeConflicts.delete(render.ownerId);
     const conflicts = new Map([...applied.conflicts, ...(this.sharedConflicts.get(render.ownerId) ?? [])]);
-    const result = modelPoolStatus(render, (current.spec.fallback?.length ?? 0) > 0, {
-      generation: current.metadata.generation,
+    const result = modelPoolStatus(render, (pool.spec.fallback?.length ?? 0) > 0, {
+      generation: pool.metadata.generation,
       missingCrds: crds.missing,
       fallback,
       objectErrors: applied.errors,
@@ -249,15 +235,15 @@ export class ModelPoolController {
       ingressClassSharedWith: gatewaysSharingClass(classUsers(this.deps.pools), gw, render.ingressClassName),
     });
     if (tracing()) mark('pool.decided', { ready: result.ready.status, reason: result.ready.reason, waitingFor });
-    if (this.deferPending(key, current, result)) {
+    if (this.deferPending(key, pool, result)) {
       // Nothing written, so nothing settled: the gateway pass that completes the pool (requeueCompleted, the
       // shared objects' events) or the Pending status falling due brings it back.
       this.memo.forget(key);
       this.decided(gw, key, false);
       return;
     }
-    emitEvents(this.deps.event, current, render, result.ready);
-    const written = await this.writeStatus(current, result);
+    emitEvents(this.deps.event, pool, render, result.ready);
+    const written = await this.writeStatus(pool, result);
     const settled = result.ready.status === 'True' && !applied.errors.size && !conflicts.size;
     if (snapshot && settled) this.memo.record(key, snapshot, written);
     else this.memo.forget(key);
@@ -320,7 +306,7 @@ export class ModelPoolController {
     this.pendingStatus.delete(key);
   }
 
-  /** Status and finalizer writes go through here: their watch events are dropped (see OwnWrites). */
+  /** Status writes go through here: their watch events are dropped (see OwnWrites). */
   private wrote(base: ModelPoolObject, written: ModelPoolObject): ModelPoolObject {
     if (written !== base) this.ownWrites.record(base, written);
     return written;
@@ -340,13 +326,7 @@ export class ModelPoolController {
    * that does not parse, Secrets not listed, or the shared objects lack its share.
    */
   private async settledSnapshot(key: string, pool: ModelPoolObject, gw: string): Promise<Snapshot | undefined> {
-    if (
-      !isReadyNow(pool) ||
-      !hasFinalizer(pool) ||
-      !this.referencedSecretsSynced(pool) ||
-      gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool')
-    )
-      return undefined;
+    if (!isReadyNow(pool) || !this.referencedSecretsSynced(pool) || gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool')) return undefined;
     const crds = await this.observer.installedCrds();
     const fallback = await this.observer.fallbackMode();
     const render = this.observer.render(pool, fallback === 'routes');
@@ -364,20 +344,27 @@ export class ModelPoolController {
     });
   }
 
+  /**
+   * A pool being deleted but still held by some finalizer (HiMarket's publish finalizer, another controller's, or
+   * ours from operator versions that added one): its routes go now, its shared entries with the gateway pass (which
+   * keeps live pools' only). Our own finalizer, where an older version added it, comes off once nothing of the pool
+   * is left in the shared objects.
+   */
   private async finalizePool(pool: ModelPoolObject, owner: OwnerRef, gw: string): Promise<void> {
-    if (!hasFinalizer(pool)) return;
+    const ours = hasFinalizer(pool);
     const served = this.deps.servedGatewayNamespace;
     if (served !== undefined && gw !== served) {
       // Nothing was written for it (reconcilePool), and our caches could not show what is there anyway.
-      await removeFinalizer(this.deps.client, modelPoolResource, pool);
+      if (ours) await removeFinalizer(this.deps.client, modelPoolResource, pool);
       return this.observer.forget(makeKey(owner.namespace, owner.name));
     }
     const crds = await this.observer.installedCrds();
     // "Nothing of ours is left" can only be read from caches that have listed at least once.
     const unlisted = this.unlistedCache(crds);
-    if (unlisted) return this.waitForCaches(pool, unlisted, Promise.resolve(pool));
-    await this.objects.prune(owner, gw, undefined);
-    this.deps.enqueue(GATEWAY_PREFIX + gw);
+    if (unlisted) return this.waitForCaches(pool, unlisted);
+    const left = await this.objects.prune(owner, gw, undefined);
+    if (left || ours) this.deps.enqueue(GATEWAY_PREFIX + gw);
+    if (!ours) return;
     const render = crds.missing.length ? undefined : this.observer.render(pool, false);
     const leftover = render ? this.observer.leftoverIn(render) : undefined;
     if (leftover) {
@@ -386,6 +373,23 @@ export class ModelPoolController {
     }
     await removeFinalizer(this.deps.client, modelPoolResource, pool);
     this.observer.forget(makeKey(owner.namespace, owner.name));
+  }
+
+  /**
+   * A pool gone from the cache: its route objects are deleted in every gateway namespace that holds some, and those
+   * gateways are queued (their passes keep live pools' shared entries only). Nothing held the pool for this
+   * (ADR 0008), so it also runs for a pool deleted while the operator was down: its routes' events at start bring
+   * its key here.
+   */
+  private async releaseGone(owner: OwnerRef): Promise<void> {
+    const gateways = this.objects.gatewaysHolding(owner);
+    if (!gateways.length) return;
+    // Watches of different kinds are not ordered (a new leader's caches): a route's event can come before its
+    // pool's. Only a pool the API server no longer has loses its routes; an existing one's own event follows.
+    if (await this.deps.client.get(modelPoolResource, owner.name, owner.namespace)) return;
+    for (const gw of gateways) {
+      if (await this.objects.prune(owner, gw, undefined)) this.deps.enqueue(GATEWAY_PREFIX + gw);
+    }
   }
 
   /**
@@ -412,8 +416,7 @@ export class ModelPoolController {
    * reason that will not pass by itself (its read permission removed): otherwise it would wait unseen. A cache still
    * listing writes nothing.
    */
-  private async waitForCaches(pool: ModelPoolObject, unlisted: { kind: string; failure: unknown }, finalizer: Promise<ModelPoolObject>): Promise<never> {
-    const current = await finalizer;
+  private async waitForCaches(pool: ModelPoolObject, unlisted: { kind: string; failure: unknown }): Promise<never> {
     const reason = reasonOf(unlisted.failure);
     if (unlisted.failure !== undefined && (reason === 'Forbidden' || reason === 'Unauthorized')) {
       const ready = {
@@ -422,7 +425,7 @@ export class ModelPoolController {
         reason: `${unlisted.kind}Cache${reason}`,
         message: `the operator cannot list ${unlisted.kind} objects, so it cannot check this pool's: ${errorMessage(unlisted.failure)}`,
       };
-      await this.writeStatus(current, { ...pickStatus(current.status), ready, set: [], remove: [] });
+      await this.writeStatus(pool, { ...pickStatus(pool.status), ready, set: [], remove: [] });
     }
     throw new CachesNotSyncedError(`the ${unlisted.kind} cache has not listed yet; the pool ${pool.metadata.name} waits`);
   }

@@ -50,11 +50,18 @@ const WRITE: readonly Verb[] = ['create', 'update', 'patch', 'delete'];
  * `finalizers` subresource, which the OwnerReferencesPermissionEnforcement admission plugin (on in the harness)
  * requires of whoever sets blockOwnerDeletion on an object owned by this kind.
  */
-function ownKind(controller: string, resource: ResourceType, opts: { ownerReferences?: boolean; pending?: string } = {}): Grant[] {
+function ownKind(controller: string, resource: ResourceType, opts: { ownerReferences?: boolean; pending?: string; finalizer?: string } = {}): Grant[] {
   const p = opts.pending ? { pending: opts.pending } : {};
   const rows: Grant[] = [
     // patch: finalizers are added and removed with a merge patch on the object (src/kube/finalizers.ts).
-    { controller, resource, verbs: [...READ, 'patch'], scope: 'cluster', why: `watch ${resource.kind}s, add/remove our finalizer`, ...p },
+    {
+      controller,
+      resource,
+      verbs: [...READ, 'patch'],
+      scope: 'cluster',
+      why: `watch ${resource.kind}s, ${opts.finalizer ?? 'add/remove our finalizer'}`,
+      ...p,
+    },
     // update: src/kube/conditions.ts writes status with PUT on the status subresource.
     { controller, resource, subresource: 'status', verbs: ['update'], scope: 'cluster', why: 'write conditions and observed state', ...p },
   ];
@@ -97,7 +104,8 @@ const HiMarketConnection = pendingKind('HiMarketConnection', 'himarketconnection
 
 export const RBAC_TABLE: readonly Grant[] = [
   // --- ModelPool (src/controllers/modelpool.ts) ---
-  ...ownKind('modelpool', modelPoolResource),
+  // No finalizer of its own (ADR 0008): patch removes the one operator versions before it added.
+  ...ownKind('modelpool', modelPoolResource, { finalizer: 'remove the finalizer older operator versions added' }),
   {
     controller: 'modelpool',
     resource: Resources.Secret,

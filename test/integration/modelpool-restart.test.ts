@@ -50,7 +50,7 @@ describe('operator killed mid-reconcile', () => {
     ).length;
     await child.kill('SIGKILL');
 
-    // While it is down: one pool is deleted (held by the finalizer), another gains a model.
+    // While it is down: one pool is deleted (gone at once: its routes' events bring it back at start), another gains a model.
     await client.delete(modelPoolResource, 'pool-0', ns);
     await client.patch(
       modelPoolResource,

@@ -73,7 +73,7 @@ describe('operator scoped to its Higress namespace', () => {
     await admin.delete(modelPoolResource, 'elsewhere', ns);
     await waitFor(async () => (await admin.list<ModelPoolObject>(modelPoolResource, { namespace: ns })).items.length === 0, {
       timeoutMs: 60_000,
-      description: 'both pools deleted (finalizers released)',
+      description: 'both pools deleted',
     });
   }, 120_000);
 

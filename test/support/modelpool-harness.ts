@@ -1,5 +1,4 @@
 import { KubeClient, RequestStats } from '../../src/kube/client.js';
-import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { Informer } from '../../src/kube/informer.js';
 import { keyOf, makeKey, type KubeObject } from '../../src/kube/object.js';
 import { Store } from '../../src/kube/store.js';
@@ -9,7 +8,8 @@ import { ModelPoolController, type ModelPoolObject } from '../../src/controllers
 
 /**
  * A whole ModelPoolController over caches fed by an in-memory API server whose writes land in the caches at once
- * (a watch without latency). One pool `team-a/chat` (one OpenAI model, Secret `openai`) with its finalizer on.
+ * (a watch without latency). One pool `team-a/chat` (one OpenAI model, Secret `openai`); `finalizers` puts some on it
+ * (ours only comes from operator versions before ADR 0008).
  */
 
 export const GW = 'higress-system';
@@ -19,9 +19,12 @@ type Cache = { store: Store<KubeObject>; hasSynced(): boolean; syncFailure(): un
 // No events: the server's writes are in the store before the write returns, so nothing waits for one.
 const cache = (): Cache => ({ store: new Store<KubeObject>(), hasSynced: () => true, syncFailure: () => undefined, addEventHandler: () => () => {} });
 
+/** resourceVersions unique across servers, as a cluster's are: caches keyed by object version must not collide. */
+let servers = 0;
+
 export class MemoryApiServer implements Transport {
   readonly writes: string[] = [];
-  private rv = 100;
+  private rv = 100 + 100_000 * servers++;
   constructor(private readonly caches: Record<string, Cache>) {}
 
   request(method: string, path: string, body?: string): Promise<RawResponse> {
@@ -41,8 +44,9 @@ export class MemoryApiServer implements Transport {
       return Promise.resolve({ status: 200, body: '{}' });
     }
     const sent = JSON.parse(body ?? '{}') as KubeObject & { status?: unknown };
-    const old = store.get(keyOf(sent));
-    const object = sub === 'status' && old ? { ...old, status: sent.status } : sent;
+    const old = store.get(name ? key : keyOf(sent)); // a POST names the object in its body only
+    // A merge patch (a finalizer's) names no kind; server-side applies and PUTs send whole objects.
+    const object = sub === 'status' && old ? { ...old, status: sent.status } : method === 'PATCH' && old && !sent.kind ? mergePatch(old, sent) : sent;
     object.metadata = { ...object.metadata, uid: old?.metadata.uid ?? `uid-${plural}-${sent.metadata.name}`, resourceVersion: String(++this.rv) };
     store.upsert(object);
     return Promise.resolve({ status: 200, body: JSON.stringify(object) });
@@ -61,9 +65,21 @@ export class MemoryApiServer implements Transport {
   }
 }
 
+/** RFC 7386 JSON merge patch. */
+function mergePatch<T>(target: T, patch: unknown): T {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch as T;
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out as T;
+}
+
 const notFound = (): RawResponse => ({ status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404 }) });
 
-export function setupPoolController(opts: { pendingStatusDelayMs?: number } = {}) {
+export function setupPoolController({ finalizers, ...opts }: { pendingStatusDelayMs?: number; finalizers?: string[] } = {}) {
   const caches = {
     modelpools: cache(),
     secrets: cache(),
@@ -97,7 +113,7 @@ export function setupPoolController(opts: { pendingStatusDelayMs?: number } = {}
   caches.modelpools.store.upsert({
     apiVersion: 'ai.higress.io/v1alpha1',
     kind: 'ModelPool',
-    metadata: { namespace: 'team-a', name: 'chat', uid: 'pool-uid', generation: 1, resourceVersion: '1', finalizers: [FINALIZER] },
+    metadata: { namespace: 'team-a', name: 'chat', uid: 'pool-uid', generation: 1, resourceVersion: '1', ...(finalizers ? { finalizers } : {}) },
     spec: { models: [{ name: 'gpt-4o', provider: { type: 'openai', credentials: { secretRef: { name: 'openai', key: 'apiKey' } } } }] },
   } as KubeObject);
   /** Work the queue (the pool first) until nothing is queued. */

@@ -144,23 +144,19 @@ describe('control-plane faults', () => {
       { timeoutMs: 120_000, intervalMs: 250, description: 'every remaining pool Ready after the restart' },
     );
     const expectedRegistries = (expected.length - 1) * 2 + 1; // before-1 now has one model
-    const registries = await waitFor(
+    // The deleted pool is gone at once (no finalizer holds it); its routes and registries follow.
+    const [registries, ingresses] = await waitFor(
       async () => {
         const r = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((x) => x.name) ?? [];
-        return r.length === expectedRegistries ? r : undefined;
+        const i = (await client.list(Resources.Ingress, { namespace: gw })).items.map((o) => o.metadata.name ?? '');
+        return r.length === expectedRegistries && i.length === expectedRegistries ? ([r, i] as const) : undefined;
       },
-      { timeoutMs: 30_000, description: 'registries settle' },
+      { timeoutMs: 30_000, description: 'registries and routes settle' },
     );
-    const ingresses = (await client.list(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '');
     expect(duplicates(registries)).toEqual([]);
     expect(registries.filter((n) => n.includes('before-0-'))).toEqual([]);
     expect(ingresses.filter((n) => n.includes('before-0-'))).toEqual([]);
     expect(ingresses).toHaveLength(expectedRegistries);
-    // The finalizer comes off once the pool's cleanup sees every shared object without it (its last event may
-    // arrive after the McpBridge's): eventually, not necessarily by the time the registries settled.
-    await waitFor(async () => (await client.get(modelPoolResource, 'before-0', ns)) === undefined, {
-      timeoutMs: 30_000,
-      description: 'deleted pool gone (finalizer removed)',
-    });
+    expect(await client.get(modelPoolResource, 'before-0', ns)).toBeUndefined();
   });
 });

@@ -65,16 +65,17 @@ describe('kill -9 storms', () => {
       { timeoutMs: 120_000, intervalMs: 250, description: 'live pools Ready and deleted pools gone' },
     );
     const expected = live.size * 2;
-    const registries = await waitFor(
+    // Deleted pools are gone at once (no finalizer holds them); their routes and entries follow.
+    const [registries, ingresses] = await waitFor(
       async () => {
         const r = (await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries?.map((x) => x.name) ?? [];
-        return r.length === expected ? r : undefined;
+        const i = (await client.list(Resources.Ingress, { namespace: gw })).items.map((o) => o.metadata.name ?? '');
+        return r.length === expected && i.length === expected ? ([r, i] as const) : undefined;
       },
-      { timeoutMs: 30_000, description: 'registries settle' },
+      { timeoutMs: 30_000, description: 'registries and routes settle' },
     );
     const proxy = await client.get<WasmPluginObj>(Resources.WasmPlugin, 'ai-proxy.internal', gw);
     const rules = proxy?.spec.matchRules?.map((r) => r.config.activeProviderId ?? '') ?? [];
-    const ingresses = (await client.list(Resources.Ingress, { namespace: gw })).items.map((i) => i.metadata.name ?? '');
     const orphan = (n: string) => [...deleted].some((d) => n.includes(`-${d}-`));
     const orphans = [...registries, ...rules, ...ingresses].filter(orphan);
     const dups = [...duplicates(registries), ...duplicates(rules), ...duplicates(ingresses)];
