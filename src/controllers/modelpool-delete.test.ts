@@ -72,6 +72,20 @@ describe('ModelPool deletion', () => {
     expect(routeObjects(t)).toBe(2);
   });
 
+  it('a pool moved to another gateway namespace leaves nothing in the old one', async () => {
+    const t = setup({ pendingStatusDelayMs: 0 });
+    await t.settle();
+    t.server.edit<ModelPoolObject>('modelpools', POOL_KEY, (p) => ({
+      ...p,
+      metadata: { ...p.metadata, generation: 2 },
+      spec: { ...p.spec, gateway: { ...p.spec.gateway, namespace: 'gw2' } },
+    }));
+    await t.settle([POOL_KEY, GATEWAY_PREFIX + GW]); // the update event queues both gateways
+    expect([...t.caches.configmaps.store.keys(), ...t.caches.ingresses.store.keys()].map((k) => k.split('/')[0])).toEqual(['gw2', 'gw2']);
+    expect(providers(t)).toEqual([]);
+    expect(t.ready()).toBe('True');
+  });
+
   it('a pool held by another finalizer (HiMarket publishing) loses its routes and entries while it waits', async () => {
     const t = setup({ pendingStatusDelayMs: 0, finalizers: [PUBLISH_FINALIZER] });
     await t.settle();

@@ -293,12 +293,15 @@ export class PoolObjects {
     return this.kinds.some(([k, informer]) => k === rt && informer.store.get(key) !== undefined);
   }
 
-  /** Gateway namespaces where the caches, or writes they have not shown yet, hold route objects of `owner`. */
-  gatewaysHolding(owner: OwnerRef): string[] {
+  /**
+   * Gateway namespaces where the caches, or (`unseen`, default true) writes they have not shown yet, hold route
+   * objects of `owner`. Without `unseen` it is an index lookup: cheap enough for every reconcile.
+   */
+  gatewaysHolding(owner: OwnerRef, { unseen = true }: { unseen?: boolean } = {}): string[] {
     const id = ownerId(owner);
     const found = new Set<string>();
     for (const [, informer] of this.kinds) for (const o of informer.store.byIndex(ROUTE_OWNER_ID_INDEX, id)) found.add(o.metadata.namespace ?? '');
-    for (const o of this.unseen.all()) {
+    for (const o of unseen ? this.unseen.all() : []) {
       const held = ownerOf(o) ?? aiRouteOwner(o);
       if (held && ownerId(held) === id) found.add(o.metadata.namespace ?? '');
     }

@@ -211,6 +211,11 @@ export class ModelPoolController {
     const generatedBefore = new Set((pool.status?.generatedObjects ?? []).filter((o) => !o.error).map((o) => `${o.kind}/${o.name}`));
     const applied: ApplyOutcome = crds.missing.length ? { errors: new Map(), conflicts: new Map() } : await this.objects.apply(render, generatedBefore);
     if (!crds.missing.length && (await this.objects.prune(owner, gw, render))) this.deps.enqueue(GATEWAY_PREFIX + gw);
+    // Moved to another gateway namespace (spec.gateway.namespace): its routes in the old one go (that gateway's pass,
+    // queued by the pool's update event, drops its shared entries there).
+    for (const other of this.objects.gatewaysHolding(owner, { unseen: false })) {
+      if (other !== gw && (await this.objects.prune(owner, other, undefined))) this.deps.enqueue(GATEWAY_PREFIX + other);
+    }
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
     // Marked before the gateway is queued: its pass can complete the pool while this reconcile still writes status.
     if (waitingFor) this.decided(gw, key, false);

@@ -150,6 +150,27 @@ describe('ModelPool controller', () => {
     await waitFor(async () => (await aiProxy(gw))?.spec.matchRules?.length === 1, { timeoutMs: 20_000, description: 'ai-proxy rule removed' });
   });
 
+  it('moves with spec.gateway.namespace: nothing of the pool stays in the old gateway namespace', async () => {
+    const { ns, gw } = await namespaces('move');
+    const gw2 = await gatewayNamespace('move-gw2');
+    const models = [{ name: 'm', provider: { type: 'vllm' as const, endpoint: 'http://m.svc:8000/v1' } }];
+    await client.create(modelPoolResource, pool(ns, 'p', { gateway: { namespace: gw }, models }));
+    await waitReady(ns, 'p');
+    expect(await ingressNames(gw)).toHaveLength(1);
+
+    await client.patch(modelPoolResource, 'p', ns, { spec: { gateway: { namespace: gw2 } } }, 'merge');
+    await waitFor(async () => readyCondition(await client.get<ModelPoolObject>(modelPoolResource, 'p', ns))?.observedGeneration === 2, {
+      timeoutMs: 20_000,
+      description: 'Ready decided for the move',
+    });
+    await waitReady(ns, 'p');
+    expect(await ingressNames(gw2)).toHaveLength(1);
+    await waitFor(async () => (await ingressNames(gw)).length === 0, { timeoutMs: 20_000, description: 'the old Ingress removed' });
+    await waitFor(async () => (await registries(gw)).length === 0, { timeoutMs: 20_000, description: 'the old registry removed' });
+    const routes = await client.list(Resources.ConfigMap, { namespace: gw, labelSelector: 'higress.io/config-map-type=ai-route' });
+    expect(routes.items).toEqual([]);
+  });
+
   it('reports a missing Secret precisely, then recovers and follows Secret rotation', async () => {
     const { ns, gw } = await namespaces('secret');
     await client.create(
