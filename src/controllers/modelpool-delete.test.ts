@@ -58,6 +58,23 @@ describe('ModelPool deletion', () => {
     expect(providers(t)).toEqual([]);
   });
 
+  it('says in an Event on the pool when its routes cannot be deleted, and tries again', async () => {
+    const events: string[] = [];
+    const t = setup({ pendingStatusDelayMs: 0, event: (o, type, reason, message) => void events.push(`${o.metadata.name} ${type} ${reason}: ${message}`) });
+    await t.settle();
+    t.caches.modelpools.store.remove(POOL_KEY);
+    const request = t.server.request.bind(t.server);
+    const forbidden = { status: 403, body: JSON.stringify({ kind: 'Status', reason: 'Forbidden', code: 403, message: 'ingresses is forbidden' }) };
+    t.server.request = (method, path, body) => (method === 'DELETE' ? Promise.resolve(forbidden) : request(method, path, body));
+    await expect(t.controller.reconcile(POOL_KEY)).rejects.toMatchObject({ reason: 'Forbidden' });
+    expect(events.at(-1)).toMatch(/^chat Warning CleanupFailed: its routes in higress-system could not be deleted: .*forbidden/);
+    expect(routeObjects(t)).toBe(2);
+
+    t.server.request = request;
+    await t.controller.reconcile(POOL_KEY);
+    expect(routeObjects(t)).toBe(0);
+  });
+
   it('keeps the routes of a pool the cache has not shown yet but the API server has', async () => {
     const t = setup({ pendingStatusDelayMs: 0 });
     await t.settle();

@@ -393,7 +393,14 @@ export class ModelPoolController {
     // pool's. Only a pool the API server no longer has loses its routes; an existing one's own event follows.
     if (await this.deps.client.get(modelPoolResource, owner.name, owner.namespace)) return;
     for (const gw of gateways) {
-      if (await this.objects.prune(owner, gw, undefined)) this.deps.enqueue(GATEWAY_PREFIX + gw);
+      try {
+        if (await this.objects.prune(owner, gw, undefined)) this.deps.enqueue(GATEWAY_PREFIX + gw);
+      } catch (err) {
+        // No status can say it any more; an Event still names the pool (`kubectl get events -n <its namespace>`).
+        const gone = { apiVersion: 'ai.higress.io/v1alpha1', kind: KIND, metadata: { namespace: owner.namespace, name: owner.name } };
+        this.deps.event?.(gone, 'Warning', 'CleanupFailed', `its routes in ${gw} could not be deleted: ${errorMessage(err)}`);
+        throw err; // retried with backoff
+      }
     }
   }
 

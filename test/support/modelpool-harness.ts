@@ -4,7 +4,7 @@ import { keyOf, makeKey, type KubeObject } from '../../src/kube/object.js';
 import { Store } from '../../src/kube/store.js';
 import type { RawResponse, StreamResponse, Transport } from '../../src/kube/transport.js';
 import { createLogger } from '../../src/util/log.js';
-import { ModelPoolController, type ModelPoolObject } from '../../src/controllers/modelpool.js';
+import { ModelPoolController, type EventSink, type ModelPoolObject } from '../../src/controllers/modelpool.js';
 
 /**
  * A whole ModelPoolController over caches fed by an in-memory API server whose writes land in the caches at once
@@ -79,7 +79,7 @@ function mergePatch<T>(target: T, patch: unknown): T {
 
 const notFound = (): RawResponse => ({ status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404 }) });
 
-export function setupPoolController({ finalizers, ...opts }: { pendingStatusDelayMs?: number; finalizers?: string[] } = {}) {
+export function setupPoolController({ finalizers, ...opts }: { pendingStatusDelayMs?: number; finalizers?: string[]; event?: EventSink } = {}) {
   const caches = {
     modelpools: cache(),
     secrets: cache(),

@@ -1,6 +1,7 @@
 // Finalizers, Events and leader election against the real API server.
 import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { KubeClient, RequestStats } from '../../../src/kube/client.js';
+import { modelPoolResource } from '../../../src/controllers/resources.js';
 import { EventRecorder } from '../../../src/kube/events.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../../../src/kube/finalizers.js';
 import { LeaderElector, type Lease } from '../../../src/kube/leader.js';
@@ -65,6 +66,17 @@ describe('EventRecorder', () => {
     const mine = items.filter((e) => e.involvedObject?.uid === involved.metadata.uid);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ reason: 'SecretNotFound', type: 'Warning', count: 8 });
+  });
+
+  it('records an Event on an object that is gone (no uid): a ModelPool whose routes could not be deleted', async () => {
+    const operator = KubeClient.fromKubeConfig(operatorKubeConfig(), new RequestStats());
+    const rec = new EventRecorder(operator, { logger: log });
+    const gone = { apiVersion: 'ai.higress.io/v1alpha1', kind: 'ModelPool', metadata: { namespace: ns, name: 'gone-pool' } };
+    expect(await rec.record(modelPoolResource, gone, 'Warning', 'CleanupFailed', 'its routes could not be deleted')).toBe(true);
+    const { items } = await client.list<KubeObject & { reason?: string; involvedObject?: { kind?: string; name?: string } }>(Resources.Event, {
+      namespace: ns,
+    });
+    expect(items.find((e) => e.reason === 'CleanupFailed')?.involvedObject).toMatchObject({ kind: 'ModelPool', name: 'gone-pool' });
   });
 });
 
