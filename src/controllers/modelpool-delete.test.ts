@@ -103,6 +103,22 @@ describe('ModelPool deletion', () => {
     expect(t.ready()).toBe('True');
   });
 
+  it('an operator serving one gateway namespace takes the routes of a pool moved out of it', async () => {
+    const t = setup({ pendingStatusDelayMs: 0, servedGatewayNamespace: GW });
+    await t.settle();
+    expect(routeObjects(t)).toBe(2);
+    t.server.edit<ModelPoolObject>('modelpools', POOL_KEY, (p) => ({
+      ...p,
+      metadata: { ...p.metadata, generation: 2 },
+      spec: { ...p.spec, gateway: { ...p.spec.gateway, namespace: 'gw2' } },
+    }));
+    await t.settle([POOL_KEY, GATEWAY_PREFIX + GW]);
+    expect(routeObjects(t)).toBe(0);
+    expect(providers(t)).toEqual([]);
+    const ready = (t.caches.modelpools.store.get(POOL_KEY) as ModelPoolObject).status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'GatewayNamespaceNotServed' });
+  });
+
   it('a pool held by another finalizer (HiMarket publishing) loses its routes and entries while it waits', async () => {
     const t = setup({ pendingStatusDelayMs: 0, finalizers: [PUBLISH_FINALIZER] });
     await t.settle();

@@ -199,7 +199,10 @@ export class ModelPoolController {
     }
 
     const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'pool');
-    if (notServed) return void (await this.writeStatus(pool, { ...pickStatus(pool.status), ready: notServed, set: [], remove: [] }));
+    if (notServed) {
+      await this.pruneOtherGateways(owner, undefined); // moved out of the served namespace: its routes there go
+      return void (await this.writeStatus(pool, { ...pickStatus(pool.status), ready: notServed, set: [], remove: [] }));
+    }
 
     // A referenced Secret whose cache has not listed yet would read as missing; its sync requeues the pool.
     if (!this.referencedSecretsSynced(pool)) return;
@@ -211,11 +214,7 @@ export class ModelPoolController {
     const generatedBefore = new Set((pool.status?.generatedObjects ?? []).filter((o) => !o.error).map((o) => `${o.kind}/${o.name}`));
     const applied: ApplyOutcome = crds.missing.length ? { errors: new Map(), conflicts: new Map() } : await this.objects.apply(render, generatedBefore);
     if (!crds.missing.length && (await this.objects.prune(owner, gw, render))) this.deps.enqueue(GATEWAY_PREFIX + gw);
-    // Moved to another gateway namespace (spec.gateway.namespace): its routes in the old one go (that gateway's pass,
-    // queued by the pool's update event, drops its shared entries there).
-    for (const other of this.objects.gatewaysHolding(owner, { unseen: false })) {
-      if (other !== gw && (await this.objects.prune(owner, other, undefined))) this.deps.enqueue(GATEWAY_PREFIX + other);
-    }
+    await this.pruneOtherGateways(owner, gw);
     const waitingFor = this.observer.waitingFor(render, crds.envoyFilters);
     // Marked before the gateway is queued: its pass can complete the pool while this reconcile still writes status.
     if (waitingFor) this.decided(gw, key, false);
@@ -378,6 +377,17 @@ export class ModelPoolController {
     }
     await removeFinalizer(this.deps.client, modelPoolResource, pool);
     this.observer.forget(makeKey(owner.namespace, owner.name));
+  }
+
+  /**
+   * A pool moved to another gateway namespace (spec.gateway.namespace): its routes go from every other one the caches
+   * show them in (an index lookup; the old gateway's pass, queued by the pool's update event, drops its shared
+   * entries there).
+   */
+  private async pruneOtherGateways(owner: OwnerRef, current: string | undefined): Promise<void> {
+    for (const gw of this.objects.gatewaysHolding(owner, { unseen: false })) {
+      if (gw !== current && (await this.objects.prune(owner, gw, undefined))) this.deps.enqueue(GATEWAY_PREFIX + gw);
+    }
   }
 
   /**

@@ -79,7 +79,10 @@ function mergePatch<T>(target: T, patch: unknown): T {
 
 const notFound = (): RawResponse => ({ status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', code: 404 }) });
 
-export function setupPoolController({ finalizers, ...opts }: { pendingStatusDelayMs?: number; finalizers?: string[]; event?: EventSink } = {}) {
+export function setupPoolController({
+  finalizers,
+  ...opts
+}: { pendingStatusDelayMs?: number; finalizers?: string[]; event?: EventSink; servedGatewayNamespace?: string } = {}) {
   const caches = {
     modelpools: cache(),
     secrets: cache(),
