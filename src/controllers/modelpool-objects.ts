@@ -134,6 +134,27 @@ export class PoolObjects {
   private readonly unseen = new UnseenWrites((rt, key) => this.cached(rt, key));
   /** `<plural>|<ns>/<name>` of unlabelled objects of someone else's found under our names (see {@link known}). */
   private readonly heldByOthers = new Set<string>();
+  /**
+   * uids of route objects this process deleted that the caches still show (until their delete event, or
+   * UNSEEN_TTL_MS): each deletion's event brings the gone pool's key back, and without this its next prune read
+   * the pool again and deleted what was already gone (10 pools deleted: 20 pool GETs and a second DELETE).
+   */
+  private readonly deleted = new Map<string, number>();
+
+  private recordDeleted(uid: string): void {
+    const now = Date.now();
+    // A delete event that never came (a relist) leaves an entry: dropped once stale.
+    for (const [u, at] of this.deleted) if (now - at > UNSEEN_TTL_MS) this.deleted.delete(u);
+    this.deleted.set(uid, now);
+  }
+
+  private deletedAlready(o: KubeObject): boolean {
+    const at = this.deleted.get(o.metadata.uid ?? '');
+    if (at === undefined) return false;
+    if (Date.now() - at <= UNSEEN_TTL_MS) return true;
+    this.deleted.delete(o.metadata.uid ?? '');
+    return false;
+  }
 
   constructor(
     private readonly client: KubeClient,
@@ -164,7 +185,11 @@ export class PoolObjects {
     ];
     for (const [rt, informer] of this.kinds) {
       const seen = (o: KubeObject) => this.unseen.forget(rt, o);
-      informer.addEventHandler({ onAdd: seen, onUpdate: (_old, o) => seen(o), onDelete: seen });
+      const gone = (o: KubeObject) => {
+        seen(o);
+        this.deleted.delete(o.metadata.uid ?? '');
+      };
+      informer.addEventHandler({ onAdd: seen, onUpdate: (_old, o) => seen(o), onDelete: gone });
     }
   }
 
@@ -300,7 +325,9 @@ export class PoolObjects {
   gatewaysHolding(owner: OwnerRef, { unseen = true }: { unseen?: boolean } = {}): string[] {
     const id = ownerId(owner);
     const found = new Set<string>();
-    for (const [, informer] of this.kinds) for (const o of informer.store.byIndex(ROUTE_OWNER_ID_INDEX, id)) found.add(o.metadata.namespace ?? '');
+    for (const [, informer] of this.kinds) {
+      for (const o of informer.store.byIndex(ROUTE_OWNER_ID_INDEX, id)) if (!this.deletedAlready(o)) found.add(o.metadata.namespace ?? '');
+    }
     for (const o of unseen ? this.unseen.all() : []) {
       const held = ownerOf(o) ?? aiRouteOwner(o);
       if (held && ownerId(held) === id) found.add(o.metadata.namespace ?? '');
@@ -337,9 +364,10 @@ export class PoolObjects {
       for (const [name, o] of [...candidates].sort(([a], [b]) => byCodeUnit(a, b))) {
         if (keepNames.has(`${rt.kind}/${name}`)) continue; // an EnvoyFilter shares its route Ingress's name
         const owned = rt === Resources.ConfigMap ? aiRouteOwner(o) : (ownerOf(o) ?? (routeObjects.has(name) ? owner : undefined));
-        if (!owned || ownerId(owned) !== id) continue;
+        if (!owned || ownerId(owned) !== id || this.deletedAlready(o)) continue;
         left = true;
         await this.client.delete(rt, name, gw, o.metadata.uid ? { preconditions: { uid: o.metadata.uid } } : {});
+        if (o.metadata.uid) this.recordDeleted(o.metadata.uid);
         this.unseen.forget(rt, o);
       }
     }

@@ -1,0 +1,56 @@
+// Deleting ModelPools (ADR 0008: no finalizer holds them): the pools go at once, their routes and shared entries
+// follow, each route object is deleted once and each pool read once to confirm it is gone.
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
+import { modelPoolResource } from '../../src/controllers/resources.js';
+import { globalRequestStats, KubeClient } from '../../src/kube/client.js';
+import type { McpBridge } from '../../src/kube/mcpbridge.js';
+import { Resources } from '../../src/kube/resources.js';
+import { startOperator, type Operator } from '../../src/operator.js';
+import { createLogger } from '../../src/util/log.js';
+import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { twoModelPool } from './support/pools.js';
+
+const client = KubeClient.fromKubeConfig(testKubeConfig());
+let operator: Operator;
+
+beforeAll(async () => {
+  operator = await startOperator({ kubeConfig: operatorKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
+  await operator.synced;
+});
+afterAll(async () => {
+  await operator.stop();
+});
+
+it('deletes ten pools: routes and registries follow, each route object deleted once, each pool read once', async () => {
+  const ns = await uniqueNamespace('delete-pools');
+  const gw = await gatewayNamespace('delete-gw');
+  await client.create(Resources.Secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: ns }, stringData: { token: 'sk-x' } });
+  const names = Array.from({ length: 10 }, (_, i) => `p${i}`);
+  for (const n of names) await client.create(modelPoolResource, twoModelPool(n, ns, gw));
+  await waitFor(
+    async () =>
+      (await client.list<ModelPoolObject>(modelPoolResource, { namespace: ns })).items.every((p) =>
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ),
+    { timeoutMs: 60_000, description: 'all pools Ready' },
+  );
+  expect((await client.list(Resources.Ingress, { namespace: gw })).items).toHaveLength(20);
+
+  const before = globalRequestStats.snapshot();
+  for (const n of names) await client.delete(modelPoolResource, n, ns);
+  expect((await client.list(modelPoolResource, { namespace: ns })).items).toEqual([]); // gone at once
+  await waitFor(
+    async () =>
+      (await client.list(Resources.Ingress, { namespace: gw })).items.length === 0 &&
+      ((await client.get<McpBridge>(Resources.McpBridge, 'default', gw))?.spec?.registries ?? []).length === 0,
+    { timeoutMs: 30_000, description: 'routes and registries removed' },
+  );
+  await new Promise((r) => setTimeout(r, 1000)); // the last delete events, and whatever they bring back
+  const after = globalRequestStats.snapshot();
+  const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  expect(delta('delete configmaps')).toBe(20);
+  expect(delta('delete networking.k8s.io/ingresses')).toBe(20);
+  expect(delta('get ai.higress.io/modelpools')).toBeLessThanOrEqual(10);
+  expect((await client.list(Resources.ConfigMap, { namespace: gw, labelSelector: 'higress.io/config-map-type=ai-route' })).items).toEqual([]);
+});
