@@ -406,8 +406,10 @@ export class ModelPoolController {
       try {
         if (await this.objects.prune(owner, gw, undefined)) this.deps.enqueue(GATEWAY_PREFIX + gw);
       } catch (err) {
+        // Already gone (someone else deleted it) is not a failure; its delete event brings the key back.
+        if (isNotFound(err)) throw err;
         // No status can say it any more; an Event still names the pool (`kubectl get events -n <its namespace>`).
-        const gone = { apiVersion: 'ai.higress.io/v1alpha1', kind: KIND, metadata: { namespace: owner.namespace, name: owner.name } };
+        const gone = { metadata: { namespace: owner.namespace, name: owner.name } };
         this.deps.event?.(gone, 'Warning', 'CleanupFailed', `its routes in ${gw} could not be deleted: ${errorMessage(err)}`);
         throw err; // retried with backoff
       }
