@@ -49,6 +49,13 @@ export interface ApplyResult {
   provider: ProviderSync;
 }
 
+/** Gateway namespaces a router's last status lists console objects in (McpBridge and WasmPlugins live only there). */
+export function gatewaysListed(status: { generatedObjects?: { kind: string; namespace?: string | undefined }[] } | undefined): Set<string> {
+  return new Set(
+    (status?.generatedObjects ?? []).filter((o) => (o.kind === 'McpBridge' || o.kind === 'WasmPlugin') && o.namespace).map((o) => o.namespace ?? ''),
+  );
+}
+
 /** `Kind/namespace/name` of what a router's last status listed as generated. */
 export function generatedBefore(status: { generatedObjects?: { kind: string; namespace?: string | undefined; name: string }[] } | undefined): Set<string> {
   return new Set((status?.generatedObjects ?? []).map((o) => `${o.kind}/${o.namespace ?? ''}/${o.name}`));
@@ -179,11 +186,14 @@ export class RouterObjects {
     }
   }
 
-  /** Everything the router holds in gateway namespace `gw` goes (finalizer). */
-  async release(owner: OwnerRef, gw: string, before: ReadonlySet<string>): Promise<void> {
+  /**
+   * Everything the router holds in gateway namespace `gw` goes (finalizer; or a move, then its routes in `keep`, the
+   * gateway it moved to, stay).
+   */
+  async release(owner: OwnerRef, gw: string, before: ReadonlySet<string>, keep?: string): Promise<void> {
     const { client, log } = this.deps;
     // Workload objects carry ownerReferences (garbage collection); gateway objects live in another namespace.
-    await this.prune(owner, before, () => true);
+    await this.prune(owner, before, (o) => keep === undefined || o.metadata.namespace !== keep);
     await removeRegistries(client, { namespace: gw, owner }).catch((err: unknown) =>
       log.warn({ router: ownerId(owner), err: errorMessage(err) }, 'McpBridge registry not removed'),
     );

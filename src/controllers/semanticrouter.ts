@@ -18,7 +18,7 @@ import { gatewayNamespaceOf, requireListed, type ModelPoolObject } from './model
 import type { ConfigMapObject } from './modelpool-objects.js';
 import type { IngressObject, WorkloadObject } from './ragpipeline.js';
 import { RouterPoller } from './semanticrouter-poll.js';
-import { generatedBefore, RouterObjects } from './semanticrouter-objects.js';
+import { gatewaysListed, generatedBefore, RouterObjects } from './semanticrouter-objects.js';
 import type { RouterLocator, RouterStatusReader } from './semanticrouter-runtime.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 import type { PluginImageOptions } from '../higress/plugins.js';
@@ -101,8 +101,16 @@ export class SemanticRouterController {
     }
     const spec = parsed.data;
     const gw = spec.gateway.namespace;
+    const before = generatedBefore(current.status);
+    // Moved (spec.gateway.namespace): what it held in the gateway its last status names goes, as on deletion.
+    const left = [...gatewaysListed(current.status)].filter((old) => old !== gw);
+    for (const old of left) await this.objects.release(owner, old, before, gw);
     const notServed = gatewayNamespaceNotServed(gw, this.deps.servedGatewayNamespace, 'router');
-    if (notServed) return this.write(current, current.status ?? {}, [notServed]);
+    if (notServed) {
+      // Released above: its status no longer lists gateway objects (so they are not released again on every pass).
+      const generatedObjects = current.status?.generatedObjects?.filter((o) => o.namespace === namespace);
+      return this.write(current, { ...current.status, ...(generatedObjects ? { generatedObjects } : {}) }, [notServed]);
+    }
     const pool = this.deps.pools.store.get(makeKey(namespace, spec.poolRef.name));
     const gatewayModelNames = new Set(
       this.deps.pools.store
@@ -110,7 +118,6 @@ export class SemanticRouterController {
         .filter((p) => gatewayNamespaceOf(p) === gw)
         .flatMap((p) => [...p.spec.models.map((m) => m.name), ...(p.spec.alias ? [p.spec.alias] : [])]),
     );
-    const before = generatedBefore(current.status);
     const { render, issues } = renderSemanticRouter({
       router: { ...current, spec },
       pool: pool?.spec,
