@@ -115,7 +115,10 @@ export class RagPipelineController {
     }
     const spec = parsed.data;
     const notServed = gatewayNamespaceNotServed(spec.gateway.namespace, this.deps.servedGatewayNamespace, 'pipeline');
-    if (notServed) return writePipelineStatus(this.deps.client, this.deps.event, current, {}, [notServed]);
+    if (notServed) {
+      await this.pruneIngresses(owner, () => true); // moved out of the served gateway namespace: its MCP route there goes
+      return writePipelineStatus(this.deps.client, this.deps.event, current, {}, [notServed]);
+    }
     const render = renderRagPipeline({ ...current, spec }, this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {});
     const heldBy = await this.mcpIngressHolder(render, owner, current.status);
     const applyError = await this.applyAll(render, owner, heldBy !== undefined);
@@ -190,25 +193,24 @@ export class RagPipelineController {
       }
     }
     // A moved gateway namespace (or renamed path) leaves an Ingress behind elsewhere.
-    const stale = this.ownedIngresses(owner).filter(
-      (i) => i.metadata.namespace !== render.gatewayNamespace || i.metadata.name !== render.ingress.metadata.name,
-    );
-    for (const i of stale) await pruneOwned(client, Resources.Ingress, i.metadata.namespace ?? '', owner, new Set(), [i]);
+    await this.pruneIngresses(owner, (i) => i.metadata.namespace !== render.gatewayNamespace || i.metadata.name !== render.ingress.metadata.name);
     return error;
   }
 
   private async finalize(pipeline: RagPipelineObject, owner: OwnerRef): Promise<void> {
     if (!hasFinalizer(pipeline)) return;
     // Objects in the pipeline's namespace carry ownerReferences: garbage collection removes them.
-    for (const i of this.ownedIngresses(owner)) await pruneOwned(this.deps.client, Resources.Ingress, i.metadata.namespace ?? '', owner, new Set(), [i]);
+    await this.pruneIngresses(owner, () => true);
     await this.deps.locator?.release(owner);
     await removeFinalizer(this.deps.client, ragPipelineResource, pipeline);
   }
 
-  private ownedIngresses(owner: OwnerRef): IngressObject[] {
-    return this.deps.ingresses.store.list().filter((i) => {
+  /** Delete the pipeline's MCP-route Ingresses (wherever the caches show them) that `stale` picks. */
+  private async pruneIngresses(owner: OwnerRef, stale: (i: IngressObject) => boolean): Promise<void> {
+    const ours = this.deps.ingresses.store.list().filter((i) => {
       const o = ownerOf(i);
-      return o !== undefined && o.kind === owner.kind && o.namespace === owner.namespace && o.name === owner.name;
+      return o !== undefined && o.kind === owner.kind && o.namespace === owner.namespace && o.name === owner.name && stale(i);
     });
+    for (const i of ours) await pruneOwned(this.deps.client, Resources.Ingress, i.metadata.namespace ?? '', owner, new Set(), [i]);
   }
 }

@@ -77,6 +77,40 @@ describe('operator scoped to its Higress namespace', () => {
     });
   }, 120_000);
 
+  it('a RagPipeline moved out of the served gateway namespace takes its MCP route with it', async () => {
+    const ns = await uniqueNamespace('nsonly-move');
+    const gw = names.higressNamespace;
+    await admin.create(ragPipelineResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'RagPipeline',
+      metadata: { name: 'kb', namespace: ns },
+      spec: { gateway: { namespace: gw } },
+    });
+    const routes = async () =>
+      (await admin.list(Resources.Ingress, { namespace: gw, labelSelector: `ai.higress.io/owner-kind=RagPipeline,ai.higress.io/owner-namespace=${ns}` })).items
+        .length;
+    await waitFor(async () => (await routes()) === 1, { timeoutMs: 30_000, description: "the pipeline's MCP route in the served namespace" });
+    const elsewhere = await uniqueNamespace('nsonly-move-gw');
+
+    await admin.patch(ragPipelineResource, 'kb', ns, { spec: { gateway: { namespace: elsewhere } } }, 'merge');
+    await waitFor(async () => (await routes()) === 0, { timeoutMs: 30_000, description: 'the MCP route gone from the served namespace' });
+    const ready = await waitFor(
+      async () => {
+        const o = await admin.get<KubeObject & { status?: { conditions?: { type: string; reason?: string; observedGeneration?: number }[] } }>(
+          ragPipelineResource,
+          'kb',
+          ns,
+        );
+        const c = o?.status?.conditions?.find((x) => x.type === 'Ready');
+        return c?.observedGeneration === o?.metadata.generation ? c : undefined;
+      },
+      { timeoutMs: 30_000, description: 'Ready decided after the move' },
+    );
+    expect(ready.reason).toBe('GatewayNamespaceNotServed');
+    await admin.delete(ragPipelineResource, 'kb', ns);
+    await waitFor(async () => (await admin.get(ragPipelineResource, 'kb', ns)) === undefined, { timeoutMs: 30_000, description: 'pipeline deleted' });
+  }, 120_000);
+
   it('says GatewayNamespaceNotServed for a RagPipeline, a SemanticRouter and an AgentProduct on another gateway, and deletes them', async () => {
     const ns = await uniqueNamespace('nsonly-kinds');
     const elsewhere = await uniqueNamespace('nsonly-kinds-gw');
