@@ -164,7 +164,10 @@ export class AgentProductController {
       {
         documents: docs,
         secret: (ref) => read(ref, secrets, true),
-        ragServices: Object.fromEntries(spec.tools.flatMap((t) => (t.ragPipeline ? [[t.name, this.ragService(namespace, t.ragPipeline.name)]] : []))),
+        // By pipeline name, as the reconciler reads it: keyed by tool name, a tool named unlike its pipeline never resolved.
+        ragServices: Object.fromEntries(
+          spec.tools.flatMap((t) => (t.ragPipeline ? [[t.ragPipeline.name, this.ragService(namespace, t.ragPipeline.name)]] : [])),
+        ),
         agentModel: this.modelRoute(namespace, spec),
         redisExists: refs.services[0] !== undefined ? this.deps.services.store.get(refs.services[0]) !== undefined : undefined,
         previous: { consumers: previous?.consumers ?? [], routes: previousRoutes(previous) },

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AgentProductSpecIn } from '../../src/api/v1alpha1/agentproduct.js';
 import { checkHigressObject } from '../../src/contracts/higress/registry.js';
 import { agentProductResource, type AgentProductObject } from '../../src/controllers/agentproduct.js';
-import { modelPoolResource } from '../../src/controllers/resources.js';
+import { modelPoolResource, ragPipelineResource } from '../../src/controllers/resources.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { KubeObject } from '../../src/kube/object.js';
@@ -240,6 +240,18 @@ describe('AgentProduct controller', () => {
     await client.create(agentProductResource, product(ns, 'rag', { gateway: { namespace: gw }, tools: [{ name: 'docs', ragPipeline: { name: 'nowhere' } }] }));
     const rag = await waitReady(ns, 'rag', 'False', 'RagPipelineMissing');
     expect(rag.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain('spec.tools[0].ragPipeline.name');
+    // Once a pipeline of that name exists, the tool resolves (tool and pipeline named differently on purpose).
+    await client.create(ragPipelineResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'RagPipeline',
+      metadata: { name: 'nowhere', namespace: ns },
+      spec: { gateway: { namespace: gw } },
+    });
+    await waitFor(
+      async () =>
+        (await client.get<AgentProductObject>(agentProductResource, 'rag', ns))?.status?.conditions?.find((x) => x.type === 'ToolsResolved')?.status === 'True',
+      { timeoutMs: 20_000, description: "the RAG tool 'docs' resolved to RagPipeline 'nowhere'" },
+    );
     await client.create(Resources.Secret, secret(ns, 'bob', 'bob-key'));
     const ok = await waitReady(ns, 'shop', 'True');
     expect(ok.status?.consumers).toEqual([`${ns}-bob`]);
