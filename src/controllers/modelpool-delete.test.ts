@@ -21,6 +21,14 @@ const deleting = (t: ReturnType<typeof setup>) =>
     return p;
   });
 
+/** spec.gateway.namespace changed to `gw` (a new generation), as the API server would store it. */
+const moveTo = (t: ReturnType<typeof setup>, gw: string) =>
+  t.server.edit<ModelPoolObject>('modelpools', POOL_KEY, (p) => ({
+    ...p,
+    metadata: { ...p.metadata, generation: 2 },
+    spec: { ...p.spec, gateway: { ...p.spec.gateway, namespace: gw } },
+  }));
+
 describe('ModelPool deletion', () => {
   it('a new pool is Ready without any write to the pool but its status', async () => {
     const t = setup({ pendingStatusDelayMs: 0 });
@@ -92,11 +100,7 @@ describe('ModelPool deletion', () => {
   it('a pool moved to another gateway namespace leaves nothing in the old one', async () => {
     const t = setup({ pendingStatusDelayMs: 0 });
     await t.settle();
-    t.server.edit<ModelPoolObject>('modelpools', POOL_KEY, (p) => ({
-      ...p,
-      metadata: { ...p.metadata, generation: 2 },
-      spec: { ...p.spec, gateway: { ...p.spec.gateway, namespace: 'gw2' } },
-    }));
+    moveTo(t, 'gw2');
     await t.settle([POOL_KEY, GATEWAY_PREFIX + GW]); // the update event queues both gateways
     expect([...t.caches.configmaps.store.keys(), ...t.caches.ingresses.store.keys()].map((k) => k.split('/')[0])).toEqual(['gw2', 'gw2']);
     expect(providers(t)).toEqual([]);
@@ -107,11 +111,7 @@ describe('ModelPool deletion', () => {
     const t = setup({ pendingStatusDelayMs: 0, servedGatewayNamespace: GW });
     await t.settle();
     expect(routeObjects(t)).toBe(2);
-    t.server.edit<ModelPoolObject>('modelpools', POOL_KEY, (p) => ({
-      ...p,
-      metadata: { ...p.metadata, generation: 2 },
-      spec: { ...p.spec, gateway: { ...p.spec.gateway, namespace: 'gw2' } },
-    }));
+    moveTo(t, 'gw2');
     await t.settle([POOL_KEY, GATEWAY_PREFIX + GW]);
     expect(routeObjects(t)).toBe(0);
     expect(providers(t)).toEqual([]);
