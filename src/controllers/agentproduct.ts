@@ -125,7 +125,13 @@ export class AgentProductController {
     }
     const notServed = gatewayNamespaceNotServed(parsed.data.gateway.namespace, this.deps.servedGatewayNamespace, 'product');
     if (notServed) {
-      const status = agentProductStatus({ generation, previous, notServed });
+      // Moved out of the gateway namespace we serve: what it held there goes, as on deletion (the namespace it names
+      // now is another operator's, or nobody's).
+      const served = this.deps.servedGatewayNamespace;
+      const held = (previous?.generatedObjects ?? []).some((o) => o.namespace === served);
+      if (served !== undefined && held) await this.gateway.leaveGateway(served, previous, owner);
+      const left = held && previous ? { ...previous, generatedObjects: (previous.generatedObjects ?? []).filter((o) => o.namespace !== served) } : previous;
+      const status = agentProductStatus({ generation, previous: left, notServed });
       for (const e of agentProductEvents(previous, status)) this.deps.event?.(current, e.type, e.reason, e.message);
       await writeStatus(client, agentProductResource, current, status);
       return;

@@ -15,10 +15,13 @@ import { reasonOf } from '../../src/kube/errors.js';
 import { Resources } from '../../src/kube/resources.js';
 import { HIGRESS_NAMESPACE_ONLY, type RbacNames } from '../../src/rbac/render.js';
 import { createLogger } from '../../src/util/log.js';
+import { PETSTORE } from './support/petstore.js';
 import { uniqueNamespace, waitFor } from './support/kube.js';
 import { readyOf, scopedOperator, vllmPool } from './support/scoped-operator.js';
 
 const { admin, identity, start } = scopedOperator('nsonly');
+type McpPlugin = KubeObject & { spec: { matchRules?: { ingress?: string[] }[] } };
+
 let names: RbacNames;
 let kc: KubeConfig;
 
@@ -109,6 +112,36 @@ describe('operator scoped to its Higress namespace', () => {
     expect(ready.reason).toBe('GatewayNamespaceNotServed');
     await admin.delete(ragPipelineResource, 'kb', ns);
     await waitFor(async () => (await admin.get(ragPipelineResource, 'kb', ns)) === undefined, { timeoutMs: 30_000, description: 'pipeline deleted' });
+  }, 120_000);
+
+  it('an AgentProduct moved out of the served gateway namespace takes its MCP route and plugin rules with it', async () => {
+    const ns = await uniqueNamespace('nsonly-agent');
+    const gw = names.higressNamespace;
+    await admin.create(agentProductResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'AgentProduct',
+      metadata: { name: 'shop', namespace: ns },
+      spec: { gateway: { namespace: gw }, tools: [{ name: 'pets', openapi: { inline: PETSTORE } }] },
+    });
+    const route = `mcp-server-${ns}-shop-pets.internal`;
+    const held = async () => ({
+      route: (await admin.get(Resources.Ingress, route, gw)) !== undefined,
+      rule: ((await admin.get<McpPlugin>(Resources.WasmPlugin, 'mcp-server.internal', gw))?.spec.matchRules ?? []).some((r) => r.ingress?.includes(route)),
+    });
+    await waitFor(async () => JSON.stringify(await held()) === JSON.stringify({ route: true, rule: true }), {
+      timeoutMs: 30_000,
+      description: "the product's MCP route and rule in the served namespace",
+    });
+
+    await admin.patch(agentProductResource, 'shop', ns, { spec: { gateway: { namespace: await uniqueNamespace('nsonly-agent-gw') } } }, 'merge');
+    await waitFor(async () => JSON.stringify(await held()) === JSON.stringify({ route: false, rule: false }), {
+      timeoutMs: 30_000,
+      description: 'the MCP route and its rule gone from the served namespace',
+    });
+    const after = await admin.get<KubeObject & { status?: { generatedObjects?: { namespace?: string }[] } }>(agentProductResource, 'shop', ns);
+    expect((after?.status?.generatedObjects ?? []).filter((o) => o.namespace === gw)).toEqual([]);
+    await admin.delete(agentProductResource, 'shop', ns);
+    await waitFor(async () => (await admin.get(agentProductResource, 'shop', ns)) === undefined, { timeoutMs: 30_000, description: 'product deleted' });
   }, 120_000);
 
   it('says GatewayNamespaceNotServed for a RagPipeline, a SemanticRouter and an AgentProduct on another gateway, and deletes them', async () => {
