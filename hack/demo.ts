@@ -16,11 +16,13 @@ import { ENTRY_OWNERS_ANNOTATION } from '../src/higress/console/shared-plugins.j
 import { DEFAULT_HIGRESS_NAMESPACE } from '../src/higress/namespace.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/object.js';
+import type { SemanticRouterObject } from '../src/controllers/semanticrouter.js';
 import { managedSelector } from '../src/kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../src/kube/resources.js';
 import { startOperator } from '../src/operator.js';
 import { startDemoHiMarket } from '../src/himarket/testing/demo-env.js';
 import { createLogger } from '../src/util/log.js';
+import { renderQuestion } from '../src/simulator/data.js';
 import { startSimulator } from '../src/simulator/server.js';
 import { startTraffic } from '../src/simulator/traffic.js';
 import { defaultCrdFiles, installCrds, startControlPlane, type ControlPlane } from './lib/control-plane.js';
@@ -243,6 +245,63 @@ async function showRouterLearning(
   for (const [id, l] of latest) say(`SemanticRouter ${id}: columns moved (DATASET ${first.get(id)} → ${l.dataset}, ACCURACY ${l.accuracy})`);
 }
 
+/**
+ * The sample router's spec.cache, shown working: one question the traffic above did not send, asked twice through
+ * the router's OpenAI endpoint (x-cache: miss, then hit-exact), then the hit as the router's /status reports it
+ * into status.cache (the CACHE column of `kubectl get sr -o wide`) and the Cached condition. Fails when the second
+ * answer is not the first one served from the cache.
+ */
+async function showRouterCache(client: KubeClient, samples: Array<{ rt: ResourceType; namespace: string; name: string }>, question: string) {
+  for (const r of samples.filter((s) => s.rt.kind === 'SemanticRouter')) {
+    const router = await client.get<SemanticRouterObject>(r.rt, r.name, r.namespace);
+    const endpoint = router?.status?.endpoint;
+    if (!endpoint || !router.status?.cache) continue; // no spec.cache: nothing to show
+    const id = `${r.namespace}/${r.name}`;
+    say(`\n# SemanticRouter ${id} semantic cache (spec.cache): one question asked twice`);
+    const answers: string[] = [];
+    const before = router.status.cache.exactHits ?? 0;
+    for (const n of [1, 2]) {
+      const res = await fetch(`${endpoint}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: question }] }),
+      });
+      const body = (await res.json()) as { model?: string; choices?: Array<{ message?: { content?: string } }> };
+      answers.push(body.choices?.[0]?.message?.content ?? '');
+      say(`request ${n}: HTTP ${res.status}, x-cache: ${res.headers.get('x-cache') ?? '-'}, model ${body.model ?? '-'}`);
+      if (n === 2 && (res.headers.get('x-cache') !== 'hit-exact' || answers[1] !== answers[0])) {
+        throw new Error(`SemanticRouter ${id}: the repeated question was not served from the cache (x-cache ${res.headers.get('x-cache')})`);
+      }
+    }
+    // The router's /status reaches status.cache on the next poll (spec.statusPollSeconds).
+    const counted = await waitUntil(async () => {
+      const o = await client.get<SemanticRouterObject>(r.rt, r.name, r.namespace);
+      return (o?.status?.cache?.exactHits ?? 0) > before ? o : undefined;
+    }, 30_000);
+    if (!counted) throw new Error(`SemanticRouter ${id}: status.cache did not count the hit in 30 s`);
+    const c = counted.status!.cache!;
+    say(
+      table([
+        ['NAME', 'CACHE', 'LOOKUPS', 'EXACT HITS', 'ENTRIES', 'TOKENS SAVED', 'USD SAVED'],
+        [id, c.hitRate, String(c.lookups ?? '-'), String(c.exactHits ?? '-'), String(c.entries ?? '-'), String(c.tokensSaved ?? '-'), c.usdSaved ?? '-'],
+      ]),
+    );
+    const cached = counted.status!.conditions?.find((x) => x.type === 'Cached');
+    say(`Cached=${cached?.status ?? '-'} ${cached?.reason ?? ''}: ${cached?.message ?? ''}`);
+    say(`SemanticRouter ${id}: the repeated question was served from the cache (hit counted in status.cache)`);
+  }
+}
+
+/** Polls `read` until it returns a value, or undefined after `ms`. */
+async function waitUntil<T>(read: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (v !== undefined || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** DATASET grew and ACCURACY appeared. */
 function moved(first: number | undefined, latest: { dataset: number; accuracy: string | undefined } | undefined): boolean {
   return first !== undefined && latest !== undefined && latest.dataset > first && latest.accuracy !== undefined;
@@ -291,6 +350,8 @@ try {
   }
   await printGenerated(client, [DEFAULT_HIGRESS_NAMESPACE]);
   await showRouterLearning(client, samples, sim.url, values.once ? 60_000 : 120_000, values.once === true);
+  // The traffic sends the simulator's questions in order from the first: the last one is new to the cache.
+  await showRouterCache(client, samples, renderQuestion(sim.questions.at(-1)!));
   // HiMarket: the contract server stands in for a real HiMarket (docs/himarket.md); ModelPool ai-demo/openai gets spec.publish.
   const himarket = await startDemoHiMarket(client, { namespace: 'ai-demo', pool: 'openai', gatewayNamespace: DEFAULT_HIGRESS_NAMESPACE, target: 'gpt-4o' });
   const onStop = stopOperator;

@@ -23,6 +23,9 @@ describe('make demo', () => {
     expect(out).toMatch(/(\d+)\/\1 Ready after/);
     // The flywheel runs against the simulator: the SemanticRouter's DATASET grows and ACCURACY appears (the demo fails otherwise).
     expect(out).toMatch(/SemanticRouter ai-demo\/auto: columns moved \(DATASET \d+ → \d+, ACCURACY \d/);
+    // The sample router's spec.cache: the demo's repeated question is answered from the cache and counted in status.cache.
+    expect(out).toMatch(/request 2: HTTP 200, x-cache: hit-exact/);
+    expect(out).toMatch(/SemanticRouter ai-demo\/auto: the repeated question was served from the cache/);
     // Issue 12: the demo shows a published HiMarket product (contract server, local mode), linked to the pool's console AI route.
     const himarket = out.slice(out.indexOf('# HiMarket (contract server'));
     expect(himarket).toMatch(/productId: product-[0-9a-f]{32}/);
