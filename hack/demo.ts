@@ -68,6 +68,7 @@ async function connect(): Promise<{ kubeconfigPath: string; controlPlane?: Contr
 function resourceFor(obj: KubeObject): ResourceType {
   if (obj.kind === 'Namespace') return Resources.Namespace;
   if (obj.kind === 'Secret') return Resources.Secret;
+  if (obj.kind === 'ConfigMap') return Resources.ConfigMap;
   const ours = OUR_KINDS.find((r) => r.kind === obj.kind);
   if (!ours) throw new Error(`config/samples: unsupported kind ${obj.kind}`);
   return ours;

@@ -26,6 +26,41 @@ export function modelRefError(pools: Informer<ModelPoolObject>, namespace: strin
   return undefined;
 }
 
+/** A ConfigMap the pipeline's pods mount besides its own (a source, the eval set), with the spec field naming it. */
+export interface ConfigMapRef {
+  field: string;
+  name: string;
+  key?: string | undefined;
+}
+
+export function configMapRefs(spec: RagPipelineSpec): ConfigMapRef[] {
+  const refs: ConfigMapRef[] = (spec.sources ?? []).flatMap((s, i) =>
+    s.type === 'configMap' && s.configMap ? [{ field: `spec.sources[${i}].configMap`, name: s.configMap.name, key: s.configMap.key }] : [],
+  );
+  if (spec.eval) refs.push({ field: 'spec.eval.configMap', name: spec.eval.configMap.name, key: spec.eval.configMap.key });
+  return refs;
+}
+
+/**
+ * Why a ConfigMap the pods mount is not there, if one is not: the kubelet does not start a pod whose (non-optional)
+ * ConfigMap volume or key is missing, so the pipeline would sit at 0 available replicas with nothing saying why.
+ * `read` answers from a cache that has listed the ConfigMap.
+ */
+export function configMapRefError(
+  refs: readonly ConfigMapRef[],
+  read: (name: string) => { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined,
+  namespace: string,
+): { reason: string; message: string } | undefined {
+  for (const ref of refs) {
+    const cm = read(ref.name);
+    if (!cm) return { reason: 'ConfigMapNotFound', message: `${ref.field}.name: ConfigMap ${namespace}/${ref.name} not found` };
+    if (ref.key !== undefined && cm.data?.[ref.key] === undefined && cm.binaryData?.[ref.key] === undefined) {
+      return { reason: 'ConfigMapKeyNotFound', message: `${ref.field}.key: ConfigMap ${namespace}/${ref.name} has no key ${ref.key}` };
+    }
+  }
+  return undefined;
+}
+
 export function deploymentView(d: WorkloadObject | undefined): DeploymentStatusView | undefined {
   if (!d) return undefined;
   const s = d.status ?? {};

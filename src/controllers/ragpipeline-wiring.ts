@@ -1,8 +1,12 @@
-import type { Controller } from '../kube/controller.js';
+import { secondaryWatch, type Controller } from '../kube/controller.js';
+import { makeKey, parseKey } from '../kube/object.js';
+import { ReferencedObjects } from '../kube/referenced-objects.js';
+import { Resources } from '../kube/resources.js';
+import type { DataObject } from './agentproduct.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
-import { RagPipelineController, ragOwnedSelector, type RagPipelineObject, type RuntimeLocator } from './ragpipeline.js';
+import { pipelineConfigMaps, RagPipelineController, ragOwnedSelector, type RagPipelineObject, type RuntimeLocator } from './ragpipeline.js';
 import { LocalProcessLocator } from './ragpipeline-local.js';
 import { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { HttpRuntimeProbe, type RuntimeProbe } from './ragpipeline-runtime.js';
@@ -40,10 +44,34 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
   const locator = options.locator ?? (process.env.RAG_LOCAL_PROCESS === '1' ? new LocalProcessLocator({ client: mgr.client, log: mgr.log }) : undefined);
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const probe = options.probe === false ? undefined : (options.probe ?? new HttpRuntimeProbe());
+  const sourceConfigMaps = new ReferencedObjects<DataObject>({
+    client: mgr.client,
+    resource: Resources.ConfigMap,
+    resyncPeriodMs: mgr.resyncPeriodMs,
+    logger: mgr.log,
+    // Listed (found or absent) is an answer: pipelines waiting on it decide now (ConfigMapNotFound or go on). Called
+    // once the caches run, after the reconciler and controller below exist.
+    onSynced: (key) => {
+      const { namespace, name } = parseKey(key);
+      for (const k of reconciler.pipelinesMounting({ metadata: { namespace, name } })) controller.enqueue(k);
+    },
+  });
+  mgr.addCache(sourceConfigMaps, { required: true });
+  const track = (p: RagPipelineObject): void =>
+    sourceConfigMaps.setReferences(
+      `ragpipeline/${makeKey(p.metadata.namespace, p.metadata.name)}`,
+      pipelineConfigMaps(p).map((n) => makeKey(p.metadata.namespace, n)),
+    );
+  pipelines.addEventHandler({
+    onAdd: track,
+    onUpdate: (_o, n) => track(n),
+    onDelete: (p) => sourceConfigMaps.setReferences(`ragpipeline/${makeKey(p.metadata.namespace, p.metadata.name)}`, []),
+  });
   const reconciler = new RagPipelineController({
     client: mgr.client,
     pipelines,
     ...caches,
+    sourceConfigMaps,
     log: mgr.log,
     ...(options.defaultImage ? { defaultImage: options.defaultImage } : {}),
     ...(probe ? { probe } : {}),
@@ -58,6 +86,7 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
     caches,
     ownerKey: RagPipelineController.ownerKey,
     byPool: (p) => reconciler.pipelinesUsingPool(p),
+    extraSecondaries: [secondaryWatch(sourceConfigMaps, (c) => reconciler.pipelinesMounting(c))],
     reconcile: (key) => reconciler.reconcile(key),
     concurrency: options.concurrency,
     stopped: async () => {

@@ -18,7 +18,9 @@ import { tolerateStaleCache } from '../kube/stale-cache.js';
 import { requireListed, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
 import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
-import { deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
+import { configMapRefError, configMapRefs, deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
+import type { DataObject } from './agentproduct.js';
+import type { ReferencedObjects } from '../kube/referenced-objects.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
 import { errorMessage } from '../util/errors.js';
 
@@ -63,6 +65,8 @@ export interface RagPipelineControllerDeps {
   pvcs: Informer<WorkloadObject>;
   ingresses: Informer<IngressObject>;
   pools: Informer<ModelPoolObject>;
+  /** The ConfigMaps pipelines mount as sources or eval sets, one name-scoped watch each (never every ConfigMap). */
+  sourceConfigMaps: ReferencedObjects<DataObject>;
   log: Logger;
   defaultImage?: string;
   probe?: RuntimeProbe;
@@ -94,6 +98,15 @@ export class RagPipelineController {
       .map((p) => makeKey(ns, p.metadata.name));
   }
 
+  /** Pipelines that mount this ConfigMap as a source or eval set (it appeared, changed or went away). */
+  pipelinesMounting(cm: KubeObject): string[] {
+    const ns = cm.metadata.namespace ?? 'default';
+    return this.deps.pipelines.store
+      .byNamespace(ns)
+      .filter((p) => pipelineConfigMaps(p).includes(cm.metadata.name ?? ''))
+      .map((p) => makeKey(ns, p.metadata.name));
+  }
+
   private async reconcilePipeline(key: string): Promise<ReconcileResult | void> {
     const { client } = this.deps;
     const pipeline = this.deps.pipelines.store.get(key);
@@ -119,13 +132,18 @@ export class RagPipelineController {
       await this.pruneIngresses(owner, () => true); // moved out of the served gateway namespace: its MCP route there goes
       return writePipelineStatus(this.deps.client, this.deps.event, current, {}, [notServed]);
     }
+    // Not listed yet: wait (onSynced enqueues us) rather than report a ConfigMap missing that is only unread.
+    const cmRefs = configMapRefs(spec);
+    if (!cmRefs.every((r) => this.deps.sourceConfigMaps.isSynced(makeKey(namespace, r.name)))) return;
+    const cmError = configMapRefError(cmRefs, (n) => this.deps.sourceConfigMaps.store.get(makeKey(namespace, n)), namespace);
     const render = renderRagPipeline({ ...current, spec }, this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {});
     const heldBy = await this.mcpIngressHolder(render, owner, current.status);
     const applyError = await this.applyAll(render, owner, heldBy !== undefined);
 
     const deployment = this.deps.deployments.store.get(makeKey(namespace, render.deployment.metadata.name));
     const locator = this.deps.locator;
-    const localEndpoint = locator ? await locator.endpointFor(current, render) : undefined;
+    // As the kubelet would not start the pod, a local runtime is not started without its mounted ConfigMaps.
+    const localEndpoint = locator && !cmError ? await locator.endpointFor(current, render) : undefined;
     const endpoint = localEndpoint ?? render.endpoint;
     const readiness = ragRuntimeReadiness(spec.replicas, deploymentView(deployment), locator?.replacesDeployment ? { endpoint: localEndpoint } : undefined);
     // Tools and index stats are read from the runtime once it is available (best effort).
@@ -137,7 +155,7 @@ export class RagPipelineController {
       render,
       readiness,
       endpoint,
-      refError: modelRefError(this.deps.pools, namespace, spec),
+      refError: cmError ?? modelRefError(this.deps.pools, namespace, spec),
       applyError,
       heldBy,
       exposed: this.deps.ingresses.store.get(makeKey(render.gatewayNamespace, render.ingress.metadata.name)) !== undefined,
@@ -213,4 +231,13 @@ export class RagPipelineController {
     });
     for (const i of ours) await pruneOwned(this.deps.client, Resources.Ingress, i.metadata.namespace ?? '', owner, new Set(), [i]);
   }
+}
+
+/** Names of the ConfigMaps a pipeline mounts besides its own, read from the raw spec (a spec that does not parse still holds them). */
+export function pipelineConfigMaps(p: RagPipelineObject): string[] {
+  const spec = p.spec as Partial<RagPipelineObject['spec']> | undefined;
+  return [
+    ...(spec?.sources ?? []).flatMap((s) => (s.type === 'configMap' && s.configMap ? [s.configMap.name] : [])),
+    ...(spec?.eval ? [spec.eval.configMap.name] : []),
+  ];
 }

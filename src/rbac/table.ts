@@ -158,7 +158,7 @@ export const RBAC_TABLE: readonly Grant[] = [
   // --- RagPipeline (src/controllers/ragpipeline.ts): the runtime lives in the pipeline's own namespace ---
   ...ownKind('ragpipeline', ragPipelineResource, { ownerReferences: true }),
   workload('ragpipeline', Deployments, 'the RAG runtime Deployment'),
-  workload('ragpipeline', Resources.ConfigMap, 'the rendered runtime config'),
+  workload('ragpipeline', Resources.ConfigMap, 'the rendered runtime config; the source and eval ConfigMaps its pods mount (read, one watch each)'),
   workload('ragpipeline', Resources.Service, 'the runtime Service'),
   workload('ragpipeline', PersistentVolumeClaims, 'the index store volume'),
   { controller: 'ragpipeline', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'the MCP endpoint on the gateway (console form)' },

@@ -216,6 +216,28 @@ describe('RagPipeline controller', () => {
     expect(condition(p, 'Ready')?.message).toBe(`llm: ModelPool ${ns}/nope not found`);
   });
 
+  it('names a missing source ConfigMap (or key) by its field, and goes on once it exists', async () => {
+    // A pod does not start without a ConfigMap it mounts (or an item key of it): the status says which, not only 0/1.
+    const ns = await uniqueNamespace('rag-cm');
+    const sources = [
+      { name: 'faq', type: 'inline' as const, documents: [{ id: 'a', text: 'Higress is an AI gateway.' }] },
+      { name: 'hb', type: 'configMap' as const, configMap: { name: 'handbook', key: 'ops.md' } },
+    ];
+    await client.create(ragPipelineResource, pipeline(ns, 'kb', { sources }));
+    let p = await waitCondition(ns, 'kb', 'Ready', 'False', 'ConfigMapNotFound');
+    expect(condition(p, 'Ready')?.message).toBe(`spec.sources[1].configMap.name: ConfigMap ${ns}/handbook not found`);
+    await client.create(Resources.ConfigMap, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'handbook', namespace: ns },
+      data: { 'other.md': 'x' },
+    } as KubeObject);
+    p = await waitCondition(ns, 'kb', 'Ready', 'False', 'ConfigMapKeyNotFound');
+    expect(condition(p, 'Ready')?.message).toBe(`spec.sources[1].configMap.key: ConfigMap ${ns}/handbook has no key ops.md`);
+    await client.patch(Resources.ConfigMap, 'handbook', ns, { data: { 'ops.md': 'Rotate keys in their Secret.' } }, 'merge');
+    await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved'); // no kubelet here: as far as this harness goes
+  });
+
   it('removes the gateway-namespace Ingress and releases the finalizer on delete', async () => {
     const ns = await uniqueNamespace('rag-delete');
     const gw = await gatewayNamespace('rag-delete-gw');
