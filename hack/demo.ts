@@ -3,7 +3,9 @@
 // Without KUBECONFIG: builds (first run only) and starts an embedded kube-apiserver + etcd on loopback.
 // With KUBECONFIG: uses that cluster (installs our CRDs; Higress CRD fixtures only where Higress is absent).
 // Then: applies config/samples (and the AgentProduct sample, adapted: see applyAgentProduct), runs the operator, shows a live table until every sample is Ready,
-// prints the generated Higress objects (tokens masked) and keeps running until Ctrl-C.
+// prints the generated Higress objects (tokens masked), then shows the runtimes answering (hack/lib/demo-dataplane.ts:
+// the router learning from traffic, its cache, the RAG server over MCP) and HiMarket publishing, and keeps running
+// until Ctrl-C.
 // `--once` exits after printing (used by the e2e test).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +18,6 @@ import { ENTRY_OWNERS_ANNOTATION } from '../src/higress/console/shared-plugins.j
 import { DEFAULT_HIGRESS_NAMESPACE } from '../src/higress/namespace.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { KubeObject } from '../src/kube/object.js';
-import type { SemanticRouterObject } from '../src/controllers/semanticrouter.js';
 import { managedSelector } from '../src/kube/owner.js';
 import { customResource, Resources, type ResourceType } from '../src/kube/resources.js';
 import { startOperator } from '../src/operator.js';
@@ -24,8 +25,9 @@ import { startDemoHiMarket } from '../src/himarket/testing/demo-env.js';
 import { createLogger } from '../src/util/log.js';
 import { renderQuestion } from '../src/simulator/data.js';
 import { startSimulator } from '../src/simulator/server.js';
-import { startTraffic } from '../src/simulator/traffic.js';
 import { defaultCrdFiles, installCrds, startControlPlane, type ControlPlane } from './lib/control-plane.js';
+import { showRagSearch, showRouterCache, showRouterLearning } from './lib/demo-dataplane.js';
+import { say, table, type Sample } from './lib/demo-print.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SAMPLES = join(ROOT, 'config/samples');
@@ -35,7 +37,6 @@ const tty = process.stdout.isTTY === true;
 process.env.RAG_LOCAL_PROCESS ??= '1';
 // Likewise each SemanticRouter's router, with the model-matrix simulator standing in for the pool's models.
 process.env.ROUTER_LOCAL_PROCESS ??= '1';
-const say = (line = '') => process.stdout.write(`${line}\n`);
 
 interface Status {
   conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
@@ -119,9 +120,9 @@ async function applyAgentProduct(client: KubeClient): Promise<{ rt: ResourceType
   return { rt, namespace: ns, name: sample.metadata.name ?? '' };
 }
 
-async function applySamples(client: KubeClient): Promise<Array<{ rt: ResourceType; namespace: string; name: string }>> {
+async function applySamples(client: KubeClient): Promise<Sample[]> {
   const files = (await readdir(SAMPLES)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
-  const applied: Array<{ rt: ResourceType; namespace: string; name: string }> = [];
+  const applied: Sample[] = [];
   for (const file of files) {
     for (const doc of parseAllDocuments(await readFile(join(SAMPLES, file), 'utf8'))) {
       const obj = doc.toJS() as KubeObject;
@@ -133,12 +134,7 @@ async function applySamples(client: KubeClient): Promise<Array<{ rt: ResourceTyp
   return applied;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
-}
-
-async function statusTable(client: KubeClient, samples: Array<{ rt: ResourceType; namespace: string; name: string }>, since: number) {
+async function statusTable(client: KubeClient, samples: Sample[], since: number) {
   const rows = [['KIND', 'NAMESPACE', 'NAME', 'READY', 'REASON', 'MESSAGE']];
   let ready = 0;
   for (const s of samples) {
@@ -181,131 +177,6 @@ async function printGenerated(client: KubeClient, namespaces: string[]): Promise
     say(`\n# Generated Higress objects in ${ns}: McpBridge/default, ${plugins.length} WasmPlugins, ${ingresses.length} Ingresses (API tokens masked)`);
     for (const obj of [...(bridge ? [bridge] : []), ...plugins, ...ingresses]) say(`---\n${stringify(printable(obj)).trimEnd()}`);
   }
-}
-
-/** Sends the simulator's questions to each SemanticRouter as model "auto" and shows its columns move. */
-async function showRouterLearning(
-  client: KubeClient,
-  samples: Array<{ rt: ResourceType; namespace: string; name: string }>,
-  simUrl: string,
-  forMs: number,
-  stopEarly: boolean,
-) {
-  type RouterView = Resource & {
-    status?: { endpoint?: string; routingAccuracy?: string; datasetSize?: number; modelVersion?: string; spend?: string; effectiveKnob?: string };
-  };
-  const routers = samples.filter((s) => s.rt.kind === 'SemanticRouter');
-  if (routers.length === 0) return;
-  say('\n# SemanticRouter learning from traffic (model "auto", questions from the simulator)');
-  const traffic = [];
-  for (const r of routers) {
-    const endpoint = (await client.get<RouterView>(r.rt, r.name, r.namespace))?.status?.endpoint;
-    if (endpoint) traffic.push(startTraffic({ baseUrl: endpoint, simulatorUrl: simUrl, concurrency: 4 }));
-  }
-  const until = Date.now() + forMs;
-  let last = '';
-  const first = new Map<string, number>();
-  const latest = new Map<string, { dataset: number; accuracy: string | undefined }>();
-  while (Date.now() < until) {
-    const rows = [['NAME', 'READY', 'ACCURACY', 'DATASET', 'MODEL', 'SPEND', 'KNOB']];
-    for (const r of routers) {
-      const o = await client.get<RouterView>(r.rt, r.name, r.namespace);
-      const s = o?.status;
-      const id = `${r.namespace}/${r.name}`;
-      if (typeof s?.datasetSize === 'number') {
-        if (!first.has(id)) first.set(id, s.datasetSize);
-        latest.set(id, { dataset: s.datasetSize, accuracy: s.routingAccuracy });
-      }
-      rows.push([
-        id,
-        s?.conditions?.find((c) => c.type === 'Ready')?.status ?? '-',
-        s?.routingAccuracy ?? '-',
-        String(s?.datasetSize ?? '-'),
-        s?.modelVersion ?? '-',
-        s?.spend ?? '-',
-        s?.effectiveKnob ?? '-',
-      ]);
-    }
-    const text = table(rows);
-    if (text !== last)
-      say(`${text}
-`);
-    last = text;
-    // Once every router's columns moved there is nothing more to show in --once mode.
-    if (stopEarly && routers.every((r) => moved(first.get(`${r.namespace}/${r.name}`), latest.get(`${r.namespace}/${r.name}`)))) break;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  for (const t of traffic) t.stop();
-  // The README's claim, checked on every run: DATASET grows and ACCURACY appears while the flywheel runs.
-  const stuck = routers.map((r) => `${r.namespace}/${r.name}`).filter((id) => !moved(first.get(id), latest.get(id)));
-  if (stuck.length) {
-    throw new Error(
-      `SemanticRouter columns did not move in ${forMs / 1000} s: ${stuck.map((id) => `${id} DATASET ${first.get(id) ?? '-'} → ${latest.get(id)?.dataset ?? '-'}, ACCURACY ${latest.get(id)?.accuracy ?? '-'}`).join('; ')}`,
-    );
-  }
-  for (const [id, l] of latest) say(`SemanticRouter ${id}: columns moved (DATASET ${first.get(id)} → ${l.dataset}, ACCURACY ${l.accuracy})`);
-}
-
-/**
- * The sample router's spec.cache, shown working: one question the traffic above did not send, asked twice through
- * the router's OpenAI endpoint (x-cache: miss, then hit-exact), then the hit as the router's /status reports it
- * into status.cache (the CACHE column of `kubectl get sr -o wide`) and the Cached condition. Fails when the second
- * answer is not the first one served from the cache.
- */
-async function showRouterCache(client: KubeClient, samples: Array<{ rt: ResourceType; namespace: string; name: string }>, question: string) {
-  for (const r of samples.filter((s) => s.rt.kind === 'SemanticRouter')) {
-    const router = await client.get<SemanticRouterObject>(r.rt, r.name, r.namespace);
-    const endpoint = router?.status?.endpoint;
-    if (!endpoint || !router.status?.cache) continue; // no spec.cache: nothing to show
-    const id = `${r.namespace}/${r.name}`;
-    say(`\n# SemanticRouter ${id} semantic cache (spec.cache): one question asked twice`);
-    const answers: string[] = [];
-    const before = router.status.cache.exactHits ?? 0;
-    for (const n of [1, 2]) {
-      const res = await fetch(`${endpoint}/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: question }] }),
-      });
-      const body = (await res.json()) as { model?: string; choices?: Array<{ message?: { content?: string } }> };
-      answers.push(body.choices?.[0]?.message?.content ?? '');
-      say(`request ${n}: HTTP ${res.status}, x-cache: ${res.headers.get('x-cache') ?? '-'}, model ${body.model ?? '-'}`);
-      if (n === 2 && (res.headers.get('x-cache') !== 'hit-exact' || answers[1] !== answers[0])) {
-        throw new Error(`SemanticRouter ${id}: the repeated question was not served from the cache (x-cache ${res.headers.get('x-cache')})`);
-      }
-    }
-    // The router's /status reaches status.cache on the next poll (spec.statusPollSeconds).
-    const counted = await waitUntil(async () => {
-      const o = await client.get<SemanticRouterObject>(r.rt, r.name, r.namespace);
-      return (o?.status?.cache?.exactHits ?? 0) > before ? o : undefined;
-    }, 30_000);
-    if (!counted) throw new Error(`SemanticRouter ${id}: status.cache did not count the hit in 30 s`);
-    const c = counted.status!.cache!;
-    say(
-      table([
-        ['NAME', 'CACHE', 'LOOKUPS', 'EXACT HITS', 'ENTRIES', 'TOKENS SAVED', 'USD SAVED'],
-        [id, c.hitRate, String(c.lookups ?? '-'), String(c.exactHits ?? '-'), String(c.entries ?? '-'), String(c.tokensSaved ?? '-'), c.usdSaved ?? '-'],
-      ]),
-    );
-    const cached = counted.status!.conditions?.find((x) => x.type === 'Cached');
-    say(`Cached=${cached?.status ?? '-'} ${cached?.reason ?? ''}: ${cached?.message ?? ''}`);
-    say(`SemanticRouter ${id}: the repeated question was served from the cache (hit counted in status.cache)`);
-  }
-}
-
-/** Polls `read` until it returns a value, or undefined after `ms`. */
-async function waitUntil<T>(read: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (v !== undefined || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** DATASET grew and ACCURACY appeared. */
-function moved(first: number | undefined, latest: { dataset: number; accuracy: string | undefined } | undefined): boolean {
-  return first !== undefined && latest !== undefined && latest.dataset > first && latest.accuracy !== undefined;
 }
 
 let controlPlane: ControlPlane | undefined;
@@ -353,6 +224,7 @@ try {
   await showRouterLearning(client, samples, sim.url, values.once ? 60_000 : 120_000, values.once === true);
   // The traffic sends the simulator's questions in order from the first: the last one is new to the cache.
   await showRouterCache(client, samples, renderQuestion(sim.questions.at(-1)!));
+  await showRagSearch(client, samples, 'How do I rotate a provider API key?', 'handbook/api-keys.md');
   // HiMarket: the contract server stands in for a real HiMarket (docs/himarket.md); ModelPool ai-demo/openai gets spec.publish.
   const himarket = await startDemoHiMarket(client, { namespace: 'ai-demo', pool: 'openai', gatewayNamespace: DEFAULT_HIGRESS_NAMESPACE, target: 'gpt-4o' });
   const onStop = stopOperator;
