@@ -196,7 +196,7 @@ describe('SemanticRouter render (goldens)', () => {
     expect(pod(r).volumes).toEqual(
       expect.arrayContaining([
         { name: 'cache-encoder', persistentVolumeClaim: { claimName: 'minilm', readOnly: true } },
-        { name: 'cache-verifier', configMap: { name: 'cache-verifier', items: [{ key: 'verifier.json', path: 'verifier.json' }] } },
+        { name: 'cache-verifier', configMap: { name: 'cache-verifier', items: [{ key: 'verifier.json', path: 'verifier.json' }], optional: true } },
       ]),
     );
     expect(pod(r).containers[0]!.volumeMounts).toEqual(

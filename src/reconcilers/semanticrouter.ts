@@ -301,7 +301,13 @@ function routerCacheVolumes(cache: CacheSpec | undefined): { volumes: Volume[]; 
   const verifier = cache?.verifier;
   if (verifier) {
     const ref = verifier.configMapRef;
-    volumes.push({ name: ROUTER_CACHE_VERIFIER_VOLUME, configMap: { name: ref.name, items: [{ key: ref.key, path: ROUTER_CACHE_VERIFIER_FILE }] } });
+    // Optional: without it the kubelet would not start the router at all while the ConfigMap (or its key) is missing
+    // (k8s pkg/volume/configmap/configmap.go). Optional, the router routes, its cache answers identical questions and
+    // says VerifierUnreadable, and the kubelet projects the file once the ConfigMap appears (the router follows it).
+    volumes.push({
+      name: ROUTER_CACHE_VERIFIER_VOLUME,
+      configMap: { name: ref.name, items: [{ key: ref.key, path: ROUTER_CACHE_VERIFIER_FILE }], optional: true },
+    });
     mounts.push({ name: ROUTER_CACHE_VERIFIER_VOLUME, mountPath: ROUTER_CACHE_VERIFIER_MOUNT, readOnly: true });
   }
   return { volumes, mounts };

@@ -141,7 +141,12 @@ const volumeSchema = z
   .strictObject({
     name: dns1123Label,
     configMap: z
-      .strictObject({ name: dns1123Subdomain, items: z.array(z.strictObject({ key: z.string().min(1), path: z.string().min(1) })).optional() })
+      .strictObject({
+        name: dns1123Subdomain,
+        items: z.array(z.strictObject({ key: z.string().min(1), path: z.string().min(1) })).optional(),
+        // k8s pkg/volume/configmap/configmap.go (SetUpAt, MakePayload): optional tolerates a missing ConfigMap or key.
+        optional: z.boolean().optional(),
+      })
       .optional(),
     persistentVolumeClaim: z.strictObject({ claimName: dns1123Subdomain, readOnly: z.boolean().optional() }).optional(),
     emptyDir: z.strictObject({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: quantity.optional() }).optional(),
