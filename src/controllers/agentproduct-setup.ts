@@ -2,9 +2,8 @@ import type { WasmPlugin } from '../higress/types.js';
 import { EventRecorder } from '../kube/events.js';
 import { Controller, secondaryWatch } from '../kube/controller.js';
 import type { Manager } from '../kube/manager.js';
-import { makeKey, type KubeObject } from '../kube/object.js';
+import { parseKey, type KubeObject } from '../kube/object.js';
 import { managedSelector } from '../kube/owner.js';
-import { ReferencedObjects } from '../kube/referenced-objects.js';
 import { Resources, type ResourceType } from '../kube/resources.js';
 import { ragPipelineResource } from './resources.js';
 import { AgentProductController, agentProductResource, referencesOf, type AgentProductObject, type DataObject, type ReferenceKind } from './agentproduct.js';
@@ -29,41 +28,19 @@ export function setupAgentProductController(mgr: Manager, opts: AgentProductSetu
   let enqueue: (key: string) => void = () => undefined;
   // The reconciler needs the caches and the caches' onSynced needs the reconciler: filled in below.
   const late: { reconciler?: AgentProductController } = {};
-  const referenced = (resource: ResourceType, kind: ReferenceKind) => {
-    const cache = new ReferencedObjects<DataObject>({
-      client: mgr.client,
-      resource,
-      resyncPeriodMs: mgr.resyncPeriodMs,
-      logger: mgr.log,
+  const referenced = (resource: ResourceType, kind: ReferenceKind) =>
+    mgr.referencedCache<DataObject, AgentProductObject>(resource, {
+      primary: products,
+      refs: (p) => referencesOf(p)[kind],
+      required: true,
       // Listed (found or absent) is an answer: products waiting on it decide now (e.g. SecretKeyMissing).
       onSynced: (key) => {
-        const [namespace = '', name = ''] = key.split('/');
-        for (const k of late.reconciler?.productsReferencing(kind, { metadata: { namespace, name } }) ?? []) enqueue(k);
+        for (const k of late.reconciler?.productsReferencing(kind, { metadata: parseKey(key) }) ?? []) enqueue(k);
       },
     });
-    mgr.addCache(cache, { required: true });
-    return cache;
-  };
   const secrets = referenced(Resources.Secret, 'secrets');
   const documents = referenced(Resources.ConfigMap, 'configMaps');
   const services = referenced(Resources.Service, 'services');
-  const track = (p: AgentProductObject): void => {
-    const owner = `agentproduct/${makeKey(p.metadata.namespace, p.metadata.name)}`;
-    const refs = referencesOf(p);
-    secrets.setReferences(owner, refs.secrets);
-    documents.setReferences(owner, refs.configMaps);
-    services.setReferences(owner, refs.services);
-  };
-  products.addEventHandler({
-    onAdd: track,
-    onUpdate: (_o, n) => track(n),
-    onDelete: (p) => {
-      const owner = `agentproduct/${makeKey(p.metadata.namespace, p.metadata.name)}`;
-      secrets.setReferences(owner, []);
-      documents.setReferences(owner, []);
-      services.setReferences(owner, []);
-    },
-  });
 
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const r = new AgentProductController({

@@ -2,8 +2,7 @@ import { Controller, secondaryWatch } from '../kube/controller.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
-import { makeKey, type KubeObject } from '../kube/object.js';
-import { ReferencedObjects } from '../kube/referenced-objects.js';
+import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { Resources } from '../kube/resources.js';
 import { HiMarketSessions } from '../himarket/sessions.js';
 import { agentProductLink, modelPoolLink, semanticRouterLink } from '../reconcilers/himarket-links.js';
@@ -58,26 +57,18 @@ export function setupHiMarketControllers(mgr: Manager, opts: { pollMs?: number }
   const log = mgr.log.child({ component: 'himarket' });
   const connections = mgr.informer<HiMarketConnectionObject>(himarketConnectionResource);
   let enqueueConnection: (key: string) => void = () => undefined;
-  const secrets = new ReferencedObjects<SecretObject>({
-    client: mgr.client,
-    resource: Resources.Secret,
-    resyncPeriodMs: mgr.resyncPeriodMs,
-    logger: log,
-    onSynced: (key) => {
-      const [ns = '', name = ''] = key.split('/');
-      for (const k of connReconciler.connectionsUsingSecret(ns, name)) enqueueConnection(k);
-    },
-  });
-  mgr.addCache(secrets, { required: false });
-  const track = (c: HiMarketConnectionObject): void =>
-    secrets.setReferences(makeKey(c.metadata.namespace, c.metadata.name), [
+  const secrets = mgr.referencedCache<SecretObject, HiMarketConnectionObject>(Resources.Secret, {
+    primary: connections,
+    refs: (c) => [
       makeKey(c.metadata.namespace, c.spec.credentialsSecretRef.name),
       makeKey(c.metadata.namespace, c.spec.gateway.consoleCredentialsSecretRef.name),
-    ]);
-  connections.addEventHandler({
-    onAdd: track,
-    onUpdate: (_o, n) => track(n),
-    onDelete: (c) => secrets.setReferences(makeKey(c.metadata.namespace, c.metadata.name), []),
+    ],
+    required: false,
+    logger: log,
+    onSynced: (key) => {
+      const { namespace, name } = parseKey(key);
+      for (const k of connReconciler.connectionsUsingSecret(namespace, name)) enqueueConnection(k);
+    },
   });
 
   const sessions = new HiMarketSessions();

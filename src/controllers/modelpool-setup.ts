@@ -6,7 +6,7 @@ import { Controller, secondaryWatch, specOrDeletionChanged } from '../kube/contr
 import { EventRecorder } from '../kube/events.js';
 import type { Manager } from '../kube/manager.js';
 import { MCPBRIDGE_NAME, type McpBridge } from '../kube/mcpbridge.js';
-import { makeKey, type KubeObject } from '../kube/object.js';
+import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { managedSelector } from '../kube/owner.js';
 import { ReferencedObjects } from '../kube/referenced-objects.js';
 import { Resources } from '../kube/resources.js';
@@ -56,25 +56,16 @@ export function setupModelPoolController(
 
   // Created before the controller that owns the queue; nothing is enqueued before the manager starts it.
   let enqueue: (key: string, priority?: 'normal' | 'low') => void = () => undefined;
-  const secrets = new ReferencedObjects<SecretObject>({
-    client: mgr.client,
-    resource: Resources.Secret,
-    resyncPeriodMs: mgr.resyncPeriodMs,
-    logger: mgr.log,
-    // Listed and absent is an answer too (SecretNotFound): the pools waiting on it decide now.
+  // The Secrets the pools name, followed before any reconcile reads them. Listed and absent is an answer too
+  // (SecretNotFound): the pools waiting on it decide now.
+  const secrets = mgr.referencedCache<SecretObject, ModelPoolObject>(Resources.Secret, {
+    primary: pools,
+    refs: secretsReferencedBy,
+    required: true,
     onSynced: (key) => {
-      const [ns = '', name = ''] = key.split('/');
-      for (const k of watches.poolsUsingSecret(ns, name)) enqueue(k);
+      const { namespace, name } = parseKey(key);
+      for (const k of watches.poolsUsingSecret(namespace, name)) enqueue(k);
     },
-  });
-  mgr.addCache(secrets, { required: true });
-  // Follow the pools' references before any reconcile reads them (handlers run in registration order,
-  // reconciles later on the queue).
-  const track = (p: ModelPoolObject): void => secrets.setReferences(makeKey(p.metadata.namespace, p.metadata.name), secretsReferencedBy(p));
-  pools.addEventHandler({
-    onAdd: track,
-    onUpdate: (_o, n) => track(n),
-    onDelete: (p) => secrets.setReferences(makeKey(p.metadata.namespace, p.metadata.name), []),
   });
 
   // Higress CRDs installed (or removed) while we run: pools that reported HigressCRDsMissing recover without a

@@ -1,12 +1,20 @@
 import { secondaryWatch, type Controller } from '../kube/controller.js';
 import { makeKey, parseKey } from '../kube/object.js';
-import { ReferencedObjects } from '../kube/referenced-objects.js';
-import { Resources } from '../kube/resources.js';
+import { Resources, type ResourceType } from '../kube/resources.js';
 import type { DataObject } from './agentproduct.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
-import { pipelineConfigMaps, RagPipelineController, ragOwnedSelector, type RagPipelineObject, type RuntimeLocator } from './ragpipeline.js';
+import {
+  PersistentVolumeClaims,
+  pipelineMounts,
+  RagPipelineController,
+  ragOwnedSelector,
+  type MountedCaches,
+  type PipelineMounts,
+  type RagPipelineObject,
+  type RuntimeLocator,
+} from './ragpipeline.js';
 import { LocalProcessLocator } from './ragpipeline-local.js';
 import { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { HttpRuntimeProbe, type RuntimeProbe } from './ragpipeline-runtime.js';
@@ -44,34 +52,24 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
   const locator = options.locator ?? (process.env.RAG_LOCAL_PROCESS === '1' ? new LocalProcessLocator({ client: mgr.client, log: mgr.log }) : undefined);
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const probe = options.probe === false ? undefined : (options.probe ?? new HttpRuntimeProbe());
-  const sourceConfigMaps = new ReferencedObjects<DataObject>({
-    client: mgr.client,
-    resource: Resources.ConfigMap,
-    resyncPeriodMs: mgr.resyncPeriodMs,
-    logger: mgr.log,
-    // Listed (found or absent) is an answer: pipelines waiting on it decide now (ConfigMapNotFound or go on). Called
-    // once the caches run, after the reconciler and controller below exist.
-    onSynced: (key) => {
-      const { namespace, name } = parseKey(key);
-      for (const k of reconciler.pipelinesMounting({ metadata: { namespace, name } })) controller.enqueue(k);
-    },
-  });
-  mgr.addCache(sourceConfigMaps, { required: true });
-  const track = (p: RagPipelineObject): void =>
-    sourceConfigMaps.setReferences(
-      `ragpipeline/${makeKey(p.metadata.namespace, p.metadata.name)}`,
-      pipelineConfigMaps(p).map((n) => makeKey(p.metadata.namespace, n)),
-    );
-  pipelines.addEventHandler({
-    onAdd: track,
-    onUpdate: (_o, n) => track(n),
-    onDelete: (p) => sourceConfigMaps.setReferences(`ragpipeline/${makeKey(p.metadata.namespace, p.metadata.name)}`, []),
-  });
+  // What pipelines mount besides their own objects, one name-scoped watch each (never every ConfigMap or claim).
+  // Listed (found or absent) is an answer: pipelines waiting on it decide now. onSynced runs once the caches run,
+  // after the reconciler and controller below exist.
+  const mountedCache = (resource: ResourceType, kind: keyof PipelineMounts) =>
+    mgr.referencedCache<DataObject, RagPipelineObject>(resource, {
+      primary: pipelines,
+      refs: (p) => pipelineMounts(p)[kind].map((n) => makeKey(p.metadata.namespace, n)),
+      required: true,
+      onSynced: (key) => {
+        for (const k of reconciler.pipelinesMounting(kind, { metadata: parseKey(key) })) controller.enqueue(k);
+      },
+    });
+  const mounted: MountedCaches = { configMaps: mountedCache(Resources.ConfigMap, 'configMaps'), claims: mountedCache(PersistentVolumeClaims, 'claims') };
   const reconciler = new RagPipelineController({
     client: mgr.client,
     pipelines,
     ...caches,
-    sourceConfigMaps,
+    mounted,
     log: mgr.log,
     ...(options.defaultImage ? { defaultImage: options.defaultImage } : {}),
     ...(probe ? { probe } : {}),
@@ -86,7 +84,10 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
     caches,
     ownerKey: RagPipelineController.ownerKey,
     byPool: (p) => reconciler.pipelinesUsingPool(p),
-    extraSecondaries: [secondaryWatch(sourceConfigMaps, (c) => reconciler.pipelinesMounting(c))],
+    extraSecondaries: [
+      secondaryWatch(mounted.configMaps, (c) => reconciler.pipelinesMounting('configMaps', c)),
+      secondaryWatch(mounted.claims, (c) => reconciler.pipelinesMounting('claims', c)),
+    ],
     reconcile: (key) => reconciler.reconcile(key),
     concurrency: options.concurrency,
     stopped: async () => {

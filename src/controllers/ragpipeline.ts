@@ -18,7 +18,7 @@ import { tolerateStaleCache } from '../kube/stale-cache.js';
 import { requireListed, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
 import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
-import { configMapRefError, configMapRefs, deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
+import { deploymentView, modelRefError, mountedRefError, mountedRefs, writePipelineStatus, type MountedRef } from './ragpipeline-status.js';
 import type { DataObject } from './agentproduct.js';
 import type { ReferencedObjects } from '../kube/referenced-objects.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
@@ -65,8 +65,8 @@ export interface RagPipelineControllerDeps {
   pvcs: Informer<WorkloadObject>;
   ingresses: Informer<IngressObject>;
   pools: Informer<ModelPoolObject>;
-  /** The ConfigMaps pipelines mount as sources or eval sets, one name-scoped watch each (never every ConfigMap). */
-  sourceConfigMaps: ReferencedObjects<DataObject>;
+  /** What pipelines mount besides their own objects (source and eval ConfigMaps, source and encoder claims), one name-scoped watch each. */
+  mounted: MountedCaches;
   log: Logger;
   defaultImage?: string;
   probe?: RuntimeProbe;
@@ -98,12 +98,12 @@ export class RagPipelineController {
       .map((p) => makeKey(ns, p.metadata.name));
   }
 
-  /** Pipelines that mount this ConfigMap as a source or eval set (it appeared, changed or went away). */
-  pipelinesMounting(cm: KubeObject): string[] {
-    const ns = cm.metadata.namespace ?? 'default';
+  /** Pipelines that mount this ConfigMap or claim (it appeared, changed or went away). */
+  pipelinesMounting(kind: keyof PipelineMounts, o: KubeObject): string[] {
+    const ns = o.metadata.namespace ?? 'default';
     return this.deps.pipelines.store
       .byNamespace(ns)
-      .filter((p) => pipelineConfigMaps(p).includes(cm.metadata.name ?? ''))
+      .filter((p) => pipelineMounts(p)[kind].includes(o.metadata.name ?? ''))
       .map((p) => makeKey(ns, p.metadata.name));
   }
 
@@ -132,18 +132,19 @@ export class RagPipelineController {
       await this.pruneIngresses(owner, () => true); // moved out of the served gateway namespace: its MCP route there goes
       return writePipelineStatus(this.deps.client, this.deps.event, current, {}, [notServed]);
     }
-    // Not listed yet: wait (onSynced enqueues us) rather than report a ConfigMap missing that is only unread.
-    const cmRefs = configMapRefs(spec);
-    if (!cmRefs.every((r) => this.deps.sourceConfigMaps.isSynced(makeKey(namespace, r.name)))) return;
-    const cmError = configMapRefError(cmRefs, (n) => this.deps.sourceConfigMaps.store.get(makeKey(namespace, n)), namespace);
+    // Not listed yet: wait (onSynced enqueues us) rather than report a ConfigMap or claim missing that is only unread.
+    const mountRefs = mountedRefs(spec);
+    const cacheOf = (r: MountedRef) => (r.kind === 'ConfigMap' ? this.deps.mounted.configMaps : this.deps.mounted.claims);
+    if (!mountRefs.every((r) => cacheOf(r).isSynced(makeKey(namespace, r.name)))) return;
+    const mountError = mountedRefError(mountRefs, (r) => cacheOf(r).store.get(makeKey(namespace, r.name)), namespace);
     const render = renderRagPipeline({ ...current, spec }, this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {});
     const heldBy = await this.mcpIngressHolder(render, owner, current.status);
     const applyError = await this.applyAll(render, owner, heldBy !== undefined);
 
     const deployment = this.deps.deployments.store.get(makeKey(namespace, render.deployment.metadata.name));
     const locator = this.deps.locator;
-    // As the kubelet would not start the pod, a local runtime is not started without its mounted ConfigMaps.
-    const localEndpoint = locator && !cmError ? await locator.endpointFor(current, render) : undefined;
+    // As the kubelet would not start the pod, a local runtime is not started without what it mounts.
+    const localEndpoint = locator && !mountError ? await locator.endpointFor(current, render) : undefined;
     const endpoint = localEndpoint ?? render.endpoint;
     const readiness = ragRuntimeReadiness(spec.replicas, deploymentView(deployment), locator?.replacesDeployment ? { endpoint: localEndpoint } : undefined);
     // Tools and index stats are read from the runtime once it is available (best effort).
@@ -155,7 +156,7 @@ export class RagPipelineController {
       render,
       readiness,
       endpoint,
-      refError: cmError ?? modelRefError(this.deps.pools, namespace, spec),
+      refError: mountError ?? modelRefError(this.deps.pools, namespace, spec),
       applyError,
       heldBy,
       exposed: this.deps.ingresses.store.get(makeKey(render.gatewayNamespace, render.ingress.metadata.name)) !== undefined,
@@ -233,11 +234,26 @@ export class RagPipelineController {
   }
 }
 
-/** Names of the ConfigMaps a pipeline mounts besides its own, read from the raw spec (a spec that does not parse still holds them). */
-export function pipelineConfigMaps(p: RagPipelineObject): string[] {
+export interface PipelineMounts {
+  configMaps: string[];
+  claims: string[];
+}
+
+export interface MountedCaches {
+  configMaps: ReferencedObjects<DataObject>;
+  claims: ReferencedObjects<DataObject>;
+}
+
+/** Names of what a pipeline's pods mount besides their own objects, from the raw spec (one that does not parse still names them). */
+export function pipelineMounts(p: RagPipelineObject): PipelineMounts {
   const spec = p.spec as Partial<RagPipelineObject['spec']> | undefined;
-  return [
-    ...(spec?.sources ?? []).flatMap((s) => (s.type === 'configMap' && s.configMap ? [s.configMap.name] : [])),
-    ...(spec?.eval ? [spec.eval.configMap.name] : []),
-  ];
+  const sources = spec?.sources ?? [];
+  const encoderClaim = spec?.embedding?.encoder?.persistentVolumeClaim?.claimName;
+  return {
+    configMaps: [
+      ...sources.flatMap((s) => (s.type === 'configMap' && s.configMap ? [s.configMap.name] : [])),
+      ...(spec?.eval ? [spec.eval.configMap.name] : []),
+    ],
+    claims: [...sources.flatMap((s) => (s.type === 'pvc' && s.pvc ? [s.pvc.claimName] : [])), ...(encoderClaim ? [encoderClaim] : [])],
+  };
 }

@@ -4,10 +4,11 @@ import { collectDefaultMetrics, register } from 'prom-client';
 import { createLogger } from '../util/log.js';
 import type { KubeClient } from './client.js';
 import { metricsEndpoint, serveEndpoints, type Endpoint, type EndpointServer } from './http-endpoints.js';
-import { Informer } from './informer.js';
+import { Informer, type EventSource } from './informer.js';
 import { LeaderElector } from './leader.js';
 import { leaderElectionMasterStatus } from './metrics.js';
-import type { KubeObject } from './object.js';
+import { makeKey, type KubeObject, type ObjectKey } from './object.js';
+import { ReferencedObjects } from './referenced-objects.js';
 import type { ResourceType } from './resources.js';
 
 /** Something the manager starts and stops: a Controller, a runtime supervisor. */
@@ -131,6 +132,33 @@ export class Manager {
    */
   gatewayInformer<T extends KubeObject>(resource: ResourceType, scope: Omit<InformerScope, 'namespace'> = {}): Informer<T> {
     return this.informer<T>(resource, { ...scope, ...(this.gatewayNamespace ? { namespace: this.gatewayNamespace } : {}) });
+  }
+
+  /**
+   * A cache of only the objects that `primary` objects name (ReferencedObjects: one watch each, scoped by namespace and
+   * name), following the references as primaries come, change and go. Its handler is registered now, so it runs
+   * before the controllers' handlers registered later: a reconcile finds the references already followed.
+   * `onSynced` hears each object's first list, found or absent (absent is an answer: e.g. SecretNotFound).
+   */
+  referencedCache<T extends KubeObject, P extends KubeObject>(
+    resource: ResourceType,
+    o: { primary: EventSource<P>; refs: (p: P) => Iterable<ObjectKey>; onSynced?: (key: ObjectKey) => void; required: boolean; logger?: Logger },
+  ): ReferencedObjects<T> {
+    const cache = new ReferencedObjects<T>({
+      client: this.client,
+      resource,
+      resyncPeriodMs: this.resyncPeriodMs,
+      logger: o.logger ?? this.log,
+      ...(o.onSynced ? { onSynced: o.onSynced } : {}),
+    });
+    this.addCache(cache, { required: o.required });
+    const owner = (p: P) => makeKey(p.metadata.namespace, p.metadata.name ?? '');
+    o.primary.addEventHandler({
+      onAdd: (p) => cache.setReferences(owner(p), o.refs(p)),
+      onUpdate: (_old, p) => cache.setReferences(owner(p), o.refs(p)),
+      onDelete: (p) => cache.setReferences(owner(p), []),
+    });
+    return cache;
   }
 
   /** A cache that is not a plain informer (e.g. ReferencedObjects); started on every replica. */

@@ -160,7 +160,7 @@ export const RBAC_TABLE: readonly Grant[] = [
   workload('ragpipeline', Deployments, 'the RAG runtime Deployment'),
   workload('ragpipeline', Resources.ConfigMap, 'the rendered runtime config; the source and eval ConfigMaps its pods mount (read, one watch each)'),
   workload('ragpipeline', Resources.Service, 'the runtime Service'),
-  workload('ragpipeline', PersistentVolumeClaims, 'the index store volume'),
+  workload('ragpipeline', PersistentVolumeClaims, 'the index store volume; the source and encoder claims its pods mount (read, one watch each)'),
   { controller: 'ragpipeline', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'the MCP endpoint on the gateway (console form)' },
 
   // --- SemanticRouter (src/controllers/semanticrouter.ts): the router in its own namespace, console forms on the gateway ---

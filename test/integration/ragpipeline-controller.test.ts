@@ -16,7 +16,7 @@ import { Resources } from '../../src/kube/resources.js';
 import { CHECKSUM_ANNOTATION, DEFAULT_RAG_IMAGE } from '../../src/reconcilers/ragpipeline.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { createLogger } from '../../src/util/log.js';
-import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { claimObject, gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 interface Obj extends KubeObject {
   spec?: Record<string, unknown>;
@@ -236,6 +236,18 @@ describe('RagPipeline controller', () => {
     expect(condition(p, 'Ready')?.message).toBe(`spec.sources[1].configMap.key: ConfigMap ${ns}/handbook has no key ops.md`);
     await client.patch(Resources.ConfigMap, 'handbook', ns, { data: { 'ops.md': 'Rotate keys in their Secret.' } }, 'merge');
     await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved'); // no kubelet here: as far as this harness goes
+  });
+
+  it('names a missing encoder claim by its field, and goes on once it exists', async () => {
+    const ns = await uniqueNamespace('rag-claim');
+    await client.create(
+      ragPipelineResource,
+      pipeline(ns, 'kb', { embedding: { type: 'encoder', encoder: { persistentVolumeClaim: { claimName: 'minilm' } } } }),
+    );
+    const p = await waitCondition(ns, 'kb', 'Ready', 'False', 'PersistentVolumeClaimNotFound');
+    expect(condition(p, 'Ready')?.message).toBe(`spec.embedding.encoder.persistentVolumeClaim.claimName: PersistentVolumeClaim ${ns}/minilm not found`);
+    await client.create(PersistentVolumeClaims, claimObject(ns, 'minilm'));
+    await waitCondition(ns, 'kb', 'Ready', 'False', 'RolloutNotObserved');
   });
 
   it('removes the gateway-namespace Ingress and releases the finalizer on delete', async () => {

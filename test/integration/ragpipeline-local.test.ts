@@ -6,13 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProcessLocator } from '../../src/controllers/ragpipeline-local.js';
-import type { RagPipelineObject } from '../../src/controllers/ragpipeline.js';
+import { PersistentVolumeClaims, type RagPipelineObject } from '../../src/controllers/ragpipeline.js';
 import { ragPipelineResource } from '../../src/controllers/resources.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { Resources } from '../../src/kube/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { createLogger } from '../../src/util/log.js';
-import { operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { claimObject, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 const kc = testKubeConfig();
 const client = KubeClient.fromKubeConfig(kc);
@@ -70,6 +70,8 @@ describe('RagPipeline local-process mode', () => {
   it("embeds with the sentence encoder (embedding type encoder: the volume in a cluster, this machine's model here)", async () => {
     execFileSync('bash', [new URL('../../hack/ensure-embedding-model.sh', import.meta.url).pathname], { stdio: 'inherit' });
     const ns = await uniqueNamespace('rag-encoder');
+    // The claim a cluster would mount the model from: it must exist (PersistentVolumeClaimNotFound otherwise).
+    await client.create(PersistentVolumeClaims, claimObject(ns, 'minilm'));
     await client.create(ragPipelineResource, {
       apiVersion: 'ai.higress.io/v1alpha1',
       kind: 'RagPipeline',

@@ -5,6 +5,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { applyObjects } from '../../../hack/lib/control-plane-identity.js';
 import { ADMIN_CONTEXT, OPERATOR_CONTEXT, UNPRIVILEGED_CONTEXT } from '../../../hack/lib/kubeconfig-contexts.js';
 import { DEFAULT_RBAC_NAMES, rbacObjects } from '../../../src/rbac/render.js';
+import type { KubeObject } from '../../../src/kube/object.js';
 
 export { ADMIN_CONTEXT, OPERATOR_CONTEXT, UNPRIVILEGED_CONTEXT };
 
@@ -119,4 +120,14 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** A PersistentVolumeClaim object, as a user creates one for a model volume (nothing binds it here: no storage runs). */
+export function claimObject(namespace: string, name: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace },
+    spec: { accessModes: ['ReadOnlyMany'], resources: { requests: { storage: '1Gi' } } },
+  } as KubeObject;
 }
