@@ -2,11 +2,11 @@ import type { WasmPlugin } from '../higress/types.js';
 import { EventRecorder } from '../kube/events.js';
 import { Controller, secondaryWatch } from '../kube/controller.js';
 import type { Manager } from '../kube/manager.js';
-import { parseKey, type KubeObject } from '../kube/object.js';
+import { parseKey, type DataObject, type KubeObject } from '../kube/object.js';
 import { managedSelector } from '../kube/owner.js';
 import { Resources, type ResourceType } from '../kube/resources.js';
 import { ragPipelineResource } from './resources.js';
-import { AgentProductController, agentProductResource, referencesOf, type AgentProductObject, type DataObject, type ReferenceKind } from './agentproduct.js';
+import { AgentProductController, agentProductResource, referencesOf, type AgentProductObject, type ReferenceKind } from './agentproduct.js';
 
 export interface AgentProductSetupOptions {
   concurrency?: number;

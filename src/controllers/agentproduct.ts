@@ -10,7 +10,7 @@ import { writeStatus } from '../kube/conditions.js';
 import { isAlreadyExists } from '../kube/errors.js';
 import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../kube/finalizers.js';
 import type { Informer } from '../kube/informer.js';
-import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
+import { makeKey, parseKey, type DataObject, type KubeObject } from '../kube/object.js';
 import { ownerKeyFor, ownerLabels, ownerOf, type OwnerRef } from '../kube/owner.js';
 import type { ReferencedObjects } from '../kube/referenced-objects.js';
 import { customResource } from '../kube/resources.js';
@@ -37,9 +37,6 @@ import { byCodeUnit } from '../util/order.js';
 const KIND = 'AgentProduct';
 export const agentProductResource = customResource(API_GROUP, API_VERSION, agentProductCrd.kind, agentProductCrd.plural);
 export type AgentProductObject = AgentProduct & KubeObject;
-export interface DataObject extends KubeObject {
-  data?: Record<string, string>;
-}
 
 export { parseDestination, redact } from '../reconcilers/agentproduct-events.js';
 

@@ -26,52 +26,6 @@ export function modelRefError(pools: Informer<ModelPoolObject>, namespace: strin
   return undefined;
 }
 
-/** An object the pipeline's pods mount besides their own (a source, the eval set, the encoder), with the spec field naming it. */
-export interface MountedRef {
-  kind: 'ConfigMap' | 'PersistentVolumeClaim';
-  field: string;
-  name: string;
-  /** ConfigMap item key the pod projects (the volume's `items`). */
-  key?: string | undefined;
-}
-
-export function mountedRefs(spec: RagPipelineSpec): MountedRef[] {
-  const refs: MountedRef[] = (spec.sources ?? []).flatMap((s, i): MountedRef[] => {
-    if (s.type === 'configMap' && s.configMap)
-      return [{ kind: 'ConfigMap', field: `spec.sources[${i}].configMap`, name: s.configMap.name, key: s.configMap.key }];
-    if (s.type === 'pvc' && s.pvc) return [{ kind: 'PersistentVolumeClaim', field: `spec.sources[${i}].pvc.claimName`, name: s.pvc.claimName }];
-    return [];
-  });
-  if (spec.eval) refs.push({ kind: 'ConfigMap', field: 'spec.eval.configMap', name: spec.eval.configMap.name, key: spec.eval.configMap.key });
-  const claim = spec.embedding.encoder?.persistentVolumeClaim?.claimName;
-  if (claim) refs.push({ kind: 'PersistentVolumeClaim', field: 'spec.embedding.encoder.persistentVolumeClaim.claimName', name: claim });
-  return refs;
-}
-
-/**
- * Why an object the pods mount is not there, if one is not: the kubelet does not start a pod whose (non-optional)
- * ConfigMap volume or item key is missing (k8s pkg/volume/configmap/configmap.go), nor is a pod scheduled whose
- * PersistentVolumeClaim does not exist, so the pipeline would sit at 0 available replicas with nothing saying why.
- * `read` answers from caches that have listed the object.
- */
-export function mountedRefError(
-  refs: readonly MountedRef[],
-  read: (ref: MountedRef) => { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined,
-  namespace: string,
-): { reason: string; message: string } | undefined {
-  for (const ref of refs) {
-    const found = read(ref);
-    if (!found && ref.kind === 'PersistentVolumeClaim') {
-      return { reason: 'PersistentVolumeClaimNotFound', message: `${ref.field}: PersistentVolumeClaim ${namespace}/${ref.name} not found` };
-    }
-    if (!found) return { reason: 'ConfigMapNotFound', message: `${ref.field}.name: ConfigMap ${namespace}/${ref.name} not found` };
-    if (ref.key !== undefined && found.data?.[ref.key] === undefined && found.binaryData?.[ref.key] === undefined) {
-      return { reason: 'ConfigMapKeyNotFound', message: `${ref.field}.key: ConfigMap ${namespace}/${ref.name} has no key ${ref.key}` };
-    }
-  }
-  return undefined;
-}
-
 export function deploymentView(d: WorkloadObject | undefined): DeploymentStatusView | undefined {
   if (!d) return undefined;
   const s = d.status ?? {};

@@ -1,20 +1,10 @@
 import { secondaryWatch, type Controller } from '../kube/controller.js';
-import { makeKey, parseKey } from '../kube/object.js';
-import { Resources, type ResourceType } from '../kube/resources.js';
-import type { DataObject } from './agentproduct.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import type { Manager } from '../kube/manager.js';
-import {
-  PersistentVolumeClaims,
-  pipelineMounts,
-  RagPipelineController,
-  ragOwnedSelector,
-  type MountedCaches,
-  type PipelineMounts,
-  type RagPipelineObject,
-  type RuntimeLocator,
-} from './ragpipeline.js';
+import { RagPipelineController, ragOwnedSelector, type RagPipelineObject, type RuntimeLocator } from './ragpipeline.js';
+import { MOUNTED_KINDS, ragMountedRefsOf } from '../reconcilers/mounted-refs.js';
+import { mountedCaches } from './workload-mounts.js';
 import { LocalProcessLocator } from './ragpipeline-local.js';
 import { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { HttpRuntimeProbe, type RuntimeProbe } from './ragpipeline-runtime.js';
@@ -52,19 +42,11 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
   const locator = options.locator ?? (process.env.RAG_LOCAL_PROCESS === '1' ? new LocalProcessLocator({ client: mgr.client, log: mgr.log }) : undefined);
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
   const probe = options.probe === false ? undefined : (options.probe ?? new HttpRuntimeProbe());
-  // What pipelines mount besides their own objects, one name-scoped watch each (never every ConfigMap or claim).
-  // Listed (found or absent) is an answer: pipelines waiting on it decide now. onSynced runs once the caches run,
-  // after the reconciler and controller below exist.
-  const mountedCache = (resource: ResourceType, kind: keyof PipelineMounts) =>
-    mgr.referencedCache<DataObject, RagPipelineObject>(resource, {
-      primary: pipelines,
-      refs: (p) => pipelineMounts(p)[kind].map((n) => makeKey(p.metadata.namespace, n)),
-      required: true,
-      onSynced: (key) => {
-        for (const k of reconciler.pipelinesMounting(kind, { metadata: parseKey(key) })) controller.enqueue(k);
-      },
-    });
-  const mounted: MountedCaches = { configMaps: mountedCache(Resources.ConfigMap, 'configMaps'), claims: mountedCache(PersistentVolumeClaims, 'claims') };
+  // What the pipelines' pods need besides their own objects. Its first lists enqueue the pipelines waiting on them;
+  // they run once the caches run, after the reconciler and controller below exist.
+  const mounted = mountedCaches(mgr, pipelines, ragMountedRefsOf, (kind, o) => {
+    for (const k of reconciler.pipelinesMounting(kind, o)) controller.enqueue(k);
+  });
   const reconciler = new RagPipelineController({
     client: mgr.client,
     pipelines,
@@ -84,10 +66,7 @@ export function setupRagPipelineController(mgr: Manager, options: RagOperatorOpt
     caches,
     ownerKey: RagPipelineController.ownerKey,
     byPool: (p) => reconciler.pipelinesUsingPool(p),
-    extraSecondaries: [
-      secondaryWatch(mounted.configMaps, (c) => reconciler.pipelinesMounting('configMaps', c)),
-      secondaryWatch(mounted.claims, (c) => reconciler.pipelinesMounting('claims', c)),
-    ],
+    extraSecondaries: [...MOUNTED_KINDS.map((kind) => secondaryWatch(mounted[kind], (o) => reconciler.pipelinesMounting(kind, o)))],
     reconcile: (key) => reconciler.reconcile(key),
     concurrency: options.concurrency,
     stopped: async () => {

@@ -18,9 +18,9 @@ import { tolerateStaleCache } from '../kube/stale-cache.js';
 import { requireListed, type EventSink, type ModelPoolObject } from './modelpool.js';
 import { ragPipelineResource } from './resources.js';
 import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
-import { deploymentView, modelRefError, mountedRefError, mountedRefs, writePipelineStatus, type MountedRef } from './ragpipeline-status.js';
-import type { DataObject } from './agentproduct.js';
-import type { ReferencedObjects } from '../kube/referenced-objects.js';
+import { deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
+import { ragMountedRefs, ragMountedRefsOf, type MountedKind } from '../reconcilers/mounted-refs.js';
+import { mountedRefError, mountsListed, primariesMounting, type MountedCaches } from './workload-mounts.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
 import { errorMessage } from '../util/errors.js';
 
@@ -41,7 +41,7 @@ export type WorkloadObject = PlainObject & { status?: Record<string, unknown> };
 export type IngressObject = Ingress & KubeObject;
 
 export const Deployments: ResourceType = customResource('apps', 'v1', 'Deployment', 'deployments');
-export const PersistentVolumeClaims: ResourceType = customResource('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims');
+export const PersistentVolumeClaims: ResourceType = Resources.PersistentVolumeClaim;
 /** Selects only what this controller generates, so its informers never cache a cluster's worth of objects. */
 export const ragOwnedSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${OWNER_KIND_LABEL}=${KIND}`;
 
@@ -65,7 +65,7 @@ export interface RagPipelineControllerDeps {
   pvcs: Informer<WorkloadObject>;
   ingresses: Informer<IngressObject>;
   pools: Informer<ModelPoolObject>;
-  /** What pipelines mount besides their own objects (source and eval ConfigMaps, source and encoder claims), one name-scoped watch each. */
+  /** What the pipelines' pods need besides their own objects (Secrets, ConfigMaps, claims), one name-scoped watch each. */
   mounted: MountedCaches;
   log: Logger;
   defaultImage?: string;
@@ -98,13 +98,9 @@ export class RagPipelineController {
       .map((p) => makeKey(ns, p.metadata.name));
   }
 
-  /** Pipelines that mount this ConfigMap or claim (it appeared, changed or went away). */
-  pipelinesMounting(kind: keyof PipelineMounts, o: KubeObject): string[] {
-    const ns = o.metadata.namespace ?? 'default';
-    return this.deps.pipelines.store
-      .byNamespace(ns)
-      .filter((p) => pipelineMounts(p)[kind].includes(o.metadata.name ?? ''))
-      .map((p) => makeKey(ns, p.metadata.name));
+  /** Pipelines whose pods need this Secret, ConfigMap or claim (it appeared, changed or went away). */
+  pipelinesMounting(kind: MountedKind, o: KubeObject): string[] {
+    return primariesMounting(this.deps.pipelines.store.byNamespace(o.metadata.namespace ?? 'default'), ragMountedRefsOf, kind, o);
   }
 
   private async reconcilePipeline(key: string): Promise<ReconcileResult | void> {
@@ -132,11 +128,10 @@ export class RagPipelineController {
       await this.pruneIngresses(owner, () => true); // moved out of the served gateway namespace: its MCP route there goes
       return writePipelineStatus(this.deps.client, this.deps.event, current, {}, [notServed]);
     }
-    // Not listed yet: wait (onSynced enqueues us) rather than report a ConfigMap or claim missing that is only unread.
-    const mountRefs = mountedRefs(spec);
-    const cacheOf = (r: MountedRef) => (r.kind === 'ConfigMap' ? this.deps.mounted.configMaps : this.deps.mounted.claims);
-    if (!mountRefs.every((r) => cacheOf(r).isSynced(makeKey(namespace, r.name)))) return;
-    const mountError = mountedRefError(mountRefs, (r) => cacheOf(r).store.get(makeKey(namespace, r.name)), namespace);
+    // Not listed yet: wait (onSynced enqueues us) rather than report an object missing that is only unread.
+    const mountRefs = ragMountedRefs(spec);
+    if (!mountsListed(this.deps.mounted, mountRefs, namespace)) return;
+    const mountError = mountedRefError(this.deps.mounted, mountRefs, namespace);
     const render = renderRagPipeline({ ...current, spec }, this.deps.defaultImage ? { defaultImage: this.deps.defaultImage } : {});
     const heldBy = await this.mcpIngressHolder(render, owner, current.status);
     const applyError = await this.applyAll(render, owner, heldBy !== undefined);
@@ -232,28 +227,4 @@ export class RagPipelineController {
     });
     for (const i of ours) await pruneOwned(this.deps.client, Resources.Ingress, i.metadata.namespace ?? '', owner, new Set(), [i]);
   }
-}
-
-export interface PipelineMounts {
-  configMaps: string[];
-  claims: string[];
-}
-
-export interface MountedCaches {
-  configMaps: ReferencedObjects<DataObject>;
-  claims: ReferencedObjects<DataObject>;
-}
-
-/** Names of what a pipeline's pods mount besides their own objects, from the raw spec (one that does not parse still names them). */
-export function pipelineMounts(p: RagPipelineObject): PipelineMounts {
-  const spec = p.spec as Partial<RagPipelineObject['spec']> | undefined;
-  const sources = spec?.sources ?? [];
-  const encoderClaim = spec?.embedding?.encoder?.persistentVolumeClaim?.claimName;
-  return {
-    configMaps: [
-      ...sources.flatMap((s) => (s.type === 'configMap' && s.configMap ? [s.configMap.name] : [])),
-      ...(spec?.eval ? [spec.eval.configMap.name] : []),
-    ],
-    claims: [...sources.flatMap((s) => (s.type === 'pvc' && s.pvc ? [s.pvc.claimName] : [])), ...(encoderClaim ? [encoderClaim] : [])],
-  };
 }

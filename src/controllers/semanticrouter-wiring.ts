@@ -8,6 +8,8 @@ import { AI_ROUTE_CONFIG_MAP_TYPE } from '../higress/console/ai-route.js';
 import { CONFIG_MAP_TYPE_LABEL } from '../higress/console/meta.js';
 import type { ConfigMapObject } from './modelpool-objects.js';
 import { routersAffectedBy, routersOfRouteMap, routersSharingPool } from './semanticrouter-watches.js';
+import { MOUNTED_KINDS, routerMountedRefsOf } from '../reconcilers/mounted-refs.js';
+import { mountedCaches } from './workload-mounts.js';
 import { routerOwnedSelector, SemanticRouterController, semanticRouterResource, type SemanticRouterObject } from './semanticrouter.js';
 import { LocalRouterLocator, type LocalRouterOptions } from './semanticrouter-local.js';
 import { addWorkloadController, workloadCaches } from './workload-wiring.js';
@@ -45,11 +47,17 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
     options.locator ??
     (process.env.ROUTER_LOCAL_PROCESS === '1' ? new LocalRouterLocator({ log: mgr.log, client: mgr.client, ...(options.local ?? {}) }) : undefined);
   const events = new EventRecorder(mgr.client, { logger: mgr.log });
+  // What the routers' pods need besides their own objects. Its first lists enqueue the routers waiting on them;
+  // they run once the caches run, after the reconciler and controller below exist.
+  const mounted = mountedCaches(mgr, routers, routerMountedRefsOf, (kind, o) => {
+    for (const k of reconciler.routersMounting(kind, o)) controller.enqueue(k);
+  });
   const reconciler = new SemanticRouterController({
     client: mgr.client,
     routers,
     ...caches,
     routeMaps,
+    mounted,
     reader: options.reader ?? new HttpRouterStatusReader(),
     event: (obj, e) => void events.record(semanticRouterResource, obj, e.type, e.reason, e.message),
     log: mgr.log,
@@ -66,6 +74,7 @@ export function setupSemanticRouterController(mgr: Manager, options: RouterOpera
     byPool: (p) => routersAffectedBy(routers.store, p),
     extraSecondaries: [
       secondaryWatch(routeMaps, (cm) => routersOfRouteMap(routers.store, cm)),
+      ...MOUNTED_KINDS.map((kind) => secondaryWatch(mounted[kind], (o) => reconciler.routersMounting(kind, o))),
       // Who holds a pool's named-model route depends on the pool's other routers (namedSamplingBefore).
       // Spec and deletion only: status writes (every poll) must not wake the siblings.
       secondaryWatch(

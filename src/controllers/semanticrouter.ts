@@ -20,6 +20,8 @@ import type { IngressObject, WorkloadObject } from './ragpipeline.js';
 import { RouterPoller } from './semanticrouter-poll.js';
 import { gatewaysListed, generatedBefore, RouterObjects } from './semanticrouter-objects.js';
 import type { RouterLocator, RouterStatusReader } from './semanticrouter-runtime.js';
+import { routerMountedRefs, routerMountedRefsOf, type MountedKind } from '../reconcilers/mounted-refs.js';
+import { mountedRefError, mountsListed, primariesMounting, type MountedCaches } from './workload-mounts.js';
 import { DEFAULT_HIGRESS_NAMESPACE } from '../higress/namespace.js';
 import type { PluginImageOptions } from '../higress/plugins.js';
 
@@ -46,6 +48,8 @@ export interface SemanticRouterControllerDeps {
   pvcs: Informer<WorkloadObject>;
   ingresses: Informer<IngressObject>;
   pools: Informer<ModelPoolObject>;
+  /** What the routers' pods need besides their own objects (Secrets, claims), one name-scoped watch each. */
+  mounted: MountedCaches;
   reader: RouterStatusReader;
   locator?: RouterLocator;
   event(obj: KubeObject, e: RouterEvent): void;
@@ -111,6 +115,10 @@ export class SemanticRouterController {
       const generatedObjects = current.status?.generatedObjects?.filter((o) => o.namespace === namespace);
       return this.write(current, { ...current.status, ...(generatedObjects ? { generatedObjects } : {}) }, [notServed]);
     }
+    // Not listed yet: wait (onSynced enqueues us) rather than report an object missing that is only unread.
+    const mountRefs = routerMountedRefs(spec);
+    if (!mountsListed(this.deps.mounted, mountRefs, namespace)) return;
+    const mountError = mountedRefError(this.deps.mounted, mountRefs, namespace);
     const pool = this.deps.pools.store.get(makeKey(namespace, spec.poolRef.name));
     const gatewayModelNames = new Set(
       this.deps.pools.store
@@ -143,6 +151,7 @@ export class SemanticRouterController {
       },
       previous: current.status,
       pollIntervalMs: spec.statusPollSeconds * 1000,
+      mountError,
       applyError: applied?.error,
       provider: applied?.provider,
     });
@@ -150,6 +159,11 @@ export class SemanticRouterController {
     await this.write(current, { ...result.status, ...(seen.endpoint ? { endpoint: seen.endpoint } : {}) }, result.conditions);
     for (const e of result.events) this.deps.event(current, e);
     return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+  }
+
+  /** Routers whose pods need this Secret or claim (it appeared, changed or went away). */
+  routersMounting(kind: MountedKind, o: KubeObject): string[] {
+    return primariesMounting(this.deps.routers.store.byNamespace(o.metadata.namespace ?? 'default'), routerMountedRefsOf, kind, o);
   }
 
   /** Virtual names served by SemanticRouters on the same gateway that were created before this one. */

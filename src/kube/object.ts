@@ -7,6 +7,12 @@ export interface KubeObject {
   metadata: V1ObjectMeta;
 }
 
+/** A Secret or ConfigMap as read: its keys (values base64 in a Secret's `data`, in a ConfigMap's `binaryData`). */
+export interface DataObject extends KubeObject {
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
 /** `namespace/name` (or `name` for cluster-scoped objects) — the work-queue key format. */
 export type ObjectKey = string;
 

@@ -55,6 +55,7 @@ export const Resources = {
   Secret: rt('', 'v1', 'Secret', 'secrets'),
   ConfigMap: rt('', 'v1', 'ConfigMap', 'configmaps'),
   Service: rt('', 'v1', 'Service', 'services'),
+  PersistentVolumeClaim: rt('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
   Event: rt('', 'v1', 'Event', 'events'),
   Lease: rt('coordination.k8s.io', 'v1', 'Lease', 'leases'),
   Ingress: rt('networking.k8s.io', 'v1', 'Ingress', 'ingresses'),

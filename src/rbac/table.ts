@@ -162,13 +162,27 @@ export const RBAC_TABLE: readonly Grant[] = [
   workload('ragpipeline', Resources.Service, 'the runtime Service'),
   workload('ragpipeline', PersistentVolumeClaims, 'the index store volume; the source and encoder claims its pods mount (read, one watch each)'),
   { controller: 'ragpipeline', resource: Resources.Ingress, verbs: WRITE, scope: 'higress', why: 'the MCP endpoint on the gateway (console form)' },
+  {
+    controller: 'ragpipeline',
+    resource: Resources.Secret,
+    verbs: READ,
+    scope: 'cluster',
+    why: 'the Milvus credentials Secret its pods read (store.milvus.secretRef): that it and its keys exist (read-only, one watch each)',
+  },
 
   // --- SemanticRouter (src/controllers/semanticrouter.ts): the router in its own namespace, console forms on the gateway ---
   ...ownKind('semanticrouter', SemanticRouter, { ownerReferences: true }),
   workload('semanticrouter', Deployments, 'the router Deployment'),
   workload('semanticrouter', Resources.ConfigMap, 'the router config document; console AI-route ConfigMaps in the Higress namespace'),
   workload('semanticrouter', Resources.Service, 'the router Service'),
-  workload('semanticrouter', PersistentVolumeClaims, 'flywheel store and model versions'),
+  workload('semanticrouter', PersistentVolumeClaims, 'flywheel store and model versions; the cache encoder claim its pods mount (read, one watch each)'),
+  {
+    controller: 'semanticrouter',
+    resource: Resources.Secret,
+    verbs: READ,
+    scope: 'cluster',
+    why: 'Secrets its pods read (flywheel Postgres, cache Redis password and embedding key): that they and their keys exist (read-only, one watch each)',
+  },
   {
     controller: 'semanticrouter',
     resource: Resources.Ingress,

@@ -1,3 +1,4 @@
+import type { MountReason } from './mounted-refs.js';
 import type { SemanticRouterStatus } from '../api/v1alpha1/semanticrouter.js';
 import { READY, type ConditionInput } from '../kube/conditions.js';
 import type { RouterStatus } from '../router/status.js';
@@ -38,7 +39,7 @@ export interface RouterObservation {
 
 export interface RouterEvent {
   type: 'Normal' | 'Warning';
-  reason: 'Promoted' | 'RolledBack' | 'BudgetDowngrade' | 'BudgetRestored' | 'RouterUnreachable' | 'CacheExactMatchOnly';
+  reason: 'Promoted' | 'RolledBack' | 'BudgetDowngrade' | 'BudgetRestored' | 'RouterUnreachable' | 'CacheExactMatchOnly' | MountReason;
   message: string;
 }
 
@@ -169,6 +170,8 @@ export function semanticRouterStatus(input: {
   observed: RouterObservation;
   previous: SemanticRouterStatus | undefined;
   pollIntervalMs: number;
+  /** A Secret or claim the router's pods need that is missing, phrased with its spec field (src/controllers/workload-mounts.ts). */
+  mountError?: { reason: MountReason; message: string } | undefined;
   /** The first apply error, already phrased with the object it concerns. */
   applyError?: { reason: string; message: string } | undefined;
   /** What became of the router's provider entry in the console's ai-proxy.internal. */
@@ -205,6 +208,7 @@ export function semanticRouterStatus(input: {
 
   let ready: ConditionInput;
   if (blocking) ready = { type: READY, status: 'False', reason: blocking.reason, message: blocking.message };
+  else if (input.mountError) ready = { type: READY, status: 'False', ...input.mountError };
   else if (input.applyError) ready = { type: READY, status: 'False', ...input.applyError };
   else if (!observed.runtimeAvailable) ready = { type: READY, status: 'False', reason: 'RuntimeNotAvailable', message: observed.runtimeMessage };
   else if (unreachable)
@@ -223,6 +227,11 @@ export function semanticRouterStatus(input: {
       message: `model ${observed.lastStatus.modelVersion} routing between ${render?.candidates.length ?? 0} candidates`,
     };
   conditions.unshift(ready);
+  // A missing Secret or claim keeps the pods from starting: said once in `kubectl describe`, when it starts.
+  const was = previous?.conditions?.find((c) => c.type === READY);
+  if (input.mountError && ready.reason === input.mountError.reason && (was?.reason !== ready.reason || was.message !== ready.message)) {
+    events.push({ type: 'Warning', reason: input.mountError.reason, message: input.mountError.message });
+  }
   if (unreachable && previous?.conditions?.find((c) => c.type === REACHABLE)?.status !== 'False') {
     events.push({ type: 'Warning', reason: 'RouterUnreachable', message: ready.message });
   }
