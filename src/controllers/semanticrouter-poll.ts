@@ -35,12 +35,17 @@ export class RouterPoller {
 
   constructor(private readonly deps: RouterPollerDeps) {}
 
-  async observe(key: string, render: RouterRender | undefined, spec: Pick<SemanticRouterSpec, 'replicas'>): Promise<RuntimeObservation> {
+  /** `held`: why a pod could not start (a missing Secret or claim); a local runtime is then not started either. */
+  async observe(key: string, render: RouterRender | undefined, spec: Pick<SemanticRouterSpec, 'replicas'>, held?: string): Promise<RuntimeObservation> {
     let endpoint = render?.endpoint;
     let admin = render?.adminEndpoint;
     let runtimeAvailable = false;
     let runtimeMessage = 'not rendered: see PoolResolved';
-    if (render && this.deps.locator?.replacesDeployment) {
+    if (render && this.deps.locator?.replacesDeployment && held !== undefined) {
+      endpoint = undefined;
+      admin = undefined;
+      runtimeMessage = `local router process not started: ${held}`;
+    } else if (render && this.deps.locator?.replacesDeployment) {
       const local = await this.deps.locator.endpointFor(render);
       endpoint = local?.api;
       admin = local?.admin;

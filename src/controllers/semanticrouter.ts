@@ -137,7 +137,7 @@ export class SemanticRouterController {
     });
     const applied = render ? await this.objects.apply(render, owner, before) : undefined;
 
-    const seen = await this.poller.observe(key, render, spec);
+    const seen = await this.poller.observe(key, render, spec, mountError?.message);
     const result = semanticRouterStatus({
       render,
       issues,

@@ -174,4 +174,45 @@ describe('SemanticRouter spec.cache', () => {
     expect(recalibrated.message).toContain('DeltaNotCertifiable');
     await client.delete(semanticRouterResource, 'verified', ns);
   });
+
+  it('holds the local router while the Redis password Secret is missing, as the kubelet holds the pod, and starts it once it exists', async () => {
+    const ns = await uniqueNamespace('sr-held');
+    const gw = await uniqueNamespace('sr-held-gw');
+    await client.create(modelPoolResource, simulatorPool(ns, gw, sim.url, MODELS));
+    await client.create(semanticRouterResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'SemanticRouter',
+      metadata: { name: 'held', namespace: ns },
+      spec: {
+        poolRef: { name: 'matrix' },
+        baselineModel: MODELS[0]!.id,
+        gateway: { namespace: gw },
+        statusPollSeconds: 1,
+        cache: { redis: { service: '127.0.0.1', port: redis.port, passwordSecretRef: { name: 'redis-auth', key: 'password' } } },
+      },
+    } as unknown as KubeObject);
+    const readyOf = async () => {
+      const r = await client.get<SemanticRouterObject>(semanticRouterResource, 'held', ns);
+      return { r, ready: r?.status?.conditions?.find((c) => c.type === 'Ready') };
+    };
+    const held = await waitFor(async () => ((await readyOf()).ready?.reason === 'SecretNotFound' ? readyOf() : undefined), {
+      timeoutMs: 30_000,
+      description: 'Ready=False SecretNotFound',
+    });
+    expect(held.ready?.message).toBe(`spec.cache.redis.passwordSecretRef.name: Secret ${ns}/redis-auth not found`);
+    expect(locator.endpointsOf({ kind: 'SemanticRouter', namespace: ns, name: 'held' })).toBeUndefined();
+
+    await client.create(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'redis-auth', namespace: ns },
+      stringData: { password: 'not-used-by-the-test-redis' },
+    } as KubeObject);
+    const routing = await waitFor(async () => ((await readyOf()).ready?.status === 'True' ? readyOf() : undefined), {
+      timeoutMs: 90_000,
+      description: 'Ready=True once the Secret exists',
+    });
+    expect(routing.r?.status?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    await client.delete(semanticRouterResource, 'held', ns);
+  });
 });
