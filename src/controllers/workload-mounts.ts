@@ -15,8 +15,8 @@ const RESOURCES: Record<MountedKind, ResourceType> = {
 };
 
 /**
- * The caches of what `primary` objects mount, following `refsOf` as they come, change and go. `mounting` names the
- * primaries an object concerns; a first list (found or absent) enqueues them, since absence is an answer.
+ * The caches of what `primary` objects mount, following `refsOf` as they come, change and go. Each object's first
+ * list (found or absent: absence is an answer) calls `enqueueMounting`, which enqueues the primaries it concerns.
  */
 export function mountedCaches<P extends KubeObject>(
   mgr: Manager,
