@@ -24,7 +24,7 @@ import { createLogger } from '../../src/util/log.js';
 import { uncalibratedVerifier } from '../../src/cache/verifier.js';
 import { startTestRedis, type TestRedis } from '../dataplane/cache/redis-server.js';
 import { testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
-import { simulatorPool } from './support/pools.js';
+import { matrixRouter, simulatorPool } from './support/pools.js';
 
 const kc = testKubeConfig();
 const client = KubeClient.fromKubeConfig(kc);
@@ -179,18 +179,13 @@ describe('SemanticRouter spec.cache', () => {
     const ns = await uniqueNamespace('sr-held');
     const gw = await uniqueNamespace('sr-held-gw');
     await client.create(modelPoolResource, simulatorPool(ns, gw, sim.url, MODELS));
-    await client.create(semanticRouterResource, {
-      apiVersion: 'ai.higress.io/v1alpha1',
-      kind: 'SemanticRouter',
-      metadata: { name: 'held', namespace: ns },
-      spec: {
-        poolRef: { name: 'matrix' },
-        baselineModel: MODELS[0]!.id,
-        gateway: { namespace: gw },
+    await client.create(
+      semanticRouterResource,
+      matrixRouter(ns, 'held', gw, MODELS, {
         statusPollSeconds: 1,
         cache: { redis: { service: '127.0.0.1', port: redis.port, passwordSecretRef: { name: 'redis-auth', key: 'password' } } },
-      },
-    } as unknown as KubeObject);
+      }),
+    );
     const readyOf = async () => {
       const r = await client.get<SemanticRouterObject>(semanticRouterResource, 'held', ns);
       return { r, ready: r?.status?.conditions?.find((c) => c.type === 'Ready') };

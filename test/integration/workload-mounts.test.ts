@@ -13,7 +13,7 @@ import { startOperator, type Operator } from '../../src/operator.js';
 import { loadModels, routingDataDir } from '../../src/simulator/data.js';
 import { createLogger } from '../../src/util/log.js';
 import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
-import { simulatorPool } from './support/pools.js';
+import { matrixRouter, simulatorPool } from './support/pools.js';
 
 const client = KubeClient.fromKubeConfig(testKubeConfig());
 const MODELS = loadModels(join(routingDataDir(), 'models.json')).slice(0, 2);
@@ -48,17 +48,12 @@ describe('objects the workloads mount', () => {
     const ns = await uniqueNamespace('mounts-sr');
     const gw = await gatewayNamespace('mounts-sr-gw');
     await client.create(modelPoolResource, simulatorPool(ns, gw, 'http://sim.invalid:8090', MODELS));
-    await client.create(semanticRouterResource, {
-      apiVersion: 'ai.higress.io/v1alpha1',
-      kind: 'SemanticRouter',
-      metadata: { name: 'auto', namespace: ns },
-      spec: {
-        poolRef: { name: 'matrix' },
-        baselineModel: MODELS[0]!.id,
-        gateway: { namespace: gw },
+    await client.create(
+      semanticRouterResource,
+      matrixRouter(ns, 'auto', gw, MODELS, {
         cache: { redis: { service: 'redis.cache.svc.cluster.local', passwordSecretRef: { name: 'redis', key: 'password' } } },
-      },
-    } as KubeObject);
+      }),
+    );
     let r = await readyReason(semanticRouterResource, 'auto', ns, 'SecretNotFound');
     expect(r.message).toBe(`spec.cache.redis.passwordSecretRef.name: Secret ${ns}/redis not found`);
     await client.create(Resources.Secret, secret(ns, 'redis', { user: VALUE }));

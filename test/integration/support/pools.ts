@@ -1,4 +1,5 @@
 import type { ModelPoolObject } from '../../../src/controllers/modelpool.js';
+import type { KubeObject } from '../../../src/kube/object.js';
 import type { SimModel } from '../../../src/simulator/data.js';
 
 /**
@@ -39,4 +40,14 @@ export function simulatorPool(namespace: string, gateway: string, simUrl: string
       })),
     },
   } as unknown as ModelPoolObject;
+}
+
+/** A SemanticRouter over simulatorPool's pool `matrix` (its first model as the baseline), with `spec` on top. */
+export function matrixRouter(namespace: string, name: string, gateway: string, models: readonly SimModel[], spec: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: 'ai.higress.io/v1alpha1',
+    kind: 'SemanticRouter',
+    metadata: { name, namespace },
+    spec: { poolRef: { name: 'matrix' }, baselineModel: models[0]!.id, gateway: { namespace: gateway }, ...spec },
+  } as KubeObject;
 }
