@@ -238,6 +238,21 @@ describe('semantic cache (memory store, hashing embedder)', () => {
     expect(await cache.reportWrong(k.key, 0.99)).toBe(true);
   });
 
+  it('prices a hit as the model that answered, not the virtual model the client asked for', async () => {
+    const priced = new SemanticCache({
+      store: new MemoryCacheStore(100),
+      embedder: new HashingEmbedder(256),
+      verifier: uncalibratedVerifier('hashing', 0.9),
+      delta: 0.03,
+      ttlSeconds: 60,
+      price: (m) => (m === 'gpt-4o' ? { pricePer1MInput: 1, pricePer1MOutput: 10 } : undefined),
+    });
+    const k = keyRequest('a', 'auto', [user('how do I rotate my api key')])!;
+    await priced.store(k, { ...reply, completion: { id: 'x', model: 'gpt-4o', choices: [] } });
+    expect((await priced.lookup(k)).hit).toBe(true);
+    expect(priced.stats().usdSaved).toBeCloseTo(0.00101, 6);
+  });
+
   it('follows the store when it evicts (size limit) and drops expired entries', async () => {
     let now = 1_000;
     const store = new MemoryCacheStore(1, () => now);

@@ -257,7 +257,10 @@ export class SemanticCache {
       this.counters.wrongHitEstimate += this.judge.verifier.wrongProbability(result.score);
     }
     this.counters.tokensSaved += entry.reply.promptTokens + entry.reply.completionTokens;
-    const price = this.opts.price?.(entry.model);
+    // Priced as the model that wrote the answer: a SemanticRouter's clients ask for a virtual model ("auto"), which
+    // has no price; the stored completion names the model that answered.
+    const answeredBy = entry.reply.completion.model;
+    const price = this.opts.price?.(typeof answeredBy === 'string' && answeredBy !== '' ? answeredBy : entry.model);
     if (price) this.counters.usdSaved += (entry.reply.promptTokens * price.pricePer1MInput + entry.reply.completionTokens * price.pricePer1MOutput) / 1e6;
     return result;
   }
