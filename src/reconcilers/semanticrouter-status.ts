@@ -51,8 +51,11 @@ export interface RouterStatusResult {
   requeueAfterMs: number;
 }
 
-/** Dollars for a printer column: cents from $1 up, four decimals below (a $0.001 budget must not read $0.00). */
-const usd = (n: number): string => n.toFixed(n >= 1 ? 2 : 4);
+/**
+ * Dollars for a printer column: cents from $1 up, four decimals below (a $0.001 budget must not read $0.00), and two
+ * significant digits below $0.0001 (one cached answer of a cheap model saves $0.000016, which is not nothing).
+ */
+const usd = (n: number): string => n.toFixed(n >= 1 ? 2 : n > 0 && n < 0.0001 ? Math.min(10, 1 - Math.floor(Math.log10(n))) : 4);
 const fixed = (n: number | null | undefined, digits: number): string | undefined =>
   n === null || n === undefined || !Number.isFinite(n) ? undefined : n.toFixed(digits);
 

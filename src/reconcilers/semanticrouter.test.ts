@@ -431,6 +431,8 @@ describe('SemanticRouter status (pure)', () => {
       usdSaved: '$0.5123',
       entries: 770,
     });
+    // One cached answer of a cheap model saves a few millionths of a dollar: shown, not rounded to $0.0000.
+    expect([0.0000156, 1.56e-7, 0].map((usdSaved) => at({ ...cache, usdSaved }).status.cache?.usdSaved)).toEqual(['$0.000016', '$0.00000016', '$0.0000']);
     const condition = (r: ReturnType<typeof semanticRouterStatus>) => r.conditions.find((c) => c.type === 'Cached');
     expect(condition(verified)).toMatchObject({ status: 'True', reason: 'Verified' });
     expect(condition(at({ ...cache, calibrated: false }))).toMatchObject({
