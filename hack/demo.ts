@@ -221,8 +221,8 @@ try {
     await new Promise((r) => setTimeout(r, 300));
   }
   await printGenerated(client, [DEFAULT_HIGRESS_NAMESPACE]);
-  await showRouterLearning(client, samples, sim.url, values.once ? 60_000 : 120_000, values.once === true);
-  // The traffic sends the simulator's questions in order from the first: the last one is new to the cache.
+  // The traffic sends the simulator's questions once, in order, all but the last: the cache section asks that one.
+  await showRouterLearning(client, samples, sim.url, values.once ? 60_000 : 120_000, values.once === true, sim.questions.length - 1);
   await showRouterCache(client, samples, renderQuestion(sim.questions.at(-1)!));
   await showRagSearch(client, samples, 'How do I rotate a provider API key?', 'handbook/api-keys.md');
   // HiMarket: the contract server stands in for a real HiMarket (docs/himarket.md); ModelPool ai-demo/openai gets spec.publish.

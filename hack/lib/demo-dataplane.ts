@@ -10,14 +10,22 @@ import { startTraffic } from '../../src/simulator/traffic.js';
 import { say, table, type Sample } from './demo-print.js';
 
 /** Sends the simulator's questions to each SemanticRouter as model "auto" and shows its columns move. */
-export async function showRouterLearning(client: KubeClient, samples: Sample[], simUrl: string, forMs: number, stopEarly: boolean) {
+export async function showRouterLearning(
+  client: KubeClient,
+  samples: Sample[],
+  simUrl: string,
+  forMs: number,
+  stopEarly: boolean,
+  /** Requests to send at most: one pass over the questions, so none is repeated (a repeat is a cache hit, not routing). */
+  limit: number,
+) {
   const routers = samples.filter((s) => s.rt.kind === 'SemanticRouter');
   if (routers.length === 0) return;
   say('\n# SemanticRouter learning from traffic (model "auto", questions from the simulator)');
   const traffic = [];
   for (const r of routers) {
     const endpoint = (await client.get<SemanticRouterObject>(r.rt, r.name, r.namespace))?.status?.endpoint;
-    if (endpoint) traffic.push(startTraffic({ baseUrl: endpoint, simulatorUrl: simUrl, concurrency: 4 }));
+    if (endpoint) traffic.push(startTraffic({ baseUrl: endpoint, simulatorUrl: simUrl, concurrency: 4, limit }));
   }
   const until = Date.now() + forMs;
   let last = '';
@@ -87,6 +95,9 @@ export async function showRouterCache(client: KubeClient, samples: Sample[], que
       const body = (await res.json()) as { model?: string; choices?: Array<{ message?: { content?: string } }> };
       answers.push(body.choices?.[0]?.message?.content ?? '');
       say(`request ${n}: HTTP ${res.status}, x-cache: ${res.headers.get('x-cache') ?? '-'}, model ${body.model ?? '-'}`);
+      if (n === 1 && res.headers.get('x-cache') !== 'miss') {
+        throw new Error(`SemanticRouter ${id}: the demo's new question was already cached (x-cache ${res.headers.get('x-cache')})`);
+      }
       if (n === 2 && (res.headers.get('x-cache') !== 'hit-exact' || answers[1] !== answers[0])) {
         throw new Error(`SemanticRouter ${id}: the repeated question was not served from the cache (x-cache ${res.headers.get('x-cache')})`);
       }
