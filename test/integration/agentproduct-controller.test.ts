@@ -1,9 +1,10 @@
 // The AgentProduct controller against the real kube-apiserver, run as the operator's ServiceAccount (generated
 // RBAC): every test has its own product namespace and its own gateway namespace, so the console's shared
 // WasmPlugins (mcp-server.internal, key-auth.internal) are per test and may hold foreign rules we must keep.
+import { suiteOperator } from './support/suite-operator.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { AgentProductSpecIn } from '../../src/api/v1alpha1/agentproduct.js';
 import { checkHigressObject } from '../../src/contracts/higress/registry.js';
 import { agentProductResource, type AgentProductObject } from '../../src/controllers/agentproduct.js';
@@ -12,10 +13,8 @@ import { KubeClient } from '../../src/kube/client.js';
 import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
-import { startOperator, type Operator } from '../../src/operator.js';
 import { PETSTORE } from './support/petstore.js';
-import { createLogger } from '../../src/util/log.js';
-import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 interface Rule {
   ingress?: string[];
@@ -27,15 +26,7 @@ interface PluginObj extends KubeObject {
 
 const kc = testKubeConfig();
 const client = KubeClient.fromKubeConfig(kc);
-let operator: Operator;
-
-beforeAll(async () => {
-  operator = await startOperator({ kubeConfig: operatorKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
-  await operator.synced;
-});
-afterAll(async () => {
-  await operator.stop();
-});
+suiteOperator();
 
 const product = (ns: string, name: string, spec: AgentProductSpecIn) =>
   ({ apiVersion: 'ai.higress.io/v1alpha1', kind: 'AgentProduct', metadata: { name, namespace: ns }, spec }) as unknown as AgentProductObject;

@@ -1,6 +1,7 @@
 // The ModelPool controller against the real kube-apiserver: every test uses its own pool namespace AND its
 // own gateway namespace, so the shared McpBridge/default and console WasmPlugins are per test.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { suiteOperator } from './support/suite-operator.js';
+import { describe, expect, it } from '@jest/globals';
 import type { ModelPoolSpecIn } from '../../src/api/v1alpha1/modelpool.js';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
@@ -10,9 +11,7 @@ import { FINALIZER } from '../../src/kube/finalizers.js';
 import type { McpBridge } from '../../src/kube/mcpbridge.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { Resources } from '../../src/kube/resources.js';
-import { startOperator, type Operator } from '../../src/operator.js';
-import { createLogger } from '../../src/util/log.js';
-import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 
 interface WasmPluginObj extends KubeObject {
   spec: {
@@ -28,16 +27,7 @@ interface IngressObj extends KubeObject {
 
 const kc = testKubeConfig();
 const client = KubeClient.fromKubeConfig(kc);
-let operator: Operator;
-
-beforeAll(async () => {
-  // The operator runs as its ServiceAccount (generated RBAC); fixtures use the admin `client`.
-  operator = await startOperator({ kubeConfig: operatorKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
-  await operator.synced;
-});
-afterAll(async () => {
-  await operator.stop();
-});
+const operator = suiteOperator();
 
 async function namespaces(prefix: string): Promise<{ ns: string; gw: string }> {
   return { ns: await uniqueNamespace(`${prefix}-pool`), gw: await gatewayNamespace(`${prefix}-gw`) };
@@ -291,12 +281,12 @@ describe('ModelPool controller', () => {
       );
     }
     for (const name of ['one', 'two', 'three']) await waitReady(ns, name);
-    const idle = () => operator.queues.every((q) => q.len() === 0 && q.inFlight() === 0);
+    const idle = () => operator().queues.every((q) => q.len() === 0 && q.inFlight() === 0);
     // Let trailing events (status writes echoing back) drain before counting.
     await waitFor(idle, { description: 'idle queues' });
     await new Promise((r) => setTimeout(r, 500));
     const before = writeCount({ namespaces: [ns, gw] }); // this test's namespaces: other files share the API server
-    operator.resync();
+    operator().resync();
     await new Promise((r) => setTimeout(r, 300));
     await waitFor(idle, { description: 'resync drained' });
     expect(writeCount({ namespaces: [ns, gw] }) - before).toBe(0);
@@ -315,9 +305,9 @@ describe('ModelPool controller', () => {
       }),
     );
     await waitReady(ns, 'p');
-    const idle = () => operator.queues.every((q) => q.len() === 0 && q.inFlight() === 0);
+    const idle = () => operator().queues.every((q) => q.len() === 0 && q.inFlight() === 0);
     for (let i = 0; i < 2; i++) {
-      operator.resync();
+      operator().resync();
       await new Promise((r) => setTimeout(r, 300));
       await waitFor(idle, { description: 'resync drained' });
     }

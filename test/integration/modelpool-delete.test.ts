@@ -1,26 +1,17 @@
 // Deleting ModelPools (ADR 0008: no finalizer holds them): the pools go at once, their routes and shared entries
 // follow, each route object is deleted once and each pool read once to confirm it is gone.
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { suiteOperator } from './support/suite-operator.js';
+import { expect, it } from '@jest/globals';
 import type { ModelPoolObject } from '../../src/controllers/modelpool.js';
 import { modelPoolResource } from '../../src/controllers/resources.js';
 import { globalRequestStats, KubeClient } from '../../src/kube/client.js';
 import type { McpBridge } from '../../src/kube/mcpbridge.js';
 import { Resources } from '../../src/kube/resources.js';
-import { startOperator, type Operator } from '../../src/operator.js';
-import { createLogger } from '../../src/util/log.js';
-import { gatewayNamespace, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
+import { gatewayNamespace, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
 import { twoModelPool } from './support/pools.js';
 
 const client = KubeClient.fromKubeConfig(testKubeConfig());
-let operator: Operator;
-
-beforeAll(async () => {
-  operator = await startOperator({ kubeConfig: operatorKubeConfig(), resyncPeriodMs: 0, log: createLogger('operator', 'warn') });
-  await operator.synced;
-});
-afterAll(async () => {
-  await operator.stop();
-});
+suiteOperator();
 
 it('deletes ten pools: routes and registries follow, each route object deleted once, each pool read once', async () => {
   const ns = await uniqueNamespace('delete-pools');
