@@ -101,6 +101,8 @@ export const routerStatusSchema = z.object({
       effectiveLambda: z.number().nullable(),
       requests: z.number().int().nonnegative(),
       downgrades: z.number().int().nonnegative(),
+      /** Where the window's spend is kept and shared (the flywheel store's kind); absent from older routers. */
+      ledger: z.string().optional(),
     })
     .nullable(),
   /** The semantic cache in front of routing (src/cache/); null without spec.cache or from an older router. */

@@ -156,7 +156,9 @@ export const budgetSchema = z
     limitUsd: z.number().gt(0).max(1e9).describe('Spend allowed per window, USD.'),
     window: z.enum(['hour', 'day', 'month']).default('day').describe('Calendar window (UTC) the limit applies to.'),
   })
-  .describe('When projected spend would pass the limit, the knob moves towards cheaper models; at the limit only the cheapest serves.');
+  .describe(
+    'When projected spend would pass the limit, the knob moves towards cheaper models; at the limit only the cheapest serves. One budget per window for all replicas, kept across restarts in the flywheel store.',
+  );
 
 const resourceList = z.object({ cpu: quantity.optional(), memory: quantity.optional() });
 

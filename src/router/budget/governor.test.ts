@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { seededRandom } from '../../util/random.js';
 import type { Decision } from '../types.js';
+import { MemoryStore } from '../flywheel/store.js';
 import { BudgetGovernor, windowBounds } from './governor.js';
 
 const DAY = Date.UTC(2026, 10, 30);
@@ -69,6 +70,61 @@ describe('budget governor', () => {
     // A new window starts with a clean slate.
     now = DAY + 86_400_000 + 1000;
     expect(governor.state()).toMatchObject({ mode: 'Normal', spentUsd: 0, effectiveLambda: 0 });
+  });
+
+  it('projects the rate from when it started watching the window, not from the window start', () => {
+    // Started at 23:00 on a daily budget, one $0.01 request a second: $36 by midnight against a $1 budget.
+    let now = DAY + 23 * 3_600_000;
+    const governor = new BudgetGovernor({ limitUsd: 1, window: 'day' }, 0, () => now);
+    const rnd = seededRandom(2);
+    for (let i = 0; i < 60; i++) {
+      now += 1000;
+      const d = governor.apply(decision(rnd));
+      governor.recordSpend(d.ranked.find((r) => r.model === d.model)!.expectedCost, d.ranked.find((r) => r.model === d.model)!.expectedCost);
+    }
+    expect(governor.state().mode).not.toBe('Normal');
+    expect(governor.state().projectedUsd).toBeGreaterThan(5);
+  });
+
+  it('shares one window total through the ledger: replicas see each other, a restart keeps what was spent', async () => {
+    let now = DAY + 3_600_000;
+    const clock = () => now;
+    const ledger = new MemoryStore();
+    const share = async (g: BudgetGovernor) => {
+      const delta = g.takeUnshared();
+      g.settle(delta, await ledger.addSpend(delta));
+    };
+    const a = new BudgetGovernor({ limitUsd: 0.05, window: 'day' }, 0, clock);
+    const b = new BudgetGovernor({ limitUsd: 0.05, window: 'day' }, 0, clock);
+    for (let i = 0; i < 3; i++) a.recordSpend(0.01);
+    b.recordSpend(0.01);
+    await share(a);
+    await share(b);
+    await share(a);
+    expect(a.state()).toMatchObject({ requests: 4 });
+    expect(a.state().spentUsd).toBeCloseTo(0.04, 10);
+    expect(b.state().spentUsd).toBeCloseTo(0.04, 10);
+    // Spend counted while a share is under way is neither lost nor counted twice.
+    b.recordSpend(0.01);
+    const delta = b.takeUnshared();
+    b.recordSpend(0.01);
+    expect(b.state().spentUsd).toBeCloseTo(0.06, 10);
+    b.settle(delta, await ledger.addSpend(delta));
+    expect(b.state().spentUsd).toBeCloseTo(0.06, 10);
+    // A ledger that fails keeps the delta counted here for the next share.
+    const lost = b.takeUnshared();
+    b.unsettled(lost);
+    expect(b.state().spentUsd).toBeCloseTo(0.06, 10);
+    await share(b);
+    // A new process in the same window starts from the ledger's total, and it is over budget.
+    const restarted = new BudgetGovernor({ limitUsd: 0.05, window: 'day' }, 0, clock);
+    await share(restarted);
+    expect(restarted.state().spentUsd).toBeCloseTo(0.06, 10);
+    expect(restarted.apply(decision(seededRandom(3))).reason).toBe('BudgetCheapestOnly');
+    // The next window has its own row.
+    now = DAY + 86_400_000 + 1000;
+    await share(restarted);
+    expect(restarted.state()).toMatchObject({ spentUsd: 0, requests: 0, mode: 'Normal' });
   });
 
   it('computes UTC calendar windows', () => {

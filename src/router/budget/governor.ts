@@ -9,6 +9,13 @@ import type { Decision, RankedModel } from '../types.js';
 // cost. A calibration factor (actual spend / expected cost of what was served) corrects the predictions.
 // Each request then gets the smallest λ (best quality) whose calibrated cost per request fits the budget
 // left divided by the requests still expected in the window (request rate so far × time left).
+//
+// Spend is one number per window for every router sharing a flywheel store (SQLite on the volume, PostgreSQL for
+// replicas): the server adds this process's spend to the store's ledger every second and reads the total back
+// (`takeUnshared` / `settle`). Without that a restart mid-window forgot what was spent and N replicas each spent
+// the whole budget. The rate is measured from when the window was first observed (this process's start or the
+// ledger's first entry), not from the window's start: a router started at 23:00 on a daily budget saw 23 hours
+// of no traffic and projected almost nothing.
 
 export type BudgetWindow = 'hour' | 'day' | 'month';
 export type BudgetMode = 'Normal' | 'Downgraded' | 'CheapestOnly';
@@ -31,6 +38,23 @@ export interface BudgetState {
   requests: number;
   /** Times the mode left Normal in this process. */
   downgrades: number;
+}
+
+/** A window's spend as the shared ledger holds it (every router writing the store, past processes included). */
+export interface WindowSpend {
+  usd: number;
+  requests: number;
+  /** When the ledger first saw this window (ISO): the start of its request rate. */
+  firstAt: string;
+}
+
+/** Spend this process counted and has not yet added to the ledger, for the window `window`. */
+export interface SpendDelta {
+  window: string;
+  usd: number;
+  requests: number;
+  /** Now (ISO): opens the window's ledger entry. */
+  at: string;
 }
 
 /** λ steps the governor may move to (quality points per USD), beyond the configured one. */
@@ -60,8 +84,14 @@ type Options = Pick<RankedModel, 'expectedQuality' | 'expectedCost'>[];
 export class BudgetGovernor {
   private start = 0;
   private end = 0;
-  private spent = 0;
-  private requests = 0;
+  /** When this process began observing the current window. */
+  private observedSince = 0;
+  /** The ledger's total as last read (undefined: never read this window, or no ledger). */
+  private shared: WindowSpend | undefined;
+  /** Counted here, handed to the ledger, total not read back yet. */
+  private inFlight = { usd: 0, requests: 0 };
+  /** Counted here, not handed to the ledger yet. */
+  private pending = { usd: 0, requests: 0 };
   /** Σ actual cost and Σ expected cost of served routed requests (calibration). */
   private actual = 0;
   private expected = 0;
@@ -103,8 +133,8 @@ export class BudgetGovernor {
   /** Counts a served request's cost; `expectedCostUsd` only for routed requests (calibration). */
   recordSpend(costUsd: number, expectedCostUsd?: number): void {
     this.maybeRoll();
-    this.spent += costUsd;
-    this.requests++;
+    this.pending.usd += costUsd;
+    this.pending.requests++;
     if (expectedCostUsd !== undefined && expectedCostUsd > 0) {
       this.actual += costUsd;
       this.expected += expectedCostUsd;
@@ -114,26 +144,64 @@ export class BudgetGovernor {
   state(): BudgetState {
     this.maybeRoll();
     const base = this.curveCost(this.baseLambda ?? 0) * this.calibration();
+    const spent = this.spent();
     return {
       window: this.config.window,
       windowStart: new Date(this.start).toISOString(),
       limitUsd: this.config.limitUsd,
-      spentUsd: this.spent,
-      projectedUsd: this.spent + (Number.isFinite(base) ? base * this.remainingRequests() : 0),
+      spentUsd: spent,
+      projectedUsd: spent + (Number.isFinite(base) ? base * this.remainingRequests() : 0),
       mode: this.mode,
       effectiveLambda: this.mode === 'CheapestOnly' ? null : this.lambda,
-      requests: this.requests,
+      requests: this.requests(),
       downgrades: this.downgrades,
     };
+  }
+
+  /** Hands what this process counted since the last call to the caller, who adds it to the ledger. */
+  takeUnshared(): SpendDelta {
+    this.maybeRoll();
+    const delta = { window: this.windowKey(), usd: this.pending.usd, requests: this.pending.requests, at: new Date(this.now()).toISOString() };
+    this.inFlight = { usd: this.inFlight.usd + delta.usd, requests: this.inFlight.requests + delta.requests };
+    this.pending = { usd: 0, requests: 0 };
+    return delta;
+  }
+
+  /** The ledger took `delta` and now holds `total` for its window (every writer's spend). */
+  settle(delta: SpendDelta, total: WindowSpend): void {
+    this.maybeRoll();
+    if (delta.window !== this.windowKey()) return;
+    this.shared = total;
+    this.inFlight = { usd: Math.max(0, this.inFlight.usd - delta.usd), requests: Math.max(0, this.inFlight.requests - delta.requests) };
+  }
+
+  /** The ledger could not take `delta`: it is counted here until the next try. */
+  unsettled(delta: SpendDelta): void {
+    this.maybeRoll();
+    if (delta.window !== this.windowKey()) return;
+    this.inFlight = { usd: Math.max(0, this.inFlight.usd - delta.usd), requests: Math.max(0, this.inFlight.requests - delta.requests) };
+    this.pending = { usd: this.pending.usd + delta.usd, requests: this.pending.requests + delta.requests };
+  }
+
+  private windowKey(): string {
+    return `${this.config.window}:${new Date(this.start).toISOString()}`;
+  }
+
+  private spent(): number {
+    return (this.shared?.usd ?? 0) + this.inFlight.usd + this.pending.usd;
+  }
+
+  private requests(): number {
+    return (this.shared?.requests ?? 0) + this.inFlight.requests + this.pending.requests;
   }
 
   /** The knob for the next request. */
   private choose(): { mode: BudgetMode; lambda?: number } {
     this.maybeRoll();
-    const left = this.config.limitUsd - this.spent;
+    const left = this.config.limitUsd - this.spent();
     let next: { mode: BudgetMode; lambda?: number };
     if (left <= 0) next = { mode: 'CheapestOnly' };
-    else if (this.requests < MIN_REQUESTS || this.recent.length === 0) next = { mode: 'Normal' };
+    else if (this.requests() < MIN_REQUESTS || this.recent.length === 0) next = { mode: 'Normal' };
     else {
       const target = left / Math.max(1, this.remainingRequests());
       const k = this.calibration();
@@ -194,8 +262,10 @@ export class BudgetGovernor {
 
   private remainingRequests(): number {
     const t = this.now();
-    const elapsed = Math.max(1, t - this.start);
-    return (this.requests / elapsed) * Math.max(0, this.end - t);
+    const firstAt = this.shared ? Date.parse(this.shared.firstAt) : NaN;
+    const since = Math.max(this.start, Number.isFinite(firstAt) ? Math.min(firstAt, this.observedSince) : this.observedSince);
+    const elapsed = Math.max(1, t - since);
+    return (this.requests() / elapsed) * Math.max(0, this.end - t);
   }
 
   private maybeRoll(): void {
@@ -205,10 +275,13 @@ export class BudgetGovernor {
 
   private roll(t: number): void {
     const { start, end } = windowBounds(this.config.window, t);
+    // The first window is observed from now; a later one from its start (this process was running through it).
+    this.observedSince = this.end === 0 ? t : start;
     this.start = start;
     this.end = end;
-    this.spent = 0;
-    this.requests = 0;
+    this.shared = undefined;
+    this.inFlight = { usd: 0, requests: 0 };
+    this.pending = { usd: 0, requests: 0 };
     this.actual = 0;
     this.expected = 0;
     this.mode = 'Normal';

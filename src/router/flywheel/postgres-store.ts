@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { FlywheelRecord } from '../types.js';
-import { readAll, StoreError, type FlywheelStore, type RecordPage } from './store.js';
+import type { SpendDelta, WindowSpend } from '../budget/governor.js';
+import { noSpend, readAll, StoreError, type FlywheelStore, type RecordPage } from './store.js';
 import { errorMessage } from '../../util/errors.js';
 
 // Shared store for several router replicas writing one dataset. Each append is its own committed
@@ -35,6 +36,12 @@ export class PostgresStore implements FlywheelStore {
         id TEXT NOT NULL UNIQUE,
         created_at TIMESTAMPTZ NOT NULL,
         body JSONB NOT NULL
+      )`);
+      await pool.query(`CREATE TABLE IF NOT EXISTS ${table}_spend (
+        window_key TEXT PRIMARY KEY,
+        usd DOUBLE PRECISION NOT NULL,
+        requests BIGINT NOT NULL,
+        first_at TIMESTAMPTZ NOT NULL
       )`);
     } catch (err) {
       await pool.end().catch(() => undefined);
@@ -73,7 +80,33 @@ export class PostgresStore implements FlywheelStore {
     return readAll(this);
   }
 
+  // One statement per delta: concurrent replicas add under the row lock, each reading back the sum it made.
+  async addSpend(delta: SpendDelta): Promise<WindowSpend> {
+    try {
+      const r =
+        delta.usd === 0 && delta.requests === 0
+          ? await this.pool.query<SpendRow>(`SELECT usd, requests, first_at FROM ${this.table}_spend WHERE window_key = $1`, [delta.window])
+          : await this.pool.query<SpendRow>(
+              `INSERT INTO ${this.table}_spend AS s (window_key, usd, requests, first_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (window_key) DO UPDATE SET usd = s.usd + excluded.usd, requests = s.requests + excluded.requests
+               RETURNING usd, requests, first_at`,
+              [delta.window, delta.usd, delta.requests, delta.at],
+            );
+      const row = r.rows[0];
+      return row ? { usd: row.usd, requests: Number(row.requests), firstAt: row.first_at.toISOString() } : noSpend(delta);
+    } catch (err) {
+      throw new StoreError('StoreWriteFailed', errorMessage(err));
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+interface SpendRow {
+  usd: number;
+  /** BIGINT: node-postgres returns it as a string. */
+  requests: string;
+  first_at: Date;
 }

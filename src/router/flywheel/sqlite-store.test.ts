@@ -52,4 +52,18 @@ describe('parseCaptured', () => {
     expect(parseCaptured(Buffer.from(json), 'application/json')).toEqual({ output: 'hi' });
     expect(parseCaptured(Buffer.from('nope'), 'application/json')).toBeUndefined();
   });
+
+  it("keeps a budget window's spend across reopening, one row per window", async () => {
+    const path = join(dir, 'spend.db');
+    const at = '2026-12-01T10:00:00.000Z';
+    const s = new SqliteStore(path);
+    expect(await s.addSpend({ window: 'day:2026-12-01', usd: 0, requests: 0, at })).toEqual({ usd: 0, requests: 0, firstAt: at });
+    await s.addSpend({ window: 'day:2026-12-01', usd: 0.25, requests: 2, at });
+    await s.close();
+    const again = new SqliteStore(path);
+    const later = '2026-12-01T11:00:00.000Z';
+    expect(await again.addSpend({ window: 'day:2026-12-01', usd: 0.5, requests: 1, at: later })).toEqual({ usd: 0.75, requests: 3, firstAt: at });
+    expect(await again.addSpend({ window: 'day:2026-12-02', usd: 0, requests: 0, at: later })).toEqual({ usd: 0, requests: 0, firstAt: later });
+    await again.close();
+  });
 });

@@ -1,8 +1,11 @@
+import type { SpendDelta, WindowSpend } from '../budget/governor.js';
 import type { FlywheelRecord } from '../types.js';
 import { ReasonError } from '../../util/errors.js';
 
 // Where flywheel records live. `append` resolves only once the record is durable (the caller may then
 // acknowledge it); `since` pages through records in arrival order so the trainer can read increments.
+// The store also keeps the budget's spend ledger, one row per budget window: whoever shares the records (a
+// restarted process, the replicas on PostgreSQL) shares one budget.
 
 export interface RecordPage {
   records: FlywheelRecord[];
@@ -17,7 +20,17 @@ export interface FlywheelStore {
   /** Records after `cursor` (0 = from the start), at most `limit`. */
   since(cursor: number, limit?: number): Promise<RecordPage>;
   all(): Promise<FlywheelRecord[]>;
+  /**
+   * Adds `delta` to its window's spend and returns the window's total (a zero delta only reads it; the first
+   * non-zero one opens the window's row at `delta.at`).
+   */
+  addSpend(delta: SpendDelta): Promise<WindowSpend>;
   close(): Promise<void>;
+}
+
+/** What a window's ledger row holds before anyone spent in it. */
+export function noSpend(delta: SpendDelta): WindowSpend {
+  return { usd: 0, requests: 0, firstAt: delta.at };
 }
 
 export class StoreError extends ReasonError<'StoreOpenFailed' | 'StoreWriteFailed' | 'StoreReadFailed'> {}
@@ -38,6 +51,7 @@ export async function readAll(store: Pick<FlywheelStore, 'since'>): Promise<Flyw
 export class MemoryStore implements FlywheelStore {
   readonly kind = 'memory';
   private readonly records: FlywheelRecord[] = [];
+  private readonly spend = new Map<string, WindowSpend>();
   append(record: FlywheelRecord): Promise<void> {
     this.records.push(record);
     return Promise.resolve();
@@ -51,6 +65,13 @@ export class MemoryStore implements FlywheelStore {
   }
   all(): Promise<FlywheelRecord[]> {
     return Promise.resolve([...this.records]);
+  }
+  addSpend(delta: SpendDelta): Promise<WindowSpend> {
+    const row = this.spend.get(delta.window);
+    if (delta.usd === 0 && delta.requests === 0) return Promise.resolve({ ...(row ?? noSpend(delta)) });
+    const next = { usd: (row?.usd ?? 0) + delta.usd, requests: (row?.requests ?? 0) + delta.requests, firstAt: row?.firstAt ?? delta.at };
+    this.spend.set(delta.window, next);
+    return Promise.resolve({ ...next });
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -184,6 +184,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
   const governor = config.budget
     ? new BudgetGovernor(config.budget, config.policy.qualityThreshold === undefined ? config.policy.lambda : undefined)
     : undefined;
+  const shareSpend = governor ? startSpendSharing(governor, store) : undefined;
   const isRouted = (r: FlywheelRecord): boolean => {
     const asked = (r.request as { model?: unknown } | null)?.model;
     return typeof asked === 'string' && aliases.has(asked);
@@ -568,7 +569,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       },
       decisionMs: decisionWindow.percentiles(),
       trainer: { ...trainer.state },
-      budget: governor?.state() ?? null,
+      budget: governor ? { ...governor.state(), ledger: store.kind } : null,
       policy: { lambda: config.policy.qualityThreshold === undefined ? config.policy.lambda : null, qualityThreshold: config.policy.qualityThreshold ?? null },
       cache: deps.cache ? cacheStatus(deps.cache.cache.stats()) : null,
       counters: {
@@ -677,8 +678,48 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
       await Promise.all([closeServer(server), closeServer(adminServer)]);
       await trainer.stop();
       await flywheel.close();
+      await shareSpend?.stop();
       upstream.close();
       if (!deps.store) await store.close();
+    },
+  };
+}
+
+const SPEND_SHARE_MS = 1000;
+
+/**
+ * Adds the governor's spend to the store's ledger every second and takes the total back (other replicas' spend,
+ * or a previous process's in this window). A store that fails keeps the spend counted here until it answers.
+ */
+function startSpendSharing(governor: BudgetGovernor, store: FlywheelStore): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  let failing = false;
+  const share = (): Promise<void> => {
+    const delta = governor.takeUnshared();
+    return store.addSpend(delta).then(
+      (total) => {
+        governor.settle(delta, total);
+        if (failing) log.info('budget spend shared through the flywheel store again');
+        failing = false;
+      },
+      (err: unknown) => {
+        governor.unsettled(delta);
+        if (!failing) log.warn({ err: errorMessage(err) }, 'budget spend not shared (flywheel store): counted in this process until it answers');
+        failing = true;
+      },
+    );
+  };
+  const tick = (): void => {
+    running = running.then(share);
+  };
+  tick();
+  const timer = setInterval(tick, SPEND_SHARE_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      tick();
+      await running;
     },
   };
 }
