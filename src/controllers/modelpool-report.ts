@@ -46,7 +46,14 @@ export function emitEvents(event: EventSink | undefined, pool: ModelPoolObject, 
   const previous = pool.status?.conditions?.find((c) => c.type === READY);
   // Also on the first pass: a pool can be Ready at once (nothing to wait for), and its Ready event must still be recorded.
   if (ready.status === 'True' && previous?.status !== 'True') {
-    event?.(pool, 'Normal', 'Ready', `all ${render.models.length} models are routed through ${render.gatewayNamespace}`);
+    event?.(
+      pool,
+      'Normal',
+      'Ready',
+      render.models.length === 1
+        ? `its model is routed through ${render.gatewayNamespace}`
+        : `all ${render.models.length} models are routed through ${render.gatewayNamespace}`,
+    );
   } else if (ready.status === 'False' && ready.reason !== 'Pending' && previous?.reason !== ready.reason) {
     event?.(pool, 'Warning', ready.reason, ready.message);
   }

@@ -1,6 +1,7 @@
 import type { AgentProductStatus } from '../api/v1alpha1/agentproduct.js';
 import type { ProviderService } from '../higress/console/ai-route.js';
 import { READY } from '../kube/conditions.js';
+import { counted } from '../util/plural.js';
 
 /** One Kubernetes Event to record on a product. */
 export interface AgentEvent {
@@ -24,7 +25,7 @@ export function agentProductEvents(previous: AgentProductStatus | undefined, nex
       events.push({
         type: 'Normal',
         reason: 'ToolsCreated',
-        message: `${next.toolCount ?? 0} tools on ${servers} MCP servers (toolset ${next.toolsetRevision})`,
+        message: `${counted(next.toolCount ?? 0, 'tool')} on ${counted(servers, 'MCP server')} (toolset ${next.toolsetRevision})`,
       });
     } else {
       const was = new Set(previous.tools ?? []);

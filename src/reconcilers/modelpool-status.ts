@@ -2,6 +2,7 @@ import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
 import { READY, type ConditionInput } from '../kube/conditions.js';
 import type { PoolRender } from './modelpool.js';
+import { counted } from '../util/plural.js';
 
 /**
  * A ModelPool's status as a pure function of its render and what the controller observed:
@@ -73,7 +74,7 @@ function readiness(render: PoolRender, obs: PoolObservation): ConditionInput {
   }
   // A stable message: naming the object still missing would rewrite status at every step of convergence.
   if (obs.waitingFor) return no('Pending', `waiting for the shared objects in ${gw} to include this pool`);
-  return { type: READY, status: 'True', reason: 'Routed', message: `${render.models.length} models routed through gateway namespace ${gw}` };
+  return { type: READY, status: 'True', reason: 'Routed', message: `${counted(render.models.length, 'model')} routed through gateway namespace ${gw}` };
 }
 
 function fallbackCondition(render: PoolRender, hasChain: boolean, obs: PoolObservation): ConditionInput | undefined {
