@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
+import { answerShape } from './chat-middleware.js';
 import { HashingEmbedder } from '../rag/embed/hashing.js';
 import { seededRandom } from '../util/random.js';
 import { MemoryCacheStore } from './memory-store.js';
@@ -32,6 +34,38 @@ describe('request keys', () => {
     expect(a?.followUp).toBe(true);
     expect(a?.scope).not.toBe(b?.scope);
     expect(keyRequest('a', 'm', [{ role: 'assistant', content: 'hi' }])).toBeUndefined();
+  });
+
+  it('key a question beside an image on the image, and on the answer shape the client asked for', () => {
+    const about = (url: string) => ({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is in this picture?' },
+        { type: 'image_url', image_url: { url } },
+      ],
+    });
+    const cat = keyRequest('a', 'm', [about('https://x/cat.png')])!;
+    expect(cat.question).toBe('What is in this picture?');
+    expect(keyRequest('a', 'm', [about('https://x/dog.png')])?.scope).not.toBe(cat.scope);
+    expect(keyRequest('a', 'm', [about('https://x/cat.png')])?.key).toBe(cat.key);
+    expect(keyRequest('a', 'm', [user('What is in this picture?')])?.scope).not.toBe(cat.scope);
+    // An earlier turn's image is part of the conversation a follow-up is keyed on.
+    const followUp = (url: string) => keyRequest('a', 'm', [about(url), { role: 'assistant', content: 'An animal.' }, user('What colour is it?')])?.scope;
+    expect(followUp('https://x/cat.png')).not.toBe(followUp('https://x/dog.png'));
+    const ask = (extra: Record<string, unknown>) =>
+      keyRequest('a', 'm', [user('List three colours')], answerShape({ model: 'm', messages: [], ...extra }))?.scope;
+    expect(ask({})).toBe(keyRequest('a', 'm', [user('List three colours')])?.scope);
+    expect(ask({ response_format: { type: 'json_object' } })).not.toBe(ask({}));
+    expect(ask({ max_tokens: 20 })).not.toBe(ask({}));
+    expect(ask({ temperature: 0.2, seed: 7 })).toBe(ask({}));
+    expect(ask({ response_format: { type: 'json_schema', json_schema: { name: 'c', schema: { a: 1, b: 2 } } } })).toBe(
+      ask({ response_format: { json_schema: { schema: { b: 2, a: 1 }, name: 'c' }, type: 'json_schema' } }),
+    );
+  });
+
+  it('keep the scope of a text-only request as it was before images and answer shapes were keyed (stored entries stay found)', () => {
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+    expect(keyRequest('a', 'm', [user('What is TTL?')])?.scope).toBe(sha(['a', 'm', '', ''].join('\u0000')));
   });
 });
 

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { stableStringify } from '../kube/object.js';
 import { createLogger } from '../util/log.js';
 import { errorMessage } from '../util/errors.js';
 import { keyRequest, type ChatMessageLike, type KeyedRequest } from './request-key.js';
@@ -34,11 +35,38 @@ export function consumerOf(headers: IncomingHttpHeaders): string {
   return 'anonymous';
 }
 
-/** Sampling, tools or several choices make an answer not reusable for another request. */
+/**
+ * Tools (or the older functions), several choices or token log-probabilities make an answer not reusable: a
+ * replayed tool call would re-run a side effect, and a replay has one choice and no log-probabilities.
+ */
 function cacheable(request: ChatRequestLike): boolean {
   if (Array.isArray(request.tools) && request.tools.length > 0) return false;
+  if (Array.isArray(request.functions) && request.functions.length > 0) return false;
   if (typeof request.n === 'number' && request.n > 1) return false;
+  if (request.logprobs === true) return false;
   return true;
+}
+
+/**
+ * Parameters that change what a right answer looks like (OpenAI chat completions): the same question asked for
+ * JSON, within 50 tokens or with a stop sequence is another request. Sampling parameters (temperature, top_p,
+ * seed) are not here: any good answer to the question is one the client accepts.
+ */
+const ANSWER_SHAPING = [
+  'response_format',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'logit_bias',
+  'reasoning_effort',
+  'modalities',
+  'audio',
+  'prediction',
+];
+
+export function answerShape(request: ChatRequestLike): string {
+  const shaping = ANSWER_SHAPING.filter((k) => request[k] !== undefined && request[k] !== null).map((k) => [k, request[k]]);
+  return shaping.length > 0 ? stableStringify(Object.fromEntries(shaping)) : '';
 }
 
 function promptChars(messages: readonly ChatMessageLike[]): number {
@@ -57,7 +85,7 @@ export class CacheMiddleware {
    */
   async serve(request: ChatRequestLike, headers: IncomingHttpHeaders, res: ServerResponse): Promise<boolean> {
     if (headers[SKIP_HEADER] === 'on' || !cacheable(request)) return false;
-    const keyed = keyRequest(consumerOf(headers), request.model, request.messages);
+    const keyed = keyRequest(consumerOf(headers), request.model, request.messages, answerShape(request));
     if (!keyed) return false;
     let result;
     try {

@@ -167,6 +167,24 @@ describe('router semantic cache', () => {
     expect(await ask('alice', [...curie, user('How old was she when she died?')])).toEqual({ content: c1.content, cache: 'hit-exact' });
   });
 
+  it('keys a question about an image on the image, and a JSON-mode request apart from a text one', async () => {
+    const about = (url: string): OpenAI.Chat.ChatCompletionMessageParam => ({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is in this picture?' },
+        { type: 'image_url', image_url: { url } },
+      ],
+    });
+    const cat = await ask('alice', [about('https://example.com/cat.png')]);
+    const dog = await ask('alice', [about('https://example.com/dog.png')]);
+    expect([cat.cache, dog.cache]).toEqual(['miss', 'miss']);
+    expect(await ask('alice', [about('https://example.com/cat.png')])).toEqual({ content: cat.content, cache: 'hit-exact' });
+    const json = await client('alice')
+      .chat.completions.create({ model: MODEL, messages: [user('What is in this picture?')], response_format: { type: 'json_object' } })
+      .withResponse();
+    expect(json.response.headers.get('x-cache')).toBe('miss');
+  });
+
   it('replays a streamed answer as an SSE stream the openai client reads chunk by chunk', async () => {
     const messages = [user('Explain what a semantic cache does.')];
     const read = async (): Promise<{ text: string; chunks: number; cache: string | null }> => {
