@@ -9,7 +9,7 @@ import { addFinalizer, hasFinalizer, isBeingDeleted, removeFinalizer } from '../
 import type { Informer } from '../kube/informer.js';
 import { makeKey, parseKey, type KubeObject } from '../kube/object.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_KIND_LABEL, ownerKeyFor, ownerOf, type OwnerRef } from '../kube/owner.js';
-import { customResource, Resources, type ResourceType } from '../kube/resources.js';
+import { Resources, type ResourceType } from '../kube/resources.js';
 import type { ReconcileResult } from '../kube/controller.js';
 import { gatewayNamespaceNotServed } from '../reconcilers/gateway-namespace.js';
 import { renderRagPipeline, type PlainObject, type RagRender } from '../reconcilers/ragpipeline.js';
@@ -21,6 +21,7 @@ import type { GatewayMcpSwitch } from './ragpipeline-mcp.js';
 import { deploymentView, modelRefError, writePipelineStatus } from './ragpipeline-status.js';
 import { ragMountedRefs, ragMountedRefsOf, type MountedKind } from '../reconcilers/mounted-refs.js';
 import { mountedRefError, mountsListed, primariesMounting, type MountedCaches } from './workload-mounts.js';
+import { WorkloadDeployments } from './workload-deployment.js';
 import type { RuntimeProbe } from './ragpipeline-runtime.js';
 import { errorMessage } from '../util/errors.js';
 
@@ -40,7 +41,7 @@ export type RagPipelineObject = RagPipeline & KubeObject;
 export type WorkloadObject = PlainObject & { status?: Record<string, unknown> };
 export type IngressObject = Ingress & KubeObject;
 
-export const Deployments: ResourceType = customResource('apps', 'v1', 'Deployment', 'deployments');
+export const Deployments: ResourceType = Resources.Deployment;
 export const PersistentVolumeClaims: ResourceType = Resources.PersistentVolumeClaim;
 /** Selects only what this controller generates, so its informers never cache a cluster's worth of objects. */
 export const ragOwnedSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${OWNER_KIND_LABEL}=${KIND}`;
@@ -80,7 +81,11 @@ export interface RagPipelineControllerDeps {
 }
 
 export class RagPipelineController {
-  constructor(private readonly deps: RagPipelineControllerDeps) {}
+  private readonly deployments: WorkloadDeployments;
+
+  constructor(private readonly deps: RagPipelineControllerDeps) {
+    this.deployments = new WorkloadDeployments(deps.client);
+  }
 
   reconcile(key: string): Promise<ReconcileResult | void> {
     return tolerateStaleCache(this.deps.log, key, () => this.reconcilePipeline(key));
@@ -201,7 +206,8 @@ export class RagPipelineController {
       const objNs = desired.metadata.namespace ?? ns;
       const observed = informer.store.get(makeKey(objNs, desired.metadata.name ?? ''));
       try {
-        await applyIfChanged(client, rt, desired, { observed, trustObservedAbsence: true });
+        if (rt === Deployments) error ??= await this.deployments.apply(desired, observed, 'spec.embedding.encoder.image');
+        else await applyIfChanged(client, rt, desired, { observed, trustObservedAbsence: true });
       } catch (err) {
         error ??= { reason: `${rt.kind}${reasonOf(err)}`, message: `${rt.kind} ${objNs}/${desired.metadata.name}: ${errorMessage(err)}` };
       }

@@ -17,6 +17,7 @@ import { errorMessage } from '../util/errors.js';
 import { aiRouteOwner, derivedNames, type ConfigMapObject } from './modelpool-objects.js';
 import type { IngressObject } from './ragpipeline.js';
 import { Deployments, PersistentVolumeClaims, type WorkloadObject } from './ragpipeline.js';
+import { WorkloadDeployments } from './workload-deployment.js';
 import { syncRouterProvider, type ProviderSync } from './semanticrouter-provider.js';
 
 /**
@@ -62,7 +63,11 @@ export function generatedBefore(status: { generatedObjects?: { kind: string; nam
 }
 
 export class RouterObjects {
-  constructor(private readonly deps: RouterObjectsDeps) {}
+  private readonly deployments: WorkloadDeployments;
+
+  constructor(private readonly deps: RouterObjectsDeps) {
+    this.deployments = new WorkloadDeployments(deps.client);
+  }
 
   /** Who holds route ConfigMap `cm`: its owner mark, else `owner` when our last status listed it. */
   private routeOwner(cm: ConfigMapObject, owner: OwnerRef, before: ReadonlySet<string>): OwnerRef | undefined {
@@ -111,7 +116,8 @@ export class RouterObjects {
         continue;
       }
       try {
-        await applyIfChanged(client, rt, desired, { observed, trustObservedAbsence: true });
+        if (rt === Deployments) error ??= await this.deployments.apply(desired, observed, 'spec.cache.encoder.image');
+        else await applyIfChanged(client, rt, desired, { observed, trustObservedAbsence: true });
       } catch (err) {
         fail(rt.kind, where, err);
       }

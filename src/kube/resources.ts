@@ -56,6 +56,7 @@ export const Resources = {
   ConfigMap: rt('', 'v1', 'ConfigMap', 'configmaps'),
   Service: rt('', 'v1', 'Service', 'services'),
   PersistentVolumeClaim: rt('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
+  Deployment: rt('apps', 'v1', 'Deployment', 'deployments'),
   Event: rt('', 'v1', 'Event', 'events'),
   Lease: rt('coordination.k8s.io', 'v1', 'Lease', 'leases'),
   Ingress: rt('networking.k8s.io', 'v1', 'Ingress', 'ingresses'),

@@ -3,7 +3,8 @@ import { stringify } from 'yaml';
 import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { EncoderVolume } from '../api/v1alpha1/encoder.js';
 import type { ConfigMap, Deployment, EnvVar, PersistentVolumeClaim, Service, Volume, VolumeMount, WorkloadObjectMeta } from '../contracts/kubernetes/index.js';
-import { stableStringify } from '../kube/object.js';
+import { APPLIED_HASH_ANNOTATION, desiredHash } from '../kube/apply.js';
+import { stableStringify, type KubeObject } from '../kube/object.js';
 import { ownerAnnotations, ownerLabels, type OwnerRef } from '../kube/owner.js';
 
 /**
@@ -203,4 +204,34 @@ export function encoderMount(encoder: EncoderVolume, name: string, mountPath: st
     : { name, image: { reference: encoder.image!.reference, ...(encoder.image!.pullPolicy ? { pullPolicy: encoder.image!.pullPolicy } : {}) } };
   const dir = encoder.path?.replace(/\/+$/, '');
   return { volume, mount: { name, mountPath, readOnly: true }, modelDir: dir ? `${mountPath}/${dir}` : mountPath };
+}
+
+/** A Deployment's pod volumes as stored (any object: what is not a pod template has none). */
+function templateVolumes(o: KubeObject): { name: string; image?: unknown }[] {
+  const volumes = (o as { spec?: { template?: { spec?: { volumes?: unknown } } } }).spec?.template?.spec?.volumes;
+  return Array.isArray(volumes) ? volumes.filter((v): v is { name: string; image?: unknown } => typeof (v as { name?: unknown })?.name === 'string') : [];
+}
+
+/**
+ * Image volumes of the rendered Deployment that the stored one lacks. While the ImageVolume feature gate is off
+ * the API server removes `image` volumes and their mounts from pod templates without an error (kubernetes
+ * pkg/api/pod/util.go `dropImageVolumes`, called for Deployment templates; the gate is on by default from 1.35,
+ * off in 1.31–1.34). Compared only when `stored` was written from `desired` (same applied hash), so a Deployment not
+ * yet updated to a new render is not mistaken for one. Pure.
+ */
+export function droppedImageVolumes(desired: KubeObject, stored: KubeObject | undefined): string[] {
+  if (!stored || stored.metadata.annotations?.[APPLIED_HASH_ANNOTATION] !== desiredHash(desired)) return [];
+  const kept = new Set(templateVolumes(stored).map((v) => v.name));
+  return templateVolumes(desired)
+    .filter((v) => v.image !== undefined && !kept.has(v.name))
+    .map((v) => v.name);
+}
+
+/** The Ready reason and message for an encoder image volume the cluster drops; `field` is the spec field that asked for it. */
+export function imageVolumeDropped(field: string): { reason: 'ImageVolumeUnsupported'; message: string } {
+  const pvc = field.replace(/\.image$/, '.persistentVolumeClaim');
+  return {
+    reason: 'ImageVolumeUnsupported',
+    message: `${field}: this cluster removes image volumes from pod templates (the ImageVolume feature gate is off; it is on by default from Kubernetes 1.35), so the pods would start without the encoder — mount it from ${pvc} instead`,
+  };
 }
