@@ -89,3 +89,31 @@ export async function localConfigMapData(client: KubeClient, log: Logger, name: 
     return {};
   }
 }
+
+interface EnvVarLike {
+  name: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+}
+
+/**
+ * What the kubelet puts in a container's environment from Secrets (`env[].valueFrom.secretKeyRef` of the rendered
+ * Deployment's first container), read for a local process. A missing Secret or key leaves the variable out (the
+ * mount checks of ADR 0009 have kept the process from starting then). Values go into the child's environment
+ * only, never into a log line.
+ */
+export async function localSecretEnv(client: KubeClient, log: Logger, deployment: KubeObject, namespace: string): Promise<Record<string, string>> {
+  const containers = (deployment as { spec?: { template?: { spec?: { containers?: { env?: EnvVarLike[] }[] } } } }).spec?.template?.spec?.containers;
+  const out: Record<string, string> = {};
+  for (const e of containers?.[0]?.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    if (!ref) continue;
+    try {
+      const secret = await client.get<KubeObject & { data?: Record<string, string> }>(Resources.Secret, ref.name, namespace);
+      const encoded = secret?.data?.[ref.key];
+      if (encoded !== undefined) out[e.name] = Buffer.from(encoded, 'base64').toString('utf8');
+    } catch (err) {
+      log.warn({ variable: e.name, secret: ref.name, err: errorMessage(err) }, 'Secret unreadable; variable left out');
+    }
+  }
+  return out;
+}

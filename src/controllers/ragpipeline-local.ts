@@ -11,7 +11,7 @@ import type { KubeClient } from '../kube/client.js';
 import { ownerId, type OwnerRef } from '../kube/owner.js';
 import { runtimeHealthSchema, type RagConfig, type RuntimeHealth } from '../rag/config.js';
 import { EVAL_FILE, type RagRender } from '../reconcilers/ragpipeline.js';
-import { localConfigMapData, LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
+import { localConfigMapData, localSecretEnv, LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
 import type { RagPipelineObject, RuntimeLocator } from './ragpipeline.js';
 
 /**
@@ -80,7 +80,8 @@ export class LocalProcessLocator implements RuntimeLocator {
     const configPath = join(dir, 'rag.yaml');
     await writeFile(configPath, stringify(await this.localDocument(dir, port, render.owner.namespace, spec, render.config)));
     const [cmd, ...args] = this.opts.command ?? defaultCommand();
-    const child = spawn(cmd!, args, { env: { ...process.env, RAG_CONFIG: configPath }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const secrets = await localSecretEnv(this.opts.client, log, render.deployment, render.owner.namespace);
+    const child = spawn(cmd!, args, { env: { ...process.env, ...secrets, RAG_CONFIG: configPath }, stdio: ['ignore', 'ignore', 'inherit'] });
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 30_000);
     while (Date.now() < deadline && child.exitCode === null) {

@@ -11,7 +11,7 @@ import { ROUTER_CACHE_VERIFIER_VOLUME, type RouterRender } from '../reconcilers/
 import type { KubeClient } from '../kube/client.js';
 import type { RouterEndpoints, RouterLocator } from './semanticrouter-runtime.js';
 import { errorMessage } from '../util/errors.js';
-import { localConfigMapData, LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
+import { localConfigMapData, localSecretEnv, LocalProcessSupervisor, stopChild, type LocalProcess } from './local-process.js';
 
 /**
  * Local-process mode (demo, `ROUTER_LOCAL_PROCESS=1`), as RagPipeline's: the test API server has no nodes, so
@@ -175,7 +175,8 @@ export class LocalRouterLocator implements RouterLocator {
       };
       const configPath = join(dir, 'router.yaml');
       writeFileSync(configPath, stringify(config));
-      const { child, url, adminUrl } = await startListening(entry('router'), { ROUTER_CONFIG: configPath }, this.opts.startTimeoutMs ?? 60_000);
+      const secrets = this.opts.client ? await localSecretEnv(this.opts.client, this.opts.log, render.deployment, render.owner.namespace) : {};
+      const { child, url, adminUrl } = await startListening(entry('router'), { ...secrets, ROUTER_CONFIG: configPath }, this.opts.startTimeoutMs ?? 60_000);
       child.stdout?.resume();
       if (!adminUrl) {
         await stopChild(child);

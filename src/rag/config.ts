@@ -179,6 +179,13 @@ export const ragConfigSchema = z
     sources: sourcesSchema,
     /** An eval set (a file: questions with the document ids a good retrieval returns) run after indexing. */
     eval: z.object({ path: z.string().min(1) }).optional(),
+    /**
+     * The MCP tool `ingest` (documents written into the index by whoever calls it). On when a document does not
+     * say (documents written before the field existed); the operator always says, and says off unless the
+     * RagPipeline asks. `tokenEnv` names the environment variable whose value a call must carry in the
+     * `x-rag-ingest-token` header.
+     */
+    ingest: z.object({ enabled: z.boolean().default(true), tokenEnv: z.string().min(1).optional() }).prefault({}),
   })
   .transform((c) => ({
     ...c,

@@ -10,7 +10,8 @@ export type RagErrorReason =
   | 'WebSearchUnavailable'
   | 'StoreUnavailable'
   | 'InvalidDocument'
-  | 'InvalidRagConfig';
+  | 'InvalidRagConfig'
+  | 'IngestForbidden';
 
 export class RagError extends ReasonError<RagErrorReason> {}
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { defaultRagConfig, evalSetSchema, loadRagConfigFile, type RagConfig, type RuntimeFacts } from './config.js';
-import { startRagServer } from './server.js';
+import { ingestAccess, startRagServer } from './server.js';
 import { RagService } from './service.js';
 import { evaluate } from './eval/run.js';
 import { collectDocuments } from './sources.js';
@@ -23,7 +23,7 @@ async function loadConfig(): Promise<RagConfig> {
 const config = await loadConfig();
 const rag = await RagService.open(config);
 const facts: RuntimeFacts = {};
-const { server, url } = await startRagServer(rag, config.server.host, config.server.port, facts);
+const { server, url } = await startRagServer(rag, config.server.host, config.server.port, facts, ingestAccess(config.ingest));
 log.info({ url: `${url}/mcp` }, 'RAG MCP server listening');
 
 /** Index the document's sources, then run its eval set; both are reported on /healthz. */

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -16,6 +17,31 @@ const log = createLogger('rag-server');
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export const TOOL_NAMES = ['search', 'answer', 'ingest'] as const;
+
+/** Header a caller of `ingest` puts the token in, when the pipeline has one. */
+export const INGEST_TOKEN_HEADER = 'x-rag-ingest-token';
+
+/**
+ * Who may call `ingest`: nobody (`enabled: false`: the tool is not offered), anyone (no token), or callers
+ * that send `token` in {@link INGEST_TOKEN_HEADER}.
+ */
+export interface IngestAccess {
+  enabled: boolean;
+  token?: string | undefined;
+}
+
+/** The access a runtime config asks for, with the token read from its environment variable. */
+export function ingestAccess(ingest: { enabled: boolean; tokenEnv?: string | undefined }, env: NodeJS.ProcessEnv = process.env): IngestAccess {
+  // A token variable that is named but empty must not read as "no token": nobody gets in then.
+  return { enabled: ingest.enabled, ...(ingest.tokenEnv ? { token: env[ingest.tokenEnv] ?? '' } : {}) };
+}
+
+function tokenMatches(expected: string, sent: string | string[] | undefined): boolean {
+  if (!expected || typeof sent !== 'string') return false;
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(sent).digest();
+  return timingSafeEqual(a, b);
+}
 
 function passages(r: PipelineResult): unknown[] {
   return r.context.map((p, i) => ({
@@ -36,7 +62,7 @@ function toolError(err: unknown): { isError: true; content: { type: 'text'; text
   return { isError: true, content: [{ type: 'text', text: JSON.stringify({ reason, message: errorMessage(err) }) }] };
 }
 
-export function buildMcpServer(rag: RagService): McpServer {
+export function buildMcpServer(rag: RagService, ingest: IngestAccess = { enabled: true }): McpServer {
   const server = new McpServer({ name: 'higress-ai-operator-rag', version: '0.1.0' });
   server.registerTool(
     'search',
@@ -74,14 +100,20 @@ export function buildMcpServer(rag: RagService): McpServer {
       }
     },
   );
+  if (!ingest.enabled) return server;
   server.registerTool(
     'ingest',
     {
-      description: 'Index documents ({id?, title?, text | sentences[], source?}). Invalid documents are skipped with a reason; re-ingesting an id replaces it.',
+      description: `Index documents ({id?, title?, text | sentences[], source?}). Invalid documents are skipped with a reason; re-ingesting an id replaces it.${
+        ingest.token !== undefined ? ` Needs the pipeline's ingest token in the ${INGEST_TOKEN_HEADER} header.` : ''
+      }`,
       inputSchema: { documents: z.array(z.unknown()).min(1) },
     },
-    async ({ documents }) => {
+    async ({ documents }, extra) => {
       try {
+        if (ingest.token !== undefined && !tokenMatches(ingest.token, extra.requestInfo?.headers[INGEST_TOKEN_HEADER])) {
+          throw new RagError('IngestForbidden', `ingest needs the pipeline's ingest token in the ${INGEST_TOKEN_HEADER} header`);
+        }
         const report = await rag.ingest(documents);
         return { content: [{ type: 'text', text: JSON.stringify(report) }], structuredContent: { ...report } };
       } catch (err) {
@@ -99,7 +131,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 // Stateless Streamable HTTP: a fresh McpServer + transport per request (the SDK's stateless
 // pattern), so replicas behind the gateway need no session affinity.
-async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse, facts: RuntimeFacts): Promise<void> {
+async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse, facts: RuntimeFacts, ingest: IngestAccess): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/healthz') {
     const health: RuntimeHealth = {
@@ -136,7 +168,7 @@ async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse
       return;
     }
     const body = await readJson(req, MAX_BODY_BYTES);
-    const server = buildMcpServer(rag);
+    const server = buildMcpServer(rag, ingest);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
@@ -149,9 +181,15 @@ async function handle(rag: RagService, req: IncomingMessage, res: ServerResponse
   sendJson(res, 404, { reason: 'NotFound', message: `no route ${url.pathname}` });
 }
 
-export async function startRagServer(rag: RagService, host: string, port: number, facts: RuntimeFacts = {}): Promise<{ server: Server; url: string }> {
+export async function startRagServer(
+  rag: RagService,
+  host: string,
+  port: number,
+  facts: RuntimeFacts = {},
+  ingest: IngestAccess = { enabled: true },
+): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    handle(rag, req, res, facts).catch((err: unknown) => {
+    handle(rag, req, res, facts, ingest).catch((err: unknown) => {
       log.error({ err: errorMessage(err) }, 'request failed');
       const reason = err instanceof RagError || err instanceof BodyError ? err.reason : 'InternalError';
       const status = err instanceof BodyError ? bodyErrorStatus(err) : reason === 'InternalError' ? 500 : 400;

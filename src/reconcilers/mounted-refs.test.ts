@@ -42,7 +42,7 @@ describe('mountedRefError', () => {
 });
 
 describe('what each workload kind mounts', () => {
-  it('RagPipeline: ConfigMap and PVC sources, the eval set, the encoder claim, both Milvus keys', () => {
+  it('RagPipeline: ConfigMap and PVC sources, the eval set, the encoder claim, both Milvus keys, the ingest token', () => {
     const spec = ragPipelineSpecSchema.parse({
       sources: [
         { name: 'faq', type: 'inline', documents: [{ id: 'a', text: 'x' }] },
@@ -52,6 +52,7 @@ describe('what each workload kind mounts', () => {
       eval: { configMap: { name: 'eval' } },
       embedding: { type: 'encoder', encoder: { persistentVolumeClaim: { claimName: 'minilm' } } },
       store: { type: 'milvus', milvus: { address: 'm:19530', secretRef: { name: 'milvus' } } },
+      ingest: { enabled: true, tokenSecretRef: { name: 'ingest', key: 'token' } },
     });
     expect(ragMountedRefs(spec).map((r) => [r.kind, r.keyField ?? r.field, r.name, r.key])).toEqual([
       ['ConfigMap', 'spec.sources[1].configMap', 'handbook', undefined],
@@ -60,6 +61,7 @@ describe('what each workload kind mounts', () => {
       ['PersistentVolumeClaim', 'spec.embedding.encoder.persistentVolumeClaim.claimName', 'minilm', undefined],
       ['Secret', 'spec.store.milvus.secretRef.usernameKey', 'milvus', 'username'],
       ['Secret', 'spec.store.milvus.secretRef.passwordKey', 'milvus', 'password'],
+      ['Secret', 'spec.ingest.tokenSecretRef', 'ingest', 'token'],
     ]);
   });
 

@@ -64,6 +64,8 @@ export function ragMountedRefs(spec: RagPipelineSpec): MountedRef[] {
   for (const k of milvus ? (['usernameKey', 'passwordKey'] as const) : []) {
     refs.push({ kind: 'Secret', field: 'spec.store.milvus.secretRef', name: milvus!.name, key: milvus![k], keyField: `spec.store.milvus.secretRef.${k}` });
   }
+  const ingestToken = spec.ingest?.tokenSecretRef;
+  if (ingestToken) refs.push({ kind: 'Secret', field: 'spec.ingest.tokenSecretRef', name: ingestToken.name, key: ingestToken.key });
   return refs;
 }
 

@@ -42,6 +42,7 @@ const SCENARIOS: Record<string, RagPipeline> = {
     llm: { pool: 'chat', model: 'gpt-4o' },
     webSearch: { url: 'http://search.tools.svc:8080/search' },
     eval: { configMap: { name: 'kb-eval' } },
+    ingest: { enabled: true, tokenSecretRef: { name: 'kb-ingest', key: 'token' } },
     image: 'registry.local/aiop:1.2.3',
     resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '2Gi' } },
   }),
@@ -103,6 +104,19 @@ describe('renderRagPipeline behaviour', () => {
       passwordEnv: 'RAG_MILVUS_PASSWORD',
     });
     expect(milvus.pvc).toBeUndefined();
+  });
+
+  it('offers the ingest tool only when asked, guarded by a token from a Secret read by env name', () => {
+    expect(renderRagPipeline(SCENARIOS.minimal!).config.ingest).toEqual({ enabled: false });
+    const full = renderRagPipeline(SCENARIOS['full-embedded']!);
+    expect(full.config.ingest).toEqual({ enabled: true, tokenEnv: 'RAG_INGEST_TOKEN' });
+    const container = (full.deployment.spec as { template: { spec: { containers: { env?: unknown[] }[] } } }).template.spec.containers[0]!;
+    expect(container.env).toContainEqual({ name: 'RAG_INGEST_TOKEN', valueFrom: { secretKeyRef: { name: 'kb-ingest', key: 'token' } } });
+    const issues = (ingest: unknown) => ragPipelineSpecSchema.safeParse({ ingest }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(issues({ tokenSecretRef: { name: 's', key: 'k' } })).toEqual([
+      'ingest.tokenSecretRef: tokenSecretRef guards the ingest tool: it needs enabled: true',
+    ]);
+    expect(issues({ enabled: true })).toEqual([]);
   });
 
   it('runs a sentence encoder in the RAG server from a read-only volume (embedding type encoder); the spec rules hold', () => {

@@ -43,6 +43,7 @@ export const ENCODER_MOUNT = '/var/lib/rag-encoder';
 export { CHECKSUM_ANNOTATION, configChecksum };
 export const MILVUS_USERNAME_ENV = 'RAG_MILVUS_USERNAME';
 export const MILVUS_PASSWORD_ENV = 'RAG_MILVUS_PASSWORD';
+export const INGEST_TOKEN_ENV = 'RAG_INGEST_TOKEN';
 export const DEFAULT_RAG_IMAGE = DEFAULT_RUNTIME_IMAGE;
 const APP_NAME = 'higress-ai-rag';
 const KIND = 'RagPipeline';
@@ -146,6 +147,7 @@ export function renderRagConfig(spec: RagPipelineSpec): RagConfig {
     topK: spec.topK,
     sources: { mountRoot: RAG_DEFAULTS.sourcesMountRoot, items: (spec.sources ?? []).flatMap(runtimeSource) },
     ...(spec.eval ? { eval: { path: `${EVAL_MOUNT}/${EVAL_FILE}` } } : {}),
+    ingest: { enabled: spec.ingest?.enabled ?? false, ...(spec.ingest?.tokenSecretRef ? { tokenEnv: INGEST_TOKEN_ENV } : {}) },
   };
   return ragConfigSchema.parse(input);
 }
@@ -165,6 +167,8 @@ export function renderRagPipeline(pipeline: RagPipeline, options: RagRenderOptio
     env.push({ name: MILVUS_USERNAME_ENV, valueFrom: { secretKeyRef: { name: secretRef.name, key: secretRef.usernameKey } } });
     env.push({ name: MILVUS_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: secretRef.name, key: secretRef.passwordKey } } });
   }
+  const ingestToken = spec.ingest?.tokenSecretRef;
+  if (ingestToken) env.push({ name: INGEST_TOKEN_ENV, valueFrom: { secretKeyRef: { name: ingestToken.name, key: ingestToken.key } } });
   const volumes: Volume[] = [];
   const mounts: VolumeMount[] = [];
   for (const s of spec.sources ?? []) {

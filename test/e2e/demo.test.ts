@@ -27,7 +27,7 @@ describe('make demo', () => {
     expect(out).toMatch(/request 2: HTTP 200, x-cache: hit-exact/);
     expect(out).toMatch(/SemanticRouter ai-demo\/auto: the repeated question was served from the cache/);
     // The RagPipeline sample's MCP server answers the official MCP client from its index (its ConfigMap source included).
-    expect(out).toMatch(/tools\/list: search, answer, ingest/);
+    expect(out).toMatch(/tools\/list: search, answer\n/);
     expect(out).toMatch(/RagPipeline ai-demo\/docs: search answered from the index \(handbook\/api-keys\.md among the passages\)/);
     // Issue 12: the demo shows a published HiMarket product (contract server, local mode), linked to the pool's console AI route.
     const himarket = out.slice(out.indexOf('# HiMarket (contract server'));

@@ -307,6 +307,12 @@ describe('RagPipeline admission validation (real API server)', () => {
       'store type milvus requires milvus.secretRef',
     ],
     ['milvus without milvus', { store: { type: 'milvus' } }, 'spec.store.milvus', 'store type milvus requires milvus.address'],
+    [
+      'an ingest token for a disabled ingest tool',
+      { ingest: { tokenSecretRef: { name: 'kb-ingest', key: 'token' } } },
+      'spec.ingest.tokenSecretRef',
+      'tokenSecretRef guards the ingest tool: it needs enabled: true',
+    ],
     ['pvc source without claim', { sources: [{ name: 'a', type: 'pvc' }] }, 'spec.sources[0].pvc', 'pvc source requires pvc.claimName'],
     [
       'model embedding without dimensions',

@@ -5,11 +5,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LocalProcessLocator } from '../../src/controllers/ragpipeline-local.js';
 import { PersistentVolumeClaims, type RagPipelineObject } from '../../src/controllers/ragpipeline.js';
 import { ragPipelineResource } from '../../src/controllers/resources.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { Resources } from '../../src/kube/resources.js';
+import { INGEST_TOKEN_HEADER } from '../../src/rag/server.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { createLogger } from '../../src/util/log.js';
 import { claimObject, operatorKubeConfig, testKubeConfig, uniqueNamespace, waitFor } from './support/kube.js';
@@ -62,9 +65,48 @@ describe('RagPipeline local-process mode', () => {
     );
     expect(ready.status?.conditions?.find((x) => x.type === 'Ready')?.reason).toBe('LocalProcess');
     expect(ready.status?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-    expect(ready.status?.discoveredTools).toEqual(['answer', 'ingest', 'search']);
+    // spec.ingest not set: the MCP server offers no way to write into the index.
+    expect(ready.status?.discoveredTools).toEqual(['answer', 'search']);
     expect(ready.status?.documentsIndexed).toBe(2);
     expect(ready.status?.chunksIndexed).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('offers ingest when spec.ingest asks, to callers with the token of its Secret (the env a pod would get)', async () => {
+    const ns = await uniqueNamespace('rag-ingest');
+    await client.create(Resources.Secret, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'kb-ingest', namespace: ns },
+      stringData: { token: 'tok-123' },
+    } as never);
+    await client.create(ragPipelineResource, {
+      apiVersion: 'ai.higress.io/v1alpha1',
+      kind: 'RagPipeline',
+      metadata: { name: 'kb', namespace: ns },
+      spec: { ingest: { enabled: true, tokenSecretRef: { name: 'kb-ingest', key: 'token' } } },
+    } as RagPipelineObject);
+    const ready = await waitFor(
+      async () => {
+        const p = await client.get<RagPipelineObject>(ragPipelineResource, 'kb', ns);
+        return p?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && p.status.discoveredTools ? p : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250, description: 'ingest pipeline Ready with discovered tools' },
+    );
+    expect(ready.status?.discoveredTools).toEqual(['answer', 'ingest', 'search']);
+    const ingest = async (token: string) => {
+      const mcp = new Client({ name: 'ingest-test', version: '0.0.1' });
+      await mcp.connect(new StreamableHTTPClientTransport(new URL(ready.status!.endpoint!), { requestInit: { headers: { [INGEST_TOKEN_HEADER]: token } } }));
+      try {
+        return (await mcp.callTool({ name: 'ingest', arguments: { documents: [{ id: 'new', text: 'A new document.' }] } })) as {
+          isError?: boolean;
+          content: { text?: string }[];
+        };
+      } finally {
+        await mcp.close();
+      }
+    };
+    expect(JSON.parse((await ingest('guess')).content[0]!.text!)).toMatchObject({ reason: 'IngestForbidden' });
+    expect((await ingest('tok-123')).isError).toBeFalsy();
   }, 120_000);
 
   it("embeds with the sentence encoder (embedding type encoder: the volume in a cluster, this machine's model here)", async () => {

@@ -202,6 +202,36 @@ export const storeSchema = withCel(
   ],
 );
 
+export const ragIngestSchema = withCel(
+  z
+    .object({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Offer the MCP tool `ingest`, which writes documents into the index. Off unless set: the MCP server is reachable through the gateway, and `sources` is the declarative way in.',
+        ),
+      tokenSecretRef: z
+        .object({
+          name: objectName('Secret name, same namespace.'),
+          key: z.string().min(1).max(253).regex(SECRET_KEY).describe('Key holding the token.'),
+        })
+        .optional()
+        .describe(
+          "When set, an `ingest` call must carry this Secret key's value in the `x-rag-ingest-token` header; otherwise anyone who reaches the MCP route may ingest.",
+        ),
+    })
+    .describe('Writes into the index through the MCP server.'),
+  [
+    {
+      rule: '!has(self.tokenSecretRef) || self.enabled',
+      message: 'tokenSecretRef guards the ingest tool: it needs enabled: true',
+      fieldPath: '.tokenSecretRef',
+      reason: 'FieldValueForbidden',
+    },
+  ],
+);
+
 const toggle = { enabled: z.boolean().default(true) };
 const unit = z.number().min(0).max(1);
 
@@ -334,6 +364,7 @@ const specObject = z
       })
       .optional()
       .describe('Questions with gold supporting passages; results land in status.lastEval.'),
+    ingest: ragIngestSchema.optional(),
     image: z
       .string()
       .min(1)
@@ -365,6 +396,9 @@ export const ragPipelineSpecSchema = withCel(
     ctx.addIssue({ code: 'custom', path: ['store', 'milvus'], message: 'store type milvus requires milvus.address' });
   if (spec.store.type === 'milvus' && spec.store.milvus && !spec.store.milvus.secretRef) {
     ctx.addIssue({ code: 'custom', path: ['store', 'milvus', 'secretRef'], message: 'store type milvus requires milvus.secretRef' });
+  }
+  if (spec.ingest?.tokenSecretRef && !spec.ingest.enabled) {
+    ctx.addIssue({ code: 'custom', path: ['ingest', 'tokenSecretRef'], message: 'tokenSecretRef guards the ingest tool: it needs enabled: true' });
   }
   const crag = spec.stages?.crag;
   if (crag && crag.lower > crag.upper) ctx.addIssue({ code: 'custom', path: ['stages', 'crag', 'lower'], message: 'crag.lower must not exceed crag.upper' });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { defaultRagConfig } from '../../../src/rag/config.js';
-import { startRagServer, TOOL_NAMES } from '../../../src/rag/server.js';
+import { INGEST_TOKEN_HEADER, startRagServer, TOOL_NAMES, type IngestAccess } from '../../../src/rag/server.js';
 import { RagService } from '../../../src/rag/service.js';
 import { fakeChat, fakeWebSearch, startLoopback, type Loopback } from './loopback.js';
 
@@ -105,5 +105,69 @@ describe('RAG MCP server over Streamable HTTP (SDK client)', () => {
     expect(rag.index.size).toBe(4);
     const res = await fetch(`${baseUrl}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"documents": []}' });
     expect(res.status).toBe(404);
+  });
+});
+
+describe('who may call ingest (spec.ingest)', () => {
+  let rag: RagService;
+  beforeAll(async () => {
+    rag = await RagService.open(defaultRagConfig({ store: { kind: 'memory' } }));
+  });
+  afterAll(async () => {
+    await rag?.close();
+  });
+
+  /** An SDK client on a server with `access`, sending `headers` on every request. */
+  async function connect(access: IngestAccess, headers: Record<string, string> = {}): Promise<{ client: Client; close: () => Promise<void> }> {
+    const { server, url } = await startRagServer(rag, '127.0.0.1', 0, {}, access);
+    const client = new Client({ name: 'rag-ingest-test', version: '0.0.1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers } }));
+    return {
+      client,
+      close: async () => {
+        await client.close();
+        await new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  }
+  const ingest = async (client: Client, id: string) =>
+    (await client.callTool({ name: 'ingest', arguments: { documents: [{ id, text: `Document ${id}.` }] } })) as unknown as ToolResult;
+
+  it('offers no ingest tool when it is not enabled, and a call to it fails', async () => {
+    const { client, close } = await connect({ enabled: false });
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['answer', 'search']);
+      const r = await ingest(client, 'x');
+      expect(r.isError).toBe(true);
+      expect(rag.index.size).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('with a token, ingests only for callers that send it in the header', async () => {
+    const denied = await connect({ enabled: true, token: 's3cret' }, { [INGEST_TOKEN_HEADER]: 'wrong' });
+    try {
+      const r = await ingest(denied.client, 'a');
+      expect(r.isError).toBe(true);
+      expect(JSON.parse(r.content[0]!.text!)).toMatchObject({ reason: 'IngestForbidden' });
+      expect(r.content[0]!.text).not.toContain('s3cret');
+    } finally {
+      await denied.close();
+    }
+    const allowed = await connect({ enabled: true, token: 's3cret' }, { [INGEST_TOKEN_HEADER]: 's3cret' });
+    try {
+      expect((await ingest(allowed.client, 'b')).structuredContent).toMatchObject({ indexedDocuments: 1 });
+    } finally {
+      await allowed.close();
+    }
+    // A token variable named but empty lets nobody in.
+    const unset = await connect({ enabled: true, token: '' }, { [INGEST_TOKEN_HEADER]: '' });
+    try {
+      expect((await ingest(unset.client, 'c')).isError).toBe(true);
+    } finally {
+      await unset.close();
+    }
+    expect(rag.index.size).toBe(1);
   });
 });
