@@ -138,8 +138,14 @@ describe('operator scoped to its Higress namespace', () => {
       timeoutMs: 30_000,
       description: 'the MCP route and its rule gone from the served namespace',
     });
-    const after = await admin.get<KubeObject & { status?: { generatedObjects?: { namespace?: string }[] } }>(agentProductResource, 'shop', ns);
-    expect((after?.status?.generatedObjects ?? []).filter((o) => o.namespace === gw)).toEqual([]);
+    // The status that lists them is written after they are removed (the same reconcile): wait for it too.
+    await waitFor(
+      async () => {
+        const after = await admin.get<KubeObject & { status?: { generatedObjects?: { namespace?: string }[] } }>(agentProductResource, 'shop', ns);
+        return (after?.status?.generatedObjects ?? []).every((o) => o.namespace !== gw);
+      },
+      { timeoutMs: 30_000, description: 'status.generatedObjects without the served namespace' },
+    );
     await admin.delete(agentProductResource, 'shop', ns);
     await waitFor(async () => (await admin.get(agentProductResource, 'shop', ns)) === undefined, { timeoutMs: 30_000, description: 'product deleted' });
   }, 120_000);
