@@ -140,6 +140,15 @@ describe('SemanticRouter render (goldens)', () => {
     expect(b.config.models[0]).toMatchObject({ pricePer1MInput: 2.5, pricePer1MOutput: 10 });
   });
 
+  it("passes each pool model's capabilities and context window on, so image and tool requests reach models that take them", () => {
+    const vision = { ...POOL, models: POOL.models.map((m) => (m.name === 'gpt-4o' ? { ...m, capabilities: ['vision', 'tools'] } : m)) };
+    const config = parseRouterConfig(
+      parse(renderSemanticRouter({ router: SCENARIOS.minimal!.router, pool: vision }).render!.configMap.data[ROUTER_CONFIG_KEY]!),
+    );
+    expect(config.models[0]).toMatchObject({ name: 'gpt-4o', contextWindow: 128000, capabilities: ['vision', 'tools'] });
+    expect(config.models[1]!.capabilities).toBeUndefined();
+  });
+
   it('renders spec.cache into the cache block of the router config, credentials as env names from Secrets', () => {
     const r = renderSemanticRouter({ router: SCENARIOS.cache!.router, pool: POOL }).render!;
     const config = parseRouterConfig(parse(r.configMap.data[ROUTER_CONFIG_KEY]!));

@@ -343,6 +343,7 @@ export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPo
       pricePer1MInput: m.pricing?.inputPerMillionTokens ?? 0,
       pricePer1MOutput: m.pricing?.outputPerMillionTokens ?? 0,
       ...(m.contextWindow !== undefined ? { contextWindow: m.contextWindow } : {}),
+      ...(m.capabilities?.length ? { capabilities: [...m.capabilities] } : {}),
     })),
     policy: { baselineModel: spec.baselineModel, aliases: [...spec.virtualModels], ...policy },
     flywheel: { mode: fw.mode, sampleRate: fw.sampleRate, fanOut: fw.fanOutAll ? 'all' : fw.fanOut, evaluator },

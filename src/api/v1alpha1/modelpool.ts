@@ -124,6 +124,21 @@ export const modelSchema = z
     upstreamModel: z.string().min(1).max(256).optional().describe('Model name sent upstream; defaults to `name`.'),
     pricing: pricingSchema.optional(),
     contextWindow: z.int().min(1).max(100_000_000).optional().describe('Maximum context length in tokens.'),
+    capabilities: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(32)
+          .regex(/^[a-z0-9][-a-z0-9]*$/),
+      )
+      .max(16)
+      .optional()
+      .describe(
+        'What the model can take, for SemanticRouters over this pool: a request with images needs `vision`, one with tools `tools`, ' +
+          'and a client may ask for others (header x-router-require). When some model of the pool declares a capability a request ' +
+          'needs, the router picks among those only; when none does, among all.',
+      ),
     weight: z.int().min(0).max(100).default(100).describe('Relative share of requests for `spec.alias`; 0 keeps the model out of the alias split.'),
   })
   .describe('One model offered by the pool.');

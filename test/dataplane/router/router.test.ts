@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
+import { parseRouterConfig } from '../../../src/router/config.js';
+import { initialRouterModel } from '../../../src/router/serve/initial-model.js';
 import { startRouter, type RouterHandle } from '../../../src/router/serve/server.js';
 import { routerStatusSchema } from '../../../src/router/status.js';
 import { renderQuestion } from '../../../src/simulator/data.js';
@@ -89,6 +91,34 @@ describe('router with the openai client', () => {
       const res = await fetch(`${router.url}${path}`);
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       await res.arrayBuffer();
+    }
+  });
+});
+
+describe('capabilities from the pool (ModelPool spec.models[].capabilities)', () => {
+  it('sends a request with an image to a model that declares vision, and a text one where the policy says', async () => {
+    const config = parseRouterConfig({
+      ...routerConfig(sim.url, sim.models),
+      // Cost counts heavily: without a constraint the cold start picks a cheap model.
+      policy: { baselineModel: 'gpt-4o-2024-05-13', aliases: ['auto'], lambda: 1e6 },
+    });
+    const models = config.models.map((m) => (m.name === 'gpt-4o-2024-05-13' ? { ...m, capabilities: ['vision'] } : m));
+    const withCaps = { ...config, models };
+    const capable = await startRouter(withCaps, { model: (await initialRouterModel(withCaps)).model });
+    try {
+      const ask = (content: OpenAI.Chat.ChatCompletionUserMessageParam['content']) =>
+        new OpenAI({ baseURL: `${capable.url}/v1`, apiKey: 'unused', maxRetries: 0 }).chat.completions
+          .create({ model: 'auto', messages: [{ role: 'user', content }] })
+          .withResponse();
+      const text = await ask(renderQuestion(sim.questions[2]!));
+      expect(text.response.headers.get('x-router-model')).not.toBe('gpt-4o-2024-05-13');
+      const image = await ask([
+        { type: 'text', text: 'What is in this picture?' },
+        { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+      ]);
+      expect(image.response.headers.get('x-router-model')).toBe('gpt-4o-2024-05-13');
+    } finally {
+      await capable.close();
     }
   });
 });
