@@ -47,6 +47,17 @@ function cacheable(request: ChatRequestLike): boolean {
   return true;
 }
 
+/** The request's Cache-Control directives, lower-cased, without arguments (`max-age=0` → `max-age`). */
+function cacheControl(value: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(
+    text
+      .split(',')
+      .map((d) => d.split('=')[0]!.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
 /**
  * Parameters that change what a right answer looks like (OpenAI chat completions): the same question asked for
  * JSON, within 50 tokens or with a stop sequence is another request. Sampling parameters (temperature, top_p,
@@ -87,6 +98,13 @@ export class CacheMiddleware {
     if (headers[SKIP_HEADER] === 'on' || !cacheable(request)) return false;
     const keyed = keyRequest(consumerOf(headers), request.model, request.messages, answerShape(request));
     if (!keyed) return false;
+    const directives = cacheControl(headers['cache-control']);
+    // no-cache: a fresh answer, which then replaces the cached one (RFC 9111 §5.2.1.4); no-store: nothing kept.
+    if (directives.has('no-cache')) {
+      res.setHeader('x-cache', 'bypass');
+      if (!directives.has('no-store')) this.record(keyed, request, res, undefined);
+      return false;
+    }
     let result;
     try {
       result = await this.cache.lookup(keyed);
@@ -114,7 +132,7 @@ export class CacheMiddleware {
       return true;
     }
     res.setHeader('x-cache', 'miss');
-    if (headers['cache-control'] !== 'no-store') this.record(keyed, request, res, result.vector);
+    if (!directives.has('no-store')) this.record(keyed, request, res, result.vector);
     return false;
   }
 

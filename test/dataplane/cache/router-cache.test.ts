@@ -185,6 +185,27 @@ describe('router semantic cache', () => {
     expect(json.response.headers.get('x-cache')).toBe('miss');
   });
 
+  it('answers a request with cache-control: no-cache fresh, and serves that fresh answer afterwards', async () => {
+    const q = [user('What is the current on-call rotation?')];
+    const first = await ask('alice', q);
+    expect(first.cache).toBe('miss');
+    const fresh = await client('alice')
+      .chat.completions.create({ model: MODEL, messages: q }, { headers: { 'cache-control': 'no-cache' } })
+      .withResponse();
+    expect(fresh.response.headers.get('x-cache')).toBe('bypass');
+    const freshContent = fresh.data.choices[0]?.message.content ?? '';
+    expect(freshContent).not.toBe(first.content);
+    // The upstream's answer is recorded when the reply has finished.
+    await waitFor(async () => ((await ask('alice', q)).content === freshContent ? true : undefined), 5000, 'the fresh answer cached');
+    // no-store among other directives: neither recorded nor served from the cache.
+    const unstored = [user('Who approves production deploys?')];
+    const a = await client('alice')
+      .chat.completions.create({ model: MODEL, messages: unstored }, { headers: { 'cache-control': 'max-age=0, No-Store' } })
+      .withResponse();
+    expect(a.response.headers.get('x-cache')).toBe('miss');
+    expect((await ask('alice', unstored)).cache).toBe('miss');
+  });
+
   it('replays a streamed answer as an SSE stream the openai client reads chunk by chunk', async () => {
     const messages = [user('Explain what a semantic cache does.')];
     const read = async (): Promise<{ text: string; chunks: number; cache: string | null }> => {
