@@ -35,11 +35,15 @@ export class RequestStats {
   private readonly counts = new Map<string, number>();
   /** Write requests by namespace (namespaced paths only). */
   private readonly writesIn = new Map<string, number>();
+  /** `<namespace> <verb> <resource>` counts (namespaced paths only). */
+  private readonly countsIn = new Map<string, number>();
 
   record(verb: Verb, resource: string, namespace?: string): void {
     const k = `${verb} ${resource}`;
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
-    if (namespace !== undefined && isWriteVerb(verb)) this.writesIn.set(namespace, (this.writesIn.get(namespace) ?? 0) + 1);
+    if (namespace === undefined) return;
+    this.countsIn.set(`${namespace} ${k}`, (this.countsIn.get(`${namespace} ${k}`) ?? 0) + 1);
+    if (isWriteVerb(verb)) this.writesIn.set(namespace, (this.writesIn.get(namespace) ?? 0) + 1);
   }
 
   /**
@@ -59,6 +63,17 @@ export class RequestStats {
   /** All counts as `{"patch networking.higress.io/mcpbridges": 3, …}`. */
   snapshot(): Record<string, number> {
     return Object.fromEntries([...this.counts].sort(([a], [b]) => byCodeUnit(a, b)));
+  }
+
+  /** The same, for requests on objects in `namespace` only (an integration test's own: others share the server). */
+  snapshotIn(namespace: string): Record<string, number> {
+    const prefix = `${namespace} `;
+    return Object.fromEntries(
+      [...this.countsIn]
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, n]) => [k.slice(prefix.length), n] as const)
+        .sort(([a], [b]) => byCodeUnit(a, b)),
+    );
   }
 }
 
@@ -153,8 +168,7 @@ export class KubeClient {
 
   private count(verb: Verb, rt: ResourceType, path?: string): void {
     const resource = resourceId(rt);
-    // The namespace only for writes: that is all RequestStats tallies by namespace, and reads are most requests.
-    this.stats.record(verb, resource, path !== undefined && isWriteVerb(verb) ? NAMESPACE_IN_PATH.exec(path)?.[1] : undefined);
+    this.stats.record(verb, resource, path !== undefined ? NAMESPACE_IN_PATH.exec(path)?.[1] : undefined);
     requestsTotal.inc({ verb, resource, write: String(isWriteVerb(verb)) });
   }
 
