@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { RouterConfig } from '../config.js';
 import type { RouterMetrics } from '../serve/metrics.js';
 import type { Upstream } from '../serve/upstream.js';
+import { chatRequestSchema, requiredCapabilities } from '../serve/request.js';
+import { isEligible } from '../decision/policy.js';
 import type { CandidateModel, FlywheelRecord, ObservedAnswer } from '../types.js';
 import { createLogger } from '../../util/log.js';
 import { parseCompletionJson, type CapturedAnswer } from './capture.js';
@@ -122,10 +124,17 @@ export class Flywheel {
     }
   }
 
-  /** The baseline plus the fan-out models, never the model that already answered. */
-  shadowModels(primary: string): string[] {
+  /**
+   * The baseline plus the fan-out models, never the model that already answered, and only models that can take
+   * the request (its images, tools and length, as routing decides: when none can, all are asked).
+   */
+  shadowModels(primary: string, request: Record<string, unknown> = {}, promptTokens = 0): string[] {
     const { baselineModel } = this.opts;
-    const others = this.opts.models.map((m) => m.name).filter((n) => n !== primary && n !== baselineModel);
+    const parsed = chatRequestSchema.safeParse(request);
+    const need = { prompt: '', promptTokens, requiredCapabilities: parsed.success ? requiredCapabilities(parsed.data, undefined) : [] };
+    const able = this.opts.models.filter((m) => isEligible(m, need, 0));
+    const askable = new Set((able.length > 0 ? able : this.opts.models).map((m) => m.name));
+    const others = this.opts.models.map((m) => m.name).filter((n) => n !== primary && n !== baselineModel && askable.has(n));
     const fanOut = this.opts.config.fanOut;
     let extra: string[];
     if (fanOut === 'all') extra = others;
@@ -137,7 +146,7 @@ export class Flywheel {
         if (pick) extra.push(pick);
       }
     }
-    return primary === baselineModel ? extra : [baselineModel, ...extra];
+    return primary === baselineModel || !askable.has(baselineModel) ? extra : [baselineModel, ...extra];
   }
 
   private async shadowAnswer(obs: PrimaryObservation, model: string): Promise<ObservedAnswer | undefined> {
@@ -183,7 +192,9 @@ export class Flywheel {
 
   private async process(obs: PrimaryObservation): Promise<void> {
     const primary = this.observed(obs.model, obs.answer, obs.latencyMs, obs.promptTokens);
-    const shadows = (await Promise.all(this.shadowModels(obs.model).map((m) => this.shadowAnswer(obs, m)))).filter((a): a is ObservedAnswer => a !== undefined);
+    const shadows = (await Promise.all(this.shadowModels(obs.model, obs.request, obs.promptTokens).map((m) => this.shadowAnswer(obs, m)))).filter(
+      (a): a is ObservedAnswer => a !== undefined,
+    );
     const answers = [primary, ...shadows];
     const scores = await Promise.all(answers.map((a) => this.scoreOf(obs.prompt, a)));
     answers.forEach((a, i) => {
