@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { stableStringify } from '../kube/object.js';
 import { createLogger } from '../util/log.js';
+import { tokenMatches } from '../util/token.js';
 import { errorMessage } from '../util/errors.js';
 import { keyRequest, type ChatMessageLike, type KeyedRequest } from './request-key.js';
 import { replayJson, replaySse, replyFromJson, replyFromSse } from './reply-codec.js';
@@ -181,7 +182,9 @@ export class CacheMiddleware {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) });
       res.end(payload);
     };
-    if (this.adminToken && req.headers.authorization !== `Bearer ${this.adminToken}`) {
+    // No token configured: open (the admin port is never behind the gateway). Configured but empty: closed.
+    const allowed = this.adminToken === undefined || (this.adminToken !== '' && tokenMatches(`Bearer ${this.adminToken}`, req.headers.authorization));
+    if (!allowed) {
       send(401, { error: { message: 'cache admin needs the admin bearer token', type: 'invalid_request_error', param: null, code: 'unauthorized' } });
       return true;
     }

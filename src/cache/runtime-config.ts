@@ -108,10 +108,10 @@ export async function openCache(
     redis.onReady(() => void cache.resync());
     await redis.ready().catch(() => log.warn('redis not reachable yet; cache serves misses until it is'));
     await cache.resync();
-    return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
+    return new CacheMiddleware(cache, config.adminTokenEnv ? (env[config.adminTokenEnv] ?? '') : undefined);
   }
   const cache = cacheOver(new MemoryCacheStore(config.maxEntries));
-  return new CacheMiddleware(cache, config.adminTokenEnv ? env[config.adminTokenEnv] : undefined);
+  return new CacheMiddleware(cache, config.adminTokenEnv ? (env[config.adminTokenEnv] ?? '') : undefined);
 }
 
 interface Judged {

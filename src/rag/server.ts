@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -11,6 +10,7 @@ import type { PipelineResult } from './pipeline.js';
 import type { RagService } from './service.js';
 import { BodyError, bodyErrorStatus, readJson } from '../util/http-body.js';
 import { createLogger } from '../util/log.js';
+import { tokenMatches } from '../util/token.js';
 import { ragSearchOpenApi } from '../agent/rag-openapi.js';
 
 const log = createLogger('rag-server');
@@ -34,13 +34,6 @@ export interface IngestAccess {
 export function ingestAccess(ingest: { enabled: boolean; tokenEnv?: string | undefined }, env: NodeJS.ProcessEnv = process.env): IngestAccess {
   // A token variable that is named but empty must not read as "no token": nobody gets in then.
   return { enabled: ingest.enabled, ...(ingest.tokenEnv ? { token: env[ingest.tokenEnv] ?? '' } : {}) };
-}
-
-function tokenMatches(expected: string, sent: string | string[] | undefined): boolean {
-  if (!expected || typeof sent !== 'string') return false;
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(sent).digest();
-  return timingSafeEqual(a, b);
 }
 
 function passages(r: PipelineResult): unknown[] {
