@@ -1,7 +1,7 @@
 import type { AgentProductStatus } from '../api/v1alpha1/agentproduct.js';
 import type { ProviderService } from '../higress/console/ai-route.js';
 import { READY } from '../kube/conditions.js';
-import { counted } from '../util/plural.js';
+import { counted, listSome } from '../util/phrases.js';
 
 /** One Kubernetes Event to record on a product. */
 export interface AgentEvent {
@@ -32,7 +32,7 @@ export function agentProductEvents(previous: AgentProductStatus | undefined, nex
       const now = new Set(next.tools ?? []);
       const added = [...now].filter((t) => !was.has(t));
       const removed = [...was].filter((t) => !now.has(t));
-      const list = (xs: string[]) => (xs.length > 10 ? `${xs.slice(0, 10).join(', ')} and ${xs.length - 10} more` : xs.join(', '));
+      const list = (xs: string[]) => listSome(xs, 10);
       const delta =
         [added.length ? `added ${list(added)}` : '', removed.length ? `removed ${list(removed)}` : ''].filter(Boolean).join('; ') || 'tool definitions changed';
       events.push({ type: 'Normal', reason: 'ToolsUpdated', message: `toolset ${previous.toolsetRevision} → ${next.toolsetRevision}: ${delta}` });

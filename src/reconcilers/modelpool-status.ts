@@ -2,7 +2,7 @@ import type { GeneratedObject } from '../api/v1alpha1/common.js';
 import type { ModelPoolStatus } from '../api/v1alpha1/modelpool.js';
 import { READY, type ConditionInput } from '../kube/conditions.js';
 import type { PoolRender } from './modelpool.js';
-import { counted } from '../util/plural.js';
+import { counted, listSome } from '../util/phrases.js';
 
 /**
  * A ModelPool's status as a pure function of its render and what the controller observed:
@@ -126,11 +126,6 @@ function ingressClassCondition(render: PoolRender, obs: PoolObservation): Condit
     reason: 'SharedWithOtherGateway',
     message: `ingress class ${render.ingressClassName} is also used by pools of gateway namespace(s) ${listSome(obs.ingressClassSharedWith)}; each gateway would serve the other's routes — set spec.gateway.ingressClassName per gateway`,
   };
-}
-
-/** The first few of a list, then a count: condition messages stay short however many pools there are. */
-function listSome(xs: readonly string[], n = 5): string {
-  return xs.length <= n ? xs.join(', ') : `${xs.slice(0, n).join(', ')} and ${xs.length - n} more`;
 }
 
 /** Each generated object with the error that keeps it from working, if any. */

@@ -3,6 +3,7 @@ import type { SemanticRouterStatus } from '../api/v1alpha1/semanticrouter.js';
 import { READY, type ConditionInput } from '../kube/conditions.js';
 import type { RouterStatus } from '../router/status.js';
 import type { RouterIssue, RouterRender } from './semanticrouter.js';
+import { listSome } from '../util/phrases.js';
 
 /**
  * SemanticRouter status as a pure function: status = f(render, observed, errors). The numbers are the
@@ -289,7 +290,8 @@ export function semanticRouterStatus(input: {
       });
     }
     if (s.cache && render?.config.cache) conditions.push(cacheCondition(s.cache));
-    if (s.trainer.lastOutcome) {
+    if (s.trainer.pinned) conditions.push(pinnedCondition(s.trainer.pinned, s.modelVersion));
+    else if (s.trainer.lastOutcome) {
       conditions.push({
         type: TRAINED,
         status: s.trainer.lastOutcome === 'Promoted' || s.trainer.promotions > 0 ? 'True' : 'False',
@@ -312,6 +314,24 @@ export function semanticRouterStatus(input: {
     ...(render && !render.config.cache ? { cache: { hitRate: 'off', mode: 'off' } } : {}),
   };
   return { status, conditions, events, requeueAfterMs: pollDelayMs(input.pollIntervalMs, observed.failures) };
+}
+
+/** The Trained condition while spec.trainer.pinnedVersion holds the router on one model. */
+function pinnedCondition(pinned: NonNullable<RouterStatus['trainer']['pinned']>, serving: string): ConditionInput {
+  const known = pinned.available.length > 0 ? listSome(pinned.available) : 'none yet';
+  return pinned.found
+    ? {
+        type: TRAINED,
+        status: 'True',
+        reason: 'Pinned',
+        message: `serving ${pinned.version} (spec.trainer.pinnedVersion); training, promotions and rollbacks paused`,
+      }
+    : {
+        type: TRAINED,
+        status: 'False',
+        reason: 'PinnedVersionNotFound',
+        message: `spec.trainer.pinnedVersion: ${pinned.version} is not among the router's versions (${known}); serving ${serving}, training paused`,
+      };
 }
 
 type RouterCache = NonNullable<RouterStatus['cache']>;

@@ -349,6 +349,7 @@ const STATUS: RouterStatus = {
   cache: null,
   trainer: {
     state: 'idle',
+    pinned: null,
     runs: 2,
     promotions: 1,
     lastRunAt: '2026-11-30T09:05:00.000Z',
@@ -506,6 +507,41 @@ describe('SemanticRouter status (pure)', () => {
       message: 'router model went back from r120-abcdef01 to cold: it trailed by 0.0412 online utility on 64 records',
     });
     expect(result.conditions.find((c) => c.type === 'Trained')).toMatchObject({ reason: 'RolledBack' });
+  });
+
+  it('says in Trained that spec.trainer.pinnedVersion holds the router, or that the volume lacks that version', () => {
+    const trained = (pinned: RouterStatus['trainer']['pinned'], modelVersion: string) =>
+      semanticRouterStatus({
+        render,
+        issues: [],
+        observed: { ...up, lastStatus: { ...STATUS, modelVersion, trainer: { ...STATUS.trainer, state: 'pinned', pinned } } },
+        previous: undefined,
+        pollIntervalMs: 1000,
+      }).conditions.find((c) => c.type === 'Trained');
+    expect(trained({ version: 'cold', found: true, available: ['cold', 'r120-abcdef01'] }, 'cold')).toEqual({
+      type: 'Trained',
+      status: 'True',
+      reason: 'Pinned',
+      message: 'serving cold (spec.trainer.pinnedVersion); training, promotions and rollbacks paused',
+    });
+    expect(trained({ version: 'r7-typo', found: false, available: ['cold', 'r120-abcdef01'] }, 'r120-abcdef01')).toEqual({
+      type: 'Trained',
+      status: 'False',
+      reason: 'PinnedVersionNotFound',
+      message: "spec.trainer.pinnedVersion: r7-typo is not among the router's versions (cold, r120-abcdef01); serving r120-abcdef01, training paused",
+    });
+    const config = parseRouterConfig(
+      parse(
+        renderSemanticRouter({
+          router: {
+            ...SCENARIOS.minimal!.router,
+            spec: { ...SCENARIOS.minimal!.router.spec, trainer: { ...SCENARIOS.minimal!.router.spec.trainer, pinnedVersion: 'cold' } },
+          },
+          pool: POOL,
+        }).render!.configMap.data[ROUTER_CONFIG_KEY]!,
+      ),
+    );
+    expect(config.trainer.pinnedVersion).toBe('cold');
   });
 
   it('does not flap Ready on a missed poll, backs off, then reports the router unreachable', () => {

@@ -358,6 +358,7 @@ export function renderRouterConfig(spec: SemanticRouterSpec, candidates: ModelPo
       promotionMargin: spec.trainer.promotionMargin,
       rollback: { ...spec.trainer.rollback },
       modelDir: `${ROUTER_DATA_MOUNT}/models`,
+      ...(spec.trainer.pinnedVersion ? { pinnedVersion: spec.trainer.pinnedVersion } : {}),
     },
     ...(spec.budget ? { budget: { limitUsd: spec.budget.limitUsd, window: spec.budget.window } } : {}),
     ...(spec.cache ? { cache: renderRouterCache(spec.cache) } : {}),

@@ -107,6 +107,14 @@ const trainerSchema = z.object({
   /** Mean holdout utility a candidate must gain over the serving model to be promoted. */
   promotionMargin: z.number().min(0).max(1).default(0.005),
   /**
+   * Serve this version from `modelDir` and pause training, promotions and rollbacks (an operator's manual
+   * rollback, or holding a known-good model). Removing it resumes from the last promoted version.
+   */
+  pinnedVersion: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/)
+    .optional(),
+  /**
    * After a promotion the new model is on probation: on the records it routed itself (never trained on),
    * the previous model is replayed; when the previous one beats it by `margin` mean utility, significantly
    * (the promotion gate's paired test, src/router/training/compare.ts), the previous model serves again.

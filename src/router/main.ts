@@ -23,7 +23,8 @@ if (!path) {
 
 try {
   const config = loadRouterConfigFile(path);
-  const { model, source } = await initialRouterModel(config);
+  const { model, source, pinned } = await initialRouterModel(config);
+  if (pinned && !pinned.found) log.warn({ pinned: pinned.version, available: pinned.available, serving: model.version }, 'pinned version not on the volume');
   const versions = new FsVersionStore(config.trainer.modelDir);
   const apiKey = config.upstream.apiKeyEnv ? process.env[config.upstream.apiKeyEnv] : undefined;
   const embedding =
@@ -38,6 +39,7 @@ try {
   const cache = config.cache ? await openCache(config.cache, { price: (m) => prices.get(m) }) : undefined;
   const router = await startRouter(config, {
     model,
+    ...(pinned ? { pinned } : {}),
     ...(cache ? { cache } : {}),
     // One version store for the trainer's promotions and the loop's rollbacks.
     ...(config.trainer.enabled ? { trainer: createTrainer({ store: versions }), versions } : {}),

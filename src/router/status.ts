@@ -49,7 +49,12 @@ export const routerStatusSchema = z.object({
   }),
   decisionMs: percentilesSchema,
   trainer: z.object({
-    state: z.enum(['disabled', 'idle', 'training']),
+    state: z.enum(['disabled', 'idle', 'training', 'pinned']),
+    /** trainer.pinnedVersion: whether the volume had it (else the router serves its last promoted version), and what it has. */
+    pinned: z
+      .object({ version: z.string(), found: z.boolean(), available: z.array(z.string()) })
+      .nullable()
+      .default(null),
     runs: z.number().int().nonnegative(),
     promotions: z.number().int().nonnegative(),
     lastRunAt: z.string().nullable(),

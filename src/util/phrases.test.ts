@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { counted } from './plural.js';
+import { counted } from './phrases.js';
 
 describe('counted', () => {
   it('says one thing in the singular and every other count in the plural', () => {

@@ -321,6 +321,37 @@ describe('SemanticRouter with a real router process', () => {
     });
     expect(cells.DATASET).toBeGreaterThanOrEqual(100);
 
+    // A pin (spec.trainer.pinnedVersion) restarts the router on that version from its volume, training paused; a
+    // pin to a version the volume lacks says which it has.
+    const pinned = learned.status!.modelVersion!;
+    const trainedIs = (reason: string, version?: string) =>
+      waitFor(
+        async () => {
+          const x = await getRouter(ns);
+          const c = condition(x, 'Trained');
+          return c?.reason === reason && (version === undefined || x?.status?.modelVersion === version) ? c : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, description: `Trained ${reason}` },
+      );
+    await client.patch(semanticRouterResource, 'auto', ns, { spec: { trainer: { pinnedVersion: pinned } } }, 'merge');
+    expect(await trainedIs('Pinned', pinned)).toMatchObject({
+      status: 'True',
+      message: `serving ${pinned} (spec.trainer.pinnedVersion); training, promotions and rollbacks paused`,
+    });
+    await client.patch(semanticRouterResource, 'auto', ns, { spec: { trainer: { pinnedVersion: 'r0-missing' } } }, 'merge');
+    expect((await trainedIs('PinnedVersionNotFound')).message).toMatch(
+      new RegExp(`^spec\\.trainer\\.pinnedVersion: r0-missing is not among the router's versions \\(.*${pinned}.*\\); serving `),
+    );
+    await client.patch(semanticRouterResource, 'auto', ns, { spec: { trainer: { pinnedVersion: null } } }, 'merge');
+    await waitFor(
+      async () => {
+        const x = await getRouter(ns);
+        const c = condition(x, 'Trained');
+        return c && c.reason !== 'Pinned' && c.reason !== 'PinnedVersionNotFound' ? c : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, description: 'Trained no longer pinned' },
+    );
+
     // Pool change: gpt-4o reprices and llama-3.1-8b disappears → the router's config follows.
     const repriced = pool(
       ns,

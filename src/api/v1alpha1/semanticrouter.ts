@@ -148,6 +148,13 @@ export const routerTrainerSchema = z
       })
       .default({ enabled: true, margin: 0.02, minRecords: 30 })
       .describe('Online check of each promotion; a rollback is an Event and shows in status.lastPromotion.'),
+    pinnedVersion: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,128}$/)
+      .optional()
+      .describe(
+        'Serve this model version (status.previousVersions and the Trained condition list them) and pause training, promotions and rollbacks: a manual rollback, or holding a known-good model. Removing it resumes from the last promoted version.',
+      ),
   })
   .describe('Retraining and the promotion gate.');
 

@@ -11,8 +11,32 @@ import { parseSnapshot } from '../training/snapshot-codec.js';
 // restarts), else the configured snapshot, else the decision core's cold start. Candidates and policy
 // always come from the current config, so an operator's λ change applies to a trained model too.
 
-export async function initialRouterModel(config: RouterConfig): Promise<{ model: RouterModel; source: string }> {
+export interface PinnedModel {
+  version: string;
+  /** False: the volume has no such version, and the router serves what it would have without the pin. */
+  found: boolean;
+  /** The versions the volume has, oldest first (what a pin may name). */
+  available: string[];
+}
+
+export async function initialRouterModel(config: RouterConfig): Promise<{ model: RouterModel; source: string; pinned?: PinnedModel }> {
   const overrides = { candidates: config.models, policy: policyFromConfig(config) };
+  const pin = config.trainer.pinnedVersion;
+  if (pin) {
+    const versions = new FsVersionStore(config.trainer.modelDir);
+    const available = (await versions.list().catch(() => [])).map((v) => v.version);
+    if (available.includes(pin)) {
+      return { model: loadRouterModel(await versions.load(pin), overrides), source: `pinned:${pin}`, pinned: { version: pin, found: true, available } };
+    }
+    return { ...(await unpinned(config, overrides)), pinned: { version: pin, found: false, available } };
+  }
+  return unpinned(config, overrides);
+}
+
+async function unpinned(
+  config: RouterConfig,
+  overrides: { candidates: RouterConfig['models']; policy: ReturnType<typeof policyFromConfig> },
+): Promise<{ model: RouterModel; source: string }> {
   if (config.trainer.enabled) {
     const versions = new FsVersionStore(config.trainer.modelDir);
     const current = await versions.current().catch(() => null);

@@ -19,6 +19,7 @@ import { LatencyWindow } from './latency-window.js';
 import { decisionRequest, parseChatRequest, type ChatRequest } from './request.js';
 import { SseEventAligner } from './sse-aligner.js';
 import { TrainerLoop, type TrainerFn } from './trainer-loop.js';
+import type { PinnedModel } from './initial-model.js';
 import type { RouterModelVersionStore } from '../training/version-store.js';
 import { BudgetGovernor } from '../budget/governor.js';
 import { costUsd } from '../flywheel/flywheel.js';
@@ -39,6 +40,8 @@ export interface RouterDeps {
   store?: FlywheelStore;
   /** The decision core's trainer; without it the trainer loop stays disabled. */
   trainer?: TrainerFn;
+  /** trainer.pinnedVersion as initialRouterModel found it (the model it loaded is `model`). */
+  pinned?: PinnedModel;
   /** Promotion history on the volume (the trainer's store), moved back by a rollback. */
   versions?: RouterModelVersionStore;
   /** Default: process.env (API key and Postgres URL env variables are read from it). */
@@ -218,7 +221,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
     onRecord,
     ...(deps.random ? { random: deps.random } : {}),
   });
-  const trainer = new TrainerLoop(config, store, { current: () => model, swap: (m) => void (model = m) }, metrics, deps.trainer, deps.versions);
+  const trainer = new TrainerLoop(config, store, { current: () => model, swap: (m) => void (model = m) }, metrics, deps.trainer, deps.versions, deps.pinned);
   metrics.datasetSize.set(await store.count());
 
   /** A model trained on an external embedding cannot featurize by itself: embed first (async), then decide. */

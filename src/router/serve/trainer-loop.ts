@@ -5,6 +5,7 @@ import type { FlywheelStore } from '../flywheel/store.js';
 import { compare } from '../training/compare.js';
 import type { RouterModelVersionStore } from '../training/version-store.js';
 import type { RouterMetrics } from './metrics.js';
+import type { PinnedModel } from './initial-model.js';
 import { createLogger } from '../../util/log.js';
 import { errorMessage } from '../../util/errors.js';
 
@@ -60,9 +61,12 @@ export class TrainerLoop {
     private readonly trainer: TrainerFn | undefined,
     /** The promotion history on the volume: a rollback moves it back too, so a restart serves the same model. */
     private readonly versions?: RouterModelVersionStore,
+    /** trainer.pinnedVersion as the start found it: no training, promotion or rollback while it is set. */
+    pinned?: PinnedModel,
   ) {
     this.state = {
-      state: config.trainer.enabled && trainer ? 'idle' : 'disabled',
+      state: pinned ? 'pinned' : config.trainer.enabled && trainer ? 'idle' : 'disabled',
+      pinned: pinned ?? null,
       runs: 0,
       promotions: 0,
       lastRunAt: null,
@@ -79,7 +83,7 @@ export class TrainerLoop {
   }
 
   start(): void {
-    if (this.state.state === 'disabled') return;
+    if (this.state.state === 'disabled' || this.state.state === 'pinned') return;
     this.timer = setInterval(() => void this.maybeRun(), this.config.trainer.checkIntervalMs);
     this.timer.unref();
   }
@@ -90,7 +94,7 @@ export class TrainerLoop {
 
   /** Trains now if enough new records arrived (or `force`); resolves when that run has finished. */
   async maybeRun(force = false): Promise<void> {
-    if (!this.trainer || this.state.state === 'disabled') return;
+    if (!this.trainer || this.state.state === 'disabled' || this.state.state === 'pinned') return;
     if (this.running) return this.running;
     const count = await this.store.count();
     await this.checkProbation(count);
