@@ -71,16 +71,28 @@ async function waitOwner(rt: ResourceType, name: string, pred: (o: Owner) => boo
 const published = (rt: ResourceType, name: string, pred: (o: Owner) => boolean = () => true, ns = env.ns) =>
   waitOwner(rt, name, (o) => reasonOf(o) === 'Published' && pred(o), `${rt.kind} ${name} Published`, 30_000, ns);
 
-/** No API-server write for `quietMs` (the operator, the console test server and this test share one counter). */
-async function quiet(gw: string, quietMs = 1500, timeoutMs = 60_000): Promise<void> {
+/**
+ * Requests on objects in the test's namespaces (the operator, the console test server and this test share one
+ * counter; the operators of other test files, on the same API server, act on theirs and are not counted).
+ */
+function ownRequests(where: { ns: string; gw: string }): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const ns of [where.ns, where.gw]) for (const [k, v] of Object.entries(globalRequestStats.snapshotIn(ns))) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** No API-server write in the test's namespaces for `quietMs`. */
+async function quiet(where: { ns: string; gw: string }, quietMs = 1500, timeoutMs = 60_000): Promise<void> {
+  const { gw } = where;
   const deadline = Date.now() + timeoutMs;
   let diff: Record<string, number> = {};
+  const writes = () => writeCount({ namespaces: [where.ns, where.gw] });
   while (Date.now() < deadline) {
-    const before = globalRequestStats.snapshot();
-    const n = writeCount();
+    const before = ownRequests(where);
+    const n = writes();
     await new Promise((r) => setTimeout(r, quietMs));
-    if (writeCount() === n) return;
-    const after = globalRequestStats.snapshot();
+    if (writes() === n) return;
+    const after = ownRequests(where);
     diff = Object.fromEntries(
       Object.entries(after)
         .filter(([k, v]) => v !== (before[k] ?? 0))
@@ -243,7 +255,7 @@ describe('subscription approval rewrites the AI route through the console', () =
     const p = await published(modelPoolResource, 'sub', undefined, env.ns);
     const route = p.status!.publish!.linkTarget!.modelRouteName!;
     const ingress = `ai-route-${route}.internal`;
-    await quiet(env.gw);
+    await quiet(env);
 
     const sub = await env.himarket.approveSubscription(p.status!.publish!.productId!);
     expect(env.console.requests).toEqual(expect.arrayContaining(['POST /v1/consumers', `GET /v1/ai/routes/${route}`, `PUT /v1/ai/routes/${route}`]));
@@ -258,7 +270,7 @@ describe('subscription approval rewrites the AI route through the console', () =
       },
       { timeoutMs: 30_000, description: 'owner labels back on the route ConfigMap' },
     );
-    await quiet(env.gw);
+    await quiet(env);
     expect(
       parseAiRoute(await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig
         .allowedConsumers,
@@ -278,11 +290,11 @@ describe('subscription approval rewrites the AI route through the console', () =
     // re-sync (the 5-minute poll; a resync here). That write is news, not a loop; after it, a resync writes nothing.
     operator.resync();
     await waitOwner(modelPoolResource, 'sub', (o) => o.status?.publish?.subscriptions === 1, 'subscriptions = 1', 30_000, env.ns);
-    await quiet(env.gw);
-    const snap = globalRequestStats.snapshot();
+    await quiet(env);
+    const snap = ownRequests(env);
     operator.resync();
-    await quiet(env.gw);
-    const now = globalRequestStats.snapshot();
+    await quiet(env);
+    const now = ownRequests(env);
     const writes = Object.entries(now).filter(([k, v]) => /^(create|update|updateStatus|patch|patchStatus|delete) /.test(k) && v !== (snap[k] ?? 0));
     expect(writes).toEqual([]);
 
@@ -294,7 +306,7 @@ describe('subscription approval rewrites the AI route through the console', () =
       timeoutMs: 30_000,
       description: 'owner labels back after the revoke',
     });
-    await quiet(env.gw);
+    await quiet(env);
     expect(
       parseAiRoute(await client.get<KubeObject & { data?: Record<string, string> }>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig
         .allowedConsumers,
@@ -311,7 +323,7 @@ describe('subscription approval rewrites the AI route through the console', () =
     const route = r.status!.publish!.linkTarget!.modelRouteName!;
     expect(route).toBe(routerRouteName({ kind: 'SemanticRouter', namespace: env.ns, name: 'sr' }, 'auto'));
     const ingress = `ai-route-${route}.internal`;
-    await quiet(env.gw);
+    await quiet(env);
     const writesBefore = env.console.aiRouteWrites.length;
 
     const sub = await env.himarket.approveSubscription(r.status!.publish!.productId!);
@@ -323,7 +335,7 @@ describe('subscription approval rewrites the AI route through the console', () =
       timeoutMs: 30_000,
       description: 'owner labels back on the router route ConfigMap',
     });
-    await quiet(env.gw);
+    await quiet(env);
     // HiMarket's DTO carries `enabled` over as it was and sets the allow-list (himarket.md §12).
     const granted = { allowedConsumers: [sub.consumerId] };
     expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig).toMatchObject(granted);
@@ -338,13 +350,13 @@ describe('subscription approval rewrites the AI route through the console', () =
     // Resyncs re-render the router from the stored route: the grant stays and nothing is written.
     operator.resync();
     await waitOwner(semanticRouterResource, 'sr', (o) => o.status?.publish?.subscriptions === 1, 'router subscriptions = 1', 30_000, env.ns);
-    await quiet(env.gw);
-    const snap = globalRequestStats.snapshot();
+    await quiet(env);
+    const snap = ownRequests(env);
     operator.resync();
-    await quiet(env.gw);
+    await quiet(env);
     operator.resync();
-    await quiet(env.gw);
-    const now = globalRequestStats.snapshot();
+    await quiet(env);
+    const now = ownRequests(env);
     const writes = Object.entries(now).filter(([k, v]) => /^(create|update|updateStatus|patch|patchStatus|delete) /.test(k) && v !== (snap[k] ?? 0));
     expect(writes).toEqual([]);
     expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig).toMatchObject(granted);
@@ -356,7 +368,7 @@ describe('subscription approval rewrites the AI route through the console', () =
       timeoutMs: 30_000,
       description: 'owner labels back after the revoke',
     });
-    await quiet(env.gw);
+    await quiet(env);
     expect(parseAiRoute(await client.get<RouteMap>(Resources.ConfigMap, `ai-route-${route}`, env.gw))?.authConfig.allowedConsumers).toEqual([]);
   });
 });
