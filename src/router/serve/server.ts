@@ -712,8 +712,14 @@ function startSpendSharing(governor: BudgetGovernor, store: FlywheelStore): { st
       },
     );
   };
+  let busy = false;
+  // One share at a time: a store that hangs must not pile up a share per second behind it.
   const tick = (): void => {
-    running = running.then(share);
+    if (busy) return;
+    busy = true;
+    running = share().finally(() => {
+      busy = false;
+    });
   };
   tick();
   const timer = setInterval(tick, SPEND_SHARE_MS);
@@ -721,8 +727,8 @@ function startSpendSharing(governor: BudgetGovernor, store: FlywheelStore): { st
   return {
     async stop() {
       clearInterval(timer);
-      tick();
       await running;
+      await share();
     },
   };
 }
