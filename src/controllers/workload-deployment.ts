@@ -30,9 +30,4 @@ export class WorkloadDeployments {
     this.dropped.set(key, hash);
     return imageVolumeDropped(imageField);
   }
-
-  /** Forget a Deployment that is gone (its owner was deleted). */
-  forget(namespace: string, name: string): void {
-    this.dropped.delete(makeKey(namespace, name));
-  }
 }
