@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { encoderUnavailable, openEmbedder } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
@@ -71,6 +71,8 @@ export async function openCache(
     log.error({ reason: unavailable.reason, err: unavailable.message }, 'no sentence encoder: the cache answers identical questions only');
     embedder = await openEmbedder({ kind: 'hashing' });
   }
+  // Stamped before it is read: a swap between the two is seen by the first poll (and read again, harmlessly).
+  const verifierStamp = config.verifierPath ? fileStamp(config.verifierPath) : '';
   const judged = config.verifierPath ? readVerifier(config.verifierPath, config.delta, embedder.name) : undefined;
   if (!judged) log.warn('no verifierPath: semantic hits use a fixed cosine 0.95 and delta is not enforced');
   const verifier = judged?.verifier ?? uncalibratedVerifier(embedder.name);
@@ -87,7 +89,7 @@ export async function openCache(
       ...(semanticOff !== undefined ? { semanticOff } : {}),
     });
     if (judged?.off) cache.setVerifier(verifier, judged.calibrated, judged.off);
-    if (config.verifierPath) watchVerifier(cache, config.verifierPath, config.delta, embedder.name, opts.verifierPollMs ?? 10_000);
+    if (config.verifierPath) watchVerifier(cache, config.verifierPath, config.delta, embedder.name, opts.verifierPollMs ?? 10_000, verifierStamp);
     return cache;
   };
   if (config.redis) {
@@ -149,18 +151,32 @@ function readVerifier(path: string, delta: number, embedder: string): Judged {
   return { verifier, calibrated: true };
 }
 
+/** What tells a file's versions apart without reading it: inode, mtime and size ('' while it does not exist). */
+function fileStamp(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.ino}:${s.mtimeMs}:${s.size}`;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Follows the verifier file: the kubelet swaps a changed ConfigMap into the mount (a new inode behind the same
  * path), so a recalibrated verifier takes effect without restarting the router. Polling `stat` sees the swap where
- * an inotify watch on the path's old inode would not.
+ * an inotify watch on the path's old inode would not. Compared with the stamp of what was loaded, not with the
+ * previous poll (fs.watchFile's baseline is its own first stat: a swap before it was never noticed).
  */
-function watchVerifier(cache: SemanticCache, path: string, delta: number, embedder: string, intervalMs: number): void {
-  const changed = (now: Stats, before: Stats): void => {
-    if (now.ino === before.ino && now.mtimeMs === before.mtimeMs && now.size === before.size) return;
+function watchVerifier(cache: SemanticCache, path: string, delta: number, embedder: string, intervalMs: number, loaded: string): void {
+  let seen = loaded;
+  const timer = setInterval(() => {
+    const now = fileStamp(path);
+    if (now === seen) return;
+    seen = now;
     const judged = readVerifier(path, delta, embedder);
     cache.setVerifier(judged.verifier, judged.calibrated, judged.off);
     log.info({ path, calibrated: judged.calibrated, off: judged.off }, 'verifier file changed: reloaded');
-  };
-  watchFile(path, { interval: intervalMs, persistent: false }, changed);
-  cache.onClose(() => unwatchFile(path, changed));
+  }, intervalMs);
+  timer.unref();
+  cache.onClose(() => clearInterval(timer));
 }
