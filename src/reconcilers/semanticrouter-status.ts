@@ -152,7 +152,11 @@ function eventsBetween(previous: SemanticRouterStatus | undefined, s: RouterStat
     const spend = `$${s.budget.spentUsd.toFixed(2)} of $${s.budget.limitUsd.toFixed(2)} this ${s.budget.window}, projected $${s.budget.projectedUsd.toFixed(2)}`;
     if (now === 'Normal') events.push({ type: 'Normal', reason: 'BudgetRestored', message: `budget no longer at risk (${spend})` });
     else if (now === 'CheapestOnly')
-      events.push({ type: 'Warning', reason: 'BudgetDowngrade', message: `budget reached: serving only the cheapest candidate (${spend})` });
+      events.push({
+        type: 'Warning',
+        reason: 'BudgetDowngrade',
+        message: `${budgetSpent(s.budget) ? 'budget reached' : `at this pace the budget would not last the ${s.budget.window}`}: serving only the cheapest candidate (${spend})`,
+      });
     else
       events.push({
         type: 'Warning',
@@ -279,14 +283,17 @@ export function semanticRouterStatus(input: {
     events.push(...eventsBetween(previous, s));
     if (s.budget) {
       const b = s.budget;
+      const spent = `spent $${b.spentUsd.toFixed(4)} of $${b.limitUsd} this ${b.window}`;
       conditions.push({
         type: BUDGET,
         status: b.mode === 'Normal' ? 'True' : 'False',
-        reason: b.mode === 'Normal' ? 'WithinBudget' : b.mode === 'CheapestOnly' ? 'BudgetReached' : 'Downgraded',
+        reason: b.mode === 'Normal' ? 'WithinBudget' : b.mode !== 'CheapestOnly' ? 'Downgraded' : budgetSpent(b) ? 'BudgetReached' : 'BudgetPaceExceeded',
         message:
-          b.mode === 'CheapestOnly'
-            ? `spent $${b.spentUsd.toFixed(4)} of $${b.limitUsd} this ${b.window}: only the cheapest candidate serves`
-            : `spent $${b.spentUsd.toFixed(4)} of $${b.limitUsd} this ${b.window}, projected $${b.projectedUsd.toFixed(4)}; knob ${numbers.effectiveKnob ?? ''}`,
+          b.mode !== 'CheapestOnly'
+            ? `${spent}, projected $${b.projectedUsd.toFixed(4)}; knob ${numbers.effectiveKnob ?? ''}`
+            : budgetSpent(b)
+              ? `${spent}: only the cheapest candidate serves`
+              : `${spent}; at this pace the configured knob would spend $${b.projectedUsd.toFixed(2)} by its end and no cheaper knob fits what is left: only the cheapest candidate serves`,
       });
     }
     if (s.cache && render?.config.cache) conditions.push(cacheCondition(s.cache));
@@ -314,6 +321,11 @@ export function semanticRouterStatus(input: {
     ...(render && !render.config.cache ? { cache: { hitRate: 'off', mode: 'off' } } : {}),
   };
   return { status, conditions, events, requeueAfterMs: pollDelayMs(input.pollIntervalMs, observed.failures) };
+}
+
+/** The window's budget is spent (CheapestOnly then means that, not a pace the budget cannot keep). */
+function budgetSpent(b: NonNullable<RouterStatus['budget']>): boolean {
+  return b.spentUsd >= b.limitUsd;
 }
 
 /** The Trained condition while spec.trainer.pinnedVersion holds the router on one model. */

@@ -509,6 +509,38 @@ describe('SemanticRouter status (pure)', () => {
     expect(result.conditions.find((c) => c.type === 'Trained')).toMatchObject({ reason: 'RolledBack' });
   });
 
+  it('tells a budget that is spent from one the traffic would overrun (both serve only the cheapest candidate)', () => {
+    const at = (spentUsd: number) => {
+      const budget = {
+        window: 'day' as const,
+        windowStart: '2026-12-02T00:00:00.000Z',
+        limitUsd: 5,
+        spentUsd,
+        projectedUsd: 462.5,
+        mode: 'CheapestOnly' as const,
+        effectiveLambda: null,
+        requests: 900,
+        downgrades: 1,
+      };
+      const r = semanticRouterStatus({
+        render,
+        issues: [],
+        observed: { ...up, lastStatus: { ...STATUS, budget } },
+        previous: { budget: { ...budget, mode: 'Normal' } },
+        pollIntervalMs: 1000,
+      });
+      return { condition: r.conditions.find((c) => c.type === 'Budget'), event: r.events.find((e) => e.reason === 'BudgetDowngrade')?.message };
+    };
+    expect(at(5.01).condition).toMatchObject({ reason: 'BudgetReached', message: 'spent $5.0100 of $5 this day: only the cheapest candidate serves' });
+    expect(at(5.01).event).toMatch(/^budget reached: /);
+    expect(at(0.21).condition).toMatchObject({
+      reason: 'BudgetPaceExceeded',
+      message:
+        'spent $0.2100 of $5 this day; at this pace the configured knob would spend $462.50 by its end and no cheaper knob fits what is left: only the cheapest candidate serves',
+    });
+    expect(at(0.21).event).toMatch(/^at this pace the budget would not last the day: serving only the cheapest candidate/);
+  });
+
   it('says in Trained that spec.trainer.pinnedVersion holds the router, or that the volume lacks that version', () => {
     const trained = (pinned: RouterStatus['trainer']['pinned'], modelVersion: string) =>
       semanticRouterStatus({
