@@ -104,12 +104,14 @@ interface EnvVarLike {
 export async function localSecretEnv(client: KubeClient, log: Logger, deployment: KubeObject, namespace: string): Promise<Record<string, string>> {
   const containers = (deployment as { spec?: { template?: { spec?: { containers?: { env?: EnvVarLike[] }[] } } } }).spec?.template?.spec?.containers;
   const out: Record<string, string> = {};
+  // One read per Secret: Milvus's user and password come from the same one.
+  const secrets = new Map<string, Promise<(KubeObject & { data?: Record<string, string> }) | undefined>>();
   for (const e of containers?.[0]?.env ?? []) {
     const ref = e.valueFrom?.secretKeyRef;
     if (!ref) continue;
     try {
-      const secret = await client.get<KubeObject & { data?: Record<string, string> }>(Resources.Secret, ref.name, namespace);
-      const encoded = secret?.data?.[ref.key];
+      if (!secrets.has(ref.name)) secrets.set(ref.name, client.get(Resources.Secret, ref.name, namespace));
+      const encoded = (await secrets.get(ref.name))?.data?.[ref.key];
       if (encoded !== undefined) out[e.name] = Buffer.from(encoded, 'base64').toString('utf8');
     } catch (err) {
       log.warn({ variable: e.name, secret: ref.name, err: errorMessage(err) }, 'Secret unreadable; variable left out');

@@ -172,15 +172,20 @@ export class BudgetGovernor {
     this.maybeRoll();
     if (delta.window !== this.windowKey()) return;
     this.shared = total;
-    this.inFlight = { usd: Math.max(0, this.inFlight.usd - delta.usd), requests: Math.max(0, this.inFlight.requests - delta.requests) };
+    this.landed(delta);
   }
 
   /** The ledger could not take `delta`: it is counted here until the next try. */
   unsettled(delta: SpendDelta): void {
     this.maybeRoll();
     if (delta.window !== this.windowKey()) return;
-    this.inFlight = { usd: Math.max(0, this.inFlight.usd - delta.usd), requests: Math.max(0, this.inFlight.requests - delta.requests) };
+    this.landed(delta);
     this.pending = { usd: this.pending.usd + delta.usd, requests: this.pending.requests + delta.requests };
+  }
+
+  /** `delta` is no longer on its way to the ledger (taken in, or handed back). */
+  private landed(delta: SpendDelta): void {
+    this.inFlight = { usd: Math.max(0, this.inFlight.usd - delta.usd), requests: Math.max(0, this.inFlight.requests - delta.requests) };
   }
 
   private windowKey(): string {

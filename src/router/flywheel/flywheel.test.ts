@@ -21,33 +21,23 @@ function flywheel(baselineModel: string, list = models): Flywheel {
   return new Flywheel({ config: config.flywheel, baselineModel, models: config.models, store: new MemoryStore() } as unknown as FlywheelOptions);
 }
 
-const image = {
-  model: 'auto',
-  messages: [
-    {
-      role: 'user',
-      content: [
-        { type: 'text', text: 'What is this?' },
-        { type: 'image_url', image_url: { url: 'x' } },
-      ],
-    },
-  ],
-};
-const text = { model: 'auto', messages: [{ role: 'user', content: 'Hello' }] };
+// What the routing decision derived from the request (serve/request.ts requiredCapabilities): an image needs vision.
+const image = (promptTokens: number) => ({ promptTokens, requiredCapabilities: ['vision'] });
+const text = (promptTokens: number) => ({ promptTokens, requiredCapabilities: [] });
 
 describe('flywheel shadows', () => {
   it('asks the baseline and every other model of a text request', () => {
-    expect(flywheel('big').shadowModels('small', text, 10)).toEqual(['big', 'mid']);
+    expect(flywheel('big').shadowModels('small', text(10))).toEqual(['big', 'mid']);
   });
 
   it('asks only models that can take the request: images to vision models, long prompts to large contexts', () => {
-    expect(flywheel('mid').shadowModels('big', image, 10)).toEqual([]);
-    expect(flywheel('big').shadowModels('small', image, 10)).toEqual(['big']);
-    expect(flywheel('big').shadowModels('small', text, 20_000)).toEqual(['big']);
+    expect(flywheel('mid').shadowModels('big', image(10))).toEqual([]);
+    expect(flywheel('big').shadowModels('small', image(10))).toEqual(['big']);
+    expect(flywheel('big').shadowModels('small', text(20_000))).toEqual(['big']);
   });
 
   it('asks all models when none declares what the request needs (as routing does)', () => {
     const plain = models.map(({ name, pricePer1MInput, pricePer1MOutput }) => ({ name, pricePer1MInput, pricePer1MOutput }));
-    expect(flywheel('big', plain).shadowModels('small', image, 10)).toEqual(['big', 'mid']);
+    expect(flywheel('big', plain).shadowModels('small', image(10))).toEqual(['big', 'mid']);
   });
 });

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { RouterConfig } from '../config.js';
 import type { RouterMetrics } from '../serve/metrics.js';
 import type { Upstream } from '../serve/upstream.js';
-import { chatRequestSchema, requiredCapabilities } from '../serve/request.js';
 import { isEligible } from '../decision/policy.js';
 import type { CandidateModel, FlywheelRecord, ObservedAnswer } from '../types.js';
 import { createLogger } from '../../util/log.js';
@@ -27,6 +26,8 @@ export interface PrimaryObservation {
   latencyMs: number;
   /** Prompt token estimate, used when the upstream reported no usage. */
   promptTokens: number;
+  /** What the request needs of a model (images, tools), as its routing decision saw it. */
+  requiredCapabilities?: string[];
 }
 
 export interface FlywheelOptions {
@@ -128,11 +129,9 @@ export class Flywheel {
    * The baseline plus the fan-out models, never the model that already answered, and only models that can take
    * the request (its images, tools and length, as routing decides: when none can, all are asked).
    */
-  shadowModels(primary: string, request: Record<string, unknown> = {}, promptTokens = 0): string[] {
+  shadowModels(primary: string, need: { promptTokens: number; requiredCapabilities?: string[] } = { promptTokens: 0 }): string[] {
     const { baselineModel } = this.opts;
-    const parsed = chatRequestSchema.safeParse(request);
-    const need = { prompt: '', promptTokens, requiredCapabilities: parsed.success ? requiredCapabilities(parsed.data, undefined) : [] };
-    const able = this.opts.models.filter((m) => isEligible(m, need, 0));
+    const able = this.opts.models.filter((m) => isEligible(m, { prompt: '', ...need }, 0));
     const askable = new Set((able.length > 0 ? able : this.opts.models).map((m) => m.name));
     const others = this.opts.models.map((m) => m.name).filter((n) => n !== primary && n !== baselineModel && askable.has(n));
     const fanOut = this.opts.config.fanOut;
@@ -192,7 +191,7 @@ export class Flywheel {
 
   private async process(obs: PrimaryObservation): Promise<void> {
     const primary = this.observed(obs.model, obs.answer, obs.latencyMs, obs.promptTokens);
-    const shadows = (await Promise.all(this.shadowModels(obs.model, obs.request, obs.promptTokens).map((m) => this.shadowAnswer(obs, m)))).filter(
+    const shadows = (await Promise.all(this.shadowModels(obs.model, obs).map((m) => this.shadowAnswer(obs, m)))).filter(
       (a): a is ObservedAnswer => a !== undefined,
     );
     const answers = [primary, ...shadows];

@@ -443,6 +443,7 @@ export async function startRouter(configInput: RouterConfig | RouterConfigInput,
           answer,
           latencyMs: performance.now() - receivedAt,
           promptTokens: dr.promptTokens,
+          requiredCapabilities: dr.requiredCapabilities ?? [],
         });
       },
     });
