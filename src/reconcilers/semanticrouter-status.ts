@@ -3,7 +3,7 @@ import type { SemanticRouterStatus } from '../api/v1alpha1/semanticrouter.js';
 import { READY, type ConditionInput } from '../kube/conditions.js';
 import type { RouterStatus } from '../router/status.js';
 import type { RouterIssue, RouterRender } from './semanticrouter.js';
-import { listSome } from '../util/phrases.js';
+import { counted, listSome } from '../util/phrases.js';
 
 /**
  * SemanticRouter status as a pure function: status = f(render, observed, errors). The numbers are the
@@ -303,7 +303,7 @@ export function semanticRouterStatus(input: {
         type: TRAINED,
         status: s.trainer.lastOutcome === 'Promoted' || s.trainer.promotions > 0 ? 'True' : 'False',
         reason: s.trainer.lastOutcome,
-        message: `${s.trainer.runs} trainer runs, ${s.trainer.promotions} promotions; serving ${s.modelVersion}`,
+        message: `${counted(s.trainer.runs, 'trainer run')}, ${counted(s.trainer.promotions, 'promotion')}; serving ${s.modelVersion}`,
       });
     }
   }

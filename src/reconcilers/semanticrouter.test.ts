@@ -506,7 +506,7 @@ describe('SemanticRouter status (pure)', () => {
       reason: 'RolledBack',
       message: 'router model went back from r120-abcdef01 to cold: it trailed by 0.0412 online utility on 64 records',
     });
-    expect(result.conditions.find((c) => c.type === 'Trained')).toMatchObject({ reason: 'RolledBack' });
+    expect(result.conditions.find((c) => c.type === 'Trained')).toMatchObject({ reason: 'RolledBack', message: '2 trainer runs, 1 promotion; serving cold' });
   });
 
   it('tells a budget that is spent from one the traffic would overrun (both serve only the cheapest candidate)', () => {
